@@ -1,0 +1,73 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { WeftDecodeError } from '../errors.js'
+import { Reader } from './reader.js'
+import { Writer } from './writer.js'
+
+describe('encoding primitives', () => {
+  it('round-trips varuints, varints, strings, bytes and floats', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ k: fc.constant('u' as const), v: fc.maxSafeNat() }),
+            fc.record({ k: fc.constant('i' as const), v: fc.integer({ min: -(2 ** 52), max: 2 ** 52 }) }),
+            fc.record({ k: fc.constant('s' as const), v: fc.string({ unit: 'binary' }) }),
+            fc.record({ k: fc.constant('b' as const), v: fc.uint8Array() }),
+            fc.record({ k: fc.constant('f' as const), v: fc.double() }),
+            fc.record({ k: fc.constant('w' as const), v: fc.maxSafeNat() }),
+          ),
+        ),
+        (items) => {
+          const w = new Writer(1)
+          for (const it of items) {
+            if (it.k === 'u') w.writeVarUint(it.v)
+            else if (it.k === 'i') w.writeVarInt(it.v)
+            else if (it.k === 's') w.writeString(it.v)
+            else if (it.k === 'b') w.writeBytes(it.v)
+            else if (it.k === 'f') w.writeFloat64(it.v)
+            else w.writeUint53(it.v)
+          }
+          const r = new Reader(w.finish())
+          for (const it of items) {
+            if (it.k === 'u') expect(r.readVarUint()).toBe(it.v)
+            else if (it.k === 'i') expect(r.readVarInt()).toBe(it.v)
+            else if (it.k === 's') expect(r.readString()).toBe(it.v)
+            else if (it.k === 'b') expect(r.readBytes()).toEqual(it.v)
+            else if (it.k === 'f') expect(Object.is(r.readFloat64(), it.v)).toBe(true)
+            else expect(r.readUint53()).toBe(it.v)
+          }
+          r.end()
+        },
+      ),
+    )
+  })
+
+  it('golden bytes: varuint layout is LEB128', () => {
+    const w = new Writer()
+    w.writeVarUint(0)
+    w.writeVarUint(127)
+    w.writeVarUint(128)
+    w.writeVarUint(300)
+    w.writeVarUint(2 ** 53 - 1)
+    expect([...w.finish()]).toEqual([0, 127, 0x80, 1, 0xac, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f])
+  })
+
+  it('rejects varints above 2^53 and longer than 8 bytes', () => {
+    expect(() => new Reader(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])).readVarUint()).toThrow(
+      WeftDecodeError,
+    )
+    expect(() => new Reader(new Uint8Array(9).fill(0x80)).readVarUint()).toThrow(WeftDecodeError)
+  })
+
+  it('rejects counts the input cannot hold, before allocating', () => {
+    const w = new Writer()
+    w.writeVarUint(2 ** 53 - 1)
+    expect(() => new Reader(w.finish()).readCount()).toThrow(/count .* exceeds/)
+  })
+
+  it('rejects truncated strings and invalid UTF-8', () => {
+    expect(() => new Reader(new Uint8Array([5, 65])).readString()).toThrow(WeftDecodeError)
+    expect(() => new Reader(new Uint8Array([70, ...new Array(70).fill(0xff)])).readString()).toThrow(/UTF-8/)
+  })
+})

@@ -1,0 +1,2 @@
+export { Writer } from './writer.js'
+export { Reader } from './reader.js'

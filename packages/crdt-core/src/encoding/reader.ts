@@ -1,0 +1,134 @@
+import { WeftDecodeError } from '../errors.js'
+
+/**
+ * Bounds-checked byte reader, the mirror of `Writer`. Every read validates
+ * before it returns, so a decoder built from these never reads past the input
+ * and never allocates more than the input could describe.
+ */
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true })
+const TWO_32 = 0x1_0000_0000
+
+export class Reader {
+  pos = 0
+  constructor(readonly buf: Uint8Array) {}
+
+  get remaining(): number {
+    return this.buf.length - this.pos
+  }
+
+  get done(): boolean {
+    return this.pos >= this.buf.length
+  }
+
+  readUint8(): number {
+    if (this.pos >= this.buf.length) throw new WeftDecodeError('truncated', 'unexpected end of input')
+    return this.buf[this.pos++]!
+  }
+
+  readVarUint(): number {
+    const buf = this.buf
+    let result = 0
+    let mult = 1
+    for (let i = 0; i < 8; i++) {
+      if (this.pos >= buf.length) throw new WeftDecodeError('truncated', 'unexpected end of input in varint')
+      const b = buf[this.pos++]!
+      result += (b & 0x7f) * mult
+      if (b < 0x80) {
+        if (result > Number.MAX_SAFE_INTEGER) throw new WeftDecodeError('bad-varint', 'varint above 2^53 - 1')
+        return result
+      }
+      mult *= 128
+    }
+    throw new WeftDecodeError('bad-varint', 'varint longer than 8 bytes')
+  }
+
+  readVarInt(): number {
+    const z = this.readVarUint()
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2
+  }
+
+  readFloat64(): number {
+    this.need(8)
+    const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true)
+    this.pos += 8
+    return v
+  }
+
+  /**
+   * A count of items that each take at least `minBytesPerItem` bytes of the
+   * remaining input: rejects counts the input cannot hold before anything is
+   * allocated for them.
+   */
+  readCount(minBytesPerItem = 1): number {
+    const n = this.readVarUint()
+    if (n * minBytesPerItem > this.remaining) {
+      throw new WeftDecodeError('out-of-range', `count ${n} exceeds what ${this.remaining} remaining bytes can hold`)
+    }
+    return n
+  }
+
+  readRaw(len: number): Uint8Array {
+    this.need(len)
+    const out = this.buf.subarray(this.pos, this.pos + len)
+    this.pos += len
+    return out
+  }
+
+  readBytes(): Uint8Array {
+    return this.readRaw(this.readVarUint())
+  }
+
+  readString(): string {
+    const len = this.readVarUint()
+    this.need(len)
+    const buf = this.buf
+    const start = this.pos
+    if (len < 64) {
+      // ASCII fast path, mirrors Writer.writeString.
+      let s = ''
+      let ascii = true
+      for (let i = 0; i < len; i++) {
+        const c = buf[start + i]!
+        if (c > 0x7f) {
+          ascii = false
+          break
+        }
+        s += String.fromCharCode(c)
+      }
+      if (ascii) {
+        this.pos += len
+        return s
+      }
+    }
+    this.pos += len
+    try {
+      return textDecoder.decode(buf.subarray(start, start + len))
+    } catch {
+      throw new WeftDecodeError('invalid', 'string is not valid UTF-8')
+    }
+  }
+
+  readUint53(): number {
+    this.need(8)
+    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8)
+    const lo = dv.getUint32(0, true)
+    const hi = dv.getUint32(4, true)
+    this.pos += 8
+    if (hi > 0x1fffff) throw new WeftDecodeError('out-of-range', 'integer above 2^53 - 1')
+    return hi * TWO_32 + lo
+  }
+
+  /** Throws unless the whole input was consumed. */
+  end(): void {
+    if (this.pos !== this.buf.length) {
+      throw new WeftDecodeError('trailing-bytes', `${this.buf.length - this.pos} unexpected bytes after the end`)
+    }
+  }
+
+  private need(len: number): void {
+    if (len > this.buf.length - this.pos) {
+      throw new WeftDecodeError('truncated', `need ${len} bytes, ${this.buf.length - this.pos} left`)
+    }
+  }
+}

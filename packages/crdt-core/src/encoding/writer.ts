@@ -1,0 +1,116 @@
+/**
+ * Growable byte writer. Every `write*` here has a matching `read*` in
+ * `reader.ts`; codecs are composed from these primitives only.
+ */
+
+const textEncoder = new TextEncoder()
+const TWO_32 = 0x1_0000_0000
+
+export class Writer {
+  private buf: Uint8Array
+  private pos = 0
+
+  constructor(initialCapacity = 64) {
+    this.buf = new Uint8Array(initialCapacity)
+  }
+
+  get length(): number {
+    return this.pos
+  }
+
+  private ensure(extra: number): void {
+    const need = this.pos + extra
+    if (need <= this.buf.length) return
+    let cap = this.buf.length * 2
+    while (cap < need) cap *= 2
+    const next = new Uint8Array(cap)
+    next.set(this.buf.subarray(0, this.pos))
+    this.buf = next
+  }
+
+  writeUint8(n: number): void {
+    this.ensure(1)
+    this.buf[this.pos++] = n & 0xff
+  }
+
+  /** Unsigned LEB128 for integers 0..2^53-1 (at most 8 bytes). */
+  writeVarUint(n: number): void {
+    this.ensure(8)
+    const buf = this.buf
+    // Fast path: fits in 31 bits, so bit operations are exact.
+    if (n < 0x8000_0000) {
+      while (n > 0x7f) {
+        buf[this.pos++] = (n & 0x7f) | 0x80
+        n >>>= 7
+      }
+      buf[this.pos++] = n
+      return
+    }
+    while (n > 0x7f) {
+      buf[this.pos++] = (n % 128) | 0x80
+      n = Math.floor(n / 128)
+    }
+    buf[this.pos++] = n
+  }
+
+  /** Zig-zag signed varint for integers in ±(2^52). */
+  writeVarInt(n: number): void {
+    this.writeVarUint(n >= 0 ? n * 2 : -n * 2 - 1)
+  }
+
+  writeFloat64(n: number): void {
+    this.ensure(8)
+    new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).setFloat64(0, n, true)
+    this.pos += 8
+  }
+
+  /** Raw bytes, no length prefix. */
+  writeRaw(bytes: Uint8Array): void {
+    this.ensure(bytes.length)
+    this.buf.set(bytes, this.pos)
+    this.pos += bytes.length
+  }
+
+  /** Length-prefixed bytes. */
+  writeBytes(bytes: Uint8Array): void {
+    this.writeVarUint(bytes.length)
+    this.writeRaw(bytes)
+  }
+
+  /** Length-prefixed UTF-8. */
+  writeString(s: string): void {
+    // ASCII fast path: most keys and typed text are ASCII, and TextEncoder
+    // has a fixed per-call cost that dominates for short strings.
+    const n = s.length
+    if (n < 64) {
+      let ascii = true
+      for (let i = 0; i < n; i++) {
+        if (s.charCodeAt(i) > 0x7f) {
+          ascii = false
+          break
+        }
+      }
+      if (ascii) {
+        this.ensure(n + 1)
+        this.buf[this.pos++] = n
+        for (let i = 0; i < n; i++) this.buf[this.pos++] = s.charCodeAt(i)
+        return
+      }
+    }
+    this.writeBytes(textEncoder.encode(s))
+  }
+
+  /** 53-bit unsigned integer as two fixed 32-bit halves (for ids where varints would not help). */
+  writeUint53(n: number): void {
+    const hi = Math.floor(n / TWO_32)
+    this.ensure(8)
+    const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8)
+    dv.setUint32(0, n >>> 0, true)
+    dv.setUint32(4, hi, true)
+    this.pos += 8
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos)
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Errors raised by crdt-core. Each condition has one class; `code` is a closed
+ * set so callers (and the wire protocol) can branch on it without parsing text.
+ */
+
+/** Why a byte sequence was rejected by a decoder. */
+export type DecodeErrorCode =
+  | 'truncated' // ran past the end of the input
+  | 'bad-version' // first byte is not a format version we read
+  | 'bad-varint' // a varint longer than 8 bytes or above 2^53 - 1
+  | 'out-of-range' // a count, length or index that the input cannot hold
+  | 'unknown-kind' // an unknown tag (container kind, value kind, message type)
+  | 'invalid' // structurally well-formed but inconsistent (e.g. a reference to nothing)
+  | 'trailing-bytes' // input continues after a complete value
+
+/** Thrown when bytes cannot be decoded; nothing was applied when it is thrown. */
+export class WeftDecodeError extends Error {
+  override readonly name = 'WeftDecodeError'
+  readonly code: DecodeErrorCode
+  constructor(code: DecodeErrorCode, message: string) {
+    super(`${message} (decode error: ${code})`)
+    this.code = code
+  }
+}
+
+/** Thrown by `applyDelta` when the causal buffer is full; resync the doc with `encodeDeltaSince`. */
+export class WeftCausalBufferFullError extends Error {
+  override readonly name = 'WeftCausalBufferFullError'
+  constructor(
+    readonly pendingCount: number,
+    readonly pendingBytes: number,
+  ) {
+    super(
+      `causal buffer full (${pendingCount} deltas, ${pendingBytes} bytes waiting for missing dependencies): ` +
+        'request the missing history with encodeDeltaSince(doc.versionVector()) from a peer, or raise maxPendingDeltas/maxPendingBytes',
+    )
+  }
+}
+
+export function isWeftDecodeError(e: unknown): e is WeftDecodeError {
+  return e instanceof WeftDecodeError
+}
