@@ -1,0 +1,47 @@
+import type Database from 'better-sqlite3'
+
+/**
+ * Schema history. Entry `i` moves a database from `user_version = i` to `i + 1`;
+ * append new entries, never edit shipped ones.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  // 1: per-doc head (seq, vv, pruned vv) kept in the same transaction as each append,
+  // so a restarted or second node reads it back instead of trusting memory.
+  `
+  CREATE TABLE docs (
+    doc TEXT PRIMARY KEY,
+    head_seq INTEGER NOT NULL,
+    vv TEXT NOT NULL,
+    pruned_vv TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE deltas (
+    doc TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    ranges TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (doc, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE snapshots (
+    doc TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    vv TEXT NOT NULL,
+    bytes BLOB NOT NULL
+  ) WITHOUT ROWID;
+  `,
+]
+
+/** Brings the database up to the latest schema; each step runs in its own transaction. */
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > SQLITE_MIGRATIONS.length) {
+    throw new Error(`database schema version ${current} is newer than this server (${SQLITE_MIGRATIONS.length})`)
+  }
+  for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
+    const sql = SQLITE_MIGRATIONS[v] as string
+    db.transaction(() => {
+      db.exec(sql)
+      db.pragma(`user_version = ${v + 1}`)
+    }).immediate()
+  }
+  return SQLITE_MIGRATIONS.length
+}

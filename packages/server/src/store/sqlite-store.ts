@@ -1,0 +1,298 @@
+import Database from 'better-sqlite3'
+import {
+  assertValidRanges,
+  coversVersionVector,
+  mergeRanges,
+  mergeVersionVectors,
+  rangesExceed,
+  rangesFromJson,
+  rangesToJson,
+  vvFromJson,
+  vvToJson,
+} from './dot-ranges.js'
+import { migrate } from './sqlite-migrations.js'
+import { StoreClosedError } from './store-closed-error.js'
+import type {
+  AppendInput,
+  DeltaRecord,
+  DocHead,
+  LoadedDoc,
+  ReadSinceResult,
+  SnapshotRecord,
+  Store,
+  VersionVector,
+  WriteSnapshotOptions,
+} from './store.js'
+
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file; one file holds every doc. `':memory:'` works for throwaway use. */
+  readonly path: string
+  /** `FULL` (default) makes each commit durable on power loss; `NORMAL` only on process crash. */
+  readonly synchronous?: 'FULL' | 'NORMAL' | 'EXTRA'
+  /** Appends arriving within this many ms share one transaction (default 2). 0 flushes on the next tick. */
+  readonly batchWindowMs?: number
+  /** A batch this large commits at once without waiting for the window (default 512). */
+  readonly maxBatch?: number
+}
+
+interface PendingAppend {
+  readonly doc: string
+  readonly input: AppendInput
+  readonly resolve: (seq: number) => void
+  readonly reject: (error: unknown) => void
+}
+
+interface HeadRow {
+  head_seq: number
+  vv: string
+  pruned_vv: string
+}
+
+interface DeltaRow {
+  seq: number
+  ranges: string
+  bytes: Buffer
+}
+
+interface SnapshotRow {
+  seq: number
+  vv: string
+  bytes: Buffer
+}
+
+interface WorkingHead {
+  seq: number
+  vv: VersionVector
+  prunedVv: VersionVector
+}
+
+/** Observer of commit batches (for metrics); called after each COMMIT. */
+export type BatchListener = (size: number, durationMs: number) => void
+
+/**
+ * Store on one SQLite file (better-sqlite3, WAL). Appends from all
+ * connections are grouped into one transaction per batch window, and each
+ * append's promise resolves only after that transaction committed.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database
+  private readonly batchWindowMs: number
+  private readonly maxBatch: number
+  private pending: PendingAppend[] = []
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private closed = false
+  private readonly stmts
+  private readonly appendBatch: (batch: readonly PendingAppend[]) => number[]
+  /** Set by the server to observe batch sizes. */
+  onBatch: BatchListener | undefined
+
+  constructor(options: SqliteStoreOptions) {
+    this.batchWindowMs = options.batchWindowMs ?? 2
+    this.maxBatch = options.maxBatch ?? 512
+    this.db = new Database(options.path)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+    // A second node on the same file waits for the write lock instead of failing at once.
+    this.db.pragma('busy_timeout = 5000')
+    migrate(this.db)
+    const db = this.db
+    this.stmts = {
+      head: db.prepare<[string], HeadRow>('SELECT head_seq, vv, pruned_vv FROM docs WHERE doc = ?'),
+      upsertHead: db.prepare<[string, number, string, string]>(
+        `INSERT INTO docs (doc, head_seq, vv, pruned_vv) VALUES (?, ?, ?, ?)
+         ON CONFLICT (doc) DO UPDATE SET head_seq = excluded.head_seq, vv = excluded.vv, pruned_vv = excluded.pruned_vv`,
+      ),
+      insertDelta: db.prepare<[string, number, string, Uint8Array]>(
+        'INSERT INTO deltas (doc, seq, ranges, bytes) VALUES (?, ?, ?, ?)',
+      ),
+      deltasAfter: db.prepare<[string, number], DeltaRow>(
+        'SELECT seq, ranges, bytes FROM deltas WHERE doc = ? AND seq > ? ORDER BY seq',
+      ),
+      deltasThrough: db.prepare<[string, number], { ranges: string }>(
+        'SELECT ranges FROM deltas WHERE doc = ? AND seq <= ?',
+      ),
+      deleteDeltasThrough: db.prepare<[string, number]>('DELETE FROM deltas WHERE doc = ? AND seq <= ?'),
+      logLength: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM deltas WHERE doc = ?'),
+      snapshot: db.prepare<[string], SnapshotRow>('SELECT seq, vv, bytes FROM snapshots WHERE doc = ?'),
+      upsertSnapshot: db.prepare<[string, number, string, Uint8Array]>(
+        `INSERT INTO snapshots (doc, seq, vv, bytes) VALUES (?, ?, ?, ?)
+         ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq, vv = excluded.vv, bytes = excluded.bytes`,
+      ),
+      listDocs: db.prepare<[], { doc: string }>('SELECT doc FROM docs ORDER BY doc'),
+      deleteDocRow: db.prepare<[string]>('DELETE FROM docs WHERE doc = ?'),
+      deleteDocDeltas: db.prepare<[string]>('DELETE FROM deltas WHERE doc = ?'),
+      deleteDocSnapshot: db.prepare<[string]>('DELETE FROM snapshots WHERE doc = ?'),
+    }
+    const appendTx = db.transaction((batch: readonly PendingAppend[]): number[] => {
+      // Heads are read inside the write transaction, never from memory, so two
+      // processes on one file still assign dense, unique seqs.
+      const heads = new Map<string, WorkingHead>()
+      const seqs: number[] = []
+      for (const p of batch) {
+        let h = heads.get(p.doc)
+        if (!h) {
+          h = this.readWorkingHead(p.doc)
+          heads.set(p.doc, h)
+        }
+        h.seq += 1
+        mergeRanges(h.vv, p.input.ranges)
+        this.stmts.insertDelta.run(p.doc, h.seq, rangesToJson(p.input.ranges), p.input.bytes)
+        seqs.push(h.seq)
+      }
+      for (const [doc, h] of heads) this.stmts.upsertHead.run(doc, h.seq, vvToJson(h.vv), vvToJson(h.prunedVv))
+      return seqs
+    })
+    this.appendBatch = (batch) => appendTx.immediate(batch)
+  }
+
+  append(doc: string, input: AppendInput): Promise<number> {
+    if (this.closed) return Promise.reject(new StoreClosedError())
+    try {
+      assertValidRanges(input.ranges)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return new Promise<number>((resolve, reject) => {
+      this.pending.push({ doc, input, resolve, reject })
+      if (this.pending.length >= this.maxBatch) this.flush()
+      else if (this.timer === undefined) this.timer = setTimeout(this.flush, this.batchWindowMs)
+    })
+  }
+
+  /** Commits every pending append now (also used before other writes, to keep order). */
+  readonly flush = (): void => {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+    const batch = this.pending
+    if (batch.length === 0) return
+    this.pending = []
+    const started = performance.now()
+    let seqs: number[]
+    try {
+      seqs = this.appendBatch(batch)
+    } catch (error) {
+      for (const p of batch) p.reject(error)
+      return
+    }
+    this.onBatch?.(batch.length, performance.now() - started)
+    batch.forEach((p, i) => p.resolve(seqs[i] as number))
+  }
+
+  async readSince(doc: string, vv: VersionVector): Promise<ReadSinceResult> {
+    this.assertOpen()
+    return this.db.transaction((): ReadSinceResult => {
+      const h = this.stmts.head.get(doc)
+      if (!h) return { snapshot: undefined, deltas: [] }
+      const snapshot = coversVersionVector(vv, vvFromJson(h.pruned_vv)) ? undefined : this.readSnapshotRow(doc)
+      const deltas = this.readDeltas(doc, snapshot?.seq ?? 0).filter((d) => rangesExceed(d.ranges, vv))
+      return { snapshot, deltas }
+    })()
+  }
+
+  async readAfterSeq(doc: string, afterSeq: number): Promise<readonly DeltaRecord[]> {
+    this.assertOpen()
+    return this.readDeltas(doc, afterSeq)
+  }
+
+  async writeSnapshot(doc: string, snapshot: SnapshotRecord, options: WriteSnapshotOptions = {}): Promise<void> {
+    this.assertOpen()
+    this.flush()
+    this.db.transaction(() => {
+      const h = this.readWorkingHead(doc)
+      if (snapshot.seq > h.seq) throw new RangeError(`snapshot seq ${snapshot.seq} is past head ${h.seq}`)
+      this.stmts.upsertSnapshot.run(doc, snapshot.seq, vvToJson(snapshot.vv), snapshot.bytes)
+      h.vv = mergeVersionVectors(h.vv, snapshot.vv)
+      if (options.pruneThroughSeq !== undefined) {
+        const through = Math.min(options.pruneThroughSeq, snapshot.seq)
+        for (const row of this.stmts.deltasThrough.all(doc, through)) mergeRanges(h.prunedVv, rangesFromJson(row.ranges))
+        this.stmts.deleteDeltasThrough.run(doc, through)
+      }
+      this.stmts.upsertHead.run(doc, h.seq, vvToJson(h.vv), vvToJson(h.prunedVv))
+    }).immediate()
+  }
+
+  async readSnapshot(doc: string): Promise<SnapshotRecord | undefined> {
+    this.assertOpen()
+    return this.readSnapshotRow(doc)
+  }
+
+  async load(doc: string): Promise<LoadedDoc> {
+    this.assertOpen()
+    return this.db.transaction((): LoadedDoc => {
+      const h = this.stmts.head.get(doc)
+      if (!h) return { head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [] }
+      const snapshot = this.readSnapshotRow(doc)
+      return { head: { seq: h.head_seq, vv: vvFromJson(h.vv) }, snapshot, deltas: this.readDeltas(doc, snapshot?.seq ?? 0) }
+    })()
+  }
+
+  async head(doc: string): Promise<DocHead> {
+    this.assertOpen()
+    const h = this.stmts.head.get(doc)
+    return h ? { seq: h.head_seq, vv: vvFromJson(h.vv) } : { seq: 0, vv: {} }
+  }
+
+  async logLength(doc: string): Promise<number> {
+    this.assertOpen()
+    return this.stmts.logLength.get(doc)?.n ?? 0
+  }
+
+  async listDocs(): Promise<readonly string[]> {
+    this.assertOpen()
+    return this.stmts.listDocs.all().map((r) => r.doc)
+  }
+
+  async deleteDoc(doc: string): Promise<void> {
+    this.assertOpen()
+    this.flush()
+    this.db.transaction(() => {
+      this.stmts.deleteDocDeltas.run(doc)
+      this.stmts.deleteDocSnapshot.run(doc)
+      this.stmts.deleteDocRow.run(doc)
+    }).immediate()
+  }
+
+  /** `PRAGMA integrity_check`: `'ok'` for a sound file. */
+  async integrityCheck(): Promise<string> {
+    this.assertOpen()
+    return String(this.db.pragma('integrity_check', { simple: true }))
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.flush()
+    this.closed = true
+    this.db.close()
+  }
+
+  private readWorkingHead(doc: string): WorkingHead {
+    const row = this.stmts.head.get(doc)
+    if (!row) return { seq: 0, vv: {}, prunedVv: {} }
+    return { seq: row.head_seq, vv: vvFromJson(row.vv), prunedVv: vvFromJson(row.pruned_vv) }
+  }
+
+  private readDeltas(doc: string, afterSeq: number): DeltaRecord[] {
+    return this.stmts.deltasAfter.all(doc, afterSeq).map((r) => ({
+      seq: r.seq,
+      ranges: rangesFromJson(r.ranges),
+      bytes: toUint8(r.bytes),
+    }))
+  }
+
+  private readSnapshotRow(doc: string): SnapshotRecord | undefined {
+    const r = this.stmts.snapshot.get(doc)
+    return r ? { seq: r.seq, vv: vvFromJson(r.vv), bytes: toUint8(r.bytes) } : undefined
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError()
+  }
+}
+
+/** A plain Uint8Array view of a Buffer (no copy), so callers never see Node's Buffer API. */
+function toUint8(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+}
