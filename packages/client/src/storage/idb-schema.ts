@@ -1,0 +1,60 @@
+import { wrap, type DBSchema, type IDBPDatabase } from 'idb'
+import { toStorageError } from '../errors.js'
+import type { DocMeta, LogOrigin } from './types.js'
+
+/**
+ * One IndexedDB database holds every doc. Log and outbox rows are keyed by
+ * [docId, seq], so a doc's rows are one key range and seqs sort numerically.
+ */
+export interface WeftDBSchema extends DBSchema {
+  meta: { key: string; value: DocMeta }
+  snapshots: { key: string; value: Uint8Array }
+  log: { key: [string, number]; value: { docId: string; seq: number; origin: LogOrigin; bytes: Uint8Array } }
+  outbox: { key: [string, number]; value: { docId: string; clientSeq: number; bytes: Uint8Array } }
+}
+
+export type WeftDB = IDBPDatabase<WeftDBSchema>
+
+/** Bump with a migration in `upgrade` whenever the stores change. */
+export const SCHEMA_VERSION = 1
+
+export interface OpenOptions {
+  factory: IDBFactory
+  name: string
+  /** The connection died without us closing it (storage cleared, tab suspended, another tab upgrading). */
+  onLost: () => void
+}
+
+/** Open (and create or upgrade) the database; failures map to a 'unavailable' storage error. */
+export async function openWeftDB({ factory, name, onLost }: OpenOptions): Promise<WeftDB> {
+  let request: IDBOpenDBRequest
+  try {
+    request = factory.open(name, SCHEMA_VERSION)
+  } catch (e) {
+    // Some private modes throw synchronously from open().
+    throw toStorageError(e, 'unavailable')
+  }
+  request.onupgradeneeded = () => {
+    const raw = request.result
+    if (!raw.objectStoreNames.contains('meta')) raw.createObjectStore('meta')
+    if (!raw.objectStoreNames.contains('snapshots')) raw.createObjectStore('snapshots')
+    if (!raw.objectStoreNames.contains('log')) raw.createObjectStore('log', { keyPath: ['docId', 'seq'] })
+    if (!raw.objectStoreNames.contains('outbox')) raw.createObjectStore('outbox', { keyPath: ['docId', 'clientSeq'] })
+  }
+  let raw: IDBDatabase
+  try {
+    raw = await new Promise<IDBDatabase>((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error ?? new Error('indexedDB.open failed'))
+    })
+  } catch (e) {
+    throw toStorageError(e, 'unavailable')
+  }
+  raw.addEventListener('close', onLost)
+  // Another tab wants to upgrade or delete: let it, and reopen on our next operation.
+  raw.addEventListener('versionchange', () => {
+    raw.close()
+    onLost()
+  })
+  return wrap(raw) as unknown as WeftDB
+}

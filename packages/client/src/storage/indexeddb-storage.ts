@@ -1,0 +1,211 @@
+import type { IDBPTransaction, StoreNames } from 'idb'
+import { WeftStorageError, toStorageError } from '../errors.js'
+import { openWeftDB, type WeftDB, type WeftDBSchema } from './idb-schema.js'
+import {
+  EMPTY_META,
+  type AppendLocalResult,
+  type AppendResult,
+  type DocMeta,
+  type LogOrigin,
+  type Storage,
+  type StoredDoc,
+} from './types.js'
+
+/** Options for {@link indexedDBStorage}; the defaults are the browser's globals. */
+export interface IndexedDBStorageOptions {
+  /** IndexedDB factory, e.g. `new IDBFactory()` from fake-indexeddb in tests. */
+  indexedDB?: IDBFactory
+  keyRange?: typeof IDBKeyRange
+}
+
+type Names = StoreNames<WeftDBSchema>[]
+type Tx<M extends IDBTransactionMode> = IDBPTransaction<WeftDBSchema, Names, M>
+
+/**
+ * Storage in one IndexedDB database named `dbName`. Every method is one
+ * transaction; seqs are allocated inside the same readwrite transaction that
+ * writes the rows, so tabs writing the same doc serialize instead of colliding.
+ * A lost connection is reopened on the next call.
+ *
+ * @example
+ * const client = createClient({ url, storage: indexedDBStorage('my-app') })
+ */
+export function indexedDBStorage(dbName: string, options: IndexedDBStorageOptions = {}): Storage {
+  let db: Promise<WeftDB> | undefined
+  let closed = false
+
+  // Browser globals are read on first use, never at import (Node imports this module too).
+  const factory = (): IDBFactory => {
+    const f = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+    if (!f) throw new WeftStorageError('unavailable', 'IndexedDB is not available here')
+    return f
+  }
+  const keyRange = (): typeof IDBKeyRange => {
+    const k = options.keyRange ?? (globalThis as { IDBKeyRange?: typeof IDBKeyRange }).IDBKeyRange
+    if (!k) throw new WeftStorageError('unavailable', 'IDBKeyRange is not available here')
+    return k
+  }
+  const docRange = (docId: string, from = 0, to = Infinity): IDBKeyRange =>
+    keyRange().bound([docId, from], [docId, to])
+
+  const connect = (): Promise<WeftDB> => {
+    if (closed) return Promise.reject(new WeftStorageError('closed', `storage ${dbName} is closed`))
+    if (!db) {
+      const opening: Promise<WeftDB> = Promise.resolve()
+        .then(() => openWeftDB({ factory: factory(), name: dbName, onLost: () => void (db === opening && (db = undefined)) }))
+      db = opening
+      // A failed open is not cached: the next call (a retry) tries again.
+      opening.catch(() => void (db === opening && (db = undefined)))
+    }
+    return db
+  }
+
+  async function tx<M extends IDBTransactionMode, T>(stores: Names, mode: M, fn: (t: Tx<M>) => Promise<T>): Promise<T> {
+    const current = connect()
+    let t: Tx<M>
+    try {
+      t = (await current).transaction(stores, mode) as Tx<M>
+    } catch (e) {
+      const err = toStorageError(e)
+      if (err.code === 'connection-lost' && db === current) db = undefined
+      throw err
+    }
+    const done = t.done
+    done.catch(() => undefined) // observed below; keep it from being reported as unhandled
+    try {
+      const result = await fn(t)
+      await done
+      return result
+    } catch (e) {
+      try {
+        t.abort()
+      } catch {
+        // already finished or aborted
+      }
+      const err = toStorageError(await done.then(() => e, (txError: unknown) => txError ?? e))
+      if (err.code === 'connection-lost' && db === current) db = undefined
+      throw err
+    }
+  }
+
+  const metaOf = async (t: Tx<'readwrite'> | Tx<'readonly'>, docId: string): Promise<DocMeta> =>
+    (await t.objectStore('meta').get(docId)) ?? EMPTY_META
+
+  const appendLog = async (
+    t: Tx<'readwrite'>,
+    docId: string,
+    bytes: Uint8Array,
+    origin: LogOrigin,
+    serverSeq: number,
+  ): Promise<{ seq: number; meta: DocMeta }> => {
+    const before = await metaOf(t, docId)
+    const seq = before.lastSeq + 1
+    const meta: DocMeta = {
+      ...before,
+      lastSeq: seq,
+      serverSeq: Math.max(before.serverSeq, serverSeq),
+      logCount: before.logCount + 1,
+      logBytes: before.logBytes + bytes.byteLength,
+    }
+    await t.objectStore('log').put({ docId, seq, origin, bytes })
+    return { seq, meta }
+  }
+
+  return {
+    load: (docId) =>
+      tx(['meta', 'snapshots', 'log', 'outbox'], 'readonly', async (t): Promise<StoredDoc> => {
+        const [meta, snapshot, log, outbox] = await Promise.all([
+          metaOf(t, docId),
+          t.objectStore('snapshots').get(docId),
+          t.objectStore('log').getAll(docRange(docId)),
+          t.objectStore('outbox').getAll(docRange(docId)),
+        ])
+        return {
+          snapshot,
+          log: log.map(({ seq, origin, bytes }) => ({ seq, origin, bytes })),
+          outbox: outbox.map(({ clientSeq, bytes }) => ({ clientSeq, bytes })),
+          meta,
+        }
+      }),
+
+    appendLocal: (docId, bytes) =>
+      tx(['meta', 'log', 'outbox'], 'readwrite', async (t): Promise<AppendLocalResult> => {
+        const { seq, meta: afterLog } = await appendLog(t, docId, bytes, 'local', 0)
+        const clientSeq = afterLog.lastClientSeq + 1
+        const meta: DocMeta = { ...afterLog, lastClientSeq: clientSeq }
+        await Promise.all([
+          t.objectStore('outbox').put({ docId, clientSeq, bytes }),
+          t.objectStore('meta').put(meta, docId),
+        ])
+        return { seq, clientSeq, meta }
+      }),
+
+    appendRemote: (docId, bytes, serverSeq = 0) =>
+      tx(['meta', 'log'], 'readwrite', async (t): Promise<AppendResult> => {
+        const { seq, meta } = await appendLog(t, docId, bytes, 'remote', serverSeq)
+        await t.objectStore('meta').put(meta, docId)
+        return { seq, meta }
+      }),
+
+    ackOutbox: (docId, upTo, serverSeq = 0) =>
+      tx(['meta', 'outbox'], 'readwrite', async (t) => {
+        const before = await metaOf(t, docId)
+        const meta: DocMeta = {
+          ...before,
+          ackedClientSeq: Math.max(before.ackedClientSeq, Math.min(upTo, before.lastClientSeq)),
+          serverSeq: Math.max(before.serverSeq, serverSeq),
+        }
+        await Promise.all([
+          t.objectStore('outbox').delete(docRange(docId, 0, upTo)),
+          before.lastSeq > 0 ? t.objectStore('meta').put(meta, docId) : undefined,
+        ])
+        return meta
+      }),
+
+    compact: (docId, snapshot, upTo) =>
+      tx(['meta', 'snapshots', 'log'], 'readwrite', async (t) => {
+        const before = await metaOf(t, docId)
+        if (upTo <= before.snapshotSeq || upTo > before.lastSeq) return false
+        const log = t.objectStore('log')
+        const range = docRange(docId, 0, upTo)
+        const dropped = await log.getAll(range)
+        const droppedBytes = dropped.reduce((n, e) => n + e.bytes.byteLength, 0)
+        const meta: DocMeta = {
+          ...before,
+          snapshotSeq: upTo,
+          logCount: before.logCount - dropped.length,
+          logBytes: before.logBytes - droppedBytes,
+          snapshotBytes: snapshot.byteLength,
+        }
+        await Promise.all([
+          log.delete(range),
+          t.objectStore('snapshots').put(snapshot, docId),
+          t.objectStore('meta').put(meta, docId),
+        ])
+        return true
+      }),
+
+    listDocs: () =>
+      tx(['meta'], 'readonly', async (t) => {
+        const keys = await t.objectStore('meta').getAllKeys()
+        return keys.sort()
+      }),
+
+    deleteDoc: (docId) =>
+      tx(['meta', 'snapshots', 'log', 'outbox'], 'readwrite', async (t) => {
+        await Promise.all([
+          t.objectStore('meta').delete(docId),
+          t.objectStore('snapshots').delete(docId),
+          t.objectStore('log').delete(docRange(docId)),
+          t.objectStore('outbox').delete(docRange(docId)),
+        ])
+      }),
+
+    close: async () => {
+      closed = true
+      const current = db
+      db = undefined
+      if (current) (await current.catch(() => undefined))?.close()
+    },
+  }
+}

@@ -1,0 +1,129 @@
+import { WeftStorageError } from '../errors.js'
+import {
+  EMPTY_META,
+  type AppendLocalResult,
+  type AppendResult,
+  type DocMeta,
+  type LogEntry,
+  type OutboxEntry,
+  type Storage,
+  type StoredDoc,
+} from './types.js'
+
+interface MemDoc {
+  snapshot: Uint8Array | undefined
+  log: LogEntry[]
+  outbox: OutboxEntry[]
+  meta: DocMeta
+}
+
+/** Bytes are copied in and out so callers can't mutate what is stored. */
+const copy = (b: Uint8Array): Uint8Array => b.slice()
+
+/**
+ * Storage held in this object's memory: for Node, tests, and as the fallback
+ * when IndexedDB cannot be opened. Every method runs synchronously inside its
+ * promise, so each is atomic.
+ *
+ * @example
+ * const client = createClient({ storage: memoryStorage() })
+ */
+export function memoryStorage(): Storage {
+  const docs = new Map<string, MemDoc>()
+  let closed = false
+
+  const get = (docId: string): MemDoc => {
+    if (closed) throw new WeftStorageError('closed', 'memory storage is closed')
+    let d = docs.get(docId)
+    if (!d) {
+      d = { snapshot: undefined, log: [], outbox: [], meta: EMPTY_META }
+      docs.set(docId, d)
+    }
+    return d
+  }
+  const run = <T>(fn: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(fn())
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+  const append = (docId: string, bytes: Uint8Array, origin: LogEntry['origin'], serverSeq = 0): AppendResult => {
+    const d = get(docId)
+    const seq = d.meta.lastSeq + 1
+    d.log.push({ seq, origin, bytes: copy(bytes) })
+    d.meta = {
+      ...d.meta,
+      lastSeq: seq,
+      serverSeq: Math.max(d.meta.serverSeq, serverSeq),
+      logCount: d.meta.logCount + 1,
+      logBytes: d.meta.logBytes + bytes.byteLength,
+    }
+    return { seq, meta: d.meta }
+  }
+
+  return {
+    load: (docId) =>
+      run((): StoredDoc => {
+        if (closed) throw new WeftStorageError('closed', 'memory storage is closed')
+        const d = docs.get(docId)
+        if (!d) return { snapshot: undefined, log: [], outbox: [], meta: EMPTY_META }
+        return {
+          snapshot: d.snapshot && copy(d.snapshot),
+          log: d.log.map((e) => ({ ...e, bytes: copy(e.bytes) })),
+          outbox: d.outbox.map((e) => ({ ...e, bytes: copy(e.bytes) })),
+          meta: d.meta,
+        }
+      }),
+    appendLocal: (docId, bytes) =>
+      run((): AppendLocalResult => {
+        const { seq } = append(docId, bytes, 'local')
+        const d = get(docId)
+        const clientSeq = d.meta.lastClientSeq + 1
+        d.outbox.push({ clientSeq, bytes: copy(bytes) })
+        d.meta = { ...d.meta, lastClientSeq: clientSeq }
+        return { seq, clientSeq, meta: d.meta }
+      }),
+    appendRemote: (docId, bytes, serverSeq) => run(() => append(docId, bytes, 'remote', serverSeq)),
+    ackOutbox: (docId, upTo, serverSeq = 0) =>
+      run(() => {
+        const d = get(docId)
+        d.outbox = d.outbox.filter((e) => e.clientSeq > upTo)
+        d.meta = {
+          ...d.meta,
+          ackedClientSeq: Math.max(d.meta.ackedClientSeq, Math.min(upTo, d.meta.lastClientSeq)),
+          serverSeq: Math.max(d.meta.serverSeq, serverSeq),
+        }
+        return d.meta
+      }),
+    compact: (docId, snapshot, upTo) =>
+      run(() => {
+        const d = get(docId)
+        if (upTo <= d.meta.snapshotSeq || upTo > d.meta.lastSeq) return false
+        d.log = d.log.filter((e) => e.seq > upTo)
+        d.snapshot = copy(snapshot)
+        d.meta = {
+          ...d.meta,
+          snapshotSeq: upTo,
+          logCount: d.log.length,
+          logBytes: d.log.reduce((n, e) => n + e.bytes.byteLength, 0),
+          snapshotBytes: snapshot.byteLength,
+        }
+        return true
+      }),
+    listDocs: () =>
+      run(() => {
+        if (closed) throw new WeftStorageError('closed', 'memory storage is closed')
+        return [...docs].filter(([, d]) => d.meta.lastSeq > 0).map(([id]) => id).sort()
+      }),
+    deleteDoc: (docId) =>
+      run(() => {
+        if (closed) throw new WeftStorageError('closed', 'memory storage is closed')
+        docs.delete(docId)
+      }),
+    close: () =>
+      run(() => {
+        closed = true
+      }),
+  }
+}
