@@ -1,0 +1,40 @@
+/** Per-connection limits. Every field has a safe default; see {@link DEFAULT_LIMITS}. */
+export interface Limits {
+  /** Largest WebSocket frame accepted; a bigger one closes the socket with 1009 (enforced by ws itself). */
+  readonly maxFrameBytes: number
+  /** Docs one connection may be subscribed to at once. */
+  readonly maxDocsPerConnection: number
+  /** Sustained messages per second per connection (token bucket refill rate). */
+  readonly maxMessagesPerSecond: number
+  /** Messages a connection may send in a burst above the sustained rate (bucket size). */
+  readonly messageBurst: number
+  /** Bytes queued for one slow reader; past this it is disconnected and resyncs later. */
+  readonly maxBufferedBytes: number
+  /** An unauthenticated socket that sends no `hello` within this many ms is closed. */
+  readonly helloTimeoutMs: number
+}
+
+/** Defaults chosen so one client cannot grow the server's memory by much. */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  maxFrameBytes: 1024 * 1024,
+  maxDocsPerConnection: 256,
+  maxMessagesPerSecond: 200,
+  messageBurst: 400,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  helloTimeoutMs: 10_000,
+})
+
+/** Fills in defaults and rejects non-positive or non-finite values. */
+export function resolveLimits(partial: Partial<Limits> = {}): Limits {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...stripUndefined(partial) }
+  for (const [key, value] of Object.entries(limits)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new RangeError(`limit ${key} must be a positive number, got ${String(value)}`)
+    }
+  }
+  return limits
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
