@@ -1,0 +1,163 @@
+import 'fake-indexeddb/auto'
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
+import { describe, expect, it } from 'vitest'
+import type { WeftStorageError } from '../errors.js'
+import { indexedDBStorage } from '../storage/indexeddb-storage.js'
+import { memoryStorage } from '../storage/memory-storage.js'
+import type { Storage } from '../storage/types.js'
+import { FakeDoc } from '../test-support/fake-doc.js'
+import { failingStorage } from '../test-support/failing-storage.js'
+import { ManualTimers } from '../test-support/manual-timers.js'
+import { realTimers } from '../timers.js'
+import type { CompactionPolicy } from './compaction.js'
+import { LocalReplica } from './local-replica.js'
+
+function open(storage: Storage, opts: { timers?: ManualTimers; compaction?: CompactionPolicy } = {}) {
+  const doc = new FakeDoc()
+  const errors: WeftStorageError[] = []
+  const replica = new LocalReplica({
+    storage,
+    docId: 'doc',
+    doc,
+    timers: opts.timers ?? realTimers,
+    retryBaseMs: 50,
+    ...(opts.compaction && { compaction: opts.compaction }),
+    onError: (e) => errors.push(e),
+    onRecovered: () => undefined,
+    onChange: () => undefined,
+  })
+  doc.on('delta', (bytes) => void replica.saveLocal(bytes))
+  return { doc, replica, errors }
+}
+
+const idb = () => indexedDBStorage('weft', { indexedDB: new IDBFactory(), keyRange: IDBKeyRange })
+const storedBytes = async (s: Storage) => {
+  const d = await s.load('doc')
+  return (d.snapshot?.byteLength ?? 0) + d.log.reduce((n, e) => n + e.bytes.byteLength, 0)
+}
+
+describe('LocalReplica', () => {
+  it('a reopened replica sees every edit, and unacked edits are in the outbox', async () => {
+    const storage = memoryStorage()
+    const a = open(storage)
+    await a.replica.load(() => undefined)
+    for (const v of ['x', 'y', 'z']) a.doc.add(v)
+    await a.replica.whenWritten()
+    await a.replica.ackOutbox(1)
+    const b = open(storage)
+    const outbox = await b.replica.load(() => undefined)
+    expect(b.doc.values()).toEqual(['x', 'y', 'z'])
+    expect(outbox?.map((e) => e.clientSeq)).toEqual([2, 3])
+  })
+
+  it('[CLIENT-COMPACT-1] compaction keeps IndexedDB proportional to the doc, not to the edit count', async () => {
+    const storage = idb()
+    const a = open(storage, { compaction: { maxLogCount: 20 } })
+    await a.replica.load(() => undefined)
+    let sumOfDeltas = 0
+    a.doc.on('delta', (b) => (sumOfDeltas += b.byteLength))
+    for (let i = 0; i < 300; i++) a.doc.add(`v${i % 7}`) // 300 edits
+    await a.replica.whenWritten()
+    const d = await storage.load('doc')
+    expect(d.snapshot).toBeDefined()
+    expect(d.log.length).toBeLessThanOrEqual(21)
+    const state = a.doc.encodeState().byteLength
+    // Stored: one snapshot (about the doc's size) plus a short tail of deltas.
+    expect(await storedBytes(storage)).toBeLessThan(state * 1.2)
+    expect(await storedBytes(storage)).toBeLessThan(sumOfDeltas / 2)
+    const b = open(storage)
+    await b.replica.load(() => undefined)
+    expect(b.doc.values()).toEqual(a.doc.values())
+  })
+
+  it('[CLIENT-COMPACT-2] loading without edits never grows storage', async () => {
+    const storage = idb()
+    const a = open(storage, { compaction: { maxLogCount: 5 } })
+    await a.replica.load(() => undefined)
+    for (let i = 0; i < 12; i++) a.doc.add(`v${i}`)
+    await a.replica.whenWritten()
+    const before = await storage.load('doc')
+    for (let i = 0; i < 5; i++) {
+      const r = open(storage, { compaction: { maxLogCount: 5 } })
+      await r.replica.load(() => undefined)
+      await r.replica.whenWritten()
+      expect(r.doc.values()).toHaveLength(12)
+    }
+    expect(await storage.load('doc')).toEqual(before)
+  })
+
+  it('[CLIENT-COMPACT-3] a tab compacting while another tab writes loses nothing', async () => {
+    const factory = new IDBFactory()
+    const tab1 = indexedDBStorage('weft', { indexedDB: factory, keyRange: IDBKeyRange })
+    const tab2 = indexedDBStorage('weft', { indexedDB: factory, keyRange: IDBKeyRange })
+    const a = open(tab1, { compaction: { maxLogCount: 3 } })
+    const b = open(tab2, { compaction: { maxLogCount: 3 } })
+    await Promise.all([a.replica.load(() => undefined), b.replica.load(() => undefined)])
+    // No tab channel here: each tab only learns the other's edits through storage.
+    for (let i = 0; i < 20; i++) {
+      a.doc.add(`a${i}`)
+      b.doc.add(`b${i}`)
+    }
+    await Promise.all([a.replica.whenWritten(), b.replica.whenWritten()])
+    const c = open(indexedDBStorage('weft', { indexedDB: factory, keyRange: IDBKeyRange }))
+    await c.replica.load(() => undefined)
+    expect(c.doc.values()).toHaveLength(40)
+    expect((await tab1.load('doc')).log.length).toBeLessThan(40)
+  })
+
+  it('[CLIENT-STORE-ERR-1] failed writes are reported, retried and never dropped; the doc keeps working', async () => {
+    const timers = new ManualTimers()
+    const storage = failingStorage(memoryStorage())
+    const a = open(storage, { timers })
+    void a.replica.load(() => undefined)
+    await timers.advance(0)
+    storage.failWith = 'quota-exceeded'
+    a.doc.add('kept-1')
+    a.doc.add('kept-2')
+    await timers.advance(1000)
+    expect(a.errors.length).toBeGreaterThan(1)
+    expect(a.errors[0]?.code).toBe('quota-exceeded')
+    expect(a.replica.error?.code).toBe('quota-exceeded')
+    expect(a.replica.pendingWrites).toBe(2)
+    expect(a.doc.values()).toEqual(['kept-1', 'kept-2']) // still usable in memory
+    storage.failWith = undefined
+    await timers.advance(10_000)
+    expect(a.replica.pendingWrites).toBe(0)
+    expect(a.replica.error).toBeUndefined()
+    const b = open(storage)
+    await b.replica.load(() => undefined)
+    expect(b.doc.values()).toEqual(['kept-1', 'kept-2'])
+  })
+
+  it('[CLIENT-STORE-ERR-2] a failed load resolves at once and applies the stored doc when storage comes back', async () => {
+    const timers = new ManualTimers()
+    const inner = memoryStorage()
+    await inner.appendLocal('doc', new FakeDocWith('old').delta)
+    const storage = failingStorage(inner)
+    storage.failWith = 'unavailable'
+    const a = open(storage, { timers })
+    let late: number | undefined
+    const first = a.replica.load((outbox) => (late = outbox.length))
+    await timers.advance(0)
+    expect(await first).toBeUndefined()
+    expect(a.errors[0]?.code).toBe('unavailable')
+    a.doc.add('new') // usable before storage works
+    storage.failWith = undefined
+    await timers.advance(10_000)
+    expect(late).toBe(1)
+    expect(a.doc.values()).toEqual(['new', 'old'])
+    expect((await inner.load('doc')).outbox).toHaveLength(2)
+  })
+})
+
+/** A delta made by another replica, for seeding storage. */
+class FakeDocWith {
+  readonly delta: Uint8Array
+  constructor(value: string) {
+    const d = new FakeDoc()
+    let captured: Uint8Array | undefined
+    d.on('delta', (b) => (captured = b))
+    d.add(value)
+    this.delta = captured ?? new Uint8Array()
+  }
+}

@@ -1,0 +1,137 @@
+import type { WeftStorageError } from '../errors.js'
+import type { ReplicaDoc } from '../replica-doc.js'
+import type { DocMeta, OutboxEntry, Storage } from '../storage/types.js'
+import type { Timers } from '../timers.js'
+import { LOCAL_STORAGE_ORIGIN, compactDoc, shouldCompact, type CompactionPolicy } from './compaction.js'
+import { WriteQueue } from './write-queue.js'
+
+export interface LocalReplicaOptions {
+  storage: Storage
+  docId: string
+  doc: ReplicaDoc
+  timers: Timers
+  compaction?: CompactionPolicy
+  retryBaseMs?: number
+  retryMaxMs?: number
+  onError(error: WeftStorageError): void
+  onRecovered(): void
+  /** Something that status depends on changed (pending writes, errors). */
+  onChange(): void
+}
+
+/**
+ * One doc's local persistence: loads it from storage into the Doc, writes
+ * deltas in order (retrying failures), acks the outbox and compacts the log.
+ */
+export class LocalReplica {
+  private readonly queue: WriteQueue
+  private compactionQueued = false
+  private onLoadError: (() => void) | undefined
+  private readonly opts: LocalReplicaOptions
+
+  constructor(opts: LocalReplicaOptions) {
+    this.opts = opts
+    this.queue = new WriteQueue({
+      timers: opts.timers,
+      ...(opts.retryBaseMs !== undefined && { retryBaseMs: opts.retryBaseMs }),
+      ...(opts.retryMaxMs !== undefined && { retryMaxMs: opts.retryMaxMs }),
+      onError: (e) => {
+        this.onLoadError?.()
+        opts.onError(e)
+      },
+      onRecovered: opts.onRecovered,
+      onChange: opts.onChange,
+    })
+  }
+
+  /** Writes queued or retrying. */
+  get pendingWrites(): number {
+    return this.queue.pending
+  }
+  get error(): WeftStorageError | undefined {
+    return this.queue.error
+  }
+
+  /**
+   * Load the stored doc into `doc`. Resolves with the stored outbox once
+   * loaded, or with `undefined` at the first failure: the load keeps retrying
+   * in the background and `onLoaded` receives the outbox when it succeeds.
+   */
+  load(onLoaded: (outbox: readonly OutboxEntry[]) => void): Promise<readonly OutboxEntry[] | undefined> {
+    return new Promise((resolve) => {
+      let settled = false
+      this.onLoadError = () => {
+        this.onLoadError = undefined
+        settled = true
+        resolve(undefined)
+      }
+      this.queue
+        .enqueue(async () => {
+          const stored = await this.opts.storage.load(this.opts.docId)
+          if (stored.snapshot) this.opts.doc.applyDelta(stored.snapshot, LOCAL_STORAGE_ORIGIN)
+          for (const e of stored.log) this.opts.doc.applyDelta(e.bytes, LOCAL_STORAGE_ORIGIN)
+          this.maybeCompact(stored.meta)
+          return stored.outbox
+        })
+        .then(
+          (outbox) => {
+            this.onLoadError = undefined
+            if (settled) onLoaded(outbox)
+            else {
+              settled = true
+              resolve(outbox)
+            }
+          },
+          () => {
+            this.onLoadError = undefined
+            if (!settled) resolve(undefined) // closed before loading
+            settled = true
+          },
+        )
+    })
+  }
+
+  /** Persist a local delta to log + outbox; resolves with its outbox clientSeq once written. */
+  saveLocal(bytes: Uint8Array): Promise<number> {
+    return this.queue.enqueue(async () => {
+      const r = await this.opts.storage.appendLocal(this.opts.docId, bytes)
+      this.maybeCompact(r.meta)
+      return r.clientSeq
+    })
+  }
+
+  /** Persist a delta that came from the server. */
+  saveRemote(bytes: Uint8Array, serverSeq?: number): Promise<void> {
+    return this.queue.enqueue(async () => {
+      const r = await this.opts.storage.appendRemote(this.opts.docId, bytes, serverSeq)
+      this.maybeCompact(r.meta)
+    })
+  }
+
+  /** Drop outbox entries up to `upTo` once the server acked them. */
+  ackOutbox(upTo: number, serverSeq?: number): Promise<DocMeta> {
+    return this.queue.enqueue(() => this.opts.storage.ackOutbox(this.opts.docId, upTo, serverSeq))
+  }
+
+  /** Resolves once every write queued so far is in storage. */
+  whenWritten(): Promise<void> {
+    return this.queue.idle()
+  }
+
+  retryNow(): void {
+    this.queue.retryNow()
+  }
+
+  close(): void {
+    this.queue.close()
+  }
+
+  private maybeCompact(meta: DocMeta): void {
+    if (this.compactionQueued || !shouldCompact(meta, this.opts.compaction)) return
+    this.compactionQueued = true
+    this.queue
+      .enqueue(() => compactDoc(this.opts.storage, this.opts.docId, this.opts.doc))
+      .finally(() => (this.compactionQueued = false))
+      .catch(() => undefined) // only fails when closed
+  }
+}
