@@ -1,0 +1,129 @@
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { createAdaptorServer } from '@hono/node-server'
+import { pino, type Logger } from 'pino'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { type Limits, resolveLimits } from './limits/limits.js'
+import { createHttpApp } from './http/http-app.js'
+import { createMetrics, type ServerMetrics } from './metrics/metrics.js'
+import { CloseCode } from './connection/close-codes.js'
+import { SocketShell } from './connection/socket-shell.js'
+import { resolveAuth } from './resolve-auth.js'
+import type { ServerOptions } from './server-options.js'
+import { MemoryStore } from './store/memory-store.js'
+import { SqliteStore } from './store/sqlite-store.js'
+import type { Store } from './store/store.js'
+import { createSyncService, type SyncService } from './sync/sync-service.js'
+
+/** A running server. */
+export interface WeftServer {
+  /** The port actually bound (useful with `port: 0`). */
+  readonly port: number
+  readonly host: string
+  /** `http://host:port` */
+  readonly url: string
+  /** `ws://host:port/sync`, the WebSocket endpoint. */
+  readonly wsUrl: string
+  readonly metrics: ServerMetrics
+  readonly store: Store
+  readonly limits: Limits
+  /** Stops accepting, closes sockets (1001), waits for in-flight writes, closes the store. Idempotent. */
+  close(): Promise<void>
+}
+
+/** Paths that accept the WebSocket upgrade. */
+const WS_PATHS = new Set(['/sync', '/'])
+
+/**
+ * Starts a Weft sync server: HTTP (`/healthz`, `/metrics`, demo files) and
+ * the sync WebSocket on one port.
+ *
+ * @example
+ * ```ts
+ * const server = await createServer({ port: 8787, dbPath: './weft.db', jwtSecret: process.env.WEFT_JWT_SECRET })
+ * // ... later
+ * await server.close()
+ * ```
+ */
+export async function createServer(options: ServerOptions = {}): Promise<WeftServer> {
+  const logger: Logger = options.logger ?? pino({ level: options.logLevel ?? 'info' })
+  const limits = resolveLimits(options.limits)
+  const metrics = createMetrics()
+  const store: Store =
+    options.store ?? (options.dbPath !== undefined ? new SqliteStore({ path: options.dbPath }) : new MemoryStore())
+  if (store instanceof SqliteStore) store.onBatch = (n) => metrics.storeBatchSize.observe(n)
+  const auth = resolveAuth(options, logger)
+  const sync: SyncService = createSyncService({ store, auth, limits, metrics, logger, options })
+  const sockets = new Set<WebSocket>()
+
+  const app = createHttpApp({
+    registry: metrics.registry,
+    staticDir: options.staticDir,
+    health: () => ({ connections: sockets.size, docsLoaded: sync.docsLoaded() }),
+  })
+  const http = createAdaptorServer({ fetch: app.fetch }) as Server
+  // ws directly (not @hono/node-ws) so maxPayload really applies to every frame.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false })
+  let closing = false
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    if (closing || !WS_PATHS.has(path)) {
+      socket.end(closing ? 'HTTP/1.1 503 Service Unavailable\r\n\r\n' : 'HTTP/1.1 404 Not Found\r\n\r\n')
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws)
+      metrics.connections.set(sockets.size)
+      metrics.connectionsTotal.inc()
+      ws.on('close', () => {
+        sockets.delete(ws)
+        metrics.connections.set(sockets.size)
+      })
+      const shell = new SocketShell(ws, {
+        limits,
+        metrics,
+        logger,
+        encodeLimitError: (code) => sync.encodeLimitError(code),
+      })
+      shell.attach(sync.accept(shell))
+    })
+  })
+
+  const host = options.host ?? '127.0.0.1'
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(options.port ?? 8787, host, () => {
+      http.off('error', reject)
+      resolve()
+    })
+  })
+  const address = http.address()
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8787)
+  const urlHost = host.includes(':') ? `[${host}]` : host
+  logger.info({ host, port, store: store.constructor.name }, 'weft server listening')
+
+  let closed: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true
+      const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()))
+      for (const ws of sockets) ws.close(CloseCode.goingAway, 'server shutting down')
+      await sync.close()
+      await store.close()
+      // Sockets that ignore the close handshake must not hold shutdown.
+      const deadline = setTimeout(() => {
+        for (const ws of sockets) ws.terminate()
+        http.closeAllConnections()
+      }, 1_000)
+      wss.close()
+      http.closeIdleConnections()
+      await httpClosed
+      clearTimeout(deadline)
+      logger.info('weft server closed')
+    })()
+    return closed
+  }
+
+  return { port, host, url: `http://${urlHost}:${port}`, wsUrl: `ws://${urlHost}:${port}/sync`, metrics, store, limits, close }
+}
