@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { pino } from 'pino'
+import { CLI_USAGE, parseCliArgs, type CliConfig } from './cli-args.js'
+import { createServer } from './server.js'
+import { MemoryStore } from './store/memory-store.js'
+import { SqliteStore } from './store/sqlite-store.js'
+
+async function main(): Promise<void> {
+  let config: CliConfig
+  try {
+    config = parseCliArgs(process.argv.slice(2), process.env)
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${CLI_USAGE}`)
+    process.exit(2)
+  }
+  if (config.help) {
+    process.stdout.write(CLI_USAGE)
+    return
+  }
+  const logger = pino({ level: config.logLevel })
+  const store = config.db === ':memory:' ? new MemoryStore() : new SqliteStore({ path: config.db, synchronous: config.synchronous })
+  const server = await createServer({
+    port: config.port,
+    host: config.host,
+    store,
+    logger,
+    limits: config.limits,
+    ...(config.jwtSecret !== undefined ? { jwtSecret: config.jwtSecret } : {}),
+    ...(config.staticDir !== undefined ? { staticDir: config.staticDir } : {}),
+  })
+  logger.info({ url: server.url, ws: server.wsUrl, db: config.db }, 'ready')
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now')
+      process.exit(1)
+    }
+    stopping = true
+    logger.info({ signal }, 'shutting down: no new connections, flushing writes')
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`weft-server failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
+  process.exit(1)
+})
