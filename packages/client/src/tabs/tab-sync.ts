@@ -1,0 +1,105 @@
+import { covers, type ReplicaDoc } from '../replica-doc.js'
+import type { TabChannel } from './tab-channel.js'
+import { isTabMessage, toNumericVV, type TabMessage } from './tab-messages.js'
+
+/** Origin passed to `applyDelta` for deltas from another tab. */
+export const TAB_ORIGIN = Symbol('weft:tab')
+
+export interface TabSyncOptions {
+  channel: TabChannel
+  doc: ReplicaDoc
+  /** Another tab's presence changed (`null`: it left). */
+  onPresence?(tab: number, state: unknown): void
+  /** A delta from another tab could not be applied (bad bytes); the tab resyncs. */
+  onError?(error: unknown): void
+}
+
+/**
+ * Shares one doc's deltas with the other tabs of this origin, online or not.
+ * Tabs are told apart by their Doc's replica id (each Doc instance draws its
+ * own). A tab that opens late loads from storage, then says hello with its
+ * version vector; each peer answers with exactly what it lacks.
+ */
+export class TabSync {
+  private readonly off: () => void
+  private readonly opts: TabSyncOptions
+  private closed = false
+
+  constructor(opts: TabSyncOptions) {
+    this.opts = opts
+    this.off = opts.channel.onMessage((m) => this.receive(m))
+  }
+
+  private get me(): number {
+    return this.opts.doc.replicaId
+  }
+
+  /** Ask peers for what this tab lacks (call once loaded from storage). */
+  hello(): void {
+    this.post({ type: 'hello', from: this.me, vv: this.opts.doc.versionVector() })
+  }
+
+  /** Send a delta to every other tab at once. */
+  broadcast(bytes: Uint8Array): void {
+    this.post({ type: 'delta', from: this.me, bytes })
+  }
+
+  /** Publish this tab's presence (`null`: left). */
+  presence(state: unknown): void {
+    this.post({ type: 'presence', from: this.me, state })
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.off()
+    this.opts.channel.close()
+  }
+
+  private post(m: TabMessage): void {
+    if (!this.closed) this.opts.channel.post(m)
+  }
+
+  private receive(m: unknown): void {
+    if (this.closed || !isTabMessage(m) || m.from === this.me) return
+    const doc = this.opts.doc
+    switch (m.type) {
+      case 'delta':
+        this.apply(m.bytes)
+        return
+      case 'hello': {
+        const theirs = toNumericVV(m.vv)
+        const mine = doc.versionVector()
+        this.post({
+          type: 'sync',
+          from: this.me,
+          to: m.from,
+          vv: mine,
+          ...(!covers(theirs, mine) && { bytes: doc.encodeDeltaSince(theirs) }),
+        })
+        return
+      }
+      case 'sync': {
+        if (m.to !== this.me) return
+        if (m.bytes) this.apply(m.bytes)
+        const theirs = toNumericVV(m.vv)
+        const mine = doc.versionVector()
+        if (!covers(theirs, mine)) this.post({ type: 'delta', from: this.me, bytes: doc.encodeDeltaSince(theirs) })
+        return
+      }
+      case 'presence':
+        this.opts.onPresence?.(m.from, m.state)
+        return
+    }
+  }
+
+  private apply(bytes: Uint8Array): void {
+    try {
+      this.opts.doc.applyDelta(bytes, TAB_ORIGIN)
+    } catch (e) {
+      // Bad bytes or a full causal buffer: report, then ask peers for a clean catch-up.
+      this.opts.onError?.(e)
+      this.hello()
+    }
+  }
+}

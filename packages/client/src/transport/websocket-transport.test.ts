@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocketServer } from 'ws'
+import { until } from '../test-support/until.js'
+import { webSocketTransport } from './websocket-transport.js'
+
+let server: WebSocketServer | undefined
+afterEach(async () => {
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
+  server = undefined
+})
+
+describe('webSocketTransport (ws in Node)', () => {
+  it('carries binary frames both ways and reports the close', async () => {
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise<void>((r) => server?.on('listening', () => r()))
+    const port = (server.address() as { port: number }).port
+    server.on('connection', (ws) => {
+      ws.on('message', (data: Buffer) => {
+        ws.send(Buffer.concat([data, Buffer.from([0xff])]))
+        if (data[0] === 9) ws.close(4000, 'bye')
+      })
+    })
+    const frames: Uint8Array[] = []
+    let opened = false
+    let closed: { code?: number; reason: string } | undefined
+    const conn = webSocketTransport(`ws://127.0.0.1:${port}`).connect({
+      onOpen: () => (opened = true),
+      onMessage: (f) => frames.push(f),
+      onClose: (info) => (closed = info),
+    })
+    await until(() => opened, 'open')
+    conn.send(new Uint8Array([1, 2]))
+    await until(() => frames.length === 1, 'echo')
+    expect(frames[0]).toEqual(new Uint8Array([1, 2, 0xff]))
+    expect(frames[0]).toBeInstanceOf(Uint8Array)
+    conn.send(new Uint8Array([9]))
+    await until(() => closed !== undefined, 'close')
+    expect(closed).toEqual({ code: 4000, reason: 'bye' })
+  })
+
+  it('reports a refused connection as a close', async () => {
+    let closed = false
+    webSocketTransport('ws://127.0.0.1:1').connect({
+      onOpen: () => undefined,
+      onMessage: () => undefined,
+      onClose: () => (closed = true),
+    })
+    await until(() => closed, 'close after refusal')
+  })
+})

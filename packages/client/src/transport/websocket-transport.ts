@@ -1,0 +1,88 @@
+import type { CloseInfo, Connection, Transport, TransportHandlers } from './types.js'
+
+/** The part of the WebSocket API we use; the browser's and `ws`'s both have it. */
+interface WebSocketLike {
+  binaryType: string
+  readonly readyState: number
+  onopen: ((ev: unknown) => void) | null
+  onmessage: ((ev: { data: unknown }) => void) | null
+  onclose: ((ev: { code?: number; reason?: string }) => void) | null
+  onerror: ((ev: unknown) => void) | null
+  send(data: Uint8Array): void
+  close(code?: number, reason?: string): void
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike
+
+export interface WebSocketTransportOptions {
+  /** A WebSocket implementation; default: the host's global, else `ws` (Node). */
+  WebSocket?: WebSocketConstructor
+}
+
+const OPEN = 1
+
+/** Resolved lazily on first connect: a browser global, else the `ws` package. */
+async function resolveWebSocket(): Promise<WebSocketConstructor> {
+  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+  if (global) return global
+  const mod = await import('ws')
+  return mod.WebSocket as unknown as WebSocketConstructor
+}
+
+/**
+ * A transport over WebSocket binary frames. Picks the implementation at
+ * connect time, so importing this module never touches browser globals.
+ *
+ * @example
+ * const transport = webSocketTransport('wss://sync.example.com')
+ */
+export function webSocketTransport(url: string, options: WebSocketTransportOptions = {}): Transport {
+  let ctor: Promise<WebSocketConstructor> | undefined
+  return {
+    connect(handlers: TransportHandlers): Connection {
+      let socket: WebSocketLike | undefined
+      let done = false
+      const finish = (info: CloseInfo): void => {
+        if (done) return
+        done = true
+        handlers.onClose(info)
+      }
+      ctor ??= options.WebSocket ? Promise.resolve(options.WebSocket) : resolveWebSocket()
+      ctor.then(
+        (WS) => {
+          if (done) return
+          try {
+            socket = new WS(url)
+          } catch (e) {
+            finish({ reason: `cannot open ${url}: ${e instanceof Error ? e.message : String(e)}` })
+            return
+          }
+          socket.binaryType = 'arraybuffer'
+          socket.onopen = () => !done && handlers.onOpen()
+          socket.onmessage = (ev) => {
+            if (done) return
+            const d = ev.data
+            if (d instanceof ArrayBuffer) handlers.onMessage(new Uint8Array(d))
+            else if (ArrayBuffer.isView(d)) handlers.onMessage(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))
+            // Text frames are not part of the protocol: ignored.
+          }
+          socket.onerror = () => undefined // always followed by close
+          socket.onclose = (ev) => finish({ ...(ev.code !== undefined && { code: ev.code }), reason: ev.reason || 'closed' })
+        },
+        (e: unknown) => finish({ reason: `no WebSocket implementation: ${e instanceof Error ? e.message : String(e)}` }),
+      )
+      return {
+        send(frame) {
+          if (!done && socket?.readyState === OPEN) socket.send(frame)
+        },
+        close() {
+          done = true
+          try {
+            socket?.close(1000, 'client closed')
+          } catch {
+            // closing a socket that never opened
+          }
+        },
+      }
+    },
+  }
+}
