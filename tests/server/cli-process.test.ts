@@ -1,0 +1,26 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type ServerProcess, startServerProcess } from './helpers/server-process.js'
+
+describe('weft-server CLI as a real process', () => {
+  let dir: string
+  let proc: ServerProcess | undefined
+  afterEach(() => {
+    proc?.child.kill('SIGKILL')
+    proc = undefined
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('starts on a SQLite file, answers /healthz, and exits 0 on SIGTERM', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'weft-cli-'))
+    proc = await startServerProcess(['--db', join(dir, 'weft.db')], { WEFT_JWT_SECRET: 'secret' })
+    expect(proc.url.startsWith('http://127.0.0.1:')).toBe(true)
+    expect((await fetch(`${proc.url}/healthz`)).status).toBe(200)
+    expect(proc.logs.some((l) => l.includes('OPEN DEV MODE'))).toBe(false)
+    proc.child.kill('SIGTERM')
+    expect(await proc.exited).toEqual({ code: 0, signal: null })
+    expect(proc.logs.some((l) => l.includes('weft server closed'))).toBe(true)
+  })
+})

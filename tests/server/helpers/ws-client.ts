@@ -1,0 +1,43 @@
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * The parts of a `ws` WebSocket these tests use. `ws` is loaded through
+ * @weft/server's own dependency because tests/package.json does not list it
+ * yet; once it does, replace this file with `import { WebSocket } from 'ws'`.
+ */
+export interface TestSocket {
+  readonly readyState: number
+  readonly bufferedAmount: number
+  send(data: Uint8Array | string): void
+  close(code?: number, reason?: string): void
+  terminate(): void
+  pause(): void
+  resume(): void
+  on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): this
+  on(event: 'close', listener: (code: number, reason: Buffer) => void): this
+  on(event: 'error', listener: (error: Error) => void): this
+  once(event: 'open', listener: () => void): this
+  once(event: 'close', listener: (code: number, reason: Buffer) => void): this
+  once(event: 'error', listener: (error: Error) => void): this
+}
+
+type WsConstructor = new (url: string) => TestSocket
+
+// Resolved through the workspace link tests/node_modules/@weft/server.
+const serverDir = fileURLToPath(new URL('../../node_modules/@weft/server/package.json', import.meta.url))
+const WebSocketImpl = (createRequire(serverDir)('ws') as { WebSocket: WsConstructor }).WebSocket
+
+/** Opens a socket and resolves once connected. */
+export function openSocket(url: string): Promise<TestSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocketImpl(url)
+    ws.once('open', () => resolve(ws))
+    ws.once('error', reject)
+  })
+}
+
+/** Resolves with the close code. */
+export function closeCode(ws: TestSocket): Promise<number> {
+  return new Promise((resolve) => ws.once('close', (code) => resolve(code)))
+}
