@@ -1,0 +1,23 @@
+import type { WeftCounter } from './counter.js'
+import type { WeftList } from './list.js'
+import type { WeftMap } from './map.js'
+import type { WeftText } from './text.js'
+
+/** Any container of a document. */
+export type Container = WeftText | WeftList | WeftMap | WeftCounter
+
+/** The container type for a kind name. */
+export interface ContainerByKind {
+  text: WeftText
+  list: WeftList
+  map: WeftMap
+  counter: WeftCounter
+}
+
+/** Plain JSON of a stored value: containers become their `toJSON()`. */
+export function valueToJSON(v: unknown): unknown {
+  if (typeof v === 'object' && v !== null && 'toJSON' in v && typeof (v as { toJSON: unknown }).toJSON === 'function') {
+    return (v as { toJSON(): unknown }).toJSON()
+  }
+  return v
+}

@@ -1,0 +1,18 @@
+import type { Transaction } from '../doc/transaction.js'
+import type { IdRange } from '../sequence/sequence.js'
+import type { Container } from './container.js'
+import type { ContainerKind } from './kind.js'
+
+/** What containers need from their document. Implemented by `Doc`; not public API. */
+export interface DocCore {
+  readonly replicaId: number
+  transact(fn: () => void, origin?: unknown): void
+  /** The open transaction (containers call this only inside `transact`). */
+  currentTransaction(): Transaction
+  /** Reserves `n` counters of this replica; returns the first. */
+  allocateCounters(n: number): number
+  nextLamport(): number
+  /** Gets or creates the nested container with this id. */
+  nestedContainer(kind: ContainerKind, replica: number, counter: number): Container
+  logDelete(container: Container, replica: number, counter: number, ranges: IdRange[]): void
+}

@@ -1,0 +1,366 @@
+import { WeftDecodeError } from '../errors.js'
+import { Reader, Writer } from '../encoding/index.js'
+import { KIND_BY_CODE, KIND_CODE, type ContainerId, type ContainerKind } from '../containers/kind.js'
+import type { IdRange, InsertOp } from '../sequence/sequence.js'
+import { readJson, writeJson } from '../values.js'
+import type { VersionVector } from '../version-vector.js'
+import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
+import {
+  type ContainerDelta,
+  type CounterOp,
+  type DeleteOp,
+  type DeltaData,
+  type DotRange,
+  type MapEntryOp,
+  type StoredValueOp,
+} from './types.js'
+
+/**
+ * Delta format, version 1. Layout:
+ *
+ *   u8 version (1) | u8 flags (bit 0: complete state)
+ *   replica table: count, ids        (everything below names replicas by table index)
+ *   deps: count, (replica, counter)
+ *   ranges: count, (replica, from, to - from)
+ *   containers: count, each: id, then by kind
+ *     text/list: inserts (replica, counter, len, left origin, right origin, flags, content), deletes
+ *     map: entries (key, replica, counter, lamport, value)
+ *     counter: (replica, counter, total)
+ *
+ * Decoding checks every count against the remaining input and every id
+ * against the dots the delta declares, so a decoded delta is self-consistent
+ * before the document looks at it.
+ */
+export const DELTA_FORMAT_VERSION = 1
+
+const FLAG_STATE = 1
+const INSERT_DELETED = 1
+
+const enum ValueTag {
+  Json = 0,
+  Container = 1,
+  Deleted = 2,
+}
+
+class ReplicaTable {
+  readonly ids: number[] = []
+  private readonly index = new Map<number, number>()
+  add(id: number): void {
+    if (id !== 0 && !this.index.has(id)) {
+      this.index.set(id, this.ids.length)
+      this.ids.push(id)
+    }
+  }
+  /** Index + 1, with 0 for the null replica. */
+  ref(id: number): number {
+    return id === 0 ? 0 : this.index.get(id)! + 1
+  }
+}
+
+export function encodeDelta(d: DeltaData): Uint8Array {
+  const table = new ReplicaTable()
+  for (const key in d.deps) table.add(Number(key))
+  for (const r of d.ranges) table.add(r.replica)
+  for (const c of d.containers) {
+    table.add(c.id.replica)
+    for (const op of c.inserts) {
+      table.add(op.replica)
+      table.add(op.olReplica)
+      table.add(op.orReplica)
+    }
+    for (const del of c.deletes) {
+      table.add(del.replica)
+      for (const r of del.ranges) table.add(r.replica)
+    }
+    for (const e of c.entries) table.add(e.replica)
+    for (const k of c.counts) table.add(k.replica)
+  }
+
+  const w = new Writer(64)
+  w.writeUint8(DELTA_FORMAT_VERSION)
+  w.writeUint8(d.isState ? FLAG_STATE : 0)
+  w.writeVarUint(table.ids.length)
+  for (const id of table.ids) w.writeVarUint(id)
+  const deps = Object.entries(d.deps).filter(([, c]) => c > 0)
+  w.writeVarUint(deps.length)
+  for (const [r, c] of deps) {
+    w.writeVarUint(table.ref(Number(r)))
+    w.writeVarUint(c)
+  }
+  w.writeVarUint(d.ranges.length)
+  for (const r of d.ranges) {
+    w.writeVarUint(table.ref(r.replica))
+    w.writeVarUint(r.from)
+    w.writeVarUint(r.to - r.from)
+  }
+  w.writeVarUint(d.containers.length)
+  for (const c of d.containers) writeContainer(w, table, c)
+  return w.finish()
+}
+
+function writeContainerId(w: Writer, table: ReplicaTable, id: ContainerId): void {
+  w.writeUint8(KIND_CODE[id.kind])
+  if (id.name !== null) {
+    w.writeUint8(0)
+    w.writeString(id.name)
+  } else {
+    w.writeUint8(1)
+    w.writeVarUint(table.ref(id.replica))
+    w.writeVarUint(id.counter)
+  }
+}
+
+function writeContainer(w: Writer, table: ReplicaTable, c: ContainerDelta): void {
+  writeContainerId(w, table, c.id)
+  const kind = c.id.kind
+  if (kind === 'text' || kind === 'list') {
+    w.writeVarUint(c.inserts.length)
+    for (const op of c.inserts) {
+      w.writeVarUint(table.ref(op.replica))
+      w.writeVarUint(op.counter)
+      w.writeVarUint(op.len)
+      w.writeVarUint(table.ref(op.olReplica))
+      if (op.olReplica !== 0) w.writeVarUint(op.olCounter)
+      w.writeVarUint(table.ref(op.orReplica))
+      if (op.orReplica !== 0) w.writeVarUint(op.orCounter)
+      w.writeUint8(op.deleted ? INSERT_DELETED : 0)
+      if (op.deleted) continue
+      if (kind === 'text') w.writeString(op.content as string)
+      else for (const v of op.content as unknown[]) writeItem(w, v)
+    }
+    w.writeVarUint(c.deletes.length)
+    for (const del of c.deletes) {
+      w.writeVarUint(table.ref(del.replica))
+      if (del.replica !== 0) w.writeVarUint(del.counter)
+      w.writeVarUint(del.ranges.length)
+      for (const r of del.ranges) {
+        w.writeVarUint(table.ref(r.replica))
+        w.writeVarUint(r.counter)
+        w.writeVarUint(r.len)
+      }
+    }
+  } else if (kind === 'map') {
+    w.writeVarUint(c.entries.length)
+    for (const e of c.entries) {
+      w.writeString(e.key)
+      w.writeVarUint(table.ref(e.replica))
+      w.writeVarUint(e.counter)
+      w.writeVarUint(e.lamport)
+      writeValueOp(w, e.value)
+    }
+  } else {
+    w.writeVarUint(c.counts.length)
+    for (const k of c.counts) {
+      w.writeVarUint(table.ref(k.replica))
+      w.writeVarUint(k.counter)
+      w.writeVarInt(k.total)
+    }
+  }
+}
+
+function writeItem(w: Writer, v: unknown): void {
+  if (isContainerRef(v)) {
+    w.writeUint8(ValueTag.Container)
+    w.writeUint8(KIND_CODE[v[CONTAINER_KIND]])
+  } else {
+    w.writeUint8(ValueTag.Json)
+    writeJson(w, v as never)
+  }
+}
+
+function writeValueOp(w: Writer, v: StoredValueOp): void {
+  if (v.type === 'json') {
+    w.writeUint8(ValueTag.Json)
+    writeJson(w, v.value)
+  } else if (v.type === 'container') {
+    w.writeUint8(ValueTag.Container)
+    w.writeUint8(KIND_CODE[v.kind])
+  } else {
+    w.writeUint8(ValueTag.Deleted)
+  }
+}
+
+// ---------------------------------------------------------------- decoding
+
+/** Decodes and validates a delta's structure. Throws `WeftDecodeError`. */
+export function decodeDelta(bytes: Uint8Array): DeltaData {
+  const r = new Reader(bytes)
+  const version = r.readUint8()
+  if (version !== DELTA_FORMAT_VERSION) {
+    throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
+  }
+  const flags = r.readUint8()
+  if (flags & ~FLAG_STATE) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
+  const nReplicas = r.readCount(1)
+  const replicas: number[] = new Array(nReplicas)
+  const seen = new Set<number>()
+  for (let i = 0; i < nReplicas; i++) {
+    const id = r.readVarUint()
+    if (id === 0 || seen.has(id)) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
+    seen.add(id)
+    replicas[i] = id
+  }
+  const replicaAt = (ref: number, allowNone: boolean): number => {
+    if (ref === 0) {
+      if (allowNone) return 0
+      throw new WeftDecodeError('invalid', 'missing replica reference')
+    }
+    const id = replicas[ref - 1]
+    if (id === undefined) throw new WeftDecodeError('out-of-range', `replica reference ${ref} past the table (${nReplicas})`)
+    return id
+  }
+
+  const deps: VersionVector = {}
+  const nDeps = r.readCount(2)
+  for (let i = 0; i < nDeps; i++) {
+    const replica = replicaAt(r.readVarUint(), false)
+    deps[replica] = r.readVarUint()
+  }
+  const ranges: DotRange[] = []
+  const rangeOf = new Map<number, DotRange>()
+  const nRanges = r.readCount(3)
+  for (let i = 0; i < nRanges; i++) {
+    const replica = replicaAt(r.readVarUint(), false)
+    const from = r.readVarUint()
+    const to = from + r.readVarUint()
+    if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
+    if (rangeOf.has(replica)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
+    const range = { replica, from, to }
+    rangeOf.set(replica, range)
+    ranges.push(range)
+  }
+  /** Every dot an op claims must be one the delta declares. */
+  const checkDots = (replica: number, counter: number, len: number): void => {
+    const range = rangeOf.get(replica)
+    if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1) {
+      throw new WeftDecodeError('invalid', `op ${replica}:${counter} (+${len}) outside the delta's declared dots`)
+    }
+  }
+
+  const nContainers = r.readCount(3)
+  const containers: ContainerDelta[] = []
+  const seenContainers = new Set<string>()
+  for (let i = 0; i < nContainers; i++) {
+    const c = readContainer(r, replicaAt, checkDots)
+    const key = c.id.name !== null ? `${c.id.kind}/${c.id.name}` : `${c.id.replica}.${c.id.counter}`
+    if (seenContainers.has(key)) throw new WeftDecodeError('invalid', `container ${key} appears twice`)
+    seenContainers.add(key)
+    containers.push(c)
+  }
+  r.end()
+  return { isState: (flags & FLAG_STATE) !== 0, deps, ranges, containers }
+}
+
+type ReplicaAt = (ref: number, allowNone: boolean) => number
+type CheckDots = (replica: number, counter: number, len: number) => void
+
+function readKind(r: Reader): ContainerKind {
+  const code = r.readUint8()
+  const kind = KIND_BY_CODE[code]
+  if (kind === undefined) throw new WeftDecodeError('unknown-kind', `unknown container kind ${code}`)
+  return kind
+}
+
+function readContainer(r: Reader, replicaAt: ReplicaAt, checkDots: CheckDots): ContainerDelta {
+  const kind = readKind(r)
+  const tag = r.readUint8()
+  let id: ContainerId
+  if (tag === 0) {
+    id = { kind, name: r.readString(), replica: 0, counter: 0 }
+  } else if (tag === 1) {
+    const replica = replicaAt(r.readVarUint(), false)
+    const counter = r.readVarUint()
+    if (counter === 0) throw new WeftDecodeError('invalid', 'nested container with counter 0')
+    id = { kind, name: null, replica, counter }
+  } else {
+    throw new WeftDecodeError('unknown-kind', `unknown container id tag ${tag}`)
+  }
+  const c: ContainerDelta = { id, inserts: [], deletes: [], entries: [], counts: [] }
+  if (kind === 'text' || kind === 'list') {
+    const nInserts = r.readCount(7)
+    for (let i = 0; i < nInserts; i++) c.inserts.push(readInsert(r, kind, replicaAt, checkDots))
+    const nDeletes = r.readCount(2)
+    for (let i = 0; i < nDeletes; i++) {
+      const replica = replicaAt(r.readVarUint(), true)
+      const counter = replica === 0 ? 0 : r.readVarUint()
+      if (replica !== 0) checkDots(replica, counter, 1)
+      const n = r.readCount(3)
+      const ranges: IdRange[] = []
+      for (let j = 0; j < n; j++) {
+        const target = replicaAt(r.readVarUint(), false)
+        const start = r.readVarUint()
+        const len = r.readVarUint()
+        if (start === 0 || len === 0 || start + len > Number.MAX_SAFE_INTEGER) {
+          throw new WeftDecodeError('out-of-range', 'bad delete range')
+        }
+        ranges.push({ replica: target, counter: start, len })
+      }
+      c.deletes.push({ replica, counter, ranges } satisfies DeleteOp)
+    }
+  } else if (kind === 'map') {
+    const n = r.readCount(5)
+    for (let i = 0; i < n; i++) {
+      const key = r.readString()
+      const replica = replicaAt(r.readVarUint(), false)
+      const counter = r.readVarUint()
+      checkDots(replica, counter, 1)
+      const lamport = r.readVarUint()
+      c.entries.push({ key, replica, counter, lamport, value: readValueOp(r) } satisfies MapEntryOp)
+    }
+  } else {
+    const n = r.readCount(3)
+    for (let i = 0; i < n; i++) {
+      const replica = replicaAt(r.readVarUint(), false)
+      const counter = r.readVarUint()
+      checkDots(replica, counter, 1)
+      c.counts.push({ replica, counter, total: r.readVarInt() } satisfies CounterOp)
+    }
+  }
+  return c
+}
+
+function readInsert(r: Reader, kind: 'text' | 'list', replicaAt: ReplicaAt, checkDots: CheckDots): InsertOp {
+  const replica = replicaAt(r.readVarUint(), false)
+  const counter = r.readVarUint()
+  const len = r.readVarUint()
+  checkDots(replica, counter, len)
+  const olReplica = replicaAt(r.readVarUint(), true)
+  const olCounter = olReplica === 0 ? 0 : r.readVarUint()
+  const orReplica = replicaAt(r.readVarUint(), true)
+  const orCounter = orReplica === 0 ? 0 : r.readVarUint()
+  if ((olReplica !== 0 && olCounter === 0) || (orReplica !== 0 && orCounter === 0)) {
+    throw new WeftDecodeError('invalid', 'origin with counter 0')
+  }
+  const flags = r.readUint8()
+  if (flags & ~INSERT_DELETED) throw new WeftDecodeError('invalid', `unknown insert flags ${flags}`)
+  const deleted = (flags & INSERT_DELETED) !== 0
+  let content: string | unknown[] | null = null
+  if (!deleted) {
+    if (kind === 'text') {
+      const s = r.readString()
+      if (s.length !== len) throw new WeftDecodeError('invalid', `text insert declares ${len} items but holds ${s.length}`)
+      content = s
+    } else {
+      if (len > r.remaining) throw new WeftDecodeError('out-of-range', `list insert of ${len} items past the end`)
+      const items: unknown[] = new Array(len)
+      for (let i = 0; i < len; i++) items[i] = readItem(r)
+      content = items
+    }
+  }
+  return { replica, counter, len, olReplica, olCounter, orReplica, orCounter, deleted, content }
+}
+
+function readItem(r: Reader): unknown {
+  const tag = r.readUint8()
+  if (tag === ValueTag.Json) return readJson(r)
+  if (tag === ValueTag.Container) return containerPlaceholder(readKind(r))
+  throw new WeftDecodeError('unknown-kind', `unknown list item tag ${tag}`)
+}
+
+function readValueOp(r: Reader): StoredValueOp {
+  const tag = r.readUint8()
+  if (tag === ValueTag.Json) return { type: 'json', value: readJson(r) }
+  if (tag === ValueTag.Container) return { type: 'container', kind: readKind(r) }
+  if (tag === ValueTag.Deleted) return { type: 'deleted' }
+  throw new WeftDecodeError('unknown-kind', `unknown map value tag ${tag}`)
+}

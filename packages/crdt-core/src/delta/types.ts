@@ -1,0 +1,59 @@
+import type { ContainerId, ContainerKind } from '../containers/kind.js'
+import type { IdRange, InsertOp } from '../sequence/sequence.js'
+import type { JsonValue } from '../values.js'
+import type { VersionVector } from '../version-vector.js'
+
+/** Dots a delta carries for one replica: counters in (from, to]. */
+export interface DotRange {
+  replica: number
+  from: number
+  to: number
+}
+
+/** A delete operation. `replica` 0 marks an unattributed delete (from a state whose history was folded). */
+export interface DeleteOp {
+  replica: number
+  counter: number
+  ranges: IdRange[]
+}
+
+/** A map write; the winning write per key is last-writer-wins on (lamport, replica). */
+export interface MapEntryOp {
+  key: string
+  replica: number
+  counter: number
+  lamport: number
+  value: StoredValueOp
+}
+
+/** A value in a delta: JSON, a new nested container (its id is the op's dot), or a map deletion. */
+export type StoredValueOp =
+  | { type: 'json'; value: JsonValue }
+  | { type: 'container'; kind: ContainerKind }
+  | { type: 'deleted' }
+
+/** One replica's running total of a counter, as of its dot. */
+export interface CounterOp {
+  replica: number
+  counter: number
+  total: number
+}
+
+export interface ContainerDelta {
+  id: ContainerId
+  inserts: InsertOp[]
+  deletes: DeleteOp[]
+  entries: MapEntryOp[]
+  counts: CounterOp[]
+}
+
+/** Decoded form of a delta (or state, which is a delta from nothing). */
+export interface DeltaData {
+  /** A complete state: inserts come in document order and carry every tombstone. */
+  isState: boolean
+  /** What the receiver must have seen first (besides each range's own start). */
+  deps: VersionVector
+  ranges: DotRange[]
+  containers: ContainerDelta[]
+}
+

@@ -1,0 +1,213 @@
+import { isContainerRef, CONTAINER_KIND } from '../containers/container-ref.js'
+import type { Container } from '../containers/container.js'
+import { containerKey } from '../containers/kind.js'
+import type { ContainerDelta, DeltaData } from '../delta/types.js'
+import { WeftDecodeError } from '../errors.js'
+import type { InsertOp, Sequence } from '../sequence/sequence.js'
+import type { Doc } from './doc.js'
+import type { DocState } from './state.js'
+
+/** Integration order of each sequence container's inserts, computed while validating. */
+const insertOrder = new WeakMap<ContainerDelta, InsertOp[]>()
+
+function invalid(message: string): never {
+  throw new WeftDecodeError('invalid', message)
+}
+
+/**
+ * Checks a decoded delta against the document before anything is applied:
+ * container kinds agree, every origin and delete target exists (here or in
+ * the delta), no insert duplicates known items, and the inserts can be
+ * ordered so each one's origins come first. Throws `WeftDecodeError`.
+ */
+export function validateDelta(state: DocState, data: DeltaData): void {
+  for (const cd of data.containers) {
+    const existing = state.containers.get(containerKey(cd.id))
+    if (existing !== undefined && existing.id.kind !== cd.id.kind) {
+      invalid(`container ${containerKey(cd.id)} is a ${existing.id.kind} here, the delta says ${cd.id.kind}`)
+    }
+    for (const e of cd.entries) {
+      if (e.value.type === 'container') checkNestedKind(state, e.replica, e.counter, e.value.kind)
+    }
+    if (cd.id.kind === 'text' || cd.id.kind === 'list') {
+      const seq = existing !== undefined && 'seq' in existing ? existing.seq : undefined
+      validateSequence(state, seq, cd)
+    }
+  }
+}
+
+function checkNestedKind(state: DocState, replica: number, counter: number, kind: string): void {
+  const c = state.containers.get(`${replica}.${counter}`)
+  if (c !== undefined && c.id.kind !== kind) invalid(`nested container ${replica}.${counter} is a ${c.id.kind}, the delta says ${kind}`)
+}
+
+/** In-delta inserts by replica, sorted by counter, for "is this id in the delta" lookups. */
+class DeltaIds {
+  private readonly byReplica = new Map<number, InsertOp[]>()
+  constructor(inserts: InsertOp[]) {
+    for (const op of inserts) {
+      let list = this.byReplica.get(op.replica)
+      if (!list) this.byReplica.set(op.replica, (list = []))
+      list.push(op)
+    }
+    for (const list of this.byReplica.values()) {
+      list.sort((a, b) => a.counter - b.counter)
+      for (let i = 1; i < list.length; i++) {
+        const prev = list[i - 1]!
+        if (prev.counter + prev.len > list[i]!.counter) invalid('two inserts in one delta claim the same ids')
+      }
+    }
+  }
+  find(replica: number, counter: number): InsertOp | undefined {
+    const list = this.byReplica.get(replica)
+    if (!list) return undefined
+    let lo = 0
+    let hi = list.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      const op = list[mid]!
+      if (counter < op.counter) hi = mid - 1
+      else if (counter >= op.counter + op.len) lo = mid + 1
+      else return op
+    }
+    return undefined
+  }
+}
+
+function validateSequence(state: DocState, seq: Sequence | undefined, cd: ContainerDelta): void {
+  const inserts = cd.inserts
+  const ids = inserts.length > 0 ? new DeltaIds(inserts) : undefined
+  const known = (r: number, c: number): boolean => seq !== undefined && seq.has(r, c)
+
+  // Which in-delta insert (if any) each insert must follow.
+  const position = new Map<InsertOp, number>()
+  inserts.forEach((op, i) => position.set(op, i))
+  const dependents: number[][] = inserts.map(() => [])
+  const indegree = new Array<number>(inserts.length).fill(0)
+
+  inserts.forEach((op, i) => {
+    if (seq !== undefined) {
+      const first = seq.has(op.replica, op.counter)
+      const max = seq.index.maxCounter(op.replica)
+      if (!first && max >= op.counter) invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
+      if (first) {
+        const span = seq.index.find(op.replica, op.counter)!
+        const runEnd = span.run.counter + span.run.len
+        if (runEnd < op.counter + op.len && max !== runEnd - 1) invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
+      }
+    }
+    for (const [r, c] of [
+      [op.olReplica, op.olCounter],
+      [op.orReplica, op.orCounter],
+    ] as const) {
+      if (r === 0 || known(r, c)) continue
+      const dep = ids?.find(r, c)
+      if (dep === undefined) invalid(`insert ${op.replica}:${op.counter} has origin ${r}:${c}, which is neither known nor in the delta`)
+      if (dep === op) invalid(`insert ${op.replica}:${op.counter} has an origin inside itself`)
+      dependents[position.get(dep)!]!.push(i)
+      indegree[i]!++
+    }
+    if (op.content !== null && typeof op.content !== 'string') {
+      op.content.forEach((item, k) => {
+        if (isContainerRef(item)) checkNestedKind(state, op.replica, op.counter + k, item[CONTAINER_KIND])
+      })
+    }
+  })
+
+  // Kahn's algorithm: an order where each insert follows its in-delta origins.
+  const order: InsertOp[] = []
+  const ready: number[] = []
+  for (let i = inserts.length - 1; i >= 0; i--) if (indegree[i] === 0) ready.push(i)
+  while (ready.length > 0) {
+    const i = ready.pop()!
+    order.push(inserts[i]!)
+    for (const j of dependents[i]!) if (--indegree[j]! === 0) ready.push(j)
+  }
+  if (order.length !== inserts.length) invalid('inserts whose origins form a cycle')
+  insertOrder.set(cd, order)
+
+  for (const del of cd.deletes) {
+    for (const range of del.ranges) {
+      let c = range.counter
+      const end = range.counter + range.len
+      while (c < end) {
+        const span = seq?.index.find(range.replica, c)
+        if (span !== undefined) {
+          c = span.counter + span.len
+          continue
+        }
+        const op = ids?.find(range.replica, c)
+        if (op === undefined) invalid(`delete of ${range.replica}:${c}, which is neither known nor in the delta`)
+        c = op.counter + op.len
+      }
+    }
+  }
+}
+
+/** Applies a validated delta. Returns the containers that changed. */
+export function integrateDelta(doc: Doc, state: DocState, data: DeltaData): Set<Container> {
+  const changed = new Set<Container>()
+  const before = new Map<number, number>()
+  for (const r of data.ranges) before.set(r.replica, state.counterOf(r.replica))
+  let unattributed = data.isState
+
+  for (const cd of data.containers) {
+    const c = doc.containerFor(cd.id)
+    if (c.kind === 'text' || c.kind === 'list') {
+      const seq = (c as { seq: Sequence }).seq
+      if (c.kind === 'list') materializeNested(doc, cd.inserts)
+      const order = insertOrder.get(cd) ?? cd.inserts
+      if (data.isState && seq.tree.totalLength === 0) {
+        // Loading a state into an empty sequence: its inserts are already in
+        // document order, so they are appended without searching.
+        for (const op of cd.inserts) seq.appendLoaded(op)
+        seq.index.sortRuns()
+      } else {
+        for (const op of order) seq.integrate(op)
+        for (const op of cd.inserts) if (op.deleted) seq.applyDelete(op)
+      }
+      for (const del of cd.deletes) {
+        for (const range of del.ranges) seq.applyDelete(range)
+        if (del.replica === 0) unattributed = true
+        else if (del.counter > (before.get(del.replica) ?? 0)) {
+          state.deleteLog.push({ container: c, replica: del.replica, counter: del.counter, ranges: del.ranges })
+        }
+      }
+      if (cd.inserts.length > 0 || cd.deletes.length > 0) changed.add(c)
+    } else if (c.kind === 'map') {
+      for (const e of cd.entries) {
+        if (e.lamport > state.lamport) state.lamport = e.lamport
+        const value =
+          e.value.type === 'json' ? e.value.value : e.value.type === 'container' ? doc.nestedContainer(e.value.kind, e.replica, e.counter) : undefined
+        if (c.applyEntry(e, value)) changed.add(c)
+      }
+    } else if (c.kind === 'counter') {
+      for (const k of cd.counts) if (c.applyCount(k)) changed.add(c)
+    }
+  }
+
+  for (const r of data.ranges) {
+    if (r.to > state.counterOf(r.replica)) {
+      state.vv.set(r.replica, r.to)
+      if (r.replica !== doc.replicaId) state.dirtyDeps.set(r.replica, r.to)
+    }
+  }
+  if (unattributed) {
+    const base = { ...state.historyBase }
+    for (const r of data.ranges) if (r.to > (base[r.replica] ?? 0)) base[r.replica] = r.to
+    state.historyBase = base
+  }
+  return changed
+}
+
+/** Replaces container placeholders in list content with the nested containers they name. */
+function materializeNested(doc: Doc, inserts: InsertOp[]): void {
+  for (const op of inserts) {
+    if (op.content === null || typeof op.content === 'string') continue
+    const items = op.content
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k]
+      if (isContainerRef(item)) items[k] = doc.nestedContainer(item[CONTAINER_KIND], op.replica, op.counter + k)
+    }
+  }
+}

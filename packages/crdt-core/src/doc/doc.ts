@@ -1,0 +1,306 @@
+import { WeftCounter } from '../containers/counter.js'
+import type { Container, ContainerByKind } from '../containers/container.js'
+import type { DocCore } from '../containers/doc-core.js'
+import { containerKey, type ContainerId, type ContainerKind } from '../containers/kind.js'
+import { WeftList } from '../containers/list.js'
+import { WeftMap } from '../containers/map.js'
+import { WeftText } from '../containers/text.js'
+import { decodeDelta, encodeDelta } from '../delta/codec.js'
+import type { DeltaData } from '../delta/types.js'
+import { isValidReplicaId, randomReplicaId } from '../ids.js'
+import type { IdRange } from '../sequence/sequence.js'
+import { defineOwn } from '../values.js'
+import { encodeVersionVector, type VersionVector } from '../version-vector.js'
+import { integrateDelta, validateDelta } from './apply.js'
+import { CausalBuffer } from './causal-buffer.js'
+import { computeDigest } from './digest.js'
+import { Emitter } from './emitter.js'
+import { buildDeltaSince, buildState } from './encode.js'
+import { DocState } from './state.js'
+import { Transaction } from './transaction.js'
+
+export interface DocOptions {
+  /** Replica id for this instance (random non-zero < 2^53 by default). Never share one between live instances. */
+  replicaId?: number
+  /** Most deltas the causal buffer holds before `applyDelta` throws (default 10,000). */
+  maxPendingDeltas?: number
+  /** Most bytes the causal buffer holds before `applyDelta` throws (default 64 MiB). */
+  maxPendingBytes?: number
+}
+
+/** Emitted after every change, local or remote. */
+export interface ChangeEvent {
+  origin: unknown
+  /** True for this replica's own transactions. */
+  local: boolean
+  /** The containers whose content changed. */
+  containers: ReadonlySet<Container>
+}
+
+/** @internal What an undo manager learns about each local transaction. */
+export interface LocalTransactionEvent {
+  origin: unknown
+  transaction: Transaction
+}
+
+type DocEvents = {
+  delta: [delta: Uint8Array, origin: unknown]
+  change: [event: ChangeEvent]
+  /** @internal */
+  transaction: [event: LocalTransactionEvent]
+}
+
+/**
+ * A replicated document: a tree of containers under named roots.
+ *
+ * @example
+ * const a = new Doc()
+ * const b = new Doc()
+ * a.on('delta', (delta) => b.applyDelta(delta))
+ * a.getText('body').insert(0, 'hi')
+ * b.getText('body').toString() // 'hi'
+ */
+export class Doc implements DocCore {
+  readonly replicaId: number
+  /** @internal */
+  readonly state = new DocState()
+  private readonly events = new Emitter<DocEvents>()
+  private readonly buffer: CausalBuffer
+  private tx: Transaction | null = null
+  private readonly options: DocOptions
+
+  constructor(options: DocOptions = {}) {
+    const id = options.replicaId ?? randomReplicaId()
+    if (!isValidReplicaId(id)) throw new RangeError(`replicaId must be an integer in 1..2^53-1, got ${id}`)
+    this.replicaId = id
+    this.options = options
+    this.buffer = new CausalBuffer(options.maxPendingDeltas ?? 10_000, options.maxPendingBytes ?? 64 * 1024 * 1024)
+  }
+
+  /** Restores a document from `encodeState()` (with a fresh replica id unless given). */
+  static load(state: Uint8Array, options: DocOptions = {}): Doc {
+    const doc = new Doc(options)
+    doc.applyDelta(state)
+    return doc
+  }
+
+  getText(name: string): WeftText {
+    return this.root(name, 'text')
+  }
+
+  getMap(name: string): WeftMap {
+    return this.root(name, 'map')
+  }
+
+  getList(name: string): WeftList {
+    return this.root(name, 'list')
+  }
+
+  getCounter(name: string): WeftCounter {
+    return this.root(name, 'counter')
+  }
+
+  /**
+   * Groups mutations into one delta, one change event and one undo step.
+   * Nested calls join the outermost transaction.
+   */
+  transact(fn: () => void, origin?: unknown): void {
+    if (this.tx !== null) {
+      fn()
+      return
+    }
+    const tx = new Transaction(origin, this.state.counterOf(this.replicaId))
+    this.tx = tx
+    try {
+      fn()
+    } finally {
+      this.tx = null
+      // Whatever ran before an exception is already applied locally, so it
+      // is committed too: peers must see what this replica shows.
+      this.commit(tx)
+    }
+  }
+
+  on<K extends keyof DocEvents>(event: K, fn: (...args: DocEvents[K]) => void): () => void {
+    return this.events.on(event, fn)
+  }
+
+  off<K extends keyof DocEvents>(event: K, fn: (...args: DocEvents[K]) => void): void {
+    this.events.off(event, fn)
+  }
+
+  /**
+   * Joins a delta (or a state) from another replica. Idempotent and
+   * order-insensitive: a delta whose causal dependencies are missing waits
+   * in a bounded buffer. Bad bytes throw `WeftDecodeError` and change nothing;
+   * a full buffer throws `WeftCausalBufferFullError`.
+   */
+  applyDelta(bytes: Uint8Array, origin?: unknown): void {
+    if (this.tx !== null) throw new Error('applyDelta cannot run inside transact(): apply remote deltas outside local transactions')
+    const data = decodeDelta(bytes)
+    if (!data.isState && this.isKnown(data)) return
+    if (!this.depsMet(data)) {
+      this.buffer.add({ data, bytes: bytes.length, origin })
+      return
+    }
+    validateDelta(this.state, data)
+    this.integrate(data, origin)
+    this.drainBuffer()
+  }
+
+  /** Deltas waiting for their causal dependencies. */
+  get pendingCount(): number {
+    return this.buffer.count
+  }
+
+  versionVector(): VersionVector {
+    return this.state.versionVector()
+  }
+
+  encodeVersionVector(): Uint8Array {
+    return encodeVersionVector(this.versionVector())
+  }
+
+  /** One delta holding everything a replica at `vv` lacks (empty when it lacks nothing). */
+  encodeDeltaSince(vv: VersionVector): Uint8Array {
+    return encodeDelta(buildDeltaSince(this.state, vv))
+  }
+
+  /** A snapshot of the whole document; `Doc.load` restores it and `applyDelta` joins it. */
+  encodeState(): Uint8Array {
+    return encodeDelta(buildState(this.state))
+  }
+
+  /** Hex SHA-256 of the canonical visible state and the version vector. */
+  digest(): string {
+    return computeDigest(this.toJSON(), this.versionVector())
+  }
+
+  /** Plain JSON of every root container, by name. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    const roots = [...this.state.containers.values()].filter((c) => c.id.name !== null)
+    // Deterministic when two kinds share a name: the first kind in this order wins.
+    const order: ContainerKind[] = ['map', 'list', 'text', 'counter']
+    roots.sort((a, b) => order.indexOf(a.id.kind) - order.indexOf(b.id.kind))
+    for (const c of roots) {
+      const name = c.id.name!
+      if (!Object.prototype.hasOwnProperty.call(out, name)) defineOwn(out, name, c.toJSON())
+    }
+    return out
+  }
+
+  // ------------------------------------------------------------ DocCore (internal)
+
+  /** @internal */
+  currentTransaction(): Transaction {
+    if (this.tx === null) throw new Error('internal: no open transaction')
+    return this.tx
+  }
+
+  /** @internal */
+  allocateCounters(n: number): number {
+    const first = this.state.counterOf(this.replicaId) + 1
+    this.state.vv.set(this.replicaId, first + n - 1)
+    return first
+  }
+
+  /** @internal */
+  nextLamport(): number {
+    return ++this.state.lamport
+  }
+
+  /** @internal */
+  nestedContainer(kind: ContainerKind, replica: number, counter: number): Container {
+    return this.containerFor({ kind, name: null, replica, counter })
+  }
+
+  /** @internal */
+  logDelete(container: Container, replica: number, counter: number, ranges: IdRange[]): void {
+    this.state.deleteLog.push({ container, replica, counter, ranges })
+  }
+
+  /** @internal Gets or creates a container by id. */
+  containerFor(id: ContainerId): Container {
+    const key = containerKey(id)
+    let c = this.state.containers.get(key)
+    if (c === undefined) {
+      c = createContainer(this, id)
+      this.state.containers.set(key, c)
+    }
+    return c
+  }
+
+  // ------------------------------------------------------------ private
+
+  private root<K extends ContainerKind>(name: string, kind: K): ContainerByKind[K] {
+    if (typeof name !== 'string') throw new TypeError(`root container names are strings, got ${typeof name}`)
+    return this.containerFor({ kind, name, replica: 0, counter: 0 }) as ContainerByKind[K]
+  }
+
+  private commit(tx: Transaction): void {
+    if (tx.isEmpty) return
+    const state = this.state
+    const deps: VersionVector = {}
+    for (const [r, c] of state.dirtyDeps) deps[r] = c
+    state.dirtyDeps.clear()
+    const data: DeltaData = {
+      isState: false,
+      deps,
+      ranges: [{ replica: this.replicaId, from: tx.startCounter, to: state.counterOf(this.replicaId) }],
+      containers: tx.containerDeltas(),
+    }
+    if (this.events.has('delta')) this.events.emit('delta', encodeDelta(data), tx.origin)
+    if (this.events.has('transaction')) this.events.emit('transaction', { origin: tx.origin, transaction: tx })
+    if (this.events.has('change')) this.events.emit('change', { origin: tx.origin, local: true, containers: tx.changed })
+  }
+
+  /** Every dot the delta carries is already here. */
+  private isKnown(d: DeltaData): boolean {
+    for (const r of d.ranges) if (this.state.counterOf(r.replica) < r.to) return false
+    return true
+  }
+
+  private depsMet(d: DeltaData): boolean {
+    const state = this.state
+    for (const r of d.ranges) if (state.counterOf(r.replica) < r.from) return false
+    for (const key in d.deps) if (state.counterOf(Number(key)) < d.deps[key]!) return false
+    return true
+  }
+
+  private integrate(data: DeltaData, origin: unknown): void {
+    const changed = integrateDelta(this, this.state, data)
+    if (changed.size > 0 && this.events.has('change')) this.events.emit('change', { origin, local: false, containers: changed })
+  }
+
+  private drainBuffer(): void {
+    if (this.buffer.count === 0) return
+    this.buffer.dropIf((d) => !d.isState && this.isKnown(d))
+    for (;;) {
+      const next = this.buffer.takeReady((d) => this.depsMet(d))
+      if (next === undefined) return
+      if (!next.data.isState && this.isKnown(next.data)) continue
+      try {
+        validateDelta(this.state, next.data)
+      } catch {
+        // It was well-formed when it arrived but refers to things its
+        // dependencies did not bring: a forged delta. Drop it.
+        continue
+      }
+      this.integrate(next.data, next.origin)
+    }
+  }
+}
+
+function createContainer(doc: Doc, id: ContainerId): Container {
+  switch (id.kind) {
+    case 'text':
+      return new WeftText(doc, id)
+    case 'list':
+      return new WeftList(doc, id)
+    case 'map':
+      return new WeftMap(doc, id)
+    case 'counter':
+      return new WeftCounter(doc, id)
+  }
+}

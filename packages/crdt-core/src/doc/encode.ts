@@ -1,0 +1,152 @@
+import type { Container } from '../containers/container.js'
+import { CONTAINER_KIND, isContainerRef } from '../containers/container-ref.js'
+import type { ContainerDelta, DeltaData, DotRange } from '../delta/types.js'
+import type { IdRange, InsertOp } from '../sequence/sequence.js'
+import { sliceContent, type Span } from '../sequence/span.js'
+import { vvCovers, type VersionVector } from '../version-vector.js'
+import type { DocState } from './state.js'
+
+function emptyDelta(c: Container): ContainerDelta {
+  return { id: c.id, inserts: [], deletes: [], entries: [], counts: [] }
+}
+
+function isEmpty(d: ContainerDelta): boolean {
+  return d.inserts.length + d.deletes.length + d.entries.length + d.counts.length === 0
+}
+
+function spanOp(s: Span): InsertOp {
+  return {
+    replica: s.replica,
+    counter: s.counter,
+    len: s.len,
+    olReplica: s.olReplica,
+    olCounter: s.olCounter,
+    orReplica: s.orReplica,
+    orCounter: s.orCounter,
+    deleted: s.deleted,
+    content: s.content,
+  }
+}
+
+/** Everything a replica at `since` lacks, as one delta. */
+export function buildDeltaSince(state: DocState, since: VersionVector): DeltaData {
+  const ranges: DotRange[] = []
+  const deps: VersionVector = {}
+  for (const [replica, counter] of state.vv) {
+    const have = since[replica] ?? 0
+    if (counter > have) ranges.push({ replica, from: have, to: counter })
+    else if (counter > 0) deps[replica] = counter
+  }
+  if (ranges.length === 0) return { isState: false, deps: {}, ranges: [], containers: [] }
+
+  // Exact deletes from the log when the peer is past every folded history;
+  // otherwise every tombstone it may have missed.
+  const exactDeletes = vvCovers(since, state.historyBase)
+  const out = new Map<Container, ContainerDelta>()
+  for (const c of state.containers.values()) {
+    const d = emptyDelta(c)
+    if (c.kind === 'text' || c.kind === 'list') {
+      const seq = c.seq
+      for (const [replica, runs] of seq.index.runs()) {
+        const have = since[replica] ?? 0
+        for (let i = firstRunAfter(runs, have); i < runs.length; i++) {
+          for (const s of runs[i]!.spans) {
+            if (s.counter + s.len - 1 <= have) continue
+            const op = spanOp(s)
+            if (s.counter <= have) {
+              const skip = have - s.counter + 1
+              op.counter += skip
+              op.len -= skip
+              op.olReplica = s.replica
+              op.olCounter = op.counter - 1
+              if (op.content !== null) op.content = sliceContent(op.content, skip)
+            }
+            d.inserts.push(op)
+          }
+        }
+      }
+      if (!exactDeletes) {
+        const ranges: IdRange[] = []
+        for (const s of seq.tree.spans()) {
+          if (!s.deleted) continue
+          const last = Math.min(s.counter + s.len - 1, since[s.replica] ?? 0)
+          if (last >= s.counter) ranges.push({ replica: s.replica, counter: s.counter, len: last - s.counter + 1 })
+        }
+        if (ranges.length > 0) d.deletes.push({ replica: 0, counter: 0, ranges })
+      }
+    } else if (c.kind === 'map') {
+      for (const [key, e] of c.entries) {
+        if (e.counter <= (since[e.replica] ?? 0)) continue
+        d.entries.push({ key, replica: e.replica, counter: e.counter, lamport: e.lamport, value: entryValue(e.value, e.deleted) })
+      }
+    } else {
+      for (const [replica, t] of c.totals) if (t.counter > (since[replica] ?? 0)) d.counts.push({ replica, counter: t.counter, total: t.total })
+    }
+    out.set(c, d)
+  }
+  if (exactDeletes) {
+    for (const e of state.deleteLog) {
+      if (e.counter <= (since[e.replica] ?? 0)) continue
+      out.get(e.container)!.deletes.push({ replica: e.replica, counter: e.counter, ranges: e.ranges })
+    }
+  }
+  return { isState: false, deps, ranges, containers: [...out.values()].filter((d) => !isEmpty(d)) }
+}
+
+/** The whole document: inserts in document order with their tombstones, every map entry and counter total. */
+export function buildState(state: DocState): DeltaData {
+  const ranges: DotRange[] = []
+  for (const [replica, counter] of state.vv) if (counter > 0) ranges.push({ replica, from: 0, to: counter })
+  const containers: ContainerDelta[] = []
+  for (const c of state.containers.values()) {
+    const d = emptyDelta(c)
+    if (c.kind === 'text' || c.kind === 'list') {
+      let prev: InsertOp | undefined
+      for (const s of c.seq.tree.spans()) {
+        // Re-join pieces split apart only by deletions (adjacent tombstones of one run).
+        if (
+          prev !== undefined &&
+          prev.deleted &&
+          s.deleted &&
+          s.replica === prev.replica &&
+          s.counter === prev.counter + prev.len &&
+          s.olReplica === prev.replica &&
+          s.olCounter === s.counter - 1 &&
+          s.orReplica === prev.orReplica &&
+          s.orCounter === prev.orCounter
+        ) {
+          prev.len += s.len
+          continue
+        }
+        prev = spanOp(s)
+        d.inserts.push(prev)
+      }
+    } else if (c.kind === 'map') {
+      for (const [key, e] of c.entries) {
+        d.entries.push({ key, replica: e.replica, counter: e.counter, lamport: e.lamport, value: entryValue(e.value, e.deleted) })
+      }
+    } else {
+      for (const [replica, t] of c.totals) d.counts.push({ replica, counter: t.counter, total: t.total })
+    }
+    if (!isEmpty(d)) containers.push(d)
+  }
+  return { isState: true, deps: {}, ranges, containers }
+}
+
+function entryValue(value: unknown, deleted: boolean): ContainerDelta['entries'][number]['value'] {
+  if (deleted) return { type: 'deleted' }
+  if (isContainerRef(value)) return { type: 'container', kind: value[CONTAINER_KIND] }
+  return { type: 'json', value: value as never }
+}
+
+function firstRunAfter(runs: { counter: number; len: number }[], have: number): number {
+  let lo = 0
+  let hi = runs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const r = runs[mid]!
+    if (r.counter + r.len - 1 <= have) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}

@@ -1,0 +1,84 @@
+import type { ContainerDelta, CounterOp, DeleteOp, MapEntryOp } from '../delta/types.js'
+import type { IdRange, InsertOp } from '../sequence/sequence.js'
+import type { Content } from '../sequence/span.js'
+import type { Container } from '../containers/container.js'
+
+/** What undoing one local change takes (recorded as the change happens). */
+export type InverseOp =
+  | { type: 'seq-insert'; container: Container; replica: number; counter: number; len: number }
+  | { type: 'seq-delete'; container: Container; ranges: IdRange[]; removed: Content[] }
+  | { type: 'map-set'; container: Container; key: string; had: boolean; previous: unknown }
+  | { type: 'counter'; container: Container; amount: number }
+
+/**
+ * Collects the operations of one local transaction: they become one delta,
+ * one change event and one undo step when it ends.
+ */
+export class Transaction {
+  readonly changed = new Set<Container>()
+  readonly inverse: InverseOp[] = []
+  private readonly byContainer = new Map<Container, ContainerDelta>()
+
+  constructor(
+    readonly origin: unknown,
+    /** This replica's counter when the transaction began. */
+    readonly startCounter: number,
+  ) {}
+
+  get isEmpty(): boolean {
+    return this.byContainer.size === 0
+  }
+
+  private deltaOf(c: Container): ContainerDelta {
+    let d = this.byContainer.get(c)
+    if (d === undefined) {
+      d = { id: c.id, inserts: [], deletes: [], entries: [], counts: [] }
+      this.byContainer.set(c, d)
+      this.changed.add(c)
+    }
+    return d
+  }
+
+  recordInsert(c: Container, op: InsertOp): void {
+    const inserts = this.deltaOf(c).inserts
+    const prev = inserts[inserts.length - 1]
+    // Typing inside one transaction: continue the previous insert op.
+    if (
+      prev !== undefined &&
+      prev.counter + prev.len === op.counter &&
+      op.olReplica === prev.replica &&
+      op.olCounter === prev.counter + prev.len - 1 &&
+      op.orReplica === prev.orReplica &&
+      op.orCounter === prev.orCounter &&
+      typeof prev.content === typeof op.content
+    ) {
+      prev.len += op.len
+      prev.content =
+        typeof prev.content === 'string' ? prev.content + (op.content as string) : (prev.content as unknown[]).concat(op.content as unknown[])
+      return
+    }
+    inserts.push({ ...op })
+  }
+
+  recordDelete(c: Container, op: DeleteOp): void {
+    this.deltaOf(c).deletes.push(op)
+  }
+
+  recordEntry(c: Container, op: MapEntryOp): void {
+    const entries = this.deltaOf(c).entries
+    // Only the last write of a key in a transaction matters to peers.
+    const i = entries.findIndex((e) => e.key === op.key)
+    if (i >= 0) entries.splice(i, 1)
+    entries.push(op)
+  }
+
+  recordCount(c: Container, op: CounterOp): void {
+    const counts = this.deltaOf(c).counts
+    counts.length = 0
+    counts.push(op)
+  }
+
+  containerDeltas(): ContainerDelta[] {
+    return [...this.byContainer.values()]
+  }
+}

@@ -1,0 +1,351 @@
+import { IdIndex } from './id-index.js'
+import { SpanTree } from './span-tree.js'
+import { concatContent, sliceContent, type Content, type Span } from './span.js'
+
+/** An insert as it travels in a delta: a span's ids, origins and content. */
+export interface InsertOp {
+  replica: number
+  counter: number
+  len: number
+  olReplica: number
+  olCounter: number
+  orReplica: number
+  orCounter: number
+  deleted: boolean
+  /** null when deleted (only ids and length travel). */
+  content: Content | null
+}
+
+/** A range of item ids to delete. */
+export interface IdRange {
+  replica: number
+  counter: number
+  len: number
+}
+
+/**
+ * A sequence CRDT (text or list). Concurrent inserts are ordered with the
+ * YjsMod / FugueMax rule (left origin, right origin, replica id as the final
+ * tie-break), which never interleaves two runs typed concurrently at one place.
+ */
+export class Sequence {
+  readonly tree = new SpanTree()
+  readonly index = new IdIndex()
+
+  private loadTail: Span | undefined
+
+  constructor(readonly isText: boolean) {}
+
+  get length(): number {
+    return this.tree.visibleLength
+  }
+
+  /** Inserts `content` at visible `index` as items (replica, counter..). Returns the op for the delta. */
+  localInsert(index: number, replica: number, counter: number, content: Content): InsertOp {
+    const len = content.length
+    let left: Span | undefined
+    let leftOffset = 0
+    let next: Span | undefined
+    let nextOffset = 0
+    if (index === 0) {
+      next = this.tree.first()
+    } else {
+      const pos = this.tree.findVisible(index - 1)
+      left = pos.span
+      leftOffset = pos.offset
+      if (leftOffset < left.len - 1) {
+        next = left
+        nextOffset = leftOffset + 1
+      } else {
+        next = this.tree.next(left)
+      }
+    }
+    const op: InsertOp = {
+      replica,
+      counter,
+      len,
+      olReplica: left ? left.replica : 0,
+      olCounter: left ? left.counter + leftOffset : 0,
+      orReplica: next ? next.replica : 0,
+      orCounter: next ? next.counter + nextOffset : 0,
+      deleted: false,
+      content,
+    }
+    this.place(op, left, leftOffset, next, nextOffset)
+    return op
+  }
+
+  /** Deletes `len` visible items from `index`. Returns the deleted ranges and their content (for undo). */
+  localDelete(index: number, len: number): { ranges: IdRange[]; removed: Content[] } {
+    const ranges: IdRange[] = []
+    const removed: Content[] = []
+    let remaining = len
+    while (remaining > 0) {
+      const { span, offset } = this.tree.findVisible(index)
+      const take = Math.min(span.len - offset, remaining)
+      const piece = this.isolate(span, offset, take)
+      removed.push(piece.content!)
+      this.markDeleted(piece)
+      const last = ranges[ranges.length - 1]
+      if (last && last.replica === piece.replica && last.counter + last.len === piece.counter) last.len += take
+      else ranges.push({ replica: piece.replica, counter: piece.counter, len: take })
+      remaining -= take
+    }
+    return { ranges, removed }
+  }
+
+  /** True when item (replica, counter) is known here. */
+  has(replica: number, counter: number): boolean {
+    return this.index.has(replica, counter)
+  }
+
+  /**
+   * Integrates a remote insert. Items already known are skipped (a known
+   * prefix, since a replica's items arrive in order), so this is idempotent.
+   * The caller guarantees both origins are known.
+   */
+  integrate(op: InsertOp): void {
+    const known = this.index.find(op.replica, op.counter)
+    if (known) {
+      const runEnd = known.run.counter + known.run.len
+      const skip = Math.min(op.len, runEnd - op.counter)
+      if (skip === op.len) return
+      op = {
+        ...op,
+        counter: op.counter + skip,
+        len: op.len - skip,
+        olReplica: op.replica,
+        olCounter: op.counter + skip - 1,
+        content: op.content === null ? null : sliceContent(op.content, skip),
+      }
+    }
+    // Cursor starts right after the left origin.
+    let left: Span | undefined
+    let leftOffset = 0
+    let x: Span | undefined
+    let xOff = 0
+    if (op.olReplica === 0) {
+      x = this.tree.first()
+    } else {
+      left = this.index.find(op.olReplica, op.olCounter)!
+      leftOffset = op.olCounter - left.counter
+      if (leftOffset < left.len - 1) {
+        x = left
+        xOff = leftOffset + 1
+      } else {
+        x = this.tree.next(left)
+      }
+    }
+    const startX = x
+    const startOff = xOff
+    let scanning = false
+    let scanX = x
+    let scanOff = xOff
+    let olPos = -2 // absolute position of our left origin, computed on first need
+    while (x !== undefined) {
+      if (x.replica === op.orReplica && x.counter + xOff === op.orCounter) break
+      const oolReplica = xOff === 0 ? x.olReplica : x.replica
+      const oolCounter = xOff === 0 ? x.olCounter : x.counter + xOff - 1
+      if (oolReplica === op.olReplica && oolCounter === op.olCounter) {
+        if (x.orReplica === op.orReplica && x.orCounter === op.orCounter) {
+          // Same origins on both sides: the lower replica id goes first.
+          if (op.replica < x.replica) break
+          scanning = false
+        } else {
+          const myRight = this.positionOf(op.orReplica, op.orCounter, Infinity)
+          const otherRight = this.positionOf(x.orReplica, x.orCounter, Infinity)
+          if (otherRight < myRight) {
+            if (!scanning) {
+              scanning = true
+              scanX = x
+              scanOff = xOff
+            }
+          } else {
+            scanning = false
+          }
+        }
+      } else {
+        if (olPos === -2) olPos = this.positionOf(op.olReplica, op.olCounter, -1)
+        if (this.positionOf(oolReplica, oolCounter, -1) < olPos) break
+      }
+      x = this.tree.next(x)
+      xOff = 0
+    }
+    if (scanning) {
+      x = scanX
+      xOff = scanOff
+    }
+    this.tree.invalidateCache()
+    // Still right after the left origin: the op may extend its span.
+    const atOrigin = x === startX && xOff === startOff
+    this.place(op, atOrigin ? left : undefined, leftOffset, x, xOff)
+  }
+
+  /**
+   * Appends an insert at the end during a state load (inserts arrive in
+   * document order into an empty sequence; call `index.sortRuns()` after).
+   */
+  appendLoaded(op: InsertOp): void {
+    const last = this.loadTail
+    if (
+      last !== undefined &&
+      last.replica === op.replica &&
+      last.counter + last.len === op.counter &&
+      op.olReplica === last.replica &&
+      op.olCounter === op.counter - 1 &&
+      last.orReplica === op.orReplica &&
+      last.orCounter === op.orCounter &&
+      last.deleted === op.deleted &&
+      last.run.counter + last.run.len === op.counter
+    ) {
+      last.len += op.len
+      last.run.len += op.len
+      if (!op.deleted) last.content = concatContent(last.content!, op.content!)
+      this.tree.adjust(last.leaf, op.deleted ? 0 : op.len, op.len)
+      return
+    }
+    const span = newSpan(op)
+    this.tree.append(span)
+    span.run = this.index.pushRun(span)
+    this.loadTail = span
+  }
+
+  /** Marks the items of `range` deleted. Returns how many were visible. */
+  applyDelete(range: IdRange): number {
+    let c = range.counter
+    const end = range.counter + range.len
+    let count = 0
+    while (c < end) {
+      const span = this.index.find(range.replica, c)
+      if (!span) throw new Error(`internal: delete of unknown item ${range.replica}:${c}`)
+      const offset = c - span.counter
+      const take = Math.min(span.len - offset, end - c)
+      if (!span.deleted) {
+        this.tree.invalidateCache()
+        this.markDeleted(this.isolate(span, offset, take))
+        count += take
+      }
+      c += take
+    }
+    return count
+  }
+
+  /** The visible content, in order. */
+  content(): Content {
+    if (this.isText) {
+      let s = ''
+      for (const span of this.tree.spans()) if (!span.deleted) s += span.content as string
+      return s
+    }
+    const out: unknown[] = []
+    for (const span of this.tree.spans()) if (!span.deleted) for (const v of span.content as unknown[]) out.push(v)
+    return out
+  }
+
+  /** The visible item at `index`. */
+  get(index: number): unknown {
+    const { span, offset } = this.tree.findVisible(index)
+    return (span.content as Content)[offset]
+  }
+
+  /** Visible index where item (replica, counter) is, or would be if deleted. */
+  visibleIndexOfId(replica: number, counter: number): number {
+    const span = this.index.find(replica, counter)
+    if (!span) return -1
+    return this.tree.visibleIndexOf(span) + (span.deleted ? 0 : counter - span.counter)
+  }
+
+  /**
+   * Places an insert at the cursor (before item `nextOffset` of `next`, or at
+   * the end). When the cursor sits right after the left origin `left` and the
+   * op continues `left`'s run, `left` is extended instead (run-length).
+   */
+  private place(op: InsertOp, left: Span | undefined, leftOffset: number, next: Span | undefined, nextOffset: number): void {
+    if (
+      left !== undefined &&
+      leftOffset === left.len - 1 &&
+      left.replica === op.replica &&
+      left.counter + left.len === op.counter &&
+      left.run.counter + left.run.len === op.counter &&
+      left.deleted === op.deleted &&
+      left.orReplica === op.orReplica &&
+      left.orCounter === op.orCounter
+    ) {
+      left.len += op.len
+      left.run.len += op.len
+      if (!op.deleted) left.content = concatContent(left.content!, op.content!)
+      this.tree.adjust(left.leaf, op.deleted ? 0 : op.len, op.len)
+      return
+    }
+    const span = newSpan(op)
+    if (next === undefined) {
+      this.tree.append(span)
+    } else if (nextOffset > 0) {
+      this.split(next, nextOffset)
+      this.tree.insertAfter(next, span)
+    } else {
+      this.tree.insertBefore(next, span)
+    }
+    span.run = this.index.addRun(span)
+  }
+
+  /** Splits so that exactly items [offset, offset + len) of `span` form one span, and returns it. */
+  private isolate(span: Span, offset: number, len: number): Span {
+    let piece = span
+    if (offset > 0) piece = this.split(span, offset)
+    if (len < piece.len) this.split(piece, len)
+    return piece
+  }
+
+  /** Splits `span` before item `k` and returns the right part. */
+  private split(span: Span, k: number): Span {
+    const right: Span = {
+      replica: span.replica,
+      counter: span.counter + k,
+      len: span.len - k,
+      olReplica: span.replica,
+      olCounter: span.counter + k - 1,
+      orReplica: span.orReplica,
+      orCounter: span.orCounter,
+      deleted: span.deleted,
+      content: span.content === null ? null : sliceContent(span.content, k),
+      leaf: span.leaf,
+      run: span.run,
+    }
+    span.len = k
+    if (span.content !== null) span.content = sliceContent(span.content, 0, k)
+    this.tree.insertAfter(span, right, true)
+    this.index.addSplit(span, right)
+    return right
+  }
+
+  private markDeleted(span: Span): void {
+    span.deleted = true
+    span.content = null
+    this.tree.adjust(span.leaf, -span.len, 0)
+  }
+
+  /** Absolute position of an item, or `none` for the null id. */
+  private positionOf(replica: number, counter: number, none: number): number {
+    if (replica === 0) return none
+    const span = this.index.find(replica, counter)!
+    return this.tree.absoluteIndexOf(span) + (counter - span.counter)
+  }
+}
+
+function newSpan(op: InsertOp): Span {
+  return {
+    replica: op.replica,
+    counter: op.counter,
+    len: op.len,
+    olReplica: op.olReplica,
+    olCounter: op.olCounter,
+    orReplica: op.orReplica,
+    orCounter: op.orCounter,
+    deleted: op.deleted,
+    content: op.deleted ? null : op.content,
+    // Set by the tree and the index right after creation.
+    leaf: undefined as never,
+    run: undefined as never,
+  }
+}

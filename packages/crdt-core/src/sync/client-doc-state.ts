@@ -1,0 +1,80 @@
+import type { VersionVector } from '../version-vector.js'
+import type { DocSyncStatus } from './client-effects.js'
+import type { OutboxEntry } from './durability.js'
+import type { JsonValue } from './json.js'
+import type { SyncDoc } from './sync-doc.js'
+
+/** Subscription phase of a doc on the current connection. */
+export type ClientDocPhase =
+  | 'idle' // not subscribed on this connection (offline, or waiting to retry)
+  | 'subscribing' // subscribe sent, waiting for the sync reply
+  | 'live' // synced once; live deltas flow
+  | 'rejected' // the server refused the doc (forbidden, too many docs); not retried on this connection
+
+/** Everything a client session keeps per open doc. Internal. */
+export interface ClientDocState {
+  readonly id: string
+  readonly doc: SyncDoc
+  phase: ClientDocPhase
+  /** Unacked local deltas, ascending seq. */
+  outbox: OutboxEntry[]
+  /** Highest local seq allocated. */
+  lastSeq: number
+  /** Every local delta up to here is persisted on this device. */
+  persistedSeq: number
+  /** Every local delta up to here is acked by the server. */
+  ackedSeq: number
+  /** Highest seq sent on the current connection. */
+  sentSeq: number
+  serverSeq: number
+  /** When to retry a subscribe refused with `unavailable`. */
+  retryAt: number
+  presence: JsonValue | null
+  presenceSentAt: number
+  others: Map<number, JsonValue>
+  /** Version-vector key of the last digest sent on this connection. */
+  digestKey: string | undefined
+  /** Version-vector key of the last heal sent (one heal per divergent state). */
+  healKey: string | undefined
+  /** When the doc last changed (for the digest quiet period). */
+  changedAt: number
+  lastStatus: DocSyncStatus
+}
+
+export function newClientDocState(id: string, doc: SyncDoc, now: number): ClientDocState {
+  return {
+    id,
+    doc,
+    phase: 'idle',
+    outbox: [],
+    lastSeq: 0,
+    persistedSeq: 0,
+    ackedSeq: 0,
+    sentSeq: 0,
+    serverSeq: 0,
+    retryAt: 0,
+    presence: null,
+    presenceSentAt: 0,
+    others: new Map(),
+    digestKey: undefined,
+    healKey: undefined,
+    changedAt: now,
+    lastStatus: 'offline',
+  }
+}
+
+/** A canonical string of a version vector, to compare vectors cheaply. */
+export function vvKey(vv: VersionVector): string {
+  return Object.keys(vv)
+    .map(Number)
+    .filter((r) => (vv[r] ?? 0) > 0)
+    .sort((a, b) => a - b)
+    .map((r) => `${r}:${vv[r]}`)
+    .join(',')
+}
+
+export function docStatus(d: ClientDocState): DocSyncStatus {
+  if (d.phase === 'idle' || d.phase === 'rejected') return 'offline'
+  if (d.phase === 'subscribing' || d.outbox.length > 0 || d.doc.pendingCount > 0) return 'syncing'
+  return 'synced'
+}

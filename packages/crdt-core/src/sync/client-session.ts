@@ -1,0 +1,444 @@
+import { WeftCausalBufferFullError, WeftDecodeError } from '../errors.js'
+import { vvCovers, vvEquals } from '../version-vector.js'
+import type { VersionVector } from '../version-vector.js'
+import type { ClientEffect, DocSyncStatus } from './client-effects.js'
+import { docStatus, newClientDocState, vvKey } from './client-doc-state.js'
+import type { ClientDocState } from './client-doc-state.js'
+import { decodeMessage, encodeMessage } from './codec.js'
+import type { DurabilityPositions, RestoredDoc } from './durability.js'
+import type { JsonValue } from './json.js'
+import type { ProtocolMessage } from './messages/index.js'
+import { SYNC_ORIGIN } from './sync-doc.js'
+import type { SyncDoc } from './sync-doc.js'
+import { WeftSyncError, isFatalSyncErrorCode } from './sync-error.js'
+
+/** Options of {@link ClientSession}; times are in the caller's clock units (ms). */
+export interface ClientSessionOptions {
+  /** Sent in hello, for the server's logs. */
+  readonly clientName?: string
+  /** Send a ping after this long without sending anything (default 15 s) ([BEAT-1]). */
+  readonly heartbeatMs?: number
+  /** Close when nothing was received for this long (default 45 s) ([BEAT-2]). */
+  readonly timeoutMs?: number
+  /** Re-send own presence this often while set (default 10 s) ([PRES-3]). */
+  readonly presenceHeartbeatMs?: number
+  /** Send a digest once a synced doc has been quiet this long (default 2 s) ([DIG-1]). */
+  readonly digestQuietMs?: number
+  /** Retry a doc refused with `unavailable` after this long (default 5 s). */
+  readonly retryMs?: number
+}
+
+/** Counters for metrics and tests. */
+export interface ClientSessionStats {
+  divergences: number
+  heals: number
+}
+
+export type ClientConnectionPhase = 'offline' | 'handshaking' | 'ready'
+
+const EMPTY = new Uint8Array(0)
+
+/**
+ * The client half of the Weft sync protocol as a state machine: inputs in,
+ * {@link ClientEffect}s out; no I/O, no timers, no clock of its own.
+ * See SPEC.md beside this file for the rules cited in brackets.
+ *
+ * @example
+ * ```ts
+ * const session = new ClientSession({ clientName: 'notes-web' })
+ * run(session.open('note:1', doc, restored))
+ * doc.on('delta', (bytes) => run(session.localDelta('note:1', bytes)))
+ * socket.onopen = () => run(session.connected(Date.now(), token))
+ * socket.onmessage = (e) => run(session.received(new Uint8Array(e.data), Date.now()))
+ * socket.onclose = () => run(session.disconnected())
+ * setInterval(() => run(session.tick(Date.now())), 1000)
+ * ```
+ */
+export class ClientSession {
+  readonly stats: ClientSessionStats = { divergences: 0, heals: 0 }
+  private readonly docs = new Map<string, ClientDocState>()
+  private phase: ClientConnectionPhase = 'offline'
+  private peer: number | undefined
+  private now = 0
+  private lastSentAt = 0
+  private lastReceivedAt = 0
+  private readonly clientName: string
+  private readonly heartbeatMs: number
+  private readonly timeoutMs: number
+  private readonly presenceHeartbeatMs: number
+  private readonly digestQuietMs: number
+  private readonly retryMs: number
+
+  constructor(options: ClientSessionOptions = {}) {
+    this.clientName = options.clientName ?? 'weft-client'
+    this.heartbeatMs = options.heartbeatMs ?? 15_000
+    this.timeoutMs = options.timeoutMs ?? 45_000
+    this.presenceHeartbeatMs = options.presenceHeartbeatMs ?? 10_000
+    this.digestQuietMs = options.digestQuietMs ?? 2_000
+    this.retryMs = options.retryMs ?? 5_000
+  }
+
+  /** Connection phase: offline, hello sent, or welcomed. */
+  get connection(): ClientConnectionPhase {
+    return this.phase
+  }
+
+  /** This connection's id in presence, once welcomed. */
+  get peerId(): number | undefined {
+    return this.peer
+  }
+
+  /** Docs currently open. */
+  get openDocs(): readonly string[] {
+    return [...this.docs.keys()]
+  }
+
+  /**
+   * Starts syncing `doc` under `id`. `restored` is what storage kept from an
+   * earlier run: its outbox is joined into the doc (idempotent) and resent.
+   */
+  open(id: string, doc: SyncDoc, restored?: RestoredDoc): ClientEffect[] {
+    const out: ClientEffect[] = []
+    if (this.docs.has(id)) throw new Error(`doc ${JSON.stringify(id)} is already open in this session`)
+    const d = newClientDocState(id, doc, this.now)
+    if (restored) {
+      d.lastSeq = d.persistedSeq = restored.lastSeq
+      d.ackedSeq = d.sentSeq = restored.ackedSeq
+      d.outbox = restored.outbox.filter((e) => e.seq > restored.ackedSeq).map((e) => ({ seq: e.seq, bytes: e.bytes }))
+      // [OUT-4] the doc must contain what the outbox promises to upload.
+      for (const e of d.outbox) this.apply(out, d, e.bytes, false)
+    }
+    this.docs.set(id, d)
+    if (this.phase === 'ready') this.subscribe(out, d)
+    this.emitStatus(out, d)
+    return out
+  }
+
+  /** Stops syncing a doc; its unacked deltas stay in storage for the next open. */
+  close(id: string): ClientEffect[] {
+    const out: ClientEffect[] = []
+    const d = this.docs.get(id)
+    if (!d) return out
+    if (this.phase === 'ready' && d.phase !== 'idle' && d.phase !== 'rejected') this.send(out, { type: 'unsubscribe', doc: id })
+    this.clearOthers(out, d)
+    this.docs.delete(id)
+    return out
+  }
+
+  /** The transport is open: say hello ([HELLO-1]). */
+  connected(now: number, token = ''): ClientEffect[] {
+    const out: ClientEffect[] = []
+    this.now = now
+    this.phase = 'handshaking'
+    this.lastReceivedAt = now
+    this.send(out, { type: 'hello', token, clientName: this.clientName })
+    return out
+  }
+
+  /** The transport closed (or the shell closed it): every doc goes offline; unacked deltas stay ([OUT-3]). */
+  disconnected(): ClientEffect[] {
+    const out: ClientEffect[] = []
+    this.phase = 'offline'
+    this.peer = undefined
+    for (const d of this.docs.values()) {
+      d.phase = 'idle'
+      d.sentSeq = d.ackedSeq
+      d.digestKey = undefined
+      d.retryAt = 0
+      this.clearOthers(out, d)
+      this.emitStatus(out, d)
+    }
+    return out
+  }
+
+  /** A local transaction produced `bytes`: allocate the next seq and ask for it to be persisted ([OUT-1]). */
+  localDelta(id: string, bytes: Uint8Array): ClientEffect[] {
+    const out: ClientEffect[] = []
+    const d = this.mustGet(id)
+    const seq = ++d.lastSeq
+    d.outbox.push({ seq, bytes })
+    d.changedAt = this.now
+    out.push({ type: 'persist-local', doc: id, seq, bytes })
+    this.emitStatus(out, d)
+    return out
+  }
+
+  /** Every local delta of `id` up to `seq` is persisted: send what may now go ([OUT-2]). */
+  persisted(id: string, seq: number): ClientEffect[] {
+    const out: ClientEffect[] = []
+    const d = this.docs.get(id)
+    if (!d) return out
+    d.persistedSeq = Math.max(d.persistedSeq, Math.min(seq, d.lastSeq))
+    this.flushOutbox(out, d)
+    return out
+  }
+
+  /** Sets (or with null clears) this client's presence in a doc ([PRES-1]). */
+  setPresence(id: string, state: JsonValue | null): ClientEffect[] {
+    const out: ClientEffect[] = []
+    const d = this.mustGet(id)
+    d.presence = state
+    if (d.phase === 'live') this.sendPresence(out, d)
+    return out
+  }
+
+  /** Advances the session's clock: heartbeats, timeouts, presence refresh, digests, retries. */
+  tick(now: number): ClientEffect[] {
+    const out: ClientEffect[] = []
+    this.now = now
+    if (this.phase === 'offline') return out
+    if (now - this.lastReceivedAt >= this.timeoutMs) {
+      out.push({ type: 'close', reason: 'timeout' })
+      return out
+    }
+    if (this.phase !== 'ready') return out
+    for (const d of this.docs.values()) {
+      if (d.phase === 'idle' && now >= d.retryAt) this.subscribe(out, d)
+      if (d.phase !== 'live') continue
+      if (d.presence !== null && now - d.presenceSentAt >= this.presenceHeartbeatMs) this.sendPresence(out, d)
+      if (now - d.changedAt >= this.digestQuietMs) this.maybeDigest(out, d)
+    }
+    if (now - this.lastSentAt >= this.heartbeatMs) this.send(out, { type: 'ping' })
+    return out
+  }
+
+  /** A frame arrived from the server. */
+  received(frame: Uint8Array, now: number): ClientEffect[] {
+    const out: ClientEffect[] = []
+    this.now = now
+    this.lastReceivedAt = now
+    let m: ProtocolMessage
+    try {
+      m = decodeMessage(frame)
+    } catch (e) {
+      if (!(e instanceof WeftDecodeError)) throw e
+      this.fail(out, new WeftSyncError(e.code === 'bad-version' ? 'unsupported-version' : 'bad-frame', e.message))
+      return out
+    }
+    this.handle(out, m)
+    return out
+  }
+
+  /** Local and server positions of a doc ([DUR-2]). */
+  positions(id: string): DurabilityPositions {
+    const d = this.mustGet(id)
+    return { local: d.persistedSeq, server: d.ackedSeq }
+  }
+
+  /** Local deltas not yet acked by the server. */
+  unacked(id: string): number {
+    return this.mustGet(id).outbox.length
+  }
+
+  status(id: string): DocSyncStatus {
+    return docStatus(this.mustGet(id))
+  }
+
+  /** Other peers' presence in a doc, by peer id. */
+  others(id: string): ReadonlyMap<number, JsonValue> {
+    return this.mustGet(id).others
+  }
+
+  private handle(out: ClientEffect[], m: ProtocolMessage): void {
+    switch (m.type) {
+      case 'welcome':
+        if (this.phase !== 'handshaking') return this.fail(out, new WeftSyncError('bad-frame', 'unexpected welcome'))
+        this.phase = 'ready'
+        this.peer = m.peerId
+        for (const d of this.docs.values()) this.subscribe(out, d)
+        return
+      case 'ping':
+        this.send(out, { type: 'pong' })
+        return
+      case 'pong':
+        return
+      case 'error':
+        return this.onError(out, m.code, m.message, m.doc)
+      case 'sync':
+        return this.onSync(out, m.doc, m.vv, m.delta)
+      case 'delta': {
+        const d = this.docs.get(m.doc)
+        if (d && (d.phase === 'live' || d.phase === 'subscribing')) this.apply(out, d, m.delta, true)
+        if (d) d.serverSeq = Math.max(d.serverSeq, m.seq)
+        return
+      }
+      case 'ack':
+        return this.onAck(out, m.doc, m.clientSeq, m.serverSeq)
+      case 'digest':
+        return this.onDigest(out, m.doc, m.vv, m.hash)
+      case 'heal': {
+        const d = this.docs.get(m.doc)
+        if (d && d.phase !== 'idle') this.apply(out, d, m.state, true)
+        return
+      }
+      case 'presence': {
+        const d = this.docs.get(m.doc)
+        if (!d || d.phase === 'idle' || m.peerId === this.peer) return
+        if (m.state === null) {
+          if (!d.others.delete(m.peerId)) return
+        } else d.others.set(m.peerId, m.state)
+        out.push({ type: 'presence', doc: m.doc, peerId: m.peerId, state: m.state })
+        return
+      }
+      case 'hello':
+      case 'subscribe':
+      case 'unsubscribe':
+        return this.fail(out, new WeftSyncError('bad-frame', `a server does not send ${m.type}`))
+    }
+  }
+
+  /** [SYNC-3] apply what we lack, then upload what the server lacks together with the outbox position. */
+  private onSync(out: ClientEffect[], id: string, serverVV: VersionVector, delta: Uint8Array): void {
+    const d = this.docs.get(id)
+    if (!d || d.phase === 'idle' || d.phase === 'rejected') return
+    if (!this.apply(out, d, delta, true)) return
+    d.phase = 'live'
+    const upTo = d.persistedSeq
+    const lacks = !vvCovers(serverVV, d.doc.versionVector())
+    if (lacks || upTo > d.ackedSeq) {
+      // One compact delta replaces resending the outbox one by one ([OUT-3]).
+      this.send(out, { type: 'delta', doc: id, seq: upTo, delta: lacks ? d.doc.encodeDeltaSince(serverVV) : EMPTY })
+    }
+    d.sentSeq = Math.max(d.sentSeq, upTo)
+    this.flushOutbox(out, d)
+    if (d.presence !== null) this.sendPresence(out, d)
+    this.emitStatus(out, d)
+    this.maybeDigest(out, d)
+  }
+
+  private onAck(out: ClientEffect[], id: string, clientSeq: number, serverSeq: number): void {
+    const d = this.docs.get(id)
+    if (!d) return
+    d.serverSeq = Math.max(d.serverSeq, serverSeq)
+    // [ACK-3] cumulative; an ack beyond what this connection sent is ignored.
+    const upTo = Math.min(clientSeq, d.sentSeq)
+    if (upTo <= d.ackedSeq) return
+    d.ackedSeq = upTo
+    let drop = 0
+    while (drop < d.outbox.length && d.outbox[drop]!.seq <= upTo) drop++
+    d.outbox.splice(0, drop)
+    out.push({ type: 'acked', doc: id, seq: upTo, serverSeq })
+    this.emitStatus(out, d)
+  }
+
+  /** [DIG-2] equal version vectors with different digests: count, report, heal once per state. */
+  private onDigest(out: ClientEffect[], id: string, vv: VersionVector, hash: string): void {
+    const d = this.docs.get(id)
+    if (!d || d.phase !== 'live') return
+    const mine = d.doc.versionVector()
+    if (!vvEquals(mine, vv)) return
+    const local = d.doc.digest()
+    if (local === hash) return
+    this.stats.divergences++
+    out.push({ type: 'divergence', doc: id, vv: mine, localHash: local, remoteHash: hash })
+    const key = vvKey(mine)
+    if (d.healKey === key) return
+    d.healKey = key
+    this.stats.heals++
+    this.send(out, { type: 'heal', doc: id, state: d.doc.encodeState() })
+  }
+
+  private onError(out: ClientEffect[], code: WeftSyncError['code'], message: string, doc: string | undefined): void {
+    const error = new WeftSyncError(code, message, doc)
+    out.push({ type: 'error', error })
+    if (isFatalSyncErrorCode(code)) {
+      out.push({ type: 'close', reason: code })
+      return
+    }
+    const d = doc === undefined ? undefined : this.docs.get(doc)
+    if (!d) return
+    if (code === 'forbidden' || code === 'too-many-docs') d.phase = 'rejected'
+    else if (code === 'unavailable' || code === 'not-subscribed') {
+      d.phase = 'idle'
+      d.retryAt = this.now + this.retryMs
+    }
+    // 'read-only': the outbox stays; it is uploaded once the principal may write.
+    this.emitStatus(out, d)
+  }
+
+  private subscribe(out: ClientEffect[], d: ClientDocState): void {
+    d.phase = 'subscribing'
+    this.send(out, { type: 'subscribe', doc: d.id, vv: d.doc.versionVector() })
+    this.emitStatus(out, d)
+  }
+
+  /** Sends persisted, unsent outbox entries in seq order; only once live ([OUT-2]). */
+  private flushOutbox(out: ClientEffect[], d: ClientDocState): void {
+    if (this.phase !== 'ready' || d.phase !== 'live') return
+    for (const e of d.outbox) {
+      if (e.seq <= d.sentSeq) continue
+      if (e.seq > d.persistedSeq) break
+      this.send(out, { type: 'delta', doc: d.id, seq: e.seq, delta: e.bytes })
+      d.sentSeq = e.seq
+    }
+  }
+
+  /**
+   * Joins remote bytes into the doc. False when they were refused: a bad delta
+   * fails the connection; a full causal buffer re-subscribes ([SYNC-5]).
+   */
+  private apply(out: ClientEffect[], d: ClientDocState, bytes: Uint8Array, remote: boolean): boolean {
+    if (bytes.length === 0) return true
+    try {
+      d.doc.applyDelta(bytes, SYNC_ORIGIN)
+    } catch (e) {
+      if (e instanceof WeftDecodeError) {
+        this.fail(out, new WeftSyncError('bad-frame', `undecodable delta: ${e.message}`, d.id))
+        return false
+      }
+      if (e instanceof WeftCausalBufferFullError) {
+        if (this.phase === 'ready') this.subscribe(out, d)
+        return false
+      }
+      throw e
+    }
+    d.changedAt = this.now
+    if (remote) out.push({ type: 'persist-remote', doc: d.id, bytes })
+    this.emitStatus(out, d)
+    return true
+  }
+
+  private maybeDigest(out: ClientEffect[], d: ClientDocState): void {
+    if (d.phase !== 'live' || d.outbox.length > 0 || d.doc.pendingCount > 0) return
+    const vv = d.doc.versionVector()
+    const key = vvKey(vv)
+    if (key === d.digestKey) return
+    d.digestKey = key
+    this.send(out, { type: 'digest', doc: d.id, vv, hash: d.doc.digest() })
+  }
+
+  private sendPresence(out: ClientEffect[], d: ClientDocState): void {
+    d.presenceSentAt = this.now
+    this.send(out, { type: 'presence', doc: d.id, peerId: 0, state: d.presence })
+  }
+
+  private clearOthers(out: ClientEffect[], d: ClientDocState): void {
+    for (const peerId of d.others.keys()) out.push({ type: 'presence', doc: d.id, peerId, state: null })
+    d.others.clear()
+  }
+
+  private emitStatus(out: ClientEffect[], d: ClientDocState): void {
+    const s = docStatus(d)
+    if (s === d.lastStatus) return
+    d.lastStatus = s
+    out.push({ type: 'status', doc: d.id, status: s })
+  }
+
+  /** [ERR-3] a bad frame from the server: report, tell it, close. */
+  private fail(out: ClientEffect[], error: WeftSyncError): void {
+    out.push({ type: 'error', error })
+    this.send(out, { type: 'error', code: error.code, message: error.message })
+    out.push({ type: 'close', reason: error.code })
+  }
+
+  private send(out: ClientEffect[], m: ProtocolMessage): void {
+    this.lastSentAt = this.now
+    out.push({ type: 'send', frame: encodeMessage(m) })
+  }
+
+  private mustGet(id: string): ClientDocState {
+    const d = this.docs.get(id)
+    if (!d) throw new Error(`doc ${JSON.stringify(id)} is not open in this session`)
+    return d
+  }
+}

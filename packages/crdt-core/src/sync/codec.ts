@@ -1,0 +1,223 @@
+import { Reader, Writer } from '../encoding/index.js'
+import { WeftDecodeError } from '../errors.js'
+import { readVersionVector, writeVersionVector } from '../version-vector.js'
+import type { JsonValue } from './json.js'
+import type { ProtocolMessage } from './messages/index.js'
+import { PROTOCOL_VERSION } from './protocol-version.js'
+import { isSyncErrorCode } from './sync-error.js'
+
+/**
+ * The one codec of the sync protocol ([FRAME-1]..[FRAME-5]).
+ *
+ * Frame layout: `[protocol version: u8][message tag: u8][fields...]`, fields
+ * built from the shared Writer/Reader primitives. Decoding validates the whole
+ * frame (including trailing bytes) before it returns; every failure is a
+ * `WeftDecodeError`.
+ */
+
+/** Wire tags; frozen per protocol version. */
+const TAG = {
+  hello: 1,
+  welcome: 2,
+  ping: 3,
+  pong: 4,
+  error: 5,
+  subscribe: 16,
+  unsubscribe: 17,
+  sync: 18,
+  delta: 19,
+  ack: 20,
+  digest: 21,
+  heal: 22,
+  presence: 32,
+} as const satisfies Record<ProtocolMessage['type'], number>
+
+/** Longest doc id, in UTF-16 code units ([FRAME-4]). */
+export const MAX_DOC_ID_LENGTH = 512
+/** Longest digest hash string (hex). */
+const MAX_HASH_LENGTH = 128
+const HEX = /^[0-9a-f]*$/
+
+/** Encodes one message as a frame. Throws `RangeError` for a message that no frame can carry (e.g. a bad doc id). */
+export function encodeMessage(m: ProtocolMessage): Uint8Array {
+  const w = new Writer(32)
+  w.writeUint8(PROTOCOL_VERSION)
+  w.writeUint8(TAG[m.type])
+  switch (m.type) {
+    case 'hello':
+      w.writeString(m.token)
+      w.writeString(m.clientName)
+      break
+    case 'welcome':
+      if (m.peerId === 0) throw new RangeError('welcome peer id must be non-zero')
+      w.writeVarUint(checkUint(m.peerId))
+      break
+    case 'ping':
+    case 'pong':
+      break
+    case 'error':
+      w.writeString(m.code)
+      w.writeString(m.message)
+      w.writeString(m.doc === undefined ? '' : checkDoc(m.doc))
+      break
+    case 'subscribe':
+      w.writeString(checkDoc(m.doc))
+      writeVersionVector(w, m.vv)
+      break
+    case 'unsubscribe':
+      w.writeString(checkDoc(m.doc))
+      break
+    case 'sync':
+      w.writeString(checkDoc(m.doc))
+      writeVersionVector(w, m.vv)
+      w.writeBytes(m.delta)
+      break
+    case 'delta':
+      w.writeString(checkDoc(m.doc))
+      w.writeVarUint(checkUint(m.seq))
+      w.writeBytes(m.delta)
+      break
+    case 'ack':
+      w.writeString(checkDoc(m.doc))
+      w.writeVarUint(checkUint(m.clientSeq))
+      w.writeVarUint(checkUint(m.serverSeq))
+      break
+    case 'digest':
+      w.writeString(checkDoc(m.doc))
+      writeVersionVector(w, m.vv)
+      w.writeString(checkHash(m.hash))
+      break
+    case 'heal':
+      w.writeString(checkDoc(m.doc))
+      w.writeBytes(m.state)
+      break
+    case 'presence':
+      w.writeString(checkDoc(m.doc))
+      w.writeVarUint(checkUint(m.peerId))
+      if (m.state === null) w.writeUint8(0)
+      else {
+        w.writeUint8(1)
+        w.writeString(JSON.stringify(m.state))
+      }
+      break
+  }
+  return w.finish()
+}
+
+/** The protocol version byte of a frame, without decoding the rest (undefined for an empty frame). */
+export function peekFrameVersion(frame: Uint8Array): number | undefined {
+  return frame[0]
+}
+
+/**
+ * Decodes and validates one frame. Throws `WeftDecodeError` (`bad-version`
+ * for another protocol version, `unknown-kind` for an unknown tag, ...) and
+ * never anything else.
+ */
+export function decodeMessage(frame: Uint8Array): ProtocolMessage {
+  const r = new Reader(frame)
+  const version = r.readUint8()
+  if (version !== PROTOCOL_VERSION) {
+    throw new WeftDecodeError('bad-version', `protocol version ${version}, this peer speaks ${PROTOCOL_VERSION}`)
+  }
+  const m = readBody(r, r.readUint8())
+  r.end()
+  return m
+}
+
+function readBody(r: Reader, tag: number): ProtocolMessage {
+  switch (tag) {
+    case TAG.hello:
+      return { type: 'hello', token: r.readString(), clientName: r.readString() }
+    case TAG.welcome: {
+      const peerId = r.readVarUint()
+      if (peerId === 0) throw new WeftDecodeError('invalid', 'welcome with peer id 0')
+      return { type: 'welcome', peerId }
+    }
+    case TAG.ping:
+      return { type: 'ping' }
+    case TAG.pong:
+      return { type: 'pong' }
+    case TAG.error: {
+      const code = r.readString()
+      if (!isSyncErrorCode(code)) throw new WeftDecodeError('unknown-kind', `unknown error code ${JSON.stringify(code.slice(0, 40))}`)
+      const message = r.readString()
+      const doc = r.readString()
+      if (doc === '') return { type: 'error', code, message }
+      return { type: 'error', code, message, doc: validDoc(doc) }
+    }
+    case TAG.subscribe:
+      return { type: 'subscribe', doc: readDoc(r), vv: readVersionVector(r) }
+    case TAG.unsubscribe:
+      return { type: 'unsubscribe', doc: readDoc(r) }
+    case TAG.sync:
+      return { type: 'sync', doc: readDoc(r), vv: readVersionVector(r), delta: r.readBytes() }
+    case TAG.delta:
+      return { type: 'delta', doc: readDoc(r), seq: r.readVarUint(), delta: r.readBytes() }
+    case TAG.ack:
+      return { type: 'ack', doc: readDoc(r), clientSeq: r.readVarUint(), serverSeq: r.readVarUint() }
+    case TAG.digest: {
+      const doc = readDoc(r)
+      const vv = readVersionVector(r)
+      const hash = r.readString()
+      if (hash.length > MAX_HASH_LENGTH || !HEX.test(hash)) throw new WeftDecodeError('invalid', 'digest hash is not short lowercase hex')
+      return { type: 'digest', doc, vv, hash }
+    }
+    case TAG.heal: {
+      const doc = readDoc(r)
+      const state = r.readBytes()
+      if (state.length === 0) throw new WeftDecodeError('invalid', 'heal with an empty state')
+      return { type: 'heal', doc, state }
+    }
+    case TAG.presence: {
+      const doc = readDoc(r)
+      const peerId = r.readVarUint()
+      const flag = r.readUint8()
+      if (flag === 0) return { type: 'presence', doc, peerId, state: null }
+      if (flag !== 1) throw new WeftDecodeError('invalid', `presence flag ${flag}`)
+      return { type: 'presence', doc, peerId, state: parseJson(r.readString()) }
+    }
+    default:
+      throw new WeftDecodeError('unknown-kind', `unknown message tag ${tag}`)
+  }
+}
+
+function readDoc(r: Reader): string {
+  return validDoc(r.readString())
+}
+
+function validDoc(doc: string): string {
+  if (doc.length === 0 || doc.length > MAX_DOC_ID_LENGTH) {
+    throw new WeftDecodeError('invalid', `doc id length ${doc.length} outside 1..${MAX_DOC_ID_LENGTH}`)
+  }
+  return doc
+}
+
+function parseJson(text: string): JsonValue {
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch {
+    throw new WeftDecodeError('invalid', 'presence state is not JSON')
+  }
+  // null is reserved for "left" ([PRES-1]); it travels as flag 0.
+  if (v === null) throw new WeftDecodeError('invalid', 'presence state null must use the "left" flag')
+  return v as JsonValue
+}
+
+function checkDoc(doc: string): string {
+  if (doc.length === 0 || doc.length > MAX_DOC_ID_LENGTH) {
+    throw new RangeError(`doc id length ${doc.length} outside 1..${MAX_DOC_ID_LENGTH}`)
+  }
+  return doc
+}
+
+function checkUint(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${n} is not a non-negative safe integer`)
+  return n
+}
+
+function checkHash(h: string): string {
+  if (h.length > MAX_HASH_LENGTH || !HEX.test(h)) throw new RangeError('digest hash must be short lowercase hex')
+  return h
+}

@@ -1,0 +1,2 @@
+/** A JSON value, as carried by presence frames. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }

@@ -1,0 +1,45 @@
+import type { VersionVector } from '../version-vector.js'
+
+/**
+ * The part of crdt-core's `Doc` that the sync state machines use. `Doc`
+ * satisfies it; tests may pass a smaller stand-in.
+ */
+export interface SyncDoc {
+  /** Join; idempotent; throws `WeftDecodeError` (doc untouched) or `WeftCausalBufferFullError`. */
+  applyDelta(bytes: Uint8Array, origin?: unknown): void
+  versionVector(): VersionVector
+  encodeDeltaSince(vv: VersionVector): Uint8Array
+  encodeState(): Uint8Array
+  digest(): string
+  /** Deltas waiting in the causal buffer. */
+  readonly pendingCount: number
+}
+
+/** The dots a delta carries, `(from, to]` per replica (crdt-core's `inspectDelta`). */
+export interface DeltaDotRange {
+  readonly replica: number
+  readonly from: number
+  readonly to: number
+}
+
+/** Validated header of a delta. */
+export interface DeltaInfo {
+  readonly deps: VersionVector
+  readonly ranges: readonly DeltaDotRange[]
+}
+
+/**
+ * How the server creates, restores and inspects docs. Injected so a server
+ * can pick replica ids and doc options, and tests can be deterministic.
+ */
+export interface DocModel<D extends SyncDoc = SyncDoc> {
+  /** An empty doc. */
+  create(): D
+  /** A doc from `encodeState()` bytes; throws `WeftDecodeError`. */
+  load(state: Uint8Array): D
+  /** Validated dot ranges of a delta or state; throws `WeftDecodeError`. */
+  inspectDelta(bytes: Uint8Array): DeltaInfo
+}
+
+/** Origin passed to `applyDelta` for everything the sync machines apply, so `change` listeners can tell. */
+export const SYNC_ORIGIN: unique symbol = Symbol.for('weft.sync')
