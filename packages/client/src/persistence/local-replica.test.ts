@@ -161,3 +161,41 @@ class FakeDocWith {
     this.delta = captured ?? new Uint8Array()
   }
 }
+
+describe('LocalReplica with crdt-core Doc', () => {
+  it('[CLIENT-COMPACT-4] 1,500 keystrokes and deletions store about one doc, not 1,500 deltas', async () => {
+    const { Doc } = await import('@weft/crdt-core')
+    const storage = idb()
+    const doc = new Doc()
+    const replica = new LocalReplica({
+      storage,
+      docId: 'doc',
+      doc,
+      timers: realTimers,
+      compaction: { maxLogCount: 100 },
+      onError: () => undefined,
+      onRecovered: () => undefined,
+      onChange: () => undefined,
+    })
+    await replica.load(() => undefined)
+    let sumOfDeltas = 0
+    let deltas = 0
+    doc.on('delta', (b) => {
+      deltas++
+      sumOfDeltas += b.byteLength
+      void replica.saveLocal(b)
+    })
+    const text = doc.getText('body')
+    for (let i = 0; i < 1000; i++) {
+      text.insert(text.length, 'x') // type
+      if (i % 2 === 1) text.delete(0, 1) // and delete half of it again
+    }
+    await replica.whenWritten()
+    const stored = await storedBytes(storage)
+    console.log(`[CLIENT-COMPACT-4] stored ${stored} B for a ${doc.encodeState().byteLength} B doc; the ${deltas} deltas sum to ${sumOfDeltas} B`)
+    expect(stored).toBeLessThan(sumOfDeltas / 4)
+    const again = Doc.load((await storage.load('doc')).snapshot ?? new Uint8Array())
+    for (const e of (await storage.load('doc')).log) again.applyDelta(e.bytes)
+    expect(again.getText('body').toString()).toBe(text.toString())
+  })
+})

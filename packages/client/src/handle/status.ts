@@ -1,0 +1,32 @@
+import type { StorageErrorCode, WeftStorageError } from '../errors.js'
+
+/** Where a doc's connection to the server stands. */
+export type ConnectionStatus = 'offline' | 'connecting' | 'syncing' | 'synced'
+
+/** Observable state of one doc handle. */
+export interface DocStatus {
+  readonly connection: ConnectionStatus
+  /** Local deltas not yet acked by the server. */
+  readonly unsaved: number
+  /** Every local edit so far is in local storage. */
+  readonly savedLocally: boolean
+  /** Every local edit so far is acked by the server (false without a server). */
+  readonly savedOnServer: boolean
+  /** Set while local storage is failing; edits are kept in memory and retried. */
+  readonly storageError?: WeftStorageError
+}
+
+/** Durability levels of `whenSaved`. An open set: `quorum` and `all-regions` come later. */
+export type SaveLevel = 'local' | 'server'
+
+export function sameStatus(a: DocStatus, b: DocStatus): boolean {
+  return (
+    a.connection === b.connection &&
+    a.unsaved === b.unsaved &&
+    a.savedLocally === b.savedLocally &&
+    a.savedOnServer === b.savedOnServer &&
+    code(a.storageError) === code(b.storageError)
+  )
+}
+
+const code = (e: WeftStorageError | undefined): StorageErrorCode | undefined => e?.code
