@@ -27,3 +27,5 @@ export { WeftDecodeError, WeftCausalBufferFullError, isWeftDecodeError } from '.
 export type { DecodeErrorCode } from './errors.js'
 export { Writer, Reader } from './encoding/index.js'
 export { randomReplicaId } from './ids.js'
+export { UndoManager } from './undo/undo-manager.js'
+export type { UndoManagerOptions } from './undo/undo-manager.js'

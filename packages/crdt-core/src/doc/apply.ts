@@ -87,13 +87,11 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
 
   inserts.forEach((op, i) => {
     if (seq !== undefined) {
-      const first = seq.has(op.replica, op.counter)
-      const max = seq.index.maxCounter(op.replica)
-      if (!first && max >= op.counter) invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
-      if (first) {
-        const span = seq.index.find(op.replica, op.counter)!
-        const runEnd = span.run.counter + span.run.len
-        if (runEnd < op.counter + op.len && max !== runEnd - 1) invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
+      // A replica's items arrive in order, so what is known of an insert is
+      // a prefix; anything known past that prefix would be integrated twice.
+      const known = seq.knownPrefix(op.replica, op.counter, op.len)
+      if (known < op.len && seq.index.maxCounter(op.replica) >= op.counter + known) {
+        invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
       }
     }
     for (const [r, c] of [
@@ -151,8 +149,11 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData): Set<
   for (const r of data.ranges) before.set(r.replica, state.counterOf(r.replica))
   let unattributed = data.isState
 
-  for (const cd of data.containers) {
-    const c = doc.containerFor(cd.id)
+  // Create containers in the delta's order before any entry creates nested
+  // ones, so a loaded state lists (and re-encodes) them as its source did.
+  const targets = data.containers.map((cd) => doc.containerFor(cd.id))
+  data.containers.forEach((cd, i) => {
+    const c = targets[i]!
     if (c.kind === 'text' || c.kind === 'list') {
       const seq = (c as { seq: Sequence }).seq
       if (c.kind === 'list') materializeNested(doc, cd.inserts)
@@ -184,7 +185,7 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData): Set<
     } else if (c.kind === 'counter') {
       for (const k of cd.counts) if (c.applyCount(k)) changed.add(c)
     }
-  }
+  })
 
   for (const r of data.ranges) {
     if (r.to > state.counterOf(r.replica)) {

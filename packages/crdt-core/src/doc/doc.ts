@@ -176,10 +176,14 @@ export class Doc implements DocCore {
     return computeDigest(this.toJSON(), this.versionVector())
   }
 
-  /** Plain JSON of every root container, by name. */
+  /**
+   * Plain JSON of every root container that holds any history, by name. A
+   * root only asked for (`getText('x')` with no edits) exists on this replica
+   * alone, so it is left out: replicas that saw the same edits show the same JSON.
+   */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = {}
-    const roots = [...this.state.containers.values()].filter((c) => c.id.name !== null)
+    const roots = [...this.state.containers.values()].filter((c) => c.id.name !== null && hasHistory(c))
     // Deterministic when two kinds share a name: the first kind in this order wins.
     const order: ContainerKind[] = ['map', 'list', 'text', 'counter']
     roots.sort((a, b) => order.indexOf(a.id.kind) - order.indexOf(b.id.kind))
@@ -289,6 +293,18 @@ export class Doc implements DocCore {
       }
       this.integrate(next.data, next.origin)
     }
+  }
+}
+
+function hasHistory(c: Container): boolean {
+  switch (c.kind) {
+    case 'text':
+    case 'list':
+      return c.seq.tree.totalLength > 0
+    case 'map':
+      return c.entries.size > 0
+    case 'counter':
+      return c.totals.size > 0
   }
 }
 

@@ -94,6 +94,17 @@ export class Sequence {
     return { ranges, removed }
   }
 
+  /** How many of the ids (replica, counter .. counter + len - 1) are known, counted from the first. */
+  knownPrefix(replica: number, counter: number, len: number): number {
+    const end = counter + len
+    let c = counter
+    for (;;) {
+      const span = c < end ? this.index.find(replica, c) : undefined
+      if (span === undefined) return Math.min(c, end) - counter
+      c = span.run.counter + span.run.len
+    }
+  }
+
   /** True when item (replica, counter) is known here. */
   has(replica: number, counter: number): boolean {
     return this.index.has(replica, counter)
@@ -105,10 +116,8 @@ export class Sequence {
    * The caller guarantees both origins are known.
    */
   integrate(op: InsertOp): void {
-    const known = this.index.find(op.replica, op.counter)
-    if (known) {
-      const runEnd = known.run.counter + known.run.len
-      const skip = Math.min(op.len, runEnd - op.counter)
+    const skip = this.knownPrefix(op.replica, op.counter, op.len)
+    if (skip > 0) {
       if (skip === op.len) return
       op = {
         ...op,

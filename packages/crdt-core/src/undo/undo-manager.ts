@@ -1,0 +1,173 @@
+import { isContainerRef } from '../containers/container-ref.js'
+import type { Container } from '../containers/container.js'
+import { valueToJSON } from '../containers/container.js'
+import type { Doc } from '../doc/doc.js'
+import type { InverseOp } from '../doc/transaction.js'
+import type { JsonValue } from '../values.js'
+
+export interface UndoManagerOptions {
+  /** Only changes to these containers are undone (default: every container). */
+  scope?: Container[]
+  /** Local transactions closer together than this (ms) form one undo step (default 500; 0 never merges). */
+  captureTimeout?: number
+  /** Only transactions with these origins are tracked (default: every local transaction not made by an UndoManager). */
+  trackedOrigins?: Set<unknown>
+  /** Clock for `captureTimeout` (injected so tests and simulations control time). */
+  now?: () => number
+}
+
+interface Step {
+  ops: InverseOp[]
+  time: number
+}
+
+/**
+ * Undo and redo of this replica's own changes. Other replicas' edits are never
+ * undone; undoing an insert deletes what is still there of it, undoing a
+ * delete inserts the content again where it was.
+ *
+ * @example
+ * const undo = new UndoManager(doc)
+ * text.insert(0, 'typo')
+ * undo.undo()   // text is back to ''
+ * undo.redo()
+ */
+export class UndoManager {
+  private readonly undoStack: Step[] = []
+  private readonly redoStack: Step[] = []
+  private mode: 'idle' | 'undoing' | 'redoing' = 'idle'
+  private stopped = true
+  private readonly scope: Set<Container> | undefined
+  private readonly captureTimeout: number
+  private readonly trackedOrigins: Set<unknown> | undefined
+  private readonly now: () => number
+  private readonly unsubscribe: () => void
+
+  constructor(
+    private readonly doc: Doc,
+    options: UndoManagerOptions = {},
+  ) {
+    this.scope = options.scope ? new Set(options.scope) : undefined
+    this.captureTimeout = options.captureTimeout ?? 500
+    this.trackedOrigins = options.trackedOrigins
+    this.now = options.now ?? Date.now
+    this.unsubscribe = doc.on('transaction', ({ origin, transaction }) => {
+      const ops = transaction.inverse.filter((op) => this.scope === undefined || this.scope.has(op.container))
+      if (ops.length === 0) return
+      if (this.mode === 'undoing') {
+        this.redoStack.push({ ops, time: this.now() })
+        return
+      }
+      if (this.mode === 'redoing') {
+        this.undoStack.push({ ops, time: this.now() })
+        return
+      }
+      if (origin instanceof UndoManager) return
+      if (this.trackedOrigins !== undefined && !this.trackedOrigins.has(origin)) return
+      this.redoStack.length = 0
+      const time = this.now()
+      const last = this.undoStack[this.undoStack.length - 1]
+      if (!this.stopped && last !== undefined && time - last.time < this.captureTimeout) {
+        last.ops.push(...ops)
+        last.time = time
+      } else {
+        this.undoStack.push({ ops, time })
+      }
+      this.stopped = false
+    })
+  }
+
+  get canUndo(): boolean {
+    return this.undoStack.length > 0
+  }
+
+  get canRedo(): boolean {
+    return this.redoStack.length > 0
+  }
+
+  /** Undoes the last step; returns false when there was none. */
+  undo(): boolean {
+    return this.run(this.undoStack, 'undoing')
+  }
+
+  redo(): boolean {
+    return this.run(this.redoStack, 'redoing')
+  }
+
+  /** The next change starts a new undo step even within `captureTimeout`. */
+  stopCapturing(): void {
+    this.stopped = true
+  }
+
+  clear(): void {
+    this.undoStack.length = 0
+    this.redoStack.length = 0
+  }
+
+  destroy(): void {
+    this.unsubscribe()
+    this.clear()
+  }
+
+  private run(stack: Step[], mode: 'undoing' | 'redoing'): boolean {
+    const step = stack.pop()
+    if (step === undefined) return false
+    this.mode = mode
+    try {
+      this.doc.transact(() => {
+        for (let i = step.ops.length - 1; i >= 0; i--) revert(step.ops[i]!)
+      }, this)
+    } finally {
+      this.mode = 'idle'
+      this.stopped = true
+    }
+    return true
+  }
+}
+
+function revert(op: InverseOp): void {
+  switch (op.type) {
+    case 'seq-insert': {
+      const c = op.container
+      if (c.kind !== 'text' && c.kind !== 'list') return
+      const seq = c.seq
+      // Delete whatever of the inserted ids is still visible, range by range.
+      let counter = op.counter
+      const end = op.counter + op.len
+      while (counter < end) {
+        const span = seq.index.find(op.replica, counter)
+        if (span === undefined) return
+        const take = Math.min(span.counter + span.len, end) - counter
+        if (!span.deleted) c.delete(seq.visibleIndexOfId(op.replica, counter), take)
+        counter += take
+      }
+      return
+    }
+    case 'seq-delete': {
+      const c = op.container
+      if (c.kind !== 'text' && c.kind !== 'list') return
+      const first = op.ranges[0]
+      if (first === undefined) return
+      const index = c.seq.visibleIndexOfId(first.replica, first.counter)
+      if (c.kind === 'text') c.insert(index, op.removed.join(''))
+      else {
+        // Nested containers cannot come back as themselves; their content returns as JSON.
+        const items = op.removed.flatMap((part) => (part as unknown[]).map((v) => (isContainerRef(v) ? valueToJSON(v) : v)))
+        c.insert(index, ...(items as JsonValue[]))
+      }
+      return
+    }
+    case 'map-set': {
+      const c = op.container
+      if (c.kind !== 'map') return
+      if (!op.had) c.delete(op.key)
+      else if (!isContainerRef(op.previous)) c.set(op.key, op.previous as JsonValue)
+      return
+    }
+    case 'counter': {
+      const c = op.container
+      if (c.kind === 'counter') c.increment(-op.amount)
+      return
+    }
+  }
+}
