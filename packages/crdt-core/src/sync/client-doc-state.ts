@@ -1,7 +1,7 @@
 import type { VersionVector } from '../version-vector.js'
 import type { DocSyncStatus } from './client-effects.js'
 import type { OutboxEntry } from './durability.js'
-import type { JsonValue } from './json.js'
+import type { JsonValue } from '../values.js'
 import type { SyncDoc } from './sync-doc.js'
 
 /** Subscription phase of a doc on the current connection. */

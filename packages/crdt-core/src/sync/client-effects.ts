@@ -1,4 +1,4 @@
-import type { JsonValue } from './json.js'
+import type { JsonValue } from '../values.js'
 import type { WeftSyncError } from './sync-error.js'
 import type { VersionVector } from '../version-vector.js'
 

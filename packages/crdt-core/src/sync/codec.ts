@@ -1,7 +1,7 @@
 import { Reader, Writer } from '../encoding/index.js'
 import { WeftDecodeError } from '../errors.js'
 import { readVersionVector, writeVersionVector } from '../version-vector.js'
-import type { JsonValue } from './json.js'
+import type { JsonValue } from '../values.js'
 import type { ProtocolMessage } from './messages/index.js'
 import { PROTOCOL_VERSION } from './protocol-version.js'
 import { isSyncErrorCode } from './sync-error.js'

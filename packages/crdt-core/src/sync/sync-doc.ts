@@ -15,18 +15,8 @@ export interface SyncDoc {
   readonly pendingCount: number
 }
 
-/** The dots a delta carries, `(from, to]` per replica (crdt-core's `inspectDelta`). */
-export interface DeltaDotRange {
-  readonly replica: number
-  readonly from: number
-  readonly to: number
-}
-
-/** Validated header of a delta. */
-export interface DeltaInfo {
-  readonly deps: VersionVector
-  readonly ranges: readonly DeltaDotRange[]
-}
+export type { DeltaInfo } from '../delta/inspect.js'
+import type { DeltaInfo } from '../delta/inspect.js'
 
 /**
  * How the server creates, restores and inspects docs. Injected so a server

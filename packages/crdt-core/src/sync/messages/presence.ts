@@ -1,4 +1,4 @@
-import type { JsonValue } from '../json.js'
+import type { JsonValue } from '../../values.js'
 
 /**
  * Ephemeral per-doc, per-connection state ([PRES-1]). A client sends

@@ -1,0 +1,35 @@
+/** The Weft sync protocol: messages, codec and the client/server state machines. See SPEC.md. */
+export { PROTOCOL_VERSION } from './protocol-version.js'
+export { encodeMessage, decodeMessage, peekFrameVersion, MAX_DOC_ID_LENGTH } from './codec.js'
+export { isDocMessage, isMessageOfType } from './messages/index.js'
+export type {
+  ProtocolMessage,
+  MessageType,
+  DocMessage,
+  HelloMessage,
+  WelcomeMessage,
+  PingMessage,
+  PongMessage,
+  ErrorMessage,
+  SubscribeMessage,
+  UnsubscribeMessage,
+  SyncMessage,
+  DeltaMessage,
+  AckMessage,
+  DigestMessage,
+  HealMessage,
+  PresenceMessage,
+} from './messages/index.js'
+export { WeftSyncError, isWeftSyncError, isSyncErrorCode, isFatalSyncErrorCode, SYNC_ERROR_CODES } from './sync-error.js'
+export type { SyncErrorCode } from './sync-error.js'
+export { SYNC_ORIGIN } from './sync-doc.js'
+export type { SyncDoc, DocModel } from './sync-doc.js'
+export { createDocModel } from './doc-model.js'
+export type { DocModelOptions } from './doc-model.js'
+export type { DurabilityLevel, DurabilityPositions, OutboxEntry, RestoredDoc } from './durability.js'
+export { ClientSession } from './client-session.js'
+export type { ClientSessionOptions, ClientSessionStats, ClientConnectionPhase } from './client-session.js'
+export type { ClientEffect, DocSyncStatus } from './client-effects.js'
+export { SyncServer } from './sync-server.js'
+export type { SyncServerOptions, SyncServerStats, DocAccess, AuthResult, LoadedDocData } from './sync-server.js'
+export type { ServerEffect, ConnectionId } from './server-effects.js'

@@ -1,0 +1,79 @@
+import type { JsonValue } from '../values.js'
+import type { ConnectionId } from './server-effects.js'
+import type { SyncDoc } from './sync-doc.js'
+
+/** An ack the server owes: sent once every persist of the room up to `barrier` is durable ([ACK-2]). */
+export interface PendingAck {
+  readonly seq: number
+  readonly barrier: number
+}
+
+/** One subscription of one connection. Internal. */
+export interface SessionDoc {
+  readonly doc: string
+  canWrite: boolean
+  acks: PendingAck[]
+  ackedSeq: number
+  /** Version-vector key of the last heal sent to this connection. */
+  healKey: string | undefined
+}
+
+export type SessionPhase = 'hello' | 'authenticating' | 'ready' | 'closed'
+
+/** Per connection. Internal. */
+export interface ServerSessionState<P> {
+  readonly id: ConnectionId
+  phase: SessionPhase
+  principal: P | undefined
+  clientName: string
+  readonly openedAt: number
+  lastReceivedAt: number
+  /** Frames that arrived while authentication was pending. */
+  queued: Uint8Array[]
+  readonly docs: Map<string, SessionDoc>
+  rateWindowStart: number
+  rateCount: number
+}
+
+/** A presence entry: never stored, expires without a heartbeat ([PRES-3]). */
+export interface PresenceEntry {
+  state: JsonValue
+  expiresAt: number
+}
+
+/** One doc in server memory, shared by its subscribers. Internal. */
+export interface Room {
+  readonly id: string
+  /** Undefined while loading. */
+  doc: SyncDoc | undefined
+  /** Actions waiting for the load. */
+  waiting: (() => void)[]
+  readonly subscribers: Set<ConnectionId>
+  /** Highest durable server seq seen. */
+  serverSeq: number
+  /** Persist ids issued and not yet answered. */
+  readonly inflight: Set<number>
+  /** Last persist id issued for this room (0: none). */
+  lastPersistId: number
+  readonly presence: Map<ConnectionId, PresenceEntry>
+}
+
+export function newRoom(id: string): Room {
+  return {
+    id,
+    doc: undefined,
+    waiting: [],
+    subscribers: new Set(),
+    serverSeq: 0,
+    inflight: new Set(),
+    lastPersistId: 0,
+    presence: new Map(),
+  }
+}
+
+/** Lowest in-flight persist id of a room (Infinity when none). */
+export function lowestInflight(room: Room): number {
+  let min = Infinity
+  for (const id of room.inflight) if (id < min) min = id
+  return min
+}

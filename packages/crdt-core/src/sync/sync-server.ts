@@ -1,0 +1,583 @@
+import { WeftCausalBufferFullError, WeftDecodeError } from '../errors.js'
+import { vvCovers, vvEquals } from '../version-vector.js'
+import type { VersionVector } from '../version-vector.js'
+import { vvKey } from './client-doc-state.js'
+import { createDocModel } from './doc-model.js'
+import { decodeMessage, encodeMessage } from './codec.js'
+import type { JsonValue } from '../values.js'
+import type { ProtocolMessage } from './messages/index.js'
+import type { ConnectionId, ServerEffect } from './server-effects.js'
+import { lowestInflight, newRoom } from './server-state.js'
+import type { Room, ServerSessionState, SessionDoc } from './server-state.js'
+import { SYNC_ORIGIN } from './sync-doc.js'
+import type { DocModel, SyncDoc } from './sync-doc.js'
+import { isFatalSyncErrorCode } from './sync-error.js'
+import type { SyncErrorCode } from './sync-error.js'
+
+/** Access a principal asks for on a doc. */
+export type DocAccess = 'read' | 'write'
+
+/** Outcome of authenticating a hello. */
+export type AuthResult<P> = { readonly ok: true; readonly principal: P } | { readonly ok: false; readonly reason: string }
+
+/** What the store holds for a doc, as handed to {@link SyncServer.loaded}. */
+export interface LoadedDocData {
+  /** A folded state (`Doc.encodeState()`) covering every delta with seq <= `seq`. */
+  readonly snapshot?: { readonly bytes: Uint8Array; readonly seq: number } | undefined
+  /** Logged deltas after the snapshot, ascending seq. */
+  readonly deltas: readonly { readonly seq: number; readonly bytes: Uint8Array }[]
+}
+
+/** Options of {@link SyncServer}; times in the caller's clock units (ms). */
+export interface SyncServerOptions<P> {
+  /** Creates, restores and inspects docs (default: `createDocModel()`, crdt-core's Doc). */
+  readonly docModel?: DocModel
+  /** Synchronous authentication; without it the server emits `authenticate` effects ([HELLO-2]). */
+  readonly authenticate?: (token: string, clientName: string) => AuthResult<P>
+  /** Per-doc access check; default allows everything ([AUTH-1]). */
+  readonly authorize?: (principal: P, doc: string, access: DocAccess) => boolean
+  /** Close a connection that has not said hello (and been accepted) by then (default 10 s). */
+  readonly helloTimeoutMs?: number
+  /** Close a connection silent for this long (default 60 s) ([BEAT-2]). */
+  readonly idleTimeoutMs?: number
+  /** Drop presence not refreshed for this long (default 30 s) ([PRES-3]). */
+  readonly presenceTimeoutMs?: number
+  /** Largest accepted frame in bytes (default 1 MiB) ([LIM-1]). */
+  readonly maxFrameBytes?: number
+  /** Largest presence state, as JSON text length (default 4096). */
+  readonly maxPresenceBytes?: number
+  /** Subscriptions per connection (default 1000). */
+  readonly maxDocsPerConnection?: number
+  /** Frames per connection per second; default unlimited. */
+  readonly maxFramesPerSecond?: number
+}
+
+/** Counters for metrics and tests. */
+export interface SyncServerStats {
+  divergences: number
+  heals: number
+  persists: number
+  acks: number
+  fanouts: number
+  /** Stored deltas that failed to decode when a doc was loaded (skipped). */
+  corruptStored: number
+}
+
+const EMPTY = new Uint8Array(0)
+const MAX_QUEUED_DURING_AUTH = 64
+
+/**
+ * The server half of the Weft sync protocol as a state machine, for every
+ * connection and every loaded doc of one server process. Inputs in,
+ * {@link ServerEffect}s out; no sockets, no store, no clock of its own.
+ * Rebuilds each doc from the store on load, so a restarted server (or a
+ * second one on the same store) is correct. Rules cited in brackets are in
+ * SPEC.md.
+ *
+ * @example
+ * ```ts
+ * const server = new SyncServer({ docModel, authorize: (p, doc, access) => canAccess(p, doc, access) })
+ * ws.on('open', () => run(server.connect(id, Date.now())))
+ * ws.on('message', (data) => run(server.receive(id, data, Date.now())))
+ * // run(): 'send' -> socket.send, 'persist' -> store.append(...).then((seq) => run(server.persisted(e.id, seq))), ...
+ * ```
+ */
+export class SyncServer<P = unknown> {
+  readonly stats: SyncServerStats = { divergences: 0, heals: 0, persists: 0, acks: 0, fanouts: 0, corruptStored: 0 }
+  private readonly sessions = new Map<ConnectionId, ServerSessionState<P>>()
+  private readonly rooms = new Map<string, Room>()
+  private readonly persists = new Map<number, { doc: string; conn: ConnectionId | undefined; bytes: Uint8Array }>()
+  private nextPersistId = 1
+  private now = 0
+  private readonly o: Required<Omit<SyncServerOptions<P>, 'authenticate' | 'maxFramesPerSecond'>> &
+    Pick<SyncServerOptions<P>, 'authenticate' | 'maxFramesPerSecond'>
+
+  constructor(options: SyncServerOptions<P> = {}) {
+    this.o = {
+      docModel: createDocModel(),
+      authorize: () => true,
+      helloTimeoutMs: 10_000,
+      idleTimeoutMs: 60_000,
+      presenceTimeoutMs: 30_000,
+      maxFrameBytes: 1 << 20,
+      maxPresenceBytes: 4096,
+      maxDocsPerConnection: 1000,
+      ...options,
+    }
+  }
+
+  /** Live connections. */
+  get connectionCount(): number {
+    return this.sessions.size
+  }
+
+  /** Docs in memory (loaded or loading). */
+  get loadedDocs(): readonly string[] {
+    return [...this.rooms.keys()]
+  }
+
+  /** A loaded doc, e.g. for compaction (`encodeState`) or metrics; undefined when not in memory. */
+  doc(id: string): SyncDoc | undefined {
+    return this.rooms.get(id)?.doc
+  }
+
+  /** A transport connection opened. `conn` must be a new positive id. */
+  connect(conn: ConnectionId, now: number): ServerEffect[] {
+    if (!Number.isSafeInteger(conn) || conn <= 0) throw new RangeError('connection ids are positive safe integers')
+    if (this.sessions.has(conn)) throw new Error(`connection ${conn} is already open`)
+    this.now = now
+    this.sessions.set(conn, {
+      id: conn,
+      phase: 'hello',
+      principal: undefined,
+      clientName: '',
+      openedAt: now,
+      lastReceivedAt: now,
+      queued: [],
+      docs: new Map(),
+      rateWindowStart: now,
+      rateCount: 0,
+    })
+    return []
+  }
+
+  /** The transport closed: drop subscriptions and presence ([PRES-4]). Unanswered acks are never sent. */
+  disconnect(conn: ConnectionId): ServerEffect[] {
+    const out: ServerEffect[] = []
+    const s = this.sessions.get(conn)
+    if (!s) return out
+    this.drop(out, s)
+    return out
+  }
+
+  /** A frame arrived on a connection. */
+  receive(conn: ConnectionId, frame: Uint8Array, now: number): ServerEffect[] {
+    const out: ServerEffect[] = []
+    this.now = now
+    const s = this.sessions.get(conn)
+    if (!s || s.phase === 'closed') return out
+    s.lastReceivedAt = now
+    if (frame.length > this.o.maxFrameBytes) {
+      this.fail(out, s, 'too-large', `frame of ${frame.length} bytes exceeds ${this.o.maxFrameBytes}`)
+      return out
+    }
+    if (this.o.maxFramesPerSecond !== undefined) {
+      if (now - s.rateWindowStart >= 1000) {
+        s.rateWindowStart = now
+        s.rateCount = 0
+      }
+      if (++s.rateCount > this.o.maxFramesPerSecond) {
+        this.fail(out, s, 'rate-limited', `more than ${this.o.maxFramesPerSecond} frames per second`)
+        return out
+      }
+    }
+    if (s.phase === 'authenticating') {
+      if (s.queued.length >= MAX_QUEUED_DURING_AUTH) this.fail(out, s, 'rate-limited', 'too many frames before authentication')
+      else s.queued.push(frame)
+      return out
+    }
+    this.process(out, s, frame)
+    return out
+  }
+
+  /** Answer to an `authenticate` effect. */
+  authenticated(conn: ConnectionId, result: AuthResult<P>): ServerEffect[] {
+    const out: ServerEffect[] = []
+    const s = this.sessions.get(conn)
+    if (!s || s.phase !== 'authenticating') return out
+    this.finishAuth(out, s, result)
+    return out
+  }
+
+  /** Answer to a `load` effect: rebuild the doc from its snapshot and log ([STORE-1]). */
+  loaded(doc: string, data: LoadedDocData): ServerEffect[] {
+    const out: ServerEffect[] = []
+    const room = this.rooms.get(doc)
+    if (!room || room.doc) return out
+    let d = this.o.docModel.create()
+    let seq = 0
+    if (data.snapshot) {
+      try {
+        d = this.o.docModel.load(data.snapshot.bytes)
+      } catch (e) {
+        if (!(e instanceof WeftDecodeError)) throw e
+        return this.loadFailed(doc)
+      }
+      seq = data.snapshot.seq
+    }
+    for (const delta of data.deltas) {
+      try {
+        d.applyDelta(delta.bytes, SYNC_ORIGIN)
+      } catch (e) {
+        if (!(e instanceof WeftDecodeError) && !(e instanceof WeftCausalBufferFullError)) throw e
+        this.stats.corruptStored++
+      }
+      seq = Math.max(seq, delta.seq)
+    }
+    room.doc = d
+    room.serverSeq = seq
+    const waiting = room.waiting
+    room.waiting = []
+    for (const fn of waiting) fn()
+    // Subscribers' sync replies were queued in `waiting`; collect their effects.
+    out.push(...this.drainDeferred())
+    this.maybeUnload(out, room)
+    return out
+  }
+
+  /** Answer to a `load` effect when the store failed: subscribers get `unavailable` and retry. */
+  loadFailed(doc: string): ServerEffect[] {
+    const out: ServerEffect[] = []
+    const room = this.rooms.get(doc)
+    if (!room || room.doc) return out
+    this.resetRoom(out, room, 'the doc could not be loaded')
+    return out
+  }
+
+  /** Answer to a `persist` effect: the delta is durable as `serverSeq`. Acks and fan-out follow ([ACK-2], [FAN-1]). */
+  persisted(id: number, serverSeq: number): ServerEffect[] {
+    const out: ServerEffect[] = []
+    const p = this.persists.get(id)
+    if (!p) return out
+    this.persists.delete(id)
+    const room = this.rooms.get(p.doc)
+    if (!room) return out
+    room.inflight.delete(id)
+    room.serverSeq = Math.max(room.serverSeq, serverSeq)
+    const to = [...room.subscribers].filter((c) => c !== p.conn)
+    if (to.length > 0) {
+      this.stats.fanouts++
+      out.push({ type: 'broadcast', doc: p.doc, to, frame: encodeMessage({ type: 'delta', doc: p.doc, seq: serverSeq, delta: p.bytes }) })
+    }
+    for (const c of room.subscribers) {
+      const s = this.sessions.get(c)
+      const sd = s?.docs.get(p.doc)
+      if (s && sd) this.flushAcks(out, s, sd, room)
+    }
+    this.maybeUnload(out, room)
+    return out
+  }
+
+  /**
+   * Answer to a `persist` effect when the store failed. The doc in memory may
+   * now hold what the store does not, so it is dropped: subscribers get
+   * `unavailable`, resubscribe, and re-upload from their outboxes ([ACK-4]).
+   */
+  persistFailed(id: number): ServerEffect[] {
+    const out: ServerEffect[] = []
+    const p = this.persists.get(id)
+    if (!p) return out
+    const room = this.rooms.get(p.doc)
+    if (room) this.resetRoom(out, room, 'a write could not be stored')
+    return out
+  }
+
+  /** Advances the clock: hello deadline, idle timeout, presence expiry. */
+  tick(now: number): ServerEffect[] {
+    const out: ServerEffect[] = []
+    this.now = now
+    for (const s of [...this.sessions.values()]) {
+      if (s.phase !== 'ready' && now - s.openedAt >= this.o.helloTimeoutMs) this.fail(out, s, 'timeout', 'no hello in time')
+      else if (s.phase === 'ready' && now - s.lastReceivedAt >= this.o.idleTimeoutMs) this.fail(out, s, 'timeout', 'connection idle')
+    }
+    for (const room of this.rooms.values()) {
+      for (const [conn, p] of [...room.presence]) {
+        if (p.expiresAt <= now) this.clearPresence(out, room, conn)
+      }
+    }
+    return out
+  }
+
+  // ---- frames ----
+
+  private deferred: ServerEffect[] = []
+
+  private drainDeferred(): ServerEffect[] {
+    const d = this.deferred
+    this.deferred = []
+    return d
+  }
+
+  private process(out: ServerEffect[], s: ServerSessionState<P>, frame: Uint8Array): void {
+    let m: ProtocolMessage
+    try {
+      m = decodeMessage(frame)
+    } catch (e) {
+      if (!(e instanceof WeftDecodeError)) throw e
+      this.fail(out, s, e.code === 'bad-version' ? 'unsupported-version' : 'bad-frame', e.message)
+      return
+    }
+    if (s.phase === 'hello') {
+      if (m.type !== 'hello') return this.fail(out, s, 'unauthorized', `${m.type} before hello`)
+      s.clientName = m.clientName
+      if (this.o.authenticate) this.finishAuth(out, s, this.o.authenticate(m.token, m.clientName))
+      else {
+        s.phase = 'authenticating'
+        out.push({ type: 'authenticate', conn: s.id, token: m.token, clientName: m.clientName })
+      }
+      return
+    }
+    this.dispatch(out, s, m)
+  }
+
+  private finishAuth(out: ServerEffect[], s: ServerSessionState<P>, result: AuthResult<P>): void {
+    if (!result.ok) return this.fail(out, s, 'unauthorized', result.reason)
+    s.phase = 'ready'
+    s.principal = result.principal
+    this.send(out, s.id, { type: 'welcome', peerId: s.id })
+    const queued = s.queued
+    s.queued = []
+    for (const f of queued) {
+      if (s.phase !== 'ready') break
+      this.process(out, s, f)
+    }
+  }
+
+  private dispatch(out: ServerEffect[], s: ServerSessionState<P>, m: ProtocolMessage): void {
+    switch (m.type) {
+      case 'hello': // [HELLO-3] a repeated hello changes nothing
+      case 'pong':
+        return
+      case 'ping':
+        return this.send(out, s.id, { type: 'pong' })
+      case 'error':
+        out.push({ type: 'close', conn: s.id, code: 'normal', reason: `peer error: ${m.code}` })
+        this.drop(out, s)
+        return
+      case 'subscribe':
+        return this.onSubscribe(out, s, m.doc, m.vv)
+      case 'unsubscribe': {
+        const sd = s.docs.get(m.doc)
+        if (sd) this.unsubscribe(out, s, sd)
+        return
+      }
+      case 'delta':
+      case 'heal': {
+        const sd = this.subscription(out, s, m.doc)
+        if (!sd) return
+        if (!sd.canWrite) return this.refuse(out, s, 'read-only', 'this principal may not write this doc', m.doc)
+        const bytes = m.type === 'delta' ? m.delta : m.state
+        const seq = m.type === 'delta' ? m.seq : undefined
+        this.withRoom(out, m.doc, (o, room) => this.onWrite(o, s, sd, room, bytes, seq))
+        return
+      }
+      case 'digest': {
+        const sd = this.subscription(out, s, m.doc)
+        if (sd) this.withRoom(out, m.doc, (o, room) => this.onDigest(o, s, sd, room, m.vv, m.hash))
+        return
+      }
+      case 'presence': {
+        const sd = this.subscription(out, s, m.doc)
+        if (sd) this.withRoom(out, m.doc, (o, room) => this.onPresence(o, s, room, m.state))
+        return
+      }
+      case 'welcome':
+      case 'sync':
+      case 'ack':
+        return this.fail(out, s, 'bad-frame', `a client does not send ${m.type}`)
+    }
+  }
+
+  /** [SYNC-2] reply with exactly what the subscriber lacks and what the server has. */
+  private onSubscribe(out: ServerEffect[], s: ServerSessionState<P>, doc: string, vv: VersionVector): void {
+    const principal = s.principal as P
+    if (!this.o.authorize(principal, doc, 'read')) return this.refuse(out, s, 'forbidden', 'this principal may not read this doc', doc)
+    let sd = s.docs.get(doc)
+    if (!sd) {
+      if (s.docs.size >= this.o.maxDocsPerConnection) {
+        return this.refuse(out, s, 'too-many-docs', `at most ${this.o.maxDocsPerConnection} docs per connection`, doc)
+      }
+      sd = { doc, canWrite: this.o.authorize(principal, doc, 'write'), acks: [], ackedSeq: 0, healKey: undefined }
+      s.docs.set(doc, sd)
+    }
+    this.withRoom(out, doc, (o, room) => {
+      room.subscribers.add(s.id)
+      const d = room.doc!
+      const has = d.versionVector()
+      const delta = vvCovers(vv, has) ? EMPTY : d.encodeDeltaSince(vv)
+      this.send(o, s.id, { type: 'sync', doc, vv: has, delta })
+      for (const [conn, p] of room.presence) {
+        if (conn !== s.id) this.send(o, s.id, { type: 'presence', doc, peerId: conn, state: p.state })
+      }
+    })
+  }
+
+  /**
+   * [ACK-1] validate by joining into the doc, persist what is new, and owe an
+   * ack once every persist so far is durable ([ACK-2]).
+   */
+  private onWrite(
+    out: ServerEffect[],
+    s: ServerSessionState<P>,
+    sd: SessionDoc,
+    room: Room,
+    bytes: Uint8Array,
+    seq: number | undefined,
+  ): void {
+    if (s.phase !== 'ready' || s.docs.get(room.id) !== sd) return
+    const d = room.doc!
+    if (bytes.length > 0) {
+      let novel: boolean
+      try {
+        const info = this.o.docModel.inspectDelta(bytes)
+        const before = d.versionVector()
+        novel = info.ranges.some((r) => r.to > (before[r.replica] ?? 0))
+        d.applyDelta(bytes, SYNC_ORIGIN)
+      } catch (e) {
+        if (e instanceof WeftDecodeError) return this.fail(out, s, 'bad-frame', `undecodable delta: ${e.message}`)
+        if (e instanceof WeftCausalBufferFullError) {
+          // Nothing was applied; the client re-uploads on its next sync.
+          return this.fail(out, s, 'internal', 'causal buffer full; reconnect to resync')
+        }
+        throw e
+      }
+      if (novel) {
+        const id = this.nextPersistId++
+        this.stats.persists++
+        room.inflight.add(id)
+        room.lastPersistId = id
+        this.persists.set(id, { doc: room.id, conn: s.id, bytes })
+        out.push({ type: 'persist', id, doc: room.id, bytes, ranges: this.o.docModel.inspectDelta(bytes).ranges })
+      }
+    }
+    if (seq !== undefined) {
+      sd.acks.push({ seq, barrier: room.lastPersistId })
+      this.flushAcks(out, s, sd, room)
+    }
+  }
+
+  private flushAcks(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc, room: Room): void {
+    const low = lowestInflight(room)
+    let upTo = -1
+    let n = 0
+    while (n < sd.acks.length && sd.acks[n]!.barrier < low) upTo = Math.max(upTo, sd.acks[n++]!.seq)
+    if (n === 0) return
+    sd.acks.splice(0, n)
+    if (upTo <= sd.ackedSeq) return
+    sd.ackedSeq = upTo
+    this.stats.acks++
+    this.send(out, s.id, { type: 'ack', doc: room.id, clientSeq: sd.ackedSeq, serverSeq: room.serverSeq })
+  }
+
+  /** [DIG-1] answer with our digest; [DIG-2] on divergence count, report and send our state once. */
+  private onDigest(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc, room: Room, vv: VersionVector, hash: string): void {
+    const d = room.doc!
+    const mine = d.versionVector()
+    const ours = d.digest()
+    this.send(out, s.id, { type: 'digest', doc: room.id, vv: mine, hash: ours })
+    if (!vvEquals(mine, vv) || ours === hash) return
+    this.stats.divergences++
+    out.push({ type: 'divergence', conn: s.id, doc: room.id, vv: mine, serverHash: ours, clientHash: hash })
+    const key = vvKey(mine)
+    if (sd.healKey === key) return
+    sd.healKey = key
+    this.stats.heals++
+    this.send(out, s.id, { type: 'heal', doc: room.id, state: d.encodeState() })
+  }
+
+  /** [PRES-2] relay with the sender's id stamped by the server; never stored beyond memory. */
+  private onPresence(out: ServerEffect[], s: ServerSessionState<P>, room: Room, state: JsonValue | null): void {
+    if (state === null) return this.clearPresence(out, room, s.id)
+    if (JSON.stringify(state).length > this.o.maxPresenceBytes) {
+      return this.fail(out, s, 'too-large', `presence above ${this.o.maxPresenceBytes} bytes`)
+    }
+    room.presence.set(s.id, { state, expiresAt: this.now + this.o.presenceTimeoutMs })
+    this.broadcast(out, room, s.id, { type: 'presence', doc: room.id, peerId: s.id, state })
+  }
+
+  private clearPresence(out: ServerEffect[], room: Room, conn: ConnectionId): void {
+    if (!room.presence.delete(conn)) return
+    this.broadcast(out, room, conn, { type: 'presence', doc: room.id, peerId: conn, state: null })
+  }
+
+  // ---- rooms and sessions ----
+
+  private subscription(out: ServerEffect[], s: ServerSessionState<P>, doc: string): SessionDoc | undefined {
+    const sd = s.docs.get(doc)
+    if (!sd) this.refuse(out, s, 'not-subscribed', 'subscribe to the doc first', doc)
+    return sd
+  }
+
+  /** Runs `fn` with the loaded room, loading it first when needed ([STORE-1]). */
+  private withRoom(out: ServerEffect[], doc: string, fn: (out: ServerEffect[], room: Room) => void): void {
+    let room = this.rooms.get(doc)
+    if (room?.doc) return fn(out, room)
+    if (!room) {
+      room = newRoom(doc)
+      this.rooms.set(doc, room)
+      out.push({ type: 'load', doc })
+    }
+    const r = room
+    r.waiting.push(() => {
+      if (this.rooms.get(doc) === r) fn(this.deferred, r)
+    })
+  }
+
+  private unsubscribe(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc): void {
+    s.docs.delete(sd.doc)
+    const room = this.rooms.get(sd.doc)
+    if (!room) return
+    room.subscribers.delete(s.id)
+    this.clearPresence(out, room, s.id)
+    this.maybeUnload(out, room)
+  }
+
+  private maybeUnload(out: ServerEffect[], room: Room): void {
+    if (!room.doc || room.subscribers.size > 0 || room.inflight.size > 0 || room.waiting.length > 0) return
+    this.rooms.delete(room.id)
+    out.push({ type: 'unload', doc: room.id })
+  }
+
+  /** Forget a room whose memory cannot be trusted; every subscriber is told to resubscribe. */
+  private resetRoom(out: ServerEffect[], room: Room, why: string): void {
+    this.rooms.delete(room.id)
+    for (const id of room.inflight) this.persists.delete(id)
+    const conns = new Set(room.subscribers)
+    for (const s of this.sessions.values()) if (s.docs.has(room.id)) conns.add(s.id)
+    for (const c of conns) {
+      const s = this.sessions.get(c)
+      if (!s) continue
+      s.docs.delete(room.id)
+      this.refuse(out, s, 'unavailable', why, room.id)
+    }
+    out.push({ type: 'unload', doc: room.id })
+  }
+
+  private drop(out: ServerEffect[], s: ServerSessionState<P>): void {
+    for (const sd of [...s.docs.values()]) this.unsubscribe(out, s, sd)
+    s.phase = 'closed'
+    this.sessions.delete(s.id)
+  }
+
+  /** A non-fatal refusal: error frame, nothing applied, the connection stays ([ERR-1]). */
+  private refuse(out: ServerEffect[], s: ServerSessionState<P>, code: SyncErrorCode, message: string, doc?: string): void {
+    if (doc === undefined) {
+      out.push({ type: 'refused', conn: s.id, code, message })
+      this.send(out, s.id, { type: 'error', code, message })
+    } else {
+      out.push({ type: 'refused', conn: s.id, code, message, doc })
+      this.send(out, s.id, { type: 'error', code, message, doc })
+    }
+    if (isFatalSyncErrorCode(code)) this.closeSession(out, s, code, message)
+  }
+
+  /** [ERR-2] a fatal error: error frame, close, nothing applied. */
+  private fail(out: ServerEffect[], s: ServerSessionState<P>, code: SyncErrorCode, message: string): void {
+    this.refuse(out, s, code, message)
+    if (!isFatalSyncErrorCode(code)) this.closeSession(out, s, code, message)
+  }
+
+  private closeSession(out: ServerEffect[], s: ServerSessionState<P>, code: SyncErrorCode, message: string): void {
+    out.push({ type: 'close', conn: s.id, code, reason: message })
+    this.drop(out, s)
+  }
+
+  private broadcast(out: ServerEffect[], room: Room, except: ConnectionId, m: ProtocolMessage): void {
+    const to = [...room.subscribers].filter((c) => c !== except)
+    if (to.length > 0) out.push({ type: 'broadcast', doc: room.id, to, frame: encodeMessage(m) })
+  }
+
+  private send(out: ServerEffect[], conn: ConnectionId, m: ProtocolMessage): void {
+    out.push({ type: 'send', conn, frame: encodeMessage(m) })
+  }
+}
