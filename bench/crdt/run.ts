@@ -1,0 +1,159 @@
+/**
+ * `pnpm bench:crdt`: every library on every trace, each measurement in a fresh child process,
+ * medians over several runs; tables on stdout and in bench/results/crdt.{md,json}.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { META } from './adapters/meta.js'
+import type { LibName } from './adapters/types.js'
+import { runChild, type Outcome } from './child.js'
+import { gitCommit, machine, packageVersion } from './machine.js'
+import { parseOptions, type Options } from './options.js'
+import { toJson, toMarkdown } from './report.js'
+import { hasErrors, medianFigures, type BenchResults, type StepResult, type TraceResult } from './results.js'
+import { SEQUENTIAL_STEPS, type StepName } from './steps.js'
+import { listTraces, loadConcurrent, loadSequential, type TraceFile } from './traces.js'
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url))
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`)
+}
+
+function describe(o: Outcome): string {
+  if (o.status === 'ok') {
+    const f = o.figures as unknown as Record<string, number>
+    const main = f['ms'] !== undefined ? `${f['ms'].toFixed(1)} ms` : `${((f['bytes'] ?? 0) / 1e6).toFixed(2)} MB`
+    return f['snapshotBytes'] !== undefined ? `${main}, snapshot ${f['snapshotBytes']} B` : main
+  }
+  if (o.status === 'timeout') return `TIMEOUT after ${o.limitMs / 1000} s`
+  if (o.status === 'skipped') return `skipped (${o.reason})`
+  return `ERROR ${o.error.split('\n')[0] ?? ''}`
+}
+
+function pickTraces(opts: Options): TraceFile[] {
+  const sequential = listTraces('sequential')
+  const concurrent = listTraces('concurrent')
+  if (opts.trace !== undefined) {
+    const hits = [...sequential, ...concurrent].filter((t) => t.name === opts.trace)
+    if (hits.length === 0) {
+      const names = [...sequential, ...concurrent].map((t) => t.name).join(', ')
+      throw new Error(`no trace named ${opts.trace} (have: ${names})`)
+    }
+    return hits
+  }
+  if (opts.quick) {
+    const smallest = [...sequential].sort((a, b) => a.bytes - b.bytes)[0]
+    return [...(smallest === undefined ? [] : [smallest]), ...concurrent]
+  }
+  return [...sequential, ...concurrent]
+}
+
+function traceShell(t: TraceFile): TraceResult {
+  if (t.kind === 'sequential') {
+    const s = loadSequential(t.path)
+    return { name: t.name, kind: t.kind, txns: s.txns.length, finalLength: s.endContent.length, libs: {} }
+  }
+  const c = loadConcurrent(t.path)
+  return { name: t.name, kind: t.kind, txns: c.txns.length, finalLength: c.endContent.length, libs: {} }
+}
+
+function stepsFor(t: TraceFile, opts: Options): readonly StepName[] {
+  if (t.kind === 'concurrent') return ['merge']
+  // Quick mode checks correctness; the memory step re-runs local apply and checks nothing new.
+  return opts.quick ? SEQUENTIAL_STEPS.filter((s) => s !== 'memory') : SEQUENTIAL_STEPS
+}
+
+/** Runs one trace: for each run, each library in turn (so load drift hits all alike), each step. */
+async function benchTrace(file: TraceFile, opts: Options, workRoot: string): Promise<TraceResult> {
+  const result = traceShell(file)
+  const steps = stepsFor(file, opts)
+  for (const lib of opts.libs) {
+    result.libs[lib] = Object.fromEntries(steps.map((s): [StepName, StepResult] => [s, { runs: [], median: null }]))
+  }
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const lib of opts.libs) {
+      const work = join(workRoot, file.name, lib)
+      mkdirSync(work, { recursive: true })
+      const libResult = result.libs[lib]!
+      let localFailed = false
+      for (const step of steps) {
+        const record = libResult[step]!
+        const timedOutBefore = record.runs.some((r) => r.status === 'timeout')
+        let outcome: Outcome
+        if (localFailed && (step === 'remote' || step === 'load')) {
+          outcome = { status: 'skipped', reason: 'local apply failed in this run' }
+        } else if (timedOutBefore) {
+          // A step that hit its limit once would again: don't spend the limit on every run.
+          outcome = { status: 'skipped', reason: 'timed out in an earlier run' }
+        } else {
+          outcome = await runChild({ lib, step, trace: file.path, work }, opts.timeoutMs[lib])
+        }
+        if (step === 'local' && outcome.status !== 'ok') localFailed = true
+        record.runs.push(outcome)
+        progress(`[${file.name}] ${lib} ${step} run ${run}/${opts.runs}: ${describe(outcome)}`)
+      }
+    }
+  }
+  for (const lib of opts.libs) {
+    for (const record of Object.values(result.libs[lib] ?? {})) record.median = medianFigures(record.runs)
+  }
+  return result
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions(process.argv.slice(2))
+  const traces = pickTraces(opts)
+  const versions: Partial<Record<LibName, string>> = {}
+  const methods: BenchResults['methods'] = {}
+  for (const lib of opts.libs) {
+    versions[lib] = packageVersion(META[lib].packageName)
+    methods[lib] = META[lib].method
+  }
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    machine: machine(),
+    versions,
+    methods,
+    runs: opts.runs,
+    quick: opts.quick,
+    traces: [],
+  }
+  progress(`bench:crdt: ${traces.map((t) => t.name).join(', ')} × ${opts.libs.join(', ')}, ${opts.runs} run(s)`)
+  const workRoot = mkdtempSync(join(tmpdir(), 'weft-bench-'))
+  try {
+    for (const t of traces) results.traces.push(await benchTrace(t, opts, workRoot))
+  } finally {
+    rmSync(workRoot, { recursive: true, force: true })
+  }
+  const md = toMarkdown(results)
+  process.stdout.write(md)
+  if (opts.write) {
+    mkdirSync(RESULTS_DIR, { recursive: true })
+    writeFileSync(join(RESULTS_DIR, 'crdt.md'), md)
+    writeFileSync(join(RESULTS_DIR, 'crdt.json'), toJson(results))
+    progress(`wrote ${join(RESULTS_DIR, 'crdt.md')} and crdt.json`)
+  }
+  if (hasErrors(results)) {
+    progress('bench:crdt: some measurements FAILED (see ERROR above)')
+    return 1
+  }
+  if (opts.quick && results.traces.some((t) => Object.values(t.libs).some((l) => Object.values(l).some((s) => s.runs.some((r) => r.status !== 'ok'))))) {
+    progress('bench:crdt --quick: some measurements did not complete')
+    return 1
+  }
+  return 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (e: unknown) => {
+    progress(e instanceof Error ? e.message : String(e))
+    process.exitCode = 2
+  },
+)
