@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest'
+import { WeftCausalBufferFullError } from '../errors.js'
+import { Doc } from './doc.js'
+
+function pair(): [Doc, Doc] {
+  const a = new Doc()
+  const b = new Doc()
+  a.on('delta', (d) => b.applyDelta(d))
+  b.on('delta', (d) => a.applyDelta(d))
+  return [a, b]
+}
+
+describe('Doc API', () => {
+  it('draws distinct random replica ids below 2^53 and validates given ones', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => new Doc().replicaId))
+    expect(ids.size).toBe(1000)
+    for (const id of ids) expect(Number.isSafeInteger(id) && id > 0).toBe(true)
+    expect(new Doc({ replicaId: 42 }).replicaId).toBe(42)
+    expect(() => new Doc({ replicaId: 0 })).toThrow(RangeError)
+    expect(() => new Doc({ replicaId: 2 ** 53 })).toThrow(RangeError)
+  })
+
+  it('text, map, list and counter operations', () => {
+    const doc = new Doc()
+    const text = doc.getText('body')
+    text.insert(0, 'hello')
+    text.insert(5, '!')
+    text.delete(0, 1)
+    expect(text.toString()).toBe('ello!')
+    expect(text.length).toBe(5)
+    const meta = doc.getMap('meta')
+    meta.set('title', 'x')
+    meta.set('n', 1)
+    meta.delete('n')
+    expect(meta.get('title')).toBe('x')
+    expect(meta.get('n')).toBeUndefined()
+    expect(meta.keys()).toEqual(['title'])
+    const items = doc.getList('items')
+    items.push('a', 'c')
+    items.insert(1, 'b')
+    items.delete(0)
+    expect(items.toArray()).toEqual(['b', 'c'])
+    expect(items.get(1)).toBe('c')
+    expect(items.length).toBe(2)
+    const votes = doc.getCounter('votes')
+    votes.increment(3)
+    votes.increment(-1)
+    expect(votes.value).toBe(2)
+    expect(doc.toJSON()).toEqual({ body: 'ello!', meta: { title: 'x' }, items: ['b', 'c'], votes: 2 })
+  })
+
+  it('nested containers in maps and lists sync and serialize', () => {
+    const [a, b] = pair()
+    const todo = a.getList('todos').pushContainer('map')
+    todo.set('title', 'milk')
+    todo.setContainer('notes', 'text').insert(0, 'semi-skimmed')
+    todo.setContainer('likes', 'counter').increment()
+    expect(b.toJSON()).toEqual({ todos: [{ title: 'milk', notes: 'semi-skimmed', likes: 1 }] })
+    const remoteTodo = b.getList('todos').get(0) as ReturnType<typeof a.getMap>
+    remoteTodo.set('done', true)
+    expect(a.toJSON()).toEqual({ todos: [{ title: 'milk', notes: 'semi-skimmed', likes: 1, done: true }] })
+  })
+
+  it('a key written concurrently with a nested container converges', () => {
+    const a = new Doc({ replicaId: 1 })
+    const b = new Doc({ replicaId: 2 })
+    a.getMap('m').setContainer('k', 'list').push(1)
+    b.getMap('m').set('k', 'plain')
+    const da = a.encodeDeltaSince({})
+    const db = b.encodeDeltaSince({})
+    a.applyDelta(db)
+    b.applyDelta(da)
+    expect(a.toJSON()).toEqual(b.toJSON())
+    expect(a.digest()).toBe(b.digest())
+  })
+
+  it('__proto__, constructor and prototype are ordinary keys', () => {
+    const doc = new Doc()
+    const m = doc.getMap('m')
+    m.set('__proto__', { polluted: true })
+    m.set('constructor', 1)
+    m.set('prototype', 2)
+    const json = Doc.load(doc.encodeState()).toJSON()['m'] as Record<string, unknown>
+    expect(Object.keys(json).sort()).toEqual(['__proto__', 'constructor', 'prototype'])
+    expect(Object.getPrototypeOf(json)).toBe(Object.prototype)
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined()
+    expect(m.get('__proto__')).toEqual({ polluted: true })
+  })
+
+  it('transact makes one delta and one change event; nested transact joins', () => {
+    const doc = new Doc()
+    const deltas: unknown[] = []
+    const changes: { origin: unknown; local: boolean; n: number }[] = []
+    doc.on('delta', (_d, origin) => deltas.push(origin))
+    doc.on('change', (e) => changes.push({ origin: e.origin, local: e.local, n: e.containers.size }))
+    doc.transact(() => {
+      doc.getText('t').insert(0, 'ab')
+      doc.transact(() => doc.getMap('m').set('x', 1))
+      doc.getCounter('c').increment()
+    }, 'my-origin')
+    expect(deltas).toEqual(['my-origin'])
+    expect(changes).toEqual([{ origin: 'my-origin', local: true, n: 3 }])
+    const other = new Doc()
+    const remote: boolean[] = []
+    other.on('change', (e) => remote.push(e.local))
+    other.applyDelta(doc.encodeState())
+    expect(remote).toEqual([false])
+  })
+
+  it('rejects what is not JSON and indices out of range, with messages that say what to do', () => {
+    const doc = new Doc()
+    expect(() => doc.getMap('m').set('d', new Date() as never)).toThrow(/plain objects, or a nested container/)
+    expect(() => doc.getMap('m').set('u', undefined as never)).toThrow(/only JSON values/)
+    expect(() => doc.getMap('m').set('n', NaN)).toThrow(/finite/)
+    expect(() => doc.getText('t').insert(1, 'x')).toThrow(RangeError)
+    expect(() => doc.getText('t').delete(0, 1)).toThrow(RangeError)
+    expect(() => doc.getList('l').insert(-1, 1)).toThrow(RangeError)
+    expect(() => doc.getCounter('c').increment(0.5)).toThrow(/safe integer/)
+    expect(doc.toJSON()).toEqual({})
+  })
+
+  it('stored values are copies: mutating the input later changes nothing', () => {
+    const doc = new Doc()
+    const value = { list: [1] }
+    doc.getMap('m').set('v', value)
+    value.list.push(2)
+    expect(doc.toJSON()).toEqual({ m: { v: { list: [1] } } })
+  })
+
+  it('buffers deltas whose dependencies are missing, then applies them in causal order', () => {
+    const a = new Doc()
+    const deltas: Uint8Array[] = []
+    a.on('delta', (d) => deltas.push(d))
+    const t = a.getText('t')
+    for (const ch of 'abcdef') t.insert(t.length, ch)
+    const b = new Doc()
+    for (const d of [...deltas].reverse()) b.applyDelta(d)
+    expect(b.getText('t').toString()).toBe('abcdef')
+    expect(b.pendingCount).toBe(0)
+    const c = new Doc()
+    c.applyDelta(deltas[3]!)
+    c.applyDelta(deltas[5]!)
+    expect(c.pendingCount).toBe(2)
+    expect(c.toJSON()).toEqual({})
+  })
+
+  it('bounds the causal buffer by count and bytes with a typed error', () => {
+    const a = new Doc()
+    const deltas: Uint8Array[] = []
+    a.on('delta', (d) => deltas.push(d))
+    for (let i = 0; i < 10; i++) a.getCounter('c').increment()
+    const b = new Doc({ maxPendingDeltas: 3 })
+    for (const d of deltas.slice(1, 4)) b.applyDelta(d)
+    expect(() => b.applyDelta(deltas[4]!)).toThrow(WeftCausalBufferFullError)
+    const c = new Doc({ maxPendingBytes: deltas[1]!.length + 1 })
+    c.applyDelta(deltas[1]!)
+    expect(() => c.applyDelta(deltas[2]!)).toThrow(/causal buffer full/)
+    // The caller resyncs with encodeDeltaSince and the buffer drains.
+    b.applyDelta(a.encodeDeltaSince(b.versionVector()))
+    expect(b.pendingCount).toBe(0)
+    expect(b.getCounter('c').value).toBe(10)
+  })
+
+  it('encodeDeltaSince sends exactly what is lacking: nothing to an up-to-date peer', () => {
+    const [a, b] = pair()
+    a.getText('t').insert(0, 'x'.repeat(1000))
+    const upToDate = a.encodeDeltaSince(b.versionVector())
+    const c = new Doc()
+    c.applyDelta(upToDate)
+    expect(c.toJSON()).toEqual({})
+    expect(upToDate.length).toBeLessThan(8)
+    // 10k single-character edits while offline come back as one compact delta.
+    const offline = Doc.load(a.encodeState())
+    const before = offline.versionVector()
+    let sum = 0
+    offline.on('delta', (d) => (sum += d.length))
+    const t = offline.getText('t')
+    for (let i = 0; i < 10_000; i++) t.insert(t.length, 'y')
+    const catchUp = offline.encodeDeltaSince(before)
+    expect(catchUp.length).toBeLessThan(10_200)
+    expect(catchUp.length).toBeLessThan(sum / 10)
+    a.applyDelta(catchUp)
+    expect(a.digest()).toBe(offline.digest())
+  })
+
+  it('digest is equal exactly when the visible state and version vector are', () => {
+    const [a, b] = pair()
+    a.getText('t').insert(0, 'same')
+    expect(a.digest()).toBe(b.digest())
+    expect(a.digest()).toMatch(/^[0-9a-f]{64}$/)
+    const c = Doc.load(a.encodeState())
+    c.getCounter('k').increment()
+    expect(c.digest()).not.toBe(a.digest())
+  })
+})
