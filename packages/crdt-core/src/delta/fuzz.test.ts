@@ -97,7 +97,7 @@ describe('decoder fuzzing', () => {
     const doc = new Doc()
     const good = (() => {
       const d = new Doc({ replicaId: 3 })
-      let out = new Uint8Array()
+      let out: Uint8Array = new Uint8Array()
       d.on('delta', (x) => (out = x))
       d.getText('t').insert(0, 'a')
       return out
