@@ -2,6 +2,13 @@
  * @weft/client: the browser and Node runtime around crdt-core — local storage,
  * tab sync, transport, outbox and presence.
  */
+export { createClient } from './client/create-client.js'
+export type { Client, ClientEvents, ClientOptions } from './client/create-client.js'
+export { DocHandle } from './handle/doc-handle.js'
+export type { DocHandleEvents, DocPresence, PresenceTuning } from './handle/doc-handle.js'
+export type { ConnectionStatus, DocStatus, SaveLevel } from './handle/status.js'
+export type { PresenceKey } from './presence/presence.js'
+export type { TokenSource } from './connection/sync-connection.js'
 export { WeftStorageError, isWeftStorageError } from './errors.js'
 export type { StorageErrorCode } from './errors.js'
 export { memoryStorage } from './storage/memory-storage.js'
@@ -17,3 +24,16 @@ export type {
   AppendResult,
   AppendLocalResult,
 } from './storage/types.js'
+export type { CompactionPolicy } from './persistence/compaction.js'
+export { webSocketTransport } from './transport/websocket-transport.js'
+export type { WebSocketTransportOptions, WebSocketConstructor } from './transport/websocket-transport.js'
+export { MemoryNetwork } from './transport/memory-transport.js'
+export type { MemoryPeer } from './transport/memory-transport.js'
+export type { Transport, Connection, TransportHandlers, CloseInfo } from './transport/types.js'
+export type { BackoffOptions } from './transport/backoff.js'
+export { backoffDelay } from './transport/backoff.js'
+export type { OnlineSignal } from './transport/online-signal.js'
+export type { LinkState } from './transport/reconnecting-link.js'
+export { broadcastChannelFactory } from './tabs/tab-channel.js'
+export type { TabChannel, TabChannelFactory } from './tabs/tab-channel.js'
+export type { Timers } from './timers.js'

@@ -82,7 +82,9 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       } catch {
         // already finished or aborted
       }
-      const err = toStorageError(await done.then(() => e, (txError: unknown) => txError ?? e))
+      await done.catch(() => undefined)
+      // The first failure says why (e.g. QuotaExceededError); the abort that follows would only say "AbortError".
+      const err = toStorageError(e)
       if (err.code === 'connection-lost' && db === current) db = undefined
       throw err
     }

@@ -1,0 +1,163 @@
+import { decodeMessage, type ProtocolMessage } from '@weft/crdt-core'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { ConnectionStatus } from '../handle/status.js'
+import { memoryStorage } from '../storage/memory-storage.js'
+import type { Storage } from '../storage/types.js'
+import { failingStorage } from '../test-support/failing-storage.js'
+import { MemorySyncServer } from '../test-support/memory-sync-server.js'
+import { until } from '../test-support/until.js'
+import { createClient, type Client, type ClientOptions } from './create-client.js'
+
+const cleanup: (() => unknown)[] = []
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn()
+})
+
+function server(): MemorySyncServer {
+  const s = new MemorySyncServer()
+  cleanup.push(() => s.close())
+  return s
+}
+function client(s: MemorySyncServer, opts: Partial<ClientOptions> = {}): Client {
+  const c = createClient({
+    transport: s.transport,
+    storage: memoryStorage(),
+    tabs: false,
+    online: false,
+    backoff: { baseMs: 10, maxMs: 50 },
+    session: { digestQuietMs: 50 },
+    ...opts,
+  })
+  cleanup.push(() => c.close())
+  return c
+}
+const body = (c: Client, id = 'note') => c.doc(id).doc.getText('body')
+const framesOf = (frames: Uint8Array[], type: ProtocolMessage['type']) =>
+  frames.filter((f) => decodeMessage(f).type === type)
+
+describe('client with the protocol server over the in-memory transport', () => {
+  it('[CLIENT-SYNC-1] two clients converge through the server; status goes connecting -> syncing -> synced', async () => {
+    const s = server()
+    const a = client(s)
+    const b = client(s)
+    const seen: ConnectionStatus[] = []
+    const ha = a.doc('note')
+    ha.on('status', (st) => seen.at(-1) !== st.connection && seen.push(st.connection))
+    await Promise.all([ha.ready, b.doc('note').ready])
+    body(a).insert(0, 'hello ')
+    body(b).insert(0, 'world')
+    await until(() => body(a).toString() === body(b).toString() && body(a).length === 11, 'convergence')
+    await ha.whenSaved('server')
+    expect(ha.status).toMatchObject({ connection: 'synced', unsaved: 0, savedLocally: true, savedOnServer: true })
+    expect(seen).toContain('connecting')
+    expect(seen.at(-1)).toBe('synced')
+    expect(a.doc('note').doc.digest()).toBe(b.doc('note').doc.digest())
+  })
+
+  it('[CLIENT-SYNC-2] offline edits reach the server and the other client after reconnect', async () => {
+    const s = server()
+    const a = client(s)
+    const b = client(s)
+    await Promise.all([a.doc('note').ready, b.doc('note').ready])
+    await until(() => a.doc('note').status.connection === 'synced', 'a synced')
+    s.network.setOnline(false)
+    await until(() => a.doc('note').status.connection === 'offline', 'a offline')
+    body(a).insert(0, 'made offline')
+    expect(a.doc('note').status.unsaved).toBe(1)
+    expect(a.doc('note').status.savedOnServer).toBe(false)
+    await a.doc('note').whenSaved('local')
+    s.network.setOnline(true)
+    await a.doc('note').whenSaved('server')
+    await until(() => body(b).toString() === 'made offline', 'b to receive the offline edit')
+  })
+
+  it('[CLIENT-SYNC-3] a restarted client uploads what its storage outbox kept', async () => {
+    const s = server()
+    const storage = memoryStorage()
+    s.network.setOnline(false)
+    const a = client(s, { storage })
+    await a.doc('note').ready
+    body(a).insert(0, 'before the restart')
+    await a.doc('note').whenSaved('local')
+    await a.close()
+    expect((await storage.load('note')).outbox).toHaveLength(1)
+    s.network.setOnline(true)
+    const a2 = client(s, { storage })
+    await a2.doc('note').whenSaved('server')
+    const b = client(s)
+    await b.doc('note').ready
+    await until(() => body(b).toString() === 'before the restart', 'b to see it')
+    await a2.doc('note').whenSaved('local') // the outbox trim is a queued write too
+    expect((await storage.load('note')).outbox).toHaveLength(0)
+  })
+
+  it('[CLIENT-SYNC-4] after 10k offline edits a reconnect uploads ONE compact delta', async () => {
+    const s = server()
+    const a = client(s, { compaction: { maxLogCount: 500 } })
+    const h = a.doc('note')
+    await h.ready
+    await until(() => h.status.connection === 'synced', 'synced')
+    s.network.setOnline(false)
+    await until(() => h.status.connection === 'offline', 'offline')
+    let sum = 0
+    let count = 0
+    h.doc.on('delta', (d) => {
+      sum += d.byteLength
+      count++
+    })
+    const text = h.doc.getText('body')
+    for (let i = 0; i < 10_000; i++) text.insert(text.length, String.fromCharCode(97 + (i % 26)))
+    await h.whenSaved('local')
+    const before = s.received.length
+    s.network.setOnline(true)
+    await h.whenSaved('server')
+    const uploaded = framesOf(s.received.slice(before), 'delta').map((f) => decodeMessage(f))
+    const bytes = uploaded.reduce((n, m) => n + (m.type === 'delta' ? m.delta.byteLength : 0), 0)
+    console.log(`[CLIENT-SYNC-4] ${count} offline edits: ${uploaded.length} delta frame(s) of ${bytes} B uploaded on reconnect; the individual deltas sum to ${sum} B`)
+    expect(count).toBe(10_000)
+    expect(uploaded).toHaveLength(1)
+    expect(bytes).toBeLessThan(sum / 10)
+    expect(h.status.unsaved).toBe(0)
+  }, 60_000)
+
+  it('[CLIENT-SYNC-5] while local storage fails the doc still syncs to the server; storage catches up later', async () => {
+    const s = server()
+    const storage: Storage & { failWith: unknown } = failingStorage(memoryStorage())
+    const a = client(s, { storage })
+    const b = client(s)
+    const h = a.doc('note')
+    await Promise.all([h.ready, b.doc('note').ready])
+    storage.failWith = 'quota-exceeded'
+    body(a).insert(0, 'still synced')
+    await until(() => body(b).toString() === 'still synced', 'server path despite storage failure')
+    expect(h.status.storageError?.code).toBe('quota-exceeded')
+    expect(h.status.savedLocally).toBe(false)
+    storage.failWith = undefined
+    await h.whenSaved('local')
+    expect(h.status.storageError).toBeUndefined()
+  })
+
+  it('[CLIENT-PRES-4] presence goes through the server and leaves with the client', async () => {
+    const s = server()
+    const a = client(s, { presence: { throttleMs: 0 } })
+    const b = client(s)
+    const [ha, hb] = [a.doc('note'), b.doc('note')]
+    await Promise.all([ha.ready, hb.ready])
+    await until(() => ha.status.connection === 'synced' && hb.status.connection === 'synced', 'both synced')
+    ha.presence.set({ name: 'ann' })
+    await until(() => hb.presence.others.size === 1, 'presence at b')
+    expect([...hb.presence.others.values()]).toEqual([{ name: 'ann' }])
+    await ha.close()
+    await until(() => hb.presence.others.size === 0, 'presence gone')
+  })
+
+  it('[CLIENT-AUTH-1] a token function is called for every connection', async () => {
+    const s = server()
+    let calls = 0
+    const a = client(s, { token: async () => `t${++calls}` })
+    await a.doc('note').ready
+    await until(() => a.doc('note').status.connection === 'synced', 'synced')
+    s.network.dropAll()
+    await until(() => calls === 2 && a.doc('note').status.connection === 'synced', 'reconnected with a fresh token')
+  })
+})

@@ -1,0 +1,134 @@
+import { Doc, type ClientSessionOptions } from '@weft/crdt-core'
+import { SyncConnection, type TokenSource } from '../connection/sync-connection.js'
+import { Emitter } from '../emitter.js'
+import { DocHandle, type PresenceTuning } from '../handle/doc-handle.js'
+import type { CompactionPolicy } from '../persistence/compaction.js'
+import { indexedDBStorage } from '../storage/indexeddb-storage.js'
+import { memoryStorage } from '../storage/memory-storage.js'
+import type { Storage } from '../storage/types.js'
+import { broadcastChannelFactory, type TabChannelFactory } from '../tabs/tab-channel.js'
+import { realTimers, type Timers } from '../timers.js'
+import type { BackoffOptions } from '../transport/backoff.js'
+import { browserOnlineSignal, type OnlineSignal } from '../transport/online-signal.js'
+import type { LinkState } from '../transport/reconnecting-link.js'
+import type { Transport } from '../transport/types.js'
+import { webSocketTransport } from '../transport/websocket-transport.js'
+
+/** Options of {@link createClient}. Only `url` matters for most apps. */
+export interface ClientOptions {
+  /** Sync server, e.g. `wss://sync.example.com`. Without it (and without `transport`) the client is local-only. */
+  url?: string
+  /** Credential sent in hello; a function is called for every (re)connection. */
+  token?: TokenSource
+  /** Default: IndexedDB (database `name`) where there is one, else memory. */
+  storage?: Storage
+  /** Names the IndexedDB database and the tab channels. Default `'weft'`. */
+  name?: string
+  /** Overrides the WebSocket transport built from `url` (tests, custom transports). */
+  transport?: Transport
+  /** Tab sync channels; `false` disables tab sync. Default: BroadcastChannel where there is one. */
+  tabs?: TabChannelFactory | false
+  /** Network-is-back hints; `false` disables them. Default: the browser's `online` event. */
+  online?: OnlineSignal | false
+  backoff?: BackoffOptions
+  timers?: Timers
+  session?: ClientSessionOptions
+  compaction?: CompactionPolicy
+  presence?: PresenceTuning
+}
+
+/** Events of a {@link Client}. */
+export type ClientEvents = {
+  connection: [state: LinkState]
+  error: [error: Error]
+}
+
+/** The runtime that apps embed: opens docs, keeps them stored and synced. */
+export interface Client {
+  /** The handle of a doc; the same handle for the same id until it is closed. */
+  doc(id: string): DocHandle
+  /** The shared connection's state ('offline' for a local-only client). */
+  readonly connection: LinkState
+  readonly storage: Storage
+  on<K extends keyof ClientEvents>(event: K, fn: (...args: ClientEvents[K]) => void): () => void
+  /** Close every handle (flushing local writes), the connection, and the storage if the client created it. */
+  close(): Promise<void>
+}
+
+function defaultStorage(name: string): Storage {
+  const hasIndexedDB = typeof (globalThis as { indexedDB?: unknown }).indexedDB === 'object'
+  return hasIndexedDB ? indexedDBStorage(name) : memoryStorage()
+}
+
+/**
+ * Create a client.
+ *
+ * @example
+ * const client = createClient({ url: 'wss://sync.example.com', token: () => getToken() })
+ * const note = client.doc('note:42')
+ * await note.ready
+ * note.doc.getText('body').insert(0, 'hello')
+ * await note.whenSaved('server')
+ */
+export function createClient(options: ClientOptions = {}): Client {
+  const name = options.name ?? 'weft'
+  const timers = options.timers ?? realTimers
+  const storage = options.storage ?? defaultStorage(name)
+  const ownsStorage = options.storage === undefined
+  const tabs = options.tabs === false ? undefined : (options.tabs ?? broadcastChannelFactory())
+  const events = new Emitter<ClientEvents>()
+  const handles = new Map<string, DocHandle>()
+  let closed = false
+
+  const transport = options.transport ?? (options.url !== undefined ? webSocketTransport(options.url) : undefined)
+  const online = options.online === false ? undefined : (options.online ?? browserOnlineSignal())
+  const connection =
+    transport &&
+    new SyncConnection({
+      transport,
+      timers,
+      ...(options.token !== undefined && { token: options.token }),
+      ...(options.backoff && { backoff: options.backoff }),
+      ...(online && { online }),
+      ...(options.session && { session: options.session }),
+      onLinkState: (state) => {
+        for (const h of handles.values()) h.refresh()
+        events.emit('connection', state)
+      },
+      onError: (e) => events.emit('error', e),
+    })
+
+  return {
+    doc(id: string): DocHandle {
+      if (closed) throw new Error('client is closed')
+      const existing = handles.get(id)
+      if (existing) return existing
+      const handle: DocHandle = new DocHandle({
+        id,
+        doc: new Doc(), // a fresh replica id per instance: two tabs never share one
+        storage,
+        timers,
+        ...(connection && { connection }),
+        ...(tabs && { tabChannel: tabs(`${name}:doc:${id}`) }),
+        ...(options.compaction && { compaction: options.compaction }),
+        ...(options.presence && { presence: options.presence }),
+        onClosed: () => handles.get(id) === handle && handles.delete(id),
+      })
+      handles.set(id, handle)
+      return handle
+    },
+    get connection() {
+      return connection?.linkState ?? 'offline'
+    },
+    storage,
+    on: (event, fn) => events.on(event, fn),
+    async close() {
+      if (closed) return
+      closed = true
+      await Promise.all([...handles.values()].map((h) => h.close()))
+      connection?.close()
+      if (ownsStorage) await storage.close()
+      events.clear()
+    },
+  }
+}

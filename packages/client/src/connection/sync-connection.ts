@@ -1,0 +1,195 @@
+import {
+  ClientSession,
+  type ClientEffect,
+  type ClientSessionOptions,
+  type DocSyncStatus,
+  type DurabilityPositions,
+  type JsonValue,
+  type RestoredDoc,
+  type SyncDoc,
+  type VersionVector,
+  type WeftSyncError,
+} from '@weft/crdt-core'
+import type { Timers } from '../timers.js'
+import type { BackoffOptions } from '../transport/backoff.js'
+import type { OnlineSignal } from '../transport/online-signal.js'
+import { ReconnectingLink, type LinkState } from '../transport/reconnecting-link.js'
+import type { Transport } from '../transport/types.js'
+
+/** Where a doc's protocol effects go (implemented by the doc handle). */
+export interface DocEffectSink {
+  persistLocal(seq: number, bytes: Uint8Array): void
+  persistRemote(bytes: Uint8Array): void
+  acked(seq: number, serverSeq: number): void
+  status(status: DocSyncStatus): void
+  presence(peerId: number, state: JsonValue | null): void
+  divergence(info: { vv: VersionVector; localHash: string; remoteHash: string }): void
+  error(error: WeftSyncError): void
+}
+
+/** A token, or a function that fetches a fresh one for every connection. */
+export type TokenSource = string | (() => Promise<string>)
+
+export interface SyncConnectionOptions {
+  transport: Transport
+  token?: TokenSource
+  timers: Timers
+  backoff?: BackoffOptions
+  online?: OnlineSignal
+  session?: ClientSessionOptions
+  /** How often the session's clock advances (heartbeats, digests, retries). Default 1 s. */
+  tickMs?: number
+  /** The link changed state, or a connection-level protocol error happened. */
+  onLinkState(state: LinkState): void
+  onError(error: WeftSyncError | Error): void
+}
+
+/**
+ * The I/O shell around one protocol `ClientSession`: one reconnecting
+ * connection carries every open doc. It feeds transport events, time and
+ * local deltas into the session and performs the effects it returns; every
+ * protocol decision is the session's.
+ */
+export class SyncConnection {
+  readonly session: ClientSession
+  private readonly link: ReconnectingLink
+  private readonly sinks = new Map<string, DocEffectSink>()
+  private tickTimer: unknown
+  private closed = false
+  private connectionId = 0
+
+  constructor(private readonly opts: SyncConnectionOptions) {
+    this.session = new ClientSession(opts.session)
+    this.link = new ReconnectingLink({
+      transport: opts.transport,
+      timers: opts.timers,
+      ...(opts.backoff && { backoff: opts.backoff }),
+      ...(opts.online && { online: opts.online }),
+      onOpen: () => void this.opened(),
+      onMessage: (frame) => this.run(this.session.received(frame, this.opts.timers.now())),
+      onClose: () => this.run(this.session.disconnected()),
+      onState: (s) => this.opts.onLinkState(s),
+    })
+    this.link.start()
+    this.scheduleTick()
+  }
+
+  get linkState(): LinkState {
+    return this.link.state
+  }
+
+  /** True once the server welcomed this connection. */
+  get ready(): boolean {
+    return this.session.connection === 'ready'
+  }
+
+  attach(docId: string, doc: SyncDoc, restored: RestoredDoc | undefined, sink: DocEffectSink): void {
+    this.sinks.set(docId, sink)
+    this.run(this.session.open(docId, doc, restored))
+  }
+
+  detach(docId: string): void {
+    if (!this.sinks.has(docId)) return
+    this.run(this.session.close(docId))
+    this.sinks.delete(docId)
+  }
+
+  localDelta(docId: string, bytes: Uint8Array): void {
+    this.run(this.session.localDelta(docId, bytes))
+  }
+
+  persisted(docId: string, seq: number): void {
+    this.run(this.session.persisted(docId, seq))
+  }
+
+  setPresence(docId: string, state: JsonValue | null): void {
+    this.run(this.session.setPresence(docId, state))
+  }
+
+  status(docId: string): DocSyncStatus {
+    return this.session.status(docId)
+  }
+
+  unacked(docId: string): number {
+    return this.session.unacked(docId)
+  }
+
+  positions(docId: string): DurabilityPositions {
+    return this.session.positions(docId)
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const id of [...this.sinks.keys()]) this.detach(id)
+    this.opts.timers.clearTimeout(this.tickTimer)
+    this.link.stop()
+    this.run(this.session.disconnected())
+  }
+
+  private async opened(): Promise<void> {
+    const id = ++this.connectionId
+    let token = ''
+    try {
+      const t = this.opts.token
+      token = typeof t === 'function' ? await t() : (t ?? '')
+    } catch (e) {
+      this.opts.onError(e instanceof Error ? e : new Error(String(e)))
+      this.link.drop('token unavailable')
+      return
+    }
+    // The connection may have dropped while the token was fetched.
+    if (id !== this.connectionId || this.link.state !== 'open') return
+    this.run(this.session.connected(this.opts.timers.now(), token))
+  }
+
+  private scheduleTick(): void {
+    if (this.closed) return
+    this.tickTimer = this.opts.timers.setTimeout(() => {
+      this.run(this.session.tick(this.opts.timers.now()))
+      this.scheduleTick()
+    }, this.opts.tickMs ?? 1000)
+  }
+
+  /** Perform effects in order. */
+  private run(effects: readonly ClientEffect[]): void {
+    for (const e of effects) {
+      switch (e.type) {
+        case 'send':
+          this.link.send(e.frame)
+          break
+        case 'close':
+          // The link reports the close through onClose, which tells the session.
+          this.connectionId++
+          this.link.drop(e.reason)
+          break
+        case 'error':
+          if (e.error.doc !== undefined) this.sinks.get(e.error.doc)?.error(e.error)
+          else this.opts.onError(e.error)
+          break
+        case 'persist-local':
+          this.sinks.get(e.doc)?.persistLocal(e.seq, e.bytes)
+          break
+        case 'persist-remote':
+          this.sinks.get(e.doc)?.persistRemote(e.bytes)
+          break
+        case 'acked':
+          this.sinks.get(e.doc)?.acked(e.seq, e.serverSeq)
+          break
+        case 'status':
+          this.sinks.get(e.doc)?.status(e.status)
+          break
+        case 'presence':
+          this.sinks.get(e.doc)?.presence(e.peerId, e.state)
+          break
+        case 'divergence':
+          this.sinks.get(e.doc)?.divergence({ vv: e.vv, localHash: e.localHash, remoteHash: e.remoteHash })
+          break
+        default: {
+          const never: never = e
+          void never
+        }
+      }
+    }
+  }
+}

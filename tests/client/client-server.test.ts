@@ -1,0 +1,106 @@
+import { decodeMessage } from '@weft/crdt-core'
+import { createClient, memoryStorage, webSocketTransport, type Client } from '@weft/client'
+import { createServer, type WeftServer } from '@weft/server'
+import { afterEach, describe, expect, it } from 'vitest'
+import { switchableTransport } from './helpers/switchable-transport.js'
+import { until } from './helpers/until.js'
+
+// Integration: @weft/client in Node (ws) against the real @weft/server on loopback.
+const cleanup: (() => Promise<unknown> | unknown)[] = []
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn()
+})
+
+async function startServer(): Promise<WeftServer> {
+  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' })
+  cleanup.push(() => server.close())
+  return server
+}
+
+function nodeClient(server: WeftServer, opts: { compaction?: { maxLogCount: number } } = {}) {
+  const net = switchableTransport(webSocketTransport(server.wsUrl))
+  const client: Client = createClient({
+    transport: net.transport,
+    storage: memoryStorage(),
+    tabs: false,
+    backoff: { baseMs: 20, maxMs: 200 },
+    ...opts,
+  })
+  cleanup.push(() => client.close())
+  return { client, net }
+}
+
+const text = (c: Client) => c.doc('note').doc.getText('body')
+
+describe('client <-> server over WebSocket on loopback', () => {
+  it('[CLIENT-INT-1] two Node clients converge', async () => {
+    const server = await startServer()
+    const { client: a } = nodeClient(server)
+    const { client: b } = nodeClient(server)
+    await Promise.all([a.doc('note').ready, b.doc('note').ready])
+    text(a).insert(0, 'alpha ')
+    text(b).insert(0, 'beta ')
+    b.doc('note').doc.getMap('meta').set('title', 'converged')
+    await until(() => text(a).length === 11 && text(a).toString() === text(b).toString(), 'convergence')
+    await Promise.all([a.doc('note').whenSaved('server'), b.doc('note').whenSaved('server')])
+    await until(() => a.doc('note').doc.digest() === b.doc('note').doc.digest(), 'equal digests')
+    expect(a.doc('note').doc.getMap('meta').get('title')).toBe('converged')
+    expect(a.doc('note').status).toMatchObject({ connection: 'synced', unsaved: 0, savedOnServer: true })
+  })
+
+  it('[CLIENT-INT-2] offline edits reach the server and a late client after reconnect', async () => {
+    const server = await startServer()
+    const { client: a, net } = nodeClient(server)
+    const h = a.doc('note')
+    await h.ready
+    await until(() => h.status.connection === 'synced', 'a synced')
+    net.setOnline(false)
+    await until(() => h.status.connection === 'offline', 'a offline')
+    text(a).insert(0, 'written offline')
+    await h.whenSaved('local')
+    expect(h.status).toMatchObject({ unsaved: 1, savedLocally: true, savedOnServer: false })
+    net.setOnline(true)
+    await h.whenSaved('server')
+    const { client: late } = nodeClient(server)
+    await late.doc('note').ready
+    await until(() => text(late).toString() === 'written offline', 'late client to receive it')
+  })
+
+  it('[CLIENT-INT-3] a reconnect after 10k offline edits uploads ONE compact delta', async () => {
+    const server = await startServer()
+    const { client: a, net } = nodeClient(server, { compaction: { maxLogCount: 1000 } })
+    const h = a.doc('note')
+    await h.ready
+    await until(() => h.status.connection === 'synced', 'synced')
+    net.setOnline(false)
+    await until(() => h.status.connection === 'offline', 'offline')
+    let individual = 0
+    let edits = 0
+    h.doc.on('delta', (d) => {
+      individual += d.byteLength
+      edits++
+    })
+    const body = h.doc.getText('body')
+    for (let i = 0; i < 10_000; i++) body.insert(body.length, String.fromCharCode(97 + (i % 26)))
+    await h.whenSaved('local')
+    const from = net.sent.length
+    net.setOnline(true)
+    await h.whenSaved('server')
+    const deltas = net.sent
+      .slice(from)
+      .map((f) => decodeMessage(f))
+      .filter((m) => m.type === 'delta')
+    const uploaded = deltas.reduce((n, m) => n + (m.type === 'delta' ? m.delta.byteLength : 0), 0)
+    console.log(
+      `[CLIENT-INT-3] ${edits} offline edits -> ${deltas.length} delta frame on reconnect, ${uploaded} B; ` +
+        `the ${edits} individual deltas sum to ${individual} B (${(individual / Math.max(1, uploaded)).toFixed(1)}x larger)`,
+    )
+    expect(edits).toBe(10_000)
+    expect(deltas).toHaveLength(1)
+    expect(uploaded).toBeLessThan(individual / 10)
+    const { client: other } = nodeClient(server)
+    await other.doc('note').ready
+    await until(() => text(other).length === 10_000, 'another client to get all 10k characters')
+    expect(text(other).toString()).toBe(body.toString())
+  }, 60_000)
+})
