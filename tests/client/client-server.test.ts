@@ -11,8 +11,8 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn()
 })
 
-async function startServer(): Promise<WeftServer> {
-  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' })
+async function startServer(options: Parameters<typeof createServer>[0] = {}): Promise<WeftServer> {
+  const server = await createServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', ...options })
   cleanup.push(() => server.close())
   return server
 }
@@ -103,4 +103,27 @@ describe('client <-> server over WebSocket on loopback', () => {
     await until(() => text(other).length === 10_000, 'another client to get all 10k characters')
     expect(text(other).toString()).toBe(body.toString())
   }, 60_000)
+
+  it('[CLIENT-INT-4] the token reaches the server; a read-only doc rejects whenSaved("server") instead of hanging', async () => {
+    const tokens: (string | undefined)[] = []
+    const server = await startServer({
+      authenticate: async (token) => {
+        tokens.push(token)
+        return { id: token ?? 'nobody', docs: { '*': 'read' } }
+      },
+      authorize: (_p, _doc, access) => access === 'read',
+    })
+    const client = createClient({ url: server.wsUrl, token: async () => 'reader-1', storage: memoryStorage(), tabs: false })
+    cleanup.push(() => client.close())
+    const h = client.doc('note')
+    await h.ready
+    const errors: unknown[] = []
+    h.on('error', (e) => errors.push(e))
+    await until(() => h.status.connection === 'synced', 'synced as a reader')
+    h.doc.getText('body').insert(0, 'not allowed')
+    await expect(h.whenSaved('server')).rejects.toMatchObject({ code: 'read-only' })
+    expect(tokens).toContain('reader-1')
+    expect(errors.length).toBeGreaterThan(0)
+    expect(h.status.savedOnServer).toBe(false)
+  })
 })

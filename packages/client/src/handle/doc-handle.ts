@@ -69,7 +69,9 @@ export class DocHandle {
   private lastSeq = 0
   private syncStatus: ConnectionStatus = 'offline'
   private lastStatus: DocStatus | undefined
-  private serverWaiters: { target: number; resolve: () => void }[] = []
+  private serverWaiters: { target: number; resolve: () => void; reject: (e: Error) => void }[] = []
+  /** Set when the server refused this doc's writes; cleared when an ack shows it takes them again. */
+  private refused: WeftSyncError | undefined
   private localOnlyAck = 0
   private localOnlyAckQueued = false
   private closed = false
@@ -142,6 +144,8 @@ export class DocHandle {
   /**
    * Resolves once every edit made so far is stored at `level`: `local` (this
    * device's storage) or `server` (acked by the server after it is durable there).
+   * `server` rejects without a server, or when the server refuses writes to the
+   * doc (`WeftSyncError` with code `forbidden` or `read-only`).
    */
   async whenSaved(level: SaveLevel): Promise<void> {
     await this.ready
@@ -151,7 +155,8 @@ export class DocHandle {
     if (!c) throw new Error('whenSaved("server") needs a server: createClient({ url })')
     const target = this.lastSeq
     if (c.positions(this.id).server >= target) return
-    return new Promise((resolve) => this.serverWaiters.push({ target, resolve }))
+    if (this.refused) throw this.refused
+    return new Promise((resolve, reject) => this.serverWaiters.push({ target, resolve, reject }))
   }
 
   /** Stop syncing this doc: flush local writes, leave presence, release the channel. */
@@ -287,6 +292,7 @@ export class DocHandle {
       this.local.saveRemote(bytes).catch(() => undefined)
     },
     acked: (seq: number, serverSeq: number): void => {
+      this.refused = undefined
       this.outbox.acked(seq)
       this.trimOutbox(serverSeq)
       const reached = this.opts.connection?.positions(this.id).server ?? 0
@@ -299,6 +305,13 @@ export class DocHandle {
     },
     presence: (peerId: number, state: JsonValue | null): void => this.pres.fromServer(peerId, state),
     divergence: (info: { localHash: string; remoteHash: string }): void => this.events.emit('divergence', info),
-    error: (error: WeftSyncError): void => this.events.emit('error', error),
+    error: (error: WeftSyncError): void => {
+      // The server will not take this doc's edits: callers waiting for it must hear so, not hang.
+      if (error.code === 'forbidden' || error.code === 'read-only') {
+        this.refused = error
+        for (const w of this.serverWaiters.splice(0)) w.reject(error)
+      }
+      this.events.emit('error', error)
+    },
   }
 }
