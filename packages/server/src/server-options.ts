@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import type { Authenticate, Authorize } from './auth/auth.js'
+import type { FanOut } from './fanout/fan-out.js'
 import type { Limits } from './limits/limits.js'
+import type { BroadcastEvent } from './sync/sync-service.js'
 import type { Store } from './store/store.js'
 
 /** Options of `createServer`. Everything is optional; the defaults suit a local dev server. */
@@ -25,8 +27,8 @@ export interface ServerOptions {
   /** A pino logger; otherwise one is made at `logLevel` (default `info`). */
   readonly logger?: Logger
   readonly logLevel?: string
-  /** A doc with no subscriber is dropped from memory after this many ms (default 30 s). */
-  readonly docIdleMs?: number
+  /** Delivery of frames to a doc's subscribers; in-process by default. */
+  readonly fanOut?: FanOut<BroadcastEvent>
   /** Fold a doc's log into a snapshot once it holds this many deltas (default 1000). */
   readonly compactionThreshold?: number
   /** Deltas kept in the log after compaction, for cheap catch-up (default 100). */

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
+import { decodeMessage, encodeMessage } from '@weft/crdt-core'
 import { WebSocket } from 'ws'
 import { CloseCode } from './connection/close-codes.js'
 import { createServer, type WeftServer } from './server.js'
@@ -74,24 +75,29 @@ describe('createServer (socket limits and HTTP)', () => {
   it('closes a socket that sends no hello in time', async () => {
     server = await createServer({ port: 0, logLevel: 'silent', limits: { helloTimeoutMs: 50 } })
     const ws = await openSocket(server.wsUrl)
-    expect(await closeCode(ws)).toBe(CloseCode.helloTimeout)
+    expect(await closeCode(ws)).toBe(CloseCode.timeout)
   })
 
-  it('closes a text frame as a protocol error', async () => {
+  it('answers an undecodable frame with a typed error, then closes', async () => {
     server = await createServer({ port: 0, logLevel: 'silent' })
     const ws = await openSocket(server.wsUrl)
+    const frames: Buffer[] = []
+    ws.on('message', (d: Buffer) => frames.push(d))
     const closed = closeCode(ws)
-    ws.send('hello')
-    expect(await closed).toBe(CloseCode.protocolError)
+    ws.send(new Uint8Array([1, 250, 3]))
+    expect(await closed).toBe(CloseCode.badFrame)
+    expect(frames.map((f) => decodeMessage(new Uint8Array(f)))).toMatchObject([{ type: 'error', code: 'bad-frame' }])
   })
 
   it('closes a flood with the rate-limit code and counts it', async () => {
-    server = await createServer({ port: 0, logLevel: 'silent', limits: { maxMessagesPerSecond: 5, messageBurst: 5 } })
+    server = await createServer({ port: 0, logLevel: 'silent', limits: { maxMessagesPerSecond: 20 } })
     const ws = await openSocket(server.wsUrl)
     const closed = closeCode(ws)
-    for (let i = 0; i < 50; i++) ws.send(new Uint8Array([i]))
+    ws.send(encodeMessage({ type: 'hello', token: '', clientName: 'flood' }))
+    for (let i = 0; i < 100; i++) ws.send(encodeMessage({ type: 'ping' }))
     expect(await closed).toBe(CloseCode.rateLimited)
-    expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('weft_errors_total{code="rateLimited"} 1')
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('weft_errors_total{code="rate-limited"} 1')
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
   })
 
   it('close() sends 1001 to clients, refuses new ones, and is idempotent', async () => {

@@ -13,7 +13,7 @@ import type { ServerOptions } from './server-options.js'
 import { MemoryStore } from './store/memory-store.js'
 import { SqliteStore } from './store/sqlite-store.js'
 import type { Store } from './store/store.js'
-import { createSyncService, type SyncService } from './sync/sync-service.js'
+import { SyncService } from './sync/sync-service.js'
 
 /** A running server. */
 export interface WeftServer {
@@ -53,7 +53,16 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     options.store ?? (options.dbPath !== undefined ? new SqliteStore({ path: options.dbPath }) : new MemoryStore())
   if (store instanceof SqliteStore) store.onBatch = (n) => metrics.storeBatchSize.observe(n)
   const auth = resolveAuth(options, logger)
-  const sync: SyncService = createSyncService({ store, auth, limits, metrics, logger, options })
+  const sync = new SyncService({
+    store,
+    auth,
+    limits,
+    metrics,
+    logger,
+    fanOut: options.fanOut,
+    compactionThreshold: options.compactionThreshold,
+    compactionKeepTail: options.compactionKeepTail,
+  })
   const sockets = new Set<WebSocket>()
 
   const app = createHttpApp({
@@ -80,12 +89,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
         sockets.delete(ws)
         metrics.connections.set(sockets.size)
       })
-      const shell = new SocketShell(ws, {
-        limits,
-        metrics,
-        logger,
-        encodeLimitError: (code) => sync.encodeLimitError(code),
-      })
+      const shell = new SocketShell(ws, { limits, metrics, logger })
       shell.attach(sync.accept(shell))
     })
   })

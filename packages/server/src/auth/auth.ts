@@ -34,5 +34,9 @@ export function isAuthError(e: unknown): e is AuthError {
 /** Turns the token from a `hello` message into a principal, or throws {@link AuthError}. */
 export type Authenticate = (token: string | undefined) => Promise<Principal>
 
-/** Decides whether a principal may read or write a doc. */
-export type Authorize = (principal: Principal, docId: string, access: Access) => boolean | Promise<boolean>
+/**
+ * Decides whether a principal may read or write a doc. Synchronous: it runs on
+ * every subscribe, inside the protocol state machine; look grants up at
+ * `authenticate` time and keep them on the principal.
+ */
+export type Authorize = (principal: Principal, docId: string, access: Access) => boolean

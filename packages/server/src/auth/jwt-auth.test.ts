@@ -68,3 +68,12 @@ describe('createJwtAuth', () => {
     expect(await code(auth.authenticate(`${h}.${b}.`))).toBe('invalid-token')
   })
 })
+
+describe('signAccessToken', () => {
+  it('issues tokens createJwtAuth accepts, and expired ones it refuses', async () => {
+    const { signAccessToken } = await import('./sign-token.js')
+    const p = await auth.authenticate(await signAccessToken(secret, { sub: 'dan', docs: { 'x:*': 'read' } }))
+    expect(p).toEqual({ id: 'dan', docs: { 'x:*': 'read' } })
+    expect(await code(auth.authenticate(await signAccessToken(secret, { sub: 'dan', docs: {}, expiresInSeconds: -5 })))).toBe('expired-token')
+  })
+})

@@ -4,10 +4,8 @@ export interface Limits {
   readonly maxFrameBytes: number
   /** Docs one connection may be subscribed to at once. */
   readonly maxDocsPerConnection: number
-  /** Sustained messages per second per connection (token bucket refill rate). */
+  /** Frames per connection per second; above it the connection gets `rate-limited` and is closed. */
   readonly maxMessagesPerSecond: number
-  /** Messages a connection may send in a burst above the sustained rate (bucket size). */
-  readonly messageBurst: number
   /** Bytes queued for one slow reader; past this it is disconnected and resyncs later. */
   readonly maxBufferedBytes: number
   /** An unauthenticated socket that sends no `hello` within this many ms is closed. */
@@ -18,8 +16,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxFrameBytes: 1024 * 1024,
   maxDocsPerConnection: 256,
-  maxMessagesPerSecond: 200,
-  messageBurst: 400,
+  maxMessagesPerSecond: 500,
   maxBufferedBytes: 8 * 1024 * 1024,
   helloTimeoutMs: 10_000,
 })

@@ -1,0 +1,94 @@
+import type { SyncDoc } from '@weft/crdt-core'
+import type { Logger } from 'pino'
+import type { ServerMetrics } from '../metrics/metrics.js'
+import type { Store } from '../store/store.js'
+import { SeqWatermark } from './seq-watermark.js'
+
+/** Options of {@link Compactor}. */
+export interface CompactorOptions {
+  readonly store: Store
+  /** The doc in memory, or undefined once unloaded. */
+  readonly docOf: (doc: string) => SyncDoc | undefined
+  /** Compact when the log holds more than this many deltas. */
+  readonly threshold: number
+  /** Deltas left in the log after compaction. */
+  readonly keepTail: number
+  readonly metrics: ServerMetrics
+  readonly logger: Logger
+}
+
+interface Tracked {
+  logLength: number
+  readonly seqs: SeqWatermark
+  running: boolean
+}
+
+/**
+ * Background compaction: folds a loaded doc into a snapshot (`encodeState`)
+ * once its log passes the threshold, and prunes the log but a tail. Never
+ * blocks acks; a failure only leaves the log longer.
+ */
+export class Compactor {
+  private readonly docs = new Map<string, Tracked>()
+  private readonly running = new Set<Promise<void>>()
+  private closed = false
+
+  constructor(private readonly o: CompactorOptions) {}
+
+  /** The doc was loaded with `logLength` deltas after a snapshot covering through `seq`. */
+  loaded(doc: string, logLength: number, seq: number): void {
+    this.docs.set(doc, { logLength, seqs: new SeqWatermark(seq), running: false })
+    this.maybeCompact(doc)
+  }
+
+  /** A delta of the doc is durable as `seq` (and already in the in-memory doc). */
+  appended(doc: string, seq: number): void {
+    const t = this.docs.get(doc)
+    if (!t) return
+    t.logLength++
+    t.seqs.see(seq)
+    this.maybeCompact(doc)
+  }
+
+  unloaded(doc: string): void {
+    this.docs.delete(doc)
+  }
+
+  /** Waits for running compactions; no new ones start. */
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.allSettled([...this.running])
+  }
+
+  private maybeCompact(doc: string): void {
+    const t = this.docs.get(doc)
+    if (!t || t.running || this.closed || t.logLength <= this.o.threshold) return
+    t.running = true
+    const p = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.compact(doc, t))
+      .catch((error: unknown) => {
+        this.o.metrics.errors.inc({ code: 'compaction-failed' })
+        this.o.logger.warn({ err: error, doc }, 'compaction failed')
+      })
+      .finally(() => {
+        t.running = false
+        this.running.delete(p)
+      })
+    this.running.add(p)
+  }
+
+  private async compact(doc: string, t: Tracked): Promise<void> {
+    const d = this.o.docOf(doc)
+    // A delta still waiting in the causal buffer is in the log but not in the
+    // state: pruning now would lose it. Try again on the next append.
+    if (!d || d.pendingCount > 0 || this.closed) return
+    const seq = t.seqs.value
+    const bytes = d.encodeState()
+    const vv = d.versionVector()
+    const pruneThroughSeq = Math.max(0, seq - this.o.keepTail)
+    await this.o.store.writeSnapshot(doc, { bytes, vv, seq }, { pruneThroughSeq })
+    t.logLength = await this.o.store.logLength(doc)
+    this.o.metrics.compactions.inc()
+    this.o.logger.debug({ doc, seq, bytes: bytes.byteLength, logLength: t.logLength }, 'compacted')
+  }
+}

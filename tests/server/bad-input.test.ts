@@ -1,0 +1,139 @@
+import { Doc, encodeMessage } from '@weft/crdt-core'
+import { CloseCode, type WeftServer } from '@weft/server'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DocClient, eventually } from './helpers/doc-client.js'
+import { RawClient } from './helpers/raw-client.js'
+import { startServer, tempDb } from './helpers/temp-server.js'
+
+/** Deterministic PRNG (mulberry32); the seed is printed on failure via the test name. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const SEED = Number(process.env.WEFT_SEED ?? 0x5eed)
+
+describe('bad input never stores anything, never hurts other clients, never stops the server', () => {
+  let db: ReturnType<typeof tempDb>
+  let server: WeftServer
+  let bystander: DocClient
+  beforeEach(async () => {
+    db = tempDb()
+    server = await startServer(db.path, { limits: { maxFrameBytes: 64 * 1024, maxMessagesPerSecond: 200 } })
+    bystander = new DocClient('note:ok')
+    await bystander.connect(server.wsUrl)
+    bystander.edit((d) => d.getText('t').insert(0, 'safe'))
+    await bystander.acked()
+  })
+  afterEach(async () => {
+    bystander.close()
+    await server.close()
+    db.cleanup()
+  })
+
+  /** The bystander still round-trips through the server and nothing but its doc is stored. */
+  async function assertUnharmed(): Promise<void> {
+    const watcher = new DocClient('note:ok')
+    await watcher.connect(server.wsUrl)
+    bystander.edit((d) => d.getText('t').insert(0, '!'))
+    await bystander.acked()
+    await eventually(() => expect(watcher.doc.toJSON()).toEqual(bystander.doc.toJSON()))
+    watcher.close()
+    expect(await server.store.listDocs()).toEqual(['note:ok'])
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+  }
+
+  it(`random frames (seed ${SEED}) get a typed error and a close`, async () => {
+    const rand = prng(SEED)
+    for (let i = 0; i < 30; i++) {
+      const c = await RawClient.hello(server.wsUrl)
+      const len = 1 + Math.floor(rand() * 64)
+      const frame = Uint8Array.from({ length: len }, () => Math.floor(rand() * 256))
+      if (rand() < 0.5) frame[0] = 1 // right protocol version, garbage after it
+      c.sendRaw(frame)
+      const code = await Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(-1), 2000))])
+      // A random frame that happens to decode as a valid message (rare) may leave the socket open.
+      if (code !== -1) expect([CloseCode.badFrame, CloseCode.unsupportedVersion]).toContain(code)
+      c.close()
+    }
+    await assertUnharmed()
+  })
+
+  it(`mutated valid delta frames (seed ${SEED}) store nothing invalid`, async () => {
+    const rand = prng(SEED + 1)
+    const src = new DocClient('note:ok')
+    src.edit((d) => d.getMap('m').set('k', 'v'))
+    const delta = [...src.outbox.values()][0]!
+    for (let i = 0; i < 20; i++) {
+      const c = await RawClient.hello(server.wsUrl)
+      const sync = c.next((m) => m.type === 'sync' || m.type === 'error')
+      c.send({ type: 'subscribe', doc: 'mut:1', vv: {} })
+      await sync
+      const bytes = delta.slice()
+      const at = Math.floor(rand() * bytes.length)
+      bytes[at] = (bytes[at]! + 1 + Math.floor(rand() * 255)) % 256
+      c.send({ type: 'delta', doc: 'mut:1', seq: 1, delta: bytes })
+      await Promise.race([c.closed, c.next((m) => m.type === 'ack'), new Promise((r) => setTimeout(r, 1000))])
+      c.close()
+    }
+    // A mutation may still decode into a valid delta; what got stored must load into a doc.
+    const check = new Doc()
+    for (const d of await server.store.readAfterSeq('mut:1', 0)) check.applyDelta(d.bytes)
+    expect(check.pendingCount).toBe(0)
+    const probe = new DocClient('mut:1')
+    await probe.connect(server.wsUrl)
+    expect(probe.doc.digest()).toBe(check.digest())
+    probe.close()
+    bystander.edit((d) => d.getText('t').insert(0, '!'))
+    await bystander.acked()
+  })
+
+  it('an oversized frame closes with 1009', async () => {
+    const c = await RawClient.hello(server.wsUrl)
+    c.sendRaw(new Uint8Array(100 * 1024))
+    expect(await c.closed).toBe(CloseCode.tooBig)
+    await assertUnharmed()
+  })
+
+  it('unknown message types are bad frames', async () => {
+    const c = await RawClient.hello(server.wsUrl)
+    const err = c.next((m) => m.type === 'error')
+    c.sendRaw(new Uint8Array([1, 99, 0, 0]))
+    expect(await err).toMatchObject({ type: 'error', code: 'bad-frame' })
+    expect(await c.closed).toBe(CloseCode.badFrame)
+    await assertUnharmed()
+  })
+
+  it('a frame before hello is unauthorized', async () => {
+    const c = await RawClient.connect(server.wsUrl)
+    c.send({ type: 'subscribe', doc: 'note:x', vv: {} })
+    expect(await c.closed).toBe(CloseCode.unauthorized)
+    await assertUnharmed()
+  })
+
+  it('a flood of messages is rate-limited and closed', async () => {
+    const c = await RawClient.hello(server.wsUrl)
+    const ping = encodeMessage({ type: 'ping' })
+    for (let i = 0; i < 1000; i++) c.sendRaw(ping)
+    expect(await c.closed).toBe(CloseCode.rateLimited)
+    expect(c.received.some((m) => m.type === 'error' && m.code === 'rate-limited')).toBe(true)
+    await assertUnharmed()
+  })
+
+  it('a delta for a doc not subscribed is refused and not stored', async () => {
+    const c = await RawClient.hello(server.wsUrl)
+    const err = c.next((m) => m.type === 'error')
+    const src = new DocClient('x')
+    src.edit((d) => d.getMap('m').set('k', 1))
+    c.send({ type: 'delta', doc: 'note:other', seq: 1, delta: [...src.outbox.values()][0]! })
+    expect(await err).toMatchObject({ code: 'not-subscribed', doc: 'note:other' })
+    c.close()
+    await assertUnharmed()
+  })
+})

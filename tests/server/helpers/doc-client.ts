@@ -1,0 +1,116 @@
+import { Doc, type ProtocolMessage, type VersionVector } from '@weft/crdt-core'
+import { RawClient } from './raw-client.js'
+
+type Of<T extends ProtocolMessage['type']> = Extract<ProtocolMessage, { type: T }>
+
+/**
+ * A minimal real client for one doc: a crdt-core `Doc` synced over a real
+ * WebSocket with protocol frames. Keeps its own outbox of unacked deltas so
+ * tests can check that everything acked survives.
+ */
+export class DocClient {
+  readonly doc: Doc
+  raw!: RawClient
+  /** Client seq -> delta, until acked. */
+  readonly outbox = new Map<number, Uint8Array>()
+  ackedSeq = 0
+  private seq = 0
+  private readonly ackWaiters: { seq: number; resolve: () => void }[] = []
+
+  constructor(
+    readonly docId: string,
+    doc?: Doc,
+  ) {
+    this.doc = doc ?? new Doc()
+    this.doc.on('delta', (delta) => {
+      const seq = ++this.seq
+      this.outbox.set(seq, delta)
+      if (this.raw && !this.raw.isClosed) this.raw.send({ type: 'delta', doc: this.docId, seq, delta })
+    })
+  }
+
+  /** Connects, says hello, subscribes with the doc's vv and applies the sync reply; resends the outbox. */
+  async connect(url: string, token = ''): Promise<Of<'sync'>> {
+    this.raw = await RawClient.hello(url, token)
+    this.handled = 0
+    const welcome = this.raw.received[0]
+    if (welcome?.type !== 'welcome') throw new Error(`no welcome: ${JSON.stringify(welcome)}`)
+    this.raw.ws.on('message', () => this.drain())
+    const sync = this.raw.next<Of<'sync'>>((m) => (m.type === 'sync' || m.type === 'error') && m.doc === this.docId)
+    this.raw.send({ type: 'subscribe', doc: this.docId, vv: this.doc.versionVector() })
+    const reply = await sync
+    if (reply.type !== 'sync') throw new Error(`subscribe refused: ${JSON.stringify(reply)}`)
+    if (reply.delta.length > 0) this.doc.applyDelta(reply.delta)
+    // Resend unacked deltas (idempotent on the server), in order.
+    for (const [seq, delta] of [...this.outbox].sort((a, b) => a[0] - b[0])) {
+      this.raw.send({ type: 'delta', doc: this.docId, seq, delta })
+    }
+    return reply
+  }
+
+  /** Local edit: one transaction, one delta sent. */
+  edit(fn: (doc: Doc) => void): number {
+    this.doc.transact(() => fn(this.doc))
+    return this.seq
+  }
+
+  /** Resolves once the server acked every delta up to `seq` (default: all so far). */
+  acked(seq = this.seq, timeoutMs = 5_000): Promise<void> {
+    if (this.ackedSeq >= seq) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ack for seq ${seq} (acked ${this.ackedSeq})`)), timeoutMs)
+      this.ackWaiters.push({
+        seq,
+        resolve: () => {
+          clearTimeout(t)
+          resolve()
+        },
+      })
+    })
+  }
+
+  get vv(): VersionVector {
+    return this.doc.versionVector()
+  }
+
+  close(): void {
+    this.raw?.close()
+  }
+
+  private handled = 0
+
+  /** Applies what arrived since the last call (deltas, acks, heals). */
+  private drain(): void {
+    const msgs = this.raw.received
+    for (; this.handled < msgs.length; this.handled++) {
+      const m = msgs[this.handled]!
+      if (!('doc' in m) || m.doc !== this.docId) continue
+      if (m.type === 'delta') this.doc.applyDelta(m.delta)
+      else if (m.type === 'heal') this.doc.applyDelta(m.state)
+      else if (m.type === 'ack') {
+        this.ackedSeq = Math.max(this.ackedSeq, m.clientSeq)
+        for (const s of [...this.outbox.keys()]) if (s <= m.clientSeq) this.outbox.delete(s)
+        for (const w of [...this.ackWaiters]) {
+          if (w.seq <= this.ackedSeq) {
+            this.ackWaiters.splice(this.ackWaiters.indexOf(w), 1)
+            w.resolve()
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Polls until `check` passes (for convergence over the network). */
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      await check()
+      return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type ServerOptions, SqliteStore, type WeftServer, createServer } from '@weft/server'
+
+/** A temp dir holding one SQLite file, removed by `cleanup()`. */
+export function tempDb(): { path: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-it-'))
+  return { path: join(dir, 'weft.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** A real server on loopback, port 0, over a real SQLite file. */
+export async function startServer(dbPath: string, options: ServerOptions = {}): Promise<WeftServer> {
+  return createServer({ port: 0, logLevel: 'silent', store: new SqliteStore({ path: dbPath }), ...options })
+}
