@@ -1,6 +1,9 @@
 import { decodeMessage, type ProtocolMessage } from '@weft/crdt-core'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ConnectionStatus } from '../handle/status.js'
+import 'fake-indexeddb/auto'
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
+import { indexedDBStorage } from '../storage/indexeddb-storage.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import type { Storage } from '../storage/types.js'
 import { failingStorage } from '../test-support/failing-storage.js'
@@ -159,5 +162,64 @@ describe('client with the protocol server over the in-memory transport', () => {
     await until(() => a.doc('note').status.connection === 'synced', 'synced')
     s.network.dropAll()
     await until(() => calls === 2 && a.doc('note').status.connection === 'synced', 'reconnected with a fresh token')
+  })
+
+  it('[CLIENT-COMPACT-5] reloading a synced doc without edits does not grow IndexedDB', async () => {
+    const s = server()
+    const factory = new IDBFactory()
+    const storage = () => indexedDBStorage('app', { indexedDB: factory, keyRange: IDBKeyRange })
+    const writer = client(s)
+    await writer.doc('note').ready
+    for (let i = 0; i < 50; i++) body(writer).insert(0, 'w')
+    await writer.doc('note').whenSaved('server')
+    const size = async () => {
+      const d = await storage().load('note')
+      return (d.snapshot?.byteLength ?? 0) + d.log.reduce((n, e) => n + e.bytes.byteLength, 0) + d.outbox.length
+    }
+    const sizes: number[] = []
+    for (let i = 0; i < 4; i++) {
+      const reader = createClient({ transport: s.transport, storage: storage(), tabs: false, online: false })
+      const h = reader.doc('note')
+      await h.ready
+      await until(() => h.status.connection === 'synced' && body(reader).length === 50, 'reload synced')
+      await h.whenSaved('local')
+      await reader.close()
+      sizes.push(await size())
+    }
+    // The first load stores what the server sent; later loads add nothing.
+    expect(sizes[0]).toBeGreaterThan(0)
+    expect(new Set(sizes.slice(1)).size).toBe(1)
+    expect(sizes[3]).toBe(sizes[0])
+  })
+
+  it('[CLIENT-TAB-4] tabs converge over BroadcastChannel while the server is down, then both reach it', async () => {
+    const s = server()
+    s.network.setOnline(false)
+    const factory = new IDBFactory()
+    const name = `tabs-${Math.random()}`
+    const { broadcastChannelFactory } = await import('../tabs/tab-channel.js')
+    const mk = () => {
+      const c = createClient({
+        transport: s.transport,
+        name,
+        tabs: broadcastChannelFactory() ?? false,
+        online: false,
+        backoff: { baseMs: 10, maxMs: 50 },
+        storage: indexedDBStorage(name, { indexedDB: factory, keyRange: IDBKeyRange }),
+      })
+      cleanup.push(() => c.close())
+      return c
+    }
+    const [t1, t2] = [mk(), mk()]
+    await Promise.all([t1.doc('note').ready, t2.doc('note').ready])
+    body(t1).insert(0, 'one ')
+    body(t2).insert(0, 'two ')
+    await until(() => body(t1).length === 8 && body(t1).toString() === body(t2).toString(), 'tabs converge offline')
+    expect(t1.doc('note').status.connection).not.toBe('synced')
+    s.network.setOnline(true)
+    await Promise.all([t1.doc('note').whenSaved('server'), t2.doc('note').whenSaved('server')])
+    const other = client(s)
+    await other.doc('note').ready
+    await until(() => body(other).toString() === body(t1).toString(), 'server has both tabs\' edits')
   })
 })
