@@ -5,12 +5,13 @@ import type { WeftStorageError } from '../errors.js'
 import type { CompactionPolicy } from '../persistence/compaction.js'
 import { LocalReplica } from '../persistence/local-replica.js'
 import { Presence, type PresenceKey } from '../presence/presence.js'
-import type { Storage, OutboxEntry } from '../storage/types.js'
+import type { OutboxEntry, Storage } from '../storage/types.js'
 import type { TabChannel } from '../tabs/tab-channel.js'
 import { TabSync } from '../tabs/tab-sync.js'
 import type { Timers } from '../timers.js'
-import { OutboxMap } from './outbox-map.js'
-import { sameStatus, type ConnectionStatus, type DocStatus, type SaveLevel } from './status.js'
+import { LocalOnlySaver } from './local-only-trim.js'
+import { ServerLink } from './server-link.js'
+import { sameStatus, type DocStatus, type SaveLevel } from './status.js'
 
 /** Tuning of presence; see {@link Presence}. */
 export interface PresenceTuning {
@@ -49,6 +50,12 @@ export interface DocPresence {
 /**
  * One open doc: the crdt-core `Doc`, loaded from local storage, kept in sync
  * with other tabs and (through the client's connection) the server.
+ *
+ * @example
+ * const note = client.doc('note:42')
+ * await note.ready
+ * note.on('status', (s) => render(s.savedOnServer ? 'saved' : `${s.unsaved} unsaved`))
+ * note.doc.getText('body').insert(0, 'hi')
  */
 export class DocHandle {
   readonly id: string
@@ -61,19 +68,11 @@ export class DocHandle {
   private readonly local: LocalReplica
   private readonly tabs: TabSync | undefined
   private readonly pres: Presence
+  private readonly server: ServerLink | undefined
+  private readonly localOnly: LocalOnlySaver | undefined
   private readonly events = new Emitter<DocHandleEvents>()
-  private readonly outbox = new OutboxMap()
   private readonly offDelta: () => void
-  private attached = false
-  private beforeAttach: Uint8Array[] = []
-  private lastSeq = 0
-  private syncStatus: ConnectionStatus = 'offline'
   private lastStatus: DocStatus | undefined
-  private serverWaiters: { target: number; resolve: () => void; reject: (e: Error) => void }[] = []
-  /** Set when the server refused this doc's writes; cleared when an ack shows it takes them again. */
-  private refused: WeftSyncError | undefined
-  private localOnlyAck = 0
-  private localOnlyAckQueued = false
   private closed = false
 
   constructor(opts: DocHandleOptions) {
@@ -87,7 +86,7 @@ export class DocHandle {
       timers: opts.timers,
       ...(opts.compaction && { compaction: opts.compaction }),
       onError: (e) => {
-        this.releaseUnwritten()
+        this.server?.storageFailing()
         this.events.emit('error', e)
         this.refresh()
       },
@@ -102,11 +101,25 @@ export class DocHandle {
         onPresence: (tab, state) => this.pres.fromTab(tab, state),
         onError: (e) => this.events.emit('error', e instanceof Error ? e : new Error(String(e))),
       })
+    this.server =
+      opts.connection &&
+      new ServerLink({
+        id: opts.id,
+        doc: opts.doc,
+        connection: opts.connection,
+        local: this.local,
+        broadcast: (bytes) => this.tabs?.broadcast(bytes),
+        presence: (peer, state) => this.pres.fromServer(peer, state),
+        error: (e) => this.events.emit('error', e),
+        divergence: (info) => this.events.emit('divergence', info),
+        changed: () => this.refresh(),
+      })
+    this.localOnly = this.server ? undefined : new LocalOnlySaver(this.local)
     this.pres = new Presence({
       timers: opts.timers,
       ...opts.presence,
       publishToTabs: (s) => this.tabs?.presence(s),
-      publishToServer: (s) => this.attached && this.opts.connection?.setPresence(this.id, s as JsonValue | null),
+      publishToServer: (s) => this.server?.setPresence(s as JsonValue | null),
       onChange: () => this.events.emit('presence', this.pres.others),
     })
     const pres = this.pres
@@ -125,14 +138,13 @@ export class DocHandle {
 
   /** Current status; also pushed to `on('status')` listeners whenever it changes. */
   get status(): DocStatus {
-    const c = this.opts.connection
-    const unsaved = this.attached && c ? c.unacked(this.id) + this.beforeAttach.length : c ? this.beforeAttach.length : 0
+    const unsaved = this.server?.unsaved ?? 0
     const error = this.local.error
     return {
-      connection: this.connectionStatus(),
+      connection: this.server?.connectionStatus ?? 'offline',
       unsaved,
-      savedLocally: this.local.pendingWrites === 0 && this.beforeAttach.length === 0,
-      savedOnServer: c !== undefined && unsaved === 0,
+      savedLocally: this.local.pendingWrites === 0 && (this.server?.waitingForLoad ?? 0) === 0,
+      savedOnServer: this.server !== undefined && unsaved === 0,
       ...(error && { storageError: error }),
     }
   }
@@ -151,12 +163,8 @@ export class DocHandle {
     await this.ready
     if (level === 'local') return this.local.whenWritten()
     if (level !== 'server') throw new Error(`unknown durability level ${String(level)}`)
-    const c = this.opts.connection
-    if (!c) throw new Error('whenSaved("server") needs a server: createClient({ url })')
-    const target = this.lastSeq
-    if (c.positions(this.id).server >= target) return
-    if (this.refused) throw this.refused
-    return new Promise((resolve, reject) => this.serverWaiters.push({ target, resolve, reject }))
+    if (!this.server) throw new Error('whenSaved("server") needs a server: createClient({ url })')
+    return this.server.whenSaved()
   }
 
   /** Stop syncing this doc: flush local writes, leave presence, release the channel. */
@@ -170,14 +178,14 @@ export class DocHandle {
     if (this.local.pendingWrites > 0 && this.local.error)
       this.events.emit('error', new Error(`closed with ${this.local.pendingWrites} unsaved writes: ${this.local.error.message}`))
     else await this.local.whenWritten()
-    this.opts.connection?.detach(this.id)
+    this.server?.detach()
     this.tabs?.close()
     this.local.close()
     this.events.clear()
     this.opts.onClosed()
   }
 
-  /** Recompute status and tell listeners if it changed (called on every relevant event). */
+  /** Recompute status and tell listeners if it changed. */
   refresh(): void {
     if (this.closed) return
     const s = this.status
@@ -186,69 +194,18 @@ export class DocHandle {
     this.events.emit('status', s)
   }
 
-  private connectionStatus(): ConnectionStatus {
-    const c = this.opts.connection
-    if (!c || c.linkState === 'offline') return 'offline'
-    if (c.linkState === 'connecting' || !c.ready || !this.attached) return 'connecting'
-    return this.syncStatus
-  }
-
   private onLocalDelta(bytes: Uint8Array): void {
     if (this.closed) return
     this.tabs?.broadcast(bytes)
-    const c = this.opts.connection
-    if (!c) this.saveLocalOnly(bytes)
-    else if (this.attached) c.localDelta(this.id, bytes)
-    else this.beforeAttach.push(bytes)
+    if (this.server) this.server.localDelta(bytes)
+    else this.localOnly?.save(bytes)
     this.refresh()
-  }
-
-  /** Without a server nothing will ack the outbox: trim it as soon as a delta is written. */
-  private saveLocalOnly(bytes: Uint8Array): void {
-    this.local.saveLocal(bytes).then(
-      (clientSeq) => {
-        this.localOnlyAck = Math.max(this.localOnlyAck, clientSeq)
-        this.trimLocalOnly()
-      },
-      () => undefined, // closed
-    )
-  }
-
-  private trimLocalOnly(): void {
-    if (this.localOnlyAckQueued) return
-    this.localOnlyAckQueued = true
-    const upTo = this.localOnlyAck
-    // One ack at a time; acks that arrive meanwhile are folded into the next one.
-    void this.local
-      .ackOutbox(upTo)
-      .then(
-        () => {
-          this.localOnlyAckQueued = false
-          if (this.localOnlyAck > upTo) this.trimLocalOnly()
-        },
-        () => undefined,
-      )
   }
 
   private start(outbox: readonly OutboxEntry[]): void {
     if (this.closed) return
     this.tabs?.hello()
-    const c = this.opts.connection
-    if (c) {
-      // The session numbers local deltas per session; the stored outbox is renumbered 1..n for it.
-      const restored = outbox.map((e, i) => ({ seq: i + 1, bytes: e.bytes }))
-      outbox.forEach((e, i) => {
-        this.outbox.add(i + 1)
-        this.outbox.written(i + 1, e.clientSeq)
-      })
-      this.lastSeq = restored.length
-      c.attach(this.id, this.doc, { lastSeq: restored.length, ackedSeq: 0, outbox: restored }, this.sink)
-      this.attached = true
-      const early = this.beforeAttach
-      this.beforeAttach = []
-      for (const b of early) c.localDelta(this.id, b)
-      if (this.pres.state !== null) c.setPresence(this.id, this.pres.state as JsonValue)
-    }
+    this.server?.attach(outbox, this.pres.state as JsonValue | null)
     this.refresh()
   }
 
@@ -257,61 +214,5 @@ export class DocHandle {
     if (this.closed) return
     if (outbox.length > 0) this.tabs?.hello()
     this.refresh()
-  }
-
-  /**
-   * Storage is failing: let the session send what waits to be written, so the
-   * server keeps getting edits; the writes stay queued and are retried.
-   */
-  private releaseUnwritten(): void {
-    if (this.attached && this.outbox.unwritten > 0) this.opts.connection?.persisted(this.id, this.lastSeq)
-  }
-
-  private trimOutbox(serverSeq?: number): void {
-    const upTo = this.outbox.takeTrimPoint()
-    if (upTo !== undefined) this.local.ackOutbox(upTo, serverSeq).catch(() => undefined)
-  }
-
-  private readonly sink = {
-    persistLocal: (seq: number, bytes: Uint8Array): void => {
-      this.lastSeq = Math.max(this.lastSeq, seq)
-      this.outbox.add(seq)
-      if (this.local.error) this.opts.connection?.persisted(this.id, seq) // degraded: see releaseUnwritten
-      this.local.saveLocal(bytes).then(
-        (clientSeq) => {
-          this.outbox.written(seq, clientSeq)
-          this.opts.connection?.persisted(this.id, seq)
-          this.trimOutbox()
-          this.refresh()
-        },
-        () => undefined, // closed
-      )
-    },
-    persistRemote: (bytes: Uint8Array): void => {
-      this.tabs?.broadcast(bytes)
-      this.local.saveRemote(bytes).catch(() => undefined)
-    },
-    acked: (seq: number, serverSeq: number): void => {
-      this.refused = undefined
-      this.outbox.acked(seq)
-      this.trimOutbox(serverSeq)
-      const reached = this.opts.connection?.positions(this.id).server ?? 0
-      this.serverWaiters = this.serverWaiters.filter((w) => (w.target <= reached ? (w.resolve(), false) : true))
-      this.refresh()
-    },
-    status: (status: 'offline' | 'syncing' | 'synced'): void => {
-      this.syncStatus = status
-      this.refresh()
-    },
-    presence: (peerId: number, state: JsonValue | null): void => this.pres.fromServer(peerId, state),
-    divergence: (info: { localHash: string; remoteHash: string }): void => this.events.emit('divergence', info),
-    error: (error: WeftSyncError): void => {
-      // The server will not take this doc's edits: callers waiting for it must hear so, not hang.
-      if (error.code === 'forbidden' || error.code === 'read-only') {
-        this.refused = error
-        for (const w of this.serverWaiters.splice(0)) w.reject(error)
-      }
-      this.events.emit('error', error)
-    },
   }
 }
