@@ -15,7 +15,7 @@ const bytes = (...xs: number[]): Uint8Array => new Uint8Array(xs)
  */
 export function runStorageContract(name: string, setup: () => StorageContractSetup): void {
   describe(`storage contract: ${name}`, () => {
-    it('[STORE-1] an unknown doc loads empty', async () => {
+    it('[CLIENT-STORE-1] an unknown doc loads empty', async () => {
       const s = setup().open()
       const d = await s.load('nope')
       expect(d.snapshot).toBeUndefined()
@@ -25,7 +25,7 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect(await s.listDocs()).toEqual([])
     })
 
-    it('[STORE-2] appendLocal writes the log and the outbox together', async () => {
+    it('[CLIENT-STORE-2] appendLocal writes the log and the outbox together', async () => {
       const s = setup().open()
       const a = await s.appendLocal('doc', bytes(1, 2))
       const b = await s.appendLocal('doc', bytes(3))
@@ -42,7 +42,7 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect(d.meta).toMatchObject({ lastSeq: 2, lastClientSeq: 2, logCount: 2, logBytes: 3 })
     })
 
-    it('[STORE-3] appendRemote writes only the log and raises serverSeq', async () => {
+    it('[CLIENT-STORE-3] appendRemote writes only the log and raises serverSeq', async () => {
       const s = setup().open()
       await s.appendLocal('doc', bytes(1))
       const r = await s.appendRemote('doc', bytes(9, 9), 40)
@@ -54,7 +54,7 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect(d.meta.serverSeq).toBe(40)
     })
 
-    it('[STORE-4] ackOutbox is cumulative by clientSeq and keeps the log', async () => {
+    it('[CLIENT-STORE-4] ackOutbox is cumulative by clientSeq and keeps the log', async () => {
       const s = setup().open()
       for (let i = 1; i <= 5; i++) await s.appendLocal('doc', bytes(i))
       const meta = await s.ackOutbox('doc', 3, 77)
@@ -68,7 +68,7 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect(d.meta.ackedClientSeq).toBe(3)
     })
 
-    it('[STORE-5] compact replaces the covered log by a snapshot, atomically', async () => {
+    it('[CLIENT-STORE-5] compact replaces the covered log by a snapshot, atomically', async () => {
       const s = setup().open()
       for (let i = 1; i <= 4; i++) await s.appendLocal('doc', bytes(i, i))
       expect(await s.compact('doc', bytes(7, 7, 7), 3)).toBe(true)
@@ -86,7 +86,7 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect((await s.appendRemote('doc', bytes(5))).seq).toBe(5)
     })
 
-    it('[STORE-6] docs are isolated, listed and deleted', async () => {
+    it('[CLIENT-STORE-6] docs are isolated, listed and deleted', async () => {
       const s = setup().open()
       await s.appendLocal('a', bytes(1))
       await s.appendLocal('a:b', bytes(2))
@@ -99,7 +99,7 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect((await s.load('a:b')).outbox).toHaveLength(1)
     })
 
-    it('[STORE-7] two tabs appending the same doc at once get distinct seqs and lose nothing', async () => {
+    it('[CLIENT-STORE-7] two tabs appending the same doc at once get distinct seqs and lose nothing', async () => {
       const backing = setup()
       const tab1 = backing.open()
       const tab2 = backing.open()
@@ -118,7 +118,7 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect(new Set(d.outbox.map((e) => e.clientSeq)).size).toBe(80)
     })
 
-    it('[STORE-8] stored bytes are not aliased to the caller', async () => {
+    it('[CLIENT-STORE-8] stored bytes are not aliased to the caller', async () => {
       const s = setup().open()
       const input = bytes(1, 2, 3)
       await s.appendLocal('doc', input)
@@ -129,7 +129,7 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect(second.log[0]?.bytes).toEqual(bytes(1, 2, 3))
     })
 
-    it('[STORE-9] a closed storage rejects with a closed storage error', async () => {
+    it('[CLIENT-STORE-9] a closed storage rejects with a closed storage error', async () => {
       const s = setup().open()
       await s.appendLocal('doc', bytes(1))
       await s.close()
