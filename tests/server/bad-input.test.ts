@@ -126,6 +126,26 @@ describe('bad input never stores anything, never hurts other clients, never stop
     await assertUnharmed()
   })
 
+  it('subscriptions past maxDocsPerConnection are refused; the connection stays', async () => {
+    await server.close()
+    server = await startServer(db.path, { limits: { maxDocsPerConnection: 3 } })
+    bystander = new DocClient('note:ok')
+    await bystander.connect(server.wsUrl)
+    const c = await RawClient.hello(server.wsUrl)
+    for (let i = 0; i < 3; i++) {
+      const ok = c.next((m) => m.type === 'sync')
+      c.send({ type: 'subscribe', doc: `many:${i}`, vv: {} })
+      await ok
+    }
+    const refused = c.next((m) => m.type === 'error')
+    c.send({ type: 'subscribe', doc: 'many:3', vv: {} })
+    expect(await refused).toMatchObject({ code: 'too-many-docs', doc: 'many:3' })
+    const pong = c.next((m) => m.type === 'pong')
+    c.send({ type: 'ping' })
+    await pong
+    c.close()
+  })
+
   it('a delta for a doc not subscribed is refused and not stored', async () => {
     const c = await RawClient.hello(server.wsUrl)
     const err = c.next((m) => m.type === 'error')

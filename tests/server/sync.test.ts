@@ -39,6 +39,12 @@ describe('sync over a real server (ws on loopback, SQLite file)', () => {
     })
     expect(a.doc.toJSON()).toEqual({ body: 'hello world', meta: { title: 'greeting' } })
     expect((await server.store.head('note:1')).seq).toBe(3)
+    const metrics = await (await fetch(`${server.url}/metrics`)).text()
+    expect(metrics).toContain('weft_deltas_in_total 3')
+    expect(metrics).toContain('weft_deltas_out_total 3')
+    expect(metrics).toContain('weft_ack_latency_seconds_count 3')
+    expect(metrics).toContain('weft_docs_loaded 1')
+    expect(metrics).toMatch(/weft_bytes_in_total [1-9]/)
   })
 
   it('a late joiner gets exactly what it lacks; an up-to-date one gets nothing', async () => {
