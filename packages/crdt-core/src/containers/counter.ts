@@ -30,14 +30,16 @@ export class WeftCounter {
     if (!Number.isSafeInteger(amount)) throw new TypeError(`counter.increment takes a safe integer, got ${amount}`)
     if (amount === 0) return
     const doc = this.doc
-    doc.transact(() => {
+    const tx = doc.beginImplicit()
+    try {
       const counter = doc.allocateCounters(1)
       const total = (this.totals.get(doc.replicaId)?.total ?? 0) + amount
       this.totals.set(doc.replicaId, { total, counter })
-      const tx = doc.currentTransaction()
       tx.recordCount(this, { replica: doc.replicaId, counter, total })
       tx.inverse.push({ type: 'counter', container: this, amount })
-    })
+    } finally {
+      doc.endImplicit(tx)
+    }
   }
 
   decrement(amount = 1): void {

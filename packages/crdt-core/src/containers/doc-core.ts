@@ -7,8 +7,13 @@ import type { ContainerKind } from './kind.js'
 export interface DocCore {
   readonly replicaId: number
   transact(fn: () => void, origin?: unknown): void
-  /** The open transaction (containers call this only inside `transact`). */
-  currentTransaction(): Transaction
+  /**
+   * Opens an implicit transaction unless one is open; returns it. Pass it to
+   * `endImplicit` in a `finally`. (A closure-free `transact` for the hot path:
+   * one keystroke is one container call.)
+   */
+  beginImplicit(): Transaction
+  endImplicit(tx: Transaction): void
   /** Reserves `n` counters of this replica; returns the first. */
   allocateCounters(n: number): number
   nextLamport(): number

@@ -4,6 +4,7 @@ import type { ContainerByKind } from './container.js'
 import { valueToJSON } from './container.js'
 import { CONTAINER_KIND } from './container-ref.js'
 import type { DocCore } from './doc-core.js'
+import type { Transaction } from '../doc/transaction.js'
 import type { ContainerId, ContainerKind } from './kind.js'
 import { checkIndex, checkRange, deleteFromSequence } from './text.js'
 
@@ -47,13 +48,15 @@ export class WeftList {
   /** Inserts a new nested container at `index` and returns it. */
   insertContainer<K extends ContainerKind>(index: number, kind: K): ContainerByKind[K] {
     checkIndex(index, this.seq.length, 'list.insertContainer')
-    let created: ContainerByKind[K] | undefined
-    this.doc.transact(() => {
+    const tx = this.doc.beginImplicit()
+    try {
       const counter = this.doc.allocateCounters(1)
-      created = this.doc.nestedContainer(kind, this.doc.replicaId, counter) as ContainerByKind[K]
-      this.placeItems(index, counter, [created])
-    })
-    return created!
+      const created = this.doc.nestedContainer(kind, this.doc.replicaId, counter) as ContainerByKind[K]
+      this.placeItems(tx, index, counter, [created])
+      return created
+    } finally {
+      this.doc.endImplicit(tx)
+    }
   }
 
   /** Appends a new nested container and returns it. */
@@ -83,16 +86,17 @@ export class WeftList {
   }
 
   private insertItems(index: number, items: unknown[]): void {
-    this.doc.transact(() => {
-      const counter = this.doc.allocateCounters(items.length)
-      this.placeItems(index, counter, items)
-    })
+    const tx = this.doc.beginImplicit()
+    try {
+      this.placeItems(tx, index, this.doc.allocateCounters(items.length), items)
+    } finally {
+      this.doc.endImplicit(tx)
+    }
   }
 
-  private placeItems(index: number, counter: number, items: unknown[]): void {
+  private placeItems(tx: Transaction, index: number, counter: number, items: unknown[]): void {
     const doc = this.doc
     const op = this.seq.localInsert(index, doc.replicaId, counter, items)
-    const tx = doc.currentTransaction()
     tx.recordInsert(this, op)
     tx.inverse.push({ type: 'seq-insert', container: this, replica: doc.replicaId, counter, len: items.length })
   }

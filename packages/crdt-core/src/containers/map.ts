@@ -4,6 +4,7 @@ import type { ContainerByKind } from './container.js'
 import { valueToJSON } from './container.js'
 import { CONTAINER_KIND } from './container-ref.js'
 import type { DocCore } from './doc-core.js'
+import type { Transaction } from '../doc/transaction.js'
 import type { ContainerId, ContainerKind } from './kind.js'
 
 /** The current write of a key: last-writer-wins on (lamport, replica). */
@@ -48,13 +49,15 @@ export class WeftMap {
   /** Sets `key` to a new nested container and returns it. */
   setContainer<K extends ContainerKind>(key: string, kind: K): ContainerByKind[K] {
     checkKey(key)
-    let created: ContainerByKind[K] | undefined
-    this.doc.transact(() => {
+    const tx = this.doc.beginImplicit()
+    try {
       const counter = this.doc.allocateCounters(1)
-      created = this.doc.nestedContainer(kind, this.doc.replicaId, counter) as ContainerByKind[K]
-      this.writeAt(key, counter, created, { type: 'container', kind })
-    })
-    return created!
+      const created = this.doc.nestedContainer(kind, this.doc.replicaId, counter) as ContainerByKind[K]
+      this.writeAt(tx, key, counter, created, { type: 'container', kind })
+      return created
+    } finally {
+      this.doc.endImplicit(tx)
+    }
   }
 
   delete(key: string): void {
@@ -101,14 +104,18 @@ export class WeftMap {
   }
 
   private write(key: string, value: unknown, op: MapEntryOp['value']): void {
-    this.doc.transact(() => this.writeAt(key, this.doc.allocateCounters(1), value, op))
+    const tx = this.doc.beginImplicit()
+    try {
+      this.writeAt(tx, key, this.doc.allocateCounters(1), value, op)
+    } finally {
+      this.doc.endImplicit(tx)
+    }
   }
 
-  private writeAt(key: string, counter: number, value: unknown, opValue: MapEntryOp['value']): void {
+  private writeAt(tx: Transaction, key: string, counter: number, value: unknown, opValue: MapEntryOp['value']): void {
     const doc = this.doc
     const lamport = doc.nextLamport()
     const prev = this.entries.get(key)
-    const tx = doc.currentTransaction()
     tx.inverse.push({ type: 'map-set', container: this, key, had: prev !== undefined && !prev.deleted, previous: prev?.value })
     this.entries.set(key, { value, deleted: opValue.type === 'deleted', lamport, replica: doc.replicaId, counter })
     tx.recordEntry(this, { key, replica: doc.replicaId, counter, lamport, value: opValue })

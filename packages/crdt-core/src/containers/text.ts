@@ -35,13 +35,15 @@ export class WeftText {
     checkIndex(index, this.seq.length, 'text.insert')
     if (text.length === 0) return
     const doc = this.doc
-    doc.transact(() => {
+    const tx = doc.beginImplicit()
+    try {
       const counter = doc.allocateCounters(text.length)
       const op = this.seq.localInsert(index, doc.replicaId, counter, text)
-      const tx = doc.currentTransaction()
       tx.recordInsert(this, op)
       tx.inverse.push({ type: 'seq-insert', container: this, replica: doc.replicaId, counter, len: text.length })
-    })
+    } finally {
+      doc.endImplicit(tx)
+    }
   }
 
   delete(index: number, length: number): void {
@@ -61,14 +63,16 @@ export class WeftText {
 
 /** Shared by text and list: one delete op (one dot) for a range of visible items. */
 export function deleteFromSequence(doc: DocCore, container: WeftText | import('./list.js').WeftList, seq: Sequence, index: number, length: number): void {
-  doc.transact(() => {
+  const tx = doc.beginImplicit()
+  try {
     const { ranges, removed } = seq.localDelete(index, length)
     const counter = doc.allocateCounters(1)
-    const tx = doc.currentTransaction()
     tx.recordDelete(container, { replica: doc.replicaId, counter, ranges })
     tx.inverse.push({ type: 'seq-delete', container, ranges, removed })
     doc.logDelete(container, doc.replicaId, counter, ranges)
-  })
+  } finally {
+    doc.endImplicit(tx)
+  }
 }
 
 export function checkIndex(index: number, length: number, what: string): void {

@@ -42,22 +42,20 @@ const enum ValueTag {
   Deleted = 2,
 }
 
+/** Replica ids of a delta, referred to by position. Most deltas name one or two replicas, so a scan beats a Map. */
 class ReplicaTable {
   readonly ids: number[] = []
-  private readonly index = new Map<number, number>()
   add(id: number): void {
-    if (id !== 0 && !this.index.has(id)) {
-      this.index.set(id, this.ids.length)
-      this.ids.push(id)
-    }
+    if (id !== 0 && !this.ids.includes(id)) this.ids.push(id)
   }
   /** Index + 1, with 0 for the null replica. */
   ref(id: number): number {
-    return id === 0 ? 0 : this.index.get(id)! + 1
+    return id === 0 ? 0 : this.ids.indexOf(id) + 1
   }
 }
 
-export function encodeDelta(d: DeltaData): Uint8Array {
+/** Encodes a delta; `scratch` (reset here) avoids a fresh buffer per call. */
+export function encodeDelta(d: DeltaData, scratch?: Writer): Uint8Array {
   const table = new ReplicaTable()
   for (const key in d.deps) table.add(Number(key))
   for (const r of d.ranges) table.add(r.replica)
@@ -76,15 +74,19 @@ export function encodeDelta(d: DeltaData): Uint8Array {
     for (const k of c.counts) table.add(k.replica)
   }
 
-  const w = new Writer(64)
+  const w = scratch ?? new Writer(64)
+  w.reset()
   w.writeUint8(DELTA_FORMAT_VERSION)
   w.writeUint8(d.isState ? FLAG_STATE : 0)
   w.writeVarUint(table.ids.length)
   for (const id of table.ids) w.writeVarUint(id)
-  const deps = Object.entries(d.deps).filter(([, c]) => c > 0)
-  w.writeVarUint(deps.length)
-  for (const [r, c] of deps) {
-    w.writeVarUint(table.ref(Number(r)))
+  let nDeps = 0
+  for (const key in d.deps) if (d.deps[key]! > 0) nDeps++
+  w.writeVarUint(nDeps)
+  for (const key in d.deps) {
+    const c = d.deps[key]!
+    if (c === 0) continue
+    w.writeVarUint(table.ref(Number(key)))
     w.writeVarUint(c)
   }
   w.writeVarUint(d.ranges.length)
@@ -192,13 +194,11 @@ export function decodeDelta(bytes: Uint8Array): DeltaData {
   const flags = r.readUint8()
   if (flags & ~FLAG_STATE) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
   const nReplicas = r.readCount(1)
-  const replicas: number[] = new Array(nReplicas)
-  const seen = new Set<number>()
+  const replicas: number[] = []
   for (let i = 0; i < nReplicas; i++) {
     const id = r.readVarUint()
-    if (id === 0 || seen.has(id)) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
-    seen.add(id)
-    replicas[i] = id
+    if (id === 0 || replicas.includes(id)) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
+    replicas.push(id)
   }
   const replicaAt = (ref: number, allowNone: boolean): number => {
     if (ref === 0) {
@@ -217,21 +217,19 @@ export function decodeDelta(bytes: Uint8Array): DeltaData {
     deps[replica] = r.readVarUint()
   }
   const ranges: DotRange[] = []
-  const rangeOf = new Map<number, DotRange>()
   const nRanges = r.readCount(3)
   for (let i = 0; i < nRanges; i++) {
     const replica = replicaAt(r.readVarUint(), false)
     const from = r.readVarUint()
     const to = from + r.readVarUint()
     if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
-    if (rangeOf.has(replica)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
-    const range = { replica, from, to }
-    rangeOf.set(replica, range)
-    ranges.push(range)
+    if (ranges.some((x) => x.replica === replica)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
+    ranges.push({ replica, from, to })
   }
   /** Every dot an op claims must be one the delta declares. */
   const checkDots = (replica: number, counter: number, len: number): void => {
-    const range = rangeOf.get(replica)
+    let range: DotRange | undefined
+    for (let i = 0; i < ranges.length; i++) if (ranges[i]!.replica === replica) range = ranges[i]
     if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1) {
       throw new WeftDecodeError('invalid', `op ${replica}:${counter} (+${len}) outside the delta's declared dots`)
     }
@@ -239,16 +237,17 @@ export function decodeDelta(bytes: Uint8Array): DeltaData {
 
   const nContainers = r.readCount(3)
   const containers: ContainerDelta[] = []
-  const seenContainers = new Set<string>()
   for (let i = 0; i < nContainers; i++) {
     const c = readContainer(r, replicaAt, checkDots)
-    const key = c.id.name !== null ? `${c.id.kind}/${c.id.name}` : `${c.id.replica}.${c.id.counter}`
-    if (seenContainers.has(key)) throw new WeftDecodeError('invalid', `container ${key} appears twice`)
-    seenContainers.add(key)
+    if (containers.some((x) => sameContainer(x.id, c.id))) throw new WeftDecodeError('invalid', 'a container appears twice')
     containers.push(c)
   }
   r.end()
   return { isState: (flags & FLAG_STATE) !== 0, deps, ranges, containers }
+}
+
+function sameContainer(a: ContainerId, b: ContainerId): boolean {
+  return a.name !== null ? a.kind === b.kind && a.name === b.name : b.name === null && a.replica === b.replica && a.counter === b.counter
 }
 
 type ReplicaAt = (ref: number, allowNone: boolean) => number

@@ -76,6 +76,9 @@ class DeltaIds {
 
 function validateSequence(state: DocState, seq: Sequence | undefined, cd: ContainerDelta): void {
   const inserts = cd.inserts
+  if (seq !== undefined && cd.deletes.length === 0 && inserts.length === 1 && validateSingleInsert(state, seq, inserts[0]!)) {
+    return
+  }
   const ids = inserts.length > 0 ? new DeltaIds(inserts) : undefined
   const known = (r: number, c: number): boolean => seq !== undefined && seq.has(r, c)
 
@@ -142,11 +145,36 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
   }
 }
 
+/**
+ * The common case (one remote keystroke): a single insert whose origins are
+ * already known needs no in-delta lookups and no ordering. Returns false when
+ * the general check must run instead.
+ */
+function validateSingleInsert(state: DocState, seq: Sequence, op: InsertOp): boolean {
+  if (op.olReplica !== 0 && !seq.has(op.olReplica, op.olCounter)) return false
+  if (op.orReplica !== 0 && !seq.has(op.orReplica, op.orCounter)) return false
+  const known = seq.knownPrefix(op.replica, op.counter, op.len)
+  if (known < op.len && seq.index.maxCounter(op.replica) >= op.counter + known) {
+    invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
+  }
+  if (op.content !== null && typeof op.content !== 'string') {
+    for (let k = 0; k < op.content.length; k++) {
+      const item = op.content[k]
+      if (isContainerRef(item)) checkNestedKind(state, op.replica, op.counter + k, item[CONTAINER_KIND])
+    }
+  }
+  return true
+}
+
 /** Applies a validated delta. Returns the containers that changed. */
 export function integrateDelta(doc: Doc, state: DocState, data: DeltaData): Set<Container> {
   const changed = new Set<Container>()
-  const before = new Map<number, number>()
-  for (const r of data.ranges) before.set(r.replica, state.counterOf(r.replica))
+  // Counters before this delta, to tell new delete ops from known ones.
+  const before = data.ranges.map((r) => state.counterOf(r.replica))
+  const counterBefore = (replica: number): number => {
+    const i = data.ranges.findIndex((r) => r.replica === replica)
+    return i < 0 ? state.counterOf(replica) : before[i]!
+  }
   let unattributed = data.isState
 
   // Create containers in the delta's order before any entry creates nested
@@ -170,7 +198,7 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData): Set<
       for (const del of cd.deletes) {
         for (const range of del.ranges) seq.applyDelete(range)
         if (del.replica === 0) unattributed = true
-        else if (del.counter > (before.get(del.replica) ?? 0)) {
+        else if (del.counter > counterBefore(del.replica)) {
           state.deleteLog.push({ container: c, replica: del.replica, counter: del.counter, ranges: del.ranges })
         }
       }

@@ -6,6 +6,7 @@ import { WeftList } from '../containers/list.js'
 import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
 import { decodeDelta, encodeDelta } from '../delta/codec.js'
+import { Writer } from '../encoding/writer.js'
 import type { DeltaData } from '../delta/types.js'
 import { isValidReplicaId, randomReplicaId } from '../ids.js'
 import type { IdRange } from '../sequence/sequence.js'
@@ -67,6 +68,8 @@ export class Doc implements DocCore {
   private readonly events = new Emitter<DocEvents>()
   private readonly buffer: CausalBuffer
   private tx: Transaction | null = null
+  /** Reused for encoding local deltas: one keystroke should not allocate a fresh buffer. */
+  private readonly scratch = new Writer(256)
   private readonly options: DocOptions
 
   constructor(options: DocOptions = {}) {
@@ -197,9 +200,19 @@ export class Doc implements DocCore {
   // ------------------------------------------------------------ DocCore (internal)
 
   /** @internal */
-  currentTransaction(): Transaction {
-    if (this.tx === null) throw new Error('internal: no open transaction')
-    return this.tx
+  beginImplicit(): Transaction {
+    if (this.tx !== null) return this.tx
+    const tx = new Transaction(undefined, this.state.counterOf(this.replicaId))
+    tx.implicit = true
+    this.tx = tx
+    return tx
+  }
+
+  /** @internal */
+  endImplicit(tx: Transaction): void {
+    if (!tx.implicit || this.tx !== tx) return
+    this.tx = null
+    this.commit(tx)
   }
 
   /** @internal */
@@ -245,16 +258,21 @@ export class Doc implements DocCore {
   private commit(tx: Transaction): void {
     if (tx.isEmpty) return
     const state = this.state
-    const deps: VersionVector = {}
-    for (const [r, c] of state.dirtyDeps) deps[r] = c
-    state.dirtyDeps.clear()
-    const data: DeltaData = {
-      isState: false,
-      deps,
-      ranges: [{ replica: this.replicaId, from: tx.startCounter, to: state.counterOf(this.replicaId) }],
-      containers: tx.containerDeltas(),
+    let deps: VersionVector = NO_DEPS
+    if (state.dirtyDeps.size > 0) {
+      deps = {}
+      for (const [r, c] of state.dirtyDeps) deps[r] = c
+      state.dirtyDeps.clear()
     }
-    if (this.events.has('delta')) this.events.emit('delta', encodeDelta(data), tx.origin)
+    if (this.events.has('delta')) {
+      const data: DeltaData = {
+        isState: false,
+        deps,
+        ranges: [{ replica: this.replicaId, from: tx.startCounter, to: state.counterOf(this.replicaId) }],
+        containers: tx.containerDeltas(),
+      }
+      this.events.emit('delta', encodeDelta(data, this.scratch), tx.origin)
+    }
     if (this.events.has('transaction')) this.events.emit('transaction', { origin: tx.origin, transaction: tx })
     if (this.events.has('change')) this.events.emit('change', { origin: tx.origin, local: true, containers: tx.changed })
   }
@@ -295,6 +313,8 @@ export class Doc implements DocCore {
     }
   }
 }
+
+const NO_DEPS: VersionVector = Object.freeze({}) as VersionVector
 
 function hasHistory(c: Container): boolean {
   switch (c.kind) {

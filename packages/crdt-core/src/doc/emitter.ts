@@ -2,9 +2,10 @@
 export class Emitter<Events extends Record<string, unknown[]>> {
   private readonly listeners: { [K in keyof Events]?: Array<(...args: Events[K]) => void> } = {}
 
+  // Listener arrays are replaced, never mutated, so emit can iterate one
+  // without copying it even when a listener unsubscribes mid-emit.
   on<K extends keyof Events>(event: K, fn: (...args: Events[K]) => void): () => void {
-    const list = (this.listeners[event] ??= [])
-    list.push(fn)
+    this.listeners[event] = [...(this.listeners[event] ?? []), fn]
     return () => this.off(event, fn)
   }
 
@@ -12,7 +13,7 @@ export class Emitter<Events extends Record<string, unknown[]>> {
     const list = this.listeners[event]
     if (!list) return
     const i = list.indexOf(fn)
-    if (i >= 0) list.splice(i, 1)
+    if (i >= 0) this.listeners[event] = list.filter((_, j) => j !== i)
   }
 
   has(event: keyof Events): boolean {
@@ -23,7 +24,7 @@ export class Emitter<Events extends Record<string, unknown[]>> {
     const list = this.listeners[event]
     if (!list || list.length === 0) return
     let failure: unknown
-    for (const fn of list.slice()) {
+    for (const fn of list) {
       try {
         fn(...args)
       } catch (e) {

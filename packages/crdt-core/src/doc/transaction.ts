@@ -15,6 +15,8 @@ export type InverseOp =
  * one change event and one undo step when it ends.
  */
 export class Transaction {
+  /** Opened by a container call outside `transact`; it ends with that call. */
+  implicit = false
   readonly changed = new Set<Container>()
   readonly inverse: InverseOp[] = []
   private readonly byContainer = new Map<Container, ContainerDelta>()
@@ -57,7 +59,8 @@ export class Transaction {
         typeof prev.content === 'string' ? prev.content + (op.content as string) : (prev.content as unknown[]).concat(op.content as unknown[])
       return
     }
-    inserts.push({ ...op })
+    // The op is fresh from the sequence and owned by this transaction from here on.
+    inserts.push(op)
   }
 
   recordDelete(c: Container, op: DeleteOp): void {

@@ -28,6 +28,11 @@ export class Writer {
     this.buf = next
   }
 
+  /** Empties the writer, keeping its buffer for reuse. */
+  reset(): void {
+    this.pos = 0
+  }
+
   writeUint8(n: number): void {
     this.ensure(1)
     this.buf[this.pos++] = n & 0xff

@@ -15,15 +15,7 @@ export class IdIndex {
     if (!runs) return undefined
     const run = findRun(runs, counter)
     if (!run) return undefined
-    const spans = run.spans
-    let lo = 0
-    let hi = spans.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1
-      if (spans[mid]!.counter <= counter) lo = mid
-      else hi = mid - 1
-    }
-    return spans[lo]
+    return run.spans[indexByCounter(run.spans, counter)]
   }
 
   has(replica: number, counter: number): boolean {
@@ -69,18 +61,16 @@ export class IdIndex {
     for (const runs of this.byReplica.values()) runs.sort((a, b) => a.counter - b.counter)
   }
 
+  /** Forgets a span that was folded into its left neighbour (same run). */
+  removeSpan(span: Span): void {
+    const spans = span.run.spans
+    spans.splice(indexByCounter(spans, span.counter), 1)
+  }
+
   /** Records that `right` was split off `left` (same run, right after it). */
   addSplit(left: Span, right: Span): void {
     const spans = left.run.spans
-    // Binary search by counter: a run split many times has many spans.
-    let lo = 0
-    let hi = spans.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1
-      if (spans[mid]!.counter <= left.counter) lo = mid
-      else hi = mid - 1
-    }
-    spans.splice(lo + 1, 0, right)
+    spans.splice(indexByCounter(spans, left.counter) + 1, 0, right)
     right.run = left.run
   }
 
@@ -88,6 +78,18 @@ export class IdIndex {
   *runs(): Iterable<[replica: number, runs: IdRun[]]> {
     yield* this.byReplica
   }
+}
+
+/** Index of the span starting at `counter` (binary search: a run split many times has many spans). */
+function indexByCounter(spans: Span[], counter: number): number {
+  let lo = 0
+  let hi = spans.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1
+    if (spans[mid]!.counter <= counter) lo = mid
+    else hi = mid - 1
+  }
+  return lo
 }
 
 function findRun(runs: IdRun[], counter: number): IdRun | undefined {

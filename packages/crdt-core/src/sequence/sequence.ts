@@ -332,6 +332,21 @@ export class Sequence {
     span.deleted = true
     span.content = null
     this.tree.adjust(span.leaf, -span.len, 0)
+    // Re-join tombstones of one run that deletions split apart: backspacing
+    // over a word leaves one span, not one per character.
+    const spans = span.leaf.spans
+    const i = spans.indexOf(span)
+    const next = spans[i + 1]
+    if (next !== undefined && canJoinTombstones(span, next)) this.joinTombstones(span, next, i + 1)
+    const prev = spans[i - 1]
+    if (prev !== undefined && canJoinTombstones(prev, span)) this.joinTombstones(prev, span, i)
+  }
+
+  /** Folds `right` (at `rightIndex` in the leaf) into `left`; counts are unchanged. */
+  private joinTombstones(left: Span, right: Span, rightIndex: number): void {
+    left.len += right.len
+    left.leaf.spans.splice(rightIndex, 1)
+    this.index.removeSpan(right)
   }
 
   /** Absolute position of an item, or `none` for the null id. */
@@ -357,4 +372,18 @@ function newSpan(op: InsertOp): Span {
     leaf: undefined as never,
     run: undefined as never,
   }
+}
+
+/** Two adjacent tombstones that one span could hold: same run, contiguous ids, implicit origin, same right origin. */
+function canJoinTombstones(left: Span, right: Span): boolean {
+  return (
+    left.deleted &&
+    right.deleted &&
+    left.run === right.run &&
+    left.counter + left.len === right.counter &&
+    right.olReplica === left.replica &&
+    right.olCounter === right.counter - 1 &&
+    left.orReplica === right.orReplica &&
+    left.orCounter === right.orCounter
+  )
 }
