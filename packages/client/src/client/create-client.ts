@@ -79,6 +79,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const events = new Emitter<ClientEvents>()
   const handles = new Map<string, DocHandle>()
   let closed = false
+  const offStorageError = storage.onError?.((e) => events.emit('error', e))
 
   const transport = options.transport ?? (options.url !== undefined ? webSocketTransport(options.url) : undefined)
   const online = options.online === false ? undefined : (options.online ?? browserOnlineSignal())
@@ -127,6 +128,7 @@ export function createClient(options: ClientOptions = {}): Client {
       closed = true
       await Promise.all([...handles.values()].map((h) => h.close()))
       connection?.close()
+      offStorageError?.()
       if (ownsStorage) await storage.close()
       events.clear()
     },

@@ -72,6 +72,7 @@ export class DocHandle {
   private readonly localOnly: LocalOnlySaver | undefined
   private readonly events = new Emitter<DocHandleEvents>()
   private readonly offDelta: () => void
+  private readonly offStorageError: () => void
   private lastStatus: DocStatus | undefined
   private closed = false
 
@@ -133,6 +134,7 @@ export class DocHandle {
       },
     }
     this.offDelta = opts.doc.on('delta', (bytes) => this.onLocalDelta(bytes))
+    this.offStorageError = opts.storage.onError?.((e) => this.events.emit('error', e)) ?? (() => undefined)
     this.ready = this.local.load((late) => this.lateLoaded(late)).then((outbox) => this.start(outbox ?? []))
   }
 
@@ -173,6 +175,7 @@ export class DocHandle {
     this.closed = true
     this.pres.close()
     this.offDelta()
+    this.offStorageError()
     await this.ready
     // While storage is failing, waiting could take forever; say what is lost instead.
     if (this.local.pendingWrites > 0 && this.local.error)

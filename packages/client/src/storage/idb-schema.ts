@@ -22,7 +22,7 @@ export interface OpenOptions {
   factory: IDBFactory
   name: string
   /** The connection died without us closing it (storage cleared, tab suspended, another tab upgrading). */
-  onLost: () => void
+  onLost: (why: string) => void
 }
 
 /** Open (and create or upgrade) the database; failures map to a 'unavailable' storage error. */
@@ -50,11 +50,11 @@ export async function openWeftDB({ factory, name, onLost }: OpenOptions): Promis
   } catch (e) {
     throw toStorageError(e, 'unavailable')
   }
-  raw.addEventListener('close', onLost)
+  raw.addEventListener('close', () => onLost('the connection was closed by the browser'))
   // Another tab wants to upgrade or delete: let it, and reopen on our next operation.
   raw.addEventListener('versionchange', () => {
     raw.close()
-    onLost()
+    onLost('another tab is upgrading or deleting the database')
   })
   return wrap(raw) as unknown as WeftDB
 }

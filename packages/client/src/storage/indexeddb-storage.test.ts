@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { describe, expect, it } from 'vitest'
-import { isWeftStorageError } from '../errors.js'
+import { isWeftStorageError, type WeftStorageError } from '../errors.js'
 import { indexedDBStorage } from './indexeddb-storage.js'
 import { runStorageContract } from './storage-contract.js'
 
@@ -15,13 +15,16 @@ describe('indexedDBStorage connection handling', () => {
   it('reopens after another tab deletes the database (versionchange closes us)', async () => {
     const factory = new IDBFactory()
     const s = indexedDBStorage('db', { indexedDB: factory, keyRange: IDBKeyRange })
+    const lostErrors: WeftStorageError[] = []
+    s.onError?.((e) => lostErrors.push(e))
     await s.appendLocal('doc', new Uint8Array([1]))
     await new Promise<void>((resolve, reject) => {
       const req = factory.deleteDatabase('db')
       req.onsuccess = () => resolve()
       req.onerror = () => reject(req.error)
     })
-    // The old connection is gone; the next call opens a fresh one.
+    // The old connection is gone (and said so); the next call opens a fresh one.
+    expect(lostErrors.map((e) => e.code)).toEqual(['connection-lost'])
     await s.appendLocal('doc', new Uint8Array([2]))
     expect((await s.load('doc')).log.map((e) => e.seq)).toEqual([1])
   })

@@ -33,6 +33,11 @@ type Tx<M extends IDBTransactionMode> = IDBPTransaction<WeftDBSchema, Names, M>
 export function indexedDBStorage(dbName: string, options: IndexedDBStorageOptions = {}): Storage {
   let db: Promise<WeftDB> | undefined
   let closed = false
+  const errorListeners = new Set<(e: WeftStorageError) => void>()
+  const lost = (why: string): void => {
+    const err = new WeftStorageError('connection-lost', `IndexedDB ${dbName}: ${why}; reopening on the next write`)
+    for (const l of errorListeners) l(err)
+  }
 
   // Browser globals are read on first use, never at import (Node imports this module too).
   const factory = (): IDBFactory => {
@@ -51,8 +56,13 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
   const connect = (): Promise<WeftDB> => {
     if (closed) return Promise.reject(new WeftStorageError('closed', `storage ${dbName} is closed`))
     if (!db) {
-      const opening: Promise<WeftDB> = Promise.resolve()
-        .then(() => openWeftDB({ factory: factory(), name: dbName, onLost: () => void (db === opening && (db = undefined)) }))
+      const onLost = (why: string): void => {
+        if (db === opening) db = undefined
+        if (!closed) lost(why)
+      }
+      const opening: Promise<WeftDB> = Promise.resolve().then(() =>
+        openWeftDB({ factory: factory(), name: dbName, onLost }),
+      )
       db = opening
       // A failed open is not cached: the next call (a retry) tries again.
       opening.catch(() => void (db === opening && (db = undefined)))
@@ -202,6 +212,11 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
           t.objectStore('outbox').delete(docRange(docId)),
         ])
       }),
+
+    onError: (listener) => {
+      errorListeners.add(listener)
+      return () => void errorListeners.delete(listener)
+    },
 
     close: async () => {
       closed = true

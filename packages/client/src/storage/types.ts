@@ -1,3 +1,5 @@
+import type { WeftStorageError } from '../errors.js'
+
 /**
  * The local storage interface: per-doc bytes in, bytes out, every method a
  * promise. The client never interprets the bytes; crdt-core does.
@@ -85,6 +87,11 @@ export interface Storage {
   deleteDoc(docId: string): Promise<void>
   /** Release the underlying connection; later calls reject with code 'closed'. */
   close(): Promise<void>
+  /**
+   * Failures that happen between calls (e.g. IndexedDB closed the connection
+   * under us). The next call recovers if it can; calls that fail reject as usual.
+   */
+  onError?(listener: (error: WeftStorageError) => void): () => void
 }
 
 /** Meta of a doc with nothing stored. */
