@@ -2,6 +2,7 @@ import { Doc } from '@weft/crdt-core'
 import type { WeftServer } from '@weft/server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DocClient, eventually } from './helpers/doc-client.js'
+import { RawClient } from './helpers/raw-client.js'
 import { startServer, tempDb } from './helpers/temp-server.js'
 
 describe('sync over a real server (ws on loopback, SQLite file)', () => {
@@ -102,6 +103,57 @@ describe('sync over a real server (ws on loopback, SQLite file)', () => {
     await late.connect(server.wsUrl)
     expect(late.doc.getCounter('n').value).toBe(50)
     expect(late.doc.digest()).toBe(a.doc.digest())
+  })
+
+  it('a second server on the same SQLite file continues the same log (nothing only in memory)', async () => {
+    server = await startServer(db.path)
+    const other = await startServer(db.path)
+    try {
+      const a = client('shared:1')
+      await a.connect(server.wsUrl)
+      a.edit((d) => d.getText('t').insert(0, 'from A'))
+      await a.acked()
+      const b = client('shared:1')
+      await b.connect(other.wsUrl)
+      expect(b.doc.toJSON()).toEqual({ t: 'from A' })
+      b.edit((d) => d.getText('t').insert(0, 'B+'))
+      await b.acked()
+      // Seqs are assigned from the store, not from either process's memory.
+      expect(await other.store.head('shared:1')).toMatchObject({ seq: 2 })
+      expect((await server.store.readAfterSeq('shared:1', 0)).map((d) => d.seq)).toEqual([1, 2])
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('memory stays bounded while many docs are opened and closed on one connection', async () => {
+    server = await startServer(db.path, { limits: { maxMessagesPerSecond: 100_000 } })
+    const c = await RawClient.hello(server.wsUrl)
+    for (let i = 0; i < 1000; i++) {
+      const synced = c.next((m) => m.type === 'sync')
+      c.send({ type: 'subscribe', doc: `many:${i}`, vv: {} })
+      await synced
+      c.send({ type: 'unsubscribe', doc: `many:${i}` })
+    }
+    const pong = c.next((m) => m.type === 'pong')
+    c.send({ type: 'ping' })
+    await pong
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { docsLoaded: number }
+    expect(health.docsLoaded).toBe(0)
+    c.close()
+  })
+
+  it('a digest mismatch at equal version vectors is healed and counted', async () => {
+    server = await startServer(db.path)
+    const a = client('heal:1')
+    await a.connect(server.wsUrl)
+    a.edit((d) => d.getMap('m').set('k', 1))
+    await a.acked()
+    const heal = a.raw.next((m) => m.type === 'heal')
+    a.raw.send({ type: 'digest', doc: 'heal:1', vv: a.doc.versionVector(), hash: '00'.repeat(16) })
+    const healed = await heal
+    expect(healed.type === 'heal' && healed.state.length).toBeGreaterThan(0)
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('weft_divergences_healed_total 1')
   })
 
   it('unloads a doc when its last subscriber leaves', async () => {
