@@ -24,6 +24,8 @@ export interface ClientDocState {
   persistedSeq: number
   /** Every local delta up to here is acked by the server. */
   ackedSeq: number
+  /** The server's version vector from its sync reply, until the upload for it is sent ([OUT-5]). */
+  uploadVV: VersionVector | undefined
   /** Highest seq sent on the current connection. */
   sentSeq: number
   serverSeq: number
@@ -34,6 +36,8 @@ export interface ClientDocState {
   others: Map<number, JsonValue>
   /** Version-vector key of the last digest sent on this connection. */
   digestKey: string | undefined
+  /** `doc.digest()` cached for `digestKey`; cleared whenever the doc changes. */
+  digestHash: string | undefined
   /** Version-vector key of the last heal sent (one heal per divergent state). */
   healKey: string | undefined
   /** When the doc last changed (for the digest quiet period). */
@@ -50,6 +54,7 @@ export function newClientDocState(id: string, doc: SyncDoc, now: number): Client
     lastSeq: 0,
     persistedSeq: 0,
     ackedSeq: 0,
+    uploadVV: undefined,
     sentSeq: 0,
     serverSeq: 0,
     retryAt: 0,
@@ -57,6 +62,7 @@ export function newClientDocState(id: string, doc: SyncDoc, now: number): Client
     presenceSentAt: 0,
     others: new Map(),
     digestKey: undefined,
+    digestHash: undefined,
     healKey: undefined,
     changedAt: now,
     lastStatus: 'offline',
@@ -75,6 +81,6 @@ export function vvKey(vv: VersionVector): string {
 
 export function docStatus(d: ClientDocState): DocSyncStatus {
   if (d.phase === 'idle' || d.phase === 'rejected') return 'offline'
-  if (d.phase === 'subscribing' || d.outbox.length > 0 || d.doc.pendingCount > 0) return 'syncing'
+  if (d.phase === 'subscribing' || d.uploadVV !== undefined || d.outbox.length > 0 || d.doc.pendingCount > 0) return 'syncing'
   return 'synced'
 }

@@ -143,6 +143,7 @@ export class ClientSession {
     for (const d of this.docs.values()) {
       d.phase = 'idle'
       d.sentSeq = d.ackedSeq
+      d.uploadVV = undefined
       d.digestKey = undefined
       d.retryAt = 0
       this.clearOthers(out, d)
@@ -158,6 +159,7 @@ export class ClientSession {
     const seq = ++d.lastSeq
     d.outbox.push({ seq, bytes })
     d.changedAt = this.now
+    d.digestHash = undefined
     out.push({ type: 'persist-local', doc: id, seq, bytes })
     this.emitStatus(out, d)
     return out
@@ -169,7 +171,9 @@ export class ClientSession {
     const d = this.docs.get(id)
     if (!d) return out
     d.persistedSeq = Math.max(d.persistedSeq, Math.min(seq, d.lastSeq))
-    this.flushOutbox(out, d)
+    if (d.uploadVV !== undefined) this.upload(out, d)
+    else this.flushOutbox(out, d)
+    this.emitStatus(out, d)
     return out
   }
 
@@ -287,23 +291,38 @@ export class ClientSession {
     }
   }
 
-  /** [SYNC-3] apply what we lack, then upload what the server lacks together with the outbox position. */
+  /** [SYNC-3] apply what we lack, then upload what the server lacks ([OUT-5]). */
   private onSync(out: ClientEffect[], id: string, serverVV: VersionVector, delta: Uint8Array): void {
     const d = this.docs.get(id)
     if (!d || d.phase === 'idle' || d.phase === 'rejected') return
     if (!this.apply(out, d, delta, true)) return
     d.phase = 'live'
-    const upTo = d.persistedSeq
-    const lacks = !vvCovers(serverVV, d.doc.versionVector())
-    if (lacks || upTo > d.ackedSeq) {
-      // One compact delta replaces resending the outbox one by one ([OUT-3]).
-      this.send(out, { type: 'delta', doc: id, seq: upTo, delta: lacks ? d.doc.encodeDeltaSince(serverVV) : EMPTY })
-    }
-    d.sentSeq = Math.max(d.sentSeq, upTo)
-    this.flushOutbox(out, d)
+    d.uploadVV = serverVV
+    this.upload(out, d)
     if (d.presence !== null) this.sendPresence(out, d)
     this.emitStatus(out, d)
     this.maybeDigest(out, d)
+  }
+
+  /**
+   * [OUT-3] one compact delta of everything the server lacks replaces resending
+   * the outbox one by one; its seq acks the whole outbox up to there. [OUT-5]
+   * it waits until every local delta is persisted, so no op leaves this device
+   * before it is durable here (a crash then can never lose an op that others
+   * already depend on).
+   */
+  private upload(out: ClientEffect[], d: ClientDocState): void {
+    const serverVV = d.uploadVV
+    if (serverVV === undefined || this.phase !== 'ready' || d.phase !== 'live') return
+    if (d.persistedSeq < d.lastSeq) return
+    d.uploadVV = undefined
+    const upTo = d.persistedSeq
+    const lacks = !vvCovers(serverVV, d.doc.versionVector())
+    if (lacks || upTo > d.ackedSeq) {
+      this.send(out, { type: 'delta', doc: d.id, seq: upTo, delta: lacks ? d.doc.encodeDeltaSince(serverVV) : EMPTY })
+    }
+    d.sentSeq = Math.max(d.sentSeq, upTo)
+    this.flushOutbox(out, d)
   }
 
   private onAck(out: ClientEffect[], id: string, clientSeq: number, serverSeq: number): void {
@@ -327,11 +346,11 @@ export class ClientSession {
     if (!d || d.phase !== 'live') return
     const mine = d.doc.versionVector()
     if (!vvEquals(mine, vv)) return
-    const local = d.doc.digest()
+    const key = vvKey(mine)
+    const local = key === d.digestKey && d.digestHash !== undefined ? d.digestHash : d.doc.digest()
     if (local === hash) return
     this.stats.divergences++
     out.push({ type: 'divergence', doc: id, vv: mine, localHash: local, remoteHash: hash })
-    const key = vvKey(mine)
     if (d.healKey === key) return
     d.healKey = key
     this.stats.heals++
@@ -364,7 +383,7 @@ export class ClientSession {
 
   /** Sends persisted, unsent outbox entries in seq order; only once live ([OUT-2]). */
   private flushOutbox(out: ClientEffect[], d: ClientDocState): void {
-    if (this.phase !== 'ready' || d.phase !== 'live') return
+    if (this.phase !== 'ready' || d.phase !== 'live' || d.uploadVV !== undefined) return
     for (const e of d.outbox) {
       if (e.seq <= d.sentSeq) continue
       if (e.seq > d.persistedSeq) break
@@ -393,18 +412,20 @@ export class ClientSession {
       throw e
     }
     d.changedAt = this.now
+    d.digestHash = undefined
     if (remote) out.push({ type: 'persist-remote', doc: d.id, bytes })
     this.emitStatus(out, d)
     return true
   }
 
   private maybeDigest(out: ClientEffect[], d: ClientDocState): void {
-    if (d.phase !== 'live' || d.outbox.length > 0 || d.doc.pendingCount > 0) return
+    if (d.phase !== 'live' || d.uploadVV !== undefined || d.outbox.length > 0 || d.doc.pendingCount > 0) return
     const vv = d.doc.versionVector()
     const key = vvKey(vv)
     if (key === d.digestKey) return
     d.digestKey = key
-    this.send(out, { type: 'digest', doc: d.id, vv, hash: d.doc.digest() })
+    d.digestHash = d.doc.digest()
+    this.send(out, { type: 'digest', doc: d.id, vv, hash: d.digestHash })
   }
 
   private sendPresence(out: ClientEffect[], d: ClientDocState): void {

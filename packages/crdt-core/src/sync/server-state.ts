@@ -56,6 +56,9 @@ export interface Room {
   /** Last persist id issued for this room (0: none). */
   lastPersistId: number
   readonly presence: Map<ConnectionId, PresenceEntry>
+  /** `doc.digest()` for the version-vector key `digestKey`; cleared on every write. */
+  digestKey: string | undefined
+  digestHash: string | undefined
 }
 
 export function newRoom(id: string): Room {
@@ -68,6 +71,8 @@ export function newRoom(id: string): Room {
     inflight: new Set(),
     lastPersistId: 0,
     presence: new Map(),
+    digestKey: undefined,
+    digestHash: undefined,
   }
 }
 

@@ -10,7 +10,7 @@ import type { ConnectionId, ServerEffect } from './server-effects.js'
 import { lowestInflight, newRoom } from './server-state.js'
 import type { Room, ServerSessionState, SessionDoc } from './server-state.js'
 import { SYNC_ORIGIN } from './sync-doc.js'
-import type { DocModel, SyncDoc } from './sync-doc.js'
+import type { DeltaInfo, DocModel, SyncDoc } from './sync-doc.js'
 import { isFatalSyncErrorCode } from './sync-error.js'
 import type { SyncErrorCode } from './sync-error.js'
 
@@ -418,11 +418,13 @@ export class SyncServer<P = unknown> {
     const d = room.doc!
     if (bytes.length > 0) {
       let novel: boolean
+      let info: DeltaInfo
       try {
-        const info = this.o.docModel.inspectDelta(bytes)
+        info = this.o.docModel.inspectDelta(bytes)
         const before = d.versionVector()
         novel = info.ranges.some((r) => r.to > (before[r.replica] ?? 0))
         d.applyDelta(bytes, SYNC_ORIGIN)
+        room.digestHash = undefined
       } catch (e) {
         if (e instanceof WeftDecodeError) return this.fail(out, s, 'bad-frame', `undecodable delta: ${e.message}`)
         if (e instanceof WeftCausalBufferFullError) {
@@ -437,7 +439,7 @@ export class SyncServer<P = unknown> {
         room.inflight.add(id)
         room.lastPersistId = id
         this.persists.set(id, { doc: room.id, conn: s.id, bytes })
-        out.push({ type: 'persist', id, doc: room.id, bytes, ranges: this.o.docModel.inspectDelta(bytes).ranges })
+        out.push({ type: 'persist', id, doc: room.id, bytes, ranges: info.ranges })
       }
     }
     if (seq !== undefined) {
@@ -463,12 +465,16 @@ export class SyncServer<P = unknown> {
   private onDigest(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc, room: Room, vv: VersionVector, hash: string): void {
     const d = room.doc!
     const mine = d.versionVector()
-    const ours = d.digest()
+    const key = vvKey(mine)
+    if (room.digestKey !== key || room.digestHash === undefined) {
+      room.digestKey = key
+      room.digestHash = d.digest()
+    }
+    const ours = room.digestHash
     this.send(out, s.id, { type: 'digest', doc: room.id, vv: mine, hash: ours })
     if (!vvEquals(mine, vv) || ours === hash) return
     this.stats.divergences++
     out.push({ type: 'divergence', conn: s.id, doc: room.id, vv: mine, serverHash: ours, clientHash: hash })
-    const key = vvKey(mine)
     if (sd.healKey === key) return
     sd.healKey = key
     this.stats.heals++
