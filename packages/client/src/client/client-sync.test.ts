@@ -222,4 +222,25 @@ describe('client with the protocol server over the in-memory transport', () => {
     await other.doc('note').ready
     await until(() => body(other).toString() === body(t1).toString(), 'server has both tabs\' edits')
   })
+
+  it('[CLIENT-STORE-ERR-4] edits of an earlier run reach the server when storage only comes back after the doc went live', async () => {
+    const s = server()
+    const inner = memoryStorage()
+    const offline = createClient({ storage: inner, tabs: false }) // an earlier run, never online
+    await offline.doc('note').ready
+    offline.doc('note').doc.getText('body').insert(0, 'from an earlier run')
+    await offline.close()
+    const storage = failingStorage(inner)
+    storage.failWith = 'unavailable'
+    const a = client(s, { storage })
+    const h = a.doc('note')
+    await h.ready // resolves at the first failure: the doc runs in memory
+    await until(() => h.status.connection === 'synced', 'live without storage')
+    expect(body(a).toString()).toBe('')
+    storage.failWith = undefined // storage comes back: the stored doc is joined in, then resynced
+    await until(() => body(a).toString() === 'from an earlier run', 'stored content loaded')
+    const b = client(s)
+    await b.doc('note').ready
+    await until(() => body(b).toString() === 'from an earlier run', 'the server to get it')
+  })
 })

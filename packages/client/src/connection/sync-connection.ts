@@ -118,6 +118,15 @@ export class SyncConnection {
     return this.session.positions(docId)
   }
 
+  /**
+   * Reconnect so every doc resubscribes with its version vector: used when a
+   * doc learned content from outside the session (storage that came back late)
+   * that the server may lack.
+   */
+  resync(reason: string): void {
+    if (this.link.state === 'open') this.link.drop(reason)
+  }
+
   close(): void {
     if (this.closed) return
     this.closed = true

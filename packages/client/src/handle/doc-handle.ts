@@ -216,6 +216,7 @@ export class DocHandle {
   private lateLoaded(outbox: readonly OutboxEntry[]): void {
     if (this.closed) return
     if (outbox.length > 0) this.tabs?.hello()
+    this.server?.storedContentLoaded()
     this.refresh()
   }
 }

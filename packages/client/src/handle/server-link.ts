@@ -54,6 +54,15 @@ export class ServerLink {
     if (presence !== null) c.setPresence(this.o.id, presence)
   }
 
+  /**
+   * Storage came back after a failed load and its content is now in the doc,
+   * possibly with edits of earlier runs the server lacks (a local-only run
+   * keeps no outbox): resubscribe, so the version-vector exchange uploads them.
+   */
+  storedContentLoaded(): void {
+    this.o.connection.resync('stored doc loaded late')
+  }
+
   detach(): void {
     if (this.attached) this.o.connection.detach(this.o.id)
     this.attached = false
