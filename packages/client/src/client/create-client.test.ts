@@ -140,7 +140,11 @@ describe('createClient, tabs', () => {
     a.presence.set({ user: 'ann', cursor: 3 })
     await until(() => b.presence.others.size === 1, 'presence to arrive')
     expect([...b.presence.others.values()]).toEqual([{ user: 'ann', cursor: 3 }])
+    // A tab opened later learns it at once, not at the next heartbeat.
+    const c = mk().doc('note')
+    await c.ready
+    await until(() => c.presence.others.size === 1, 'presence at the late tab')
     await a.close()
-    await until(() => b.presence.others.size === 0, 'presence to leave')
+    await until(() => b.presence.others.size === 0 && c.presence.others.size === 0, 'presence to leave')
   })
 })

@@ -100,6 +100,7 @@ export class DocHandle {
         channel: opts.tabChannel,
         doc: opts.doc,
         onPresence: (tab, state) => this.pres.fromTab(tab, state),
+        onPeerJoined: () => this.pres.resendToTabs(),
         onError: (e) => this.events.emit('error', e instanceof Error ? e : new Error(String(e))),
       })
     this.server =

@@ -58,9 +58,9 @@ export class Presence {
       }, wait)
   }
 
-  /** Re-send our state to the server (after a reconnect). */
-  resendToServer(): void {
-    if (this.mine !== null) this.opts.publishToServer(this.mine)
+  /** Re-send our state to tabs (a tab just opened and does not know it). */
+  resendToTabs(): void {
+    if (this.mine !== null && !this.closed) this.opts.publishToTabs(this.mine)
   }
 
   /** A tab said hello with a state (or left with null). */

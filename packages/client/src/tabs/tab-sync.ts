@@ -10,6 +10,8 @@ export interface TabSyncOptions {
   doc: ReplicaDoc
   /** Another tab's presence changed (`null`: it left). */
   onPresence?(tab: number, state: unknown): void
+  /** Another tab opened the doc (so it does not know our presence yet). */
+  onPeerJoined?(tab: number): void
   /** A delta from another tab could not be applied (bad bytes); the tab resyncs. */
   onError?(error: unknown): void
 }
@@ -77,6 +79,7 @@ export class TabSync {
           vv: mine,
           ...(!covers(theirs, mine) && { bytes: doc.encodeDeltaSince(theirs) }),
         })
+        this.opts.onPeerJoined?.(m.from)
         return
       }
       case 'sync': {
