@@ -1,8 +1,10 @@
+import { deflateSync, inflateSync } from 'fflate'
 import { WeftDecodeError } from '../errors.js'
 import { Reader, Writer } from '../encoding/index.js'
 import { KIND_BY_CODE, KIND_CODE, type ContainerId, type ContainerKind } from '../containers/kind.js'
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import { readJson, writeJson } from '../values.js'
+import { readSequenceColumns, writeSequenceColumns } from './state-columns.js'
 import type { VersionVector } from '../version-vector.js'
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
 import {
@@ -34,6 +36,13 @@ import {
 export const DELTA_FORMAT_VERSION = 1
 
 const FLAG_STATE = 1
+/** The body after the two header bytes is deflated (states only): varuint raw length, then raw deflate. */
+const FLAG_DEFLATE = 2
+/** Deflate cannot expand more than ~1032:1; anything claiming more is a bomb. */
+const MAX_INFLATE_RATIO = 1032
+const MAX_INFLATED_BYTES = 1 << 30
+/** States smaller than this are not worth compressing. */
+const DEFLATE_MIN_BYTES = 1024
 const INSERT_DELETED = 1
 
 const enum ValueTag {
@@ -96,8 +105,42 @@ export function encodeDelta(d: DeltaData, scratch?: Writer): Uint8Array {
     w.writeVarUint(r.to - r.from)
   }
   w.writeVarUint(d.containers.length)
-  for (const c of d.containers) writeContainer(w, table, c)
+  for (const c of d.containers) writeContainer(w, table, c, d.isState)
+  const bytes = w.finish()
+  return d.isState && bytes.length >= DEFLATE_MIN_BYTES ? deflateState(bytes) : bytes
+}
+
+/**
+ * Snapshots are stored and shipped whole, so they are deflated like
+ * Automerge's columns; deltas stay raw (small, and decoded on the hot path).
+ * fflate: a sync, pure-JS deflate (the platform's CompressionStream is async).
+ */
+function deflateState(bytes: Uint8Array): Uint8Array {
+  const body = bytes.subarray(2)
+  const packed = deflateSync(body, { level: 6 })
+  const w = new Writer(packed.length + 12)
+  w.writeUint8(bytes[0]!)
+  w.writeUint8(bytes[1]! | FLAG_DEFLATE)
+  w.writeVarUint(body.length)
+  w.writeRaw(packed)
   return w.finish()
+}
+
+function inflateBody(r: Reader): Reader {
+  const rawLength = r.readVarUint()
+  const packed = r.readRaw(r.remaining)
+  if (rawLength > MAX_INFLATED_BYTES || rawLength > packed.length * MAX_INFLATE_RATIO) {
+    throw new WeftDecodeError('out-of-range', `deflated state claims ${rawLength} bytes from ${packed.length}`)
+  }
+  let raw: Uint8Array
+  try {
+    // One spare byte: output that fills it inflated to more than it declared.
+    raw = inflateSync(packed, { out: new Uint8Array(rawLength + 1) })
+  } catch {
+    throw new WeftDecodeError('invalid', 'deflated state is corrupt')
+  }
+  if (raw.length !== rawLength) throw new WeftDecodeError('invalid', `deflated state inflates to ${raw.length} bytes, not ${rawLength}`)
+  return new Reader(raw)
 }
 
 function writeContainerId(w: Writer, table: ReplicaTable, id: ContainerId): void {
@@ -112,10 +155,13 @@ function writeContainerId(w: Writer, table: ReplicaTable, id: ContainerId): void
   }
 }
 
-function writeContainer(w: Writer, table: ReplicaTable, c: ContainerDelta): void {
+function writeContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, isState: boolean): void {
   writeContainerId(w, table, c.id)
   const kind = c.id.kind
-  if (kind === 'text' || kind === 'list') {
+  if (isState && (kind === 'text' || kind === 'list')) {
+    // States list whole sequences in document order: see state-columns.ts.
+    writeSequenceColumns(w, c.inserts, kind === 'text', (id) => table.ref(id), writeItem)
+  } else if (kind === 'text' || kind === 'list') {
     w.writeVarUint(c.inserts.length)
     for (const op of c.inserts) {
       w.writeVarUint(table.ref(op.replica))
@@ -186,13 +232,18 @@ function writeValueOp(w: Writer, v: StoredValueOp): void {
 
 /** Decodes and validates a delta's structure. Throws `WeftDecodeError`. */
 export function decodeDelta(bytes: Uint8Array): DeltaData {
-  const r = new Reader(bytes)
+  let r = new Reader(bytes)
   const version = r.readUint8()
   if (version !== DELTA_FORMAT_VERSION) {
     throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
   }
   const flags = r.readUint8()
-  if (flags & ~FLAG_STATE) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
+  if (flags & ~(FLAG_STATE | FLAG_DEFLATE)) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
+  const isState = (flags & FLAG_STATE) !== 0
+  if (flags & FLAG_DEFLATE) {
+    if (!isState) throw new WeftDecodeError('invalid', 'only states are deflated')
+    r = inflateBody(r)
+  }
   const nReplicas = r.readCount(1)
   const replicas: number[] = []
   for (let i = 0; i < nReplicas; i++) {
@@ -238,12 +289,12 @@ export function decodeDelta(bytes: Uint8Array): DeltaData {
   const nContainers = r.readCount(3)
   const containers: ContainerDelta[] = []
   for (let i = 0; i < nContainers; i++) {
-    const c = readContainer(r, replicaAt, checkDots)
+    const c = readContainer(r, replicaAt, checkDots, isState)
     if (containers.some((x) => sameContainer(x.id, c.id))) throw new WeftDecodeError('invalid', 'a container appears twice')
     containers.push(c)
   }
   r.end()
-  return { isState: (flags & FLAG_STATE) !== 0, deps, ranges, containers }
+  return { isState, deps, ranges, containers }
 }
 
 function sameContainer(a: ContainerId, b: ContainerId): boolean {
@@ -260,7 +311,7 @@ function readKind(r: Reader): ContainerKind {
   return kind
 }
 
-function readContainer(r: Reader, replicaAt: ReplicaAt, checkDots: CheckDots): ContainerDelta {
+function readContainer(r: Reader, replicaAt: ReplicaAt, checkDots: CheckDots, isState: boolean): ContainerDelta {
   const kind = readKind(r)
   const tag = r.readUint8()
   let id: ContainerId
@@ -275,7 +326,10 @@ function readContainer(r: Reader, replicaAt: ReplicaAt, checkDots: CheckDots): C
     throw new WeftDecodeError('unknown-kind', `unknown container id tag ${tag}`)
   }
   const c: ContainerDelta = { id, inserts: [], deletes: [], entries: [], counts: [] }
-  if (kind === 'text' || kind === 'list') {
+  if (isState && (kind === 'text' || kind === 'list')) {
+    c.inserts = readSequenceColumns(r, kind === 'text', replicaAt, readItem)
+    for (const op of c.inserts) checkDots(op.replica, op.counter, op.len)
+  } else if (kind === 'text' || kind === 'list') {
     const nInserts = r.readCount(7)
     for (let i = 0; i < nInserts; i++) c.inserts.push(readInsert(r, kind, replicaAt, checkDots))
     const nDeletes = r.readCount(2)

@@ -22,6 +22,8 @@ function corpus(): { base: Uint8Array; samples: Uint8Array[] } {
   a.getMap('m').setContainer('n', 'list').push(1, null, true)
   a.getList('l').insertContainer(0, 'text').insert(0, 'ab')
   a.getCounter('c').increment(-4)
+  // Big enough that its state is deflated, so the inflate path is fuzzed too.
+  a.getText('long').insert(0, 'lorem ipsum dolor sit amet '.repeat(80))
   const base = a.encodeState()
   const b = Doc.load(base, { replicaId: 8 })
   b.on('delta', (d) => samples.push(d))

@@ -31,7 +31,7 @@ export function validateDelta(state: DocState, data: DeltaData): void {
     }
     if (cd.id.kind === 'text' || cd.id.kind === 'list') {
       const seq = existing !== undefined && 'seq' in existing ? existing.seq : undefined
-      validateSequence(state, seq, cd)
+      validateSequence(state, seq, cd, data.isState)
     }
   }
 }
@@ -41,41 +41,75 @@ function checkNestedKind(state: DocState, replica: number, counter: number, kind
   if (c !== undefined && c.id.kind !== kind) invalid(`nested container ${replica}.${counter} is a ${c.id.kind}, the delta says ${kind}`)
 }
 
-/** In-delta inserts by replica, sorted by counter, for "is this id in the delta" lookups. */
+/**
+ * The id ranges of a delta's inserts, per replica, for "is this id in the
+ * delta" lookups. Ranges must not overlap, so sorting starts and ends
+ * separately pairs them up again; native typed-array sorts keep this cheap
+ * for whole states.
+ */
 class DeltaIds {
-  private readonly byReplica = new Map<number, InsertOp[]>()
+  private readonly byReplica = new Map<number, { starts: Float64Array; ends: Float64Array; ops: InsertOp[]; sorted: boolean }>()
   constructor(inserts: InsertOp[]) {
+    const grouped = new Map<number, InsertOp[]>()
     for (const op of inserts) {
-      let list = this.byReplica.get(op.replica)
-      if (!list) this.byReplica.set(op.replica, (list = []))
+      let list = grouped.get(op.replica)
+      if (!list) grouped.set(op.replica, (list = []))
       list.push(op)
     }
-    for (const list of this.byReplica.values()) {
-      list.sort((a, b) => a.counter - b.counter)
-      for (let i = 1; i < list.length; i++) {
-        const prev = list[i - 1]!
-        if (prev.counter + prev.len > list[i]!.counter) invalid('two inserts in one delta claim the same ids')
-      }
+    for (const [replica, ops] of grouped) {
+      const starts = new Float64Array(ops.length)
+      const ends = new Float64Array(ops.length)
+      ops.forEach((op, i) => {
+        starts[i] = op.counter
+        ends[i] = op.counter + op.len
+      })
+      starts.sort()
+      ends.sort()
+      for (let i = 1; i < starts.length; i++) if (starts[i]! < ends[i - 1]!) invalid('two inserts in one delta claim the same ids')
+      this.byReplica.set(replica, { starts, ends, ops, sorted: false })
     }
   }
+
+  has(replica: number, counter: number): boolean {
+    const e = this.byReplica.get(replica)
+    if (!e) return false
+    const i = lastAtMost(e.starts, counter)
+    return i >= 0 && counter < e.ends[i]!
+  }
+
+  /** The insert holding (replica, counter), or undefined. */
   find(replica: number, counter: number): InsertOp | undefined {
-    const list = this.byReplica.get(replica)
-    if (!list) return undefined
-    let lo = 0
-    let hi = list.length - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      const op = list[mid]!
-      if (counter < op.counter) hi = mid - 1
-      else if (counter >= op.counter + op.len) lo = mid + 1
-      else return op
+    const e = this.byReplica.get(replica)
+    if (!e || !this.has(replica, counter)) return undefined
+    if (!e.sorted) {
+      e.ops.sort((a, b) => a.counter - b.counter)
+      e.sorted = true
     }
-    return undefined
+    // Same rank as the range found by `has`: ranges do not overlap.
+    return e.ops[lastAtMost(e.starts, counter)]
   }
 }
 
-function validateSequence(state: DocState, seq: Sequence | undefined, cd: ContainerDelta): void {
+function lastAtMost(sorted: Float64Array, x: number): number {
+  let lo = 0
+  let hi = sorted.length - 1
+  let found = -1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid]! <= x) {
+      found = mid
+      lo = mid + 1
+    } else hi = mid - 1
+  }
+  return found
+}
+
+function validateSequence(state: DocState, seq: Sequence | undefined, cd: ContainerDelta, isState: boolean): void {
   const inserts = cd.inserts
+  if (isState && (seq === undefined || seq.totalLength === 0)) {
+    validateLoadedState(state, cd)
+    return
+  }
   if (seq !== undefined && cd.deletes.length === 0 && inserts.length === 1 && validateSingleInsert(state, seq, inserts[0]!)) {
     return
   }
@@ -146,6 +180,25 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
 }
 
 /**
+ * A state loaded into an empty sequence is appended in its own (document)
+ * order, so no integration order is needed: only that ids do not overlap,
+ * that every origin names an item of the state, and nested kinds agree.
+ */
+function validateLoadedState(state: DocState, cd: ContainerDelta): void {
+  const ids = new DeltaIds(cd.inserts)
+  for (const op of cd.inserts) {
+    if (op.olReplica !== 0 && !ids.has(op.olReplica, op.olCounter)) invalid(`origin ${op.olReplica}:${op.olCounter} is not in the state`)
+    if (op.orReplica !== 0 && !ids.has(op.orReplica, op.orCounter)) invalid(`origin ${op.orReplica}:${op.orCounter} is not in the state`)
+    if (op.content !== null && typeof op.content !== 'string') {
+      for (let k = 0; k < op.content.length; k++) {
+        const item = op.content[k]
+        if (isContainerRef(item)) checkNestedKind(state, op.replica, op.counter + k, item[CONTAINER_KIND])
+      }
+    }
+  }
+}
+
+/**
  * The common case (one remote keystroke): a single insert whose origins are
  * already known needs no in-delta lookups and no ordering. Returns false when
  * the general check must run instead.
@@ -186,11 +239,10 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData): Set<
       const seq = (c as { seq: Sequence }).seq
       if (c.kind === 'list') materializeNested(doc, cd.inserts)
       const order = insertOrder.get(cd) ?? cd.inserts
-      if (data.isState && seq.tree.totalLength === 0) {
-        // Loading a state into an empty sequence: its inserts are already in
-        // document order, so they are appended without searching.
-        for (const op of cd.inserts) seq.appendLoaded(op)
-        seq.index.sortRuns()
+      if (data.isState && seq.totalLength === 0) {
+        // A state into an empty sequence: its inserts are already in document
+        // order; the tree is built from them on first use.
+        seq.loadLazily(cd.inserts)
       } else {
         for (const op of order) seq.integrate(op)
         for (const op of cd.inserts) if (op.deleted) seq.applyDelete(op)

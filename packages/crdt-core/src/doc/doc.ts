@@ -320,7 +320,7 @@ function hasHistory(c: Container): boolean {
   switch (c.kind) {
     case 'text':
     case 'list':
-      return c.seq.tree.totalLength > 0
+      return c.seq.totalLength > 0
     case 'map':
       return c.entries.size > 0
     case 'counter':

@@ -29,15 +29,58 @@ export interface IdRange {
  * tie-break), which never interleaves two runs typed concurrently at one place.
  */
 export class Sequence {
-  readonly tree = new SpanTree()
-  readonly index = new IdIndex()
-
+  private readonly spanTree = new SpanTree()
+  private readonly idIndex = new IdIndex()
+  /**
+   * A loaded state not yet turned into a tree: its spans in document order
+   * and its visible content. Reading the text after a load needs nothing
+   * more; the first edit or id lookup builds the tree.
+   */
+  private lazy: { ops: InsertOp[]; visible: number; total: number; content: Content } | null = null
   private loadTail: Span | undefined
 
   constructor(readonly isText: boolean) {}
 
+  get tree(): SpanTree {
+    if (this.lazy !== null) this.materialize()
+    return this.spanTree
+  }
+
+  get index(): IdIndex {
+    if (this.lazy !== null) this.materialize()
+    return this.idIndex
+  }
+
   get length(): number {
-    return this.tree.visibleLength
+    return this.lazy !== null ? this.lazy.visible : this.spanTree.visibleLength
+  }
+
+  /** Items including tombstones: zero only for a sequence that never held anything. */
+  get totalLength(): number {
+    return this.lazy !== null ? this.lazy.total : this.spanTree.totalLength
+  }
+
+  /** Takes a validated state's spans (document order) into this empty sequence, building nothing yet. */
+  loadLazily(ops: InsertOp[]): void {
+    let visible = 0
+    let total = 0
+    const parts: Content[] = []
+    for (const op of ops) {
+      total += op.len
+      if (op.deleted) continue
+      visible += op.len
+      parts.push(op.content!)
+    }
+    const content: Content = this.isText ? (parts as string[]).join('') : ([] as unknown[]).concat(...(parts as unknown[][]))
+    this.lazy = { ops, visible, total, content }
+  }
+
+  private materialize(): void {
+    const { ops } = this.lazy!
+    this.lazy = null
+    for (const op of ops) this.appendLoaded(op)
+    this.idIndex.sortRuns()
+    this.loadTail = undefined
   }
 
   /** Inserts `content` at visible `index` as items (replica, counter..). Returns the op for the delta. */
@@ -241,6 +284,7 @@ export class Sequence {
 
   /** The visible content, in order. */
   content(): Content {
+    if (this.lazy !== null) return this.isText ? this.lazy.content : (this.lazy.content as unknown[]).slice()
     if (this.isText) {
       let s = ''
       for (const span of this.tree.spans()) if (!span.deleted) s += span.content as string
