@@ -12,21 +12,24 @@ export interface Options {
   readonly quick: boolean
   /** Per-library time limit of one child process, in ms. */
   readonly timeoutMs: Readonly<Record<LibName, number>>
-  /** Write bench/results/crdt.{md,json} (off in quick mode). */
+  /** Write bench/results/<out>.{md,json} (off in quick mode). */
   readonly write: boolean
+  /** Base name of the result files (default `crdt`). */
+  readonly out: string
 }
 
 export const USAGE = `usage: pnpm bench:crdt [--trace NAME] [--runs N] [--libs weft,yjs,automerge,loro]
-                       [--timeout SECONDS | --timeout LIB=SECONDS,...] [--quick] [--no-write]
+                       [--timeout SECONDS | --timeout LIB=SECONDS,...] [--quick] [--no-write] [--out NAME]
 
   --trace NAME   only this trace (sequential or concurrent)
   --runs N       runs per measurement, medians reported (default 5)
   --libs LIST    libraries to measure (default all four)
-  --timeout ...  time limit per child process (default 300 s; automerge 600 s)
+  --timeout ...  time limit per child process (default 180 s; automerge 300 s)
   --quick        smallest sequential trace + the concurrent ones, once: correctness only
-  --no-write     print the tables but do not write bench/results/`
+  --no-write     print the tables but do not write bench/results/
+  --out NAME     write bench/results/NAME.md and NAME.json (default crdt)`
 
-const DEFAULT_TIMEOUT_S: Record<LibName, number> = { weft: 300, yjs: 300, automerge: 600, loro: 300 }
+const DEFAULT_TIMEOUT_S: Record<LibName, number> = { weft: 180, yjs: 180, automerge: 300, loro: 180 }
 
 function positive(flag: string, v: string | undefined): number {
   const n = Number(v)
@@ -56,6 +59,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let libs: LibName[] = [...LIBS]
   let quick = false
   let write = true
+  let out = 'crdt'
   const timeoutS = { ...DEFAULT_TIMEOUT_S }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -89,6 +93,10 @@ export function parseOptions(argv: readonly string[]): Options {
       case '--no-write':
         write = false
         break
+      case '--out':
+        out = value() ?? ''
+        if (!/^[\w.-]+$/.test(out)) throw new Error('--out needs a plain file name (letters, digits, . _ -)')
+        break
       case '--help':
       case '-h':
         throw new Error(USAGE)
@@ -97,5 +105,5 @@ export function parseOptions(argv: readonly string[]): Options {
     }
   }
   const timeoutMs = Object.fromEntries(LIBS.map((l) => [l, timeoutS[l] * 1000])) as Record<LibName, number>
-  return { trace, runs: quick ? 1 : (runs ?? 5), libs, quick, timeoutMs, write: write && !quick }
+  return { trace, runs: quick ? 1 : (runs ?? 5), libs, quick, timeoutMs, write: write && !quick, out }
 }

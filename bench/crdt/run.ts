@@ -133,9 +133,9 @@ async function main(): Promise<number> {
   process.stdout.write(md)
   if (opts.write) {
     mkdirSync(RESULTS_DIR, { recursive: true })
-    writeFileSync(join(RESULTS_DIR, 'crdt.md'), md)
-    writeFileSync(join(RESULTS_DIR, 'crdt.json'), toJson(results))
-    progress(`wrote ${join(RESULTS_DIR, 'crdt.md')} and crdt.json`)
+    writeFileSync(join(RESULTS_DIR, `${opts.out}.md`), md)
+    writeFileSync(join(RESULTS_DIR, `${opts.out}.json`), toJson(results))
+    progress(`wrote ${join(RESULTS_DIR, opts.out)}.md and .json`)
   }
   if (hasErrors(results)) {
     progress('bench:crdt: some measurements FAILED (see ERROR above)')
