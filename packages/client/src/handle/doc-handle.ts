@@ -29,6 +29,8 @@ export interface DocHandleOptions {
   tabChannel?: TabChannel
   compaction?: CompactionPolicy
   presence?: PresenceTuning
+  /** How long `close()` keeps retrying a failing storage before giving up (default 3 s). */
+  closeFlushMs?: number
   onClosed(): void
 }
 
@@ -178,15 +180,29 @@ export class DocHandle {
     this.offDelta()
     this.offStorageError()
     await this.ready
-    // While storage is failing, waiting could take forever; say what is lost instead.
-    if (this.local.pendingWrites > 0 && this.local.error)
-      this.events.emit('error', new Error(`closed with ${this.local.pendingWrites} unsaved writes: ${this.local.error.message}`))
-    else await this.local.whenWritten()
+    await this.flush()
     this.server?.detach()
     this.tabs?.close()
     this.local.close()
     this.events.clear()
     this.opts.onClosed()
+  }
+
+  /**
+   * Write what is queued before closing. A failing storage is retried at once
+   * and given `closeFlushMs`; what still cannot be written is reported, since
+   * waiting could take forever.
+   */
+  private async flush(): Promise<void> {
+    if (!this.local.error) return this.local.whenWritten()
+    this.local.retryNow()
+    let timer: unknown
+    const gaveUp = new Promise<void>((resolve) => (timer = this.opts.timers.setTimeout(resolve, this.opts.closeFlushMs ?? 3000)))
+    await Promise.race([this.local.whenWritten(), gaveUp])
+    this.opts.timers.clearTimeout(timer)
+    const left = this.local.pendingWrites
+    if (left > 0)
+      this.events.emit('error', new Error(`closed with ${left} writes not stored locally: ${this.local.error?.message ?? 'storage failing'}`))
   }
 
   /** Recompute status and tell listeners if it changed. */
