@@ -64,6 +64,28 @@ describe('JWT auth against a real server', () => {
     c.close()
   })
 
+  it('a principal without access sees no presence of the doc', async () => {
+    const a = await RawClient.hello(server.wsUrl, await token({ 'room:A': 'write' }))
+    const synced = a.next((m) => m.type === 'sync')
+    a.send({ type: 'subscribe', doc: 'room:A', vv: {} })
+    await synced
+    const outsider = await RawClient.hello(server.wsUrl, await token({ 'room:B': 'write' }))
+    const refused = outsider.next((m) => m.type === 'error')
+    outsider.send({ type: 'subscribe', doc: 'room:A', vv: {} })
+    await refused
+    a.send({ type: 'presence', doc: 'room:A', peerId: 0, state: { cursor: 3 } })
+    const spoof = outsider.next((m) => m.type === 'error')
+    outsider.send({ type: 'presence', doc: 'room:A', peerId: 0, state: { cursor: 9 } })
+    expect(await spoof).toMatchObject({ code: 'not-subscribed', doc: 'room:A' })
+    const pong = outsider.next((m) => m.type === 'pong')
+    outsider.send({ type: 'ping' })
+    await pong
+    expect(outsider.received.filter((m) => m.type === 'presence')).toEqual([])
+    expect(a.received.filter((m) => m.type === 'presence')).toEqual([])
+    a.close()
+    outsider.close()
+  })
+
   it('a read-only principal reads but its deltas are refused and not stored', async () => {
     const w = new DocClient('public:1')
     await w.connect(server.wsUrl, await token({ 'public:*': 'write' }))
