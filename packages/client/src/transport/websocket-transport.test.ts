@@ -48,3 +48,37 @@ describe('webSocketTransport (ws in Node)', () => {
     await until(() => closed, 'close after refusal')
   })
 })
+
+describe('webSocketTransport picks its WebSocket at connect time', () => {
+  it('uses a global WebSocket when the host has one (browsers), read at connect, not at import', async () => {
+    const made: string[] = []
+    class FakeWebSocket {
+      binaryType = 'blob'
+      readyState = 0
+      onopen: ((ev: unknown) => void) | null = null
+      onmessage: ((ev: { data: unknown }) => void) | null = null
+      onclose: ((ev: { code?: number; reason?: string }) => void) | null = null
+      onerror: ((ev: unknown) => void) | null = null
+      constructor(url: string) {
+        made.push(url)
+        queueMicrotask(() => this.onclose?.({ code: 1006, reason: '' }))
+      }
+      send(): void {}
+      close(): void {}
+    }
+    const g = globalThis as { WebSocket?: unknown }
+    const before = g.WebSocket
+    const transport = webSocketTransport('ws://example.invalid/sync') // created before the global exists
+    g.WebSocket = FakeWebSocket
+    try {
+      let closed: { code?: number; reason: string } | undefined
+      transport.connect({ onOpen: () => undefined, onMessage: () => undefined, onClose: (i) => (closed = i) })
+      await until(() => closed !== undefined, 'close')
+      expect(made).toEqual(['ws://example.invalid/sync'])
+      expect(closed).toEqual({ code: 1006, reason: 'closed' })
+    } finally {
+      if (before === undefined) delete g.WebSocket
+      else g.WebSocket = before
+    }
+  })
+})
