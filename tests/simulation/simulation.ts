@@ -77,6 +77,8 @@ class Simulation {
   private readonly intensity: number
   /** Per-seed share of steps that complete storage writes (slow vs fast disks). */
   private readonly storageShare: number
+  /** Per-seed largest delivery burst (a slow or a fast network). */
+  private readonly burst: number
 
   constructor(
     readonly seed: number,
@@ -85,6 +87,7 @@ class Simulation {
     this.rng = new Prng(seed)
     this.intensity = 0.25 + this.rng.next() * 3
     this.storageShare = 0.05 + this.rng.next() * 0.25
+    this.burst = 1 + this.rng.int(12)
     this.server = new SimServer(this.rng, (e) => this.serverEffects(e))
     this.clients = Array.from({ length: config.clients }, (_, i) => new SimClient(i, (c, e) => this.clientEffects(c, e)))
   }
@@ -130,7 +133,7 @@ class Simulation {
     this.restartAndReconnect(0.05)
     const x = r.next()
     if (x < 0.3) this.localOp(r.pick(this.clients))
-    else if (x < 0.9 - this.storageShare) this.deliverOne()
+    else if (x < 0.9 - this.storageShare) this.deliverSome()
     else if (x < 0.9) this.completeStorage()
     else this.tickOne()
   }
@@ -167,16 +170,19 @@ class Simulation {
     }
   }
 
-  private deliverOne(): void {
+  /** Delivers a burst of frames from one random queue (other queues wait: delay and reordering across links). */
+  private deliverSome(): void {
     const busy = this.net.busy()
     if (busy.length === 0) return
     const [conn, dir] = this.rng.pick(busy)
     const q = dir === 'up' ? conn.up : conn.down
-    if (this.chaos && this.rng.chance(this.config.faults.duplicate * this.intensity) && isDuplicable(q[0]!)) {
-      this.stats.duplicates!++
-      q.unshift(q[0]!)
+    for (let n = 1 + this.rng.int(this.burst); n > 0 && conn.alive && q.length > 0; n--) {
+      if (this.chaos && this.rng.chance(this.config.faults.duplicate * this.intensity) && isDuplicable(q[0]!)) {
+        this.stats.duplicates!++
+        q.unshift(q[0]!)
+      }
+      this.deliver(conn, dir)
     }
-    this.deliver(conn, dir)
   }
 
   private deliver(conn: Conn, dir: 'up' | 'down'): void {
@@ -192,12 +198,15 @@ class Simulation {
     }
   }
 
+  /** Completes a few storage writes: a client's in order, the server's in any order. */
   private completeStorage(): void {
     const r = this.rng
-    if (r.chance(0.5)) {
-      const c = r.pick(this.clients)
-      if (c.writes.length > 0) c.completeWrite()
-    } else if (this.server.ops.length > 0) this.server.completeOp(r.int(this.server.ops.length))
+    for (let n = 1 + r.int(this.burst); n > 0; n--) {
+      if (r.chance(0.5)) {
+        const c = r.pick(this.clients)
+        if (c.writes.length > 0) c.completeWrite()
+      } else if (this.server.ops.length > 0) this.server.completeOp(r.int(this.server.ops.length))
+    }
   }
 
   private tickOne(): void {

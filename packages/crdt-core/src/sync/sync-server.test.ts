@@ -41,7 +41,7 @@ function join(s: SyncServer<string>, conn: number, doc = 'd', vv = {}, stored: U
 }
 
 function edit(doc: Doc, text: string): Uint8Array {
-  let delta = new Uint8Array()
+  let delta: Uint8Array = new Uint8Array()
   const off = doc.on('delta', (d) => (delta = d))
   doc.getText('t').insert(doc.getText('t').length, text)
   off()
