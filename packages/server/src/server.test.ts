@@ -5,6 +5,8 @@ import { decodeMessage, encodeMessage } from '@weft/crdt-core'
 import { WebSocket } from 'ws'
 import { CloseCode } from './connection/close-codes.js'
 import { createServer, type WeftServer } from './server.js'
+import { MemoryStore } from './store/memory-store.js'
+import { StoreClosedError } from './store/store-closed-error.js'
 
 function openSocket(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -56,6 +58,13 @@ describe('createServer (socket limits and HTTP)', () => {
     const jwt = captureLogger()
     server = await createServer({ port: 0, logger: jwt.logger, jwtSecret: 's3cret' })
     expect(jwt.lines.filter((l) => l.includes('OPEN DEV MODE'))).toHaveLength(0)
+  })
+
+  it('fails to start on a taken port and releases its store', async () => {
+    server = await createServer({ port: 0, logLevel: 'silent' })
+    const store = new MemoryStore()
+    await expect(createServer({ port: server.port, logLevel: 'silent', store })).rejects.toThrow(/EADDRINUSE/)
+    await expect(store.listDocs()).rejects.toThrow(StoreClosedError)
   })
 
   it('refuses upgrades on other paths', async () => {

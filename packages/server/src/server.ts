@@ -27,7 +27,7 @@ export interface WeftServer {
   readonly metrics: ServerMetrics
   readonly store: Store
   readonly limits: Limits
-  /** Stops accepting, closes sockets (1001), waits for in-flight writes, closes the store. Idempotent. */
+  /** Stops accepting, closes sockets (1001), waits for in-flight writes, closes the store (the server owns it). Idempotent. */
   close(): Promise<void>
 }
 
@@ -95,13 +95,20 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   })
 
   const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(options.port ?? 8787, host, () => {
-      http.off('error', reject)
-      resolve()
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject)
+      http.listen(options.port ?? 8787, host, () => {
+        http.off('error', reject)
+        resolve()
+      })
     })
-  })
+  } catch (error) {
+    // e.g. EADDRINUSE: release what was opened so the caller can retry.
+    await sync.close()
+    await store.close()
+    throw error
+  }
   const address = http.address()
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8787)
   const urlHost = host.includes(':') ? `[${host}]` : host
