@@ -243,4 +243,27 @@ describe('client with the protocol server over the in-memory transport', () => {
     await b.doc('note').ready
     await until(() => body(b).toString() === 'from an earlier run', 'the server to get it')
   })
+
+  it('[CLIENT-API-5] reopening a doc while its old handle is still closing waits for it, then sees its edits', async () => {
+    const s = server()
+    const inner = memoryStorage()
+    // Slow local writes, so the old handle is still flushing when the new one opens.
+    const slow: Storage = {
+      ...inner,
+      appendLocal: (id, bytes) => new Promise((r) => setTimeout(r, 50)).then(() => inner.appendLocal(id, bytes)),
+    }
+    const a = client(s, { storage: slow })
+    const old = a.doc('note')
+    await old.ready
+    await until(() => old.status.connection === 'synced', 'synced')
+    old.doc.getText('body').insert(0, 'flushed first')
+    const closing = old.close() // not awaited
+    const again = a.doc('note')
+    expect(again).not.toBe(old)
+    await again.ready
+    expect(again.doc.getText('body').toString()).toBe('flushed first')
+    await closing
+    await until(() => again.status.connection === 'synced', 'the new handle syncs')
+    await again.whenSaved('server')
+  })
 })

@@ -78,6 +78,8 @@ export function createClient(options: ClientOptions = {}): Client {
   const tabs = options.tabs === false ? undefined : (options.tabs ?? broadcastChannelFactory())
   const events = new Emitter<ClientEvents>()
   const handles = new Map<string, DocHandle>()
+  /** Handles still flushing after close(); a new handle of the same id opens after them. */
+  const closing = new Map<string, Promise<void>>()
   let closed = false
   const offStorageError = storage.onError?.((e) => events.emit('error', e))
 
@@ -104,6 +106,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (closed) throw new Error('client is closed')
       const existing = handles.get(id)
       if (existing) return existing
+      const previous = closing.get(id)
       const handle: DocHandle = new DocHandle({
         id,
         doc: new Doc(), // a fresh replica id per instance: two tabs never share one
@@ -113,7 +116,13 @@ export function createClient(options: ClientOptions = {}): Client {
         ...(tabs && { tabChannel: tabs(`${name}:doc:${id}`) }),
         ...(options.compaction && { compaction: options.compaction }),
         ...(options.presence && { presence: options.presence }),
-        onClosed: () => handles.get(id) === handle && handles.delete(id),
+        ...(previous && { after: previous }),
+        onClosing: (done) => {
+          if (handles.get(id) === handle) handles.delete(id)
+          const settled = done.catch(() => undefined)
+          closing.set(id, settled)
+          void settled.then(() => closing.get(id) === settled && closing.delete(id))
+        },
       })
       handles.set(id, handle)
       return handle
@@ -127,6 +136,7 @@ export function createClient(options: ClientOptions = {}): Client {
       if (closed) return
       closed = true
       await Promise.all([...handles.values()].map((h) => h.close()))
+      await Promise.all(closing.values())
       connection?.close()
       offStorageError?.()
       if (ownsStorage) await storage.close()

@@ -31,7 +31,10 @@ export interface DocHandleOptions {
   presence?: PresenceTuning
   /** How long `close()` keeps retrying a failing storage before giving up (default 3 s). */
   closeFlushMs?: number
-  onClosed(): void
+  /** Open only after this settles (the previous handle of this id is still flushing). */
+  after?: Promise<void>
+  /** Called when `close()` starts, with a promise of its end. */
+  onClosing(done: Promise<void>): void
 }
 
 /** Events of a {@link DocHandle}. */
@@ -77,6 +80,7 @@ export class DocHandle {
   private readonly offStorageError: () => void
   private lastStatus: DocStatus | undefined
   private closed = false
+  private closing: Promise<void> | undefined
 
   constructor(opts: DocHandleOptions) {
     this.opts = opts
@@ -138,7 +142,9 @@ export class DocHandle {
     }
     this.offDelta = opts.doc.on('delta', (bytes) => this.onLocalDelta(bytes))
     this.offStorageError = opts.storage.onError?.((e) => this.events.emit('error', e)) ?? (() => undefined)
-    this.ready = this.local.load((late) => this.lateLoaded(late)).then((outbox) => this.start(outbox ?? []))
+    this.ready = (opts.after ?? Promise.resolve())
+      .then(() => this.local.load((late) => this.lateLoaded(late)))
+      .then((outbox) => this.start(outbox ?? []))
   }
 
   /** Current status; also pushed to `on('status')` listeners whenever it changes. */
@@ -173,8 +179,14 @@ export class DocHandle {
   }
 
   /** Stop syncing this doc: flush local writes, leave presence, release the channel. */
-  async close(): Promise<void> {
-    if (this.closed) return
+  close(): Promise<void> {
+    if (this.closing) return this.closing
+    this.closing = this.shutdown()
+    this.opts.onClosing(this.closing)
+    return this.closing
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true
     this.pres.close()
     this.offDelta()
@@ -185,7 +197,6 @@ export class DocHandle {
     this.tabs?.close()
     this.local.close()
     this.events.clear()
-    this.opts.onClosed()
   }
 
   /**
