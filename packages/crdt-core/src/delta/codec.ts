@@ -261,8 +261,8 @@ export function decodeDelta(bytes: Uint8Array): DeltaData {
     return id
   }
 
-  const deps: VersionVector = {}
   const nDeps = r.readCount(2)
+  const deps: VersionVector = nDeps === 0 ? NO_DEPS : {}
   for (let i = 0; i < nDeps; i++) {
     const replica = replicaAt(r.readVarUint(), false)
     deps[replica] = r.readVarUint()
@@ -301,6 +301,9 @@ function sameContainer(a: ContainerId, b: ContainerId): boolean {
   return a.name !== null ? a.kind === b.kind && a.name === b.name : b.name === null && a.replica === b.replica && a.counter === b.counter
 }
 
+const NO_DEPS: VersionVector = Object.freeze({}) as VersionVector
+const NONE = Object.freeze([]) as unknown as never[]
+
 type ReplicaAt = (ref: number, allowNone: boolean) => number
 type CheckDots = (replica: number, counter: number, len: number) => void
 
@@ -325,7 +328,15 @@ function readContainer(r: Reader, replicaAt: ReplicaAt, checkDots: CheckDots, is
   } else {
     throw new WeftDecodeError('unknown-kind', `unknown container id tag ${tag}`)
   }
-  const c: ContainerDelta = { id, inserts: [], deletes: [], entries: [], counts: [] }
+  // Sections a kind does not have share one frozen empty array.
+  const seqKind = kind === 'text' || kind === 'list'
+  const c: ContainerDelta = {
+    id,
+    inserts: seqKind ? [] : NONE,
+    deletes: seqKind ? [] : NONE,
+    entries: kind === 'map' ? [] : NONE,
+    counts: kind === 'counter' ? [] : NONE,
+  }
   if (isState && (kind === 'text' || kind === 'list')) {
     c.inserts = readSequenceColumns(r, kind === 'text', replicaAt, readItem)
     for (const op of c.inserts) checkDots(op.replica, op.counter, op.len)

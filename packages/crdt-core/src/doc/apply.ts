@@ -1,6 +1,6 @@
+import { containerKey } from '../containers/kind.js'
 import { isContainerRef, CONTAINER_KIND } from '../containers/container-ref.js'
 import type { Container } from '../containers/container.js'
-import { containerKey } from '../containers/kind.js'
 import type { ContainerDelta, DeltaData } from '../delta/types.js'
 import { WeftDecodeError } from '../errors.js'
 import type { InsertOp, Sequence } from '../sequence/sequence.js'
@@ -22,7 +22,7 @@ function invalid(message: string): never {
  */
 export function validateDelta(state: DocState, data: DeltaData): void {
   for (const cd of data.containers) {
-    const existing = state.containers.get(containerKey(cd.id))
+    const existing = state.find(cd.id)
     if (existing !== undefined && existing.id.kind !== cd.id.kind) {
       invalid(`container ${containerKey(cd.id)} is a ${existing.id.kind} here, the delta says ${cd.id.kind}`)
     }
@@ -219,21 +219,22 @@ function validateSingleInsert(state: DocState, seq: Sequence, op: InsertOp): boo
   return true
 }
 
-/** Applies a validated delta. Returns the containers that changed. */
-export function integrateDelta(doc: Doc, state: DocState, data: DeltaData): Set<Container> {
-  const changed = new Set<Container>()
-  // Counters before this delta, to tell new delete ops from known ones.
-  const before = data.ranges.map((r) => state.counterOf(r.replica))
-  const counterBefore = (replica: number): number => {
-    const i = data.ranges.findIndex((r) => r.replica === replica)
-    return i < 0 ? state.counterOf(replica) : before[i]!
-  }
+/**
+ * Applies a validated delta. Returns the containers that changed when
+ * `track` is set (someone listens for changes), else null.
+ */
+export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track: boolean): Set<Container> | null {
+  const changed = track ? new Set<Container>() : null
+  const ranges = data.ranges
   let unattributed = data.isState
 
   // Create containers in the delta's order before any entry creates nested
   // ones, so a loaded state lists (and re-encodes) them as its source did.
-  const targets = data.containers.map((cd) => doc.containerFor(cd.id))
-  data.containers.forEach((cd, i) => {
+  const containers = data.containers
+  const targets: Container[] = new Array(containers.length)
+  for (let i = 0; i < containers.length; i++) targets[i] = doc.containerFor(containers[i]!.id)
+  for (let i = 0; i < containers.length; i++) {
+    const cd = containers[i]!
     const c = targets[i]!
     if (c.kind === 'text' || c.kind === 'list') {
       const seq = (c as { seq: Sequence }).seq
@@ -250,22 +251,22 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData): Set<
       for (const del of cd.deletes) {
         for (const range of del.ranges) seq.applyDelete(range)
         if (del.replica === 0) unattributed = true
-        else if (del.counter > counterBefore(del.replica)) {
-          state.deleteLog.push({ container: c, replica: del.replica, counter: del.counter, ranges: del.ranges })
+        else if (isNewDot(state, ranges, del.replica, del.counter)) {
+          state.logDelete({ container: c, replica: del.replica, counter: del.counter, ranges: del.ranges })
         }
       }
-      if (cd.inserts.length > 0 || cd.deletes.length > 0) changed.add(c)
+      if (changed !== null && (cd.inserts.length > 0 || cd.deletes.length > 0)) changed.add(c)
     } else if (c.kind === 'map') {
       for (const e of cd.entries) {
         if (e.lamport > state.lamport) state.lamport = e.lamport
         const value =
           e.value.type === 'json' ? e.value.value : e.value.type === 'container' ? doc.nestedContainer(e.value.kind, e.replica, e.counter) : undefined
-        if (c.applyEntry(e, value)) changed.add(c)
+        if (c.applyEntry(e, value)) changed?.add(c)
       }
     } else if (c.kind === 'counter') {
-      for (const k of cd.counts) if (c.applyCount(k)) changed.add(c)
+      for (const k of cd.counts) if (c.applyCount(k)) changed?.add(c)
     }
-  })
+  }
 
   for (const r of data.ranges) {
     if (r.to > state.counterOf(r.replica)) {
@@ -279,6 +280,15 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData): Set<
     state.historyBase = base
   }
   return changed
+}
+
+/**
+ * A delete op is new (and goes to the log) when its dot is above what this
+ * replica had before the delta: vectors move only after the ops are applied.
+ */
+function isNewDot(state: DocState, ranges: DeltaData['ranges'], replica: number, counter: number): boolean {
+  for (const r of ranges) if (r.replica === replica) return counter > state.counterOf(replica)
+  return false
 }
 
 /** Replaces container placeholders in list content with the nested containers they name. */

@@ -98,8 +98,11 @@ function runSchedule(seed: number): void {
   const n = 3 + rng.int(6)
   const w: World = { rng, docs: [], inflight: [], inserted: new Set(), deleted: new Set(), nextChar: 0 }
   const dropRate = rng.next() * 0.3
+  // Half the schedules keep almost no delete history, so repairs go through
+  // the every-tombstone path as well as the exact one.
+  const maxDeleteLog = rng.chance(0.5) ? 1 : 4096
   for (let i = 0; i < n; i++) {
-    const doc = new Doc({ replicaId: 1 + rng.int(2 ** 40) + i * 2 ** 41 })
+    const doc = new Doc({ replicaId: 1 + rng.int(2 ** 40) + i * 2 ** 41, maxDeleteLog })
     doc.on('delta', (bytes) => {
       for (let to = 0; to < n; to++) {
         if (to === i || rng.chance(dropRate)) continue

@@ -1,7 +1,7 @@
 import { WeftCounter } from '../containers/counter.js'
 import type { Container, ContainerByKind } from '../containers/container.js'
 import type { DocCore } from '../containers/doc-core.js'
-import { containerKey, type ContainerId, type ContainerKind } from '../containers/kind.js'
+import type { ContainerId, ContainerKind } from '../containers/kind.js'
 import { WeftList } from '../containers/list.js'
 import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
@@ -27,6 +27,11 @@ export interface DocOptions {
   maxPendingDeltas?: number
   /** Most bytes the causal buffer holds before `applyDelta` throws (default 64 MiB). */
   maxPendingBytes?: number
+  /**
+   * Delete ops remembered with their dots so peers get exact deletes
+   * (default 1024). A peer further behind than that gets every tombstone.
+   */
+  maxDeleteLog?: number
 }
 
 /** Emitted after every change, local or remote. */
@@ -77,6 +82,7 @@ export class Doc implements DocCore {
     if (!isValidReplicaId(id)) throw new RangeError(`replicaId must be an integer in 1..2^53-1, got ${id}`)
     this.replicaId = id
     this.options = options
+    if (options.maxDeleteLog !== undefined) this.state.maxDeleteLog = options.maxDeleteLog
     this.buffer = new CausalBuffer(options.maxPendingDeltas ?? 10_000, options.maxPendingBytes ?? 64 * 1024 * 1024)
   }
 
@@ -234,16 +240,15 @@ export class Doc implements DocCore {
 
   /** @internal */
   logDelete(container: Container, replica: number, counter: number, ranges: IdRange[]): void {
-    this.state.deleteLog.push({ container, replica, counter, ranges })
+    this.state.logDelete({ container, replica, counter, ranges })
   }
 
   /** @internal Gets or creates a container by id. */
   containerFor(id: ContainerId): Container {
-    const key = containerKey(id)
-    let c = this.state.containers.get(key)
+    let c = this.state.find(id)
     if (c === undefined) {
       c = createContainer(this, id)
-      this.state.containers.set(key, c)
+      this.state.add(c)
     }
     return c
   }
@@ -291,8 +296,8 @@ export class Doc implements DocCore {
   }
 
   private integrate(data: DeltaData, origin: unknown): void {
-    const changed = integrateDelta(this, this.state, data)
-    if (changed.size > 0 && this.events.has('change')) this.events.emit('change', { origin, local: false, containers: changed })
+    const changed = integrateDelta(this, this.state, data, this.events.has('change'))
+    if (changed !== null && changed.size > 0) this.events.emit('change', { origin, local: false, containers: changed })
   }
 
   private drainBuffer(): void {

@@ -1,4 +1,5 @@
 import type { Container } from '../containers/container.js'
+import { containerKey, type ContainerId } from '../containers/kind.js'
 import type { IdRange } from '../sequence/sequence.js'
 import type { VersionVector } from '../version-vector.js'
 
@@ -15,8 +16,23 @@ export class DocState {
   /** Highest counter seen per replica (the causal context). */
   readonly vv = new Map<number, number>()
   lamport = 0
-  /** Containers by `containerKey`. */
+  /** Every container, in creation order (encoders walk this). */
   readonly containers = new Map<string, Container>()
+  /** Root containers by kind, then name: found per delta without building a key string. */
+  readonly roots = new Map<string, Map<string, Container>>()
+
+  /** The container with this id, if it exists. */
+  find(id: ContainerId): Container | undefined {
+    return id.name !== null ? this.roots.get(id.kind)?.get(id.name) : this.containers.get(containerKey(id))
+  }
+
+  add(c: Container): void {
+    this.containers.set(containerKey(c.id), c)
+    if (c.id.name === null) return
+    let byName = this.roots.get(c.id.kind)
+    if (byName === undefined) this.roots.set(c.id.kind, (byName = new Map()))
+    byName.set(c.id.name, c)
+  }
   /** Every delete with its dot, since `historyBase`. */
   readonly deleteLog: DeleteLogEntry[] = []
   /**
@@ -30,6 +46,25 @@ export class DocState {
    * the next local delta depends on these (its own previous dot implies the rest).
    */
   readonly dirtyDeps = new Map<number, number>()
+
+  /** Most delete ops remembered with their dots (see `logDelete`). */
+  maxDeleteLog = 1024
+
+  /**
+   * Remembers a delete op for peers that lack it. The log is bounded: past
+   * twice the bound its older half is folded into `historyBase`, so memory
+   * tracks recent activity, and a peer further behind gets every tombstone
+   * (a cost bounded by the document's size, not its history).
+   */
+  logDelete(entry: DeleteLogEntry): void {
+    const log = this.deleteLog
+    log.push(entry)
+    if (log.length <= 2 * this.maxDeleteLog) return
+    const dropped = log.splice(0, log.length - this.maxDeleteLog)
+    const base = { ...this.historyBase }
+    for (const e of dropped) if (e.counter > (base[e.replica] ?? 0)) base[e.replica] = e.counter
+    this.historyBase = base
+  }
 
   counterOf(replica: number): number {
     return this.vv.get(replica) ?? 0

@@ -326,7 +326,7 @@ export class Sequence {
     ) {
       left.len += op.len
       left.run.len += op.len
-      if (!op.deleted) left.content = concatContent(left.content!, op.content!)
+      if (!op.deleted) left.content = appendContent(left.content!, op.content!)
       this.tree.adjust(left.leaf, op.deleted ? 0 : op.len, op.len)
       return
     }
@@ -399,6 +399,20 @@ export class Sequence {
     const span = this.index.find(replica, counter)!
     return this.tree.absoluteIndexOf(span) + (counter - span.counter)
   }
+}
+
+/**
+ * Appends typed content to a span. Text typed a character at a time becomes
+ * a V8 rope with one node per character (~32 bytes each); flattening it
+ * whenever its length passes a power of two keeps it compact for O(n) total work.
+ */
+function appendContent(a: Content, b: Content): Content {
+  const out = concatContent(a, b)
+  if (typeof out === 'string' && out.length >= 16 && (out.length & (out.length - 1)) < b.length) {
+    // Number() makes V8 flatten the rope in place; the result is not used.
+    void Number(out)
+  }
+  return out
 }
 
 function newSpan(op: InsertOp): Span {
