@@ -4,6 +4,7 @@
 import { LIBS, type LibName } from './adapters/types.js'
 import type { BenchResults, StepResult, TraceResult } from './results.js'
 import type { StepName } from './steps.js'
+import { TARGET_TRACE, checkTargets } from './targets.js'
 
 interface Figure {
   readonly label: string
@@ -60,7 +61,8 @@ function ratio(weft: number | undefined, peer: number | undefined): string {
 function traceTable(t: TraceResult, libs: readonly LibName[], runs: number): string {
   const figures = t.kind === 'sequential' ? SEQUENTIAL_FIGURES : CONCURRENT_FIGURES
   const peers = libs.includes('weft') ? libs.filter((l) => l !== 'weft') : []
-  const head = ['figure', ...libs, ...peers.map((p) => `weft / ${p}`)]
+  const best = peers.length > 1 ? ['weft / best peer'] : []
+  const head = ['figure', ...libs, ...peers.map((p) => `weft / ${p}`), ...best]
   const lines = [
     `### ${t.name} (${t.kind}, ${int.format(t.txns)} txns, final length ${int.format(t.finalLength)}; median of ${runs} run${runs === 1 ? '' : 's'})`,
     '',
@@ -75,6 +77,7 @@ function traceTable(t: TraceResult, libs: readonly LibName[], runs: number): str
       fig.label,
       ...steps.map((s) => cell(s, fig)),
       ...peers.map((p) => ratio(weft, value(t.libs[p]?.[fig.step], fig.key))),
+      ...best.map(() => ratio(weft, bestPeer(t, peers, fig))),
     ]
     lines.push(`| ${row.join(' | ')} |`)
   }
@@ -84,6 +87,30 @@ function traceTable(t: TraceResult, libs: readonly LibName[], runs: number): str
     ),
   )
   if (errors.length > 0) lines.push('', '**Errors**', '', ...errors)
+  if (t.name === TARGET_TRACE && libs.includes('weft')) lines.push('', targetTable(t))
+  return lines.join('\n')
+}
+
+/** Lowest peer median of a figure (every figure is lower-is-better). */
+function bestPeer(t: TraceResult, peers: readonly LibName[], fig: Figure): number | undefined {
+  const vs = peers.map((p) => value(t.libs[p]?.[fig.step], fig.key)).filter((v) => v !== undefined)
+  return vs.length === 0 ? undefined : Math.min(...vs)
+}
+
+function targetTable(t: TraceResult): string {
+  const lines = [
+    `Targets of issue 3 on ${t.name} (against this run's peers):`,
+    '',
+    '| figure | target | bound | weft | weft / bound | |',
+    '|---|---|--:|--:|--:|---|',
+  ]
+  for (const c of checkTargets(t)) {
+    const unit = c.figure.endsWith('(bytes)') ? 'bytes' : 'ms'
+    const fmt = (v: number | undefined): string => (v === undefined ? '–' : formatValue(v, unit))
+    const verdict = c.factor === undefined ? 'no data' : c.factor <= 1 ? 'met' : `missed by ${((c.factor - 1) * 100).toFixed(0)}%`
+    const factor = c.factor === undefined ? '–' : `${c.factor.toFixed(2)}×`
+    lines.push(`| ${c.figure} | ${c.target} | ${fmt(c.bound)} | ${fmt(c.weft)} | ${factor} | ${verdict} |`)
+  }
   return lines.join('\n')
 }
 
@@ -102,6 +129,7 @@ export function toMarkdown(r: BenchResults): string {
     `- date: ${r.date}${r.commit === null ? '' : `, commit ${r.commit}`}`,
     `- machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${gib} GiB, ${r.machine.os}, Node ${r.machine.node}`,
     `- versions: ${libs.map((l) => `${l} ${r.versions[l] ?? '?'}`).join(', ')}`,
+    ...(r.weftBuild === null ? [] : [`- weft build: dist/index.js sha256 ${r.weftBuild.sha256}…, built ${r.weftBuild.builtAt} (pinned for the whole run)`]),
     `- each figure is the median over ${r.runs} run${r.runs === 1 ? '' : 's'}, each measurement in a fresh Node process; ratios are Weft / peer (below 1 means Weft is faster or smaller)`,
     '',
     '| library | per-transaction update | snapshot |',

@@ -34,6 +34,8 @@ export interface BenchResults {
   readonly commit: string | null
   readonly machine: Machine
   readonly versions: Partial<Record<LibName, string>>
+  /** The pinned @weft/crdt-core build every Weft measurement of the run used. */
+  readonly weftBuild: { readonly sha256: string; readonly builtAt: string } | null
   readonly methods: Partial<Record<LibName, { readonly update: string; readonly snapshot: string }>>
   readonly runs: number
   readonly quick: boolean

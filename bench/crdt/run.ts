@@ -11,6 +11,7 @@ import type { LibName } from './adapters/types.js'
 import { runChild, type Outcome } from './child.js'
 import { gitCommit, machine, packageVersion } from './machine.js'
 import { parseOptions, type Options } from './options.js'
+import { pinWeftBuild } from './pin-weft.js'
 import { toJson, toMarkdown } from './report.js'
 import { hasErrors, medianFigures, type BenchResults, type StepResult, type TraceResult } from './results.js'
 import { SEQUENTIAL_STEPS, type StepName } from './steps.js'
@@ -67,7 +68,12 @@ function stepsFor(t: TraceFile, opts: Options): readonly StepName[] {
 }
 
 /** Runs one trace: for each run, each library in turn (so load drift hits all alike), each step. */
-async function benchTrace(file: TraceFile, opts: Options, workRoot: string): Promise<TraceResult> {
+async function benchTrace(
+  file: TraceFile,
+  opts: Options,
+  workRoot: string,
+  weftModule: string | undefined,
+): Promise<TraceResult> {
   const result = traceShell(file)
   const steps = stepsFor(file, opts)
   for (const lib of opts.libs) {
@@ -89,7 +95,9 @@ async function benchTrace(file: TraceFile, opts: Options, workRoot: string): Pro
           // A step that hit its limit once would again: don't spend the limit on every run.
           outcome = { status: 'skipped', reason: 'timed out in an earlier run' }
         } else {
-          outcome = await runChild({ lib, step, trace: file.path, work }, opts.timeoutMs[lib])
+          const base = { lib, step, trace: file.path, work }
+          const req = lib === 'weft' && weftModule !== undefined ? { ...base, weftModule } : base
+          outcome = await runChild(req, opts.timeoutMs[lib])
         }
         if (step === 'local' && outcome.status !== 'ok') localFailed = true
         record.runs.push(outcome)
@@ -112,20 +120,22 @@ async function main(): Promise<number> {
     versions[lib] = packageVersion(META[lib].packageName)
     methods[lib] = META[lib].method
   }
+  const workRoot = mkdtempSync(join(tmpdir(), 'weft-bench-'))
+  const pinned = opts.libs.includes('weft') ? pinWeftBuild(workRoot) : undefined
   const results: BenchResults = {
     date: new Date().toISOString(),
     commit: gitCommit(),
     machine: machine(),
     versions,
+    weftBuild: pinned === undefined ? null : { sha256: pinned.sha256, builtAt: pinned.builtAt },
     methods,
     runs: opts.runs,
     quick: opts.quick,
     traces: [],
   }
   progress(`bench:crdt: ${traces.map((t) => t.name).join(', ')} × ${opts.libs.join(', ')}, ${opts.runs} run(s)`)
-  const workRoot = mkdtempSync(join(tmpdir(), 'weft-bench-'))
   try {
-    for (const t of traces) results.traces.push(await benchTrace(t, opts, workRoot))
+    for (const t of traces) results.traces.push(await benchTrace(t, opts, workRoot, pinned?.module))
   } finally {
     rmSync(workRoot, { recursive: true, force: true })
   }

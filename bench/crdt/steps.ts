@@ -23,6 +23,8 @@ export interface StepRequest {
   readonly trace: string
   /** Folder for this (trace, library)'s update and snapshot files. */
   readonly work: string
+  /** Weft only: the pinned build to import (see pin-weft.ts). */
+  readonly weftModule?: string
 }
 
 export interface LocalFigures {

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const req = JSON.parse(arg) as StepRequest
   // Before the adapter import, so the wasm peers' memories are seen when they instantiate.
   trackWasmMemory()
-  const adapter = await loadAdapter(req.lib)
+  const adapter = await loadAdapter(req.lib, req.weftModule)
   const figures = await runStep(adapter, req)
   process.stdout.write(`${JSON.stringify({ ok: true, figures } satisfies WorkerOutput)}\n`)
 }
