@@ -36,7 +36,7 @@ export class WeftCounter {
       const total = (this.totals.get(doc.replicaId)?.total ?? 0) + amount
       this.totals.set(doc.replicaId, { total, counter })
       tx.recordCount(this, { replica: doc.replicaId, counter, total })
-      tx.inverse.push({ type: 'counter', container: this, amount })
+      tx.undo({ type: 'counter', container: this, amount })
     } finally {
       doc.endImplicit(tx)
     }

@@ -118,7 +118,7 @@ export class Doc implements DocCore {
       fn()
       return
     }
-    const tx = new Transaction(origin, this.state.counterOf(this.replicaId))
+    const tx = new Transaction(origin, this.state.counterOf(this.replicaId), this.events.has('transaction'))
     this.tx = tx
     try {
       fn()
@@ -208,7 +208,7 @@ export class Doc implements DocCore {
   /** @internal */
   beginImplicit(): Transaction {
     if (this.tx !== null) return this.tx
-    const tx = new Transaction(undefined, this.state.counterOf(this.replicaId))
+    const tx = new Transaction(undefined, this.state.counterOf(this.replicaId), this.events.has('transaction'))
     tx.implicit = true
     this.tx = tx
     return tx

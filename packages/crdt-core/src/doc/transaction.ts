@@ -10,6 +10,9 @@ export type InverseOp =
   | { type: 'map-set'; container: Container; key: string; had: boolean; previous: unknown }
   | { type: 'counter'; container: Container; amount: number }
 
+/** Shared empty section for kinds that never use it (never pushed to). */
+const NONE = Object.freeze([]) as unknown as never[]
+
 /**
  * Collects the operations of one local transaction: they become one delta,
  * one change event and one undo step when it ends.
@@ -17,27 +20,46 @@ export type InverseOp =
 export class Transaction {
   /** Opened by a container call outside `transact`; it ends with that call. */
   implicit = false
-  readonly changed = new Set<Container>()
+  /** Undo records; only collected when an undo manager listens (`trackUndo`). */
   readonly inverse: InverseOp[] = []
-  private readonly byContainer = new Map<Container, ContainerDelta>()
+  // Parallel arrays, not a Map: a transaction almost always touches one container.
+  private readonly touched: Container[] = []
+  private readonly deltas: ContainerDelta[] = []
 
   constructor(
     readonly origin: unknown,
     /** This replica's counter when the transaction began. */
     readonly startCounter: number,
+    /** Whether containers should record undo information. */
+    readonly trackUndo: boolean,
   ) {}
 
   get isEmpty(): boolean {
-    return this.byContainer.size === 0
+    return this.touched.length === 0
+  }
+
+  /** The containers this transaction changed. */
+  get changed(): Set<Container> {
+    return new Set(this.touched)
+  }
+
+  undo(op: InverseOp): void {
+    if (this.trackUndo) this.inverse.push(op)
   }
 
   private deltaOf(c: Container): ContainerDelta {
-    let d = this.byContainer.get(c)
-    if (d === undefined) {
-      d = { id: c.id, inserts: [], deletes: [], entries: [], counts: [] }
-      this.byContainer.set(c, d)
-      this.changed.add(c)
+    const i = this.touched.indexOf(c)
+    if (i >= 0) return this.deltas[i]!
+    const seq = c.kind === 'text' || c.kind === 'list'
+    const d: ContainerDelta = {
+      id: c.id,
+      inserts: seq ? [] : NONE,
+      deletes: seq ? [] : NONE,
+      entries: c.kind === 'map' ? [] : NONE,
+      counts: c.kind === 'counter' ? [] : NONE,
     }
+    this.touched.push(c)
+    this.deltas.push(d)
     return d
   }
 
@@ -82,6 +104,6 @@ export class Transaction {
   }
 
   containerDeltas(): ContainerDelta[] {
-    return [...this.byContainer.values()]
+    return this.deltas
   }
 }
