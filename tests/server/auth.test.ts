@@ -20,14 +20,14 @@ describe('JWT auth against a real server', () => {
     db.cleanup()
   })
 
-  it('a forged token is refused with unauthorized and closed', async () => {
+  it('[HELLO-2] a forged token is refused with unauthorized and closed', async () => {
     const c = await RawClient.connect(server.wsUrl)
     c.send({ type: 'hello', token: await token({ '*': 'write' }, 60, 'wrong-secret'), clientName: 't' })
     expect(await c.closed).toBe(CloseCode.unauthorized)
     expect(c.received).toMatchObject([{ type: 'error', code: 'unauthorized' }])
   })
 
-  it('an expired token is refused, saying so', async () => {
+  it('[HELLO-2] an expired token is refused, saying so', async () => {
     const c = await RawClient.connect(server.wsUrl)
     c.send({ type: 'hello', token: await token({ '*': 'write' }, -5), clientName: 't' })
     expect(await c.closed).toBe(CloseCode.unauthorized)
@@ -35,13 +35,13 @@ describe('JWT auth against a real server', () => {
     expect(c.received[0]?.type === 'error' && c.received[0].message).toContain('expired-token')
   })
 
-  it('no token at all is refused', async () => {
+  it('[HELLO-2] no token at all is refused', async () => {
     const c = await RawClient.connect(server.wsUrl)
     c.send({ type: 'hello', token: '', clientName: 't' })
     expect(await c.closed).toBe(CloseCode.unauthorized)
   })
 
-  it('a token for doc A opens A but not B; nothing of B is sent or loaded', async () => {
+  it('[AUTH-1] a token for doc A opens A but not B; nothing of B is sent or loaded', async () => {
     const writer = new DocClient('note:B')
     const open = await startServer(db.path)
     await writer.connect(open.wsUrl)
@@ -64,7 +64,7 @@ describe('JWT auth against a real server', () => {
     c.close()
   })
 
-  it('a principal without access sees no presence of the doc', async () => {
+  it('[AUTH-1] [PRES-1] a principal without access sees no presence of the doc', async () => {
     const a = await RawClient.hello(server.wsUrl, await token({ 'room:A': 'write' }))
     const synced = a.next((m) => m.type === 'sync')
     a.send({ type: 'subscribe', doc: 'room:A', vv: {} })
@@ -86,7 +86,7 @@ describe('JWT auth against a real server', () => {
     outsider.close()
   })
 
-  it('a read-only principal reads but its deltas are refused and not stored', async () => {
+  it('[AUTH-1] a read-only principal reads but its deltas are refused and not stored', async () => {
     const w = new DocClient('public:1')
     await w.connect(server.wsUrl, await token({ 'public:*': 'write' }))
     w.edit((d) => d.getMap('m').set('a', 1))

@@ -49,7 +49,7 @@ describe('bad input never stores anything, never hurts other clients, never stop
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
   }
 
-  it(`random frames (seed ${SEED}) get a typed error and a close`, async () => {
+  it(`[FRAME-3] [ERR-2] random frames (seed ${SEED}) get a typed error and a close`, async () => {
     const rand = prng(SEED)
     for (let i = 0; i < 30; i++) {
       const c = await RawClient.hello(server.wsUrl)
@@ -65,7 +65,7 @@ describe('bad input never stores anything, never hurts other clients, never stop
     await assertUnharmed()
   })
 
-  it(`mutated valid delta frames (seed ${SEED}) store nothing invalid`, async () => {
+  it(`[ACK-1] mutated valid delta frames (seed ${SEED}) store nothing invalid`, async () => {
     const rand = prng(SEED + 1)
     const src = new DocClient('note:ok')
     src.edit((d) => d.getMap('m').set('k', 'v'))
@@ -94,14 +94,14 @@ describe('bad input never stores anything, never hurts other clients, never stop
     await bystander.acked()
   })
 
-  it('an oversized frame closes with 1009', async () => {
+  it('[LIM-1] an oversized frame closes with 1009 (ws maxPayload, before decoding)', async () => {
     const c = await RawClient.hello(server.wsUrl)
     c.sendRaw(new Uint8Array(100 * 1024))
     expect(await c.closed).toBe(CloseCode.tooBig)
     await assertUnharmed()
   })
 
-  it('unknown message types are bad frames', async () => {
+  it('[ERR-2] unknown message types are bad frames', async () => {
     const c = await RawClient.hello(server.wsUrl)
     const err = c.next((m) => m.type === 'error')
     c.sendRaw(new Uint8Array([1, 99, 0, 0]))
@@ -110,14 +110,14 @@ describe('bad input never stores anything, never hurts other clients, never stop
     await assertUnharmed()
   })
 
-  it('a frame before hello is unauthorized', async () => {
+  it('[HELLO-1] a frame before hello is unauthorized', async () => {
     const c = await RawClient.connect(server.wsUrl)
     c.send({ type: 'subscribe', doc: 'note:x', vv: {} })
     expect(await c.closed).toBe(CloseCode.unauthorized)
     await assertUnharmed()
   })
 
-  it('a flood of messages is rate-limited and closed', async () => {
+  it('[LIM-1] a flood of messages is rate-limited and closed', async () => {
     const c = await RawClient.hello(server.wsUrl)
     const ping = encodeMessage({ type: 'ping' })
     for (let i = 0; i < 1000; i++) c.sendRaw(ping)
@@ -126,7 +126,7 @@ describe('bad input never stores anything, never hurts other clients, never stop
     await assertUnharmed()
   })
 
-  it('subscriptions past maxDocsPerConnection are refused; the connection stays', async () => {
+  it('[LIM-1] [ERR-1] subscriptions past maxDocsPerConnection are refused; the connection stays', async () => {
     await server.close()
     server = await startServer(db.path, { limits: { maxDocsPerConnection: 3 } })
     bystander = new DocClient('note:ok')
@@ -146,7 +146,7 @@ describe('bad input never stores anything, never hurts other clients, never stop
     c.close()
   })
 
-  it('a delta for a doc not subscribed is refused and not stored', async () => {
+  it('[ERR-1] a delta for a doc not subscribed is refused and not stored', async () => {
     const c = await RawClient.hello(server.wsUrl)
     const err = c.next((m) => m.type === 'error')
     const src = new DocClient('x')

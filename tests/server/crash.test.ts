@@ -58,7 +58,7 @@ describe(`crash durability: SIGKILL ${KILLS} times while clients write (seed ${S
     db.cleanup()
   })
 
-  it('keeps every acked delta, keeps the file sound, and converges', async () => {
+  it('[ACK-2] [STORE-1] keeps every acked delta, keeps the file sound, and converges', async () => {
     const rand = prng(SEED)
     const writers = [new Writer('a'), new Writer('b')]
     let totalAcked = 0

@@ -24,7 +24,7 @@ describe('sync over a real server (ws on loopback, SQLite file)', () => {
     db.cleanup()
   })
 
-  it('two clients converge', async () => {
+  it('[FAN-1] two clients converge', async () => {
     server = await startServer(db.path)
     const a = client('note:1')
     const b = client('note:1')
@@ -48,7 +48,7 @@ describe('sync over a real server (ws on loopback, SQLite file)', () => {
     expect(metrics).toMatch(/weft_bytes_in_total [1-9]/)
   })
 
-  it('a late joiner gets exactly what it lacks; an up-to-date one gets nothing', async () => {
+  it('[SYNC-2] a late joiner gets exactly what it lacks; an up-to-date one gets nothing', async () => {
     server = await startServer(db.path)
     const a = client('note:2')
     await a.connect(server.wsUrl)
@@ -67,7 +67,7 @@ describe('sync over a real server (ws on loopback, SQLite file)', () => {
     expect((await d.connect(server.wsUrl)).delta.length).toBe(0)
   })
 
-  it('a restart loses nothing that was acked', async () => {
+  it('[STORE-1] [ACK-2] a restart loses nothing that was acked', async () => {
     server = await startServer(db.path)
     const a = client('note:3')
     await a.connect(server.wsUrl)
@@ -105,7 +105,7 @@ describe('sync over a real server (ws on loopback, SQLite file)', () => {
     expect(late.doc.digest()).toBe(a.doc.digest())
   })
 
-  it('a second server on the same SQLite file continues the same log (nothing only in memory)', async () => {
+  it('[STORE-1] a second server on the same SQLite file continues the same log (nothing only in memory)', async () => {
     server = await startServer(db.path)
     const other = await startServer(db.path)
     try {
@@ -143,7 +143,7 @@ describe('sync over a real server (ws on loopback, SQLite file)', () => {
     c.close()
   })
 
-  it('a digest mismatch at equal version vectors is healed and counted', async () => {
+  it('[DIG-2] [DIG-3] a digest mismatch at equal version vectors is healed and counted', async () => {
     server = await startServer(db.path)
     const a = client('heal:1')
     await a.connect(server.wsUrl)

@@ -31,6 +31,6 @@ export interface ServerOptions {
   readonly fanOut?: FanOut<BroadcastEvent>
   /** Fold a doc's log into a snapshot once it holds this many deltas (default 1000). */
   readonly compactionThreshold?: number
-  /** Deltas kept in the log after compaction, for cheap catch-up (default 100). */
+  /** Deltas kept in the log after compaction, for cheap catch-up (default 100, or half the threshold); below the threshold. */
   readonly compactionKeepTail?: number
 }

@@ -21,6 +21,8 @@ interface Tracked {
   logLength: number
   readonly seqs: SeqWatermark
   running: boolean
+  /** Seq covered by the last snapshot written here; no new one until the watermark passes it. */
+  compactedSeq: number
 }
 
 /**
@@ -33,11 +35,13 @@ export class Compactor {
   private readonly running = new Set<Promise<void>>()
   private closed = false
 
-  constructor(private readonly o: CompactorOptions) {}
+  constructor(private readonly o: CompactorOptions) {
+    if (!(o.keepTail < o.threshold)) throw new RangeError('compaction keepTail must be below the threshold')
+  }
 
   /** The doc was loaded with `logLength` deltas after a snapshot covering through `seq`. */
   loaded(doc: string, logLength: number, seq: number): void {
-    this.docs.set(doc, { logLength, seqs: new SeqWatermark(seq), running: false })
+    this.docs.set(doc, { logLength, seqs: new SeqWatermark(seq), running: false, compactedSeq: 0 })
     this.maybeCompact(doc)
   }
 
@@ -62,33 +66,39 @@ export class Compactor {
 
   private maybeCompact(doc: string): void {
     const t = this.docs.get(doc)
-    if (!t || t.running || this.closed || t.logLength <= this.o.threshold) return
+    if (!t || t.running || this.closed || t.logLength <= this.o.threshold || t.seqs.value <= t.compactedSeq) return
     t.running = true
     const p = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.compact(doc, t))
-      .catch((error: unknown) => {
+      .catch((error: unknown): boolean => {
         this.o.metrics.errors.inc({ code: 'compaction-failed' })
         this.o.logger.warn({ err: error, doc }, 'compaction failed')
+        return false
       })
-      .finally(() => {
+      .then((wrote) => {
         t.running = false
         this.running.delete(p)
+        // Appends that arrived meanwhile may already have passed the threshold again.
+        if (wrote) this.maybeCompact(doc)
       })
     this.running.add(p)
   }
 
-  private async compact(doc: string, t: Tracked): Promise<void> {
+  /** True when a snapshot was written. */
+  private async compact(doc: string, t: Tracked): Promise<boolean> {
     const d = this.o.docOf(doc)
     // A delta still waiting in the causal buffer is in the log but not in the
     // state: pruning now would lose it. Try again on the next append.
-    if (!d || d.pendingCount > 0 || this.closed) return
+    if (!d || d.pendingCount > 0 || this.closed) return false
     const seq = t.seqs.value
     const bytes = d.encodeState()
     const vv = d.versionVector()
     const pruneThroughSeq = Math.max(0, seq - this.o.keepTail)
     await this.o.store.writeSnapshot(doc, { bytes, vv, seq }, { pruneThroughSeq })
     t.logLength = await this.o.store.logLength(doc)
+    t.compactedSeq = seq
     this.o.metrics.compactions.inc()
     this.o.logger.debug({ doc, seq, bytes: bytes.byteLength, logLength: t.logLength }, 'compacted')
+    return true
   }
 }

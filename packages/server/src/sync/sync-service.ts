@@ -65,7 +65,7 @@ export class SyncService {
       store: d.store,
       docOf: (doc) => this.server.doc(doc),
       threshold: d.compactionThreshold ?? 1000,
-      keepTail: d.compactionKeepTail ?? 100,
+      keepTail: d.compactionKeepTail ?? Math.min(100, Math.floor((d.compactionThreshold ?? 1000) / 2)),
       metrics: d.metrics,
       logger: d.logger,
     })
