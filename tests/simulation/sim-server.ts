@@ -31,9 +31,14 @@ export class SimServer {
     this.ops = []
   }
 
-  /** Completes one pending store operation (a random one: the store may finish them out of order). */
+  /**
+   * Completes the oldest pending store operation of the doc of `ops[index]`:
+   * docs progress independently, each in issue order ([STORE-2]).
+   */
   completeOp(index: number): void {
-    const op = this.ops.splice(index, 1)[0]
+    const doc = this.ops[index]?.doc
+    const first = this.ops.findIndex((o) => o.doc === doc)
+    const op = first < 0 ? undefined : this.ops.splice(first, 1)[0]
     const m = this.machine
     if (!op || !m) return
     if (op.kind === 'persist') {

@@ -3,24 +3,27 @@ import type { ClientEffect, ServerEffect } from '@weft/crdt-core'
 import { Network, isDuplicable } from './network.js'
 import type { Conn } from './network.js'
 import { Prng } from './prng.js'
-import { DOC_ID, SimClient } from './sim-client.js'
+import { SimClient } from './sim-client.js'
 import { SimServer } from './sim-server.js'
 
 /** Knobs of one simulated run. */
 export interface SimConfig {
   readonly clients: number
+  /** Docs every client syncs over its one connection. */
+  readonly docs: number
   readonly opsPerClient: number
   /** Rounds allowed to settle after the network heals. */
   readonly maxSettleRounds: number
   /** Fault probabilities per step. */
-  readonly faults: { drop: number; duplicate: number; partition: number; crashClient: number; crashServer: number }
+  readonly faults: { drop: number; duplicate: number; partition: number; crashClient: number; crashServer: number; wipeClient: number }
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
   clients: 5,
+  docs: 2,
   opsPerClient: 300,
   maxSettleRounds: 40,
-  faults: { drop: 0.004, duplicate: 0.01, partition: 0.002, crashClient: 0.001, crashServer: 0.0005 },
+  faults: { drop: 0.004, duplicate: 0.01, partition: 0.002, crashClient: 0.001, crashServer: 0.0005, wipeClient: 0.0003 },
 }
 
 /** What a run observed; `problems` is empty when every check passed. */
@@ -43,8 +46,9 @@ const TEXT_PIECES = process.env['WEFT_SIM_ASTRAL'] ? ['a', 'bc', 'def', 'Ã©', 'ð
 interface OpRecord {
   readonly id: string
   readonly client: number
+  readonly doc: string
+  readonly epoch: number
   readonly seq: number
-  readonly inc: number
 }
 
 /** Runs one seeded schedule and checks convergence, durability and quiescence. */
@@ -56,16 +60,21 @@ class Simulation {
   private readonly rng: Prng
   private readonly net = new Network()
   private readonly clients: SimClient[]
+  private readonly docIds: string[]
   private readonly server: SimServer
   private now = 0
   private readonly ops: OpRecord[] = []
   private readonly acked = new Set<string>()
+  /** Doc and counter increment of every op id ever made (including ops later lost in a crash). */
+  private readonly opDoc = new Map<string, string>()
+  private readonly opInc = new Map<string, number>()
   private readonly problems: string[] = []
   private readonly stats: Record<string, number> = {
     drops: 0,
     duplicates: 0,
     partitions: 0,
     clientCrashes: 0,
+    clientWipes: 0,
     serverCrashes: 0,
     frames: 0,
     refused: 0,
@@ -89,12 +98,13 @@ class Simulation {
     this.storageShare = 0.05 + this.rng.next() * 0.25
     this.burst = 1 + this.rng.int(12)
     this.server = new SimServer(this.rng, (e) => this.serverEffects(e))
-    this.clients = Array.from({ length: config.clients }, (_, i) => new SimClient(i, (c, e) => this.clientEffects(c, e)))
+    this.docIds = Array.from({ length: config.docs }, (_, i) => `doc-${i}`)
+    this.clients = Array.from({ length: config.clients }, (_, i) => new SimClient(i, this.docIds, (c, e) => this.clientEffects(c, e)))
   }
 
   run(): SimResult {
     this.server.start()
-    for (const c of this.clients) c.start(this.rng.id53(), this.now)
+    for (const c of this.clients) c.start(() => this.rng.id53(), this.now)
     const total = this.config.clients * this.config.opsPerClient
     let steps = 0
     while (this.opCounter < total) {
@@ -115,6 +125,7 @@ class Simulation {
     const k = this.intensity
     if (r.chance(f.crashServer * k) && this.server.machine) return this.crashServer()
     if (r.chance(f.crashClient * k)) return this.crashClient(r.pick(this.clients))
+    if (r.chance(f.wipeClient * k)) return this.wipeClient(r.pick(this.clients))
     if (r.chance(f.partition * k)) {
       const c = r.pick(this.clients)
       this.stats.partitions!++
@@ -139,9 +150,11 @@ class Simulation {
   }
 
   private localOp(c: SimClient): void {
-    if (!c.doc || !c.session) return
-    const doc = c.doc
+    if (!c.session) return
     const r = this.rng
+    // The first doc gets most of the traffic.
+    const docId = r.chance(0.7) ? this.docIds[0]! : r.pick(this.docIds)
+    const doc = c.docs.get(docId)!
     const id = `${c.index}-${this.opCounter++}`
     let inc = 0
     const kind = r.int(8)
@@ -163,10 +176,13 @@ class Simulation {
         doc.getCounter('counter').increment(inc)
       }
     })
-    this.ops.push({ id, client: c.index, seq: c.lastSeq, inc })
+    this.ops.push({ id, client: c.index, doc: docId, epoch: c.diskEpoch, seq: c.lastSeq })
+    this.opDoc.set(id, docId)
+    this.opInc.set(id, inc)
     if (r.chance(0.05)) {
-      c.presence = r.chance(0.1) ? null : { at: r.int(100), who: c.index }
-      this.clientEffects(c, c.session.setPresence(DOC_ID, c.presence))
+      const state = r.chance(0.1) ? null : { at: r.int(100), who: c.index }
+      c.presence.set(docId, state)
+      this.clientEffects(c, c.session.setPresence(docId, state))
     }
   }
 
@@ -223,7 +239,7 @@ class Simulation {
   private restartAndReconnect(p: number): void {
     if (!this.server.machine && this.now >= this.server.crashedUntil) this.server.start()
     for (const c of this.clients) {
-      if (!c.session && this.now >= c.crashedUntil) c.start(this.rng.id53(), this.now)
+      if (!c.session && this.now >= c.crashedUntil) c.start(() => this.rng.id53(), this.now)
       if (c.session && !c.conn && this.server.machine && this.now >= c.partitionedUntil && this.rng.chance(p)) this.connect(c)
     }
   }
@@ -256,8 +272,15 @@ class Simulation {
     // Ops not persisted before the crash are gone and their seqs will be reused.
     for (let i = this.ops.length - 1; i >= 0; i--) {
       const op = this.ops[i]!
-      if (op.client === c.index && op.seq > c.disk.lastSeq) this.ops.splice(i, 1)
+      if (op.client === c.index && op.seq > c.disk(op.doc).lastSeq) this.ops.splice(i, 1)
     }
+  }
+
+  private wipeClient(c: SimClient): void {
+    this.stats.clientWipes!++
+    if (c.conn) this.kill(c.conn)
+    c.wipe()
+    c.crashedUntil = this.now + this.rng.int(3000)
   }
 
   private crashServer(): void {
@@ -276,14 +299,16 @@ class Simulation {
           if (c.conn?.alive) c.conn.up.push(e.frame)
           break
         case 'persist-local':
-          c.writes.push({ kind: 'local', seq: e.seq, bytes: e.bytes })
+          c.writes.push({ kind: 'local', doc: e.doc, seq: e.seq, bytes: e.bytes })
           break
         case 'persist-remote':
-          c.writes.push({ kind: 'remote', bytes: e.bytes })
+          c.writes.push({ kind: 'remote', doc: e.doc, bytes: e.bytes })
           break
         case 'acked':
-          c.writes.push({ kind: 'acked', seq: e.seq })
-          for (const op of this.ops) if (op.client === c.index && op.seq <= e.seq) this.acked.add(op.id)
+          c.writes.push({ kind: 'acked', doc: e.doc, seq: e.seq })
+          for (const op of this.ops) {
+            if (op.client === c.index && op.epoch === c.diskEpoch && op.doc === e.doc && op.seq <= e.seq) this.acked.add(op.id)
+          }
           break
         case 'close':
           if (c.conn) this.kill(c.conn)
@@ -382,75 +407,73 @@ class Simulation {
     const cs = this.clients.map((c) => {
       const s = c.session
       if (!s) return `c${c.index}: down`
-      return `c${c.index}: ${s.connection}/${s.status(DOC_ID)} unacked=${s.unacked(DOC_ID)} pending=${c.doc!.pendingCount} writes=${c.writes.length}`
+      const docs = this.docIds.map((id) => `${id} ${s.status(id)} unacked=${s.unacked(id)} pending=${c.docs.get(id)!.pendingCount}`)
+      return `c${c.index}: ${s.connection} writes=${c.writes.length} ${docs.join(' ')}`
     })
-    return `${cs.join(', ')}; in flight ${this.net.inFlight()}, server ops ${this.server.ops.length}, server pending ${this.server.machine?.doc(DOC_ID)?.pendingCount}`
+    const m = this.server.machine
+    const sp = this.docIds.map((id) => `${id} pending=${m?.doc(id)?.pendingCount}`)
+    return `${cs.join(', ')}; in flight ${this.net.inFlight()}, server ops ${this.server.ops.length}, server ${sp.join(' ')}`
   }
 
   private allSynced(): boolean {
-    return this.clients.every((c) => c.session?.connection === 'ready' && c.session.status(DOC_ID) === 'synced')
+    return this.clients.every((c) => c.session?.connection === 'ready' && this.docIds.every((id) => c.session!.status(id) === 'synced'))
   }
 
   private check(): void {
+    for (const id of this.docIds) this.checkDoc(id)
+    if (this.stats.divergences !== 0) this.problems.push(`${this.stats.divergences} divergences`)
+  }
+
+  private checkDoc(docId: string): void {
     const p = this.problems
     const m = this.server.machine!
-    const serverDoc = m.doc(DOC_ID) as Doc | undefined
+    const serverDoc = m.doc(docId) as Doc | undefined
     if (!serverDoc) {
-      p.push('server has no doc loaded')
+      p.push(`${docId}: server has no doc loaded`)
       return
     }
     // A server restarted from its durable log must hold the same state ([STORE-1]).
     const fromLog = new Doc({ replicaId: 1 })
-    for (const bytes of this.server.log.get(DOC_ID) ?? []) fromLog.applyDelta(bytes)
+    for (const bytes of this.server.log.get(docId) ?? []) fromLog.applyDelta(bytes)
     const expected = JSON.stringify(serverDoc.toJSON())
     const digest = serverDoc.digest()
-    const replicas: [string, Doc][] = [['durable log', fromLog], ...this.clients.map((c): [string, Doc] => [`client ${c.index}`, c.doc!])]
+    const replicas: [string, Doc][] = [['durable log', fromLog], ...this.clients.map((c): [string, Doc] => [`client ${c.index}`, c.docs.get(docId)!])]
     for (const [name, d] of replicas) {
-      if (JSON.stringify(d.toJSON()) !== expected) {
-        p.push(`${name}: toJSON differs from the server`)
-        if (process.env['WEFT_SIM_DEBUG']) {
-          const a = serverDoc.toJSON() as Record<string, unknown>
-          const b = d.toJSON() as Record<string, unknown>
-          for (const k of Object.keys({ ...a, ...b })) {
-            if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) p.push(`  ${k}: server ${JSON.stringify(a[k])?.slice(0, 300)} vs ${JSON.stringify(b[k])?.slice(0, 300)}`)
-          }
-        }
-      }
-      if (d.digest() !== digest) p.push(`${name}: digest differs from the server`)
-      if (d.pendingCount !== 0) p.push(`${name}: ${d.pendingCount} deltas left in the causal buffer`)
+      if (JSON.stringify(d.toJSON()) !== expected) p.push(`${docId} ${name}: toJSON differs from the server`)
+      if (d.digest() !== digest) p.push(`${docId} ${name}: digest differs from the server`)
+      if (d.pendingCount !== 0) p.push(`${docId} ${name}: ${d.pendingCount} deltas left in the causal buffer`)
     }
-    if (serverDoc.pendingCount !== 0) p.push(`server: ${serverDoc.pendingCount} deltas left in the causal buffer`)
+    if (serverDoc.pendingCount !== 0) p.push(`${docId} server: ${serverDoc.pendingCount} deltas left in the causal buffer`)
     for (const c of this.clients) {
-      const left = c.session!.unacked(DOC_ID)
-      if (left !== 0) p.push(`client ${c.index}: ${left} deltas left in the outbox`)
+      const left = c.session!.unacked(docId)
+      if (left !== 0) p.push(`${docId} client ${c.index}: ${left} deltas left in the outbox`)
     }
     const ledger = serverDoc.getList('ledger').toArray() as string[]
     const present = new Set(ledger)
-    if (present.size !== ledger.length) p.push(`duplicated = ${ledger.length - present.size}`)
-    const lost = [...this.acked].filter((id) => !present.has(id))
-    if (lost.length > 0) p.push(`lost = ${lost.length} acked writes (e.g. ${lost.slice(0, 3).join(', ')})`)
+    if (present.size !== ledger.length) p.push(`${docId}: duplicated = ${ledger.length - present.size}`)
+    const lost = [...this.acked].filter((id) => this.opDoc.get(id) === docId && !present.has(id))
+    if (lost.length > 0) p.push(`${docId}: lost = ${lost.length} acked writes (e.g. ${lost.slice(0, 3).join(', ')})`)
+    // Each op's ledger entry and counter increment share one transaction: they survive together.
     let sum = 0
-    for (const op of this.ops) if (present.has(op.id)) sum += op.inc
+    for (const id of ledger) sum += this.opInc.get(id) ?? NaN
     const counter = serverDoc.getCounter('counter').value
-    // Ops lost in a crash before persisting are not in `ops`; their increments must not be either.
-    const known = new Set(this.ops.map((o) => o.id))
-    const extra = ledger.filter((id) => !known.has(id))
-    if (extra.length === 0 && counter !== sum) p.push(`counter ${counter} != sum of surviving increments ${sum}`)
-    if (this.stats.divergences !== 0) p.push(`${this.stats.divergences} divergences`)
-    this.checkPresence()
+    if (counter !== sum) p.push(`${docId}: counter ${counter} != sum of the surviving ops' increments ${sum}`)
+    this.checkPresence(docId)
   }
 
   /** Every client sees exactly the other clients' current presence ([PRES-2]). */
-  private checkPresence(): void {
+  private checkPresence(docId: string): void {
     const byPeer = new Map<number, string>()
-    for (const c of this.clients) if (c.presence !== null) byPeer.set(c.session!.peerId!, JSON.stringify(c.presence))
     for (const c of this.clients) {
-      const seen = c.session!.others(DOC_ID)
+      const state = c.presence.get(docId)
+      if (state !== undefined && state !== null) byPeer.set(c.session!.peerId!, JSON.stringify(state))
+    }
+    const norm = (xs: [number, string][]) => JSON.stringify(xs.sort((a, b) => a[0] - b[0]))
+    for (const c of this.clients) {
       const mine = c.session!.peerId!
       const want = [...byPeer].filter(([peer]) => peer !== mine)
-      const got = [...seen].map(([peer, s]): [number, string] => [peer, JSON.stringify(s)])
-      const norm = (xs: [number, string][]) => JSON.stringify(xs.sort((a, b) => a[0] - b[0]))
-      if (norm(got) !== norm(want)) this.problems.push(`client ${c.index}: presence ${norm(got)} != ${norm(want)}`)
+      const got = [...c.session!.others(docId)].map(([peer, s]): [number, string] => [peer, JSON.stringify(s)])
+      if (norm(got) !== norm(want)) this.problems.push(`${docId} client ${c.index}: presence ${norm(got)} != ${norm(want)}`)
     }
   }
 }

@@ -53,6 +53,8 @@ export interface Room {
   serverSeq: number
   /** Persist ids issued and not yet answered. */
   readonly inflight: Set<number>
+  /** Durable persists waiting for an earlier one before their fan-out. */
+  done: { readonly id: number; readonly serverSeq: number; readonly conn: ConnectionId | undefined; readonly bytes: Uint8Array }[]
   /** Last persist id issued for this room (0: none). */
   lastPersistId: number
   readonly presence: Map<ConnectionId, PresenceEntry>
@@ -69,6 +71,7 @@ export function newRoom(id: string): Room {
     subscribers: new Set(),
     serverSeq: 0,
     inflight: new Set(),
+    done: [],
     lastPersistId: 0,
     presence: new Map(),
     digestKey: undefined,

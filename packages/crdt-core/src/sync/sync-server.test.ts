@@ -128,17 +128,24 @@ describe('SyncServer', () => {
     expect(to(done, 2)).toContainEqual({ type: 'ack', doc: 'd', clientSeq: 7, serverSeq: 1 })
   })
 
-  it('[ACK-3] acks are cumulative and in order even when persists finish out of order', () => {
+  it('[ACK-3] [STORE-2] acks and fan-out stay in issue order even when persists finish out of order', () => {
     const s = make()
     join(s, 1)
+    join(s, 2)
     const author = new Doc({ replicaId: 5 })
     const ids = [1, 2, 3].map((seq) => {
       const out = send(s, 1, { type: 'delta', doc: 'd', seq, delta: edit(author, `${seq}`) })
       return (out.find((e) => e.type === 'persist') as { id: number }).id
     })
-    expect(to(s.persisted(ids[2]!, 3), 1).filter((m) => m.type === 'ack')).toEqual([])
-    expect(to(s.persisted(ids[0]!, 1), 1).filter((m) => m.type === 'ack')).toEqual([{ type: 'ack', doc: 'd', clientSeq: 1, serverSeq: 3 }])
-    expect(to(s.persisted(ids[1]!, 2), 1).filter((m) => m.type === 'ack')).toEqual([{ type: 'ack', doc: 'd', clientSeq: 3, serverSeq: 3 }])
+    const third = s.persisted(ids[2]!, 3)
+    expect(to(third, 1)).toEqual([])
+    expect(to(third, 2)).toEqual([])
+    const first = s.persisted(ids[0]!, 1)
+    expect(to(first, 1)).toEqual([{ type: 'ack', doc: 'd', clientSeq: 1, serverSeq: 1 }])
+    expect(to(first, 2).map((m) => m.type === 'delta' && m.seq)).toEqual([1])
+    const second = s.persisted(ids[1]!, 2)
+    expect(to(second, 1)).toEqual([{ type: 'ack', doc: 'd', clientSeq: 3, serverSeq: 3 }])
+    expect(to(second, 2).map((m) => m.type === 'delta' && m.seq)).toEqual([2, 3])
   })
 
   it('[ACK-4] a failed persist is never acked: subscribers get unavailable and the doc leaves memory', () => {

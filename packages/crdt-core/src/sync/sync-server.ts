@@ -234,7 +234,11 @@ export class SyncServer<P = unknown> {
     return out
   }
 
-  /** Answer to a `persist` effect: the delta is durable as `serverSeq`. Acks and fan-out follow ([ACK-2], [FAN-1]). */
+  /**
+   * Answer to a `persist` effect: the delta is durable as `serverSeq`. Acks and
+   * fan-out follow in issue order, once every earlier persist of the doc is
+   * durable too ([ACK-2], [FAN-1], [STORE-2]).
+   */
   persisted(id: number, serverSeq: number): ServerEffect[] {
     const out: ServerEffect[] = []
     const p = this.persists.get(id)
@@ -243,11 +247,16 @@ export class SyncServer<P = unknown> {
     const room = this.rooms.get(p.doc)
     if (!room) return out
     room.inflight.delete(id)
-    room.serverSeq = Math.max(room.serverSeq, serverSeq)
-    const to = [...room.subscribers].filter((c) => c !== p.conn)
-    if (to.length > 0) {
+    room.done.push({ id, serverSeq, conn: p.conn, bytes: p.bytes })
+    const low = lowestInflight(room)
+    room.done.sort((a, b) => a.id - b.id)
+    while (room.done.length > 0 && room.done[0]!.id < low) {
+      const d = room.done.shift()!
+      room.serverSeq = Math.max(room.serverSeq, d.serverSeq)
+      const to = [...room.subscribers].filter((c) => c !== d.conn)
+      if (to.length === 0) continue
       this.stats.fanouts++
-      out.push({ type: 'broadcast', doc: p.doc, to, frame: encodeMessage({ type: 'delta', doc: p.doc, seq: serverSeq, delta: p.bytes }) })
+      out.push({ type: 'broadcast', doc: p.doc, to, frame: encodeMessage({ type: 'delta', doc: p.doc, seq: d.serverSeq, delta: d.bytes }) })
     }
     for (const c of room.subscribers) {
       const s = this.sessions.get(c)
