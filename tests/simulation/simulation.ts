@@ -355,6 +355,7 @@ class Simulation {
           break
         case 'authenticate':
         case 'unload':
+        case 'durable':
           break
       }
     }

@@ -33,6 +33,11 @@ export type ServerEffect =
       readonly bytes: Uint8Array
       readonly ranges: readonly DotRange[]
     }
+  /**
+   * A delta became durable (in issue order). A single node can ignore it; with
+   * several nodes on one store, carry it to the others' `relayed()` ([FAN-2]).
+   */
+  | { readonly type: 'durable'; readonly doc: string; readonly serverSeq: number; readonly delta: Uint8Array }
   /** A frame was refused with an error (for logs and metrics); the error frame is already in a `send`. */
   | { readonly type: 'refused'; readonly conn: ConnectionId; readonly code: SyncErrorCode; readonly message: string; readonly doc?: string }
   /** [DIG-2] equal version vectors, different digests; the server sent its state to heal. */

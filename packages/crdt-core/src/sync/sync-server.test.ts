@@ -148,6 +148,23 @@ describe('SyncServer', () => {
     expect(to(second, 2).map((m) => m.type === 'delta' && m.seq)).toEqual([2, 3])
   })
 
+  it('[FAN-2] a durable delta is announced for other nodes, and a relayed one reaches local subscribers', () => {
+    const a = make()
+    const b = make()
+    join(a, 1)
+    join(b, 2)
+    const bytes = edit(new Doc({ replicaId: 5 }), 'hi')
+    const out = send(a, 1, { type: 'delta', doc: 'd', seq: 1, delta: bytes })
+    const id = (out.find((e) => e.type === 'persist') as { id: number }).id
+    const done = a.persisted(id, 1)
+    const durable = done.find((e) => e.type === 'durable')
+    expect(durable).toEqual({ type: 'durable', doc: 'd', serverSeq: 1, delta: bytes })
+    const relayed = b.relayed('d', bytes, 1)
+    expect(to(relayed, 2)).toEqual([{ type: 'delta', doc: 'd', seq: 1, delta: bytes }])
+    expect(b.doc('d')!.versionVector()).toEqual({ 5: 2 })
+    expect(b.relayed('not-loaded', bytes, 1)).toEqual([])
+  })
+
   it('[ACK-4] a failed persist is never acked: subscribers get unavailable and the doc leaves memory', () => {
     const s = make()
     join(s, 1)

@@ -253,6 +253,7 @@ export class SyncServer<P = unknown> {
     while (room.done.length > 0 && room.done[0]!.id < low) {
       const d = room.done.shift()!
       room.serverSeq = Math.max(room.serverSeq, d.serverSeq)
+      out.push({ type: 'durable', doc: p.doc, serverSeq: d.serverSeq, delta: d.bytes })
       const to = [...room.subscribers].filter((c) => c !== d.conn)
       if (to.length === 0) continue
       this.stats.fanouts++
@@ -264,6 +265,30 @@ export class SyncServer<P = unknown> {
       if (s && sd) this.flushAcks(out, s, sd, room)
     }
     this.maybeUnload(out, room)
+    return out
+  }
+
+  /**
+   * A delta made durable by another server node on the same store (from its
+   * `durable` effect, carried by a bus): joined into the doc if it is in
+   * memory here and relayed to this node's subscribers ([FAN-2]).
+   */
+  relayed(doc: string, delta: Uint8Array, serverSeq: number): ServerEffect[] {
+    const out: ServerEffect[] = []
+    const room = this.rooms.get(doc)
+    if (!room?.doc) return out
+    try {
+      room.doc.applyDelta(delta, SYNC_ORIGIN)
+    } catch (e) {
+      if (!(e instanceof WeftDecodeError) && !(e instanceof WeftCausalBufferFullError)) throw e
+      // The doc cannot take it now: forget the doc; the next subscriber reloads it from the store.
+      this.resetRoom(out, room, 'the doc fell behind its store')
+      return out
+    }
+    room.digestHash = undefined
+    room.serverSeq = Math.max(room.serverSeq, serverSeq)
+    const to = [...room.subscribers]
+    if (to.length > 0) out.push({ type: 'broadcast', doc, to, frame: encodeMessage({ type: 'delta', doc, seq: serverSeq, delta }) })
     return out
   }
 
