@@ -64,7 +64,8 @@ describe(`crash durability: SIGKILL ${KILLS} times while clients write (seed ${S
     let totalAcked = 0
     let killsWithUnacked = 0
     for (let k = 0; k < KILLS; k++) {
-      proc = await startServerProcess(['--db', db.path, '--hello-timeout-ms', '5000'])
+      // A low compaction threshold makes kills land during snapshot writes too.
+      proc = await startServerProcess(['--db', db.path, '--compaction-threshold', '40', '--compaction-keep-tail', '10'])
       await Promise.all(writers.map((w) => w.c.connect(proc!.wsUrl)))
       const timer = setInterval(() => {
         for (const w of writers) w.write()
@@ -88,6 +89,9 @@ describe(`crash durability: SIGKILL ${KILLS} times while clients write (seed ${S
     // The kills must have hit real traffic: many acked writes, and writes in flight at kill time.
     expect(totalAcked).toBeGreaterThan(KILLS * 5)
     expect(killsWithUnacked).toBeGreaterThan(KILLS / 2)
+    const check = new SqliteStore({ path: db.path })
+    expect(await check.readSnapshot(DOC)).toBeDefined()
+    await check.close()
 
     // After the last restart everyone converges and nothing is missing.
     proc = await startServerProcess(['--db', db.path])

@@ -11,8 +11,8 @@ describe('parseCliArgs', () => {
   it('reads env vars, and flags win over them', () => {
     const env = { WEFT_PORT: '9000', WEFT_DB: '/tmp/x.db', WEFT_JWT_SECRET: 'env-secret', WEFT_MAX_DOCS: '7' }
     expect(parseCliArgs([], env)).toMatchObject({ port: 9000, db: '/tmp/x.db', jwtSecret: 'env-secret', limits: { maxDocsPerConnection: 7 } })
-    expect(parseCliArgs(['--port', '1234', '--jwt-secret', 'flag', '--host', '0.0.0.0'], env)).toMatchObject({
-      port: 1234, jwtSecret: 'flag', host: '0.0.0.0',
+    expect(parseCliArgs(['--port', '1234', '--jwt-secret', 'flag', '--host', '0.0.0.0', '--compaction-threshold', '50'], env)).toMatchObject({
+      port: 1234, jwtSecret: 'flag', host: '0.0.0.0', compactionThreshold: 50,
     })
   })
 

@@ -13,6 +13,8 @@ export interface CliConfig {
   readonly logLevel: string
   readonly synchronous: 'FULL' | 'NORMAL' | 'EXTRA'
   readonly limits: Partial<Limits>
+  readonly compactionThreshold: number | undefined
+  readonly compactionKeepTail: number | undefined
 }
 
 export const CLI_USAGE = `Usage: weft-server [options]
@@ -30,6 +32,8 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --max-msgs-per-sec <n>  (env WEFT_MAX_MSGS_PER_SEC)
   --max-buffered-bytes <n> per slow reader (env WEFT_MAX_BUFFERED_BYTES)
   --hello-timeout-ms <n>  (env WEFT_HELLO_TIMEOUT_MS)
+  --compaction-threshold <n>  fold a doc's log into a snapshot past n deltas (env WEFT_COMPACTION_THRESHOLD, default 1000)
+  --compaction-keep-tail <n>  deltas kept after compaction (env WEFT_COMPACTION_KEEP_TAIL, default 100)
   -h, --help
 `
 
@@ -51,6 +55,8 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       'max-msgs-per-sec': { type: 'string' },
       'max-buffered-bytes': { type: 'string' },
       'hello-timeout-ms': { type: 'string' },
+      'compaction-threshold': { type: 'string' },
+      'compaction-keep-tail': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -89,5 +95,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     logLevel: pick('log-level', 'WEFT_LOG_LEVEL') ?? 'info',
     synchronous,
     limits,
+    compactionThreshold: int('compaction-threshold', 'WEFT_COMPACTION_THRESHOLD'),
+    compactionKeepTail: int('compaction-keep-tail', 'WEFT_COMPACTION_KEEP_TAIL'),
   }
 }

@@ -27,6 +27,8 @@ async function main(): Promise<void> {
     limits: config.limits,
     ...(config.jwtSecret !== undefined ? { jwtSecret: config.jwtSecret } : {}),
     ...(config.staticDir !== undefined ? { staticDir: config.staticDir } : {}),
+    ...(config.compactionThreshold !== undefined ? { compactionThreshold: config.compactionThreshold } : {}),
+    ...(config.compactionKeepTail !== undefined ? { compactionKeepTail: config.compactionKeepTail } : {}),
   })
   logger.info({ url: server.url, ws: server.wsUrl, db: config.db }, 'ready')
 
