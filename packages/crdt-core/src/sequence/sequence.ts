@@ -239,21 +239,8 @@ export class Sequence {
    */
   appendLoaded(op: InsertOp): void {
     const last = this.loadTail
-    if (
-      last !== undefined &&
-      last.replica === op.replica &&
-      last.counter + last.len === op.counter &&
-      op.olReplica === last.replica &&
-      op.olCounter === op.counter - 1 &&
-      last.orReplica === op.orReplica &&
-      last.orCounter === op.orCounter &&
-      last.deleted === op.deleted &&
-      last.run.counter + last.run.len === op.counter
-    ) {
-      last.len += op.len
-      last.run.len += op.len
-      if (!op.deleted) last.content = concatContent(last.content!, op.content!)
-      this.tree.adjust(last.leaf, op.deleted ? 0 : op.len, op.len)
+    if (last !== undefined && continuesSpan(last, op)) {
+      this.extend(last, op)
       return
     }
     const span = newSpan(op)
@@ -314,20 +301,8 @@ export class Sequence {
    * op continues `left`'s run, `left` is extended instead (run-length).
    */
   private place(op: InsertOp, left: Span | undefined, leftOffset: number, next: Span | undefined, nextOffset: number): void {
-    if (
-      left !== undefined &&
-      leftOffset === left.len - 1 &&
-      left.replica === op.replica &&
-      left.counter + left.len === op.counter &&
-      left.run.counter + left.run.len === op.counter &&
-      left.deleted === op.deleted &&
-      left.orReplica === op.orReplica &&
-      left.orCounter === op.orCounter
-    ) {
-      left.len += op.len
-      left.run.len += op.len
-      if (!op.deleted) left.content = appendContent(left.content!, op.content!)
-      this.tree.adjust(left.leaf, op.deleted ? 0 : op.len, op.len)
+    if (left !== undefined && leftOffset === left.len - 1 && continuesSpan(left, op)) {
+      this.extend(left, op)
       return
     }
     const span = newSpan(op)
@@ -340,6 +315,14 @@ export class Sequence {
       this.tree.insertBefore(next, span)
     }
     span.run = this.index.addRun(span)
+  }
+
+  /** Appends the items of `op` to `span` (see `continuesSpan`). */
+  private extend(span: Span, op: InsertOp): void {
+    span.len += op.len
+    span.run.len += op.len
+    if (!op.deleted) span.content = appendContent(span.content!, op.content!)
+    this.tree.adjust(span.leaf, op.deleted ? 0 : op.len, op.len)
   }
 
   /** Splits so that exactly items [offset, offset + len) of `span` form one span, and returns it. */
@@ -399,6 +382,25 @@ export class Sequence {
     const span = this.index.find(replica, counter)!
     return this.tree.absoluteIndexOf(span) + (counter - span.counter)
   }
+}
+
+/**
+ * True when `op` can be appended to `span` as more items of one span: same
+ * replica, the next ids of the span's run, left origin the span's last item,
+ * the same right origin and deletion state. Typing a word meets this for
+ * every keystroke after the first.
+ */
+function continuesSpan(span: Span, op: InsertOp): boolean {
+  return (
+    span.replica === op.replica &&
+    span.counter + span.len === op.counter &&
+    span.run.counter + span.run.len === op.counter &&
+    op.olReplica === span.replica &&
+    op.olCounter === op.counter - 1 &&
+    span.orReplica === op.orReplica &&
+    span.orCounter === op.orCounter &&
+    span.deleted === op.deleted
+  )
 }
 
 /**
