@@ -10,6 +10,8 @@
 export interface Conn {
   readonly id: number
   readonly client: number
+  /** Index of the server node at the other end. */
+  readonly node: number
   alive: boolean
   /** Client -> server frames in flight. */
   readonly up: Uint8Array[]
@@ -28,8 +30,8 @@ export class Network {
   readonly conns = new Map<number, Conn>()
   private nextId = 1
 
-  open(client: number): Conn {
-    const c: Conn = { id: this.nextId++, client, alive: true, up: [], down: [] }
+  open(client: number, node: number): Conn {
+    const c: Conn = { id: this.nextId++, client, node, alive: true, up: [], down: [] }
     this.conns.set(c.id, c)
     return c
   }

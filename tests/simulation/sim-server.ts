@@ -2,24 +2,29 @@ import { SyncServer, createDocModel } from '@weft/crdt-core'
 import type { ServerEffect } from '@weft/crdt-core'
 import type { Prng } from './prng.js'
 
-/** A pending store operation of the simulated server; lost on a crash. */
-export type StoreOp = { readonly kind: 'persist'; readonly id: number; readonly doc: string; readonly bytes: Uint8Array } | { readonly kind: 'load'; readonly doc: string }
+/** A pending store operation of a simulated server node; lost on a crash. */
+export type StoreOp =
+  | { readonly kind: 'persist'; readonly id: number; readonly doc: string; readonly bytes: Uint8Array }
+  | { readonly kind: 'load'; readonly doc: string }
 
-/** The simulated server: a state machine over a durable log that survives crashes. */
+/** The durable store shared by every node: per doc, deltas in seq order (seq = index + 1). It survives crashes. */
+export type DurableLog = Map<string, Uint8Array[]>
+
+/** One simulated server node: a state machine over the shared durable log. */
 export class SimServer {
-  /** The durable log: per doc, deltas in seq order (seq = index + 1). */
-  readonly log = new Map<string, Uint8Array[]>()
   machine: SyncServer<string> | undefined
   ops: StoreOp[] = []
   crashedUntil = 0
 
   constructor(
+    readonly index: number,
+    readonly log: DurableLog,
     private readonly rng: Prng,
-    private readonly onEffects: (effects: ServerEffect[]) => void,
+    private readonly onEffects: (node: SimServer, effects: ServerEffect[]) => void,
   ) {}
 
   start(): void {
-    this.machine = new SyncServer({
+    this.machine = new SyncServer<string>({
       docModel: createDocModel({ replicaId: () => this.rng.id53() }),
       authenticate: () => ({ ok: true, principal: 'sim' }),
     })
@@ -41,14 +46,13 @@ export class SimServer {
     const op = first < 0 ? undefined : this.ops.splice(first, 1)[0]
     const m = this.machine
     if (!op || !m) return
+    const log = this.log.get(op.doc) ?? []
+    this.log.set(op.doc, log)
     if (op.kind === 'persist') {
-      const log = this.log.get(op.doc) ?? []
       log.push(op.bytes)
-      this.log.set(op.doc, log)
-      this.onEffects(m.persisted(op.id, log.length))
+      this.onEffects(this, m.persisted(op.id, log.length))
     } else {
-      const log = this.log.get(op.doc) ?? []
-      this.onEffects(m.loaded(op.doc, { deltas: log.map((bytes, i) => ({ seq: i + 1, bytes })) }))
+      this.onEffects(this, m.loaded(op.doc, { deltas: log.map((bytes, i) => ({ seq: i + 1, bytes })) }))
     }
   }
 }

@@ -5,12 +5,15 @@ import type { Conn } from './network.js'
 import { Prng } from './prng.js'
 import { SimClient } from './sim-client.js'
 import { SimServer } from './sim-server.js'
+import type { DurableLog } from './sim-server.js'
 
 /** Knobs of one simulated run. */
 export interface SimConfig {
   readonly clients: number
   /** Docs every client syncs over its one connection. */
   readonly docs: number
+  /** Server nodes over one durable store; each seed draws 1..servers. */
+  readonly servers: number
   readonly opsPerClient: number
   /** Rounds allowed to settle after the network heals. */
   readonly maxSettleRounds: number
@@ -21,6 +24,7 @@ export interface SimConfig {
 export const DEFAULT_CONFIG: SimConfig = {
   clients: 5,
   docs: 2,
+  servers: 2,
   opsPerClient: 300,
   maxSettleRounds: 40,
   faults: { drop: 0.004, duplicate: 0.01, partition: 0.002, crashClient: 0.001, crashServer: 0.0005, wipeClient: 0.0003 },
@@ -61,7 +65,10 @@ class Simulation {
   private readonly net = new Network()
   private readonly clients: SimClient[]
   private readonly docIds: string[]
-  private readonly server: SimServer
+  private readonly servers: SimServer[]
+  private readonly log: DurableLog = new Map()
+  /** Durable deltas on their way to the other nodes ([FAN-2]); reliable, FIFO, delayed. */
+  private bus: { node: SimServer; doc: string; delta: Uint8Array; seq: number }[] = []
   private now = 0
   private readonly ops: OpRecord[] = []
   private readonly acked = new Set<string>()
@@ -79,6 +86,8 @@ class Simulation {
     frames: 0,
     refused: 0,
     divergences: 0,
+    twoNodeRuns: 0,
+    relayed: 0,
   }
   private opCounter = 0
   private chaos = true
@@ -97,13 +106,15 @@ class Simulation {
     this.intensity = 0.25 + this.rng.next() * 3
     this.storageShare = 0.05 + this.rng.next() * 0.25
     this.burst = 1 + this.rng.int(12)
-    this.server = new SimServer(this.rng, (e) => this.serverEffects(e))
+    const nodes = 1 + this.rng.int(config.servers)
+    if (nodes > 1) this.stats.twoNodeRuns = 1
+    this.servers = Array.from({ length: nodes }, (_, i) => new SimServer(i, this.log, this.rng, (n, e) => this.serverEffects(n, e)))
     this.docIds = Array.from({ length: config.docs }, (_, i) => `doc-${i}`)
     this.clients = Array.from({ length: config.clients }, (_, i) => new SimClient(i, this.docIds, (c, e) => this.clientEffects(c, e)))
   }
 
   run(): SimResult {
-    this.server.start()
+    for (const n of this.servers) n.start()
     for (const c of this.clients) c.start(() => this.rng.id53(), this.now)
     const total = this.config.clients * this.config.opsPerClient
     let steps = 0
@@ -123,7 +134,7 @@ class Simulation {
     this.now += 1 + r.int(20)
     const f = this.config.faults
     const k = this.intensity
-    if (r.chance(f.crashServer * k) && this.server.machine) return this.crashServer()
+    if (r.chance(f.crashServer * k)) return this.crashServer(r.pick(this.servers))
     if (r.chance(f.crashClient * k)) return this.crashClient(r.pick(this.clients))
     if (r.chance(f.wipeClient * k)) return this.wipeClient(r.pick(this.clients))
     if (r.chance(f.partition * k)) {
@@ -144,6 +155,7 @@ class Simulation {
     this.restartAndReconnect(0.05)
     const x = r.next()
     if (x < 0.3) this.localOp(r.pick(this.clients))
+    else if (x < 0.34) this.deliverBus()
     else if (x < 0.9 - this.storageShare) this.deliverSome()
     else if (x < 0.9) this.completeStorage()
     else this.tickOne()
@@ -206,8 +218,8 @@ class Simulation {
     if (!frame) return
     this.stats.frames!++
     if (dir === 'up') {
-      const m = this.server.machine
-      if (m) this.serverEffects(m.receive(conn.id, frame, this.now))
+      const node = this.servers[conn.node]!
+      if (node.machine) this.serverEffects(node, node.machine.receive(conn.id, frame, this.now))
     } else {
       const c = this.clients[conn.client]!
       if (c.session && c.conn === conn) this.clientEffects(c, c.session.received(frame, this.now))
@@ -221,15 +233,24 @@ class Simulation {
       if (r.chance(0.5)) {
         const c = r.pick(this.clients)
         if (c.writes.length > 0) c.completeWrite()
-      } else if (this.server.ops.length > 0) this.server.completeOp(r.int(this.server.ops.length))
+      } else {
+        const node = r.pick(this.servers)
+        if (node.ops.length > 0) node.completeOp(r.int(node.ops.length))
+      }
     }
+  }
+
+  private deliverBus(): void {
+    const m = this.bus.shift()
+    if (m) this.stats.relayed!++
+    if (m?.node.machine) this.serverEffects(m.node, m.node.machine.relayed(m.doc, m.delta, m.seq))
   }
 
   private tickOne(): void {
     const i = this.rng.int(this.clients.length + 1)
     if (i === this.clients.length) {
-      const m = this.server.machine
-      if (m) this.serverEffects(m.tick(this.now))
+      const node = this.rng.pick(this.servers)
+      if (node.machine) this.serverEffects(node, node.machine.tick(this.now))
       return
     }
     const c = this.clients[i]!
@@ -237,17 +258,18 @@ class Simulation {
   }
 
   private restartAndReconnect(p: number): void {
-    if (!this.server.machine && this.now >= this.server.crashedUntil) this.server.start()
+    for (const n of this.servers) if (!n.machine && this.now >= n.crashedUntil) n.start()
+    const up = this.servers.filter((n) => n.machine)
     for (const c of this.clients) {
       if (!c.session && this.now >= c.crashedUntil) c.start(() => this.rng.id53(), this.now)
-      if (c.session && !c.conn && this.server.machine && this.now >= c.partitionedUntil && this.rng.chance(p)) this.connect(c)
+      if (c.session && !c.conn && up.length > 0 && this.now >= c.partitionedUntil && this.rng.chance(p)) this.connect(c, this.rng.pick(up))
     }
   }
 
-  private connect(c: SimClient): void {
-    const conn = this.net.open(c.index)
+  private connect(c: SimClient, node: SimServer): void {
+    const conn = this.net.open(c.index, node.index)
     c.conn = conn
-    this.serverEffects(this.server.machine!.connect(conn.id, this.now))
+    this.serverEffects(node, node.machine!.connect(conn.id, this.now))
     this.clientEffects(c, c.session!.connected(this.now, 'token'))
   }
 
@@ -259,8 +281,8 @@ class Simulation {
       c.conn = undefined
       if (c.session) this.clientEffects(c, c.session.disconnected())
     }
-    const m = this.server.machine
-    if (m) this.serverEffects(m.disconnect(conn.id))
+    const node = this.servers[conn.node]!
+    if (node.machine) this.serverEffects(node, node.machine.disconnect(conn.id))
   }
 
   private crashClient(c: SimClient): void {
@@ -283,11 +305,13 @@ class Simulation {
     c.crashedUntil = this.now + this.rng.int(3000)
   }
 
-  private crashServer(): void {
+  private crashServer(node: SimServer): void {
+    if (!node.machine) return
     this.stats.serverCrashes!++
-    for (const conn of [...this.net.conns.values()]) this.kill(conn)
-    this.server.crash()
-    this.server.crashedUntil = this.now + this.rng.int(3000)
+    for (const conn of [...this.net.conns.values()]) if (conn.node === node.index) this.kill(conn)
+    node.crash()
+    this.bus = this.bus.filter((m) => m.node !== node)
+    node.crashedUntil = this.now + this.rng.int(3000)
   }
 
   // ---- effects ----
@@ -326,7 +350,7 @@ class Simulation {
     }
   }
 
-  private serverEffects(effects: ServerEffect[]): void {
+  private serverEffects(node: SimServer, effects: ServerEffect[]): void {
     for (const e of effects) {
       switch (e.type) {
         case 'send':
@@ -341,10 +365,13 @@ class Simulation {
           break
         }
         case 'persist':
-          this.server.ops.push({ kind: 'persist', id: e.id, doc: e.doc, bytes: e.bytes })
+          node.ops.push({ kind: 'persist', id: e.id, doc: e.doc, bytes: e.bytes })
           break
         case 'load':
-          this.server.ops.push({ kind: 'load', doc: e.doc })
+          node.ops.push({ kind: 'load', doc: e.doc })
+          break
+        case 'durable':
+          for (const other of this.servers) if (other !== node && other.machine) this.bus.push({ node: other, doc: e.doc, delta: e.delta, seq: e.serverSeq })
           break
         case 'refused':
           this.stats.refused!++
@@ -355,7 +382,6 @@ class Simulation {
           break
         case 'authenticate':
         case 'unload':
-        case 'durable':
           break
       }
     }
@@ -375,7 +401,7 @@ class Simulation {
       c.partitionedUntil = 0
       c.crashedUntil = 0
     }
-    this.server.crashedUntil = 0
+    for (const n of this.servers) n.crashedUntil = 0
     let rounds = 0
     let quietTickDone = false
     for (;;) {
@@ -384,7 +410,11 @@ class Simulation {
         return rounds
       }
       this.restartAndReconnect(1)
-      const busy = this.net.busy().length > 0 || this.server.ops.length > 0 || this.clients.some((c) => c.writes.length > 0)
+      const busy =
+        this.net.busy().length > 0 ||
+        this.bus.length > 0 ||
+        this.servers.some((n) => n.ops.length > 0) ||
+        this.clients.some((c) => c.writes.length > 0)
       if (!busy && this.allSynced()) {
         if (quietTickDone) return rounds
         // Let digests and presence heartbeats go out once, then settle again.
@@ -399,7 +429,8 @@ class Simulation {
         const n = (dir === 'up' ? conn.up : conn.down).length
         for (let i = 0; i < n && conn.alive; i++) this.deliver(conn, dir)
       }
-      while (this.server.ops.length > 0) this.server.completeOp(0)
+      for (let n = this.bus.length; n > 0; n--) this.deliverBus()
+      for (const node of this.servers) while (node.ops.length > 0) node.completeOp(0)
       for (const c of this.clients) while (c.writes.length > 0) c.completeWrite()
     }
   }
@@ -411,9 +442,11 @@ class Simulation {
       const docs = this.docIds.map((id) => `${id} ${s.status(id)} unacked=${s.unacked(id)} pending=${c.docs.get(id)!.pendingCount}`)
       return `c${c.index}: ${s.connection} writes=${c.writes.length} ${docs.join(' ')}`
     })
-    const m = this.server.machine
-    const sp = this.docIds.map((id) => `${id} pending=${m?.doc(id)?.pendingCount}`)
-    return `${cs.join(', ')}; in flight ${this.net.inFlight()}, server ops ${this.server.ops.length}, server ${sp.join(' ')}`
+    const ns = this.servers.map((n) => {
+      const docs = this.docIds.map((id) => `${id} pending=${n.machine?.doc(id)?.pendingCount}`)
+      return `node ${n.index}: ops ${n.ops.length} ${docs.join(' ')}`
+    })
+    return `${cs.join(', ')}; in flight ${this.net.inFlight()}, bus ${this.bus.length}; ${ns.join(', ')}`
   }
 
   private allSynced(): boolean {
@@ -427,29 +460,28 @@ class Simulation {
 
   private checkDoc(docId: string): void {
     const p = this.problems
-    const m = this.server.machine!
-    const serverDoc = m.doc(docId) as Doc | undefined
-    if (!serverDoc) {
-      p.push(`${docId}: server has no doc loaded`)
-      return
-    }
-    // A server restarted from its durable log must hold the same state ([STORE-1]).
+    // The reference is the durable log: a server restarted from it must hold the same state ([STORE-1]).
     const fromLog = new Doc({ replicaId: 1 })
-    for (const bytes of this.server.log.get(docId) ?? []) fromLog.applyDelta(bytes)
-    const expected = JSON.stringify(serverDoc.toJSON())
-    const digest = serverDoc.digest()
-    const replicas: [string, Doc][] = [['durable log', fromLog], ...this.clients.map((c): [string, Doc] => [`client ${c.index}`, c.docs.get(docId)!])]
+    for (const bytes of this.log.get(docId) ?? []) fromLog.applyDelta(bytes)
+    const expected = JSON.stringify(fromLog.toJSON())
+    const digest = fromLog.digest()
+    const replicas: [string, Doc][] = this.clients.map((c): [string, Doc] => [`client ${c.index}`, c.docs.get(docId)!])
+    for (const n of this.servers) {
+      const d = n.machine?.doc(docId) as Doc | undefined
+      if (d) replicas.push([`node ${n.index}`, d])
+    }
+    if (replicas.length === this.clients.length) p.push(`${docId}: no server node has the doc loaded`)
+    if (fromLog.pendingCount !== 0) p.push(`${docId} durable log: ${fromLog.pendingCount} deltas left in the causal buffer`)
     for (const [name, d] of replicas) {
-      if (JSON.stringify(d.toJSON()) !== expected) p.push(`${docId} ${name}: toJSON differs from the server`)
-      if (d.digest() !== digest) p.push(`${docId} ${name}: digest differs from the server`)
+      if (JSON.stringify(d.toJSON()) !== expected) p.push(`${docId} ${name}: toJSON differs from the durable log`)
+      if (d.digest() !== digest) p.push(`${docId} ${name}: digest differs from the durable log`)
       if (d.pendingCount !== 0) p.push(`${docId} ${name}: ${d.pendingCount} deltas left in the causal buffer`)
     }
-    if (serverDoc.pendingCount !== 0) p.push(`${docId} server: ${serverDoc.pendingCount} deltas left in the causal buffer`)
     for (const c of this.clients) {
       const left = c.session!.unacked(docId)
       if (left !== 0) p.push(`${docId} client ${c.index}: ${left} deltas left in the outbox`)
     }
-    const ledger = serverDoc.getList('ledger').toArray() as string[]
+    const ledger = fromLog.getList('ledger').toArray() as string[]
     const present = new Set(ledger)
     if (present.size !== ledger.length) p.push(`${docId}: duplicated = ${ledger.length - present.size}`)
     const lost = [...this.acked].filter((id) => this.opDoc.get(id) === docId && !present.has(id))
@@ -457,22 +489,21 @@ class Simulation {
     // Each op's ledger entry and counter increment share one transaction: they survive together.
     let sum = 0
     for (const id of ledger) sum += this.opInc.get(id) ?? NaN
-    const counter = serverDoc.getCounter('counter').value
+    const counter = fromLog.getCounter('counter').value
     if (counter !== sum) p.push(`${docId}: counter ${counter} != sum of the surviving ops' increments ${sum}`)
     this.checkPresence(docId)
   }
 
-  /** Every client sees exactly the other clients' current presence ([PRES-2]). */
+  /** Every client sees exactly the current presence of the other clients on its server node ([PRES-2]). */
   private checkPresence(docId: string): void {
-    const byPeer = new Map<number, string>()
-    for (const c of this.clients) {
-      const state = c.presence.get(docId)
-      if (state !== undefined && state !== null) byPeer.set(c.session!.peerId!, JSON.stringify(state))
-    }
     const norm = (xs: [number, string][]) => JSON.stringify(xs.sort((a, b) => a[0] - b[0]))
     for (const c of this.clients) {
-      const mine = c.session!.peerId!
-      const want = [...byPeer].filter(([peer]) => peer !== mine)
+      const want: [number, string][] = []
+      for (const o of this.clients) {
+        const state = o.presence.get(docId)
+        if (o === c || o.conn?.node !== c.conn?.node || state === undefined || state === null) continue
+        want.push([o.session!.peerId!, JSON.stringify(state)])
+      }
       const got = [...c.session!.others(docId)].map(([peer, s]): [number, string] => [peer, JSON.stringify(s)])
       if (norm(got) !== norm(want)) this.problems.push(`${docId} client ${c.index}: presence ${norm(got)} != ${norm(want)}`)
     }

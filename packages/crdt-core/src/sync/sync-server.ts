@@ -276,19 +276,10 @@ export class SyncServer<P = unknown> {
   relayed(doc: string, delta: Uint8Array, serverSeq: number): ServerEffect[] {
     const out: ServerEffect[] = []
     const room = this.rooms.get(doc)
-    if (!room?.doc) return out
-    try {
-      room.doc.applyDelta(delta, SYNC_ORIGIN)
-    } catch (e) {
-      if (!(e instanceof WeftDecodeError) && !(e instanceof WeftCausalBufferFullError)) throw e
-      // The doc cannot take it now: forget the doc; the next subscriber reloads it from the store.
-      this.resetRoom(out, room, 'the doc fell behind its store')
-      return out
-    }
-    room.digestHash = undefined
-    room.serverSeq = Math.max(room.serverSeq, serverSeq)
-    const to = [...room.subscribers]
-    if (to.length > 0) out.push({ type: 'broadcast', doc, to, frame: encodeMessage({ type: 'delta', doc, seq: serverSeq, delta }) })
+    if (!room) return out
+    // While loading, the store read may predate this delta: join it after the load.
+    if (!room.doc) room.waiting.push(() => this.relayInto(this.deferred, room, delta, serverSeq))
+    else this.relayInto(out, room, delta, serverSeq)
     return out
   }
 
@@ -330,6 +321,21 @@ export class SyncServer<P = unknown> {
     const d = this.deferred
     this.deferred = []
     return d
+  }
+
+  private relayInto(out: ServerEffect[], room: Room, delta: Uint8Array, serverSeq: number): void {
+    if (this.rooms.get(room.id) !== room || !room.doc) return
+    try {
+      room.doc.applyDelta(delta, SYNC_ORIGIN)
+    } catch (e) {
+      if (!(e instanceof WeftDecodeError) && !(e instanceof WeftCausalBufferFullError)) throw e
+      // The doc cannot take it: forget the doc; the next subscriber reloads it from the store.
+      return this.resetRoom(out, room, 'the doc fell behind its store')
+    }
+    room.digestHash = undefined
+    room.serverSeq = Math.max(room.serverSeq, serverSeq)
+    const to = [...room.subscribers]
+    if (to.length > 0) out.push({ type: 'broadcast', doc: room.id, to, frame: encodeMessage({ type: 'delta', doc: room.id, seq: serverSeq, delta }) })
   }
 
   private process(out: ServerEffect[], s: ServerSessionState<P>, frame: Uint8Array): void {
