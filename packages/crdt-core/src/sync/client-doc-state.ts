@@ -69,16 +69,6 @@ export function newClientDocState(id: string, doc: SyncDoc, now: number): Client
   }
 }
 
-/** A canonical string of a version vector, to compare vectors cheaply. */
-export function vvKey(vv: VersionVector): string {
-  return Object.keys(vv)
-    .map(Number)
-    .filter((r) => (vv[r] ?? 0) > 0)
-    .sort((a, b) => a - b)
-    .map((r) => `${r}:${vv[r]}`)
-    .join(',')
-}
-
 export function docStatus(d: ClientDocState): DocSyncStatus {
   if (d.phase === 'idle' || d.phase === 'rejected') return 'offline'
   if (d.phase === 'subscribing' || d.uploadVV !== undefined || d.outbox.length > 0 || d.doc.pendingCount > 0) return 'syncing'

@@ -41,6 +41,15 @@ export interface PresenceEntry {
   expiresAt: number
 }
 
+/** A persist the store confirmed. */
+export interface DurableEntry {
+  readonly id: number
+  readonly serverSeq: number
+  /** The connection that sent it (no fan-out back to it). */
+  readonly conn: ConnectionId | undefined
+  readonly bytes: Uint8Array
+}
+
 /** One doc in server memory, shared by its subscribers. Internal. */
 export interface Room {
   readonly id: string
@@ -54,7 +63,7 @@ export interface Room {
   /** Persist ids issued and not yet answered. */
   readonly inflight: Set<number>
   /** Durable persists waiting for an earlier one before their fan-out. */
-  done: { readonly id: number; readonly serverSeq: number; readonly conn: ConnectionId | undefined; readonly bytes: Uint8Array }[]
+  done: DurableEntry[]
   /** Last persist id issued for this room (0: none). */
   lastPersistId: number
   readonly presence: Map<ConnectionId, PresenceEntry>
@@ -84,4 +93,23 @@ export function lowestInflight(room: Room): number {
   let min = Infinity
   for (const id of room.inflight) if (id < min) min = id
   return min
+}
+
+/** Takes the confirmed persists that every earlier persist of the room now precedes, in issue order ([STORE-2]). */
+export function releaseDurable(room: Room): DurableEntry[] {
+  const low = lowestInflight(room)
+  room.done.sort((a, b) => a.id - b.id)
+  let n = 0
+  while (n < room.done.length && room.done[n]!.id < low) n++
+  return room.done.splice(0, n)
+}
+
+/** Pops the acks whose barrier is durable; returns the highest seq among them ([ACK-2], [ACK-3]). */
+export function takeAcks(sd: SessionDoc, room: Room): number | undefined {
+  const low = lowestInflight(room)
+  let upTo: number | undefined
+  let n = 0
+  while (n < sd.acks.length && sd.acks[n]!.barrier < low) upTo = Math.max(upTo ?? 0, sd.acks[n++]!.seq)
+  sd.acks.splice(0, n)
+  return upTo
 }

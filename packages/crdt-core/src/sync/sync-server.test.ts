@@ -4,7 +4,7 @@ import { decodeMessage, encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 import type { ServerEffect } from './server-effects.js'
 import { SyncServer } from './sync-server.js'
-import type { SyncServerOptions } from './sync-server.js'
+import type { SyncServerOptions } from './sync-server-options.js'
 
 const open = { authenticate: () => ({ ok: true as const, principal: 'user' }) }
 
@@ -258,6 +258,12 @@ describe('SyncServer', () => {
     expect(to(extra, 2)).toEqual([expect.objectContaining({ type: 'error', code: 'too-many-docs', doc: 'd2' })])
     const flood = send(s, 2, { type: 'ping' })
     expect(flood).toContainEqual(expect.objectContaining({ type: 'close', code: 'rate-limited' }))
+  })
+
+  it('[LIM-1] an option passed as undefined keeps its default limit', () => {
+    const s = make({ maxFrameBytes: undefined as unknown as number })
+    join(s, 1)
+    expect(s.receive(1, new Uint8Array((1 << 20) + 1), 0)).toContainEqual(expect.objectContaining({ type: 'close', code: 'too-large' }))
   })
 
   it('[STORE-1] a restarted server rebuilds the doc from snapshot and log', () => {

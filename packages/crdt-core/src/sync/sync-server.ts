@@ -1,67 +1,19 @@
 import { WeftCausalBufferFullError, WeftDecodeError } from '../errors.js'
 import { vvCovers, vvEquals } from '../version-vector.js'
 import type { VersionVector } from '../version-vector.js'
-import { vvKey } from './client-doc-state.js'
-import { createDocModel } from './doc-model.js'
+import { vvKey } from './vv-key.js'
 import { decodeMessage, encodeMessage } from './codec.js'
 import type { JsonValue } from '../values.js'
 import type { ProtocolMessage } from './messages/index.js'
 import type { ConnectionId, ServerEffect } from './server-effects.js'
-import { lowestInflight, newRoom } from './server-state.js'
+import { newRoom, releaseDurable, takeAcks } from './server-state.js'
 import type { Room, ServerSessionState, SessionDoc } from './server-state.js'
 import { SYNC_ORIGIN } from './sync-doc.js'
-import type { DeltaInfo, DocModel, SyncDoc } from './sync-doc.js'
+import type { DeltaInfo, SyncDoc } from './sync-doc.js'
+import { resolveServerOptions } from './sync-server-options.js'
+import type { AuthResult, LoadedDocData, ResolvedServerOptions, SyncServerOptions, SyncServerStats } from './sync-server-options.js'
 import { isFatalSyncErrorCode } from './sync-error.js'
 import type { SyncErrorCode } from './sync-error.js'
-
-/** Access a principal asks for on a doc. */
-export type DocAccess = 'read' | 'write'
-
-/** Outcome of authenticating a hello. */
-export type AuthResult<P> = { readonly ok: true; readonly principal: P } | { readonly ok: false; readonly reason: string }
-
-/** What the store holds for a doc, as handed to {@link SyncServer.loaded}. */
-export interface LoadedDocData {
-  /** A folded state (`Doc.encodeState()`) covering every delta with seq <= `seq`. */
-  readonly snapshot?: { readonly bytes: Uint8Array; readonly seq: number } | undefined
-  /** Logged deltas after the snapshot, ascending seq. */
-  readonly deltas: readonly { readonly seq: number; readonly bytes: Uint8Array }[]
-}
-
-/** Options of {@link SyncServer}; times in the caller's clock units (ms). */
-export interface SyncServerOptions<P> {
-  /** Creates, restores and inspects docs (default: `createDocModel()`, crdt-core's Doc). */
-  readonly docModel?: DocModel
-  /** Synchronous authentication; without it the server emits `authenticate` effects ([HELLO-2]). */
-  readonly authenticate?: (token: string, clientName: string) => AuthResult<P>
-  /** Per-doc access check; default allows everything ([AUTH-1]). */
-  readonly authorize?: (principal: P, doc: string, access: DocAccess) => boolean
-  /** Close a connection that has not said hello (and been accepted) by then (default 10 s). */
-  readonly helloTimeoutMs?: number
-  /** Close a connection silent for this long (default 60 s) ([BEAT-2]). */
-  readonly idleTimeoutMs?: number
-  /** Drop presence not refreshed for this long (default 30 s) ([PRES-3]). */
-  readonly presenceTimeoutMs?: number
-  /** Largest accepted frame in bytes (default 1 MiB) ([LIM-1]). */
-  readonly maxFrameBytes?: number
-  /** Largest presence state, as JSON text length (default 4096). */
-  readonly maxPresenceBytes?: number
-  /** Subscriptions per connection (default 1000). */
-  readonly maxDocsPerConnection?: number
-  /** Frames per connection per second; default unlimited. */
-  readonly maxFramesPerSecond?: number
-}
-
-/** Counters for metrics and tests. */
-export interface SyncServerStats {
-  divergences: number
-  heals: number
-  persists: number
-  acks: number
-  fanouts: number
-  /** Stored deltas that failed to decode when a doc was loaded (skipped). */
-  corruptStored: number
-}
 
 const EMPTY = new Uint8Array(0)
 const MAX_QUEUED_DURING_AUTH = 64
@@ -89,21 +41,10 @@ export class SyncServer<P = unknown> {
   private readonly persists = new Map<number, { doc: string; conn: ConnectionId | undefined; bytes: Uint8Array }>()
   private nextPersistId = 1
   private now = 0
-  private readonly o: Required<Omit<SyncServerOptions<P>, 'authenticate' | 'maxFramesPerSecond'>> &
-    Pick<SyncServerOptions<P>, 'authenticate' | 'maxFramesPerSecond'>
+  private readonly o: ResolvedServerOptions<P>
 
   constructor(options: SyncServerOptions<P> = {}) {
-    this.o = {
-      docModel: createDocModel(),
-      authorize: () => true,
-      helloTimeoutMs: 10_000,
-      idleTimeoutMs: 60_000,
-      presenceTimeoutMs: 30_000,
-      maxFrameBytes: 1 << 20,
-      maxPresenceBytes: 4096,
-      maxDocsPerConnection: 1000,
-      ...options,
-    }
+    this.o = resolveServerOptions(options)
   }
 
   /** Live connections. */
@@ -248,10 +189,7 @@ export class SyncServer<P = unknown> {
     if (!room) return out
     room.inflight.delete(id)
     room.done.push({ id, serverSeq, conn: p.conn, bytes: p.bytes })
-    const low = lowestInflight(room)
-    room.done.sort((a, b) => a.id - b.id)
-    while (room.done.length > 0 && room.done[0]!.id < low) {
-      const d = room.done.shift()!
+    for (const d of releaseDurable(room)) {
       room.serverSeq = Math.max(room.serverSeq, d.serverSeq)
       out.push({ type: 'durable', doc: p.doc, serverSeq: d.serverSeq, delta: d.bytes })
       const to = [...room.subscribers].filter((c) => c !== d.conn)
@@ -489,16 +427,11 @@ export class SyncServer<P = unknown> {
   }
 
   private flushAcks(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc, room: Room): void {
-    const low = lowestInflight(room)
-    let upTo = -1
-    let n = 0
-    while (n < sd.acks.length && sd.acks[n]!.barrier < low) upTo = Math.max(upTo, sd.acks[n++]!.seq)
-    if (n === 0) return
-    sd.acks.splice(0, n)
-    if (upTo <= sd.ackedSeq) return
+    const upTo = takeAcks(sd, room)
+    if (upTo === undefined || upTo <= sd.ackedSeq) return
     sd.ackedSeq = upTo
     this.stats.acks++
-    this.send(out, s.id, { type: 'ack', doc: room.id, clientSeq: sd.ackedSeq, serverSeq: room.serverSeq })
+    this.send(out, s.id, { type: 'ack', doc: room.id, clientSeq: upTo, serverSeq: room.serverSeq })
   }
 
   /** [DIG-1] answer with our digest; [DIG-2] on divergence count, report and send our state once. */
