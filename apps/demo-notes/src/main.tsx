@@ -1,0 +1,24 @@
+import { createClient, webSocketTransport } from '@weft/client'
+import { WeftProvider } from '@weft/react'
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { loadIdentity } from './model/identity'
+import { offlineSwitch } from './net/offline-switch'
+import { App } from './ui/app'
+import './styles.css'
+
+// The server that served this page also runs sync at /sync (VITE_WEFT_URL overrides it in development).
+const sameOrigin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sync`
+const url = (import.meta.env.VITE_WEFT_URL as string | undefined) ?? sameOrigin
+
+const net = offlineSwitch(webSocketTransport(url))
+const client = createClient({ transport: net.transport, online: net.online, name: 'weft-demo-notes' })
+const identity = loadIdentity(sessionStorage)
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <WeftProvider client={client}>
+      <App identity={identity} net={net} />
+    </WeftProvider>
+  </StrictMode>,
+)

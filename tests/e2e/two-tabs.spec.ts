@@ -1,0 +1,85 @@
+import { badge, body, caret, caretAt, createNote, expect, noteRow, openApp, openNote, screenshot, test, titleInput, unique } from './support/app.js'
+
+test('two tabs: typing in one appears in the other, and carets stay put', async ({ context, appUrl }) => {
+  const a = await context.newPage()
+  const b = await context.newPage()
+  await openApp(a, appUrl)
+  await openApp(b, appUrl)
+  const title = unique('Shopping')
+  await createNote(a, title)
+  await expect(noteRow(b, title)).toBeVisible()
+  await openNote(b, title)
+
+  await body(a).click()
+  await a.keyboard.type('milk, eggs')
+  await expect(body(b)).toHaveValue('milk, eggs')
+
+  // B's caret sits after "milk"; A types at the start: B's caret moves with the text it was next to.
+  await caretAt(b, 4)
+  await caretAt(a, 0)
+  await a.keyboard.type('bread, ')
+  await expect(body(b)).toHaveValue('bread, milk, eggs')
+  expect(await caret(b)).toBe(11)
+
+  // B keeps typing where its caret is; A's caret (after "bread, ") is not pushed by B's insert after it.
+  await b.keyboard.type(' (oat)')
+  await expect(body(a)).toHaveValue('bread, milk (oat), eggs')
+  await expect(body(b)).toHaveValue('bread, milk (oat), eggs')
+  expect(await caret(a)).toBe(7)
+  await expect(badge(a)).toHaveAttribute('data-state', 'server')
+})
+
+test('notes list: create, rename, reorder and delete show up in the other tab', async ({ context, appUrl }) => {
+  const a = await context.newPage()
+  const b = await context.newPage()
+  await openApp(a, appUrl)
+  await openApp(b, appUrl)
+  const first = unique('First')
+  const second = unique('Second')
+  await createNote(a, first)
+  await createNote(a, second) // new notes go on top: second, first
+  await expect(noteRow(b, second)).toBeVisible()
+  const order = async (page: typeof a): Promise<string[]> =>
+    (await page.locator('.note-row .note-title').allTextContents()).filter((t) => t === first || t === second || t.startsWith('Renamed'))
+  await expect.poll(() => order(b)).toEqual([second, first])
+
+  await noteRow(a, second).getByRole('button', { name: /down$/ }).click()
+  await expect.poll(() => order(b)).toEqual([first, second])
+
+  await openNote(a, first)
+  const renamed = unique('Renamed')
+  await titleInput(a).fill(renamed)
+  await expect(noteRow(b, renamed)).toBeVisible()
+
+  await noteRow(b, second).getByRole('button', { name: /^Delete/ }).click()
+  await expect(noteRow(a, second)).toHaveCount(0)
+  await expect(noteRow(a, renamed)).toBeVisible()
+})
+
+test('presence: each tab sees the other, on which note, with its caret', async ({ context, appUrl }) => {
+  const a = await context.newPage()
+  const b = await context.newPage()
+  await a.setViewportSize({ width: 1100, height: 720 })
+  await openApp(a, appUrl)
+  await openApp(b, appUrl)
+  const title = unique('Trip plan')
+  await createNote(a, title)
+  await body(a).click()
+  await a.keyboard.type('Day 1: Lisbon, tram 28, pastéis de nata.\nDay 2: Sintra.\nDay 3: the coast.')
+  await openNote(b, title)
+  await caretAt(b, 6)
+
+  const bName = await b.locator('.me').textContent()
+  const aName = await a.locator('.me').textContent()
+  // A sees B viewing this note, with B's caret at 6; and B's avatar on the note in the list.
+  await expect(a.getByTestId('viewers').locator(`[data-viewer="${bName}"]`)).toBeVisible()
+  await expect(a.locator(`[data-caret-of="${bName}"]`)).toHaveAttribute('data-caret-at', '6')
+  await expect(noteRow(a, title).locator(`[data-person="${bName}"]`)).toBeVisible()
+  await expect(b.getByTestId('viewers').locator(`[data-viewer="${aName}"]`)).toBeVisible()
+  await screenshot(a, 'main-presence')
+
+  await b.setViewportSize({ width: 390, height: 760 })
+  await screenshot(b, 'phone-editor')
+  await b.getByRole('button', { name: '← Notes' }).click()
+  await screenshot(b, 'phone-list')
+})
