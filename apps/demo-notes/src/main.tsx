@@ -12,7 +12,8 @@ const sameOrigin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${locatio
 const url = (import.meta.env.VITE_WEFT_URL as string | undefined) ?? sameOrigin
 
 const net = offlineSwitch(webSocketTransport(url))
-const client = createClient({ transport: net.transport, online: net.online, name: 'weft-demo-notes' })
+// Reconnect within 10 s at most: a demo server restarted by hand should be back quickly.
+const client = createClient({ transport: net.transport, online: net.online, name: 'weft-demo-notes', backoff: { maxMs: 10_000 } })
 const identity = loadIdentity(sessionStorage)
 
 createRoot(document.getElementById('root')!).render(

@@ -39,8 +39,9 @@ export function App({ identity, net }: { identity: Identity; net: OfflineSwitch 
         <div className="topbar-right">
           <span className="people" data-testid="people" title={people.map((p) => p.name).join(', ')}>
             <Avatars people={people} />
-            <span className="me" title="You">
-              {identity.name}
+            <span className="me" data-name={identity.name}>
+              <span className="me-dot" style={{ background: identity.color }} aria-hidden="true" />
+              You are {identity.name}
             </span>
           </span>
           <SyncBadge />

@@ -1,0 +1,45 @@
+import { badge, body, caretAt, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique } from './support/app.js'
+import { screenshot } from './support/app.js'
+
+test('two browsers edit one note offline; back online, both edits survive in both', async ({ browser, appUrl }) => {
+  // Two contexts share no IndexedDB and no BroadcastChannel: two separate browsers.
+  const ctxA = await browser.newContext()
+  const ctxB = await browser.newContext()
+  const a = await ctxA.newPage()
+  const b = await ctxB.newPage()
+  await openApp(a, appUrl)
+  await openApp(b, appUrl)
+  const title = unique('Packing list')
+  await createNote(a, title)
+  await body(a).click()
+  await a.keyboard.type('tent')
+  await expect(noteRow(b, title)).toBeVisible()
+  await openNote(b, title)
+  await expect(body(b)).toHaveValue('tent')
+
+  await setOffline(a, true)
+  await setOffline(b, true)
+  await expect(badge(a)).toHaveAttribute('data-state', 'offline')
+  await expect(badge(b)).toHaveAttribute('data-state', 'offline')
+
+  await caretAt(a, 4)
+  await a.keyboard.type(', stove')
+  await caretAt(b, 0)
+  await b.keyboard.type('map, ')
+  await expect(body(a)).toHaveValue('tent, stove')
+  await expect(body(b)).toHaveValue('map, tent')
+  // Kept on each device, counted as not yet on the server.
+  await expect(badge(a)).toHaveAttribute('data-state', 'local')
+  await expect(badge(a).getByTestId('unsaved')).toHaveText(/^\d+ unsaved$/)
+  await expect(badge(b)).toHaveAttribute('data-state', 'local')
+  await screenshot(a, 'offline-edits')
+
+  await setOffline(a, false)
+  await setOffline(b, false)
+  await expect(body(a)).toHaveValue('map, tent, stove')
+  await expect(body(b)).toHaveValue('map, tent, stove')
+  await expect(badge(a)).toHaveAttribute('data-state', 'server')
+  await expect(badge(b)).toHaveAttribute('data-state', 'server')
+  await ctxA.close()
+  await ctxB.close()
+})

@@ -1,0 +1,65 @@
+import { badge, body, caretAt, createNote, expect, noteRow, openApp, openNote, screenshot, setOffline, test, unique } from './support/app.js'
+import { WeftServer, freePort, tempDb } from './support/weft-server.js'
+
+// This file runs its own server, so it can restart it.
+let server: WeftServer
+test.beforeAll(async () => {
+  server = new WeftServer(await freePort(), tempDb())
+  await server.start()
+})
+test.afterAll(async () => {
+  await server?.stop()
+})
+
+test('reload keeps everything, including edits made offline and not yet sent', async ({ page }) => {
+  await openApp(page, server.url)
+  const title = unique('Reading')
+  await createNote(page, title)
+  await body(page).click()
+  await page.keyboard.type('Dune')
+  await expect(badge(page)).toHaveAttribute('data-state', 'server')
+
+  await page.reload()
+  await expect(noteRow(page, title)).toBeVisible()
+  await expect(body(page)).toHaveValue('Dune') // the URL keeps the open note
+
+  // Offline edits live in IndexedDB: a reload before they reach the server keeps them, and sends them after.
+  await setOffline(page, true)
+  await caretAt(page, 4)
+  await page.keyboard.type(', Solaris')
+  await expect(badge(page)).toHaveAttribute('data-state', 'local')
+  await page.reload()
+  await expect(body(page)).toHaveValue('Dune, Solaris')
+  await expect(badge(page)).toHaveAttribute('data-state', 'server')
+
+  const fresh = await page.context().browser()!.newPage() // a new context: nothing local
+  await fresh.goto(server.url)
+  await openNote(fresh, title)
+  await expect(body(fresh)).toHaveValue('Dune, Solaris')
+  await fresh.close()
+})
+
+test('a restarted server keeps everything, and edits made while it was down arrive', async ({ page, browser }) => {
+  await openApp(page, server.url)
+  const title = unique('Garden')
+  await createNote(page, title)
+  await body(page).click()
+  await page.keyboard.type('tomatoes')
+  await expect(badge(page)).toHaveAttribute('data-state', 'server')
+
+  await server.stop()
+  await expect(badge(page)).not.toHaveAttribute('data-state', 'server')
+  await page.keyboard.type(', basil')
+  await expect(badge(page).getByTestId('unsaved')).toBeVisible()
+
+  await server.start()
+  await expect(badge(page)).toHaveAttribute('data-state', 'server', { timeout: 20_000 })
+
+  const ctx = await browser.newContext()
+  const other = await ctx.newPage()
+  await openApp(other, server.url)
+  await openNote(other, title)
+  await expect(body(other)).toHaveValue('tomatoes, basil')
+  await screenshot(other, 'after-server-restart')
+  await ctx.close()
+})

@@ -1,0 +1,36 @@
+import { badge, body, caretAt, createNote, expect, openApp, openNote, screenshot, test } from './support/app.js'
+import { WeftServer, freePort, tempDb } from './support/weft-server.js'
+
+// A server of its own, so the list holds only these notes (docs/screenshot.png is taken from this run).
+let server: WeftServer
+test.beforeAll(async () => {
+  server = new WeftServer(await freePort(), tempDb())
+  await server.start()
+})
+test.afterAll(async () => {
+  await server?.stop()
+})
+
+test('screenshots of the main screens, with two people on one note', async ({ browser }) => {
+  const ctxA = await browser.newContext({ viewport: { width: 1180, height: 680 } })
+  const ctxB = await browser.newContext()
+  const a = await ctxA.newPage()
+  const b = await ctxB.newPage()
+  await openApp(a, server.url)
+  await openApp(b, server.url)
+  await screenshot(a, 'empty')
+  for (const t of ['Reading list', 'Groceries', 'Trip to Lisbon']) await createNote(a, t)
+  await body(a).click()
+  await a.keyboard.type(
+    'Day 1 — Alfama, tram 28, pastéis de nata at Manteigaria.\nDay 2 — Sintra: Pena Palace early, before the crowds.\nDay 3 — Cascais and the coast.\n\nPack: light jacket, good shoes.',
+  )
+  await openNote(b, 'Trip to Lisbon')
+  await caretAt(b, 27)
+  const bName = await b.locator('.me').getAttribute('data-name')
+  await expect(a.locator(`[data-caret-of="${bName}"]`)).toHaveAttribute('data-caret-at', '27')
+  await expect(badge(a)).toHaveAttribute('data-state', 'server')
+  await body(a).blur()
+  await screenshot(a, 'readme')
+  await ctxA.close()
+  await ctxB.close()
+})
