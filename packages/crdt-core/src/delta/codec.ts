@@ -251,45 +251,28 @@ export function decodeDelta(bytes: Uint8Array): DeltaData {
     if (id === 0 || replicas.includes(id)) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
     replicas.push(id)
   }
-  const replicaAt = (ref: number, allowNone: boolean): number => {
-    if (ref === 0) {
-      if (allowNone) return 0
-      throw new WeftDecodeError('invalid', 'missing replica reference')
-    }
-    const id = replicas[ref - 1]
-    if (id === undefined) throw new WeftDecodeError('out-of-range', `replica reference ${ref} past the table (${nReplicas})`)
-    return id
-  }
+  const ctx = new DecodeContext(replicas)
 
   const nDeps = r.readCount(2)
   const deps: VersionVector = nDeps === 0 ? NO_DEPS : {}
   for (let i = 0; i < nDeps; i++) {
-    const replica = replicaAt(r.readVarUint(), false)
+    const replica = ctx.replicaAt(r.readVarUint(), false)
     deps[replica] = r.readVarUint()
   }
-  const ranges: DotRange[] = []
+  const ranges = ctx.ranges
   const nRanges = r.readCount(3)
   for (let i = 0; i < nRanges; i++) {
-    const replica = replicaAt(r.readVarUint(), false)
+    const replica = ctx.replicaAt(r.readVarUint(), false)
     const from = r.readVarUint()
     const to = from + r.readVarUint()
     if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
     if (ranges.some((x) => x.replica === replica)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
     ranges.push({ replica, from, to })
   }
-  /** Every dot an op claims must be one the delta declares. */
-  const checkDots = (replica: number, counter: number, len: number): void => {
-    let range: DotRange | undefined
-    for (let i = 0; i < ranges.length; i++) if (ranges[i]!.replica === replica) range = ranges[i]
-    if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1) {
-      throw new WeftDecodeError('invalid', `op ${replica}:${counter} (+${len}) outside the delta's declared dots`)
-    }
-  }
-
   const nContainers = r.readCount(3)
   const containers: ContainerDelta[] = []
   for (let i = 0; i < nContainers; i++) {
-    const c = readContainer(r, replicaAt, checkDots, isState)
+    const c = readContainer(r, ctx, isState)
     if (containers.some((x) => sameContainer(x.id, c.id))) throw new WeftDecodeError('invalid', 'a container appears twice')
     containers.push(c)
   }
@@ -304,8 +287,36 @@ function sameContainer(a: ContainerId, b: ContainerId): boolean {
 const NO_DEPS: VersionVector = Object.freeze({}) as VersionVector
 const NONE = Object.freeze([]) as unknown as never[]
 
-type ReplicaAt = (ref: number, allowNone: boolean) => number
-type CheckDots = (replica: number, counter: number, len: number) => void
+/**
+ * The replica table and declared dots of the delta being decoded. One object
+ * with methods rather than closures: decoding runs once per remote keystroke.
+ */
+class DecodeContext {
+  readonly ranges: DotRange[] = []
+  constructor(private readonly replicas: number[]) {}
+
+  /** The replica id a table reference names; 0 only where "none" is allowed. */
+  replicaAt(ref: number, allowNone: boolean): number {
+    if (ref === 0) {
+      if (allowNone) return 0
+      throw new WeftDecodeError('invalid', 'missing replica reference')
+    }
+    const id = this.replicas[ref - 1]
+    if (id === undefined) throw new WeftDecodeError('out-of-range', `replica reference ${ref} past the table (${this.replicas.length})`)
+    return id
+  }
+
+  /** Every dot an op claims must be one the delta declares. */
+  checkDots(replica: number, counter: number, len: number): void {
+    const ranges = this.ranges
+    let range: DotRange | undefined
+    for (let i = 0; i < ranges.length; i++) if (ranges[i]!.replica === replica) range = ranges[i]
+    if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1) {
+      throw new WeftDecodeError('invalid', `op ${replica}:${counter} (+${len}) outside the delta's declared dots`)
+    }
+  }
+}
+
 
 function readKind(r: Reader): ContainerKind {
   const code = r.readUint8()
@@ -314,14 +325,14 @@ function readKind(r: Reader): ContainerKind {
   return kind
 }
 
-function readContainer(r: Reader, replicaAt: ReplicaAt, checkDots: CheckDots, isState: boolean): ContainerDelta {
+function readContainer(r: Reader, ctx: DecodeContext, isState: boolean): ContainerDelta {
   const kind = readKind(r)
   const tag = r.readUint8()
   let id: ContainerId
   if (tag === 0) {
     id = { kind, name: r.readString(), replica: 0, counter: 0 }
   } else if (tag === 1) {
-    const replica = replicaAt(r.readVarUint(), false)
+    const replica = ctx.replicaAt(r.readVarUint(), false)
     const counter = r.readVarUint()
     if (counter === 0) throw new WeftDecodeError('invalid', 'nested container with counter 0')
     id = { kind, name: null, replica, counter }
@@ -338,20 +349,20 @@ function readContainer(r: Reader, replicaAt: ReplicaAt, checkDots: CheckDots, is
     counts: kind === 'counter' ? [] : NONE,
   }
   if (isState && (kind === 'text' || kind === 'list')) {
-    c.inserts = readSequenceColumns(r, kind === 'text', replicaAt, readItem)
-    for (const op of c.inserts) checkDots(op.replica, op.counter, op.len)
+    c.inserts = readSequenceColumns(r, kind === 'text', (ref, none) => ctx.replicaAt(ref, none), readItem)
+    for (const op of c.inserts) ctx.checkDots(op.replica, op.counter, op.len)
   } else if (kind === 'text' || kind === 'list') {
     const nInserts = r.readCount(7)
-    for (let i = 0; i < nInserts; i++) c.inserts.push(readInsert(r, kind, replicaAt, checkDots))
+    for (let i = 0; i < nInserts; i++) c.inserts.push(readInsert(r, kind, ctx))
     const nDeletes = r.readCount(2)
     for (let i = 0; i < nDeletes; i++) {
-      const replica = replicaAt(r.readVarUint(), true)
+      const replica = ctx.replicaAt(r.readVarUint(), true)
       const counter = replica === 0 ? 0 : r.readVarUint()
-      if (replica !== 0) checkDots(replica, counter, 1)
+      if (replica !== 0) ctx.checkDots(replica, counter, 1)
       const n = r.readCount(3)
       const ranges: IdRange[] = []
       for (let j = 0; j < n; j++) {
-        const target = replicaAt(r.readVarUint(), false)
+        const target = ctx.replicaAt(r.readVarUint(), false)
         const start = r.readVarUint()
         const len = r.readVarUint()
         if (start === 0 || len === 0 || start + len > Number.MAX_SAFE_INTEGER) {
@@ -365,32 +376,32 @@ function readContainer(r: Reader, replicaAt: ReplicaAt, checkDots: CheckDots, is
     const n = r.readCount(5)
     for (let i = 0; i < n; i++) {
       const key = r.readString()
-      const replica = replicaAt(r.readVarUint(), false)
+      const replica = ctx.replicaAt(r.readVarUint(), false)
       const counter = r.readVarUint()
-      checkDots(replica, counter, 1)
+      ctx.checkDots(replica, counter, 1)
       const lamport = r.readVarUint()
       c.entries.push({ key, replica, counter, lamport, value: readValueOp(r) } satisfies MapEntryOp)
     }
   } else {
     const n = r.readCount(3)
     for (let i = 0; i < n; i++) {
-      const replica = replicaAt(r.readVarUint(), false)
+      const replica = ctx.replicaAt(r.readVarUint(), false)
       const counter = r.readVarUint()
-      checkDots(replica, counter, 1)
+      ctx.checkDots(replica, counter, 1)
       c.counts.push({ replica, counter, total: r.readVarInt() } satisfies CounterOp)
     }
   }
   return c
 }
 
-function readInsert(r: Reader, kind: 'text' | 'list', replicaAt: ReplicaAt, checkDots: CheckDots): InsertOp {
-  const replica = replicaAt(r.readVarUint(), false)
+function readInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): InsertOp {
+  const replica = ctx.replicaAt(r.readVarUint(), false)
   const counter = r.readVarUint()
   const len = r.readVarUint()
-  checkDots(replica, counter, len)
-  const olReplica = replicaAt(r.readVarUint(), true)
+  ctx.checkDots(replica, counter, len)
+  const olReplica = ctx.replicaAt(r.readVarUint(), true)
   const olCounter = olReplica === 0 ? 0 : r.readVarUint()
-  const orReplica = replicaAt(r.readVarUint(), true)
+  const orReplica = ctx.replicaAt(r.readVarUint(), true)
   const orCounter = orReplica === 0 ? 0 : r.readVarUint()
   if ((olReplica !== 0 && olCounter === 0) || (orReplica !== 0 && orCounter === 0)) {
     throw new WeftDecodeError('invalid', 'origin with counter 0')
