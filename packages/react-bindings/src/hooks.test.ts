@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { createClient, memoryStorage, type Client, type DocHandle } from '@weft/client'
 import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react'
-import { Suspense, createElement as h, memo, type ReactNode } from 'react'
+import { Suspense, createElement as h, memo, useEffect, type ReactNode } from 'react'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WeftProvider } from './provider.js'
 import { renderCounter } from './test-support/render-counter.js'
@@ -98,6 +98,22 @@ describe('useDocState', () => {
     act(() => handle.doc.getList('order').push('c'))
     expect(result.current).toEqual(['a', 'b', 'c'])
     expect(result.current).not.toBe(first)
+  })
+
+  it('sees a change made after its render but before it subscribed', async () => {
+    const client = localClient()
+    const handle = client.doc('note:gap')
+    await handle.ready
+    // Sibling effects run in order: Writer's effect edits the doc before Reader's store subscribes.
+    function Writer() {
+      useEffect(() => handle.doc.getText('body').insert(0, 'late'), [])
+      return null
+    }
+    function Reader() {
+      return h('p', { 'data-testid': 'gap' }, useDocState(handle, (d) => d.getText('body').toString()))
+    }
+    render(h(WeftProvider, { client }, h(Writer), h(Reader)))
+    await waitFor(() => expect(screen.getByTestId('gap').textContent).toBe('late'))
   })
 
   it('follows remote changes (a delta from another replica)', async () => {

@@ -25,11 +25,15 @@ export function useDocState<T>(source: HandleLike, selector: (doc: Doc) => T, is
   const cache = useRef<Cache<T> | null>(null)
 
   const subscribe = useCallback(
-    (notify: () => void) =>
-      doc.on('change', () => {
+    (notify: () => void) => {
+      // The doc may have changed between render and subscription (React subscribes in an
+      // effect, then re-reads the snapshot): treat subscribing as a change so that read recomputes.
+      version.current++
+      return doc.on('change', () => {
         version.current++
         notify()
-      }),
+      })
+    },
     [doc],
   )
 

@@ -29,16 +29,18 @@ export interface UsePresenceResult<T> {
  */
 export function usePresence<T extends JsonValue>(source: HandleLike): UsePresenceResult<T> {
   const handle = toHandle(source)
-  const cache = useRef<{ map: ReadonlyMap<PresenceKey, unknown>; size: number; list: readonly Peer<T>[] } | null>(null)
+  const cache = useRef<{ map: ReadonlyMap<PresenceKey, unknown>; list: readonly Peer<T>[] } | null>(null)
   const version = useRef(0)
   const seen = useRef(-1)
 
   const subscribe = useCallback(
-    (notify: () => void) =>
-      handle.on('presence', () => {
+    (notify: () => void) => {
+      version.current++ // others may have changed before we subscribed: re-read once
+      return handle.on('presence', () => {
         version.current++
         notify()
-      }),
+      })
+    },
     [handle],
   )
   const getSnapshot = (): readonly Peer<T>[] => {
@@ -46,8 +48,11 @@ export function usePresence<T extends JsonValue>(source: HandleLike): UsePresenc
     // The client mutates one map in place, so identity alone cannot tell a change: count events too.
     if (cache.current && cache.current.map === map && seen.current === version.current) return cache.current.list
     seen.current = version.current
-    const list = [...map].map(([key, state]) => ({ key, state: state as T }))
-    cache.current = { map, size: map.size, list }
+    const fresh = [...map].map(([key, state]) => ({ key, state: state as T }))
+    const prev = cache.current?.list
+    const same = prev !== undefined && prev.length === fresh.length && prev.every((p, i) => p.key === fresh[i]?.key && Object.is(p.state, fresh[i]?.state))
+    const list = same ? prev : fresh
+    cache.current = { map, list }
     return list
   }
   const others = useSyncExternalStore(subscribe, getSnapshot, () => EMPTY as readonly Peer<T>[])
