@@ -11,6 +11,8 @@ interface Figure {
   readonly step: StepName
   readonly key: string
   readonly unit: 'ms' | 'bytes'
+  /** A part of the figure above: shown without ratios (a part alone compares nothing). */
+  readonly part?: true
 }
 
 const SEQUENTIAL_FIGURES: readonly Figure[] = [
@@ -19,8 +21,8 @@ const SEQUENTIAL_FIGURES: readonly Figure[] = [
   { label: 'snapshot (bytes)', step: 'local', key: 'snapshotBytes', unit: 'bytes' },
   { label: 'load (ms)', step: 'load', key: 'ms', unit: 'ms' },
   { label: 'memory (bytes)', step: 'memory', key: 'bytes', unit: 'bytes' },
-  { label: '↳ JS heap (bytes)', step: 'memory', key: 'heapBytes', unit: 'bytes' },
-  { label: '↳ wasm memory (bytes)', step: 'memory', key: 'wasmBytes', unit: 'bytes' },
+  { label: '↳ JS heap (bytes)', step: 'memory', key: 'heapBytes', unit: 'bytes', part: true },
+  { label: '↳ wasm memory (bytes)', step: 'memory', key: 'wasmBytes', unit: 'bytes', part: true },
   { label: 'all updates (bytes)', step: 'local', key: 'updateBytes', unit: 'bytes' },
   { label: 'snapshot encode (ms)', step: 'local', key: 'snapshotMs', unit: 'ms' },
 ]
@@ -76,8 +78,8 @@ function traceTable(t: TraceResult, libs: readonly LibName[], runs: number): str
     const row = [
       fig.label,
       ...steps.map((s) => cell(s, fig)),
-      ...peers.map((p) => ratio(weft, value(t.libs[p]?.[fig.step], fig.key))),
-      ...best.map(() => ratio(weft, bestPeer(t, peers, fig))),
+      ...peers.map((p) => (fig.part ? '' : ratio(weft, value(t.libs[p]?.[fig.step], fig.key)))),
+      ...best.map(() => (fig.part ? '' : ratio(weft, bestPeer(t, peers, fig)))),
     ]
     lines.push(`| ${row.join(' | ')} |`)
   }
