@@ -38,14 +38,24 @@ export class SimServer {
 
   /**
    * Completes the oldest pending store operation of the doc of `ops[index]`:
-   * docs progress independently, each in issue order ([STORE-2]).
+   * docs progress independently, each in issue order ([STORE-2]). With
+   * `fail`, the store reports an error instead and writes nothing.
    */
-  completeOp(index: number): void {
+  completeOp(index: number, fail = false): void {
     const doc = this.ops[index]?.doc
     const first = this.ops.findIndex((o) => o.doc === doc)
     const op = first < 0 ? undefined : this.ops.splice(first, 1)[0]
     const m = this.machine
     if (!op || !m) return
+    if (fail && op.kind === 'load') return this.onEffects(this, m.loadFailed(op.doc))
+    if (fail && op.kind === 'persist') {
+      // [STORE-2] nothing of a doc becomes durable after a failed earlier write: later ones fail too.
+      const later = this.ops.filter((o) => o.doc === op.doc && o.kind === 'persist')
+      this.ops = this.ops.filter((o) => !later.includes(o))
+      this.onEffects(this, m.persistFailed(op.id))
+      for (const o of later) if (o.kind === 'persist') this.onEffects(this, m.persistFailed(o.id))
+      return
+    }
     const log = this.log.get(op.doc) ?? []
     this.log.set(op.doc, log)
     if (op.kind === 'persist') {

@@ -18,7 +18,16 @@ export interface SimConfig {
   /** Rounds allowed to settle after the network heals. */
   readonly maxSettleRounds: number
   /** Fault probabilities per step. */
-  readonly faults: { drop: number; duplicate: number; partition: number; crashClient: number; crashServer: number; wipeClient: number }
+  readonly faults: {
+    drop: number
+    duplicate: number
+    partition: number
+    crashClient: number
+    crashServer: number
+    wipeClient: number
+    /** A store write or read that fails (the server then refuses with `unavailable`). */
+    storeError: number
+  }
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
@@ -27,7 +36,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   servers: 2,
   opsPerClient: 300,
   maxSettleRounds: 40,
-  faults: { drop: 0.004, duplicate: 0.01, partition: 0.002, crashClient: 0.001, crashServer: 0.0005, wipeClient: 0.0003 },
+  faults: { drop: 0.004, duplicate: 0.01, partition: 0.002, crashClient: 0.001, crashServer: 0.0005, wipeClient: 0.0003, storeError: 0.003 },
 }
 
 /** What a run observed; `problems` is empty when every check passed. */
@@ -87,6 +96,8 @@ class Simulation {
     refused: 0,
     divergences: 0,
     twoNodeRuns: 0,
+    storeErrors: 0,
+    unavailable: 0,
     relayed: 0,
   }
   private opCounter = 0
@@ -235,7 +246,10 @@ class Simulation {
         if (c.writes.length > 0) c.completeWrite()
       } else {
         const node = r.pick(this.servers)
-        if (node.ops.length > 0) node.completeOp(r.int(node.ops.length))
+        if (node.ops.length === 0) continue
+        const fail = r.chance(this.config.faults.storeError * this.intensity)
+        if (fail) this.stats.storeErrors!++
+        node.completeOp(r.int(node.ops.length), fail)
       }
     }
   }
@@ -341,7 +355,7 @@ class Simulation {
           this.stats.divergences!++
           break
         case 'error':
-          this.problems.push(`client ${c.index} got error ${e.error.message}`)
+          if (e.error.code !== 'unavailable' && e.error.code !== 'not-subscribed') this.problems.push(`client ${c.index} got error ${e.error.message}`)
           break
         case 'status':
         case 'presence':
@@ -374,8 +388,13 @@ class Simulation {
           for (const other of this.servers) if (other !== node && other.machine) this.bus.push({ node: other, doc: e.doc, delta: e.delta, seq: e.serverSeq })
           break
         case 'refused':
-          this.stats.refused!++
-          this.problems.push(`server refused conn ${e.conn}: ${e.code} ${e.message}`)
+          // A failed store read or write makes the doc unavailable for a while ([ACK-4]), and frames already
+          // in flight for it then meet no subscription; anything else is a bug.
+          if (e.code === 'unavailable' || e.code === 'not-subscribed') this.stats.unavailable!++
+          else {
+            this.stats.refused!++
+            this.problems.push(`server refused conn ${e.conn}: ${e.code} ${e.message}`)
+          }
           break
         case 'divergence':
           this.stats.divergences!++
@@ -424,7 +443,10 @@ class Simulation {
         continue
       }
       rounds++
-      // One round: everything in flight now is delivered, every queued write completes.
+      // One round: a second passes (retries of refused subscriptions, digests), everything in
+      // flight now is delivered, every queued write completes.
+      this.now += 1000
+      for (const c of this.clients) if (c.session) this.clientEffects(c, c.session.tick(this.now))
       for (const [conn, dir] of this.net.busy()) {
         const n = (dir === 'up' ? conn.up : conn.down).length
         for (let i = 0; i < n && conn.alive; i++) this.deliver(conn, dir)

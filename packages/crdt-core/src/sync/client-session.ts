@@ -377,6 +377,8 @@ export class ClientSession {
   }
 
   private subscribe(out: ClientEffect[], d: ClientDocState): void {
+    // [PRES-4] the sync reply brings the current presence set; what we knew may be stale.
+    this.clearOthers(out, d)
     d.phase = 'subscribing'
     this.send(out, { type: 'subscribe', doc: d.id, vv: d.doc.versionVector() })
     this.emitStatus(out, d)
