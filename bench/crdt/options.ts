@@ -4,8 +4,8 @@
 import { LIBS, isLibName, type LibName } from './adapters/types.js'
 
 export interface Options {
-  /** Only the traces with this name (sequential or concurrent). */
-  readonly trace: string | undefined
+  /** Only the traces with these names (sequential or concurrent); undefined for all. */
+  readonly traces: readonly string[] | undefined
   readonly runs: number
   readonly libs: readonly LibName[]
   /** One small sequential trace and the concurrent ones, once, correctness only (no memory step). */
@@ -18,10 +18,10 @@ export interface Options {
   readonly out: string
 }
 
-export const USAGE = `usage: pnpm bench:crdt [--trace NAME] [--runs N] [--libs weft,yjs,automerge,loro]
+export const USAGE = `usage: pnpm bench:crdt [--trace NAME,...] [--runs N] [--libs weft,yjs,automerge,loro]
                        [--timeout SECONDS | --timeout LIB=SECONDS,...] [--quick] [--no-write] [--out NAME]
 
-  --trace NAME   only this trace (sequential or concurrent)
+  --trace LIST   only these traces, comma-separated (sequential or concurrent)
   --runs N       runs per measurement, medians reported (default 5)
   --libs LIST    libraries to measure (default all four)
   --timeout ...  time limit per child process (default 180 s; automerge 300 s)
@@ -54,7 +54,7 @@ function parseTimeout(v: string | undefined, into: Record<LibName, number>): voi
 
 /** Parses argv (without node and script). Throws with a message on a bad option. */
 export function parseOptions(argv: readonly string[]): Options {
-  let trace: string | undefined
+  let traces: string[] | undefined
   let runs: number | undefined
   let libs: LibName[] = [...LIBS]
   let quick = false
@@ -70,8 +70,8 @@ export function parseOptions(argv: readonly string[]): Options {
     const value = (): string | undefined => inline ?? argv[++i]
     switch (flag) {
       case '--trace':
-        trace = value()
-        if (trace === undefined) throw new Error('--trace needs a name')
+        traces = (value() ?? '').split(',').filter((s) => s !== '')
+        if (traces.length === 0) throw new Error('--trace needs a name')
         break
       case '--runs':
         runs = Math.floor(positive('--runs', value()))
@@ -105,5 +105,5 @@ export function parseOptions(argv: readonly string[]): Options {
     }
   }
   const timeoutMs = Object.fromEntries(LIBS.map((l) => [l, timeoutS[l] * 1000])) as Record<LibName, number>
-  return { trace, runs: quick ? 1 : (runs ?? 5), libs, quick, timeoutMs, write: write && !quick, out }
+  return { traces, runs: quick ? 1 : (runs ?? 5), libs, quick, timeoutMs, write: write && !quick, out }
 }

@@ -37,13 +37,13 @@ function describe(o: Outcome): string {
 function pickTraces(opts: Options): TraceFile[] {
   const sequential = listTraces('sequential')
   const concurrent = listTraces('concurrent')
-  if (opts.trace !== undefined) {
-    const hits = [...sequential, ...concurrent].filter((t) => t.name === opts.trace)
-    if (hits.length === 0) {
-      const names = [...sequential, ...concurrent].map((t) => t.name).join(', ')
-      throw new Error(`no trace named ${opts.trace} (have: ${names})`)
+  if (opts.traces !== undefined) {
+    const all = [...sequential, ...concurrent]
+    const missing = opts.traces.filter((n) => !all.some((t) => t.name === n))
+    if (missing.length > 0) {
+      throw new Error(`no trace named ${missing.join(', ')} (have: ${all.map((t) => t.name).join(', ')})`)
     }
-    return hits
+    return all.filter((t) => opts.traces?.includes(t.name))
   }
   if (opts.quick) {
     const smallest = [...sequential].sort((a, b) => a.bytes - b.bytes)[0]

@@ -23,10 +23,10 @@ describe('parseOptions', () => {
   })
 
   it('reads --libs in canonical order, --runs, --trace and per-library timeouts', () => {
-    const o = parseOptions(['--libs', 'loro,yjs', '--runs=3', '--trace', 'rustcode', '--timeout', '10,loro=20'])
+    const o = parseOptions(['--libs', 'loro,yjs', '--runs=3', '--trace', 'rustcode,friendsforever', '--timeout', '10,loro=20'])
     expect(o.libs).toEqual(['yjs', 'loro'])
     expect(o.runs).toBe(3)
-    expect(o.trace).toBe('rustcode')
+    expect(o.traces).toEqual(['rustcode', 'friendsforever'])
     expect(o.timeoutMs.yjs).toBe(10_000)
     expect(o.timeoutMs.loro).toBe(20_000)
   })
