@@ -16,10 +16,13 @@ export interface Options {
   readonly write: boolean
   /** Base name of the result files (default `crdt`). */
   readonly out: string
+  /** Write a V8 CPU profile of every child to bench/results/profiles/ (timings then include profiling overhead). */
+  readonly cpuProf: boolean
 }
 
 export const USAGE = `usage: pnpm bench:crdt [--trace NAME,...] [--runs N] [--libs weft,yjs,automerge,loro]
                        [--timeout SECONDS | --timeout LIB=SECONDS,...] [--quick] [--no-write] [--out NAME]
+                       [--cpu-prof]
 
   --trace LIST   only these traces, comma-separated (sequential or concurrent)
   --runs N       runs per measurement, medians reported (default 5)
@@ -27,7 +30,8 @@ export const USAGE = `usage: pnpm bench:crdt [--trace NAME,...] [--runs N] [--li
   --timeout ...  time limit per child process (default 180 s; automerge 300 s)
   --quick        smallest sequential trace + the concurrent ones, once: correctness only
   --no-write     print the tables but do not write bench/results/
-  --out NAME     write bench/results/NAME.md and NAME.json (default crdt)`
+  --out NAME     write bench/results/NAME.md and NAME.json (default crdt)
+  --cpu-prof     also write a .cpuprofile per measurement to bench/results/profiles/`
 
 const DEFAULT_TIMEOUT_S: Record<LibName, number> = { weft: 180, yjs: 180, automerge: 300, loro: 180 }
 
@@ -60,6 +64,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let quick = false
   let write = true
   let out = 'crdt'
+  let cpuProf = false
   const timeoutS = { ...DEFAULT_TIMEOUT_S }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -93,6 +98,9 @@ export function parseOptions(argv: readonly string[]): Options {
       case '--no-write':
         write = false
         break
+      case '--cpu-prof':
+        cpuProf = true
+        break
       case '--out':
         out = value() ?? ''
         if (!/^[\w.-]+$/.test(out)) throw new Error('--out needs a plain file name (letters, digits, . _ -)')
@@ -105,5 +113,5 @@ export function parseOptions(argv: readonly string[]): Options {
     }
   }
   const timeoutMs = Object.fromEntries(LIBS.map((l) => [l, timeoutS[l] * 1000])) as Record<LibName, number>
-  return { traces, runs: quick ? 1 : (runs ?? 5), libs, quick, timeoutMs, write: write && !quick, out }
+  return { traces, runs: quick ? 1 : (runs ?? 5), libs, quick, timeoutMs, write: write && !quick, out, cpuProf }
 }

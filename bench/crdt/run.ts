@@ -97,7 +97,10 @@ async function benchTrace(
         } else {
           const base = { lib, step, trace: file.path, work }
           const req = lib === 'weft' && weftModule !== undefined ? { ...base, weftModule } : base
-          outcome = await runChild(req, opts.timeoutMs[lib])
+          const profile = opts.cpuProf
+            ? { dir: join(RESULTS_DIR, 'profiles'), name: `${file.name}-${lib}-${step}-run${run}.cpuprofile` }
+            : undefined
+          outcome = await runChild(req, opts.timeoutMs[lib], profile)
         }
         if (step === 'local' && outcome.status !== 'ok') localFailed = true
         record.runs.push(outcome)
