@@ -17,17 +17,10 @@ const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url))
 /** bench/, where `tsx` resolves for `--import tsx`. */
 const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url))
 
-/** Where to write a CPU profile of the child (`node --cpu-prof`). */
-export interface CpuProfile {
-  readonly dir: string
-  readonly name: string
-}
-
 /** Spawns `node --expose-gc --import tsx worker.ts <req>` and waits, killing it after `limitMs`. */
-export function runChild(req: StepRequest, limitMs: number, profile?: CpuProfile): Promise<Outcome> {
-  const prof = profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile.dir, '--cpu-prof-name', profile.name]
+export function runChild(req: StepRequest, limitMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', ...prof, '--import', 'tsx', WORKER, JSON.stringify(req)], {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', WORKER, JSON.stringify(req)], {
       cwd: BENCH_DIR,
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -16,7 +16,7 @@ export interface Options {
   readonly write: boolean
   /** Base name of the result files (default `crdt`). */
   readonly out: string
-  /** Write a V8 CPU profile of every child to bench/results/profiles/ (timings then include profiling overhead). */
+  /** Write a CPU profile of every timed section to bench/results/profiles/ (timings then include profiling overhead). */
   readonly cpuProf: boolean
 }
 
@@ -31,7 +31,7 @@ export const USAGE = `usage: pnpm bench:crdt [--trace NAME,...] [--runs N] [--li
   --quick        smallest sequential trace + the concurrent ones, once: correctness only
   --no-write     print the tables but do not write bench/results/
   --out NAME     write bench/results/NAME.md and NAME.json (default crdt)
-  --cpu-prof     also write a .cpuprofile per measurement to bench/results/profiles/`
+  --cpu-prof     also write a .cpuprofile of each timed section to bench/results/profiles/`
 
 const DEFAULT_TIMEOUT_S: Record<LibName, number> = { weft: 180, yjs: 180, automerge: 300, loro: 180 }
 

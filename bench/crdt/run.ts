@@ -14,10 +14,11 @@ import { parseOptions, type Options } from './options.js'
 import { pinWeftBuild } from './pin-weft.js'
 import { toJson, toMarkdown } from './report.js'
 import { hasErrors, medianFigures, type BenchResults, type StepResult, type TraceResult } from './results.js'
-import { SEQUENTIAL_STEPS, type StepName } from './steps.js'
+import { SEQUENTIAL_STEPS, type StepName, type StepRequest } from './steps.js'
 import { listTraces, loadConcurrent, loadSequential, type TraceFile } from './traces.js'
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url))
+const PROFILE_DIR = join(RESULTS_DIR, 'profiles')
 
 function progress(line: string): void {
   process.stderr.write(`${line}\n`)
@@ -95,12 +96,18 @@ async function benchTrace(
           // A step that hit its limit once would again: don't spend the limit on every run.
           outcome = { status: 'skipped', reason: 'timed out in an earlier run' }
         } else {
-          const base = { lib, step, trace: file.path, work }
-          const req = lib === 'weft' && weftModule !== undefined ? { ...base, weftModule } : base
-          const profile = opts.cpuProf
-            ? { dir: join(RESULTS_DIR, 'profiles'), name: `${file.name}-${lib}-${step}-run${run}.cpuprofile` }
-            : undefined
-          outcome = await runChild(req, opts.timeoutMs[lib], profile)
+          // The memory step's section is not timed, so there is nothing to profile in it.
+          const profile =
+            opts.cpuProf && step !== 'memory' ? join(PROFILE_DIR, `${file.name}-${lib}-${step}-run${run}.cpuprofile`) : undefined
+          const req: StepRequest = {
+            lib,
+            step,
+            trace: file.path,
+            work,
+            ...(lib === 'weft' && weftModule !== undefined ? { weftModule } : {}),
+            ...(profile !== undefined ? { profile } : {}),
+          }
+          outcome = await runChild(req, opts.timeoutMs[lib])
         }
         if (step === 'local' && outcome.status !== 'ok') localFailed = true
         record.runs.push(outcome)
@@ -123,6 +130,7 @@ async function main(): Promise<number> {
     versions[lib] = packageVersion(META[lib].packageName)
     methods[lib] = META[lib].method
   }
+  if (opts.cpuProf) mkdirSync(PROFILE_DIR, { recursive: true })
   const workRoot = mkdtempSync(join(tmpdir(), 'weft-bench-'))
   const pinned = opts.libs.includes('weft') ? pinWeftBuild(workRoot) : undefined
   const results: BenchResults = {

@@ -5,10 +5,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
 import type { AnyAdapter, LibName } from './adapters/types.js'
 import { planReplay, replay } from './concurrent.js'
 import { checkText, loadConcurrent, loadSequential } from './traces.js'
+import { timed } from './timed.js'
 import { readUpdates, writeUpdates } from './update-file.js'
 import { wasmMemoryBytes } from './wasm-memory.js'
 
@@ -25,6 +25,8 @@ export interface StepRequest {
   readonly work: string
   /** Weft only: the pinned build to import (see pin-weft.ts). */
   readonly weftModule?: string
+  /** Write a CPU profile of the timed section to this path. */
+  readonly profile?: string
 }
 
 export interface LocalFigures {
@@ -73,14 +75,13 @@ const snapshotPath = (work: string): string => join(work, 'snapshot.bin')
 function local(adapter: AnyAdapter, req: StepRequest): LocalFigures {
   const trace = loadSequential(req.trace)
   gc()
-  const t0 = performance.now()
-  const { doc, updates } = adapter.localApply(trace)
-  const text = adapter.text(doc)
-  const ms = performance.now() - t0
+  const { value, ms } = timed(() => {
+    const result = adapter.localApply(trace)
+    return { ...result, text: adapter.text(result.doc) }
+  }, req.profile)
+  const { doc, updates, text } = value
   checkText(`${adapter.name} local apply`, text, trace.endContent)
-  const t1 = performance.now()
-  const snapshot = adapter.snapshot(doc)
-  const snapshotMs = performance.now() - t1
+  const { value: snapshot, ms: snapshotMs } = timed(() => adapter.snapshot(doc))
   writeUpdates(updatesPath(req.work), updates)
   writeFileSync(snapshotPath(req.work), snapshot)
   let updateBytes = 0
@@ -92,10 +93,7 @@ function remote(adapter: AnyAdapter, req: StepRequest): TimeFigures {
   const trace = loadSequential(req.trace)
   const updates = readUpdates(updatesPath(req.work))
   gc()
-  const t0 = performance.now()
-  const doc = adapter.remoteApply(updates)
-  const text = adapter.text(doc)
-  const ms = performance.now() - t0
+  const { value: text, ms } = timed(() => adapter.text(adapter.remoteApply(updates)), req.profile)
   checkText(`${adapter.name} remote apply`, text, trace.endContent)
   return { ms }
 }
@@ -104,10 +102,7 @@ function load(adapter: AnyAdapter, req: StepRequest): TimeFigures {
   const trace = loadSequential(req.trace)
   const bytes = new Uint8Array(readFileSync(snapshotPath(req.work)))
   gc()
-  const t0 = performance.now()
-  const doc = adapter.load(bytes)
-  const text = adapter.text(doc)
-  const ms = performance.now() - t0
+  const { value: text, ms } = timed(() => adapter.text(adapter.load(bytes)), req.profile)
   checkText(`${adapter.name} load`, text, trace.endContent)
   return { ms }
 }
@@ -140,10 +135,10 @@ function merge(adapter: AnyAdapter, req: StepRequest): TimeFigures {
   const trace = loadConcurrent(req.trace)
   const plan = planReplay(trace)
   gc()
-  const t0 = performance.now()
-  const replicas = replay(adapter.replicas, plan)
-  const texts = replicas.map((r) => adapter.replicas.text(r))
-  const ms = performance.now() - t0
+  const { value: texts, ms } = timed(
+    () => replay(adapter.replicas, plan).map((r) => adapter.replicas.text(r)),
+    req.profile,
+  )
   texts.forEach((t, agent) => checkText(`${adapter.name} merge, agent ${agent}`, t, trace.endContent))
   return { ms }
 }
