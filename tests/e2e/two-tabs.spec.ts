@@ -77,6 +77,10 @@ test('presence: each tab sees the other, on which note, with its caret', async (
   await expect(noteRow(a, title).locator(`[data-person="${bName}"]`)).toBeVisible()
   await expect(b.getByTestId('viewers').locator(`[data-viewer="${aName}"]`)).toBeVisible()
   await screenshot(a, 'main-presence')
+  // A types before B's caret: B's caret, as A sees it, moves along with B's text.
+  await caretAt(a, 0)
+  await a.keyboard.type('>> ')
+  await expect(a.locator(`[data-caret-of="${bName}"]`)).toHaveAttribute('data-caret-at', '9')
 
   await b.setViewportSize({ width: 390, height: 760 })
   await screenshot(b, 'phone-editor')

@@ -18,3 +18,11 @@ describe('syncBadge', () => {
     expect(syncBadge(status({ connection: 'synced', unsaved: 2, savedOnServer: false }))).toMatchObject({ state: 'syncing', unsaved: 2 })
   })
 })
+
+describe('syncBadge with a failing storage', () => {
+  it('says the edits are not saved on this device', async () => {
+    const { WeftStorageError } = await import('@weft/client')
+    const storageError = new WeftStorageError('quota-exceeded', 'disk full')
+    expect(syncBadge(status({ storageError })).state).toBe('error')
+  })
+})

@@ -1,6 +1,6 @@
 import type { DocStatus } from '@weft/client'
 
-export type BadgeState = 'offline' | 'syncing' | 'local' | 'server'
+export type BadgeState = 'offline' | 'syncing' | 'local' | 'server' | 'error'
 
 export interface Badge {
   readonly state: BadgeState
@@ -10,7 +10,8 @@ export interface Badge {
 
 /** What the sync badge says for a status (several docs' statuses aggregated). */
 export function syncBadge(status: DocStatus): Badge {
-  const { connection, unsaved, savedLocally, savedOnServer } = status
+  const { connection, unsaved, savedLocally, savedOnServer, storageError } = status
+  if (storageError) return { state: 'error', label: 'Not saved on this device', unsaved }
   if (connection === 'offline') {
     if (unsaved > 0 && savedLocally) return { state: 'local', label: 'Saved on this device', unsaved }
     return { state: 'offline', label: savedLocally ? 'Offline' : 'Offline · saving…', unsaved }

@@ -1,6 +1,7 @@
 import { mapCaret, type TextOps } from '@weft/react'
 import { useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
 import type { PresenceState } from '../model/identity'
+import { useMappedCarets } from './use-mapped-carets'
 
 interface Props {
   value: string
@@ -24,6 +25,7 @@ export function CollabTextarea({ value, ops, carets, onCaret, onUndo, onRedo, di
   // The DOM's text and selection just before a change from elsewhere is committed.
   const before = useRef<{ text: string; start: number; end: number } | null>(null)
   const [scrollTop, setScrollTop] = useState(0)
+  const shownCarets = useMappedCarets(carets, value)
 
   // Read during render, while the textarea still shows the old text: after
   // the commit the browser has already moved the caret to the end. Our own
@@ -58,7 +60,7 @@ export function CollabTextarea({ value, ops, carets, onCaret, onUndo, onRedo, di
   return (
     <div className="collab">
       <div className="collab-mirror" aria-hidden="true" style={{ transform: `translateY(${-scrollTop}px)` }}>
-        {withCarets(value, carets)}
+        {withCarets(value, shownCarets)}
       </div>
       <textarea
         ref={ref}
