@@ -193,3 +193,21 @@ describe('Doc API', () => {
     expect(c.digest()).not.toBe(a.digest())
   })
 })
+
+describe('text split inside a surrogate pair', () => {
+  it('replicas converge when a delete leaves half of an emoji (found by the protocol simulation)', () => {
+    const a = new Doc({ replicaId: 1 })
+    const deltas: Uint8Array[] = []
+    a.on('delta', (d) => deltas.push(d))
+    a.getText('t').insert(0, 'x🙂y')
+    a.getText('t').delete(1, 1)
+    const viaState = new Doc({ replicaId: 2 })
+    viaState.applyDelta(a.encodeState())
+    const viaDeltas = new Doc({ replicaId: 3 })
+    for (const d of deltas) viaDeltas.applyDelta(d)
+    expect(viaState.getText('t').toString()).toBe(a.getText('t').toString())
+    expect(viaDeltas.getText('t').toString()).toBe(a.getText('t').toString())
+    expect(viaState.digest()).toBe(a.digest())
+    expect(viaDeltas.digest()).toBe(a.digest())
+  })
+})

@@ -71,3 +71,29 @@ describe('encoding primitives', () => {
     expect(() => new Reader(new Uint8Array([70, ...new Array(70).fill(0xff)])).readString()).toThrow(/UTF-8/)
   })
 })
+
+describe('strings with lone surrogates (WTF-8)', () => {
+  const utf16 = fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 40 }).map((units) => String.fromCharCode(...units))
+
+  it('round-trips any sequence of UTF-16 units, lone surrogates included', () => {
+    fc.assert(
+      fc.property(utf16, (s) => {
+        const w = new Writer()
+        w.writeString(s)
+        expect(new Reader(w.finish()).readString()).toBe(s)
+      }),
+    )
+  })
+
+  it('still writes well-formed text as plain UTF-8', () => {
+    const w = new Writer()
+    w.writeString('é🙂')
+    expect([...w.finish()]).toEqual([6, 0xc3, 0xa9, 0xf0, 0x9f, 0x99, 0x82])
+  })
+
+  it('rejects overlong and out-of-range sequences', () => {
+    for (const bad of [[2, 0xc0, 0x80], [3, 0xe0, 0x80, 0x80], [4, 0xf4, 0x90, 0x80, 0x80], [1, 0xff]]) {
+      expect(() => new Reader(Uint8Array.from(bad)).readString()).toThrow(WeftDecodeError)
+    }
+  })
+})

@@ -102,10 +102,12 @@ export class Reader {
       }
     }
     this.pos += len
+    const bytes = buf.subarray(start, start + len)
     try {
-      return textDecoder.decode(buf.subarray(start, start + len))
+      return textDecoder.decode(bytes)
     } catch {
-      throw new WeftDecodeError('invalid', 'string is not valid UTF-8')
+      // Not UTF-8: maybe WTF-8 carrying a lone surrogate (see encodeWtf8).
+      return decodeWtf8(bytes)
     }
   }
 
@@ -131,4 +133,39 @@ export class Reader {
       throw new WeftDecodeError('truncated', `need ${len} bytes, ${this.buf.length - this.pos} left`)
     }
   }
+}
+
+/**
+ * Strict WTF-8: like UTF-8 (no overlong forms, nothing above U+10FFFF) but
+ * surrogates may appear as 3-byte sequences. Anything else is rejected.
+ */
+export function decodeWtf8(bytes: Uint8Array): string {
+  const bad = (): never => {
+    throw new WeftDecodeError('invalid', 'string is not valid UTF-8')
+  }
+  const units: number[] = []
+  let i = 0
+  const cont = (): number => {
+    const b = bytes[i++]
+    if (b === undefined || (b & 0xc0) !== 0x80) bad()
+    return b! & 0x3f
+  }
+  while (i < bytes.length) {
+    const b = bytes[i++]!
+    let c: number
+    if (b < 0x80) c = b
+    else if (b >= 0xc2 && b < 0xe0) c = ((b & 0x1f) << 6) | cont()
+    else if (b >= 0xe0 && b < 0xf0) {
+      c = ((b & 0x0f) << 12) | (cont() << 6) | cont()
+      if (c < 0x800) bad()
+    } else if (b >= 0xf0 && b < 0xf5) {
+      c = ((b & 0x07) << 18) | (cont() << 12) | (cont() << 6) | cont()
+      if (c < 0x10000 || c > 0x10ffff) bad()
+    } else return bad()
+    if (c >= 0x10000) units.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 0x3ff))
+    else units.push(c)
+  }
+  let s = ''
+  for (let k = 0; k < units.length; k += 4096) s += String.fromCharCode(...units.slice(k, k + 4096))
+  return s
 }

@@ -6,6 +6,41 @@
 const textEncoder = new TextEncoder()
 const TWO_32 = 0x1_0000_0000
 
+/**
+ * WTF-8: UTF-8 that also carries lone surrogates (as 3-byte sequences).
+ * Text positions count UTF-16 units, so a delete can split a surrogate pair;
+ * the half left behind must reach every replica as it is, or they diverge.
+ */
+export function encodeWtf8(s: string): Uint8Array {
+  const out = new Uint8Array(s.length * 3)
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
+        i++
+      }
+    }
+    if (c < 0x80) out[n++] = c
+    else if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6)
+      out[n++] = 0x80 | (c & 0x3f)
+    } else if (c < 0x10000) {
+      out[n++] = 0xe0 | (c >> 12)
+      out[n++] = 0x80 | ((c >> 6) & 0x3f)
+      out[n++] = 0x80 | (c & 0x3f)
+    } else {
+      out[n++] = 0xf0 | (c >> 18)
+      out[n++] = 0x80 | ((c >> 12) & 0x3f)
+      out[n++] = 0x80 | ((c >> 6) & 0x3f)
+      out[n++] = 0x80 | (c & 0x3f)
+    }
+  }
+  return out.subarray(0, n)
+}
+
 export class Writer {
   private buf: Uint8Array
   private pos = 0
@@ -102,7 +137,8 @@ export class Writer {
         return
       }
     }
-    this.writeBytes(textEncoder.encode(s))
+    // isWellFormed is native where available (Node 20, current browsers); without it, always WTF-8.
+    this.writeBytes(typeof s.isWellFormed === 'function' && s.isWellFormed() ? textEncoder.encode(s) : encodeWtf8(s))
   }
 
   /** 53-bit unsigned integer as two fixed 32-bit halves (for ids where varints would not help). */
