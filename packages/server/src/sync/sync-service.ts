@@ -164,6 +164,10 @@ export class SyncService {
         metrics.docsLoaded.set(this.server.loadedDocs.length)
         return
       case 'persist': {
+        // [STORE-2] holds without chaining here: the store commits every
+        // pending append in one synchronous transaction and rejects them all
+        // if it fails, before any later append can be issued, so the durable
+        // log is always a prefix of what was issued.
         metrics.deltasIn.inc()
         const started = performance.now()
         this.track(
