@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { readProcSample } from './proc-stats.js'
+import { SOURCE_TSCONFIG } from './servers.js'
+import type { ChildToParent, LoadJob, ParentToChild } from './protocol.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+/**
+ * Run one load-generator job in its own Node process, answering its probes
+ * with the server's /proc figures, and resolve with its result. The child is
+ * killed if it outlives the job's budget by a minute.
+ */
+export function runLoadChild(job: LoadJob, serverPid: number): Promise<Record<string, unknown>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'loadgen', 'main.ts'), JSON.stringify(job)], {
+    cwd: dirname(here),
+    // The load generator runs @weft/client from source (tsx, paths in this tsconfig): no build needed.
+    env: { ...process.env, TSX_TSCONFIG_PATH: SOURCE_TSCONFIG },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  return new Promise((resolve, reject) => {
+    let settled = false
+    const finish = (f: () => void): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      f()
+    }
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      finish(() => reject(new Error(`load generator exceeded ${job.budgetMs + 60_000} ms`)))
+    }, job.budgetMs + 60_000)
+    child.on('message', (m: ChildToParent) => {
+      if (m.type === 'probe') {
+        const reply: ParentToChild = { type: 'probe-reply', id: m.id, sample: readProcSample(serverPid) }
+        if (child.connected) child.send(reply)
+      } else if (m.type === 'result') finish(() => resolve(m.result))
+      else finish(() => reject(new Error(m.message)))
+    })
+    child.on('exit', (code, signal) => finish(() => reject(new Error(`load generator exited (${code ?? signal}) without a result`))))
+  })
+}

@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util'
+import { SCENARIOS, SERVER_KINDS, type ScenarioName, type ServerKind, type TypingConfig } from './protocol.js'
+
+/** Sizes of one run; the defaults are issue 8's, `--quick` shrinks them to seconds. */
+export interface BenchOptions {
+  readonly quick: boolean
+  readonly servers: readonly ServerKind[]
+  readonly scenarios: readonly ScenarioName[]
+  readonly fanOut: TypingConfig
+  readonly manyDocs: TypingConfig
+  readonly maxConnections: number
+  readonly connectionStep: number
+  readonly catchUpEdits: number
+  readonly coldLoadBytes: number
+  /** Wall-clock cap of one scenario's load generator, ms. */
+  readonly budgetMs: number
+  readonly out: string
+  /** Directory for a V8 CPU profile of the Weft server child, or undefined. */
+  readonly profileDir: string | undefined
+  /** Run the Weft server from its TypeScript sources (default in --quick) instead of dist. */
+  readonly fromSource: boolean
+}
+
+export const USAGE = `pnpm bench:server [options]
+  --quick                 tiny sizes, a few seconds per scenario (smoke test)
+  --servers a,b           weft,y-websocket,hocuspocus (default all)
+  --scenarios a,b         fan-out,many-docs,connections,catch-up,cold-load (default all)
+  --seconds n             typing time of fan-out and many-docs (default 15)
+  --fanout-clients n      clients on the fan-out doc (default 200; 20 of them type)
+  --many-docs-clients n   clients of many-docs, two per doc (default 2000)
+  --max-connections n     idle connections to try (default 5000)
+  --catch-up-edits n      edits the catching-up client missed (default 10000)
+  --cold-load-kb n        size of the cold-load doc (default 1024)
+  --out file              results JSON (default results/server.json)
+  --profile dir           write a CPU profile of each Weft server run into dir
+  --source                run the Weft server from src/ via tsx (default with --quick; else dist/cli.js)
+`
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      quick: { type: 'boolean' },
+      servers: { type: 'string' },
+      scenarios: { type: 'string' },
+      seconds: { type: 'string' },
+      'fanout-clients': { type: 'string' },
+      'many-docs-clients': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'catch-up-edits': { type: 'string' },
+      'cold-load-kb': { type: 'string' },
+      out: { type: 'string' },
+      profile: { type: 'string' },
+      source: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    process.stdout.write(USAGE)
+    process.exit(0)
+  }
+  const quick = values.quick === true
+  const int = (v: string | undefined, full: number, small: number): number => {
+    if (v === undefined) return quick ? small : full
+    const n = Number(v)
+    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`expected a positive integer, got "${v}"`)
+    return n
+  }
+  const list = <T extends string>(v: string | undefined, all: readonly T[]): T[] => {
+    if (v === undefined) return [...all]
+    const picked = v.split(',').map((s) => s.trim())
+    for (const p of picked) if (!all.includes(p as T)) throw new Error(`unknown "${p}"; expected one of ${all.join(', ')}`)
+    return picked as T[]
+  }
+  const seconds = int(values.seconds, 15, 2)
+  const fanClients = int(values['fanout-clients'], 200, 10)
+  const manyClients = int(values['many-docs-clients'], 2000, 20)
+  const maxConnections = int(values['max-connections'], 5000, 100)
+  return {
+    quick,
+    servers: list(values.servers, SERVER_KINDS),
+    scenarios: list(values.scenarios, SCENARIOS),
+    fanOut: { docs: 1, clientsPerDoc: fanClients, writersPerDoc: Math.max(1, Math.round(fanClients / 10)), editsPerSecond: 5, seconds },
+    manyDocs: { docs: Math.max(1, Math.floor(manyClients / 2)), clientsPerDoc: 2, writersPerDoc: 2, editsPerSecond: 1, seconds },
+    maxConnections,
+    connectionStep: Math.max(1, Math.min(500, Math.ceil(maxConnections / 10))),
+    catchUpEdits: int(values['catch-up-edits'], 10_000, 300),
+    coldLoadBytes: int(values['cold-load-kb'], 1024, 32) * 1024,
+    budgetMs: quick ? 15_000 : 30_000,
+    out: values.out ?? 'results/server.json',
+    profileDir: values.profile,
+    fromSource: values.source === true || quick,
+  }
+}

@@ -1,0 +1,45 @@
+/** What the orchestrator and the load-generator child say to each other over IPC. */
+
+export type ServerKind = 'weft' | 'y-websocket' | 'hocuspocus'
+export const SERVER_KINDS: readonly ServerKind[] = ['weft', 'y-websocket', 'hocuspocus']
+
+export type ScenarioName = 'fan-out' | 'many-docs' | 'connections' | 'catch-up' | 'cold-load'
+export const SCENARIOS: readonly ScenarioName[] = ['fan-out', 'many-docs', 'connections', 'catch-up', 'cold-load']
+
+/** Typing load: `docs` docs, `clientsPerDoc` clients each, `writersPerDoc` of them typing. */
+export interface TypingConfig {
+  readonly docs: number
+  readonly clientsPerDoc: number
+  readonly writersPerDoc: number
+  readonly editsPerSecond: number
+  readonly seconds: number
+}
+
+export interface LoadJob {
+  readonly server: ServerKind
+  readonly url: string
+  readonly scenario: ScenarioName
+  /** cold-load runs the load generator twice: `write` before the restart, `read` after. */
+  readonly phase?: 'write' | 'read'
+  readonly typing?: TypingConfig
+  readonly maxConnections?: number
+  readonly connectionStep?: number
+  readonly catchUpEdits?: number
+  readonly coldLoadBytes?: number
+  /** Per-scenario wall-clock cap, ms. */
+  readonly budgetMs: number
+}
+
+/** Server process sample: cumulative CPU (user+system) and resident memory. */
+export interface ProcSample {
+  readonly t: number
+  readonly cpuMs: number
+  readonly rssBytes: number
+}
+
+export type ChildToParent =
+  | { readonly type: 'probe'; readonly id: number }
+  | { readonly type: 'result'; readonly result: Record<string, unknown> }
+  | { readonly type: 'error'; readonly message: string }
+
+export type ParentToChild = { readonly type: 'probe-reply'; readonly id: number; readonly sample: ProcSample | null }

@@ -1,0 +1,94 @@
+import type { ScenarioName, ServerKind } from './protocol.js'
+
+export type ScenarioResult = { ok: boolean; error?: string } & Record<string, unknown>
+
+export interface BenchResults {
+  meta: Record<string, unknown>
+  scenarios: Partial<Record<ScenarioName, Partial<Record<ServerKind, ScenarioResult>>>>
+}
+
+interface Metric {
+  readonly key: string
+  readonly label: string
+  /** Which direction wins; `info` rows get no ratio. */
+  readonly better: 'lower' | 'higher' | 'info'
+}
+
+const METRICS: Record<ScenarioName, readonly Metric[]> = {
+  'fan-out': [
+    { key: 'p50Ms', label: 'p50 send→receipt (ms)', better: 'lower' },
+    { key: 'p99Ms', label: 'p99 send→receipt (ms)', better: 'lower' },
+    { key: 'deliveriesPerSecond', label: 'deliveries/s', better: 'higher' },
+    { key: 'deliveries', label: 'deliveries (of expected ↓)', better: 'info' },
+    { key: 'deliveriesExpected', label: 'deliveries expected', better: 'info' },
+    { key: 'serverCpuPercent', label: 'server CPU (% of a core)', better: 'lower' },
+    { key: 'serverPeakRssMB', label: 'server peak RSS (MB)', better: 'lower' },
+    { key: 'loadgenCpuPercent', label: 'load-generator CPU (%)', better: 'info' },
+  ],
+  'many-docs': [
+    { key: 'deliveriesPerSecond', label: 'throughput (deliveries/s)', better: 'higher' },
+    { key: 'p50Ms', label: 'p50 (ms)', better: 'lower' },
+    { key: 'p99Ms', label: 'p99 (ms)', better: 'lower' },
+    { key: 'serverCpuPercent', label: 'server CPU (% of a core)', better: 'lower' },
+    { key: 'serverPeakRssMB', label: 'server peak RSS (MB)', better: 'lower' },
+    { key: 'connectMs', label: 'time to connect all (ms)', better: 'lower' },
+    { key: 'loadgenCpuPercent', label: 'load-generator CPU (%)', better: 'info' },
+  ],
+  connections: [
+    { key: 'connectionsHeld', label: 'idle connections held', better: 'higher' },
+    { key: 'serverRssPerConnectionKB', label: 'server RSS per connection (KB)', better: 'lower' },
+    { key: 'serverRssMB', label: 'server RSS at the end (MB)', better: 'lower' },
+    { key: 'openMs', label: 'time to open them (ms)', better: 'lower' },
+  ],
+  'catch-up': [
+    { key: 'bytesReceived', label: 'bytes received', better: 'lower' },
+    { key: 'missedEncodedBytes', label: 'encoded size of the missed edits', better: 'info' },
+    { key: 'bytesRatio', label: 'received / encoded missed', better: 'lower' },
+    { key: 'reconnectToCompleteMs', label: 'reconnect → all edits (ms)', better: 'lower' },
+    { key: 'writerAckedMs', label: 'writer: 10k edits acked (ms)', better: 'info' },
+  ],
+  'cold-load': [
+    { key: 'completeMs', label: 'connect → whole doc (ms)', better: 'lower' },
+    { key: 'bytesReceived', label: 'bytes received', better: 'lower' },
+    { key: 'serverRestartMs', label: 'server restart to listening (ms)', better: 'info' },
+  ],
+}
+
+const NOTE =
+  'Weft acks a delta only after its SQLite transaction COMMITs (synchronous=FULL); ' +
+  'y-websocket persists nothing and sends no acks; Hocuspocus acks on apply and writes the doc to SQLite after a 2–10 s debounce.'
+
+function fmt(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '–'
+  return v === undefined || v === null ? '–' : String(v)
+}
+
+/** Weft divided by the better peer (the lower or higher one, per metric). */
+export function ratio(m: Metric, weft: unknown, peers: readonly unknown[]): string {
+  if (m.better === 'info' || typeof weft !== 'number') return ''
+  const nums = peers.filter((p): p is number => typeof p === 'number' && Number.isFinite(p) && p > 0)
+  if (nums.length === 0) return ''
+  const best = m.better === 'lower' ? Math.min(...nums) : Math.max(...nums)
+  return `${(weft / best).toFixed(2)}×`
+}
+
+/** Markdown tables, one per scenario, with Weft / better-peer ratios. */
+export function renderReport(r: BenchResults): string {
+  const servers: ServerKind[] = ['weft', 'y-websocket', 'hocuspocus']
+  const lines: string[] = ['# Sync server benchmark', '', `> ${NOTE}`, '']
+  const meta = r.meta
+  lines.push(`Node ${fmt(meta.node)}, ${fmt(meta.cpus)} CPUs, load average at start ${fmt((meta.loadavgAtStart as number[] | undefined)?.join(' '))}${meta.quick ? ', QUICK sizes' : ''}.`, '')
+  for (const [name, row] of Object.entries(r.scenarios) as [ScenarioName, Partial<Record<ServerKind, ScenarioResult>>][]) {
+    lines.push(`## ${name}`, '', `| metric | ${servers.join(' | ')} | Weft / better peer |`, `|---|${servers.map(() => '---:').join('|')}|---:|`)
+    for (const m of METRICS[name]) {
+      const vals = servers.map((s) => (row[s]?.ok ? row[s]?.[m.key] : undefined))
+      lines.push(`| ${m.label} | ${vals.map(fmt).join(' | ')} | ${ratio(m, vals[0], vals.slice(1))} |`)
+    }
+    for (const s of servers) {
+      const res = row[s]
+      if (res && !res.ok) lines.push('', `${s} failed: ${String(res.error).split('\n')[0]}`)
+    }
+    lines.push('')
+  }
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,103 @@
+// pnpm bench:server: Weft, y-websocket and Hocuspocus servers as child
+// processes on 127.0.0.1, each driven by a separate load-generator process.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { runLoadChild } from './load-child.js'
+import { parseOptions, USAGE, type BenchOptions } from './options.js'
+import { summarizeProfiles } from './profile.js'
+import type { LoadJob, ScenarioName, ServerKind } from './protocol.js'
+import { renderReport, type BenchResults, type ScenarioResult } from './report.js'
+import { freePort, startServer } from './servers.js'
+
+function jobFor(server: ServerKind, scenario: ScenarioName, url: string, o: BenchOptions): LoadJob {
+  const base = { server, url, scenario, budgetMs: o.budgetMs }
+  switch (scenario) {
+    case 'fan-out':
+      return { ...base, typing: o.fanOut }
+    case 'many-docs':
+      return { ...base, typing: o.manyDocs }
+    case 'connections':
+      return { ...base, maxConnections: o.maxConnections, connectionStep: o.connectionStep }
+    case 'catch-up':
+      return { ...base, catchUpEdits: o.catchUpEdits }
+    case 'cold-load':
+      return { ...base, coldLoadBytes: o.coldLoadBytes }
+  }
+}
+
+async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOptions): Promise<ScenarioResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), `weft-bench-${server}-`))
+  const port = await freePort()
+  const start = () =>
+    startServer(server, {
+      port,
+      dataDir,
+      persistYjs: scenario === 'cold-load',
+      fromSource: o.fromSource,
+      ...(o.profileDir !== undefined && server === 'weft' ? { cpuProfileDir: join(resolve(o.profileDir), scenario) } : {}),
+    })
+  const t0 = performance.now()
+  let srv = await start()
+  try {
+    const job = jobFor(server, scenario, srv.url, o)
+    if (scenario !== 'cold-load') return { ok: true, ...(await runLoadChild(job, srv.pid)) }
+    const written = await runLoadChild({ ...job, phase: 'write' }, srv.pid)
+    await srv.stop()
+    const restart0 = performance.now()
+    srv = await start()
+    const restartMs = Math.round(performance.now() - restart0)
+    const read = await runLoadChild({ ...job, phase: 'read' }, srv.pid)
+    return { ok: true, ...read, serverRestartMs: restartMs, write: written }
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) }
+  } finally {
+    await srv.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+    process.stderr.write(`  ${server} / ${scenario}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
+  }
+}
+
+async function main(): Promise<void> {
+  let o: BenchOptions
+  try {
+    o = parseOptions(process.argv.slice(2))
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`)
+    process.exit(2)
+  }
+  const results: BenchResults = {
+    meta: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: availableParallelism(),
+      loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+      quick: o.quick,
+      weftServerFrom: o.fromSource ? 'packages/server/src via tsx' : 'packages/server/dist/cli.js',
+      sizes: { fanOut: o.fanOut, manyDocs: o.manyDocs, maxConnections: o.maxConnections, catchUpEdits: o.catchUpEdits, coldLoadBytes: o.coldLoadBytes },
+      servers: {
+        weft: '@weft/server CLI, SQLite file (WAL, synchronous=FULL): acks after COMMIT',
+        'y-websocket': '@y/websocket-server 0.1.1 utils (vendored), no persistence; cold-load only: bench appends updates to a file, no fsync; no acks',
+        hocuspocus: '@hocuspocus/server 4.7 + extension-sqlite (file): acks (SyncStatus) on apply; stores doc state after a 2-10 s debounce',
+      },
+    },
+    scenarios: {},
+  }
+  for (const scenario of o.scenarios) {
+    const row: Partial<Record<ServerKind, ScenarioResult>> = {}
+    results.scenarios[scenario] = row
+    for (const server of o.servers) {
+      row[server] = await runOne(server, scenario, o)
+    }
+  }
+  if (o.profileDir !== undefined) results.meta.profile = summarizeProfiles(resolve(o.profileDir))
+  mkdirSync(dirname(resolve(o.out)), { recursive: true })
+  writeFileSync(resolve(o.out), `${JSON.stringify(results, null, 2)}\n`)
+  process.stdout.write(renderReport(results))
+  process.stdout.write(`\nwrote ${o.out}\n`)
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:server failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { percentile } from '../../bench/server/loadgen/stats.js'
+import { ratio, renderReport } from '../../bench/server/report.js'
+
+describe('bench:server report', () => {
+  it('divides Weft by the better peer: the lower for latencies, the higher for throughput', () => {
+    expect(ratio({ key: 'p99Ms', label: '', better: 'lower' }, 10, [40, 20])).toBe('0.50×')
+    expect(ratio({ key: 'rate', label: '', better: 'higher' }, 300, [100, 150])).toBe('2.00×')
+    expect(ratio({ key: 'x', label: '', better: 'info' }, 1, [2])).toBe('')
+    expect(ratio({ key: 'p99Ms', label: '', better: 'lower' }, 10, [undefined])).toBe('')
+  })
+
+  it('takes nearest-rank percentiles', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => 100 - i)
+    expect(percentile(xs, 50)).toBe(50)
+    expect(percentile(xs, 99)).toBe(99)
+    expect(percentile(xs, 100)).toBe(100)
+    expect(percentile([], 50)).toBeNaN()
+  })
+
+  it('prints the durability note and failed servers', () => {
+    const text = renderReport({
+      meta: { node: 'v20', cpus: 2 },
+      scenarios: { 'fan-out': { weft: { ok: true, p99Ms: 5 }, hocuspocus: { ok: false, error: 'boom\nstack' } } },
+    })
+    expect(text).toContain('only after its SQLite transaction COMMITs')
+    expect(text).toContain('| p99 send→receipt (ms) | 5 | – | – |  |')
+    expect(text).toContain('hocuspocus failed: boom')
+  })
+})
