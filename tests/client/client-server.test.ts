@@ -1,8 +1,8 @@
 import { decodeMessage } from '@weft/crdt-core'
-import { createClient, memoryStorage, webSocketTransport, type Client } from '@weft/client'
+import { createClient, memoryStorage, offlineSwitch, webSocketTransport, type Client } from '@weft/client'
+import { recordingTransport } from './helpers/recording-transport.js'
 import { createServer, type WeftServer } from '@weft/server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { switchableTransport } from './helpers/switchable-transport.js'
 import { until } from './helpers/until.js'
 
 // Integration: @weft/client in Node (ws) against the real @weft/server on loopback.
@@ -18,7 +18,9 @@ async function startServer(options: Parameters<typeof createServer>[0] = {}): Pr
 }
 
 function nodeClient(server: WeftServer, opts: { compaction?: { maxLogCount: number } } = {}) {
-  const net = switchableTransport(webSocketTransport(server.wsUrl))
+  // Frames are recorded below the switch: only what really went to the socket.
+  const recorder = recordingTransport(webSocketTransport(server.wsUrl))
+  const net = offlineSwitch(recorder.transport)
   const client: Client = createClient({
     transport: net.transport,
     storage: memoryStorage(),
@@ -27,7 +29,7 @@ function nodeClient(server: WeftServer, opts: { compaction?: { maxLogCount: numb
     ...opts,
   })
   cleanup.push(() => client.close())
-  return { client, net }
+  return { client, net, sent: recorder.sent }
 }
 
 const text = (c: Client) => c.doc('note').doc.getText('body')
@@ -54,12 +56,12 @@ describe('client <-> server over WebSocket on loopback', () => {
     const h = a.doc('note')
     await h.ready
     await until(() => h.status.connection === 'synced', 'a synced')
-    net.setOnline(false)
+    net.setOffline(true)
     await until(() => h.status.connection === 'offline', 'a offline')
     text(a).insert(0, 'written offline')
     await h.whenSaved('local')
     expect(h.status).toMatchObject({ unsaved: 1, savedLocally: true, savedOnServer: false })
-    net.setOnline(true)
+    net.setOffline(false)
     await h.whenSaved('server')
     const { client: late } = nodeClient(server)
     await late.doc('note').ready
@@ -68,11 +70,11 @@ describe('client <-> server over WebSocket on loopback', () => {
 
   it('[CLIENT-INT-3] a reconnect after 10k offline edits uploads ONE compact delta', async () => {
     const server = await startServer()
-    const { client: a, net } = nodeClient(server, { compaction: { maxLogCount: 1000 } })
+    const { client: a, net, sent } = nodeClient(server, { compaction: { maxLogCount: 1000 } })
     const h = a.doc('note')
     await h.ready
     await until(() => h.status.connection === 'synced', 'synced')
-    net.setOnline(false)
+    net.setOffline(true)
     await until(() => h.status.connection === 'offline', 'offline')
     let individual = 0
     let edits = 0
@@ -83,10 +85,10 @@ describe('client <-> server over WebSocket on loopback', () => {
     const body = h.doc.getText('body')
     for (let i = 0; i < 10_000; i++) body.insert(body.length, String.fromCharCode(97 + (i % 26)))
     await h.whenSaved('local')
-    const from = net.sent.length
-    net.setOnline(true)
+    const from = sent.length
+    net.setOffline(false)
     await h.whenSaved('server')
-    const deltas = net.sent
+    const deltas = sent
       .slice(from)
       .map((f) => decodeMessage(f))
       .filter((m) => m.type === 'delta')

@@ -1,9 +1,8 @@
-import { createClient, webSocketTransport } from '@weft/client'
+import { createClient, offlineSwitch, webSocketTransport } from '@weft/client'
 import { WeftProvider } from '@weft/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { loadIdentity } from './model/identity'
-import { offlineSwitch } from './net/offline-switch'
 import { App } from './ui/app'
 import './styles.css'
 

@@ -26,6 +26,8 @@ export type {
 } from './storage/types.js'
 export type { CompactionPolicy } from './persistence/compaction.js'
 export { webSocketTransport } from './transport/websocket-transport.js'
+export { offlineSwitch } from './transport/offline-switch.js'
+export type { OfflineSwitch } from './transport/offline-switch.js'
 export type { WebSocketTransportOptions, WebSocketConstructor } from './transport/websocket-transport.js'
 export { MemoryNetwork } from './transport/memory-transport.js'
 export type { MemoryPeer } from './transport/memory-transport.js'

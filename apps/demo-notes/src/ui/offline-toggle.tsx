@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react'
-import type { OfflineSwitch } from '../net/offline-switch'
+import type { OfflineSwitch } from '@weft/client'
 
 /** Cuts the app's connection, to try offline editing without devtools. */
 export function OfflineToggle({ net }: { net: OfflineSwitch }) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { memoryStorage } from '../storage/memory-storage.js'
 import { failingStorage } from '../test-support/failing-storage.js'
 import { MemorySyncServer } from '../test-support/memory-sync-server.js'
-import { switchableTransport } from '../test-support/switchable-transport.js'
+import { offlineSwitch } from '../transport/offline-switch.js'
 import { until } from '../test-support/until.js'
 import { createClient, type Client } from './create-client.js'
 
@@ -27,7 +27,7 @@ describe('random schedules: edits, network drops, storage failures and restarts'
       const random = rng(seed)
       const server = new MemorySyncServer()
       const peers = [0, 1, 2].map(() => {
-        const net = switchableTransport(server.transport)
+        const net = offlineSwitch(server.transport)
         const storage = failingStorage(memoryStorage())
         const make = (): Client =>
           createClient({ transport: net.transport, storage, tabs: false, online: false, backoff: { baseMs: 5, maxMs: 40 } })
@@ -42,7 +42,7 @@ describe('random schedules: edits, network drops, storage failures and restarts'
             const text = p.client.doc('note').doc.getText('body')
             text.insert(Math.floor(random() * (text.length + 1)), 'x')
             p.typed++
-          } else if (r < 0.82) p.net.setOnline(random() < 0.5)
+          } else if (r < 0.82) p.net.setOffline(random() >= 0.5)
           else if (r < 0.92) p.storage.failWith = random() < 0.5 ? 'quota-exceeded' : undefined
           else if (!p.storage.failWith) {
             await p.client.close() // a restart: close flushes, the next run loads from storage
@@ -52,7 +52,7 @@ describe('random schedules: edits, network drops, storage failures and restarts'
           if (random() < 0.3) await new Promise((r) => setTimeout(r, Math.floor(random() * 5)))
         }
         for (const p of peers) {
-          p.net.setOnline(true)
+          p.net.setOffline(false)
           p.storage.failWith = undefined
         }
         const total = peers.reduce((n, p) => n + p.typed, 0)

@@ -1,6 +1,16 @@
-import type { OnlineSignal, Transport } from '@weft/client'
+import type { OnlineSignal } from './online-signal.js'
+import type { Transport } from './types.js'
 
-/** A transport behind a switch: offline cuts open connections and fails new ones, like a pulled cable. */
+/**
+ * A transport behind a switch: offline cuts open connections and fails new
+ * ones, like a pulled cable. Apps use it for an "Offline" toggle; tests use
+ * it to cut one client's network.
+ *
+ * @example
+ * const net = offlineSwitch(webSocketTransport(url))
+ * const client = createClient({ transport: net.transport, online: net.online })
+ * net.setOffline(true)   // edits keep working locally; sync resumes on setOffline(false)
+ */
 export interface OfflineSwitch {
   readonly transport: Transport
   /** Tells the client to reconnect at once when the switch goes back online (instead of waiting out its backoff). */
@@ -20,7 +30,7 @@ export function offlineSwitch(inner: Transport): OfflineSwitch {
     connect(h) {
       if (offline) {
         let cancelled = false
-        setTimeout(() => !cancelled && h.onClose({ reason: 'offline switch' }), 0)
+        queueMicrotask(() => !cancelled && h.onClose({ reason: 'offline switch' }))
         return { send: () => undefined, close: () => void (cancelled = true) }
       }
       let cut = false
