@@ -19,6 +19,8 @@ export interface BenchOptions {
   readonly profileDir: string | undefined
   /** Run the Weft server from its TypeScript sources (default in --quick) instead of dist. */
   readonly fromSource: boolean
+  /** Diagnosis only: the Weft server's store (FULL = the real, durable default). */
+  readonly weftStore: 'FULL' | 'NORMAL' | 'memory'
 }
 
 export const USAGE = `pnpm bench:server [options]
@@ -33,6 +35,7 @@ export const USAGE = `pnpm bench:server [options]
   --cold-load-kb n        size of the cold-load doc (default 1024)
   --out file              results JSON (default results/server.json)
   --profile dir           write a CPU profile of each Weft server run into dir
+  --weft-store s          diagnosis: FULL (default, durable), NORMAL (no fsync per commit) or memory (no store)
   --source                run the Weft server from src/ via tsx (default with --quick; else dist/cli.js)
 `
 
@@ -53,6 +56,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       out: { type: 'string' },
       profile: { type: 'string' },
       source: { type: 'boolean' },
+      'weft-store': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -91,5 +95,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     out: values.out ?? 'results/server.json',
     profileDir: values.profile,
     fromSource: values.source === true || quick,
+    weftStore: weftStore(values['weft-store']),
   }
+}
+
+function weftStore(v: string | undefined): 'FULL' | 'NORMAL' | 'memory' {
+  if (v === undefined) return 'FULL'
+  if (v === 'FULL' || v === 'NORMAL' || v === 'memory') return v
+  throw new Error(`--weft-store: expected FULL, NORMAL or memory, got "${v}"`)
 }

@@ -16,6 +16,7 @@ interface Metric {
 
 const METRICS: Record<ScenarioName, readonly Metric[]> = {
   'fan-out': [
+    { key: 'loadavg1', label: 'machine load average (1 min) at start', better: 'info' },
     { key: 'p50Ms', label: 'p50 send→receipt (ms)', better: 'lower' },
     { key: 'p99Ms', label: 'p99 send→receipt (ms)', better: 'lower' },
     { key: 'deliveriesPerSecond', label: 'deliveries/s', better: 'higher' },
@@ -26,6 +27,7 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
     { key: 'loadgenCpuPercent', label: 'load-generator CPU (%)', better: 'info' },
   ],
   'many-docs': [
+    { key: 'loadavg1', label: 'machine load average (1 min) at start', better: 'info' },
     { key: 'deliveriesPerSecond', label: 'throughput (deliveries/s)', better: 'higher' },
     { key: 'p50Ms', label: 'p50 (ms)', better: 'lower' },
     { key: 'p99Ms', label: 'p99 (ms)', better: 'lower' },
@@ -35,12 +37,14 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
     { key: 'loadgenCpuPercent', label: 'load-generator CPU (%)', better: 'info' },
   ],
   connections: [
+    { key: 'loadavg1', label: 'machine load average (1 min) at start', better: 'info' },
     { key: 'connectionsHeld', label: 'idle connections held', better: 'higher' },
     { key: 'serverRssPerConnectionKB', label: 'server RSS per connection (KB)', better: 'lower' },
     { key: 'serverRssMB', label: 'server RSS at the end (MB)', better: 'lower' },
     { key: 'openMs', label: 'time to open them (ms)', better: 'lower' },
   ],
   'catch-up': [
+    { key: 'loadavg1', label: 'machine load average (1 min) at start', better: 'info' },
     { key: 'bytesReceived', label: 'bytes received', better: 'lower' },
     { key: 'missedEncodedBytes', label: 'encoded size of the missed edits', better: 'info' },
     { key: 'bytesRatio', label: 'received / encoded missed', better: 'lower' },
@@ -48,6 +52,7 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
     { key: 'writerAckedMs', label: 'writer: 10k edits acked (ms)', better: 'info' },
   ],
   'cold-load': [
+    { key: 'loadavg1', label: 'machine load average (1 min) at start', better: 'info' },
     { key: 'completeMs', label: 'connect → whole doc (ms)', better: 'lower' },
     { key: 'bytesReceived', label: 'bytes received', better: 'lower' },
     { key: 'serverRestartMs', label: 'server restart to listening (ms)', better: 'info' },
@@ -83,6 +88,14 @@ export function renderReport(r: BenchResults): string {
     for (const m of METRICS[name]) {
       const vals = servers.map((s) => (row[s]?.ok ? row[s]?.[m.key] : undefined))
       lines.push(`| ${m.label} | ${vals.map(fmt).join(' | ')} | ${ratio(m, vals[0], vals.slice(1))} |`)
+    }
+    const view = row.weft?.ok ? (row.weft.weftServer as Record<string, unknown> | undefined) : undefined
+    if (view) {
+      lines.push(
+        '',
+        `Weft server's own metrics: ${fmt(view.acks)} acks, mean receive→ack (durable commit) ${fmt(view.ackMeanMs)} ms, ` +
+          `p50 ≤ ${fmt(view.ackP50AtMostMs)} ms, p99 ≤ ${fmt(view.ackP99AtMostMs)} ms; ${fmt(view.commits)} SQLite commits, ${fmt(view.meanAppendsPerCommit)} appends each.`,
+      )
     }
     for (const s of servers) {
       const res = row[s]

@@ -9,6 +9,7 @@ import { summarizeProfiles } from './profile.js'
 import type { LoadJob, ScenarioName, ServerKind } from './protocol.js'
 import { renderReport, type BenchResults, type ScenarioResult } from './report.js'
 import { freePort, startServer } from './servers.js'
+import { readWeftServerView } from './weft-metrics.js'
 
 function jobFor(server: ServerKind, scenario: ScenarioName, url: string, o: BenchOptions): LoadJob {
   const base = { server, url, scenario, budgetMs: o.budgetMs }
@@ -35,20 +36,27 @@ async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOption
       dataDir,
       persistYjs: scenario === 'cold-load',
       fromSource: o.fromSource,
+      weftStore: o.weftStore,
       ...(o.profileDir !== undefined && server === 'weft' ? { cpuProfileDir: join(resolve(o.profileDir), scenario) } : {}),
     })
   const t0 = performance.now()
+  // Other work on the machine skews every figure; keep its level next to them.
+  const loadavg1 = Math.round((loadavg()[0] ?? 0) * 100) / 100
   let srv = await start()
   try {
     const job = jobFor(server, scenario, srv.url, o)
-    if (scenario !== 'cold-load') return { ok: true, ...(await runLoadChild(job, srv.pid)) }
+    if (scenario !== 'cold-load') {
+      const result = await runLoadChild(job, srv.pid)
+      const view = server === 'weft' ? await readWeftServerView(srv.port) : undefined
+      return { ok: true, loadavg1, ...result, ...(view ? { weftServer: view } : {}) }
+    }
     const written = await runLoadChild({ ...job, phase: 'write' }, srv.pid)
     await srv.stop()
     const restart0 = performance.now()
     srv = await start()
     const restartMs = Math.round(performance.now() - restart0)
     const read = await runLoadChild({ ...job, phase: 'read' }, srv.pid)
-    return { ok: true, ...read, serverRestartMs: restartMs, write: written }
+    return { ok: true, loadavg1, ...read, serverRestartMs: restartMs, write: written }
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) }
   } finally {
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
       cpus: availableParallelism(),
       loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
       quick: o.quick,
+      weftStore: o.weftStore === 'FULL' ? 'SQLite file, synchronous=FULL' : `DIAGNOSTIC ${o.weftStore}`,
       weftServerFrom: o.fromSource ? 'packages/server/src via tsx' : 'packages/server/dist/cli.js',
       sizes: { fanOut: o.fanOut, manyDocs: o.manyDocs, maxConnections: o.maxConnections, catchUpEdits: o.catchUpEdits, coldLoadBytes: o.coldLoadBytes },
       servers: {

@@ -28,6 +28,8 @@ export interface ServerStartOptions {
   readonly cpuProfileDir?: string
   /** Weft only: run `src/cli.ts` through tsx instead of the built `dist/cli.js` (no build needed). */
   readonly fromSource?: boolean
+  /** Weft only, for diagnosis: `memory` (no store, nothing durable) or a SQLite `synchronous` mode. Default FULL. */
+  readonly weftStore?: 'FULL' | 'NORMAL' | 'memory'
 }
 
 /** Maps `@weft/*` to package sources for tsx, so children need no build. */
@@ -60,7 +62,8 @@ function command(kind: ServerKind, o: ServerStartOptions): { args: string[]; env
           ...weftCli(o.fromSource === true),
           '--port', String(o.port),
           '--host', '127.0.0.1',
-          '--db', join(o.dataDir, 'weft.db'),
+          '--db', o.weftStore === 'memory' ? ':memory:' : join(o.dataDir, 'weft.db'),
+          ...(o.weftStore === 'NORMAL' ? ['--synchronous', 'NORMAL'] : []),
           '--log-level', 'warn',
           // The peers have no per-connection rate limit; catch-up's writer sends 10,000 deltas at once.
           '--max-msgs-per-sec', '1000000',
