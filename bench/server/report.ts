@@ -22,6 +22,7 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
     { key: 'deliveriesPerSecond', label: 'deliveries/s', better: 'higher' },
     { key: 'deliveries', label: 'deliveries (of expected ↓)', better: 'info' },
     { key: 'deliveriesExpected', label: 'deliveries expected', better: 'info' },
+    { key: 'bytesPerDelivery', label: 'bytes received per delivered edit', better: 'lower' },
     { key: 'serverCpuPercent', label: 'server CPU (% of a core)', better: 'lower' },
     { key: 'serverPeakRssMB', label: 'server peak RSS (MB)', better: 'lower' },
     { key: 'loadgenCpuPercent', label: 'load-generator CPU (%)', better: 'info' },
@@ -31,6 +32,7 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
     { key: 'deliveriesPerSecond', label: 'throughput (deliveries/s)', better: 'higher' },
     { key: 'p50Ms', label: 'p50 (ms)', better: 'lower' },
     { key: 'p99Ms', label: 'p99 (ms)', better: 'lower' },
+    { key: 'bytesPerDelivery', label: 'bytes received per delivered edit', better: 'lower' },
     { key: 'serverCpuPercent', label: 'server CPU (% of a core)', better: 'lower' },
     { key: 'serverPeakRssMB', label: 'server peak RSS (MB)', better: 'lower' },
     { key: 'connectMs', label: 'time to connect all (ms)', better: 'lower' },
@@ -90,7 +92,7 @@ export function renderReport(r: BenchResults): string {
       lines.push(`| ${m.label} | ${vals.map(fmt).join(' | ')} | ${ratio(m, vals[0], vals.slice(1))} |`)
     }
     const view = row.weft?.ok ? (row.weft.weftServer as Record<string, unknown> | undefined) : undefined
-    if (view) {
+    if (view && typeof view.acks === 'number' && view.acks > 0) {
       lines.push(
         '',
         `Weft server's own metrics: ${fmt(view.acks)} acks, mean receive→ack (durable commit) ${fmt(view.ackMeanMs)} ms, ` +

@@ -40,6 +40,8 @@ export async function runTyping(connect: ConnectClient, url: string, cfg: Typing
   })
 
   const rssSamples: number[] = []
+  const bytesNow = (): number => clients.reduce((n, c) => n + c.bytesIn, 0)
+  const bytes0 = bytesNow()
   const start: ProcSample = await probeServer()
   const loadCpu = selfCpu()
   let sent = 0
@@ -70,6 +72,7 @@ export async function runTyping(connect: ConnectClient, url: string, cfg: Typing
   const drainUntil = performance.now() + 5000
   while (latencies.length < expected && performance.now() < drainUntil) await sleep(20)
   measuring = false
+  const bytesReceived = bytesNow() - bytes0
   const windowS = (end.t - start.t) / 1000
   await pool(clients, 64, (c) => c.close())
   return {
@@ -84,6 +87,8 @@ export async function runTyping(connect: ConnectClient, url: string, cfg: Typing
     deliveries: latencies.length,
     sentPerSecond: round(sent / windowS, 1),
     deliveriesPerSecond: round(latencies.length / windowS, 1),
+    clientBytesReceived: bytesReceived,
+    bytesPerDelivery: latencies.length > 0 ? round(bytesReceived / latencies.length, 1) : null,
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
     maxMs: round(percentile(latencies, 100)),
