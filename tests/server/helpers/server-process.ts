@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -7,17 +6,9 @@ const root = fileURLToPath(new URL('../../../', import.meta.url))
 /** The CLI source, reached through the workspace link. */
 const cli = fileURLToPath(new URL('../../node_modules/@weft/server/src/cli.ts', import.meta.url))
 
-/** tsx's ESM loader: from the root's dependencies if listed there, else from pnpm's store. */
+/** tsx's ESM loader (a root devDependency): runs the CLI from source, no build needed. */
 function tsxLoader(): string {
-  try {
-    return pathToFileURL(createRequire(`${root}package.json`).resolve('tsx/esm')).href
-  } catch {
-    const store = `${root}node_modules/.pnpm`
-    const dir = readdirSync(store).find((d) => /^tsx@\d/.test(d))
-    const file = dir && `${store}/${dir}/node_modules/tsx/dist/esm/index.mjs`
-    if (!file || !existsSync(file)) throw new Error('tsx not found: add it to the root devDependencies')
-    return pathToFileURL(file).href
-  }
+  return pathToFileURL(createRequire(`${root}package.json`).resolve('tsx/esm')).href
 }
 
 /** A `weft-server` child process. */

@@ -1,11 +1,6 @@
-import { createRequire } from 'node:module'
-import { fileURLToPath } from 'node:url'
+import { WebSocket } from 'ws'
 
-/**
- * The parts of a `ws` WebSocket these tests use. `ws` is loaded through
- * @weft/server's own dependency because tests/package.json does not list it
- * yet; once it does, replace this file with `import { WebSocket } from 'ws'`.
- */
+/** The parts of a `ws` WebSocket these tests use. */
 export interface TestSocket {
   readonly readyState: number
   readonly bufferedAmount: number
@@ -22,11 +17,7 @@ export interface TestSocket {
   once(event: 'error', listener: (error: Error) => void): this
 }
 
-type WsConstructor = new (url: string) => TestSocket
-
-// Resolved through the workspace link tests/node_modules/@weft/server.
-const serverDir = fileURLToPath(new URL('../../node_modules/@weft/server/package.json', import.meta.url))
-const WebSocketImpl = (createRequire(serverDir)('ws') as { WebSocket: WsConstructor }).WebSocket
+const WebSocketImpl: new (url: string) => TestSocket = WebSocket
 
 /** Opens a socket and resolves once connected. */
 export function openSocket(url: string): Promise<TestSocket> {
