@@ -1,4 +1,8 @@
+import { vvCovers, vvMerge } from '@weft/crdt-core'
 import type { DotRange, VersionVector } from './store.js'
+
+/** Version vector join and order come from crdt-core (one definition of the causal context). */
+export { vvMerge as mergeVersionVectors, vvCovers as coversVersionVector }
 
 /** Raises `vv` in place to cover the top of every range; returns it. */
 export function mergeRanges(vv: VersionVector, ranges: readonly DotRange[]): VersionVector {
@@ -6,24 +10,6 @@ export function mergeRanges(vv: VersionVector, ranges: readonly DotRange[]): Ver
     if ((vv[r.replica] ?? 0) < r.to) vv[r.replica] = r.to
   }
   return vv
-}
-
-/** Pointwise maximum of two version vectors, as a new object. */
-export function mergeVersionVectors(a: VersionVector, b: VersionVector): VersionVector {
-  const out: VersionVector = { ...a }
-  for (const [k, v] of Object.entries(b)) {
-    const key = Number(k)
-    if ((out[key] ?? 0) < v) out[key] = v
-  }
-  return out
-}
-
-/** True when `a` has seen every dot `b` has (componentwise `a >= b`). */
-export function coversVersionVector(a: VersionVector, b: VersionVector): boolean {
-  for (const [k, v] of Object.entries(b)) {
-    if ((a[Number(k)] ?? 0) < v) return false
-  }
-  return true
 }
 
 /** True when a delta with these ranges carries a dot the holder of `vv` lacks. */

@@ -7,8 +7,9 @@
  * sequence numbers and version vector are derived from what is stored here.
  */
 
-/** replicaId -> highest counter seen (same shape as crdt-core's `VersionVector`). */
-export type VersionVector = Record<number, number>
+/** replicaId -> highest counter seen: crdt-core's causal context. */
+export type { VersionVector } from '@weft/crdt-core'
+import type { VersionVector } from '@weft/crdt-core'
 
 /** The dots `(from, to]` of one replica that a delta carries (as reported by crdt-core's `inspectDelta`). */
 export interface DotRange {
