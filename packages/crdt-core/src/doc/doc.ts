@@ -76,13 +76,11 @@ export class Doc implements DocCore {
   private tx: Transaction | null = null
   /** Reused for encoding local deltas: one keystroke should not allocate a fresh buffer. */
   private readonly scratch = new Writer(256)
-  private readonly options: DocOptions
 
   constructor(options: DocOptions = {}) {
     const id = options.replicaId ?? randomReplicaId()
     if (!isValidReplicaId(id)) throw new RangeError(`replicaId must be an integer in 1..2^53-1, got ${id}`)
     this.replicaId = id
-    this.options = options
     if (options.maxDeleteLog !== undefined) this.state.maxDeleteLog = options.maxDeleteLog
     this.buffer = new CausalBuffer(options.maxPendingDeltas ?? 10_000, options.maxPendingBytes ?? 64 * 1024 * 1024)
   }

@@ -54,10 +54,6 @@ export interface IdRun {
   spans: Span[]
 }
 
-export function visibleLen(s: Span): number {
-  return s.deleted ? 0 : s.len
-}
-
 export function sliceContent(c: Content, start: number, end?: number): Content {
   return c.slice(start, end)
 }

@@ -47,7 +47,6 @@ export class SyncService {
   private readonly ticker: ReturnType<typeof setInterval>
   private readonly now: () => number
   private nextConn = 1
-  private closed = false
 
   constructor(private readonly d: SyncServiceDeps) {
     this.now = d.now ?? Date.now
@@ -94,7 +93,6 @@ export class SyncService {
 
   /** Stops the clock, waits for in-flight store and auth work, and background compaction. */
   async close(): Promise<void> {
-    this.closed = true
     clearInterval(this.ticker)
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight])
     await this.compactor.close()
