@@ -27,6 +27,8 @@ export class LocalReplica {
   private readonly queue: WriteQueue
   private compactionQueued = false
   private onLoadError: (() => void) | undefined
+  /** Numbers this doc instance's journal entries (its replica id makes them unique across tabs). */
+  private journaled = 0
   private readonly opts: LocalReplicaOptions
 
   constructor(opts: LocalReplicaOptions) {
@@ -70,6 +72,13 @@ export class LocalReplica {
           const stored = await this.opts.storage.load(this.opts.docId)
           if (stored.snapshot) this.opts.doc.applyDelta(stored.snapshot, LOCAL_STORAGE_ORIGIN)
           for (const e of stored.log) this.opts.doc.applyDelta(e.bytes, LOCAL_STORAGE_ORIGIN)
+          // Local edits of a page that closed before their ordered write: into
+          // the doc (the sync handshake uploads what the server lacks) and on
+          // into the log and outbox, which also clears their journal entries.
+          for (const j of stored.journal ?? []) {
+            this.opts.doc.applyDelta(j.bytes, LOCAL_STORAGE_ORIGIN)
+            void this.queue.enqueue(() => this.opts.storage.appendLocal(this.opts.docId, j.bytes, j.key)).catch(() => undefined)
+          }
           this.maybeCompact(stored.meta)
           return stored.outbox
         })
@@ -93,8 +102,12 @@ export class LocalReplica {
 
   /** Persist a local delta to log + outbox; resolves with its outbox clientSeq once written. */
   saveLocal(bytes: Uint8Array): Promise<number> {
+    // Journal first, in this same task: the queued write below may still be
+    // waiting when the page closes, the journal entry is already on its way.
+    const key = `${this.opts.doc.replicaId}:${++this.journaled}`
+    this.opts.storage.journal?.(this.opts.docId, key, bytes)
     return this.queue.enqueue(async () => {
-      const r = await this.opts.storage.appendLocal(this.opts.docId, bytes)
+      const r = await this.opts.storage.appendLocal(this.opts.docId, bytes, key)
       this.maybeCompact(r.meta)
       return r.clientSeq
     })

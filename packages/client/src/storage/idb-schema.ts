@@ -11,12 +11,14 @@ export interface WeftDBSchema extends DBSchema {
   snapshots: { key: string; value: Uint8Array }
   log: { key: [string, number]; value: { docId: string; seq: number; origin: LogOrigin; bytes: Uint8Array } }
   outbox: { key: [string, number]; value: { docId: string; clientSeq: number; bytes: Uint8Array } }
+  /** Local deltas written the moment they happen, until their log + outbox write lands (version 2). */
+  journal: { key: [string, string]; value: { docId: string; key: string; bytes: Uint8Array } }
 }
 
 export type WeftDB = IDBPDatabase<WeftDBSchema>
 
 /** Bump with a migration in `upgrade` whenever the stores change. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export interface OpenOptions {
   factory: IDBFactory
@@ -40,6 +42,8 @@ export async function openWeftDB({ factory, name, onLost }: OpenOptions): Promis
     if (!raw.objectStoreNames.contains('snapshots')) raw.createObjectStore('snapshots')
     if (!raw.objectStoreNames.contains('log')) raw.createObjectStore('log', { keyPath: ['docId', 'seq'] })
     if (!raw.objectStoreNames.contains('outbox')) raw.createObjectStore('outbox', { keyPath: ['docId', 'clientSeq'] })
+    // Version 2.
+    if (!raw.objectStoreNames.contains('journal')) raw.createObjectStore('journal', { keyPath: ['docId', 'key'] })
   }
   let raw: IDBDatabase
   try {

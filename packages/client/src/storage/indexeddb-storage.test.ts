@@ -45,3 +45,22 @@ describe('indexedDBStorage connection handling', () => {
     expect((await s.appendLocal('doc', new Uint8Array([1]))).seq).toBe(1)
   })
 })
+
+describe('indexedDBStorage journal', () => {
+  it('[CLIENT-STORE-JOURNAL] a journaled delta loads until its ordered write clears it', async () => {
+    const factory = new IDBFactory()
+    const s = indexedDBStorage('db', { indexedDB: factory, keyRange: IDBKeyRange })
+    await s.load('doc') // opens the connection, as a doc's first load does
+    s.journal?.('doc', '7:1', new Uint8Array([1, 2]))
+    s.journal?.('other', '7:1', new Uint8Array([9]))
+    await new Promise((r) => setTimeout(r, 20))
+    const before = await s.load('doc')
+    expect(before.journal).toEqual([{ key: '7:1', bytes: new Uint8Array([1, 2]) }])
+    await s.appendLocal('doc', new Uint8Array([1, 2]), '7:1')
+    const after = await s.load('doc')
+    expect(after.journal).toEqual([])
+    expect(after.outbox.map((e) => [...e.bytes])).toEqual([[1, 2]])
+    expect((await s.load('other')).journal).toHaveLength(1)
+    await s.close()
+  })
+})

@@ -32,6 +32,8 @@ type Tx<M extends IDBTransactionMode> = IDBPTransaction<WeftDBSchema, Names, M>
  */
 export function indexedDBStorage(dbName: string, options: IndexedDBStorageOptions = {}): Storage {
   let db: Promise<WeftDB> | undefined
+  /** The open connection, once there is one: `journal` must start its write synchronously. */
+  let openDb: WeftDB | undefined
   let closed = false
   const errorListeners = new Set<(e: WeftStorageError) => void>()
   const lost = (why: string): void => {
@@ -57,6 +59,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
     if (closed) return Promise.reject(new WeftStorageError('closed', `storage ${dbName} is closed`))
     if (!db) {
       const onLost = (why: string): void => {
+        openDb = undefined
         if (db === opening) db = undefined
         if (!closed) lost(why)
       }
@@ -64,6 +67,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
         openWeftDB({ factory: factory(), name: dbName, onLost }),
       )
       db = opening
+      opening.then((d) => void (db === opening && (openDb = d)), () => undefined)
       // A failed open is not cached: the next call (a retry) tries again.
       opening.catch(() => void (db === opening && (db = undefined)))
     }
@@ -123,34 +127,54 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
     return { seq, meta }
   }
 
+  const journalRange = (docId: string): IDBKeyRange => keyRange().bound([docId, ''], [docId, '\uffff'])
+
   return {
     load: (docId) =>
-      tx(['meta', 'snapshots', 'log', 'outbox'], 'readonly', async (t): Promise<StoredDoc> => {
-        const [meta, snapshot, log, outbox] = await Promise.all([
+      tx(['meta', 'snapshots', 'log', 'outbox', 'journal'], 'readonly', async (t): Promise<StoredDoc> => {
+        const [meta, snapshot, log, outbox, journal] = await Promise.all([
           metaOf(t, docId),
           t.objectStore('snapshots').get(docId),
           t.objectStore('log').getAll(docRange(docId)),
           t.objectStore('outbox').getAll(docRange(docId)),
+          t.objectStore('journal').getAll(journalRange(docId)),
         ])
         return {
           snapshot,
+          journal: journal.map(({ key, bytes }) => ({ key, bytes })),
           log: log.map(({ seq, origin, bytes }) => ({ seq, origin, bytes })),
           outbox: outbox.map(({ clientSeq, bytes }) => ({ clientSeq, bytes })),
           meta,
         }
       }),
 
-    appendLocal: (docId, bytes) =>
-      tx(['meta', 'log', 'outbox'], 'readwrite', async (t): Promise<AppendLocalResult> => {
+    appendLocal: (docId, bytes, journalKey) =>
+      tx(['meta', 'log', 'outbox', 'journal'], 'readwrite', async (t): Promise<AppendLocalResult> => {
         const { seq, meta: afterLog } = await appendLog(t, docId, bytes, 'local', 0)
         const clientSeq = afterLog.lastClientSeq + 1
         const meta: DocMeta = { ...afterLog, lastClientSeq: clientSeq }
         await Promise.all([
           t.objectStore('outbox').put({ docId, clientSeq, bytes }),
           t.objectStore('meta').put(meta, docId),
+          journalKey === undefined ? undefined : t.objectStore('journal').delete([docId, journalKey]),
         ])
         return { seq, clientSeq, meta }
       }),
+
+    journal(docId, key, bytes) {
+      const d = openDb
+      if (d === undefined || closed) return // not open yet: the ordered write still comes
+      try {
+        // Started in the caller's task with nothing to read: the browser
+        // commits it even if the page goes away right after.
+        const t = d.transaction('journal', 'readwrite')
+        t.store.put({ docId, key, bytes }).catch(() => undefined)
+        t.done.catch(() => undefined)
+        ;(t as unknown as { commit?: () => void }).commit?.()
+      } catch {
+        // Best effort: appendLocal is the write that counts.
+      }
+    },
 
     appendRemote: (docId, bytes, serverSeq = 0) =>
       tx(['meta', 'log'], 'readwrite', async (t): Promise<AppendResult> => {

@@ -40,9 +40,17 @@ export interface DocMeta {
   readonly snapshotBytes: number
 }
 
+/** A local delta journaled before its ordered write (see `Storage.journal`). */
+export interface JournalEntry {
+  readonly key: string
+  readonly bytes: Uint8Array
+}
+
 /** Everything stored for one doc. An unknown doc loads as empty. */
 export interface StoredDoc {
   readonly snapshot: Uint8Array | undefined
+  /** Journaled local deltas whose ordered write never happened (the page died first). */
+  readonly journal?: readonly JournalEntry[]
   /** In seq order. */
   readonly log: readonly LogEntry[]
   /** In clientSeq order. */
@@ -69,8 +77,18 @@ export interface AppendLocalResult extends AppendResult {
 export interface Storage {
   /** Snapshot, log, outbox and meta of a doc, read in one consistent view. */
   load(docId: string): Promise<StoredDoc>
-  /** Append a local delta to the log AND the outbox in one transaction. */
-  appendLocal(docId: string, bytes: Uint8Array): Promise<AppendLocalResult>
+  /**
+   * Append a local delta to the log AND the outbox in one transaction; with
+   * `journalKey`, the journal entry of that delta is removed in it too.
+   */
+  appendLocal(docId: string, bytes: Uint8Array, journalKey?: string): Promise<AppendLocalResult>
+  /**
+   * Records a local delta at once, before the ordered `appendLocal` gets to
+   * it: a write started in the same task as the keystroke, with nothing to
+   * read first, survives the page closing right after. Best effort and
+   * synchronous; storages that die with the page (memory) leave it out.
+   */
+  journal?(docId: string, key: string, bytes: Uint8Array): void
   /** Append a delta received from elsewhere (server, peer tab); `serverSeq` raises meta.serverSeq. */
   appendRemote(docId: string, bytes: Uint8Array, serverSeq?: number): Promise<AppendResult>
   /** Drop outbox entries with clientSeq <= `upTo` (cumulative ack); `serverSeq` raises meta.serverSeq. */
