@@ -30,10 +30,13 @@ export class WeftCounter {
     if (!Number.isSafeInteger(amount)) throw new TypeError(`counter.increment takes a safe integer, got ${amount}`)
     if (amount === 0) return
     const doc = this.doc
+    const total = (this.totals.get(doc.replicaId)?.total ?? 0) + amount
+    if (total < -(2 ** 52) || total >= 2 ** 52) {
+      throw new RangeError(`counter.increment(${amount}) takes this replica's total past ±2^52, which deltas cannot carry`)
+    }
     const tx = doc.beginImplicit()
     try {
       const counter = doc.allocateCounters(1)
-      const total = (this.totals.get(doc.replicaId)?.total ?? 0) + amount
       this.totals.set(doc.replicaId, { total, counter })
       tx.recordCount(this, { replica: doc.replicaId, counter, total })
       tx.undo({ type: 'counter', container: this, amount })

@@ -211,3 +211,40 @@ describe('text split inside a surrogate pair', () => {
     expect(viaDeltas.digest()).toBe(a.digest())
   })
 })
+
+describe('delta dependencies', () => {
+  it('name only the frontier: 20 writers typing in turn send small deltas', () => {
+    const docs = Array.from({ length: 20 }, (_, i) => new Doc({ replicaId: 2 ** 50 + i }))
+    const sizes: number[] = []
+    docs.forEach((d, i) =>
+      d.on('delta', (bytes) => {
+        sizes.push(bytes.length)
+        docs.forEach((o, j) => j !== i && o.applyDelta(bytes))
+      }),
+    )
+    for (let round = 0; round < 5; round++) for (const d of docs) d.getText('t').insert(0, 'x')
+    const steady = sizes.slice(40)
+    // Each keystroke follows the one before it: one head, not nineteen replicas.
+    expect(Math.max(...steady)).toBeLessThan(60)
+    expect(new Set(docs.map((d) => d.digest())).size).toBe(1)
+  })
+
+  it('still hold back a delta until everything it follows has arrived', () => {
+    const a = new Doc({ replicaId: 1 })
+    const b = new Doc({ replicaId: 2 })
+    const c = new Doc({ replicaId: 3 })
+    let fromA: Uint8Array = new Uint8Array()
+    let fromB: Uint8Array = new Uint8Array()
+    a.on('delta', (d) => (fromA = d))
+    b.on('delta', (d) => (fromB = d))
+    a.getMap('m').set('x', 1)
+    b.applyDelta(fromA)
+    b.getMap('m').set('y', 2) // follows A's write, though it touches another key
+    c.applyDelta(fromB)
+    expect(c.pendingCount).toBe(1)
+    expect(c.toJSON()).toEqual({})
+    c.applyDelta(fromA)
+    expect(c.pendingCount).toBe(0)
+    expect(c.toJSON()).toEqual({ m: { x: 1, y: 2 } })
+  })
+})

@@ -263,10 +263,10 @@ export class Doc implements DocCore {
     if (tx.isEmpty) return
     const state = this.state
     let deps: VersionVector = NO_DEPS
-    if (state.dirtyDeps.size > 0) {
+    if (state.heads.size > 0) {
       deps = {}
-      for (const [r, c] of state.dirtyDeps) deps[r] = c
-      state.dirtyDeps.clear()
+      for (const [r, c] of state.heads) deps[r] = c
+      state.heads.clear()
     }
     if (this.events.has('delta')) {
       const data: DeltaData = {

@@ -55,12 +55,8 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track
     }
   }
 
-  for (const r of data.ranges) {
-    if (r.to > state.counterOf(r.replica)) {
-      state.vv.set(r.replica, r.to)
-      if (r.replica !== doc.replicaId) state.dirtyDeps.set(r.replica, r.to)
-    }
-  }
+  state.advanceHeads(doc.replicaId, data.ranges, data.deps)
+  for (const r of data.ranges) if (r.to > state.counterOf(r.replica)) state.vv.set(r.replica, r.to)
   if (unattributed) {
     const base = { ...state.historyBase }
     for (const r of data.ranges) if (r.to > (base[r.replica] ?? 0)) base[r.replica] = r.to

@@ -42,10 +42,33 @@ export class DocState {
    */
   historyBase: VersionVector = {}
   /**
-   * Other replicas' progress since this replica's last local transaction:
-   * the next local delta depends on these (its own previous dot implies the rest).
+   * The frontier of what arrived since this replica's last local transaction:
+   * other replicas' newest dots that no later arrival depends on. The next
+   * local delta depends on exactly these (its own previous dot implies the
+   * rest), so with many concurrent writers a keystroke names the few heads it
+   * follows, not every writer.
    */
-  readonly dirtyDeps = new Map<number, number>()
+  readonly heads = new Map<number, number>()
+
+  /**
+   * Folds an applied delta into `heads`: whatever its dependencies (or its
+   * own earlier dots) cover is implied by it and leaves; its newest dots join.
+   */
+  advanceHeads(self: number, ranges: readonly { replica: number; from: number; to: number }[], deps: VersionVector): void {
+    const heads = this.heads
+    if (heads.size > 0) {
+      for (const [r, c] of heads) {
+        const covered = deps[r] ?? 0
+        let implied = c <= covered
+        for (const range of ranges) if (range.replica === r && c <= range.to) implied = true
+        if (implied) heads.delete(r)
+      }
+    }
+    for (const range of ranges) {
+      // Never lower a head: a delta may carry an older stretch of a replica.
+      if (range.replica !== self && range.to > (heads.get(range.replica) ?? 0)) heads.set(range.replica, range.to)
+    }
+  }
 
   /** Most delete ops remembered with their dots (see `logDelete`). */
   maxDeleteLog = 1024

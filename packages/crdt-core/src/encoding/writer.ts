@@ -93,7 +93,7 @@ export class Writer {
     buf[this.pos++] = n
   }
 
-  /** Zig-zag signed varint for integers in ±(2^52). */
+  /** Zig-zag signed varint for integers in -(2^52) .. 2^52 - 1 (zig-zag doubles them; 2^53 is not safe). */
   writeVarInt(n: number): void {
     this.writeVarUint(n >= 0 ? n * 2 : -n * 2 - 1)
   }
