@@ -1,21 +1,10 @@
-import { Doc, encodeMessage } from '@weft/crdt-core'
+import { Doc, encodeMessage, seededRandom } from '@weft/crdt-core'
 import { CloseCode, type WeftServer } from '@weft/server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DocClient, eventually } from './helpers/doc-client.js'
 import { RawClient } from './helpers/raw-client.js'
 import { startServer, tempDb } from './helpers/temp-server.js'
 
-/** Deterministic PRNG (mulberry32); the seed is printed on failure via the test name. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const SEED = Number(process.env.WEFT_SEED ?? 0x5eed)
 
@@ -50,7 +39,7 @@ describe('bad input never stores anything, never hurts other clients, never stop
   }
 
   it(`[FRAME-3] [ERR-2] random frames (seed ${SEED}) get a typed error and a close`, async () => {
-    const rand = prng(SEED)
+    const rand = seededRandom(SEED)
     for (let i = 0; i < 30; i++) {
       const c = await RawClient.hello(server.wsUrl)
       const len = 1 + Math.floor(rand() * 64)
@@ -66,7 +55,7 @@ describe('bad input never stores anything, never hurts other clients, never stop
   })
 
   it(`[ACK-1] mutated valid delta frames (seed ${SEED}) store nothing invalid`, async () => {
-    const rand = prng(SEED + 1)
+    const rand = seededRandom(SEED + 1)
     const src = new DocClient('note:ok')
     src.edit((d) => d.getMap('m').set('k', 'v'))
     const delta = [...src.outbox.values()][0]!

@@ -1,4 +1,4 @@
-import { Doc } from '@weft/crdt-core'
+import { Doc, seededRandom } from '@weft/crdt-core'
 import { SqliteStore } from '@weft/server'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DocClient, eventually } from './helpers/doc-client.js'
@@ -9,16 +9,6 @@ const KILLS = Number(process.env.WEFT_CRASH_KILLS ?? 20)
 const SEED = Number(process.env.WEFT_SEED ?? 0xc4a5)
 const DOC = 'crash:1'
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A client that writes one new map key per edit and remembers which client seq wrote it. */
 class Writer {
@@ -59,7 +49,7 @@ describe(`crash durability: SIGKILL ${KILLS} times while clients write (seed ${S
   })
 
   it('[ACK-2] [STORE-1] keeps every acked delta, keeps the file sound, and converges', async () => {
-    const rand = prng(SEED)
+    const rand = seededRandom(SEED)
     const writers = [new Writer('a'), new Writer('b')]
     let totalAcked = 0
     let killsWithUnacked = 0

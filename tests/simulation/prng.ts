@@ -1,15 +1,11 @@
-/** mulberry32: a tiny seeded PRNG, so every simulated schedule replays from its seed. */
+import { seededRandom } from '@weft/crdt-core'
+
+/** Helpers over crdt-core's `seededRandom`, so every simulated schedule replays from its seed. */
 export class Prng {
-  private s: number
-  constructor(seed: number) {
-    this.s = seed >>> 0
-  }
   /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0)
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  readonly next: () => number
+  constructor(seed: number) {
+    this.next = seededRandom(seed)
   }
   /** Integer in [0, n). */
   int(n: number): number {

@@ -1,3 +1,4 @@
+import { seededRandom } from '@weft/crdt-core'
 import { describe, expect, it } from 'vitest'
 import { memoryStorage } from '../storage/memory-storage.js'
 import { failingStorage } from '../test-support/failing-storage.js'
@@ -6,17 +7,6 @@ import { offlineSwitch } from '../transport/offline-switch.js'
 import { until } from '../test-support/until.js'
 import { createClient, type Client } from './create-client.js'
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const SEEDS = (process.env.WEFT_CLIENT_SEEDS ?? '1,2,3,4,5,6,7,8').split(',').map(Number)
 
@@ -24,7 +14,7 @@ describe('random schedules: edits, network drops, storage failures and restarts'
   for (const seed of SEEDS) {
     it(`[CLIENT-SYNC-6] seed ${seed}: every client converges and no edit is lost or duplicated`, async () => {
       const repro = `WEFT_CLIENT_SEEDS=${seed} pnpm vitest run packages/client/src/client/client-random.test.ts`
-      const random = rng(seed)
+      const random = seededRandom(seed)
       const server = new MemorySyncServer()
       const peers = [0, 1, 2].map(() => {
         const net = offlineSwitch(server.transport)

@@ -1,14 +1,10 @@
-/** A small seeded PRNG (mulberry32) so every random test can be replayed from its seed. */
+import { seededRandom } from '../seeded-random.js'
+
+/** Helpers over `seededRandom`, so every random test can be replayed from its seed. */
 export class Rng {
-  private s: number
+  readonly next: () => number
   constructor(readonly seed: number) {
-    this.s = seed >>> 0
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0)
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    this.next = seededRandom(seed)
   }
   int(n: number): number {
     return Math.floor(this.next() * n)
