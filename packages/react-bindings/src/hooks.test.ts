@@ -1,28 +1,16 @@
 // @vitest-environment jsdom
-import { createClient, memoryStorage, type Client, type DocHandle } from '@weft/client'
-import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react'
-import { Suspense, createElement as h, memo, useEffect, type ReactNode } from 'react'
-import { afterEach, describe, expect, it } from 'vitest'
+import { createClient, memoryStorage, type DocHandle } from '@weft/client'
+import { act, render, renderHook, screen, waitFor } from '@testing-library/react'
+import { Suspense, createElement as h, memo, useEffect } from 'react'
+import { describe, expect, it } from 'vitest'
 import { WeftProvider } from './provider.js'
+import { localClient, wrap } from './test-support/local-clients.js'
 import { renderCounter } from './test-support/render-counter.js'
 import { useDoc, type UseDocResult } from './use-doc.js'
 import { useDocState } from './use-doc-state.js'
 import { useDocSuspense } from './use-doc-suspense.js'
 import { useText } from './use-text.js'
 import { shallowEqual } from './shallow-equal.js'
-
-const clients: Client[] = []
-function localClient(): Client {
-  const c = createClient({ storage: memoryStorage(), tabs: false, online: false })
-  clients.push(c)
-  return c
-}
-const wrap = (client: Client) => ({ children }: { children: ReactNode }) => h(WeftProvider, { client }, children)
-
-afterEach(async () => {
-  cleanup()
-  await Promise.all(clients.splice(0).map((c) => c.close()))
-})
 
 describe('useDoc', () => {
   it('returns the handle at once and becomes ready after the local load', async () => {
@@ -178,8 +166,7 @@ describe('useDocSuspense', () => {
     h1.doc.getText('body').insert(0, 'stored earlier')
     await first.close()
 
-    const client = createClient({ storage, tabs: false, online: false })
-    clients.push(client)
+    const client = localClient(false, storage)
     function Note() {
       const note = useDocSuspense('note:s')
       const [body] = useText(note, 'body')

@@ -1,29 +1,17 @@
 // @vitest-environment jsdom
-import { createClient, memoryStorage, type Client, type DocStatus } from '@weft/client'
-import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-library/react'
-import { createElement as h, type ReactNode } from 'react'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { DocStatus } from '@weft/client'
+import { act, render, renderHook, screen, waitFor } from '@testing-library/react'
+import { createElement as h } from 'react'
+import { describe, expect, it } from 'vitest'
 import { aggregateStatus } from './aggregate-status.js'
 import { WeftProvider } from './provider.js'
 import { memoryTabs } from './test-support/memory-tabs.js'
+import { localClient, wrap } from './test-support/local-clients.js'
 import { renderCounter } from './test-support/render-counter.js'
 import { useDoc } from './use-doc.js'
 import { usePresence } from './use-presence.js'
 import { useSyncStatus } from './use-sync-status.js'
 import { useUndo } from './use-undo.js'
-
-const clients: Client[] = []
-function localClient(tabs: ReturnType<typeof memoryTabs> | false = false): Client {
-  const c = createClient({ storage: memoryStorage(), tabs, online: false, presence: { throttleMs: 0 } })
-  clients.push(c)
-  return c
-}
-const wrap = (client: Client) => ({ children }: { children: ReactNode }) => h(WeftProvider, { client }, children)
-
-afterEach(async () => {
-  cleanup()
-  await Promise.all(clients.splice(0).map((c) => c.close()))
-})
 
 describe('usePresence', () => {
   it("shows another tab's state and publishes ours", async () => {
