@@ -130,7 +130,7 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
       // A replica's items arrive in order, so what is known of an insert is
       // a prefix; anything known past that prefix would be integrated twice.
       const known = seq.knownPrefix(op.replica, op.counter, op.len)
-      if (known < op.len && seq.index.maxCounter(op.replica) >= op.counter + known) {
+      if (known < op.len && seq.maxCounter(op.replica) >= op.counter + known) {
         invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
       }
     }
@@ -169,9 +169,9 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
       let c = range.counter
       const end = range.counter + range.len
       while (c < end) {
-        const span = seq?.index.find(range.replica, c)
-        if (span !== undefined) {
-          c = span.counter + span.len
+        const known = seq?.pieceEnd(range.replica, c) ?? 0
+        if (known > 0) {
+          c = known
           continue
         }
         const op = ids?.find(range.replica, c)
@@ -210,7 +210,7 @@ function validateSingleInsert(state: DocState, seq: Sequence, op: InsertOp): boo
   if (op.olReplica !== 0 && !seq.has(op.olReplica, op.olCounter)) return false
   if (op.orReplica !== 0 && !seq.has(op.orReplica, op.orCounter)) return false
   const known = seq.knownPrefix(op.replica, op.counter, op.len)
-  if (known < op.len && seq.index.maxCounter(op.replica) >= op.counter + known) {
+  if (known < op.len && seq.maxCounter(op.replica) >= op.counter + known) {
     invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
   }
   if (op.content !== null && typeof op.content !== 'string') {

@@ -148,6 +148,26 @@ export class Sequence {
     }
   }
 
+  /** Highest counter of `replica` known here, or 0. */
+  maxCounter(replica: number): number {
+    return this.index.maxCounter(replica)
+  }
+
+  /**
+   * End (exclusive) of the stretch of consecutive ids, starting at
+   * (replica, counter), that this sequence holds in one piece with one
+   * deletion state; 0 when the item is unknown.
+   */
+  pieceEnd(replica: number, counter: number): number {
+    const span = this.index.find(replica, counter)
+    return span === undefined ? 0 : span.counter + span.len
+  }
+
+  /** True when item (replica, counter) is known and deleted. */
+  isDeletedAt(replica: number, counter: number): boolean {
+    return this.index.find(replica, counter)?.deleted ?? false
+  }
+
   /** True when item (replica, counter) is known here. */
   has(replica: number, counter: number): boolean {
     return this.index.has(replica, counter)

@@ -135,10 +135,10 @@ function revert(op: InverseOp): void {
       let counter = op.counter
       const end = op.counter + op.len
       while (counter < end) {
-        const span = seq.index.find(op.replica, counter)
-        if (span === undefined) return
-        const take = Math.min(span.counter + span.len, end) - counter
-        if (!span.deleted) c.delete(seq.visibleIndexOfId(op.replica, counter), take)
+        const pieceEnd = seq.pieceEnd(op.replica, counter)
+        if (pieceEnd === 0) return
+        const take = Math.min(pieceEnd, end) - counter
+        if (!seq.isDeletedAt(op.replica, counter)) c.delete(seq.visibleIndexOfId(op.replica, counter), take)
         counter += take
       }
       return
