@@ -13,7 +13,8 @@ describe('a slow reader', () => {
 
   it('is disconnected at the buffered-bytes limit while others keep receiving', async () => {
     db = tempDb()
-    server = await startServer(db.path, { limits: { maxBufferedBytes: 256 * 1024 } })
+    // Above the burst a healthy reader sees, far below what the stalled reader is sent.
+    server = await startServer(db.path, { limits: { maxBufferedBytes: 2 * 1024 * 1024 } })
     const writer = new DocClient('big:1')
     const reader = new DocClient('big:1')
     const stalled = new DocClient('big:1')
@@ -22,8 +23,11 @@ describe('a slow reader', () => {
     await stalled.connect(server.wsUrl)
     stalled.raw.ws.pause() // stops reading: TCP backs up, then ws buffers on the server
     const chunk = 'x'.repeat(60 * 1024)
-    for (let i = 0; i < 200; i++) writer.edit((d) => d.getText('t').insert(0, chunk))
-    await writer.acked(200, 20_000)
+    // Ten edits at a time: a healthy reader gets bursts of ~600 KB, the stalled one 12 MB in all.
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 10; i++) writer.edit((d) => d.getText('t').insert(0, chunk))
+      await writer.acked(undefined, 20_000)
+    }
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
     expect(metrics).toContain('weft_errors_total{code="slow-consumer"} 1')
     await eventually(() => expect(reader.doc.getText('t').length).toBe(200 * chunk.length), 10_000)

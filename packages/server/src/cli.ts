@@ -3,7 +3,7 @@ import { pino } from 'pino'
 import { CLI_USAGE, parseCliArgs, type CliConfig } from './cli-args.js'
 import { createServer } from './server.js'
 import { MemoryStore } from './store/memory-store.js'
-import { SqliteStore } from './store/sqlite-store.js'
+import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
 
 async function main(): Promise<void> {
   let config: CliConfig
@@ -18,7 +18,9 @@ async function main(): Promise<void> {
     return
   }
   const logger = pino({ level: config.logLevel })
-  const store = config.db === ':memory:' ? new MemoryStore() : new SqliteStore({ path: config.db, synchronous: config.synchronous })
+  // SQLite commits (and their fsync) run on a worker thread, off the event loop that serves sockets.
+  const store =
+    config.db === ':memory:' ? new MemoryStore() : await SqliteWorkerStore.open({ path: config.db, synchronous: config.synchronous })
   const server = await createServer({
     port: config.port,
     host: config.host,

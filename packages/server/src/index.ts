@@ -15,6 +15,7 @@ export type {
 export { MemoryStore, MemoryStoreData } from './store/memory-store.js'
 export { SqliteStore } from './store/sqlite-store.js'
 export type { SqliteStoreOptions, BatchListener } from './store/sqlite-store.js'
+export { SqliteWorkerStore, SqliteWorkerError } from './store/sqlite-worker-store.js'
 export { StoreClosedError } from './store/store-closed-error.js'
 export { AuthError, isAuthError } from './auth/auth.js'
 export type { Access, AuthErrorCode, Authenticate, Authorize, DocGrants, Principal } from './auth/auth.js'

@@ -12,6 +12,7 @@ import { resolveAuth } from './resolve-auth.js'
 import type { ServerOptions } from './server-options.js'
 import { MemoryStore } from './store/memory-store.js'
 import { SqliteStore } from './store/sqlite-store.js'
+import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
 import type { Store } from './store/store.js'
 import { SyncService } from './sync/sync-service.js'
 
@@ -50,8 +51,8 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const limits = resolveLimits(options.limits)
   const metrics = createMetrics()
   const store: Store =
-    options.store ?? (options.dbPath !== undefined ? new SqliteStore({ path: options.dbPath }) : new MemoryStore())
-  if (store instanceof SqliteStore) store.onBatch = (n) => metrics.storeBatchSize.observe(n)
+    options.store ?? (options.dbPath !== undefined ? await SqliteWorkerStore.open({ path: options.dbPath }) : new MemoryStore())
+  if (store instanceof SqliteStore || store instanceof SqliteWorkerStore) store.onBatch = (n) => metrics.storeBatchSize.observe(n)
   const auth = resolveAuth(options, logger)
   const sync = new SyncService({
     store,

@@ -1,0 +1,63 @@
+import type { SqliteStoreOptions } from './sqlite-store.js'
+import type { AppendInput, SnapshotRecord, WriteSnapshotOptions, VersionVector } from './store.js'
+
+/**
+ * Messages between {@link SqliteWorkerStore} (main thread) and the worker
+ * that owns the better-sqlite3 connection. One FIFO port carries them, so the
+ * worker sees calls in the order they were made.
+ */
+
+/** A Store call, by method name and arguments. */
+export type StoreCall =
+  | { readonly op: 'append'; readonly doc: string; readonly input: AppendInput }
+  | { readonly op: 'readSince'; readonly doc: string; readonly vv: VersionVector }
+  | { readonly op: 'readAfterSeq'; readonly doc: string; readonly afterSeq: number }
+  | { readonly op: 'writeSnapshot'; readonly doc: string; readonly snapshot: SnapshotRecord; readonly options: WriteSnapshotOptions }
+  | { readonly op: 'readSnapshot'; readonly doc: string }
+  | { readonly op: 'load'; readonly doc: string }
+  | { readonly op: 'head'; readonly doc: string }
+  | { readonly op: 'logLength'; readonly doc: string }
+  | { readonly op: 'listDocs' }
+  | { readonly op: 'deleteDoc'; readonly doc: string }
+  | { readonly op: 'integrityCheck' }
+  | { readonly op: 'close' }
+  /**
+   * The main thread has seen the failure of an append of `doc`: appends of it
+   * posted after this are accepted again (see `poisoned` in the worker).
+   */
+  | { readonly op: 'clear'; readonly doc: string }
+
+export interface CallRequest {
+  readonly id: number
+  readonly call: StoreCall
+}
+
+/** What the main thread posts: calls made within one task, in order. */
+export type MainToWorker = readonly CallRequest[]
+
+/** An error as it crosses the thread boundary; rebuilt as the same class on the main thread. */
+export interface WireError {
+  readonly name: string
+  readonly message: string
+  readonly code?: string
+}
+
+export type WorkerToMain =
+  | { readonly type: 'ready' }
+  | { readonly type: 'open-failed'; readonly error: WireError }
+  | { readonly type: 'result'; readonly id: number; readonly value: unknown }
+  | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
+  | { readonly type: 'batch'; readonly size: number; readonly durationMs: number }
+
+/** Data the worker is started with. */
+export interface WorkerData {
+  readonly options: SqliteStoreOptions
+}
+
+export function toWireError(error: unknown): WireError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code
+    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) }
+  }
+  return { name: 'Error', message: String(error) }
+}
