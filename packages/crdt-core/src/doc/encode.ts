@@ -1,8 +1,6 @@
 import type { Container } from '../containers/container.js'
 import { CONTAINER_KIND, isContainerRef } from '../containers/container-ref.js'
 import type { ContainerDelta, DeltaData, DotRange } from '../delta/types.js'
-import type { IdRange, InsertOp } from '../sequence/sequence.js'
-import { sliceContent, type Span } from '../sequence/span.js'
 import { vvCovers, type VersionVector } from '../version-vector.js'
 import type { DocState } from './state.js'
 
@@ -12,20 +10,6 @@ function emptyDelta(c: Container): ContainerDelta {
 
 function isEmpty(d: ContainerDelta): boolean {
   return d.inserts.length + d.deletes.length + d.entries.length + d.counts.length === 0
-}
-
-function spanOp(s: Span): InsertOp {
-  return {
-    replica: s.replica,
-    counter: s.counter,
-    len: s.len,
-    olReplica: s.olReplica,
-    olCounter: s.olCounter,
-    orReplica: s.orReplica,
-    orCounter: s.orCounter,
-    deleted: s.deleted,
-    content: s.content,
-  }
 }
 
 /** Everything a replica at `since` lacks, as one delta. */
@@ -46,32 +30,9 @@ export function buildDeltaSince(state: DocState, since: VersionVector): DeltaDat
   for (const c of state.containers.values()) {
     const d = emptyDelta(c)
     if (c.kind === 'text' || c.kind === 'list') {
-      const seq = c.seq
-      for (const [replica, runs] of seq.index.runs()) {
-        const have = since[replica] ?? 0
-        for (let i = firstRunAfter(runs, have); i < runs.length; i++) {
-          for (const s of runs[i]!.spans) {
-            if (s.counter + s.len - 1 <= have) continue
-            const op = spanOp(s)
-            if (s.counter <= have) {
-              const skip = have - s.counter + 1
-              op.counter += skip
-              op.len -= skip
-              op.olReplica = s.replica
-              op.olCounter = op.counter - 1
-              if (op.content !== null) op.content = sliceContent(op.content, skip)
-            }
-            d.inserts.push(op)
-          }
-        }
-      }
+      d.inserts = c.seq.insertsSince(since)
       if (!exactDeletes) {
-        const ranges: IdRange[] = []
-        for (const s of seq.tree.spans()) {
-          if (!s.deleted) continue
-          const last = Math.min(s.counter + s.len - 1, since[s.replica] ?? 0)
-          if (last >= s.counter) ranges.push({ replica: s.replica, counter: s.counter, len: last - s.counter + 1 })
-        }
+        const ranges = c.seq.tombstonesUpTo(since)
         if (ranges.length > 0) d.deletes.push({ replica: 0, counter: 0, ranges })
       }
     } else if (c.kind === 'map') {
@@ -101,26 +62,7 @@ export function buildState(state: DocState): DeltaData {
   for (const c of state.containers.values()) {
     const d = emptyDelta(c)
     if (c.kind === 'text' || c.kind === 'list') {
-      let prev: InsertOp | undefined
-      for (const s of c.seq.tree.spans()) {
-        // Re-join pieces split apart only by deletions (adjacent tombstones of one run).
-        if (
-          prev !== undefined &&
-          prev.deleted &&
-          s.deleted &&
-          s.replica === prev.replica &&
-          s.counter === prev.counter + prev.len &&
-          s.olReplica === prev.replica &&
-          s.olCounter === s.counter - 1 &&
-          s.orReplica === prev.orReplica &&
-          s.orCounter === prev.orCounter
-        ) {
-          prev.len += s.len
-          continue
-        }
-        prev = spanOp(s)
-        d.inserts.push(prev)
-      }
+      d.inserts = c.seq.stateInserts()
     } else if (c.kind === 'map') {
       for (const [key, e] of c.entries) {
         d.entries.push({ key, replica: e.replica, counter: e.counter, lamport: e.lamport, value: entryValue(e.value, e.deleted) })
@@ -137,16 +79,4 @@ function entryValue(value: unknown, deleted: boolean): ContainerDelta['entries']
   if (deleted) return { type: 'deleted' }
   if (isContainerRef(value)) return { type: 'container', kind: value[CONTAINER_KIND] }
   return { type: 'json', value: value as never }
-}
-
-function firstRunAfter(runs: { counter: number; len: number }[], have: number): number {
-  let lo = 0
-  let hi = runs.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    const r = runs[mid]!
-    if (r.counter + r.len - 1 <= have) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }

@@ -1,6 +1,6 @@
 import { IdIndex } from './id-index.js'
 import { SpanTree } from './span-tree.js'
-import { concatContent, sliceContent, type Content, type Span } from './span.js'
+import { NO_SPAN, SpanStore, concatContent, sliceContent, type Content, type SpanRef } from './span.js'
 
 /** An insert as it travels in a delta: a span's ids, origins and content. */
 export interface InsertOp {
@@ -27,26 +27,42 @@ export interface IdRange {
  * A sequence CRDT (text or list). Concurrent inserts are ordered with the
  * YjsMod / FugueMax rule (left origin, right origin, replica id as the final
  * tie-break), which never interleaves two runs typed concurrently at one place.
+ *
+ * Its methods speak real replica ids; inside, spans hold refs into
+ * `replicaIds` (see span.ts).
  */
 export class Sequence {
-  private readonly spanTree = new SpanTree()
-  private readonly idIndex = new IdIndex()
+  private readonly store = new SpanStore()
+  private readonly spanTree = new SpanTree(this.store)
+  private readonly idIndex = new IdIndex(this.store)
+  /** Replica id by ref; ref 0 is "none". */
+  private readonly replicaIds: number[] = [0]
+  private readonly refs = new Map<number, number>()
+  /** The last id looked up and its ref: deltas name the same replica over and over. */
+  private lastReplica = 0
+  private lastRef = 0
   /**
    * A loaded state not yet turned into a tree: its spans in document order
    * and its visible content. Reading the text after a load needs nothing
    * more; the first edit or id lookup builds the tree.
    */
   private lazy: { ops: InsertOp[]; visible: number; total: number; content: Content } | null = null
-  private loadTail: Span | undefined
+  private loadTail: SpanRef = NO_SPAN
+  /**
+   * The span typing last extended. Appending a character at a time makes its
+   * text a rope (one node per keystroke); when typing moves on, the rope is
+   * flattened once (see `settle`).
+   */
+  private growing: SpanRef = NO_SPAN
 
   constructor(readonly isText: boolean) {}
 
-  get tree(): SpanTree {
+  private get tree(): SpanTree {
     if (this.lazy !== null) this.materialize()
     return this.spanTree
   }
 
-  get index(): IdIndex {
+  private get index(): IdIndex {
     if (this.lazy !== null) this.materialize()
     return this.idIndex
   }
@@ -80,77 +96,94 @@ export class Sequence {
     this.lazy = null
     for (const op of ops) this.appendLoaded(op)
     this.idIndex.sortRuns()
-    this.loadTail = undefined
+    this.loadTail = NO_SPAN
   }
 
   /** Inserts `content` at visible `index` as items (replica, counter..). Returns the op for the delta. */
   localInsert(index: number, replica: number, counter: number, content: Content): InsertOp {
+    const tree = this.tree
+    const st = this.store
     const len = content.length
-    let left: Span | undefined
+    let left = NO_SPAN
     let leftOffset = 0
-    let next: Span | undefined
+    let next = NO_SPAN
     let nextOffset = 0
     if (index === 0) {
-      next = this.tree.first()
+      next = tree.first()
     } else {
-      const pos = this.tree.findVisible(index - 1)
-      left = pos.span
-      leftOffset = pos.offset
-      if (leftOffset < left.len - 1) {
+      left = tree.findVisible(index - 1)
+      leftOffset = tree.foundOffset
+      if (leftOffset < st.len[left]! - 1) {
         next = left
         nextOffset = leftOffset + 1
       } else {
-        next = this.tree.next(left)
+        next = tree.next(left)
       }
     }
+    const olRep = left === NO_SPAN ? 0 : st.rep[left]!
+    const olCtr = left === NO_SPAN ? 0 : st.ctr[left]! + leftOffset
+    const orRep = next === NO_SPAN ? 0 : st.rep[next]!
+    const orCtr = next === NO_SPAN ? 0 : st.ctr[next]! + nextOffset
+    const ids = this.replicaIds
     const op: InsertOp = {
       replica,
       counter,
       len,
-      olReplica: left ? left.replica : 0,
-      olCounter: left ? left.counter + leftOffset : 0,
-      orReplica: next ? next.replica : 0,
-      orCounter: next ? next.counter + nextOffset : 0,
+      olReplica: ids[olRep]!,
+      olCounter: olCtr,
+      orReplica: ids[orRep]!,
+      orCounter: orCtr,
       deleted: false,
       content,
     }
-    this.place(op, left, leftOffset, next, nextOffset)
+    this.place(this.refOf(replica), counter, len, olRep, olCtr, orRep, orCtr, content, left, leftOffset, next, nextOffset)
     return op
   }
 
   /** Deletes `len` visible items from `index`. Returns the deleted ranges and their content (for undo). */
   localDelete(index: number, len: number): { ranges: IdRange[]; removed: Content[] } {
+    const tree = this.tree
+    const st = this.store
     const ranges: IdRange[] = []
     const removed: Content[] = []
     let remaining = len
     while (remaining > 0) {
-      const { span, offset } = this.tree.findVisible(index)
-      const take = Math.min(span.len - offset, remaining)
+      const span = tree.findVisible(index)
+      const offset = tree.foundOffset
+      const take = Math.min(st.len[span]! - offset, remaining)
       const piece = this.isolate(span, offset, take)
-      removed.push(piece.content!)
+      removed.push(st.content[piece]!)
+      const replica = this.replicaIds[st.rep[piece]!]!
+      const counter = st.ctr[piece]!
       this.markDeleted(piece)
       const last = ranges[ranges.length - 1]
-      if (last && last.replica === piece.replica && last.counter + last.len === piece.counter) last.len += take
-      else ranges.push({ replica: piece.replica, counter: piece.counter, len: take })
+      if (last && last.replica === replica && last.counter + last.len === counter) last.len += take
+      else ranges.push({ replica, counter, len: take })
       remaining -= take
     }
-    return { ranges, removed }
+    // Exact-size arrays: the delete log keeps `ranges`, and an array grown by
+    // one push holds room for 17.
+    return { ranges: ranges.length === 1 ? [ranges[0]!] : ranges, removed }
   }
 
   /** How many of the ids (replica, counter .. counter + len - 1) are known, counted from the first. */
   knownPrefix(replica: number, counter: number, len: number): number {
+    const rep = this.knownRef(replica)
+    if (rep === undefined) return 0
+    const index = this.index
     const end = counter + len
     let c = counter
     for (;;) {
-      const span = c < end ? this.index.find(replica, c) : undefined
-      if (span === undefined) return Math.min(c, end) - counter
-      c = span.run.counter + span.run.len
+      const span = c < end ? index.find(rep, c) : NO_SPAN
+      if (span === NO_SPAN) return Math.min(c, end) - counter
+      c = index.runEnd(span)
     }
   }
 
   /** Highest counter of `replica` known here, or 0. */
   maxCounter(replica: number): number {
-    return this.index.maxCounter(replica)
+    const rep = this.knownRef(replica)
+    return rep === undefined ? 0 : this.index.maxCounter(rep)
   }
 
   /**
@@ -159,18 +192,20 @@ export class Sequence {
    * deletion state; 0 when the item is unknown.
    */
   pieceEnd(replica: number, counter: number): number {
-    const span = this.index.find(replica, counter)
-    return span === undefined ? 0 : span.counter + span.len
+    const span = this.find(replica, counter)
+    return span === NO_SPAN ? 0 : this.store.ctr[span]! + this.store.len[span]!
   }
 
   /** True when item (replica, counter) is known and deleted. */
   isDeletedAt(replica: number, counter: number): boolean {
-    return this.index.find(replica, counter)?.deleted ?? false
+    const span = this.find(replica, counter)
+    return span !== NO_SPAN && this.store.deleted(span)
   }
 
   /** True when item (replica, counter) is known here. */
   has(replica: number, counter: number): boolean {
-    return this.index.has(replica, counter)
+    const rep = this.knownRef(replica)
+    return rep !== undefined && this.index.has(rep, counter)
   }
 
   /**
@@ -180,32 +215,34 @@ export class Sequence {
    */
   integrate(op: InsertOp): void {
     const skip = this.knownPrefix(op.replica, op.counter, op.len)
-    if (skip > 0) {
-      if (skip === op.len) return
-      op = {
-        ...op,
-        counter: op.counter + skip,
-        len: op.len - skip,
-        olReplica: op.replica,
-        olCounter: op.counter + skip - 1,
-        content: op.content === null ? null : sliceContent(op.content, skip),
-      }
-    }
+    if (skip === op.len) return
+    const tree = this.tree
+    const st = this.store
+    const rep = this.refOf(op.replica)
+    const counter = op.counter + skip
+    const len = op.len - skip
+    // A known prefix becomes the rest's left origin.
+    const olRep = skip > 0 ? rep : this.refOf(op.olReplica)
+    const olCtr = skip > 0 ? counter - 1 : op.olCounter
+    const orRep = this.refOf(op.orReplica)
+    const orCtr = op.orCounter
+    const content = op.content === null ? null : skip > 0 ? sliceContent(op.content, skip) : op.content
+
     // Cursor starts right after the left origin.
-    let left: Span | undefined
+    let left = NO_SPAN
     let leftOffset = 0
-    let x: Span | undefined
+    let x = NO_SPAN
     let xOff = 0
-    if (op.olReplica === 0) {
-      x = this.tree.first()
+    if (olRep === 0) {
+      x = tree.first()
     } else {
-      left = this.index.find(op.olReplica, op.olCounter)!
-      leftOffset = op.olCounter - left.counter
-      if (leftOffset < left.len - 1) {
+      left = this.idIndex.find(olRep, olCtr)
+      leftOffset = olCtr - st.ctr[left]!
+      if (leftOffset < st.len[left]! - 1) {
         x = left
         xOff = leftOffset + 1
       } else {
-        x = this.tree.next(left)
+        x = tree.next(left)
       }
     }
     const startX = x
@@ -214,18 +251,19 @@ export class Sequence {
     let scanX = x
     let scanOff = xOff
     let olPos = -2 // absolute position of our left origin, computed on first need
-    while (x !== undefined) {
-      if (x.replica === op.orReplica && x.counter + xOff === op.orCounter) break
-      const oolReplica = xOff === 0 ? x.olReplica : x.replica
-      const oolCounter = xOff === 0 ? x.olCounter : x.counter + xOff - 1
-      if (oolReplica === op.olReplica && oolCounter === op.olCounter) {
-        if (x.orReplica === op.orReplica && x.orCounter === op.orCounter) {
+    while (x !== NO_SPAN) {
+      const xCtr = st.ctr[x]!
+      if (st.rep[x] === orRep && xCtr + xOff === orCtr) break
+      const oolRep = xOff === 0 ? st.olRep[x]! : st.rep[x]!
+      const oolCtr = xOff === 0 ? st.olCtr[x]! : xCtr + xOff - 1
+      if (oolRep === olRep && oolCtr === olCtr) {
+        if (st.orRep[x] === orRep && st.orCtr[x] === orCtr) {
           // Same origins on both sides: the lower replica id goes first.
-          if (op.replica < x.replica) break
+          if (op.replica < this.replicaIds[st.rep[x]!]!) break
           scanning = false
         } else {
-          const myRight = this.positionOf(op.orReplica, op.orCounter, Infinity)
-          const otherRight = this.positionOf(x.orReplica, x.orCounter, Infinity)
+          const myRight = this.positionOf(orRep, orCtr, Infinity)
+          const otherRight = this.positionOf(st.orRep[x]!, st.orCtr[x]!, Infinity)
           if (otherRight < myRight) {
             if (!scanning) {
               scanning = true
@@ -237,50 +275,58 @@ export class Sequence {
           }
         }
       } else {
-        if (olPos === -2) olPos = this.positionOf(op.olReplica, op.olCounter, -1)
-        if (this.positionOf(oolReplica, oolCounter, -1) < olPos) break
+        if (olPos === -2) olPos = this.positionOf(olRep, olCtr, -1)
+        if (this.positionOf(oolRep, oolCtr, -1) < olPos) break
       }
-      x = this.tree.next(x)
+      x = tree.next(x)
       xOff = 0
     }
     if (scanning) {
       x = scanX
       xOff = scanOff
     }
-    this.tree.invalidateCache()
+    tree.invalidateCache()
     // Still right after the left origin: the op may extend its span.
     const atOrigin = x === startX && xOff === startOff
-    this.place(op, atOrigin ? left : undefined, leftOffset, x, xOff)
+    this.place(rep, counter, len, olRep, olCtr, orRep, orCtr, content, atOrigin ? left : NO_SPAN, leftOffset, x, xOff)
   }
 
   /**
    * Appends an insert at the end during a state load (inserts arrive in
    * document order into an empty sequence; call `index.sortRuns()` after).
    */
-  appendLoaded(op: InsertOp): void {
+  private appendLoaded(op: InsertOp): void {
+    const rep = this.refOf(op.replica)
+    const olRep = this.refOf(op.olReplica)
+    const orRep = this.refOf(op.orReplica)
+    const content = op.deleted ? null : op.content
     const last = this.loadTail
-    if (last !== undefined && continuesSpan(last, op)) {
-      this.extend(last, op)
+    if (last !== NO_SPAN && this.continuesSpan(last, rep, op.counter, olRep, op.olCounter, orRep, op.orCounter, op.deleted)) {
+      this.extend(last, op.len, content)
       return
     }
-    const span = newSpan(op)
-    this.tree.append(span)
-    span.run = this.index.pushRun(span)
+    const span = this.store.add(rep, op.counter, op.len, olRep, op.olCounter, orRep, op.orCounter, content)
+    this.spanTree.append(span)
+    this.idIndex.pushRun(span)
     this.loadTail = span
   }
 
   /** Marks the items of `range` deleted. Returns how many were visible. */
   applyDelete(range: IdRange): number {
+    const rep = this.knownRef(range.replica)
+    if (rep === undefined) throw new Error(`internal: delete of unknown item ${range.replica}:${range.counter}`)
+    const index = this.index
+    const st = this.store
     let c = range.counter
     const end = range.counter + range.len
     let count = 0
     while (c < end) {
-      const span = this.index.find(range.replica, c)
-      if (!span) throw new Error(`internal: delete of unknown item ${range.replica}:${c}`)
-      const offset = c - span.counter
-      const take = Math.min(span.len - offset, end - c)
-      if (!span.deleted) {
-        this.tree.invalidateCache()
+      const span = index.find(rep, c)
+      if (span === NO_SPAN) throw new Error(`internal: delete of unknown item ${range.replica}:${c}`)
+      const offset = c - st.ctr[span]!
+      const take = Math.min(st.len[span]! - offset, end - c)
+      if (!st.deleted(span)) {
+        this.spanTree.invalidateCache()
         this.markDeleted(this.isolate(span, offset, take))
         count += take
       }
@@ -292,27 +338,154 @@ export class Sequence {
   /** The visible content, in order. */
   content(): Content {
     if (this.lazy !== null) return this.isText ? this.lazy.content : (this.lazy.content as unknown[]).slice()
+    const content = this.store.content
     if (this.isText) {
       let s = ''
-      for (const span of this.tree.spans()) if (!span.deleted) s += span.content as string
+      this.spanTree.forEach((span) => {
+        const c = content[span]
+        if (c !== null) s += c as string
+      })
       return s
     }
     const out: unknown[] = []
-    for (const span of this.tree.spans()) if (!span.deleted) for (const v of span.content as unknown[]) out.push(v)
+    this.spanTree.forEach((span) => {
+      const c = content[span]
+      if (c !== null) for (const v of c as unknown[]) out.push(v)
+    })
     return out
   }
 
   /** The visible item at `index`. */
   get(index: number): unknown {
-    const { span, offset } = this.tree.findVisible(index)
-    return (span.content as Content)[offset]
+    const span = this.tree.findVisible(index)
+    return (this.store.content[span] as Content)[this.spanTree.foundOffset]
   }
 
   /** Visible index where item (replica, counter) is, or would be if deleted. */
   visibleIndexOfId(replica: number, counter: number): number {
-    const span = this.index.find(replica, counter)
-    if (!span) return -1
-    return this.tree.visibleIndexOf(span) + (span.deleted ? 0 : counter - span.counter)
+    const span = this.find(replica, counter)
+    if (span === NO_SPAN) return -1
+    const st = this.store
+    return this.spanTree.visibleIndexOf(span) + (st.deleted(span) ? 0 : counter - st.ctr[span]!)
+  }
+
+  /** Every span in document order as an insert op, adjacent tombstones of one run joined (for states). */
+  stateInserts(): InsertOp[] {
+    if (this.lazy !== null) return this.lazy.ops
+    const out: InsertOp[] = []
+    let prev: InsertOp | undefined
+    const st = this.store
+    const ids = this.replicaIds
+    this.spanTree.forEach((s) => {
+      // Re-join pieces split apart only by deletions.
+      const replica = ids[st.rep[s]!]!
+      const counter = st.ctr[s]!
+      if (
+        prev !== undefined &&
+        prev.deleted &&
+        st.deleted(s) &&
+        replica === prev.replica &&
+        counter === prev.counter + prev.len &&
+        st.olRep[s] === st.rep[s] &&
+        st.olCtr[s] === counter - 1 &&
+        ids[st.orRep[s]!] === prev.orReplica &&
+        st.orCtr[s] === prev.orCounter
+      ) {
+        prev.len += st.len[s]!
+        return
+      }
+      prev = this.opOf(s)
+      out.push(prev)
+    })
+    return out
+  }
+
+  /** Inserts holding items above `since[replica]`, per replica in counter order (for deltas). */
+  insertsSince(since: Readonly<Record<number, number>>): InsertOp[] {
+    const out: InsertOp[] = []
+    const index = this.index
+    const st = this.store
+    for (let rep = 1; rep < this.replicaIds.length; rep++) {
+      const replica = this.replicaIds[rep]!
+      const have = since[replica] ?? 0
+      index.forEachSpanAfter(rep, have, (s) => {
+        if (st.ctr[s]! + st.len[s]! - 1 <= have) return
+        const op = this.opOf(s)
+        if (op.counter <= have) {
+          const skip = have - op.counter + 1
+          op.counter += skip
+          op.len -= skip
+          op.olReplica = replica
+          op.olCounter = op.counter - 1
+          if (op.content !== null) op.content = sliceContent(op.content, skip)
+        }
+        out.push(op)
+      })
+    }
+    return out
+  }
+
+  /** Every deleted item at or below `since[replica]`, as ranges in document order. */
+  tombstonesUpTo(since: Readonly<Record<number, number>>): IdRange[] {
+    const ranges: IdRange[] = []
+    const st = this.store
+    this.tree.forEach((s) => {
+      if (!st.deleted(s)) return
+      const replica = this.replicaIds[st.rep[s]!]!
+      const counter = st.ctr[s]!
+      const last = Math.min(counter + st.len[s]! - 1, since[replica] ?? 0)
+      if (last >= counter) ranges.push({ replica, counter, len: last - counter + 1 })
+    })
+    return ranges
+  }
+
+  private opOf(s: SpanRef): InsertOp {
+    const st = this.store
+    const ids = this.replicaIds
+    const content = st.content[s]!
+    return {
+      replica: ids[st.rep[s]!]!,
+      counter: st.ctr[s]!,
+      len: st.len[s]!,
+      olReplica: ids[st.olRep[s]!]!,
+      olCounter: st.olCtr[s]!,
+      orReplica: ids[st.orRep[s]!]!,
+      orCounter: st.orCtr[s]!,
+      deleted: content === null,
+      content,
+    }
+  }
+
+  private find(replica: number, counter: number): SpanRef {
+    const rep = this.knownRef(replica)
+    return rep === undefined ? NO_SPAN : this.index.find(rep, counter)
+  }
+
+  /** The ref of a replica seen here, or undefined (builds a lazily loaded state first). */
+  private knownRef(replica: number): number | undefined {
+    if (this.lazy !== null) this.materialize()
+    if (replica === this.lastReplica) return this.lastRef
+    const ref = this.refs.get(replica)
+    if (ref !== undefined) {
+      this.lastReplica = replica
+      this.lastRef = ref
+    }
+    return ref
+  }
+
+  /** The ref of a replica id, registering it on first sight (0 stays "none"). */
+  private refOf(replica: number): number {
+    if (replica === 0) return 0
+    if (replica === this.lastReplica) return this.lastRef
+    let ref = this.refs.get(replica)
+    if (ref === undefined) {
+      ref = this.replicaIds.length
+      this.replicaIds.push(replica)
+      this.refs.set(replica, ref)
+    }
+    this.lastReplica = replica
+    this.lastRef = ref
+    return ref
   }
 
   /**
@@ -320,150 +493,156 @@ export class Sequence {
    * the end). When the cursor sits right after the left origin `left` and the
    * op continues `left`'s run, `left` is extended instead (run-length).
    */
-  private place(op: InsertOp, left: Span | undefined, leftOffset: number, next: Span | undefined, nextOffset: number): void {
-    if (left !== undefined && leftOffset === left.len - 1 && continuesSpan(left, op)) {
-      this.extend(left, op)
+  private place(
+    rep: number,
+    counter: number,
+    len: number,
+    olRep: number,
+    olCtr: number,
+    orRep: number,
+    orCtr: number,
+    content: Content | null,
+    left: SpanRef,
+    leftOffset: number,
+    next: SpanRef,
+    nextOffset: number,
+  ): void {
+    const st = this.store
+    if (
+      left !== NO_SPAN &&
+      leftOffset === st.len[left]! - 1 &&
+      this.continuesSpan(left, rep, counter, olRep, olCtr, orRep, orCtr, content === null)
+    ) {
+      this.extend(left, len, content)
       return
     }
-    const span = newSpan(op)
-    if (next === undefined) {
-      this.tree.append(span)
+    this.settle()
+    const span = st.add(rep, counter, len, olRep, olCtr, orRep, orCtr, content)
+    const tree = this.spanTree
+    if (next === NO_SPAN) {
+      tree.append(span)
     } else if (nextOffset > 0) {
       this.split(next, nextOffset)
-      this.tree.insertAfter(next, span)
+      tree.insertAfter(next, span)
     } else {
-      this.tree.insertBefore(next, span)
+      tree.insertBefore(next, span)
     }
-    span.run = this.index.addRun(span)
+    this.idIndex.addRun(span)
+    this.growing = span
   }
 
-  /** Appends the items of `op` to `span` (see `continuesSpan`). */
-  private extend(span: Span, op: InsertOp): void {
-    span.len += op.len
-    span.run.len += op.len
-    if (!op.deleted) span.content = appendContent(span.content!, op.content!)
-    this.tree.adjust(span.leaf, op.deleted ? 0 : op.len, op.len)
+  /**
+   * True when an insert can be appended to span s as more items of one span:
+   * same replica, the next ids of the span's run, left origin the span's last
+   * item, the same right origin and deletion state. Typing a word meets this
+   * for every keystroke after the first.
+   */
+  private continuesSpan(s: SpanRef, rep: number, counter: number, olRep: number, olCtr: number, orRep: number, orCtr: number, deleted: boolean): boolean {
+    const st = this.store
+    return (
+      st.rep[s] === rep &&
+      st.ctr[s]! + st.len[s]! === counter &&
+      this.idIndex.runEnd(s) === counter &&
+      olRep === rep &&
+      olCtr === counter - 1 &&
+      st.orRep[s] === orRep &&
+      st.orCtr[s] === orCtr &&
+      st.deleted(s) === deleted
+    )
   }
 
-  /** Splits so that exactly items [offset, offset + len) of `span` form one span, and returns it. */
-  private isolate(span: Span, offset: number, len: number): Span {
-    let piece = span
-    if (offset > 0) piece = this.split(span, offset)
-    if (len < piece.len) this.split(piece, len)
+  /** Appends `len` items (content null: tombstones) to span s (see `continuesSpan`). */
+  private extend(s: SpanRef, len: number, content: Content | null): void {
+    const st = this.store
+    if (s !== this.growing) {
+      this.settle()
+      this.growing = s
+    }
+    st.len[s]! += len
+    this.idIndex.extendRun(s, len)
+    if (content !== null) st.content[s] = concatContent(st.content[s]!, content)
+    this.spanTree.adjust(st.leaf[s]!, content === null ? 0 : len, len)
+  }
+
+  /**
+   * Flattens the text of the span typing just left. Number() makes V8 flatten
+   * a rope in place (the result is not used); the garbage collector then
+   * drops the rope's nodes (~32 bytes per keystroke) for one flat string.
+   */
+  private settle(): void {
+    const s = this.growing
+    if (s === NO_SPAN) return
+    this.growing = NO_SPAN
+    const c = this.store.content[s]
+    if (typeof c === 'string' && c.length > 1) void Number(c)
+  }
+
+  /** Splits so that exactly items [offset, offset + len) of span s form one span, and returns it. */
+  private isolate(s: SpanRef, offset: number, len: number): SpanRef {
+    let piece = s
+    if (offset > 0) piece = this.split(s, offset)
+    if (len < this.store.len[piece]!) this.split(piece, len)
     return piece
   }
 
-  /** Splits `span` before item `k` and returns the right part. */
-  private split(span: Span, k: number): Span {
-    const right: Span = {
-      replica: span.replica,
-      counter: span.counter + k,
-      len: span.len - k,
-      olReplica: span.replica,
-      olCounter: span.counter + k - 1,
-      orReplica: span.orReplica,
-      orCounter: span.orCounter,
-      deleted: span.deleted,
-      content: span.content === null ? null : sliceContent(span.content, k),
-      leaf: span.leaf,
-      run: span.run,
-    }
-    span.len = k
-    if (span.content !== null) span.content = sliceContent(span.content, 0, k)
-    this.tree.insertAfter(span, right, true)
-    this.index.addSplit(span, right)
+  /** Splits span s before item `k` and returns the right part. */
+  private split(s: SpanRef, k: number): SpanRef {
+    const st = this.store
+    if (s === this.growing) this.settle()
+    const content = st.content[s]!
+    const right = st.add(st.rep[s]!, st.ctr[s]! + k, st.len[s]! - k, st.rep[s]!, st.ctr[s]! + k - 1, st.orRep[s]!, st.orCtr[s]!, content === null ? null : sliceContent(content, k))
+    st.len[s] = k
+    if (content !== null) st.content[s] = sliceContent(content, 0, k)
+    this.spanTree.insertAfter(s, right, true)
+    this.idIndex.addSplit(s, right)
     return right
   }
 
-  private markDeleted(span: Span): void {
-    span.deleted = true
-    span.content = null
-    this.tree.adjust(span.leaf, -span.len, 0)
+  private markDeleted(s: SpanRef): void {
+    const st = this.store
+    if (s === this.growing) this.growing = NO_SPAN
+    st.content[s] = null
+    const leaf = st.leaf[s]!
+    this.spanTree.adjust(leaf, -st.len[s]!, 0)
     // Re-join tombstones of one run that deletions split apart: backspacing
     // over a word leaves one span, not one per character.
-    const spans = span.leaf.spans
-    const i = spans.indexOf(span)
+    const spans = leaf.spans
+    const i = spans.indexOf(s)
     const next = spans[i + 1]
-    if (next !== undefined && canJoinTombstones(span, next)) this.joinTombstones(span, next, i + 1)
+    if (next !== undefined && this.canJoinTombstones(s, next)) this.joinTombstones(s, next, i + 1)
     const prev = spans[i - 1]
-    if (prev !== undefined && canJoinTombstones(prev, span)) this.joinTombstones(prev, span, i)
+    if (prev !== undefined && this.canJoinTombstones(prev, s)) this.joinTombstones(prev, s, i)
   }
 
-  /** Folds `right` (at `rightIndex` in the leaf) into `left`; counts are unchanged. */
-  private joinTombstones(left: Span, right: Span, rightIndex: number): void {
-    left.len += right.len
-    left.leaf.spans.splice(rightIndex, 1)
-    this.index.removeSpan(right)
+  /** Two adjacent tombstones that one span could hold: same run, contiguous ids, implicit origin, same right origin. */
+  private canJoinTombstones(left: SpanRef, right: SpanRef): boolean {
+    const st = this.store
+    return (
+      st.content[left] === null &&
+      st.content[right] === null &&
+      st.run[left] === st.run[right] &&
+      st.ctr[left]! + st.len[left]! === st.ctr[right] &&
+      st.olRep[right] === st.rep[left] &&
+      st.olCtr[right] === st.ctr[right]! - 1 &&
+      st.orRep[left] === st.orRep[right] &&
+      st.orCtr[left] === st.orCtr[right]
+    )
+  }
+
+  /** Folds `right` (at `rightIndex` in the leaf) into `left`; counts are unchanged. The right row is left unused. */
+  private joinTombstones(left: SpanRef, right: SpanRef, rightIndex: number): void {
+    const st = this.store
+    st.len[left]! += st.len[right]!
+    st.leaf[left]!.spans.splice(rightIndex, 1)
+    this.idIndex.removeSpan(right)
+    if (right === this.growing) this.growing = NO_SPAN
+    st.release(right)
   }
 
   /** Absolute position of an item, or `none` for the null id. */
-  private positionOf(replica: number, counter: number, none: number): number {
-    if (replica === 0) return none
-    const span = this.index.find(replica, counter)!
-    return this.tree.absoluteIndexOf(span) + (counter - span.counter)
+  private positionOf(rep: number, counter: number, none: number): number {
+    if (rep === 0) return none
+    const span = this.idIndex.find(rep, counter)
+    return this.spanTree.absoluteIndexOf(span) + (counter - this.store.ctr[span]!)
   }
-}
-
-/**
- * True when `op` can be appended to `span` as more items of one span: same
- * replica, the next ids of the span's run, left origin the span's last item,
- * the same right origin and deletion state. Typing a word meets this for
- * every keystroke after the first.
- */
-function continuesSpan(span: Span, op: InsertOp): boolean {
-  return (
-    span.replica === op.replica &&
-    span.counter + span.len === op.counter &&
-    span.run.counter + span.run.len === op.counter &&
-    op.olReplica === span.replica &&
-    op.olCounter === op.counter - 1 &&
-    span.orReplica === op.orReplica &&
-    span.orCounter === op.orCounter &&
-    span.deleted === op.deleted
-  )
-}
-
-/**
- * Appends typed content to a span. Text typed a character at a time becomes
- * a V8 rope with one node per character (~32 bytes each); flattening it
- * whenever its length passes a power of two keeps it compact for O(n) total work.
- */
-function appendContent(a: Content, b: Content): Content {
-  const out = concatContent(a, b)
-  if (typeof out === 'string' && out.length >= 16 && (out.length & (out.length - 1)) < b.length) {
-    // Number() makes V8 flatten the rope in place; the result is not used.
-    void Number(out)
-  }
-  return out
-}
-
-function newSpan(op: InsertOp): Span {
-  return {
-    replica: op.replica,
-    counter: op.counter,
-    len: op.len,
-    olReplica: op.olReplica,
-    olCounter: op.olCounter,
-    orReplica: op.orReplica,
-    orCounter: op.orCounter,
-    deleted: op.deleted,
-    content: op.deleted ? null : op.content,
-    // Set by the tree and the index right after creation.
-    leaf: undefined as never,
-    run: undefined as never,
-  }
-}
-
-/** Two adjacent tombstones that one span could hold: same run, contiguous ids, implicit origin, same right origin. */
-function canJoinTombstones(left: Span, right: Span): boolean {
-  return (
-    left.deleted &&
-    right.deleted &&
-    left.run === right.run &&
-    left.counter + left.len === right.counter &&
-    right.olReplica === left.replica &&
-    right.olCounter === right.counter - 1 &&
-    left.orReplica === right.orReplica &&
-    left.orCounter === right.orCounter
-  )
 }

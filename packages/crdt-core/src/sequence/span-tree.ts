@@ -1,4 +1,4 @@
-import type { Inner, Leaf, Span, TreeNode } from './span.js'
+import { NO_SPAN, type Inner, type Leaf, type SpanRef, type SpanStore, type TreeNode } from './span.js'
 
 /**
  * A B+tree of spans in document order. Every node caches the number of
@@ -9,13 +9,10 @@ import type { Inner, Leaf, Span, TreeNode } from './span.js'
 const MAX_SPANS = 48
 const MAX_CHILDREN = 24
 
-export interface ItemPos {
-  span: Span
-  offset: number
-}
-
 export class SpanTree {
   root: TreeNode = newLeaf()
+  /** Offset inside the span `findVisible` returned (a field, so lookups allocate nothing). */
+  foundOffset = 0
   /**
    * Cursor cache: the leaf of the last lookup and the visible index where it
    * starts. Editing at nearly the same place again (typing) then skips the
@@ -24,6 +21,8 @@ export class SpanTree {
    */
   private cacheLeaf: Leaf | null = null
   private cacheStart = 0
+
+  constructor(private readonly store: SpanStore) {}
 
   get visibleLength(): number {
     return this.root.vis
@@ -43,8 +42,8 @@ export class SpanTree {
     return n
   }
 
-  /** The visible item at index k (0 <= k < visibleLength). */
-  findVisible(k: number): ItemPos {
+  /** The span holding visible item k (0 <= k < visibleLength); its offset goes to `foundOffset`. */
+  findVisible(k: number): SpanRef {
     let leaf: Leaf
     let rem: number
     const c = this.cacheLeaf
@@ -71,11 +70,16 @@ export class SpanTree {
       this.cacheStart = start
     }
     const spans = leaf.spans
+    const { content, len } = this.store
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i]!
-      if (s.deleted) continue
-      if (rem < s.len) return { span: s, offset: rem }
-      rem -= s.len
+      if (content[s] === null) continue
+      const n = len[s]!
+      if (rem < n) {
+        this.foundOffset = rem
+        return s
+      }
+      rem -= n
     }
     throw new RangeError(`visible index ${k} out of range (length ${this.root.vis})`)
   }
@@ -94,45 +98,45 @@ export class SpanTree {
    * Inserts `span` at index `idx` of `leaf.spans`. `counted` is false when
    * the items were already counted (a span split in two).
    */
-  insertInLeaf(leaf: Leaf, idx: number, span: Span, counted = false): void {
-    span.leaf = leaf
-    leaf.spans.splice(idx, 0, span)
-    if (!counted) this.adjust(leaf, span.deleted ? 0 : span.len, span.len)
+  insertInLeaf(leaf: Leaf, idx: number, span: SpanRef, counted = false): void {
+    this.store.leaf[span] = leaf
+    if (idx === leaf.spans.length) leaf.spans.push(span)
+    else leaf.spans.splice(idx, 0, span)
+    if (!counted) this.adjust(leaf, this.store.visibleLen(span), this.store.len[span]!)
     if (leaf.spans.length > MAX_SPANS) this.splitLeaf(leaf)
   }
 
   /** Inserts `span` right after `after` (same leaf position). */
-  insertAfter(after: Span, span: Span, counted = false): void {
-    const leaf = after.leaf
+  insertAfter(after: SpanRef, span: SpanRef, counted = false): void {
+    const leaf = this.store.leaf[after]!
     this.insertInLeaf(leaf, leaf.spans.indexOf(after) + 1, span, counted)
   }
 
   /** Inserts `span` right before `before`. */
-  insertBefore(before: Span, span: Span): void {
-    const leaf = before.leaf
+  insertBefore(before: SpanRef, span: SpanRef): void {
+    const leaf = this.store.leaf[before]!
     this.insertInLeaf(leaf, leaf.spans.indexOf(before), span)
   }
 
-  /** The first span in document order, or undefined when empty. */
-  first(): Span | undefined {
+  /** The first span in document order, or NO_SPAN when empty. */
+  first(): SpanRef {
     const leaf = this.firstLeaf()
-    return leaf.spans.length > 0 ? leaf.spans[0] : this.nextLeaf(leaf)?.spans[0]
+    return leaf.spans.length > 0 ? leaf.spans[0]! : (this.nextLeaf(leaf)?.spans[0] ?? NO_SPAN)
   }
 
   /** Appends spans in document order (bulk load: no cache, no searching). */
-  append(span: Span): void {
+  append(span: SpanRef): void {
     let n = this.root
     while (n.kind === 1) n = n.children[n.children.length - 1]!
     this.insertInLeaf(n, n.spans.length, span)
   }
 
-  /** The span after `span` in document order, or undefined at the end. */
-  next(span: Span): Span | undefined {
-    const leaf = span.leaf
+  /** The span after `span` in document order, or NO_SPAN at the end. */
+  next(span: SpanRef): SpanRef {
+    const leaf = this.store.leaf[span]!
     const i = leaf.spans.indexOf(span)
-    if (i + 1 < leaf.spans.length) return leaf.spans[i + 1]
-    const nextLeaf = this.nextLeaf(leaf)
-    return nextLeaf?.spans[0]
+    if (i + 1 < leaf.spans.length) return leaf.spans[i + 1]!
+    return this.nextLeaf(leaf)?.spans[0] ?? NO_SPAN
   }
 
   nextLeaf(leaf: Leaf): Leaf | undefined {
@@ -151,21 +155,22 @@ export class SpanTree {
   }
 
   /** Visible items before `span` (its visible index if it is visible). */
-  visibleIndexOf(span: Span): number {
+  visibleIndexOf(span: SpanRef): number {
     return this.indexOf(span, true)
   }
 
   /** Items, tombstones included, before `span`: a total order on positions. */
-  absoluteIndexOf(span: Span): number {
+  absoluteIndexOf(span: SpanRef): number {
     return this.indexOf(span, false)
   }
 
-  private indexOf(span: Span, visible: boolean): number {
-    const leaf = span.leaf
+  private indexOf(span: SpanRef, visible: boolean): number {
+    const store = this.store
+    const leaf = store.leaf[span]!
     let idx = 0
     for (const s of leaf.spans) {
       if (s === span) break
-      idx += visible ? (s.deleted ? 0 : s.len) : s.len
+      idx += visible ? store.visibleLen(s) : store.len[s]!
     }
     let n: TreeNode = leaf
     while (n.parent !== null) {
@@ -180,8 +185,10 @@ export class SpanTree {
   }
 
   /** Every span in document order. */
-  *spans(): IterableIterator<Span> {
-    yield* walk(this.root)
+  forEach(fn: (span: SpanRef) => void): void {
+    for (let leaf: Leaf | undefined = this.firstLeaf(); leaf !== undefined; leaf = this.nextLeaf(leaf)) {
+      for (const s of leaf.spans) fn(s)
+    }
   }
 
   private splitLeaf(leaf: Leaf): void {
@@ -191,10 +198,11 @@ export class SpanTree {
     const moved = leaf.spans.splice(half)
     const right = newLeaf()
     right.spans = moved
+    const store = this.store
     for (const s of moved) {
-      s.leaf = right
-      right.tot += s.len
-      if (!s.deleted) right.vis += s.len
+      store.leaf[s] = right
+      right.tot += store.len[s]!
+      right.vis += store.visibleLen(s)
     }
     leaf.vis -= right.vis
     leaf.tot -= right.tot
@@ -234,7 +242,3 @@ function newLeaf(): Leaf {
   return { kind: 0, spans: [], vis: 0, tot: 0, parent: null }
 }
 
-function* walk(n: TreeNode): IterableIterator<Span> {
-  if (n.kind === 0) yield* n.spans
-  else for (const c of n.children) yield* walk(c)
-}
