@@ -39,7 +39,7 @@ export class WeftCounter {
       const counter = doc.allocateCounters(1)
       this.totals.set(doc.replicaId, { total, counter })
       tx.recordCount(this, { replica: doc.replicaId, counter, total })
-      tx.undo({ type: 'counter', container: this, amount })
+      if (tx.trackUndo) tx.undo({ type: 'counter', container: this, amount })
     } finally {
       doc.endImplicit(tx)
     }

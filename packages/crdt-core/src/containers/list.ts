@@ -98,6 +98,6 @@ export class WeftList {
     const doc = this.doc
     const op = this.seq.localInsert(index, doc.replicaId, counter, items)
     tx.recordInsert(this, op)
-    tx.undo({ type: 'seq-insert', container: this, replica: doc.replicaId, counter, len: items.length })
+    if (tx.trackUndo) tx.undo({ type: 'seq-insert', container: this, replica: doc.replicaId, counter, len: items.length })
   }
 }

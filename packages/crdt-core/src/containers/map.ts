@@ -116,7 +116,7 @@ export class WeftMap {
     const doc = this.doc
     const lamport = doc.nextLamport()
     const prev = this.entries.get(key)
-    tx.undo({ type: 'map-set', container: this, key, had: prev !== undefined && !prev.deleted, previous: prev?.value })
+    if (tx.trackUndo) tx.undo({ type: 'map-set', container: this, key, had: prev !== undefined && !prev.deleted, previous: prev?.value })
     this.entries.set(key, { value, deleted: opValue.type === 'deleted', lamport, replica: doc.replicaId, counter })
     tx.recordEntry(this, { key, replica: doc.replicaId, counter, lamport, value: opValue })
   }

@@ -40,7 +40,7 @@ export class WeftText {
       const counter = doc.allocateCounters(text.length)
       const op = this.seq.localInsert(index, doc.replicaId, counter, text)
       tx.recordInsert(this, op)
-      tx.undo({ type: 'seq-insert', container: this, replica: doc.replicaId, counter, len: text.length })
+      if (tx.trackUndo) tx.undo({ type: 'seq-insert', container: this, replica: doc.replicaId, counter, len: text.length })
     } finally {
       doc.endImplicit(tx)
     }
@@ -68,7 +68,7 @@ export function deleteFromSequence(doc: DocCore, container: WeftText | import('.
     const { ranges, removed } = seq.localDelete(index, length)
     const counter = doc.allocateCounters(1)
     tx.recordDelete(container, { replica: doc.replicaId, counter, ranges })
-    tx.undo({ type: 'seq-delete', container, ranges, removed })
+    if (tx.trackUndo) tx.undo({ type: 'seq-delete', container, ranges, removed })
     doc.logDelete(container, doc.replicaId, counter, ranges)
   } finally {
     doc.endImplicit(tx)

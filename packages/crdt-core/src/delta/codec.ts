@@ -52,20 +52,46 @@ const enum ValueTag {
 }
 
 /** Replica ids of a delta, referred to by position. Most deltas name one or two replicas, so a scan beats a Map. */
-class ReplicaTable {
-  readonly ids: number[] = []
-  add(id: number): void {
-    if (id !== 0 && !this.ids.includes(id)) this.ids.push(id)
+export class ReplicaTable {
+  /** The first `size` entries are the table; the array is kept across resets. */
+  private readonly ids: number[] = []
+  size = 0
+
+  reset(): void {
+    this.size = 0
   }
-  /** Index + 1, with 0 for the null replica. */
+
+  add(id: number): void {
+    if (id === 0 || this.ref(id) !== 0) return
+    this.ids[this.size++] = id
+  }
+
+  /** Index + 1, with 0 for the null replica (and for an id not in the table). */
   ref(id: number): number {
-    return id === 0 ? 0 : this.ids.indexOf(id) + 1
+    if (id === 0) return 0
+    const ids = this.ids
+    for (let i = 0; i < this.size; i++) if (ids[i] === id) return i + 1
+    return 0
+  }
+
+  at(i: number): number {
+    return this.ids[i]!
   }
 }
 
-/** Encodes a delta; `scratch` (reset here) avoids a fresh buffer per call. */
-export function encodeDelta(d: DeltaData, scratch?: Writer): Uint8Array {
-  const table = new ReplicaTable()
+/**
+ * Working memory reused across encodes (one per document): a local delta per
+ * keystroke should allocate its output and nothing else.
+ */
+export class EncodeScratch {
+  readonly writer = new Writer(256)
+  readonly table = new ReplicaTable()
+}
+
+/** Encodes a delta; `scratch` (reset here) avoids fresh working memory per call. */
+export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
+  const table = scratch?.table ?? new ReplicaTable()
+  table.reset()
   for (const key in d.deps) table.add(Number(key))
   for (const r of d.ranges) table.add(r.replica)
   for (const c of d.containers) {
@@ -83,12 +109,12 @@ export function encodeDelta(d: DeltaData, scratch?: Writer): Uint8Array {
     for (const k of c.counts) table.add(k.replica)
   }
 
-  const w = scratch ?? new Writer(64)
+  const w = scratch?.writer ?? new Writer(64)
   w.reset()
   w.writeUint8(DELTA_FORMAT_VERSION)
   w.writeUint8(d.isState ? FLAG_STATE : 0)
-  w.writeVarUint(table.ids.length)
-  for (const id of table.ids) w.writeVarUint(id)
+  w.writeVarUint(table.size)
+  for (let i = 0; i < table.size; i++) w.writeVarUint(table.at(i))
   let nDeps = 0
   for (const key in d.deps) if (d.deps[key]! > 0) nDeps++
   w.writeVarUint(nDeps)

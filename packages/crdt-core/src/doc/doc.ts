@@ -6,7 +6,7 @@ import { WeftList } from '../containers/list.js'
 import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
 import { decodeDelta, encodeDelta } from '../delta/codec.js'
-import { Writer } from '../encoding/writer.js'
+import { LocalDeltaEncoder } from '../delta/local-delta.js'
 import type { DeltaData } from '../delta/types.js'
 import { isValidReplicaId, randomReplicaId } from '../ids.js'
 import type { IdRange } from '../sequence/sequence.js'
@@ -74,8 +74,8 @@ export class Doc implements DocCore {
   private readonly events = new Emitter<DocEvents>()
   private readonly buffer: CausalBuffer
   private tx: Transaction | null = null
-  /** Reused for encoding local deltas: one keystroke should not allocate a fresh buffer. */
-  private readonly scratch = new Writer(256)
+  /** Reused for encoding local deltas: one keystroke should allocate only its delta's bytes. */
+  private readonly localEncoder = new LocalDeltaEncoder()
 
   constructor(options: DocOptions = {}) {
     const id = options.replicaId ?? randomReplicaId()
@@ -269,13 +269,8 @@ export class Doc implements DocCore {
       state.heads.clear()
     }
     if (this.events.has('delta')) {
-      const data: DeltaData = {
-        isState: false,
-        deps,
-        ranges: [{ replica: this.replicaId, from: tx.startCounter, to: state.counterOf(this.replicaId) }],
-        containers: tx.containerDeltas(),
-      }
-      this.events.emit('delta', encodeDelta(data, this.scratch), tx.origin)
+      const to = state.counterOf(this.replicaId)
+      this.events.emit('delta', this.localEncoder.encode(this.replicaId, tx.startCounter, to, deps, tx.containerDeltas()), tx.origin)
     }
     if (this.events.has('transaction')) this.events.emit('transaction', { origin: tx.origin, transaction: tx })
     if (this.events.has('change')) this.events.emit('change', { origin: tx.origin, local: true, containers: tx.changed })

@@ -10,37 +10,50 @@ export type InverseOp =
   | { type: 'map-set'; container: Container; key: string; had: boolean; previous: unknown }
   | { type: 'counter'; container: Container; amount: number }
 
-/** Shared empty section for kinds that never use it (never pushed to). */
+/**
+ * Shared empty section: a container delta's sections start as this and get
+ * their own array on their first op, so a one-op transaction allocates one
+ * small array instead of four growable ones. Never pushed to.
+ */
 const NONE = Object.freeze([]) as unknown as never[]
 
 /**
  * Collects the operations of one local transaction: they become one delta,
- * one change event and one undo step when it ends.
+ * one change event and one undo step when it ends. Built for the common
+ * transaction (one keystroke: one container, one op): the first container is
+ * held in fields, and arrays appear only for a second one.
  */
 export class Transaction {
   /** Opened by a container call outside `transact`; it ends with that call. */
   implicit = false
   /** Undo records; only collected when an undo manager listens (`trackUndo`). */
-  readonly inverse: InverseOp[] = []
-  // Parallel arrays, not a Map: a transaction almost always touches one container.
-  private readonly touched: Container[] = []
-  private readonly deltas: ContainerDelta[] = []
+  readonly inverse: InverseOp[]
+  private firstContainer: Container | undefined = undefined
+  private firstDelta: ContainerDelta | undefined = undefined
+  /** Every touched container and its delta, in order, once there are two or more. */
+  private touched: Container[] | undefined = undefined
+  private deltas: ContainerDelta[] | undefined = undefined
 
   constructor(
     readonly origin: unknown,
     /** This replica's counter when the transaction began. */
     readonly startCounter: number,
-    /** Whether containers should record undo information. */
+    /** Whether containers should record undo information (callers skip building records otherwise). */
     readonly trackUndo: boolean,
-  ) {}
+  ) {
+    this.inverse = trackUndo ? [] : NONE
+  }
 
   get isEmpty(): boolean {
-    return this.touched.length === 0
+    return this.firstContainer === undefined
   }
 
   /** The containers this transaction changed. */
   get changed(): Set<Container> {
-    return new Set(this.touched)
+    const set = new Set<Container>()
+    if (this.touched !== undefined) for (const c of this.touched) set.add(c)
+    else if (this.firstContainer !== undefined) set.add(this.firstContainer)
+    return set
   }
 
   undo(op: InverseOp): void {
@@ -48,23 +61,34 @@ export class Transaction {
   }
 
   private deltaOf(c: Container): ContainerDelta {
-    const i = this.touched.indexOf(c)
-    if (i >= 0) return this.deltas[i]!
-    const seq = c.kind === 'text' || c.kind === 'list'
-    const d: ContainerDelta = {
-      id: c.id,
-      inserts: seq ? [] : NONE,
-      deletes: seq ? [] : NONE,
-      entries: c.kind === 'map' ? [] : NONE,
-      counts: c.kind === 'counter' ? [] : NONE,
+    if (this.firstContainer === c) return this.firstDelta!
+    const touched = this.touched
+    if (touched !== undefined) {
+      const i = touched.indexOf(c)
+      if (i >= 0) return this.deltas![i]!
     }
-    this.touched.push(c)
-    this.deltas.push(d)
+    const d: ContainerDelta = { id: c.id, inserts: NONE, deletes: NONE, entries: NONE, counts: NONE }
+    if (this.firstContainer === undefined) {
+      this.firstContainer = c
+      this.firstDelta = d
+    } else if (touched === undefined) {
+      this.touched = [this.firstContainer, c]
+      this.deltas = [this.firstDelta!, d]
+    } else {
+      touched.push(c)
+      this.deltas!.push(d)
+    }
     return d
   }
 
   recordInsert(c: Container, op: InsertOp): void {
-    const inserts = this.deltaOf(c).inserts
+    const d = this.deltaOf(c)
+    const inserts = d.inserts
+    if (inserts === NONE) {
+      // The op is fresh from the sequence and owned by this transaction from here on.
+      d.inserts = [op]
+      return
+    }
     const prev = inserts[inserts.length - 1]
     // Typing inside one transaction: continue the previous insert op.
     if (
@@ -81,29 +105,36 @@ export class Transaction {
         typeof prev.content === 'string' ? prev.content + (op.content as string) : (prev.content as unknown[]).concat(op.content as unknown[])
       return
     }
-    // The op is fresh from the sequence and owned by this transaction from here on.
     inserts.push(op)
   }
 
   recordDelete(c: Container, op: DeleteOp): void {
-    this.deltaOf(c).deletes.push(op)
+    const d = this.deltaOf(c)
+    if (d.deletes === NONE) d.deletes = [op]
+    else d.deletes.push(op)
   }
 
   recordEntry(c: Container, op: MapEntryOp): void {
-    const entries = this.deltaOf(c).entries
+    const d = this.deltaOf(c)
+    if (d.entries === NONE) {
+      d.entries = [op]
+      return
+    }
     // Only the last write of a key in a transaction matters to peers.
+    const entries = d.entries
     const i = entries.findIndex((e) => e.key === op.key)
     if (i >= 0) entries.splice(i, 1)
     entries.push(op)
   }
 
   recordCount(c: Container, op: CounterOp): void {
-    const counts = this.deltaOf(c).counts
-    counts.length = 0
-    counts.push(op)
+    // Only the newest running total matters.
+    this.deltaOf(c).counts = [op]
   }
 
+  /** The delta of each container this transaction changed, in the order they were first changed. */
   containerDeltas(): ContainerDelta[] {
-    return this.deltas
+    if (this.deltas !== undefined) return this.deltas
+    return this.firstDelta === undefined ? [] : [this.firstDelta]
   }
 }

@@ -3,6 +3,8 @@
  * `reader.ts`; codecs are composed from these primitives only.
  */
 
+import { MAX_VARUINT_BYTES, isAscii, putAsciiString, putVarUint } from './raw.js'
+
 const textEncoder = new TextEncoder()
 const TWO_32 = 0x1_0000_0000
 
@@ -75,22 +77,8 @@ export class Writer {
 
   /** Unsigned LEB128 for integers 0..2^53-1 (at most 8 bytes). */
   writeVarUint(n: number): void {
-    this.ensure(8)
-    const buf = this.buf
-    // Fast path: fits in 31 bits, so bit operations are exact.
-    if (n < 0x8000_0000) {
-      while (n > 0x7f) {
-        buf[this.pos++] = (n & 0x7f) | 0x80
-        n >>>= 7
-      }
-      buf[this.pos++] = n
-      return
-    }
-    while (n > 0x7f) {
-      buf[this.pos++] = (n % 128) | 0x80
-      n = Math.floor(n / 128)
-    }
-    buf[this.pos++] = n
+    this.ensure(MAX_VARUINT_BYTES)
+    this.pos = putVarUint(this.buf, this.pos, n)
   }
 
   /** Zig-zag signed varint for integers in -(2^52) .. 2^52 - 1 (zig-zag doubles them; 2^53 is not safe). */
@@ -121,21 +109,10 @@ export class Writer {
   writeString(s: string): void {
     // ASCII fast path: most keys and typed text are ASCII, and TextEncoder
     // has a fixed per-call cost that dominates for short strings.
-    const n = s.length
-    if (n < 64) {
-      let ascii = true
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) > 0x7f) {
-          ascii = false
-          break
-        }
-      }
-      if (ascii) {
-        this.ensure(n + 1)
-        this.buf[this.pos++] = n
-        for (let i = 0; i < n; i++) this.buf[this.pos++] = s.charCodeAt(i)
-        return
-      }
+    if (s.length < 64 && isAscii(s)) {
+      this.ensure(s.length + 1)
+      this.pos = putAsciiString(this.buf, this.pos, s)
+      return
     }
     // isWellFormed is native where available (Node 20, current browsers); without it, always WTF-8.
     this.writeBytes(typeof s.isWellFormed === 'function' && s.isWellFormed() ? textEncoder.encode(s) : encodeWtf8(s))
