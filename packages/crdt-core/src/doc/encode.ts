@@ -46,10 +46,9 @@ export function buildDeltaSince(state: DocState, since: VersionVector): DeltaDat
     out.set(c, d)
   }
   if (exactDeletes) {
-    for (const e of state.deleteLog) {
-      if (e.counter <= (since[e.replica] ?? 0)) continue
-      out.get(e.container)!.deletes.push({ replica: e.replica, counter: e.counter, ranges: e.ranges })
-    }
+    state.deleteLog.forEach((container, replica, counter, ranges) => {
+      if (counter > (since[replica] ?? 0)) out.get(container)!.deletes.push({ replica, counter, ranges })
+    })
   }
   return { isState: false, deps, ranges, containers: [...out.values()].filter((d) => !isEmpty(d)) }
 }

@@ -1,4 +1,5 @@
 import type { Container } from '../containers/container.js'
+import { DeleteLog } from './delete-log.js'
 import { containerKey, type ContainerId } from '../containers/kind.js'
 import type { IdRange } from '../sequence/sequence.js'
 import type { VersionVector } from '../version-vector.js'
@@ -34,7 +35,7 @@ export class DocState {
     byName.set(c.id.name, c)
   }
   /** Every delete with its dot, since `historyBase`. */
-  readonly deleteLog: DeleteLogEntry[] = []
+  readonly deleteLog = new DeleteLog()
   /**
    * Deletes covered by this vector may be missing from `deleteLog` (they came
    * in a state, whose history is folded). A peer whose vector covers it gets
@@ -81,11 +82,12 @@ export class DocState {
    */
   logDelete(entry: DeleteLogEntry): void {
     const log = this.deleteLog
-    log.push(entry)
+    log.add(entry.container, entry.replica, entry.counter, entry.ranges)
     if (log.length <= 2 * this.maxDeleteLog) return
-    const dropped = log.splice(0, log.length - this.maxDeleteLog)
     const base = { ...this.historyBase }
-    for (const e of dropped) if (e.counter > (base[e.replica] ?? 0)) base[e.replica] = e.counter
+    log.dropOldest(this.maxDeleteLog, (replica, counter) => {
+      if (counter > (base[replica] ?? 0)) base[replica] = counter
+    })
     this.historyBase = base
   }
 

@@ -3,22 +3,26 @@ import { NO_SPAN, type SpanRef, type SpanStore } from './span.js'
 /**
  * Finds the span holding an item id. An id run is a stretch of one
  * replica's counters inserted as one span; splitting that span (a delete or
- * an insert inside it) leaves the run whole and records its pieces.
+ * an insert inside it) leaves the run whole and chains its pieces in
+ * counter order (the store's `nextPiece` column).
  *
  * Per replica, runs are appended in counter order (a replica's inserts
  * arrive in causal, hence counter, order), so the run list stays sorted
- * without inserts in the middle. Runs are rows of parallel arrays like
- * spans; only a run split into pieces gets a piece array (most never split).
+ * without inserts in the middle, and finding the run is a binary search.
+ * Within a run, the walk starts at the piece found last (lookups cluster
+ * where someone types), so it is short in practice; a run cut into k pieces
+ * costs O(k) in the worst case. Piece arrays per run would bound that, but
+ * they were a third of a document's memory.
  */
 export class IdIndex {
   /** Run ids per replica ref, sorted by counter. */
   private readonly byRep: number[][] = []
   private runCtr: Float64Array = new Float64Array(64)
-  private runLen: Float64Array = new Float64Array(64)
-  /** The run's only span while it has not been split. */
+  private runLen: Int32Array = new Int32Array(64)
+  /** The run's first piece (lowest counter; splits and joins never change it). */
   private runFirst: Int32Array = new Int32Array(64)
-  /** Pieces of a split run, sorted by counter; null while unsplit. */
-  private readonly runPieces: (SpanRef[] | null)[] = []
+  /** The piece of the run found last: where the next walk starts. */
+  private runCursor: Int32Array = new Int32Array(64)
   private runCount = 0
 
   constructor(private readonly store: SpanStore) {}
@@ -29,8 +33,12 @@ export class IdIndex {
     if (runs === undefined) return NO_SPAN
     const run = this.findRun(runs, counter)
     if (run < 0) return NO_SPAN
-    const pieces = this.runPieces[run]!
-    return pieces === null ? this.runFirst[run]! : pieces[this.pieceIndex(pieces, counter)]!
+    const { ctr, len, nextPiece } = this.store
+    let s = this.runCursor[run]!
+    if (counter < ctr[s]!) s = this.runFirst[run]!
+    while (counter >= ctr[s]! + len[s]!) s = nextPiece[s]!
+    this.runCursor[run] = s
+    return s
   }
 
   has(rep: number, counter: number): boolean {
@@ -84,29 +92,20 @@ export class IdIndex {
     for (const runs of this.byRep) if (runs !== undefined) runs.sort((a, b) => ctr[a]! - ctr[b]!)
   }
 
-  /** Forgets a span that was folded into its left neighbour (same run). */
-  removeSpan(s: SpanRef): void {
-    const pieces = this.runPieces[this.store.run[s]!]!
-    pieces.splice(this.pieceIndex(pieces, this.store.ctr[s]!), 1)
+  /** Forgets `right`, folded into `left`, the piece before it in its run. */
+  removeSpan(left: SpanRef, right: SpanRef): void {
+    const st = this.store
+    st.nextPiece[left] = st.nextPiece[right]!
+    const run = st.run[right]!
+    if (this.runCursor[run] === right) this.runCursor[run] = left
   }
 
   /** Records that `right` was split off `left` (same run, right after it). */
   addSplit(left: SpanRef, right: SpanRef): void {
-    const run = this.store.run[left]!
-    this.store.run[right] = run
-    const pieces = this.runPieces[run]!
-    if (pieces === null) {
-      this.runPieces[run] = [left, right]
-      return
-    }
-    // A fresh exact-size array, not splice: splice leaves spare capacity, and
-    // thousands of small piece arrays made up a third of a document's memory.
-    const at = this.pieceIndex(pieces, this.store.ctr[left]!) + 1
-    const grown: SpanRef[] = new Array<SpanRef>(pieces.length + 1)
-    for (let i = 0; i < at; i++) grown[i] = pieces[i]!
-    grown[at] = right
-    for (let i = at; i < pieces.length; i++) grown[i + 1] = pieces[i]!
-    this.runPieces[run] = grown
+    const st = this.store
+    st.run[right] = st.run[left]!
+    st.nextPiece[right] = st.nextPiece[left]!
+    st.nextPiece[left] = right
   }
 
   /** Calls `fn` with every span of replica `rep` whose ids reach past `after`, in counter order. */
@@ -122,11 +121,9 @@ export class IdIndex {
       if (this.runCtr[run]! + this.runLen[run]! - 1 <= after) lo = mid + 1
       else hi = mid
     }
+    const next = this.store.nextPiece
     for (let i = lo; i < runs.length; i++) {
-      const run = runs[i]!
-      const pieces = this.runPieces[run]!
-      if (pieces === null) fn(this.runFirst[run]!)
-      else for (const s of pieces) fn(s)
+      for (let s = this.runFirst[runs[i]!]!; s !== NO_SPAN; s = next[s]!) fn(s)
     }
   }
 
@@ -142,18 +139,18 @@ export class IdIndex {
   private newRun(s: SpanRef): number {
     const run = this.runCount++
     if (run === this.runCtr.length) {
-      const cap = Math.ceil(run * 1.5)
+      const cap = Math.ceil(run * 1.25)
       this.runCtr = growFloat(this.runCtr, cap)
-      this.runLen = growFloat(this.runLen, cap)
-      const first = new Int32Array(cap)
-      first.set(this.runFirst)
-      this.runFirst = first
+      this.runLen = growInt(this.runLen, cap)
+      this.runFirst = growInt(this.runFirst, cap)
+      this.runCursor = growInt(this.runCursor, cap)
     }
     this.runCtr[run] = this.store.ctr[s]!
     this.runLen[run] = this.store.len[s]!
     this.runFirst[run] = s
-    this.runPieces.push(null)
+    this.runCursor[run] = s
     this.store.run[s] = run
+    this.store.nextPiece[s] = NO_SPAN
     return run
   }
 
@@ -175,23 +172,16 @@ export class IdIndex {
     const run = runs[lo]!
     return counter >= ctr[run]! && counter < ctr[run]! + len[run]! ? run : -1
   }
-
-  /** Index of the piece holding `counter` (binary search: a run split many times has many pieces). */
-  private pieceIndex(pieces: SpanRef[], counter: number): number {
-    const ctr = this.store.ctr
-    let lo = 0
-    let hi = pieces.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1
-      if (ctr[pieces[mid]!]! <= counter) lo = mid
-      else hi = mid - 1
-    }
-    return lo
-  }
 }
 
 function growFloat(a: Float64Array, cap: number): Float64Array {
   const b = new Float64Array(cap)
+  b.set(a)
+  return b
+}
+
+function growInt(a: Int32Array, cap: number): Int32Array {
+  const b = new Int32Array(cap)
   b.set(a)
   return b
 }

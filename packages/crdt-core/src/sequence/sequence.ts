@@ -634,7 +634,7 @@ export class Sequence {
     const st = this.store
     st.len[left]! += st.len[right]!
     st.leaf[left]!.spans.splice(rightIndex, 1)
-    this.idIndex.removeSpan(right)
+    this.idIndex.removeSpan(left, right)
     if (right === this.growing) this.growing = NO_SPAN
     st.release(right)
   }

@@ -51,8 +51,9 @@ export class SpanStore {
   /** Right origin shared by every item of the span. */
   orRep: Int32Array
   orCtr: Float64Array
-  /** Id run the span belongs to (see id-index.ts). */
+  /** Id run the span belongs to, and the next piece of that run (see id-index.ts). */
   run: Int32Array
+  nextPiece: Int32Array
   /** Leaf of the span tree holding the span (kept current by the tree). */
   readonly leaf: Leaf[] = []
   /** Visible content; null for a tombstone (tombstones keep only ids and lengths). */
@@ -67,6 +68,7 @@ export class SpanStore {
     this.orRep = new Int32Array(capacity)
     this.orCtr = new Float64Array(capacity)
     this.run = new Int32Array(capacity)
+    this.nextPiece = new Int32Array(capacity)
   }
 
   /** Rows given back by `release`, reused before the columns grow. */
@@ -109,8 +111,9 @@ export class SpanStore {
   }
 
   private grow(): void {
-    // 1.5x rather than 2x: the columns are most of a document's memory.
-    const cap = Math.ceil(this.rep.length * 1.5)
+    // 1.25x rather than 2x: the columns are most of a document's memory,
+    // and copying typed arrays is cheap next to what fills them.
+    const cap = Math.ceil(this.rep.length * 1.25)
     this.rep = growInt(this.rep, cap)
     this.ctr = growFloat(this.ctr, cap)
     this.len = growInt(this.len, cap)
@@ -119,6 +122,7 @@ export class SpanStore {
     this.orRep = growInt(this.orRep, cap)
     this.orCtr = growFloat(this.orCtr, cap)
     this.run = growInt(this.run, cap)
+    this.nextPiece = growInt(this.nextPiece, cap)
   }
 }
 
