@@ -10,10 +10,12 @@ const here = dirname(fileURLToPath(import.meta.url))
 /**
  * Run one load-generator job in its own Node process, answering its probes
  * with the server's /proc figures, and resolve with its result. The child is
- * killed if it outlives the job's budget by a minute.
+ * killed if it outlives the job's budget by a minute. With `cpuProfileDir`
+ * it writes a V8 CPU profile there (`--profile` profiles both sides).
  */
-export function runLoadChild(job: LoadJob, serverPid: number): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'loadgen', 'main.ts'), JSON.stringify(job)], {
+export function runLoadChild(job: LoadJob, serverPid: number, cpuProfileDir?: string): Promise<Record<string, unknown>> {
+  const profile = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(here, 'loadgen', 'main.ts'), JSON.stringify(job)], {
     cwd: dirname(here),
     // The load generator runs @weft/client from source (tsx, paths in this tsconfig): no build needed.
     env: { ...process.env, TSX_TSCONFIG_PATH: SOURCE_TSCONFIG },

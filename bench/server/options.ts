@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { SCENARIOS, SERVER_KINDS, type ScenarioName, type ServerKind, type TypingConfig } from './protocol.js'
+import { SCENARIOS, SERVER_KINDS, type SaturationConfig, type ScenarioName, type ServerKind, type TypingConfig } from './protocol.js'
 
 /** Sizes of one run; the defaults are issue 8's, `--quick` shrinks them to seconds. */
 export interface BenchOptions {
@@ -8,6 +8,8 @@ export interface BenchOptions {
   readonly scenarios: readonly ScenarioName[]
   readonly fanOut: TypingConfig
   readonly manyDocs: TypingConfig
+  /** many-docs saturation search, or undefined for the base rate only. */
+  readonly saturation: SaturationConfig | undefined
   readonly maxConnections: number
   readonly connectionStep: number
   readonly catchUpEdits: number
@@ -30,6 +32,10 @@ export const USAGE = `pnpm bench:server [options]
   --seconds n             typing time of fan-out and many-docs (default 15)
   --fanout-clients n      clients on the fan-out doc (default 200; 20 of them type)
   --many-docs-clients n   clients of many-docs, two per doc (default 2000)
+  --rates a,b,...         many-docs saturation search: edits/s per writer, ascending (default 1,2,3,4,6,8)
+  --p99-bound ms          the common p99 bound of the search (default 100)
+  --step-seconds n        typing time of each search step after the first (default 6)
+  --no-saturation         many-docs at the base rate only
   --max-connections n     idle connections to try (default 5000)
   --catch-up-edits n      edits the catching-up client missed (default 10000)
   --cold-load-kb n        size of the cold-load doc (default 1024)
@@ -50,6 +56,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       seconds: { type: 'string' },
       'fanout-clients': { type: 'string' },
       'many-docs-clients': { type: 'string' },
+      rates: { type: 'string' },
+      'p99-bound': { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'no-saturation': { type: 'boolean' },
       'max-connections': { type: 'string' },
       'catch-up-edits': { type: 'string' },
       'cold-load-kb': { type: 'string' },
@@ -87,6 +97,16 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     scenarios: list(values.scenarios, SCENARIOS),
     fanOut: { docs: 1, clientsPerDoc: fanClients, writersPerDoc: Math.max(1, Math.round(fanClients / 10)), editsPerSecond: 5, seconds },
     manyDocs: { docs: Math.max(1, Math.floor(manyClients / 2)), clientsPerDoc: 2, writersPerDoc: 2, editsPerSecond: 1, seconds },
+    saturation:
+      values['no-saturation'] === true
+        ? undefined
+        : {
+            ratesPerWriter: rates(values.rates, quick ? [1, 2, 4] : [1, 2, 3, 4, 6, 8]),
+            stepSeconds: int(values['step-seconds'], 6, 2),
+            p99BoundMs: int(values['p99-bound'], 100, 100),
+            minDeliveredShare: 0.99,
+            drainMs: 3000,
+          },
     maxConnections,
     connectionStep: Math.max(1, Math.min(500, Math.ceil(maxConnections / 10))),
     catchUpEdits: int(values['catch-up-edits'], 10_000, 300),
@@ -97,6 +117,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     fromSource: values.source === true || quick,
     weftStore: weftStore(values['weft-store']),
   }
+}
+
+function rates(v: string | undefined, fallback: number[]): number[] {
+  if (v === undefined) return fallback
+  const r = v.split(',').map(Number)
+  if (r.some((n) => !(n > 0)) || r.some((n, i) => i > 0 && n <= (r[i - 1] as number))) throw new Error(`--rates: expected ascending positive numbers, got "${v}"`)
+  return r
 }
 
 function weftStore(v: string | undefined): 'FULL' | 'NORMAL' | 'memory' {

@@ -22,12 +22,26 @@ export interface LoadJob {
   /** cold-load runs the load generator twice: `write` before the restart, `read` after. */
   readonly phase?: 'write' | 'read'
   readonly typing?: TypingConfig
+  /** many-docs only: run the saturation search after the base rate. */
+  readonly saturation?: SaturationConfig
   readonly maxConnections?: number
   readonly connectionStep?: number
   readonly catchUpEdits?: number
   readonly coldLoadBytes?: number
   /** Per-scenario wall-clock cap, ms. */
   readonly budgetMs: number
+}
+
+/** Saturation search of many-docs: per-writer rates to step through, and when to stop. */
+export interface SaturationConfig {
+  /** Edits per second per writer, ascending; the first is normally the base rate. */
+  readonly ratesPerWriter: readonly number[]
+  readonly stepSeconds: number
+  /** The common p99 bound every server is held to. */
+  readonly p99BoundMs: number
+  /** Below this share of edits delivered (after the drain) the server fell behind. */
+  readonly minDeliveredShare: number
+  readonly drainMs: number
 }
 
 /** Server process sample: cumulative CPU (user+system) and resident memory. */

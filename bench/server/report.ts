@@ -99,6 +99,7 @@ export function renderReport(r: BenchResults): string {
           `p50 ≤ ${fmt(view.ackP50AtMostMs)} ms, p99 ≤ ${fmt(view.ackP99AtMostMs)} ms; ${fmt(view.commits)} SQLite commits, ${fmt(view.meanAppendsPerCommit)} appends each.`,
       )
     }
+    if (name === 'many-docs') lines.push(...saturationTables(row))
     for (const s of servers) {
       const res = row[s]
       if (res && !res.ok) lines.push('', `${s} failed: ${String(res.error).split('\n')[0]}`)
@@ -106,4 +107,56 @@ export function renderReport(r: BenchResults): string {
     lines.push('')
   }
   return `${lines.join('\n')}\n`
+}
+
+interface SaturationView {
+  p99BoundMs: number
+  stoppedBy: string
+  sustainedOfferedPerSecond: number
+  sustainedDeliveriesPerSecond: number
+  sustainedP99Ms: number | null
+  sustainedServerCpuPercent: number | null
+  sustainedLoadgenCpuPercent: number | null
+  steps: Record<string, number | null>[]
+}
+
+/** The many-docs saturation search: the sustained rate per server at the common p99 bound, then every step. */
+function saturationTables(row: Partial<Record<ServerKind, ScenarioResult>>): string[] {
+  const servers: ServerKind[] = ['weft', 'y-websocket', 'hocuspocus']
+  const sat = servers.map((s) => (row[s]?.ok ? (row[s]?.saturation as SaturationView | undefined) : undefined))
+  const first = sat.find((x) => x !== undefined)
+  if (!first) return []
+  const out = [
+    '',
+    `### many-docs saturation search (common bound: p99 ≤ ${first.p99BoundMs} ms and ≥ 99 % of edits delivered)`,
+    '',
+    `| metric | ${servers.join(' | ')} | Weft / better peer |`,
+    `|---|${servers.map(() => '---:').join('|')}|---:|`,
+  ]
+  const rowOf = (label: string, pick: (v: SaturationView) => unknown, better: Metric['better']): string => {
+    const vals = sat.map((v) => (v ? pick(v) : undefined))
+    return `| ${label} | ${vals.map(fmt).join(' | ')} | ${ratio({ key: '', label, better }, vals[0], vals.slice(1))} |`
+  }
+  out.push(
+    rowOf('highest sustained offered rate (edits/s)', (v) => v.sustainedOfferedPerSecond, 'higher'),
+    rowOf('deliveries/s at that rate', (v) => v.sustainedDeliveriesPerSecond, 'higher'),
+    rowOf('p99 at that rate (ms)', (v) => v.sustainedP99Ms, 'lower'),
+    rowOf('server CPU at that rate (% of a core)', (v) => v.sustainedServerCpuPercent, 'info'),
+    rowOf('load-generator CPU at that rate (%)', (v) => v.sustainedLoadgenCpuPercent, 'info'),
+    rowOf('stopped by', (v) => v.stoppedBy, 'info'),
+    '',
+    'Every step (offered edits/s → deliveries/s, p99 ms, share delivered, server CPU %, load-generator CPU %):',
+    '',
+    '| server | steps |',
+    '|---|---|',
+  )
+  servers.forEach((s, i) => {
+    const v = sat[i]
+    if (!v) return
+    const steps = v.steps.map(
+      (st) => `${fmt(st.offeredEditsPerSecond)} → ${fmt(st.deliveriesPerSecond)}, ${fmt(st.p99Ms)} ms, ${fmt(st.deliveredShare === null || st.deliveredShare === undefined ? null : Math.round(st.deliveredShare * 1000) / 10)} %, ${fmt(st.serverCpuPercent)} %, ${fmt(st.loadgenCpuPercent)} %`,
+    )
+    out.push(`| ${s} | ${steps.join('<br>')} |`)
+  })
+  return out
 }

@@ -17,7 +17,14 @@ function jobFor(server: ServerKind, scenario: ScenarioName, url: string, o: Benc
     case 'fan-out':
       return { ...base, typing: o.fanOut }
     case 'many-docs':
-      return { ...base, typing: o.manyDocs }
+      if (!o.saturation) return { ...base, typing: o.manyDocs }
+      // The search runs ~stepSeconds + drain per step after the base period.
+      return {
+        ...base,
+        typing: o.manyDocs,
+        saturation: o.saturation,
+        budgetMs: o.budgetMs + o.saturation.ratesPerWriter.length * (o.saturation.stepSeconds * 1000 + o.saturation.drainMs),
+      }
     case 'connections':
       return { ...base, maxConnections: o.maxConnections, connectionStep: o.connectionStep }
     case 'catch-up':
@@ -39,6 +46,7 @@ async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOption
       weftStore: o.weftStore,
       ...(o.profileDir !== undefined && server === 'weft' ? { cpuProfileDir: join(resolve(o.profileDir), scenario) } : {}),
     })
+  const loadgenProfileDir = o.profileDir !== undefined ? join(resolve(o.profileDir), 'loadgen', server, scenario) : undefined
   const t0 = performance.now()
   // Other work on the machine skews every figure; keep its level next to them.
   const loadavg1 = Math.round((loadavg()[0] ?? 0) * 100) / 100
@@ -46,16 +54,16 @@ async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOption
   try {
     const job = jobFor(server, scenario, srv.url, o)
     if (scenario !== 'cold-load') {
-      const result = await runLoadChild(job, srv.pid)
+      const result = await runLoadChild(job, srv.pid, loadgenProfileDir)
       const view = server === 'weft' ? await readWeftServerView(srv.port) : undefined
       return { ok: true, loadavg1, ...result, ...(view ? { weftServer: view } : {}) }
     }
-    const written = await runLoadChild({ ...job, phase: 'write' }, srv.pid)
+    const written = await runLoadChild({ ...job, phase: 'write' }, srv.pid, loadgenProfileDir)
     await srv.stop()
     const restart0 = performance.now()
     srv = await start()
     const restartMs = Math.round(performance.now() - restart0)
-    const read = await runLoadChild({ ...job, phase: 'read' }, srv.pid)
+    const read = await runLoadChild({ ...job, phase: 'read' }, srv.pid, loadgenProfileDir)
     return { ok: true, loadavg1, ...read, serverRestartMs: restartMs, write: written }
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) }

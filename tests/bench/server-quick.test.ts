@@ -54,6 +54,12 @@ describe('bench:server --quick (weft)', () => {
     const many = weft('many-docs')
     expect(many.deliveries).toBe(many.deliveriesExpected)
     expect(many.deliveriesPerSecond as number).toBeGreaterThan(0)
+    // The saturation search ran its steps at rising rates and named what stopped it.
+    const sat = many.saturation as { steps: { offeredEditsPerSecond: number }[]; stoppedBy: string }
+    expect(sat.steps.length).toBeGreaterThan(0)
+    const offered = sat.steps.map((s) => s.offeredEditsPerSecond)
+    expect(offered).toEqual([...offered].sort((a, b) => a - b))
+    expect(sat.stoppedBy).not.toBe('')
 
     const conns = weft('connections')
     expect(conns.connectionsHeld).toBe(100)

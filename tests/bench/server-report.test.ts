@@ -27,4 +27,24 @@ describe('bench:server report', () => {
     expect(text).toContain('| p99 send→receipt (ms) | 5 | – | – |  |')
     expect(text).toContain('hocuspocus failed: boom')
   })
+
+  it('prints the many-docs saturation search: sustained rate per server and its ratio', () => {
+    const sat = (rate: number, stoppedBy: string) => ({
+      p99BoundMs: 100,
+      stoppedBy,
+      sustainedOfferedPerSecond: rate,
+      sustainedDeliveriesPerSecond: rate,
+      sustainedP99Ms: 50,
+      sustainedServerCpuPercent: 40,
+      sustainedLoadgenCpuPercent: 60,
+      steps: [{ offeredEditsPerSecond: rate, deliveriesPerSecond: rate, p99Ms: 50, deliveredShare: 1, serverCpuPercent: 40, loadgenCpuPercent: 60 }],
+    })
+    const text = renderReport({
+      meta: {},
+      scenarios: { 'many-docs': { weft: { ok: true, saturation: sat(8000, 'last step') }, 'y-websocket': { ok: true, saturation: sat(4000, 'p99 120 ms > 100 ms') } } },
+    })
+    expect(text).toContain('p99 ≤ 100 ms')
+    expect(text).toContain('| highest sustained offered rate (edits/s) | 8000 | 4000 | – | 2.00× |')
+    expect(text).toContain('| stopped by | last step | p99 120 ms > 100 ms | – |  |')
+  })
 })

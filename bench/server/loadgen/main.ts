@@ -7,7 +7,7 @@ import { send } from './probe.js'
 import { runCatchUp } from './scenarios/catch-up.js'
 import { runColdLoadRead, runColdLoadWrite } from './scenarios/cold-load.js'
 import { runConnections } from './scenarios/connections.js'
-import { runTyping } from './scenarios/typing.js'
+import { runSaturation, runTyping } from './scenarios/typing.js'
 
 const connectors: Record<ServerKind, ConnectClient> = {
   weft: connectWeft,
@@ -23,8 +23,11 @@ async function run(job: LoadJob): Promise<Record<string, unknown>> {
   }
   switch (job.scenario) {
     case 'fan-out':
-    case 'many-docs':
       return runTyping(connect, job.url, need(job.typing, 'typing'))
+    case 'many-docs':
+      return job.saturation
+        ? runSaturation(connect, job.url, need(job.typing, 'typing'), job.saturation)
+        : runTyping(connect, job.url, need(job.typing, 'typing'))
     case 'connections':
       return runConnections(connect, job.url, need(job.maxConnections, 'maxConnections'), need(job.connectionStep, 'connectionStep'), job.budgetMs)
     case 'catch-up':

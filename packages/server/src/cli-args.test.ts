@@ -4,8 +4,10 @@ import { parseCliArgs } from './cli-args.js'
 describe('parseCliArgs', () => {
   it('has defaults', () => {
     expect(parseCliArgs([], {})).toMatchObject({
-      port: 8787, host: '127.0.0.1', db: './weft.db', jwtSecret: undefined, synchronous: 'FULL', limits: {},
+      port: 8787, host: '127.0.0.1', db: './weft.db', jwtSecret: undefined, synchronous: 'FULL', sqliteThread: 'worker', limits: {},
     })
+    expect(parseCliArgs(['--sqlite-thread', 'main'], {}).sqliteThread).toBe('main')
+    expect(parseCliArgs([], { WEFT_SQLITE_THREAD: 'main' }).sqliteThread).toBe('main')
   })
 
   it('reads env vars, and flags win over them', () => {
@@ -19,6 +21,7 @@ describe('parseCliArgs', () => {
   it('rejects bad values and unknown flags', () => {
     expect(() => parseCliArgs(['--port', 'abc'], {})).toThrow(/port/)
     expect(() => parseCliArgs(['--synchronous', 'OFF'], {})).toThrow(/synchronous/)
+    expect(() => parseCliArgs(['--sqlite-thread', 'both'], {})).toThrow(/sqlite-thread/)
     expect(() => parseCliArgs(['--nope'], {})).toThrow()
   })
 })

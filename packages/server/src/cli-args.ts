@@ -12,6 +12,8 @@ export interface CliConfig {
   readonly staticDir: string | undefined
   readonly logLevel: string
   readonly synchronous: 'FULL' | 'NORMAL' | 'EXTRA'
+  /** `worker` (default): commits on a worker thread; `main`: on the event loop (diagnosis). */
+  readonly sqliteThread: 'worker' | 'main'
   readonly limits: Partial<Limits>
   readonly compactionThreshold: number | undefined
   readonly compactionKeepTail: number | undefined
@@ -27,6 +29,7 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --static <dir>          serve a built demo app at / (env WEFT_STATIC_DIR)
   --log-level <lvl>       pino level (env WEFT_LOG_LEVEL, default info)
   --synchronous <mode>    SQLite synchronous: FULL (default), NORMAL, EXTRA (env WEFT_SYNCHRONOUS)
+  --sqlite-thread <t>     worker (default: commits off the event loop) or main (env WEFT_SQLITE_THREAD)
   --max-frame-bytes <n>   (env WEFT_MAX_FRAME_BYTES, default 1048576)
   --max-docs <n>          docs per connection (env WEFT_MAX_DOCS)
   --max-msgs-per-sec <n>  (env WEFT_MAX_MSGS_PER_SEC)
@@ -50,6 +53,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       static: { type: 'string' },
       'log-level': { type: 'string' },
       synchronous: { type: 'string' },
+      'sqlite-thread': { type: 'string' },
       'max-frame-bytes': { type: 'string' },
       'max-docs': { type: 'string' },
       'max-msgs-per-sec': { type: 'string' },
@@ -75,6 +79,10 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL' && synchronous !== 'EXTRA') {
     throw new Error(`--synchronous: expected FULL, NORMAL or EXTRA, got "${synchronous}"`)
   }
+  const sqliteThread = pick('sqlite-thread', 'WEFT_SQLITE_THREAD') ?? 'worker'
+  if (sqliteThread !== 'worker' && sqliteThread !== 'main') {
+    throw new Error(`--sqlite-thread: expected worker or main, got "${sqliteThread}"`)
+  }
   const limits: Partial<Record<keyof Limits, number>> = {}
   const setLimit = (key: keyof Limits, value: number | undefined) => {
     if (value !== undefined) limits[key] = value
@@ -94,6 +102,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     staticDir: pick('static', 'WEFT_STATIC_DIR'),
     logLevel: pick('log-level', 'WEFT_LOG_LEVEL') ?? 'info',
     synchronous,
+    sqliteThread,
     limits,
     compactionThreshold: int('compaction-threshold', 'WEFT_COMPACTION_THRESHOLD'),
     compactionKeepTail: int('compaction-keep-tail', 'WEFT_COMPACTION_KEEP_TAIL'),

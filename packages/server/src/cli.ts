@@ -3,6 +3,7 @@ import { pino } from 'pino'
 import { CLI_USAGE, parseCliArgs, type CliConfig } from './cli-args.js'
 import { createServer } from './server.js'
 import { MemoryStore } from './store/memory-store.js'
+import { SqliteStore } from './store/sqlite-store.js'
 import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
 
 async function main(): Promise<void> {
@@ -19,8 +20,13 @@ async function main(): Promise<void> {
   }
   const logger = pino({ level: config.logLevel })
   // SQLite commits (and their fsync) run on a worker thread, off the event loop that serves sockets.
+  const sqlite = { path: config.db, synchronous: config.synchronous }
   const store =
-    config.db === ':memory:' ? new MemoryStore() : await SqliteWorkerStore.open({ path: config.db, synchronous: config.synchronous })
+    config.db === ':memory:'
+      ? new MemoryStore()
+      : config.sqliteThread === 'main'
+        ? new SqliteStore(sqlite)
+        : await SqliteWorkerStore.open(sqlite)
   const server = await createServer({
     port: config.port,
     host: config.host,

@@ -1,16 +1,19 @@
 import { cpuPercent } from '../../proc-stats.js'
-import type { ProcSample, TypingConfig } from '../../protocol.js'
+import type { ProcSample, SaturationConfig, TypingConfig } from '../../protocol.js'
 import type { BenchClient, ConnectClient } from '../clients/types.js'
 import { probeServer, selfCpu } from '../probe.js'
 import { percentile, pool, round, sleep } from '../stats.js'
 
+/** Figures of one period of typing at one rate. */
+type StepResult = Record<string, number | null>
+
 /**
- * Scenarios 1 (fan-out) and 2 (many docs): writers type at a fixed rate;
- * every other client of the doc records send -> receipt latency. Each edit
- * sets map key `w<writer>` to its seq, so a receiver learns which edits it
- * got by reading a few keys, without scanning the text.
+ * Connected clients of scenarios 1 and 2 and a way to measure them typing
+ * at a given rate. Each edit sets map key `w<writer>` to its seq, so a
+ * receiver learns which edits it got by reading a few keys, without scanning
+ * the text.
  */
-export async function runTyping(connect: ConnectClient, url: string, cfg: TypingConfig): Promise<Record<string, unknown>> {
+async function connectTyping(connect: ConnectClient, url: string, cfg: TypingConfig) {
   const tConnect0 = performance.now()
   const slots = Array.from({ length: cfg.docs * cfg.clientsPerDoc }, (_, i) => ({ doc: Math.floor(i / cfg.clientsPerDoc), idx: i % cfg.clientsPerDoc }))
   const clients = await pool(slots, 64, (s) => connect(url, `typing-${s.doc}`))
@@ -18,8 +21,8 @@ export async function runTyping(connect: ConnectClient, url: string, cfg: Typing
 
   // sendTimes[doc][writer][seq] = performance.now() at the writer's edit call.
   const sendTimes: number[][][] = Array.from({ length: cfg.docs }, () => Array.from({ length: cfg.writersPerDoc }, () => []))
-  const latencies: number[] = []
-  let measuring = true
+  const seqs: number[][] = Array.from({ length: cfg.docs }, () => new Array<number>(cfg.writersPerDoc).fill(0))
+  let latencies: number[] = []
   slots.forEach((s, i) => {
     const c = clients[i] as BenchClient
     const lastSeen = new Array<number>(cfg.writersPerDoc).fill(0)
@@ -32,69 +35,140 @@ export async function runTyping(connect: ConnectClient, url: string, cfg: Typing
         while (seen < v) {
           seen++
           const sent = sendTimes[s.doc]?.[w]?.[seen]
-          if (measuring && sent !== undefined) latencies.push(now - sent)
+          if (sent !== undefined) latencies.push(now - sent)
         }
         lastSeen[w] = seen
       }
     })
   })
-
-  const rssSamples: number[] = []
   const bytesNow = (): number => clients.reduce((n, c) => n + c.bytesIn, 0)
-  const bytes0 = bytesNow()
-  const start: ProcSample = await probeServer()
-  const loadCpu = selfCpu()
-  let sent = 0
-  const timers: NodeJS.Timeout[] = []
-  const period = 1000 / cfg.editsPerSecond
-  slots.forEach((s, i) => {
-    if (s.idx >= cfg.writersPerDoc) return
-    const c = clients[i] as BenchClient
-    const times = sendTimes[s.doc]?.[s.idx] as number[]
-    let seq = 0
-    const tick = (): void => {
-      seq++
-      times[seq] = performance.now()
-      c.edit(`w${s.idx}`, seq)
-      sent++
+
+  /** Every writer types `editsPerSecond` for `seconds`; then in-flight edits get up to `drainMs` to land. */
+  async function measure(editsPerSecond: number, seconds: number, drainMs: number): Promise<StepResult> {
+    latencies = []
+    const rssSamples: number[] = []
+    const bytes0 = bytesNow()
+    const start: ProcSample = await probeServer()
+    const loadCpu = selfCpu()
+    let sent = 0
+    const timers: NodeJS.Timeout[] = []
+    const period = 1000 / editsPerSecond
+    slots.forEach((s, i) => {
+      if (s.idx >= cfg.writersPerDoc) return
+      const c = clients[i] as BenchClient
+      const times = sendTimes[s.doc]?.[s.idx] as number[]
+      const seq = seqs[s.doc] as number[]
+      const tick = (): void => {
+        const n = (seq[s.idx] = (seq[s.idx] as number) + 1)
+        times[n] = performance.now()
+        c.edit(`w${s.idx}`, n)
+        sent++
+      }
+      // Random phase so writers do not fire in lockstep.
+      timers.push(setTimeout(() => timers.push(setInterval(tick, period)), Math.random() * period))
+    })
+    const sampler = setInterval(() => void probeServer().then((p) => rssSamples.push(p.rssBytes), () => {}), 500)
+    await sleep(seconds * 1000)
+    for (const t of timers) clearInterval(t)
+    clearInterval(sampler)
+    const end = await probeServer()
+    const loadgenCpuPercent = loadCpu()
+    const expected = sent * (cfg.clientsPerDoc - 1)
+    // Let in-flight edits land (bounded), so a slow server shows as latency rather than loss.
+    const drainUntil = performance.now() + drainMs
+    while (latencies.length < expected && performance.now() < drainUntil) await sleep(20)
+    const got = latencies
+    latencies = []
+    const bytesReceived = bytesNow() - bytes0
+    const windowS = (end.t - start.t) / 1000
+    return {
+      editsPerSecondPerWriter: editsPerSecond,
+      offeredEditsPerSecond: round((cfg.docs * cfg.writersPerDoc * editsPerSecond), 0),
+      editsSent: sent,
+      deliveriesExpected: expected,
+      deliveries: got.length,
+      deliveredShare: expected > 0 ? round(got.length / expected, 4) : null,
+      sentPerSecond: round(sent / windowS, 1),
+      deliveriesPerSecond: round(got.length / windowS, 1),
+      clientBytesReceived: bytesReceived,
+      bytesPerDelivery: got.length > 0 ? round(bytesReceived / got.length, 1) : null,
+      p50Ms: round(percentile(got, 50)),
+      p99Ms: round(percentile(got, 99)),
+      maxMs: round(percentile(got, 100)),
+      serverCpuPercent: round(cpuPercent(start, end), 1),
+      serverRssMB: round(end.rssBytes / 2 ** 20, 1),
+      serverPeakRssMB: round(Math.max(end.rssBytes, ...rssSamples) / 2 ** 20, 1),
+      loadgenCpuPercent: round(loadgenCpuPercent, 1),
     }
-    // Random phase so writers do not fire in lockstep.
-    timers.push(setTimeout(() => timers.push(setInterval(tick, period)), Math.random() * period))
-  })
-  const sampler = setInterval(() => void probeServer().then((p) => rssSamples.push(p.rssBytes), () => {}), 500)
-  await sleep(cfg.seconds * 1000)
-  for (const t of timers) clearInterval(t)
-  clearInterval(sampler)
-  const end = await probeServer()
-  const loadgenCpuPercent = loadCpu()
-  const expected = sent * (cfg.clientsPerDoc - 1)
-  // Let in-flight edits land (bounded), so a slow server shows as latency rather than loss.
-  const drainUntil = performance.now() + 5000
-  while (latencies.length < expected && performance.now() < drainUntil) await sleep(20)
-  measuring = false
-  const bytesReceived = bytesNow() - bytes0
-  const windowS = (end.t - start.t) / 1000
-  await pool(clients, 64, (c) => c.close())
+  }
+
+  const close = (): Promise<unknown> => pool(clients, 64, (c) => c.close())
+  return { clients, connectMs: round(connectMs, 0), measure, close }
+}
+
+/**
+ * Scenarios 1 (fan-out) and 2 (many docs) at the configured rate: p50/p99
+ * send→receipt at every other client of the doc, throughput, server CPU/RSS.
+ */
+export async function runTyping(connect: ConnectClient, url: string, cfg: TypingConfig): Promise<Record<string, unknown>> {
+  const t = await connectTyping(connect, url, cfg)
+  const step = await t.measure(cfg.editsPerSecond, cfg.seconds, 5000)
+  await t.close()
+  return { clients: t.clients.length, docs: cfg.docs, writers: cfg.docs * cfg.writersPerDoc, seconds: cfg.seconds, connectMs: t.connectMs, ...step }
+}
+
+/**
+ * Scenario 2 with a saturation search: first the configured rate (the
+ * issue's figures), then every writer types faster, step by step, until p99
+ * passes the bound or the server falls behind (less than `minDeliveredShare`
+ * of the edits delivered by the end of the drain). The highest step that did
+ * neither is the sustained rate at that p99 bound.
+ */
+export async function runSaturation(
+  connect: ConnectClient,
+  url: string,
+  cfg: TypingConfig,
+  sat: SaturationConfig,
+): Promise<Record<string, unknown>> {
+  const t = await connectTyping(connect, url, cfg)
+  const base = await t.measure(cfg.editsPerSecond, cfg.seconds, 5000)
+  const steps: StepResult[] = []
+  let sustained: StepResult | undefined
+  let stoppedBy = 'last step'
+  for (const rate of sat.ratesPerWriter) {
+    const step = rate === cfg.editsPerSecond ? base : await t.measure(rate, sat.stepSeconds, sat.drainMs)
+    steps.push(step)
+    const p99 = step.p99Ms ?? Number.POSITIVE_INFINITY
+    const share = step.deliveredShare ?? 0
+    if (share < sat.minDeliveredShare) {
+      stoppedBy = `fell behind at ${rate}/s per writer (${round(share * 100, 1)} % delivered)`
+      break
+    }
+    if (p99 > sat.p99BoundMs) {
+      stoppedBy = `p99 ${p99} ms > ${sat.p99BoundMs} ms at ${rate}/s per writer`
+      break
+    }
+    sustained = step
+  }
+  await t.close()
   return {
-    clients: clients.length,
+    clients: t.clients.length,
     docs: cfg.docs,
     writers: cfg.docs * cfg.writersPerDoc,
-    editsPerSecondPerWriter: cfg.editsPerSecond,
     seconds: cfg.seconds,
-    connectMs: round(connectMs, 0),
-    editsSent: sent,
-    deliveriesExpected: expected,
-    deliveries: latencies.length,
-    sentPerSecond: round(sent / windowS, 1),
-    deliveriesPerSecond: round(latencies.length / windowS, 1),
-    clientBytesReceived: bytesReceived,
-    bytesPerDelivery: latencies.length > 0 ? round(bytesReceived / latencies.length, 1) : null,
-    p50Ms: round(percentile(latencies, 50)),
-    p99Ms: round(percentile(latencies, 99)),
-    maxMs: round(percentile(latencies, 100)),
-    serverCpuPercent: round(cpuPercent(start, end), 1),
-    serverRssMB: round(end.rssBytes / 2 ** 20, 1),
-    serverPeakRssMB: round(Math.max(end.rssBytes, ...rssSamples) / 2 ** 20, 1),
-    loadgenCpuPercent: round(loadgenCpuPercent, 1),
+    connectMs: t.connectMs,
+    ...base,
+    saturation: {
+      p99BoundMs: sat.p99BoundMs,
+      minDeliveredShare: sat.minDeliveredShare,
+      stepSeconds: sat.stepSeconds,
+      stoppedBy,
+      sustainedOfferedPerSecond: sustained?.offeredEditsPerSecond ?? 0,
+      sustainedDeliveriesPerSecond: sustained?.deliveriesPerSecond ?? 0,
+      sustainedP99Ms: sustained?.p99Ms ?? null,
+      sustainedServerCpuPercent: sustained?.serverCpuPercent ?? null,
+      sustainedLoadgenCpuPercent: sustained?.loadgenCpuPercent ?? null,
+      steps,
+    },
   }
 }
