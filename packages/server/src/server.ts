@@ -76,6 +76,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false })
   let closing = false
 
+  const shellOptions = { limits, metrics, logger }
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (closing || !WS_PATHS.has(path)) {
@@ -90,7 +91,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
         sockets.delete(ws)
         metrics.connections.set(sockets.size)
       })
-      const shell = new SocketShell(ws, { limits, metrics, logger })
+      const shell = new SocketShell(ws, socket, shellOptions)
       shell.attach(sync.accept(shell))
     })
   })

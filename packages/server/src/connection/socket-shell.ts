@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import type { Limits } from '../limits/limits.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
@@ -27,9 +28,17 @@ export interface SocketShellOptions {
 export class SocketShell {
   private handler: FrameHandler | undefined
   private closed = false
+  private corked = false
 
+  /**
+   * @param raw the TCP socket under `ws`: corked while one task sends, so
+   *   every frame a connection gets in that task (a batch of fan-out deltas,
+   *   their ack) leaves in one write.
+   * @param options shared by every connection.
+   */
   constructor(
     private readonly ws: WebSocket,
+    private readonly raw: Duplex,
     private readonly options: SocketShellOptions,
   ) {
     ws.binaryType = 'nodebuffer'
@@ -66,9 +75,20 @@ export class SocketShell {
       this.ws.terminate()
       return false
     }
-    this.ws.send(bytes, { binary: true })
+    if (!this.corked) {
+      this.corked = true
+      this.raw.cork()
+      process.nextTick(uncork, this)
+    }
+    this.ws.send(bytes, BINARY)
     this.options.metrics.bytesOut.inc(bytes.byteLength)
     return true
+  }
+
+  /** End of the task that corked the socket: write what it sent. */
+  flushCorked(): void {
+    this.corked = false
+    this.raw.uncork()
   }
 
   /** Closes with a code after what is already queued; later sends are dropped. */
@@ -100,6 +120,12 @@ export class SocketShell {
     this.handler = undefined
     handler?.onClose()
   }
+}
+
+const BINARY = { binary: true } as const
+
+function uncork(shell: SocketShell): void {
+  shell.flushCorked()
 }
 
 function toBytes(data: unknown): Uint8Array {

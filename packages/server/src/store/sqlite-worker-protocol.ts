@@ -42,6 +42,9 @@ export interface WireError {
   readonly code?: string
 }
 
+/** What the worker posts: the answers of one of its tasks, in order. */
+export type WorkerToMainBatch = readonly WorkerToMain[]
+
 export type WorkerToMain =
   | { readonly type: 'ready' }
   | { readonly type: 'open-failed'; readonly error: WireError }

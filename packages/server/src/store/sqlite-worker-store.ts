@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { BatchListener, SqliteStoreOptions } from './sqlite-store.js'
-import type { CallRequest, StoreCall, WireError, WorkerData, WorkerToMain } from './sqlite-worker-protocol.js'
+import type { CallRequest, StoreCall, WireError, WorkerData, WorkerToMain, WorkerToMainBatch } from './sqlite-worker-protocol.js'
 import { StoreClosedError } from './store-closed-error.js'
 import type {
   AppendInput,
@@ -59,7 +59,9 @@ export class SqliteWorkerStore implements Store {
   onBatch: BatchListener | undefined
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (m: WorkerToMain) => this.onMessage(m))
+    worker.on('message', (batch: WorkerToMainBatch) => {
+      for (const m of batch) this.onMessage(m)
+    })
     worker.on('error', (error) => this.failAll(new SqliteWorkerError(error.message, error.name, undefined)))
     worker.on('exit', (code) => this.failAll(new SqliteWorkerError(`SQLite worker exited (${code})`, 'WorkerExit', undefined)))
   }
@@ -69,12 +71,13 @@ export class SqliteWorkerStore implements Store {
     const workerData: WorkerData = { options }
     const worker = startWorker(workerData)
     return new Promise((resolve, reject) => {
-      const onMessage = (m: WorkerToMain): void => {
-        if (m.type === 'ready') {
+      const onMessage = (batch: WorkerToMainBatch): void => {
+        const m = batch[0]
+        if (m?.type === 'ready') {
           worker.off('message', onMessage)
           worker.off('error', onError)
           resolve(new SqliteWorkerStore(worker))
-        } else if (m.type === 'open-failed') {
+        } else if (m?.type === 'open-failed') {
           worker.off('error', onError)
           reject(fromWire(m.error))
         }

@@ -12,13 +12,27 @@ import { type CallRequest, type MainToWorker, type StoreCall, type WorkerData, t
 const port = parentPort
 if (!port) throw new Error('sqlite-worker.ts must run as a worker thread')
 
-const post = (m: WorkerToMain): void => port.postMessage(m)
+/**
+ * Answers of one task leave as one message: a committed batch's appends
+ * reach the main thread together, so their acks and fan-out go out in one
+ * pass (and one write per socket).
+ */
+let outbox: WorkerToMain[] = []
+const post = (m: WorkerToMain): void => {
+  outbox.push(m)
+  if (outbox.length === 1) queueMicrotask(flushOutbox)
+}
+function flushOutbox(): void {
+  const batch = outbox
+  outbox = []
+  port?.postMessage(batch)
+}
 
 let store: SqliteStore
 try {
   store = new SqliteStore((workerData as WorkerData).options)
 } catch (error) {
-  post({ type: 'open-failed', error: toWireError(error) })
+  port.postMessage([{ type: 'open-failed', error: toWireError(error) }] satisfies WorkerToMain[])
   process.exit(0)
 }
 store.onBatch = (size, durationMs) => post({ type: 'batch', size, durationMs })
