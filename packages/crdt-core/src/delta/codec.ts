@@ -1,10 +1,12 @@
-import { deflateSync, inflateSync } from 'fflate'
+import { deflateSync } from 'fflate'
+import { inflateRaw } from './inflate.js'
 import { WeftDecodeError } from '../errors.js'
 import { Reader, Writer } from '../encoding/index.js'
 import { KIND_BY_CODE, KIND_CODE, type ContainerId, type ContainerKind } from '../containers/kind.js'
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import { readJson, writeJson } from '../values.js'
 import { readSequenceColumns, writeSequenceColumns } from './state-columns.js'
+import { columnsToOps, type SequenceColumns } from '../sequence/columns.js'
 import type { VersionVector } from '../version-vector.js'
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
 import {
@@ -161,7 +163,7 @@ function inflateBody(r: Reader): Reader {
   let raw: Uint8Array
   try {
     // One spare byte: output that fills it inflated to more than it declared.
-    raw = inflateSync(packed, { out: new Uint8Array(rawLength + 1) })
+    raw = inflateRaw(packed, rawLength)
   } catch {
     throw new WeftDecodeError('invalid', 'deflated state is corrupt')
   }
@@ -375,8 +377,14 @@ function readContainer(r: Reader, ctx: DecodeContext, isState: boolean): Contain
     counts: kind === 'counter' ? [] : NONE,
   }
   if (isState && (kind === 'text' || kind === 'list')) {
-    c.inserts = readSequenceColumns(r, kind === 'text', (ref, none) => ctx.replicaAt(ref, none), readItem)
-    for (const op of c.inserts) ctx.checkDots(op.replica, op.counter, op.len)
+    const cols = readSequenceColumns(
+      r,
+      kind === 'text',
+      (ref, none) => ctx.replicaAt(ref, none),
+      readItem,
+      (replica, counter, len) => ctx.checkDots(replica, counter, len),
+    )
+    attachColumns(c, cols)
   } else if (kind === 'text' || kind === 'list') {
     const nInserts = r.readCount(7)
     for (let i = 0; i < nInserts; i++) c.inserts.push(readInsert(r, kind, ctx))
@@ -418,6 +426,23 @@ function readContainer(r: Reader, ctx: DecodeContext, isState: boolean): Contain
     }
   }
   return c
+}
+
+/**
+ * Gives a state's container its decoded columns. Its `inserts` are built
+ * from them only if something asks (a state joined into a non-empty
+ * sequence); loading into an empty one reads the columns alone.
+ */
+function attachColumns(c: ContainerDelta, cols: SequenceColumns): void {
+  let ops: InsertOp[] | undefined
+  c.columns = cols
+  Object.defineProperty(c, 'inserts', {
+    get: () => (ops ??= columnsToOps(cols)),
+    set: (value: InsertOp[]) => {
+      ops = value
+    },
+    enumerable: true,
+  })
 }
 
 function readInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): InsertOp {

@@ -1,6 +1,8 @@
 import { WeftDecodeError } from '../errors.js'
 import type { Reader, Writer } from '../encoding/index.js'
 import type { InsertOp } from '../sequence/sequence.js'
+import type { Content } from '../sequence/span.js'
+import { MAX_SPAN_LEN, type SequenceColumns } from '../sequence/columns.js'
 
 /**
  * Columnar layout of a sequence inside a state (snapshot). A state lists
@@ -28,6 +30,8 @@ export type ItemWriter = (w: Writer, item: unknown) => void
 export type ItemReader = (r: Reader) => unknown
 type RefOf = (replica: number) => number
 type ReplicaAt = (ref: number, allowNone: boolean) => number
+/** Checks that a replica's items (counter .. counter + len - 1) lie inside the delta's declared dots. */
+type CheckIds = (replica: number, counter: number, len: number) => void
 
 function leftMode(ops: InsertOp[], i: number): number {
   const op = ops[i]!
@@ -80,74 +84,181 @@ export function writeSequenceColumns(w: Writer, ops: InsertOp[], isText: boolean
   }
 }
 
-export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: ReplicaAt, readItem: ItemReader): InsertOp[] {
+
+/**
+ * Decodes a sequence's columns and checks what a state alone can show: ids
+ * inside the format's bounds and not claimed twice, every explicit origin an
+ * item of the state (implied origins are by construction), content matching
+ * the visible spans. Throws `WeftDecodeError`.
+ */
+export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: ReplicaAt, readItem: ItemReader, checkIds: CheckIds): SequenceColumns {
   const n = r.readCount(3)
-  let text = ''
-  let items: unknown[] = []
+  let content: Content
   if (isText) {
-    text = r.readString()
+    content = r.readString()
   } else {
     const count = r.readCount(1)
-    items = new Array(count)
+    const items: unknown[] = new Array(count)
     for (let k = 0; k < count; k++) items[k] = readItem(r)
+    content = items
   }
-  const replicas = readRle(r, n)
-  for (let i = 0; i < n; i++) replicas[i] = replicaAt(replicas[i]!, false)
-  const ops: InsertOp[] = new Array(n)
+  // Replica refs (positions in the delta's replica table) until every check is done.
+  const refs = new Int32Array(n)
+  readRle(r, n, refs)
+  for (let i = 0; i < n; i++) replicaAt(refs[i]!, false)
+  const counter = new Float64Array(n)
+  const len = new Float64Array(n)
   let end = 0
-  let visible = 0
+  let total = 0
   for (let i = 0; i < n; i++) {
-    const counter = end + r.readVarInt()
-    const len = r.readVarUint()
-    if (len < 1 || counter < 1 || counter + len > Number.MAX_SAFE_INTEGER) throw new WeftDecodeError('out-of-range', 'bad span id or length')
-    ops[i] = { replica: replicas[i]!, counter, len, olReplica: 0, olCounter: 0, orReplica: 0, orCounter: 0, deleted: false, content: null }
-    end = counter + len
+    const c = end + r.readVarInt()
+    const l = r.readVarUint()
+    if (l < 1 || l > MAX_SPAN_LEN || c < 1 || c + l > Number.MAX_SAFE_INTEGER) throw new WeftDecodeError('out-of-range', 'bad span id or length')
+    counter[i] = c
+    len[i] = l
+    end = c + l
+    total += l
   }
-  const flags = readRle(r, n)
+  const ids = new StateIds(refs, counter, len)
+  ids.forEachReplica((ref, first, last) => checkIds(replicaAt(ref, false), first, last - first + 1))
+
+  const flags = new Uint8Array(n)
+  readRle(r, n, flags)
+  const deleted = new Uint8Array(n)
+  const olRef = new Int32Array(n)
+  const olCounter = new Float64Array(n)
+  let visible = 0
   for (let i = 0; i < n; i++) {
     const f = flags[i]!
     const lm = (f >> 1) & 3
     if (f > 63 || lm > OL_EXPLICIT || f >> 3 > OR_EXPLICIT) throw new WeftDecodeError('invalid', `unknown span flags ${f}`)
-    const op = ops[i]!
-    op.deleted = (f & DELETED) !== 0
-    if (!op.deleted) visible += op.len
+    deleted[i] = f & DELETED
+    if ((f & DELETED) === 0) visible += len[i]!
     if (lm === OL_PREV) {
-      const prev = ops[i - 1]
-      if (prev === undefined) throw new WeftDecodeError('invalid', 'first span cannot take its left origin from a previous one')
-      op.olReplica = prev.replica
-      op.olCounter = prev.counter + prev.len - 1
+      if (i === 0) throw new WeftDecodeError('invalid', 'first span cannot take its left origin from a previous one')
+      olRef[i] = refs[i - 1]!
+      olCounter[i] = counter[i - 1]! + len[i - 1]! - 1
     }
   }
   for (let i = 0; i < n; i++) {
     if (((flags[i]! >> 1) & 3) !== OL_EXPLICIT) continue
-    ops[i]!.olReplica = replicaAt(r.readVarUint(), false)
-    ops[i]!.olCounter = readOriginCounter(r)
+    olRef[i] = readOrigin(r, ids, replicaAt)
+    olCounter[i] = ids.lastCounter
   }
+  const orRef = new Int32Array(n)
+  const orCounter = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     if (flags[i]! >> 3 !== OR_EXPLICIT) continue
-    ops[i]!.orReplica = replicaAt(r.readVarUint(), false)
-    ops[i]!.orCounter = readOriginCounter(r)
+    orRef[i] = readOrigin(r, ids, replicaAt)
+    orCounter[i] = ids.lastCounter
   }
   // Right origins that refer to the next span resolve from the end backwards.
   for (let i = n - 1; i >= 0; i--) {
     const rm = flags[i]! >> 3
     if (rm !== OR_NEXT && rm !== OR_AS_NEXT) continue
-    const next = ops[i + 1]
-    if (next === undefined) throw new WeftDecodeError('invalid', 'last span cannot take its right origin from a next one')
-    ops[i]!.orReplica = rm === OR_NEXT ? next.replica : next.orReplica
-    ops[i]!.orCounter = rm === OR_NEXT ? next.counter : next.orCounter
+    if (i === n - 1) throw new WeftDecodeError('invalid', 'last span cannot take its right origin from a next one')
+    orRef[i] = rm === OR_NEXT ? refs[i + 1]! : orRef[i + 1]!
+    orCounter[i] = rm === OR_NEXT ? counter[i + 1]! : orCounter[i + 1]!
+  }
+  if (content.length !== visible) throw new WeftDecodeError('invalid', `state content holds ${content.length} items, its spans ${visible}`)
+  return {
+    n,
+    replica: resolve(refs, replicaAt),
+    counter,
+    len,
+    deleted,
+    olReplica: resolve(olRef, replicaAt),
+    olCounter,
+    orReplica: resolve(orRef, replicaAt),
+    orCounter,
+    content,
+    visible,
+    total,
+  }
+}
+
+/** Reads an explicit origin (ref, counter), which must name an item of the state; leaves the counter in `ids.lastCounter`. */
+function readOrigin(r: Reader, ids: StateIds, replicaAt: ReplicaAt): number {
+  const ref = r.readVarUint()
+  replicaAt(ref, false)
+  const counter = readOriginCounter(r)
+  if (!ids.has(ref, counter)) throw new WeftDecodeError('invalid', `origin ${replicaAt(ref, false)}:${counter} is not in the state`)
+  ids.lastCounter = counter
+  return ref
+}
+
+/** Replica ids for a column of refs (0 stays "none"). */
+function resolve(refs: Int32Array, replicaAt: ReplicaAt): Float64Array {
+  const out = new Float64Array(refs.length)
+  for (let i = 0; i < refs.length; i++) out[i] = replicaAt(refs[i]!, true)
+  return out
+}
+
+/**
+ * The id ranges of a state's spans grouped by replica ref and sorted, for
+ * "is this id an item of the state" checks. Ranges must not overlap, so
+ * sorting starts and ends separately pairs them up again (native typed-array
+ * sorts; a counting pass groups by ref without a Map).
+ */
+class StateIds {
+  private readonly starts: Float64Array
+  private readonly ends: Float64Array
+  /** Group of ref k is [offsets[k], offsets[k + 1]). */
+  private readonly offsets: Int32Array
+  lastCounter = 0
+
+  constructor(refs: Int32Array, counter: Float64Array, len: Float64Array) {
+    const n = refs.length
+    let maxRef = 0
+    for (let i = 0; i < n; i++) if (refs[i]! > maxRef) maxRef = refs[i]!
+    const offsets = new Int32Array(maxRef + 2)
+    for (let i = 0; i < n; i++) offsets[refs[i]! + 1]!++
+    for (let k = 1; k < offsets.length; k++) offsets[k]! += offsets[k - 1]!
+    const fill = offsets.slice(0, maxRef + 1)
+    const starts = new Float64Array(n)
+    const ends = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      const at = fill[refs[i]!]!++
+      starts[at] = counter[i]!
+      ends[at] = counter[i]! + len[i]!
+    }
+    for (let k = 0; k <= maxRef; k++) {
+      const from = offsets[k]!
+      const to = offsets[k + 1]!
+      if (to - from < 2) continue
+      starts.subarray(from, to).sort()
+      ends.subarray(from, to).sort()
+      for (let i = from + 1; i < to; i++) if (starts[i]! < ends[i - 1]!) throw new WeftDecodeError('invalid', 'two spans of the state claim the same ids')
+    }
+    this.starts = starts
+    this.ends = ends
+    this.offsets = offsets
   }
 
-  // Content: slice the one string (or item list) along the visible spans.
-  const have = isText ? text.length : items.length
-  if (have !== visible) throw new WeftDecodeError('invalid', `state content holds ${have} items, its spans ${visible}`)
-  let at = 0
-  for (const op of ops) {
-    if (op.deleted) continue
-    op.content = isText ? text.slice(at, at + op.len) : items.slice(at, at + op.len)
-    at += op.len
+  /** Calls `fn` with each replica ref's lowest and highest item counter. */
+  forEachReplica(fn: (ref: number, first: number, last: number) => void): void {
+    for (let k = 0; k + 1 < this.offsets.length; k++) {
+      const from = this.offsets[k]!
+      const to = this.offsets[k + 1]!
+      if (to > from) fn(k, this.starts[from]!, this.ends[to - 1]! - 1)
+    }
   }
-  return ops
+
+  has(ref: number, counter: number): boolean {
+    if (ref + 1 >= this.offsets.length) return false
+    const { starts, ends } = this
+    let lo = this.offsets[ref]!
+    let hi = this.offsets[ref + 1]! - 1
+    let found = -1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      if (starts[mid]! <= counter) {
+        found = mid
+        lo = mid + 1
+      } else hi = mid - 1
+    }
+    return found >= 0 && counter < ends[found]!
+  }
 }
 
 function readOriginCounter(r: Reader): number {
@@ -168,15 +279,15 @@ function writeRle(w: Writer, n: number, valueAt: (i: number) => number): void {
   }
 }
 
-function readRle(r: Reader, n: number): number[] {
-  const out: number[] = new Array(n)
+function readRle(r: Reader, n: number, out: Int32Array | Uint8Array): void {
   let i = 0
   while (i < n) {
     const v = r.readVarUint()
     const run = r.readVarUint()
     if (run < 1 || i + run > n) throw new WeftDecodeError('out-of-range', 'run-length column overruns its span count')
+    // Larger than the column holds: no valid flag or replica ref is.
+    if (v > (out instanceof Uint8Array ? 0xff : 0x7fff_ffff)) throw new WeftDecodeError('invalid', `run-length value ${v} out of range`)
     out.fill(v, i, i + run)
     i += run
   }
-  return out
 }

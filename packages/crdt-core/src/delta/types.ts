@@ -1,5 +1,6 @@
 import type { ContainerId, ContainerKind } from '../containers/kind.js'
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
+import type { SequenceColumns } from '../sequence/columns.js'
 import type { JsonValue } from '../values.js'
 import type { VersionVector } from '../version-vector.js'
 
@@ -42,6 +43,8 @@ export interface CounterOp {
 export interface ContainerDelta {
   id: ContainerId
   inserts: InsertOp[]
+  /** A decoded state's sequence as columns (see state-columns.ts); `inserts` derive from them. */
+  columns?: SequenceColumns
   deletes: DeleteOp[]
   entries: MapEntryOp[]
   counts: CounterOp[]

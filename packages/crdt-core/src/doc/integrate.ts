@@ -26,13 +26,14 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track
     if (c.kind === 'text' || c.kind === 'list') {
       const seq = (c as { seq: Sequence }).seq
       if (c.kind === 'list') materializeNested(doc, cd.inserts)
-      const order = integrationOrder(cd)
       if (data.isState && seq.totalLength === 0) {
         // A state into an empty sequence: its inserts are already in document
-        // order; the tree is built from them on first use.
-        seq.loadLazily(cd.inserts)
+        // order; the tree is built from them on first use. A text state's
+        // columns go in as decoded, with no object per span.
+        if (c.kind === 'text' && cd.columns !== undefined) seq.loadColumns(cd.columns)
+        else seq.loadLazily(cd.inserts)
       } else {
-        for (const op of order) seq.integrate(op)
+        for (const op of integrationOrder(cd)) seq.integrate(op)
         for (const op of cd.inserts) if (op.deleted) seq.applyDelete(op)
       }
       for (const del of cd.deletes) {
@@ -42,7 +43,7 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track
           state.logDelete({ container: c, replica: del.replica, counter: del.counter, ranges: del.ranges })
         }
       }
-      if (changed !== null && (cd.inserts.length > 0 || cd.deletes.length > 0)) changed.add(c)
+      if (changed !== null && ((cd.columns?.n ?? cd.inserts.length) > 0 || cd.deletes.length > 0)) changed.add(c)
     } else if (c.kind === 'map') {
       for (const e of cd.entries) {
         if (e.lamport > state.lamport) state.lamport = e.lamport

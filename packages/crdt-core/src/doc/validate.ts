@@ -108,11 +108,11 @@ function lastAtMost(sorted: Float64Array, x: number): number {
 }
 
 function validateSequence(state: DocState, seq: Sequence | undefined, cd: ContainerDelta, isState: boolean): void {
-  const inserts = cd.inserts
   if (isState && (seq === undefined || seq.totalLength === 0)) {
     validateLoadedState(state, cd)
     return
   }
+  const inserts = cd.inserts
   if (seq !== undefined && cd.deletes.length === 0 && inserts.length === 1 && validateSingleInsert(state, seq, inserts[0]!)) {
     return
   }
@@ -188,6 +188,11 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
  * that every origin names an item of the state, and nested kinds agree.
  */
 function validateLoadedState(state: DocState, cd: ContainerDelta): void {
+  if (cd.columns !== undefined) {
+    // Decoding the columns checked ids and origins; a list's nested kinds remain.
+    if (cd.id.kind === 'list') for (const op of cd.inserts) checkNestedItems(state, op)
+    return
+  }
   const ids = new DeltaIds(cd.inserts)
   for (const op of cd.inserts) {
     if (op.olReplica !== 0 && !ids.has(op.olReplica, op.olCounter)) invalid(`origin ${op.olReplica}:${op.olCounter} is not in the state`)
@@ -198,6 +203,14 @@ function validateLoadedState(state: DocState, cd: ContainerDelta): void {
         if (isContainerRef(item)) checkNestedKind(state, op.replica, op.counter + k, item[CONTAINER_KIND])
       }
     }
+  }
+}
+
+function checkNestedItems(state: DocState, op: InsertOp): void {
+  if (op.content === null || typeof op.content === 'string') return
+  for (let k = 0; k < op.content.length; k++) {
+    const item = op.content[k]
+    if (isContainerRef(item)) checkNestedKind(state, op.replica, op.counter + k, item[CONTAINER_KIND])
   }
 }
 

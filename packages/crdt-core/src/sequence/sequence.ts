@@ -1,5 +1,6 @@
 import { IdIndex } from './id-index.js'
 import { SpanTree } from './span-tree.js'
+import { columnsToOps, opsToColumns, type SequenceColumns } from './columns.js'
 import { NO_SPAN, SpanStore, concatContent, sliceContent, type Content, type SpanRef } from './span.js'
 
 /** An insert as it travels in a delta: a span's ids, origins and content. */
@@ -42,11 +43,11 @@ export class Sequence {
   private lastReplica = 0
   private lastRef = 0
   /**
-   * A loaded state not yet turned into a tree: its spans in document order
-   * and its visible content. Reading the text after a load needs nothing
-   * more; the first edit or id lookup builds the tree.
+   * A loaded state not yet turned into a tree: its columns, spans in
+   * document order. Reading the content after a load needs nothing more;
+   * the first edit or id lookup builds the tree.
    */
-  private lazy: { ops: InsertOp[]; visible: number; total: number; content: Content } | null = null
+  private lazy: SequenceColumns | null = null
   private loadTail: SpanRef = NO_SPAN
   /**
    * The span typing last extended. Appending a character at a time makes its
@@ -78,23 +79,36 @@ export class Sequence {
 
   /** Takes a validated state's spans (document order) into this empty sequence, building nothing yet. */
   loadLazily(ops: InsertOp[]): void {
-    let visible = 0
-    let total = 0
-    const parts: Content[] = []
-    for (const op of ops) {
-      total += op.len
-      if (op.deleted) continue
-      visible += op.len
-      parts.push(op.content!)
-    }
-    const content: Content = this.isText ? (parts as string[]).join('') : ([] as unknown[]).concat(...(parts as unknown[][]))
-    this.lazy = { ops, visible, total, content }
+    this.lazy = opsToColumns(ops, this.isText)
+  }
+
+  /** Takes a validated state's columns into this empty sequence, building nothing yet. */
+  loadColumns(cols: SequenceColumns): void {
+    this.lazy = cols
   }
 
   private materialize(): void {
-    const { ops } = this.lazy!
+    const cols = this.lazy!
     this.lazy = null
-    for (const op of ops) this.appendLoaded(op)
+    let at = 0
+    for (let i = 0; i < cols.n; i++) {
+      const len = cols.len[i]!
+      let content: Content | null = null
+      if (cols.deleted[i] === 0) {
+        content = cols.content.slice(at, at + len)
+        at += len
+      }
+      this.appendLoaded(
+        this.refOf(cols.replica[i]!),
+        cols.counter[i]!,
+        len,
+        this.refOf(cols.olReplica[i]!),
+        cols.olCounter[i]!,
+        this.refOf(cols.orReplica[i]!),
+        cols.orCounter[i]!,
+        content,
+      )
+    }
     this.idIndex.sortRuns()
     this.loadTail = NO_SPAN
   }
@@ -292,20 +306,16 @@ export class Sequence {
   }
 
   /**
-   * Appends an insert at the end during a state load (inserts arrive in
-   * document order into an empty sequence; call `index.sortRuns()` after).
+   * Appends a span at the end during a state load (spans arrive in document
+   * order into an empty sequence; call `index.sortRuns()` after).
    */
-  private appendLoaded(op: InsertOp): void {
-    const rep = this.refOf(op.replica)
-    const olRep = this.refOf(op.olReplica)
-    const orRep = this.refOf(op.orReplica)
-    const content = op.deleted ? null : op.content
+  private appendLoaded(rep: number, counter: number, len: number, olRep: number, olCtr: number, orRep: number, orCtr: number, content: Content | null): void {
     const last = this.loadTail
-    if (last !== NO_SPAN && this.continuesSpan(last, rep, op.counter, olRep, op.olCounter, orRep, op.orCounter, op.deleted)) {
-      this.extend(last, op.len, content)
+    if (last !== NO_SPAN && this.continuesSpan(last, rep, counter, olRep, olCtr, orRep, orCtr, content === null)) {
+      this.extend(last, len, content)
       return
     }
-    const span = this.store.add(rep, op.counter, op.len, olRep, op.olCounter, orRep, op.orCounter, content)
+    const span = this.store.add(rep, counter, len, olRep, olCtr, orRep, orCtr, content)
     this.spanTree.append(span)
     this.idIndex.pushRun(span)
     this.loadTail = span
@@ -371,7 +381,7 @@ export class Sequence {
 
   /** Every span in document order as an insert op, adjacent tombstones of one run joined (for states). */
   stateInserts(): InsertOp[] {
-    if (this.lazy !== null) return this.lazy.ops
+    if (this.lazy !== null) return columnsToOps(this.lazy)
     const out: InsertOp[] = []
     let prev: InsertOp | undefined
     const st = this.store
