@@ -6,7 +6,7 @@ import { KIND_BY_CODE, KIND_CODE, type ContainerId, type ContainerKind } from '.
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import { readJson, writeJson } from '../values.js'
 import { readSequenceColumns, writeSequenceColumns } from './state-columns.js'
-import { MAX_SPAN_LEN, columnsToOps, type SequenceColumns } from '../sequence/columns.js'
+import { columnsToOps, type SequenceColumns } from '../sequence/columns.js'
 import type { VersionVector } from '../version-vector.js'
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
 import {
@@ -272,40 +272,58 @@ export function decodeDelta(bytes: Uint8Array): DeltaData {
     if (!isState) throw new WeftDecodeError('invalid', 'only states are deflated')
     r = inflateBody(r)
   }
+  // Arrays are allocated at their final size (counts are checked against
+  // the input first): decoding runs once per remote keystroke.
   const nReplicas = r.readCount(1)
-  const replicas: number[] = []
+  const replicas: number[] = new Array<number>(nReplicas)
   for (let i = 0; i < nReplicas; i++) {
     const id = r.readVarUint()
-    if (id === 0 || replicas.includes(id)) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
-    replicas.push(id)
+    if (id === 0 || indexOfReplica(replicas, i, id) >= 0) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
+    replicas[i] = id
   }
-  const ctx = new DecodeContext(replicas)
 
   const nDeps = r.readCount(2)
   const deps: VersionVector = nDeps === 0 ? NO_DEPS : {}
   for (let i = 0; i < nDeps; i++) {
-    const replica = ctx.replicaAt(r.readVarUint(), false)
+    const replica = replicaAt(replicas, r.readVarUint(), false)
     deps[replica] = r.readVarUint()
   }
-  const ranges = ctx.ranges
   const nRanges = r.readCount(3)
+  const ranges: DotRange[] = new Array<DotRange>(nRanges)
   for (let i = 0; i < nRanges; i++) {
-    const replica = ctx.replicaAt(r.readVarUint(), false)
+    const replica = replicaAt(replicas, r.readVarUint(), false)
     const from = r.readVarUint()
     const to = from + r.readVarUint()
     if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
-    if (ranges.some((x) => x.replica === replica)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
-    ranges.push({ replica, from, to })
+    for (let j = 0; j < i; j++) if (ranges[j]!.replica === replica) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
+    ranges[i] = { replica, from, to }
   }
+  const ctx = new DecodeContext(replicas, ranges)
   const nContainers = r.readCount(3)
-  const containers: ContainerDelta[] = []
+  const containers: ContainerDelta[] = new Array<ContainerDelta>(nContainers)
   for (let i = 0; i < nContainers; i++) {
     const c = readContainer(r, ctx, isState)
-    if (containers.some((x) => sameContainer(x.id, c.id))) throw new WeftDecodeError('invalid', 'a container appears twice')
-    containers.push(c)
+    for (let j = 0; j < i; j++) if (sameContainer(containers[j]!.id, c.id)) throw new WeftDecodeError('invalid', 'a container appears twice')
+    containers[i] = c
   }
   r.end()
   return { isState, deps, ranges, containers }
+}
+
+function indexOfReplica(replicas: number[], count: number, id: number): number {
+  for (let i = 0; i < count; i++) if (replicas[i] === id) return i
+  return -1
+}
+
+/** The replica id a table reference names; 0 only where "none" is allowed. */
+function replicaAt(replicas: number[], ref: number, allowNone: boolean): number {
+  if (ref === 0) {
+    if (allowNone) return 0
+    throw new WeftDecodeError('invalid', 'missing replica reference')
+  }
+  const id = replicas[ref - 1]
+  if (id === undefined) throw new WeftDecodeError('out-of-range', `replica reference ${ref} past the table (${replicas.length})`)
+  return id
 }
 
 function sameContainer(a: ContainerId, b: ContainerId): boolean {
@@ -320,18 +338,14 @@ const NONE = Object.freeze([]) as unknown as never[]
  * with methods rather than closures: decoding runs once per remote keystroke.
  */
 class DecodeContext {
-  readonly ranges: DotRange[] = []
-  constructor(private readonly replicas: number[]) {}
+  constructor(
+    private readonly replicas: number[],
+    private readonly ranges: DotRange[],
+  ) {}
 
   /** The replica id a table reference names; 0 only where "none" is allowed. */
   replicaAt(ref: number, allowNone: boolean): number {
-    if (ref === 0) {
-      if (allowNone) return 0
-      throw new WeftDecodeError('invalid', 'missing replica reference')
-    }
-    const id = this.replicas[ref - 1]
-    if (id === undefined) throw new WeftDecodeError('out-of-range', `replica reference ${ref} past the table (${this.replicas.length})`)
-    return id
+    return replicaAt(this.replicas, ref, allowNone)
   }
 
   /** Every dot an op claims must be one the delta declares. */
@@ -339,8 +353,7 @@ class DecodeContext {
     const ranges = this.ranges
     let range: DotRange | undefined
     for (let i = 0; i < ranges.length; i++) if (ranges[i]!.replica === replica) range = ranges[i]
-    // Lengths past MAX_SPAN_LEN fit no sequence (its columns are 32-bit); no real edit comes near.
-    if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1 || len > MAX_SPAN_LEN) {
+    if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1) {
       throw new WeftDecodeError('invalid', `op ${replica}:${counter} (+${len}) outside the delta's declared dots`)
     }
   }
@@ -368,15 +381,8 @@ function readContainer(r: Reader, ctx: DecodeContext, isState: boolean): Contain
   } else {
     throw new WeftDecodeError('unknown-kind', `unknown container id tag ${tag}`)
   }
-  // Sections a kind does not have share one frozen empty array.
-  const seqKind = kind === 'text' || kind === 'list'
-  const c: ContainerDelta = {
-    id,
-    inserts: seqKind ? [] : NONE,
-    deletes: seqKind ? [] : NONE,
-    entries: kind === 'map' ? [] : NONE,
-    counts: kind === 'counter' ? [] : NONE,
-  }
+  // Empty sections share one frozen empty array; the others are allocated at their final size.
+  const c: ContainerDelta = { id, inserts: NONE, deletes: NONE, entries: NONE, counts: NONE }
   if (isState && (kind === 'text' || kind === 'list')) {
     const cols = readSequenceColumns(
       r,
@@ -388,14 +394,16 @@ function readContainer(r: Reader, ctx: DecodeContext, isState: boolean): Contain
     attachColumns(c, cols)
   } else if (kind === 'text' || kind === 'list') {
     const nInserts = r.readCount(7)
-    for (let i = 0; i < nInserts; i++) c.inserts.push(readInsert(r, kind, ctx))
+    if (nInserts > 0) c.inserts = new Array<InsertOp>(nInserts)
+    for (let i = 0; i < nInserts; i++) c.inserts[i] = readInsert(r, kind, ctx)
     const nDeletes = r.readCount(2)
+    if (nDeletes > 0) c.deletes = new Array<DeleteOp>(nDeletes)
     for (let i = 0; i < nDeletes; i++) {
       const replica = ctx.replicaAt(r.readVarUint(), true)
       const counter = replica === 0 ? 0 : r.readVarUint()
       if (replica !== 0) ctx.checkDots(replica, counter, 1)
       const n = r.readCount(3)
-      const ranges: IdRange[] = []
+      const ranges: IdRange[] = new Array<IdRange>(n)
       for (let j = 0; j < n; j++) {
         const target = ctx.replicaAt(r.readVarUint(), false)
         const start = r.readVarUint()
@@ -403,27 +411,29 @@ function readContainer(r: Reader, ctx: DecodeContext, isState: boolean): Contain
         if (start === 0 || len === 0 || start + len > Number.MAX_SAFE_INTEGER) {
           throw new WeftDecodeError('out-of-range', 'bad delete range')
         }
-        ranges.push({ replica: target, counter: start, len })
+        ranges[j] = { replica: target, counter: start, len }
       }
-      c.deletes.push({ replica, counter, ranges } satisfies DeleteOp)
+      c.deletes[i] = { replica, counter, ranges } satisfies DeleteOp
     }
   } else if (kind === 'map') {
     const n = r.readCount(5)
+    if (n > 0) c.entries = new Array<MapEntryOp>(n)
     for (let i = 0; i < n; i++) {
       const key = r.readString()
       const replica = ctx.replicaAt(r.readVarUint(), false)
       const counter = r.readVarUint()
       ctx.checkDots(replica, counter, 1)
       const lamport = r.readVarUint()
-      c.entries.push({ key, replica, counter, lamport, value: readValueOp(r) } satisfies MapEntryOp)
+      c.entries[i] = { key, replica, counter, lamport, value: readValueOp(r) } satisfies MapEntryOp
     }
   } else {
     const n = r.readCount(3)
+    if (n > 0) c.counts = new Array<CounterOp>(n)
     for (let i = 0; i < n; i++) {
       const replica = ctx.replicaAt(r.readVarUint(), false)
       const counter = r.readVarUint()
       ctx.checkDots(replica, counter, 1)
-      c.counts.push({ replica, counter, total: r.readVarInt() } satisfies CounterOp)
+      c.counts[i] = { replica, counter, total: r.readVarInt() } satisfies CounterOp
     }
   }
   return c

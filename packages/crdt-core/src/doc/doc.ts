@@ -262,12 +262,7 @@ export class Doc implements DocCore {
   private commit(tx: Transaction): void {
     if (tx.isEmpty) return
     const state = this.state
-    let deps: VersionVector = NO_DEPS
-    if (state.heads.size > 0) {
-      deps = {}
-      for (const [r, c] of state.heads) deps[r] = c
-      state.heads.clear()
-    }
+    const deps: VersionVector = state.heads.size > 0 ? state.heads.take() : NO_DEPS
     if (this.events.has('delta')) {
       const to = state.counterOf(this.replicaId)
       this.events.emit('delta', this.localEncoder.encode(this.replicaId, tx.startCounter, to, deps, tx.containerDeltas()), tx.origin)

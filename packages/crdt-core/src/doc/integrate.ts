@@ -1,6 +1,6 @@
 import { CONTAINER_KIND, isContainerRef } from '../containers/container-ref.js'
 import type { Container } from '../containers/container.js'
-import type { DeltaData } from '../delta/types.js'
+import type { ContainerDelta, DeltaData } from '../delta/types.js'
 import type { InsertOp, Sequence } from '../sequence/sequence.js'
 import type { Doc } from './doc.js'
 import type { DocState } from './state.js'
@@ -12,47 +12,19 @@ import { integrationOrder } from './validate.js'
  */
 export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track: boolean): Set<Container> | null {
   const changed = track ? new Set<Container>() : null
-  const ranges = data.ranges
   let unattributed = data.isState
-
-  // Create containers in the delta's order before any entry creates nested
-  // ones, so a loaded state lists (and re-encodes) them as its source did.
   const containers = data.containers
-  const targets: Container[] = new Array(containers.length)
-  for (let i = 0; i < containers.length; i++) targets[i] = doc.containerFor(containers[i]!.id)
-  for (let i = 0; i < containers.length; i++) {
-    const cd = containers[i]!
-    const c = targets[i]!
-    if (c.kind === 'text' || c.kind === 'list') {
-      const seq = (c as { seq: Sequence }).seq
-      if (c.kind === 'list') materializeNested(doc, cd.inserts)
-      if (data.isState && seq.totalLength === 0) {
-        // A state into an empty sequence: its inserts are already in document
-        // order; the tree is built from them on first use. A text state's
-        // columns go in as decoded, with no object per span.
-        if (c.kind === 'text' && cd.columns !== undefined) seq.loadColumns(cd.columns)
-        else seq.loadLazily(cd.inserts)
-      } else {
-        for (const op of integrationOrder(cd)) seq.integrate(op)
-        for (const op of cd.inserts) if (op.deleted) seq.applyDelete(op)
-      }
-      for (const del of cd.deletes) {
-        for (const range of del.ranges) seq.applyDelete(range)
-        if (del.replica === 0) unattributed = true
-        else if (isNewDot(state, ranges, del.replica, del.counter)) {
-          state.logDelete({ container: c, replica: del.replica, counter: del.counter, ranges: del.ranges })
-        }
-      }
-      if (changed !== null && ((cd.columns?.n ?? cd.inserts.length) > 0 || cd.deletes.length > 0)) changed.add(c)
-    } else if (c.kind === 'map') {
-      for (const e of cd.entries) {
-        if (e.lamport > state.lamport) state.lamport = e.lamport
-        const value =
-          e.value.type === 'json' ? e.value.value : e.value.type === 'container' ? doc.nestedContainer(e.value.kind, e.replica, e.counter) : undefined
-        if (c.applyEntry(e, value)) changed?.add(c)
-      }
-    } else if (c.kind === 'counter') {
-      for (const k of cd.counts) if (c.applyCount(k)) changed?.add(c)
+  if (containers.length === 1) {
+    // A remote keystroke: no list of targets to build.
+    const cd = containers[0]!
+    if (integrateContainer(doc, state, data, cd, doc.containerFor(cd.id), changed)) unattributed = true
+  } else {
+    // Create containers in the delta's order before any entry creates nested
+    // ones, so a loaded state lists (and re-encodes) them as its source did.
+    const targets: Container[] = new Array(containers.length)
+    for (let i = 0; i < containers.length; i++) targets[i] = doc.containerFor(containers[i]!.id)
+    for (let i = 0; i < containers.length; i++) {
+      if (integrateContainer(doc, state, data, containers[i]!, targets[i]!, changed)) unattributed = true
     }
   }
 
@@ -64,6 +36,45 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track
     state.historyBase = base
   }
   return changed
+}
+
+/** Applies one container's part of a delta. Returns true when it held an unattributed delete. */
+function integrateContainer(doc: Doc, state: DocState, data: DeltaData, cd: ContainerDelta, c: Container, changed: Set<Container> | null): boolean {
+  let unattributed = false
+  if (c.kind === 'text' || c.kind === 'list') {
+    const seq = (c as { seq: Sequence }).seq
+    if (c.kind === 'list') materializeNested(doc, cd.inserts)
+    if (data.isState && seq.totalLength === 0) {
+      // A state into an empty sequence: its inserts are already in document
+      // order; the tree is built from them on first use. A text state's
+      // columns go in as decoded, with no object per span.
+      if (c.kind === 'text' && cd.columns !== undefined) seq.loadColumns(cd.columns)
+      else seq.loadLazily(cd.inserts)
+    } else {
+      const order = integrationOrder(cd)
+      for (let i = 0; i < order.length; i++) seq.integrate(order[i]!)
+      for (let i = 0; i < cd.inserts.length; i++) if (cd.inserts[i]!.deleted) seq.applyDelete(cd.inserts[i]!)
+    }
+    for (let i = 0; i < cd.deletes.length; i++) {
+      const del = cd.deletes[i]!
+      for (let j = 0; j < del.ranges.length; j++) seq.applyDelete(del.ranges[j]!)
+      if (del.replica === 0) unattributed = true
+      else if (isNewDot(state, data.ranges, del.replica, del.counter)) {
+        state.logDelete({ container: c, replica: del.replica, counter: del.counter, ranges: del.ranges })
+      }
+    }
+    if (changed !== null && ((cd.columns?.n ?? cd.inserts.length) > 0 || cd.deletes.length > 0)) changed.add(c)
+  } else if (c.kind === 'map') {
+    for (const e of cd.entries) {
+      if (e.lamport > state.lamport) state.lamport = e.lamport
+      const value =
+        e.value.type === 'json' ? e.value.value : e.value.type === 'container' ? doc.nestedContainer(e.value.kind, e.replica, e.counter) : undefined
+      if (c.applyEntry(e, value)) changed?.add(c)
+    }
+  } else if (c.kind === 'counter') {
+    for (const k of cd.counts) if (c.applyCount(k)) changed?.add(c)
+  }
+  return unattributed
 }
 
 /**

@@ -2,7 +2,9 @@ import type { Container } from '../containers/container.js'
 import { DeleteLog } from './delete-log.js'
 import { containerKey, type ContainerId } from '../containers/kind.js'
 import type { IdRange } from '../sequence/sequence.js'
+import type { DotRange } from '../delta/types.js'
 import type { VersionVector } from '../version-vector.js'
+import { Heads } from './heads.js'
 
 /** A delete operation remembered so it can be sent to peers that lack it. */
 export interface DeleteLogEntry {
@@ -42,33 +44,12 @@ export class DocState {
    * exact deletes; any other peer gets every tombstone.
    */
   historyBase: VersionVector = {}
-  /**
-   * The frontier of what arrived since this replica's last local transaction:
-   * other replicas' newest dots that no later arrival depends on. The next
-   * local delta depends on exactly these (its own previous dot implies the
-   * rest), so with many concurrent writers a keystroke names the few heads it
-   * follows, not every writer.
-   */
-  readonly heads = new Map<number, number>()
+  /** What the next local delta depends on (see `Heads`). */
+  readonly heads = new Heads()
 
-  /**
-   * Folds an applied delta into `heads`: whatever its dependencies (or its
-   * own earlier dots) cover is implied by it and leaves; its newest dots join.
-   */
-  advanceHeads(self: number, ranges: readonly { replica: number; from: number; to: number }[], deps: VersionVector): void {
-    const heads = this.heads
-    if (heads.size > 0) {
-      for (const [r, c] of heads) {
-        const covered = deps[r] ?? 0
-        let implied = c <= covered
-        for (const range of ranges) if (range.replica === r && c <= range.to) implied = true
-        if (implied) heads.delete(r)
-      }
-    }
-    for (const range of ranges) {
-      // Never lower a head: a delta may carry an older stretch of a replica.
-      if (range.replica !== self && range.to > (heads.get(range.replica) ?? 0)) heads.set(range.replica, range.to)
-    }
+  /** Folds an applied delta into `heads`. */
+  advanceHeads(self: number, ranges: readonly DotRange[], deps: VersionVector): void {
+    this.heads.advance(self, ranges, deps)
   }
 
   /** Most delete ops remembered with their dots (see `logDelete`). */

@@ -10,7 +10,8 @@ const insertOrder = new WeakMap<ContainerDelta, InsertOp[]>()
 
 /** The order `validateDelta` found for a container's inserts (each after its in-delta origins). */
 export function integrationOrder(cd: ContainerDelta): InsertOp[] {
-  return insertOrder.get(cd) ?? cd.inserts
+  // One insert has no order to find (and a remote keystroke skips the lookup).
+  return cd.inserts.length <= 1 ? cd.inserts : (insertOrder.get(cd) ?? cd.inserts)
 }
 
 function invalid(message: string): never {
@@ -116,6 +117,11 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
   if (seq !== undefined && cd.deletes.length === 0 && inserts.length === 1 && validateSingleInsert(state, seq, inserts[0]!)) {
     return
   }
+  if (inserts.length === 0) {
+    // Deletes only (a remote backspace): nothing to order.
+    validateDeletes(seq, cd, undefined)
+    return
+  }
   const ids = inserts.length > 0 ? new DeltaIds(inserts) : undefined
   const known = (r: number, c: number): boolean => seq !== undefined && seq.has(r, c)
 
@@ -163,7 +169,11 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
   }
   if (order.length !== inserts.length) invalid('inserts whose origins form a cycle')
   insertOrder.set(cd, order)
+  validateDeletes(seq, cd, ids)
+}
 
+/** Every deleted item is known here or inserted by the delta itself. */
+function validateDeletes(seq: Sequence | undefined, cd: ContainerDelta, ids: DeltaIds | undefined): void {
   for (const del of cd.deletes) {
     for (const range of del.ranges) {
       let c = range.counter

@@ -27,6 +27,19 @@ export class Reader {
   }
 
   readVarUint(): number {
+    // Most varints in a delta (table references, counts, lengths) are one byte.
+    const pos = this.pos
+    if (pos < this.buf.length) {
+      const b = this.buf[pos]!
+      if (b < 0x80) {
+        this.pos = pos + 1
+        return b
+      }
+    }
+    return this.readLongVarUint()
+  }
+
+  private readLongVarUint(): number {
     const buf = this.buf
     let result = 0
     let mult = 1

@@ -1,0 +1,79 @@
+import type { DotRange } from '../delta/types.js'
+import type { VersionVector } from '../version-vector.js'
+
+/**
+ * The frontier of what arrived since this replica's last local transaction:
+ * other replicas' newest dots that no later arrival depends on. The next
+ * local delta depends on exactly these (its own previous dot implies the
+ * rest), so with many concurrent writers a keystroke names the few heads it
+ * follows, not every writer.
+ *
+ * A handful of entries at most, folded once per remote delta: parallel
+ * arrays scanned in place, where a Map would allocate an entry per
+ * iteration and churn on delete and re-insert.
+ */
+export class Heads {
+  private readonly replicas: number[] = []
+  private readonly counters: number[] = []
+
+  get size(): number {
+    return this.replicas.length
+  }
+
+  /** The head of `replica`, or undefined. */
+  get(replica: number): number | undefined {
+    const i = this.replicas.indexOf(replica)
+    return i < 0 ? undefined : this.counters[i]
+  }
+
+  /**
+   * Folds an applied delta in: whatever its dependencies (or its own dots)
+   * cover is implied by it and leaves; its newest dots join. A head is never
+   * lowered: a delta may carry an older stretch of a replica.
+   */
+  advance(self: number, ranges: readonly DotRange[], deps: VersionVector): void {
+    const replicas = this.replicas
+    const counters = this.counters
+    const n = replicas.length
+    let kept = 0
+    for (let i = 0; i < n; i++) {
+      const r = replicas[i]!
+      const c = counters[i]!
+      let implied = c <= (deps[r] ?? 0)
+      // The end of the delta's range for r (0: it carries none).
+      let to = 0
+      for (let k = 0; k < ranges.length; k++) {
+        if (ranges[k]!.replica !== r) continue
+        to = ranges[k]!.to
+        if (c <= to) implied = true
+      }
+      if (implied && to === 0) continue
+      replicas[kept] = r
+      counters[kept] = implied ? to : c
+      kept++
+    }
+    if (kept < n) {
+      replicas.length = kept
+      counters.length = kept
+    }
+    for (let k = 0; k < ranges.length; k++) {
+      const range = ranges[k]!
+      if (range.replica === self) continue
+      let known = false
+      for (let i = 0; i < kept; i++) if (replicas[i] === range.replica) known = true
+      if (known) continue
+      replicas.push(range.replica)
+      counters.push(range.to)
+      kept++
+    }
+  }
+
+  /** The heads as a version vector (what the next local delta depends on); empties the set. */
+  take(): VersionVector {
+    const deps: VersionVector = {}
+    for (let i = 0; i < this.replicas.length; i++) deps[this.replicas[i]!] = this.counters[i]!
+    this.replicas.length = 0
+    this.counters.length = 0
+    return deps
+  }
+}
