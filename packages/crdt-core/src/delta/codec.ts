@@ -6,7 +6,7 @@ import { KIND_BY_CODE, KIND_CODE, type ContainerId, type ContainerKind } from '.
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import { readJson, writeJson } from '../values.js'
 import { readSequenceColumns, writeSequenceColumns } from './state-columns.js'
-import { columnsToOps, type SequenceColumns } from '../sequence/columns.js'
+import { MAX_SPAN_LEN, columnsToOps, type SequenceColumns } from '../sequence/columns.js'
 import type { VersionVector } from '../version-vector.js'
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
 import {
@@ -353,7 +353,8 @@ class DecodeContext {
     const ranges = this.ranges
     let range: DotRange | undefined
     for (let i = 0; i < ranges.length; i++) if (ranges[i]!.replica === replica) range = ranges[i]
-    if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1) {
+    // Lengths past MAX_SPAN_LEN fit no sequence (its columns are 32-bit); no real edit comes near.
+    if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1 || len > MAX_SPAN_LEN) {
       throw new WeftDecodeError('invalid', `op ${replica}:${counter} (+${len}) outside the delta's declared dots`)
     }
   }
