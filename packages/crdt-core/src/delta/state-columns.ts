@@ -102,10 +102,10 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
     for (let k = 0; k < count; k++) items[k] = readItem(r)
     content = items
   }
-  // Replica refs (positions in the delta's replica table) until every check is done.
+  // Replicas stay refs (positions in the delta's replica table); `table` resolves each once.
+  const table = new ReplicaTable(replicaAt)
   const refs = new Int32Array(n)
-  readRle(r, n, refs)
-  for (let i = 0; i < n; i++) replicaAt(refs[i]!, false)
+  readRle(r, n, refs, table)
   const counter = new Float64Array(n)
   const len = new Float64Array(n)
   let end = 0
@@ -120,7 +120,7 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
     total += l
   }
   const ids = new StateIds(refs, counter, len)
-  ids.forEachReplica((ref, first, last) => checkIds(replicaAt(ref, false), first, last - first + 1))
+  ids.forEachReplica((ref, first, last) => checkIds(table.ids[ref]!, first, last - first + 1))
 
   const flags = new Uint8Array(n)
   readRle(r, n, flags)
@@ -142,14 +142,14 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   }
   for (let i = 0; i < n; i++) {
     if (((flags[i]! >> 1) & 3) !== OL_EXPLICIT) continue
-    olRef[i] = readOrigin(r, ids, replicaAt)
+    olRef[i] = readOrigin(r, ids, table)
     olCounter[i] = ids.lastCounter
   }
   const orRef = new Int32Array(n)
   const orCounter = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     if (flags[i]! >> 3 !== OR_EXPLICIT) continue
-    orRef[i] = readOrigin(r, ids, replicaAt)
+    orRef[i] = readOrigin(r, ids, table)
     orCounter[i] = ids.lastCounter
   }
   // Right origins that refer to the next span resolve from the end backwards.
@@ -161,37 +161,33 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
     orCounter[i] = rm === OR_NEXT ? counter[i + 1]! : orCounter[i + 1]!
   }
   if (content.length !== visible) throw new WeftDecodeError('invalid', `state content holds ${content.length} items, its spans ${visible}`)
-  return {
-    n,
-    replica: resolve(refs, replicaAt),
-    counter,
-    len,
-    deleted,
-    olReplica: resolve(olRef, replicaAt),
-    olCounter,
-    orReplica: resolve(orRef, replicaAt),
-    orCounter,
-    content,
-    visible,
-    total,
-  }
+  return { n, replicas: table.ids, rep: refs, counter, len, deleted, olRep: olRef, olCounter, orRep: orRef, orCounter, content, visible, total }
 }
 
 /** Reads an explicit origin (ref, counter), which must name an item of the state; leaves the counter in `ids.lastCounter`. */
-function readOrigin(r: Reader, ids: StateIds, replicaAt: ReplicaAt): number {
-  const ref = r.readVarUint()
-  replicaAt(ref, false)
+function readOrigin(r: Reader, ids: StateIds, table: ReplicaTable): number {
+  const ref = table.check(r.readVarUint())
   const counter = readOriginCounter(r)
-  if (!ids.has(ref, counter)) throw new WeftDecodeError('invalid', `origin ${replicaAt(ref, false)}:${counter} is not in the state`)
+  if (!ids.has(ref, counter)) throw new WeftDecodeError('invalid', `origin ${table.ids[ref]}:${counter} is not in the state`)
   ids.lastCounter = counter
   return ref
 }
 
-/** Replica ids for a column of refs (0 stays "none"). */
-function resolve(refs: Int32Array, replicaAt: ReplicaAt): Float64Array {
-  const out = new Float64Array(refs.length)
-  for (let i = 0; i < refs.length; i++) out[i] = replicaAt(refs[i]!, true)
-  return out
+/** The replica ids a state's refs name, each checked against the delta's table once. */
+class ReplicaTable {
+  /** Id by ref; 0 for "none" and for refs not seen yet. */
+  readonly ids: number[] = [0]
+  constructor(private readonly replicaAt: ReplicaAt) {}
+
+  /** Checks that `ref` names a replica (not "none") and returns it. */
+  check(ref: number): number {
+    if (ref === 0 || this.ids[ref] === undefined || this.ids[ref] === 0) {
+      const id = this.replicaAt(ref, false)
+      while (this.ids.length <= ref) this.ids.push(0)
+      this.ids[ref] = id
+    }
+    return ref
+  }
 }
 
 /**
@@ -279,10 +275,11 @@ function writeRle(w: Writer, n: number, valueAt: (i: number) => number): void {
   }
 }
 
-function readRle(r: Reader, n: number, out: Int32Array | Uint8Array): void {
+function readRle(r: Reader, n: number, out: Int32Array | Uint8Array, table?: ReplicaTable): void {
   let i = 0
   while (i < n) {
     const v = r.readVarUint()
+    if (table !== undefined) table.check(v)
     const run = r.readVarUint()
     if (run < 1 || i + run > n) throw new WeftDecodeError('out-of-range', 'run-length column overruns its span count')
     // Larger than the column holds: no valid flag or replica ref is.

@@ -90,6 +90,7 @@ export class Sequence {
   private materialize(): void {
     const cols = this.lazy!
     this.lazy = null
+    const refs = cols.replicas.map((id) => this.refOf(id))
     let at = 0
     for (let i = 0; i < cols.n; i++) {
       const len = cols.len[i]!
@@ -98,16 +99,7 @@ export class Sequence {
         content = cols.content.slice(at, at + len)
         at += len
       }
-      this.appendLoaded(
-        this.refOf(cols.replica[i]!),
-        cols.counter[i]!,
-        len,
-        this.refOf(cols.olReplica[i]!),
-        cols.olCounter[i]!,
-        this.refOf(cols.orReplica[i]!),
-        cols.orCounter[i]!,
-        content,
-      )
+      this.appendLoaded(refs[cols.rep[i]!]!, cols.counter[i]!, len, refs[cols.olRep[i]!]!, cols.olCounter[i]!, refs[cols.orRep[i]!]!, cols.orCounter[i]!, content)
     }
     this.idIndex.sortRuns()
     this.loadTail = NO_SPAN
