@@ -60,13 +60,14 @@ export interface Room {
   readonly subscribers: Set<ConnectionId>
   /** Highest durable server seq seen. */
   serverSeq: number
-  /** Persist ids issued and not yet answered. */
-  readonly inflight: Set<number>
+  /** Persist ids issued and not yet answered; created on the first persist (most docs are idle). */
+  inflight: Set<number> | undefined
   /** Durable persists waiting for an earlier one before their fan-out. */
   done: DurableEntry[]
   /** Last persist id issued for this room (0: none). */
   lastPersistId: number
-  readonly presence: Map<ConnectionId, PresenceEntry>
+  /** Created with the first entry and dropped with the last, so an idle doc carries none. */
+  presence: Map<ConnectionId, PresenceEntry> | undefined
   /** `doc.digest()` for the version-vector key `digestKey`; cleared on every write. */
   digestKey: string | undefined
   digestHash: string | undefined
@@ -79,10 +80,10 @@ export function newRoom(id: string): Room {
     waiting: [],
     subscribers: new Set(),
     serverSeq: 0,
-    inflight: new Set(),
+    inflight: undefined,
     done: [],
     lastPersistId: 0,
-    presence: new Map(),
+    presence: undefined,
     digestKey: undefined,
     digestHash: undefined,
   }
@@ -91,7 +92,7 @@ export function newRoom(id: string): Room {
 /** Lowest in-flight persist id of a room (Infinity when none). */
 export function lowestInflight(room: Room): number {
   let min = Infinity
-  for (const id of room.inflight) if (id < min) min = id
+  if (room.inflight) for (const id of room.inflight) if (id < min) min = id
   return min
 }
 

@@ -38,6 +38,8 @@ export class SyncServer<P = unknown> {
   readonly stats: SyncServerStats = { divergences: 0, heals: 0, persists: 0, acks: 0, fanouts: 0, corruptStored: 0 }
   private readonly sessions = new Map<ConnectionId, ServerSessionState<P>>()
   private readonly rooms = new Map<string, Room>()
+  /** Rooms with at least one presence entry: what `tick` has to look at. */
+  private readonly presenceRooms = new Set<Room>()
   private readonly persists = new Map<number, { doc: string; conn: ConnectionId | undefined; bytes: Uint8Array }>()
   private nextPersistId = 1
   private now = 0
@@ -187,7 +189,7 @@ export class SyncServer<P = unknown> {
     this.persists.delete(id)
     const room = this.rooms.get(p.doc)
     if (!room) return out
-    room.inflight.delete(id)
+    room.inflight?.delete(id)
     room.done.push({ id, serverSeq, conn: p.conn, bytes: p.bytes })
     for (const d of releaseDurable(room)) {
       room.serverSeq = Math.max(room.serverSeq, d.serverSeq)
@@ -243,8 +245,9 @@ export class SyncServer<P = unknown> {
       if (s.phase !== 'ready' && now - s.openedAt >= this.o.helloTimeoutMs) this.fail(out, s, 'timeout', 'no hello in time')
       else if (s.phase === 'ready' && now - s.lastReceivedAt >= this.o.idleTimeoutMs) this.fail(out, s, 'timeout', 'connection idle')
     }
-    for (const room of this.rooms.values()) {
-      for (const [conn, p] of [...room.presence]) {
+    // Only rooms with presence: the tick costs nothing per idle doc.
+    for (const room of [...this.presenceRooms]) {
+      for (const [conn, p] of [...(room.presence ?? [])]) {
         if (p.expiresAt <= now) this.clearPresence(out, room, conn)
       }
     }
@@ -374,7 +377,7 @@ export class SyncServer<P = unknown> {
       const has = d.versionVector()
       const delta = vvCovers(vv, has) ? EMPTY : d.encodeDeltaSince(vv)
       this.send(o, s.id, { type: 'sync', doc, vv: has, delta })
-      for (const [conn, p] of room.presence) {
+      for (const [conn, p] of room.presence ?? []) {
         if (conn !== s.id) this.send(o, s.id, { type: 'presence', doc, peerId: conn, state: p.state })
       }
     })
@@ -414,7 +417,7 @@ export class SyncServer<P = unknown> {
       if (novel) {
         const id = this.nextPersistId++
         this.stats.persists++
-        room.inflight.add(id)
+        ;(room.inflight ??= new Set()).add(id)
         room.lastPersistId = id
         this.persists.set(id, { doc: room.id, conn: s.id, bytes })
         out.push({ type: 'persist', id, doc: room.id, bytes, ranges: info.ranges })
@@ -460,12 +463,17 @@ export class SyncServer<P = unknown> {
     if (JSON.stringify(state).length > this.o.maxPresenceBytes) {
       return this.fail(out, s, 'too-large', `presence above ${this.o.maxPresenceBytes} bytes`)
     }
-    room.presence.set(s.id, { state, expiresAt: this.now + this.o.presenceTimeoutMs })
+    ;(room.presence ??= new Map()).set(s.id, { state, expiresAt: this.now + this.o.presenceTimeoutMs })
+    this.presenceRooms.add(room)
     this.broadcast(out, room, s.id, { type: 'presence', doc: room.id, peerId: s.id, state })
   }
 
   private clearPresence(out: ServerEffect[], room: Room, conn: ConnectionId): void {
-    if (!room.presence.delete(conn)) return
+    if (!room.presence?.delete(conn)) return
+    if (room.presence.size === 0) {
+      room.presence = undefined
+      this.presenceRooms.delete(room)
+    }
     this.broadcast(out, room, conn, { type: 'presence', doc: room.id, peerId: conn, state: null })
   }
 
@@ -502,7 +510,7 @@ export class SyncServer<P = unknown> {
   }
 
   private maybeUnload(out: ServerEffect[], room: Room): void {
-    if (!room.doc || room.subscribers.size > 0 || room.inflight.size > 0 || room.waiting.length > 0) return
+    if (!room.doc || room.subscribers.size > 0 || (room.inflight?.size ?? 0) > 0 || room.waiting.length > 0) return
     this.rooms.delete(room.id)
     out.push({ type: 'unload', doc: room.id })
   }
@@ -510,7 +518,8 @@ export class SyncServer<P = unknown> {
   /** Forget a room whose memory cannot be trusted; every subscriber is told to resubscribe. */
   private resetRoom(out: ServerEffect[], room: Room, why: string): void {
     this.rooms.delete(room.id)
-    for (const id of room.inflight) this.persists.delete(id)
+    this.presenceRooms.delete(room)
+    for (const id of room.inflight ?? []) this.persists.delete(id)
     const conns = new Set(room.subscribers)
     for (const s of this.sessions.values()) if (s.docs.has(room.id)) conns.add(s.id)
     for (const c of conns) {
