@@ -76,7 +76,15 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false })
   let closing = false
 
-  const shellOptions = { limits, metrics, logger }
+  const shellOptions = {
+    limits,
+    metrics,
+    logger,
+    onSocketClosed: (ws: WebSocket) => {
+      sockets.delete(ws)
+      metrics.connections.set(sockets.size)
+    },
+  }
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (closing || !WS_PATHS.has(path)) {
@@ -87,12 +95,8 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       sockets.add(ws)
       metrics.connections.set(sockets.size)
       metrics.connectionsTotal.inc()
-      ws.on('close', () => {
-        sockets.delete(ws)
-        metrics.connections.set(sockets.size)
-      })
       const shell = new SocketShell(ws, socket, shellOptions)
-      shell.attach(sync.accept(shell))
+      shell.attach(sync.frames, sync.accept(shell))
     })
   })
 

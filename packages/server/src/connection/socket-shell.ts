@@ -5,12 +5,12 @@ import type { Limits } from '../limits/limits.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
 import { CloseCode } from './close-codes.js'
 
-/** What the protocol side of a connection implements. */
+/** What the protocol side implements, once for all connections. */
 export interface FrameHandler {
-  /** One frame (ws already enforced the frame-size limit). */
-  onFrame(bytes: Uint8Array): void
-  /** The socket closed (either side); release subscriptions. */
-  onClose(): void
+  /** One frame of connection `conn` (ws already enforced the frame-size limit). */
+  onFrame(conn: number, bytes: Uint8Array): void
+  /** Connection `conn` closed (either side); release its subscriptions. */
+  onClose(conn: number): void
 }
 
 /** Options of {@link SocketShell}. */
@@ -18,6 +18,8 @@ export interface SocketShellOptions {
   readonly limits: Limits
   readonly metrics: ServerMetrics
   readonly logger: Logger
+  /** Called once when the socket has closed (for the server's connection set and gauge). */
+  readonly onSocketClosed?: (ws: WebSocket) => void
 }
 
 /**
@@ -27,6 +29,7 @@ export interface SocketShellOptions {
  */
 export class SocketShell {
   private handler: FrameHandler | undefined
+  private conn = 0
   private closed = false
   private corked = false
 
@@ -42,18 +45,17 @@ export class SocketShell {
     private readonly options: SocketShellOptions,
   ) {
     ws.binaryType = 'nodebuffer'
-    ws.on('message', (data) => this.onMessage(data))
-    ws.on('close', () => this.onSocketClosed())
-    ws.on('error', (error) => {
-      // ws reports oversized and malformed frames here (then closes with 1009 / 1002).
-      options.metrics.errors.inc({ code: errorCode(error) })
-      options.logger.debug({ err: error }, 'socket error')
-    })
+    // Listeners shared by every connection (ws calls them with `this` = ws): no closures per socket.
+    SHELLS.set(ws, this)
+    ws.on('message', onWsMessage)
+    ws.on('close', onWsClose)
+    ws.on('error', onWsError)
   }
 
-  /** Attaches the protocol side. */
-  attach(handler: FrameHandler): void {
+  /** Attaches the protocol side, which knows this socket as `conn`. */
+  attach(handler: FrameHandler, conn: number): void {
     this.handler = handler
+    this.conn = conn
   }
 
   get isOpen(): boolean {
@@ -101,12 +103,13 @@ export class SocketShell {
     setTimeout(() => this.ws.terminate(), 2_000).unref()
   }
 
-  private onMessage(data: unknown): void {
+  /** @internal */
+  onMessage(data: unknown): void {
     if (this.closed) return
     const bytes = toBytes(data)
     this.options.metrics.bytesIn.inc(bytes.byteLength)
     try {
-      this.handler?.onFrame(bytes)
+      this.handler?.onFrame(this.conn, bytes)
     } catch (error) {
       this.options.metrics.errors.inc({ code: 'internal' })
       this.options.logger.error({ err: error }, 'frame handler failed')
@@ -114,15 +117,36 @@ export class SocketShell {
     }
   }
 
-  private onSocketClosed(): void {
+  /** @internal */
+  onSocketClosed(): void {
     this.closed = true
     const handler = this.handler
     this.handler = undefined
-    handler?.onClose()
+    handler?.onClose(this.conn)
+    this.options.onSocketClosed?.(this.ws)
+  }
+
+  /** @internal ws reports oversized and malformed frames here (then closes with 1009 / 1002). */
+  onSocketError(error: Error): void {
+    this.options.metrics.errors.inc({ code: errorCode(error) })
+    this.options.logger.debug({ err: error }, 'socket error')
   }
 }
 
 const BINARY = { binary: true } as const
+
+/** The shell of each open socket, for the shared listeners below. */
+const SHELLS = new WeakMap<WebSocket, SocketShell>()
+
+function onWsMessage(this: WebSocket, data: unknown): void {
+  SHELLS.get(this)?.onMessage(data)
+}
+function onWsClose(this: WebSocket): void {
+  SHELLS.get(this)?.onSocketClosed()
+}
+function onWsError(this: WebSocket, error: Error): void {
+  SHELLS.get(this)?.onSocketError(error)
+}
 
 function uncork(shell: SocketShell): void {
   shell.flushCorked()

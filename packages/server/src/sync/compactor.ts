@@ -41,14 +41,21 @@ export class Compactor {
 
   /** The doc was loaded with `logLength` deltas after a snapshot covering through `seq`. */
   loaded(doc: string, logLength: number, seq: number): void {
-    this.docs.set(doc, { logLength, seqs: new SeqWatermark(seq), running: false, compactedSeq: 0 })
+    // An empty doc is tracked from its first append: idle docs cost nothing here.
+    if (logLength === 0 && seq === 0) return
+    this.docs.set(doc, track(logLength, seq))
     this.maybeCompact(doc)
   }
 
-  /** A delta of the doc is durable as `seq` (and already in the in-memory doc). */
+  /** A delta of the doc is durable as `seq` (and already in the in-memory doc, which is loaded). */
   appended(doc: string, seq: number): void {
-    const t = this.docs.get(doc)
-    if (!t) return
+    let t = this.docs.get(doc)
+    if (!t) {
+      // Not tracked: loaded empty, or dropped from memory (then there is nothing to compact).
+      if (this.o.docOf(doc) === undefined) return
+      t = track(0, 0)
+      this.docs.set(doc, t)
+    }
     t.logLength++
     t.seqs.see(seq)
     this.maybeCompact(doc)
@@ -101,4 +108,8 @@ export class Compactor {
     this.o.logger.debug({ doc, seq, bytes: bytes.byteLength, logLength: t.logLength }, 'compacted')
     return true
   }
+}
+
+function track(logLength: number, seq: number): Tracked {
+  return { logLength, seqs: new SeqWatermark(seq), running: false, compactedSeq: 0 }
 }

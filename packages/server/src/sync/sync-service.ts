@@ -9,6 +9,7 @@ import type { Limits } from '../limits/limits.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
 import type { Store } from '../store/store.js'
 import { Compactor } from './compactor.js'
+import { lazyEmptyDocs } from './lazy-doc-model.js'
 
 /** One frame for some of a doc's subscribers, as carried by the {@link FanOut}. */
 export interface BroadcastEvent {
@@ -52,7 +53,8 @@ export class SyncService {
     this.now = d.now ?? Date.now
     const { limits } = d
     this.server = new SyncServer<Principal>({
-      docModel: createDocModel(),
+      // Docs nobody wrote (an idle subscriber's, say) share one empty doc until their first delta.
+      docModel: lazyEmptyDocs(createDocModel()),
       authorize: (p, doc, access) => d.auth.authorize(p, doc, access),
       helloTimeoutMs: limits.helloTimeoutMs,
       maxFrameBytes: limits.maxFrameBytes,
@@ -73,18 +75,21 @@ export class SyncService {
     this.ticker.unref()
   }
 
-  /** Registers a new socket with the protocol and returns its frame handler. */
-  accept(shell: SocketShell): FrameHandler {
+  /** Registers a new socket with the protocol; it reports its frames to {@link frames} as `conn`. */
+  accept(shell: SocketShell): number {
     const conn = this.nextConn++
     this.shells.set(conn, shell)
     this.run(this.server.connect(conn, this.now()))
-    return {
-      onFrame: (bytes) => this.run(this.server.receive(conn, bytes, this.now())),
-      onClose: () => {
-        this.shells.delete(conn)
-        this.run(this.server.disconnect(conn))
-      },
-    }
+    return conn
+  }
+
+  /** The frame handler of every connection (one object, no closures per socket). */
+  readonly frames: FrameHandler = {
+    onFrame: (conn, bytes) => this.run(this.server.receive(conn, bytes, this.now())),
+    onClose: (conn) => {
+      this.shells.delete(conn)
+      this.run(this.server.disconnect(conn))
+    },
   }
 
   docsLoaded(): number {
