@@ -57,14 +57,15 @@ export class DocState {
 
   /**
    * Remembers a delete op for peers that lack it. The log is bounded: past
-   * twice the bound its older half is folded into `historyBase`, so memory
-   * tracks recent activity, and a peer further behind gets every tombstone
-   * (a cost bounded by the document's size, not its history).
+   * 1.25 times the bound its oldest entries are folded into `historyBase`
+   * (a quarter of the bound at a time, so folding stays amortized O(1)),
+   * memory tracks recent activity, and a peer further behind gets every
+   * tombstone (a cost bounded by the document's size, not its history).
    */
   logDelete(entry: DeleteLogEntry): void {
     const log = this.deleteLog
     log.add(entry.container, entry.replica, entry.counter, entry.ranges)
-    if (log.length <= 2 * this.maxDeleteLog) return
+    if (log.length <= this.maxDeleteLog + (this.maxDeleteLog >> 2)) return
     const base = { ...this.historyBase }
     log.dropOldest(this.maxDeleteLog, (replica, counter) => {
       if (counter > (base[replica] ?? 0)) base[replica] = counter

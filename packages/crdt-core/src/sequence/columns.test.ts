@@ -60,3 +60,36 @@ describe('loading a state', () => {
     expect(fresh.getText('body').toString()).toBe('> ' + text.toString())
   })
 })
+
+describe('a state whose spans continue each other', () => {
+  it('loads into one run that later lookups and edits find', () => {
+    const piece = (counter: number, olCounter: number, content: string) => ({
+      replica: 5,
+      counter,
+      len: content.length,
+      olReplica: olCounter === 0 ? 0 : 5,
+      olCounter,
+      orReplica: 0,
+      orCounter: 0,
+      deleted: false,
+      content,
+    })
+    // Two spans a writer of states could emit for "abcd": ids 5:1-2 then 5:3-4 continuing them.
+    const state = encodeDelta({
+      isState: true,
+      deps: {},
+      ranges: [{ replica: 5, from: 0, to: 4 }],
+      containers: [{ id: TEXT, inserts: [piece(1, 0, 'ab'), piece(3, 2, 'cd')], deletes: [], entries: [], counts: [] }],
+    })
+    const doc = Doc.load(state, { replicaId: 9 })
+    const text = doc.getText('body')
+    expect(text.toString()).toBe('abcd')
+    // A remote insert after 5:3 ('c') needs the id lookup to find the second piece.
+    const other = Doc.load(state, { replicaId: 8 })
+    other.on('delta', (d) => doc.applyDelta(d))
+    other.getText('body').insert(3, 'X')
+    text.delete(0, 1)
+    expect(text.toString()).toBe('bcXd')
+    expect(doc.getText('body').length).toBe(4)
+  })
+})

@@ -54,15 +54,16 @@ export class IdIndex {
     return this.runCtr[last]! + this.runLen[last]! - 1
   }
 
-  /** First counter after the run of span s. */
-  runEnd(s: SpanRef): number {
-    const run = this.store.run[s]!
-    return this.runCtr[run]! + this.runLen[run]!
+  /** First counter after the run holding (rep, counter), or -1 when unknown. */
+  runEndAt(rep: number, counter: number): number {
+    const runs = this.byRep[rep]
+    const run = runs === undefined ? -1 : this.findRun(runs, counter)
+    return run < 0 ? -1 : this.runCtr[run]! + this.runLen[run]!
   }
 
-  /** Grows the run of span s, whose last piece s is, by `n` items. */
-  extendRun(s: SpanRef, n: number): void {
-    this.runLen[this.store.run[s]!]! += n
+  /** Grows the run whose last piece span s is by `n` items (`run` when the caller knows it). */
+  extendRun(s: SpanRef, n: number, run = this.runOf(s)): void {
+    this.runLen[run]! += n
   }
 
   /** Starts a new run for a freshly placed span. */
@@ -82,9 +83,11 @@ export class IdIndex {
     }
   }
 
-  /** Adds a run without keeping order (bulk load); call `sortRuns` afterwards. */
-  pushRun(s: SpanRef): void {
-    this.runsOf(this.store.rep[s]!).push(this.newRun(s))
+  /** Adds a run without keeping order (bulk load; until `sortRuns`, runs cannot be searched). Returns its id. */
+  pushRun(s: SpanRef): number {
+    const run = this.newRun(s)
+    this.runsOf(this.store.rep[s]!).push(run)
+    return run
   }
 
   sortRuns(): void {
@@ -96,14 +99,13 @@ export class IdIndex {
   removeSpan(left: SpanRef, right: SpanRef): void {
     const st = this.store
     st.nextPiece[left] = st.nextPiece[right]!
-    const run = st.run[right]!
+    const run = this.runOf(left)
     if (this.runCursor[run] === right) this.runCursor[run] = left
   }
 
   /** Records that `right` was split off `left` (same run, right after it). */
   addSplit(left: SpanRef, right: SpanRef): void {
     const st = this.store
-    st.run[right] = st.run[left]!
     st.nextPiece[right] = st.nextPiece[left]!
     st.nextPiece[left] = right
   }
@@ -125,6 +127,11 @@ export class IdIndex {
     for (let i = lo; i < runs.length; i++) {
       for (let s = this.runFirst[runs[i]!]!; s !== NO_SPAN; s = next[s]!) fn(s)
     }
+  }
+
+  /** The run span s is a piece of (spans do not store it: 4 bytes a row). */
+  private runOf(s: SpanRef): number {
+    return this.findRun(this.byRep[this.store.rep[s]!]!, this.store.ctr[s]!)
   }
 
   private runsOf(rep: number): number[] {
@@ -149,7 +156,6 @@ export class IdIndex {
     this.runLen[run] = this.store.len[s]!
     this.runFirst[run] = s
     this.runCursor[run] = s
-    this.store.run[s] = run
     this.store.nextPiece[s] = NO_SPAN
     return run
   }

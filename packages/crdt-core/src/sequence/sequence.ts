@@ -49,6 +49,8 @@ export class Sequence {
    */
   private lazy: SequenceColumns | null = null
   private loadTail: SpanRef = NO_SPAN
+  /** The run of `loadTail` (runs cannot be searched until a load sorts them). */
+  private loadTailRun = -1
   /**
    * The span typing last extended. Appending a character at a time makes its
    * text a rope (one node per keystroke); when typing moves on, the rope is
@@ -180,9 +182,9 @@ export class Sequence {
     const end = counter + len
     let c = counter
     for (;;) {
-      const span = c < end ? index.find(rep, c) : NO_SPAN
-      if (span === NO_SPAN) return Math.min(c, end) - counter
-      c = index.runEnd(span)
+      const runEnd = c < end ? index.runEndAt(rep, c) : -1
+      if (runEnd < 0) return Math.min(c, end) - counter
+      c = runEnd
     }
   }
 
@@ -304,12 +306,12 @@ export class Sequence {
   private appendLoaded(rep: number, counter: number, len: number, olRep: number, olCtr: number, orRep: number, orCtr: number, content: Content | null): void {
     const last = this.loadTail
     if (last !== NO_SPAN && this.continuesSpan(last, rep, counter, olRep, olCtr, orRep, orCtr, content === null)) {
-      this.extend(last, len, content)
+      this.extend(last, len, content, this.loadTailRun)
       return
     }
     const span = this.store.add(rep, counter, len, olRep, olCtr, orRep, orCtr, content)
     this.spanTree.append(span)
-    this.idIndex.pushRun(span)
+    this.loadTailRun = this.idIndex.pushRun(span)
     this.loadTail = span
   }
 
@@ -544,7 +546,8 @@ export class Sequence {
     return (
       st.rep[s] === rep &&
       st.ctr[s]! + st.len[s]! === counter &&
-      this.idIndex.runEnd(s) === counter &&
+      // The last piece of its run, so the run ends at `counter` too.
+      st.nextPiece[s] === NO_SPAN &&
       olRep === rep &&
       olCtr === counter - 1 &&
       st.orRep[s] === orRep &&
@@ -553,17 +556,17 @@ export class Sequence {
     )
   }
 
-  /** Appends `len` items (content null: tombstones) to span s (see `continuesSpan`). */
-  private extend(s: SpanRef, len: number, content: Content | null): void {
+  /** Appends `len` items (content null: tombstones) to span s (see `continuesSpan`) and to its run. */
+  private extend(s: SpanRef, len: number, content: Content | null, run?: number): void {
     const st = this.store
     if (s !== this.growing) {
       this.settle()
       this.growing = s
     }
     st.len[s]! += len
-    this.idIndex.extendRun(s, len)
+    this.idIndex.extendRun(s, len, run)
     if (content !== null) st.content[s] = concatContent(st.content[s]!, content)
-    this.spanTree.adjust(st.leaf[s]!, content === null ? 0 : len, len)
+    this.spanTree.adjust(this.spanTree.leafOf(s), content === null ? 0 : len, len)
   }
 
   /**
@@ -604,7 +607,7 @@ export class Sequence {
     const st = this.store
     if (s === this.growing) this.growing = NO_SPAN
     st.content[s] = null
-    const leaf = st.leaf[s]!
+    const leaf = this.spanTree.leafOf(s)
     this.spanTree.adjust(leaf, -st.len[s]!, 0)
     // Re-join tombstones of one run that deletions split apart: backspacing
     // over a word leaves one span, not one per character.
@@ -616,14 +619,14 @@ export class Sequence {
     if (prev !== undefined && this.canJoinTombstones(prev, s)) this.joinTombstones(prev, s, i)
   }
 
-  /** Two adjacent tombstones that one span could hold: same run, contiguous ids, implicit origin, same right origin. */
+  /** Two adjacent tombstones that one span could hold: one run's neighbouring pieces, implicit origin, same right origin. */
   private canJoinTombstones(left: SpanRef, right: SpanRef): boolean {
     const st = this.store
     return (
       st.content[left] === null &&
       st.content[right] === null &&
-      st.run[left] === st.run[right] &&
-      st.ctr[left]! + st.len[left]! === st.ctr[right] &&
+      // Neighbours in one run's chain: same run, contiguous ids.
+      st.nextPiece[left] === right &&
       st.olRep[right] === st.rep[left] &&
       st.olCtr[right] === st.ctr[right]! - 1 &&
       st.orRep[left] === st.orRep[right] &&
@@ -635,7 +638,7 @@ export class Sequence {
   private joinTombstones(left: SpanRef, right: SpanRef, rightIndex: number): void {
     const st = this.store
     st.len[left]! += st.len[right]!
-    st.leaf[left]!.spans.splice(rightIndex, 1)
+    this.spanTree.leafOf(left).spans.splice(rightIndex, 1)
     this.idIndex.removeSpan(left, right)
     if (right === this.growing) this.growing = NO_SPAN
     st.release(right)

@@ -10,7 +10,9 @@ const MAX_SPANS = 48
 const MAX_CHILDREN = 24
 
 export class SpanTree {
-  root: TreeNode = newLeaf()
+  /** Every leaf, by id. */
+  private readonly leaves: Leaf[] = []
+  root: TreeNode = this.newLeaf()
   /** Offset inside the span `findVisible` returned (a field, so lookups allocate nothing). */
   foundOffset = 0
   /**
@@ -23,6 +25,17 @@ export class SpanTree {
   private cacheStart = 0
 
   constructor(private readonly store: SpanStore) {}
+
+  /** The leaf holding span s. */
+  leafOf(s: SpanRef): Leaf {
+    return this.leaves[this.store.leafOf[s]!]!
+  }
+
+  private newLeaf(): Leaf {
+    const leaf: Leaf = { kind: 0, id: this.leaves.length, spans: [], vis: 0, tot: 0, parent: null }
+    this.leaves.push(leaf)
+    return leaf
+  }
 
   get visibleLength(): number {
     return this.root.vis
@@ -99,7 +112,7 @@ export class SpanTree {
    * the items were already counted (a span split in two).
    */
   insertInLeaf(leaf: Leaf, idx: number, span: SpanRef, counted = false): void {
-    this.store.leaf[span] = leaf
+    this.store.leafOf[span] = leaf.id
     if (idx === leaf.spans.length) leaf.spans.push(span)
     else leaf.spans.splice(idx, 0, span)
     if (!counted) this.adjust(leaf, this.store.visibleLen(span), this.store.len[span]!)
@@ -108,13 +121,13 @@ export class SpanTree {
 
   /** Inserts `span` right after `after` (same leaf position). */
   insertAfter(after: SpanRef, span: SpanRef, counted = false): void {
-    const leaf = this.store.leaf[after]!
+    const leaf = this.leafOf(after)
     this.insertInLeaf(leaf, leaf.spans.indexOf(after) + 1, span, counted)
   }
 
   /** Inserts `span` right before `before`. */
   insertBefore(before: SpanRef, span: SpanRef): void {
-    const leaf = this.store.leaf[before]!
+    const leaf = this.leafOf(before)
     this.insertInLeaf(leaf, leaf.spans.indexOf(before), span)
   }
 
@@ -133,7 +146,7 @@ export class SpanTree {
 
   /** The span after `span` in document order, or NO_SPAN at the end. */
   next(span: SpanRef): SpanRef {
-    const leaf = this.store.leaf[span]!
+    const leaf = this.leafOf(span)
     const i = leaf.spans.indexOf(span)
     if (i + 1 < leaf.spans.length) return leaf.spans[i + 1]!
     return this.nextLeaf(leaf)?.spans[0] ?? NO_SPAN
@@ -166,7 +179,7 @@ export class SpanTree {
 
   private indexOf(span: SpanRef, visible: boolean): number {
     const store = this.store
-    const leaf = store.leaf[span]!
+    const leaf = this.leafOf(span)
     let idx = 0
     for (const s of leaf.spans) {
       if (s === span) break
@@ -196,11 +209,11 @@ export class SpanTree {
     this.cacheLeaf = null
     const half = leaf.spans.length >>> 1
     const moved = leaf.spans.splice(half)
-    const right = newLeaf()
+    const right = this.newLeaf()
     right.spans = moved
     const store = this.store
     for (const s of moved) {
-      store.leaf[s] = right
+      store.leafOf[s] = right.id
       right.tot += store.len[s]!
       right.vis += store.visibleLen(s)
     }
@@ -237,8 +250,3 @@ export class SpanTree {
     this.insertSibling(node, right)
   }
 }
-
-function newLeaf(): Leaf {
-  return { kind: 0, spans: [], vis: 0, tot: 0, parent: null }
-}
-

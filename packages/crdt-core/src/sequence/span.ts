@@ -20,6 +20,8 @@ export const NO_SPAN = -1
 
 export interface Leaf {
   kind: 0
+  /** Position in the tree's leaf table (spans name their leaf by it). */
+  id: number
   spans: SpanRef[]
   /** Visible items below this node. */
   vis: number
@@ -51,11 +53,10 @@ export class SpanStore {
   /** Right origin shared by every item of the span. */
   orRep: Int32Array
   orCtr: Float64Array
-  /** Id run the span belongs to, and the next piece of that run (see id-index.ts). */
-  run: Int32Array
+  /** The next piece of the span's id run, or NO_SPAN for its last piece (see id-index.ts). */
   nextPiece: Int32Array
-  /** Leaf of the span tree holding the span (kept current by the tree). */
-  readonly leaf: Leaf[] = []
+  /** Id of the span tree leaf holding the span (kept current by the tree). */
+  leafOf: Int32Array
   /** Visible content; null for a tombstone (tombstones keep only ids and lengths). */
   readonly content: (Content | null)[] = []
 
@@ -67,8 +68,8 @@ export class SpanStore {
     this.olCtr = new Float64Array(capacity)
     this.orRep = new Int32Array(capacity)
     this.orCtr = new Float64Array(capacity)
-    this.run = new Int32Array(capacity)
     this.nextPiece = new Int32Array(capacity)
+    this.leafOf = new Int32Array(capacity)
   }
 
   /** Rows given back by `release`, reused before the columns grow. */
@@ -81,7 +82,6 @@ export class SpanStore {
       s = this.count++
       if (s === this.rep.length) this.grow()
       this.content.push(null)
-      this.leaf.push(undefined as never)
     }
     this.rep[s] = rep
     this.ctr[s] = ctr
@@ -97,7 +97,6 @@ export class SpanStore {
   /** Gives row s back (a span folded into its neighbour): deleting a character splits one off, so rows would leak otherwise. */
   release(s: SpanRef): void {
     this.content[s] = null
-    this.leaf[s] = undefined as never
     this.free.push(s)
   }
 
@@ -121,8 +120,8 @@ export class SpanStore {
     this.olCtr = growFloat(this.olCtr, cap)
     this.orRep = growInt(this.orRep, cap)
     this.orCtr = growFloat(this.orCtr, cap)
-    this.run = growInt(this.run, cap)
     this.nextPiece = growInt(this.nextPiece, cap)
+    this.leafOf = growInt(this.leafOf, cap)
   }
 }
 
