@@ -10,6 +10,7 @@ import { MAX_SPAN_LEN, columnsToOps, type SequenceColumns } from '../sequence/co
 import type { VersionVector } from '../version-vector.js'
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
 import {
+  NO_DEPS,
   type ContainerDelta,
   type CounterOp,
   type DeleteOp,
@@ -94,7 +95,8 @@ export class EncodeScratch {
 export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
   const table = scratch?.table ?? new ReplicaTable()
   table.reset()
-  for (const key in d.deps) table.add(Number(key))
+  const hasDeps = d.deps !== NO_DEPS
+  if (hasDeps) for (const key in d.deps) table.add(Number(key))
   for (const r of d.ranges) table.add(r.replica)
   for (const c of d.containers) {
     table.add(c.id.replica)
@@ -118,9 +120,9 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
   w.writeVarUint(table.size)
   for (let i = 0; i < table.size; i++) w.writeVarUint(table.at(i))
   let nDeps = 0
-  for (const key in d.deps) if (d.deps[key]! > 0) nDeps++
+  if (hasDeps) for (const key in d.deps) if (d.deps[key]! > 0) nDeps++
   w.writeVarUint(nDeps)
-  for (const key in d.deps) {
+  if (hasDeps) for (const key in d.deps) {
     const c = d.deps[key]!
     if (c === 0) continue
     w.writeVarUint(table.ref(Number(key)))
@@ -330,7 +332,6 @@ function sameContainer(a: ContainerId, b: ContainerId): boolean {
   return a.name !== null ? a.kind === b.kind && a.name === b.name : b.name === null && a.replica === b.replica && a.counter === b.counter
 }
 
-const NO_DEPS: VersionVector = Object.freeze({}) as VersionVector
 const NONE = Object.freeze([]) as unknown as never[]
 
 /**

@@ -2,10 +2,9 @@ import { KIND_CODE } from '../containers/kind.js'
 import { isAscii, putAsciiString, putVarUint } from '../encoding/raw.js'
 import type { VersionVector } from '../version-vector.js'
 import { DELTA_FORMAT_VERSION, EncodeScratch, encodeDelta } from './codec.js'
-import type { ContainerDelta, DeltaData, DotRange } from './types.js'
+import { NO_DEPS, type ContainerDelta, type DeltaData, type DotRange } from './types.js'
 
 const NO_CONTAINERS: ContainerDelta[] = []
-const NO_DEPS: VersionVector = Object.freeze({}) as VersionVector
 const INSERT_DELETED = 1
 
 /**
@@ -70,9 +69,10 @@ export class LocalDeltaEncoder {
     // The replica table, in the order encodeDelta fills it.
     const table = this.scratch.table
     table.reset()
+    const hasDeps = deps !== NO_DEPS
     let depKeys = 0
     let nDeps = 0
-    for (const key in deps) {
+    if (hasDeps) for (const key in deps) {
       table.add(Number(key))
       depKeys++
       if (deps[key]! > 0) nDeps++
@@ -101,7 +101,7 @@ export class LocalDeltaEncoder {
     pos = putVarUint(buf, pos, table.size)
     for (let i = 0; i < table.size; i++) pos = putVarUint(buf, pos, table.at(i))
     pos = putVarUint(buf, pos, nDeps)
-    for (const key in deps) {
+    if (hasDeps) for (const key in deps) {
       const counter = deps[key]!
       if (counter === 0) continue
       pos = putVarUint(buf, pos, table.ref(Number(key)))

@@ -60,3 +60,10 @@ export interface DeltaData {
   containers: ContainerDelta[]
 }
 
+
+/**
+ * The empty dependency set, shared and frozen. Deltas that depend on nothing
+ * besides their own ranges (a lone typist's every keystroke) carry this one,
+ * so encoders and `Doc` skip their loops over dependencies by identity.
+ */
+export const NO_DEPS: VersionVector = Object.freeze({}) as VersionVector

@@ -7,7 +7,7 @@ import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
 import { decodeDelta, encodeDelta } from '../delta/codec.js'
 import { LocalDeltaEncoder } from '../delta/local-delta.js'
-import type { DeltaData } from '../delta/types.js'
+import { NO_DEPS, type DeltaData } from '../delta/types.js'
 import { isValidReplicaId, randomReplicaId } from '../ids.js'
 import type { IdRange } from '../sequence/sequence.js'
 import { defineOwn } from '../values.js'
@@ -280,7 +280,7 @@ export class Doc implements DocCore {
   private depsMet(d: DeltaData): boolean {
     const state = this.state
     for (const r of d.ranges) if (state.counterOf(r.replica) < r.from) return false
-    for (const key in d.deps) if (state.counterOf(Number(key)) < d.deps[key]!) return false
+    if (d.deps !== NO_DEPS) for (const key in d.deps) if (state.counterOf(Number(key)) < d.deps[key]!) return false
     return true
   }
 
@@ -308,7 +308,6 @@ export class Doc implements DocCore {
   }
 }
 
-const NO_DEPS: VersionVector = Object.freeze({}) as VersionVector
 
 function hasHistory(c: Container): boolean {
   switch (c.kind) {

@@ -1,4 +1,4 @@
-import type { DotRange } from '../delta/types.js'
+import { NO_DEPS, type DotRange } from '../delta/types.js'
 import type { VersionVector } from '../version-vector.js'
 
 /**
@@ -39,7 +39,8 @@ export class Heads {
     for (let i = 0; i < n; i++) {
       const r = replicas[i]!
       const c = counters[i]!
-      let implied = c <= (deps[r] ?? 0)
+      // (A 53-bit id as an object key is a string conversion: skip it for no deps.)
+      let implied = deps !== NO_DEPS && c <= (deps[r] ?? 0)
       // The end of the delta's range for r (0: it carries none).
       let to = 0
       for (let k = 0; k < ranges.length; k++) {

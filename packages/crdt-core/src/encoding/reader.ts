@@ -39,19 +39,37 @@ export class Reader {
     return this.readLongVarUint()
   }
 
+  /**
+   * Two or more bytes: the first four groups (28 bits) with integer
+   * operations, the rest (random 53-bit replica ids) as a second 28-bit
+   * part scaled by 2^28, rather than a float multiply per byte.
+   */
   private readLongVarUint(): number {
     const buf = this.buf
-    let result = 0
-    let mult = 1
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= buf.length) throw new WeftDecodeError('truncated', 'unexpected end of input in varint')
-      const b = buf[this.pos++]!
-      result += (b & 0x7f) * mult
+    const end = buf.length
+    let pos = this.pos
+    let low = 0
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (pos >= end) throw new WeftDecodeError('truncated', 'unexpected end of input in varint')
+      const b = buf[pos++]!
+      low |= (b & 0x7f) << shift
       if (b < 0x80) {
+        this.pos = pos
+        return low
+      }
+    }
+    let high = 0
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (pos >= end) throw new WeftDecodeError('truncated', 'unexpected end of input in varint')
+      const b = buf[pos++]!
+      high |= (b & 0x7f) << shift
+      if (b < 0x80) {
+        // Exact below 2^53; anything above it stays above it when rounded.
+        const result = high * 0x1000_0000 + low
         if (result > Number.MAX_SAFE_INTEGER) throw new WeftDecodeError('bad-varint', 'varint above 2^53 - 1')
+        this.pos = pos
         return result
       }
-      mult *= 128
     }
     throw new WeftDecodeError('bad-varint', 'varint longer than 8 bytes')
   }
