@@ -33,7 +33,7 @@ export const USAGE = `pnpm bench:server [options]
   --fanout-clients n      clients on the fan-out doc (default 200; 20 of them type)
   --many-docs-clients n   clients of many-docs, two per doc (default 2000)
   --rates a,b,...         many-docs saturation search: edits/s per writer, ascending (default 1,2,3,4,6,8)
-  --p99-bound ms          the common p99 bound of the search (default 100)
+  --p99-bounds a,b        common p99 bounds of the search, ms (default 100,250,1000)
   --step-seconds n        typing time of each search step after the first (default 6)
   --no-saturation         many-docs at the base rate only
   --max-connections n     idle connections to try (default 5000)
@@ -57,7 +57,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'fanout-clients': { type: 'string' },
       'many-docs-clients': { type: 'string' },
       rates: { type: 'string' },
-      'p99-bound': { type: 'string' },
+      'p99-bounds': { type: 'string' },
       'step-seconds': { type: 'string' },
       'no-saturation': { type: 'boolean' },
       'max-connections': { type: 'string' },
@@ -103,7 +103,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         : {
             ratesPerWriter: rates(values.rates, quick ? [1, 2, 4] : [1, 2, 3, 4, 6, 8]),
             stepSeconds: int(values['step-seconds'], 6, 2),
-            p99BoundMs: int(values['p99-bound'], 100, 100),
+            p99BoundsMs: rates(values['p99-bounds'], [100, 250, 1000]),
             minDeliveredShare: 0.99,
             drainMs: 3000,
           },
@@ -119,10 +119,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   }
 }
 
+/** An ascending list of positive numbers (`--rates`, `--p99-bounds`). */
 function rates(v: string | undefined, fallback: number[]): number[] {
   if (v === undefined) return fallback
   const r = v.split(',').map(Number)
-  if (r.some((n) => !(n > 0)) || r.some((n, i) => i > 0 && n <= (r[i - 1] as number))) throw new Error(`--rates: expected ascending positive numbers, got "${v}"`)
+  if (r.some((n) => !(n > 0)) || r.some((n, i) => i > 0 && n <= (r[i - 1] as number))) throw new Error(`expected ascending positive numbers, got "${v}"`)
   return r
 }
 

@@ -37,8 +37,8 @@ export interface SaturationConfig {
   /** Edits per second per writer, ascending; the first is normally the base rate. */
   readonly ratesPerWriter: readonly number[]
   readonly stepSeconds: number
-  /** The common p99 bound every server is held to. */
-  readonly p99BoundMs: number
+  /** Common p99 bounds every server is held to; the sustained rate is reported at each. */
+  readonly p99BoundsMs: readonly number[]
   /** Below this share of edits delivered (after the drain) the server fell behind. */
   readonly minDeliveredShare: number
   readonly drainMs: number

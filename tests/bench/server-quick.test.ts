@@ -55,8 +55,9 @@ describe('bench:server --quick (weft)', () => {
     expect(many.deliveries).toBe(many.deliveriesExpected)
     expect(many.deliveriesPerSecond as number).toBeGreaterThan(0)
     // The saturation search ran its steps at rising rates and named what stopped it.
-    const sat = many.saturation as { steps: { offeredEditsPerSecond: number }[]; stoppedBy: string }
+    const sat = many.saturation as { steps: { offeredEditsPerSecond: number }[]; stoppedBy: string; sustained: unknown[]; p99BoundsMs: number[] }
     expect(sat.steps.length).toBeGreaterThan(0)
+    expect(sat.sustained.length).toBe(sat.p99BoundsMs.length)
     const offered = sat.steps.map((s) => s.offeredEditsPerSecond)
     expect(offered).toEqual([...offered].sort((a, b) => a - b))
     expect(sat.stoppedBy).not.toBe('')
