@@ -62,6 +62,17 @@ describe('SqliteStore specifics', () => {
     await store.close()
   })
 
+  it('with batchWindowMs 0 commits the appends of one event-loop turn together, and later ones apart', async () => {
+    const store = new SqliteStore({ path, batchWindowMs: 0 })
+    const batches: number[] = []
+    store.onBatch = (n) => batches.push(n)
+    const first = Array.from({ length: 10 }, (_, i) => store.append('a', { bytes: new Uint8Array([i]), ranges: [] }))
+    await Promise.all(first)
+    await store.append('a', { bytes: new Uint8Array([10]), ranges: [] })
+    expect(batches).toEqual([10, 1])
+    await store.close()
+  })
+
   it('two stores on one file (two nodes) assign unique, dense seqs', async () => {
     const a = new SqliteStore({ path })
     const b = new SqliteStore({ path })

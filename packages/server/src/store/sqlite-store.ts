@@ -30,7 +30,7 @@ export interface SqliteStoreOptions {
   readonly path: string
   /** `FULL` (default) makes each commit durable on power loss; `NORMAL` only on process crash. */
   readonly synchronous?: 'FULL' | 'NORMAL' | 'EXTRA'
-  /** Appends arriving within this many ms share one transaction (default 2). 0 flushes on the next tick. */
+  /** Appends arriving within this many ms share one transaction (default 2). 0: those of one event-loop turn (setImmediate). */
   readonly batchWindowMs?: number
   /** A batch this large commits at once without waiting for the window (default 512). */
   readonly maxBatch?: number
@@ -81,6 +81,7 @@ export class SqliteStore implements Store {
   private readonly maxBatch: number
   private pending: PendingAppend[] = []
   private timer: ReturnType<typeof setTimeout> | undefined
+  private immediate: ReturnType<typeof setImmediate> | undefined
   private closed = false
   private readonly stmts
   private readonly appendBatch: (batch: readonly PendingAppend[]) => number[]
@@ -156,12 +157,19 @@ export class SqliteStore implements Store {
     return new Promise<number>((resolve, reject) => {
       this.pending.push({ doc, input, resolve, reject })
       if (this.pending.length >= this.maxBatch) this.flush()
-      else if (this.timer === undefined) this.timer = setTimeout(this.flush, this.batchWindowMs)
+      else if (this.timer === undefined && this.immediate === undefined) {
+        if (this.batchWindowMs === 0) this.immediate = setImmediate(this.flush)
+        else this.timer = setTimeout(this.flush, this.batchWindowMs)
+      }
     })
   }
 
   /** Commits every pending append now (also used before other writes, to keep order). */
   readonly flush = (): void => {
+    if (this.immediate !== undefined) {
+      clearImmediate(this.immediate)
+      this.immediate = undefined
+    }
     if (this.timer !== undefined) {
       clearTimeout(this.timer)
       this.timer = undefined

@@ -66,9 +66,13 @@ export class SqliteWorkerStore implements Store {
     worker.on('exit', (code) => this.failAll(new SqliteWorkerError(`SQLite worker exited (${code})`, 'WorkerExit', undefined)))
   }
 
-  /** Starts the worker and resolves once the file is open and migrated; rejects as the in-thread store would throw. */
+  /**
+   * Starts the worker and resolves once the file is open and migrated; rejects as the in-thread store would throw.
+   * `batchWindowMs` defaults to 0 here: on its own thread a commit blocks no sockets, so a batch is whatever
+   * arrived while the previous commit ran (group commit), with no timer added to every ack.
+   */
   static open(options: SqliteStoreOptions): Promise<SqliteWorkerStore> {
-    const workerData: WorkerData = { options }
+    const workerData: WorkerData = { options: { batchWindowMs: 0, ...options } }
     const worker = startWorker(workerData)
     return new Promise((resolve, reject) => {
       const onMessage = (batch: WorkerToMainBatch): void => {
