@@ -110,9 +110,11 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   const len = new Float64Array(n)
   let end = 0
   let total = 0
+  const idColumn = readVarUints(r, 2 * n)
   for (let i = 0; i < n; i++) {
-    const c = end + r.readVarInt()
-    const l = r.readVarUint()
+    const z = idColumn[2 * i]!
+    const c = end + (z % 2 === 0 ? z / 2 : -(z + 1) / 2)
+    const l = idColumn[2 * i + 1]!
     if (l < 1 || l > MAX_SPAN_LEN || c < 1 || c + l > Number.MAX_SAFE_INTEGER) throw new WeftDecodeError('out-of-range', 'bad span id or length')
     counter[i] = c
     len[i] = l
@@ -140,17 +142,28 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
       olCounter[i] = counter[i - 1]! + len[i - 1]! - 1
     }
   }
+  let explicitLeft = 0
+  let explicitRight = 0
+  for (let i = 0; i < n; i++) {
+    if (((flags[i]! >> 1) & 3) === OL_EXPLICIT) explicitLeft++
+    if (flags[i]! >> 3 === OR_EXPLICIT) explicitRight++
+  }
+  // Explicit origins: all left ones, then all right ones, each a (ref, counter) pair.
+  const origins = readVarUints(r, 2 * (explicitLeft + explicitRight))
+  let at = 0
   for (let i = 0; i < n; i++) {
     if (((flags[i]! >> 1) & 3) !== OL_EXPLICIT) continue
-    olRef[i] = readOrigin(r, ids, table)
-    olCounter[i] = ids.lastCounter
+    olRef[i] = checkOrigin(origins[at]!, origins[at + 1]!, ids, table)
+    olCounter[i] = origins[at + 1]!
+    at += 2
   }
   const orRef = new Int32Array(n)
   const orCounter = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     if (flags[i]! >> 3 !== OR_EXPLICIT) continue
-    orRef[i] = readOrigin(r, ids, table)
-    orCounter[i] = ids.lastCounter
+    orRef[i] = checkOrigin(origins[at]!, origins[at + 1]!, ids, table)
+    orCounter[i] = origins[at + 1]!
+    at += 2
   }
   // Right origins that refer to the next span resolve from the end backwards.
   for (let i = n - 1; i >= 0; i--) {
@@ -164,13 +177,54 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   return { n, replicas: table.ids, rep: refs, counter, len, deleted, olRep: olRef, olCounter, orRep: orRef, orCounter, content, visible, total }
 }
 
-/** Reads an explicit origin (ref, counter), which must name an item of the state; leaves the counter in `ids.lastCounter`. */
-function readOrigin(r: Reader, ids: StateIds, table: ReplicaTable): number {
-  const ref = table.check(r.readVarUint())
-  const counter = readOriginCounter(r)
+/** An explicit origin must name an item of the state; returns its ref. */
+function checkOrigin(ref: number, counter: number, ids: StateIds, table: ReplicaTable): number {
+  table.check(ref)
+  if (counter === 0) throw new WeftDecodeError('invalid', 'origin with counter 0')
   if (!ids.has(ref, counter)) throw new WeftDecodeError('invalid', `origin ${table.ids[ref]}:${counter} is not in the state`)
-  ids.lastCounter = counter
   return ref
+}
+
+/**
+ * Reads `count` varints in one loop. A state holds tens of thousands of
+ * them and is decoded once, in cold code, where a call per number costs
+ * more than the number: one tight loop is optimized early. Short varints
+ * decode inline; anything longer goes through the reader's checked path.
+ */
+function readVarUints(r: Reader, count: number): Float64Array {
+  if (count > r.remaining) throw new WeftDecodeError('out-of-range', `${count} numbers exceed the ${r.remaining} bytes left`)
+  const out = new Float64Array(count)
+  const buf = r.buf
+  const len = buf.length
+  let pos = r.pos
+  for (let i = 0; i < count; i++) {
+    // Up to three bytes (values below 2^21) inline; the bounds check covers all three.
+    if (pos + 2 < len) {
+      const b0 = buf[pos]!
+      if (b0 < 0x80) {
+        out[i] = b0
+        pos += 1
+        continue
+      }
+      const b1 = buf[pos + 1]!
+      if (b1 < 0x80) {
+        out[i] = (b0 & 0x7f) | (b1 << 7)
+        pos += 2
+        continue
+      }
+      const b2 = buf[pos + 2]!
+      if (b2 < 0x80) {
+        out[i] = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14)
+        pos += 3
+        continue
+      }
+    }
+    r.pos = pos
+    out[i] = r.readVarUint()
+    pos = r.pos
+  }
+  r.pos = pos
+  return out
 }
 
 /** The replica ids a state's refs name, each checked against the delta's table once. */
@@ -257,11 +311,6 @@ class StateIds {
   }
 }
 
-function readOriginCounter(r: Reader): number {
-  const c = r.readVarUint()
-  if (c === 0) throw new WeftDecodeError('invalid', 'origin with counter 0')
-  return c
-}
 
 function writeRle(w: Writer, n: number, valueAt: (i: number) => number): void {
   let i = 0
