@@ -362,6 +362,19 @@ class DecodeContext {
 }
 
 
+/**
+ * The root name read last. Nearly every delta names the same root as the
+ * one before it, so that string is handed out again instead of a new one
+ * per delta. A cache of an immutable value only: it changes no result.
+ */
+let lastRootName = ''
+
+function readRootName(r: Reader): string {
+  const name = r.readStringIfSame(lastRootName) ?? r.readString()
+  lastRootName = name
+  return name
+}
+
 function readKind(r: Reader): ContainerKind {
   const code = r.readUint8()
   const kind = KIND_BY_CODE[code]
@@ -374,7 +387,7 @@ function readContainer(r: Reader, ctx: DecodeContext, isState: boolean): Contain
   const tag = r.readUint8()
   let id: ContainerId
   if (tag === 0) {
-    id = { kind, name: r.readString(), replica: 0, counter: 0 }
+    id = { kind, name: readRootName(r), replica: 0, counter: 0 }
   } else if (tag === 1) {
     const replica = ctx.replicaAt(r.readVarUint(), false)
     const counter = r.readVarUint()

@@ -273,13 +273,15 @@ export class Doc implements DocCore {
 
   /** Every dot the delta carries is already here. */
   private isKnown(d: DeltaData): boolean {
-    for (const r of d.ranges) if (this.state.counterOf(r.replica) < r.to) return false
+    const ranges = d.ranges
+    for (let i = 0; i < ranges.length; i++) if (this.state.counterOf(ranges[i]!.replica) < ranges[i]!.to) return false
     return true
   }
 
   private depsMet(d: DeltaData): boolean {
     const state = this.state
-    for (const r of d.ranges) if (state.counterOf(r.replica) < r.from) return false
+    const ranges = d.ranges
+    for (let i = 0; i < ranges.length; i++) if (state.counterOf(ranges[i]!.replica) < ranges[i]!.from) return false
     if (d.deps !== NO_DEPS) for (const key in d.deps) if (state.counterOf(Number(key)) < d.deps[key]!) return false
     return true
   }

@@ -29,7 +29,10 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track
   }
 
   state.advanceHeads(doc.replicaId, data.ranges, data.deps)
-  for (const r of data.ranges) if (r.to > state.counterOf(r.replica)) state.vv.set(r.replica, r.to)
+  for (let i = 0; i < data.ranges.length; i++) {
+    const r = data.ranges[i]!
+    if (r.to > state.counterOf(r.replica)) state.vv.set(r.replica, r.to)
+  }
   if (unattributed) {
     const base = { ...state.historyBase }
     for (const r of data.ranges) if (r.to > (base[r.replica] ?? 0)) base[r.replica] = r.to
@@ -82,7 +85,7 @@ function integrateContainer(doc: Doc, state: DocState, data: DeltaData, cd: Cont
  * replica had before the delta: vectors move only after the ops are applied.
  */
 function isNewDot(state: DocState, ranges: DeltaData['ranges'], replica: number, counter: number): boolean {
-  for (const r of ranges) if (r.replica === replica) return counter > state.counterOf(replica)
+  for (let i = 0; i < ranges.length; i++) if (ranges[i]!.replica === replica) return counter > state.counterOf(replica)
   return false
 }
 

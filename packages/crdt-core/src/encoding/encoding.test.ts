@@ -110,3 +110,52 @@ describe('varint bounds', () => {
     expect(() => new Reader(w.finish()).readVarInt()).toThrow(WeftDecodeError)
   })
 })
+
+describe('varints across the 28-bit split of the reader', () => {
+  it('round-trips every width, rejects 2^53 and more than 8 bytes, and reports truncation', () => {
+    for (let bits = 0; bits <= 53; bits++) {
+      for (const n of [2 ** bits - 1, Math.max(0, 2 ** bits - 2), bits < 53 ? 2 ** bits : 0]) {
+        const w = new Writer()
+        w.writeVarUint(n)
+        const r = new Reader(w.finish())
+        expect(r.readVarUint()).toBe(n)
+        expect(r.done).toBe(true)
+      }
+    }
+    // 2^53 written by hand (the writer refuses nothing, the reader must).
+    const twoTo53 = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10]
+    expect(() => new Reader(Uint8Array.from(twoTo53)).readVarUint()).toThrow(expect.objectContaining({ code: 'bad-varint' }))
+    expect(() => new Reader(Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])).readVarUint()).toThrow(
+      expect.objectContaining({ code: 'bad-varint' }),
+    )
+    for (const cut of [[0x80], [0xff, 0xff, 0xff, 0xff], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff]]) {
+      expect(() => new Reader(Uint8Array.from(cut)).readVarUint()).toThrow(expect.objectContaining({ code: 'truncated' }))
+    }
+  })
+})
+
+describe('readStringIfSame', () => {
+  const encoded = (s: string): Reader => {
+    const w = new Writer()
+    w.writeString(s)
+    w.writeUint8(9)
+    return new Reader(w.finish())
+  }
+
+  it('hands back the expected string itself and moves past it when the bytes spell it', () => {
+    const expected = 'text'
+    const r = encoded('text')
+    expect(r.readStringIfSame(expected)).toBe(expected)
+    expect(r.readUint8()).toBe(9)
+    expect(encoded('').readStringIfSame('')).toBe('')
+  })
+
+  it('returns undefined and leaves the position alone for anything else', () => {
+    for (const [s, expected] of [['texts', 'text'], ['tex', 'text'], ['Text', 'text'], ['é', 'é'], ['', 'a']] as const) {
+      const r = encoded(s)
+      expect(r.readStringIfSame(expected)).toBeUndefined()
+      expect(r.readString()).toBe(s)
+    }
+    expect(new Reader(Uint8Array.from([4, 0x74])).readStringIfSame('text')).toBeUndefined()
+  })
+})

@@ -142,6 +142,24 @@ export class Reader {
     }
   }
 
+  /**
+   * Returns `expected` and moves past the string when the next string is
+   * exactly it (ASCII only); otherwise returns undefined and moves nowhere.
+   * Lets a decoder reuse a string it has seen instead of allocating another.
+   */
+  readStringIfSame(expected: string): string | undefined {
+    const start = this.pos
+    const buf = this.buf
+    const n = expected.length
+    if (n > 0x7f || start >= buf.length || buf[start] !== n || start + 1 + n > buf.length) return undefined
+    for (let i = 0; i < n; i++) {
+      const c = expected.charCodeAt(i)
+      if (c > 0x7f || buf[start + 1 + i] !== c) return undefined
+    }
+    this.pos = start + 1 + n
+    return expected
+  }
+
   readUint53(): number {
     this.need(8)
     const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8)
