@@ -40,7 +40,8 @@ interface Pending {
  * batching, same guarantee (an append resolves only after its transaction
  * COMMITs), but the commit and its fsync no longer block the event loop that
  * reads and writes sockets. Calls keep their order: they cross one FIFO port,
- * and those made within one task cross it as one message.
+ * and those made within one event-loop turn (the frames of many sockets, say)
+ * cross it as one message.
  *
  * @example
  * ```ts
@@ -150,11 +151,11 @@ export class SqliteWorkerStore implements Store {
       const id = this.nextId++
       this.pending.set(id, { call, resolve, reject })
       this.outbox.push({ id, call })
-      if (this.outbox.length === 1) queueMicrotask(this.post)
+      if (this.outbox.length === 1) setImmediate(this.post)
     })
   }
 
-  /** Posts the calls made in this task as one message (one clone, one wake-up of the worker). */
+  /** Posts the calls made in this event-loop turn as one message (one clone, one wake-up of the worker). */
   private readonly post = (): void => {
     const batch = this.outbox
     this.outbox = []
