@@ -18,6 +18,9 @@ export type Content = string | unknown[]
 export type SpanRef = number
 export const NO_SPAN = -1
 
+/** Largest counter the narrow (32-bit) counter columns hold. */
+const MAX_NARROW = 0x7fff_ffff
+
 export interface Leaf {
   kind: 0
   /** Position in the tree's leaf table (spans name their leaf by it). */
@@ -44,15 +47,20 @@ export class SpanStore {
   count = 0
   /** Replica ref of the span's items. */
   rep: Int32Array
-  /** Counter of the first item (counters go up to 2^53, hence doubles). */
-  ctr: Float64Array
+  /**
+   * Counter of the first item. The three counter columns are 32-bit while
+   * every counter fits (a replica would need two billion edits to leave
+   * that); the first larger one widens them to doubles (counters go up to
+   * 2^53). That keeps a row at 36 bytes instead of 48.
+   */
+  ctr: Int32Array | Float64Array
   len: Int32Array
   /** Left origin of the first item. Item k > 0 has left origin (rep, ctr + k - 1). */
   olRep: Int32Array
-  olCtr: Float64Array
+  olCtr: Int32Array | Float64Array
   /** Right origin shared by every item of the span. */
   orRep: Int32Array
-  orCtr: Float64Array
+  orCtr: Int32Array | Float64Array
   /** The next piece of the span's id run, or NO_SPAN for its last piece (see id-index.ts). */
   nextPiece: Int32Array
   /** Id of the span tree leaf holding the span (kept current by the tree). */
@@ -62,12 +70,12 @@ export class SpanStore {
 
   constructor(capacity = 64) {
     this.rep = new Int32Array(capacity)
-    this.ctr = new Float64Array(capacity)
+    this.ctr = new Int32Array(capacity)
     this.len = new Int32Array(capacity)
     this.olRep = new Int32Array(capacity)
-    this.olCtr = new Float64Array(capacity)
+    this.olCtr = new Int32Array(capacity)
     this.orRep = new Int32Array(capacity)
-    this.orCtr = new Float64Array(capacity)
+    this.orCtr = new Int32Array(capacity)
     this.nextPiece = new Int32Array(capacity)
     this.leafOf = new Int32Array(capacity)
   }
@@ -77,6 +85,7 @@ export class SpanStore {
 
   /** A new row; the caller fills every column. */
   add(rep: number, ctr: number, len: number, olRep: number, olCtr: number, orRep: number, orCtr: number, content: Content | null): SpanRef {
+    if ((ctr > MAX_NARROW || olCtr > MAX_NARROW || orCtr > MAX_NARROW) && this.ctr instanceof Int32Array) this.widen()
     let s = this.free.pop()
     if (s === undefined) {
       s = this.count++
@@ -109,17 +118,23 @@ export class SpanStore {
     return this.content[s] === null ? 0 : this.len[s]!
   }
 
+  private widen(): void {
+    this.ctr = Float64Array.from(this.ctr)
+    this.olCtr = Float64Array.from(this.olCtr)
+    this.orCtr = Float64Array.from(this.orCtr)
+  }
+
   private grow(): void {
     // 1.25x rather than 2x: the columns are most of a document's memory,
     // and copying typed arrays is cheap next to what fills them.
     const cap = Math.ceil(this.rep.length * 1.25)
     this.rep = growInt(this.rep, cap)
-    this.ctr = growFloat(this.ctr, cap)
+    this.ctr = growCounters(this.ctr, cap)
     this.len = growInt(this.len, cap)
     this.olRep = growInt(this.olRep, cap)
-    this.olCtr = growFloat(this.olCtr, cap)
+    this.olCtr = growCounters(this.olCtr, cap)
     this.orRep = growInt(this.orRep, cap)
-    this.orCtr = growFloat(this.orCtr, cap)
+    this.orCtr = growCounters(this.orCtr, cap)
     this.nextPiece = growInt(this.nextPiece, cap)
     this.leafOf = growInt(this.leafOf, cap)
   }
@@ -131,8 +146,8 @@ function growInt(a: Int32Array, cap: number): Int32Array {
   return b
 }
 
-function growFloat(a: Float64Array, cap: number): Float64Array {
-  const b = new Float64Array(cap)
+function growCounters(a: Int32Array | Float64Array, cap: number): Int32Array | Float64Array {
+  const b = a instanceof Int32Array ? new Int32Array(cap) : new Float64Array(cap)
   b.set(a)
   return b
 }
