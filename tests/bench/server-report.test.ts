@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { percentile } from '../../bench/server/loadgen/stats.js'
-import { ratio, renderReport } from '../../bench/server/report.js'
+import { ratio, renderReport, targetsTable } from '../../bench/server/report.js'
 
 describe('bench:server report', () => {
   it('divides Weft by the better peer: the lower for latencies, the higher for throughput', () => {
@@ -46,5 +46,19 @@ describe('bench:server report', () => {
     expect(text).toContain('| highest offered rate with p99 ≤ 250 ms (edits/s) | 8000 | 4000 | – | 2.00× |')
     expect(text).toContain('| highest offered rate with p99 ≤ 100 ms (edits/s) | 4000 | 2000 | – | 2.00× |')
     expect(text).toContain('| search ended by | last step | fell behind at 8000 edits/s | – |  |')
+  })
+
+  it('judges the issue targets on the run: met or missed, ratio, and by how much', () => {
+    const lines = targetsTable({
+      meta: {},
+      scenarios: {
+        'fan-out': { weft: { ok: true, p99Ms: 40 }, 'y-websocket': { ok: true, p99Ms: 120 }, hocuspocus: { ok: true, p99Ms: 70 } },
+        connections: { weft: { ok: true, serverRssPerConnectionKB: 12 }, 'y-websocket': { ok: true, serverRssPerConnectionKB: 16 } },
+        'catch-up': { weft: { ok: true, bytesRatio: 1 } },
+      },
+    }).join('\n')
+    expect(lines).toContain('| fan-out p99 ≤ 0.5 × better peer and ≤ 50 ms | 40 ms vs 70 ms (hocuspocus) | 0.57× | **missed** (ratio 0.57× vs ≤ 0.50×) |')
+    expect(lines).toContain('| RSS per idle connection ≤ 0.5 × better peer | 12 KB vs 16 KB (y-websocket) | 0.75× | **missed** (0.75× vs ≤ 0.50×; ≤ 8.0 KB needed) |')
+    expect(lines).toContain('| catch-up bytes ≤ 1.2 × encoded size of what was missed | 1× | – | **met** |')
   })
 })
