@@ -611,12 +611,16 @@ export class Sequence {
     this.spanTree.adjust(leaf, -st.len[s]!, 0)
     // Re-join tombstones of one run that deletions split apart: backspacing
     // over a word leaves one span, not one per character.
-    const spans = leaf.spans
-    const i = spans.indexOf(s)
-    const next = spans[i + 1]
-    if (next !== undefined && this.canJoinTombstones(s, next)) this.joinTombstones(s, next, i + 1)
-    const prev = spans[i - 1]
-    if (prev !== undefined && this.canJoinTombstones(prev, s)) this.joinTombstones(prev, s, i)
+    const tree = this.spanTree
+    const i = tree.indexInLeaf(leaf, s)
+    if (i + 1 < leaf.count) {
+      const next = tree.spanAt(leaf, i + 1)
+      if (this.canJoinTombstones(s, next)) this.joinTombstones(s, next, i + 1)
+    }
+    if (i > 0) {
+      const prev = tree.spanAt(leaf, i - 1)
+      if (this.canJoinTombstones(prev, s)) this.joinTombstones(prev, s, i)
+    }
   }
 
   /** Two adjacent tombstones that one span could hold: one run's neighbouring pieces, implicit origin, same right origin. */
@@ -638,7 +642,7 @@ export class Sequence {
   private joinTombstones(left: SpanRef, right: SpanRef, rightIndex: number): void {
     const st = this.store
     st.len[left]! += st.len[right]!
-    this.spanTree.leafOf(left).spans.splice(rightIndex, 1)
+    this.spanTree.removeAt(this.spanTree.leafOf(left), rightIndex)
     this.idIndex.removeSpan(left, right)
     if (right === this.growing) this.growing = NO_SPAN
     st.release(right)

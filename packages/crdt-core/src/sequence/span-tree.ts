@@ -5,13 +5,20 @@ import { NO_SPAN, type Inner, type Leaf, type SpanRef, type SpanStore, type Tree
  * visible items and of all items below it, so finding the k-th visible item,
  * and the index of a span, cost O(log n). Leaves hold up to MAX_SPANS spans;
  * tombstones are never removed, so nodes only ever split.
+ *
+ * A leaf's spans live in a fixed slot of one shared Int32Array (leaf id *
+ * SLOT): an array per leaf, grown by splice, cost three times the memory.
  */
 const MAX_SPANS = 48
+/** Room for one span past the maximum: a leaf splits right after it overflows. */
+const SLOT = MAX_SPANS + 1
 const MAX_CHILDREN = 24
 
 export class SpanTree {
   /** Every leaf, by id. */
   private readonly leaves: Leaf[] = []
+  /** Leaf spans, SLOT entries per leaf id. */
+  private slots = new Int32Array(SLOT * 8)
   root: TreeNode = this.newLeaf()
   /** Offset inside the span `findVisible` returned (a field, so lookups allocate nothing). */
   foundOffset = 0
@@ -31,9 +38,34 @@ export class SpanTree {
     return this.leaves[this.store.leafOf[s]!]!
   }
 
+  /** Span i (0 <= i < leaf.count) of a leaf. */
+  spanAt(leaf: Leaf, i: number): SpanRef {
+    return this.slots[leaf.id * SLOT + i]!
+  }
+
+  /** Position of span s in its leaf. */
+  indexInLeaf(leaf: Leaf, s: SpanRef): number {
+    const slots = this.slots
+    const base = leaf.id * SLOT
+    for (let i = 0; i < leaf.count; i++) if (slots[base + i] === s) return i
+    return -1
+  }
+
+  /** Removes span i of a leaf (a tombstone folded into its neighbour; counts are the caller's). */
+  removeAt(leaf: Leaf, i: number): void {
+    const base = leaf.id * SLOT
+    this.slots.copyWithin(base + i, base + i + 1, base + leaf.count)
+    leaf.count--
+  }
+
   private newLeaf(): Leaf {
-    const leaf: Leaf = { kind: 0, id: this.leaves.length, spans: [], vis: 0, tot: 0, parent: null }
+    const leaf: Leaf = { kind: 0, id: this.leaves.length, count: 0, vis: 0, tot: 0, parent: null }
     this.leaves.push(leaf)
+    if (this.leaves.length * SLOT > this.slots.length) {
+      const grown = new Int32Array(Math.ceil(this.leaves.length * 1.25) * SLOT)
+      grown.set(this.slots)
+      this.slots = grown
+    }
     return leaf
   }
 
@@ -82,10 +114,11 @@ export class SpanTree {
       this.cacheLeaf = leaf
       this.cacheStart = start
     }
-    const spans = leaf.spans
+    const slots = this.slots
+    const base = leaf.id * SLOT
     const { content, len } = this.store
-    for (let i = 0; i < spans.length; i++) {
-      const s = spans[i]!
+    for (let i = 0; i < leaf.count; i++) {
+      const s = slots[base + i]!
       if (content[s] === null) continue
       const n = len[s]!
       if (rem < n) {
@@ -108,48 +141,52 @@ export class SpanTree {
   }
 
   /**
-   * Inserts `span` at index `idx` of `leaf.spans`. `counted` is false when
+   * Inserts `span` at position `idx` of a leaf. `counted` is false when
    * the items were already counted (a span split in two).
    */
   insertInLeaf(leaf: Leaf, idx: number, span: SpanRef, counted = false): void {
     this.store.leafOf[span] = leaf.id
-    if (idx === leaf.spans.length) leaf.spans.push(span)
-    else leaf.spans.splice(idx, 0, span)
+    const base = leaf.id * SLOT
+    if (idx < leaf.count) this.slots.copyWithin(base + idx + 1, base + idx, base + leaf.count)
+    this.slots[base + idx] = span
+    leaf.count++
     if (!counted) this.adjust(leaf, this.store.visibleLen(span), this.store.len[span]!)
-    if (leaf.spans.length > MAX_SPANS) this.splitLeaf(leaf)
+    if (leaf.count > MAX_SPANS) this.splitLeaf(leaf)
   }
 
   /** Inserts `span` right after `after` (same leaf position). */
   insertAfter(after: SpanRef, span: SpanRef, counted = false): void {
     const leaf = this.leafOf(after)
-    this.insertInLeaf(leaf, leaf.spans.indexOf(after) + 1, span, counted)
+    this.insertInLeaf(leaf, this.indexInLeaf(leaf, after) + 1, span, counted)
   }
 
   /** Inserts `span` right before `before`. */
   insertBefore(before: SpanRef, span: SpanRef): void {
     const leaf = this.leafOf(before)
-    this.insertInLeaf(leaf, leaf.spans.indexOf(before), span)
+    this.insertInLeaf(leaf, this.indexInLeaf(leaf, before), span)
   }
 
   /** The first span in document order, or NO_SPAN when empty. */
   first(): SpanRef {
-    const leaf = this.firstLeaf()
-    return leaf.spans.length > 0 ? leaf.spans[0]! : (this.nextLeaf(leaf)?.spans[0] ?? NO_SPAN)
+    let leaf: Leaf | undefined = this.firstLeaf()
+    if (leaf.count === 0) leaf = this.nextLeaf(leaf)
+    return leaf === undefined ? NO_SPAN : this.spanAt(leaf, 0)
   }
 
   /** Appends spans in document order (bulk load: no cache, no searching). */
   append(span: SpanRef): void {
     let n = this.root
     while (n.kind === 1) n = n.children[n.children.length - 1]!
-    this.insertInLeaf(n, n.spans.length, span)
+    this.insertInLeaf(n, n.count, span)
   }
 
   /** The span after `span` in document order, or NO_SPAN at the end. */
   next(span: SpanRef): SpanRef {
     const leaf = this.leafOf(span)
-    const i = leaf.spans.indexOf(span)
-    if (i + 1 < leaf.spans.length) return leaf.spans[i + 1]!
-    return this.nextLeaf(leaf)?.spans[0] ?? NO_SPAN
+    const i = this.indexInLeaf(leaf, span)
+    if (i + 1 < leaf.count) return this.spanAt(leaf, i + 1)
+    const next = this.nextLeaf(leaf)
+    return next === undefined ? NO_SPAN : this.spanAt(next, 0)
   }
 
   nextLeaf(leaf: Leaf): Leaf | undefined {
@@ -160,7 +197,7 @@ export class SpanTree {
       if (i + 1 < p.children.length) {
         let m: TreeNode = p.children[i + 1]!
         while (m.kind === 1) m = m.children[0]!
-        return m.spans.length > 0 ? m : this.nextLeaf(m)
+        return m.count > 0 ? m : this.nextLeaf(m)
       }
       n = p
     }
@@ -181,7 +218,9 @@ export class SpanTree {
     const store = this.store
     const leaf = this.leafOf(span)
     let idx = 0
-    for (const s of leaf.spans) {
+    const base = leaf.id * SLOT
+    for (let i = 0; i < leaf.count; i++) {
+      const s = this.slots[base + i]!
       if (s === span) break
       idx += visible ? store.visibleLen(s) : store.len[s]!
     }
@@ -200,19 +239,23 @@ export class SpanTree {
   /** Every span in document order. */
   forEach(fn: (span: SpanRef) => void): void {
     for (let leaf: Leaf | undefined = this.firstLeaf(); leaf !== undefined; leaf = this.nextLeaf(leaf)) {
-      for (const s of leaf.spans) fn(s)
+      for (let i = 0; i < leaf.count; i++) fn(this.slots[leaf.id * SLOT + i]!)
     }
   }
 
   private splitLeaf(leaf: Leaf): void {
     // Splitting moves spans between leaves, so the cursor cache may lie.
     this.cacheLeaf = null
-    const half = leaf.spans.length >>> 1
-    const moved = leaf.spans.splice(half)
-    const right = this.newLeaf()
-    right.spans = moved
+    const half = leaf.count >>> 1
+    const right = this.newLeaf() // may grow `slots`: read it after
+    const slots = this.slots
+    const from = leaf.id * SLOT
+    slots.copyWithin(right.id * SLOT, from + half, from + leaf.count)
+    right.count = leaf.count - half
+    leaf.count = half
     const store = this.store
-    for (const s of moved) {
+    for (let i = 0; i < right.count; i++) {
+      const s = slots[right.id * SLOT + i]!
       store.leafOf[s] = right.id
       right.tot += store.len[s]!
       right.vis += store.visibleLen(s)

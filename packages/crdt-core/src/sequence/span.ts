@@ -23,9 +23,10 @@ const MAX_NARROW = 0x7fff_ffff
 
 export interface Leaf {
   kind: 0
-  /** Position in the tree's leaf table (spans name their leaf by it). */
+  /** Position in the tree's leaf table (spans name their leaf by it; its spans sit in slot `id`). */
   id: number
-  spans: SpanRef[]
+  /** Spans in the leaf. */
+  count: number
   /** Visible items below this node. */
   vis: number
   /** All items, tombstones included. */
