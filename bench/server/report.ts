@@ -85,7 +85,11 @@ export function renderReport(r: BenchResults): string {
   const servers: ServerKind[] = ['weft', 'y-websocket', 'hocuspocus']
   const lines: string[] = ['# Sync server benchmark', '', `> ${NOTE}`, '']
   const meta = r.meta
-  lines.push(`Node ${fmt(meta.node)}, ${fmt(meta.cpus)} CPUs, load average at start ${fmt((meta.loadavgAtStart as number[] | undefined)?.join(' '))}${meta.quick ? ', QUICK sizes' : ''}.`, '')
+  const loads = (k: string): string => fmt((meta[k] as number[] | undefined)?.join(' '))
+  lines.push(
+    `Node ${fmt(meta.node)}, ${fmt(meta.cpus)} CPUs, load average (1/5/15 min) at start ${loads('loadavgAtStart')}, at end ${loads('loadavgAtEnd')}${meta.quick ? ', QUICK sizes' : ''}.`,
+    '',
+  )
   lines.push(...targetsTable(r))
   for (const [name, row] of Object.entries(r.scenarios) as [ScenarioName, Partial<Record<ServerKind, ScenarioResult>>][]) {
     lines.push(`## ${name}`, '', `| metric | ${servers.join(' | ')} | Weft / better peer |`, `|---|${servers.map(() => '---:').join('|')}|---:|`)

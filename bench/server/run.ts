@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       weftServerFrom: o.fromSource ? 'packages/server/src via tsx' : 'packages/server/dist/cli.js',
       sizes: { fanOut: o.fanOut, manyDocs: o.manyDocs, maxConnections: o.maxConnections, catchUpEdits: o.catchUpEdits, coldLoadBytes: o.coldLoadBytes },
       servers: {
-        weft: '@weft/server CLI, SQLite file (WAL, synchronous=FULL): acks after COMMIT',
+        weft: '@weft/server CLI, SQLite file (WAL, synchronous=FULL) written by a worker thread: acks and fan-out after COMMIT',
         'y-websocket': '@y/websocket-server 0.1.1 utils (vendored), no persistence; cold-load only: bench appends updates to a file, no fsync; no acks',
         hocuspocus: '@hocuspocus/server 4.7 + extension-sqlite (file): acks (SyncStatus) on apply; stores doc state after a 2-10 s debounce',
       },
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       row[server] = await runOne(server, scenario, o)
     }
   }
+  results.meta.loadavgAtEnd = loadavg().map((x) => Math.round(x * 100) / 100)
   if (o.profileDir !== undefined) results.meta.profile = summarizeProfiles(resolve(o.profileDir))
   mkdirSync(dirname(resolve(o.out)), { recursive: true })
   writeFileSync(resolve(o.out), `${JSON.stringify(results, null, 2)}\n`)
