@@ -1,5 +1,4 @@
-import { deflateSync } from 'fflate'
-import { inflateRaw } from './inflate.js'
+import { deflateRaw, inflateRaw } from './compression.js'
 import { WeftDecodeError } from '../errors.js'
 import { Reader, Writer } from '../encoding/index.js'
 import { KIND_BY_CODE, KIND_CODE, type ContainerId, type ContainerKind } from '../containers/kind.js'
@@ -143,11 +142,11 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
 /**
  * Snapshots are stored and shipped whole, so they are deflated like
  * Automerge's columns; deltas stay raw (small, and decoded on the hot path).
- * fflate: a sync, pure-JS deflate (the platform's CompressionStream is async).
+ * See compression.ts for which deflate runs where.
  */
 function deflateState(bytes: Uint8Array): Uint8Array {
   const body = bytes.subarray(2)
-  const packed = deflateSync(body, { level: 6 })
+  const packed = deflateRaw(body)
   const w = new Writer(packed.length + 12)
   w.writeUint8(bytes[0]!)
   w.writeUint8(bytes[1]! | FLAG_DEFLATE)

@@ -1,3 +1,5 @@
+import { inflateRawSync } from 'node:zlib'
+import { deflateSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { Doc } from '../doc/doc.js'
 import { decodeVersionVector, encodeVersionVector } from '../version-vector.js'
@@ -63,3 +65,46 @@ describe('delta format v1 golden vectors', () => {
     expect(decodeVersionVector(bytes)).toEqual({ 1: 5, 300: 2 ** 40 })
   })
 })
+
+describe('deflated states', () => {
+  it("decode whichever deflate wrote them (Node's zlib here, fflate in browsers)", () => {
+    const doc = new Doc({ replicaId: 9 })
+    doc.getText('body').insert(0, 'the same sentence, many times over. '.repeat(100))
+    const state = doc.encodeState()
+    expect(state[1]! & 2).toBe(2) // deflated
+    // Same platform, same bytes: a loaded state re-encodes unchanged.
+    expect(Doc.load(state).encodeState()).toEqual(state)
+    // Re-pack the same body with fflate, as a browser would have written it.
+    const raw = rawBody(state)
+    const header = state.subarray(0, 2)
+    const lengthPrefix = varuint(raw.length)
+    const fromBrowser = Uint8Array.from([...header, ...lengthPrefix, ...deflateSync(raw, { level: 6 })])
+    expect(Doc.load(fromBrowser).toJSON()).toEqual(doc.toJSON())
+  })
+})
+
+/** The inflated body of a deflated state (after its two header bytes and length varint). */
+function rawBody(state: Uint8Array): Uint8Array {
+  let pos = 2
+  let len = 0
+  let shift = 1
+  for (;;) {
+    const b = state[pos++]!
+    len += (b & 0x7f) * shift
+    shift *= 128
+    if (b < 0x80) break
+  }
+  const out = inflateRawSync(state.subarray(pos))
+  expect(out.length).toBe(len)
+  return new Uint8Array(out)
+}
+
+function varuint(n: number): number[] {
+  const out: number[] = []
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  out.push(n)
+  return out
+}
