@@ -5,7 +5,7 @@ import { KIND_BY_CODE, KIND_CODE, type ContainerId, type ContainerKind } from '.
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import { readJson, writeJson } from '../values.js'
 import { readSequenceColumns, writeSequenceColumns } from './state-columns.js'
-import { MAX_SPAN_LEN, columnsToOps, type SequenceColumns } from '../sequence/columns.js'
+import { MAX_SPAN_LEN, columnsToOps, opsToColumns, type SequenceColumns } from '../sequence/columns.js'
 import type { VersionVector } from '../version-vector.js'
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
 import {
@@ -99,6 +99,7 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
   for (const r of d.ranges) table.add(r.replica)
   for (const c of d.containers) {
     table.add(c.id.replica)
+    if (c.columns !== undefined) for (const id of c.columns.replicas) table.add(id)
     for (const op of c.inserts) {
       table.add(op.replica)
       table.add(op.olReplica)
@@ -189,7 +190,7 @@ function writeContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, isSta
   const kind = c.id.kind
   if (isState && (kind === 'text' || kind === 'list')) {
     // States list whole sequences in document order: see state-columns.ts.
-    writeSequenceColumns(w, c.inserts, kind === 'text', (id) => table.ref(id), writeItem)
+    writeSequenceColumns(w, c.columns ?? opsToColumns(c.inserts, kind === 'text'), kind === 'text', (id) => table.ref(id), writeItem)
   } else if (kind === 'text' || kind === 'list') {
     w.writeVarUint(c.inserts.length)
     for (const op of c.inserts) {

@@ -1,6 +1,5 @@
 import { WeftDecodeError } from '../errors.js'
 import type { Reader, Writer } from '../encoding/index.js'
-import type { InsertOp } from '../sequence/sequence.js'
 import type { Content } from '../sequence/span.js'
 import { MAX_SPAN_LEN, type SequenceColumns } from '../sequence/columns.js'
 
@@ -33,57 +32,56 @@ type ReplicaAt = (ref: number, allowNone: boolean) => number
 /** Checks that a replica's items (counter .. counter + len - 1) lie inside the delta's declared dots. */
 type CheckIds = (replica: number, counter: number, len: number) => void
 
-function leftMode(ops: InsertOp[], i: number): number {
-  const op = ops[i]!
-  if (op.olReplica === 0) return OL_NONE
-  const prev = ops[i - 1]
-  if (prev !== undefined && op.olReplica === prev.replica && op.olCounter === prev.counter + prev.len - 1) return OL_PREV
+/** How span i's left origin is written (see the flags above). */
+function leftMode(c: SequenceColumns, i: number): number {
+  const rep = c.olRep[i]!
+  if (rep === 0) return OL_NONE
+  if (i > 0 && rep === c.rep[i - 1] && c.olCounter[i] === c.counter[i - 1]! + c.len[i - 1]! - 1) return OL_PREV
   return OL_EXPLICIT
 }
 
-function rightMode(ops: InsertOp[], i: number): number {
-  const op = ops[i]!
-  const next = ops[i + 1]
-  if (next !== undefined) {
-    if (op.orReplica === next.replica && op.orCounter === next.counter) return OR_NEXT
-    if (op.orReplica === next.orReplica && op.orCounter === next.orCounter) return OR_AS_NEXT
+/** How span i's right origin is written. */
+function rightMode(c: SequenceColumns, i: number): number {
+  const rep = c.orRep[i]!
+  if (i + 1 < c.n) {
+    if (rep === c.rep[i + 1] && c.orCounter[i] === c.counter[i + 1]) return OR_NEXT
+    if (rep === c.orRep[i + 1] && c.orCounter[i] === c.orCounter[i + 1]) return OR_AS_NEXT
   }
-  return op.orReplica === 0 ? OR_NONE : OR_EXPLICIT
+  return rep === 0 ? OR_NONE : OR_EXPLICIT
 }
 
-export function writeSequenceColumns(w: Writer, ops: InsertOp[], isText: boolean, refOf: RefOf, writeItem: ItemWriter): void {
-  const n = ops.length
+export function writeSequenceColumns(w: Writer, c: SequenceColumns, isText: boolean, refOf: RefOf, writeItem: ItemWriter): void {
+  const n = c.n
+  // The columns' replica refs, as refs into the delta's table.
+  const tableRef = c.replicas.map((id) => (id === 0 ? 0 : refOf(id)))
   w.writeVarUint(n)
   if (isText) {
-    let text = ''
-    for (const op of ops) if (!op.deleted) text += op.content as string
-    w.writeString(text)
+    w.writeString(c.content as string)
   } else {
-    let count = 0
-    for (const op of ops) if (!op.deleted) count += op.len
-    w.writeVarUint(count)
-    for (const op of ops) if (!op.deleted) for (const item of op.content as unknown[]) writeItem(w, item)
+    w.writeVarUint(c.content.length)
+    for (const item of c.content as unknown[]) writeItem(w, item)
   }
-  writeRle(w, n, (i) => refOf(ops[i]!.replica))
+  writeRle(w, n, (i) => tableRef[c.rep[i]!]!)
   let end = 0
-  for (const op of ops) {
-    w.writeVarInt(op.counter - end)
-    w.writeVarUint(op.len)
-    end = op.counter + op.len
-  }
-  writeRle(w, n, (i) => (ops[i]!.deleted ? DELETED : 0) | (leftMode(ops, i) << 1) | (rightMode(ops, i) << 3))
   for (let i = 0; i < n; i++) {
-    if (leftMode(ops, i) !== OL_EXPLICIT) continue
-    w.writeVarUint(refOf(ops[i]!.olReplica))
-    w.writeVarUint(ops[i]!.olCounter)
+    w.writeVarInt(c.counter[i]! - end)
+    w.writeVarUint(c.len[i]!)
+    end = c.counter[i]! + c.len[i]!
+  }
+  const flags = new Uint8Array(n)
+  for (let i = 0; i < n; i++) flags[i] = c.deleted[i]! | (leftMode(c, i) << 1) | (rightMode(c, i) << 3)
+  writeRle(w, n, (i) => flags[i]!)
+  for (let i = 0; i < n; i++) {
+    if (((flags[i]! >> 1) & 3) !== OL_EXPLICIT) continue
+    w.writeVarUint(tableRef[c.olRep[i]!]!)
+    w.writeVarUint(c.olCounter[i]!)
   }
   for (let i = 0; i < n; i++) {
-    if (rightMode(ops, i) !== OR_EXPLICIT) continue
-    w.writeVarUint(refOf(ops[i]!.orReplica))
-    w.writeVarUint(ops[i]!.orCounter)
+    if (flags[i]! >> 3 !== OR_EXPLICIT) continue
+    w.writeVarUint(tableRef[c.orRep[i]!]!)
+    w.writeVarUint(c.orCounter[i]!)
   }
 }
-
 
 /**
  * Decodes a sequence's columns and checks what a state alone can show: ids

@@ -9,7 +9,7 @@ function emptyDelta(c: Container): ContainerDelta {
 }
 
 function isEmpty(d: ContainerDelta): boolean {
-  return d.inserts.length + d.deletes.length + d.entries.length + d.counts.length === 0
+  return (d.columns?.n ?? 0) + d.inserts.length + d.deletes.length + d.entries.length + d.counts.length === 0
 }
 
 /** Everything a replica at `since` lacks, as one delta. */
@@ -61,7 +61,8 @@ export function buildState(state: DocState): DeltaData {
   for (const c of state.containers.values()) {
     const d = emptyDelta(c)
     if (c.kind === 'text' || c.kind === 'list') {
-      d.inserts = c.seq.stateInserts()
+      // Columns straight from the sequence: no object per span (see sequence/columns.ts).
+      d.columns = c.seq.stateColumns()
     } else if (c.kind === 'map') {
       for (const [key, e] of c.entries) {
         d.entries.push({ key, replica: e.replica, counter: e.counter, lamport: e.lamport, value: entryValue(e.value, e.deleted) })

@@ -1,6 +1,6 @@
 import { IdIndex } from './id-index.js'
 import { SpanTree } from './span-tree.js'
-import { columnsToOps, opsToColumns, type SequenceColumns } from './columns.js'
+import { opsToColumns, type SequenceColumns } from './columns.js'
 import { NO_SPAN, SpanStore, concatContent, sliceContent, type Content, type SpanRef } from './span.js'
 
 /** An insert as it travels in a delta: a span's ids, origins and content. */
@@ -373,35 +373,74 @@ export class Sequence {
     return this.spanTree.visibleIndexOf(span) + (st.deleted(span) ? 0 : counter - st.ctr[span]!)
   }
 
-  /** Every span in document order as an insert op, adjacent tombstones of one run joined (for states). */
-  stateInserts(): InsertOp[] {
-    if (this.lazy !== null) return columnsToOps(this.lazy)
-    const out: InsertOp[] = []
-    let prev: InsertOp | undefined
+  /** Every span in document order as columns, adjacent tombstones of one run joined (for states). */
+  stateColumns(): SequenceColumns {
+    if (this.lazy !== null) return this.lazy
     const st = this.store
-    const ids = this.replicaIds
+    const cap = st.count
+    const rep = new Int32Array(cap)
+    const counter = new Float64Array(cap)
+    const len = new Float64Array(cap)
+    const deleted = new Uint8Array(cap)
+    const olRep = new Int32Array(cap)
+    const olCounter = new Float64Array(cap)
+    const orRep = new Int32Array(cap)
+    const orCounter = new Float64Array(cap)
+    const parts: Content[] = []
+    let n = 0
+    let visible = 0
+    let total = 0
     this.spanTree.forEach((s) => {
-      // Re-join pieces split apart only by deletions.
-      const replica = ids[st.rep[s]!]!
-      const counter = st.ctr[s]!
+      const content = st.content[s] ?? null
+      const r = st.rep[s]!
+      const c = st.ctr[s]!
+      const l = st.len[s]!
+      total += l
+      // Re-join pieces split apart only by deletions (adjacent tombstones of one run).
+      const p = n - 1
       if (
-        prev !== undefined &&
-        prev.deleted &&
-        st.deleted(s) &&
-        replica === prev.replica &&
-        counter === prev.counter + prev.len &&
-        st.olRep[s] === st.rep[s] &&
-        st.olCtr[s] === counter - 1 &&
-        ids[st.orRep[s]!] === prev.orReplica &&
-        st.orCtr[s] === prev.orCounter
+        content === null &&
+        p >= 0 &&
+        deleted[p] === 1 &&
+        rep[p] === r &&
+        counter[p]! + len[p]! === c &&
+        st.olRep[s] === r &&
+        st.olCtr[s] === c - 1 &&
+        orRep[p] === st.orRep[s] &&
+        orCounter[p] === st.orCtr[s]
       ) {
-        prev.len += st.len[s]!
+        len[p]! += l
         return
       }
-      prev = this.opOf(s)
-      out.push(prev)
+      rep[n] = r
+      counter[n] = c
+      len[n] = l
+      olRep[n] = st.olRep[s]!
+      olCounter[n] = st.olCtr[s]!
+      orRep[n] = st.orRep[s]!
+      orCounter[n] = st.orCtr[s]!
+      if (content === null) deleted[n] = 1
+      else {
+        visible += l
+        parts.push(content)
+      }
+      n++
     })
-    return out
+    return {
+      n,
+      replicas: this.replicaIds.slice(),
+      rep: rep.subarray(0, n),
+      counter: counter.subarray(0, n),
+      len: len.subarray(0, n),
+      deleted: deleted.subarray(0, n),
+      olRep: olRep.subarray(0, n),
+      olCounter: olCounter.subarray(0, n),
+      orRep: orRep.subarray(0, n),
+      orCounter: orCounter.subarray(0, n),
+      content: this.isText ? (parts as string[]).join('') : ([] as unknown[]).concat(...(parts as unknown[][])),
+      visible,
+      total,
+    }
   }
 
   /** Inserts holding items above `since[replica]`, per replica in counter order (for deltas). */
