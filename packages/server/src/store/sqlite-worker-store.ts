@@ -81,6 +81,7 @@ export class SqliteWorkerStore implements Store {
         if (m?.type === 'ready') {
           worker.off('message', onMessage)
           worker.off('error', onError)
+          worker.off('exit', onExit)
           resolve(new SqliteWorkerStore(worker))
         } else if (m?.type === 'open-failed') {
           worker.off('error', onError)
@@ -88,8 +89,11 @@ export class SqliteWorkerStore implements Store {
         }
       }
       const onError = (error: Error): void => reject(error)
+      // Settles nothing once ready or failed; covers a worker that ends before saying either.
+      const onExit = (code: number): void => reject(new SqliteWorkerError(`SQLite worker exited (${code}) while opening`, 'WorkerExit', undefined))
       worker.on('message', onMessage)
       worker.once('error', onError)
+      worker.once('exit', onExit)
     })
   }
 
