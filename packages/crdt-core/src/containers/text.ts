@@ -65,7 +65,7 @@ export class WeftText {
 export function deleteFromSequence(doc: DocCore, container: WeftText | import('./list.js').WeftList, seq: Sequence, index: number, length: number): void {
   const tx = doc.beginImplicit()
   try {
-    const { ranges, removed } = seq.localDelete(index, length)
+    const { ranges, removed } = seq.localDelete(index, length, tx.trackUndo)
     const counter = doc.allocateCounters(1)
     tx.recordDelete(container, { replica: doc.replicaId, counter, ranges })
     if (tx.trackUndo) tx.undo({ type: 'seq-delete', container, ranges, removed })

@@ -17,6 +17,9 @@ export interface InsertOp {
   content: Content | null
 }
 
+/** Shared empty list for deletes nobody will undo (never pushed to). */
+const NO_CONTENT = Object.freeze([]) as unknown as Content[]
+
 /** A range of item ids to delete. */
 export interface IdRange {
   replica: number
@@ -148,19 +151,22 @@ export class Sequence {
     return op
   }
 
-  /** Deletes `len` visible items from `index`. Returns the deleted ranges and their content (for undo). */
-  localDelete(index: number, len: number): { ranges: IdRange[]; removed: Content[] } {
+  /**
+   * Deletes `len` visible items from `index`. Returns the deleted ranges and,
+   * when `keepRemoved` (an undo manager listens), their content.
+   */
+  localDelete(index: number, len: number, keepRemoved = true): { ranges: IdRange[]; removed: Content[] } {
     const tree = this.tree
     const st = this.store
     const ranges: IdRange[] = []
-    const removed: Content[] = []
+    const removed: Content[] = keepRemoved ? [] : NO_CONTENT
     let remaining = len
     while (remaining > 0) {
       const span = tree.findVisible(index)
       const offset = tree.foundOffset
       const take = Math.min(st.len[span]! - offset, remaining)
       const piece = this.isolate(span, offset, take)
-      removed.push(st.content[piece]!)
+      if (keepRemoved) removed.push(st.content[piece]!)
       const replica = this.replicaIds[st.rep[piece]!]!
       const counter = st.ctr[piece]!
       this.markDeleted(piece)
@@ -169,9 +175,7 @@ export class Sequence {
       else ranges.push({ replica, counter, len: take })
       remaining -= take
     }
-    // Exact-size arrays: the delete log keeps `ranges`, and an array grown by
-    // one push holds room for 17.
-    return { ranges: ranges.length === 1 ? [ranges[0]!] : ranges, removed }
+    return { ranges, removed }
   }
 
   /** How many of the ids (replica, counter .. counter + len - 1) are known, counted from the first. */
