@@ -3,6 +3,8 @@ import { createClient, memoryStorage, webSocketTransport, type Client, type DocH
 import type { VersionVector } from '@weft/crdt-core'
 import { withTimeout, type BenchClient, type ConnectClient } from './types.js'
 
+const NO_COMPACTION = { maxLogCount: Number.MAX_SAFE_INTEGER, maxLogBytes: Number.MAX_SAFE_INTEGER }
+
 /** `ws` with a byte counter on incoming frames, handed to the client's transport. */
 function countingWebSocket(counter: { bytes: number }): WebSocketConstructor {
   class Counting extends WebSocket {
@@ -38,6 +40,9 @@ class WeftBenchClient implements BenchClient {
       storage: this.storage,
       tabs: false,
       online: false,
+      // One process hosts every simulated device: their local-log compactions (each a whole-doc
+      // encode + deflate, every 200 edits) would queue behind one another here, not on real devices.
+      compaction: NO_COMPACTION,
       transport: webSocketTransport(this.url, { WebSocket: countingWebSocket(this.counter) }),
     })
     this.client = client
