@@ -260,8 +260,52 @@ function writeValueOp(w: Writer, v: StoredValueOp): void {
 
 // ---------------------------------------------------------------- decoding
 
-/** Decodes and validates a delta's structure. Throws `WeftDecodeError`. */
-export function decodeDelta(bytes: Uint8Array): DeltaData {
+/**
+ * Objects a document reuses for decoding one remote delta after another. A
+ * delta decoded with it is valid only until the next such decode, so a
+ * caller that keeps one (the causal buffer) decodes it again without.
+ */
+export class DecodeScratch {
+  private readonly range: DotRange = { replica: 0, from: 0, to: 0 }
+  /** For a delta with one dot range. */
+  readonly ranges: DotRange[] = [this.range]
+  private readonly id: ContainerId = { kind: 'text', name: null, replica: 0, counter: 0 }
+  private readonly container: ContainerDelta = { id: this.id, inserts: NONE, deletes: NONE, entries: NONE, counts: NONE }
+  /** For a delta with one container. */
+  readonly containers: ContainerDelta[] = [this.container]
+  /** For a container with one insert. */
+  readonly oneInsert: InsertOp[] = [undefined as unknown as InsertOp]
+  readonly context = new DecodeContext([], this.ranges)
+  readonly data: DeltaData = { isState: false, deps: NO_DEPS, ranges: this.ranges, containers: this.containers }
+
+  setRange(replica: number, from: number, to: number): void {
+    this.range.replica = replica
+    this.range.from = from
+    this.range.to = to
+  }
+
+  /** The reused container delta, emptied, with the reused id set to these values. */
+  containerWithId(kind: ContainerKind, name: string | null, replica: number, counter: number): ContainerDelta {
+    const id = this.id
+    id.kind = kind
+    id.name = name
+    id.replica = replica
+    id.counter = counter
+    const c = this.container
+    c.inserts = NONE
+    c.deletes = NONE
+    c.entries = NONE
+    c.counts = NONE
+    return c
+  }
+}
+
+/**
+ * Decodes and validates a delta's structure. Throws `WeftDecodeError`.
+ * With `scratch`, an incremental delta with one dot range and one container
+ * (a remote keystroke) is decoded into reused objects: only its ops are new.
+ */
+export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaData {
   let r = new Reader(bytes)
   const version = r.readUint8()
   if (version !== DELTA_FORMAT_VERSION) {
@@ -291,25 +335,34 @@ export function decodeDelta(bytes: Uint8Array): DeltaData {
     deps[replica] = r.readVarUint()
   }
   const nRanges = r.readCount(3)
-  const ranges: DotRange[] = new Array<DotRange>(nRanges)
+  // States are decoded fresh: they are rare, and what their containers keep is theirs.
+  const reuse = isState ? undefined : scratch
+  const ranges: DotRange[] = reuse !== undefined && nRanges === 1 ? reuse.ranges : new Array<DotRange>(nRanges)
   for (let i = 0; i < nRanges; i++) {
     const replica = replicaAt(replicas, r.readVarUint(), false)
     const from = r.readVarUint()
     const to = from + r.readVarUint()
     if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
     for (let j = 0; j < i; j++) if (ranges[j]!.replica === replica) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
-    ranges[i] = { replica, from, to }
+    if (ranges === reuse?.ranges) reuse.setRange(replica, from, to)
+    else ranges[i] = { replica, from, to }
   }
-  const ctx = new DecodeContext(replicas, ranges)
+  const ctx = reuse !== undefined ? reuse.context.reset(replicas, ranges) : new DecodeContext(replicas, ranges)
   const nContainers = r.readCount(3)
-  const containers: ContainerDelta[] = new Array<ContainerDelta>(nContainers)
+  const single = reuse !== undefined && nContainers === 1 ? reuse : undefined
+  const containers: ContainerDelta[] = single !== undefined ? single.containers : new Array<ContainerDelta>(nContainers)
   for (let i = 0; i < nContainers; i++) {
-    const c = readContainer(r, ctx, isState)
+    const c = readContainer(r, ctx, isState, single)
     for (let j = 0; j < i; j++) if (sameContainer(containers[j]!.id, c.id)) throw new WeftDecodeError('invalid', 'a container appears twice')
     containers[i] = c
   }
   r.end()
-  return { isState, deps, ranges, containers }
+  if (reuse === undefined) return { isState, deps, ranges, containers }
+  const data = reuse.data
+  data.deps = deps
+  data.ranges = ranges
+  data.containers = containers
+  return data
 }
 
 function indexOfReplica(replicas: number[], count: number, id: number): number {
@@ -340,9 +393,16 @@ const NONE = Object.freeze([]) as unknown as never[]
  */
 class DecodeContext {
   constructor(
-    private readonly replicas: number[],
-    private readonly ranges: DotRange[],
+    private replicas: number[],
+    private ranges: DotRange[],
   ) {}
+
+  /** Points a reused context at another delta's table and ranges. */
+  reset(replicas: number[], ranges: DotRange[]): this {
+    this.replicas = replicas
+    this.ranges = ranges
+    return this
+  }
 
   /** The replica id a table reference names; 0 only where "none" is allowed. */
   replicaAt(ref: number, allowNone: boolean): number {
@@ -375,6 +435,11 @@ function readRootName(r: Reader): string {
   return name
 }
 
+/** Empty sections share one frozen empty array; the others are allocated at their final size. */
+function newContainerDelta(id: ContainerId): ContainerDelta {
+  return { id, inserts: NONE, deletes: NONE, entries: NONE, counts: NONE }
+}
+
 function readKind(r: Reader): ContainerKind {
   const code = r.readUint8()
   const kind = KIND_BY_CODE[code]
@@ -382,22 +447,22 @@ function readKind(r: Reader): ContainerKind {
   return kind
 }
 
-function readContainer(r: Reader, ctx: DecodeContext, isState: boolean): ContainerDelta {
+/** `reuse`: the delta's only container, decoded into the scratch's objects. */
+function readContainer(r: Reader, ctx: DecodeContext, isState: boolean, reuse?: DecodeScratch): ContainerDelta {
   const kind = readKind(r)
   const tag = r.readUint8()
-  let id: ContainerId
+  let c: ContainerDelta
   if (tag === 0) {
-    id = { kind, name: readRootName(r), replica: 0, counter: 0 }
+    const name = readRootName(r)
+    c = reuse !== undefined ? reuse.containerWithId(kind, name, 0, 0) : newContainerDelta({ kind, name, replica: 0, counter: 0 })
   } else if (tag === 1) {
     const replica = ctx.replicaAt(r.readVarUint(), false)
     const counter = r.readVarUint()
     if (counter === 0) throw new WeftDecodeError('invalid', 'nested container with counter 0')
-    id = { kind, name: null, replica, counter }
+    c = reuse !== undefined ? reuse.containerWithId(kind, null, replica, counter) : newContainerDelta({ kind, name: null, replica, counter })
   } else {
     throw new WeftDecodeError('unknown-kind', `unknown container id tag ${tag}`)
   }
-  // Empty sections share one frozen empty array; the others are allocated at their final size.
-  const c: ContainerDelta = { id, inserts: NONE, deletes: NONE, entries: NONE, counts: NONE }
   if (isState && (kind === 'text' || kind === 'list')) {
     const cols = readSequenceColumns(
       r,
@@ -409,7 +474,7 @@ function readContainer(r: Reader, ctx: DecodeContext, isState: boolean): Contain
     attachColumns(c, cols)
   } else if (kind === 'text' || kind === 'list') {
     const nInserts = r.readCount(7)
-    if (nInserts > 0) c.inserts = new Array<InsertOp>(nInserts)
+    if (nInserts > 0) c.inserts = reuse !== undefined && nInserts === 1 ? reuse.oneInsert : new Array<InsertOp>(nInserts)
     for (let i = 0; i < nInserts; i++) c.inserts[i] = readInsert(r, kind, ctx)
     const nDeletes = r.readCount(2)
     if (nDeletes > 0) c.deletes = new Array<DeleteOp>(nDeletes)

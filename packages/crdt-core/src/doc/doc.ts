@@ -5,7 +5,7 @@ import type { ContainerId, ContainerKind } from '../containers/kind.js'
 import { WeftList } from '../containers/list.js'
 import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
-import { decodeDelta, encodeDelta } from '../delta/codec.js'
+import { DecodeScratch, decodeDelta, encodeDelta } from '../delta/codec.js'
 import { LocalDeltaEncoder } from '../delta/local-delta.js'
 import { NO_DEPS, type DeltaData } from '../delta/types.js'
 import { isValidReplicaId, randomReplicaId } from '../ids.js'
@@ -76,6 +76,8 @@ export class Doc implements DocCore {
   private tx: Transaction | null = null
   /** Reused for encoding local deltas: one keystroke should allocate only its delta's bytes. */
   private readonly localEncoder = new LocalDeltaEncoder()
+  /** Reused for decoding remote deltas (see `applyDelta` for what may not keep them). */
+  private readonly decodeScratch = new DecodeScratch()
 
   constructor(options: DocOptions = {}) {
     const id = options.replicaId ?? randomReplicaId()
@@ -145,10 +147,12 @@ export class Doc implements DocCore {
    */
   applyDelta(bytes: Uint8Array, origin?: unknown): void {
     if (this.tx !== null) throw new Error('applyDelta cannot run inside transact(): apply remote deltas outside local transactions')
-    const data = decodeDelta(bytes)
+    // Decoded into reused objects: nothing may keep `data` past this call.
+    const data = decodeDelta(bytes, this.decodeScratch)
     if (!data.isState && this.isKnown(data)) return
     if (!this.depsMet(data)) {
-      this.buffer.add({ data, bytes: bytes.length, origin })
+      // What waits must own its objects: decode it again, fresh.
+      this.buffer.add({ data: decodeDelta(bytes), bytes: bytes.length, origin })
       return
     }
     validateDelta(this.state, data)
@@ -246,7 +250,8 @@ export class Doc implements DocCore {
   containerFor(id: ContainerId): Container {
     let c = this.state.find(id)
     if (c === undefined) {
-      c = createContainer(this, id)
+      // A copy: the id may be a decoder's reused object.
+      c = createContainer(this, { kind: id.kind, name: id.name, replica: id.replica, counter: id.counter })
       this.state.add(c)
     }
     return c
