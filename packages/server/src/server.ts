@@ -73,7 +73,8 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   })
   const http = createAdaptorServer({ fetch: app.fetch }) as Server
   // ws directly (not @hono/node-ws) so maxPayload really applies to every frame.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false })
+  // clientTracking off: `sockets` already tracks them (ws would add a Set entry and a close listener per socket).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false })
   let closing = false
 
   const shellOptions = {
