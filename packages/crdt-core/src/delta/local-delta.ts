@@ -25,14 +25,17 @@ export class LocalDeltaEncoder {
 
   /** The delta of a transaction by `replica` that used counters (from, to] and depends on `deps`. */
   encode(replica: number, from: number, to: number, deps: VersionVector, containers: ContainerDelta[]): Uint8Array {
-    if (containers.length === 1) {
-      const c = containers[0]!
-      if (c.id.kind === 'text' && c.inserts.length <= 1 && c.deletes.length <= 1 && c.entries.length === 0 && c.counts.length === 0) {
-        const out = this.encodeTextEdit(replica, from, to, deps, c)
-        if (out !== undefined) return out
-      }
-    }
+    if (containers.length === 1) return this.encodeOne(replica, from, to, deps, containers[0]!)
     return this.encodeGeneric(replica, from, to, deps, containers)
+  }
+
+  /** `encode` for a transaction that changed one container (no list to allocate for it). */
+  encodeOne(replica: number, from: number, to: number, deps: VersionVector, c: ContainerDelta): Uint8Array {
+    if (c.id.kind === 'text' && c.inserts.length <= 1 && c.deletes.length <= 1 && c.entries.length === 0 && c.counts.length === 0) {
+      const out = this.encodeTextEdit(replica, from, to, deps, c)
+      if (out !== undefined) return out
+    }
+    return this.encodeGeneric(replica, from, to, deps, [c])
   }
 
   /** Through the general encoder (used for everything the text-edit path does not take). */

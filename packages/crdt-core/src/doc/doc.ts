@@ -270,7 +270,12 @@ export class Doc implements DocCore {
     const deps: VersionVector = state.heads.size > 0 ? state.heads.take() : NO_DEPS
     if (this.events.has('delta')) {
       const to = state.counterOf(this.replicaId)
-      this.events.emit('delta', this.localEncoder.encode(this.replicaId, tx.startCounter, to, deps, tx.containerDeltas()), tx.origin)
+      const sole = tx.soleContainerDelta()
+      const bytes =
+        sole !== undefined
+          ? this.localEncoder.encodeOne(this.replicaId, tx.startCounter, to, deps, sole)
+          : this.localEncoder.encode(this.replicaId, tx.startCounter, to, deps, tx.containerDeltas())
+      this.events.emit('delta', bytes, tx.origin)
     }
     if (this.events.has('transaction')) this.events.emit('transaction', { origin: tx.origin, transaction: tx })
     if (this.events.has('change')) this.events.emit('change', { origin: tx.origin, local: true, containers: tx.changed })

@@ -132,6 +132,11 @@ export class Transaction {
     this.deltaOf(c).counts = [op]
   }
 
+  /** The delta of the only container this transaction changed; undefined when it changed none or several. */
+  soleContainerDelta(): ContainerDelta | undefined {
+    return this.deltas === undefined ? this.firstDelta : undefined
+  }
+
   /** The delta of each container this transaction changed, in the order they were first changed. */
   containerDeltas(): ContainerDelta[] {
     if (this.deltas !== undefined) return this.deltas
