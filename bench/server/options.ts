@@ -105,6 +105,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
             stepSeconds: int(values['step-seconds'], 6, 2),
             p99BoundsMs: rates(values['p99-bounds'], [100, 250, 1000]),
             minDeliveredShare: 0.99,
+            // The random start phase of each writer costs up to one period of a step's sends.
+            minSentShare: 0.8,
             drainMs: 3000,
           },
     maxConnections,

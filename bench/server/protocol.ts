@@ -41,6 +41,8 @@ export interface SaturationConfig {
   readonly p99BoundsMs: readonly number[]
   /** Below this share of edits delivered (after the drain) the server fell behind. */
   readonly minDeliveredShare: number
+  /** Below this share of the offered rate actually sent, the load generator is the limit: the search ends. */
+  readonly minSentShare: number
   readonly drainMs: number
 }
 

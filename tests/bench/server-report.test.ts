@@ -28,24 +28,26 @@ describe('bench:server report', () => {
     expect(text).toContain('hocuspocus failed: boom')
   })
 
-  it('prints the many-docs saturation search: sustained rate per server at each bound, and its ratio', () => {
+  it('prints the many-docs saturation search: throughput per server at each p99 bound, and its ratio', () => {
     const sat = (rate: number, stoppedBy: string) => ({
       p99BoundsMs: [100, 250],
       stoppedBy,
       sustained: [
-        { p99BoundMs: 100, offeredPerSecond: rate / 2, deliveriesPerSecond: rate / 2, p99Ms: 90, serverCpuPercent: 20, loadgenCpuPercent: 30 },
-        { p99BoundMs: 250, offeredPerSecond: rate, deliveriesPerSecond: rate, p99Ms: 200, serverCpuPercent: 40, loadgenCpuPercent: 60 },
+        { p99BoundMs: 100, deliveriesPerSecond: rate / 2, offeredPerSecond: rate / 2, sentPerSecond: rate / 2, p99Ms: 90, serverCpuPercent: 20, loadgenCpuPercent: 30 },
+        { p99BoundMs: 250, deliveriesPerSecond: rate, offeredPerSecond: rate, sentPerSecond: rate, p99Ms: 200, serverCpuPercent: 40, loadgenCpuPercent: 60 },
       ],
-      steps: [{ offeredEditsPerSecond: rate, deliveriesPerSecond: rate, p99Ms: 200, deliveredShare: 1, serverCpuPercent: 40, loadgenCpuPercent: 60 }],
+      steps: [{ offeredEditsPerSecond: rate, sentPerSecond: rate, deliveriesPerSecond: rate, p99Ms: 200, deliveredShare: 1, serverCpuPercent: 40, loadgenCpuPercent: 60 }],
     })
-    const text = renderReport({
+    const results = {
       meta: {},
       scenarios: { 'many-docs': { weft: { ok: true, saturation: sat(8000, 'last step') }, 'y-websocket': { ok: true, saturation: sat(4000, 'fell behind at 8000 edits/s') } } },
-    })
+    }
+    const text = renderReport(results)
     expect(text).toContain('common p99 bounds 100 / 250 ms')
-    expect(text).toContain('| highest offered rate with p99 ≤ 250 ms (edits/s) | 8000 | 4000 | – | 2.00× |')
-    expect(text).toContain('| highest offered rate with p99 ≤ 100 ms (edits/s) | 4000 | 2000 | – | 2.00× |')
+    expect(text).toContain('| highest throughput with p99 ≤ 250 ms (deliveries/s) | 8000 | 4000 | – | 2.00× |')
+    expect(text).toContain('| highest throughput with p99 ≤ 100 ms (deliveries/s) | 4000 | 2000 | – | 2.00× |')
     expect(text).toContain('| search ended by | last step | fell behind at 8000 edits/s | – |  |')
+    expect(text).toContain('| many-docs throughput ≥ 2 × better peer at p99 ≤ 250 ms | 8000 vs 4000 deliveries/s (y-websocket) | 2.00× | **met** |')
   })
 
   it('judges the issue targets on the run: met or missed, ratio, and by how much', () => {

@@ -121,9 +121,10 @@ export async function runTyping(connect: ConnectClient, url: string, cfg: Typing
  * Scenario 2 with a saturation search: first the configured rate (the
  * issue's figures), then every writer types faster, step by step, until the
  * server falls behind (less than `minDeliveredShare` of a step's edits
- * delivered by the end of the drain) or the rates run out. For each p99
- * bound, the highest step whose p99 stayed within it is the rate sustained
- * at that bound.
+ * delivered by the end of the drain), the load generator cannot send the
+ * rate any more (less than `minSentShare` of it), or the rates run out. For
+ * each p99 bound, the step with the highest deliveries/s whose p99 stayed
+ * within it is the throughput at that bound.
  */
 export async function runSaturation(
   connect: ConnectClient,
@@ -139,23 +140,28 @@ export async function runSaturation(
     const step = rate === cfg.editsPerSecond ? base : await t.measure(rate, sat.stepSeconds, sat.drainMs)
     steps.push(step)
     const share = step.deliveredShare ?? 0
+    const offered = step.offeredEditsPerSecond ?? 0
+    const sent = step.sentPerSecond ?? 0
+    const cpus = `server CPU ${step.serverCpuPercent} %, load generator ${step.loadgenCpuPercent} %`
     if (share < sat.minDeliveredShare) {
-      const loadgen = step.loadgenCpuPercent ?? 0
-      stoppedBy =
-        `fell behind at ${step.offeredEditsPerSecond} edits/s (${round(share * 100, 1)} % delivered` +
-        `; server CPU ${step.serverCpuPercent} %, load generator ${loadgen} %)`
+      stoppedBy = `fell behind at ${offered} edits/s offered (${round(share * 100, 1)} % delivered; ${cpus})`
+      break
+    }
+    if (sent < sat.minSentShare * offered) {
+      stoppedBy = `load generator sent ${sent} of ${offered} edits/s (${cpus})`
       break
     }
   }
   await t.close()
   const delivered = steps.filter((st) => (st.deliveredShare ?? 0) >= sat.minDeliveredShare)
-  const sustainedAt = (bound: number) => {
+  const throughputAt = (bound: number) => {
     const within = delivered.filter((st) => (st.p99Ms ?? Number.POSITIVE_INFINITY) <= bound)
-    const best = within[within.length - 1]
+    const best = within.reduce<StepResult | undefined>((b, st) => ((st.deliveriesPerSecond ?? 0) > (b?.deliveriesPerSecond ?? 0) ? st : b), undefined)
     return {
       p99BoundMs: bound,
-      offeredPerSecond: best?.offeredEditsPerSecond ?? 0,
       deliveriesPerSecond: best?.deliveriesPerSecond ?? 0,
+      offeredPerSecond: best?.offeredEditsPerSecond ?? null,
+      sentPerSecond: best?.sentPerSecond ?? null,
       p99Ms: best?.p99Ms ?? null,
       serverCpuPercent: best?.serverCpuPercent ?? null,
       loadgenCpuPercent: best?.loadgenCpuPercent ?? null,
@@ -171,9 +177,10 @@ export async function runSaturation(
     saturation: {
       p99BoundsMs: sat.p99BoundsMs,
       minDeliveredShare: sat.minDeliveredShare,
+      minSentShare: sat.minSentShare,
       stepSeconds: sat.stepSeconds,
       stoppedBy,
-      sustained: sat.p99BoundsMs.map(sustainedAt),
+      sustained: sat.p99BoundsMs.map(throughputAt),
       steps,
     },
   }
