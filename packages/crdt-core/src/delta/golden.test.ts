@@ -1,5 +1,5 @@
 import { inflateRawSync } from 'node:zlib'
-import { deflateSync } from 'fflate'
+import { deflateSync, inflateSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { Doc } from '../doc/doc.js'
 import { decodeVersionVector, encodeVersionVector } from '../version-vector.js'
@@ -80,6 +80,8 @@ describe('deflated states', () => {
     const lengthPrefix = varuint(raw.length)
     const fromBrowser = Uint8Array.from([...header, ...lengthPrefix, ...deflateSync(raw, { level: 6 })])
     expect(Doc.load(fromBrowser).toJSON()).toEqual(doc.toJSON())
+    // And a browser's fflate inflates what Node's zlib wrote.
+    expect(inflateSync(state.subarray(2 + lengthPrefix.length))).toEqual(raw)
   })
 })
 
