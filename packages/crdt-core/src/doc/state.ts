@@ -66,10 +66,15 @@ export class DocState {
     const log = this.deleteLog
     log.add(entry.container, entry.replica, entry.counter, entry.ranges)
     if (log.length <= this.maxDeleteLog + (this.maxDeleteLog >> 2)) return
-    const base = { ...this.historyBase }
+    // The newest dropped dot per replica first (a Map keyed by number), then
+    // one write each: a 53-bit id as an object key is a string conversion,
+    // too dear to pay per dropped entry.
+    const newest = new Map<number, number>()
     log.dropOldest(this.maxDeleteLog, (replica, counter) => {
-      if (counter > (base[replica] ?? 0)) base[replica] = counter
+      if (counter > (newest.get(replica) ?? 0)) newest.set(replica, counter)
     })
+    const base = { ...this.historyBase }
+    for (const [replica, counter] of newest) if (counter > (base[replica] ?? 0)) base[replica] = counter
     this.historyBase = base
   }
 
