@@ -61,7 +61,9 @@ export function writeSequenceColumns(w: Writer, c: SequenceColumns, isText: bool
     w.writeVarUint(c.content.length)
     for (const item of c.content as unknown[]) writeItem(w, item)
   }
-  writeRle(w, n, (i) => tableRef[c.rep[i]!]!)
+  const reps = new Int32Array(n)
+  for (let i = 0; i < n; i++) reps[i] = tableRef[c.rep[i]!]!
+  writeRle(w, reps)
   let end = 0
   for (let i = 0; i < n; i++) {
     w.writeVarInt(c.counter[i]! - end)
@@ -70,7 +72,7 @@ export function writeSequenceColumns(w: Writer, c: SequenceColumns, isText: bool
   }
   const flags = new Uint8Array(n)
   for (let i = 0; i < n; i++) flags[i] = c.deleted[i]! | (leftMode(c, i) << 1) | (rightMode(c, i) << 3)
-  writeRle(w, n, (i) => flags[i]!)
+  writeRle(w, flags)
   for (let i = 0; i < n; i++) {
     if (((flags[i]! >> 1) & 3) !== OL_EXPLICIT) continue
     w.writeVarUint(tableRef[c.olRep[i]!]!)
@@ -128,40 +130,40 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   const olRef = new Int32Array(n)
   const olCounter = new Float64Array(n)
   let visible = 0
+  let explicitLeft = 0
+  let explicitRight = 0
   for (let i = 0; i < n; i++) {
     const f = flags[i]!
     const lm = (f >> 1) & 3
-    if (f > 63 || lm > OL_EXPLICIT || f >> 3 > OR_EXPLICIT) throw new WeftDecodeError('invalid', `unknown span flags ${f}`)
+    const rm = f >> 3
+    if (f > 63 || lm > OL_EXPLICIT || rm > OR_EXPLICIT) throw new WeftDecodeError('invalid', `unknown span flags ${f}`)
     deleted[i] = f & DELETED
     if ((f & DELETED) === 0) visible += len[i]!
     if (lm === OL_PREV) {
       if (i === 0) throw new WeftDecodeError('invalid', 'first span cannot take its left origin from a previous one')
       olRef[i] = refs[i - 1]!
       olCounter[i] = counter[i - 1]! + len[i - 1]! - 1
-    }
-  }
-  let explicitLeft = 0
-  let explicitRight = 0
-  for (let i = 0; i < n; i++) {
-    if (((flags[i]! >> 1) & 3) === OL_EXPLICIT) explicitLeft++
-    if (flags[i]! >> 3 === OR_EXPLICIT) explicitRight++
+    } else if (lm === OL_EXPLICIT) explicitLeft++
+    if (rm === OR_EXPLICIT) explicitRight++
   }
   // Explicit origins: all left ones, then all right ones, each a (ref, counter) pair.
   const origins = readVarUints(r, 2 * (explicitLeft + explicitRight))
-  let at = 0
-  for (let i = 0; i < n; i++) {
-    if (((flags[i]! >> 1) & 3) !== OL_EXPLICIT) continue
-    olRef[i] = checkOrigin(origins[at]!, origins[at + 1]!, ids, table)
-    olCounter[i] = origins[at + 1]!
-    at += 2
-  }
   const orRef = new Int32Array(n)
   const orCounter = new Float64Array(n)
+  let left = 0
+  let right = 2 * explicitLeft
   for (let i = 0; i < n; i++) {
-    if (flags[i]! >> 3 !== OR_EXPLICIT) continue
-    orRef[i] = checkOrigin(origins[at]!, origins[at + 1]!, ids, table)
-    orCounter[i] = origins[at + 1]!
-    at += 2
+    const f = flags[i]!
+    if (((f >> 1) & 3) === OL_EXPLICIT) {
+      olRef[i] = checkOrigin(origins[left]!, origins[left + 1]!, ids, table)
+      olCounter[i] = origins[left + 1]!
+      left += 2
+    }
+    if (f >> 3 === OR_EXPLICIT) {
+      orRef[i] = checkOrigin(origins[right]!, origins[right + 1]!, ids, table)
+      orCounter[i] = origins[right + 1]!
+      right += 2
+    }
   }
   // Right origins that refer to the next span resolve from the end backwards.
   for (let i = n - 1; i >= 0; i--) {
@@ -310,12 +312,13 @@ class StateIds {
 }
 
 
-function writeRle(w: Writer, n: number, valueAt: (i: number) => number): void {
+function writeRle(w: Writer, values: Int32Array | Uint8Array): void {
+  const n = values.length
   let i = 0
   while (i < n) {
-    const v = valueAt(i)
+    const v = values[i]!
     let run = 1
-    while (i + run < n && valueAt(i + run) === v) run++
+    while (i + run < n && values[i + run] === v) run++
     w.writeVarUint(v)
     w.writeVarUint(run)
     i += run
