@@ -1,4 +1,4 @@
-import { NO_SPAN, type SpanRef, type SpanStore } from './span.js'
+import { MAX_NARROW, NO_SPAN, growCounters, growInt, type SpanRef, type SpanStore } from './span.js'
 
 /**
  * Finds the span holding an item id. An id run is a stretch of one
@@ -17,7 +17,8 @@ import { NO_SPAN, type SpanRef, type SpanStore } from './span.js'
 export class IdIndex {
   /** Run ids per replica ref, sorted by counter. */
   private readonly byRep: number[][] = []
-  private runCtr: Float64Array = new Float64Array(64)
+  /** First counter of each run: 32-bit until a counter needs more, like the span columns. */
+  private runCtr: Int32Array | Float64Array = new Int32Array(64)
   private runLen: Int32Array = new Int32Array(64)
   /** The run's first piece (lowest counter; splits and joins never change it). */
   private runFirst: Int32Array = new Int32Array(64)
@@ -147,12 +148,14 @@ export class IdIndex {
     const run = this.runCount++
     if (run === this.runCtr.length) {
       const cap = Math.ceil(run * 1.25)
-      this.runCtr = growFloat(this.runCtr, cap)
+      this.runCtr = growCounters(this.runCtr, cap)
       this.runLen = growInt(this.runLen, cap)
       this.runFirst = growInt(this.runFirst, cap)
       this.runCursor = growInt(this.runCursor, cap)
     }
-    this.runCtr[run] = this.store.ctr[s]!
+    const counter = this.store.ctr[s]!
+    if (counter > MAX_NARROW && this.runCtr instanceof Int32Array) this.runCtr = Float64Array.from(this.runCtr)
+    this.runCtr[run] = counter
     this.runLen[run] = this.store.len[s]!
     this.runFirst[run] = s
     this.runCursor[run] = s
@@ -178,16 +181,4 @@ export class IdIndex {
     const run = runs[lo]!
     return counter >= ctr[run]! && counter < ctr[run]! + len[run]! ? run : -1
   }
-}
-
-function growFloat(a: Float64Array, cap: number): Float64Array {
-  const b = new Float64Array(cap)
-  b.set(a)
-  return b
-}
-
-function growInt(a: Int32Array, cap: number): Int32Array {
-  const b = new Int32Array(cap)
-  b.set(a)
-  return b
 }

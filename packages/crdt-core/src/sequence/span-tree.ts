@@ -1,4 +1,4 @@
-import { NO_SPAN, type Inner, type Leaf, type SpanRef, type SpanStore, type TreeNode } from './span.js'
+import { NO_SPAN, growInt, type Inner, type Leaf, type SpanRef, type SpanStore, type TreeNode } from './span.js'
 
 /**
  * A B+tree of spans in document order. Every node caches the number of
@@ -62,9 +62,7 @@ export class SpanTree {
     const leaf: Leaf = { kind: 0, id: this.leaves.length, count: 0, vis: 0, tot: 0, parent: null }
     this.leaves.push(leaf)
     if (this.leaves.length * SLOT > this.slots.length) {
-      const grown = new Int32Array(Math.ceil(this.leaves.length * 1.25) * SLOT)
-      grown.set(this.slots)
-      this.slots = grown
+      this.slots = growInt(this.slots, Math.ceil(this.leaves.length * 1.25) * SLOT)
     }
     return leaf
   }

@@ -19,7 +19,7 @@ export type SpanRef = number
 export const NO_SPAN = -1
 
 /** Largest counter the narrow (32-bit) counter columns hold. */
-const MAX_NARROW = 0x7fff_ffff
+export const MAX_NARROW = 0x7fff_ffff
 
 export interface Leaf {
   kind: 0
@@ -141,13 +141,15 @@ export class SpanStore {
   }
 }
 
-function growInt(a: Int32Array, cap: number): Int32Array {
+/** An Int32Array of `cap` entries starting with `a`'s. */
+export function growInt(a: Int32Array, cap: number): Int32Array {
   const b = new Int32Array(cap)
   b.set(a)
   return b
 }
 
-function growCounters(a: Int32Array | Float64Array, cap: number): Int32Array | Float64Array {
+/** A counter column of `cap` rows holding `a`, as narrow or wide as `a`. */
+export function growCounters(a: Int32Array | Float64Array, cap: number): Int32Array | Float64Array {
   const b = a instanceof Int32Array ? new Int32Array(cap) : new Float64Array(cap)
   b.set(a)
   return b
