@@ -18,7 +18,7 @@ export class SpanTree {
   /** Every leaf, by id. */
   private readonly leaves: Leaf[] = []
   /** Leaf spans, SLOT entries per leaf id. */
-  private slots = new Int32Array(SLOT * 8)
+  private slots: Int32Array = new Int32Array(SLOT * 8)
   root: TreeNode = this.newLeaf()
   /** Offset inside the span `findVisible` returned (a field, so lookups allocate nothing). */
   foundOffset = 0
