@@ -239,6 +239,22 @@ describe('SyncServer', () => {
     expect(to(s.disconnect(2), 1)).toEqual([{ type: 'presence', doc: 'd', peerId: 2, state: null }])
   })
 
+  it('[PRES-3] presence set again after all of it expired expires again, in every room that has some', () => {
+    const s = make({ presenceTimeoutMs: 1000 })
+    join(s, 1)
+    join(s, 2)
+    join(s, 3, 'e')
+    join(s, 4, 'e')
+    send(s, 1, { type: 'presence', doc: 'd', peerId: 0, state: 'a' }, 0)
+    expect(to(s.tick(1000), 2)).toEqual([{ type: 'presence', doc: 'd', peerId: 1, state: null }])
+    expect(s.tick(1500)).toEqual([])
+    send(s, 1, { type: 'presence', doc: 'd', peerId: 0, state: 'b' }, 1600)
+    send(s, 3, { type: 'presence', doc: 'e', peerId: 0, state: 'c' }, 1700)
+    const expired = s.tick(2700)
+    expect(to(expired, 2)).toEqual([{ type: 'presence', doc: 'd', peerId: 1, state: null }])
+    expect(to(expired, 4)).toEqual([{ type: 'presence', doc: 'e', peerId: 3, state: null }])
+  })
+
   it('[BEAT-2] no hello in time, or silence, closes with timeout', () => {
     const s = make({ helloTimeoutMs: 100, idleTimeoutMs: 1000 })
     s.connect(1, 0)
