@@ -10,10 +10,14 @@ import { MAX_NARROW, NO_SPAN, growCounters, growInt, type SpanRef, type SpanStor
  * arrive in causal, hence counter, order), so the run list stays sorted
  * without inserts in the middle, and finding the run is a binary search.
  * Within a run, the walk starts at the piece found last (lookups cluster
- * where someone types), so it is short in practice; a run cut into k pieces
- * costs O(k) in the worst case. Piece arrays per run would bound that, but
- * they were a third of a document's memory.
+ * where someone types), so it is short in practice. A run whose walk gets
+ * long (a pasted page later edited all over) is promoted: its pieces go into
+ * an array kept sorted from then on, so lookups are a binary search again.
+ * An array for every split run would have been a third of a document's
+ * memory; few runs ever get long.
  */
+/** Walk length past which a run gets a piece array. */
+const LONG_WALK = 32
 export class IdIndex {
   /** Run ids per replica ref, sorted by counter. */
   private readonly byRep: number[][] = []
@@ -25,6 +29,9 @@ export class IdIndex {
   /** The piece of the run found last: where the next walk starts. */
   private runCursor: Int32Array = new Int32Array(64)
   private runCount = 0
+  /** Piece arrays of promoted runs (sorted by counter), and a flag per run saying it has one. */
+  private readonly longRuns = new Map<number, SpanRef[]>()
+  private runIsLong: Uint8Array = new Uint8Array(64)
 
   constructor(private readonly store: SpanStore) {}
 
@@ -34,11 +41,20 @@ export class IdIndex {
     if (runs === undefined) return NO_SPAN
     const run = this.findRun(runs, counter)
     if (run < 0) return NO_SPAN
+    if (this.runIsLong[run] === 1) {
+      const pieces = this.longRuns.get(run)!
+      return pieces[this.pieceIndex(pieces, counter)]!
+    }
     const { ctr, len, nextPiece } = this.store
     let s = this.runCursor[run]!
     if (counter < ctr[s]!) s = this.runFirst[run]!
-    while (counter >= ctr[s]! + len[s]!) s = nextPiece[s]!
+    let steps = 0
+    while (counter >= ctr[s]! + len[s]!) {
+      s = nextPiece[s]!
+      steps++
+    }
     this.runCursor[run] = s
+    if (steps > LONG_WALK) this.promote(run)
     return s
   }
 
@@ -102,6 +118,10 @@ export class IdIndex {
     st.nextPiece[left] = st.nextPiece[right]!
     const run = this.runOf(left)
     if (this.runCursor[run] === right) this.runCursor[run] = left
+    if (this.runIsLong[run] === 1) {
+      const pieces = this.longRuns.get(run)!
+      pieces.splice(this.pieceIndex(pieces, st.ctr[right]!), 1)
+    }
   }
 
   /** Records that `right` was split off `left` (same run, right after it). */
@@ -109,6 +129,33 @@ export class IdIndex {
     const st = this.store
     st.nextPiece[right] = st.nextPiece[left]!
     st.nextPiece[left] = right
+    if (this.longRuns.size === 0) return
+    const run = this.runOf(left)
+    if (this.runIsLong[run] === 1) {
+      const pieces = this.longRuns.get(run)!
+      pieces.splice(this.pieceIndex(pieces, st.ctr[left]!) + 1, 0, right)
+    }
+  }
+
+  /** Gives a run whose pieces took a long walk an array of them (see the class comment). */
+  private promote(run: number): void {
+    const pieces: SpanRef[] = []
+    for (let s = this.runFirst[run]!; s !== NO_SPAN; s = this.store.nextPiece[s]!) pieces.push(s)
+    this.longRuns.set(run, pieces)
+    this.runIsLong[run] = 1
+  }
+
+  /** Index in `pieces` (sorted by counter) of the piece holding `counter`. */
+  private pieceIndex(pieces: SpanRef[], counter: number): number {
+    const ctr = this.store.ctr
+    let lo = 0
+    let hi = pieces.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if (ctr[pieces[mid]!]! <= counter) lo = mid
+      else hi = mid - 1
+    }
+    return lo
   }
 
   /** Calls `fn` with every span of replica `rep` whose ids reach past `after`, in counter order. */
@@ -152,6 +199,9 @@ export class IdIndex {
       this.runLen = growInt(this.runLen, cap)
       this.runFirst = growInt(this.runFirst, cap)
       this.runCursor = growInt(this.runCursor, cap)
+      const isLong = new Uint8Array(cap)
+      isLong.set(this.runIsLong)
+      this.runIsLong = isLong
     }
     const counter = this.store.ctr[s]!
     if (counter > MAX_NARROW && this.runCtr instanceof Int32Array) this.runCtr = Float64Array.from(this.runCtr)
