@@ -227,7 +227,7 @@ export class Doc implements DocCore {
   /** @internal */
   allocateCounters(n: number): number {
     const first = this.state.counterOf(this.replicaId) + 1
-    this.state.vv.set(this.replicaId, first + n - 1)
+    this.state.setCounter(this.replicaId, first + n - 1)
     return first
   }
 

@@ -16,8 +16,19 @@ export interface DeleteLogEntry {
 
 /** The replicated state of a document, shared by the doc and its apply/encode modules. */
 export class DocState {
-  /** Highest counter seen per replica (the causal context). */
-  readonly vv = new Map<number, number>()
+  private readonly counters = new Map<number, number>()
+  /**
+   * The replica asked for last and its counter. A local transaction asks for
+   * its own three or four times, and a Map keyed by 53-bit ids hashes a boxed
+   * number each time.
+   */
+  private cachedReplica = 0
+  private cachedCounter = 0
+
+  /** Highest counter seen per replica (the causal context); written only through `setCounter`. */
+  get vv(): ReadonlyMap<number, number> {
+    return this.counters
+  }
   lamport = 0
   /** Every container, in creation order (encoders walk this). */
   readonly containers = new Map<string, Container>()
@@ -79,7 +90,16 @@ export class DocState {
   }
 
   counterOf(replica: number): number {
-    return this.vv.get(replica) ?? 0
+    if (replica === this.cachedReplica) return this.cachedCounter
+    const counter = this.counters.get(replica) ?? 0
+    this.cachedReplica = replica
+    this.cachedCounter = counter
+    return counter
+  }
+
+  setCounter(replica: number, counter: number): void {
+    this.counters.set(replica, counter)
+    if (replica === this.cachedReplica) this.cachedCounter = counter
   }
 
   versionVector(): VersionVector {
