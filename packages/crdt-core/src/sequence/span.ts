@@ -86,7 +86,7 @@ export class SpanStore {
 
   /** A new row; the caller fills every column. */
   add(rep: number, ctr: number, len: number, olRep: number, olCtr: number, orRep: number, orCtr: number, content: Content | null): SpanRef {
-    if ((ctr > MAX_NARROW || olCtr > MAX_NARROW || orCtr > MAX_NARROW) && this.ctr instanceof Int32Array) this.widen()
+    if (!this.wide && (ctr > MAX_NARROW || olCtr > MAX_NARROW || orCtr > MAX_NARROW)) this.widen()
     let s = this.free.pop()
     if (s === undefined) {
       s = this.count++
@@ -119,7 +119,11 @@ export class SpanStore {
     return this.content[s] === null ? 0 : this.len[s]!
   }
 
+  /** Whether the counter columns hold doubles (see `ctr`). */
+  private wide = false
+
   private widen(): void {
+    this.wide = true
     this.ctr = Float64Array.from(this.ctr)
     this.olCtr = Float64Array.from(this.olCtr)
     this.orCtr = Float64Array.from(this.orCtr)
