@@ -1,5 +1,6 @@
 import { WeftDecodeError } from '../errors.js'
 import type { Reader, Writer } from '../encoding/index.js'
+import { MAX_VARUINT_BYTES, putVarUint } from '../encoding/raw.js'
 import type { Content } from '../sequence/span.js'
 import { MAX_SPAN_LEN, type SequenceColumns } from '../sequence/columns.js'
 
@@ -63,27 +64,40 @@ export function writeSequenceColumns(w: Writer, c: SequenceColumns, isText: bool
   }
   const reps = new Int32Array(n)
   for (let i = 0; i < n; i++) reps[i] = tableRef[c.rep[i]!]!
-  writeRle(w, reps)
-  let end = 0
-  for (let i = 0; i < n; i++) {
-    w.writeVarInt(c.counter[i]! - end)
-    w.writeVarUint(c.len[i]!)
-    end = c.counter[i]! + c.len[i]!
-  }
   const flags = new Uint8Array(n)
   for (let i = 0; i < n; i++) flags[i] = c.deleted[i]! | (leftMode(c, i) << 1) | (rightMode(c, i) << 3)
-  writeRle(w, flags)
+
+  // Every number goes into one buffer sized for the worst case, in tight
+  // loops: a state is encoded once, in cold code, where a writer call per
+  // number costs more than the number.
+  const out = new Uint8Array(n * MAX_BYTES_PER_SPAN)
+  let p = putRle(out, 0, reps)
+  let end = 0
+  for (let i = 0; i < n; i++) {
+    const delta = c.counter[i]! - end
+    p = putVarUint(out, p, delta >= 0 ? delta * 2 : -delta * 2 - 1)
+    p = putVarUint(out, p, c.len[i]!)
+    end = c.counter[i]! + c.len[i]!
+  }
+  p = putRle(out, p, flags)
   for (let i = 0; i < n; i++) {
     if (((flags[i]! >> 1) & 3) !== OL_EXPLICIT) continue
-    w.writeVarUint(tableRef[c.olRep[i]!]!)
-    w.writeVarUint(c.olCounter[i]!)
+    p = putVarUint(out, p, tableRef[c.olRep[i]!]!)
+    p = putVarUint(out, p, c.olCounter[i]!)
   }
   for (let i = 0; i < n; i++) {
     if (flags[i]! >> 3 !== OR_EXPLICIT) continue
-    w.writeVarUint(tableRef[c.orRep[i]!]!)
-    w.writeVarUint(c.orCounter[i]!)
+    p = putVarUint(out, p, tableRef[c.orRep[i]!]!)
+    p = putVarUint(out, p, c.orCounter[i]!)
   }
+  w.writeRaw(out.subarray(0, p))
 }
+
+/**
+ * Most column bytes one span can take: a replica run (ref and length), its
+ * id (counter delta and length), a flag run, and two explicit origins.
+ */
+const MAX_BYTES_PER_SPAN = 2 * MAX_VARUINT_BYTES + 2 * MAX_VARUINT_BYTES + 2 * MAX_VARUINT_BYTES + 4 * MAX_VARUINT_BYTES
 
 /**
  * Decodes a sequence's columns and checks what a state alone can show: ids
@@ -312,17 +326,19 @@ class StateIds {
 }
 
 
-function writeRle(w: Writer, values: Int32Array | Uint8Array): void {
+/** Run-length pairs (value, count) of `values`; returns the position after them. */
+function putRle(out: Uint8Array, p: number, values: Int32Array | Uint8Array): number {
   const n = values.length
   let i = 0
   while (i < n) {
     const v = values[i]!
     let run = 1
     while (i + run < n && values[i + run] === v) run++
-    w.writeVarUint(v)
-    w.writeVarUint(run)
+    p = putVarUint(out, p, v)
+    p = putVarUint(out, p, run)
     i += run
   }
+  return p
 }
 
 function readRle(r: Reader, n: number, out: Int32Array | Uint8Array, table?: ReplicaTable): void {
