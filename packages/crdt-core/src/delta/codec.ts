@@ -54,23 +54,32 @@ const enum ValueTag {
 }
 
 /** Replica ids of a delta, referred to by position. Most deltas name one or two replicas, so a scan beats a Map. */
+/** Replica tables up to this size are searched by a scan; bigger ones get a Map (or Set). */
+const SCAN_LIMIT = 16
+
 export class ReplicaTable {
   /** The first `size` entries are the table; the array is kept across resets. */
   private readonly ids: number[] = []
   size = 0
+  /** Ref by id, built once the table outgrows a scan (a state of a doc many replicas wrote). */
+  private byId: Map<number, number> | null = null
 
   reset(): void {
     this.size = 0
+    this.byId = null
   }
 
   add(id: number): void {
     if (id === 0 || this.ref(id) !== 0) return
     this.ids[this.size++] = id
+    if (this.byId !== null) this.byId.set(id, this.size)
+    else if (this.size > SCAN_LIMIT) this.byId = new Map(this.ids.slice(0, this.size).map((x, i) => [x, i + 1]))
   }
 
   /** Index + 1, with 0 for the null replica (and for an id not in the table). */
   ref(id: number): number {
     if (id === 0) return 0
+    if (this.byId !== null) return this.byId.get(id) ?? 0
     const ids = this.ids
     for (let i = 0; i < this.size; i++) if (ids[i] === id) return i + 1
     return 0
@@ -322,9 +331,13 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   // the input first): decoding runs once per remote keystroke.
   const nReplicas = r.readCount(1)
   const replicas: number[] = new Array<number>(nReplicas)
+  // Duplicates: a scan for the usual one or two entries, a Set for big tables.
+  const seen = nReplicas > SCAN_LIMIT ? new Set<number>() : null
   for (let i = 0; i < nReplicas; i++) {
     const id = r.readVarUint()
-    if (id === 0 || indexOfReplica(replicas, i, id) >= 0) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
+    const duplicate = seen !== null ? seen.has(id) : indexOfReplica(replicas, i, id) >= 0
+    if (id === 0 || duplicate) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
+    seen?.add(id)
     replicas[i] = id
   }
 
@@ -338,12 +351,14 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   // States are decoded fresh: they are rare, and what their containers keep is theirs.
   const reuse = isState ? undefined : scratch
   const ranges: DotRange[] = reuse !== undefined && nRanges === 1 ? reuse.ranges : new Array<DotRange>(nRanges)
+  const rangeSet = nRanges > SCAN_LIMIT ? new Set<number>() : null
   for (let i = 0; i < nRanges; i++) {
     const replica = replicaAt(replicas, r.readVarUint(), false)
     const from = r.readVarUint()
     const to = from + r.readVarUint()
     if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
-    for (let j = 0; j < i; j++) if (ranges[j]!.replica === replica) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
+    if (hasRangeFor(ranges, i, replica, rangeSet)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
+    rangeSet?.add(replica)
     if (ranges === reuse?.ranges) reuse.setRange(replica, from, to)
     else ranges[i] = { replica, from, to }
   }
@@ -363,6 +378,13 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   data.ranges = ranges
   data.containers = containers
   return data
+}
+
+/** Whether one of the first `count` ranges is `replica`'s (a scan, or the caller's set for long lists). */
+function hasRangeFor(ranges: DotRange[], count: number, replica: number, set: Set<number> | null): boolean {
+  if (set !== null) return set.has(replica)
+  for (let j = 0; j < count; j++) if (ranges[j]!.replica === replica) return true
+  return false
 }
 
 function indexOfReplica(replicas: number[], count: number, id: number): number {
@@ -392,6 +414,9 @@ const NONE = Object.freeze([]) as unknown as never[]
  * with methods rather than closures: decoding runs once per remote keystroke.
  */
 class DecodeContext {
+  private rangeIndex: Map<number, DotRange> | null = null
+  private rangeIndexOf: DotRange[] | null = null
+
   constructor(
     private replicas: number[],
     private ranges: DotRange[],
@@ -413,7 +438,14 @@ class DecodeContext {
   checkDots(replica: number, counter: number, len: number): void {
     const ranges = this.ranges
     let range: DotRange | undefined
-    for (let i = 0; i < ranges.length; i++) if (ranges[i]!.replica === replica) range = ranges[i]
+    if (ranges.length > SCAN_LIMIT) {
+      // A state of a doc many replicas wrote: index its ranges once.
+      if (this.rangeIndex === null || this.rangeIndexOf !== ranges) {
+        this.rangeIndex = new Map(ranges.map((x) => [x.replica, x]))
+        this.rangeIndexOf = ranges
+      }
+      range = this.rangeIndex.get(replica)
+    } else for (let i = 0; i < ranges.length; i++) if (ranges[i]!.replica === replica) range = ranges[i]
     // Lengths past MAX_SPAN_LEN fit no sequence (its columns are 32-bit); no real edit comes near.
     if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1 || len > MAX_SPAN_LEN) {
       throw new WeftDecodeError('invalid', `op ${replica}:${counter} (+${len}) outside the delta's declared dots`)

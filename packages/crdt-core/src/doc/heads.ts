@@ -12,6 +12,9 @@ import type { VersionVector } from '../version-vector.js'
  * arrays scanned in place, where a Map would allocate an entry per
  * iteration and churn on delete and re-insert.
  */
+/** Up to this many heads and ranges, scans beat Maps. */
+const SCAN_LIMIT = 32
+
 export class Heads {
   private readonly replicas: number[] = []
   private readonly counters: number[] = []
@@ -35,6 +38,10 @@ export class Heads {
     const replicas = this.replicas
     const counters = this.counters
     const n = replicas.length
+    if (n + ranges.length > SCAN_LIMIT) {
+      this.advanceIndexed(self, ranges, deps)
+      return
+    }
     let kept = 0
     for (let i = 0; i < n; i++) {
       const r = replicas[i]!
@@ -66,6 +73,39 @@ export class Heads {
       replicas.push(range.replica)
       counters.push(range.to)
       kept++
+    }
+  }
+
+  /**
+   * `advance` for many heads or ranges (a state of a doc many replicas
+   * wrote): the same rule and the same order, with Maps instead of scans,
+   * which would be quadratic there.
+   */
+  private advanceIndexed(self: number, ranges: readonly DotRange[], deps: VersionVector): void {
+    const toOf = new Map<number, number>()
+    for (const range of ranges) toOf.set(range.replica, range.to)
+    const replicas = this.replicas
+    const counters = this.counters
+    const kept = new Set<number>()
+    let k = 0
+    for (let i = 0; i < replicas.length; i++) {
+      const r = replicas[i]!
+      const c = counters[i]!
+      const to = toOf.get(r) ?? 0
+      const implied = (deps !== NO_DEPS && c <= (deps[r] ?? 0)) || (to > 0 && c <= to)
+      if (implied && to === 0) continue
+      replicas[k] = r
+      counters[k] = implied ? to : c
+      kept.add(r)
+      k++
+    }
+    replicas.length = k
+    counters.length = k
+    for (const range of ranges) {
+      if (range.replica === self || kept.has(range.replica)) continue
+      kept.add(range.replica)
+      replicas.push(range.replica)
+      counters.push(range.to)
     }
   }
 

@@ -18,6 +18,9 @@ export type Content = string | unknown[]
 export type SpanRef = number
 export const NO_SPAN = -1
 
+/** Largest replica ref the narrow (16-bit) ref columns hold. */
+const MAX_NARROW_REF = 0xffff
+
 /** Largest counter the narrow (32-bit) counter columns hold. */
 export const MAX_NARROW = 0x7fff_ffff
 
@@ -47,7 +50,12 @@ export type TreeNode = Leaf | Inner
 export class SpanStore {
   count = 0
   /** Replica ref of the span's items. */
-  rep: Int32Array
+  /**
+   * Replica refs of the span's items and of its origins. 16-bit while the
+   * sequence has seen fewer than 65,536 replicas (every document anyone
+   * has), widened to 32-bit the first time a larger ref comes.
+   */
+  rep: Uint16Array | Int32Array
   /**
    * Counter of the first item. The three counter columns are 32-bit while
    * every counter fits (a replica would need two billion edits to leave
@@ -57,10 +65,10 @@ export class SpanStore {
   ctr: Int32Array | Float64Array
   len: Int32Array
   /** Left origin of the first item. Item k > 0 has left origin (rep, ctr + k - 1). */
-  olRep: Int32Array
+  olRep: Uint16Array | Int32Array
   olCtr: Int32Array | Float64Array
   /** Right origin shared by every item of the span. */
-  orRep: Int32Array
+  orRep: Uint16Array | Int32Array
   orCtr: Int32Array | Float64Array
   /** The next piece of the span's id run, or NO_SPAN for its last piece (see id-index.ts). */
   nextPiece: Int32Array
@@ -70,12 +78,12 @@ export class SpanStore {
   readonly content: (Content | null)[] = []
 
   constructor(capacity = 64) {
-    this.rep = new Int32Array(capacity)
+    this.rep = new Uint16Array(capacity)
     this.ctr = new Int32Array(capacity)
     this.len = new Int32Array(capacity)
-    this.olRep = new Int32Array(capacity)
+    this.olRep = new Uint16Array(capacity)
     this.olCtr = new Int32Array(capacity)
-    this.orRep = new Int32Array(capacity)
+    this.orRep = new Uint16Array(capacity)
     this.orCtr = new Int32Array(capacity)
     this.nextPiece = new Int32Array(capacity)
     this.leafOf = new Int32Array(capacity)
@@ -87,6 +95,7 @@ export class SpanStore {
   /** A new row; the caller fills every column. */
   add(rep: number, ctr: number, len: number, olRep: number, olCtr: number, orRep: number, orCtr: number, content: Content | null): SpanRef {
     if (!this.wide && (ctr > MAX_NARROW || olCtr > MAX_NARROW || orCtr > MAX_NARROW)) this.widen()
+    if (!this.wideRefs && (rep > MAX_NARROW_REF || olRep > MAX_NARROW_REF || orRep > MAX_NARROW_REF)) this.widenRefs()
     let s = this.free.pop()
     if (s === undefined) {
       s = this.count++
@@ -122,6 +131,16 @@ export class SpanStore {
   /** Whether the counter columns hold doubles (see `ctr`). */
   private wide = false
 
+  /** Whether the replica ref columns are 32-bit (see `rep`). */
+  private wideRefs = false
+
+  private widenRefs(): void {
+    this.wideRefs = true
+    this.rep = Int32Array.from(this.rep)
+    this.olRep = Int32Array.from(this.olRep)
+    this.orRep = Int32Array.from(this.orRep)
+  }
+
   private widen(): void {
     this.wide = true
     this.ctr = Float64Array.from(this.ctr)
@@ -133,12 +152,12 @@ export class SpanStore {
     // 1.25x rather than 2x: the columns are most of a document's memory,
     // and copying typed arrays is cheap next to what fills them.
     const cap = Math.ceil(this.rep.length * 1.25)
-    this.rep = growInt(this.rep, cap)
+    this.rep = growRefs(this.rep, cap)
     this.ctr = growCounters(this.ctr, cap)
     this.len = growInt(this.len, cap)
-    this.olRep = growInt(this.olRep, cap)
+    this.olRep = growRefs(this.olRep, cap)
     this.olCtr = growCounters(this.olCtr, cap)
-    this.orRep = growInt(this.orRep, cap)
+    this.orRep = growRefs(this.orRep, cap)
     this.orCtr = growCounters(this.orCtr, cap)
     this.nextPiece = growInt(this.nextPiece, cap)
     this.leafOf = growInt(this.leafOf, cap)
@@ -148,6 +167,12 @@ export class SpanStore {
 /** An Int32Array of `cap` entries starting with `a`'s. */
 export function growInt(a: Int32Array, cap: number): Int32Array {
   const b = new Int32Array(cap)
+  b.set(a)
+  return b
+}
+
+function growRefs(a: Uint16Array | Int32Array, cap: number): Uint16Array | Int32Array {
+  const b = a instanceof Uint16Array ? new Uint16Array(cap) : new Int32Array(cap)
   b.set(a)
   return b
 }

@@ -55,3 +55,40 @@ describe('counters past 2^31', () => {
     })
   }
 })
+
+describe('more than 65,535 replicas in one sequence', () => {
+  it('widens the replica ref columns and keeps every item in place', () => {
+    const n = 70_000
+    // A state whose text is one character from each of n replicas, in replica order.
+    const inserts = []
+    const ranges = []
+    let expected = ''
+    for (let i = 0; i < n; i++) {
+      const replica = 1000 + i
+      const ch = String.fromCharCode(97 + (i % 26))
+      inserts.push({
+        replica,
+        counter: 1,
+        len: 1,
+        olReplica: i === 0 ? 0 : replica - 1,
+        olCounter: i === 0 ? 0 : 1,
+        orReplica: 0,
+        orCounter: 0,
+        deleted: false,
+        content: ch,
+      })
+      ranges.push({ replica, from: 0, to: 1 })
+      expected += ch
+    }
+    const state = encodeDelta({ isState: true, deps: {}, ranges, containers: [{ id: TEXT, inserts, deletes: [], entries: [], counts: [] }] })
+    const doc = Doc.load(state, { replicaId: 1 })
+    const text = doc.getText('body')
+    // Edits near the end need lookups by the widest refs.
+    text.insert(n, '!')
+    text.delete(n - 1, 1)
+    text.insert(n - 5, '?')
+    expected = expected.slice(0, n - 5) + '?' + expected.slice(n - 5, n - 1) + '!'
+    expect(text.toString()).toBe(expected)
+    expect(Doc.load(doc.encodeState()).getText('body').toString()).toBe(expected)
+  })
+})
