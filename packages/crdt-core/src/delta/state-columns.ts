@@ -3,6 +3,7 @@ import type { Reader, Writer } from '../encoding/index.js'
 import { MAX_VARUINT_BYTES, putVarUint } from '../encoding/raw.js'
 import type { Content } from '../sequence/span.js'
 import { MAX_SPAN_LEN, type SequenceColumns } from '../sequence/columns.js'
+import { lastAtMost } from '../sorted-search.js'
 
 /**
  * Columnar layout of a sequence inside a state (snapshot). A state lists
@@ -310,18 +311,8 @@ class StateIds {
 
   has(ref: number, counter: number): boolean {
     if (ref + 1 >= this.offsets.length) return false
-    const { starts, ends } = this
-    let lo = this.offsets[ref]!
-    let hi = this.offsets[ref + 1]! - 1
-    let found = -1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if (starts[mid]! <= counter) {
-        found = mid
-        lo = mid + 1
-      } else hi = mid - 1
-    }
-    return found >= 0 && counter < ends[found]!
+    const found = lastAtMost(this.starts, counter, this.offsets[ref]!, this.offsets[ref + 1]! - 1)
+    return found >= 0 && counter < this.ends[found]!
   }
 }
 

@@ -4,6 +4,7 @@ import type { ContainerDelta, DeltaData } from '../delta/types.js'
 import { WeftDecodeError } from '../errors.js'
 import type { InsertOp, Sequence } from '../sequence/sequence.js'
 import type { DocState } from './state.js'
+import { lastAtMost } from '../sorted-search.js'
 
 /** Integration order of each sequence container's inserts, computed while validating. */
 const insertOrder = new WeakMap<ContainerDelta, InsertOp[]>()
@@ -97,20 +98,6 @@ class DeltaIds {
     // Same rank as the range found by `has`: ranges do not overlap.
     return e.ops[lastAtMost(e.starts, counter)]
   }
-}
-
-function lastAtMost(sorted: Float64Array, x: number): number {
-  let lo = 0
-  let hi = sorted.length - 1
-  let found = -1
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1
-    if (sorted[mid]! <= x) {
-      found = mid
-      lo = mid + 1
-    } else hi = mid - 1
-  }
-  return found
 }
 
 function validateSequence(state: DocState, seq: Sequence | undefined, cd: ContainerDelta, isState: boolean): void {
