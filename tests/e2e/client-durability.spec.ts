@@ -1,16 +1,8 @@
-import { badge, body, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique } from './support/app.js'
-import { WeftServer, freePort, tempDb } from './support/weft-server.js'
+import { badge, body, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique, useOwnServer } from './support/app.js'
 
 // The client's browser guarantees (issue 6): tabs share edits with no server,
 // and an edit is in IndexedDB before anything else happens to it.
-let server: WeftServer
-test.beforeAll(async () => {
-  server = new WeftServer(await freePort(), tempDb())
-  await server.start()
-})
-test.afterAll(async () => {
-  await server?.stop()
-})
+const server = useOwnServer()
 
 test('two tabs converge over BroadcastChannel while the server is stopped, then reach it', async ({ context, browser }) => {
   const a = await context.newPage()

@@ -1,15 +1,7 @@
-import { badge, body, caretAt, createNote, expect, noteRow, openApp, openNote, screenshot, setOffline, test, unique } from './support/app.js'
-import { WeftServer, freePort, tempDb } from './support/weft-server.js'
+import { badge, body, caretAt, createNote, expect, noteRow, openApp, openNote, screenshot, setOffline, test, unique, useOwnServer } from './support/app.js'
 
 // This file runs its own server, so it can restart it.
-let server: WeftServer
-test.beforeAll(async () => {
-  server = new WeftServer(await freePort(), tempDb())
-  await server.start()
-})
-test.afterAll(async () => {
-  await server?.stop()
-})
+const server = useOwnServer()
 
 test('reload keeps everything, including edits made offline and not yet sent', async ({ page }) => {
   await openApp(page, server.url)

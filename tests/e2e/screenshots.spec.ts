@@ -1,15 +1,7 @@
-import { badge, body, caretAt, createNote, expect, openApp, openNote, screenshot, test } from './support/app.js'
-import { WeftServer, freePort, tempDb } from './support/weft-server.js'
+import { badge, body, caretAt, createNote, expect, openApp, openNote, screenshot, test, useOwnServer } from './support/app.js'
 
 // A server of its own, so the list holds only these notes (docs/screenshot.png is taken from this run).
-let server: WeftServer
-test.beforeAll(async () => {
-  server = new WeftServer(await freePort(), tempDb())
-  await server.start()
-})
-test.afterAll(async () => {
-  await server?.stop()
-})
+const server = useOwnServer()
 
 test('screenshots of the main screens, with two people on one note', async ({ browser }) => {
   const ctxA = await browser.newContext({ viewport: { width: 1180, height: 680 } })

@@ -1,6 +1,7 @@
 import { expect, test as base, type Locator, type Page } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { WeftServer } from './weft-server.js'
 
 export const SCREENSHOTS = resolve(import.meta.dirname, '../../../test-results/screenshots')
 
@@ -62,4 +63,15 @@ export const caret = (page: Page): Promise<number> => body(page).evaluate((el: H
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: resolve(SCREENSHOTS, `${name}.png`) })
+}
+
+/**
+ * A server for the calling spec file alone (its own port and SQLite file), started before its
+ * tests and stopped after: for specs that stop and restart it, or that need an empty notes list.
+ */
+export function useOwnServer(): WeftServer {
+  const server = new WeftServer()
+  test.beforeAll(() => server.start())
+  test.afterAll(() => server.stop())
+  return server
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
-import { WeftServer, freePort, tempDb } from './weft-server.js'
+import { WeftServer } from './weft-server.js'
 
 /**
  * Builds the packages and the demo once (skip with WEFT_E2E_SKIP_BUILD=1),
@@ -12,7 +12,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const r = spawnSync(process.execPath, ['scripts/start.mjs', '--build-only'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
     if (r.status !== 0) throw new Error(`build failed (exit ${r.status})`)
   }
-  const server = new WeftServer(await freePort(), tempDb())
+  const server = new WeftServer()
   await server.start()
   process.env.WEFT_E2E_URL = server.url
   return () => server.stop()

@@ -24,20 +24,27 @@ export function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'weft-e2e-')), 'weft.db')
 }
 
-/** The demo server as `pnpm start` runs it (without the build), on a given port and SQLite file. */
+/**
+ * The demo server as `pnpm start` runs it (without the build), on its own SQLite file and a
+ * free port chosen at the first start (kept across restarts).
+ */
 export class WeftServer {
   private child: ChildProcess | undefined
+  private chosenPort = 0
 
-  constructor(
-    readonly port: number,
-    readonly db: string,
-  ) {}
+  constructor(readonly db: string = tempDb()) {}
+
+  get port(): number {
+    if (this.chosenPort === 0) throw new Error('the server has no port before its first start()')
+    return this.chosenPort
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`
   }
 
   async start(): Promise<void> {
+    if (this.chosenPort === 0) this.chosenPort = await freePort()
     const child = spawn(process.execPath, [join(root, 'scripts/start.mjs'), '--no-build'], {
       cwd: root,
       env: { ...process.env, PORT: String(this.port), WEFT_DB: this.db, WEFT_LOG_LEVEL: 'warn' },
