@@ -243,7 +243,7 @@ export class Doc implements DocCore {
 
   /** @internal */
   logDelete(container: Container, replica: number, counter: number, ranges: IdRange[]): void {
-    this.state.logDelete({ container, replica, counter, ranges })
+    this.state.logDelete(container, replica, counter, ranges)
   }
 
   /** @internal Gets or creates a container by id. */

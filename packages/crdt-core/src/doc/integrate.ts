@@ -63,7 +63,7 @@ function integrateContainer(doc: Doc, state: DocState, data: DeltaData, cd: Cont
       for (let j = 0; j < del.ranges.length; j++) seq.applyDelete(del.ranges[j]!)
       if (del.replica === 0) unattributed = true
       else if (isNewDot(state, data.ranges, del.replica, del.counter)) {
-        state.logDelete({ container: c, replica: del.replica, counter: del.counter, ranges: del.ranges })
+        state.logDelete(c, del.replica, del.counter, del.ranges)
       }
     }
     if (changed !== null && ((cd.columns?.n ?? cd.inserts.length) > 0 || cd.deletes.length > 0)) changed.add(c)

@@ -6,14 +6,6 @@ import type { DotRange } from '../delta/types.js'
 import type { VersionVector } from '../version-vector.js'
 import { Heads } from './heads.js'
 
-/** A delete operation remembered so it can be sent to peers that lack it. */
-export interface DeleteLogEntry {
-  container: Container
-  replica: number
-  counter: number
-  ranges: IdRange[]
-}
-
 /** The replicated state of a document, shared by the doc and its apply/encode modules. */
 export class DocState {
   private readonly counters = new Map<number, number>()
@@ -24,9 +16,16 @@ export class DocState {
    */
   private cachedReplica = 0
   private cachedCounter = 0
+  /**
+   * The cached counter is newer than the Map's entry. Every delta moves its
+   * author's counter; writing it back only when another replica is asked
+   * for (or the whole vector is read) saves a Map store per remote keystroke.
+   */
+  private cachedDirty = false
 
   /** Highest counter seen per replica (the causal context); written only through `setCounter`. */
   get vv(): ReadonlyMap<number, number> {
+    this.flushCachedCounter()
     return this.counters
   }
   lamport = 0
@@ -73,9 +72,9 @@ export class DocState {
    * memory tracks recent activity, and a peer further behind gets every
    * tombstone (a cost bounded by the document's size, not its history).
    */
-  logDelete(entry: DeleteLogEntry): void {
+  logDelete(container: Container, replica: number, counter: number, ranges: readonly IdRange[]): void {
     const log = this.deleteLog
-    log.add(entry.container, entry.replica, entry.counter, entry.ranges)
+    log.add(container, replica, counter, ranges)
     if (log.length <= this.maxDeleteLog + (this.maxDeleteLog >> 2)) return
     // The newest dropped dot per replica first (a Map keyed by number), then
     // one write each: a 53-bit id as an object key is a string conversion,
@@ -91,6 +90,7 @@ export class DocState {
 
   counterOf(replica: number): number {
     if (replica === this.cachedReplica) return this.cachedCounter
+    this.flushCachedCounter()
     const counter = this.counters.get(replica) ?? 0
     this.cachedReplica = replica
     this.cachedCounter = counter
@@ -98,8 +98,18 @@ export class DocState {
   }
 
   setCounter(replica: number, counter: number): void {
-    this.counters.set(replica, counter)
-    if (replica === this.cachedReplica) this.cachedCounter = counter
+    if (replica !== this.cachedReplica) {
+      this.flushCachedCounter()
+      this.cachedReplica = replica
+    }
+    this.cachedCounter = counter
+    this.cachedDirty = true
+  }
+
+  private flushCachedCounter(): void {
+    if (!this.cachedDirty) return
+    this.counters.set(this.cachedReplica, this.cachedCounter)
+    this.cachedDirty = false
   }
 
   versionVector(): VersionVector {

@@ -2,7 +2,7 @@ import { CONTAINER_KIND, isContainerRef } from '../containers/container-ref.js'
 import { containerKey } from '../containers/kind.js'
 import type { ContainerDelta, DeltaData } from '../delta/types.js'
 import { WeftDecodeError } from '../errors.js'
-import type { InsertOp, Sequence } from '../sequence/sequence.js'
+import { InsertCheck, type InsertOp, type Sequence } from '../sequence/sequence.js'
 import type { DocState } from './state.js'
 import { lastAtMost } from '../sorted-search.js'
 
@@ -224,12 +224,9 @@ function checkNestedItems(state: DocState, op: InsertOp): void {
  * the general check must run instead.
  */
 function validateSingleInsert(state: DocState, seq: Sequence, op: InsertOp): boolean {
-  if (op.olReplica !== 0 && !seq.has(op.olReplica, op.olCounter)) return false
-  if (op.orReplica !== 0 && !seq.has(op.orReplica, op.orCounter)) return false
-  const known = seq.knownPrefix(op.replica, op.counter, op.len)
-  if (known < op.len && seq.maxCounter(op.replica) >= op.counter + known) {
-    invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
-  }
+  const check = seq.checkInsert(op)
+  if (check === InsertCheck.OriginMissing) return false
+  if (check === InsertCheck.Overlap) invalid(`insert ${op.replica}:${op.counter} overlaps known items out of order`)
   if (op.content !== null && typeof op.content !== 'string') {
     for (let k = 0; k < op.content.length; k++) {
       const item = op.content[k]

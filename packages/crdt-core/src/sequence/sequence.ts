@@ -21,6 +21,13 @@ export interface InsertOp {
 const NO_CONTENT = Object.freeze([]) as unknown as Content[]
 
 /** A range of item ids to delete. */
+/** What `Sequence.checkInsert` found. */
+export const enum InsertCheck {
+  Known,
+  OriginMissing,
+  Overlap,
+}
+
 export interface IdRange {
   replica: number
   counter: number
@@ -60,6 +67,15 @@ export class Sequence {
    * flattened once (see `settle`).
    */
   private growing: SpanRef = NO_SPAN
+  /**
+   * The insert `checkInsert` accepted last, with what it looked up: its
+   * known prefix and its left origin's span. `integrate` of that same op,
+   * called next with no edit in between (a remote keystroke is validated,
+   * then applied), starts from these instead of finding them again.
+   */
+  private checkedOp: InsertOp | null = null
+  private checkedSkip = 0
+  private checkedLeft: SpanRef = NO_SPAN
 
   constructor(readonly isText: boolean) {}
 
@@ -221,12 +237,36 @@ export class Sequence {
   }
 
   /**
+   * Checks a lone remote insert against this sequence: `Known` when both
+   * origins are known here and its ids are new or a known prefix,
+   * `OriginMissing` when an origin is not known (it may be in the delta),
+   * `Overlap` when it repeats known ids out of order.
+   */
+  checkInsert(op: InsertOp): InsertCheck {
+    this.checkedOp = null
+    let left = NO_SPAN
+    if (op.olReplica !== 0) {
+      left = this.find(op.olReplica, op.olCounter)
+      if (left === NO_SPAN) return InsertCheck.OriginMissing
+    }
+    if (op.orReplica !== 0 && !this.has(op.orReplica, op.orCounter)) return InsertCheck.OriginMissing
+    const skip = this.knownPrefix(op.replica, op.counter, op.len)
+    if (skip < op.len && this.maxCounter(op.replica) >= op.counter + skip) return InsertCheck.Overlap
+    this.checkedOp = op
+    this.checkedSkip = skip
+    this.checkedLeft = left
+    return InsertCheck.Known
+  }
+
+  /**
    * Integrates a remote insert. Items already known are skipped (a known
    * prefix, since a replica's items arrive in order), so this is idempotent.
    * The caller guarantees both origins are known.
    */
   integrate(op: InsertOp): void {
-    const skip = this.knownPrefix(op.replica, op.counter, op.len)
+    const checked = op === this.checkedOp
+    this.checkedOp = null
+    const skip = checked ? this.checkedSkip : this.knownPrefix(op.replica, op.counter, op.len)
     if (skip === op.len) return
     const tree = this.tree
     const st = this.store
@@ -248,7 +288,8 @@ export class Sequence {
     if (olRep === 0) {
       x = tree.first()
     } else {
-      left = this.idIndex.find(olRep, olCtr)
+      // After a known prefix the left origin is the prefix's last item, not what `checkInsert` found.
+      left = checked && skip === 0 ? this.checkedLeft : this.idIndex.find(olRep, olCtr)
       leftOffset = olCtr - st.ctr[left]!
       if (leftOffset < st.len[left]! - 1) {
         x = left
@@ -554,6 +595,7 @@ export class Sequence {
     next: SpanRef,
     nextOffset: number,
   ): void {
+    this.checkedOp = null
     const st = this.store
     if (
       left !== NO_SPAN &&
@@ -635,6 +677,7 @@ export class Sequence {
 
   /** Splits span s before item `k` and returns the right part. */
   private split(s: SpanRef, k: number): SpanRef {
+    this.checkedOp = null
     const st = this.store
     if (s === this.growing) this.settle()
     const content = st.content[s]!
@@ -647,6 +690,7 @@ export class Sequence {
   }
 
   private markDeleted(s: SpanRef): void {
+    this.checkedOp = null
     const st = this.store
     if (s === this.growing) this.growing = NO_SPAN
     st.content[s] = null
