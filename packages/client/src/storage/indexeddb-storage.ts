@@ -1,4 +1,5 @@
 import type { IDBPTransaction, StoreNames } from 'idb'
+import { ownBuffer } from '../bytes.js'
 import { WeftStorageError, toStorageError } from '../errors.js'
 import { openWeftDB, type WeftDB, type WeftDBSchema } from './idb-schema.js'
 import {
@@ -123,7 +124,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       logCount: before.logCount + 1,
       logBytes: before.logBytes + bytes.byteLength,
     }
-    await t.objectStore('log').put({ docId, seq, origin, bytes })
+    await t.objectStore('log').put({ docId, seq, origin, bytes: ownBuffer(bytes) })
     return { seq, meta }
   }
 

@@ -139,5 +139,15 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       )
       expect(isWeftStorageError(err) && err.code).toBe('closed')
     })
+
+    it('[CLIENT-STORE-10] a delta viewing part of a larger buffer (a received frame) is stored as its own bytes', async () => {
+      const s = setup().open()
+      const frame = bytes(7, 7, 1, 2, 3, 7)
+      await s.appendRemote('doc', frame.subarray(2, 5), 1)
+      frame.fill(0)
+      const stored = (await s.load('doc')).log[0]?.bytes
+      expect(stored).toEqual(bytes(1, 2, 3))
+      expect(stored?.buffer.byteLength).toBe(3)
+    })
   })
 }

@@ -1,3 +1,4 @@
+import { ownBuffer } from '../bytes.js'
 import { covers, type ReplicaDoc } from '../replica-doc.js'
 import type { TabChannel } from './tab-channel.js'
 import { isTabMessage, toNumericVV, type TabMessage } from './tab-messages.js'
@@ -43,7 +44,7 @@ export class TabSync {
 
   /** Send a delta to every other tab at once. */
   broadcast(bytes: Uint8Array): void {
-    this.post({ type: 'delta', from: this.me, bytes })
+    this.post({ type: 'delta', from: this.me, bytes: ownBuffer(bytes) })
   }
 
   /** Publish this tab's presence (`null`: left). */

@@ -38,6 +38,27 @@ describe('webSocketTransport (ws in Node)', () => {
     expect(closed).toEqual({ code: 4000, reason: 'bye' })
   })
 
+  it('hands over frames that stay intact after later frames arrive (ws Buffers are kept, not copied)', async () => {
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await new Promise<void>((r) => server?.on('listening', () => r()))
+    const port = (server.address() as { port: number }).port
+    // Sent back to back, so several frames may share one socket read.
+    server.on('connection', (ws) => {
+      for (let i = 1; i <= 20; i++) ws.send(new Uint8Array([i, i, i]))
+    })
+    const frames: Uint8Array[] = []
+    const conn = webSocketTransport(`ws://127.0.0.1:${port}`).connect({
+      onOpen: () => undefined,
+      onMessage: (f) => frames.push(f),
+      onClose: () => undefined,
+    })
+    await until(() => frames.length === 20, 'twenty frames')
+    conn.close()
+    frames.forEach((f, i) => expect(f).toEqual(new Uint8Array([i + 1, i + 1, i + 1])))
+    // Plain Uint8Arrays, not Buffers: storage relies on slice-free copies of them.
+    expect(frames.every((f) => !Buffer.isBuffer(f))).toBe(true)
+  })
+
   it('reports a refused connection as a close', async () => {
     let closed = false
     webSocketTransport('ws://127.0.0.1:1').connect({

@@ -56,11 +56,15 @@ export function webSocketTransport(url: string, options: WebSocketTransportOptio
             finish({ reason: `cannot open ${url}: ${e instanceof Error ? e.message : String(e)}` })
             return
           }
-          socket.binaryType = 'arraybuffer'
+          // `ws` (Node) defaults to 'nodebuffer': each message arrives as a Buffer viewing the
+          // socket's read chunk, which we keep as is; asking for an ArrayBuffer would copy every
+          // message. Browsers default to 'blob', which would need an async read.
+          if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer'
           socket.onopen = () => !done && handlers.onOpen()
           socket.onmessage = (ev) => {
             if (done) return
             const d = ev.data
+            // A plain Uint8Array either way (a Buffer's slice() would not copy).
             if (d instanceof ArrayBuffer) handlers.onMessage(new Uint8Array(d))
             else if (ArrayBuffer.isView(d)) handlers.onMessage(new Uint8Array(d.buffer, d.byteOffset, d.byteLength))
             // Text frames are not part of the protocol: ignored.
