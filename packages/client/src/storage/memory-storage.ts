@@ -17,8 +17,29 @@ interface MemDoc {
   meta: DocMeta
 }
 
-/** Bytes are copied in and out so callers can't mutate what is stored. */
-const copy = (b: Uint8Array): Uint8Array => b.slice()
+/**
+ * Bytes are copied in and out so callers can't mutate what is stored (nor
+ * keep alive the larger buffer a received delta may be a view of).
+ * `new Uint8Array(b)` copies even a Node Buffer, whose slice() would not.
+ */
+const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b)
+
+/**
+ * Meta after one log append. Spelled out rather than spread: this runs for
+ * every received delta, and an object spread cost ~0.7 µs of it.
+ */
+function metaAfterAppend(m: DocMeta, byteLength: number, serverSeq: number): DocMeta {
+  return {
+    lastSeq: m.lastSeq + 1,
+    lastClientSeq: m.lastClientSeq,
+    ackedClientSeq: m.ackedClientSeq,
+    serverSeq: Math.max(m.serverSeq, serverSeq),
+    snapshotSeq: m.snapshotSeq,
+    logCount: m.logCount + 1,
+    logBytes: m.logBytes + byteLength,
+    snapshotBytes: m.snapshotBytes,
+  }
+}
 
 /**
  * Storage held in this object's memory: for Node, tests, and as the fallback
@@ -50,15 +71,9 @@ export function memoryStorage(): Storage {
   }
   const append = (docId: string, bytes: Uint8Array, origin: LogEntry['origin'], serverSeq = 0): AppendResult => {
     const d = get(docId)
-    const seq = d.meta.lastSeq + 1
+    d.meta = metaAfterAppend(d.meta, bytes.byteLength, serverSeq)
+    const seq = d.meta.lastSeq
     d.log.push({ seq, origin, bytes: copy(bytes) })
-    d.meta = {
-      ...d.meta,
-      lastSeq: seq,
-      serverSeq: Math.max(d.meta.serverSeq, serverSeq),
-      logCount: d.meta.logCount + 1,
-      logBytes: d.meta.logBytes + bytes.byteLength,
-    }
     return { seq, meta: d.meta }
   }
 
