@@ -3,7 +3,6 @@ import type { Reader, Writer } from '../encoding/index.js'
 import { MAX_VARUINT_BYTES, putVarUint } from '../encoding/raw.js'
 import type { Content } from '../sequence/span.js'
 import { MAX_SPAN_LEN, type SequenceColumns } from '../sequence/columns.js'
-import { lastAtMost } from '../sorted-search.js'
 
 /**
  * Columnar layout of a sequence inside a state (snapshot). A state lists
@@ -120,7 +119,7 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   // Replicas stay refs (positions in the delta's replica table); `table` resolves each once.
   const table = new ReplicaTable(replicaAt)
   const refs = new Int32Array(n)
-  readRle(r, n, refs, table)
+  readRefRuns(r, n, refs, table)
   const counter = new Float64Array(n)
   const len = new Float64Array(n)
   let end = 0
@@ -139,8 +138,7 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   const ids = new StateIds(refs, counter, len)
   ids.forEachReplica((ref, first, last) => checkIds(table.ids[ref]!, first, last - first + 1))
 
-  const flags = new Uint8Array(n)
-  readRle(r, n, flags)
+  const flags = readFlagRuns(r, n)
   const deleted = new Uint8Array(n)
   const olRef = new Int32Array(n)
   const olCounter = new Float64Array(n)
@@ -163,6 +161,7 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   }
   // Explicit origins: all left ones, then all right ones, each a (ref, counter) pair.
   const origins = readVarUints(r, 2 * (explicitLeft + explicitRight))
+  ids.checkOrigins(origins, table)
   const orRef = new Int32Array(n)
   const orCounter = new Float64Array(n)
   let left = 0
@@ -170,12 +169,12 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   for (let i = 0; i < n; i++) {
     const f = flags[i]!
     if (((f >> 1) & 3) === OL_EXPLICIT) {
-      olRef[i] = checkOrigin(origins[left]!, origins[left + 1]!, ids, table)
+      olRef[i] = origins[left]!
       olCounter[i] = origins[left + 1]!
       left += 2
     }
     if (f >> 3 === OR_EXPLICIT) {
-      orRef[i] = checkOrigin(origins[right]!, origins[right + 1]!, ids, table)
+      orRef[i] = origins[right]!
       orCounter[i] = origins[right + 1]!
       right += 2
     }
@@ -192,13 +191,6 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   return { n, replicas: table.ids, rep: refs, counter, len, deleted, olRep: olRef, olCounter, orRep: orRef, orCounter, content, visible, total }
 }
 
-/** An explicit origin must name an item of the state; returns its ref. */
-function checkOrigin(ref: number, counter: number, ids: StateIds, table: ReplicaTable): number {
-  table.check(ref)
-  if (counter === 0) throw new WeftDecodeError('invalid', 'origin with counter 0')
-  if (!ids.has(ref, counter)) throw new WeftDecodeError('invalid', `origin ${table.ids[ref]}:${counter} is not in the state`)
-  return ref
-}
 
 /**
  * Reads `count` varints in one loop. A state holds tens of thousands of
@@ -309,11 +301,82 @@ class StateIds {
     }
   }
 
-  has(ref: number, counter: number): boolean {
-    if (ref + 1 >= this.offsets.length) return false
-    const found = lastAtMost(this.starts, counter, this.offsets[ref]!, this.offsets[ref + 1]! - 1)
-    return found >= 0 && counter < this.ends[found]!
+  /**
+   * Checks that every origin in `pairs` (ref, counter, ref, counter, ...)
+   * names an item of the state. The origins are grouped by ref and sorted,
+   * then walked once beside the sorted id ranges: a state has thousands of
+   * explicit origins, and a binary search each, in cold code, cost more
+   * than the sorts.
+   */
+  checkOrigins(pairs: Float64Array, table: ReplicaTable): void {
+    const count = pairs.length >> 1
+    if (count === 0) return
+    const groups = this.offsets.length - 1
+    const at = new Int32Array(groups + 1)
+    for (let q = 0; q < count; q++) {
+      const ref = pairs[2 * q]!
+      table.check(ref)
+      if (pairs[2 * q + 1] === 0) throw new WeftDecodeError('invalid', 'origin with counter 0')
+      // A replica with no span in the state holds no origin.
+      if (ref >= groups || this.offsets[ref] === this.offsets[ref + 1]) notInState(table.ids[ref]!, pairs[2 * q + 1]!)
+      at[ref + 1]!++
+    }
+    for (let k = 1; k <= groups; k++) at[k]! += at[k - 1]!
+    const bounds = at.slice()
+    const counters = new Float64Array(count)
+    for (let q = 0; q < count; q++) counters[at[pairs[2 * q]!]!++] = pairs[2 * q + 1]!
+    for (let ref = 0; ref < groups; ref++) {
+      const from = bounds[ref]!
+      const to = bounds[ref + 1]!
+      if (from === to) continue
+      const wanted = counters.subarray(from, to).sort()
+      // Ranges of one ref do not overlap, so their ends ascend with their starts.
+      let j = this.offsets[ref]!
+      const last = this.offsets[ref + 1]!
+      for (let q = 0; q < wanted.length; q++) {
+        const c = wanted[q]!
+        while (j < last && this.ends[j]! <= c) j++
+        if (j === last || this.starts[j]! > c) notInState(table.ids[ref]!, c)
+      }
+    }
   }
+}
+
+function notInState(replica: number, counter: number): never {
+  throw new WeftDecodeError('invalid', `origin ${replica}:${counter} is not in the state`)
+}
+
+/**
+ * The flag column's runs. Flags change from span to span in most states, so
+ * nearly every run is one span long: one tight loop with one-byte values
+ * inline (a flag always fits one byte) keeps the reader's calls off that path.
+ */
+function readFlagRuns(r: Reader, n: number): Uint8Array {
+  const flags = new Uint8Array(n)
+  const buf = r.buf
+  let pos = r.pos
+  let i = 0
+  while (i < n) {
+    let v: number
+    let run: number
+    if (pos + 1 < buf.length && buf[pos]! < 0x80 && buf[pos + 1]! < 0x80) {
+      v = buf[pos]!
+      run = buf[pos + 1]!
+      pos += 2
+    } else {
+      r.pos = pos
+      v = r.readVarUint()
+      run = r.readVarUint()
+      pos = r.pos
+      if (v > 0xff) throw new WeftDecodeError('invalid', `run-length value ${v} out of range`)
+    }
+    if (run < 1 || i + run > n) throw new WeftDecodeError('out-of-range', 'run-length column overruns its span count')
+    if (run === 1) flags[i] = v
+    else flags.fill(v, i, i + run)
+    i += run
+  }
+  r.pos = pos
+  return flags
 }
 
 
@@ -332,15 +395,14 @@ function putRle(out: Uint8Array, p: number, values: Int32Array | Uint8Array): nu
   return p
 }
 
-function readRle(r: Reader, n: number, out: Int32Array | Uint8Array, table?: ReplicaTable): void {
+/** The replica column's runs; few in most states (a run per stretch one replica typed). */
+function readRefRuns(r: Reader, n: number, out: Int32Array, table: ReplicaTable): void {
   let i = 0
   while (i < n) {
     const v = r.readVarUint()
-    if (table !== undefined) table.check(v)
+    table.check(v)
     const run = r.readVarUint()
     if (run < 1 || i + run > n) throw new WeftDecodeError('out-of-range', 'run-length column overruns its span count')
-    // Larger than the column holds: no valid flag or replica ref is.
-    if (v > (out instanceof Uint8Array ? 0xff : 0x7fff_ffff)) throw new WeftDecodeError('invalid', `run-length value ${v} out of range`)
     out.fill(v, i, i + run)
     i += run
   }

@@ -93,3 +93,56 @@ describe('a state whose spans continue each other', () => {
     expect(doc.getText('body').length).toBe(4)
   })
 })
+
+describe('explicit origins in a state', () => {
+  const span = (replica: number, counter: number, content: string, ol: [number, number], or: [number, number] = [0, 0]) => ({
+    replica,
+    counter,
+    len: content.length,
+    olReplica: ol[0],
+    olCounter: ol[1],
+    orReplica: or[0],
+    orCounter: or[1],
+    deleted: false,
+    content,
+  })
+  /** A text state of these spans, in document order: replica 1's 1..3 and 7..8, then replica 2's "x" with the given origins. */
+  function state(ol: [number, number], or: [number, number] = [0, 0]): Uint8Array {
+    return encodeDelta({
+      isState: true,
+      deps: {},
+      ranges: [
+        { replica: 1, from: 0, to: 8 },
+        { replica: 2, from: 0, to: 1 },
+        { replica: 3, from: 0, to: 1 },
+      ],
+      containers: [
+        {
+          id: TEXT,
+          inserts: [span(1, 1, 'abc', [0, 0]), span(1, 7, 'gh', [1, 3]), span(3, 1, 'z', [1, 8]), span(2, 1, 'x', ol, or)],
+          deletes: [],
+          entries: [],
+          counts: [],
+        },
+      ],
+    })
+  }
+
+  it('naming items of the state load', () => {
+    expect(Doc.load(state([1, 2], [1, 7])).getText('body').toString()).toBe('abcghzx')
+    expect(Doc.load(state([3, 1], [1, 1])).getText('body').toString()).toBe('abcghzx')
+  })
+
+  it('naming ids the state does not hold are decode errors', () => {
+    // Past every span of replica 1; in the gap between its two spans; a replica with no span.
+    for (const [ol, or] of [
+      [[1, 9], [0, 0]],
+      [[1, 5], [0, 0]],
+      [[1, 2], [1, 4]],
+      [[2, 5], [0, 0]],
+      [[1, 2], [4, 1]],
+    ] as [[number, number], [number, number]][]) {
+      expect(() => Doc.load(state(ol, or)), `origins ${ol} / ${or}`).toThrow(WeftDecodeError)
+    }
+  })
+})
