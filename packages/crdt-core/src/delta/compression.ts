@@ -9,7 +9,7 @@ import { deflateSync, inflateSync } from 'fflate'
  * nothing compares (digests hash the content).
  */
 interface NodeZlib {
-  inflateRawSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array
+  inflateRawSync(data: Uint8Array, options: { maxOutputLength: number; chunkSize: number }): Uint8Array
   deflateRawSync(data: Uint8Array, options: { level: number }): Uint8Array
 }
 
@@ -19,6 +19,8 @@ const zlib: NodeZlib | undefined = (() => {
 })()
 
 const LEVEL = 6
+/** Largest output chunk allocated up front: a state claiming more (or a bomb) grows in steps. */
+const CHUNK_LIMIT = 1 << 24
 
 export function deflateRaw(raw: Uint8Array): Uint8Array {
   return zlib !== undefined ? zlib.deflateRawSync(raw, { level: LEVEL }) : deflateSync(raw, { level: LEVEL })
@@ -32,7 +34,9 @@ export function deflateRaw(raw: Uint8Array): Uint8Array {
 export function inflateRaw(packed: Uint8Array, rawLength: number): Uint8Array {
   if (zlib !== undefined) {
     try {
-      return zlib.inflateRawSync(packed, { maxOutputLength: rawLength + 1 })
+      // One output chunk for the whole state (up to 16 MiB) spares zlib's
+      // 16 KiB steps and the copy that joins them: about 0.4 ms of a 200 KB load.
+      return zlib.inflateRawSync(packed, { maxOutputLength: rawLength + 1, chunkSize: Math.max(64, Math.min(rawLength + 1, CHUNK_LIMIT)) })
     } catch (e) {
       // Past the limit: report one byte too many, as fflate's bounded buffer would.
       if (e instanceof RangeError) return new Uint8Array(rawLength + 1)

@@ -315,10 +315,11 @@ class StateIds {
     const at = new Int32Array(groups + 1)
     for (let q = 0; q < count; q++) {
       const ref = pairs[2 * q]!
-      table.check(ref)
       if (pairs[2 * q + 1] === 0) throw new WeftDecodeError('invalid', 'origin with counter 0')
-      // A replica with no span in the state holds no origin.
-      if (ref >= groups || this.offsets[ref] === this.offsets[ref + 1]) notInState(table.ids[ref]!, pairs[2 * q + 1]!)
+      // A replica with no span in the state holds no origin. Refs with spans
+      // were checked against the table with the replica column; a ref
+      // without one still gets the table's own error if it names no replica.
+      if (ref >= groups || this.offsets[ref] === this.offsets[ref + 1]) notInState(table.ids[table.check(ref)]!, pairs[2 * q + 1]!)
       at[ref + 1]!++
     }
     for (let k = 1; k <= groups; k++) at[k]! += at[k - 1]!
