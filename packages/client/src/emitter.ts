@@ -12,8 +12,16 @@ export class Emitter<Events extends Record<string, unknown[]>> {
     return () => void set.delete(l)
   }
 
+  /** True when `event` has a listener: lets callers skip building what nobody would receive. */
+  has<K extends keyof Events>(event: K): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0
+  }
+
   emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
-    for (const fn of [...(this.listeners.get(event) ?? [])]) {
+    const set = this.listeners.get(event)
+    if (set === undefined || set.size === 0) return
+    // A copy: a listener added while emitting hears the next event, not this one.
+    for (const fn of [...set]) {
       try {
         fn(...args)
       } catch (e) {

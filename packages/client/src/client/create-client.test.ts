@@ -97,6 +97,24 @@ describe('createClient, IndexedDB', () => {
     await b.doc('note').ready
     expect(text(b)).toBe('typed then closed')
   })
+
+  it('[CLIENT-API-6] a status listener hears every change from the status at its subscription, and nothing unchanged', async () => {
+    const h = client({ storage: memoryStorage() }).doc('note')
+    await h.ready
+    // Edits and writes with nobody listening: no status is kept for them.
+    h.doc.getText('body').insert(0, 'a')
+    await h.whenSaved('local')
+    const statuses: DocStatus[] = []
+    h.on('status', (s) => statuses.push(s))
+    h.refresh()
+    expect(statuses).toEqual([]) // unchanged since subscribing
+    h.doc.getText('body').insert(0, 'b')
+    await h.whenSaved('local')
+    const saved = statuses.map((s) => s.savedLocally)
+    expect(saved[0]).toBe(false)
+    expect(saved.at(-1)).toBe(true)
+    expect(saved.every((v, i) => i === 0 || v !== saved[i - 1])).toBe(true) // each one a change
+  })
 })
 
 describe('createClient, tabs', () => {

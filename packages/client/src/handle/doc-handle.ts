@@ -161,6 +161,8 @@ export class DocHandle {
   }
 
   on<K extends keyof DocHandleEvents>(event: K, fn: (...args: DocHandleEvents[K]) => void): () => void {
+    // Without listeners `refresh` keeps no status: the first one hears changes from the status now.
+    if (event === 'status' && !this.closed && !this.events.has('status')) this.lastStatus = this.status
     return this.events.on(event, fn)
   }
 
@@ -218,7 +220,9 @@ export class DocHandle {
 
   /** Recompute status and tell listeners if it changed. */
   refresh(): void {
-    if (this.closed) return
+    // Runs twice per received delta (its local write starts and ends): with
+    // nobody listening, computing the status is wasted.
+    if (this.closed || !this.events.has('status')) return
     const s = this.status
     if (this.lastStatus && sameStatus(this.lastStatus, s)) return
     this.lastStatus = s
