@@ -133,7 +133,7 @@ export class ServerLink {
     },
     persistRemote: (bytes) => {
       this.o.broadcast(bytes)
-      this.o.local.saveRemote(bytes).catch(() => undefined)
+      this.o.local.saveRemote(bytes)
     },
     acked: (seq, serverSeq) => {
       this.refused = undefined

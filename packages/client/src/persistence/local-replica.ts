@@ -113,12 +113,14 @@ export class LocalReplica {
     })
   }
 
-  /** Persist a delta that came from the server. */
-  saveRemote(bytes: Uint8Array, serverSeq?: number): Promise<void> {
-    return this.queue.enqueue(async () => {
-      const r = await this.opts.storage.appendRemote(this.opts.docId, bytes, serverSeq)
-      this.maybeCompact(r.meta)
-    })
+  /**
+   * Persist a delta that came from the server, in order after the writes
+   * queued before it. Nothing to await (`whenWritten` covers it); a failure
+   * is retried like every write.
+   */
+  saveRemote(bytes: Uint8Array, serverSeq?: number): void {
+    // Runs per received delta: a plain promise chain, no async function around it.
+    this.queue.push(() => this.opts.storage.appendRemote(this.opts.docId, bytes, serverSeq).then(this.compactAfterWrite))
   }
 
   /** Drop outbox entries up to `upTo` once the server acked them. */
@@ -138,6 +140,8 @@ export class LocalReplica {
   close(): void {
     this.queue.close()
   }
+
+  private readonly compactAfterWrite = (r: { readonly meta: DocMeta }): void => this.maybeCompact(r.meta)
 
   private maybeCompact(meta: DocMeta): void {
     if (this.compactionQueued || !shouldCompact(meta, this.opts.compaction)) return

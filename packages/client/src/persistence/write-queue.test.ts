@@ -76,4 +76,44 @@ describe('WriteQueue', () => {
     await expect(p).rejects.toMatchObject({ code: 'closed' })
     expect(timers.pending).toBe(0)
   })
+
+  it('push() writes in order with enqueued writes, retries like them, and counts for idle()', async () => {
+    const { q, timers, errors } = setup()
+    const written: string[] = []
+    let failOnce = true
+    const p = q.enqueue(async () => void written.push('a'))
+    q.push(async () => {
+      if (failOnce) {
+        failOnce = false
+        throw new StorageError('connection-lost', 'gone')
+      }
+      written.push('b')
+    })
+    const c = q.enqueue(async () => void written.push('c'))
+    let idle = false
+    void q.idle().then(() => (idle = true))
+    await timers.advance(0)
+    expect(written).toEqual(['a'])
+    expect(errors.map((e) => e.code)).toEqual(['connection-lost'])
+    expect(idle).toBe(false)
+    await timers.advance(100)
+    await c
+    await p
+    expect(written).toEqual(['a', 'b', 'c'])
+    await timers.advance(0)
+    expect(idle).toBe(true)
+  })
+
+  it('a write that throws instead of rejecting is retried, not stuck', async () => {
+    const { q, timers, errors } = setup()
+    let attempts = 0
+    const p = q.enqueue(() => {
+      if (++attempts === 1) throw new StorageError('connection-lost', 'sync throw')
+      return Promise.resolve('ok')
+    })
+    await timers.advance(0)
+    expect(errors.map((e) => e.code)).toEqual(['connection-lost'])
+    await timers.advance(100)
+    await expect(p).resolves.toBe('ok')
+  })
 })

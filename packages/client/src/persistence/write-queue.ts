@@ -20,6 +20,8 @@ interface Job {
   reject: (e: unknown) => void
 }
 
+const ignore = (): void => undefined
+
 /**
  * Runs storage writes one at a time, in order. A failed write stays at the
  * head and is retried with backoff until it succeeds: nothing is dropped.
@@ -54,6 +56,17 @@ export class WriteQueue {
     })
   }
 
+  /**
+   * Queue a write whose outcome nobody awaits (one per received delta): no
+   * promise for it. It is retried like any other; closing the queue drops it.
+   */
+  push(run: () => Promise<unknown>): void {
+    if (this.closed) return
+    this.jobs.push({ run, resolve: ignore, reject: ignore })
+    this.opts.onChange?.()
+    this.pump()
+  }
+
   /** Resolves once every op queued so far has been written. */
   idle(): Promise<void> {
     if (this.jobs.length === 0) return Promise.resolve()
@@ -85,39 +98,47 @@ export class WriteQueue {
       return
     }
     this.running = true
-    job.run().then(
-      (value) => {
-        this.running = false
-        if (this.closed) return
-        this.jobs.shift()
-        if (this.lastError) {
-          this.lastError = undefined
-          this.failures = 0
-          this.opts.onRecovered()
-        }
-        job.resolve(value)
-        this.opts.onChange?.()
-        this.pump()
-      },
-      (e: unknown) => {
-        this.running = false
-        if (this.closed) return
-        const err = toStorageError(e)
-        if (err.code === 'closed') {
-          // The storage itself was closed: retrying cannot succeed.
-          this.close()
-          return
-        }
-        this.lastError = err
-        this.failures++
-        const base = this.opts.retryBaseMs ?? 200
-        const delay = Math.min(this.opts.retryMaxMs ?? 10_000, base * 2 ** Math.min(this.failures - 1, 20))
-        this.timer = this.opts.timers.setTimeout(() => {
-          this.timer = undefined
-          this.pump()
-        }, delay)
-        this.opts.onError(err)
-      },
-    )
+    let written: Promise<unknown>
+    try {
+      written = job.run()
+    } catch (e) {
+      written = Promise.reject(e) // a storage that throws instead of rejecting
+    }
+    // Handlers made once, not per write: the running job is always the head.
+    written.then(this.succeeded, this.failed)
+  }
+
+  private readonly succeeded = (value: unknown): void => {
+    this.running = false
+    if (this.closed) return
+    const job = this.jobs.shift()
+    if (this.lastError) {
+      this.lastError = undefined
+      this.failures = 0
+      this.opts.onRecovered()
+    }
+    job?.resolve(value)
+    this.opts.onChange?.()
+    this.pump()
+  }
+
+  private readonly failed = (e: unknown): void => {
+    this.running = false
+    if (this.closed) return
+    const err = toStorageError(e)
+    if (err.code === 'closed') {
+      // The storage itself was closed: retrying cannot succeed.
+      this.close()
+      return
+    }
+    this.lastError = err
+    this.failures++
+    const base = this.opts.retryBaseMs ?? 200
+    const delay = Math.min(this.opts.retryMaxMs ?? 10_000, base * 2 ** Math.min(this.failures - 1, 20))
+    this.timer = this.opts.timers.setTimeout(() => {
+      this.timer = undefined
+      this.pump()
+    }, delay)
+    this.opts.onError(err)
   }
 }
