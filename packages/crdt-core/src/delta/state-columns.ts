@@ -119,7 +119,7 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   // Replicas stay refs (positions in the delta's replica table); `table` resolves each once.
   const table = new ReplicaTable(replicaAt)
   const refs = new Int32Array(n)
-  readRefRuns(r, n, refs, table)
+  const onlyRef = readRefRuns(r, n, refs, table)
   const counter = new Float64Array(n)
   const len = new Float64Array(n)
   let end = 0
@@ -135,7 +135,7 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
     end = c + l
     total += l
   }
-  const ids = new StateIds(refs, counter, len)
+  const ids = new StateIds(refs, counter, len, onlyRef)
   ids.forEachReplica((ref, first, last) => checkIds(table.ids[ref]!, first, last - first + 1))
 
   const flags = readFlagRuns(r, n)
@@ -264,20 +264,28 @@ class StateIds {
   private readonly offsets: Int32Array
   lastCounter = 0
 
-  constructor(refs: Int32Array, counter: Float64Array, len: Float64Array) {
+  /** `onlyRef`: the ref of every span when one replica wrote them all (the usual case), else 0. */
+  constructor(refs: Int32Array, counter: Float64Array, len: Float64Array, private readonly onlyRef: number) {
     const n = refs.length
-    let maxRef = 0
-    for (let i = 0; i < n; i++) if (refs[i]! > maxRef) maxRef = refs[i]!
+    let maxRef = onlyRef
+    if (onlyRef === 0) for (let i = 0; i < n; i++) if (refs[i]! > maxRef) maxRef = refs[i]!
     const offsets = new Int32Array(maxRef + 2)
-    for (let i = 0; i < n; i++) offsets[refs[i]! + 1]!++
-    for (let k = 1; k < offsets.length; k++) offsets[k]! += offsets[k - 1]!
-    const fill = offsets.slice(0, maxRef + 1)
     const starts = new Float64Array(n)
     const ends = new Float64Array(n)
-    for (let i = 0; i < n; i++) {
-      const at = fill[refs[i]!]!++
-      starts[at] = counter[i]!
-      ends[at] = counter[i]! + len[i]!
+    if (onlyRef !== 0) {
+      // One group: no counting pass, and the starts are the counter column.
+      offsets[onlyRef + 1] = n
+      starts.set(counter)
+      for (let i = 0; i < n; i++) ends[i] = counter[i]! + len[i]!
+    } else {
+      for (let i = 0; i < n; i++) offsets[refs[i]! + 1]!++
+      for (let k = 1; k < offsets.length; k++) offsets[k]! += offsets[k - 1]!
+      const fill = offsets.slice(0, maxRef + 1)
+      for (let i = 0; i < n; i++) {
+        const at = fill[refs[i]!]!++
+        starts[at] = counter[i]!
+        ends[at] = counter[i]! + len[i]!
+      }
     }
     for (let k = 0; k <= maxRef; k++) {
       const from = offsets[k]!
@@ -312,23 +320,31 @@ class StateIds {
     const count = pairs.length >> 1
     if (count === 0) return
     const groups = this.offsets.length - 1
+    // Origins per ref: counted first, unless one replica wrote every span.
     const at = new Int32Array(groups + 1)
+    const counters = new Float64Array(count)
+    const single = this.onlyRef !== 0
     for (let q = 0; q < count; q++) {
       const ref = pairs[2 * q]!
-      if (pairs[2 * q + 1] === 0) throw new WeftDecodeError('invalid', 'origin with counter 0')
+      const c = pairs[2 * q + 1]!
+      if (c === 0) throw new WeftDecodeError('invalid', 'origin with counter 0')
       // A replica with no span in the state holds no origin. Refs with spans
       // were checked against the table with the replica column; a ref
       // without one still gets the table's own error if it names no replica.
-      if (ref >= groups || this.offsets[ref] === this.offsets[ref + 1]) notInState(table.ids[table.check(ref)]!, pairs[2 * q + 1]!)
-      at[ref + 1]!++
+      if (ref >= groups || this.offsets[ref] === this.offsets[ref + 1]) notInState(table.ids[table.check(ref)]!, c)
+      if (single) counters[q] = c
+      else at[ref + 1]!++
     }
-    for (let k = 1; k <= groups; k++) at[k]! += at[k - 1]!
-    const bounds = at.slice()
-    const counters = new Float64Array(count)
-    for (let q = 0; q < count; q++) counters[at[pairs[2 * q]!]!++] = pairs[2 * q + 1]!
+    if (single) {
+      at[this.onlyRef + 1] = count
+    } else {
+      for (let k = 1; k <= groups; k++) at[k]! += at[k - 1]!
+      const fill = at.slice()
+      for (let q = 0; q < count; q++) counters[fill[pairs[2 * q]!]!++] = pairs[2 * q + 1]!
+    }
     for (let ref = 0; ref < groups; ref++) {
-      const from = bounds[ref]!
-      const to = bounds[ref + 1]!
+      const from = at[ref]!
+      const to = at[ref + 1]!
       if (from === to) continue
       const wanted = counters.subarray(from, to).sort()
       // Ranges of one ref do not overlap, so their ends ascend with their starts.
@@ -341,6 +357,7 @@ class StateIds {
       }
     }
   }
+
 }
 
 function notInState(replica: number, counter: number): never {
@@ -396,15 +413,21 @@ function putRle(out: Uint8Array, p: number, values: Int32Array | Uint8Array): nu
   return p
 }
 
-/** The replica column's runs; few in most states (a run per stretch one replica typed). */
-function readRefRuns(r: Reader, n: number, out: Int32Array, table: ReplicaTable): void {
+/**
+ * The replica column's runs; few in most states (a run per stretch one
+ * replica typed). Returns the ref when one replica wrote every span, else 0.
+ */
+function readRefRuns(r: Reader, n: number, out: Int32Array, table: ReplicaTable): number {
   let i = 0
+  let only = -1
   while (i < n) {
     const v = r.readVarUint()
     table.check(v)
     const run = r.readVarUint()
     if (run < 1 || i + run > n) throw new WeftDecodeError('out-of-range', 'run-length column overruns its span count')
     out.fill(v, i, i + run)
+    only = only === -1 || only === v ? v : 0
     i += run
   }
+  return Math.max(only, 0)
 }

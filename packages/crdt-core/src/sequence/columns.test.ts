@@ -128,6 +128,25 @@ describe('explicit origins in a state', () => {
     })
   }
 
+  /** One replica wrote every span (the usual state, decoded without grouping by replica). */
+  function oneReplicaState(ol: [number, number]): Uint8Array {
+    return encodeDelta({
+      isState: true,
+      deps: {},
+      ranges: [{ replica: 1, from: 0, to: 8 }],
+      containers: [
+        { id: TEXT, inserts: [span(1, 1, 'abc', [0, 0]), span(1, 7, 'gh', ol)], deletes: [], entries: [], counts: [] },
+      ],
+    })
+  }
+
+  it('of a state one replica wrote are checked too', () => {
+    expect(Doc.load(oneReplicaState([1, 2])).getText('body').toString()).toBe('abcgh')
+    for (const ol of [[1, 5], [1, 9], [1, 4], [2, 1]] as [number, number][]) {
+      expect(() => Doc.load(oneReplicaState(ol)), `origin ${ol}`).toThrow(WeftDecodeError)
+    }
+  })
+
   it('naming items of the state load', () => {
     expect(Doc.load(state([1, 2], [1, 7])).getText('body').toString()).toBe('abcghzx')
     expect(Doc.load(state([3, 1], [1, 1])).getText('body').toString()).toBe('abcghzx')
