@@ -48,6 +48,20 @@ export class Reader {
     const buf = this.buf
     const end = buf.length
     let pos = this.pos
+    // Two and three bytes (counters below 2^21) without the loop.
+    if (pos + 2 < end) {
+      const b0 = buf[pos]!
+      const b1 = buf[pos + 1]!
+      if (b1 < 0x80) {
+        this.pos = pos + 2
+        return (b0 & 0x7f) | (b1 << 7)
+      }
+      const b2 = buf[pos + 2]!
+      if (b2 < 0x80) {
+        this.pos = pos + 3
+        return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14)
+      }
+    }
     let low = 0
     for (let shift = 0; shift < 28; shift += 7) {
       if (pos >= end) throw new WeftDecodeError('truncated', 'unexpected end of input in varint')

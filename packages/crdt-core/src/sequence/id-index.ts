@@ -32,6 +32,9 @@ export class IdIndex {
   /** Piece arrays of promoted runs (sorted by counter), and a flag per run saying it has one. */
   private readonly longRuns = new Map<number, SpanRef[]>()
   private runIsLong: Uint8Array = new Uint8Array(64)
+  /** The run `findRun` found last by searching, and the run list it is in (see `findRun`). */
+  private lastFoundIn: number[] | null = null
+  private lastFoundRun = 0
 
   constructor(private readonly store: SpanStore) {}
 
@@ -222,6 +225,11 @@ export class IdIndex {
     // Fast path: the newest run (local typing, sequential remote edits).
     const last = runs[hi]!
     if (counter >= ctr[last]!) return counter < ctr[last]! + len[last]! ? last : -1
+    // Next, the older run found last: a remote delete is looked up to be
+    // validated and again to be applied. Runs never move or shrink, so a
+    // run found once holds its counters for good.
+    const seen = this.lastFoundRun
+    if (runs === this.lastFoundIn && counter >= ctr[seen]! && counter < ctr[seen]! + len[seen]!) return seen
     let lo = 0
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1
@@ -229,6 +237,9 @@ export class IdIndex {
       else hi = mid - 1
     }
     const run = runs[lo]!
-    return counter >= ctr[run]! && counter < ctr[run]! + len[run]! ? run : -1
+    if (counter < ctr[run]! || counter >= ctr[run]! + len[run]!) return -1
+    this.lastFoundIn = runs
+    this.lastFoundRun = run
+    return run
   }
 }
