@@ -18,7 +18,8 @@ export function runLoadChild(job: LoadJob, serverPid: number, cpuProfileDir?: st
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(here, 'loadgen', 'main.ts'), JSON.stringify(job)], {
     cwd: dirname(here),
     // The load generator runs @weft/client from source (tsx, paths in this tsconfig): no build needed.
-    env: { ...process.env, TSX_TSCONFIG_PATH: SOURCE_TSCONFIG },
+    // WEFT_BENCH_LOADGEN_TSCONFIG points it at other sources (A/B of a client change on one machine).
+    env: { ...process.env, TSX_TSCONFIG_PATH: process.env.WEFT_BENCH_LOADGEN_TSCONFIG ?? SOURCE_TSCONFIG },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {
