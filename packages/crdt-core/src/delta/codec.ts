@@ -6,12 +6,12 @@ import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import { readJson, writeJson } from '../values.js'
 import { readSequenceColumns, writeSequenceColumns } from './state-columns.js'
 import { MAX_SPAN_LEN, columnsToOps, opsToColumns, type SequenceColumns } from '../sequence/columns.js'
-import type { VersionVector } from '../version-vector.js'
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
 import {
   NO_DEPS,
   type ContainerDelta,
   type CounterOp,
+  type Deps,
   type DeleteOp,
   type DeltaData,
   type DotRange,
@@ -103,8 +103,8 @@ export class EncodeScratch {
 export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
   const table = scratch?.table ?? new ReplicaTable()
   table.reset()
-  const hasDeps = d.deps !== NO_DEPS
-  if (hasDeps) for (const key in d.deps) table.add(Number(key))
+  const deps = d.deps
+  for (let i = 0; i < deps.replicas.length; i++) table.add(deps.replicas[i]!)
   for (const r of d.ranges) table.add(r.replica)
   for (const c of d.containers) {
     table.add(c.id.replica)
@@ -129,12 +129,12 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
   w.writeVarUint(table.size)
   for (let i = 0; i < table.size; i++) w.writeVarUint(table.at(i))
   let nDeps = 0
-  if (hasDeps) for (const key in d.deps) if (d.deps[key]! > 0) nDeps++
+  for (let i = 0; i < deps.counters.length; i++) if (deps.counters[i]! > 0) nDeps++
   w.writeVarUint(nDeps)
-  if (hasDeps) for (const key in d.deps) {
-    const c = d.deps[key]!
+  for (let i = 0; i < deps.counters.length; i++) {
+    const c = deps.counters[i]!
     if (c === 0) continue
-    w.writeVarUint(table.ref(Number(key)))
+    w.writeVarUint(table.ref(deps.replicas[i]!))
     w.writeVarUint(c)
   }
   w.writeVarUint(d.ranges.length)
@@ -342,11 +342,7 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   }
 
   const nDeps = r.readCount(2)
-  const deps: VersionVector = nDeps === 0 ? NO_DEPS : {}
-  for (let i = 0; i < nDeps; i++) {
-    const replica = replicaAt(replicas, r.readVarUint(), false)
-    deps[replica] = r.readVarUint()
-  }
+  const deps = nDeps === 0 ? NO_DEPS : readDeps(r, replicas, nDeps)
   const nRanges = r.readCount(3)
   // States are decoded fresh: they are rare, and what their containers keep is theirs.
   const reuse = isState ? undefined : scratch
@@ -378,6 +374,22 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   data.ranges = ranges
   data.containers = containers
   return data
+}
+
+function readDeps(r: Reader, replicas: number[], n: number): Deps {
+  const ids: number[] = new Array<number>(n)
+  const counters: number[] = new Array<number>(n)
+  const seen = n > SCAN_LIMIT ? new Set<number>() : null
+  for (let i = 0; i < n; i++) {
+    const replica = replicaAt(replicas, r.readVarUint(), false)
+    if (seen !== null ? seen.has(replica) : indexOfReplica(ids, i, replica) >= 0) {
+      throw new WeftDecodeError('invalid', 'two dependencies on one replica')
+    }
+    seen?.add(replica)
+    ids[i] = replica
+    counters[i] = r.readVarUint()
+  }
+  return { replicas: ids, counters }
 }
 
 /** Whether one of the first `count` ranges is `replica`'s (a scan, or the caller's set for long lists). */
@@ -455,15 +467,23 @@ class DecodeContext {
 
 
 /**
- * The root name read last. Nearly every delta names the same root as the
- * one before it, so that string is handed out again instead of a new one
- * per delta. A cache of an immutable value only: it changes no result.
+ * The root names read last. Nearly every delta names the same root or two
+ * (a text and a map beside it) as the ones before it, so those strings are
+ * handed out again instead of new ones per delta, which also spares hashing
+ * them for the root lookup. A cache of immutable values only: it changes no
+ * result.
  */
-let lastRootName = ''
+const recentRootNames = ['', '', '', '']
+let nextRootSlot = 0
 
 function readRootName(r: Reader): string {
-  const name = r.readStringIfSame(lastRootName) ?? r.readString()
-  lastRootName = name
+  for (let i = 0; i < recentRootNames.length; i++) {
+    const same = r.readStringIfSame(recentRootNames[i]!)
+    if (same !== undefined) return same
+  }
+  const name = r.readString()
+  recentRootNames[nextRootSlot] = name
+  nextRootSlot = (nextRootSlot + 1) % recentRootNames.length
   return name
 }
 

@@ -1,6 +1,6 @@
 import type { VersionVector } from '../version-vector.js'
 import { decodeDelta } from './codec.js'
-import type { DotRange } from './types.js'
+import { depsToVersionVector, type DotRange } from './types.js'
 
 /** What a delta carries, without a document: for stores and servers that index deltas. */
 export interface DeltaInfo {
@@ -15,5 +15,5 @@ export interface DeltaInfo {
 /** Decodes and validates a delta, returning its causal header. Throws `WeftDecodeError`. */
 export function inspectDelta(bytes: Uint8Array): DeltaInfo {
   const d = decodeDelta(bytes)
-  return { isState: d.isState, deps: d.deps, ranges: d.ranges }
+  return { isState: d.isState, deps: depsToVersionVector(d.deps), ranges: d.ranges }
 }

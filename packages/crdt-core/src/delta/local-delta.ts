@@ -1,8 +1,7 @@
 import { KIND_CODE } from '../containers/kind.js'
 import { isAscii, putAsciiString, putVarUint } from '../encoding/raw.js'
-import type { VersionVector } from '../version-vector.js'
 import { DELTA_FORMAT_VERSION, EncodeScratch, encodeDelta } from './codec.js'
-import { NO_DEPS, type ContainerDelta, type DeltaData, type DotRange } from './types.js'
+import { NO_DEPS, type ContainerDelta, type DeltaData, type Deps, type DotRange } from './types.js'
 
 const NO_CONTAINERS: ContainerDelta[] = []
 const INSERT_DELETED = 1
@@ -24,13 +23,13 @@ export class LocalDeltaEncoder {
   private buf = new Uint8Array(256)
 
   /** The delta of a transaction by `replica` that used counters (from, to] and depends on `deps`. */
-  encode(replica: number, from: number, to: number, deps: VersionVector, containers: ContainerDelta[]): Uint8Array {
+  encode(replica: number, from: number, to: number, deps: Deps, containers: ContainerDelta[]): Uint8Array {
     if (containers.length === 1) return this.encodeOne(replica, from, to, deps, containers[0]!)
     return this.encodeGeneric(replica, from, to, deps, containers)
   }
 
   /** `encode` for a transaction that changed one container (no list to allocate for it). */
-  encodeOne(replica: number, from: number, to: number, deps: VersionVector, c: ContainerDelta): Uint8Array {
+  encodeOne(replica: number, from: number, to: number, deps: Deps, c: ContainerDelta): Uint8Array {
     if (c.id.kind === 'text' && c.inserts.length <= 1 && c.deletes.length <= 1 && c.entries.length === 0 && c.counts.length === 0) {
       const out = this.encodeTextEdit(replica, from, to, deps, c)
       if (out !== undefined) return out
@@ -39,7 +38,7 @@ export class LocalDeltaEncoder {
   }
 
   /** Through the general encoder (used for everything the text-edit path does not take). */
-  encodeGeneric(replica: number, from: number, to: number, deps: VersionVector, containers: ContainerDelta[]): Uint8Array {
+  encodeGeneric(replica: number, from: number, to: number, deps: Deps, containers: ContainerDelta[]): Uint8Array {
     const range = this.range
     range.replica = replica
     range.from = from
@@ -62,7 +61,7 @@ export class LocalDeltaEncoder {
    * (their UTF-8 / WTF-8 form is the general writer's job). Public for the
    * tests that pin it to `encodeDelta`.
    */
-  encodeTextEdit(replica: number, from: number, to: number, deps: VersionVector, c: ContainerDelta): Uint8Array | undefined {
+  encodeTextEdit(replica: number, from: number, to: number, deps: Deps, c: ContainerDelta): Uint8Array | undefined {
     const ins = c.inserts.length === 1 ? c.inserts[0]! : undefined
     const del = c.deletes.length === 1 ? c.deletes[0]! : undefined
     const content = ins !== undefined && !ins.deleted ? (ins.content as string) : ''
@@ -72,13 +71,11 @@ export class LocalDeltaEncoder {
     // The replica table, in the order encodeDelta fills it.
     const table = this.scratch.table
     table.reset()
-    const hasDeps = deps !== NO_DEPS
-    let depKeys = 0
+    const depKeys = deps.replicas.length
     let nDeps = 0
-    if (hasDeps) for (const key in deps) {
-      table.add(Number(key))
-      depKeys++
-      if (deps[key]! > 0) nDeps++
+    for (let i = 0; i < depKeys; i++) {
+      table.add(deps.replicas[i]!)
+      if (deps.counters[i]! > 0) nDeps++
     }
     table.add(replica)
     table.add(id.replica)
@@ -104,10 +101,10 @@ export class LocalDeltaEncoder {
     pos = putVarUint(buf, pos, table.size)
     for (let i = 0; i < table.size; i++) pos = putVarUint(buf, pos, table.at(i))
     pos = putVarUint(buf, pos, nDeps)
-    if (hasDeps) for (const key in deps) {
-      const counter = deps[key]!
+    for (let i = 0; i < depKeys; i++) {
+      const counter = deps.counters[i]!
       if (counter === 0) continue
-      pos = putVarUint(buf, pos, table.ref(Number(key)))
+      pos = putVarUint(buf, pos, table.ref(deps.replicas[i]!))
       pos = putVarUint(buf, pos, counter)
     }
     buf[pos++] = 1 // one dot range

@@ -55,15 +55,47 @@ export interface DeltaData {
   /** A complete state: inserts come in document order and carry every tombstone. */
   isState: boolean
   /** What the receiver must have seen first (besides each range's own start). */
-  deps: VersionVector
+  deps: Deps
   ranges: DotRange[]
   containers: ContainerDelta[]
 }
 
 
 /**
+ * What a delta depends on: replica ids and counters, in parallel, each
+ * replica once. Arrays rather than a version vector object: a 53-bit id as
+ * an object key is a number-to-string conversion at every use, and a
+ * keystroke among many writers names a dozen of them.
+ */
+export interface Deps {
+  readonly replicas: readonly number[]
+  readonly counters: readonly number[]
+}
+
+/**
  * The empty dependency set, shared and frozen. Deltas that depend on nothing
  * besides their own ranges (a lone typist's every keystroke) carry this one,
  * so encoders and `Doc` skip their loops over dependencies by identity.
  */
-export const NO_DEPS: VersionVector = Object.freeze({}) as VersionVector
+export const NO_DEPS: Deps = Object.freeze({ replicas: Object.freeze([]), counters: Object.freeze([]) })
+
+/** Dependencies from a version vector (tests and callers that hold one). */
+export function depsFrom(vv: VersionVector): Deps {
+  const keys = Object.keys(vv)
+  if (keys.length === 0) return NO_DEPS
+  return { replicas: keys.map(Number), counters: keys.map((k) => vv[k as unknown as number]!) }
+}
+
+/** Dependencies as a version vector. */
+export function depsToVersionVector(deps: Deps): VersionVector {
+  const vv: VersionVector = {}
+  for (let i = 0; i < deps.replicas.length; i++) vv[deps.replicas[i]!] = deps.counters[i]!
+  return vv
+}
+
+/** `replica`'s counter in `deps`, or 0. */
+export function depOf(deps: Deps, replica: number): number {
+  const replicas = deps.replicas
+  for (let i = 0; i < replicas.length; i++) if (replicas[i] === replica) return deps.counters[i]!
+  return 0
+}

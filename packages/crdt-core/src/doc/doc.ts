@@ -7,7 +7,7 @@ import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
 import { DecodeScratch, decodeDelta, encodeDelta } from '../delta/codec.js'
 import { LocalDeltaEncoder } from '../delta/local-delta.js'
-import { NO_DEPS, type DeltaData } from '../delta/types.js'
+import { NO_DEPS, type DeltaData, type Deps } from '../delta/types.js'
 import { isValidReplicaId, randomReplicaId } from '../ids.js'
 import type { IdRange } from '../sequence/sequence.js'
 import { defineOwn } from '../values.js'
@@ -267,7 +267,7 @@ export class Doc implements DocCore {
   private commit(tx: Transaction): void {
     if (tx.isEmpty) return
     const state = this.state
-    const deps: VersionVector = state.heads.size > 0 ? state.heads.take() : NO_DEPS
+    const deps: Deps = state.heads.size > 0 ? state.heads.take() : NO_DEPS
     if (this.events.has('delta')) {
       const to = state.counterOf(this.replicaId)
       const sole = tx.soleContainerDelta()
@@ -292,7 +292,8 @@ export class Doc implements DocCore {
     const state = this.state
     const ranges = d.ranges
     for (let i = 0; i < ranges.length; i++) if (state.counterOf(ranges[i]!.replica) < ranges[i]!.from) return false
-    if (d.deps !== NO_DEPS) for (const key in d.deps) if (state.counterOf(Number(key)) < d.deps[key]!) return false
+    const deps = d.deps
+    for (let i = 0; i < deps.replicas.length; i++) if (state.counterOf(deps.replicas[i]!) < deps.counters[i]!) return false
     return true
   }
 

@@ -1,6 +1,6 @@
 import type { Container } from '../containers/container.js'
 import { CONTAINER_KIND, isContainerRef } from '../containers/container-ref.js'
-import type { ContainerDelta, DeltaData, DotRange } from '../delta/types.js'
+import { NO_DEPS, type ContainerDelta, type DeltaData, type Deps, type DotRange } from '../delta/types.js'
 import { vvCovers, type VersionVector } from '../version-vector.js'
 import type { DocState } from './state.js'
 
@@ -15,13 +15,18 @@ function isEmpty(d: ContainerDelta): boolean {
 /** Everything a replica at `since` lacks, as one delta. */
 export function buildDeltaSince(state: DocState, since: VersionVector): DeltaData {
   const ranges: DotRange[] = []
-  const deps: VersionVector = {}
+  const depReplicas: number[] = []
+  const depCounters: number[] = []
   for (const [replica, counter] of state.vv) {
     const have = since[replica] ?? 0
     if (counter > have) ranges.push({ replica, from: have, to: counter })
-    else if (counter > 0) deps[replica] = counter
+    else if (counter > 0) {
+      depReplicas.push(replica)
+      depCounters.push(counter)
+    }
   }
-  if (ranges.length === 0) return { isState: false, deps: {}, ranges: [], containers: [] }
+  if (ranges.length === 0) return { isState: false, deps: NO_DEPS, ranges: [], containers: [] }
+  const deps: Deps = depReplicas.length === 0 ? NO_DEPS : { replicas: depReplicas, counters: depCounters }
 
   // Exact deletes from the log when the peer is past every folded history;
   // otherwise every tombstone it may have missed.
@@ -72,7 +77,7 @@ export function buildState(state: DocState): DeltaData {
     }
     if (!isEmpty(d)) containers.push(d)
   }
-  return { isState: true, deps: {}, ranges, containers }
+  return { isState: true, deps: NO_DEPS, ranges, containers }
 }
 
 function entryValue(value: unknown, deleted: boolean): ContainerDelta['entries'][number]['value'] {

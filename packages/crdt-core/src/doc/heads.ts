@@ -1,5 +1,4 @@
-import { NO_DEPS, type DotRange } from '../delta/types.js'
-import type { VersionVector } from '../version-vector.js'
+import { NO_DEPS, depOf, type Deps, type DotRange } from '../delta/types.js'
 
 /**
  * The frontier of what arrived since this replica's last local transaction:
@@ -16,8 +15,8 @@ import type { VersionVector } from '../version-vector.js'
 const SCAN_LIMIT = 32
 
 export class Heads {
-  private readonly replicas: number[] = []
-  private readonly counters: number[] = []
+  private replicas: number[] = []
+  private counters: number[] = []
 
   get size(): number {
     return this.replicas.length
@@ -34,7 +33,7 @@ export class Heads {
    * cover is implied by it and leaves; its newest dots join. A head is never
    * lowered: a delta may carry an older stretch of a replica.
    */
-  advance(self: number, ranges: readonly DotRange[], deps: VersionVector): void {
+  advance(self: number, ranges: readonly DotRange[], deps: Deps): void {
     const replicas = this.replicas
     const counters = this.counters
     const n = replicas.length
@@ -46,8 +45,7 @@ export class Heads {
     for (let i = 0; i < n; i++) {
       const r = replicas[i]!
       const c = counters[i]!
-      // (A 53-bit id as an object key is a string conversion: skip it for no deps.)
-      let implied = deps !== NO_DEPS && c <= (deps[r] ?? 0)
+      let implied = deps !== NO_DEPS && c <= depOf(deps, r)
       // The end of the delta's range for r (0: it carries none).
       let to = 0
       for (let k = 0; k < ranges.length; k++) {
@@ -81,9 +79,11 @@ export class Heads {
    * wrote): the same rule and the same order, with Maps instead of scans,
    * which would be quadratic there.
    */
-  private advanceIndexed(self: number, ranges: readonly DotRange[], deps: VersionVector): void {
+  private advanceIndexed(self: number, ranges: readonly DotRange[], deps: Deps): void {
     const toOf = new Map<number, number>()
     for (const range of ranges) toOf.set(range.replica, range.to)
+    const depOfReplica = new Map<number, number>()
+    for (let i = 0; i < deps.replicas.length; i++) depOfReplica.set(deps.replicas[i]!, deps.counters[i]!)
     const replicas = this.replicas
     const counters = this.counters
     const kept = new Set<number>()
@@ -92,7 +92,7 @@ export class Heads {
       const r = replicas[i]!
       const c = counters[i]!
       const to = toOf.get(r) ?? 0
-      const implied = (deps !== NO_DEPS && c <= (deps[r] ?? 0)) || (to > 0 && c <= to)
+      const implied = c <= (depOfReplica.get(r) ?? 0) || (to > 0 && c <= to)
       if (implied && to === 0) continue
       replicas[k] = r
       counters[k] = implied ? to : c
@@ -109,12 +109,12 @@ export class Heads {
     }
   }
 
-  /** The heads as a version vector (what the next local delta depends on); empties the set. */
-  take(): VersionVector {
-    const deps: VersionVector = {}
-    for (let i = 0; i < this.replicas.length; i++) deps[this.replicas[i]!] = this.counters[i]!
-    this.replicas.length = 0
-    this.counters.length = 0
+  /** The heads as dependencies (what the next local delta depends on); empties the set. */
+  take(): Deps {
+    // The arrays themselves go: the next heads start in fresh ones.
+    const deps: Deps = { replicas: this.replicas, counters: this.counters }
+    this.replicas = []
+    this.counters = []
     return deps
   }
 }

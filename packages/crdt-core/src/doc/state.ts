@@ -2,7 +2,7 @@ import type { Container } from '../containers/container.js'
 import { DeleteLog } from './delete-log.js'
 import { containerKey, type ContainerId } from '../containers/kind.js'
 import type { IdRange } from '../sequence/sequence.js'
-import type { DotRange } from '../delta/types.js'
+import type { Deps, DotRange } from '../delta/types.js'
 import type { VersionVector } from '../version-vector.js'
 import { Heads } from './heads.js'
 
@@ -58,7 +58,7 @@ export class DocState {
   readonly heads = new Heads()
 
   /** Folds an applied delta into `heads`. */
-  advanceHeads(self: number, ranges: readonly DotRange[], deps: VersionVector): void {
+  advanceHeads(self: number, ranges: readonly DotRange[], deps: Deps): void {
     this.heads.advance(self, ranges, deps)
   }
 

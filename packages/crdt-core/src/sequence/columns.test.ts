@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { encodeDelta } from '../delta/codec.js'
+import { NO_DEPS } from '../delta/types.js'
 import { Doc } from '../doc/doc.js'
 import { WeftDecodeError } from '../errors.js'
 import { MAX_SPAN_LEN } from './columns.js'
@@ -10,7 +11,7 @@ const TEXT = { kind: 'text', name: 'body', replica: 0, counter: 0 } as const
 function tombstoneInsert(len: number): Uint8Array {
   return encodeDelta({
     isState: false,
-    deps: {},
+    deps: NO_DEPS,
     ranges: [{ replica: 7, from: 0, to: len }],
     containers: [
       {
@@ -77,7 +78,7 @@ describe('a state whose spans continue each other', () => {
     // Two spans a writer of states could emit for "abcd": ids 5:1-2 then 5:3-4 continuing them.
     const state = encodeDelta({
       isState: true,
-      deps: {},
+      deps: NO_DEPS,
       ranges: [{ replica: 5, from: 0, to: 4 }],
       containers: [{ id: TEXT, inserts: [piece(1, 0, 'ab'), piece(3, 2, 'cd')], deletes: [], entries: [], counts: [] }],
     })
@@ -110,7 +111,7 @@ describe('explicit origins in a state', () => {
   function state(ol: [number, number], or: [number, number] = [0, 0]): Uint8Array {
     return encodeDelta({
       isState: true,
-      deps: {},
+      deps: NO_DEPS,
       ranges: [
         { replica: 1, from: 0, to: 8 },
         { replica: 2, from: 0, to: 1 },
@@ -132,7 +133,7 @@ describe('explicit origins in a state', () => {
   function oneReplicaState(ol: [number, number]): Uint8Array {
     return encodeDelta({
       isState: true,
-      deps: {},
+      deps: NO_DEPS,
       ranges: [{ replica: 1, from: 0, to: 8 }],
       containers: [
         { id: TEXT, inserts: [span(1, 1, 'abc', [0, 0]), span(1, 7, 'gh', ol)], deletes: [], entries: [], counts: [] },

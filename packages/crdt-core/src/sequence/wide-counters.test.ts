@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { encodeDelta } from '../delta/codec.js'
+import { NO_DEPS } from '../delta/types.js'
 import { Doc } from '../doc/doc.js'
 
 const TEXT = { kind: 'text', name: 'body', replica: 0, counter: 0 } as const
@@ -12,7 +13,7 @@ const BIG = 2 ** 31 + 5
 function bigCounterState(): Uint8Array {
   return encodeDelta({
     isState: true,
-    deps: {},
+    deps: NO_DEPS,
     ranges: [{ replica: 3, from: 0, to: BIG + 4 }],
     containers: [
       {
@@ -80,7 +81,7 @@ describe('more than 65,535 replicas in one sequence', () => {
       ranges.push({ replica, from: 0, to: 1 })
       expected += ch
     }
-    const state = encodeDelta({ isState: true, deps: {}, ranges, containers: [{ id: TEXT, inserts, deletes: [], entries: [], counts: [] }] })
+    const state = encodeDelta({ isState: true, deps: NO_DEPS, ranges, containers: [{ id: TEXT, inserts, deletes: [], entries: [], counts: [] }] })
     const doc = Doc.load(state, { replicaId: 1 })
     const text = doc.getText('body')
     // Edits near the end need lookups by the widest refs.
