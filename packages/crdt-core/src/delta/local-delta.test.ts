@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { ContainerId, ContainerKind } from '../containers/kind.js'
 import type { InsertOp } from '../sequence/sequence.js'
 import type { VersionVector } from '../version-vector.js'
+import { insertOp as insertOfIds } from '../test-support/ops.js'
 import { encodeDelta } from './codec.js'
 import { LocalDeltaEncoder } from './local-delta.js'
 import { NO_DEPS, depsFrom, type ContainerDelta, type StoredValueOp } from './types.js'
@@ -25,17 +26,7 @@ function insertOp(ids: fc.Arbitrary<number>, kind: 'text' | 'list'): fc.Arbitrar
   const content = kind === 'text' ? text : fc.array(fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant(null)), { minLength: 1, maxLength: 4 })
   return fc
     .record({ replica: ids, counter, ol: origin(ids), or: origin(ids), deleted: fc.boolean(), content })
-    .map(({ replica, counter, ol, or, deleted, content }) => ({
-      replica,
-      counter,
-      len: content.length,
-      olReplica: ol[0],
-      olCounter: ol[1],
-      orReplica: or[0],
-      orCounter: or[1],
-      deleted,
-      content: deleted ? null : content,
-    }))
+    .map(({ replica, counter, ol, or, deleted, content }) => insertOfIds(replica, counter, content, ol, or, deleted))
 }
 
 function deleteOp(ids: fc.Arbitrary<number>) {

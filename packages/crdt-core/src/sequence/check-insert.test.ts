@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { InsertCheck, Sequence, type InsertOp } from './sequence.js'
-
-const op = (replica: number, counter: number, content: string, ol: [number, number], or: [number, number] = [0, 0]): InsertOp => ({
-  replica,
-  counter,
-  len: content.length,
-  olReplica: ol[0],
-  olCounter: ol[1],
-  orReplica: or[0],
-  orCounter: or[1],
-  deleted: false,
-  content,
-})
+import { insertOp as op } from '../test-support/ops.js'
+import { InsertCheck, Sequence } from './sequence.js'
 
 /** A sequence holding "abc" as one span of replica 1 (ids 1:1..1:3). */
 function abc(): Sequence {

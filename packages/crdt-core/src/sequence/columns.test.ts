@@ -3,6 +3,7 @@ import { encodeDelta } from '../delta/codec.js'
 import { NO_DEPS } from '../delta/types.js'
 import { Doc } from '../doc/doc.js'
 import { WeftDecodeError } from '../errors.js'
+import { insertOp as span } from '../test-support/ops.js'
 import { MAX_SPAN_LEN } from './columns.js'
 
 const TEXT = { kind: 'text', name: 'body', replica: 0, counter: 0 } as const
@@ -96,17 +97,6 @@ describe('a state whose spans continue each other', () => {
 })
 
 describe('explicit origins in a state', () => {
-  const span = (replica: number, counter: number, content: string, ol: [number, number], or: [number, number] = [0, 0]) => ({
-    replica,
-    counter,
-    len: content.length,
-    olReplica: ol[0],
-    olCounter: ol[1],
-    orReplica: or[0],
-    orCounter: or[1],
-    deleted: false,
-    content,
-  })
   /** A text state of these spans, in document order: replica 1's 1..3 and 7..8, then replica 2's "x" with the given origins. */
   function state(ol: [number, number], or: [number, number] = [0, 0]): Uint8Array {
     return encodeDelta({
