@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest'
 import type { ContainerId, ContainerKind } from '../containers/kind.js'
 import type { InsertOp } from '../sequence/sequence.js'
 import type { VersionVector } from '../version-vector.js'
-import { insertOp as insertOfIds } from '../test-support/ops.js'
+import { depsFrom, insertOp as insertOfIds } from '../test-support/ops.js'
 import { encodeDelta } from './codec.js'
 import { LocalDeltaEncoder } from './local-delta.js'
-import { NO_DEPS, depsFrom, type ContainerDelta, type StoredValueOp } from './types.js'
+import { NO_DEPS, type ContainerDelta, type StoredValueOp } from './types.js'
 
 /**
  * The local-transaction encoder must write delta format v1 exactly as the

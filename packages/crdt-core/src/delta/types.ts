@@ -79,13 +79,6 @@ export interface Deps {
  */
 export const NO_DEPS: Deps = Object.freeze({ replicas: Object.freeze([]), counters: Object.freeze([]) })
 
-/** Dependencies from a version vector (tests and callers that hold one). */
-export function depsFrom(vv: VersionVector): Deps {
-  const keys = Object.keys(vv)
-  if (keys.length === 0) return NO_DEPS
-  return { replicas: keys.map(Number), counters: keys.map((k) => vv[k as unknown as number]!) }
-}
-
 /** Dependencies as a version vector. */
 export function depsToVersionVector(deps: Deps): VersionVector {
   const vv: VersionVector = {}

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { depsFrom, depsToVersionVector, type DotRange } from '../delta/types.js'
+import { depsToVersionVector, type DotRange } from '../delta/types.js'
+import { depsFrom } from '../test-support/ops.js'
 import type { VersionVector } from '../version-vector.js'
 import { Heads } from './heads.js'
 

@@ -1,4 +1,6 @@
+import { NO_DEPS, type Deps } from '../delta/types.js'
 import type { InsertOp } from '../sequence/sequence.js'
+import type { VersionVector } from '../version-vector.js'
 
 /** An origin as [replica, counter]; [0, 0] is none. */
 export type Origin = readonly [replica: number, counter: number]
@@ -16,4 +18,11 @@ export function insertOp(replica: number, counter: number, content: string | unk
     deleted,
     content: deleted ? null : content,
   }
+}
+
+/** Dependencies from a version vector. */
+export function depsFrom(vv: VersionVector): Deps {
+  const keys = Object.keys(vv)
+  if (keys.length === 0) return NO_DEPS
+  return { replicas: keys.map(Number), counters: keys.map((k) => vv[Number(k)]!) }
 }
