@@ -18,9 +18,20 @@ import { MAX_NARROW, NO_SPAN, growCounters, growInt, type SpanRef, type SpanStor
  */
 /** Walk length past which a run gets a piece array. */
 const LONG_WALK = 32
+
+/**
+ * One replica's run ids, sorted by counter: the first `n` of `ids`. An
+ * Int32Array rather than a number[] (8 bytes a slot on 64-bit V8): the
+ * run list of a one-writer document held 53 KB on automerge-paper.
+ */
+interface RunList {
+  ids: Int32Array
+  n: number
+}
+
 export class IdIndex {
-  /** Run ids per replica ref, sorted by counter. */
-  private readonly byRep: number[][] = []
+  /** Run lists per replica ref. */
+  private readonly byRep: (RunList | undefined)[] = []
   /** First counter of each run: 32-bit until a counter needs more, like the span columns. */
   private runCtr: Int32Array | Float64Array = new Int32Array(64)
   private runLen: Int32Array = new Int32Array(64)
@@ -33,7 +44,7 @@ export class IdIndex {
   private readonly longRuns = new Map<number, SpanRef[]>()
   private runIsLong: Uint8Array = new Uint8Array(64)
   /** The run `findRun` found last by searching, and the run list it is in (see `findRun`). */
-  private lastFoundIn: number[] | null = null
+  private lastFoundIn: RunList | null = null
   private lastFoundRun = 0
 
   constructor(private readonly store: SpanStore) {}
@@ -69,8 +80,8 @@ export class IdIndex {
   /** Highest counter of `rep` known here, or 0. */
   maxCounter(rep: number): number {
     const runs = this.byRep[rep]
-    if (runs === undefined || runs.length === 0) return 0
-    const last = runs[runs.length - 1]!
+    if (runs === undefined || runs.n === 0) return 0
+    const last = runs.ids[runs.n - 1]!
     return this.runCtr[last]! + this.runLen[last]! - 1
   }
 
@@ -91,28 +102,27 @@ export class IdIndex {
     const run = this.newRun(s)
     const runs = this.runsOf(this.store.rep[s]!)
     const counter = this.store.ctr[s]!
-    const last = runs[runs.length - 1]
-    if (last !== undefined && this.runCtr[last]! > counter) {
+    const ids = pushRunId(runs, run)
+    if (runs.n > 1 && this.runCtr[ids[runs.n - 2]!]! > counter) {
       // Out of counter order (only when integrating a state whose runs arrive
       // in document order): keep the list sorted.
-      let i = runs.length - 1
-      while (i > 0 && this.runCtr[runs[i - 1]!]! > counter) i--
-      runs.splice(i, 0, run)
-    } else {
-      runs.push(run)
+      let i = runs.n - 2
+      while (i > 0 && this.runCtr[ids[i - 1]!]! > counter) i--
+      ids.copyWithin(i + 1, i, runs.n - 1)
+      ids[i] = run
     }
   }
 
   /** Adds a run without keeping order (bulk load; until `sortRuns`, runs cannot be searched). Returns its id. */
   pushRun(s: SpanRef): number {
     const run = this.newRun(s)
-    this.runsOf(this.store.rep[s]!).push(run)
+    pushRunId(this.runsOf(this.store.rep[s]!), run)
     return run
   }
 
   sortRuns(): void {
     const ctr = this.runCtr
-    for (const runs of this.byRep) if (runs !== undefined) runs.sort((a, b) => ctr[a]! - ctr[b]!)
+    for (const runs of this.byRep) if (runs !== undefined) runs.ids.subarray(0, runs.n).sort((a, b) => ctr[a]! - ctr[b]!)
   }
 
   /** Forgets `right`, folded into `left`, the piece before it in its run. */
@@ -166,17 +176,18 @@ export class IdIndex {
     const runs = this.byRep[rep]
     if (runs === undefined) return
     // First run with an item above `after`.
+    const ids = runs.ids
     let lo = 0
-    let hi = runs.length
+    let hi = runs.n
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      const run = runs[mid]!
+      const run = ids[mid]!
       if (this.runCtr[run]! + this.runLen[run]! - 1 <= after) lo = mid + 1
       else hi = mid
     }
     const next = this.store.nextPiece
-    for (let i = lo; i < runs.length; i++) {
-      for (let s = this.runFirst[runs[i]!]!; s !== NO_SPAN; s = next[s]!) fn(s)
+    for (let i = lo; i < runs.n; i++) {
+      for (let s = this.runFirst[ids[i]!]!; s !== NO_SPAN; s = next[s]!) fn(s)
     }
   }
 
@@ -185,11 +196,11 @@ export class IdIndex {
     return this.findRun(this.byRep[this.store.rep[s]!]!, this.store.ctr[s]!)
   }
 
-  private runsOf(rep: number): number[] {
+  private runsOf(rep: number): RunList {
     let runs = this.byRep[rep]
     if (runs === undefined) {
-      while (this.byRep.length < rep) this.byRep.push(undefined as never)
-      this.byRep[rep] = runs = []
+      while (this.byRep.length < rep) this.byRep.push(undefined)
+      this.byRep[rep] = runs = { ids: new Int32Array(4), n: 0 }
     }
     return runs
   }
@@ -217,13 +228,14 @@ export class IdIndex {
   }
 
   /** Run of `runs` holding `counter`, or -1. */
-  private findRun(runs: number[], counter: number): number {
+  private findRun(runs: RunList, counter: number): number {
     const ctr = this.runCtr
     const len = this.runLen
-    let hi = runs.length - 1
+    const ids = runs.ids
+    let hi = runs.n - 1
     if (hi < 0) return -1
     // Fast path: the newest run (local typing, sequential remote edits).
-    const last = runs[hi]!
+    const last = ids[hi]!
     if (counter >= ctr[last]!) return counter < ctr[last]! + len[last]! ? last : -1
     // Next, the older run found last: a remote delete is looked up to be
     // validated and again to be applied. Runs never move or shrink, so a
@@ -233,13 +245,23 @@ export class IdIndex {
     let lo = 0
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1
-      if (ctr[runs[mid]!]! <= counter) lo = mid
+      if (ctr[ids[mid]!]! <= counter) lo = mid
       else hi = mid - 1
     }
-    const run = runs[lo]!
+    const run = ids[lo]!
     if (counter < ctr[run]! || counter >= ctr[run]! + len[run]!) return -1
     this.lastFoundIn = runs
     this.lastFoundRun = run
     return run
   }
+}
+
+/** Appends a run id to a run list, growing it (1.25x once past a few runs, like the other columns). Returns the ids array. */
+function pushRunId(runs: RunList, run: number): Int32Array {
+  if (runs.n === runs.ids.length) {
+    const cap = runs.n < 64 ? runs.n * 2 : Math.ceil(runs.n * 1.25)
+    runs.ids = growInt(runs.ids, cap)
+  }
+  runs.ids[runs.n++] = run
+  return runs.ids
 }
