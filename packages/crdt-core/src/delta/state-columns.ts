@@ -122,6 +122,8 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   const onlyRef = readRefRuns(r, n, refs, table)
   const counter = new Float64Array(n)
   const len = new Float64Array(n)
+  // Each span's end, for StateIds (filled here: a separate pass in cold code costs as much as this one).
+  const ends = new Float64Array(n)
   let end = 0
   let total = 0
   const idColumn = readVarUints(r, 2 * n)
@@ -133,9 +135,10 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
     counter[i] = c
     len[i] = l
     end = c + l
+    ends[i] = end
     total += l
   }
-  const ids = new StateIds(refs, counter, len, onlyRef)
+  const ids = new StateIds(refs, counter, ends, onlyRef)
   ids.forEachReplica((ref, first, last) => checkIds(table.ids[ref]!, first, last - first + 1))
 
   const flags = readFlagRuns(r, n)
@@ -262,29 +265,31 @@ class StateIds {
   private readonly ends: Float64Array
   /** Group of ref k is [offsets[k], offsets[k + 1]). */
   private readonly offsets: Int32Array
-  lastCounter = 0
 
-  /** `onlyRef`: the ref of every span when one replica wrote them all (the usual case), else 0. */
-  constructor(refs: Int32Array, counter: Float64Array, len: Float64Array, private readonly onlyRef: number) {
+  /**
+   * `spanEnds`: each span's counter + length (taken over and sorted).
+   * `onlyRef`: the ref of every span when one replica wrote them all (the usual case), else 0.
+   */
+  constructor(refs: Int32Array, counter: Float64Array, spanEnds: Float64Array, private readonly onlyRef: number) {
     const n = refs.length
     let maxRef = onlyRef
     if (onlyRef === 0) for (let i = 0; i < n; i++) if (refs[i]! > maxRef) maxRef = refs[i]!
     const offsets = new Int32Array(maxRef + 2)
     const starts = new Float64Array(n)
-    const ends = new Float64Array(n)
+    let ends = spanEnds
     if (onlyRef !== 0) {
       // One group: no counting pass, and the starts are the counter column.
       offsets[onlyRef + 1] = n
       starts.set(counter)
-      for (let i = 0; i < n; i++) ends[i] = counter[i]! + len[i]!
     } else {
+      ends = new Float64Array(n)
       for (let i = 0; i < n; i++) offsets[refs[i]! + 1]!++
       for (let k = 1; k < offsets.length; k++) offsets[k]! += offsets[k - 1]!
       const fill = offsets.slice(0, maxRef + 1)
       for (let i = 0; i < n; i++) {
         const at = fill[refs[i]!]!++
         starts[at] = counter[i]!
-        ends[at] = counter[i]! + len[i]!
+        ends[at] = spanEnds[i]!
       }
     }
     for (let k = 0; k <= maxRef; k++) {

@@ -20,6 +20,22 @@ describe('Doc API', () => {
     expect(() => new Doc({ replicaId: 2 ** 53 })).toThrow(RangeError)
   })
 
+  it('keeps one drawn id for its life, also when it loaded a state before its first edit', () => {
+    const source = new Doc()
+    source.getText('t').insert(0, 'abc')
+    const copy = Doc.load(source.encodeState())
+    const deltas: Uint8Array[] = []
+    copy.on('delta', (d) => deltas.push(d))
+    copy.getText('t').insert(3, 'd')
+    const id = copy.replicaId
+    expect(id).not.toBe(source.replicaId)
+    expect(copy.replicaId).toBe(id)
+    expect(copy.versionVector()).toEqual({ [source.replicaId]: 3, [id]: 1 })
+    source.applyDelta(deltas[0]!)
+    expect(source.getText('t').toString()).toBe('abcd')
+    expect(source.versionVector()[id]).toBe(1)
+  })
+
   it('text, map, list and counter operations', () => {
     const doc = new Doc()
     const text = doc.getText('body')

@@ -68,7 +68,8 @@ type DocEvents = {
  * b.getText('body').toString() // 'hi'
  */
 export class Doc implements DocCore {
-  readonly replicaId: number
+  /** This replica's id, or 0 until `replicaId` first draws one. */
+  private id: number
   /** @internal */
   readonly state = new DocState()
   private readonly events = new Emitter<DocEvents>()
@@ -80,9 +81,9 @@ export class Doc implements DocCore {
   private readonly decodeScratch = new DecodeScratch()
 
   constructor(options: DocOptions = {}) {
-    const id = options.replicaId ?? randomReplicaId()
-    if (!isValidReplicaId(id)) throw new RangeError(`replicaId must be an integer in 1..2^53-1, got ${id}`)
-    this.replicaId = id
+    const id = options.replicaId
+    if (id !== undefined && !isValidReplicaId(id)) throw new RangeError(`replicaId must be an integer in 1..2^53-1, got ${id}`)
+    this.id = id ?? 0
     if (options.maxDeleteLog !== undefined) this.state.maxDeleteLog = options.maxDeleteLog
     this.buffer = new CausalBuffer(options.maxPendingDeltas ?? 10_000, options.maxPendingBytes ?? 64 * 1024 * 1024)
   }
@@ -92,6 +93,22 @@ export class Doc implements DocCore {
     const doc = new Doc(options)
     doc.applyDelta(state)
     return doc
+  }
+
+  /**
+   * This replica's id: `options.replicaId`, else random, drawn on first use.
+   * A doc that only loads and reads never needs one, and Node's first call
+   * to the platform CSPRNG loads WebCrypto, about 1 ms (5% of loading a
+   * large document).
+   */
+  get replicaId(): number {
+    if (this.id === 0) this.id = randomReplicaId()
+    return this.id
+  }
+
+  /** @internal This replica's id, or 0 while none is drawn (then no delta can be this replica's own). */
+  get replicaIdIfDrawn(): number {
+    return this.id
   }
 
   getText(name: string): WeftText {

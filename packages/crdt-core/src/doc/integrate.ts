@@ -28,7 +28,7 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track
     }
   }
 
-  state.advanceHeads(doc.replicaId, data.ranges, data.deps)
+  state.advanceHeads(doc.replicaIdIfDrawn, data.ranges, data.deps)
   for (let i = 0; i < data.ranges.length; i++) {
     const r = data.ranges[i]!
     if (r.to > state.counterOf(r.replica)) state.setCounter(r.replica, r.to)
