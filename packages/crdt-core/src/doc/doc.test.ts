@@ -123,6 +123,25 @@ describe('Doc API', () => {
     expect(remote).toEqual([false])
   })
 
+
+  it('delivers events to listeners added, removed and added again between edits', () => {
+    const doc = new Doc()
+    const text = doc.getText('t')
+    text.insert(0, 'a') // before any listener
+    const seen: string[] = []
+    const stopDelta = doc.on('delta', () => seen.push('delta'))
+    const onChange = (): void => {
+      seen.push('change')
+    }
+    doc.on('change', onChange)
+    text.insert(1, 'b')
+    stopDelta()
+    doc.off('change', onChange)
+    text.insert(2, 'c')
+    doc.on('change', onChange)
+    text.insert(3, 'd')
+    expect(seen).toEqual(['delta', 'change', 'change'])
+  })
   it('rejects what is not JSON and indices out of range, with messages that say what to do', () => {
     const doc = new Doc()
     expect(() => doc.getMap('m').set('d', new Date() as never)).toThrow(/plain objects, or a nested container/)
