@@ -525,7 +525,9 @@ function readContainer(r: Reader, ctx: DecodeContext, isState: boolean, reuse?: 
     )
     attachColumns(c, cols)
   } else if (kind === 'text' || kind === 'list') {
-    const nInserts = r.readCount(7)
+    // The smallest insert is a tombstone with no origins: replica, counter,
+    // length, two origin refs and its flags.
+    const nInserts = r.readCount(6)
     if (nInserts > 0) c.inserts = reuse !== undefined && nInserts === 1 ? reuse.oneInsert : new Array<InsertOp>(nInserts)
     for (let i = 0; i < nInserts; i++) c.inserts[i] = readInsert(r, kind, ctx)
     const nDeletes = r.readCount(2)

@@ -106,7 +106,9 @@ const MAX_BYTES_PER_SPAN = 2 * MAX_VARUINT_BYTES + 2 * MAX_VARUINT_BYTES + 2 * M
  * the visible spans. Throws `WeftDecodeError`.
  */
 export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: ReplicaAt, readItem: ItemReader, checkIds: CheckIds): SequenceColumns {
-  const n = r.readCount(3)
+  // Each span takes at least its id (two varints): one replica run and one
+  // flag run can cover every span, and implied origins take no bytes.
+  const n = r.readCount(2)
   let content: Content
   if (isText) {
     content = r.readString()
