@@ -18,6 +18,8 @@ import { MAX_NARROW, NO_SPAN, growCounters, growInt, type SpanRef, type SpanStor
  */
 /** Walk length past which a run gets a piece array. */
 const LONG_WALK = 32
+/** `runCursor` of a run with a piece array (no span ref is negative). */
+const LONG_RUN = -2
 
 /**
  * One replica's run ids, sorted by counter: the first `n` of `ids`. An
@@ -37,12 +39,14 @@ export class IdIndex {
   private runLen: Int32Array = new Int32Array(64)
   /** The run's first piece (lowest counter; splits and joins never change it). */
   private runFirst: Int32Array = new Int32Array(64)
-  /** The piece of the run found last: where the next walk starts. */
+  /**
+   * The piece of the run found last: where the next walk starts. LONG_RUN
+   * for a promoted run, which walks nothing (a flag column cost a byte a run).
+   */
   private runCursor: Int32Array = new Int32Array(64)
   private runCount = 0
-  /** Piece arrays of promoted runs (sorted by counter), and a flag per run saying it has one. */
+  /** Piece arrays of promoted runs, sorted by counter. */
   private readonly longRuns = new Map<number, SpanRef[]>()
-  private runIsLong: Uint8Array = new Uint8Array(64)
   /** The run `findRun` found last by searching, and the run list it is in (see `findRun`). */
   private lastFoundIn: RunList | null = null
   private lastFoundRun = 0
@@ -55,12 +59,12 @@ export class IdIndex {
     if (runs === undefined) return NO_SPAN
     const run = this.findRun(runs, counter)
     if (run < 0) return NO_SPAN
-    if (this.runIsLong[run] === 1) {
+    let s = this.runCursor[run]!
+    if (s === LONG_RUN) {
       const pieces = this.longRuns.get(run)!
       return pieces[this.pieceIndex(pieces, counter)]!
     }
     const { ctr, len, nextPiece } = this.store
-    let s = this.runCursor[run]!
     if (counter < ctr[s]!) s = this.runFirst[run]!
     let steps = 0
     while (counter >= ctr[s]! + len[s]!) {
@@ -130,8 +134,9 @@ export class IdIndex {
     const st = this.store
     st.nextPiece[left] = st.nextPiece[right]!
     const run = this.runOf(left)
-    if (this.runCursor[run] === right) this.runCursor[run] = left
-    if (this.runIsLong[run] === 1) {
+    const cursor = this.runCursor[run]
+    if (cursor === right) this.runCursor[run] = left
+    else if (cursor === LONG_RUN) {
       const pieces = this.longRuns.get(run)!
       pieces.splice(this.pieceIndex(pieces, st.ctr[right]!), 1)
     }
@@ -144,7 +149,7 @@ export class IdIndex {
     st.nextPiece[left] = right
     if (this.longRuns.size === 0) return
     const run = this.runOf(left)
-    if (this.runIsLong[run] === 1) {
+    if (this.runCursor[run] === LONG_RUN) {
       const pieces = this.longRuns.get(run)!
       pieces.splice(this.pieceIndex(pieces, st.ctr[left]!) + 1, 0, right)
     }
@@ -155,7 +160,7 @@ export class IdIndex {
     const pieces: SpanRef[] = []
     for (let s = this.runFirst[run]!; s !== NO_SPAN; s = this.store.nextPiece[s]!) pieces.push(s)
     this.longRuns.set(run, pieces)
-    this.runIsLong[run] = 1
+    this.runCursor[run] = LONG_RUN
   }
 
   /** Index in `pieces` (sorted by counter) of the piece holding `counter`. */
@@ -213,9 +218,6 @@ export class IdIndex {
       this.runLen = growInt(this.runLen, cap)
       this.runFirst = growInt(this.runFirst, cap)
       this.runCursor = growInt(this.runCursor, cap)
-      const isLong = new Uint8Array(cap)
-      isLong.set(this.runIsLong)
-      this.runIsLong = isLong
     }
     const counter = this.store.ctr[s]!
     if (counter > MAX_NARROW && this.runCtr instanceof Int32Array) this.runCtr = Float64Array.from(this.runCtr)
