@@ -1,5 +1,6 @@
 import type { Container } from '../containers/container.js'
 import { MAX_NARROW } from '../sequence/span.js'
+import { RefTable } from '../ref-table.js'
 import type { IdRange } from '../sequence/sequence.js'
 
 const INITIAL_CAPACITY = 64
@@ -132,29 +133,6 @@ export class DeleteLog {
   }
 }
 
-/**
- * Small integer refs for the few distinct values a log sees (containers,
- * replica ids). Nothing is ever removed: the document keeps every container
- * anyway, and replicas are few.
- */
-class RefTable<T> {
-  readonly values: T[] = []
-  private readonly refs = new Map<T, number>()
-  /** Consecutive entries nearly always share their container and replica. */
-  private lastRef = -1
-
-  refOf(value: T): number {
-    if (this.lastRef >= 0 && this.values[this.lastRef] === value) return this.lastRef
-    let ref = this.refs.get(value)
-    if (ref === undefined) {
-      ref = this.values.length
-      this.values.push(value)
-      this.refs.set(value, ref)
-    }
-    this.lastRef = ref
-    return ref
-  }
-}
 
 /** `i` reduced into [0, cap) for 0 <= i < 2 * cap: cheaper than `%`. */
 function wrap(i: number, cap: number): number {

@@ -2,6 +2,7 @@ import { IdIndex } from './id-index.js'
 import { SpanTree } from './span-tree.js'
 import { opsToColumns, type SequenceColumns } from './columns.js'
 import { NO_SPAN, SpanStore, concatContent, sliceContent, type Content, type SpanRef } from './span.js'
+import { RefTable } from '../ref-table.js'
 
 /** An insert as it travels in a delta: a span's ids, origins and content. */
 export interface InsertOp {
@@ -46,12 +47,10 @@ export class Sequence {
   private readonly store = new SpanStore()
   private readonly spanTree = new SpanTree(this.store)
   private readonly idIndex = new IdIndex(this.store)
-  /** Replica id by ref; ref 0 is "none". */
-  private readonly replicaIds: number[] = [0]
-  private readonly refs = new Map<number, number>()
-  /** The last id looked up and its ref: deltas name the same replica over and over. */
-  private lastReplica = 0
-  private lastRef = 0
+  /** Refs of the replica ids spans hold; ref 0 is "none". */
+  private readonly replicas = new RefTable<number>([0])
+  /** Replica id by ref. */
+  private readonly replicaIds = this.replicas.values
   /**
    * A loaded state not yet turned into a tree: its columns, spans in
    * document order. Reading the content after a load needs nothing more;
@@ -552,28 +551,13 @@ export class Sequence {
   /** The ref of a replica seen here, or undefined (builds a lazily loaded state first). */
   private knownRef(replica: number): number | undefined {
     if (this.lazy !== null) this.materialize()
-    if (replica === this.lastReplica) return this.lastRef
-    const ref = this.refs.get(replica)
-    if (ref !== undefined) {
-      this.lastReplica = replica
-      this.lastRef = ref
-    }
-    return ref
+    return this.replicas.find(replica)
   }
 
   /** The ref of a replica id, registering it on first sight (0 stays "none"). */
   private refOf(replica: number): number {
-    if (replica === 0) return 0
-    if (replica === this.lastReplica) return this.lastRef
-    let ref = this.refs.get(replica)
-    if (ref === undefined) {
-      ref = this.replicaIds.length
-      this.replicaIds.push(replica)
-      this.refs.set(replica, ref)
-    }
-    this.lastReplica = replica
-    this.lastRef = ref
-    return ref
+    // "None" is asked for as often as a replica (every origin at an end) and would evict it from the table's last-hit slot.
+    return replica === 0 ? 0 : this.replicas.refOf(replica)
   }
 
   /**
