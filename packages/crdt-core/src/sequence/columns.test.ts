@@ -133,7 +133,8 @@ describe('explicit origins in a state', () => {
 
   it('of a state one replica wrote are checked too', () => {
     expect(Doc.load(oneReplicaState([1, 2])).getText('body').toString()).toBe('abcgh')
-    for (const ol of [[1, 5], [1, 9], [1, 4], [2, 1]] as [number, number][]) {
+    // 2^32 + 2 would read as 2 in a 32-bit column: it must not pass for the item 1:2.
+    for (const ol of [[1, 5], [1, 9], [1, 4], [2, 1], [1, 2 ** 32 + 2], [1, 2 ** 40 + 7]] as [number, number][]) {
       expect(() => Doc.load(oneReplicaState(ol)), `origin ${ol}`).toThrow(WeftDecodeError)
     }
   })
@@ -151,6 +152,8 @@ describe('explicit origins in a state', () => {
       [[1, 2], [1, 4]],
       [[2, 5], [0, 0]],
       [[1, 2], [4, 1]],
+      [[1, 2 ** 32 + 2], [0, 0]],
+      [[1, 2], [1, 2 ** 32 + 7]],
     ] as [[number, number], [number, number]][]) {
       expect(() => Doc.load(state(ol, or)), `origins ${ol} / ${or}`).toThrow(WeftDecodeError)
     }
