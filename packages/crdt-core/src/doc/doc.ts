@@ -72,15 +72,7 @@ export class Doc implements DocCore {
   private id: number
   /** @internal */
   readonly state = new DocState()
-  private readonly events = new Emitter<DocEvents>()
-  /**
-   * Whether each event has listeners, kept by `on` and `off`. A keystroke
-   * asks four times, and the emitter's lookup by event name cost 4% of
-   * local typing.
-   */
-  private hasDelta = false
-  private hasChange = false
-  private hasTransaction = false
+  private readonly events = new Emitter<DocEvents>(['delta', 'change', 'transaction'])
   private readonly buffer: CausalBuffer
   private tx: Transaction | null = null
   /** Reused for encoding local deltas: one keystroke should allocate only its delta's bytes. */
@@ -144,7 +136,7 @@ export class Doc implements DocCore {
       fn()
       return
     }
-    const tx = new Transaction(origin, this.state.counterOf(this.replicaId), this.hasTransaction)
+    const tx = new Transaction(origin, this.state.counterOf(this.replicaId), this.events.listening.transaction)
     this.tx = tx
     try {
       fn()
@@ -157,17 +149,11 @@ export class Doc implements DocCore {
   }
 
   on<K extends keyof DocEvents>(event: K, fn: (...args: DocEvents[K]) => void): () => void {
-    const off = this.events.on(event, fn)
-    this.refreshListening()
-    return () => {
-      off()
-      this.refreshListening()
-    }
+    return this.events.on(event, fn)
   }
 
   off<K extends keyof DocEvents>(event: K, fn: (...args: DocEvents[K]) => void): void {
     this.events.off(event, fn)
-    this.refreshListening()
   }
 
   /**
@@ -242,7 +228,7 @@ export class Doc implements DocCore {
   /** @internal */
   beginImplicit(): Transaction {
     if (this.tx !== null) return this.tx
-    const tx = new Transaction(undefined, this.state.counterOf(this.replicaId), this.hasTransaction)
+    const tx = new Transaction(undefined, this.state.counterOf(this.replicaId), this.events.listening.transaction)
     tx.implicit = true
     this.tx = tx
     return tx
@@ -290,12 +276,6 @@ export class Doc implements DocCore {
 
   // ------------------------------------------------------------ private
 
-  private refreshListening(): void {
-    this.hasDelta = this.events.has('delta')
-    this.hasChange = this.events.has('change')
-    this.hasTransaction = this.events.has('transaction')
-  }
-
   private root<K extends ContainerKind>(name: string, kind: K): ContainerByKind[K] {
     if (typeof name !== 'string') throw new TypeError(`root container names are strings, got ${typeof name}`)
     return this.containerFor({ kind, name, replica: 0, counter: 0 }) as ContainerByKind[K]
@@ -305,7 +285,7 @@ export class Doc implements DocCore {
     if (tx.isEmpty) return
     const state = this.state
     const deps: Deps = state.heads.size > 0 ? state.heads.take() : NO_DEPS
-    if (this.hasDelta) {
+    if (this.events.listening.delta) {
       const to = state.counterOf(this.replicaId)
       const sole = tx.soleContainerDelta()
       const bytes =
@@ -314,8 +294,8 @@ export class Doc implements DocCore {
           : this.localEncoder.encode(this.replicaId, tx.startCounter, to, deps, tx.containerDeltas())
       this.events.emit('delta', bytes, tx.origin)
     }
-    if (this.hasTransaction) this.events.emit('transaction', { origin: tx.origin, transaction: tx })
-    if (this.hasChange) this.events.emit('change', { origin: tx.origin, local: true, containers: tx.changed })
+    if (this.events.listening.transaction) this.events.emit('transaction', { origin: tx.origin, transaction: tx })
+    if (this.events.listening.change) this.events.emit('change', { origin: tx.origin, local: true, containers: tx.changed })
   }
 
   /** Every dot the delta carries is already here. */
@@ -335,7 +315,7 @@ export class Doc implements DocCore {
   }
 
   private integrate(data: DeltaData, origin: unknown): void {
-    const changed = integrateDelta(this, this.state, data, this.hasChange)
+    const changed = integrateDelta(this, this.state, data, this.events.listening.change)
     if (changed !== null && changed.size > 0) this.events.emit('change', { origin, local: false, containers: changed })
   }
 
