@@ -6,7 +6,8 @@
 export class RefTable<T> {
   /** Value by ref. */
   readonly values: T[] = []
-  private readonly refs = new Map<T, number>()
+  /** Made on the first value: an empty Map is a few hundred bytes, and most delete logs stay empty. */
+  private refs: Map<T, number> | undefined = undefined
   /** The value found last and its ref: consecutive lookups nearly always name the same value. */
   private lastValue: T | undefined = undefined
   private lastRef = -1
@@ -19,7 +20,7 @@ export class RefTable<T> {
   /** The ref of a value seen before, or undefined. */
   find(value: T): number | undefined {
     if (value === this.lastValue && this.lastRef >= 0) return this.lastRef
-    const ref = this.refs.get(value)
+    const ref = this.refs?.get(value)
     if (ref !== undefined) {
       this.lastValue = value
       this.lastRef = ref
@@ -33,7 +34,7 @@ export class RefTable<T> {
     if (ref === undefined) {
       ref = this.values.length
       this.values.push(value)
-      this.refs.set(value, ref)
+      ;(this.refs ??= new Map()).set(value, ref)
       this.lastValue = value
       this.lastRef = ref
     }

@@ -4,6 +4,8 @@ import { RefTable } from '../ref-table.js'
 import type { IdRange } from '../sequence/sequence.js'
 
 const INITIAL_CAPACITY = 64
+/** Shared by every empty log; never written (a column grows before its first row). */
+const NO_ROWS = new Int32Array(0)
 
 /**
  * Delete ops remembered with their dots, oldest first, so a peer slightly
@@ -27,19 +29,22 @@ export class DeleteLog {
   /** Entry ring: `size` rows from `head`, wrapping at the capacity. */
   private head = 0
   private size = 0
-  private containers = new Int32Array(INITIAL_CAPACITY)
+  // The columns start empty and get INITIAL_CAPACITY rows on the first
+  // delete: most documents a server holds are never edited while loaded,
+  // and seven preallocated columns were 1.8 KB of each one.
+  private containers = NO_ROWS
   /** The delete op's dot. */
-  private replicas = new Int32Array(INITIAL_CAPACITY)
-  private counters: Int32Array | Float64Array = new Int32Array(INITIAL_CAPACITY)
+  private replicas = NO_ROWS
+  private counters: Int32Array | Float64Array = NO_ROWS
   /** How many ranges each entry has. */
-  private rangeCounts = new Int32Array(INITIAL_CAPACITY)
+  private rangeCounts = NO_ROWS
 
   /** Range ring, in entry order. */
   private rangeHead = 0
   private rangeSize = 0
-  private rangeReplicas = new Int32Array(INITIAL_CAPACITY)
-  private rangeCounters: Int32Array | Float64Array = new Int32Array(INITIAL_CAPACITY)
-  private rangeLens = new Int32Array(INITIAL_CAPACITY)
+  private rangeReplicas = NO_ROWS
+  private rangeCounters: Int32Array | Float64Array = NO_ROWS
+  private rangeLens = NO_ROWS
 
   get length(): number {
     return this.size
@@ -114,7 +119,7 @@ export class DeleteLog {
 
   /** 1.25x, like the span columns: the log is a steady share of a document's memory. */
   private growEntries(): void {
-    const cap = Math.ceil(this.replicas.length * 1.25)
+    const cap = Math.max(INITIAL_CAPACITY, Math.ceil(this.replicas.length * 1.25))
     const { head, size } = this
     this.containers = unwrapped(this.containers, head, size, new Int32Array(cap))
     this.replicas = unwrapped(this.replicas, head, size, new Int32Array(cap))
@@ -124,7 +129,7 @@ export class DeleteLog {
   }
 
   private growRanges(needed: number): void {
-    const cap = Math.max(needed, Math.ceil(this.rangeLens.length * 1.25))
+    const cap = Math.max(needed, INITIAL_CAPACITY, Math.ceil(this.rangeLens.length * 1.25))
     const { rangeHead: head, rangeSize: size } = this
     this.rangeReplicas = unwrapped(this.rangeReplicas, head, size, new Int32Array(cap))
     this.rangeCounters = unwrapped(this.rangeCounters, head, size, newLike(this.rangeCounters, cap))

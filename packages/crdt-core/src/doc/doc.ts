@@ -75,10 +75,12 @@ export class Doc implements DocCore {
   private readonly events = new Emitter<DocEvents>(['delta', 'change', 'transaction'])
   private readonly buffer: CausalBuffer
   private tx: Transaction | null = null
+  // Both made on first use: a doc that is only loaded and read (most of what
+  // a server holds) needs neither, and together they were half a kilobyte.
   /** Reused for encoding local deltas: one keystroke should allocate only its delta's bytes. */
-  private readonly localEncoder = new LocalDeltaEncoder()
+  private localEncoder: LocalDeltaEncoder | undefined
   /** Reused for decoding remote deltas (see `applyDelta` for what may not keep them). */
-  private readonly decodeScratch = new DecodeScratch()
+  private decodeScratch: DecodeScratch | undefined
 
   constructor(options: DocOptions = {}) {
     const id = options.replicaId
@@ -165,7 +167,7 @@ export class Doc implements DocCore {
   applyDelta(bytes: Uint8Array, origin?: unknown): void {
     if (this.tx !== null) throw new Error('applyDelta cannot run inside transact(): apply remote deltas outside local transactions')
     // Decoded into reused objects: nothing may keep `data` past this call.
-    const data = decodeDelta(bytes, this.decodeScratch)
+    const data = decodeDelta(bytes, (this.decodeScratch ??= new DecodeScratch()))
     if (!data.isState && this.isKnown(data)) return
     if (!this.depsMet(data)) {
       // What waits must own its objects: decode it again, fresh.
@@ -288,10 +290,11 @@ export class Doc implements DocCore {
     if (this.events.listening.delta) {
       const to = state.counterOf(this.replicaId)
       const sole = tx.soleContainerDelta()
+      const encoder = (this.localEncoder ??= new LocalDeltaEncoder())
       const bytes =
         sole !== undefined
-          ? this.localEncoder.encodeOne(this.replicaId, tx.startCounter, to, deps, sole)
-          : this.localEncoder.encode(this.replicaId, tx.startCounter, to, deps, tx.containerDeltas())
+          ? encoder.encodeOne(this.replicaId, tx.startCounter, to, deps, sole)
+          : encoder.encode(this.replicaId, tx.startCounter, to, deps, tx.containerDeltas())
       this.events.emit('delta', bytes, tx.origin)
     }
     if (this.events.listening.transaction) this.events.emit('transaction', { origin: tx.origin, transaction: tx })
