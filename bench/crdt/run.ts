@@ -6,9 +6,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
 import { META } from './adapters/meta.js'
 import type { LibName } from './adapters/types.js'
+import { weft } from './adapters/weft.js'
 import { runChild, type Outcome } from './child.js'
+import { concurrentToUtf16 } from './code-points.js'
 import { gitCommit, machine, packageVersion } from './machine.js'
 import { parseOptions, type Options } from './options.js'
 import { pinWeftBuild } from './pin-weft.js'
@@ -62,6 +65,22 @@ function traceShell(t: TraceFile): TraceResult {
   return { name: t.name, kind: t.kind, txns: c.txns.length, finalLength: c.endContent.length, libs: {} }
 }
 
+/**
+ * The file the children read. A concurrent trace with astral characters gets a copy with UTF-16
+ * positions, converted here with Weft as the reference so no measured process is warmed up by it;
+ * every other trace is read as it is (sequential ones convert themselves on load).
+ */
+function childTracePath(file: TraceFile, workRoot: string): string {
+  if (file.kind !== 'concurrent') return file.path
+  const trace = loadConcurrent(file.path)
+  const utf16 = concurrentToUtf16(trace, weft.replicas)
+  if (utf16 === trace) return file.path
+  const path = join(workRoot, `${file.name}.utf16.json.gz`)
+  writeFileSync(path, gzipSync(JSON.stringify(utf16)))
+  progress(`[${file.name}] positions converted from code points to UTF-16 units (${path})`)
+  return path
+}
+
 function stepsFor(t: TraceFile, opts: Options): readonly StepName[] {
   if (t.kind === 'concurrent') return ['merge']
   // Quick mode checks correctness; the memory step re-runs local apply and checks nothing new.
@@ -77,6 +96,7 @@ async function benchTrace(
 ): Promise<TraceResult> {
   const result = traceShell(file)
   const steps = stepsFor(file, opts)
+  const tracePath = childTracePath(file, workRoot)
   for (const lib of opts.libs) {
     result.libs[lib] = Object.fromEntries(steps.map((s): [StepName, StepResult] => [s, { runs: [], median: null }]))
   }
@@ -102,7 +122,7 @@ async function benchTrace(
           const req: StepRequest = {
             lib,
             step,
-            trace: file.path,
+            trace: tracePath,
             work,
             ...(lib === 'weft' && weftModule !== undefined ? { weftModule } : {}),
             ...(profile !== undefined ? { profile } : {}),

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
+import { sequentialToUtf16 } from './code-points.js'
 
 /** One splice: delete `del` chars at `pos`, then insert `ins` there (Array.splice semantics). */
 export type Patch = readonly [pos: number, del: number, ins: string]
@@ -84,18 +85,21 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null
 }
 
-/** Loads a sequential trace, checking its shape so a wrong file fails loudly rather than mid-run. */
+/**
+ * Loads a sequential trace, checking its shape so a wrong file fails loudly rather than mid-run,
+ * with its positions in UTF-16 units (code-points.ts).
+ */
 export function loadSequential(path: string): SequentialTrace {
   const data = readJsonGz(path)
   if (!isObject(data) || typeof data['endContent'] !== 'string' || !Array.isArray(data['txns'])) {
     throw new Error(`${path}: not a sequential trace`)
   }
   const start = data['startContent']
-  return {
+  return sequentialToUtf16({
     startContent: typeof start === 'string' ? start : '',
     endContent: data['endContent'],
     txns: data['txns'] as SequentialTxn[],
-  }
+  })
 }
 
 /** Loads a concurrent trace, checking its shape. */
