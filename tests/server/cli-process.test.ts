@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -22,5 +22,19 @@ describe('weft-server CLI as a real process', () => {
     proc.child.kill('SIGTERM')
     expect(await proc.exited).toEqual({ code: 0, signal: null })
     expect(proc.logs.some((l) => l.includes('weft server closed'))).toBe(true)
+  })
+
+  it('refuses a --db file that is not a database with exit 1 and one line saying what to do', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'weft-cli-'))
+    const notADb = join(dir, 'notes.md')
+    writeFileSync(notADb, '# my notes\n'.repeat(500))
+    const failure = await startServerProcess(['--db', notADb]).then(
+      () => new Error('the server started'),
+      (e: unknown) => e as Error,
+    )
+    expect(failure.message).toContain('code 1')
+    expect(failure.message).toContain(`weft-server failed to start: could not open the SQLite database ${notADb}`)
+    expect(failure.message).toContain('--db (WEFT_DB)')
+    expect(failure.message).not.toMatch(/\n\s+at /) // no stack trace for a user's mistake
   })
 })

@@ -2,11 +2,13 @@
 import { pino } from 'pino'
 import { CLI_USAGE, parseCliArgs, type CliConfig } from './cli-args.js'
 import { createServer } from './server.js'
+import { StoreOpenError, explainStartupError } from './startup-error.js'
 import { MemoryStore } from './store/memory-store.js'
 import { SqliteStore } from './store/sqlite-store.js'
+import type { Store } from './store/store.js'
 import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
 
-async function main(): Promise<void> {
+function main(): void {
   let config: CliConfig
   try {
     config = parseCliArgs(process.argv.slice(2), process.env)
@@ -18,15 +20,17 @@ async function main(): Promise<void> {
     process.stdout.write(CLI_USAGE)
     return
   }
+  start(config).catch((error: unknown) => {
+    // A failure the user can fix (port taken, unusable database file) gets one line saying what to do; a bug keeps its stack.
+    const explained = explainStartupError(error, config)
+    process.stderr.write(`weft-server failed to start: ${explained ?? (error instanceof Error ? error.stack : String(error))}\n`)
+    process.exit(1)
+  })
+}
+
+async function start(config: CliConfig): Promise<void> {
   const logger = pino({ level: config.logLevel })
-  // SQLite commits (and their fsync) run on a worker thread, off the event loop that serves sockets.
-  const sqlite = { path: config.db, synchronous: config.synchronous }
-  const store =
-    config.db === ':memory:'
-      ? new MemoryStore()
-      : config.sqliteThread === 'main'
-        ? new SqliteStore(sqlite)
-        : await SqliteWorkerStore.open(sqlite)
+  const store = await openStore(config)
   const server = await createServer({
     port: config.port,
     host: config.host,
@@ -60,7 +64,19 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'))
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`weft-server failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
-  process.exit(1)
-})
+/**
+ * The configured store. SQLite commits (and their fsync) run on a worker thread, off the event
+ * loop that serves sockets, unless `--sqlite-thread main`. A file that cannot be opened becomes a
+ * `StoreOpenError` that says what to do.
+ */
+async function openStore(config: CliConfig): Promise<Store> {
+  if (config.db === ':memory:') return new MemoryStore()
+  const sqlite = { path: config.db, synchronous: config.synchronous }
+  try {
+    return config.sqliteThread === 'main' ? new SqliteStore(sqlite) : await SqliteWorkerStore.open(sqlite)
+  } catch (error) {
+    throw new StoreOpenError(config.db, error)
+  }
+}
+
+main()
