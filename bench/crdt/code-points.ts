@@ -11,7 +11,7 @@ import type { ConcurrentTrace, Patch, SequentialTrace } from './traces.js'
 const SURROGATE = /[\uD800-\uDFFF]/
 
 /** Whether `s` holds a character outside the Basic Multilingual Plane. */
-export function hasAstral(s: string): boolean {
+function hasAstral(s: string): boolean {
   return SURROGATE.test(s)
 }
 

@@ -40,9 +40,21 @@ export function explainStoreError(error: unknown, db: string): string {
   return `${what}.`
 }
 
+/** Thrown by the CLI when the store could not be opened; its message is already explained. */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError'
+  constructor(
+    db: string,
+    override readonly cause: unknown,
+  ) {
+    super(explainStoreError(cause, db))
+  }
+}
+
 /** The CLI's one line about a failed start; `undefined` when the error is not one a user can fix. */
 export function explainStartupError(error: unknown, target: StartupTarget): string | undefined {
   if (error instanceof StoreOpenError) return error.message
+  if ((error as { syscall?: unknown } | null)?.syscall !== 'listen') return undefined
   const where = `${target.host}:${target.port}`
   switch (codeOf(error)) {
     case 'EADDRINUSE':
@@ -53,16 +65,5 @@ export function explainStartupError(error: unknown, target: StartupTarget): stri
       return `${target.host} is not an address of this machine: pass --host 127.0.0.1, or 0.0.0.0 for every interface (WEFT_HOST).`
     default:
       return undefined
-  }
-}
-
-/** Thrown by the CLI when the store could not be opened; its message is already explained. */
-export class StoreOpenError extends Error {
-  override readonly name = 'StoreOpenError'
-  constructor(
-    db: string,
-    override readonly cause: unknown,
-  ) {
-    super(explainStoreError(cause, db))
   }
 }
