@@ -138,7 +138,6 @@ export class DeleteLog {
   }
 }
 
-
 /** `i` reduced into [0, cap) for 0 <= i < 2 * cap: cheaper than `%`. */
 function wrap(i: number, cap: number): number {
   return i >= cap ? i - cap : i

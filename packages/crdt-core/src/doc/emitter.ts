@@ -33,10 +33,6 @@ export class Emitter<Events extends Record<string, unknown[]>> {
     this.listening[event] = rest.length > 0
   }
 
-  has(event: keyof Events): boolean {
-    return this.listening[event] === true
-  }
-
   emit<K extends keyof Events>(event: K, ...args: Events[K]): void {
     const list = this.listeners[event]
     if (!list || list.length === 0) return
