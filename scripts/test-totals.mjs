@@ -12,6 +12,13 @@ if (existsSync(vitest)) {
   failed += 1
   console.error(`missing ${vitest}: the unit and integration suites did not report`)
 }
+const check = 'test-results/check.json'
+if (existsSync(check)) {
+  for (const step of JSON.parse(readFileSync(check, 'utf8'))) {
+    if (step.ok) passed++
+    else failed++
+  }
+}
 const pw = 'test-results/playwright.json'
 if (existsSync(pw)) {
   const r = JSON.parse(readFileSync(pw, 'utf8'))

@@ -38,9 +38,7 @@ profile.samples.forEach((id, i) => {
   total += us
 })
 const top = [...selfUs].sort((a, b) => b[1] - a[1]).slice(0, Number(topArg ?? 25))
-process.stdout.write(
-  `${file}: ${(total / 1000).toFixed(1)} ms sampled (${(overhead / 1000).toFixed(1)} ms of profiler start/stop and idle left out)\n`,
-)
+process.stdout.write(`${file}: ${(total / 1000).toFixed(1)} ms sampled (${(overhead / 1000).toFixed(1)} ms of profiler start/stop and idle left out)\n`)
 for (const [where, us] of top) {
   process.stdout.write(`${(us / 1000).toFixed(1).padStart(9)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${where}\n`)
 }

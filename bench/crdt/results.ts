@@ -64,9 +64,5 @@ export function medianFigures(runs: readonly Outcome[]): Record<string, number> 
 
 /** Whether any run of any step failed its correctness check or crashed (timeouts are not failures). */
 export function hasErrors(results: BenchResults): boolean {
-  return results.traces.some((t) =>
-    Object.values(t.libs).some((lib) =>
-      Object.values(lib).some((step) => step.runs.some((r) => r.status === 'error')),
-    ),
-  )
+  return results.traces.some((t) => Object.values(t.libs).some((lib) => Object.values(lib).some((step) => step.runs.some((r) => r.status === 'error'))))
 }

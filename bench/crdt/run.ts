@@ -88,12 +88,7 @@ function stepsFor(t: TraceFile, opts: Options): readonly StepName[] {
 }
 
 /** Runs one trace: for each run, each library in turn (so load drift hits all alike), each step. */
-async function benchTrace(
-  file: TraceFile,
-  opts: Options,
-  workRoot: string,
-  weftModule: string | undefined,
-): Promise<TraceResult> {
+async function benchTrace(file: TraceFile, opts: Options, workRoot: string, weftModule: string | undefined): Promise<TraceResult> {
   const result = traceShell(file)
   const steps = stepsFor(file, opts)
   const tracePath = childTracePath(file, workRoot)
@@ -117,8 +112,7 @@ async function benchTrace(
           outcome = { status: 'skipped', reason: 'timed out in an earlier run' }
         } else {
           // The memory step's section is not timed, so there is nothing to profile in it.
-          const profile =
-            opts.cpuProf && step !== 'memory' ? join(PROFILE_DIR, `${file.name}-${lib}-${step}-run${run}.cpuprofile`) : undefined
+          const profile = opts.cpuProf && step !== 'memory' ? join(PROFILE_DIR, `${file.name}-${lib}-${step}-run${run}.cpuprofile`) : undefined
           const req: StepRequest = {
             lib,
             step,

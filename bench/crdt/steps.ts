@@ -135,10 +135,7 @@ function merge(adapter: AnyAdapter, req: StepRequest): TimeFigures {
   const trace = loadConcurrent(req.trace)
   const plan = planReplay(trace)
   gc()
-  const { value: texts, ms } = timed(
-    () => replay(adapter.replicas, plan).map((r) => adapter.replicas.text(r)),
-    req.profile,
-  )
+  const { value: texts, ms } = timed(() => replay(adapter.replicas, plan).map((r) => adapter.replicas.text(r)), req.profile)
   texts.forEach((t, agent) => checkText(`${adapter.name} merge, agent ${agent}`, t, trace.endContent))
   return { ms }
 }

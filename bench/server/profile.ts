@@ -30,7 +30,9 @@ export function summarizeProfiles(dir: string, top = 15): Record<string, { total
       const dt = (p.timeDeltas[i] ?? 0) / 1000
       total += dt
       const f = byId.get(id)
-      const name = f ? `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/packages\//, '')}:${f.lineNumber + 1}` : '?'
+      const name = f
+        ? `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/packages\//, '')}:${f.lineNumber + 1}`
+        : '?'
       self.set(name, (self.get(name) ?? 0) + dt)
     })
     out[relative(dir, file)] = {

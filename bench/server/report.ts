@@ -153,12 +153,16 @@ function saturationTables(row: Partial<Record<ServerKind, ScenarioResult>>): str
     const at = (v: SaturationView): Sustained | undefined => v.sustained[i]
     out.push(
       rowOf(`highest throughput with p99 ≤ ${bound} ms (deliveries/s)`, (v) => at(v)?.deliveriesPerSecond, 'higher'),
-      rowOf(`… there: offered / sent edits/s, p99 ms, server CPU %, load-generator CPU %`, (v) => {
-        const x = at(v)
-        return x && x.deliveriesPerSecond > 0
-          ? `${fmt(x.offeredPerSecond)} / ${fmt(x.sentPerSecond)}, ${fmt(x.p99Ms)}, ${fmt(x.serverCpuPercent)}, ${fmt(x.loadgenCpuPercent)}`
-          : undefined
-      }, 'info'),
+      rowOf(
+        `… there: offered / sent edits/s, p99 ms, server CPU %, load-generator CPU %`,
+        (v) => {
+          const x = at(v)
+          return x && x.deliveriesPerSecond > 0
+            ? `${fmt(x.offeredPerSecond)} / ${fmt(x.sentPerSecond)}, ${fmt(x.p99Ms)}, ${fmt(x.serverCpuPercent)}, ${fmt(x.loadgenCpuPercent)}`
+            : undefined
+        },
+        'info',
+      ),
     )
   })
   out.push(
@@ -173,7 +177,8 @@ function saturationTables(row: Partial<Record<ServerKind, ScenarioResult>>): str
     const v = sat[i]
     if (!v) return
     const steps = v.steps.map(
-      (st) => `${fmt(st.offeredEditsPerSecond)} → ${fmt(st.sentPerSecond)} → ${fmt(st.deliveriesPerSecond)}, ${fmt(st.p99Ms)} ms, ${fmt(st.deliveredShare === null || st.deliveredShare === undefined ? null : Math.round(st.deliveredShare * 1000) / 10)} %, ${fmt(st.serverCpuPercent)} %, ${fmt(st.loadgenCpuPercent)} %`,
+      (st) =>
+        `${fmt(st.offeredEditsPerSecond)} → ${fmt(st.sentPerSecond)} → ${fmt(st.deliveriesPerSecond)}, ${fmt(st.p99Ms)} ms, ${fmt(st.deliveredShare === null || st.deliveredShare === undefined ? null : Math.round(st.deliveredShare * 1000) / 10)} %, ${fmt(st.serverCpuPercent)} %, ${fmt(st.loadgenCpuPercent)} %`,
     )
     out.push(`| ${s} | ${steps.join('<br>')} |`)
   })
@@ -181,7 +186,11 @@ function saturationTables(row: Partial<Record<ServerKind, ScenarioResult>>): str
 }
 
 /** The better (lower or higher) of the peers' values, or undefined. */
-function bestPeer(row: Partial<Record<ServerKind, ScenarioResult>> | undefined, pick: (r: ScenarioResult) => unknown, better: 'lower' | 'higher'): { value: number; server: ServerKind } | undefined {
+function bestPeer(
+  row: Partial<Record<ServerKind, ScenarioResult>> | undefined,
+  pick: (r: ScenarioResult) => unknown,
+  better: 'lower' | 'higher',
+): { value: number; server: ServerKind } | undefined {
   let best: { value: number; server: ServerKind } | undefined
   for (const server of ['y-websocket', 'hocuspocus'] as const) {
     const r = row?.[server]
@@ -220,7 +229,8 @@ export function targetsTable(r: BenchResults): string[] {
   const many = r.scenarios['many-docs']
   const bounds = (many?.weft?.saturation as { p99BoundsMs?: number[] } | undefined)?.p99BoundsMs ?? []
   bounds.forEach((bound, i) => {
-    const at = (v: ScenarioResult): unknown => (v.saturation as { sustained?: { deliveriesPerSecond: number }[] } | undefined)?.sustained?.[i]?.deliveriesPerSecond
+    const at = (v: ScenarioResult): unknown =>
+      (v.saturation as { sustained?: { deliveriesPerSecond: number }[] } | undefined)?.sustained?.[i]?.deliveriesPerSecond
     const w = weftValue(many, at) ?? 0
     const p = bestPeer(many, at, 'higher')
     const label = `many-docs throughput ≥ 2 × better peer at p99 ≤ ${bound} ms`
@@ -241,7 +251,9 @@ export function targetsTable(r: BenchResults): string[] {
   const cP = bestPeer(conns, (v) => v.serverRssPerConnectionKB, 'lower')
   if (cW !== undefined && cP) {
     const ratio = cW / cP.value
-    rows.push(`| RSS per idle connection ≤ 0.5 × better peer | ${cW} KB vs ${cP.value} KB (${cP.server}) | ${x(ratio)} | ${verdict(ratio <= 0.5, `${x(ratio)} vs ≤ 0.50×; ≤ ${(cP.value / 2).toFixed(1)} KB needed`)} |`)
+    rows.push(
+      `| RSS per idle connection ≤ 0.5 × better peer | ${cW} KB vs ${cP.value} KB (${cP.server}) | ${x(ratio)} | ${verdict(ratio <= 0.5, `${x(ratio)} vs ≤ 0.50×; ≤ ${(cP.value / 2).toFixed(1)} KB needed`)} |`,
+    )
   }
 
   const catchUp = r.scenarios['catch-up']

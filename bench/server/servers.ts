@@ -60,13 +60,18 @@ function command(kind: ServerKind, o: ServerStartOptions): { args: string[]; env
         args: [
           ...(o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : []),
           ...weftCli(o.fromSource === true),
-          '--port', String(o.port),
-          '--host', '127.0.0.1',
-          '--db', o.weftStore === 'memory' ? ':memory:' : join(o.dataDir, 'weft.db'),
+          '--port',
+          String(o.port),
+          '--host',
+          '127.0.0.1',
+          '--db',
+          o.weftStore === 'memory' ? ':memory:' : join(o.dataDir, 'weft.db'),
           ...(o.weftStore === 'NORMAL' ? ['--synchronous', 'NORMAL'] : []),
-          '--log-level', 'warn',
+          '--log-level',
+          'warn',
           // The peers have no per-connection rate limit; catch-up's writer sends 10,000 deltas at once.
-          '--max-msgs-per-sec', '1000000',
+          '--max-msgs-per-sec',
+          '1000000',
         ],
         env: o.fromSource ? { TSX_TSCONFIG_PATH: SOURCE_TSCONFIG } : {},
       }

@@ -66,7 +66,15 @@ describe('sequentialToUtf16', () => {
     const trace: SequentialTrace = {
       startContent: '',
       endContent: 'x😀cb',
-      txns: [{ patches: [[0, 0, '😀ab']] }, { patches: [[2, 1, 'cb'], [0, 2, 'x😀']] }],
+      txns: [
+        { patches: [[0, 0, '😀ab']] },
+        {
+          patches: [
+            [2, 1, 'cb'],
+            [0, 2, 'x😀'],
+          ],
+        },
+      ],
     }
     const converted = sequentialToUtf16(trace)
     for (const adapter of ADAPTERS) {

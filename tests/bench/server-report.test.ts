@@ -33,14 +33,37 @@ describe('bench:server report', () => {
       p99BoundsMs: [100, 250],
       stoppedBy,
       sustained: [
-        { p99BoundMs: 100, deliveriesPerSecond: rate / 2, offeredPerSecond: rate / 2, sentPerSecond: rate / 2, p99Ms: 90, serverCpuPercent: 20, loadgenCpuPercent: 30 },
+        {
+          p99BoundMs: 100,
+          deliveriesPerSecond: rate / 2,
+          offeredPerSecond: rate / 2,
+          sentPerSecond: rate / 2,
+          p99Ms: 90,
+          serverCpuPercent: 20,
+          loadgenCpuPercent: 30,
+        },
         { p99BoundMs: 250, deliveriesPerSecond: rate, offeredPerSecond: rate, sentPerSecond: rate, p99Ms: 200, serverCpuPercent: 40, loadgenCpuPercent: 60 },
       ],
-      steps: [{ offeredEditsPerSecond: rate, sentPerSecond: rate, deliveriesPerSecond: rate, p99Ms: 200, deliveredShare: 1, serverCpuPercent: 40, loadgenCpuPercent: 60 }],
+      steps: [
+        {
+          offeredEditsPerSecond: rate,
+          sentPerSecond: rate,
+          deliveriesPerSecond: rate,
+          p99Ms: 200,
+          deliveredShare: 1,
+          serverCpuPercent: 40,
+          loadgenCpuPercent: 60,
+        },
+      ],
     })
     const results = {
       meta: {},
-      scenarios: { 'many-docs': { weft: { ok: true, saturation: sat(8000, 'last step') }, 'y-websocket': { ok: true, saturation: sat(4000, 'fell behind at 8000 edits/s') } } },
+      scenarios: {
+        'many-docs': {
+          weft: { ok: true, saturation: sat(8000, 'last step') },
+          'y-websocket': { ok: true, saturation: sat(4000, 'fell behind at 8000 edits/s') },
+        },
+      },
     }
     const text = renderReport(results)
     expect(text).toContain('common p99 bounds 100 / 250 ms')
@@ -60,7 +83,9 @@ describe('bench:server report', () => {
       },
     }).join('\n')
     expect(lines).toContain('| fan-out p99 ≤ 0.5 × better peer and ≤ 50 ms | 40 ms vs 70 ms (hocuspocus) | 0.57× | **missed** (ratio 0.57× vs ≤ 0.50×) |')
-    expect(lines).toContain('| RSS per idle connection ≤ 0.5 × better peer | 12 KB vs 16 KB (y-websocket) | 0.75× | **missed** (0.75× vs ≤ 0.50×; ≤ 8.0 KB needed) |')
+    expect(lines).toContain(
+      '| RSS per idle connection ≤ 0.5 × better peer | 12 KB vs 16 KB (y-websocket) | 0.75× | **missed** (0.75× vs ≤ 0.50×; ≤ 8.0 KB needed) |',
+    )
     expect(lines).toContain('| catch-up bytes ≤ 1.2 × encoded size of what was missed | 1× | – | **met** |')
   })
 })

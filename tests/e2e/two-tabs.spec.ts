@@ -51,7 +51,9 @@ test('notes list: create, rename, reorder and delete show up in the other tab', 
   await titleInput(a).fill(renamed)
   await expect(noteRow(b, renamed)).toBeVisible()
 
-  await noteRow(b, second).getByRole('button', { name: /^Delete/ }).click()
+  await noteRow(b, second)
+    .getByRole('button', { name: /^Delete/ })
+    .click()
   await expect(noteRow(a, second)).toHaveCount(0)
   await expect(noteRow(a, renamed)).toBeVisible()
 })

@@ -5,8 +5,7 @@ import { RawClient } from './helpers/raw-client.js'
 import { startServer, tempDb } from './helpers/temp-server.js'
 
 const secret = 'integration-secret'
-const token = (docs: Record<string, 'read' | 'write'>, expiresInSeconds = 60, key = secret) =>
-  signAccessToken(key, { sub: 'u1', docs, expiresInSeconds })
+const token = (docs: Record<string, 'read' | 'write'>, expiresInSeconds = 60, key = secret) => signAccessToken(key, { sub: 'u1', docs, expiresInSeconds })
 
 describe('JWT auth against a real server', () => {
   let db: ReturnType<typeof tempDb>

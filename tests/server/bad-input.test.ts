@@ -5,7 +5,6 @@ import { DocClient, eventually } from './helpers/doc-client.js'
 import { RawClient } from './helpers/raw-client.js'
 import { startServer, tempDb } from './helpers/temp-server.js'
 
-
 const SEED = Number(process.env.WEFT_SEED ?? 0x5eed)
 
 describe('bad input never stores anything, never hurts other clients, never stops the server', () => {

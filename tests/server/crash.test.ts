@@ -9,7 +9,6 @@ const KILLS = Number(process.env.WEFT_CRASH_KILLS ?? 20)
 const SEED = Number(process.env.WEFT_SEED ?? 0xc4a5)
 const DOC = 'crash:1'
 
-
 /** A client that writes one new map key per edit and remembers which client seq wrote it. */
 class Writer {
   readonly c: DocClient

@@ -428,10 +428,7 @@ class Simulation {
       }
       this.restartAndReconnect(1)
       const busy =
-        this.net.busy().length > 0 ||
-        this.bus.length > 0 ||
-        this.servers.some((n) => n.ops.length > 0) ||
-        this.clients.some((c) => c.writes.length > 0)
+        this.net.busy().length > 0 || this.bus.length > 0 || this.servers.some((n) => n.ops.length > 0) || this.clients.some((c) => c.writes.length > 0)
       if (!busy && this.allSynced()) {
         if (quietTickDone) return rounds
         // Let digests and presence heartbeats go out once, then settle again.

@@ -4,11 +4,15 @@ import { runSeeds } from './run-seeds.js'
 const seconds = Number(process.env['WEFT_SIM_SOAK_SECONDS'] ?? 0)
 
 describe.skipIf(!(seconds > 0))('simulation soak (WEFT_SIM_SOAK_SECONDS)', () => {
-  it('[SIM-1] random seeds until the time budget is spent', () => {
-    const base = Number(process.env['WEFT_SIM_SOAK_BASE'] ?? 1_000_000 + (Date.now() % 1_000_000_000))
-    const s = runSeeds(base, Number.MAX_SAFE_INTEGER - base, undefined, Date.now() + seconds * 1000)
-    console.log(`soak from seed ${base}: ${s.runs} runs, max settle rounds ${s.maxSettleRounds}, totals ${JSON.stringify(s.totals)}`)
-    if (s.failures.length > 0) console.error(s.failures.join('\n'))
-    expect(s.failures).toEqual([])
-  }, (seconds + 120) * 1000)
+  it(
+    '[SIM-1] random seeds until the time budget is spent',
+    () => {
+      const base = Number(process.env['WEFT_SIM_SOAK_BASE'] ?? 1_000_000 + (Date.now() % 1_000_000_000))
+      const s = runSeeds(base, Number.MAX_SAFE_INTEGER - base, undefined, Date.now() + seconds * 1000)
+      console.log(`soak from seed ${base}: ${s.runs} runs, max settle rounds ${s.maxSettleRounds}, totals ${JSON.stringify(s.totals)}`)
+      if (s.failures.length > 0) console.error(s.failures.join('\n'))
+      expect(s.failures).toEqual([])
+    },
+    (seconds + 120) * 1000,
+  )
 })

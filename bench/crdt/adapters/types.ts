@@ -45,11 +45,7 @@ export interface CrdtAdapter<D, R = D> extends AdapterMeta {
 export type AnyAdapter = CrdtAdapter<unknown, unknown>
 
 /** Applies one trace transaction's patches through `del`/`ins` callbacks (positions in UTF-16 units). */
-export function forEachEdit(
-  patches: readonly Patch[],
-  del: (pos: number, n: number) => void,
-  ins: (pos: number, s: string) => void,
-): void {
+export function forEachEdit(patches: readonly Patch[], del: (pos: number, n: number) => void, ins: (pos: number, s: string) => void): void {
   for (const [pos, n, s] of patches) {
     if (n > 0) del(pos, n)
     if (s.length > 0) ins(pos, s)

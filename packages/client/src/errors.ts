@@ -33,7 +33,6 @@ export function toStorageError(e: unknown, fallback: StorageErrorCode = 'failed'
   const message = e instanceof Error ? e.message : String(e)
   if (name === 'QuotaExceededError') return new WeftStorageError('quota-exceeded', message, { cause: e })
   // InvalidStateError: "The database connection is closing"; TransactionInactiveError after a close.
-  if (name === 'InvalidStateError' || name === 'TransactionInactiveError')
-    return new WeftStorageError('connection-lost', message, { cause: e })
+  if (name === 'InvalidStateError' || name === 'TransactionInactiveError') return new WeftStorageError('connection-lost', message, { cause: e })
   return new WeftStorageError(fallback, message, { cause: e })
 }

@@ -34,7 +34,24 @@ export type { UndoManagerOptions } from './undo/undo-manager.js'
 export { PROTOCOL_VERSION } from './sync/index.js'
 export { encodeMessage, decodeMessage, peekFrameVersion, MAX_DOC_ID_LENGTH } from './sync/index.js'
 export { isDocMessage, isMessageOfType } from './sync/index.js'
-export type { ProtocolMessage, MessageType, DocMessage, HelloMessage, WelcomeMessage, PingMessage, PongMessage, ErrorMessage, SubscribeMessage, UnsubscribeMessage, SyncMessage, DeltaMessage, AckMessage, DigestMessage, HealMessage, PresenceMessage } from './sync/index.js'
+export type {
+  ProtocolMessage,
+  MessageType,
+  DocMessage,
+  HelloMessage,
+  WelcomeMessage,
+  PingMessage,
+  PongMessage,
+  ErrorMessage,
+  SubscribeMessage,
+  UnsubscribeMessage,
+  SyncMessage,
+  DeltaMessage,
+  AckMessage,
+  DigestMessage,
+  HealMessage,
+  PresenceMessage,
+} from './sync/index.js'
 export { WeftSyncError, isWeftSyncError, isSyncErrorCode, isFatalSyncErrorCode, SYNC_ERROR_CODES } from './sync/index.js'
 export type { SyncErrorCode } from './sync/index.js'
 export { SYNC_ORIGIN } from './sync/index.js'

@@ -98,7 +98,11 @@ describe('useDocState', () => {
       return null
     }
     function Reader() {
-      return h('p', { 'data-testid': 'gap' }, useDocState(handle, (d) => d.getText('body').toString()))
+      return h(
+        'p',
+        { 'data-testid': 'gap' },
+        useDocState(handle, (d) => d.getText('body').toString()),
+      )
     }
     render(h(WeftProvider, { client }, h(Writer), h(Reader)))
     await waitFor(() => expect(screen.getByTestId('gap').textContent).toBe('late'))

@@ -21,11 +21,7 @@ export function diffText(before: string, after: string, hint?: number): TextSpli
   if (hint !== undefined) prefix = Math.min(prefix, Math.max(0, hint - Math.max(0, after.length - before.length)))
   let suffix = 0
   const maxSuffix = Math.min(before.length, after.length) - prefix
-  while (
-    suffix < maxSuffix &&
-    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
-  )
-    suffix++
+  while (suffix < maxSuffix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++
   return { index: prefix, deleted: before.length - prefix - suffix, inserted: after.slice(prefix, after.length - suffix) }
 }
 

@@ -4,7 +4,13 @@ import { parseCliArgs } from './cli-args.js'
 describe('parseCliArgs', () => {
   it('has defaults', () => {
     expect(parseCliArgs([], {})).toMatchObject({
-      port: 8787, host: '127.0.0.1', db: './weft.db', jwtSecret: undefined, synchronous: 'FULL', sqliteThread: 'worker', limits: {},
+      port: 8787,
+      host: '127.0.0.1',
+      db: './weft.db',
+      jwtSecret: undefined,
+      synchronous: 'FULL',
+      sqliteThread: 'worker',
+      limits: {},
     })
     expect(parseCliArgs(['--sqlite-thread', 'main'], {}).sqliteThread).toBe('main')
     expect(parseCliArgs([], { WEFT_SQLITE_THREAD: 'main' }).sqliteThread).toBe('main')
@@ -14,7 +20,10 @@ describe('parseCliArgs', () => {
     const env = { WEFT_PORT: '9000', WEFT_DB: '/tmp/x.db', WEFT_JWT_SECRET: 'env-secret', WEFT_MAX_DOCS: '7' }
     expect(parseCliArgs([], env)).toMatchObject({ port: 9000, db: '/tmp/x.db', jwtSecret: 'env-secret', limits: { maxDocsPerConnection: 7 } })
     expect(parseCliArgs(['--port', '1234', '--jwt-secret', 'flag', '--host', '0.0.0.0', '--compaction-threshold', '50'], env)).toMatchObject({
-      port: 1234, jwtSecret: 'flag', host: '0.0.0.0', compactionThreshold: 50,
+      port: 1234,
+      jwtSecret: 'flag',
+      host: '0.0.0.0',
+      compactionThreshold: 50,
     })
   })
 

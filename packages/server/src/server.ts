@@ -50,8 +50,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const logger: Logger = options.logger ?? pino({ level: options.logLevel ?? 'info' })
   const limits = resolveLimits(options.limits)
   const metrics = createMetrics()
-  const store: Store =
-    options.store ?? (options.dbPath !== undefined ? await SqliteWorkerStore.open({ path: options.dbPath }) : new MemoryStore())
+  const store: Store = options.store ?? (options.dbPath !== undefined ? await SqliteWorkerStore.open({ path: options.dbPath }) : new MemoryStore())
   if (store instanceof SqliteStore || store instanceof SqliteWorkerStore) store.onBatch = (n) => metrics.storeBatchSize.observe(n)
   const auth = resolveAuth(options, logger)
   const sync = new SyncService({

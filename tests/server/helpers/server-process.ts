@@ -51,9 +51,7 @@ export async function startServerProcess(args: readonly string[], env: Record<st
       }
     })
     child.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()))
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`server exited before ready (code ${code}, signal ${signal}):\n${logs.join('\n')}`)),
-    )
+    void exited.then(({ code, signal }) => reject(new Error(`server exited before ready (code ${code}, signal ${signal}):\n${logs.join('\n')}`)))
   })
   const timeout = setTimeout(() => child.kill('SIGKILL'), 20_000)
   try {

@@ -31,7 +31,7 @@ export function loadIdentity(storage: Pick<Storage, 'getItem' | 'setItem'> | und
       // fall through: a new identity
     }
   }
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!
   const identity = { id: crypto.randomUUID(), name: `${pick(ANIMALS)} ${Math.floor(Math.random() * 90 + 10)}`, color: pick(COLORS) }
   storage?.setItem('weft-demo:identity', JSON.stringify(identity))
   return identity

@@ -31,8 +31,7 @@ export function CollabTextarea({ value, ops, carets, onCaret, onUndo, onRedo, di
   // the commit the browser has already moved the caret to the end. Our own
   // keystrokes never get here (the DOM already shows their text).
   const el = ref.current
-  if (el && el.value !== value && before.current === null)
-    before.current = { text: el.value, start: el.selectionStart, end: el.selectionEnd }
+  if (el && el.value !== value && before.current === null) before.current = { text: el.value, start: el.selectionStart, end: el.selectionEnd }
 
   useLayoutEffect(() => {
     const prev = before.current

@@ -52,15 +52,7 @@ export function NoteEditor({ index, note, viewers, onCaret, onBack }: Props) {
           ))
         )}
       </div>
-      <CollabTextarea
-        value={body}
-        ops={ops}
-        carets={viewers}
-        onCaret={onCaret}
-        onUndo={() => undo.undo()}
-        onRedo={() => undo.redo()}
-        disabled={!doc.ready}
-      />
+      <CollabTextarea value={body} ops={ops} carets={viewers} onCaret={onCaret} onUndo={() => undo.undo()} onRedo={() => undo.redo()} disabled={!doc.ready} />
     </section>
   )
 }

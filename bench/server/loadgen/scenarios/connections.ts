@@ -24,7 +24,11 @@ export async function runConnections(connect: ConnectClient, url: string, max: n
     const n = Math.min(step, max - clients.length)
     const base = clients.length
     try {
-      const batch = await pool(Array.from({ length: n }, (_, i) => base + i), 100, (i) => connect(url, `idle-${i}`))
+      const batch = await pool(
+        Array.from({ length: n }, (_, i) => base + i),
+        100,
+        (i) => connect(url, `idle-${i}`),
+      )
       clients.push(...batch)
     } catch (e) {
       failure = e instanceof Error ? e.message : String(e)

@@ -67,7 +67,14 @@ async function connectTyping(connect: ConnectClient, url: string, cfg: TypingCon
       // Random phase so writers do not fire in lockstep.
       timers.push(setTimeout(() => timers.push(setInterval(tick, period)), Math.random() * period))
     })
-    const sampler = setInterval(() => void probeServer().then((p) => rssSamples.push(p.rssBytes), () => {}), 500)
+    const sampler = setInterval(
+      () =>
+        void probeServer().then(
+          (p) => rssSamples.push(p.rssBytes),
+          () => {},
+        ),
+      500,
+    )
     await sleep(seconds * 1000)
     for (const t of timers) clearInterval(t)
     clearInterval(sampler)
@@ -83,7 +90,7 @@ async function connectTyping(connect: ConnectClient, url: string, cfg: TypingCon
     const windowS = (end.t - start.t) / 1000
     return {
       editsPerSecondPerWriter: editsPerSecond,
-      offeredEditsPerSecond: round((cfg.docs * cfg.writersPerDoc * editsPerSecond), 0),
+      offeredEditsPerSecond: round(cfg.docs * cfg.writersPerDoc * editsPerSecond, 0),
       editsSent: sent,
       deliveriesExpected: expected,
       deliveries: got.length,
@@ -126,12 +133,7 @@ export async function runTyping(connect: ConnectClient, url: string, cfg: Typing
  * each p99 bound, the step with the highest deliveries/s whose p99 stayed
  * within it is the throughput at that bound.
  */
-export async function runSaturation(
-  connect: ConnectClient,
-  url: string,
-  cfg: TypingConfig,
-  sat: SaturationConfig,
-): Promise<Record<string, unknown>> {
+export async function runSaturation(connect: ConnectClient, url: string, cfg: TypingConfig, sat: SaturationConfig): Promise<Record<string, unknown>> {
   const t = await connectTyping(connect, url, cfg)
   const base = await t.measure(cfg.editsPerSecond, cfg.seconds, 5000)
   const steps: StepResult[] = []

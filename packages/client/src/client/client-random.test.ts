@@ -7,7 +7,6 @@ import { offlineSwitch } from '../transport/offline-switch.js'
 import { until } from '../test-support/until.js'
 import { createClient, type Client } from './create-client.js'
 
-
 const SEEDS = (process.env.WEFT_CLIENT_SEEDS ?? '1,2,3,4,5,6,7,8').split(',').map(Number)
 
 describe('random schedules: edits, network drops, storage failures and restarts', () => {
@@ -19,8 +18,7 @@ describe('random schedules: edits, network drops, storage failures and restarts'
       const peers = [0, 1, 2].map(() => {
         const net = offlineSwitch(server.transport)
         const storage = failingStorage(memoryStorage())
-        const make = (): Client =>
-          createClient({ transport: net.transport, storage, tabs: false, online: false, backoff: { baseMs: 5, maxMs: 40 } })
+        const make = (): Client => createClient({ transport: net.transport, storage, tabs: false, online: false, backoff: { baseMs: 5, maxMs: 40 } })
         return { net, storage, client: make(), make, typed: 0 }
       })
       try {
@@ -52,7 +50,12 @@ describe('random schedules: edits, network drops, storage failures and restarts'
           `convergence (${repro})`,
           10_000,
         ).catch((e: unknown) => {
-          const state = handles.map((h) => ({ ...h.status, storageError: h.status.storageError?.code, length: h.doc.getText('body').length, pending: h.doc.pendingCount }))
+          const state = handles.map((h) => ({
+            ...h.status,
+            storageError: h.status.storageError?.code,
+            length: h.doc.getText('body').length,
+            pending: h.doc.pendingCount,
+          }))
           console.log(`seed ${seed}: expected length ${total}`, JSON.stringify(state))
           throw e
         })

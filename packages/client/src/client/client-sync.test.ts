@@ -35,8 +35,7 @@ function client(s: MemorySyncServer, opts: Partial<ClientOptions> = {}): Client 
   return c
 }
 const body = (c: Client, id = 'note') => c.doc(id).doc.getText('body')
-const framesOf = (frames: Uint8Array[], type: ProtocolMessage['type']) =>
-  frames.filter((f) => decodeMessage(f).type === type)
+const framesOf = (frames: Uint8Array[], type: ProtocolMessage['type']) => frames.filter((f) => decodeMessage(f).type === type)
 
 describe('client with the protocol server over the in-memory transport', () => {
   it('[CLIENT-SYNC-1] two clients converge through the server; status goes connecting -> syncing -> synced', async () => {
@@ -116,7 +115,9 @@ describe('client with the protocol server over the in-memory transport', () => {
     await h.whenSaved('server')
     const uploaded = framesOf(s.received.slice(before), 'delta').map((f) => decodeMessage(f))
     const bytes = uploaded.reduce((n, m) => n + (m.type === 'delta' ? m.delta.byteLength : 0), 0)
-    console.log(`[CLIENT-SYNC-4] ${count} offline edits: ${uploaded.length} delta frame(s) of ${bytes} B uploaded on reconnect; the individual deltas sum to ${sum} B`)
+    console.log(
+      `[CLIENT-SYNC-4] ${count} offline edits: ${uploaded.length} delta frame(s) of ${bytes} B uploaded on reconnect; the individual deltas sum to ${sum} B`,
+    )
     expect(count).toBe(10_000)
     expect(uploaded).toHaveLength(1)
     expect(bytes).toBeLessThan(sum / 10)
@@ -220,7 +221,7 @@ describe('client with the protocol server over the in-memory transport', () => {
     await Promise.all([t1.doc('note').whenSaved('server'), t2.doc('note').whenSaved('server')])
     const other = client(s)
     await other.doc('note').ready
-    await until(() => body(other).toString() === body(t1).toString(), 'server has both tabs\' edits')
+    await until(() => body(other).toString() === body(t1).toString(), "server has both tabs' edits")
   })
 
   it('[CLIENT-STORE-ERR-4] edits of an earlier run reach the server when storage only comes back after the doc went live', async () => {

@@ -142,9 +142,7 @@ export class DocHandle {
     }
     this.offDelta = opts.doc.on('delta', (bytes) => this.onLocalDelta(bytes))
     this.offStorageError = opts.storage.onError?.((e) => this.events.emit('error', e)) ?? (() => undefined)
-    this.ready = (opts.after ?? Promise.resolve())
-      .then(() => this.local.load((late) => this.lateLoaded(late)))
-      .then((outbox) => this.start(outbox ?? []))
+    this.ready = (opts.after ?? Promise.resolve()).then(() => this.local.load((late) => this.lateLoaded(late))).then((outbox) => this.start(outbox ?? []))
   }
 
   /** Current status; also pushed to `on('status')` listeners whenever it changes. */
@@ -214,8 +212,7 @@ export class DocHandle {
     await Promise.race([this.local.whenWritten(), gaveUp])
     this.opts.timers.clearTimeout(timer)
     const left = this.local.pendingWrites
-    if (left > 0)
-      this.events.emit('error', new Error(`closed with ${left} writes not stored locally: ${this.local.error?.message ?? 'storage failing'}`))
+    if (left > 0) this.events.emit('error', new Error(`closed with ${left} writes not stored locally: ${this.local.error?.message ?? 'storage failing'}`))
   }
 
   /** Recompute status and tell listeners if it changed. */

@@ -140,7 +140,9 @@ export class ServerLink {
       this.outbox.acked(seq)
       this.trim(serverSeq)
       const reached = this.o.connection.positions(this.o.id).server
-      this.waiters = this.waiters.filter((w) => (w.target <= reached ? (w.resolve(), false) : true))
+      const due = this.waiters.filter((w) => w.target <= reached)
+      this.waiters = this.waiters.filter((w) => w.target > reached)
+      for (const w of due) w.resolve()
       this.o.changed()
     },
     status: (status) => {

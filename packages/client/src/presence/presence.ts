@@ -76,8 +76,7 @@ export class Presence {
   /** Drop every server peer (the connection went down; they come back on resubscribe). */
   clearServerPeers(): void {
     let changed = false
-    for (const k of [...this.peers.keys()])
-      if (k.startsWith('peer:')) changed = this.peers.delete(k) || changed
+    for (const k of [...this.peers.keys()]) if (k.startsWith('peer:')) changed = this.peers.delete(k) || changed
     if (changed) this.opts.onChange()
   }
 

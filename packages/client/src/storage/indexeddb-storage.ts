@@ -2,15 +2,7 @@ import type { IDBPTransaction, StoreNames } from 'idb'
 import { ownBuffer } from '../bytes.js'
 import { WeftStorageError, toStorageError } from '../errors.js'
 import { openWeftDB, type WeftDB, type WeftDBSchema } from './idb-schema.js'
-import {
-  EMPTY_META,
-  type AppendLocalResult,
-  type AppendResult,
-  type DocMeta,
-  type LogOrigin,
-  type Storage,
-  type StoredDoc,
-} from './types.js'
+import { EMPTY_META, type AppendLocalResult, type AppendResult, type DocMeta, type LogOrigin, type Storage, type StoredDoc } from './types.js'
 
 /** Options for {@link indexedDBStorage}; the defaults are the browser's globals. */
 export interface IndexedDBStorageOptions {
@@ -53,8 +45,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
     if (!k) throw new WeftStorageError('unavailable', 'IDBKeyRange is not available here')
     return k
   }
-  const docRange = (docId: string, from = 0, to = Infinity): IDBKeyRange =>
-    keyRange().bound([docId, from], [docId, to])
+  const docRange = (docId: string, from = 0, to = Infinity): IDBKeyRange => keyRange().bound([docId, from], [docId, to])
 
   const connect = (): Promise<WeftDB> => {
     if (closed) return Promise.reject(new WeftStorageError('closed', `storage ${dbName} is closed`))
@@ -64,11 +55,12 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
         if (db === opening) db = undefined
         if (!closed) lost(why)
       }
-      const opening: Promise<WeftDB> = Promise.resolve().then(() =>
-        openWeftDB({ factory: factory(), name: dbName, onLost }),
-      )
+      const opening: Promise<WeftDB> = Promise.resolve().then(() => openWeftDB({ factory: factory(), name: dbName, onLost }))
       db = opening
-      opening.then((d) => void (db === opening && (openDb = d)), () => undefined)
+      opening.then(
+        (d) => void (db === opening && (openDb = d)),
+        () => undefined,
+      )
       // A failed open is not cached: the next call (a retry) tries again.
       opening.catch(() => void (db === opening && (db = undefined)))
     }
@@ -105,8 +97,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
     }
   }
 
-  const metaOf = async (t: Tx<'readwrite'> | Tx<'readonly'>, docId: string): Promise<DocMeta> =>
-    (await t.objectStore('meta').get(docId)) ?? EMPTY_META
+  const metaOf = async (t: Tx<'readwrite'> | Tx<'readonly'>, docId: string): Promise<DocMeta> => (await t.objectStore('meta').get(docId)) ?? EMPTY_META
 
   const appendLog = async (
     t: Tx<'readwrite'>,
@@ -192,10 +183,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
           ackedClientSeq: Math.max(before.ackedClientSeq, Math.min(upTo, before.lastClientSeq)),
           serverSeq: Math.max(before.serverSeq, serverSeq),
         }
-        await Promise.all([
-          t.objectStore('outbox').delete(docRange(docId, 0, upTo)),
-          before.lastSeq > 0 ? t.objectStore('meta').put(meta, docId) : undefined,
-        ])
+        await Promise.all([t.objectStore('outbox').delete(docRange(docId, 0, upTo)), before.lastSeq > 0 ? t.objectStore('meta').put(meta, docId) : undefined])
         return meta
       }),
 
@@ -214,11 +202,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
           logBytes: before.logBytes - droppedBytes,
           snapshotBytes: snapshot.byteLength,
         }
-        await Promise.all([
-          log.delete(range),
-          t.objectStore('snapshots').put(snapshot, docId),
-          t.objectStore('meta').put(meta, docId),
-        ])
+        await Promise.all([log.delete(range), t.objectStore('snapshots').put(snapshot, docId), t.objectStore('meta').put(meta, docId)])
         return true
       }),
 

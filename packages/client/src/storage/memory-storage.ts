@@ -1,14 +1,5 @@
 import { WeftStorageError } from '../errors.js'
-import {
-  EMPTY_META,
-  type AppendLocalResult,
-  type AppendResult,
-  type DocMeta,
-  type LogEntry,
-  type OutboxEntry,
-  type Storage,
-  type StoredDoc,
-} from './types.js'
+import { EMPTY_META, type AppendLocalResult, type AppendResult, type DocMeta, type LogEntry, type OutboxEntry, type Storage, type StoredDoc } from './types.js'
 
 interface MemDoc {
   snapshot: Uint8Array | undefined
@@ -129,7 +120,10 @@ export function memoryStorage(): Storage {
     listDocs: () =>
       run(() => {
         if (closed) throw new WeftStorageError('closed', 'memory storage is closed')
-        return [...docs].filter(([, d]) => d.meta.lastSeq > 0).map(([id]) => id).sort()
+        return [...docs]
+          .filter(([, d]) => d.meta.lastSeq > 0)
+          .map(([id]) => id)
+          .sort()
       }),
     deleteDoc: (docId) =>
       run(() => {

@@ -49,7 +49,11 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       await s.appendRemote('doc', bytes(8), 12)
       expect(r.seq).toBe(2)
       const d = await s.load('doc')
-      expect(d.log.map((e) => [e.seq, e.origin])).toEqual([[1, 'local'], [2, 'remote'], [3, 'remote']])
+      expect(d.log.map((e) => [e.seq, e.origin])).toEqual([
+        [1, 'local'],
+        [2, 'remote'],
+        [3, 'remote'],
+      ])
       expect(d.outbox).toHaveLength(1)
       expect(d.meta.serverSeq).toBe(40)
     })

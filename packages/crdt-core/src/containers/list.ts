@@ -38,7 +38,10 @@ export class WeftList {
     checkIndex(index, this.seq.length, 'list.insert')
     values.forEach((v, i) => assertJsonValue(v, `list.insert value ${i}`))
     if (values.length === 0) return
-    this.insertItems(index, values.map((v) => cloneJson(v)))
+    this.insertItems(
+      index,
+      values.map((v) => cloneJson(v)),
+    )
   }
 
   push(...values: JsonValue[]): void {

@@ -465,7 +465,6 @@ class DecodeContext {
   }
 }
 
-
 /**
  * The root names read last. Nearly every delta names the same root or two
  * (a text and a map beside it) as the ones before it, so those strings are

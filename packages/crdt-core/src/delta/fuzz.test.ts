@@ -42,8 +42,10 @@ function mutate(rng: Rng, src: Uint8Array): Uint8Array {
     if (r < 0.4 && bytes.length > 0) bytes[at % bytes.length] = rng.int(256)
     else if (r < 0.55) bytes.splice(at, 0, rng.int(256))
     else if (r < 0.7) bytes.splice(at, 1 + rng.int(4))
-    else if (r < 0.8) bytes.length = at // truncate
-    else if (r < 0.9 && bytes.length > 0) bytes[at % bytes.length] = 0xff // huge varint byte
+    else if (r < 0.8)
+      bytes.length = at // truncate
+    else if (r < 0.9 && bytes.length > 0)
+      bytes[at % bytes.length] = 0xff // huge varint byte
     else bytes.splice(at, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f) // a varint claiming 2^53 items
   }
   return Uint8Array.from(bytes)
@@ -58,9 +60,7 @@ describe('decoder fuzzing', () => {
     for (const seed of seeds(1)) {
       const rng = new Rng(seed)
       for (let i = 0; i < CASES; i++) {
-        const input = rng.chance(0.2)
-          ? Uint8Array.from({ length: rng.int(48) }, () => rng.int(256))
-          : mutate(rng, rng.pick(samples))
+        const input = rng.chance(0.2) ? Uint8Array.from({ length: rng.int(48) }, () => rng.int(256)) : mutate(rng, rng.pick(samples))
         try {
           doc.applyDelta(input)
         } catch (e) {

@@ -30,11 +30,13 @@ function insertOp(ids: fc.Arbitrary<number>, kind: 'text' | 'list'): fc.Arbitrar
 }
 
 function deleteOp(ids: fc.Arbitrary<number>) {
-  return fc.record({
-    replica: fc.oneof(ids, fc.constant(0)),
-    counter,
-    ranges: fc.array(fc.record({ replica: ids, counter, len: fc.integer({ min: 1, max: 2 ** 20 }) }), { minLength: 1, maxLength: 4 }),
-  }).map((d) => (d.replica === 0 ? { ...d, counter: 0 } : d))
+  return fc
+    .record({
+      replica: fc.oneof(ids, fc.constant(0)),
+      counter,
+      ranges: fc.array(fc.record({ replica: ids, counter, len: fc.integer({ min: 1, max: 2 ** 20 }) }), { minLength: 1, maxLength: 4 }),
+    })
+    .map((d) => (d.replica === 0 ? { ...d, counter: 0 } : d))
 }
 
 const valueOp: fc.Arbitrary<StoredValueOp> = fc.oneof(
@@ -45,7 +47,9 @@ const valueOp: fc.Arbitrary<StoredValueOp> = fc.oneof(
 
 function containerId(ids: fc.Arbitrary<number>, kind: ContainerKind): fc.Arbitrary<ContainerId> {
   return fc.oneof(
-    fc.string({ maxLength: 6, unit: fc.oneof(fc.constantFrom('t', 'x', 'é'), fc.string({ minLength: 1, maxLength: 1 })) }).map((name) => ({ kind, name, replica: 0, counter: 0 })),
+    fc
+      .string({ maxLength: 6, unit: fc.oneof(fc.constantFrom('t', 'x', 'é'), fc.string({ minLength: 1, maxLength: 1 })) })
+      .map((name) => ({ kind, name, replica: 0, counter: 0 })),
     fc.tuple(ids, counter).map(([replica, counter]) => ({ kind, name: null, replica, counter })),
   )
 }
@@ -66,21 +70,29 @@ function containerDelta(ids: fc.Arbitrary<number>): fc.Arbitrary<ContainerDelta>
     }
     if (kind === 'map') {
       const entry = fc.record({ key: fc.string({ maxLength: 5 }), replica: ids, counter, lamport: counter, value: valueOp })
-      return fc.record({ id, inserts: fc.constant(NONE), deletes: fc.constant(NONE), entries: fc.array(entry, { minLength: 1, maxLength: 3 }), counts: fc.constant(NONE) })
+      return fc.record({
+        id,
+        inserts: fc.constant(NONE),
+        deletes: fc.constant(NONE),
+        entries: fc.array(entry, { minLength: 1, maxLength: 3 }),
+        counts: fc.constant(NONE),
+      })
     }
     const count = fc.record({ replica: ids, counter, total: fc.integer({ min: -(2 ** 52), max: 2 ** 52 - 1 }) })
-    return fc.record({ id, inserts: fc.constant(NONE), deletes: fc.constant(NONE), entries: fc.constant(NONE), counts: fc.array(count, { minLength: 1, maxLength: 1 }) })
+    return fc.record({
+      id,
+      inserts: fc.constant(NONE),
+      deletes: fc.constant(NONE),
+      entries: fc.constant(NONE),
+      counts: fc.array(count, { minLength: 1, maxLength: 1 }),
+    })
   })
 }
 
 /** A local transaction: its replica, dot range, dependencies and container deltas over a small pool of replica ids. */
 const transaction = fc.uniqueArray(replicaId, { minLength: 1, maxLength: 4 }).chain((pool) => {
   const ids = fc.constantFrom(...pool)
-  const deps = fc.dictionary(
-    ids.map(String),
-    fc.oneof(fc.constant(0), counter),
-    { maxKeys: 3 },
-  ) as fc.Arbitrary<VersionVector>
+  const deps = fc.dictionary(ids.map(String), fc.oneof(fc.constant(0), counter), { maxKeys: 3 }) as fc.Arbitrary<VersionVector>
   // Often the keystroke shape (one text container, at most one insert and one delete), else any mix.
   const keystroke = fc.record({
     id: containerId(ids, 'text'),

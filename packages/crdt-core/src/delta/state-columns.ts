@@ -198,7 +198,6 @@ export function readSequenceColumns(r: Reader, isText: boolean, replicaAt: Repli
   return { n, replicas: table.ids, rep: refs, counter, len, deleted, olRep: olRef, olCounter, orRep: orRef, orCounter, content, visible, total }
 }
 
-
 /**
  * Reads `count` varints in one loop. A state holds tens of thousands of
  * them and is decoded once, in cold code, where a call per number costs
@@ -279,7 +278,13 @@ class StateIds {
    * `spanEnds`: each span's counter + length; `maxEnd` the largest of them.
    * `onlyRef`: the ref of every span when one replica wrote them all (the usual case), else 0.
    */
-  constructor(refs: Int32Array, counter: Float64Array, spanEnds: Float64Array, private readonly maxEnd: number, private readonly onlyRef: number) {
+  constructor(
+    refs: Int32Array,
+    counter: Float64Array,
+    spanEnds: Float64Array,
+    private readonly maxEnd: number,
+    private readonly onlyRef: number,
+  ) {
     const n = refs.length
     let maxRef = onlyRef
     if (onlyRef === 0) for (let i = 0; i < n; i++) if (refs[i]! > maxRef) maxRef = refs[i]!
@@ -376,7 +381,6 @@ class StateIds {
       }
     }
   }
-
 }
 
 function notInState(replica: number, counter: number): never {
@@ -415,7 +419,6 @@ function readFlagRuns(r: Reader, n: number): Uint8Array {
   r.pos = pos
   return flags
 }
-
 
 /** Run-length pairs (value, count) of `values`; returns the position after them. */
 function putRle(out: Uint8Array, p: number, values: Int32Array | Uint8Array): number {

@@ -28,10 +28,7 @@ export interface MapEntryOp {
 }
 
 /** A value in a delta: JSON, a new nested container (its id is the op's dot), or a map deletion. */
-export type StoredValueOp =
-  | { type: 'json'; value: JsonValue }
-  | { type: 'container'; kind: ContainerKind }
-  | { type: 'deleted' }
+export type StoredValueOp = { type: 'json'; value: JsonValue } | { type: 'container'; kind: ContainerKind } | { type: 'deleted' }
 
 /** One replica's running total of a counter, as of its dot. */
 export interface CounterOp {
@@ -59,7 +56,6 @@ export interface DeltaData {
   ranges: DotRange[]
   containers: ContainerDelta[]
 }
-
 
 /**
  * What a delta depends on: replica ids and counters, in parallel, each

@@ -120,7 +120,10 @@ function runSchedule(seed: number): void {
       continue
     }
     const doc = rng.pick(w.docs)
-    if (rng.chance(0.2)) doc.transact(() => { for (let k = 1 + rng.int(3); k > 0; k--) randomEdit(w, doc) })
+    if (rng.chance(0.2))
+      doc.transact(() => {
+        for (let k = 1 + rng.int(3); k > 0; k--) randomEdit(w, doc)
+      })
     else randomEdit(w, doc)
   }
   while (w.inflight.length > 0) deliver(w, rng.int(w.inflight.length))
@@ -147,13 +150,19 @@ function runSchedule(seed: number): void {
 }
 
 describe('convergence under reordered, duplicated and dropped deltas', () => {
-  it(`${SCHEDULES} seeded schedules of 3-8 replicas converge`, () => {
-    for (const seed of seeds(SCHEDULES)) {
-      try {
-        runSchedule(seed)
-      } catch (e) {
-        throw new Error(`schedule failed; replay with WEFT_SEED=${seed} pnpm vitest run packages/crdt-core/src/doc/convergence.test.ts\n${String(e)}`, { cause: e })
+  it(
+    `${SCHEDULES} seeded schedules of 3-8 replicas converge`,
+    () => {
+      for (const seed of seeds(SCHEDULES)) {
+        try {
+          runSchedule(seed)
+        } catch (e) {
+          throw new Error(`schedule failed; replay with WEFT_SEED=${seed} pnpm vitest run packages/crdt-core/src/doc/convergence.test.ts\n${String(e)}`, {
+            cause: e,
+          })
+        }
       }
-    }
-  }, Math.max(120_000, SCHEDULES * 10))
+    },
+    Math.max(120_000, SCHEDULES * 10),
+  )
 })

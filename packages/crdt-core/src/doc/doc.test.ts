@@ -123,7 +123,6 @@ describe('Doc API', () => {
     expect(remote).toEqual([false])
   })
 
-
   it('delivers events to listeners added, removed and added again between edits', () => {
     const doc = new Doc()
     const text = doc.getText('t')

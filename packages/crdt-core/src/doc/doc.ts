@@ -220,7 +220,7 @@ export class Doc implements DocCore {
     roots.sort((a, b) => order.indexOf(a.id.kind) - order.indexOf(b.id.kind))
     for (const c of roots) {
       const name = c.id.name!
-      if (!Object.prototype.hasOwnProperty.call(out, name)) defineOwn(out, name, c.toJSON())
+      if (!Object.hasOwn(out, name)) defineOwn(out, name, c.toJSON())
     }
     return out
   }
@@ -340,7 +340,6 @@ export class Doc implements DocCore {
     }
   }
 }
-
 
 function hasHistory(c: Container): boolean {
   switch (c.kind) {

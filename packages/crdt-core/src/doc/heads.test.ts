@@ -39,26 +39,26 @@ describe('Heads', () => {
     ['few', delta],
     ['many', wideDelta],
   ] as const) {
-  it(`folds deltas in as the frontier rule says (implied heads leave, new dots join, none is lowered), ${what} replicas`, () => {
-    fc.assert(
-      fc.property(fc.array(deltaArb, { maxLength: 12 }), fc.array(fc.nat(12), { maxLength: 3 }), (deltas, takes) => {
-        const heads = new Heads()
-        const model = new Map<number, number>()
-        deltas.forEach(({ ranges, deps }, i) => {
-          const dots = ranges.map((r) => ({ replica: r.replica, from: r.from, to: r.from + r.len }))
-          heads.advance(SELF, dots, depsFrom(deps as VersionVector))
-          referenceAdvance(model, SELF, dots, deps as VersionVector)
-          expect(heads.size).toBe(model.size)
-          for (const [r, c] of model) expect(heads.get(r)).toBe(c)
-          if (takes.includes(i)) {
-            expect(depsToVersionVector(heads.take())).toEqual(Object.fromEntries(model))
-            model.clear()
-            expect(heads.size).toBe(0)
-          }
-        })
-      }),
-      { numRuns: what === 'few' ? 2000 : 300 },
-    )
-  })
+    it(`folds deltas in as the frontier rule says (implied heads leave, new dots join, none is lowered), ${what} replicas`, () => {
+      fc.assert(
+        fc.property(fc.array(deltaArb, { maxLength: 12 }), fc.array(fc.nat(12), { maxLength: 3 }), (deltas, takes) => {
+          const heads = new Heads()
+          const model = new Map<number, number>()
+          deltas.forEach(({ ranges, deps }, i) => {
+            const dots = ranges.map((r) => ({ replica: r.replica, from: r.from, to: r.from + r.len }))
+            heads.advance(SELF, dots, depsFrom(deps as VersionVector))
+            referenceAdvance(model, SELF, dots, deps as VersionVector)
+            expect(heads.size).toBe(model.size)
+            for (const [r, c] of model) expect(heads.get(r)).toBe(c)
+            if (takes.includes(i)) {
+              expect(depsToVersionVector(heads.take())).toEqual(Object.fromEntries(model))
+              model.clear()
+              expect(heads.size).toBe(0)
+            }
+          })
+        }),
+        { numRuns: what === 'few' ? 2000 : 300 },
+      )
+    })
   }
 })

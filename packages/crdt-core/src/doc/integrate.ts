@@ -70,8 +70,7 @@ function integrateContainer(doc: Doc, state: DocState, data: DeltaData, cd: Cont
   } else if (c.kind === 'map') {
     for (const e of cd.entries) {
       if (e.lamport > state.lamport) state.lamport = e.lamport
-      const value =
-        e.value.type === 'json' ? e.value.value : e.value.type === 'container' ? doc.nestedContainer(e.value.kind, e.replica, e.counter) : undefined
+      const value = e.value.type === 'json' ? e.value.value : e.value.type === 'container' ? doc.nestedContainer(e.value.kind, e.replica, e.counter) : undefined
       if (c.applyEntry(e, value)) changed?.add(c)
     }
   } else if (c.kind === 'counter') {

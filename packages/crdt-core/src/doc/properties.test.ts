@@ -64,7 +64,13 @@ describe('join laws (fast-check)', () => {
         const { start, deltas } = diverge(base, edits)
         const [a, b, c] = deltas as [Uint8Array, Uint8Array, Uint8Array]
         const ref = joinInOrder(start, [a, b, c])
-        for (const order of [[a, c, b], [b, a, c], [b, c, a], [c, a, b], [c, b, a]]) {
+        for (const order of [
+          [a, c, b],
+          [b, a, c],
+          [b, c, a],
+          [c, a, b],
+          [c, b, a],
+        ]) {
           const other = joinInOrder(start, order)
           expect(other.toJSON()).toEqual(ref.toJSON())
           expect(other.digest()).toBe(ref.digest())

@@ -101,8 +101,7 @@ export class Transaction {
       typeof prev.content === typeof op.content
     ) {
       prev.len += op.len
-      prev.content =
-        typeof prev.content === 'string' ? prev.content + (op.content as string) : (prev.content as unknown[]).concat(op.content as unknown[])
+      prev.content = typeof prev.content === 'string' ? prev.content + (op.content as string) : (prev.content as unknown[]).concat(op.content as unknown[])
       return
     }
     inserts.push(op)

@@ -115,7 +115,7 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
     return
   }
   const ids = inserts.length > 0 ? new DeltaIds(inserts) : undefined
-  const known = (r: number, c: number): boolean => seq !== undefined && seq.has(r, c)
+  const known = (r: number, c: number): boolean => seq?.has(r, c) === true
 
   // Which in-delta insert (if any) each insert must follow.
   const position = new Map<InsertOp, number>()
@@ -235,4 +235,3 @@ function validateSingleInsert(state: DocState, seq: Sequence, op: InsertOp): boo
   }
   return true
 }
-

@@ -54,9 +54,7 @@ describe('encoding primitives', () => {
   })
 
   it('rejects varints above 2^53 and longer than 8 bytes', () => {
-    expect(() => new Reader(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])).readVarUint()).toThrow(
-      WeftDecodeError,
-    )
+    expect(() => new Reader(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])).readVarUint()).toThrow(WeftDecodeError)
     expect(() => new Reader(new Uint8Array(9).fill(0x80)).readVarUint()).toThrow(WeftDecodeError)
   })
 
@@ -92,7 +90,12 @@ describe('strings with lone surrogates (WTF-8)', () => {
   })
 
   it('rejects overlong and out-of-range sequences', () => {
-    for (const bad of [[2, 0xc0, 0x80], [3, 0xe0, 0x80, 0x80], [4, 0xf4, 0x90, 0x80, 0x80], [1, 0xff]]) {
+    for (const bad of [
+      [2, 0xc0, 0x80],
+      [3, 0xe0, 0x80, 0x80],
+      [4, 0xf4, 0x90, 0x80, 0x80],
+      [1, 0xff],
+    ]) {
       expect(() => new Reader(Uint8Array.from(bad)).readString()).toThrow(WeftDecodeError)
     }
   })
@@ -151,7 +154,13 @@ describe('readStringIfSame', () => {
   })
 
   it('returns undefined and leaves the position alone for anything else', () => {
-    for (const [s, expected] of [['texts', 'text'], ['tex', 'text'], ['Text', 'text'], ['é', 'é'], ['', 'a']] as const) {
+    for (const [s, expected] of [
+      ['texts', 'text'],
+      ['tex', 'text'],
+      ['Text', 'text'],
+      ['é', 'é'],
+      ['', 'a'],
+    ] as const) {
       const r = encoded(s)
       expect(r.readStringIfSame(expected)).toBeUndefined()
       expect(r.readString()).toBe(s)

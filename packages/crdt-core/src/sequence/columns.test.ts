@@ -59,7 +59,7 @@ describe('loading a state', () => {
     // A lazily loaded doc re-encodes its state unchanged, then builds its tree on the first edit.
     expect(fresh.encodeState()).toEqual(state)
     fresh.getText('body').insert(0, '> ')
-    expect(fresh.getText('body').toString()).toBe('> ' + text.toString())
+    expect(fresh.getText('body').toString()).toBe(`> ${text.toString()}`)
   })
 })
 
@@ -125,35 +125,73 @@ describe('explicit origins in a state', () => {
       isState: true,
       deps: NO_DEPS,
       ranges: [{ replica: 1, from: 0, to: 8 }],
-      containers: [
-        { id: TEXT, inserts: [span(1, 1, 'abc', [0, 0]), span(1, 7, 'gh', ol)], deletes: [], entries: [], counts: [] },
-      ],
+      containers: [{ id: TEXT, inserts: [span(1, 1, 'abc', [0, 0]), span(1, 7, 'gh', ol)], deletes: [], entries: [], counts: [] }],
     })
   }
 
   it('of a state one replica wrote are checked too', () => {
-    expect(Doc.load(oneReplicaState([1, 2])).getText('body').toString()).toBe('abcgh')
+    expect(
+      Doc.load(oneReplicaState([1, 2]))
+        .getText('body')
+        .toString(),
+    ).toBe('abcgh')
     // 2^32 + 2 would read as 2 in a 32-bit column: it must not pass for the item 1:2.
-    for (const ol of [[1, 5], [1, 9], [1, 4], [2, 1], [1, 2 ** 32 + 2], [1, 2 ** 40 + 7]] as [number, number][]) {
+    for (const ol of [
+      [1, 5],
+      [1, 9],
+      [1, 4],
+      [2, 1],
+      [1, 2 ** 32 + 2],
+      [1, 2 ** 40 + 7],
+    ] as [number, number][]) {
       expect(() => Doc.load(oneReplicaState(ol)), `origin ${ol}`).toThrow(WeftDecodeError)
     }
   })
 
   it('naming items of the state load', () => {
-    expect(Doc.load(state([1, 2], [1, 7])).getText('body').toString()).toBe('abcghzx')
-    expect(Doc.load(state([3, 1], [1, 1])).getText('body').toString()).toBe('abcghzx')
+    expect(
+      Doc.load(state([1, 2], [1, 7]))
+        .getText('body')
+        .toString(),
+    ).toBe('abcghzx')
+    expect(
+      Doc.load(state([3, 1], [1, 1]))
+        .getText('body')
+        .toString(),
+    ).toBe('abcghzx')
   })
 
   it('naming ids the state does not hold are decode errors', () => {
     // Past every span of replica 1; in the gap between its two spans; a replica with no span.
     for (const [ol, or] of [
-      [[1, 9], [0, 0]],
-      [[1, 5], [0, 0]],
-      [[1, 2], [1, 4]],
-      [[2, 5], [0, 0]],
-      [[1, 2], [4, 1]],
-      [[1, 2 ** 32 + 2], [0, 0]],
-      [[1, 2], [1, 2 ** 32 + 7]],
+      [
+        [1, 9],
+        [0, 0],
+      ],
+      [
+        [1, 5],
+        [0, 0],
+      ],
+      [
+        [1, 2],
+        [1, 4],
+      ],
+      [
+        [2, 5],
+        [0, 0],
+      ],
+      [
+        [1, 2],
+        [4, 1],
+      ],
+      [
+        [1, 2 ** 32 + 2],
+        [0, 0],
+      ],
+      [
+        [1, 2],
+        [1, 2 ** 32 + 7],
+      ],
     ] as [[number, number], [number, number]][]) {
       expect(() => Doc.load(state(ol, or)), `origins ${ol} / ${or}`).toThrow(WeftDecodeError)
     }

@@ -119,7 +119,16 @@ export class Sequence {
         content = cols.content.slice(at, at + len)
         at += len
       }
-      this.appendLoaded(refs[cols.rep[i]!]!, cols.counter[i]!, len, refs[cols.olRep[i]!]!, cols.olCounter[i]!, refs[cols.orRep[i]!]!, cols.orCounter[i]!, content)
+      this.appendLoaded(
+        refs[cols.rep[i]!]!,
+        cols.counter[i]!,
+        len,
+        refs[cols.olRep[i]!]!,
+        cols.olCounter[i]!,
+        refs[cols.orRep[i]!]!,
+        cols.orCounter[i]!,
+        content,
+      )
     }
     this.idIndex.sortRuns()
     this.loadTail = NO_SPAN
@@ -581,11 +590,7 @@ export class Sequence {
   ): void {
     this.checkedOp = null
     const st = this.store
-    if (
-      left !== NO_SPAN &&
-      leftOffset === st.len[left]! - 1 &&
-      this.continuesSpan(left, rep, counter, olRep, olCtr, orRep, orCtr, content === null)
-    ) {
+    if (left !== NO_SPAN && leftOffset === st.len[left]! - 1 && this.continuesSpan(left, rep, counter, olRep, olCtr, orRep, orCtr, content === null)) {
       this.extend(left, len, content)
       return
     }
@@ -665,7 +670,16 @@ export class Sequence {
     const st = this.store
     if (s === this.growing) this.settle()
     const content = st.content[s]!
-    const right = st.add(st.rep[s]!, st.ctr[s]! + k, st.len[s]! - k, st.rep[s]!, st.ctr[s]! + k - 1, st.orRep[s]!, st.orCtr[s]!, content === null ? null : sliceContent(content, k))
+    const right = st.add(
+      st.rep[s]!,
+      st.ctr[s]! + k,
+      st.len[s]! - k,
+      st.rep[s]!,
+      st.ctr[s]! + k - 1,
+      st.orRep[s]!,
+      st.orCtr[s]!,
+      content === null ? null : sliceContent(content, k),
+    )
     st.len[s] = k
     if (content !== null) st.content[s] = sliceContent(content, 0, k)
     this.spanTree.insertAfter(s, right, true)

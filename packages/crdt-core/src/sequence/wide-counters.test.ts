@@ -35,13 +35,13 @@ describe('counters past 2^31', () => {
       if (into === 'a doc with history') text.insert(0, '> ')
       doc.applyDelta(bigCounterState())
       const prefix = into === 'an empty doc' ? '' : '> '
-      expect(text.toString()).toBe(prefix + 'hello')
+      expect(text.toString()).toBe(`${prefix}hello`)
 
       // Insert inside the big-counter run (a split), delete across it, type after it.
       text.insert(prefix.length + 2, '--')
       text.delete(prefix.length + 4, 2)
       text.insert(text.length, '!')
-      expect(text.toString()).toBe(prefix + 'he--o!')
+      expect(text.toString()).toBe(`${prefix}he--o!`)
 
       // Another replica that loads this state sees the same text and ids.
       const copy = Doc.load(doc.encodeState(), { replicaId: 4 })
@@ -51,7 +51,7 @@ describe('counters past 2^31', () => {
       copy.on('delta', (d) => later.push(d))
       copy.getText('body').insert(prefix.length + 1, '*')
       for (const d of later) doc.applyDelta(d)
-      expect(text.toString()).toBe(prefix + 'h*e--o!')
+      expect(text.toString()).toBe(`${prefix}h*e--o!`)
       expect(doc.versionVector()[3]).toBe(BIG + 4)
     })
   }
@@ -88,7 +88,7 @@ describe('more than 65,535 replicas in one sequence', () => {
     text.insert(n, '!')
     text.delete(n - 1, 1)
     text.insert(n - 5, '?')
-    expected = expected.slice(0, n - 5) + '?' + expected.slice(n - 5, n - 1) + '!'
+    expected = `${expected.slice(0, n - 5)}?${expected.slice(n - 5, n - 1)}!`
     expect(text.toString()).toBe(expected)
     expect(Doc.load(doc.encodeState()).getText('body').toString()).toBe(expected)
   })

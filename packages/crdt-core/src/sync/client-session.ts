@@ -344,7 +344,7 @@ export class ClientSession {
   /** [DIG-2] equal version vectors with different digests: count, report, heal once per state. */
   private onDigest(out: ClientEffect[], id: string, vv: VersionVector, hash: string): void {
     const d = this.docs.get(id)
-    if (!d || d.phase !== 'live') return
+    if (d?.phase !== 'live') return
     const mine = d.doc.versionVector()
     if (!vvEquals(mine, vv)) return
     const key = vvKey(mine)

@@ -62,8 +62,8 @@ describe('codec', () => {
       ['010200', 'invalid'], // welcome peer 0
       ['012001640002', 'invalid'], // presence flag 2
       ['0120016400010568656c6c', 'truncated'],
-      ['01200164000104' + hex(new TextEncoder().encode('{{{{')), 'invalid'], // not JSON
-      ['01200164000104' + hex(new TextEncoder().encode('null')), 'invalid'],
+      [`01200164000104${hex(new TextEncoder().encode('{{{{'))}`, 'invalid'], // not JSON
+      [`01200164000104${hex(new TextEncoder().encode('null'))}`, 'invalid'],
       ['0105037a7a7a0000', 'unknown-kind'], // unknown error code
       ['011501640002414243', 'invalid'], // hash not lowercase hex... (vv {} then 'ABC')
       ['0116016400', 'invalid'], // empty heal state
@@ -104,7 +104,7 @@ describe('codec', () => {
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 6 }),
       )
       .map(([base, edits]) => {
-        let b = [...base]
+        const b = [...base]
         for (const [pos, byte, op] of edits) {
           const i = b.length === 0 ? 0 : pos % b.length
           if (op === 0) b[i] = byte
@@ -113,7 +113,10 @@ describe('codec', () => {
         }
         return new Uint8Array(b)
       })
-    const random = fc.uint8Array({ maxLength: 64 }).map((b) => (b.length > 0 ? (b[0] = PROTOCOL_VERSION, b) : b))
+    const random = fc.uint8Array({ maxLength: 64 }).map((b) => {
+      if (b.length > 0) b[0] = PROTOCOL_VERSION
+      return b
+    })
     fc.assert(
       fc.property(fc.oneof(mutated, random), (frame) => {
         let m: ProtocolMessage
@@ -137,7 +140,10 @@ const vv = fc
   .map((es) => Object.fromEntries(es) as Record<number, number>)
 const bytes = fc.uint8Array({ maxLength: 50 })
 const uint = fc.maxSafeNat()
-const json = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown).filter((v) => v !== null) as fc.Arbitrary<NonNullable<JsonValue>>
+const json = fc
+  .jsonValue()
+  .map((v) => JSON.parse(JSON.stringify(v)) as unknown)
+  .filter((v) => v !== null) as fc.Arbitrary<NonNullable<JsonValue>>
 
 const arbMessage: fc.Arbitrary<ProtocolMessage> = fc.oneof(
   fc.record({ type: fc.constant('hello' as const), token: fc.string(), clientName: fc.string() }),

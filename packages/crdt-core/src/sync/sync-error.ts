@@ -37,15 +37,7 @@ export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = [
 const CODES = new Set<string>(SYNC_ERROR_CODES)
 
 /** Codes after which the sender closes the connection ([ERR-2]). */
-const FATAL = new Set<SyncErrorCode>([
-  'bad-frame',
-  'unsupported-version',
-  'unauthorized',
-  'too-large',
-  'rate-limited',
-  'timeout',
-  'internal',
-])
+const FATAL = new Set<SyncErrorCode>(['bad-frame', 'unsupported-version', 'unauthorized', 'too-large', 'rate-limited', 'timeout', 'internal'])
 
 export function isSyncErrorCode(s: string): s is SyncErrorCode {
   return CODES.has(s)

@@ -127,7 +127,7 @@ export class SyncServer<P = unknown> {
   authenticated(conn: ConnectionId, result: AuthResult<P>): ServerEffect[] {
     const out: ServerEffect[] = []
     const s = this.sessions.get(conn)
-    if (!s || s.phase !== 'authenticating') return out
+    if (s?.phase !== 'authenticating') return out
     this.finishAuth(out, s, result)
     return out
   }
@@ -387,14 +387,7 @@ export class SyncServer<P = unknown> {
    * [ACK-1] validate by joining into the doc, persist what is new, and owe an
    * ack once every persist so far is durable ([ACK-2]).
    */
-  private onWrite(
-    out: ServerEffect[],
-    s: ServerSessionState<P>,
-    sd: SessionDoc,
-    room: Room,
-    bytes: Uint8Array,
-    seq: number | undefined,
-  ): void {
+  private onWrite(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc, room: Room, bytes: Uint8Array, seq: number | undefined): void {
     if (s.phase !== 'ready' || s.docs.get(room.id) !== sd) return
     const d = room.doc!
     if (bytes.length > 0) {

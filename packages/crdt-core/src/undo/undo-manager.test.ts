@@ -21,7 +21,7 @@ describe('UndoManager', () => {
     expect(undo.canRedo).toBe(true)
   })
 
-  it('never undoes another replica\'s edits', () => {
+  it("never undoes another replica's edits", () => {
     const a = new Doc()
     const b = new Doc()
     a.on('delta', (d) => b.applyDelta(d))

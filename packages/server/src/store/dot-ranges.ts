@@ -20,10 +20,7 @@ export function rangesExceed(ranges: readonly DotRange[], vv: VersionVector): bo
 /** Validates caller input before it reaches storage: non-negative safe integers, `from <= to`. */
 export function assertValidRanges(ranges: readonly DotRange[]): void {
   for (const r of ranges) {
-    const ok =
-      Number.isSafeInteger(r.replica) && r.replica > 0 &&
-      Number.isSafeInteger(r.from) && r.from >= 0 &&
-      Number.isSafeInteger(r.to) && r.to >= r.from
+    const ok = Number.isSafeInteger(r.replica) && r.replica > 0 && Number.isSafeInteger(r.from) && r.from >= 0 && Number.isSafeInteger(r.to) && r.to >= r.from
     if (!ok) throw new RangeError(`invalid dot range ${JSON.stringify(r)}`)
   }
 }

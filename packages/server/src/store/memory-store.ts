@@ -1,22 +1,6 @@
-import {
-  assertValidRanges,
-  coversVersionVector,
-  mergeRanges,
-  mergeVersionVectors,
-  rangesExceed,
-} from './dot-ranges.js'
+import { assertValidRanges, coversVersionVector, mergeRanges, mergeVersionVectors, rangesExceed } from './dot-ranges.js'
 import { StoreClosedError } from './store-closed-error.js'
-import type {
-  AppendInput,
-  DeltaRecord,
-  DocHead,
-  LoadedDoc,
-  ReadSinceResult,
-  SnapshotRecord,
-  Store,
-  VersionVector,
-  WriteSnapshotOptions,
-} from './store.js'
+import type { AppendInput, DeltaRecord, DocHead, LoadedDoc, ReadSinceResult, SnapshotRecord, Store, VersionVector, WriteSnapshotOptions } from './store.js'
 
 interface MemoryDoc {
   headSeq: number

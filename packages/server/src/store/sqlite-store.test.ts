@@ -48,9 +48,7 @@ describe('SqliteStore specifics', () => {
     const store = new SqliteStore({ path, batchWindowMs: 5 })
     const batches: number[] = []
     store.onBatch = (n) => batches.push(n)
-    const all = Promise.all(
-      Array.from({ length: 40 }, (_, i) => store.append(`doc${i % 4}`, { bytes: new Uint8Array([i]), ranges: [] })),
-    )
+    const all = Promise.all(Array.from({ length: 40 }, (_, i) => store.append(`doc${i % 4}`, { bytes: new Uint8Array([i]), ranges: [] })))
     expect(batches).toEqual([])
     const seqs = await all
     expect(batches).toEqual([40])

@@ -12,17 +12,7 @@ import {
 } from './dot-ranges.js'
 import { migrate } from './sqlite-migrations.js'
 import { StoreClosedError } from './store-closed-error.js'
-import type {
-  AppendInput,
-  DeltaRecord,
-  DocHead,
-  LoadedDoc,
-  ReadSinceResult,
-  SnapshotRecord,
-  Store,
-  VersionVector,
-  WriteSnapshotOptions,
-} from './store.js'
+import type { AppendInput, DeltaRecord, DocHead, LoadedDoc, ReadSinceResult, SnapshotRecord, Store, VersionVector, WriteSnapshotOptions } from './store.js'
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -104,15 +94,9 @@ export class SqliteStore implements Store {
         `INSERT INTO docs (doc, head_seq, vv, pruned_vv) VALUES (?, ?, ?, ?)
          ON CONFLICT (doc) DO UPDATE SET head_seq = excluded.head_seq, vv = excluded.vv, pruned_vv = excluded.pruned_vv`,
       ),
-      insertDelta: db.prepare<[string, number, string, Uint8Array]>(
-        'INSERT INTO deltas (doc, seq, ranges, bytes) VALUES (?, ?, ?, ?)',
-      ),
-      deltasAfter: db.prepare<[string, number], DeltaRow>(
-        'SELECT seq, ranges, bytes FROM deltas WHERE doc = ? AND seq > ? ORDER BY seq',
-      ),
-      deltasThrough: db.prepare<[string, number], { ranges: string }>(
-        'SELECT ranges FROM deltas WHERE doc = ? AND seq <= ?',
-      ),
+      insertDelta: db.prepare<[string, number, string, Uint8Array]>('INSERT INTO deltas (doc, seq, ranges, bytes) VALUES (?, ?, ?, ?)'),
+      deltasAfter: db.prepare<[string, number], DeltaRow>('SELECT seq, ranges, bytes FROM deltas WHERE doc = ? AND seq > ? ORDER BY seq'),
+      deltasThrough: db.prepare<[string, number], { ranges: string }>('SELECT ranges FROM deltas WHERE doc = ? AND seq <= ?'),
       deleteDeltasThrough: db.prepare<[string, number]>('DELETE FROM deltas WHERE doc = ? AND seq <= ?'),
       logLength: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM deltas WHERE doc = ?'),
       snapshot: db.prepare<[string], SnapshotRow>('SELECT seq, vv, bytes FROM snapshots WHERE doc = ?'),
@@ -208,18 +192,20 @@ export class SqliteStore implements Store {
   async writeSnapshot(doc: string, snapshot: SnapshotRecord, options: WriteSnapshotOptions = {}): Promise<void> {
     this.assertOpen()
     this.flush()
-    this.db.transaction(() => {
-      const h = this.readWorkingHead(doc)
-      if (snapshot.seq > h.seq) throw new RangeError(`snapshot seq ${snapshot.seq} is past head ${h.seq}`)
-      this.stmts.upsertSnapshot.run(doc, snapshot.seq, vvToJson(snapshot.vv), snapshot.bytes)
-      h.vv = mergeVersionVectors(h.vv, snapshot.vv)
-      if (options.pruneThroughSeq !== undefined) {
-        const through = Math.min(options.pruneThroughSeq, snapshot.seq)
-        for (const row of this.stmts.deltasThrough.all(doc, through)) mergeRanges(h.prunedVv, rangesFromJson(row.ranges))
-        this.stmts.deleteDeltasThrough.run(doc, through)
-      }
-      this.stmts.upsertHead.run(doc, h.seq, vvToJson(h.vv), vvToJson(h.prunedVv))
-    }).immediate()
+    this.db
+      .transaction(() => {
+        const h = this.readWorkingHead(doc)
+        if (snapshot.seq > h.seq) throw new RangeError(`snapshot seq ${snapshot.seq} is past head ${h.seq}`)
+        this.stmts.upsertSnapshot.run(doc, snapshot.seq, vvToJson(snapshot.vv), snapshot.bytes)
+        h.vv = mergeVersionVectors(h.vv, snapshot.vv)
+        if (options.pruneThroughSeq !== undefined) {
+          const through = Math.min(options.pruneThroughSeq, snapshot.seq)
+          for (const row of this.stmts.deltasThrough.all(doc, through)) mergeRanges(h.prunedVv, rangesFromJson(row.ranges))
+          this.stmts.deleteDeltasThrough.run(doc, through)
+        }
+        this.stmts.upsertHead.run(doc, h.seq, vvToJson(h.vv), vvToJson(h.prunedVv))
+      })
+      .immediate()
   }
 
   async readSnapshot(doc: string): Promise<SnapshotRecord | undefined> {
@@ -256,11 +242,13 @@ export class SqliteStore implements Store {
   async deleteDoc(doc: string): Promise<void> {
     this.assertOpen()
     this.flush()
-    this.db.transaction(() => {
-      this.stmts.deleteDocDeltas.run(doc)
-      this.stmts.deleteDocSnapshot.run(doc)
-      this.stmts.deleteDocRow.run(doc)
-    }).immediate()
+    this.db
+      .transaction(() => {
+        this.stmts.deleteDocDeltas.run(doc)
+        this.stmts.deleteDocSnapshot.run(doc)
+        this.stmts.deleteDocRow.run(doc)
+      })
+      .immediate()
   }
 
   /** `PRAGMA integrity_check`: `'ok'` for a sound file. */

@@ -4,17 +4,7 @@ import { Worker } from 'node:worker_threads'
 import type { BatchListener, SqliteStoreOptions } from './sqlite-store.js'
 import type { CallRequest, StoreCall, WireError, WorkerData, WorkerToMain, WorkerToMainBatch } from './sqlite-worker-protocol.js'
 import { StoreClosedError } from './store-closed-error.js'
-import type {
-  AppendInput,
-  DeltaRecord,
-  DocHead,
-  LoadedDoc,
-  ReadSinceResult,
-  SnapshotRecord,
-  Store,
-  VersionVector,
-  WriteSnapshotOptions,
-} from './store.js'
+import type { AppendInput, DeltaRecord, DocHead, LoadedDoc, ReadSinceResult, SnapshotRecord, Store, VersionVector, WriteSnapshotOptions } from './store.js'
 
 /** A failure inside the SQLite worker, carrying the original error's name and code (e.g. `SQLITE_FULL`). */
 export class SqliteWorkerError extends Error {

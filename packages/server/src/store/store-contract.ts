@@ -34,9 +34,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       expect(await store.append('a', { bytes: bytes(1), ranges: [r(7, 0, 1)] })).toBe(1)
       expect(await store.append('a', { bytes: bytes(2), ranges: [r(7, 1, 2)] })).toBe(2)
       expect(await store.append('b', { bytes: bytes(3), ranges: [r(8, 0, 1)] })).toBe(1)
-      const seqs = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => store.append('a', { bytes: bytes(i), ranges: [r(9, i, i + 1)] })),
-      )
+      const seqs = await Promise.all(Array.from({ length: 50 }, (_, i) => store.append('a', { bytes: bytes(i), ranges: [r(9, i, i + 1)] })))
       expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 3))
     })
 

@@ -7,7 +7,13 @@ function countingModel(): { model: DocModel; created: () => number } {
   const inner = createDocModel()
   let n = 0
   return {
-    model: { ...inner, create: () => (n++, inner.create()) },
+    model: {
+      ...inner,
+      create: () => {
+        n++
+        return inner.create()
+      },
+    },
     created: () => n,
   }
 }

@@ -60,11 +60,4 @@ export interface HealMessage {
   readonly state: Uint8Array
 }
 
-export type DocSyncMessage =
-  | SubscribeMessage
-  | UnsubscribeMessage
-  | SyncMessage
-  | DeltaMessage
-  | AckMessage
-  | DigestMessage
-  | HealMessage
+export type DocSyncMessage = SubscribeMessage | UnsubscribeMessage | SyncMessage | DeltaMessage | AckMessage | DigestMessage | HealMessage
