@@ -37,3 +37,16 @@ export { InProcessFanOut } from './fanout/in-process-fan-out.js'
 export type { ServerMetrics } from './metrics/metrics.js'
 export { parseCliArgs, CLI_USAGE } from './cli-args.js'
 export type { CliConfig } from './cli-args.js'
+export type { StrongOps, StrongValue, ClaimResult, RegisterResult, CounterResult, CounterBounds, StrongOpsFailure } from './strong/strong-ops.js'
+export {
+  WeftUnavailableError,
+  WeftOutcomeUnknownError,
+  WeftStrongInputError,
+  isWeftUnavailableError,
+  isWeftOutcomeUnknownError,
+  isWeftStrongInputError,
+} from './strong/strong-errors.js'
+export type { UnavailableCode, OutcomeUnknownCode, StrongInputErrorCode } from './strong/strong-errors.js'
+export { MemoryStrongOps, MemoryStrongOpsData } from './strong/memory-strong-ops.js'
+export { PgStrongOps } from './strong/pg-strong-ops.js'
+export type { PgStrongOpsOptions } from './strong/pg-strong-ops.js'
