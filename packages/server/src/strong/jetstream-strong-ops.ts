@@ -1,0 +1,241 @@
+/**
+ * StrongOps on NATS JetStream KV with (by default) three replicas: the
+ * bucket's stream is replicated by JetStream's Raft, and every operation is
+ * decided by one conditional write through that log:
+ *
+ *   S = the stream's last sequence (STREAM.INFO, from the leader's applied
+ *   state) -> read the key's last entry and revision r -> compute the next
+ *   state and the result (strong-semantics) -> publish it expecting BOTH
+ *   "last sequence of the stream = S" and "last sequence of this key = r"
+ *   -> on "wrong last sequence", start over.
+ *
+ * Why both. On nats-server before 2.9.21 the per-key expectation alone
+ * (`kv.update(key, value, revision)`) is only a pre-check on the leader, not
+ * part of the Raft proposal, so concurrent updates with the same revision can
+ * all succeed (nats-server issue 4320; we saw 10 of 10 succeed on 2.9.10 with
+ * R=3). The stream-wide expectation is checked against the sequence of
+ * everything proposed, under the leader's proposal lock, so it does
+ * serialize; and once it holds, nothing was proposed after S, everything up
+ * to S was applied when S was read, so the leader's per-key check is exact.
+ * The price: every op on a bucket is serialized with every other (ops on
+ * different keys can conflict and retry), and one extra round trip.
+ *
+ * A successful conditional write is what makes an op linearizable: the state
+ * computed from was the current one at its commit. That is why reads are
+ * writes too (the same value written back): a read answered from one
+ * server's copy (a direct get from a follower, or a leader deposed without
+ * knowing it yet) can be stale, and JetStream 2.9 has no read index or
+ * leader lease to rule that out. A read therefore costs one Raft round.
+ *
+ * Outcomes: a write that the cluster refused (no leader, no responders, any
+ * API error) did not happen -> WeftUnavailableError; a write sent but never
+ * answered (timeout, connection lost) may commit later -> WeftOutcomeUnknownError.
+ * Nothing is ever buffered for later: an op while disconnected is refused at once.
+ */
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, jetstream } from '@nats-io/jetstream'
+import { type KV, type KvEntry, Kvm } from '@nats-io/kv'
+import { connect, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/transport-node'
+import { WeftOutcomeUnknownError, WeftUnavailableError } from './strong-errors.js'
+import { canonicalJson, checkAdd, checkKey, checkOwner, parseValue } from './strong-input.js'
+import type { ClaimResult, CounterBounds, CounterResult, RegisterResult, StrongOps, StrongValue } from './strong-ops.js'
+import { addStep, casStep, claimStep, releaseStep, type Step } from './strong-semantics.js'
+
+export interface JetStreamStrongOpsOptions {
+  /** NATS URLs to connect to; ignored when `connection` is given. */
+  readonly servers?: string | readonly string[]
+  /** A connection to share (not closed by `close`). */
+  readonly connection?: NatsConnection
+  /** KV bucket name (default `weft_strong`); one bucket holds claims, registers and counters. */
+  readonly bucket?: string
+  /** Replicas of the bucket when it is created (default 3: survives the loss of any one server). */
+  readonly replicas?: number
+  /** Deadline in ms of each request to the cluster (default 5,000). */
+  readonly timeoutMs?: number
+  /** Revision conflicts retried per op before giving up with 'contention' (default 100). */
+  readonly maxRetries?: number
+}
+
+type Kind = 'c' | 'r' | 'n'
+
+/**
+ * @example
+ * ```ts
+ * const ops = await JetStreamStrongOps.open({ servers: ['nats://a:4222', 'nats://b:4222', 'nats://c:4222'] })
+ * await ops.add('seats:flight-7', 1, { max: 10 })
+ * await ops.close()
+ * ```
+ */
+export class JetStreamStrongOps implements StrongOps {
+  /** Ops that started over after a revision conflict (for metrics and tests). */
+  revisionConflicts = 0
+  private closed = false
+  private connected = true
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly ownsConnection: boolean,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly kv: KV,
+    private readonly bucket: string,
+    private readonly maxRetries: number,
+  ) {
+    void this.watchStatus()
+  }
+
+  /**
+   * Connects and creates the bucket if missing (R = `replicas`); rejects with
+   * WeftUnavailableError('unreachable') when the cluster cannot be reached or
+   * has no JetStream quorum to create it.
+   */
+  static async open(options: JetStreamStrongOpsOptions): Promise<JetStreamStrongOps> {
+    const timeout = options.timeoutMs ?? 5_000
+    let nc: NatsConnection | undefined = options.connection
+    try {
+      // Reconnects are the client's job; ops issued while disconnected are refused, never queued.
+      nc ??= await connect({ servers: options.servers as string | string[], timeout, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
+      const js = jetstream(nc, { timeout })
+      const kvm = new Kvm(js)
+      const bucket = options.bucket ?? 'weft_strong'
+      // allow_direct false: gets go to the stream leader, so they are rarely stale and conflicts stay rare
+      // (correctness does not depend on it: every op is checked by its conditional write).
+      const kv = await kvm.create(bucket, { replicas: options.replicas ?? 3, history: 1, allow_direct: false, maxValueSize: 80 * 1024 })
+      const jsm = await js.jetstreamManager()
+      // An expected last sequence of 0 is not checked by the server: make sure the stream is never empty.
+      if ((await jsm.streams.info(`KV_${bucket}`)).state.last_seq === 0) await kv.put('_init', '1')
+      return new JetStreamStrongOps(nc, options.connection === undefined, js, jsm, kv, bucket, options.maxRetries ?? 100)
+    } catch (e) {
+      if (nc && !options.connection) await nc.close().catch(() => {})
+      throw new WeftUnavailableError(
+        'unreachable',
+        `cannot open strong operations on NATS JetStream (${describe(e)}): check the URLs and that JetStream runs with enough servers for the replicas`,
+        { cause: e },
+      )
+    }
+  }
+
+  async claim(name: string, owner: string): Promise<ClaimResult> {
+    checkKey(name, 'name')
+    checkOwner(owner)
+    return this.decide('c', name, decodeHolder, (h) => claimStep(h, owner), JSON.stringify)
+  }
+
+  async release(name: string, owner: string): Promise<ClaimResult> {
+    checkKey(name, 'name')
+    checkOwner(owner)
+    return this.decide('c', name, decodeHolder, (h) => releaseStep(h, owner), JSON.stringify)
+  }
+
+  async readClaim(name: string): Promise<ClaimResult> {
+    checkKey(name, 'name')
+    return this.decide('c', name, decodeHolder, (h) => ({ next: h, result: { holder: h } }), JSON.stringify)
+  }
+
+  async compareAndSet(key: string, expected: StrongValue, next: StrongValue): Promise<RegisterResult> {
+    checkKey(key)
+    const e = canonicalJson(expected)
+    const n = canonicalJson(next)
+    return this.decide('r', key, decodeText, (current) => casStep(current, e, n, parseValue), identity)
+  }
+
+  async read(key: string): Promise<RegisterResult> {
+    checkKey(key)
+    return this.decide('r', key, decodeText, (current) => ({ next: current, result: { value: parseValue(current) } }), identity)
+  }
+
+  async add(counter: string, n: number, bounds?: CounterBounds): Promise<CounterResult> {
+    checkKey(counter, 'counter')
+    const a = checkAdd(n, bounds)
+    return this.decide('n', counter, decodeNumber, (v) => addStep(v, a), String)
+  }
+
+  async readCounter(counter: string): Promise<CounterResult> {
+    checkKey(counter, 'counter')
+    return this.decide('n', counter, decodeNumber, (v) => ({ next: v, result: { value: v } }), String)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.ownsConnection) await this.nc.close()
+  }
+
+  /** Read, step, conditional write; start over on a revision conflict. */
+  private async decide<S, R>(kind: Kind, key: string, decode: (e: KvEntry | null) => S, step: (s: S) => Step<S, R>, encode: (s: S) => string): Promise<R> {
+    const kvKey = `${kind}.${Buffer.from(key, 'utf8').toString('base64url')}`
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      if (this.closed) throw new WeftUnavailableError('closed', 'this StrongOps was closed')
+      if (!this.connected || this.nc.isClosed()) throw new WeftUnavailableError('unreachable', 'not connected to NATS')
+      let last: number
+      let entry: KvEntry | null
+      try {
+        last = (await this.jsm.streams.info(`KV_${this.bucket}`)).state.last_seq
+        entry = await this.kv.get(kvKey)
+      } catch (e) {
+        // Nothing was written yet: whatever failed, the op did not happen.
+        throw new WeftUnavailableError('no-quorum', `cannot read the current value from the JetStream cluster (${describe(e)})`, { cause: e })
+      }
+      const { next, result } = step(decode(entry))
+      try {
+        await this.js.publish(`$KV.${this.bucket}.${kvKey}`, encode(next), { expect: { lastSequence: last, lastSubjectSequence: entry?.revision ?? 0 } })
+        return result
+      } catch (e) {
+        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamWrongLastSequence) {
+          this.revisionConflicts++
+          await sleep(Math.random() * Math.min(20, attempt))
+          continue
+        }
+        throw classifyWriteError(e)
+      }
+    }
+    throw new WeftUnavailableError('contention', `gave up after ${this.maxRetries + 1} revision conflicts on one key`)
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') this.connected = false
+      else if (s.type === 'reconnect') this.connected = true
+    }
+  }
+}
+
+/** A failed conditional write: refused (did not happen) or unanswered (may have happened). */
+function classifyWriteError(e: unknown): Error {
+  // An API error is the leader's answer: it did not store the message.
+  if (e instanceof JetStreamApiError) return new WeftUnavailableError('no-quorum', `the JetStream cluster refused the write (${describe(e)})`, { cause: e })
+  // No server subscribes to the stream's subjects: there is no leader to take the write.
+  if (isNoResponders(e)) return new WeftUnavailableError('no-quorum', 'no JetStream leader for the bucket right now', { cause: e })
+  if (e instanceof TimeoutError) return new WeftOutcomeUnknownError('timeout', 'the JetStream cluster did not answer the write in time', { cause: e })
+  return new WeftOutcomeUnknownError('connection-lost', `the write was sent but failed before its answer (${describe(e)})`, { cause: e })
+}
+
+function isNoResponders(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    if (c instanceof NoRespondersError || (c instanceof RequestError && c.isNoResponders())) return true
+  }
+  return false
+}
+
+function decodeHolder(e: KvEntry | null): string | null {
+  return e?.operation === 'PUT' && e.length > 0 ? (JSON.parse(e.string()) as string | null) : null
+}
+
+function decodeText(e: KvEntry | null): string {
+  return e?.operation === 'PUT' && e.length > 0 ? e.string() : 'null'
+}
+
+function decodeNumber(e: KvEntry | null): number {
+  return e?.operation === 'PUT' && e.length > 0 ? Number(e.string()) : 0
+}
+
+function identity(s: string): string {
+  return s
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message || e.name : String(e)
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
