@@ -93,7 +93,15 @@ export class JetStreamStrongOps implements StrongOps {
     let nc: NatsConnection | undefined = options.connection
     try {
       // Reconnects are the client's job; ops issued while disconnected are refused, never queued.
-      nc ??= await connect({ servers: options.servers as string | string[], timeout, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
+      // Pings every 2 s so a frozen or cut-off server is noticed and left within seconds, not the default minutes.
+      nc ??= await connect({
+        servers: options.servers as string | string[],
+        timeout,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        pingInterval: 2_000,
+        maxPingOut: 2,
+      })
       const js = jetstream(nc, { timeout })
       const kvm = new Kvm(js)
       const bucket = options.bucket ?? 'weft_strong'

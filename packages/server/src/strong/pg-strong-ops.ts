@@ -98,6 +98,8 @@ export class PgStrongOps implements StrongOps {
   /** Statements retried after a serialization failure or deadlock (for metrics and tests). */
   serializationRetries = 0
   private closed = false
+  /** Checked-out connections that already have an 'error' listener. */
+  private readonly guarded = new WeakSet<pg.PoolClient>()
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -118,7 +120,11 @@ export class PgStrongOps implements StrongOps {
         statement_timeout: timeoutMs,
       })
     // An idle connection killed by the server emits 'error' on the pool; the pool drops it and the next op gets a fresh one.
-    if (!options.pool) pool.on('error', () => {})
+    // A backend terminated while its connection is checked out (or still connecting) emits 'error' on the client too.
+    if (!options.pool) {
+      pool.on('error', () => {})
+      pool.on('connect', (client) => client.on('error', () => {}))
+    }
     const ops = new PgStrongOps(pool, !options.pool, timeoutMs, options.maxRetries ?? 20)
     try {
       const client = await pool.connect()
@@ -197,6 +203,11 @@ export class PgStrongOps implements StrongOps {
         client = await this.pool.connect()
       } catch (e) {
         throw new WeftUnavailableError('unreachable', `cannot reach PostgreSQL (${describe(e)})`, { cause: e })
+      }
+      if (!this.guarded.has(client)) {
+        // For a shared pool: see the 'connect' listener in open().
+        client.on('error', () => {})
+        this.guarded.add(client)
       }
       let timer: NodeJS.Timeout | undefined
       try {
