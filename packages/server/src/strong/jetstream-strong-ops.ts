@@ -32,7 +32,7 @@
  * answered (timeout, connection lost) may commit later -> WeftOutcomeUnknownError.
  * Nothing is ever buffered for later: an op while disconnected is refused at once.
  */
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, jetstream } from '@nats-io/jetstream'
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, jetstream, type StreamInfo } from '@nats-io/jetstream'
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv'
 import { connect, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/transport-node'
 import { WeftOutcomeUnknownError, WeftUnavailableError } from './strong-errors.js'
@@ -107,10 +107,12 @@ export class JetStreamStrongOps implements StrongOps {
       const bucket = options.bucket ?? 'weft_strong'
       // allow_direct false: gets go to the stream leader, so they are rarely stale and conflicts stay rare
       // (correctness does not depend on it: every op is checked by its conditional write).
-      const kv = await kvm.create(bucket, { replicas: options.replicas ?? 3, history: 1, allow_direct: false, maxValueSize: 80 * 1024 })
+      const kv = await retryTransient(timeout, () =>
+        kvm.create(bucket, { replicas: options.replicas ?? 3, history: 1, allow_direct: false, maxValueSize: 80 * 1024 }),
+      )
       const jsm = await js.jetstreamManager()
       // An expected last sequence of 0 is not checked by the server: make sure the stream is never empty.
-      if ((await jsm.streams.info(`KV_${bucket}`)).state.last_seq === 0) await kv.put('_init', '1')
+      if ((await retryTransient(timeout, () => jsm.streams.info(`KV_${bucket}`))).state.last_seq === 0) await kv.put('_init', '1')
       return new JetStreamStrongOps(nc, options.connection === undefined, js, jsm, kv, bucket, options.maxRetries ?? 100)
     } catch (e) {
       if (nc && !options.connection) await nc.close().catch(() => {})
@@ -177,7 +179,9 @@ export class JetStreamStrongOps implements StrongOps {
       let last: number
       let entry: KvEntry | null
       try {
-        last = (await this.jsm.streams.info(`KV_${this.bucket}`)).state.last_seq
+        const info = await this.jsm.streams.info(`KV_${this.bucket}`)
+        last = info.state.last_seq
+        if (!hasLiveMajority(info)) throw new Error(`the stream leader ${info.cluster?.leader ?? '(none)'} has not heard from a majority of replicas lately`)
         entry = await this.kv.get(kvKey)
       } catch (e) {
         // Nothing was written yet: whatever failed, the op did not happen.
@@ -205,6 +209,43 @@ export class JetStreamStrongOps implements StrongOps {
       else if (s.type === 'reconnect') this.connected = true
     }
   }
+}
+
+/**
+ * Retries setup calls while JetStream says it is electing leaders (a cluster
+ * that just started, or lost a node): open() is not a strong op, and creating
+ * a bucket that exists with the same config is a no-op.
+ */
+/** "JetStream system temporarily unavailable" (no meta or stream leader yet). */
+const JETSTREAM_NOT_AVAILABLE = 10008
+
+async function retryTransient<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await fn()
+    } catch (e) {
+      const transient = e instanceof JetStreamApiError && e.code === JETSTREAM_NOT_AVAILABLE
+      if (!transient || Date.now() > deadline) throw e
+      await sleep(200)
+    }
+  }
+}
+
+/** Replicas heard from within this many ns count as live (Raft heartbeats run every second or so). */
+const LIVE_REPLICA_NS = 2_500_000_000
+
+/**
+ * Whether the leader answering STREAM.INFO has heard from a majority lately.
+ * Not needed for safety (the conditional write decides), but a leader cut off
+ * in a minority would otherwise take the write and time out, leaving its
+ * outcome unknown; refusing first makes the answer a clean "did not happen".
+ */
+function hasLiveMajority(info: StreamInfo): boolean {
+  const replicas = info.cluster?.replicas ?? []
+  if (info.cluster?.leader === undefined) return false
+  const live = 1 + replicas.filter((r) => r.current && !r.offline && r.active < LIVE_REPLICA_NS).length
+  return live > (replicas.length + 1) / 2
 }
 
 /** A failed conditional write: refused (did not happen) or unanswered (may have happened). */
