@@ -4,13 +4,15 @@
 //   PORT / WEFT_PORT   port (default 8787)      WEFT_DB       SQLite file (default data/weft.db)
 //   WEFT_HOST          interface (127.0.0.1)    --no-build    skip the builds (already built)
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const build = !process.argv.includes('--no-build')
 const buildOnly = process.argv.includes('--build-only')
+const portVar = process.env.PORT !== undefined ? 'PORT' : 'WEFT_PORT'
 const port = process.env.PORT ?? process.env.WEFT_PORT ?? '8787'
 const host = process.env.WEFT_HOST ?? '127.0.0.1'
 const db = resolve(root, process.env.WEFT_DB ?? 'data/weft.db')
@@ -24,6 +26,33 @@ function run(args, what) {
   if (r.status !== 0) {
     console.error(`${what} failed (exit ${r.status ?? r.signal})`)
     process.exit(r.status ?? 1)
+  }
+}
+
+/** Resolves with the listen error code (e.g. 'EADDRINUSE'), or undefined when the port is free. */
+function portProblem() {
+  return new Promise((ok) => {
+    const probe = createServer()
+    probe.once('error', (e) => ok(e.code ?? String(e)))
+    probe.listen(Number(port), host, () => probe.close(() => ok(undefined)))
+  })
+}
+
+// Before the builds (a minute lost otherwise), in the variables `pnpm start` reads: the server's
+// own hint names its --port flag, which `pnpm start` does not take.
+if (!buildOnly) {
+  const problem = await portProblem()
+  if (problem === 'EADDRINUSE') {
+    console.error(`${host}:${port} is already in use: stop whatever listens there, or pick another port: ${portVar}=${Number(port) + 1} pnpm start`)
+    process.exit(1)
+  }
+  if (problem === 'EACCES') {
+    console.error(`no permission to listen on ${host}:${port}: ports below 1024 need privileges; pick another port: ${portVar}=8787 pnpm start`)
+    process.exit(1)
+  }
+  if (problem !== undefined) {
+    console.error(`cannot listen on ${host}:${port} (${problem}): check WEFT_HOST (an address of this machine, or 0.0.0.0) and ${portVar}`)
+    process.exit(1)
   }
 }
 
@@ -42,21 +71,30 @@ for (const [file, hint] of [
   }
 }
 
+// A start that fails must leave nothing behind: remember what this run creates.
+const createdDir = !existsSync(dirname(db))
+const createdDb = !existsSync(db)
 mkdirSync(dirname(db), { recursive: true })
+// Its own process group: Ctrl+C signals the terminal's whole foreground group (pnpm, this script, and a
+// child in it), and pnpm forwards it once more; the server must hear it once, from us, or it takes
+// the repeat for an impatient second Ctrl+C and exits at once.
 const server = spawn(process.execPath, [cli, '--port', port, '--host', host, '--db', db, '--static', demo], {
   cwd: root,
+  detached: true,
   stdio: ['ignore', 'inherit', 'inherit'],
   env: { WEFT_LOG_LEVEL: 'warn', ...process.env },
 })
 
 // Print the URL once the server answers.
+let ready = false
 const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host
 const url = `http://${shownHost}:${port}/`
 const started = Date.now()
 const poll = setInterval(async () => {
   try {
     const res = await fetch(new URL('/healthz', url))
-    if (!res.ok) return
+    if (!res.ok || ready) return
+    ready = true
     clearInterval(poll)
     console.log(`\nWeft Notes is running at ${url}  (data in ${db}; Ctrl+C to stop)\n`)
   } catch {
@@ -67,9 +105,27 @@ const poll = setInterval(async () => {
   }
 }, 200)
 
-// Ctrl+C / SIGTERM: let the server flush and close, then exit with its code.
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal))
+// One Ctrl+C reaches this process up to twice (from the terminal and from pnpm): signals within a
+// second of the last forwarded one are that same Ctrl+C. A later one is a second Ctrl+C, and is passed on.
+let forwardedAt = -Infinity
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (Date.now() - forwardedAt < 1000 || server.exitCode !== null) return
+    forwardedAt = Date.now()
+    server.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal)
+  })
+}
+// Never leave the server running without us (this script exiting for any other reason).
+process.on('exit', () => {
+  if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM')
+})
+
 server.on('exit', (code, signal) => {
   clearInterval(poll)
+  if (!ready && code !== 0) {
+    // It never served: the database file (and the data directory) it may have made are not the user's.
+    if (createdDb) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(db + suffix, { force: true })
+    if (createdDir && readdirSync(dirname(db)).length === 0) rmdirSync(dirname(db))
+  }
   process.exit(code ?? (signal ? 0 : 1))
 })
