@@ -3,6 +3,7 @@ import { WeftProvider } from '@weft/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { loadIdentity } from './model/identity'
+import { keepOfflineSwitch } from './model/offline-setting'
 import { App } from './ui/app'
 import './styles.css'
 
@@ -11,6 +12,8 @@ const sameOrigin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${locatio
 const url = (import.meta.env.VITE_WEFT_URL as string | undefined) ?? sameOrigin
 
 const net = offlineSwitch(webSocketTransport(url))
+// The switch survives a reload of this tab: set before the client first connects, so nothing is uploaded meanwhile.
+keepOfflineSwitch(net, sessionStorage)
 // Reconnect within 10 s at most: a demo server restarted by hand should be back quickly.
 const client = createClient({ transport: net.transport, online: net.online, name: 'weft-demo-notes', backoff: { maxMs: 10_000 } })
 const identity = loadIdentity(sessionStorage)

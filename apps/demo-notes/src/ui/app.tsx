@@ -1,22 +1,29 @@
 import { useDoc, useDocState, usePresence } from '@weft/react'
 import { useEffect, useState } from 'react'
 import type { Identity, PresenceState } from '../model/identity'
-import { INDEX_DOC, readNotes, sameNotes } from '../model/notes-index'
+import { INDEX_DOC, createNote, readNotes, sameNotes } from '../model/notes-index'
 import type { OfflineSwitch } from '@weft/client'
 import { Avatars } from './avatar'
+import { DeletedNote } from './deleted-note'
 import { NoteEditor } from './note-editor'
 import { NoteList } from './note-list'
 import { OfflineToggle } from './offline-toggle'
 import { uniquePeople } from './people'
 import { SyncBadge } from './sync-badge'
 import { useHashRoute } from './use-hash-route'
+import { useOpenNote } from './use-vanished-note'
 
 export function App({ identity, net }: { identity: Identity; net: OfflineSwitch }) {
   const index = useDoc(INDEX_DOC)
   const notes = useDocState(index, readNotes, sameNotes)
   const [selected, open] = useHashRoute()
-  const note = notes.find((n) => n.id === selected)
+  const { note, vanished } = useOpenNote(notes, selected, index.ready)
+  // Empty is only known once this device's copy is loaded and, if that has nothing, the server was asked (or cannot be).
+  const { connection } = index.status
+  const listKnown = index.ready && (notes.length > 0 || connection === 'synced' || connection === 'offline')
   const [caret, setCaret] = useState<number | null>(null)
+  // The note just created here: its editor opens with the title focused.
+  const [created, setCreated] = useState<string | null>(null)
 
   // Presence lives on the index doc, so everyone sees who is on which note.
   const presence = usePresence<PresenceState>(index)
@@ -49,16 +56,33 @@ export function App({ identity, net }: { identity: Identity; net: OfflineSwitch 
         </div>
       </header>
       <main className="layout">
-        <NoteList index={index.doc} notes={notes} selected={noteId} people={people} onOpen={open} />
+        <NoteList
+          index={index.doc}
+          loaded={listKnown}
+          notes={notes}
+          selected={noteId}
+          people={people}
+          onOpen={(id) => {
+            setCreated(null)
+            open(id)
+          }}
+          onCreated={(id) => {
+            setCreated(id)
+            open(id)
+          }}
+        />
         {note ? (
           <NoteEditor
             key={note.id}
             index={index.doc}
             note={note}
             viewers={people.filter((p) => p.noteId === note.id)}
+            focusTitle={note.id === created}
             onCaret={setCaret}
             onBack={() => open(null)}
           />
+        ) : vanished ? (
+          <DeletedNote note={vanished} onRestore={() => createNote(index.doc, vanished.id, vanished.title)} onBack={() => open(null)} />
         ) : (
           <section className="editor empty">
             <p>{index.ready ? 'Pick a note, or create one.' : 'Loading…'}</p>

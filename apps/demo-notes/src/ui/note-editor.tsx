@@ -10,11 +10,13 @@ interface Props {
   note: NoteSummary
   /** Others viewing this note. */
   viewers: readonly PresenceState[]
+  /** Focus the title (a note just created here). */
+  focusTitle?: boolean
   onCaret(caret: number): void
   onBack(): void
 }
 
-export function NoteEditor({ index, note, viewers, onCaret, onBack }: Props) {
+export function NoteEditor({ index, note, viewers, focusTitle = false, onCaret, onBack }: Props) {
   const doc = useDoc(noteDocId(note.id))
   const [body, ops] = useText(doc, 'body')
   const undo = useUndo(doc)
@@ -29,6 +31,8 @@ export function NoteEditor({ index, note, viewers, onCaret, onBack }: Props) {
           aria-label="Title"
           value={note.title}
           placeholder="Untitled"
+          // biome-ignore lint/a11y/noAutofocus: the user just asked for a new note; its title is what they type next
+          autoFocus={focusTitle}
           onChange={(e) => renameNote(index, note.id, e.target.value)}
         />
         <span className="editor-tools">
