@@ -165,6 +165,15 @@ describe('client with the protocol server over the in-memory transport', () => {
     await until(() => calls === 2 && a.doc('note').status.connection === 'synced', 'reconnected with a fresh token')
   })
 
+  it('[CLIENT-AUTH-2] a token function may return the token itself, not only a promise', async () => {
+    const s = server()
+    const tok = 'plain-token'
+    const a = client(s, { token: () => tok })
+    await a.doc('note').ready
+    await until(() => a.doc('note').status.connection === 'synced', 'synced')
+    expect(s.tokens).toEqual([tok])
+  })
+
   it('[CLIENT-COMPACT-5] reloading a synced doc without edits does not grow IndexedDB', async () => {
     const s = server()
     const factory = new IDBFactory()

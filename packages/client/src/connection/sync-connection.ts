@@ -27,8 +27,15 @@ export interface DocEffectSink {
   error(error: WeftSyncError): void
 }
 
-/** A token, or a function that fetches a fresh one for every connection. */
-export type TokenSource = string | (() => Promise<string>)
+/**
+ * A token, or a function called for every connection that returns one (or a
+ * promise of one, e.g. fetched from the app's backend).
+ *
+ * @example
+ * createClient({ url, token: () => sessionStorage.getItem('weft-token') ?? '' })
+ * createClient({ url, token: async () => (await fetch('/api/weft-token').then((r) => r.json())).token })
+ */
+export type TokenSource = string | (() => string | Promise<string>)
 
 export interface SyncConnectionOptions {
   transport: Transport

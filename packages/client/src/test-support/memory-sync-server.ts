@@ -12,6 +12,8 @@ export class MemorySyncServer {
   readonly log = new Map<string, { seq: number; bytes: Uint8Array }[]>()
   /** Frames received from clients (byte accounting). */
   readonly received: Uint8Array[] = []
+  /** Tokens the clients' hellos carried, in order. */
+  readonly tokens: (string | undefined)[] = []
   private readonly peers = new Map<number, MemoryPeer>()
   private nextConn = 1
   private tick: ReturnType<typeof setInterval>
@@ -68,6 +70,7 @@ export class MemorySyncServer {
           break
         }
         case 'authenticate':
+          this.tokens.push(e.token)
           this.run(this.server.authenticated(e.conn, { ok: true, principal: e.token }))
           break
         default:
