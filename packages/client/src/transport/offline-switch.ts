@@ -1,4 +1,4 @@
-import type { OnlineSignal } from './online-signal.js'
+import { browserOnlineSignal, type OnlineSignal } from './online-signal.js'
 import type { Transport } from './types.js'
 
 /**
@@ -64,16 +64,15 @@ export function offlineSwitch(inner: Transport): OfflineSwitch {
   return {
     transport,
     online: {
-      // The switch going back on, and the browser's own `online` event (while the switch is on).
+      // The switch going back on, and the browser's own hints (online, focus, visible) while the switch is on.
       subscribe(fn) {
-        const browser = (): void => {
-          if (!offline) fn()
-        }
         onOnline.add(fn)
-        globalThis.addEventListener?.('online', browser)
+        const offBrowser = browserOnlineSignal()?.subscribe(() => {
+          if (!offline) fn()
+        })
         return () => {
           onOnline.delete(fn)
-          globalThis.removeEventListener?.('online', browser)
+          offBrowser?.()
         }
       },
     },
