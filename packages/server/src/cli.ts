@@ -7,8 +7,17 @@ import { MemoryStore } from './store/memory-store.js'
 import { SqliteStore } from './store/sqlite-store.js'
 import type { Store } from './store/store.js'
 import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
+import { TOKEN_USAGE, runTokenCommand } from './token-command.js'
 
 function main(): void {
+  // Subcommands first; without one the CLI runs the server.
+  if (process.argv[2] === 'token') {
+    runTokenCommand(process.argv.slice(3), process.env, process.stdout).catch((error: unknown) => {
+      process.stderr.write(`weft-server token: ${error instanceof Error ? error.message : String(error)}\n\n${TOKEN_USAGE}`)
+      process.exit(2)
+    })
+    return
+  }
   let config: CliConfig
   try {
     config = parseCliArgs(process.argv.slice(2), process.env)
