@@ -29,6 +29,19 @@ describe('createClient, local-only', () => {
     expect(c.doc('a')).not.toBe(h)
   })
 
+  it('[CLIENT-API-DOCS-1] docs() lists the open handles; the doc event tells of each new one', async () => {
+    const c = client({ storage: memoryStorage() })
+    const opened: string[] = []
+    c.on('doc', (h) => opened.push(h.id))
+    const a = c.doc('a')
+    const b = c.doc('b')
+    c.doc('a')
+    expect(c.docs()).toEqual([a, b])
+    expect(opened).toEqual(['a', 'b'])
+    await a.close()
+    expect(c.docs()).toEqual([b])
+  })
+
   it('[CLIENT-API-2] ready needs no network; a reopened client sees the edits (a reload keeps them)', async () => {
     const storage = memoryStorage()
     const a = client({ storage })

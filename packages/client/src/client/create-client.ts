@@ -41,12 +41,16 @@ export interface ClientOptions {
 export type ClientEvents = {
   connection: [state: LinkState]
   error: [error: Error]
+  /** A handle was opened by `doc(id)` (devtools attach to it before its first edit). */
+  doc: [handle: DocHandle]
 }
 
 /** The runtime that apps embed: opens docs, keeps them stored and synced. */
 export interface Client {
   /** The handle of a doc; the same handle for the same id until it is closed. */
   doc(id: string): DocHandle
+  /** The handles open now, in the order they were opened (read-only: for devtools and debugging). */
+  docs(): DocHandle[]
   /** The shared connection's state ('offline' for a local-only client). */
   readonly connection: LinkState
   readonly storage: Storage
@@ -125,8 +129,10 @@ export function createClient(options: ClientOptions = {}): Client {
         },
       })
       handles.set(id, handle)
+      events.emit('doc', handle)
       return handle
     },
+    docs: () => [...handles.values()],
     get connection() {
       return connection?.linkState ?? 'offline'
     },
