@@ -11,6 +11,7 @@ export default defineConfig({
       '@weft/client': pkg('client'),
       '@weft/server': pkg('server'),
       '@weft/react': pkg('react-bindings'),
+      '@weft/devtools': pkg('devtools'),
     },
   },
   test: {

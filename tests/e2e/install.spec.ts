@@ -26,7 +26,7 @@ test.afterAll(() => rmSync(work, { recursive: true, force: true }))
 const run = (cmd: string, cwd: string) => spawnSync(cmd, { cwd, shell: true, encoding: 'utf8' })
 
 test('every package passes publint and arethetypeswrong, and names no workspace-only dependency', () => {
-  expect(Object.keys(tarballs).sort()).toEqual(['@weft/client', '@weft/crdt-core', '@weft/react', '@weft/server'])
+  expect(Object.keys(tarballs).sort()).toEqual(['@weft/client', '@weft/crdt-core', '@weft/devtools', '@weft/react', '@weft/server'])
   for (const [name, tgz] of Object.entries(tarballs)) {
     const publint = run(`"${bin}/publint" run --strict "${tgz}"`, root)
     expect(publint.status, `${name}: publint\n${publint.stdout}${publint.stderr}`).toBe(0)
@@ -83,6 +83,9 @@ test('the React example installs from the tarballs, type-checks, builds, and syn
     await a.keyboard.type('typed in browser A')
     await expect(note(b)).toHaveValue('typed in browser A')
     await expect(a.getByRole('status')).toHaveText('Saved on the server')
+    // @weft/devtools from its tarball too.
+    await a.getByRole('button', { name: 'Weft devtools' }).click()
+    await expect(a.locator('[data-testid="weft-devtools"] tr[data-doc="note:shared"]')).toContainText('synced')
     await ctxA.close()
     await ctxB.close()
   } finally {

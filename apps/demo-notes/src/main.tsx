@@ -1,4 +1,5 @@
 import { createClient, offlineSwitch, webSocketTransport } from '@weft/client'
+import { WeftDevtools, installWeftConsole } from '@weft/devtools'
 import { WeftProvider } from '@weft/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -17,11 +18,14 @@ keepOfflineSwitch(net, sessionStorage)
 // Reconnect within 10 s at most: a demo server restarted by hand should be back quickly.
 const client = createClient({ transport: net.transport, online: net.online, name: 'weft-demo-notes', backoff: { maxMs: 10_000 } })
 const identity = loadIdentity(sessionStorage)
+// `__weft` in the browser console: open docs, version vectors, outbox, presence, delta log.
+installWeftConsole(client)
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <WeftProvider client={client}>
       <App identity={identity} net={net} />
+      <WeftDevtools client={client} />
     </WeftProvider>
   </StrictMode>,
 )

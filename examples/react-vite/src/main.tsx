@@ -1,4 +1,5 @@
 import { createClient } from '@weft/client'
+import { WeftDevtools } from '@weft/devtools'
 import { WeftProvider, useDoc, useSyncStatus, useText } from '@weft/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -30,6 +31,7 @@ createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>
     <WeftProvider client={client}>
       <SharedNote />
+      <WeftDevtools client={client} />
     </WeftProvider>
   </StrictMode>,
 )
