@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect, test } from '@playwright/test'
+import { block, readmeBlocks } from '../readme/readme-blocks.js'
 import { freePort } from './support/weft-server.js'
 
 // `pnpm start` as a user runs it (the builds were done by global setup). Not a browser test: it
@@ -16,9 +17,9 @@ interface Run {
   readonly pid: number
 }
 
-/** `pnpm start --no-build` in its own process group, as a terminal runs a foreground job. */
-function pnpmStart(env: Record<string, string>): Run {
-  const child = spawn('pnpm', ['start', '--no-build'], {
+/** A shell command line in its own process group, as a terminal runs a foreground job. */
+function shell(line: string, env: Record<string, string>): Run {
+  const child = spawn('bash', ['-c', line], {
     cwd: root,
     detached: true,
     env: { ...process.env, ...env },
@@ -31,13 +32,21 @@ function pnpmStart(env: Record<string, string>): Run {
   return { output: () => out, exited, pid: child.pid ?? 0 }
 }
 
+/** `pnpm start --no-build`: the builds are done. */
+const pnpmStart = (env: Record<string, string>): Run => shell('pnpm start --no-build', env)
+
 const tempDbPath = (): string => join(mkdtempSync(join(tmpdir(), 'weft-start-')), 'data', 'weft.db')
 
-test('Ctrl+C on pnpm start stops the server once, cleanly: exit 0, no "second signal", no ELIFECYCLE', async () => {
-  test.setTimeout(40_000)
+test('the README quick start, run as written, serves the demo; Ctrl+C stops it once, cleanly: exit 0, no "second signal", no ELIFECYCLE', async () => {
+  test.setTimeout(300_000) // it installs (a no-op here) and builds everything, as a new user's first run does
   const port = await freePort()
-  const run = pnpmStart({ PORT: String(port), WEFT_DB: tempDbPath() })
-  await expect.poll(run.output, { timeout: 20_000 }).toContain('Weft Notes is running at')
+  const quickStart = block(readmeBlocks(join(root, 'README.md')), 'quick-start').code.trim()
+  expect(quickStart).toBe('bash scripts/setup.sh && pnpm start')
+  const run = shell(quickStart, { PORT: String(port), WEFT_DB: tempDbPath() })
+  await expect.poll(run.output, { timeout: 280_000 }).toContain(`Weft Notes is running at http://127.0.0.1:${port}/`)
+  const page = await fetch(`http://127.0.0.1:${port}/`)
+  expect(page.status).toBe(200)
+  expect(await page.text()).toContain('<title>Weft Notes</title>')
   // What a terminal does on Ctrl+C: SIGINT to every process of the foreground group.
   process.kill(-run.pid, 'SIGINT')
   const exit = await run.exited
