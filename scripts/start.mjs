@@ -3,6 +3,8 @@
 //
 //   PORT / WEFT_PORT   port (default 8787)      WEFT_DB       SQLite file (default data/weft.db)
 //   WEFT_HOST          interface (127.0.0.1)    --no-build    skip the builds (already built)
+//   WEFT_JWT_SECRET    tokens required: the demo's backend (sign-in, token endpoint, the app) runs on
+//                      PORT and the Weft server on WEFT_SYNC_PORT (default PORT + 1)
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -18,6 +20,9 @@ const host = process.env.WEFT_HOST ?? '127.0.0.1'
 const db = resolve(root, process.env.WEFT_DB ?? 'data/weft.db')
 const demo = resolve(root, 'apps/demo-notes/dist')
 const cli = resolve(root, 'packages/server/dist/cli.js')
+const backend = resolve(root, 'apps/demo-notes/server/backend.mjs')
+const secret = process.env.WEFT_JWT_SECRET || undefined
+const syncPort = secret ? (process.env.WEFT_SYNC_PORT ?? String(Number(port) + 1)) : port
 
 function run(args, what) {
   console.log(`> ${what}`)
@@ -30,7 +35,7 @@ function run(args, what) {
 }
 
 /** Resolves with the listen error code (e.g. 'EADDRINUSE'), or undefined when the port is free. */
-function portProblem() {
+function portProblem(port) {
   return new Promise((ok) => {
     const probe = createServer()
     probe.once('error', (e) => ok(e.code ?? String(e)))
@@ -40,8 +45,13 @@ function portProblem() {
 
 // Before the builds (a minute lost otherwise), in the variables `pnpm start` reads: the server's
 // own hint names its --port flag, which `pnpm start` does not take.
+const syncProblem = secret && !buildOnly ? await portProblem(syncPort) : undefined
+if (syncProblem !== undefined) {
+  console.error(`${host}:${syncPort} (the sync port) is not free (${syncProblem}): pick another with WEFT_SYNC_PORT=${Number(syncPort) + 1} pnpm start`)
+  process.exit(1)
+}
 if (!buildOnly) {
-  const problem = await portProblem()
+  const problem = await portProblem(port)
   if (problem === 'EADDRINUSE') {
     console.error(`${host}:${port} is already in use: stop whatever listens there, or pick another port: ${portVar}=${Number(port) + 1} pnpm start`)
     process.exit(1)
@@ -78,12 +88,29 @@ mkdirSync(dirname(db), { recursive: true })
 // Its own process group: Ctrl+C signals the terminal's whole foreground group (pnpm, this script, and a
 // child in it), and pnpm forwards it once more; the server must hear it once, from us, or it takes
 // the repeat for an impatient second Ctrl+C and exits at once.
-const server = spawn(process.execPath, [cli, '--port', port, '--host', host, '--db', db, '--static', demo], {
+const server = spawn(process.execPath, [cli, '--port', syncPort, '--host', host, '--db', db, ...(secret ? [] : ['--static', demo])], {
   cwd: root,
   detached: true,
   stdio: ['ignore', 'inherit', 'inherit'],
   env: { WEFT_LOG_LEVEL: 'warn', ...process.env },
 })
+// With tokens: the app's own backend serves the page, the sign-in and the token endpoint.
+const app = secret
+  ? spawn(process.execPath, [backend], {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        PORT: port,
+        WEFT_HOST: host,
+        WEFT_STATIC_DIR: demo,
+        WEFT_SYNC_URL: `ws://${host.includes(':') ? `[${host}]` : host}:${syncPort}/sync`,
+      },
+    })
+  : undefined
+const children = app ? [server, app] : [server]
+const running = (c) => c.exitCode === null && c.signalCode === null
 
 // Print the URL once the server answers.
 let ready = false
@@ -92,11 +119,12 @@ const url = `http://${shownHost}:${port}/`
 const started = Date.now()
 const poll = setInterval(async () => {
   try {
-    const res = await fetch(new URL('/healthz', url))
+    const res = await fetch(new URL(secret ? '/api/session' : '/healthz', url))
     if (!res.ok || ready) return
     ready = true
     clearInterval(poll)
-    console.log(`\nWeft Notes is running at ${url}  (data in ${db}; Ctrl+C to stop)\n`)
+    const mode = secret ? `; sign-in required, sync on port ${syncPort}` : ''
+    console.log(`\nWeft Notes is running at ${url}  (data in ${db}${mode}; Ctrl+C to stop)\n`)
   } catch {
     if (Date.now() - started > 30_000) {
       clearInterval(poll)
@@ -110,22 +138,32 @@ const poll = setInterval(async () => {
 let forwardedAt = -Infinity
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
-    if (Date.now() - forwardedAt < 1000 || server.exitCode !== null) return
+    if (Date.now() - forwardedAt < 1000 || !children.some(running)) return
     forwardedAt = Date.now()
-    server.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal)
+    for (const c of children) if (running(c)) c.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal)
   })
 }
 // Never leave the server running without us (this script exiting for any other reason).
 process.on('exit', () => {
-  if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM')
+  for (const c of children) if (running(c)) c.kill('SIGTERM')
 })
 
-server.on('exit', (code, signal) => {
-  clearInterval(poll)
-  if (!ready && code !== 0) {
-    // It never served: the database file (and the data directory) it may have made are not the user's.
-    if (createdDb) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(db + suffix, { force: true })
-    if (createdDir && readdirSync(dirname(db)).length === 0) rmdirSync(dirname(db))
-  }
-  process.exit(code ?? (signal ? 0 : 1))
-})
+// One of them stopping stops the other; this script exits with the worst code once both are gone.
+let worst = 0
+for (const child of children) {
+  child.on('exit', (code, signal) => {
+    worst = Math.max(worst, code ?? (signal ? 0 : 1))
+    const others = children.filter(running)
+    if (others.length > 0) {
+      for (const c of others) c.kill('SIGTERM')
+      return
+    }
+    clearInterval(poll)
+    if (!ready && worst !== 0) {
+      // It never served: the database file (and the data directory) it may have made are not the user's.
+      if (createdDb) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(db + suffix, { force: true })
+      if (createdDir && existsSync(dirname(db)) && readdirSync(dirname(db)).length === 0) rmdirSync(dirname(db))
+    }
+    process.exit(worst)
+  })
+}
