@@ -3,7 +3,9 @@
  */
 export type {
   Store,
+  AcquireLeaseOptions,
   AppendInput,
+  DocLease,
   DeltaRecord,
   DocHead,
   DotRange,
@@ -13,6 +15,11 @@ export type {
   WriteSnapshotOptions,
 } from './store/store.js'
 export { MemoryStore, MemoryStoreData } from './store/memory-store.js'
+export type { MemoryStoreOptions } from './store/memory-store.js'
+export { PostgresStore } from './store/postgres-store.js'
+export type { PostgresStoreOptions } from './store/postgres-store.js'
+export { SchemaTooNewError } from './store/postgres-migrations.js'
+export { FencedError, StaleSnapshotError } from './store/store-errors.js'
 export { SqliteStore } from './store/sqlite-store.js'
 export type { SqliteStoreOptions, BatchListener } from './store/sqlite-store.js'
 export { SqliteWorkerStore, SqliteWorkerError } from './store/sqlite-worker-store.js'

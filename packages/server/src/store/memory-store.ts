@@ -1,6 +1,20 @@
 import { assertValidRanges, coversVersionVector, mergeRanges, mergeVersionVectors, rangesExceed } from './dot-ranges.js'
+import { FailedDocs } from './failed-docs.js'
 import { StoreClosedError } from './store-closed-error.js'
-import type { AppendInput, DeltaRecord, DocHead, LoadedDoc, ReadSinceResult, SnapshotRecord, Store, VersionVector, WriteSnapshotOptions } from './store.js'
+import { FencedError, StaleSnapshotError } from './store-errors.js'
+import type {
+  AcquireLeaseOptions,
+  AppendInput,
+  DeltaRecord,
+  DocHead,
+  DocLease,
+  LoadedDoc,
+  ReadSinceResult,
+  SnapshotRecord,
+  Store,
+  VersionVector,
+  WriteSnapshotOptions,
+} from './store.js'
 
 interface MemoryDoc {
   headSeq: number
@@ -9,25 +23,61 @@ interface MemoryDoc {
   prunedVv: VersionVector
   deltas: DeltaRecord[]
   snapshot: SnapshotRecord | undefined
+  lease: { holder: string | undefined; epoch: number; expiresAt: number }
 }
 
 /**
  * The backing data of a {@link MemoryStore}. Pass the same object to a new
- * store to simulate a restart over the same "disk".
+ * store to simulate a restart over the same "disk", or to several stores to
+ * simulate several nodes over one database.
  */
 export class MemoryStoreData {
   readonly docs = new Map<string, MemoryDoc>()
 }
 
-/** Store kept in process memory: for tests and ephemeral servers. */
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  readonly data?: MemoryStoreData
+  /** Clock of lease expiry (default `Date.now`). */
+  readonly now?: () => number
+  /** For tests: return an error to refuse this append, as a full disk would. */
+  readonly refuseAppend?: (doc: string, input: AppendInput) => Error | undefined
+}
+
+/**
+ * Store kept in process memory: for tests and ephemeral servers.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryStore()
+ * await store.append('note:1', { bytes, ranges })
+ * ```
+ */
 export class MemoryStore implements Store {
   private closed = false
+  private readonly data: MemoryStoreData
+  private readonly now: () => number
+  private readonly failed = new FailedDocs()
+  private readonly refuse: MemoryStoreOptions['refuseAppend']
 
-  constructor(private readonly data: MemoryStoreData = new MemoryStoreData()) {}
+  /** A `MemoryStoreData` alone is the data to store into (kept for brevity in tests). */
+  constructor(options: MemoryStoreData | MemoryStoreOptions = {}) {
+    const o: MemoryStoreOptions = options instanceof MemoryStoreData ? { data: options } : options
+    this.data = o.data ?? new MemoryStoreData()
+    this.now = o.now ?? Date.now
+    this.refuse = o.refuseAppend
+  }
 
   async append(doc: string, input: AppendInput): Promise<number> {
     this.assertOpen()
     assertValidRanges(input.ranges)
+    const earlier = this.failed.failureOf(doc)
+    if (earlier !== undefined) throw earlier
+    const refused = this.refuse?.(doc, input)
+    if (refused) {
+      this.failed.mark(doc, refused)
+      throw refused
+    }
     const d = this.docOrCreate(doc)
     const seq = d.headSeq + 1
     d.headSeq = seq
@@ -54,6 +104,10 @@ export class MemoryStore implements Store {
     this.assertOpen()
     const d = this.docOrCreate(doc)
     if (snapshot.seq > d.headSeq) throw new RangeError(`snapshot seq ${snapshot.seq} is past head ${d.headSeq}`)
+    if (options.fence && (options.fence.holder !== d.lease.holder || options.fence.epoch !== d.lease.epoch)) {
+      throw FencedError.of(doc, options.fence, d.lease)
+    }
+    if (d.snapshot && snapshot.seq < d.snapshot.seq) throw StaleSnapshotError.of(doc, snapshot.seq, d.snapshot.seq)
     d.snapshot = { seq: snapshot.seq, vv: { ...snapshot.vv }, bytes: snapshot.bytes.slice() }
     d.vv = mergeVersionVectors(d.vv, snapshot.vv)
     if (options.pruneThroughSeq !== undefined) {
@@ -92,6 +146,19 @@ export class MemoryStore implements Store {
     return [...this.data.docs.keys()].sort()
   }
 
+  async acquireLease(doc: string, options: AcquireLeaseOptions): Promise<DocLease | undefined> {
+    this.assertOpen()
+    const d = this.data.docs.get(doc)
+    if (!d) return undefined
+    const now = this.now()
+    const live = d.lease.expiresAt > now
+    if (live && d.lease.holder !== options.holder) return undefined
+    if (!live || d.lease.holder !== options.holder) d.lease = { holder: options.holder, epoch: d.lease.epoch + 1, expiresAt: 0 }
+    d.lease.expiresAt = now + options.ttlMs
+    return { holder: options.holder, epoch: d.lease.epoch }
+  }
+
+  /** Removes a doc entirely: log, snapshot, head and lease. */
   async deleteDoc(doc: string): Promise<void> {
     this.assertOpen()
     this.data.docs.delete(doc)
@@ -108,7 +175,7 @@ export class MemoryStore implements Store {
   private docOrCreate(doc: string): MemoryDoc {
     let d = this.data.docs.get(doc)
     if (!d) {
-      d = { headSeq: 0, vv: {}, prunedVv: {}, deltas: [], snapshot: undefined }
+      d = { headSeq: 0, vv: {}, prunedVv: {}, deltas: [], snapshot: undefined, lease: { holder: undefined, epoch: 0, expiresAt: 0 } }
       this.data.docs.set(doc, d)
     }
     return d

@@ -28,6 +28,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     bytes BLOB NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 2: a fenced compaction lease per doc (holder, epoch, expiry in ms since the epoch).
+  `
+  ALTER TABLE docs ADD COLUMN lease_holder TEXT;
+  ALTER TABLE docs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE docs ADD COLUMN lease_expires INTEGER NOT NULL DEFAULT 0;
+  `,
 ]
 
 /** Brings the database up to the latest schema; each step runs in its own transaction. */

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js'
 import { SqliteStore } from './sqlite-store.js'
 import { runStoreContract } from './store-contract.js'
+import { refuseSqliteAppends } from '../test-support/sqlite-faults.js'
 
 runStoreContract('SqliteStore (file in a temp dir)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'weft-store-'))
@@ -13,6 +14,8 @@ runStoreContract('SqliteStore (file in a temp dir)', async () => {
   return {
     store: new SqliteStore({ path }),
     reopen: async () => new SqliteStore({ path }),
+    openAnother: async () => new SqliteStore({ path }),
+    refuseAppends: (doc) => refuseSqliteAppends(path, doc),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   }
 })

@@ -10,9 +10,23 @@ import {
   vvFromJson,
   vvToJson,
 } from './dot-ranges.js'
+import { FailedDocs } from './failed-docs.js'
 import { migrate } from './sqlite-migrations.js'
 import { StoreClosedError } from './store-closed-error.js'
-import type { AppendInput, DeltaRecord, DocHead, LoadedDoc, ReadSinceResult, SnapshotRecord, Store, VersionVector, WriteSnapshotOptions } from './store.js'
+import { FencedError, StaleSnapshotError } from './store-errors.js'
+import type {
+  AcquireLeaseOptions,
+  AppendInput,
+  DeltaRecord,
+  DocHead,
+  DocLease,
+  LoadedDoc,
+  ReadSinceResult,
+  SnapshotRecord,
+  Store,
+  VersionVector,
+  WriteSnapshotOptions,
+} from './store.js'
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -24,6 +38,8 @@ export interface SqliteStoreOptions {
   readonly batchWindowMs?: number
   /** A batch this large commits at once without waiting for the window (default 512). */
   readonly maxBatch?: number
+  /** Clock of lease expiry (default `Date.now`). */
+  readonly now?: () => number
 }
 
 interface PendingAppend {
@@ -43,6 +59,12 @@ interface DeltaRow {
   seq: number
   ranges: string
   bytes: Buffer
+}
+
+interface LeaseRow {
+  lease_holder: string | null
+  lease_epoch: number
+  lease_expires: number
 }
 
 interface SnapshotRow {
@@ -73,6 +95,8 @@ export class SqliteStore implements Store {
   private timer: ReturnType<typeof setTimeout> | undefined
   private immediate: ReturnType<typeof setImmediate> | undefined
   private closed = false
+  private readonly now: () => number
+  private readonly failed = new FailedDocs()
   private readonly stmts
   private readonly appendBatch: (batch: readonly PendingAppend[]) => number[]
   /** Set by the server to observe batch sizes. */
@@ -81,6 +105,7 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     this.batchWindowMs = options.batchWindowMs ?? 2
     this.maxBatch = options.maxBatch ?? 512
+    this.now = options.now ?? Date.now
     this.db = new Database(options.path)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
@@ -100,6 +125,8 @@ export class SqliteStore implements Store {
       deleteDeltasThrough: db.prepare<[string, number]>('DELETE FROM deltas WHERE doc = ? AND seq <= ?'),
       logLength: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM deltas WHERE doc = ?'),
       snapshot: db.prepare<[string], SnapshotRow>('SELECT seq, vv, bytes FROM snapshots WHERE doc = ?'),
+      lease: db.prepare<[string], LeaseRow>('SELECT lease_holder, lease_epoch, lease_expires FROM docs WHERE doc = ?'),
+      setLease: db.prepare<[string, number, number, string]>('UPDATE docs SET lease_holder = ?, lease_epoch = ?, lease_expires = ? WHERE doc = ?'),
       upsertSnapshot: db.prepare<[string, number, string, Uint8Array]>(
         `INSERT INTO snapshots (doc, seq, vv, bytes) VALUES (?, ?, ?, ?)
          ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq, vv = excluded.vv, bytes = excluded.bytes`,
@@ -138,6 +165,8 @@ export class SqliteStore implements Store {
     } catch (error) {
       return Promise.reject(error)
     }
+    // [STORE-2] an earlier append of this doc failed and the caller may not know yet.
+    if (this.failed.has(doc)) return Promise.reject(this.failed.failureOf(doc))
     return new Promise<number>((resolve, reject) => {
       this.pending.push({ doc, input, resolve, reject })
       if (this.pending.length >= this.maxBatch) this.flush()
@@ -166,7 +195,10 @@ export class SqliteStore implements Store {
     try {
       seqs = this.appendBatch(batch)
     } catch (error) {
-      for (const p of batch) p.reject(error)
+      for (const p of batch) {
+        this.failed.mark(p.doc, error)
+        p.reject(error)
+      }
       return
     }
     this.onBatch?.(batch.length, performance.now() - started)
@@ -196,6 +228,14 @@ export class SqliteStore implements Store {
       .transaction(() => {
         const h = this.readWorkingHead(doc)
         if (snapshot.seq > h.seq) throw new RangeError(`snapshot seq ${snapshot.seq} is past head ${h.seq}`)
+        if (options.fence) {
+          const lease = this.stmts.lease.get(doc)
+          if (lease?.lease_holder !== options.fence.holder || lease.lease_epoch !== options.fence.epoch) {
+            throw FencedError.of(doc, options.fence, { holder: lease?.lease_holder, epoch: lease?.lease_epoch ?? 0 })
+          }
+        }
+        const stored = this.stmts.snapshot.get(doc)
+        if (stored && snapshot.seq < stored.seq) throw StaleSnapshotError.of(doc, snapshot.seq, stored.seq)
         this.stmts.upsertSnapshot.run(doc, snapshot.seq, vvToJson(snapshot.vv), snapshot.bytes)
         h.vv = mergeVersionVectors(h.vv, snapshot.vv)
         if (options.pruneThroughSeq !== undefined) {
@@ -239,6 +279,23 @@ export class SqliteStore implements Store {
     return this.stmts.listDocs.all().map((r) => r.doc)
   }
 
+  async acquireLease(doc: string, options: AcquireLeaseOptions): Promise<DocLease | undefined> {
+    this.assertOpen()
+    return this.db
+      .transaction((): DocLease | undefined => {
+        const row = this.stmts.lease.get(doc)
+        if (!row) return undefined
+        const now = this.now()
+        const live = row.lease_expires > now
+        if (live && row.lease_holder !== options.holder) return undefined
+        const epoch = live ? row.lease_epoch : row.lease_epoch + 1
+        this.stmts.setLease.run(options.holder, epoch, now + options.ttlMs, doc)
+        return { holder: options.holder, epoch }
+      })
+      .immediate()
+  }
+
+  /** Removes a doc entirely: log, snapshot, head and lease. */
   async deleteDoc(doc: string): Promise<void> {
     this.assertOpen()
     this.flush()

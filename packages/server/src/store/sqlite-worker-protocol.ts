@@ -1,5 +1,5 @@
 import type { SqliteStoreOptions } from './sqlite-store.js'
-import type { AppendInput, SnapshotRecord, WriteSnapshotOptions, VersionVector } from './store.js'
+import type { AcquireLeaseOptions, AppendInput, SnapshotRecord, WriteSnapshotOptions, VersionVector } from './store.js'
 
 /**
  * Messages between {@link SqliteWorkerStore} (main thread) and the worker
@@ -18,6 +18,7 @@ export type StoreCall =
   | { readonly op: 'head'; readonly doc: string }
   | { readonly op: 'logLength'; readonly doc: string }
   | { readonly op: 'listDocs' }
+  | { readonly op: 'acquireLease'; readonly doc: string; readonly options: AcquireLeaseOptions }
   | { readonly op: 'deleteDoc'; readonly doc: string }
   | { readonly op: 'integrityCheck' }
   | { readonly op: 'close' }

@@ -7,6 +7,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js'
 import { SqliteWorkerError, SqliteWorkerStore } from './sqlite-worker-store.js'
 import { StoreClosedError } from './store-closed-error.js'
 import { runStoreContract } from './store-contract.js'
+import { refuseSqliteAppends } from '../test-support/sqlite-faults.js'
 
 runStoreContract('SqliteWorkerStore (worker thread, file in a temp dir)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'weft-wstore-'))
@@ -14,6 +15,8 @@ runStoreContract('SqliteWorkerStore (worker thread, file in a temp dir)', async 
   return {
     store: await SqliteWorkerStore.open({ path }),
     reopen: () => SqliteWorkerStore.open({ path }),
+    openAnother: () => SqliteWorkerStore.open({ path }),
+    refuseAppends: (doc) => refuseSqliteAppends(path, doc),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   }
 })

@@ -4,7 +4,20 @@ import { Worker } from 'node:worker_threads'
 import type { BatchListener, SqliteStoreOptions } from './sqlite-store.js'
 import type { CallRequest, StoreCall, WireError, WorkerData, WorkerToMain, WorkerToMainBatch } from './sqlite-worker-protocol.js'
 import { StoreClosedError } from './store-closed-error.js'
-import type { AppendInput, DeltaRecord, DocHead, LoadedDoc, ReadSinceResult, SnapshotRecord, Store, VersionVector, WriteSnapshotOptions } from './store.js'
+import { FencedError, StaleSnapshotError } from './store-errors.js'
+import type {
+  AcquireLeaseOptions,
+  AppendInput,
+  DeltaRecord,
+  DocHead,
+  DocLease,
+  LoadedDoc,
+  ReadSinceResult,
+  SnapshotRecord,
+  Store,
+  VersionVector,
+  WriteSnapshotOptions,
+} from './store.js'
 
 /** A failure inside the SQLite worker, carrying the original error's name and code (e.g. `SQLITE_FULL`). */
 export class SqliteWorkerError extends Error {
@@ -116,6 +129,10 @@ export class SqliteWorkerStore implements Store {
   listDocs(): Promise<readonly string[]> {
     return this.call({ op: 'listDocs' }) as Promise<readonly string[]>
   }
+  acquireLease(doc: string, options: AcquireLeaseOptions): Promise<DocLease | undefined> {
+    return this.call({ op: 'acquireLease', doc, options }) as Promise<DocLease | undefined>
+  }
+  /** Removes a doc entirely: log, snapshot, head and lease. */
   deleteDoc(doc: string): Promise<void> {
     return this.call({ op: 'deleteDoc', doc }) as Promise<void>
   }
@@ -191,6 +208,8 @@ function fromWire(e: WireError): Error {
   if (e.name === 'StoreClosedError') return new StoreClosedError()
   if (e.name === 'RangeError') return new RangeError(e.message)
   if (e.name === 'TypeError') return new TypeError(e.message)
+  if (e.name === 'FencedError') return new FencedError(e.message)
+  if (e.name === 'StaleSnapshotError') return new StaleSnapshotError(e.message)
   return new SqliteWorkerError(e.message, e.name, e.code)
 }
 

@@ -1,21 +1,42 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { StoreClosedError } from './store-closed-error.js'
+import { FencedError, StaleSnapshotError } from './store-errors.js'
 import type { DotRange, Store, VersionVector } from './store.js'
 
-/** One store under test, plus a way to "restart" it over the same durable data. */
+/** One store under test, plus ways to restart it, open a second one over the same data, and make it fail. */
 export interface StoreHarness {
   readonly store: Store
   /** Closes nothing itself: returns a fresh Store over the same data (the old one must be closed first). */
   reopen(): Promise<Store>
+  /** Another Store over the same data, open at the same time as `store` (a second server node). The suite closes it. */
+  openAnother(): Promise<Store>
+  /**
+   * From now on, appends of `doc` whose bytes start with 0xFF fail (as a full
+   * disk or a refusing database would), with every append committed along
+   * with them; resolves with the function that ends it.
+   */
+  refuseAppends(doc: string): Promise<() => Promise<void>>
   cleanup?(): Promise<void>
 }
 
 const bytes = (...xs: number[]) => new Uint8Array(xs)
 const r = (replica: number, from: number, to: number): DotRange => ({ replica, from, to })
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const nextTurn = () => new Promise((r) => setImmediate(r))
+const logBytes = async (store: Store, doc: string) => (await store.readAfterSeq(doc, 0)).map((d) => Array.from(d.bytes))
+
 /**
- * The behaviour every {@link Store} implementation must show. Call it from a
- * `*.test.ts` file with a factory that makes a fresh, empty store each time.
+ * The behaviour every {@link Store} implementation must show: everything the
+ * server relies on, per-doc ordering and [STORE-2] included. Call it from a
+ * vitest `*.test.ts` file with a factory that makes a fresh, empty store each
+ * time (like automerge-repo's `runStorageAdapterTests`).
+ *
+ * @example
+ * ```ts
+ * import { runStoreContract } from '@weft/server/store-contract'
+ * runStoreContract('MyStore', async () => ({ store: await MyStore.open(url), reopen: ..., openAnother: ..., refuseAppends: ... }))
+ * ```
  */
 export function runStoreContract(name: string, makeStore: () => Promise<StoreHarness>): void {
   describe(`Store contract: ${name}`, () => {
@@ -107,15 +128,12 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       expect(await store.readSnapshot('a')).toBeUndefined()
     })
 
-    it('lists and deletes docs', async () => {
+    it('lists docs, sorted', async () => {
       await store.append('b', { bytes: bytes(1), ranges: [] })
       await store.append('a', { bytes: bytes(1), ranges: [] })
       await store.writeSnapshot('a', { bytes: bytes(1), vv: {}, seq: 1 })
       expect(await store.listDocs()).toEqual(['a', 'b'])
-      await store.deleteDoc('a')
-      expect(await store.listDocs()).toEqual(['b'])
-      expect(await store.load('a')).toEqual({ head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [] })
-      expect(await store.append('a', { bytes: bytes(1), ranges: [] })).toBe(1)
+      expect(await store.load('c')).toEqual({ head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [] })
     })
 
     it('keeps nothing only in memory: a reopened store has the same log, heads and seqs', async () => {
@@ -134,6 +152,101 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       expect(a.head.vv).toEqual(rebuilt)
       expect(await store.append('a', { bytes: bytes(4), ranges: [] })).toBe(3)
       expect((await store.readSince('a', {})).snapshot?.seq).toBe(1)
+    })
+
+    it('keeps the issue order of each doc when appends of many docs interleave without waiting', async () => {
+      const issued: Promise<number>[] = []
+      for (let i = 0; i < 60; i++) issued.push(store.append(`doc${i % 3}`, { bytes: bytes(i), ranges: [r(1 + (i % 3), i, i + 1)] }))
+      const seqs = await Promise.all(issued)
+      expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => Math.floor(i / 3) + 1))
+      for (let d = 0; d < 3; d++) {
+        expect(await logBytes(store, `doc${d}`)).toEqual(Array.from({ length: 20 }, (_, k) => [k * 3 + d]))
+      }
+    })
+
+    it('lets two stores over the same data (two nodes) append to one doc: unique dense seqs, each in its own issue order', async () => {
+      const other = await h.openAnother()
+      try {
+        const mine = Array.from({ length: 25 }, (_, i) => store.append('shared', { bytes: bytes(1, i), ranges: [r(1, i, i + 1)] }))
+        const theirs = Array.from({ length: 25 }, (_, i) => other.append('shared', { bytes: bytes(2, i), ranges: [r(2, i, i + 1)] }))
+        const all = await Promise.all([...mine, ...theirs])
+        expect([...all].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+        const log = await logBytes(store, 'shared')
+        expect(log.filter((b) => b[0] === 1).map((b) => b[1])).toEqual(Array.from({ length: 25 }, (_, i) => i))
+        expect(log.filter((b) => b[0] === 2).map((b) => b[1])).toEqual(Array.from({ length: 25 }, (_, i) => i))
+        expect(await other.head('shared')).toEqual({ seq: 50, vv: { 1: 25, 2: 25 } })
+      } finally {
+        await other.close()
+      }
+    })
+
+    it('[STORE-2] a failed append fails the later appends of its doc issued before the failure was seen; the log stays a prefix', async () => {
+      expect(await store.append('d', { bytes: bytes(1), ranges: [] })).toBe(1)
+      const heal = await h.refuseAppends('d')
+      const outcome = (p: Promise<number>) =>
+        p.then(
+          () => 'stored',
+          () => 'failed',
+        )
+      let seen = false
+      const failing = outcome(store.append('d', { bytes: bytes(0xff), ranges: [] })).then((o) => {
+        seen = true
+        return o
+      })
+      // Issued at once, and on later turns for as long as the failure is not visible yet.
+      const later = [outcome(store.append('d', { bytes: bytes(2), ranges: [] }))]
+      while (later.length < 500) {
+        await nextTurn()
+        if (seen) break
+        later.push(outcome(store.append('d', { bytes: bytes(3), ranges: [] })))
+      }
+      expect(await failing).toBe('failed')
+      expect(await Promise.all(later)).toEqual(later.map(() => 'failed'))
+      await heal()
+      await nextTurn()
+      // Issued knowing of the failure (a turn after it was reported): accepted again.
+      expect(await store.append('d', { bytes: bytes(4), ranges: [] })).toBe(2)
+      expect(await logBytes(store, 'd')).toEqual([[1], [4]])
+    })
+
+    it('never moves a snapshot back: an older one is refused and changes nothing', async () => {
+      for (let i = 0; i < 6; i++) await store.append('a', { bytes: bytes(i), ranges: [r(1, i, i + 1)] })
+      await store.writeSnapshot('a', { bytes: bytes(5), vv: { 1: 5 }, seq: 5 }, { pruneThroughSeq: 4 })
+      await expect(store.writeSnapshot('a', { bytes: bytes(3), vv: { 1: 3 }, seq: 3 }, { pruneThroughSeq: 3 })).rejects.toThrow(StaleSnapshotError)
+      expect((await store.readSnapshot('a'))?.seq).toBe(5)
+      expect((await store.readAfterSeq('a', 0)).map((d) => d.seq)).toEqual([5, 6])
+    })
+
+    it('leases: none on an unknown doc; renewed by its holder at the same epoch; refused to others while live', async () => {
+      expect(await store.acquireLease('a', { holder: 'n1', ttlMs: 60_000 })).toBeUndefined()
+      await store.append('a', { bytes: bytes(1), ranges: [r(1, 0, 1)] })
+      const first = await store.acquireLease('a', { holder: 'n1', ttlMs: 60_000 })
+      expect(first?.holder).toBe('n1')
+      expect(await store.acquireLease('a', { holder: 'n1', ttlMs: 60_000 })).toEqual(first)
+      expect(await store.acquireLease('a', { holder: 'n2', ttlMs: 60_000 })).toBeUndefined()
+      await store.writeSnapshot('a', { bytes: bytes(9), vv: { 1: 1 }, seq: 1 }, { fence: first! })
+      await expect(store.writeSnapshot('a', { bytes: bytes(8), vv: { 1: 1 }, seq: 1 }, { fence: { holder: 'n2', epoch: first!.epoch } })).rejects.toThrow(
+        FencedError,
+      )
+      expect(Array.from((await store.readSnapshot('a'))?.bytes ?? [])).toEqual([9])
+      // Durable: a restarted store still knows the lease.
+      await store.close()
+      store = await h.reopen()
+      expect(await store.acquireLease('a', { holder: 'n2', ttlMs: 60_000 })).toBeUndefined()
+    })
+
+    it('fencing: once a lease expired and another holder took it, a write under the old lease is refused and changes nothing', async () => {
+      for (let i = 0; i < 4; i++) await store.append('a', { bytes: bytes(i), ranges: [r(1, i, i + 1)] })
+      const paused = await store.acquireLease('a', { holder: 'n1', ttlMs: 50 })
+      await sleep(120)
+      const taker = await store.acquireLease('a', { holder: 'n2', ttlMs: 60_000 })
+      expect(taker && paused && taker.epoch > paused.epoch).toBe(true)
+      await store.writeSnapshot('a', { bytes: bytes(2), vv: { 1: 2 }, seq: 2 }, { fence: taker!, pruneThroughSeq: 2 })
+      await expect(store.writeSnapshot('a', { bytes: bytes(4), vv: { 1: 4 }, seq: 4 }, { fence: paused!, pruneThroughSeq: 4 })).rejects.toThrow(FencedError)
+      expect((await store.readSnapshot('a'))?.seq).toBe(2)
+      expect((await store.readAfterSeq('a', 0)).map((d) => d.seq)).toEqual([3, 4])
+      // The old holder asking again gets a new epoch only once the taker's lease lapses.
+      expect(await store.acquireLease('a', { holder: 'n1', ttlMs: 50 })).toBeUndefined()
     })
 
     it('rejects every call after close', async () => {

@@ -66,14 +66,43 @@ export interface ReadSinceResult {
   readonly deltas: readonly DeltaRecord[]
 }
 
+/**
+ * A doc's compaction lease as the store records it: who holds it and its
+ * fencing epoch. The epoch grows every time the lease changes hands (or is
+ * taken again after it expired), so a write fenced with an older one is refused.
+ */
+export interface DocLease {
+  readonly holder: string
+  readonly epoch: number
+}
+
+/** Options of {@link Store.acquireLease}. */
+export interface AcquireLeaseOptions {
+  /** Who asks (a node id). */
+  readonly holder: string
+  /** How long the lease lasts from now, by the store's clock. */
+  readonly ttlMs: number
+}
+
 /** Options of {@link Store.writeSnapshot}. */
 export interface WriteSnapshotOptions {
   /** Drop logged deltas with `seq <= pruneThroughSeq` (capped at the snapshot's seq); omitted keeps the whole log. */
   readonly pruneThroughSeq?: number
+  /**
+   * The lease the writer holds. Checked in the write's own transaction: if the
+   * doc's lease is no longer exactly this one the write is refused with
+   * `FencedError` and changes nothing, so a node paused past its lease cannot
+   * overwrite the work of the node that took it over.
+   */
+  readonly fence?: DocLease
 }
 
 /**
- * Durable storage of docs: an append-only delta log per doc plus an optional snapshot.
+ * Durable storage of docs: an append-only delta log per doc plus an optional
+ * snapshot, and a fenced compaction lease per doc. `runStoreContract`
+ * (`@weft/server/store-contract`) checks every rule below; the methods are the
+ * ones the server calls, plus `readSince` (catch-up by version vector, for
+ * peers and audits) and `listDocs` (audits, operators).
  *
  * @example
  * ```ts
@@ -83,13 +112,30 @@ export interface WriteSnapshotOptions {
  * ```
  */
 export interface Store {
-  /** Appends one delta to a doc's log (creating the doc) and resolves with its seq once durable. */
+  /**
+   * Appends one delta to a doc's log (creating the doc) and resolves with its
+   * seq once durable. The seq is assigned inside the durable write, so any
+   * number of server processes may append to one doc. Appends of one doc
+   * become durable in the order they were called, and once one fails, the
+   * appends of that doc called before the caller could see the failure fail
+   * too ([STORE-2]): the log is always a prefix of what was issued. (Those
+   * called in the same event-loop turn as the rejection may fail as well;
+   * from the next turn on they are accepted again.) A rejected
+   * append may still have become durable (a connection lost during COMMIT);
+   * a resolved one always has.
+   */
   append(doc: string, input: AppendInput): Promise<number>
   /** Deltas (and, when needed, the snapshot) that the holder of `vv` lacks. */
   readSince(doc: string, vv: VersionVector): Promise<ReadSinceResult>
   /** Logged deltas with `seq > afterSeq`, ascending. Compacted deltas are not returned. */
   readAfterSeq(doc: string, afterSeq: number): Promise<readonly DeltaRecord[]>
-  /** Stores a doc's snapshot (replacing an older one) and optionally prunes the log it covers. */
+  /**
+   * Stores a doc's snapshot (replacing an older one) and optionally prunes the
+   * log it covers. Refused, changing nothing: a seq past the head
+   * (`RangeError`), a seq below the stored snapshot's (`StaleSnapshotError`: a
+   * snapshot never moves back over a pruned log), a fence that is not the
+   * doc's current lease (`FencedError`).
+   */
   writeSnapshot(doc: string, snapshot: SnapshotRecord, options?: WriteSnapshotOptions): Promise<void>
   readSnapshot(doc: string): Promise<SnapshotRecord | undefined>
   /** Snapshot and the log after it, read at one consistent point. */
@@ -100,8 +146,14 @@ export interface Store {
   logLength(doc: string): Promise<number>
   /** Every doc with a log or a snapshot, sorted. */
   listDocs(): Promise<readonly string[]>
-  /** Removes a doc entirely: log, snapshot and head. */
-  deleteDoc(doc: string): Promise<void>
+  /**
+   * Takes or renews the compaction lease of an existing doc for `ttlMs`, by
+   * the store's clock. Resolves with the lease when `holder` has it now
+   * (same epoch when it renews a live lease of its own, a higher one
+   * otherwise); `undefined` when another holder's lease is still live or the
+   * doc does not exist. Durable like the log.
+   */
+  acquireLease(doc: string, options: AcquireLeaseOptions): Promise<DocLease | undefined>
   /** Flushes pending writes and releases resources; later calls reject. */
   close(): Promise<void>
 }

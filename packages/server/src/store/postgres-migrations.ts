@@ -1,0 +1,80 @@
+import type pg from 'pg'
+
+/**
+ * Schema history of the PostgreSQL store. Entry `i` moves a database from
+ * version `i` to `i + 1`; append new entries, never edit shipped ones. Every
+ * table is prefixed `weft_` so the store can share a database with an app.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  // 1: per-doc head (seq, vv, pruned vv) and the compaction lease, kept in the
+  // transactions that change them; the log; snapshots; the node registry.
+  `
+  CREATE TABLE weft_docs (
+    doc text PRIMARY KEY,
+    head_seq bigint NOT NULL,
+    vv text NOT NULL,
+    pruned_vv text NOT NULL,
+    lease_holder text,
+    lease_epoch bigint NOT NULL DEFAULT 0,
+    lease_expires timestamptz NOT NULL DEFAULT '-infinity'
+  );
+  CREATE TABLE weft_deltas (
+    doc text NOT NULL,
+    seq bigint NOT NULL,
+    ranges text NOT NULL,
+    bytes bytea NOT NULL,
+    PRIMARY KEY (doc, seq)
+  );
+  CREATE TABLE weft_snapshots (
+    doc text PRIMARY KEY,
+    seq bigint NOT NULL,
+    vv text NOT NULL,
+    bytes bytea NOT NULL
+  );
+  CREATE TABLE weft_nodes (
+    node text PRIMARY KEY,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL,
+    info text NOT NULL DEFAULT '{}'
+  );
+  `,
+]
+
+/** The database was migrated by a newer Weft than this one: running on it could corrupt it. */
+export class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError'
+  readonly code = 'schema-too-new'
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`database schema version ${found} is newer than this server (${known})`)
+  }
+}
+
+/** An arbitrary constant: the advisory lock that serialises migrations of nodes starting together. */
+const MIGRATION_LOCK = 0x77656674
+
+/** Brings the database up to the latest schema in one transaction; returns the version. */
+export async function migratePostgres(pool: pg.Pool): Promise<number> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await client.query('CREATE TABLE IF NOT EXISTS weft_schema (id int PRIMARY KEY CHECK (id = 1), version int NOT NULL)')
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM weft_schema WHERE id = 1')
+    const current = rows[0]?.version ?? 0
+    if (current > POSTGRES_MIGRATIONS.length) throw new SchemaTooNewError(current, POSTGRES_MIGRATIONS.length)
+    for (let v = current; v < POSTGRES_MIGRATIONS.length; v++) await client.query(POSTGRES_MIGRATIONS[v] as string)
+    await client.query('INSERT INTO weft_schema (id, version) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version', [
+      POSTGRES_MIGRATIONS.length,
+    ])
+    await client.query('COMMIT')
+    return POSTGRES_MIGRATIONS.length
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw error
+  } finally {
+    client.release()
+  }
+}
