@@ -6,13 +6,15 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 export default defineConfig({
   resolve: {
     // Tests run against sources, not each package's dist.
-    alias: {
-      '@weft/crdt-core': pkg('crdt-core'),
-      '@weft/client': pkg('client'),
-      '@weft/server': pkg('server'),
-      '@weft/react': pkg('react-bindings'),
-      '@weft/devtools': pkg('devtools'),
-    },
+    // Subpaths first: '@weft/server' would also match '@weft/server/testing'.
+    alias: [
+      { find: '@weft/server/testing', replacement: fileURLToPath(new URL('./packages/server/src/testing.ts', import.meta.url)) },
+      { find: '@weft/crdt-core', replacement: pkg('crdt-core') },
+      { find: '@weft/client', replacement: pkg('client') },
+      { find: '@weft/server', replacement: pkg('server') },
+      { find: '@weft/react', replacement: pkg('react-bindings') },
+      { find: '@weft/devtools', replacement: pkg('devtools') },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.{ts,tsx}', 'apps/*/src/**/*.test.{ts,tsx}', 'tests/**/*.test.{ts,tsx}'],

@@ -1,9 +1,23 @@
 import type { Logger } from 'pino'
 import type { Authenticate, Authorize } from './auth/auth.js'
-import type { FanOut } from './fanout/fan-out.js'
+import type { Bus } from './bus/bus.js'
+import type { NodeRegistry } from './cluster/node-registry.js'
 import type { Limits } from './limits/limits.js'
-import type { BroadcastEvent } from './sync/sync-service.js'
 import type { Store } from './store/store.js'
+
+/** Timings of a node among several (all optional). */
+export interface ClusterTuning {
+  /** A node that stops renewing its registration is dead after this long, and its docs move (default 10 s). */
+  readonly nodeTtlMs?: number
+  /** A compaction lease lasts this long (default: the node TTL). */
+  readonly leaseTtlMs?: number
+  /** Wait this long for a missing seq to arrive before re-reading the store (default 25 ms). */
+  readonly gapGraceMs?: number
+  /** Beat the heads this node committed to lately this often (default 1 s). */
+  readonly beatMs?: number
+  /** Check every loaded doc's head in the store this often (default 10 s; 0 = never). */
+  readonly sweepMs?: number
+}
 
 /** Options of `createServer`. Everything is optional; the defaults suit a local dev server. */
 export interface ServerOptions {
@@ -27,8 +41,16 @@ export interface ServerOptions {
   /** A pino logger; otherwise one is made at `logLevel` (default `info`). */
   readonly logger?: Logger
   readonly logLevel?: string
-  /** Delivery of frames to a doc's subscribers; in-process by default. */
-  readonly fanOut?: FanOut<BroadcastEvent>
+  /**
+   * The bus to the other nodes over the same store (`NatsBus`, or an
+   * `InProcessBusHub`'s endpoint in tests). Absent: this node runs alone.
+   */
+  readonly bus?: Bus
+  /** This node's id among several (default: a random one). */
+  readonly nodeId?: string
+  /** Who is alive. Default with a bus: the store's database for a `PostgresStore`, else this node alone. */
+  readonly registry?: NodeRegistry
+  readonly cluster?: ClusterTuning
   /** Fold a doc's log into a snapshot once it holds this many deltas (default 1000). */
   readonly compactionThreshold?: number
   /** Deltas kept in the log after compaction, for cheap catch-up (default 100, or half the threshold); below the threshold. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { createAdaptorServer } from '@hono/node-server'
@@ -14,7 +15,11 @@ import { MemoryStore } from './store/memory-store.js'
 import { SqliteStore } from './store/sqlite-store.js'
 import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
 import type { Store } from './store/store.js'
-import { SyncService } from './sync/sync-service.js'
+import { SyncService, type ClusterDeps } from './sync/sync-service.js'
+import type { Bus } from './bus/bus.js'
+import { DocOwnership } from './cluster/doc-ownership.js'
+import { type NodeRegistry, PostgresNodeRegistry, SingleNodeRegistry } from './cluster/node-registry.js'
+import { PostgresStore } from './store/postgres-store.js'
 
 /** A running server. */
 export interface WeftServer {
@@ -28,6 +33,14 @@ export interface WeftServer {
   readonly metrics: ServerMetrics
   readonly store: Store
   readonly limits: Limits
+  /** This node's id (random unless given). */
+  readonly node: string
+  /** Live nodes in this node's view (just this one without a bus). */
+  liveNodes(): readonly string[]
+  /** Ids of the docs in memory. */
+  loadedDocs(): readonly string[]
+  /** Waits until no re-read of a doc from the store is pending (tests). */
+  relaySettled(): Promise<void>
   /** Stops accepting, closes sockets (1001), waits for in-flight writes, closes the store (the server owns it). Idempotent. */
   close(): Promise<void>
 }
@@ -51,7 +64,13 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const limits = resolveLimits(options.limits)
   const metrics = createMetrics()
   const store: Store = options.store ?? (options.dbPath !== undefined ? await SqliteWorkerStore.open({ path: options.dbPath }) : new MemoryStore())
-  if (store instanceof SqliteStore || store instanceof SqliteWorkerStore) store.onBatch = (n) => metrics.storeBatchSize.observe(n)
+  if (store instanceof SqliteStore || store instanceof SqliteWorkerStore || store instanceof PostgresStore) {
+    store.onBatch = (n) => metrics.storeBatchSize.observe(n)
+  }
+  const node = options.nodeId ?? `node-${randomBytes(4).toString('hex')}`
+  const bus = options.bus
+  const registry = bus ? (options.registry ?? defaultRegistry(store, node, options)) : new SingleNodeRegistry(node)
+  const cluster = bus && (await startCluster({ store, bus, registry, node, metrics, logger, options }))
   const auth = resolveAuth(options, logger)
   const sync = new SyncService({
     store,
@@ -59,16 +78,37 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     limits,
     metrics,
     logger,
-    fanOut: options.fanOut,
+    cluster,
     compactionThreshold: options.compactionThreshold,
     compactionKeepTail: options.compactionKeepTail,
   })
   const sockets = new Set<WebSocket>()
+  const gauges = setInterval(() => {
+    metrics.clusterNodes.set(registry.live().length)
+    metrics.busConnected.set(bus?.connected === false ? 0 : 1)
+    if (cluster?.ownership) metrics.ownedDocs.set(sync.loadedDocs().filter((d) => cluster.ownership?.owns(d)).length)
+  }, 1000)
+  gauges.unref()
 
   const app = createHttpApp({
     registry: metrics.registry,
     staticDir: options.staticDir,
-    health: () => ({ connections: sockets.size, docsLoaded: sync.docsLoaded() }),
+    health: async () => {
+      const storeOk = await withTimeout(store.head(''), 2000).then(
+        () => true,
+        () => false,
+      )
+      const busOk = bus?.connected ?? true
+      return {
+        ok: storeOk && busOk,
+        node,
+        store: { kind: storeKind(store), ...(store instanceof PostgresStore && { url: store.description }), ok: storeOk },
+        bus: { kind: bus ? bus.description : 'none (one node)', ok: busOk },
+        nodes: registry.live().length,
+        connections: sockets.size,
+        docsLoaded: sync.docsLoaded(),
+      }
+    },
   })
   const http = createAdaptorServer({ fetch: app.fetch }) as Server
   // ws directly (not @hono/node-ws) so maxPayload really applies to every frame.
@@ -111,14 +151,17 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     })
   } catch (error) {
     // e.g. EADDRINUSE: release what was opened so the caller can retry.
+    clearInterval(gauges)
     await sync.close()
+    await registry.stop()
+    await bus?.close()
     await store.close()
     throw error
   }
   const address = http.address()
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8787)
   const urlHost = host.includes(':') ? `[${host}]` : host
-  logger.info({ host, port, store: store.constructor.name }, 'weft server listening')
+  logger.info({ host, port, node, store: storeKind(store), bus: bus?.description ?? 'none' }, 'weft server listening')
 
   let closed: Promise<void> | undefined
   const close = (): Promise<void> => {
@@ -126,7 +169,11 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       closing = true
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()))
       for (const ws of sockets) ws.close(CloseCode.goingAway, 'server shutting down')
+      clearInterval(gauges)
       await sync.close()
+      // Leave the registry first, so the others take this node's docs without waiting for its TTL.
+      await registry.stop()
+      await bus?.close()
       await store.close()
       // Sockets that ignore the close handshake must not hold shutdown.
       const deadline = setTimeout(() => {
@@ -142,5 +189,74 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     return closed
   }
 
-  return { port, host, url: `http://${urlHost}:${port}`, wsUrl: `ws://${urlHost}:${port}/sync`, metrics, store, limits, close }
+  return {
+    port,
+    host,
+    url: `http://${urlHost}:${port}`,
+    wsUrl: `ws://${urlHost}:${port}/sync`,
+    metrics,
+    store,
+    limits,
+    node,
+    liveNodes: () => registry.live(),
+    loadedDocs: () => sync.loadedDocs(),
+    relaySettled: () => sync.relaySettled(),
+    close,
+  }
+}
+
+function storeKind(store: Store): string {
+  if (store instanceof PostgresStore) return 'postgres'
+  if (store instanceof SqliteStore || store instanceof SqliteWorkerStore) return 'sqlite'
+  if (store instanceof MemoryStore) return 'memory'
+  return store.constructor.name
+}
+
+function defaultRegistry(store: Store, node: string, options: ServerOptions): NodeRegistry {
+  if (!(store instanceof PostgresStore)) return new SingleNodeRegistry(node)
+  return new PostgresNodeRegistry({ pool: store.pool, node, ttlMs: options.cluster?.nodeTtlMs ?? 10_000, info: { pid: process.pid } })
+}
+
+/** Registers this node and wires ownership; the registry's failures are logged, never fatal after start. */
+async function startCluster(o: {
+  store: Store
+  bus: Bus
+  registry: NodeRegistry
+  node: string
+  metrics: ServerMetrics
+  logger: Logger
+  options: ServerOptions
+}): Promise<ClusterDeps> {
+  const t = o.options.cluster ?? {}
+  await o.registry.start()
+  let last = ''
+  o.registry.onChange((live) => {
+    const key = live.join(',')
+    if (key !== last) o.logger.info({ nodes: live }, 'live nodes changed')
+    last = key
+  })
+  return {
+    node: o.node,
+    bus: o.bus,
+    ownership: new DocOwnership({ registry: o.registry, store: o.store, leaseTtlMs: t.leaseTtlMs ?? t.nodeTtlMs ?? 10_000, metrics: o.metrics }),
+    gapGraceMs: t.gapGraceMs,
+    beatMs: t.beatMs,
+    sweepMs: t.sweepMs,
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
+    p.then(
+      (v) => {
+        clearTimeout(t)
+        resolve(v)
+      },
+      (e: unknown) => {
+        clearTimeout(t)
+        reject(e)
+      },
+    )
+  })
 }

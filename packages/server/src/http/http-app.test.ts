@@ -14,9 +14,11 @@ describe('createHttpApp', () => {
   it('answers /healthz and /metrics', async () => {
     const m = createMetrics()
     m.connections.set(3)
-    const app = createHttpApp({ registry: m.registry, health: () => ({ connections: 3 }) })
+    const app = createHttpApp({ registry: m.registry, health: async () => ({ ok: true, connections: 3 }) })
     const health = await app.request('/healthz')
     expect(await health.json()).toEqual({ ok: true, connections: 3 })
+    const sick = createHttpApp({ registry: m.registry, health: async () => ({ ok: false, store: { ok: false } }) })
+    expect((await sick.request('/healthz')).status).toBe(503)
     const metrics = await app.request('/metrics')
     expect(metrics.headers.get('content-type')).toContain('text/plain')
     expect(await metrics.text()).toContain('weft_connections 3')
@@ -27,7 +29,7 @@ describe('createHttpApp', () => {
     dir = mkdtempSync(join(tmpdir(), 'weft-static-'))
     writeFileSync(join(dir, 'index.html'), '<h1>notes</h1>')
     writeFileSync(join(dir, 'app.js'), 'console.log(1)')
-    const app = createHttpApp({ registry: createMetrics().registry, health: () => ({}), staticDir: dir })
+    const app = createHttpApp({ registry: createMetrics().registry, health: async () => ({ ok: true }), staticDir: dir })
     expect(await (await app.request('/')).text()).toBe('<h1>notes</h1>')
     expect(await (await app.request('/app.js')).text()).toBe('console.log(1)')
     expect(await (await app.request('/note/42')).text()).toBe('<h1>notes</h1>')
@@ -35,7 +37,7 @@ describe('createHttpApp', () => {
   })
 
   it('ignores a missing static dir', async () => {
-    const app = createHttpApp({ registry: createMetrics().registry, health: () => ({}), staticDir: '/nonexistent/weft' })
+    const app = createHttpApp({ registry: createMetrics().registry, health: async () => ({ ok: true }), staticDir: '/nonexistent/weft' })
     expect((await app.request('/')).status).toBe(404)
   })
 })

@@ -7,16 +7,19 @@ import type { Registry } from 'prom-client'
 /** Options of {@link createHttpApp}. */
 export interface HttpAppOptions {
   readonly registry: Registry
-  /** Extra fields for `/healthz`. */
-  readonly health: () => Record<string, unknown>
+  /** The body of `/healthz`; `ok: false` answers 503. */
+  readonly health: () => Promise<{ readonly ok: boolean } & Record<string, unknown>>
   /** Built demo app to serve at `/`; ignored when missing. */
   readonly staticDir?: string | undefined
 }
 
-/** The HTTP side: `/healthz`, `/metrics`, and the demo's static files when present. */
+/** The HTTP side: `/healthz` (503 when the store or bus is unreachable), `/metrics`, and the demo's static files when present. */
 export function createHttpApp(options: HttpAppOptions): Hono {
   const app = new Hono()
-  app.get('/healthz', (c) => c.json({ ok: true, ...options.health() }))
+  app.get('/healthz', async (c) => {
+    const health = await options.health()
+    return c.json(health, health.ok ? 200 : 503)
+  })
   app.get('/metrics', async (c) => {
     c.header('Content-Type', options.registry.contentType)
     return c.body(await options.registry.metrics())

@@ -16,6 +16,22 @@ export interface ServerMetrics {
   readonly errors: Counter<'code'>
   readonly storeBatchSize: Histogram
   readonly compactions: Counter
+  /** Committed deltas this node told the other nodes about. */
+  readonly busPublished: Counter
+  /** Deltas other nodes committed that reached this node over the bus (duplicates not counted). */
+  readonly busReceived: Counter
+  /** Seconds from another node publishing a delta to this node receiving it. */
+  readonly busLag: Histogram
+  /** Re-reads of a doc from the store because the bus may have lost something, by reason. */
+  readonly busRereads: Counter<'reason'>
+  /** 1 while the bus is connected. */
+  readonly busConnected: Gauge
+  /** Live nodes in this node's view. */
+  readonly clusterNodes: Gauge
+  /** Docs in memory here that this node owns (does the compaction of). */
+  readonly ownedDocs: Gauge
+  /** Compaction leases this node took at a new epoch (first taken, or taken over). */
+  readonly leaseMoves: Counter
 }
 
 /** Creates a fresh registry with Weft's metrics (and Node's process metrics). */
@@ -47,5 +63,23 @@ export function createMetrics(): ServerMetrics {
       registers,
     }),
     compactions: new Counter({ name: 'weft_compactions_total', help: 'Doc logs folded into a snapshot', registers }),
+    busPublished: new Counter({ name: 'weft_bus_published_total', help: 'Committed deltas published to the other nodes', registers }),
+    busReceived: new Counter({ name: 'weft_bus_received_total', help: 'Deltas committed by other nodes received over the bus', registers }),
+    busLag: new Histogram({
+      name: 'weft_bus_lag_seconds',
+      help: 'Time from another node publishing a delta to this node receiving it',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1],
+      registers,
+    }),
+    busRereads: new Counter({
+      name: 'weft_bus_rereads_total',
+      help: 'Docs re-read from the store because the bus may have lost a delta (gap, beat, sweep, resumed)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    busConnected: new Gauge({ name: 'weft_bus_connected', help: '1 while the bus between nodes is connected', registers }),
+    clusterNodes: new Gauge({ name: 'weft_cluster_nodes', help: 'Live server nodes in this node view', registers }),
+    ownedDocs: new Gauge({ name: 'weft_owned_docs', help: 'Docs in memory that this node owns', registers }),
+    leaseMoves: new Counter({ name: 'weft_lease_moves_total', help: 'Compaction leases taken at a new epoch', registers }),
   }
 }

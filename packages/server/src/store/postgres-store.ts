@@ -10,6 +10,7 @@ import {
   vvFromJson,
   vvToJson,
 } from './dot-ranges.js'
+import { redactUrl } from '../redact-url.js'
 import { FailedDocs } from './failed-docs.js'
 import { migratePostgres } from './postgres-migrations.js'
 import type { BatchListener } from './sqlite-store.js'
@@ -95,6 +96,8 @@ export class PostgresStore implements Store {
   private closed = false
   private readonly failed = new FailedDocs()
   private readonly maxBatch: number
+  /** The database URL without its password (for logs and `/healthz`). */
+  readonly description: string
   /** Called after each COMMIT of a batch of appends (for metrics). */
   onBatch: BatchListener | undefined
 
@@ -104,6 +107,7 @@ export class PostgresStore implements Store {
     options: PostgresStoreOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 256
+    this.description = redactUrl(options.url)
   }
 
   /** Connects, creates or migrates the schema, and resolves once the store is usable. */

@@ -34,7 +34,7 @@ const logBytes = async (store: Store, doc: string) => (await store.readAfterSeq(
  *
  * @example
  * ```ts
- * import { runStoreContract } from '@weft/server/store-contract'
+ * import { runStoreContract } from '@weft/server/testing'
  * runStoreContract('MyStore', async () => ({ store: await MyStore.open(url), reopen: ..., openAnother: ..., refuseAppends: ... }))
  * ```
  */

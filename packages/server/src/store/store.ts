@@ -100,7 +100,7 @@ export interface WriteSnapshotOptions {
 /**
  * Durable storage of docs: an append-only delta log per doc plus an optional
  * snapshot, and a fenced compaction lease per doc. `runStoreContract`
- * (`@weft/server/store-contract`) checks every rule below; the methods are the
+ * (`@weft/server/testing`) checks every rule below; the methods are the
  * ones the server calls, plus `readSince` (catch-up by version vector, for
  * peers and audits) and `listDocs` (audits, operators).
  *

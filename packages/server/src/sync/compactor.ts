@@ -1,7 +1,8 @@
 import type { SyncDoc } from '@weft/crdt-core'
 import type { Logger } from 'pino'
 import type { ServerMetrics } from '../metrics/metrics.js'
-import type { Store } from '../store/store.js'
+import type { DocLease, Store } from '../store/store.js'
+import { FencedError } from '../store/store-errors.js'
 import { SeqWatermark } from './seq-watermark.js'
 
 /** Options of {@link Compactor}. */
@@ -15,6 +16,12 @@ export interface CompactorOptions {
   readonly keepTail: number
   readonly metrics: ServerMetrics
   readonly logger: Logger
+  /**
+   * With several nodes: the lease to compact `doc` under (its write is fenced
+   * with it), or undefined when this node should leave it to its owner.
+   * `overdue` says the log is past twice the threshold. Absent: always compact.
+   */
+  readonly claim?: ((doc: string, options: { overdue: boolean }) => Promise<DocLease | undefined>) | undefined
 }
 
 interface Tracked {
@@ -78,6 +85,12 @@ export class Compactor {
     const p = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.compact(doc, t))
       .catch((error: unknown): boolean => {
+        if (error instanceof FencedError) {
+          // [LEASE-1] another node took the doc over while this one worked: its write was refused, as it must be.
+          this.o.metrics.errors.inc({ code: 'compaction-fenced' })
+          this.o.logger.info({ doc, reason: error.message }, 'compaction fenced off')
+          return false
+        }
         this.o.metrics.errors.inc({ code: 'compaction-failed' })
         this.o.logger.warn({ err: error, doc }, 'compaction failed')
         return false
@@ -97,11 +110,13 @@ export class Compactor {
     // A delta still waiting in the causal buffer is in the log but not in the
     // state: pruning now would lose it. Try again on the next append.
     if (!d || d.pendingCount > 0 || this.closed) return false
+    const lease = this.o.claim ? await this.o.claim(doc, { overdue: t.logLength > 2 * this.o.threshold }) : undefined
+    if (this.o.claim && !lease) return false
     const seq = t.seqs.value
     const bytes = d.encodeState()
     const vv = d.versionVector()
     const pruneThroughSeq = Math.max(0, seq - this.o.keepTail)
-    await this.o.store.writeSnapshot(doc, { bytes, vv, seq }, { pruneThroughSeq })
+    await this.o.store.writeSnapshot(doc, { bytes, vv, seq }, { pruneThroughSeq, ...(lease && { fence: lease }) })
     t.logLength = await this.o.store.logLength(doc)
     t.compactedSeq = seq
     this.o.metrics.compactions.inc()

@@ -3,18 +3,26 @@ import type { Logger } from 'pino'
 import { type Authenticate, type Authorize, type Principal, isAuthError } from '../auth/auth.js'
 import { closeCodeFor } from '../connection/close-codes.js'
 import type { FrameHandler, SocketShell } from '../connection/socket-shell.js'
-import type { FanOut } from '../fanout/fan-out.js'
-import { InProcessFanOut } from '../fanout/in-process-fan-out.js'
+import type { Bus } from '../bus/bus.js'
+import { BusRelay } from '../bus/bus-relay.js'
+import type { DocOwnership } from '../cluster/doc-ownership.js'
 import type { Limits } from '../limits/limits.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
 import type { Store } from '../store/store.js'
 import { Compactor } from './compactor.js'
 import { lazyEmptyDocs } from './lazy-doc-model.js'
 
-/** One frame for some of a doc's subscribers, as carried by the {@link FanOut}. */
-export interface BroadcastEvent {
-  readonly frame: Uint8Array
-  readonly to: readonly number[]
+/** How this node works with the others over one store. */
+export interface ClusterDeps {
+  /** This node's id (bus messages, leases, registry). */
+  readonly node: string
+  readonly bus: Bus
+  /** Who compacts which doc; absent: this node compacts everything it has loaded. */
+  readonly ownership?: DocOwnership | undefined
+  /** Tuning of the bus relay (see {@link BusRelay}). */
+  readonly gapGraceMs?: number | undefined
+  readonly beatMs?: number | undefined
+  readonly sweepMs?: number | undefined
 }
 
 /** Everything the protocol side of the server needs. */
@@ -24,7 +32,8 @@ export interface SyncServiceDeps {
   readonly limits: Limits
   readonly metrics: ServerMetrics
   readonly logger: Logger
-  readonly fanOut?: FanOut<BroadcastEvent> | undefined
+  /** Other nodes over the same store; absent: this node runs alone. */
+  readonly cluster?: ClusterDeps | undefined
   readonly compactionThreshold?: number | undefined
   readonly compactionKeepTail?: number | undefined
   /** How often the protocol clock advances (hello deadline, idle, presence expiry). */
@@ -33,16 +42,16 @@ export interface SyncServiceDeps {
 }
 
 /**
- * The I/O shell around crdt-core's `SyncServer`: feeds it socket frames and
- * store answers, and carries out its effects (send, broadcast through the
- * {@link FanOut}, persist to the {@link Store}, load, close). It makes no
- * protocol decision of its own.
+ * The I/O shell around crdt-core's `SyncServer`: feeds it socket frames,
+ * store answers and deltas other nodes committed, and carries out its effects
+ * (send and broadcast to this node's sockets, persist to the {@link Store},
+ * durable deltas to the bus, load, close). It makes no protocol decision of
+ * its own.
  */
 export class SyncService {
   private readonly server: SyncServer<Principal>
   private readonly shells = new Map<number, SocketShell>()
-  private readonly fanOut: FanOut<BroadcastEvent>
-  private readonly fanOutSubs = new Map<string, () => void>()
+  private readonly relay: BusRelay | undefined
   private readonly compactor: Compactor
   private readonly inflight = new Set<Promise<unknown>>()
   private readonly ticker: ReturnType<typeof setInterval>
@@ -61,7 +70,25 @@ export class SyncService {
       maxDocsPerConnection: limits.maxDocsPerConnection,
       maxFramesPerSecond: limits.maxMessagesPerSecond,
     })
-    this.fanOut = d.fanOut ?? new InProcessFanOut<BroadcastEvent>((e) => d.logger.error({ err: e }, 'fan-out listener failed'))
+    const cluster = d.cluster
+    this.relay =
+      cluster &&
+      new BusRelay({
+        node: cluster.node,
+        bus: cluster.bus,
+        store: d.store,
+        metrics: d.metrics,
+        logger: d.logger,
+        gapGraceMs: cluster.gapGraceMs,
+        beatMs: cluster.beatMs,
+        sweepMs: cluster.sweepMs,
+        deliver: (doc, delta, seq) => {
+          // A delta another node committed: joined here and relayed to this node's subscribers ([FAN-2]).
+          this.run(this.server.relayed(doc, delta, seq), true)
+          this.compactor.appended(doc, seq)
+        },
+      })
+    const ownership = cluster?.ownership
     this.compactor = new Compactor({
       store: d.store,
       docOf: (doc) => this.server.doc(doc),
@@ -69,6 +96,7 @@ export class SyncService {
       keepTail: d.compactionKeepTail ?? Math.min(100, Math.floor((d.compactionThreshold ?? 1000) / 2)),
       metrics: d.metrics,
       logger: d.logger,
+      claim: ownership && ((doc, o) => ownership.claim(doc, o)),
     })
     const tickMs = d.tickMs ?? Math.max(10, Math.min(250, Math.floor(limits.helloTimeoutMs / 4)))
     this.ticker = setInterval(() => this.run(this.server.tick(this.now())), tickMs)
@@ -96,19 +124,29 @@ export class SyncService {
     return this.server.loadedDocs.length
   }
 
+  /** Ids of the docs in memory (loaded or loading). */
+  loadedDocs(): readonly string[] {
+    return this.server.loadedDocs
+  }
+
+  /** Waits until no re-read from the store is pending (tests). */
+  async relaySettled(): Promise<void> {
+    await this.relay?.settled()
+  }
+
   /** Stops the clock, waits for in-flight store and auth work, and background compaction. */
   async close(): Promise<void> {
     clearInterval(this.ticker)
+    this.relay?.close()
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight])
     await this.compactor.close()
-    for (const off of this.fanOutSubs.values()) off()
-    this.fanOutSubs.clear()
   }
 
-  private run(effects: readonly ServerEffect[], persistedDelta = false): void {
+  /** `deltaFrames`: the broadcasts among `effects` carry deltas (answering `persisted` or `relayed`). */
+  private run(effects: readonly ServerEffect[], deltaFrames = false): void {
     for (const e of effects) {
       try {
-        this.execute(e, persistedDelta)
+        this.execute(e, deltaFrames)
       } catch (error) {
         this.d.metrics.errors.inc({ code: 'internal' })
         this.d.logger.error({ err: error, effect: e.type }, 'effect failed')
@@ -116,17 +154,20 @@ export class SyncService {
     }
   }
 
-  private execute(e: ServerEffect, persistedDelta: boolean): void {
+  private execute(e: ServerEffect, deltaFrames: boolean): void {
     const { metrics, logger, store } = this.d
     switch (e.type) {
       case 'send':
         this.shells.get(e.conn)?.send(e.frame)
         return
       case 'broadcast':
-        // Broadcasts answering `persisted` are the fanned-out deltas.
-        if (persistedDelta) metrics.deltasOut.inc(e.to.length)
-        this.subscribeFanOut(e.doc)
-        this.fanOut.publish(e.doc, { frame: e.frame, to: e.to })
+        // Every recipient is a socket of this node; other nodes hear of deltas through `durable`.
+        if (deltaFrames) metrics.deltasOut.inc(e.to.length)
+        for (const conn of e.to) this.shells.get(conn)?.send(e.frame)
+        return
+      case 'durable':
+        // [FAN-2] committed: the other nodes watching this doc join it and relay it to their subscribers.
+        this.relay?.committed(e.doc, e.serverSeq, e.delta)
         return
       case 'close':
         this.shells.get(e.conn)?.close(closeCodeFor(e.code), e.reason)
@@ -147,10 +188,14 @@ export class SyncService {
         return
       case 'load':
         this.track(
-          store.load(e.doc).then((data) => {
-            this.compactor.loaded(e.doc, data.deltas.length, data.snapshot?.seq ?? 0)
-            return this.server.loaded(e.doc, data)
-          }),
+          // Watch the bus before reading, so nothing committed in between is missed.
+          (this.relay?.watch(e.doc) ?? Promise.resolve())
+            .then(() => store.load(e.doc))
+            .then((data) => {
+              this.relay?.loaded(e.doc, data.head.seq)
+              this.compactor.loaded(e.doc, data.deltas.length, data.snapshot?.seq ?? 0)
+              return this.server.loaded(e.doc, data)
+            }),
           (effects) => effects,
           (error) => {
             metrics.errors.inc({ code: 'load-failed' })
@@ -161,16 +206,16 @@ export class SyncService {
         metrics.docsLoaded.set(this.server.loadedDocs.length)
         return
       case 'unload':
-        this.fanOutSubs.get(e.doc)?.()
-        this.fanOutSubs.delete(e.doc)
+        this.relay?.unwatch(e.doc)
+        this.d.cluster?.ownership?.forget(e.doc)
         this.compactor.unloaded(e.doc)
         metrics.docsLoaded.set(this.server.loadedDocs.length)
         return
       case 'persist': {
-        // [STORE-2] holds without chaining here: the store commits every
-        // pending append in one synchronous transaction and rejects them all
-        // if it fails, before any later append can be issued, so the durable
-        // log is always a prefix of what was issued.
+        // [STORE-2] holds without chaining here: every Store keeps a doc's
+        // appends in issue order and fails those issued before a failure was
+        // seen (the contract suite checks it), so the durable log is always a
+        // prefix of what was issued.
         metrics.deltasIn.inc()
         const started = performance.now()
         this.track(
@@ -197,6 +242,11 @@ export class SyncService {
         metrics.divergencesHealed.inc()
         logger.warn({ conn: e.conn, doc: e.doc, serverHash: e.serverHash, clientHash: e.clientHash }, 'divergence healed')
         return
+      default: {
+        // Every effect is carried out: a new one fails to compile here until it is.
+        const unhandled: never = e
+        throw new Error(`unhandled effect ${JSON.stringify(unhandled)}`)
+      }
     }
   }
 
@@ -219,13 +269,5 @@ export class SyncService {
     )
     this.inflight.add(p)
     void p.finally(() => this.inflight.delete(p))
-  }
-
-  private subscribeFanOut(doc: string): void {
-    if (this.fanOutSubs.has(doc)) return
-    const off = this.fanOut.subscribe(doc, (event) => {
-      for (const conn of event.to) this.shells.get(conn)?.send(event.frame)
-    })
-    this.fanOutSubs.set(doc, off)
   }
 }
