@@ -27,6 +27,20 @@ describe('parseCliArgs', () => {
     })
   })
 
+  it('reads the cluster flags: --store, --bus, --node-id and their env vars', () => {
+    const env = { WEFT_STORE: 'postgres://u:p@db:5432/weft', WEFT_BUS: 'nats://bus:4222', WEFT_NODE_ID: 'n7' }
+    expect(parseCliArgs([], env)).toMatchObject({ store: env.WEFT_STORE, bus: env.WEFT_BUS, nodeId: 'n7', testBusDrop: 0 })
+    expect(parseCliArgs(['--node-id', 'n8', '--node-ttl-ms', '3000', '--bus-prefix', 'eu'], env)).toMatchObject({
+      nodeId: 'n8',
+      nodeTtlMs: 3000,
+      busPrefix: 'eu',
+    })
+    expect(parseCliArgs([], {})).toMatchObject({ store: undefined, bus: undefined, nodeId: undefined })
+    expect(() => parseCliArgs(['--store', './weft.db'], {})).toThrow(/postgres:\/\/ URL.*--db/)
+    expect(() => parseCliArgs(['--store', 'mysql://u:secret@h/db'], {})).not.toThrow(/secret/)
+    expect(() => parseCliArgs(['--bus', 'redis://x'], {})).toThrow(/nats:\/\//)
+  })
+
   it('rejects bad values and unknown flags', () => {
     expect(() => parseCliArgs(['--port', 'abc'], {})).toThrow(/port/)
     expect(() => parseCliArgs(['--synchronous', 'OFF'], {})).toThrow(/synchronous/)

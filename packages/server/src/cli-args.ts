@@ -8,6 +8,20 @@ export interface CliConfig {
   readonly host: string
   /** `:memory:` keeps everything in memory (nothing survives a restart). */
   readonly db: string
+  /** `postgres://…`: the PostgreSQL op log of record shared by several nodes (wins over `db`). */
+  readonly store: string | undefined
+  /** Connections of this node to PostgreSQL. */
+  readonly storePool: number | undefined
+  /** `nats://host:port`: the bus to the other nodes; absent, this node runs alone. */
+  readonly bus: string | undefined
+  /** Subject prefix on the bus (clusters sharing a NATS server differ by it). */
+  readonly busPrefix: string | undefined
+  /** This node's id (default random). */
+  readonly nodeId: string | undefined
+  /** A node silent this long is dead and its docs move (ms). */
+  readonly nodeTtlMs: number | undefined
+  /** Test switch (env `WEFT_TEST_BUS_DROP`, 0..1): the share of incoming bus deltas to lose on purpose. */
+  readonly testBusDrop: number
   readonly jwtSecret: string | undefined
   readonly staticDir: string | undefined
   readonly logLevel: string
@@ -24,6 +38,13 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --port <n>              TCP port (env WEFT_PORT, default 8787; 0 = any free port)
   --host <addr>           interface (env WEFT_HOST, default 127.0.0.1; 0.0.0.0 to expose)
   --db <file>             SQLite file for all docs (env WEFT_DB, default ./weft.db; :memory: for none)
+  --store <url>           postgres://user:pass@host:5432/db: PostgreSQL instead of --db, shared by
+                          every node of a cluster (env WEFT_STORE)
+  --store-pool <n>        connections to PostgreSQL (env WEFT_STORE_POOL, default 4)
+  --bus <url>             nats://host:4222: the bus between nodes (env WEFT_BUS; absent: one node)
+  --bus-prefix <p>        NATS subject prefix (env WEFT_BUS_PREFIX, default weft)
+  --node-id <id>          this node's id (env WEFT_NODE_ID, default random)
+  --node-ttl-ms <n>       a silent node is dead after n ms; its docs move (env WEFT_NODE_TTL_MS, default 10000)
   --jwt-secret <s>        HS256 secret; without it the server runs in OPEN dev mode
                           (env WEFT_JWT_SECRET, preferred: flags show up in ps)
   --static <dir>          serve a built demo app at / (env WEFT_STATIC_DIR)
@@ -49,6 +70,12 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       port: { type: 'string' },
       host: { type: 'string' },
       db: { type: 'string' },
+      store: { type: 'string' },
+      'store-pool': { type: 'string' },
+      bus: { type: 'string' },
+      'bus-prefix': { type: 'string' },
+      'node-id': { type: 'string' },
+      'node-ttl-ms': { type: 'string' },
       'jwt-secret': { type: 'string' },
       static: { type: 'string' },
       'log-level': { type: 'string' },
@@ -92,12 +119,27 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
   setLimit('maxMessagesPerSecond', int('max-msgs-per-sec', 'WEFT_MAX_MSGS_PER_SEC'))
   setLimit('maxBufferedBytes', int('max-buffered-bytes', 'WEFT_MAX_BUFFERED_BYTES'))
   setLimit('helloTimeoutMs', int('hello-timeout-ms', 'WEFT_HELLO_TIMEOUT_MS'))
+  const store = pick('store', 'WEFT_STORE') || undefined
+  if (store !== undefined && !/^postgres(ql)?:\/\//.test(store)) {
+    throw new Error(`--store / WEFT_STORE: expected a postgres:// URL, got "${store.replace(/:[^:@/]*@/, ':***@')}" (a SQLite file goes in --db)`)
+  }
+  const bus = pick('bus', 'WEFT_BUS') || undefined
+  if (bus !== undefined && !/^(nats|tls):\/\//.test(bus)) throw new Error(`--bus / WEFT_BUS: expected a nats:// URL, got "${bus}"`)
+  const drop = Number(env.WEFT_TEST_BUS_DROP ?? 0)
+  if (!(drop >= 0 && drop <= 1)) throw new Error(`WEFT_TEST_BUS_DROP: expected a share between 0 and 1, got "${env.WEFT_TEST_BUS_DROP}"`)
   const secret = pick('jwt-secret', 'WEFT_JWT_SECRET')
   return {
     help: values.help === true,
     port: int('port', 'WEFT_PORT') ?? 8787,
     host: pick('host', 'WEFT_HOST') ?? '127.0.0.1',
     db: pick('db', 'WEFT_DB') ?? './weft.db',
+    store,
+    storePool: int('store-pool', 'WEFT_STORE_POOL'),
+    bus,
+    busPrefix: pick('bus-prefix', 'WEFT_BUS_PREFIX') || undefined,
+    nodeId: pick('node-id', 'WEFT_NODE_ID') || undefined,
+    nodeTtlMs: int('node-ttl-ms', 'WEFT_NODE_TTL_MS'),
+    testBusDrop: drop,
     jwtSecret: secret === '' ? undefined : secret,
     staticDir: pick('static', 'WEFT_STATIC_DIR'),
     logLevel: pick('log-level', 'WEFT_LOG_LEVEL') ?? 'info',

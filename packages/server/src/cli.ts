@@ -1,9 +1,15 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto'
 import { pino } from 'pino'
 import { CLI_USAGE, parseCliArgs, type CliConfig } from './cli-args.js'
 import { createServer } from './server.js'
-import { StoreOpenError, explainStartupError } from './startup-error.js'
+import type { Logger } from 'pino'
+import type { Bus } from './bus/bus.js'
+import { NatsBus } from './bus/nats-bus.js'
+import { redactUrl } from './redact-url.js'
+import { ClusterOpenError, StoreOpenError, explainBusError, explainPostgresError, explainStartupError } from './startup-error.js'
 import { MemoryStore } from './store/memory-store.js'
+import { PostgresStore } from './store/postgres-store.js'
 import { SqliteStore } from './store/sqlite-store.js'
 import type { Store } from './store/store.js'
 import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
@@ -39,11 +45,22 @@ function main(): void {
 
 async function start(config: CliConfig): Promise<void> {
   const logger = pino({ level: config.logLevel })
-  const store = await openStore(config)
+  const nodeId = config.nodeId ?? `node-${randomBytes(4).toString('hex')}`
+  const store = await openStore(config, logger)
+  let bus: Bus | undefined
+  try {
+    bus = await openBus(config, nodeId, logger)
+  } catch (error) {
+    await store.close()
+    throw error
+  }
   const server = await createServer({
     port: config.port,
     host: config.host,
     store,
+    ...(bus && { bus }),
+    nodeId,
+    ...(config.nodeTtlMs !== undefined && { cluster: { nodeTtlMs: config.nodeTtlMs } }),
     logger,
     limits: config.limits,
     ...(config.jwtSecret !== undefined ? { jwtSecret: config.jwtSecret } : {}),
@@ -51,7 +68,10 @@ async function start(config: CliConfig): Promise<void> {
     ...(config.compactionThreshold !== undefined ? { compactionThreshold: config.compactionThreshold } : {}),
     ...(config.compactionKeepTail !== undefined ? { compactionKeepTail: config.compactionKeepTail } : {}),
   })
-  logger.info({ url: server.url, ws: server.wsUrl, db: config.db }, 'ready')
+  logger.info(
+    { url: server.url, ws: server.wsUrl, node: server.node, store: config.store ? redactUrl(config.store) : config.db, bus: bus?.description ?? 'none' },
+    'ready',
+  )
 
   let stopping = false
   const stop = (signal: string) => {
@@ -78,13 +98,44 @@ async function start(config: CliConfig): Promise<void> {
  * loop that serves sockets, unless `--sqlite-thread main`. A file that cannot be opened becomes a
  * `StoreOpenError` that says what to do.
  */
-async function openStore(config: CliConfig): Promise<Store> {
+async function openStore(config: CliConfig, logger: Logger): Promise<Store> {
+  if (config.store !== undefined) {
+    const url = config.store
+    try {
+      return await PostgresStore.open({
+        url,
+        ...(config.storePool !== undefined && { poolSize: config.storePool }),
+        // A dropped idle connection is replaced by the pool; worth a line, never a crash.
+        onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection was lost'),
+      })
+    } catch (error) {
+      throw new ClusterOpenError(explainPostgresError(error, redactUrl(url)), error)
+    }
+  }
   if (config.db === ':memory:') return new MemoryStore()
   const sqlite = { path: config.db, synchronous: config.synchronous }
   try {
     return config.sqliteThread === 'main' ? new SqliteStore(sqlite) : await SqliteWorkerStore.open(sqlite)
   } catch (error) {
     throw new StoreOpenError(config.db, error)
+  }
+}
+
+/** The NATS bus when `--bus` is given; `WEFT_TEST_BUS_DROP` loses that share of incoming deltas on purpose (tests). */
+async function openBus(config: CliConfig, node: string, logger: Logger): Promise<Bus | undefined> {
+  if (config.bus === undefined) return undefined
+  const drop = config.testBusDrop
+  if (drop > 0) logger.warn({ share: drop }, 'TEST SWITCH: dropping incoming bus deltas on purpose')
+  try {
+    return await NatsBus.connect({
+      url: config.bus,
+      node,
+      ...(config.busPrefix !== undefined && { prefix: config.busPrefix }),
+      ...(drop > 0 && { dropIncoming: () => Math.random() < drop }),
+      onBadMessage: (error) => logger.warn({ err: error }, 'undecodable bus message ignored'),
+    })
+  } catch (error) {
+    throw new ClusterOpenError(explainBusError(error, redactUrl(config.bus)), error)
   }
 }
 

@@ -1,3 +1,5 @@
+import { SchemaTooNewError } from './store/postgres-migrations.js'
+
 /**
  * Why the server could not start, told to the person starting it: what was wrong and what to do.
  * Only the failures someone running the server can fix are explained; anything else is a bug
@@ -9,6 +11,42 @@ export interface StartupTarget {
   readonly port: number
   readonly host: string
   readonly db: string
+}
+
+/** Opening PostgreSQL (`--store`) failed: what to do about it, by PostgreSQL's error code or the socket's. */
+export function explainPostgresError(error: unknown, url: string): string {
+  const code = codeOf(error) ?? ''
+  const message = messageOf(error)
+  if (error instanceof SchemaTooNewError) {
+    return `the PostgreSQL database ${url} was migrated by a newer weft-server (schema ${error.found}, this one knows ${error.known}): upgrade this server, or point --store (WEFT_STORE) at another database.`
+  }
+  const what = `could not use the PostgreSQL database ${url} (${message})`
+  if (code === '28P01' || code === '28000') return `${what}: it refused the credentials. Fix the user and password in --store (WEFT_STORE).`
+  if (code === '3D000') return `${what}: create it (createdb <name>), or fix the database name in --store (WEFT_STORE).`
+  if (code === '42501') return `${what}: the user may not create weft's tables. Grant it CREATE on the database, or use another user.`
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code) || /timeout|terminated/i.test(message)) {
+    return `${what}: it cannot be reached. Start PostgreSQL, or point --store (WEFT_STORE) at a running server.`
+  }
+  return `${what}.`
+}
+
+/** Connecting to the bus (`--bus`) failed: what to do about it. */
+export function explainBusError(error: unknown, url: string): string {
+  const message = messageOf(error)
+  const what = `could not connect to the NATS bus ${url} (${message})`
+  if (/authori[sz]ation|authentication|credentials/i.test(message)) return `${what}: it refused the credentials. Fix them in --bus (WEFT_BUS).`
+  return `${what}: start it (nats-server -js), or point --bus (WEFT_BUS) at a running server.`
+}
+
+/** Thrown by the CLI when PostgreSQL or the bus could not be used; its message is already explained. */
+export class ClusterOpenError extends Error {
+  override readonly name = 'ClusterOpenError'
+  constructor(
+    explained: string,
+    override readonly cause: unknown,
+  ) {
+    super(explained)
+  }
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -53,7 +91,7 @@ export class StoreOpenError extends Error {
 
 /** The CLI's one line about a failed start; `undefined` when the error is not one a user can fix. */
 export function explainStartupError(error: unknown, target: StartupTarget): string | undefined {
-  if (error instanceof StoreOpenError) return error.message
+  if (error instanceof StoreOpenError || error instanceof ClusterOpenError) return error.message
   if ((error as { syscall?: unknown } | null)?.syscall !== 'listen') return undefined
   const where = `${target.host}:${target.port}`
   switch (codeOf(error)) {
