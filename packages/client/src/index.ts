@@ -26,6 +26,7 @@ export type {
 } from './storage/types.js'
 export type { CompactionPolicy } from './persistence/compaction.js'
 export { webSocketTransport } from './transport/websocket-transport.js'
+export type { ServerUrls } from './transport/server-urls.js'
 export { offlineSwitch } from './transport/offline-switch.js'
 export type { OfflineSwitch } from './transport/offline-switch.js'
 export type { WebSocketTransportOptions, WebSocketConstructor } from './transport/websocket-transport.js'

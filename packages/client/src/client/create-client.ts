@@ -11,13 +11,19 @@ import { realTimers, type Timers } from '../timers.js'
 import type { BackoffOptions } from '../transport/backoff.js'
 import { browserOnlineSignal, type OnlineSignal } from '../transport/online-signal.js'
 import type { LinkState } from '../transport/reconnecting-link.js'
+import type { ServerUrls } from '../transport/server-urls.js'
 import type { Transport } from '../transport/types.js'
 import { webSocketTransport } from '../transport/websocket-transport.js'
 
 /** Options of {@link createClient}. Only `url` matters for most apps. */
 export interface ClientOptions {
-  /** Sync server, e.g. `wss://sync.example.com`. Without it (and without `transport`) the client is local-only. */
-  url?: string
+  /**
+   * Sync server, e.g. `wss://sync.example.com`. Several URLs (the nodes of a
+   * cluster) are tried in turn, moving on when a node is gone; a function is
+   * asked for the URL of every attempt. Without it (and without `transport`)
+   * the client is local-only.
+   */
+  url?: ServerUrls
   /** Credential sent in hello; a function is called for every (re)connection. */
   token?: TokenSource
   /** Default: IndexedDB (database `name`) where there is one, else memory. */

@@ -1,3 +1,4 @@
+import { type ServerUrls, urlRotation } from './server-urls.js'
 import type { CloseInfo, Connection, Transport, TransportHandlers } from './types.js'
 
 /** The part of the WebSocket API we use; the browser's and `ws`'s both have it. */
@@ -31,19 +32,25 @@ async function resolveWebSocket(): Promise<WebSocketConstructor> {
 /**
  * A transport over WebSocket binary frames. Picks the implementation at
  * connect time, so importing this module never touches browser globals.
+ * Given several URLs (the nodes of a cluster) it moves to the next one after
+ * every failed attempt or dropped connection, so a dead node is left at once.
  *
  * @example
  * const transport = webSocketTransport('wss://sync.example.com')
+ * const failover = webSocketTransport(['wss://a.example.com/sync', 'wss://b.example.com/sync'])
  */
-export function webSocketTransport(url: string, options: WebSocketTransportOptions = {}): Transport {
+export function webSocketTransport(urls: ServerUrls, options: WebSocketTransportOptions = {}): Transport {
   let ctor: Promise<WebSocketConstructor> | undefined
+  const rotation = urlRotation(urls)
   return {
     connect(handlers: TransportHandlers): Connection {
       let socket: WebSocketLike | undefined
       let done = false
+      const url = rotation.current()
       const finish = (info: CloseInfo): void => {
         if (done) return
         done = true
+        rotation.moveOn()
         handlers.onClose(info)
       }
       ctor ??= options.WebSocket ? Promise.resolve(options.WebSocket) : resolveWebSocket()
