@@ -176,11 +176,13 @@ export class PostgresStore implements Store {
     const docs = [...new Set(batch.map((p) => p.doc))].sort()
     return this.transaction(async (c) => {
       // Creates missing docs and locks every doc row of the batch, in one order for every node (no deadlocks).
-      const heads = await c.query<{ doc: string; head_seq: string; vv: string }>(
-        `INSERT INTO weft_docs (doc, head_seq, vv, pruned_vv) SELECT d, 0, '{}', '{}' FROM unnest($1::text[]) AS d ORDER BY d
+      // Named statements: PostgreSQL plans them once per connection, not once per batch.
+      const heads = await c.query<{ doc: string; head_seq: string; vv: string }>({
+        name: 'weft-append-lock',
+        text: `INSERT INTO weft_docs (doc, head_seq, vv, pruned_vv) SELECT d, 0, '{}', '{}' FROM unnest($1::text[]) AS d ORDER BY d
          ON CONFLICT (doc) DO UPDATE SET head_seq = weft_docs.head_seq RETURNING doc, head_seq, vv`,
-        [docs],
-      )
+        values: [docs],
+      })
       const working = new Map(heads.rows.map((r) => [r.doc, { seq: Number(r.head_seq), vv: vvFromJson(r.vv) }]))
       const seqs: number[] = []
       const rows = { doc: [] as string[], seq: [] as number[], ranges: [] as string[], bytes: [] as Buffer[] }
@@ -196,11 +198,12 @@ export class PostgresStore implements Store {
         rows.bytes.push(Buffer.from(p.input.bytes.buffer, p.input.bytes.byteOffset, p.input.bytes.byteLength))
       }
       const updated = [...working]
-      await c.query(
-        `WITH ins AS (INSERT INTO weft_deltas (doc, seq, ranges, bytes) SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::bytea[]))
+      await c.query({
+        name: 'weft-append-write',
+        text: `WITH ins AS (INSERT INTO weft_deltas (doc, seq, ranges, bytes) SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::bytea[]))
          UPDATE weft_docs AS d SET head_seq = u.seq, vv = u.vv FROM unnest($5::text[], $6::int8[], $7::text[]) AS u(doc, seq, vv) WHERE d.doc = u.doc`,
-        [rows.doc, rows.seq, rows.ranges, rows.bytes, updated.map(([d]) => d), updated.map(([, h]) => h.seq), updated.map(([, h]) => vvToJson(h.vv))],
-      )
+        values: [rows.doc, rows.seq, rows.ranges, rows.bytes, updated.map(([d]) => d), updated.map(([, h]) => h.seq), updated.map(([, h]) => vvToJson(h.vv))],
+      })
       return seqs
     })
   }
