@@ -85,14 +85,14 @@ describe('three nodes over one PostgreSQL database and one NATS bus', () => {
     const joiner = new DocClient('late:1')
     await joiner.connect(nodes[0]!.wsUrl)
     writers[0]!.w.edit((d) => d.getText('t').insert(0, 'early '))
-    await writers[0]!.w.acked()
-    await eventually(() => expect(joiner.doc.getText('t').toString()).toBe('early '))
+    await writers[0]!.w.acked(undefined, 20_000)
+    await eventually(() => expect(joiner.doc.getText('t').toString()).toBe('early '), 20_000)
     const had = joiner.doc.versionVector()
     joiner.close()
     // While the joiner is away, every node takes writes.
     for (const { w, i } of writers) {
       for (let k = 0; k < 5; k++) w.edit((d) => d.getText('t').insert(0, `n${i + 1}.${k} `))
-      await w.acked()
+      await w.acked(undefined, 20_000)
     }
     const full = new Doc()
     for (const { w } of writers) full.applyDelta(w.doc.encodeDeltaSince({}))
@@ -106,7 +106,7 @@ describe('three nodes over one PostgreSQL database and one NATS bus', () => {
         const lacks = inspectDelta(full.encodeDeltaSince(had)).ranges.filter((r) => r.to > r.from)
         expect(got, `node ${j + 1}`).toEqual(lacks)
         expect(probe.doc.digest(), `node ${j + 1}`).toBe(full.digest())
-      })
+      }, 20_000)
     }
   })
 

@@ -5,11 +5,9 @@ import { CLI_USAGE, parseCliArgs, type CliConfig } from './cli-args.js'
 import { createServer } from './server.js'
 import type { Logger } from 'pino'
 import type { Bus } from './bus/bus.js'
-import { NatsBus } from './bus/nats-bus.js'
 import { redactUrl } from './redact-url.js'
 import { ClusterOpenError, StoreOpenError, explainBusError, explainPostgresError, explainStartupError } from './startup-error.js'
 import { MemoryStore } from './store/memory-store.js'
-import { PostgresStore } from './store/postgres-store.js'
 import { SqliteStore } from './store/sqlite-store.js'
 import type { Store } from './store/store.js'
 import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
@@ -102,6 +100,8 @@ async function openStore(config: CliConfig, logger: Logger): Promise<Store> {
   if (config.store !== undefined) {
     const url = config.store
     try {
+      // Loaded only when asked for: a SQLite server never loads pg.
+      const { PostgresStore } = await import('./store/postgres-store.js')
       return await PostgresStore.open({
         url,
         ...(config.storePool !== undefined && { poolSize: config.storePool }),
@@ -127,6 +127,7 @@ async function openBus(config: CliConfig, node: string, logger: Logger): Promise
   const drop = config.testBusDrop
   if (drop > 0) logger.warn({ share: drop }, 'TEST SWITCH: dropping incoming bus deltas on purpose')
   try {
+    const { NatsBus } = await import('./bus/nats-bus.js')
     return await NatsBus.connect({
       url: config.bus,
       node,

@@ -19,7 +19,7 @@ import { SyncService, type ClusterDeps } from './sync/sync-service.js'
 import type { Bus } from './bus/bus.js'
 import { DocOwnership } from './cluster/doc-ownership.js'
 import { type NodeRegistry, PostgresNodeRegistry, SingleNodeRegistry } from './cluster/node-registry.js'
-import { PostgresStore } from './store/postgres-store.js'
+import type { PostgresStore } from './store/postgres-store.js'
 
 /** A running server. */
 export interface WeftServer {
@@ -64,7 +64,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const limits = resolveLimits(options.limits)
   const metrics = createMetrics()
   const store: Store = options.store ?? (options.dbPath !== undefined ? await SqliteWorkerStore.open({ path: options.dbPath }) : new MemoryStore())
-  if (store instanceof SqliteStore || store instanceof SqliteWorkerStore || store instanceof PostgresStore) {
+  if (store instanceof SqliteStore || store instanceof SqliteWorkerStore || isPostgresStore(store)) {
     store.onBatch = (n) => metrics.storeBatchSize.observe(n)
   }
   const node = options.nodeId ?? `node-${randomBytes(4).toString('hex')}`
@@ -102,7 +102,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       return {
         ok: storeOk && busOk,
         node,
-        store: { kind: storeKind(store), ...(store instanceof PostgresStore && { url: store.description }), ok: storeOk },
+        store: { kind: storeKind(store), ...(isPostgresStore(store) && { url: store.description }), ok: storeOk },
         bus: { kind: bus ? bus.description : 'none (one node)', ok: busOk },
         nodes: registry.live().length,
         connections: sockets.size,
@@ -205,15 +205,23 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   }
 }
 
+/**
+ * Told apart by shape, not `instanceof`: importing the PostgreSQL store here
+ * would load `pg` into every server, SQLite ones included (slower starts).
+ */
+function isPostgresStore(store: Store): store is PostgresStore {
+  return 'pool' in store && 'description' in store && 'onBatch' in store
+}
+
 function storeKind(store: Store): string {
-  if (store instanceof PostgresStore) return 'postgres'
+  if (isPostgresStore(store)) return 'postgres'
   if (store instanceof SqliteStore || store instanceof SqliteWorkerStore) return 'sqlite'
   if (store instanceof MemoryStore) return 'memory'
   return store.constructor.name
 }
 
 function defaultRegistry(store: Store, node: string, options: ServerOptions): NodeRegistry {
-  if (!(store instanceof PostgresStore)) return new SingleNodeRegistry(node)
+  if (!isPostgresStore(store)) return new SingleNodeRegistry(node)
   return new PostgresNodeRegistry({ pool: store.pool, node, ttlMs: options.cluster?.nodeTtlMs ?? 10_000, info: { pid: process.pid } })
 }
 
