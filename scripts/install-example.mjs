@@ -32,6 +32,11 @@ export function installExample(name, dir, tarballs) {
   // Until they are on the registry, @weft/* packages find each other through these.
   manifest.pnpm = { ...manifest.pnpm, overrides: Object.fromEntries(Object.keys(tarballs).map((pkg) => [pkg, file(pkg)])) }
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
+  // pnpm 10 runs no dependency's build script unless allowed, and fails the install where builds are
+  // strict; better-sqlite3 (the server's SQLite store) must compile, as an app's own setup would allow.
+  if (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
+    writeFileSync(join(dir, 'pnpm-workspace.yaml'), 'allowBuilds:\n  better-sqlite3: true\n  esbuild: true\n')
+  }
   // The dir is outside any workspace; a lockfile does not exist yet (CI=true would demand one).
   const r = spawnSync('pnpm install --no-frozen-lockfile --reporter=append-only', { cwd: dir, shell: true, encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`pnpm install failed in ${dir} (exit ${r.status}):\n${r.stdout}\n${r.stderr}`)

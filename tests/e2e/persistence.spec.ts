@@ -22,6 +22,9 @@ test('reload keeps everything, including edits made offline and not yet sent', a
   await expect(badge(page)).toHaveAttribute('data-state', 'local')
   await page.reload()
   await expect(body(page)).toHaveValue('Dune, Solaris')
+  // The Offline switch is kept per tab across a reload, so nothing is sent until it is switched off.
+  await expect(badge(page)).toHaveAttribute('data-state', 'local')
+  await setOffline(page, false)
   await expect(badge(page)).toHaveAttribute('data-state', 'server')
 
   const fresh = await page.context().browser()!.newPage() // a new context: nothing local

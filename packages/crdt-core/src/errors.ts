@@ -37,6 +37,27 @@ export class WeftCausalBufferFullError extends Error {
   }
 }
 
+/**
+ * Thrown by `getText` / `getList` / `getMap` / `getCounter` when a root of that name already exists
+ * with another kind (here, or merged in from a replica that used the name differently). Root names
+ * are shared by every replica, so each name must keep one kind.
+ */
+export class WeftRootKindError extends Error {
+  override readonly name = 'WeftRootKindError'
+  constructor(
+    readonly rootName: string,
+    readonly requested: string,
+    readonly existing: string,
+  ) {
+    super(
+      `root "${rootName}" is a ${existing}, but was asked for as a ${requested}: ` +
+        `use get${cap(existing)}("${rootName}"), or give the ${requested} a name of its own`,
+    )
+  }
+}
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
+
 export function isWeftDecodeError(e: unknown): e is WeftDecodeError {
   return e instanceof WeftDecodeError
 }

@@ -6,6 +6,7 @@ import { WeftList } from '../containers/list.js'
 import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
 import { DecodeScratch, decodeDelta, encodeDelta } from '../delta/codec.js'
+import { WeftRootKindError } from '../errors.js'
 import { LocalDeltaEncoder } from '../delta/local-delta.js'
 import { NO_DEPS, type DeltaData, type Deps } from '../delta/types.js'
 import { isValidReplicaId, randomReplicaId } from '../ids.js'
@@ -20,6 +21,8 @@ import { Emitter } from './emitter.js'
 import { buildDeltaSince, buildState } from './encode.js'
 import { DocState } from './state.js'
 import { Transaction } from './transaction.js'
+
+const ROOT_KINDS: readonly ContainerKind[] = ['text', 'list', 'map', 'counter']
 
 export interface DocOptions {
   /** Replica id for this instance (random non-zero < 2^53 by default). Never share one between live instances. */
@@ -280,6 +283,13 @@ export class Doc implements DocCore {
 
   private root<K extends ContainerKind>(name: string, kind: K): ContainerByKind[K] {
     if (typeof name !== 'string') throw new TypeError(`root container names are strings, got ${typeof name}`)
+    // A root is keyed by (kind, name), so a second kind under one name would silently be a second,
+    // hidden root. Checked on every access: a merge may bring the other kind in at any time.
+    for (const other of ROOT_KINDS) {
+      if (other !== kind && this.state.find({ kind: other, name, replica: 0, counter: 0 }) !== undefined) {
+        throw new WeftRootKindError(name, kind, other)
+      }
+    }
     return this.containerFor({ kind, name, replica: 0, counter: 0 }) as ContainerByKind[K]
   }
 
