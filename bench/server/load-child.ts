@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pinnedCommand } from './pinning.js'
 import { readProcSample } from './proc-stats.js'
 import { SOURCE_TSCONFIG } from './servers.js'
 import type { ChildToParent, LoadJob, ParentToChild } from './protocol.js'
@@ -11,11 +12,13 @@ const here = dirname(fileURLToPath(import.meta.url))
  * Run one load-generator job in its own Node process, answering its probes
  * with the server's /proc figures, and resolve with its result. The child is
  * killed if it outlives the job's budget by a minute. With `cpuProfileDir`
- * it writes a V8 CPU profile there (`--profile` profiles both sides).
+ * it writes a V8 CPU profile there (`--profile` profiles both sides); with `cpus`
+ * it runs pinned to those cores.
  */
-export function runLoadChild(job: LoadJob, serverPid: number, cpuProfileDir?: string): Promise<Record<string, unknown>> {
+export function runLoadChild(job: LoadJob, serverPid: number, cpuProfileDir?: string, cpus?: string): Promise<Record<string, unknown>> {
   const profile = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(here, 'loadgen', 'main.ts'), JSON.stringify(job)], {
+  const [file, argv] = pinnedCommand(cpus, process.execPath, [...profile, '--import', 'tsx', join(here, 'loadgen', 'main.ts'), JSON.stringify(job)])
+  const child = spawn(file, argv, {
     cwd: dirname(here),
     // The load generator runs @weft/client from source (tsx, paths in this tsconfig): no build needed.
     // WEFT_BENCH_LOADGEN_TSCONFIG points it at other sources (A/B of a client change on one machine).

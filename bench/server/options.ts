@@ -19,6 +19,8 @@ export interface BenchOptions {
   readonly out: string
   /** Directory for a V8 CPU profile of the Weft server child, or undefined. */
   readonly profileDir: string | undefined
+  /** Pin the server and the load generator to different cores with taskset (default on; `--no-pin`). */
+  readonly pin: boolean
   /** Run the Weft server from its TypeScript sources (default in --quick) instead of dist. */
   readonly fromSource: boolean
   /** Diagnosis only: the Weft server's store (FULL = the real, durable default). */
@@ -42,6 +44,7 @@ export const USAGE = `pnpm bench:server [options]
   --out file              results JSON (default results/server.json)
   --profile dir           write a CPU profile of each Weft server run into dir
   --weft-store s          diagnosis: FULL (default, durable), NORMAL (no fsync per commit) or memory (no store)
+  --no-pin                do not pin the server (CPU 0) and the load generator (the other CPUs) with taskset
   --source                run the Weft server from src/ via tsx (default with --quick; else dist/cli.js)
 `
 
@@ -66,6 +69,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       out: { type: 'string' },
       profile: { type: 'string' },
       source: { type: 'boolean' },
+      'no-pin': { type: 'boolean' },
       'weft-store': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -116,6 +120,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     budgetMs: quick ? 15_000 : 30_000,
     out: values.out ?? 'results/server.json',
     profileDir: values.profile,
+    pin: values['no-pin'] !== true,
     fromSource: values.source === true || quick,
     weftStore: weftStore(values['weft-store']),
   }

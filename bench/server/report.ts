@@ -23,6 +23,7 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
     { key: 'deliveries', label: 'deliveries (of expected ↓)', better: 'info' },
     { key: 'deliveriesExpected', label: 'deliveries expected', better: 'info' },
     { key: 'bytesPerDelivery', label: 'bytes received per delivered edit', better: 'lower' },
+    { key: 'serverCpuUsPerDelivery', label: 'server CPU per delivered edit (µs)', better: 'lower' },
     { key: 'serverCpuPercent', label: 'server CPU (% of a core)', better: 'lower' },
     { key: 'serverPeakRssMB', label: 'server peak RSS (MB)', better: 'lower' },
     { key: 'loadgenCpuPercent', label: 'load-generator CPU (%)', better: 'info' },
@@ -33,6 +34,7 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
     { key: 'p50Ms', label: 'p50 (ms)', better: 'lower' },
     { key: 'p99Ms', label: 'p99 (ms)', better: 'lower' },
     { key: 'bytesPerDelivery', label: 'bytes received per delivered edit', better: 'lower' },
+    { key: 'serverCpuUsPerDelivery', label: 'server CPU per delivered edit (µs)', better: 'lower' },
     { key: 'serverCpuPercent', label: 'server CPU (% of a core)', better: 'lower' },
     { key: 'serverPeakRssMB', label: 'server peak RSS (MB)', better: 'lower' },
     { key: 'connectMs', label: 'time to connect all (ms)', better: 'lower' },
@@ -87,7 +89,7 @@ export function renderReport(r: BenchResults): string {
   const meta = r.meta
   const loads = (k: string): string => fmt((meta[k] as number[] | undefined)?.join(' '))
   lines.push(
-    `Node ${fmt(meta.node)}, ${fmt(meta.cpus)} CPUs, load average (1/5/15 min) at start ${loads('loadavgAtStart')}, at end ${loads('loadavgAtEnd')}${meta.quick ? ', QUICK sizes' : ''}.`,
+    `Node ${fmt(meta.node)}, ${fmt(meta.cpus)} CPUs, load average (1/5/15 min) at start ${loads('loadavgAtStart')}, at end ${loads('loadavgAtEnd')}${meta.quick ? ', QUICK sizes' : ''}; ${fmt(meta.pinning)}.`,
     '',
   )
   lines.push(...targetsTable(r))
@@ -256,10 +258,28 @@ export function targetsTable(r: BenchResults): string[] {
     )
   }
 
+  // Issue 23: server CPU per delivered edit against each peer by name (Hocuspocus persists, y-websocket does not).
+  for (const name of ['fan-out', 'many-docs'] as const) {
+    const sc = r.scenarios[name]
+    const w = weftValue(sc, (v) => v.serverCpuUsPerDelivery)
+    for (const [peer, bound] of [
+      ['hocuspocus', 0.5],
+      ['y-websocket', 1],
+    ] as const) {
+      const p = sc?.[peer]
+      const pv = p?.ok ? p.serverCpuUsPerDelivery : undefined
+      if (w === undefined || typeof pv !== 'number' || pv <= 0) continue
+      const ratio = w / pv
+      rows.push(
+        `| ${name}: server CPU per delivered edit ≤ ${bound.toFixed(1)} × ${peer} | ${w} µs vs ${pv} µs | ${x(ratio)} | ${verdict(ratio <= bound, `${x(ratio)} vs ≤ ${bound.toFixed(2)}×`)} |`,
+      )
+    }
+  }
+
   const catchUp = r.scenarios['catch-up']
   const kW = weftValue(catchUp, (v) => v.bytesRatio)
   if (kW !== undefined) rows.push(`| catch-up bytes ≤ 1.2 × encoded size of what was missed | ${kW}× | – | ${verdict(kW <= 1.2, `${kW}× vs ≤ 1.2×`)} |`)
 
   if (rows.length === 0) return []
-  return ['## Targets of issue 8 (this run)', '', '| target | figures | Weft / better peer | verdict |', '|---|---|---:|---|', ...rows, '']
+  return ['## Targets of issues 8 and 23 (this run)', '', '| target | figures | Weft / better peer | verdict |', '|---|---|---:|---|', ...rows, '']
 }

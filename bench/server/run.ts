@@ -5,6 +5,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { runLoadChild } from './load-child.js'
 import { parseOptions, USAGE, type BenchOptions } from './options.js'
+import { choosePinning, type Pinning } from './pinning.js'
 import { summarizeProfiles } from './profile.js'
 import type { LoadJob, ScenarioName, ServerKind } from './protocol.js'
 import { renderReport, type BenchResults, type ScenarioResult } from './report.js'
@@ -34,7 +35,7 @@ function jobFor(server: ServerKind, scenario: ScenarioName, url: string, o: Benc
   }
 }
 
-async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOptions): Promise<ScenarioResult> {
+async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOptions, pin: Pinning): Promise<ScenarioResult> {
   const dataDir = mkdtempSync(join(tmpdir(), `weft-bench-${server}-`))
   const port = await freePort()
   const start = () =>
@@ -44,6 +45,7 @@ async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOption
       persistYjs: scenario === 'cold-load',
       fromSource: o.fromSource,
       weftStore: o.weftStore,
+      cpus: pin.server,
       ...(o.profileDir !== undefined && server === 'weft' ? { cpuProfileDir: join(resolve(o.profileDir), scenario) } : {}),
     })
   const loadgenProfileDir = o.profileDir !== undefined ? join(resolve(o.profileDir), 'loadgen', server, scenario) : undefined
@@ -54,16 +56,16 @@ async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOption
   try {
     const job = jobFor(server, scenario, srv.url, o)
     if (scenario !== 'cold-load') {
-      const result = await runLoadChild(job, srv.pid, loadgenProfileDir)
+      const result = await runLoadChild(job, srv.pid, loadgenProfileDir, pin.loadgen)
       const view = server === 'weft' ? await readWeftServerView(srv.port) : undefined
       return { ok: true, loadavg1, ...result, ...(view ? { weftServer: view } : {}) }
     }
-    const written = await runLoadChild({ ...job, phase: 'write' }, srv.pid, loadgenProfileDir)
+    const written = await runLoadChild({ ...job, phase: 'write' }, srv.pid, loadgenProfileDir, pin.loadgen)
     await srv.stop()
     const restart0 = performance.now()
     srv = await start()
     const restartMs = Math.round(performance.now() - restart0)
-    const read = await runLoadChild({ ...job, phase: 'read' }, srv.pid, loadgenProfileDir)
+    const read = await runLoadChild({ ...job, phase: 'read' }, srv.pid, loadgenProfileDir, pin.loadgen)
     return { ok: true, loadavg1, ...read, serverRestartMs: restartMs, write: written }
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) }
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`)
     process.exit(2)
   }
+  const pin = choosePinning(o.pin)
   const results: BenchResults = {
     meta: {
       date: new Date().toISOString(),
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
       cpus: availableParallelism(),
       loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
       quick: o.quick,
+      pinning: pin.note,
       weftStore: o.weftStore === 'FULL' ? 'SQLite file, synchronous=FULL' : `DIAGNOSTIC ${o.weftStore}`,
       weftServerFrom: o.fromSource ? 'packages/server/src via tsx' : 'packages/server/dist/cli.js',
       sizes: { fanOut: o.fanOut, manyDocs: o.manyDocs, maxConnections: o.maxConnections, catchUpEdits: o.catchUpEdits, coldLoadBytes: o.coldLoadBytes },
@@ -104,7 +108,7 @@ async function main(): Promise<void> {
     const row: Partial<Record<ServerKind, ScenarioResult>> = {}
     results.scenarios[scenario] = row
     for (const server of o.servers) {
-      row[server] = await runOne(server, scenario, o)
+      row[server] = await runOne(server, scenario, o, pin)
     }
   }
   results.meta.loadavgAtEnd = loadavg().map((x) => Math.round(x * 100) / 100)

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { pinnedCommand } from './pinning.js'
 import { realpathSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { dirname, join } from 'node:path'
@@ -30,6 +31,8 @@ export interface ServerStartOptions {
   readonly fromSource?: boolean
   /** Weft only, for diagnosis: `memory` (no store, nothing durable) or a SQLite `synchronous` mode. Default FULL. */
   readonly weftStore?: 'FULL' | 'NORMAL' | 'memory'
+  /** A `taskset -c` CPU list to run the server on, or undefined. */
+  readonly cpus?: string | undefined
 }
 
 /** Maps `@weft/*` to package sources for tsx, so children need no build. */
@@ -111,7 +114,8 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
 /** Start one server and resolve once its port accepts connections. */
 export async function startServer(kind: ServerKind, o: ServerStartOptions): Promise<ServerProcess> {
   const { args, env } = command(kind, o)
-  const child = spawn(process.execPath, args, {
+  const [file, argv] = pinnedCommand(o.cpus, process.execPath, args)
+  const child = spawn(file, argv, {
     cwd: dirname(here),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -122,7 +126,7 @@ export async function startServer(kind: ServerKind, o: ServerStartOptions): Prom
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   try {
-    await waitForPort(o.port, child, 20_000)
+    await waitForPort(o.port, child, 60_000)
   } catch (error) {
     child.kill('SIGKILL')
     throw new Error(`${kind}: ${error instanceof Error ? error.message : String(error)}\n${stderr}`)
