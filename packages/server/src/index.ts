@@ -75,4 +75,15 @@ export type { ShardCatalogOptions } from './shards/shard-catalog.js'
 export { shardOf } from './shards/shard-map.js'
 export type { ShardMap } from './shards/shard-map.js'
 export { CatalogTooNewError } from './shards/catalog-schema.js'
-export { UnknownShardError, isDocMovedError } from './shards/shard-errors.js'
+export { UnknownShardError, TwoPhaseAbortedError, TwoPhaseInDoubtError, isDocMovedError } from './shards/shard-errors.js'
+export { TwoPhaseCoordinator, TwoPhaseRecovery, listPreparedOlderThan, gidOf, parseGid } from './shards/two-phase.js'
+export type {
+  TwoPhaseStep,
+  TwoPhaseWork,
+  TwoPhaseTransaction,
+  TwoPhaseFinisher,
+  TwoPhaseOptions,
+  TwoPhaseRecoveryOptions,
+  RecoveryReport,
+  PreparedTransaction,
+} from './shards/two-phase.js'
