@@ -87,3 +87,5 @@ export type {
   RecoveryReport,
   PreparedTransaction,
 } from './shards/two-phase.js'
+export { ShardMover, SHARD_MOVE } from './shards/shard-move.js'
+export type { MoveDocOptions, MoveResult, ShardTwoPhaseOptions } from './shards/shard-move.js'
