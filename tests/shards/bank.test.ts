@@ -198,7 +198,7 @@ describe('2PC bank under load', () => {
     const started = Date.now()
     const stats = { reads: 0, blockedReads: 0, coordinatorKills: 0, shardKills: 0, committed: 0, aborted: 0, inDoubt: 0, shardDownMs: 0 }
     // At least `seconds` of load and enough of everything to mean something; at most 60 s more on a slow machine.
-    const enough = () => stats.committed >= 20 && stats.reads >= 10 && stats.coordinatorKills >= 2 && stats.shardKills >= 2
+    const enough = () => stats.committed >= 10 && stats.reads >= 10 && stats.coordinatorKills >= 2 && stats.shardKills >= 2
     const running = () => Date.now() < started + seconds * 1_000 || (!enough() && Date.now() < started + (seconds + 60) * 1_000)
     const wrongTotals: number[] = []
 
@@ -251,8 +251,10 @@ describe('2PC bank under load', () => {
       }
     })
 
+    // Two shard kills in the CI profile (a restart with crash recovery takes seconds on a busy machine); more in a soak.
+    const maxShardKills = process.env.WEFT_SHARD_SOAK ? Number.POSITIVE_INFINITY : 2
     const shardFaults = (async () => {
-      while (running()) {
+      while (running() && stats.shardKills < maxShardKills) {
         await new Promise((r) => setTimeout(r, 300 + rand() * 700))
         if (!running()) break
         const victim = SHARDS[Math.floor(rand() * SHARDS.length)] as string
