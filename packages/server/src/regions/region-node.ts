@@ -104,7 +104,7 @@ export async function openRegionNode(d: {
         tokens: new HeadsTokens(),
         levels,
         auth: d.auth,
-        headsCheckMs: o.headsCheckMs ?? 10,
+        headsCheckMs: o.headsCheckMs ?? 25,
         countOut: (kind, n) => bytesOut.inc({ kind }, n),
       })
     },

@@ -14,7 +14,7 @@ export interface RegionOptions {
   readonly secret: string
   /** How long a peer holds a heads request open waiting for a change (default 2000 ms). */
   readonly longPollMs?: number | undefined
-  /** How often a region looks at its own heads while it holds a long poll open (default 10 ms). */
+  /** How often a region looks at its own heads while it holds a long poll open (default 25 ms). */
   readonly headsCheckMs?: number | undefined
   /** Wait after a failed request to a peer before trying again (default 250 ms). */
   readonly retryMs?: number | undefined

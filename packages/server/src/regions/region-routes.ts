@@ -5,7 +5,7 @@ import type { Authenticate, Authorize } from '../auth/auth.js'
 import { vvFromJson, vvToJson } from '../store/dot-ranges.js'
 import type { Store } from '../store/store.js'
 import type { HeadsTokens } from './heads-tokens.js'
-import type { HeadsReader } from './region-heads.js'
+import type { HeadsReader, RegionHead } from './region-heads.js'
 import { isFreshnessLevel, isRegionLevel } from './level-rules.js'
 import type { RegionLevels } from './region-levels.js'
 import { encodeSinceAnswer } from './region-wire.js'
@@ -45,6 +45,12 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
       throw error
     }
   }
+  // Every open long poll (one per peer) shares one read of the heads per interval.
+  let cached: { at: number; heads: Promise<Map<string, RegionHead>> } | undefined
+  const heads = (): Promise<Map<string, RegionHead>> => {
+    if (!cached || Date.now() - cached.at >= d.headsCheckMs) cached = { at: Date.now(), heads: d.heads() }
+    return cached.heads
+  }
   const refused = (c: Context) => c.text('region routes need the peer secret (--peer-secret) or a token with read access', 401)
 
   app.get('/regions/heads', async (c) => {
@@ -53,7 +59,7 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     const before = d.tokens.recall(c.req.query('since'))
     const deadline = Date.now() + waitMs
     for (;;) {
-      const now = await d.heads()
+      const now = await heads()
       const changed = [...now].filter(([doc, h]) => before?.get(doc) !== h.seq)
       if (changed.length > 0 || Date.now() >= deadline || c.req.raw.signal.aborted) {
         const token = d.tokens.remember(new Map([...now].map(([doc, h]) => [doc, h.seq])))
