@@ -39,16 +39,18 @@ export class RegionImporter {
   import(doc: string, answer: SinceAnswer): Promise<number> {
     return this.serial(doc, async () => {
       const vv = { ...(await this.o.store.head(doc)).vv }
-      let appended = 0
-      const all = answer.snapshot ? [answer.snapshot, ...answer.deltas] : answer.deltas
-      for (const bytes of all) {
+      const fresh: { bytes: Uint8Array; ranges: ReturnType<typeof inspectDelta>['ranges'] }[] = []
+      for (const bytes of answer.snapshot ? [answer.snapshot, ...answer.deltas] : answer.deltas) {
         const { ranges } = inspectDelta(bytes)
         if (!ranges.some((r) => r.to > (vv[r.replica] ?? 0))) continue
-        const seq = await this.o.store.append(doc, { bytes, ranges })
         for (const r of ranges) if (r.to > (vv[r.replica] ?? 0)) vv[r.replica] = r.to
-        appended++
-        this.o.onImported(doc, seq, bytes)
+        fresh.push({ bytes, ranges })
       }
+      // Issued together, in order: the store commits them in call order, in one group commit
+      // where it batches ([STORE-2]: once one fails the later ones fail too, and the next pass retries).
+      const seqs = await Promise.all(fresh.map((f) => this.o.store.append(doc, f)))
+      fresh.forEach((f, i) => this.o.onImported(doc, seqs[i] as number, f.bytes))
+      const appended = fresh.length
       return appended
     })
   }
