@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { Limits } from './limits/limits.js'
+import { type RegionPeer, parsePeers } from './regions/region-options.js'
 
 /** What the CLI resolved from flags and environment. */
 export interface CliConfig {
@@ -31,6 +32,10 @@ export interface CliConfig {
   readonly limits: Partial<Limits>
   readonly compactionThreshold: number | undefined
   readonly compactionKeepTail: number | undefined
+  /** This server's region (`--region`); with peers, it replicates to and from them. */
+  readonly region: string | undefined
+  readonly peers: readonly RegionPeer[]
+  readonly peerSecret: string | undefined
 }
 
 export const CLI_USAGE = `Usage: weft-server [options]
@@ -58,6 +63,10 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --hello-timeout-ms <n>  (env WEFT_HELLO_TIMEOUT_MS)
   --compaction-threshold <n>  fold a doc's log into a snapshot past n deltas (env WEFT_COMPACTION_THRESHOLD, default 1000)
   --compaction-keep-tail <n>  deltas kept after compaction (env WEFT_COMPACTION_KEEP_TAIL, default 100)
+  --region <name>         this server's region (env WEFT_REGION)
+  --peer <name=url>       a peer region, http://host:port of any of its nodes; repeatable
+                          (env WEFT_PEERS as name=url,name=url)
+  --peer-secret <s>       shared secret between regions, 16+ characters (env WEFT_PEER_SECRET, preferred)
   -h, --help
 `
 
@@ -88,6 +97,9 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       'hello-timeout-ms': { type: 'string' },
       'compaction-threshold': { type: 'string' },
       'compaction-keep-tail': { type: 'string' },
+      region: { type: 'string' },
+      peer: { type: 'string', multiple: true },
+      'peer-secret': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -128,6 +140,13 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
   const drop = Number(env.WEFT_TEST_BUS_DROP ?? 0)
   if (!(drop >= 0 && drop <= 1)) throw new Error(`WEFT_TEST_BUS_DROP: expected a share between 0 and 1, got "${env.WEFT_TEST_BUS_DROP}"`)
   const secret = pick('jwt-secret', 'WEFT_JWT_SECRET')
+  const region = pick('region', 'WEFT_REGION') || undefined
+  const peers = parsePeers(values.peer ?? (env.WEFT_PEERS ? [env.WEFT_PEERS] : []), region)
+  if (peers.length > 0 && region === undefined) throw new Error("--peer needs --region NAME (this region's own name)")
+  const peerSecret = pick('peer-secret', 'WEFT_PEER_SECRET') || undefined
+  if (peers.length > 0 && (peerSecret === undefined || peerSecret.length < 16)) {
+    throw new Error('--peer needs --peer-secret / WEFT_PEER_SECRET of at least 16 characters, the same in every region (e.g. openssl rand -hex 32)')
+  }
   return {
     help: values.help === true,
     port: int('port', 'WEFT_PORT') ?? 8787,
@@ -148,5 +167,8 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     limits,
     compactionThreshold: int('compaction-threshold', 'WEFT_COMPACTION_THRESHOLD'),
     compactionKeepTail: int('compaction-keep-tail', 'WEFT_COMPACTION_KEEP_TAIL'),
+    region,
+    peers,
+    peerSecret,
   }
 }

@@ -65,6 +65,7 @@ async function start(config: CliConfig): Promise<void> {
     ...(config.staticDir !== undefined ? { staticDir: config.staticDir } : {}),
     ...(config.compactionThreshold !== undefined ? { compactionThreshold: config.compactionThreshold } : {}),
     ...(config.compactionKeepTail !== undefined ? { compactionKeepTail: config.compactionKeepTail } : {}),
+    ...(config.region !== undefined && { regions: { name: config.region, peers: config.peers, secret: config.peerSecret ?? '' } }),
   })
   logger.info(
     { url: server.url, ws: server.wsUrl, node: server.node, store: config.store ? redactUrl(config.store) : config.db, bus: bus?.description ?? 'none' },

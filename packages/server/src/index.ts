@@ -89,3 +89,7 @@ export type {
 } from './shards/two-phase.js'
 export { ShardMover, SHARD_MOVE } from './shards/shard-move.js'
 export type { MoveDocOptions, MoveResult, ShardTwoPhaseOptions } from './shards/shard-move.js'
+export type { RegionOptions, RegionPeer } from './regions/region-options.js'
+export { parsePeers } from './regions/region-options.js'
+export type { RegionLevel, FreshnessLevel } from './regions/level-rules.js'
+export type { LevelAnswer, FreshAnswer } from './regions/region-levels.js'

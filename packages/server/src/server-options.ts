@@ -3,6 +3,7 @@ import type { Authenticate, Authorize } from './auth/auth.js'
 import type { Bus } from './bus/bus.js'
 import type { NodeRegistry } from './cluster/node-registry.js'
 import type { Limits } from './limits/limits.js'
+import type { RegionOptions } from './regions/region-options.js'
 import type { Store } from './store/store.js'
 
 /** Timings of a node among several (all optional). */
@@ -55,4 +56,6 @@ export interface ServerOptions {
   readonly compactionThreshold?: number
   /** Deltas kept in the log after compaction, for cheap catch-up (default 100, or half the threshold); below the threshold. */
   readonly compactionKeepTail?: number
+  /** This server's region and its peer regions (multi-region replication); absent: one region. */
+  readonly regions?: RegionOptions
 }

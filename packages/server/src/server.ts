@@ -20,6 +20,7 @@ import type { Bus } from './bus/bus.js'
 import { DocOwnership } from './cluster/doc-ownership.js'
 import { type NodeRegistry, PostgresNodeRegistry, SingleNodeRegistry } from './cluster/node-registry.js'
 import type { PostgresStore } from './store/postgres-store.js'
+import { openRegionNode } from './regions/region-node.js'
 
 /** A running server. */
 export interface WeftServer {
@@ -82,6 +83,16 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     compactionThreshold: options.compactionThreshold,
     compactionKeepTail: options.compactionKeepTail,
   })
+  const region =
+    options.regions &&
+    (await openRegionNode({
+      options: options.regions,
+      store,
+      registry: metrics.registry,
+      logger,
+      auth,
+      onImported: (doc, seq, delta) => sync.imported(doc, seq, delta),
+    }))
   const sockets = new Set<WebSocket>()
   const gauges = setInterval(() => {
     metrics.clusterNodes.set(registry.live().length)
@@ -93,6 +104,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const app = createHttpApp({
     registry: metrics.registry,
     staticDir: options.staticDir,
+    routes: region && ((a) => region.mount(a)),
     health: async () => {
       const storeOk = await withTimeout(store.head(''), 2000).then(
         () => true,
@@ -162,6 +174,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8787)
   const urlHost = host.includes(':') ? `[${host}]` : host
   logger.info({ host, port, node, store: storeKind(store), bus: bus?.description ?? 'none' }, 'weft server listening')
+  region?.start()
 
   let closed: Promise<void> | undefined
   const close = (): Promise<void> => {
@@ -170,6 +183,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()))
       for (const ws of sockets) ws.close(CloseCode.goingAway, 'server shutting down')
       clearInterval(gauges)
+      await region?.close()
       await sync.close()
       // Leave the registry first, so the others take this node's docs without waiting for its TTL.
       await registry.stop()

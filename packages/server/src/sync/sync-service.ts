@@ -129,6 +129,17 @@ export class SyncService {
     return this.server.loadedDocs
   }
 
+  /**
+   * A delta this node appended to the store for a peer region ([REGION-2]):
+   * like a commit of its own, told to this region's other nodes over the bus
+   * and joined here for this node's subscribers.
+   */
+  imported(doc: string, seq: number, delta: Uint8Array): void {
+    this.relay?.committed(doc, seq, delta)
+    this.run(this.server.relayed(doc, delta, seq), true)
+    this.compactor.appended(doc, seq)
+  }
+
   /** Waits until no re-read from the store is pending (tests). */
   async relaySettled(): Promise<void> {
     await this.relay?.settled()

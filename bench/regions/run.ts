@@ -1,0 +1,132 @@
+/**
+ * pnpm bench:regions — replication between regions, each a real weft-server
+ * process over its own PostgreSQL database and NATS server, linked through
+ * the test harness's delayed proxies (one-way delay per direction):
+ *
+ * - lag: a writer in region a, a reader in region b; time from the local edit
+ *   to the element showing in b's client (both clients' own server hop
+ *   included), p50/p99, against the link's one-way delay;
+ * - bytes: everything that crossed the links per edit (long polls included)
+ *   against the deltas' own bytes;
+ * - catch-up: region b cut off while N edits land on 20 docs in a; time from
+ *   the heal until b's reader holds them all, for two N.
+ *
+ * WEFT_BENCH_DELAYS=40,100 WEFT_BENCH_EDITS=200 WEFT_BENCH_PARTITION_S=10 change the profile.
+ */
+import { writeFileSync } from 'node:fs'
+import type { DocHandle } from '@weft/client'
+import { elements, regionClient, until } from '../../tests/regions/harness/readers.js'
+import { startRegions } from '../../tests/regions/harness/regions-run.js'
+
+const DELAYS = (process.env.WEFT_BENCH_DELAYS ?? '40,100').split(',').map(Number)
+const EDITS = Number(process.env.WEFT_BENCH_EDITS ?? 200)
+const PARTITION_S = Number(process.env.WEFT_BENCH_PARTITION_S ?? 10)
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN
+}
+
+interface LagRow {
+  delayMs: number
+  p50: number
+  p99: number
+  bytesPerEdit: number
+  deltaBytesPerEdit: number
+}
+
+async function lagRun(delayMs: number): Promise<LagRow> {
+  const net = await startRegions({ names: ['a', 'b'], delayMs })
+  try {
+    const wa = regionClient(net.get('a'))
+    const rb = regionClient(net.get('b'))
+    const w = wa.doc('bench:lag')
+    const r = rb.doc('bench:lag')
+    await Promise.all([w.whenSaved('server'), r.ready])
+    const sentAt = new Map<string, number>()
+    const lags: number[] = []
+    const seen = new Set<string>()
+    r.doc.on('change', () => {
+      for (const e of elements(r)) {
+        if (seen.has(e)) continue
+        seen.add(e)
+        const t = sentAt.get(e)
+        if (t !== undefined) lags.push(performance.now() - t)
+      }
+    })
+    let deltaBytes = 0
+    w.doc.on('delta', (bytes: Uint8Array) => {
+      deltaBytes += bytes.length
+    })
+    await new Promise((res) => setTimeout(res, 1000))
+    const bytes0 = net.linkBytes()
+    for (let i = 0; i < EDITS; i++) {
+      const e = `e${i}`
+      sentAt.set(e, performance.now())
+      w.doc.getList('set').push(e)
+      await new Promise((res) => setTimeout(res, 50))
+    }
+    await until(() => lags.length >= EDITS, 60_000, 'every edit reached b')
+    const bytes = net.linkBytes() - bytes0
+    await Promise.all([wa.close(), rb.close()])
+    return { delayMs, p50: pct(lags, 50), p99: pct(lags, 99), bytesPerEdit: bytes / EDITS, deltaBytesPerEdit: deltaBytes / EDITS }
+  } finally {
+    await net.close()
+  }
+}
+
+async function catchUp(missed: number): Promise<{ missed: number; docs: number; ms: number }> {
+  const docs = 20
+  const net = await startRegions({ names: ['a', 'b'], delayMs: 40 })
+  try {
+    const wa = regionClient(net.get('a'))
+    const hs: DocHandle[] = Array.from({ length: docs }, (_, i) => wa.doc(`bench:cu${i}`))
+    net.isolate('b', true)
+    const started = Date.now()
+    for (let i = 0; i < missed; i++) hs[i % docs]!.doc.getList('set').push(`m${i}`)
+    await Promise.all(hs.map((h) => h.whenSaved('server')))
+    const rest = PARTITION_S * 1000 - (Date.now() - started)
+    if (rest > 0) await new Promise((res) => setTimeout(res, rest))
+    const rb = regionClient(net.get('b'))
+    const rs = hs.map((h) => rb.doc(h.id))
+    const healed = Date.now()
+    net.isolate('b', false)
+    await until(() => rs.reduce((s, h) => s + elements(h).length, 0) >= missed, 120_000, 'b caught up')
+    const ms = Date.now() - healed
+    await Promise.all([wa.close(), rb.close()])
+    return { missed, docs, ms }
+  } finally {
+    await net.close()
+  }
+}
+
+const lag: LagRow[] = []
+for (const d of DELAYS) {
+  lag.push(await lagRun(d))
+  process.stdout.write(`lag ${JSON.stringify(lag.at(-1))}\n`)
+}
+const cu = [await catchUp(200), await catchUp(1000)]
+for (const c of cu) process.stdout.write(`catch-up ${JSON.stringify(c)}\n`)
+const md = [
+  '# Regions benchmark',
+  '',
+  `Two regions (own PostgreSQL database, own NATS, one weft-server process each) on one machine, linked through delayed TCP proxies; ${EDITS} edits, one every 50 ms. Lag is client in a to client in b (both server hops included). Bytes are everything that crossed the links (long polls included) per edit. Load average during the run: ${(await import('node:os')).loadavg()[0]?.toFixed(1)}.`,
+  '',
+  '| one-way delay | lag p50 | lag p99 | target p99 (delay + 50 ms) | link bytes / edit | delta bytes / edit | ratio |',
+  '|---|---|---|---|---|---|---|',
+  ...lag.map(
+    (r) =>
+      `| ${r.delayMs} ms | ${r.p50.toFixed(0)} ms | ${r.p99.toFixed(0)} ms | ${r.delayMs + 50} ms | ${r.bytesPerEdit.toFixed(0)} | ${r.deltaBytesPerEdit.toFixed(0)} | ${(r.bytesPerEdit / r.deltaBytesPerEdit).toFixed(1)} |`,
+  ),
+  '',
+  `Catch-up after a ${PARTITION_S} s partition (40 ms delay), edits spread over 20 docs:`,
+  '',
+  '| edits missed | time from heal to all present in b |',
+  '|---|---|',
+  ...cu.map((c) => `| ${c.missed} | ${c.ms} ms |`),
+  '',
+]
+writeFileSync(new URL('../results/regions.md', import.meta.url), md.join('\n'))
+writeFileSync(new URL('../results/regions.json', import.meta.url), JSON.stringify({ lag, catchUp: cu }, null, 2))
+process.stdout.write(md.join('\n'))
+process.exit(0)

@@ -1,0 +1,119 @@
+import type { Hono } from 'hono'
+import type { Logger } from 'pino'
+import { Counter, type Registry } from 'prom-client'
+import type { Authenticate, Authorize } from '../auth/auth.js'
+import type { Store } from '../store/store.js'
+import { HeadsTokens } from './heads-tokens.js'
+import { PeerClient } from './peer-client.js'
+import { RegionBridge } from './region-bridge.js'
+import { openRegionCursors } from './region-cursors.js'
+import { headsReader } from './region-heads.js'
+import { type OnImported, RegionImporter } from './region-importer.js'
+import { RegionLevels } from './region-levels.js'
+import type { RegionOptions } from './region-options.js'
+import { mountRegionRoutes } from './region-routes.js'
+
+/** A region node: its bridges to every peer, and the routes peers and clients call. */
+export interface RegionNode {
+  readonly name: string
+  /** Adds `/regions/*` to the server's HTTP app. */
+  mount(app: Hono): void
+  /** Starts pulling from the peers. */
+  start(): void
+  close(): Promise<void>
+}
+
+/**
+ * Wires one server node into multi-region replication ([REGION-1]..[REGION-4],
+ * [LEVEL-1], [FRESH-1]).
+ *
+ * @example
+ * ```ts
+ * const region = await openRegionNode({ options: { name: 'eu', peers: [{ name: 'us', url: 'http://us:8787' }], secret }, store, ... })
+ * ```
+ */
+export async function openRegionNode(d: {
+  readonly options: RegionOptions
+  readonly store: Store
+  readonly registry: Registry
+  readonly logger: Logger
+  readonly auth: { readonly authenticate: Authenticate; readonly authorize: Authorize }
+  readonly onImported: OnImported
+}): Promise<RegionNode> {
+  const o = d.options
+  if (o.peers.length > 0 && o.secret.length < 16) {
+    throw new Error('--peer-secret / WEFT_PEER_SECRET: regions need a shared secret of at least 16 characters (e.g. openssl rand -hex 32)')
+  }
+  const logger = d.logger.child({ region: o.name })
+  const imported = new Counter({ name: 'weft_region_imported_total', help: 'Deltas appended from peer regions', labelNames: ['peer'], registers: [d.registry] })
+  const failures = new Counter({
+    name: 'weft_region_peer_failures_total',
+    help: 'Failed requests to peer regions',
+    labelNames: ['peer'],
+    registers: [d.registry],
+  })
+  const heals = new Counter({
+    name: 'weft_region_peer_heals_total',
+    help: 'Peer regions reachable again after a failure',
+    labelNames: ['peer'],
+    registers: [d.registry],
+  })
+  const bytesIn = new Counter({
+    name: 'weft_region_bytes_in_total',
+    help: 'Bytes received from peer regions',
+    labelNames: ['peer', 'kind'],
+    registers: [d.registry],
+  })
+  const bytesOut = new Counter({ name: 'weft_region_bytes_out_total', help: 'Bytes sent to peer regions', labelNames: ['kind'], registers: [d.registry] })
+  const cursors = await openRegionCursors(d.store)
+  const importer = new RegionImporter({ store: d.store, onImported: d.onImported, logger })
+  const count = (peer: string, kind: string, n: number) => bytesIn.inc({ peer, kind }, n)
+  const peers = o.peers.map((p) => new PeerClient(p, { self: o.name, secret: o.secret, count }))
+  const bridges = peers.map(
+    (peer) =>
+      new RegionBridge({
+        peer,
+        importer,
+        cursors,
+        logger,
+        longPollMs: o.longPollMs ?? 2_000,
+        retryMs: o.retryMs ?? 250,
+        antiEntropyMs: o.antiEntropyMs ?? 30_000,
+        events: {
+          imported: (peer, n) => imported.inc({ peer }, n),
+          failed: (peer) => failures.inc({ peer }),
+          healed: (peer) => heals.inc({ peer }),
+        },
+      }),
+  )
+  const levels = new RegionLevels({
+    self: o.name,
+    store: d.store,
+    peers,
+    pullAll: async (doc) => {
+      await Promise.allSettled(bridges.map((b) => b.pull(doc)))
+    },
+  })
+  return {
+    name: o.name,
+    mount(app) {
+      mountRegionRoutes(app, {
+        secret: o.secret,
+        store: d.store,
+        heads: headsReader(d.store),
+        tokens: new HeadsTokens(),
+        levels,
+        auth: d.auth,
+        headsCheckMs: o.headsCheckMs ?? 25,
+        countOut: (kind, n) => bytesOut.inc({ kind }, n),
+      })
+    },
+    start() {
+      for (const b of bridges) b.start()
+      logger.info({ peers: o.peers.map((p) => p.name) }, 'region peering started')
+    },
+    async close() {
+      await Promise.all(bridges.map((b) => b.close()))
+    },
+  }
+}

@@ -1,0 +1,117 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { Context, Hono } from 'hono'
+import { isAuthError } from '../auth/auth.js'
+import type { Authenticate, Authorize } from '../auth/auth.js'
+import { vvFromJson, vvToJson } from '../store/dot-ranges.js'
+import type { Store } from '../store/store.js'
+import type { HeadsTokens } from './heads-tokens.js'
+import type { HeadsReader, RegionHead } from './region-heads.js'
+import { isFreshnessLevel, isRegionLevel } from './level-rules.js'
+import type { RegionLevels } from './region-levels.js'
+import { encodeSinceAnswer } from './region-wire.js'
+
+/** What the region routes need from the server. */
+export interface RegionRoutesDeps {
+  readonly secret: string
+  readonly store: Store
+  readonly heads: HeadsReader
+  readonly tokens: HeadsTokens
+  readonly levels: RegionLevels
+  readonly auth: { readonly authenticate: Authenticate; readonly authorize: Authorize }
+  readonly headsCheckMs: number
+  /** Bytes sent to peers, for the cross-region bytes figure. */
+  readonly countOut: (kind: 'heads' | 'since' | 'head', n: number) => void
+}
+
+/**
+ * `/regions/*` on every node of a region. Peer routes (`heads`, `since`,
+ * `head`) take only the shared peer secret ([REGION-4]: never an open door);
+ * `level` and `fresh` take the peer secret or a client's own token with read
+ * access to the doc, since a client asks them about its own writes.
+ */
+export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
+  const secret = Buffer.from(d.secret)
+  const isPeer = (c: Context): boolean => {
+    const given = Buffer.from((c.req.header('authorization') ?? '').replace(/^Bearer /, ''))
+    return given.length === secret.length && timingSafeEqual(given, secret)
+  }
+  const mayRead = async (c: Context, doc: string): Promise<boolean> => {
+    if (isPeer(c)) return true
+    const token = (c.req.header('authorization') ?? '').replace(/^Bearer /, '')
+    try {
+      return d.auth.authorize(await d.auth.authenticate(token === '' ? undefined : token), doc, 'read')
+    } catch (error) {
+      if (isAuthError(error)) return false
+      throw error
+    }
+  }
+  // Every open long poll (one per peer) shares one read of the heads per interval.
+  let cached: { at: number; heads: Promise<Map<string, RegionHead>> } | undefined
+  const heads = (): Promise<Map<string, RegionHead>> => {
+    if (!cached || Date.now() - cached.at >= d.headsCheckMs) cached = { at: Date.now(), heads: d.heads() }
+    return cached.heads
+  }
+  const refused = (c: Context) => c.text('region routes need the peer secret (--peer-secret) or a token with read access', 401)
+
+  app.get('/regions/heads', async (c) => {
+    if (!isPeer(c)) return refused(c)
+    const waitMs = Math.min(30_000, Number(c.req.query('waitMs') ?? 0) || 0)
+    const before = d.tokens.recall(c.req.query('since'))
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      const now = await heads()
+      const changed = [...now].filter(([doc, h]) => before?.get(doc) !== h.seq)
+      if (changed.length > 0 || Date.now() >= deadline || c.req.raw.signal.aborted) {
+        const token = d.tokens.remember(new Map([...now].map(([doc, h]) => [doc, h.seq])))
+        const body = JSON.stringify({ token, full: before === undefined, heads: changed.map(([doc, h]) => [doc, h.seq, vvToJson(h.vv)]) })
+        d.countOut('heads', Buffer.byteLength(body))
+        return c.body(body, 200, { 'content-type': 'application/json' })
+      }
+      await new Promise((r) => setTimeout(r, d.headsCheckMs))
+    }
+  })
+
+  app.get('/regions/since', async (c) => {
+    if (!isPeer(c)) return refused(c)
+    const doc = c.req.query('doc')
+    if (doc === undefined) return c.text('doc is required', 400)
+    const vv = vvFromJson(c.req.query('vv') ?? '{}')
+    const { snapshot, deltas } = await d.store.readSince(doc, vv)
+    const headSeq = Math.max(snapshot?.seq ?? 0, deltas.at(-1)?.seq ?? 0)
+    const body = encodeSinceAnswer({ snapshot: snapshot?.bytes, deltas: deltas.map((x) => x.bytes), headSeq })
+    d.countOut('since', body.length)
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream' })
+  })
+
+  app.get('/regions/head', async (c) => {
+    if (!isPeer(c)) return refused(c)
+    const doc = c.req.query('doc')
+    if (doc === undefined) return c.text('doc is required', 400)
+    const h = await d.store.head(doc)
+    const body = JSON.stringify({ seq: h.seq, vv: vvToJson(h.vv) })
+    d.countOut('head', Buffer.byteLength(body))
+    return c.body(body, 200, { 'content-type': 'application/json' })
+  })
+
+  // A write's level: how many regions hold everything `vv` names, durably ([LEVEL-1]).
+  app.get('/regions/level', async (c) => {
+    const doc = c.req.query('doc')
+    const level = c.req.query('level') ?? ''
+    if (doc === undefined || !isRegionLevel(level)) return c.text('expected doc and level=quorum|all-regions', 400)
+    if (!(await mayRead(c, doc))) return refused(c)
+    const vv = vvFromJson(c.req.query('vv') ?? '{}')
+    const timeoutMs = Math.min(120_000, Number(c.req.query('timeoutMs') ?? 10_000) || 10_000)
+    return c.json(await d.levels.waitForLevel(doc, vv, level, timeoutMs, c.req.raw.signal))
+  })
+
+  // A read's freshness: this region holds what `level` asks for, pulled from peers first when it lacks it ([FRESH-1]).
+  app.get('/regions/fresh', async (c) => {
+    const doc = c.req.query('doc')
+    const level = c.req.query('level') ?? 'session'
+    if (doc === undefined || !isFreshnessLevel(level)) return c.text('expected doc and level=session|quorum|all-regions', 400)
+    if (!(await mayRead(c, doc))) return refused(c)
+    const vv = vvFromJson(c.req.query('vv') ?? '{}')
+    const timeoutMs = Math.min(120_000, Number(c.req.query('timeoutMs') ?? 10_000) || 10_000)
+    return c.json(await d.levels.waitFresh(doc, vv, level, timeoutMs, c.req.raw.signal))
+  })
+}

@@ -1,0 +1,58 @@
+import { type Client, type DocHandle, createClient, memoryStorage } from '@weft/client'
+import type { Region } from './region.js'
+
+/** A client of one region (memory storage, no tabs), quick to notice a lost connection. */
+export function regionClient(region: Region): Client {
+  return createClient({
+    url: region.wsUrls,
+    storage: memoryStorage(),
+    tabs: false,
+    online: false,
+    backoff: { baseMs: 50, maxMs: 400 },
+    session: { heartbeatMs: 500, timeoutMs: 2500 },
+  })
+}
+
+/** The list a doc holds (elements written by the tests are unique strings). */
+export function elements(h: DocHandle): string[] {
+  return h.doc.getList('set').toArray() as string[]
+}
+
+export async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<number> {
+  const start = Date.now()
+  while (!(await cond())) {
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms: ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return Date.now() - start
+}
+
+/** A fresh reader per region: opens the doc there and waits until it holds every element of `expected`. */
+export async function readEverywhere(
+  regions: readonly Region[],
+  doc: string,
+  expected: ReadonlySet<string>,
+  ms: number,
+): Promise<{ region: string; elements: string[]; digest: string }[]> {
+  return Promise.all(
+    regions.map(async (r) => {
+      const c = regionClient(r)
+      try {
+        const h = c.doc(doc)
+        await until(
+          () => {
+            const have = new Set(elements(h))
+            return [...expected].every((e) => have.has(e))
+          },
+          ms,
+          `${r.name} to hold all ${expected.size} elements of ${doc}`,
+        ).catch(() => {})
+        // Give a late duplicate the chance to show up before reading.
+        await new Promise((res) => setTimeout(res, 200))
+        return { region: r.name, elements: elements(h), digest: h.doc.digest() }
+      } finally {
+        await c.close()
+      }
+    }),
+  )
+}
