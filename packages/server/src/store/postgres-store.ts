@@ -297,10 +297,10 @@ export class PostgresStore implements Store {
 
   async listDocsAfter(after: string | undefined, limit: number): Promise<readonly string[]> {
     this.assertOpen()
-    const { rows } = await this.pool.query<{ doc: string }>(
-      'SELECT doc FROM weft_docs WHERE doc COLLATE "C" > $1 ORDER BY doc COLLATE "C" LIMIT $2',
-      [after ?? '', limit],
-    )
+    const { rows } = await this.pool.query<{ doc: string }>('SELECT doc FROM weft_docs WHERE doc COLLATE "C" > $1 ORDER BY doc COLLATE "C" LIMIT $2', [
+      after ?? '',
+      limit,
+    ])
     return rows.map((r) => r.doc)
   }
 
