@@ -31,6 +31,11 @@ export interface CliConfig {
   readonly limits: Partial<Limits>
   readonly compactionThreshold: number | undefined
   readonly compactionKeepTail: number | undefined
+  /** Background audit tick (ms); 0 or absent: off. */
+  readonly auditIntervalMs: number | undefined
+  readonly auditDocsPerTick: number | undefined
+  /** Serves /dashboard to requests bearing it. */
+  readonly adminToken: string | undefined
 }
 
 export const CLI_USAGE = `Usage: weft-server [options]
@@ -58,7 +63,14 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --hello-timeout-ms <n>  (env WEFT_HELLO_TIMEOUT_MS)
   --compaction-threshold <n>  fold a doc's log into a snapshot past n deltas (env WEFT_COMPACTION_THRESHOLD, default 1000)
   --compaction-keep-tail <n>  deltas kept after compaction (env WEFT_COMPACTION_KEEP_TAIL, default 100)
+  --audit-interval-ms <n> audit a few docs of the store every n ms in the background (env
+                          WEFT_AUDIT_INTERVAL_MS; default 0 = off); findings in /metrics and the log
+  --audit-docs-per-tick <n>  docs per audit tick (env WEFT_AUDIT_DOCS_PER_TICK, default 20)
+  --admin-token <t>       serve the operator's dashboard at /dashboard to this token
+                          (env WEFT_ADMIN_TOKEN, preferred; absent: no dashboard)
   -h, --help
+
+Subcommands: weft-server token --help, weft-server audit --help
 `
 
 /** Flags win over environment variables, which win over defaults. Throws on invalid values. */
@@ -88,6 +100,9 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       'hello-timeout-ms': { type: 'string' },
       'compaction-threshold': { type: 'string' },
       'compaction-keep-tail': { type: 'string' },
+      'audit-interval-ms': { type: 'string' },
+      'audit-docs-per-tick': { type: 'string' },
+      'admin-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -148,5 +163,8 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     limits,
     compactionThreshold: int('compaction-threshold', 'WEFT_COMPACTION_THRESHOLD'),
     compactionKeepTail: int('compaction-keep-tail', 'WEFT_COMPACTION_KEEP_TAIL'),
+    auditIntervalMs: int('audit-interval-ms', 'WEFT_AUDIT_INTERVAL_MS') || undefined,
+    auditDocsPerTick: int('audit-docs-per-tick', 'WEFT_AUDIT_DOCS_PER_TICK'),
+    adminToken: pick('admin-token', 'WEFT_ADMIN_TOKEN') || undefined,
   }
 }

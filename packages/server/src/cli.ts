@@ -80,6 +80,10 @@ async function start(config: CliConfig): Promise<void> {
     ...(config.staticDir !== undefined ? { staticDir: config.staticDir } : {}),
     ...(config.compactionThreshold !== undefined ? { compactionThreshold: config.compactionThreshold } : {}),
     ...(config.compactionKeepTail !== undefined ? { compactionKeepTail: config.compactionKeepTail } : {}),
+    ...(config.auditIntervalMs !== undefined && {
+      audit: { intervalMs: config.auditIntervalMs, ...(config.auditDocsPerTick !== undefined && { docsPerTick: config.auditDocsPerTick }) },
+    }),
+    ...(config.adminToken !== undefined && { adminToken: config.adminToken }),
   })
   logger.info(
     { url: server.url, ws: server.wsUrl, node: server.node, store: config.store ? redactUrl(config.store) : config.db, bus: bus?.description ?? 'none' },

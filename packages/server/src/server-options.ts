@@ -4,6 +4,7 @@ import type { Bus } from './bus/bus.js'
 import type { NodeRegistry } from './cluster/node-registry.js'
 import type { Limits } from './limits/limits.js'
 import type { Store } from './store/store.js'
+import type { ContinuousAuditOptions } from './audit/continuous-auditor.js'
 
 /** Timings of a node among several (all optional). */
 export interface ClusterTuning {
@@ -55,4 +56,12 @@ export interface ServerOptions {
   readonly compactionThreshold?: number
   /** Deltas kept in the log after compaction, for cheap catch-up (default 100, or half the threshold); below the threshold. */
   readonly compactionKeepTail?: number
+  /** The background auditor of the store (`weft audit`, a few docs per tick); absent: off. */
+  readonly audit?: ContinuousAuditOptions
+  /**
+   * Serves the operator's dashboard at `/dashboard` (and its JSON at
+   * `/dashboard/api/state`) to requests bearing this token
+   * (`Authorization: Bearer …` or `?token=`). Absent: no dashboard.
+   */
+  readonly adminToken?: string
 }

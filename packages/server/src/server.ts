@@ -20,6 +20,9 @@ import type { Bus } from './bus/bus.js'
 import { DocOwnership } from './cluster/doc-ownership.js'
 import { type NodeRegistry, PostgresNodeRegistry, SingleNodeRegistry } from './cluster/node-registry.js'
 import type { PostgresStore } from './store/postgres-store.js'
+import { createAuditMetrics } from './audit/audit-metrics.js'
+import { ContinuousAuditor } from './audit/continuous-auditor.js'
+import { mountDashboard } from './dashboard/dashboard-routes.js'
 
 /** A running server. */
 export interface WeftServer {
@@ -39,6 +42,8 @@ export interface WeftServer {
   liveNodes(): readonly string[]
   /** Ids of the docs in memory. */
   loadedDocs(): readonly string[]
+  /** The background auditor, when `audit` was given. */
+  readonly auditor: ContinuousAuditor | undefined
   /** Waits until no re-read of a doc from the store is pending (tests). */
   relaySettled(): Promise<void>
   /** Stops accepting, closes sockets (1001), waits for in-flight writes, closes the store (the server owns it). Idempotent. */
@@ -83,6 +88,8 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     compactionKeepTail: options.compactionKeepTail,
   })
   const sockets = new Set<WebSocket>()
+  const auditor = options.audit && new ContinuousAuditor(store, createAuditMetrics(metrics.registry), logger, options.audit)
+  auditor?.start()
   const gauges = setInterval(() => {
     metrics.clusterNodes.set(registry.live().length)
     metrics.busConnected.set(bus?.connected === false ? 0 : 1)
@@ -90,25 +97,30 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   }, 1000)
   gauges.unref()
 
+  const health = async () => {
+    const storeOk = await withTimeout(store.head(''), 2000).then(
+      () => true,
+      () => false,
+    )
+    const busOk = bus?.connected ?? true
+    return {
+      ok: storeOk && busOk,
+      node,
+      store: { kind: storeKind(store), ...(isPostgresStore(store) && { url: store.description }), ok: storeOk },
+      bus: { kind: bus ? bus.description : 'none (one node)', ok: busOk },
+      nodes: registry.live().length,
+      connections: sockets.size,
+      docsLoaded: sync.docsLoaded(),
+    }
+  }
   const app = createHttpApp({
     registry: metrics.registry,
     staticDir: options.staticDir,
-    health: async () => {
-      const storeOk = await withTimeout(store.head(''), 2000).then(
-        () => true,
-        () => false,
-      )
-      const busOk = bus?.connected ?? true
-      return {
-        ok: storeOk && busOk,
-        node,
-        store: { kind: storeKind(store), ...(isPostgresStore(store) && { url: store.description }), ok: storeOk },
-        bus: { kind: bus ? bus.description : 'none (one node)', ok: busOk },
-        nodes: registry.live().length,
-        connections: sockets.size,
-        docsLoaded: sync.docsLoaded(),
-      }
-    },
+    health,
+    extend:
+      options.adminToken !== undefined
+        ? (hono) => mountDashboard(hono, { token: options.adminToken as string, node, health, liveNodes: () => registry.live(), auditor })
+        : undefined,
   })
   const http = createAdaptorServer({ fetch: app.fetch }) as Server
   // ws directly (not @hono/node-ws) so maxPayload really applies to every frame.
@@ -152,6 +164,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   } catch (error) {
     // e.g. EADDRINUSE: release what was opened so the caller can retry.
     clearInterval(gauges)
+    await auditor?.stop()
     await sync.close()
     await registry.stop()
     await bus?.close()
@@ -170,6 +183,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()))
       for (const ws of sockets) ws.close(CloseCode.goingAway, 'server shutting down')
       clearInterval(gauges)
+      await auditor?.stop()
       await sync.close()
       // Leave the registry first, so the others take this node's docs without waiting for its TTL.
       await registry.stop()
@@ -201,6 +215,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     liveNodes: () => registry.live(),
     loadedDocs: () => sync.loadedDocs(),
     relaySettled: () => sync.relaySettled(),
+    auditor: auditor || undefined,
     close,
   }
 }

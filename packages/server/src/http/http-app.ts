@@ -11,6 +11,8 @@ export interface HttpAppOptions {
   readonly health: () => Promise<{ readonly ok: boolean } & Record<string, unknown>>
   /** Built demo app to serve at `/`; ignored when missing. */
   readonly staticDir?: string | undefined
+  /** Adds routes before the static files (the dashboard). */
+  readonly extend?: ((app: Hono) => void) | undefined
 }
 
 /** The HTTP side: `/healthz` (503 when the store or bus is unreachable), `/metrics`, and the demo's static files when present. */
@@ -24,6 +26,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     c.header('Content-Type', options.registry.contentType)
     return c.body(await options.registry.metrics())
   })
+  options.extend?.(app)
   const dir = options.staticDir === undefined ? undefined : resolve(options.staticDir)
   if (dir !== undefined && existsSync(dir) && statSync(dir).isDirectory()) {
     // serveStatic takes a root relative to the working directory.
