@@ -22,11 +22,12 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
   })
 
   it(`finds a corruption injected behind the server's back within its stated interval (two passes; ${DOCS} docs, ${DOCS_PER_TICK} per ${INTERVAL_MS} ms tick), counts it in /metrics and shows it on the dashboard API`, async () => {
-    s = await openPostgres()
-    await Promise.all(Array.from({ length: DOCS }, (_, i) => writeHistory(s.store, `doc:${String(i).padStart(2, '0')}`, 500 + i, typing(6))))
+    const pg = await openPostgres()
+    s = pg
+    await Promise.all(Array.from({ length: DOCS }, (_, i) => writeHistory(pg.store, `doc:${String(i).padStart(2, '0')}`, 500 + i, typing(6))))
     server = await createServer({
       port: 0,
-      store: s.store,
+      store: pg.store,
       logLevel: 'silent',
       audit: { intervalMs: INTERVAL_MS, docsPerTick: DOCS_PER_TICK, tickBudgetMs: 50 },
       adminToken: 'admin-secret',
@@ -40,7 +41,7 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     // the injection, which can start up to one pass later: two passes as long as the last one, plus slack.
     const passMs = auditor.status().lastPassMs ?? 0
     const bound = 2 * passMs + 1000
-    await s.raw('DELETE FROM deltas WHERE doc = $1 AND seq = $2', ['doc:33', 3])
+    await pg.raw('DELETE FROM deltas WHERE doc = $1 AND seq = $2', ['doc:33', 3])
     const injected = Date.now()
     await expect.poll(() => auditor.status().findings.map((f) => `${f.check} ${f.doc}`), { timeout: bound, interval: 20 }).toContain('seq-gap doc:33')
     const foundAfterMs = Date.now() - injected

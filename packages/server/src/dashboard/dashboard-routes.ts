@@ -35,7 +35,7 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
     const now = new Date().toISOString()
     for (const id of live) {
       const row = nodes.get(id)
-      if (!row || !row.up) nodes.set(id, { id, up: true, since: now })
+      if (!row?.up) nodes.set(id, { id, up: true, since: now })
     }
     for (const row of nodes.values()) if (row.up && !live.has(row.id)) nodes.set(row.id, { id: row.id, up: false, since: now })
     return [...nodes.values()].sort((a, b) => a.id.localeCompare(b.id))
