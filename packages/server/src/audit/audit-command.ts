@@ -155,7 +155,7 @@ function jsonFinding(f: import('./finding.js').Finding): Record<string, unknown>
 async function openAuditedStore(config: AuditConfig): Promise<{ store: Store; description: string; backend: () => RepairBackend }> {
   if (config.store !== undefined) {
     const { PostgresStore } = await import('../store/postgres-store.js')
-    const store = await PostgresStore.open({ url: config.store, poolSize: 2, applicationName: 'weft-audit' })
+    const store = await PostgresStore.open({ url: config.store, poolSize: 8, applicationName: 'weft-audit' })
     return { store, description: redactUrl(config.store), backend: () => postgresRepairBackend(store.pool) }
   }
   // Opening a missing file would create an empty database and audit it clean.

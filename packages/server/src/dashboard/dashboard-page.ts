@@ -16,7 +16,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 16px; }
   section { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 14px 16px; }
   table { border-collapse: collapse; width: 100%; }
-  td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eef0f3; vertical-align: top; }
+  td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eef0f3; vertical-align: top; overflow-wrap: anywhere; }
   .up { color: #137333; font-weight: 600; } .down { color: #b3261e; font-weight: 600; }
   .ok { color: #137333; } .bad { color: #b3261e; }
   code { font-size: 12px; }
