@@ -46,6 +46,8 @@ export interface SimResult {
   readonly steps: number
   readonly settleRounds: number
   readonly stats: Record<string, number>
+  /** The durable store at the end: per doc, deltas in seq order (for audits of what a run stored). */
+  readonly log: ReadonlyMap<string, readonly Uint8Array[]>
 }
 
 /**
@@ -133,7 +135,7 @@ class Simulation {
     }
     const settleRounds = this.settle()
     if (this.problems.length === 0) this.check()
-    return { seed: this.seed, problems: this.problems, steps, settleRounds, stats: this.stats }
+    return { seed: this.seed, problems: this.problems, steps, settleRounds, stats: this.stats, log: this.log }
   }
 
   // ---- chaos phase ----

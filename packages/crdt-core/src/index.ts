@@ -21,6 +21,7 @@ export {
 } from './version-vector.js'
 export type { VersionVector } from './version-vector.js'
 export { inspectDelta } from './delta/inspect.js'
+export { dotFingerprints } from './delta/dot-fingerprints.js'
 export type { DeltaInfo } from './delta/inspect.js'
 export { DELTA_FORMAT_VERSION } from './delta/codec.js'
 export { WeftDecodeError, WeftCausalBufferFullError, WeftRootKindError, isWeftDecodeError } from './errors.js'

@@ -36,6 +36,11 @@ export interface CliConfig {
   readonly region: string | undefined
   readonly peers: readonly RegionPeer[]
   readonly peerSecret: string | undefined
+  /** Background audit tick (ms); 0 or absent: off. */
+  readonly auditIntervalMs: number | undefined
+  readonly auditDocsPerTick: number | undefined
+  /** Serves /dashboard to requests bearing it. */
+  readonly adminToken: string | undefined
 }
 
 export const CLI_USAGE = `Usage: weft-server [options]
@@ -67,7 +72,14 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --peer <name=url>       a peer region, http://host:port of any of its nodes; repeatable
                           (env WEFT_PEERS as name=url,name=url)
   --peer-secret <s>       shared secret between regions, 16+ characters (env WEFT_PEER_SECRET, preferred)
+  --audit-interval-ms <n> audit a few docs of the store every n ms in the background (env
+                          WEFT_AUDIT_INTERVAL_MS; default 0 = off); findings in /metrics and the log
+  --audit-docs-per-tick <n>  docs per audit tick (env WEFT_AUDIT_DOCS_PER_TICK, default 20)
+  --admin-token <t>       serve the operator's dashboard at /dashboard to this token
+                          (env WEFT_ADMIN_TOKEN, preferred; absent: no dashboard)
   -h, --help
+
+Subcommands: weft-server token --help, weft-server audit --help
 `
 
 /** Flags win over environment variables, which win over defaults. Throws on invalid values. */
@@ -100,6 +112,9 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       region: { type: 'string' },
       peer: { type: 'string', multiple: true },
       'peer-secret': { type: 'string' },
+      'audit-interval-ms': { type: 'string' },
+      'audit-docs-per-tick': { type: 'string' },
+      'admin-token': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -170,5 +185,8 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     region,
     peers,
     peerSecret,
+    auditIntervalMs: int('audit-interval-ms', 'WEFT_AUDIT_INTERVAL_MS') || undefined,
+    auditDocsPerTick: int('audit-docs-per-tick', 'WEFT_AUDIT_DOCS_PER_TICK'),
+    adminToken: pick('admin-token', 'WEFT_ADMIN_TOKEN') || undefined,
   }
 }

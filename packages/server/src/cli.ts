@@ -22,6 +22,21 @@ function main(): void {
     })
     return
   }
+  if (process.argv[2] === 'audit') {
+    import('./audit/audit-command.js')
+      .then(({ runAuditCommand }) => runAuditCommand(process.argv.slice(3), process.env, process.stdout, process.stderr))
+      .then(
+        // exitCode, not exit(): a long report on a pipe is still being written.
+        (code) => {
+          process.exitCode = code
+        },
+        (error: unknown) => {
+          process.stderr.write(`weft-server audit: ${error instanceof Error ? error.stack : String(error)}\n`)
+          process.exit(2)
+        },
+      )
+    return
+  }
   let config: CliConfig
   try {
     config = parseCliArgs(process.argv.slice(2), process.env)
@@ -66,6 +81,10 @@ async function start(config: CliConfig): Promise<void> {
     ...(config.compactionThreshold !== undefined ? { compactionThreshold: config.compactionThreshold } : {}),
     ...(config.compactionKeepTail !== undefined ? { compactionKeepTail: config.compactionKeepTail } : {}),
     ...(config.region !== undefined && { regions: { name: config.region, peers: config.peers, secret: config.peerSecret ?? '' } }),
+    ...(config.auditIntervalMs !== undefined && {
+      audit: { intervalMs: config.auditIntervalMs, ...(config.auditDocsPerTick !== undefined && { docsPerTick: config.auditDocsPerTick }) },
+    }),
+    ...(config.adminToken !== undefined && { adminToken: config.adminToken }),
   })
   logger.info(
     { url: server.url, ws: server.wsUrl, node: server.node, store: config.store ? redactUrl(config.store) : config.db, bus: bus?.description ?? 'none' },

@@ -5,6 +5,7 @@ import type { NodeRegistry } from './cluster/node-registry.js'
 import type { Limits } from './limits/limits.js'
 import type { RegionOptions } from './regions/region-options.js'
 import type { Store } from './store/store.js'
+import type { ContinuousAuditOptions } from './audit/continuous-auditor.js'
 
 /** Timings of a node among several (all optional). */
 export interface ClusterTuning {
@@ -58,4 +59,12 @@ export interface ServerOptions {
   readonly compactionKeepTail?: number
   /** This server's region and its peer regions (multi-region replication); absent: one region. */
   readonly regions?: RegionOptions
+  /** The background auditor of the store (`weft audit`, a few docs per tick); absent: off. */
+  readonly audit?: ContinuousAuditOptions
+  /**
+   * Serves the operator's dashboard at `/dashboard` (and its JSON at
+   * `/dashboard/api/state`) to requests bearing this token
+   * (`Authorization: Bearer …` or `?token=`). Absent: no dashboard.
+   */
+  readonly adminToken?: string
 }

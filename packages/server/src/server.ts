@@ -1,3 +1,4 @@
+import type { Hono } from 'hono'
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -21,6 +22,9 @@ import { DocOwnership } from './cluster/doc-ownership.js'
 import { type NodeRegistry, PostgresNodeRegistry, SingleNodeRegistry } from './cluster/node-registry.js'
 import type { PostgresStore } from './store/postgres-store.js'
 import { openRegionNode } from './regions/region-node.js'
+import { createAuditMetrics } from './audit/audit-metrics.js'
+import { ContinuousAuditor } from './audit/continuous-auditor.js'
+import { mountDashboard } from './dashboard/dashboard-routes.js'
 
 /** A running server. */
 export interface WeftServer {
@@ -40,6 +44,8 @@ export interface WeftServer {
   liveNodes(): readonly string[]
   /** Ids of the docs in memory. */
   loadedDocs(): readonly string[]
+  /** The background auditor, when `audit` was given. */
+  readonly auditor: ContinuousAuditor | undefined
   /** Waits until no re-read of a doc from the store is pending (tests). */
   relaySettled(): Promise<void>
   /** Stops accepting, closes sockets (1001), waits for in-flight writes, closes the store (the server owns it). Idempotent. */
@@ -94,6 +100,8 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       onImported: (doc, seq, delta) => sync.imported(doc, seq, delta),
     }))
   const sockets = new Set<WebSocket>()
+  const auditor = options.audit && new ContinuousAuditor(store, createAuditMetrics(metrics.registry), logger, options.audit)
+  auditor?.start()
   const gauges = setInterval(() => {
     metrics.clusterNodes.set(registry.live().length)
     metrics.busConnected.set(bus?.connected === false ? 0 : 1)
@@ -101,26 +109,32 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   }, 1000)
   gauges.unref()
 
+  const health = async () => {
+    const storeOk = await withTimeout(store.head(''), 2000).then(
+      () => true,
+      () => false,
+    )
+    const busOk = bus?.connected ?? true
+    return {
+      ok: storeOk && busOk,
+      node,
+      store: { kind: storeKind(store), ...(isPostgresStore(store) && { url: store.description }), ok: storeOk },
+      bus: { kind: bus ? bus.description : 'none (one node)', ok: busOk },
+      nodes: registry.live().length,
+      connections: sockets.size,
+      docsLoaded: sync.docsLoaded(),
+    }
+  }
   const app = createHttpApp({
     registry: metrics.registry,
     staticDir: options.staticDir,
-    routes: region && ((a) => region.mount(a)),
-    health: async () => {
-      const storeOk = await withTimeout(store.head(''), 2000).then(
-        () => true,
-        () => false,
-      )
-      const busOk = bus?.connected ?? true
-      return {
-        ok: storeOk && busOk,
-        node,
-        store: { kind: storeKind(store), ...(isPostgresStore(store) && { url: store.description }), ok: storeOk },
-        bus: { kind: bus ? bus.description : 'none (one node)', ok: busOk },
-        nodes: registry.live().length,
-        connections: sockets.size,
-        docsLoaded: sync.docsLoaded(),
-      }
-    },
+    health,
+    routes: [
+      ...(region ? [(hono: Hono) => region.mount(hono)] : []),
+      ...(options.adminToken !== undefined
+        ? [(hono: Hono) => mountDashboard(hono, { token: options.adminToken as string, node, health, liveNodes: () => registry.live(), auditor })]
+        : []),
+    ],
   })
   const http = createAdaptorServer({ fetch: app.fetch }) as Server
   // ws directly (not @hono/node-ws) so maxPayload really applies to every frame.
@@ -164,6 +178,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   } catch (error) {
     // e.g. EADDRINUSE: release what was opened so the caller can retry.
     clearInterval(gauges)
+    await auditor?.stop()
     await sync.close()
     await registry.stop()
     await bus?.close()
@@ -184,6 +199,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       for (const ws of sockets) ws.close(CloseCode.goingAway, 'server shutting down')
       clearInterval(gauges)
       await region?.close()
+      await auditor?.stop()
       await sync.close()
       // Leave the registry first, so the others take this node's docs without waiting for its TTL.
       await registry.stop()
@@ -215,6 +231,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     liveNodes: () => registry.live(),
     loadedDocs: () => sync.loadedDocs(),
     relaySettled: () => sync.relaySettled(),
+    auditor: auditor || undefined,
     close,
   }
 }

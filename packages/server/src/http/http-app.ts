@@ -11,8 +11,8 @@ export interface HttpAppOptions {
   readonly health: () => Promise<{ readonly ok: boolean } & Record<string, unknown>>
   /** Built demo app to serve at `/`; ignored when missing. */
   readonly staticDir?: string | undefined
-  /** More routes (region peering), added before the static files. */
-  readonly routes?: ((app: Hono) => void) | undefined
+  /** More routes (region peering, the dashboard), added before the static files. */
+  readonly routes?: readonly ((app: Hono) => void)[] | undefined
 }
 
 /** The HTTP side: `/healthz` (503 when the store or bus is unreachable), `/metrics`, and the demo's static files when present. */
@@ -26,7 +26,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     c.header('Content-Type', options.registry.contentType)
     return c.body(await options.registry.metrics())
   })
-  options.routes?.(app)
+  for (const add of options.routes ?? []) add(app)
   const dir = options.staticDir === undefined ? undefined : resolve(options.staticDir)
   if (dir !== undefined && existsSync(dir) && statSync(dir).isDirectory()) {
     // serveStatic takes a root relative to the working directory.

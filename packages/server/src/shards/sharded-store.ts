@@ -184,6 +184,27 @@ export class ShardedStore implements Store {
     return [...new Set(lists.flat())].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   }
 
+  /**
+   * One page of {@link listDocs}: each shard's next `limit` unfenced docs after `after`, merged. The
+   * first `limit` of the union are complete (no shard can hold a smaller id it did not return).
+   */
+  async listDocsAfter(after: string | undefined, limit: number): Promise<readonly string[]> {
+    this.assertOpen()
+    const lists = await Promise.all(
+      [...this.shards.values()].map(async (s) => {
+        const { rows } = await s.pool.query<{ doc: string }>(
+          `SELECT doc FROM weft_docs d
+            WHERE d.doc COLLATE "C" > $1
+              AND NOT EXISTS (SELECT 1 FROM weft_shard_fences f WHERE f.doc = d.doc)
+            ORDER BY doc COLLATE "C" LIMIT $2`,
+          [after ?? '', limit],
+        )
+        return rows.map((r) => r.doc)
+      }),
+    )
+    return [...new Set(lists.flat())].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit)
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true

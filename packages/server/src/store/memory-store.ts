@@ -146,6 +146,14 @@ export class MemoryStore implements Store {
     return [...this.data.docs.keys()].sort()
   }
 
+  async listDocsAfter(after: string | undefined, limit: number): Promise<readonly string[]> {
+    this.assertOpen()
+    return [...this.data.docs.keys()]
+      .filter((d) => after === undefined || d > after)
+      .sort()
+      .slice(0, limit)
+  }
+
   async acquireLease(doc: string, options: AcquireLeaseOptions): Promise<DocLease | undefined> {
     this.assertOpen()
     const d = this.data.docs.get(doc)

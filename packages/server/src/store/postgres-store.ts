@@ -295,6 +295,15 @@ export class PostgresStore implements Store {
     return rows.map((r) => r.doc)
   }
 
+  async listDocsAfter(after: string | undefined, limit: number): Promise<readonly string[]> {
+    this.assertOpen()
+    const { rows } = await this.pool.query<{ doc: string }>('SELECT doc FROM weft_docs WHERE doc COLLATE "C" > $1 ORDER BY doc COLLATE "C" LIMIT $2', [
+      after ?? '',
+      limit,
+    ])
+    return rows.map((r) => r.doc)
+  }
+
   async acquireLease(doc: string, options: AcquireLeaseOptions): Promise<DocLease | undefined> {
     this.assertOpen()
     // The database's clock decides expiry, so nodes with skewed clocks agree.

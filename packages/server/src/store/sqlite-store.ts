@@ -132,6 +132,7 @@ export class SqliteStore implements Store {
          ON CONFLICT (doc) DO UPDATE SET seq = excluded.seq, vv = excluded.vv, bytes = excluded.bytes`,
       ),
       listDocs: db.prepare<[], { doc: string }>('SELECT doc FROM docs ORDER BY doc'),
+      listDocsAfter: db.prepare<[string, number], { doc: string }>('SELECT doc FROM docs WHERE doc > ? ORDER BY doc LIMIT ?'),
       deleteDocRow: db.prepare<[string]>('DELETE FROM docs WHERE doc = ?'),
       deleteDocDeltas: db.prepare<[string]>('DELETE FROM deltas WHERE doc = ?'),
       deleteDocSnapshot: db.prepare<[string]>('DELETE FROM snapshots WHERE doc = ?'),
@@ -277,6 +278,12 @@ export class SqliteStore implements Store {
   async listDocs(): Promise<readonly string[]> {
     this.assertOpen()
     return this.stmts.listDocs.all().map((r) => r.doc)
+  }
+
+  async listDocsAfter(after: string | undefined, limit: number): Promise<readonly string[]> {
+    this.assertOpen()
+    // '' sorts before every doc id (an empty id is refused by the protocol).
+    return this.stmts.listDocsAfter.all(after ?? '', limit).map((r) => r.doc)
   }
 
   async acquireLease(doc: string, options: AcquireLeaseOptions): Promise<DocLease | undefined> {

@@ -18,6 +18,7 @@ export type StoreCall =
   | { readonly op: 'head'; readonly doc: string }
   | { readonly op: 'logLength'; readonly doc: string }
   | { readonly op: 'listDocs' }
+  | { readonly op: 'listDocsAfter'; readonly after: string | undefined; readonly limit: number }
   | { readonly op: 'acquireLease'; readonly doc: string; readonly options: AcquireLeaseOptions }
   | { readonly op: 'deleteDoc'; readonly doc: string }
   | { readonly op: 'integrityCheck' }

@@ -129,6 +129,10 @@ export class SqliteWorkerStore implements Store {
   listDocs(): Promise<readonly string[]> {
     return this.call({ op: 'listDocs' }) as Promise<readonly string[]>
   }
+
+  listDocsAfter(after: string | undefined, limit: number): Promise<readonly string[]> {
+    return this.call({ op: 'listDocsAfter', after, limit }) as Promise<readonly string[]>
+  }
   acquireLease(doc: string, options: AcquireLeaseOptions): Promise<DocLease | undefined> {
     return this.call({ op: 'acquireLease', doc, options }) as Promise<DocLease | undefined>
   }

@@ -69,6 +69,8 @@ function run(call: StoreCall): Promise<unknown> {
       return store.logLength(call.doc)
     case 'listDocs':
       return store.listDocs()
+    case 'listDocsAfter':
+      return store.listDocsAfter(call.after, call.limit)
     case 'acquireLease':
       return store.acquireLease(call.doc, call.options)
     case 'deleteDoc':

@@ -136,6 +136,23 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       expect(await store.load('c')).toEqual({ head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [] })
     })
 
+    it('pages through docs in sorted order (listDocsAfter), each doc once', async () => {
+      const docs = ['m', 'a', 'note:2', 'note:10', 'b', 'Z', 'z9']
+      for (const d of docs) await store.append(d, { bytes: bytes(1), ranges: [] })
+      const seen: string[] = []
+      let after: string | undefined
+      for (;;) {
+        const page = await store.listDocsAfter(after, 3)
+        expect(page.length).toBeLessThanOrEqual(3)
+        if (page.length === 0) break
+        seen.push(...page)
+        after = page[page.length - 1]
+      }
+      expect(seen).toEqual([...docs].sort())
+      expect(seen).toEqual(await store.listDocs())
+      expect(await store.listDocsAfter('note:2', 10)).toEqual(['z9'])
+    })
+
     it('keeps nothing only in memory: a reopened store has the same log, heads and seqs', async () => {
       await store.append('a', { bytes: bytes(1), ranges: [r(1, 0, 2)] })
       await store.append('a', { bytes: bytes(2), ranges: [r(2, 0, 3)] })

@@ -147,6 +147,12 @@ export interface Store {
   /** Every doc with a log or a snapshot, sorted. */
   listDocs(): Promise<readonly string[]>
   /**
+   * One page of {@link listDocs}: at most `limit` docs sorted after `after`
+   * (from the first when undefined), by code unit / byte order. Audits walk
+   * every doc with it in memory that does not grow with the number of docs.
+   */
+  listDocsAfter(after: string | undefined, limit: number): Promise<readonly string[]>
+  /**
    * Takes or renews the compaction lease of an existing doc for `ttlMs`, by
    * the store's clock. Resolves with the lease when `holder` has it now
    * (same epoch when it renews a live lease of its own, a higher one

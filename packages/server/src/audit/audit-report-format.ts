@@ -1,0 +1,28 @@
+import type { AuditReport } from './audit-store.js'
+import type { RepairOutcome } from './repair.js'
+
+/** The report as a person reads it: one line per finding, then what repair did, then a summary. */
+export function formatAuditReport(report: AuditReport, store: string, repairs: readonly RepairOutcome[] | undefined): string {
+  const lines: string[] = []
+  lines.push(`weft audit of ${store}: ${report.docsAudited} docs, ${report.deltasAudited} deltas in ${(report.durationMs / 1000).toFixed(1)} s`)
+  if (report.findingsTotal === 0) {
+    lines.push('OK: no findings')
+    return `${lines.join('\n')}\n`
+  }
+  lines.push('')
+  const rows = report.findings.map((f) => [f.check, f.doc ?? '(engine)', f.message, f.repair ? 'repairable' : 'needs you'])
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => (r[i] as string).length), i === 0 ? 5 : 3))
+  lines.push(`${'CHECK'.padEnd(widths[0] as number)}  ${'DOC'.padEnd(widths[1] as number)}  FINDING`)
+  for (const r of rows) lines.push(`${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${r[2]} [${r[3]}]`)
+  if (report.truncated) lines.push(`… and ${report.findingsTotal - report.findings.length} more (see --json)`)
+  if (repairs) {
+    lines.push('', 'Repair:')
+    if (repairs.length === 0) lines.push('  nothing to do')
+    for (const r of repairs) lines.push(`  ${r.ok ? 'fixed   ' : 'NOT DONE'}  ${r.check}  ${r.doc}: ${r.note}`)
+  }
+  const counts = Object.entries(report.byCheck)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ')
+  lines.push('', `${report.findingsTotal} finding(s): ${counts}`)
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,44 @@
+import type { DotRange, VersionVector } from '../store/store.js'
+
+/**
+ * Stable ids of what an audit checks; they appear in the report, `--json`
+ * and the `check` label of the auditor's metrics. Never renamed.
+ */
+export const AUDIT_CHECKS = {
+  'seq-gap': 'server seqs of a doc are not dense (a delta is missing from the log)',
+  'head-seq-behind': "the doc's head seq is below a logged delta's seq (the next append would collide)",
+  'delta-undecodable': 'a stored delta does not decode (truncated or corrupted bytes)',
+  'delta-ranges-mismatch': "a delta's stored dot ranges differ from the dots its bytes carry",
+  'dot-reused': 'one dot is stored in two deltas with different content (a replica reused dots)',
+  'causal-gap': 'replaying the log leaves deltas waiting for dependencies nobody stored',
+  'snapshot-undecodable': "the doc's snapshot does not decode",
+  'snapshot-mismatch': 'the snapshot does not match the log it claims to cover',
+  'head-vv-mismatch': "the doc's head version vector differs from what its snapshot and log hold",
+  'sqlite-integrity': 'SQLite PRAGMA integrity_check reported a problem',
+  'pg-prepared-xact-old': 'a PostgreSQL prepared (2PC) transaction is older than the threshold',
+  'doc-unreadable': 'the doc could not be read consistently from the store',
+} as const
+
+export type AuditCheckId = keyof typeof AUDIT_CHECKS
+
+/** What a repair would do about a finding, carried out by `repairFindings`. */
+export type RepairAction =
+  | { readonly kind: 'set-head'; readonly seq: number; readonly vv: VersionVector }
+  | { readonly kind: 'set-ranges'; readonly seq: number; readonly ranges: readonly DotRange[] }
+  | { readonly kind: 'rewrite-snapshot'; readonly seq: number; readonly bytes: Uint8Array; readonly vv: VersionVector }
+  | { readonly kind: 'delete-delta'; readonly seq: number }
+
+/** One problem an audit found. */
+export interface Finding {
+  readonly check: AuditCheckId
+  /** The doc, or undefined for a finding about the engine. */
+  readonly doc: string | undefined
+  /** One line a person can read: what is wrong, with seqs and dots. */
+  readonly message: string
+  /** Machine-readable particulars (seqs, dots, vvs). */
+  readonly detail?: Readonly<Record<string, unknown>>
+  /** Present when `--repair` can fix it without another replica. */
+  readonly repair?: RepairAction
+  /** Why it cannot be repaired here, and what to do instead. */
+  readonly unrepairable?: string
+}
