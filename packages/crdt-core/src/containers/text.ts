@@ -100,13 +100,15 @@ export class WeftText {
     this.format(index, length, attrs, options)
   }
 
-  /** The text as runs of equal marks, in the common delta shape. */
-  toDelta(): TextSpan[] {
+  /** The text (or `length` characters from `index`) as runs of equal marks, in the common delta shape. */
+  toDelta(index = 0, length = this.seq.length - index): TextSpan[] {
+    checkRange(index, length, this.seq.length, 'text.toDelta')
     const content = this.toString()
     const { bounds, attrs } = this.marks.resolve(this.seq)
     const out: TextSpan[] = []
+    const end = index + length
     for (let i = 0; i < attrs.length; i++) {
-      const insert = content.slice(bounds[i]!, bounds[i + 1]!)
+      const insert = content.slice(Math.max(index, bounds[i]!), Math.min(end, bounds[i + 1]!))
       if (insert.length === 0) continue
       const a = attrs[i]!
       const last = out[out.length - 1]
