@@ -113,7 +113,7 @@ export class WeftText {
       const a = attrs[i]!
       const last = out[out.length - 1]
       if (last !== undefined && sameAttrs(last.attributes, a)) last.insert += insert
-      else out.push(a === null ? { insert } : { insert, attributes: a })
+      else out.push(a === null ? { insert } : { insert, attributes: { ...a } })
     }
     return out
   }

@@ -107,56 +107,97 @@ export class MarkStore {
     return this.ops.filter((op) => op.counter > (since[op.replica] ?? 0))
   }
 
+  /** The last resolution and the text state it was made for (see `resolve`). */
+  private cached: { key: string; result: ResolvedMarks } | null = null
+
   /**
    * The winning value of every key per visible range, as boundaries and
    * attribute sets: `bounds[i]..bounds[i+1]` carries `attrs[i]` (null: none).
+   * Cached until the text changes: visible length, total length (tombstones
+   * included) and op count together change with every edit, since the last
+   * two only grow and a delete alone shrinks the first.
    */
-  resolve(seq: AnchorResolver): { bounds: number[]; attrs: (Record<string, JsonValue> | null)[] } {
+  resolve(seq: AnchorResolver & { readonly totalLength: number }): ResolvedMarks {
+    const key = `${seq.length}:${seq.totalLength}:${this.ops.length}`
+    if (this.cached !== null && this.cached.key === key) return this.cached.result
+    const result = this.compute(seq)
+    this.cached = { key, result }
+    return result
+  }
+
+  private compute(seq: AnchorResolver): ResolvedMarks {
     const length = seq.length
     if (this.ops.length === 0 || length === 0) return { bounds: [0, length], attrs: [null] }
-    interface Interval {
-      from: number
-      to: number
-      op: MarkOp
-    }
-    const intervals: Interval[] = []
-    const cuts = new Set<number>([0, length])
+    const froms: number[] = []
+    const tos: number[] = []
+    const live: MarkOp[] = []
     for (const op of this.ops) {
       const from = anchorIndex(seq, op.start, false)
       const to = anchorIndex(seq, op.end, true)
       if (from >= to) continue
-      intervals.push({ from, to, op })
-      cuts.add(from)
-      cuts.add(to)
+      froms.push(from)
+      tos.push(to)
+      live.push(op)
     }
-    const bounds = [...cuts].sort((a, b) => a - b)
-    const starts = intervals.slice().sort((a, b) => a.from - b.from)
-    const active = new Set<Interval>()
+    const n = live.length
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => froms[a]! - froms[b]!)
+    const cuts = new Float64Array(2 * n + 2)
+    for (let i = 0; i < n; i++) {
+      cuts[2 * i] = froms[i]!
+      cuts[2 * i + 1] = tos[i]!
+    }
+    cuts[2 * n] = 0
+    cuts[2 * n + 1] = length
+    cuts.sort()
+    const bounds: number[] = []
+    for (let i = 0; i < cuts.length; i++) if (i === 0 || cuts[i] !== cuts[i - 1]) bounds.push(cuts[i]!)
+    const active: number[] = []
     const attrs: (Record<string, JsonValue> | null)[] = []
     let next = 0
+    let prevWinners: MarkOp[] = []
+    let prevSet: Record<string, JsonValue> | null = null
     for (let i = 0; i + 1 < bounds.length; i++) {
       const at = bounds[i]!
-      for (const iv of active) if (iv.to <= at) active.delete(iv)
-      while (next < starts.length && starts[next]!.from <= at) {
-        const iv = starts[next++]!
-        if (iv.to > at) active.add(iv)
+      let w = 0
+      for (let k = 0; k < active.length; k++) if (tos[active[k]!]! > at) active[w++] = active[k]!
+      active.length = w
+      while (next < n && froms[order[next]!]! <= at) {
+        const j = order[next++]!
+        if (tos[j]! > at) active.push(j)
       }
-      const winners = new Map<string, MarkOp>()
-      for (const iv of active) {
-        const cur = winners.get(iv.op.key)
-        if (cur === undefined || markWins(iv.op, cur)) winners.set(iv.op.key, iv.op)
+      // The winner per key among the (few) active ops.
+      const winners: MarkOp[] = []
+      for (const j of active) {
+        const op = live[j]!
+        let k = 0
+        while (k < winners.length && winners[k]!.key !== op.key) k++
+        if (k === winners.length) winners.push(op)
+        else if (markWins(op, winners[k]!)) winners[k] = op
       }
+      // Neighbouring segments with the same winners share one attribute object.
+      if (winners.length === prevWinners.length && winners.every((op) => prevWinners.includes(op))) {
+        attrs.push(prevSet)
+        continue
+      }
+      winners.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       let set: Record<string, JsonValue> | null = null
-      for (const key of [...winners.keys()].sort()) {
-        const value = winners.get(key)!.value
-        if (value === null) continue
+      for (const op of winners) {
+        if (op.value === null) continue
         set ??= {}
-        Object.defineProperty(set, key, { value, enumerable: true, writable: true, configurable: true })
+        Object.defineProperty(set, op.key, { value: op.value, enumerable: true, writable: true, configurable: true })
       }
+      prevWinners = winners
+      prevSet = set
       attrs.push(set)
     }
     return { bounds, attrs }
   }
+}
+
+/** Marks resolved over a text: `bounds[i]..bounds[i+1]` carries `attrs[i]` (null: none). Shared: do not modify. */
+export interface ResolvedMarks {
+  bounds: number[]
+  attrs: (Record<string, JsonValue> | null)[]
 }
 
 /** Deep equality of two attribute sets (JSON values). */
