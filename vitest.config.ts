@@ -14,6 +14,7 @@ export default defineConfig({
       { find: '@weft/server', replacement: pkg('server') },
       { find: '@weft/react', replacement: pkg('react-bindings') },
       { find: '@weft/devtools', replacement: pkg('devtools') },
+      { find: '@weft/prosemirror', replacement: pkg('prosemirror') },
     ],
   },
   test: {

@@ -1,4 +1,7 @@
 import { Sequence } from '../sequence/sequence.js'
+import { assertJsonValue, cloneJson, type JsonValue } from '../values.js'
+import { AnchorSide, MarkStore, anchorIndex, defaultExpand, sameAttrs, type Anchor, type MarkExpand, type MarkOp, type TextSpan } from '../text/marks.js'
+import { cursorAt, cursorIndex, type TextCursor, type CursorAssoc } from '../text/cursor.js'
 import { CONTAINER_KIND } from './container-ref.js'
 import type { DocCore } from './doc-core.js'
 import type { ContainerId } from './kind.js'
@@ -19,6 +22,8 @@ export class WeftText {
   readonly kind = 'text' as const
   /** @internal */
   readonly seq = new Sequence(true)
+  /** @internal Formatting marks (see text/marks.ts). */
+  readonly marks = new MarkStore()
 
   /** @internal */
   constructor(
@@ -56,9 +61,157 @@ export class WeftText {
     return this.seq.content() as string
   }
 
+  /**
+   * Sets marks on `length` characters from `index`: each key of `attrs` is
+   * one Peritext op; a null value removes that mark. Whether text typed at
+   * the range's edges takes the mark comes from `expand` (per key, or one
+   * for all), by default `defaultExpand(key)`: bold-like marks grow at their
+   * end, `link` and `comment` do not.
+   *
+   * @example
+   * body.format(0, 5, { bold: true })
+   * body.format(6, 5, { link: 'https://example.com' })
+   * body.toDelta() // [{ insert: 'hello', attributes: { bold: true } }, { insert: ' ' }, …]
+   */
+  format(index: number, length: number, attrs: Readonly<Record<string, JsonValue | null>>, options: FormatOptions = {}): void {
+    checkRange(index, length, this.seq.length, 'text.format')
+    if (typeof attrs !== 'object' || attrs === null) throw new TypeError('text.format expects an object of mark values, e.g. { bold: true }')
+    if (length === 0) return
+    const doc = this.doc
+    const tx = doc.beginImplicit()
+    try {
+      for (const key of Object.keys(attrs).sort()) {
+        const value = attrs[key]
+        if (value !== null) assertJsonValue(value as JsonValue, `text.format '${key}'`)
+        const expand = typeof options.expand === 'string' ? options.expand : (options.expand?.[key] ?? defaultExpand(key))
+        const { start, end } = this.anchorsFor(index, index + length, expand)
+        if (tx.trackUndo) tx.undo({ type: 'text-mark', container: this, key, restore: this.segmentsOf(key, index, index + length) })
+        this.addLocalMark(tx, key, value === null ? null : cloneJson(value as JsonValue), start, end)
+      }
+    } finally {
+      doc.endImplicit(tx)
+    }
+  }
+
+  /** Removes the marks named by `keys` from `length` characters at `index`. */
+  unformat(index: number, length: number, keys: string | readonly string[], options: FormatOptions = {}): void {
+    const attrs: Record<string, null> = {}
+    for (const k of typeof keys === 'string' ? [keys] : keys) attrs[k] = null
+    this.format(index, length, attrs, options)
+  }
+
+  /** The text (or `length` characters from `index`) as runs of equal marks, in the common delta shape. */
+  toDelta(index = 0, length = this.seq.length - index): TextSpan[] {
+    checkRange(index, length, this.seq.length, 'text.toDelta')
+    const content = this.toString()
+    const { bounds, attrs } = this.marks.resolve(this.seq)
+    const out: TextSpan[] = []
+    const end = index + length
+    for (let i = 0; i < attrs.length; i++) {
+      const insert = content.slice(Math.max(index, bounds[i]!), Math.min(end, bounds[i + 1]!))
+      if (insert.length === 0) continue
+      const a = attrs[i]!
+      const last = out[out.length - 1]
+      if (last !== undefined && sameAttrs(last.attributes, a)) last.insert += insert
+      else out.push(a === null ? { insert } : { insert, attributes: { ...a } })
+    }
+    return out
+  }
+
+  /** The marks on the character at `index` (an empty object when none). */
+  marksAt(index: number): Record<string, JsonValue> {
+    checkIndex(index, this.seq.length - 1, 'text.marksAt')
+    const { bounds, attrs } = this.marks.resolve(this.seq)
+    for (let i = 0; i < attrs.length; i++) if (index < bounds[i + 1]!) return { ...(attrs[i] ?? {}) }
+    return {}
+  }
+
+  /**
+   * A position that stays with the character it was made at across every
+   * concurrent edit and reload: `assoc` 'after' (default) sticks to the
+   * character after `index`, 'before' to the one before it.
+   * Plain JSON: store it, send it in presence, resolve it with `cursorIndex`.
+   */
+  cursor(index: number, assoc: CursorAssoc = 'after'): TextCursor {
+    checkIndex(index, this.seq.length, 'text.cursor')
+    return cursorAt(this.seq, index, assoc)
+  }
+
+  /** The current index of a cursor made by `cursor` (here or on another replica); -1 if its character is not known here yet. */
+  cursorIndex(cursor: TextCursor): number {
+    return cursorIndex(this.seq, cursor)
+  }
+
+  /** @internal Anchors of a mark over visible [from, to) that grows at the edges `expand` names. */
+  anchorsFor(from: number, to: number, expand: MarkExpand): { start: Anchor; end: Anchor } {
+    const seq = this.seq
+    const growsBefore = expand === 'before' || expand === 'both'
+    const growsAfter = expand === 'after' || expand === 'both'
+    let start: Anchor
+    if (growsBefore) start = from === 0 ? { replica: 0, counter: 0, side: AnchorSide.After } : { ...seq.idAtVisible(from - 1), side: AnchorSide.After }
+    else start = { ...seq.idAtVisible(from), side: AnchorSide.Before }
+    let end: Anchor
+    if (growsAfter) end = to === seq.length ? { replica: 0, counter: 0, side: AnchorSide.Before } : { ...seq.idAtVisible(to), side: AnchorSide.Before }
+    else end = { ...seq.idAtVisible(to - 1), side: AnchorSide.After }
+    return { start, end }
+  }
+
+  /** @internal The current values of `key` over [from, to), as non-growing anchored segments (for undo). */
+  segmentsOf(key: string, from: number, to: number): MarkSegment[] {
+    const { bounds, attrs } = this.marks.resolve(this.seq)
+    const out: MarkSegment[] = []
+    for (let i = 0; i < attrs.length; i++) {
+      const a = Math.max(from, bounds[i]!)
+      const b = Math.min(to, bounds[i + 1]!)
+      if (a >= b) continue
+      const value = attrs[i] !== null && Object.hasOwn(attrs[i]!, key) ? attrs[i]![key]! : null
+      const { start, end } = this.anchorsFor(a, b, 'none')
+      out.push({ start, end, value })
+    }
+    return out
+  }
+
+  /** @internal Records one mark op made here. */
+  addLocalMark(tx: import('../doc/transaction.js').Transaction, key: string, value: JsonValue | null, start: Anchor, end: Anchor): void {
+    const doc = this.doc
+    const op: MarkOp = { replica: doc.replicaId, counter: doc.allocateCounters(1), lamport: doc.nextLamport(), key, value, start, end }
+    this.marks.add(op)
+    tx.recordMark(this, op)
+  }
+
+  /** @internal Re-applies segments saved by `segmentsOf` (undo of a format). */
+  restoreMarks(key: string, segments: readonly MarkSegment[]): void {
+    const doc = this.doc
+    const tx = doc.beginImplicit()
+    try {
+      for (const s of segments) {
+        const from = anchorIndex(this.seq, s.start, false)
+        const to = anchorIndex(this.seq, s.end, true)
+        if (from >= to) continue
+        if (tx.trackUndo) tx.undo({ type: 'text-mark', container: this, key, restore: this.segmentsOf(key, from, to) })
+        this.addLocalMark(tx, key, s.value, s.start, s.end)
+      }
+    } finally {
+      doc.endImplicit(tx)
+    }
+  }
+
   toJSON(): string {
     return this.toString()
   }
+}
+
+/** Options of `text.format`. */
+export interface FormatOptions {
+  /** Which edges grow when text is typed there, for every key or per key (default `defaultExpand(key)`). */
+  expand?: MarkExpand | Readonly<Record<string, MarkExpand>>
+}
+
+/** @internal A stretch of one mark's value, anchored so it neither grows nor shrinks. */
+export interface MarkSegment {
+  start: Anchor
+  end: Anchor
+  value: JsonValue | null
 }
 
 /** Shared by text and list: one delete op (one dot) for a range of visible items. */

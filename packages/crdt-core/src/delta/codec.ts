@@ -7,6 +7,7 @@ import { readJson, writeJson } from '../values.js'
 import { readSequenceColumns, writeSequenceColumns } from './state-columns.js'
 import { MAX_SPAN_LEN, columnsToOps, opsToColumns, type SequenceColumns } from '../sequence/columns.js'
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
+import { markReplicas, readMarks, writeMarks } from '../text/marks-codec.js'
 import {
   NO_DEPS,
   type ContainerDelta,
@@ -34,8 +35,18 @@ import {
  * Decoding checks every count against the remaining input and every id
  * against the dots the delta declares, so a decoded delta is self-consistent
  * before the document looks at it.
+ *
+ * Version history (a build reads every version up to its own):
+ *   1  the layout above.
+ *   2  as 1, and every text container ends with a marks section (format /
+ *      unformat ops, see text/marks-codec.ts). Written only for a delta or
+ *      state that carries marks, so plain-text data stays v1 byte for byte;
+ *      a v1-only peer refuses a v2 delta with `bad-version` rather than
+ *      loading it without its formatting.
  */
-export const DELTA_FORMAT_VERSION = 1
+export const DELTA_FORMAT_VERSION = 2
+/** The version written when no container carries marks. */
+export const PLAIN_FORMAT_VERSION = 1
 
 const FLAG_STATE = 1
 /** The body after the two header bytes is deflated (states only): varuint raw length, then raw deflate. */
@@ -106,6 +117,7 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
   const deps = d.deps
   for (let i = 0; i < deps.replicas.length; i++) table.add(deps.replicas[i]!)
   for (const r of d.ranges) table.add(r.replica)
+  let version = PLAIN_FORMAT_VERSION
   for (const c of d.containers) {
     table.add(c.id.replica)
     if (c.columns !== undefined) for (const id of c.columns.replicas) table.add(id)
@@ -120,11 +132,15 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
     }
     for (const e of c.entries) table.add(e.replica)
     for (const k of c.counts) table.add(k.replica)
+    if (c.marks !== undefined && c.marks.length > 0) {
+      version = DELTA_FORMAT_VERSION
+      markReplicas(c.marks, (id) => table.add(id))
+    }
   }
 
   const w = scratch?.writer ?? new Writer(64)
   w.reset()
-  w.writeUint8(DELTA_FORMAT_VERSION)
+  w.writeUint8(version)
   w.writeUint8(d.isState ? FLAG_STATE : 0)
   w.writeVarUint(table.size)
   for (let i = 0; i < table.size; i++) w.writeVarUint(table.at(i))
@@ -144,7 +160,10 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
     w.writeVarUint(r.to - r.from)
   }
   w.writeVarUint(d.containers.length)
-  for (const c of d.containers) writeContainer(w, table, c, d.isState)
+  for (const c of d.containers) {
+    writeContainer(w, table, c, d.isState)
+    if (version >= 2 && c.id.kind === 'text') writeMarks(w, c.marks ?? NONE, (id) => table.ref(id))
+  }
   const bytes = w.finish()
   return d.isState && bytes.length >= DEFLATE_MIN_BYTES ? deflateState(bytes) : bytes
 }
@@ -305,6 +324,7 @@ export class DecodeScratch {
     c.deletes = NONE
     c.entries = NONE
     c.counts = NONE
+    c.marks = undefined
     return c
   }
 }
@@ -317,7 +337,7 @@ export class DecodeScratch {
 export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaData {
   let r = new Reader(bytes)
   const version = r.readUint8()
-  if (version !== DELTA_FORMAT_VERSION) {
+  if (version !== PLAIN_FORMAT_VERSION && version !== DELTA_FORMAT_VERSION) {
     throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
   }
   const flags = r.readUint8()
@@ -364,6 +384,14 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   const containers: ContainerDelta[] = single !== undefined ? single.containers : new Array<ContainerDelta>(nContainers)
   for (let i = 0; i < nContainers; i++) {
     const c = readContainer(r, ctx, isState, single)
+    if (version >= 2 && c.id.kind === 'text') {
+      const marks = readMarks(
+        r,
+        (ref) => ctx.replicaAt(ref, false),
+        (replica, counter) => ctx.checkDots(replica, counter, 1),
+      )
+      if (marks.length > 0) c.marks = marks
+    }
     for (let j = 0; j < i; j++) if (sameContainer(containers[j]!.id, c.id)) throw new WeftDecodeError('invalid', 'a container appears twice')
     containers[i] = c
   }

@@ -1,6 +1,6 @@
 import { KIND_CODE } from '../containers/kind.js'
 import { isAscii, putAsciiString, putVarUint } from '../encoding/raw.js'
-import { DELTA_FORMAT_VERSION, EncodeScratch, encodeDelta } from './codec.js'
+import { PLAIN_FORMAT_VERSION, EncodeScratch, encodeDelta } from './codec.js'
 import { NO_DEPS, type ContainerDelta, type DeltaData, type Deps, type DotRange } from './types.js'
 
 const NO_CONTAINERS: ContainerDelta[] = []
@@ -30,7 +30,7 @@ export class LocalDeltaEncoder {
 
   /** `encode` for a transaction that changed one container (no list to allocate for it). */
   encodeOne(replica: number, from: number, to: number, deps: Deps, c: ContainerDelta): Uint8Array {
-    if (c.id.kind === 'text' && c.inserts.length <= 1 && c.deletes.length <= 1 && c.entries.length === 0 && c.counts.length === 0) {
+    if (c.id.kind === 'text' && c.inserts.length <= 1 && c.deletes.length <= 1 && c.entries.length === 0 && c.counts.length === 0 && c.marks === undefined) {
       const out = this.encodeTextEdit(replica, from, to, deps, c)
       if (out !== undefined) return out
     }
@@ -96,7 +96,7 @@ export class LocalDeltaEncoder {
     if (buf.length < bound) buf = this.buf = new Uint8Array(Math.max(bound, buf.length * 2))
 
     let pos = 0
-    buf[pos++] = DELTA_FORMAT_VERSION
+    buf[pos++] = PLAIN_FORMAT_VERSION
     buf[pos++] = 0 // flags: not a state
     pos = putVarUint(buf, pos, table.size)
     for (let i = 0; i < table.size; i++) pos = putVarUint(buf, pos, table.at(i))

@@ -2,6 +2,7 @@ import type { ContainerId, ContainerKind } from '../containers/kind.js'
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import type { SequenceColumns } from '../sequence/columns.js'
 import type { JsonValue } from '../values.js'
+import type { MarkOp } from '../text/marks.js'
 import type { VersionVector } from '../version-vector.js'
 
 /** Dots a delta carries for one replica: counters in (from, to]. */
@@ -45,6 +46,8 @@ export interface ContainerDelta {
   deletes: DeleteOp[]
   entries: MapEntryOp[]
   counts: CounterOp[]
+  /** Text only: format/unformat ops (delta format v2; absent when none). */
+  marks?: MarkOp[] | undefined
 }
 
 /** Decoded form of a delta (or state, which is a delta from nothing). */

@@ -1,4 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
+import type { Container } from '../containers/container.js'
 import type { VersionVector } from '../version-vector.js'
 
 /**
@@ -27,4 +28,19 @@ export function computeDigest(json: unknown, vv: VersionVector): string {
   let hex = ''
   for (const b of hash) hex += b.toString(16).padStart(2, '0')
   return hex
+}
+
+/**
+ * The JSON a digest hashes: the document's JSON, plus the spans of every
+ * text that carries marks (formatting is state too). A document without
+ * marks hashes exactly as before marks existed.
+ */
+export function withMarks(json: Record<string, unknown>, containers: Iterable<Container>): unknown {
+  let marks: Record<string, unknown> | undefined
+  for (const c of containers) {
+    if (c.kind !== 'text' || c.marks.size === 0) continue
+    marks ??= {}
+    marks[c.id.name !== null ? `root:${c.id.name}` : `${c.id.replica}.${c.id.counter}`] = c.toDelta()
+  }
+  return marks === undefined ? json : { json, marks }
 }

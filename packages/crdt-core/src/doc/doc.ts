@@ -16,7 +16,7 @@ import { encodeVersionVector, type VersionVector } from '../version-vector.js'
 import { integrateDelta } from './integrate.js'
 import { validateDelta } from './validate.js'
 import { CausalBuffer } from './causal-buffer.js'
-import { computeDigest } from './digest.js'
+import { computeDigest, withMarks } from './digest.js'
 import { Emitter } from './emitter.js'
 import { buildDeltaSince, buildState } from './encode.js'
 import { DocState } from './state.js'
@@ -207,7 +207,7 @@ export class Doc implements DocCore {
 
   /** Hex SHA-256 of the canonical visible state and the version vector. */
   digest(): string {
-    return computeDigest(this.toJSON(), this.versionVector())
+    return computeDigest(withMarks(this.toJSON(), this.state.containers.values()), this.versionVector())
   }
 
   /**

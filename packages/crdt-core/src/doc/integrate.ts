@@ -1,5 +1,7 @@
 import { CONTAINER_KIND, isContainerRef } from '../containers/container-ref.js'
 import type { Container } from '../containers/container.js'
+import type { WeftText } from '../containers/text.js'
+import type { MarkOp } from '../text/marks.js'
 import type { ContainerDelta, DeltaData } from '../delta/types.js'
 import type { InsertOp, Sequence } from '../sequence/sequence.js'
 import type { Doc } from './doc.js'
@@ -67,6 +69,7 @@ function integrateContainer(doc: Doc, state: DocState, data: DeltaData, cd: Cont
       }
     }
     if (changed !== null && ((cd.columns?.n ?? cd.inserts.length) > 0 || cd.deletes.length > 0)) changed.add(c)
+    if (cd.marks !== undefined && c.kind === 'text') integrateMarks(state, c, cd.marks, changed)
   } else if (c.kind === 'map') {
     for (const e of cd.entries) {
       if (e.lamport > state.lamport) state.lamport = e.lamport
@@ -77,6 +80,15 @@ function integrateContainer(doc: Doc, state: DocState, data: DeltaData, cd: Cont
     for (const k of cd.counts) if (c.applyCount(k)) changed?.add(c)
   }
   return unattributed
+}
+
+/** Joins format/unformat ops (each known dot once) and moves the Lamport clock past them. */
+function integrateMarks(state: DocState, text: WeftText, marks: readonly MarkOp[], changed: Set<Container> | null): void {
+  for (let i = 0; i < marks.length; i++) {
+    const op = marks[i]!
+    if (op.lamport > state.lamport) state.lamport = op.lamport
+    if (text.marks.add(op)) changed?.add(text)
+  }
 }
 
 /**

@@ -2,6 +2,8 @@ import type { ContainerDelta, CounterOp, DeleteOp, MapEntryOp } from '../delta/t
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import type { Content } from '../sequence/span.js'
 import type { Container } from '../containers/container.js'
+import type { MarkSegment } from '../containers/text.js'
+import type { MarkOp } from '../text/marks.js'
 
 /** What undoing one local change takes (recorded as the change happens). */
 export type InverseOp =
@@ -9,6 +11,7 @@ export type InverseOp =
   | { type: 'seq-delete'; container: Container; ranges: IdRange[]; removed: Content[] }
   | { type: 'map-set'; container: Container; key: string; had: boolean; previous: unknown }
   | { type: 'counter'; container: Container; amount: number }
+  | { type: 'text-mark'; container: Container; key: string; restore: MarkSegment[] }
 
 /**
  * Shared empty section: a container delta's sections start as this and get
@@ -124,6 +127,12 @@ export class Transaction {
     const i = entries.findIndex((e) => e.key === op.key)
     if (i >= 0) entries.splice(i, 1)
     entries.push(op)
+  }
+
+  recordMark(c: Container, op: MarkOp): void {
+    const d = this.deltaOf(c)
+    if (d.marks === undefined) d.marks = [op]
+    else d.marks.push(op)
   }
 
   recordCount(c: Container, op: CounterOp): void {

@@ -42,6 +42,7 @@ export function validateDelta(state: DocState, data: DeltaData): void {
     if (cd.id.kind === 'text' || cd.id.kind === 'list') {
       const seq = existing !== undefined && 'seq' in existing ? existing.seq : undefined
       validateSequence(state, seq, cd, data.isState)
+      if (cd.marks !== undefined) validateMarkAnchors(seq, cd)
     }
   }
 }
@@ -162,6 +163,20 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
   if (order.length !== inserts.length) invalid('inserts whose origins form a cycle')
   insertOrder.set(cd, order)
   validateDeletes(seq, cd, ids)
+}
+
+/** Every mark anchor names a character known here or inserted by the delta itself (marks are text-only). */
+function validateMarkAnchors(seq: Sequence | undefined, cd: ContainerDelta): void {
+  if (cd.id.kind !== 'text') invalid(`marks on a ${cd.id.kind}: only text carries marks`)
+  let ids: DeltaIds | undefined
+  for (const op of cd.marks!) {
+    for (const a of [op.start, op.end]) {
+      if (a.replica === 0 || seq?.has(a.replica, a.counter) === true) continue
+      ids ??= new DeltaIds(cd.inserts)
+      if (!ids.has(a.replica, a.counter))
+        invalid(`mark ${op.replica}:${op.counter} is anchored at ${a.replica}:${a.counter}, which is neither known nor in the delta`)
+    }
+  }
 }
 
 /** Every deleted item is known here or inserted by the delta itself. */

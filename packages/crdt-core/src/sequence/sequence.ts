@@ -418,6 +418,13 @@ export class Sequence {
     return (this.store.content[span] as Content)[this.spanTree.foundOffset]
   }
 
+  /** Id of the visible item at `index` (for anchors: marks and cursors). */
+  idAtVisible(index: number): { replica: number; counter: number } {
+    const span = this.tree.findVisible(index)
+    const st = this.store
+    return { replica: this.replicaIds[st.rep[span]!]!, counter: st.ctr[span]! + this.spanTree.foundOffset }
+  }
+
   /** Visible index where item (replica, counter) is, or would be if deleted. */
   visibleIndexOfId(replica: number, counter: number): number {
     const span = this.find(replica, counter)

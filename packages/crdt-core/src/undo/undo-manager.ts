@@ -169,5 +169,10 @@ function revert(op: InverseOp): void {
       if (c.kind === 'counter') c.increment(-op.amount)
       return
     }
+    case 'text-mark': {
+      const c = op.container
+      if (c.kind === 'text') c.restoreMarks(op.key, op.restore)
+      return
+    }
   }
 }

@@ -1,0 +1,204 @@
+/**
+ * bench:rich — Weft's ProseMirror binding against y-prosemirror, in one
+ * process, on one machine, in jsdom (so both pay the same DOM):
+ *
+ *   remote-apply   a 100 KB formatted document (paragraphs, headings, bold,
+ *                  italic, links) open in an editor; time from a remote
+ *                  keystroke's bytes arriving to the editor showing it
+ *                  (Weft: doc.applyDelta + binding; Yjs: Y.applyUpdate + ySyncPlugin)
+ *   keystroke      10 remote typists each type one character per round
+ *                  into the same document; time of one local keystroke
+ *                  (editor transaction to rendered and encoded for the wire)
+ *   size           the formatted document's encoded state (Weft state vs
+ *                  Y.encodeStateAsUpdate, v1 and v2)
+ *
+ * Reported as p50/p99 and the Weft / Yjs ratio. WEFT_RICH_ROUNDS sets rounds.
+ */
+import { JSDOM } from 'jsdom'
+
+const dom = new JSDOM('<!doctype html><html><body></body></html>')
+const g = globalThis as Record<string, unknown>
+for (const k of [
+  'window',
+  'document',
+  'navigator',
+  'Node',
+  'HTMLElement',
+  'Element',
+  'Text',
+  'DOMParser',
+  'MutationObserver',
+  'getSelection',
+  'Event',
+  'KeyboardEvent',
+]) {
+  if (g[k] === undefined) g[k] = (dom.window as unknown as Record<string, unknown>)[k]
+}
+g['requestAnimationFrame'] = (f: () => void) => setTimeout(f, 0)
+
+const { Doc } = await import('@weft/crdt-core')
+const { weftPlugin } = await import('@weft/prosemirror')
+const Y = await import('yjs')
+const { ySyncPlugin, prosemirrorToYXmlFragment } = await import('y-prosemirror')
+const { schema } = await import('prosemirror-schema-basic')
+const { EditorState } = await import('prosemirror-state')
+const { EditorView } = await import('prosemirror-view')
+type PMNode = import('prosemirror-model').Node
+
+const ROUNDS = Number(process.env['WEFT_RICH_ROUNDS'] ?? 300)
+const TYPISTS = 10
+
+/** Deterministic words, bold/italic/links every few words, a heading every 20 paragraphs: ~100 KB of text. */
+function richDoc(targetChars: number): PMNode {
+  let seed = 42
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
+  const words = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'weft', 'sync', 'offline', 'peritext', 'mark', 'bold', 'link']
+  const blocks: PMNode[] = []
+  let chars = 0
+  while (chars < targetChars) {
+    const inline: PMNode[] = []
+    for (let w = 0; w < 16; w++) {
+      const word = `${words[Math.floor(rnd() * words.length)]!} `
+      const r = rnd()
+      const marks =
+        r < 0.08
+          ? [schema.marks.strong.create()]
+          : r < 0.14
+            ? [schema.marks.em.create()]
+            : r < 0.17
+              ? [schema.marks.link.create({ href: `https://example.com/${w}`, title: null })]
+              : []
+      inline.push(schema.text(word, marks))
+      chars += word.length
+    }
+    blocks.push(blocks.length % 20 === 0 ? schema.node('heading', { level: 2 }, inline) : schema.node('paragraph', null, inline))
+    chars += 1
+  }
+  return schema.node('doc', null, blocks)
+}
+
+function stats(xs: number[]): { p50: number; p99: number } {
+  const s = xs.slice().sort((a, b) => a - b)
+  return { p50: s[Math.floor(s.length * 0.5)]!, p99: s[Math.min(s.length - 1, Math.floor(s.length * 0.99))]! }
+}
+
+function mount(plugins: import('prosemirror-state').Plugin[], doc?: PMNode) {
+  const el = document.body.appendChild(document.createElement('div'))
+  return new EditorView(el, { state: EditorState.create({ schema, ...(doc ? { doc } : {}), plugins }) })
+}
+
+const initial = richDoc(100_000)
+const blockCount = initial.childCount
+
+// ---------------------------------------------------------------- Weft
+function weftSetup() {
+  const src = new Doc({ replicaId: 1 })
+  const seedView = mount([weftPlugin(src, src.getText('body'))], initial)
+  seedView.destroy()
+  const state = src.encodeState()
+  const local = Doc.load(state, { replicaId: 2 })
+  const view = mount([weftPlugin(local, local.getText('body'))])
+  const typists = Array.from({ length: TYPISTS }, (_, i) => Doc.load(state, { replicaId: 10 + i }))
+  return { state, local, view, typists }
+}
+
+/** A remote keystroke: a character typed into paragraph `block`, as the typist's bytes. */
+function weftKeystroke(typist: InstanceType<typeof Doc>, block: number): Uint8Array {
+  const text = typist.getText('body')
+  const s = text.toString()
+  let at = 0
+  for (let b = 0; b < block; b++) at = s.indexOf('\n', at) + 1
+  let out: Uint8Array | undefined
+  const off = typist.on('delta', (d) => {
+    out = d
+  })
+  text.insert(at + 3, 'x')
+  off()
+  return out!
+}
+
+function benchWeft() {
+  const { state, local, view, typists } = weftSetup()
+  const remote: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    const bytes = weftKeystroke(typists[0]!, (i * 7) % blockCount)
+    const t0 = performance.now()
+    local.applyDelta(bytes)
+    remote.push(performance.now() - t0)
+  }
+  // Keystrokes among 10 remote typists: every typist's keystroke reaches everyone (as a server would fan out).
+  const keys: number[] = []
+  // Local keystrokes are encoded for the wire, as a client would.
+  local.on('delta', () => {})
+  for (let i = 0; i < ROUNDS; i++) {
+    for (let t = 0; t < TYPISTS; t++) {
+      const bytes = weftKeystroke(typists[t]!, (i * 13 + t * 17) % blockCount)
+      local.applyDelta(bytes)
+    }
+    const pos = view.state.doc.child(5).nodeSize + 3
+    const t0 = performance.now()
+    view.dispatch(view.state.tr.insertText('k', pos))
+    keys.push(performance.now() - t0)
+  }
+  view.destroy()
+  return { remote: stats(remote), keys: stats(keys), size: state.length }
+}
+
+// ---------------------------------------------------------------- Yjs
+function benchYjs() {
+  const src = new Y.Doc()
+  prosemirrorToYXmlFragment(initial, src.getXmlFragment('prosemirror'))
+  const update = Y.encodeStateAsUpdate(src)
+  const local = new Y.Doc()
+  Y.applyUpdate(local, update)
+  const view = mount([ySyncPlugin(local.getXmlFragment('prosemirror'))])
+  const typists = Array.from({ length: TYPISTS }, () => {
+    const d = new Y.Doc()
+    Y.applyUpdate(d, update)
+    return d
+  })
+  const keystroke = (typist: InstanceType<typeof Y.Doc>, block: number): Uint8Array => {
+    let out: Uint8Array | undefined
+    const h = (u: Uint8Array) => {
+      out = u
+    }
+    typist.on('update', h)
+    const para = typist.getXmlFragment('prosemirror').get(block) as InstanceType<typeof Y.XmlElement>
+    const first = para.get(0) as InstanceType<typeof Y.XmlText>
+    first.insert(3, 'x')
+    typist.off('update', h)
+    return out!
+  }
+  const remote: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    const bytes = keystroke(typists[0]!, (i * 7) % blockCount)
+    const t0 = performance.now()
+    Y.applyUpdate(local, bytes)
+    remote.push(performance.now() - t0)
+  }
+  const keys: number[] = []
+  local.on('update', () => {})
+  for (let i = 0; i < ROUNDS; i++) {
+    for (let t = 0; t < TYPISTS; t++) Y.applyUpdate(local, keystroke(typists[t]!, (i * 13 + t * 17) % blockCount))
+    const pos = view.state.doc.child(5).nodeSize + 3
+    const t0 = performance.now()
+    view.dispatch(view.state.tr.insertText('k', pos))
+    keys.push(performance.now() - t0)
+  }
+  view.destroy()
+  return { remote: stats(remote), keys: stats(keys), size: update.length, sizeV2: Y.encodeStateAsUpdateV2(src).length }
+}
+
+const textChars = initial.textContent.length
+console.log(`rich document: ${blockCount} blocks, ${textChars} characters; ${ROUNDS} rounds, ${TYPISTS} remote typists`)
+const y = benchYjs()
+const w = benchWeft()
+const fmt = (x: number) => `${x.toFixed(3)} ms`
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`
+console.log(`remote change -> editor   p50  Weft ${fmt(w.remote.p50)}  y-prosemirror ${fmt(y.remote.p50)}  ratio ${ratio(w.remote.p50, y.remote.p50)}`)
+console.log(`                          p99  Weft ${fmt(w.remote.p99)}  y-prosemirror ${fmt(y.remote.p99)}  ratio ${ratio(w.remote.p99, y.remote.p99)}`)
+console.log(`keystroke, 10 typists     p50  Weft ${fmt(w.keys.p50)}  y-prosemirror ${fmt(y.keys.p50)}  ratio ${ratio(w.keys.p50, y.keys.p50)}`)
+console.log(`                          p99  Weft ${fmt(w.keys.p99)}  y-prosemirror ${fmt(y.keys.p99)}  ratio ${ratio(w.keys.p99, y.keys.p99)}`)
+console.log(
+  `encoded state             Weft ${w.size} B  Yjs v1 ${y.size} B (v2 ${y.sizeV2} B)  ratio ${ratio(w.size, y.size)} (vs v2 ${ratio(w.size, y.sizeV2)})`,
+)

@@ -1,0 +1,151 @@
+// @vitest-environment jsdom
+import { Doc } from '@weft/crdt-core'
+import { keymap } from 'prosemirror-keymap'
+import type { Node as PMNode } from 'prosemirror-model'
+import { schema } from 'prosemirror-schema-basic'
+import { EditorState, TextSelection } from 'prosemirror-state'
+import { EditorView } from 'prosemirror-view'
+import { afterEach, describe, expect, it } from 'vitest'
+import { weftBinding, weftPlugin, weftRedo, weftUndo } from './index.js'
+
+const views: EditorView[] = []
+afterEach(() => {
+  for (const v of views.splice(0)) v.destroy()
+})
+
+/** An editor on its own replica; `peer(other)` delivers every delta of one to the other as it happens. */
+function editor(doc: Doc, content?: PMNode): EditorView {
+  const text = doc.getText('body')
+  const state = EditorState.create({
+    schema,
+    ...(content ? { doc: content } : {}),
+    plugins: [weftPlugin(doc, text, { captureTimeout: 0 }), keymap({ 'Mod-z': weftUndo, 'Mod-y': weftRedo })],
+  })
+  const view = new EditorView(document.body.appendChild(document.createElement('div')), { state })
+  views.push(view)
+  return view
+}
+
+function link(a: Doc, b: Doc): { flush(): void } {
+  const toB: Uint8Array[] = []
+  const toA: Uint8Array[] = []
+  a.on('delta', (d) => toB.push(d))
+  b.on('delta', (d) => toA.push(d))
+  return {
+    flush() {
+      while (toA.length + toB.length > 0) {
+        for (const d of toB.splice(0)) b.applyDelta(d)
+        for (const d of toA.splice(0)) a.applyDelta(d)
+      }
+    },
+  }
+}
+
+const p = (...content: (string | PMNode)[]) =>
+  schema.node(
+    'paragraph',
+    null,
+    content.map((c) => (typeof c === 'string' ? schema.text(c) : c)),
+  )
+const h1 = (s: string) => schema.node('heading', { level: 1 }, [schema.text(s)])
+const strong = (s: string) => schema.text(s, [schema.marks.strong.create()])
+
+function type(view: EditorView, at: number, s: string): void {
+  view.dispatch(view.state.tr.insertText(s, at))
+}
+
+function pair(initial: PMNode): { a: EditorView; b: EditorView; da: Doc; db: Doc; net: { flush(): void } } {
+  const da = new Doc({ replicaId: 1 })
+  const a = editor(da, initial)
+  const db = Doc.load(da.encodeState(), { replicaId: 2 })
+  const b = editor(db)
+  const net = link(da, db)
+  return { a, b, da, db, net }
+}
+
+describe('@weft/prosemirror binding', () => {
+  it('mirrors blocks and marks both ways: headings, bold, links', () => {
+    const { a, b, da, net } = pair(schema.node('doc', null, [h1('Title'), p('plain ', strong('bold'))]))
+    expect(b.state.doc.toJSON()).toEqual(a.state.doc.toJSON())
+    expect(da.getText('body').toDelta()).toEqual([
+      { insert: 'Title' },
+      { insert: '\n', attributes: { block: { type: 'heading', attrs: { level: 1 } } } },
+      { insert: 'plain ' },
+      { insert: 'bold', attributes: { strong: true } },
+      { insert: '\n' },
+    ])
+    // b links "plain" and a types at the end of bold: both show the same document.
+    b.dispatch(b.state.tr.addMark(8, 13, schema.marks.link.create({ href: 'https://x.example', title: null })))
+    a.dispatch(a.state.tr.insertText('er', 18).setStoredMarks([schema.marks.strong.create()]))
+    net.flush()
+    expect(b.state.doc.toJSON()).toEqual(a.state.doc.toJSON())
+    expect(a.state.doc.child(1).toString()).toContain('strong("bolder")')
+    expect(a.state.doc.child(1).toString()).toContain('link("plain")')
+  })
+
+  it('a remote edit keeps the local selection by the characters it was at', () => {
+    const { a, b, net } = pair(schema.node('doc', null, [p('hello world'), p('second line')]))
+    // b selects "world" (positions 7..12).
+    b.dispatch(b.state.tr.setSelection(TextSelection.create(b.state.doc, 7, 12)))
+    // a types before it, in the same paragraph, and adds a paragraph above.
+    type(a, 1, '>> ')
+    a.dispatch(a.state.tr.insert(0, p('new first')))
+    net.flush()
+    const sel = b.state.selection
+    expect(b.state.doc.textBetween(sel.from, sel.to)).toBe('world')
+    // A remote insert exactly at the caret stays after the caret (the caret sticks to the character before it).
+    b.dispatch(b.state.tr.setSelection(TextSelection.create(b.state.doc, sel.to)))
+    const caret = b.state.selection.from
+    type(a, a.state.doc.content.size - 1, 'zz')
+    type(a, caret, 'REMOTE')
+    net.flush()
+    expect(b.state.selection.from).toBe(caret)
+    expect(b.state.doc.textBetween(caret, caret + 6)).toBe('REMOTE')
+  })
+
+  it('undo and redo revert only this editor’s own edits', () => {
+    const { a, b, net } = pair(schema.node('doc', null, [p('base')]))
+    type(a, 5, ' mine')
+    net.flush()
+    type(b, 1, 'theirs ')
+    net.flush()
+    a.dispatch(a.state.tr.addMark(1, 5, schema.marks.em.create()))
+    net.flush()
+    expect(a.state.doc.textContent).toBe('theirs base mine')
+    // Undo the italic, then the typing: the remote "theirs " stays.
+    expect(weftUndo(a.state)).toBe(true)
+    expect(a.state.doc.child(0).toString()).not.toContain('em(')
+    expect(weftUndo(a.state)).toBe(true)
+    expect(a.state.doc.textContent).toBe('theirs base')
+    net.flush()
+    expect(b.state.doc.textContent).toBe('theirs base')
+    expect(weftRedo(a.state)).toBe(true)
+    net.flush()
+    expect(b.state.doc.textContent).toBe('theirs base mine')
+    expect(weftBinding(b.state)!.undo()).toBe(true)
+    net.flush()
+    expect(a.state.doc.textContent).toBe('base mine')
+  })
+
+  it('a remote edit during IME composition waits for the composition to end, and both edits survive', async () => {
+    const { a, b, net } = pair(schema.node('doc', null, [p('abc')]))
+    b.dispatch(b.state.tr.setSelection(TextSelection.create(b.state.doc, 4)))
+    b.dom.dispatchEvent(new CompositionEvent('compositionstart', { data: '' }))
+    expect(b.composing).toBe(true)
+    const before = b.state.doc
+    type(a, 1, 'remote ')
+    net.flush()
+    // Not applied under the composition: the editor's document is the same node.
+    expect(b.state.doc).toBe(before)
+    // The composition commits its text (as ProseMirror would from the DOM), then ends.
+    b.dispatch(b.state.tr.insertText('日本', 4))
+    b.dom.dispatchEvent(new CompositionEvent('compositionend', { data: '日本' }))
+    await new Promise((r) => setTimeout(r, 150))
+    expect(b.composing).toBe(false)
+    net.flush()
+    expect(b.state.doc.textContent).toBe('remote abc日本')
+    expect(a.state.doc.textContent).toBe('remote abc日本')
+    // The caret stayed after the composed text.
+    expect(b.state.selection.from).toBe(1 + 'remote abc日本'.length)
+  })
+})

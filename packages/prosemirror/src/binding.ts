@@ -1,0 +1,307 @@
+import { UndoManager, type Doc, type TextCursor, type WeftText } from '@weft/crdt-core'
+import type { Node as PMNode } from 'prosemirror-model'
+import { type Command, type EditorState, Plugin, PluginKey, TextSelection } from 'prosemirror-state'
+import type { EditorView } from 'prosemirror-view'
+import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, posToFlat } from './flat.js'
+
+export interface WeftPluginOptions {
+  /** Undo/redo of this editor's own changes through a Weft `UndoManager` (default true). */
+  undo?: boolean
+  /** Passed to the `UndoManager` (ms within which edits form one step; default 500). */
+  captureTimeout?: number
+}
+
+/** The binding's state, reachable from an editor state through `weftBinding(state)`. */
+export interface WeftBinding {
+  readonly doc: Doc
+  readonly text: WeftText
+  /** Undoes this editor's last own change (remote edits are never undone). */
+  undo(): boolean
+  redo(): boolean
+  /** The selection as stable Weft cursors (for presence). */
+  selectionCursors(): { anchor: TextCursor; head: TextCursor } | null
+}
+
+const key = new PluginKey<WeftBinding>('weft')
+const REMOTE = 'weft-remote'
+
+/** The binding installed in `state`, if any. */
+export function weftBinding(state: EditorState): WeftBinding | undefined {
+  return key.get(state)?.getState(state)
+}
+
+/** ProseMirror command: undo this editor's own last change. */
+export const weftUndo: Command = (state) => weftBinding(state)?.undo() ?? false
+/** ProseMirror command: redo this editor's last undone change. */
+export const weftRedo: Command = (state) => weftBinding(state)?.redo() ?? false
+
+/**
+ * Binds an editor to a Weft `Text` (see flat.ts for how blocks and marks
+ * map). Local edits become one Weft transaction each (only the changed
+ * window is diffed); remote changes become one editor transaction that
+ * replaces only what differs, and the selection is put back from stable
+ * Weft cursors, so it stays by the characters it was at. A remote change
+ * arriving during IME composition waits until the composition ends.
+ *
+ * @example
+ * const view = new EditorView(el, { state: EditorState.create({ schema, plugins: [weftPlugin(doc, doc.getText('body')), keymap({ 'Mod-z': weftUndo, 'Mod-y': weftRedo })] }) })
+ */
+export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions = {}): Plugin<WeftBinding> {
+  const sync = new Sync(doc, text, options)
+  return new Plugin<WeftBinding>({
+    key,
+    state: { init: () => sync, apply: (_tr, value) => value },
+    view: (view) => {
+      sync.attach(view)
+      return { update: (v, prev) => sync.update(v, prev.doc), destroy: () => sync.destroy() }
+    },
+    props: {
+      handleDOMEvents: {
+        compositionstart: () => {
+          sync.beforeComposition()
+          return false
+        },
+        compositionend: () => {
+          sync.afterComposition()
+          return false
+        },
+      },
+    },
+  })
+}
+
+class Sync implements WeftBinding {
+  private view: EditorView | null = null
+  private readonly undoManager: UndoManager | null
+  private unsubscribe: (() => void) | null = null
+  private cursors: { anchor: TextCursor; head: TextCursor } | null = null
+  private pending = false
+  /**
+   * While a composition runs, remote changes wait (rewriting the DOM under
+   * an IME breaks it), so the editor's flat indices and Weft's drift apart.
+   * This maps them: from `start`, one Weft cursor per flat character of the
+   * editor, kept up to date as local edits go to Weft.
+   */
+  private composition: { start: number; ids: TextCursor[] } | null = null
+  private applying = false
+  private timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(
+    readonly doc: Doc,
+    readonly text: WeftText,
+    options: WeftPluginOptions,
+  ) {
+    this.undoManager =
+      options.undo === false
+        ? null
+        : new UndoManager(doc, {
+            scope: [text],
+            trackedOrigins: new Set([this]),
+            ...(options.captureTimeout !== undefined ? { captureTimeout: options.captureTimeout } : {}),
+          })
+  }
+
+  attach(view: EditorView): void {
+    this.view = view
+    const schema = view.state.schema
+    if (this.text.length === 0) {
+      // An empty text takes the editor's content (with its trailing '\n' per block).
+      const runs = flatRuns(view.state.doc, 0, flatLength(view.state.doc), schema)
+      this.doc.transact(() => {
+        this.text.insert(0, runs.map((r) => r.insert).join(''))
+        applyMarkDiff(this.text, 0, runs)
+      }, this)
+    } else this.render()
+    this.unsubscribe = this.doc.on('change', (event) => {
+      if (event.origin === this || !event.containers.has(this.text)) return
+      this.render()
+    })
+    this.saveCursors()
+  }
+
+  destroy(): void {
+    this.unsubscribe?.()
+    this.undoManager?.destroy()
+    clearTimeout(this.timer)
+    this.view = null
+  }
+
+  undo(): boolean {
+    this.undoManager?.stopCapturing()
+    return this.undoManager?.undo() ?? false
+  }
+
+  redo(): boolean {
+    return this.undoManager?.redo() ?? false
+  }
+
+  selectionCursors(): { anchor: TextCursor; head: TextCursor } | null {
+    return this.cursors
+  }
+
+  /** After every editor update: send local edits to Weft, then remember the selection as cursors. */
+  update(view: EditorView, prevDoc: PMNode): void {
+    if (!this.applying && !view.state.doc.eq(prevDoc)) this.sendLocal(prevDoc, view.state.doc)
+    if (this.pending && !view.composing) this.render()
+    this.saveCursors()
+  }
+
+  beforeComposition(): void {
+    const view = this.view
+    if (view === null || this.pending) return
+    // Every character of the block being composed in, and its '\n'.
+    const $head = view.state.selection.$head
+    const block = $head.index(0)
+    let start = 0
+    for (let i = 0; i < block; i++) start += view.state.doc.child(i).content.size + 1
+    const len = view.state.doc.child(block).content.size + 1
+    const ids: TextCursor[] = []
+    for (let i = 0; i < len; i++) ids.push(this.text.cursor(start + i, 'after'))
+    this.composition = { start, ids }
+  }
+
+  /** Weft index of an editor flat index (the same, unless a composition holds remote changes back). */
+  private toWeft(flat: number): number {
+    const c = this.composition
+    if (c === null || !this.pending) return flat
+    const i = Math.max(0, Math.min(c.ids.length - 1, flat - c.start))
+    return this.text.cursorIndex(c.ids[i]!) + (flat - c.start - i)
+  }
+
+  afterComposition(): void {
+    // ProseMirror finishes a composition after the event; look again once it has.
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      if (this.pending && this.view !== null && !this.view.composing) this.render()
+    }, 30)
+  }
+
+  private saveCursors(): void {
+    const view = this.view
+    if (view === null) return
+    const { anchor, head } = view.state.selection
+    const state = view.state.doc
+    const len = this.text.length
+    const at = (pos: number) => this.text.cursor(Math.max(0, Math.min(len, this.toWeft(posToFlat(state, pos)))), 'before')
+    this.cursors = { anchor: at(anchor), head: at(head) }
+  }
+
+  /** The editor changed: write the changed window to Weft as one transaction. */
+  private sendLocal(before: PMNode, after: PMNode): void {
+    const start = before.content.findDiffStart(after.content)
+    if (start === null) return
+    let { a: endA, b: endB } = before.content.findDiffEnd(after.content)!
+    const overlap = start - Math.min(endA, endB)
+    if (overlap > 0) {
+      endA += overlap
+      endB += overlap
+    }
+    const schema = after.type.schema
+    const from = posToFlat(before, start)
+    // The changed windows end at the same distance from each document's end.
+    const tailA = flatLength(before) - posToFlat(before, endA)
+    const tailB = flatLength(after) - posToFlat(after, endB)
+    const tail = Math.min(tailA, tailB)
+    const toA = flatLength(before) - tail
+    const toB = flatLength(after) - tail
+    const wanted = flatRuns(after, from, toB, schema)
+    const newText = wanted.map((r) => r.insert).join('')
+    const wFrom = this.toWeft(from)
+    const wTo = Math.max(wFrom, this.toWeft(toA))
+    this.doc.transact(() => {
+      const text = this.text
+      const oldText = text.toString().slice(wFrom, wTo)
+      // Characters: one delete and one insert for what differs inside the window.
+      let p = 0
+      while (p < oldText.length && p < newText.length && oldText[p] === newText[p]) p++
+      let s = 0
+      while (s < oldText.length - p && s < newText.length - p && oldText[oldText.length - 1 - s] === newText[newText.length - 1 - s]) s++
+      if (oldText.length - p - s > 0) text.delete(wFrom + p, oldText.length - p - s)
+      if (newText.length - p - s > 0) text.insert(wFrom + p, newText.slice(p, newText.length - s))
+      // Marks: set only what differs from what the text now has there.
+      applyMarkDiff(text, wFrom, wanted)
+      const c = this.composition
+      if (c !== null && this.pending && from >= c.start && toA <= c.start + c.ids.length) {
+        // The new characters' ids join the map, in place of the replaced ones.
+        const added: TextCursor[] = []
+        for (let k = p; k < newText.length - s; k++) added.push(text.cursor(wFrom + k, 'after'))
+        c.ids.splice(from - c.start + p, toA - from - p - s, ...added)
+      }
+    }, this)
+  }
+
+  /** Weft changed from elsewhere (a peer, or undo): replace only what differs, keep the selection. */
+  private render(): void {
+    const view = this.view
+    if (view === null) return
+    if (view.composing) {
+      this.pending = true
+      return
+    }
+    this.pending = false
+    this.composition = null
+    const state = view.state
+    if (this.text.length === 0 || !this.text.toString().endsWith('\n')) {
+      // Every block ends in '\n'; a text that lost its last one (a concurrent delete) gets it back.
+      this.doc.transact(() => this.text.insert(this.text.length, '\n'), this)
+    }
+    const next = docFromSpans(state.schema, this.text.toDelta())
+    const start = state.doc.content.findDiffStart(next.content)
+    if (start === null) return
+    let { a: endA, b: endB } = state.doc.content.findDiffEnd(next.content)!
+    const overlap = start - Math.min(endA, endB)
+    if (overlap > 0) {
+      endA += overlap
+      endB += overlap
+    }
+    const tr = state.tr.replace(start, endA, next.slice(start, endB))
+    if (this.cursors !== null) {
+      const size = tr.doc.content.size
+      const place = (c: TextCursor) => {
+        const flat = this.text.cursorIndex(c)
+        return flat < 0 ? null : Math.min(size, flatToPos(tr.doc, flat))
+      }
+      const anchor = place(this.cursors.anchor)
+      const head = place(this.cursors.head)
+      if (anchor !== null && head !== null) tr.setSelection(TextSelection.between(tr.doc.resolve(anchor), tr.doc.resolve(head)))
+    }
+    tr.setMeta(REMOTE, true).setMeta('addToHistory', false)
+    this.applying = true
+    try {
+      view.dispatch(tr)
+    } finally {
+      this.applying = false
+    }
+  }
+}
+
+/** Formats [from, from + wanted length) so each character has exactly the wanted marks. */
+function applyMarkDiff(text: WeftText, from: number, wanted: { insert: string; attributes?: Attrs }[]): void {
+  const total = wanted.reduce((n, r) => n + r.insert.length, 0)
+  if (total === 0) return
+  const have = text.toDelta(from, total)
+  // Per character, wanted and current attribute sets (runs expanded lazily by index).
+  const at = (runs: { insert: string; attributes?: Attrs }[]) => {
+    const out: (Attrs | undefined)[] = []
+    for (const r of runs) for (let i = 0; i < r.insert.length; i++) out.push(r.attributes)
+    return out
+  }
+  const want = at(wanted)
+  const cur = at(have)
+  const keys = new Set<string>()
+  for (const a of [...want, ...cur]) if (a !== undefined) for (const k of Object.keys(a)) keys.add(k)
+  for (const k of [...keys].sort()) {
+    let i = 0
+    while (i < total) {
+      const w = want[i]?.[k]
+      if (JSON.stringify(w) === JSON.stringify(cur[i]?.[k])) {
+        i++
+        continue
+      }
+      let j = i + 1
+      while (j < total && JSON.stringify(want[j]?.[k]) === JSON.stringify(w) && JSON.stringify(want[j]?.[k]) !== JSON.stringify(cur[j]?.[k])) j++
+      text.format(from + i, j - i, { [k]: w ?? null })
+      i = j
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * @weft/prosemirror: a ProseMirror (and TipTap) editor bound to a Weft `Text`
+ * with Peritext marks.
+ */
+export { weftPlugin, weftBinding, weftUndo, weftRedo } from './binding.js'
+export type { WeftPluginOptions, WeftBinding } from './binding.js'
+export { docFromSpans, flatRuns, flatLength, posToFlat, flatToPos, BLOCK_KEY } from './flat.js'
