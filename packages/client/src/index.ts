@@ -22,7 +22,6 @@ export type {
   LogOrigin,
   OutboxEntry,
   AppendResult,
-  AppendLocalResult,
 } from './storage/types.js'
 export type { CompactionPolicy } from './persistence/compaction.js'
 export { webSocketTransport } from './transport/websocket-transport.js'

@@ -260,7 +260,7 @@ describe('client with the protocol server over the in-memory transport', () => {
     // Slow local writes, so the old handle is still flushing when the new one opens.
     const slow: Storage = {
       ...inner,
-      appendLocal: (id, bytes) => new Promise((r) => setTimeout(r, 50)).then(() => inner.appendLocal(id, bytes)),
+      appendLocal: (id, seq, bytes) => new Promise((r) => setTimeout(r, 50)).then(() => inner.appendLocal(id, seq, bytes)),
     }
     const a = client(s, { storage: slow })
     const old = a.doc('note')
