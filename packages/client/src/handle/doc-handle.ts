@@ -82,6 +82,7 @@ export class DocHandle {
   private closed = false
   private closing: Promise<void> | undefined
 
+  /** @internal Handles come from `client.doc(id)`. */
   constructor(opts: DocHandleOptions) {
     this.opts = opts
     this.id = opts.id

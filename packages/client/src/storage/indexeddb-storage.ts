@@ -59,6 +59,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       db = opening
       opening.then(
         (d) => void (db === opening && (openDb = d)),
+        // The failure is the caller's (it awaits `opening`) and un-caches it just below.
         () => undefined,
       )
       // A failed open is not cached: the next call (a retry) tries again.
@@ -89,6 +90,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       } catch {
         // already finished or aborted
       }
+      // The abort's own rejection says only "AbortError": the first failure, thrown below, says why.
       await done.catch(() => undefined)
       // The first failure says why (e.g. QuotaExceededError); the abort that follows would only say "AbortError".
       const err = toStorageError(e)
@@ -238,6 +240,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       closed = true
       const current = db
       db = undefined
+      // A connection that never opened has nothing to close; its failure went to the call that opened it.
       if (current) (await current.catch(() => undefined))?.close()
     },
   }
