@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests run against sources, not each package's dist.
     // Subpaths first: '@weft/server' would also match '@weft/server/testing'.
     alias: [
+      { find: '@weft/client/testing', replacement: fileURLToPath(new URL('./packages/client/src/testing.ts', import.meta.url)) },
       { find: '@weft/server/testing', replacement: fileURLToPath(new URL('./packages/server/src/testing.ts', import.meta.url)) },
       { find: '@weft/crdt-core', replacement: pkg('crdt-core') },
       { find: '@weft/client', replacement: pkg('client') },

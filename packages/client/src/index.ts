@@ -22,7 +22,6 @@ export type {
   LogOrigin,
   OutboxEntry,
   AppendResult,
-  AppendLocalResult,
 } from './storage/types.js'
 export type { CompactionPolicy } from './persistence/compaction.js'
 export { webSocketTransport } from './transport/websocket-transport.js'
@@ -30,8 +29,6 @@ export type { ServerUrls } from './transport/server-urls.js'
 export { offlineSwitch } from './transport/offline-switch.js'
 export type { OfflineSwitch } from './transport/offline-switch.js'
 export type { WebSocketTransportOptions, WebSocketConstructor } from './transport/websocket-transport.js'
-export { MemoryNetwork } from './transport/memory-transport.js'
-export type { MemoryPeer } from './transport/memory-transport.js'
 export type { Transport, Connection, TransportHandlers, CloseInfo } from './transport/types.js'
 export type { BackoffOptions } from './transport/backoff.js'
 export { backoffDelay } from './transport/backoff.js'

@@ -5,7 +5,8 @@ import 'fake-indexeddb/auto'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
 import { indexedDBStorage } from '../storage/indexeddb-storage.js'
 import { memoryStorage } from '../storage/memory-storage.js'
-import type { Storage } from '../storage/types.js'
+import { OUTBOX_SEQ_BLOCK, type Storage } from '../storage/types.js'
+import { offlineSwitch } from '../transport/offline-switch.js'
 import { failingStorage } from '../test-support/failing-storage.js'
 import { MemorySyncServer } from '../test-support/memory-sync-server.js'
 import { until } from '../test-support/until.js'
@@ -91,6 +92,58 @@ describe('client with the protocol server over the in-memory transport', () => {
     await until(() => body(b).toString() === 'before the restart', 'b to see it')
     await a2.doc('note').whenSaved('local') // the outbox trim is a queued write too
     expect((await storage.load('note')).outbox).toHaveLength(0)
+  })
+
+  it('[CLIENT-OUT-1] storage keeps the seqs the session sends, across restarts, with no renumbering', async () => {
+    const s = server()
+    const storage = memoryStorage()
+    s.network.setOnline(false)
+    const a = client(s, { storage })
+    await a.doc('note').ready
+    for (const piece of ['a', 'b', 'c']) body(a).insert(0, piece)
+    await a.doc('note').whenSaved('local')
+    await a.close()
+    const stored = (await storage.load('note')).outbox.map((e) => e.seq)
+    expect(stored).toEqual([OUTBOX_SEQ_BLOCK + 1, OUTBOX_SEQ_BLOCK + 2, OUTBOX_SEQ_BLOCK + 3])
+    // A second offline run restores them unchanged and numbers its own above them.
+    const a2 = client(s, { storage })
+    await a2.doc('note').ready
+    body(a2).insert(0, 'd')
+    await a2.doc('note').whenSaved('local')
+    expect(a2.doc('note').status.unsaved).toBe(4)
+    await a2.close()
+    expect((await storage.load('note')).outbox.map((e) => e.seq)).toEqual([...stored, 2 * OUTBOX_SEQ_BLOCK + 1])
+    // Online: the upload's seq is the session's own, and its ack empties the stored outbox.
+    s.network.setOnline(true)
+    const before = s.received.length
+    const a3 = client(s, { storage })
+    await a3.doc('note').whenSaved('server')
+    const seqs = framesOf(s.received.slice(before), 'delta').map((f) => (decodeMessage(f) as { seq: number }).seq)
+    expect(seqs).toEqual([3 * OUTBOX_SEQ_BLOCK])
+    await a3.doc('note').whenSaved('local')
+    expect((await storage.load('note')).outbox).toEqual([])
+  })
+
+  it("[CLIENT-OUT-3] a tab dropping its acked deltas leaves the other tab's outbox rows alone", async () => {
+    const s = server()
+    const storage = memoryStorage() // one origin's storage, shared by two tabs
+    const cableB = offlineSwitch(s.transport)
+    cableB.setOffline(true)
+    const a = client(s, { storage })
+    const b = client(s, { storage, transport: cableB.transport })
+    await Promise.all([a.doc('note').ready, b.doc('note').ready])
+    body(b).insert(0, 'from b')
+    await b.doc('note').whenSaved('local')
+    body(a).insert(0, 'from a ')
+    await a.doc('note').whenSaved('server')
+    await a.doc('note').whenSaved('local')
+    // A's rows are gone; B's (another block, not acked for B) stay until B's own session is acked.
+    const rows = (await storage.load('note')).outbox
+    expect(rows.map((e) => Math.floor((e.seq - 1) / OUTBOX_SEQ_BLOCK))).toEqual([2])
+    cableB.setOffline(false)
+    await b.doc('note').whenSaved('server')
+    await b.doc('note').whenSaved('local')
+    expect((await storage.load('note')).outbox).toEqual([])
   })
 
   it('[CLIENT-SYNC-4] after 10k offline edits a reconnect uploads ONE compact delta', async () => {
@@ -260,7 +313,7 @@ describe('client with the protocol server over the in-memory transport', () => {
     // Slow local writes, so the old handle is still flushing when the new one opens.
     const slow: Storage = {
       ...inner,
-      appendLocal: (id, bytes) => new Promise((r) => setTimeout(r, 50)).then(() => inner.appendLocal(id, bytes)),
+      appendLocal: (id, seq, bytes) => new Promise((r) => setTimeout(r, 50)).then(() => inner.appendLocal(id, seq, bytes)),
     }
     const a = client(s, { storage: slow })
     const old = a.doc('note')

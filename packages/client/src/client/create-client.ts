@@ -129,6 +129,7 @@ export function createClient(options: ClientOptions = {}): Client {
         ...(previous && { after: previous }),
         onClosing: (done) => {
           if (handles.get(id) === handle) handles.delete(id)
+          // A reopen only waits for the close to end: what failed in it the handle reported as an error event.
           const settled = done.catch(() => undefined)
           closing.set(id, settled)
           void settled.then(() => closing.get(id) === settled && closing.delete(id))

@@ -3,9 +3,9 @@ import type { SyncConnection } from '../connection/sync-connection.js'
 import { Emitter } from '../emitter.js'
 import type { WeftStorageError } from '../errors.js'
 import type { CompactionPolicy } from '../persistence/compaction.js'
-import { LocalReplica } from '../persistence/local-replica.js'
+import { LocalReplica, type LoadedOutbox } from '../persistence/local-replica.js'
 import { Presence, type PresenceKey } from '../presence/presence.js'
-import type { OutboxEntry, Storage } from '../storage/types.js'
+import { unclaimedSeqBase, type Storage } from '../storage/types.js'
 import type { TabChannel } from '../tabs/tab-channel.js'
 import { TabSync } from '../tabs/tab-sync.js'
 import type { Timers } from '../timers.js'
@@ -82,6 +82,7 @@ export class DocHandle {
   private closed = false
   private closing: Promise<void> | undefined
 
+  /** @internal Handles come from `client.doc(id)`. */
   constructor(opts: DocHandleOptions) {
     this.opts = opts
     this.id = opts.id
@@ -142,7 +143,7 @@ export class DocHandle {
     }
     this.offDelta = opts.doc.on('delta', (bytes) => this.onLocalDelta(bytes))
     this.offStorageError = opts.storage.onError?.((e) => this.events.emit('error', e)) ?? (() => undefined)
-    this.ready = (opts.after ?? Promise.resolve()).then(() => this.local.load((late) => this.lateLoaded(late))).then((outbox) => this.start(outbox ?? []))
+    this.ready = (opts.after ?? Promise.resolve()).then(() => this.local.load((late) => this.lateLoaded(late))).then((loaded) => this.start(loaded))
   }
 
   /** Current status; also pushed to `on('status')` listeners whenever it changes. */
@@ -152,7 +153,7 @@ export class DocHandle {
     return {
       connection: this.server?.connectionStatus ?? 'offline',
       unsaved,
-      savedLocally: this.local.pendingWrites === 0 && (this.server?.waitingForLoad ?? 0) === 0,
+      savedLocally: this.local.pendingWrites === 0 && (this.server?.waitingForLoad ?? this.localOnly?.waiting ?? 0) === 0,
       savedOnServer: this.server !== undefined && unsaved === 0,
       ...(error && { storageError: error }),
     }
@@ -234,15 +235,18 @@ export class DocHandle {
     this.refresh()
   }
 
-  private start(outbox: readonly OutboxEntry[]): void {
+  /** Loaded, or storage failed (`undefined`): the doc runs in memory, its writes queued under an unclaimed seq block. */
+  private start(loaded: LoadedOutbox | undefined): void {
     if (this.closed) return
+    const l = loaded ?? { base: unclaimedSeqBase(), outbox: [] }
     this.tabs?.hello()
-    this.server?.attach(outbox, this.pres.state as JsonValue | null)
+    this.server?.attach(l, this.pres.state as JsonValue | null)
+    this.localOnly?.start(l.base)
     this.refresh()
   }
 
   /** Storage failed at first and came back: the stored doc is now joined in; peers may lack it. */
-  private lateLoaded(outbox: readonly OutboxEntry[]): void {
+  private lateLoaded({ outbox }: LoadedOutbox): void {
     if (this.closed) return
     if (outbox.length > 0) this.tabs?.hello()
     this.server?.storedContentLoaded()

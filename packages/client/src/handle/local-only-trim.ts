@@ -3,34 +3,57 @@ import type { LocalReplica } from '../persistence/local-replica.js'
 /**
  * Saving without a server: nothing will ever ack the stored outbox, so it is
  * trimmed as soon as deltas are written (one trim at a time, folding the
- * rest), keeping storage proportional to the doc.
+ * rest), keeping storage proportional to the doc. Seqs come from the block
+ * the load claimed, as a session's would ([CLIENT-OUT-2]).
  */
 export class LocalOnlySaver {
+  private base: number | undefined
+  private lastSeq = 0
   private written = 0
   private trimming = false
+  private early: Uint8Array[] = []
 
   constructor(private readonly local: LocalReplica) {}
 
+  /** The stored doc is loaded and `base` claimed: write what came before. */
+  start(base: number): void {
+    this.base = this.lastSeq = this.written = base
+    for (const bytes of this.early.splice(0)) this.save(bytes)
+  }
+
+  /** Local deltas waiting for the load. */
+  get waiting(): number {
+    return this.early.length
+  }
+
   save(bytes: Uint8Array): void {
-    this.local.saveLocal(bytes).then(
-      (clientSeq) => {
-        this.written = Math.max(this.written, clientSeq)
+    if (this.base === undefined) {
+      this.early.push(bytes)
+      return
+    }
+    const seq = ++this.lastSeq
+    this.local.saveLocal(seq, bytes).then(
+      () => {
+        this.written = Math.max(this.written, seq)
         this.trim()
       },
-      () => undefined, // closed
+      // Only a closed queue rejects: nothing is left to trim.
+      () => undefined,
     )
   }
 
   private trim(): void {
-    if (this.trimming) return
+    const base = this.base
+    if (this.trimming || base === undefined) return
     this.trimming = true
     const upTo = this.written
-    this.local.ackOutbox(upTo).then(
+    this.local.ackOutbox(base, upTo).then(
       () => {
         this.trimming = false
         if (this.written > upTo) this.trim()
       },
-      () => undefined, // closed
+      // Only a closed queue rejects: the rows stay, and are trimmed by the next session's acks.
+      () => undefined,
     )
   }
 }

@@ -1,8 +1,6 @@
 import type { Doc, DocSyncStatus, JsonValue, WeftSyncError } from '@weft/crdt-core'
 import type { DocEffectSink, SyncConnection } from '../connection/sync-connection.js'
-import type { LocalReplica } from '../persistence/local-replica.js'
-import type { OutboxEntry } from '../storage/types.js'
-import { OutboxMap } from './outbox-map.js'
+import type { LoadedOutbox, LocalReplica } from '../persistence/local-replica.js'
 import type { ConnectionStatus } from './status.js'
 
 export interface ServerLinkOptions {
@@ -27,26 +25,32 @@ export interface ServerLinkOptions {
 export class ServerLink {
   private attached = false
   private beforeAttach: Uint8Array[] = []
+  /** Seqs of this session's block are above `base` ([CLIENT-OUT-2]). */
+  private base = 0
+  /** Highest seq the session allocated, and the highest written to storage. */
   private lastSeq = 0
+  private writtenSeq = 0
+  /** Runs `[after, upTo]` of the restored outbox, dropped from storage at the first ack ([CLIENT-OUT-3]). */
+  private restoredRuns: { after: number; upTo: number }[] = []
   private syncStatus: DocSyncStatus = 'offline'
-  private readonly outbox = new OutboxMap()
   private waiters: { target: number; resolve: () => void; reject: (e: Error) => void }[] = []
   /** Set when the server refused this doc's writes; cleared when an ack shows it takes them again. */
   private refused: WeftSyncError | undefined
 
   constructor(private readonly o: ServerLinkOptions) {}
 
-  /** Start syncing, with the outbox kept in storage by earlier runs (and other tabs). */
-  attach(stored: readonly OutboxEntry[], presence: JsonValue | null): void {
+  /**
+   * Start syncing, with the outbox kept in storage by earlier runs (and other
+   * tabs) and this session's seq block: the session numbers its deltas from
+   * `base + 1` on, and storage keeps those numbers ([CLIENT-OUT-1]).
+   */
+  attach({ base, outbox }: LoadedOutbox, presence: JsonValue | null): void {
     const c = this.o.connection
-    // The session numbers local deltas per session; the stored outbox is renumbered 1..n for it.
-    const restored = stored.map((e, i) => ({ seq: i + 1, bytes: e.bytes }))
-    stored.forEach((e, i) => {
-      this.outbox.add(i + 1)
-      this.outbox.written(i + 1, e.clientSeq)
-    })
-    this.lastSeq = restored.length
-    c.attach(this.o.id, this.o.doc, { lastSeq: restored.length, ackedSeq: 0, outbox: restored }, this.sink)
+    this.base = this.lastSeq = this.writtenSeq = base
+    this.restoredRuns = runsOf(outbox.map((e) => e.seq))
+    // Restored seqs all lie below `base`: the first upload (seq >= base) carries them ([OUT-3]).
+    const ackedSeq = outbox.length > 0 ? Math.min(...outbox.map((e) => e.seq)) - 1 : base
+    c.attach(this.o.id, this.o.doc, { lastSeq: base, ackedSeq, outbox }, this.sink)
     this.attached = true
     const early = this.beforeAttach
     this.beforeAttach = []
@@ -107,28 +111,37 @@ export class ServerLink {
    * server keeps getting edits; the writes stay queued and are retried.
    */
   storageFailing(): void {
-    if (this.attached && this.outbox.unwritten > 0) this.o.connection.persisted(this.o.id, this.lastSeq)
+    if (this.attached && this.writtenSeq < this.lastSeq) this.o.connection.persisted(this.o.id, this.lastSeq)
   }
 
-  private trim(serverSeq?: number): void {
-    const upTo = this.outbox.takeTrimPoint()
-    if (upTo !== undefined) this.o.local.ackOutbox(upTo, serverSeq).catch(() => undefined)
+  /** The server acked every delta up to `seq` of this session: drop them, and the restored ones, from storage. */
+  private trim(seq: number, serverSeq: number): void {
+    const { local } = this.o
+    const runs = seq >= this.base ? this.restoredRuns.splice(0) : []
+    const trims = [...runs, { after: this.base, upTo: seq }].filter((r) => r.upTo > r.after)
+    for (const r of trims) {
+      local.ackOutbox(r.after, r.upTo, serverSeq).catch((e: unknown) => {
+        // Only a closed queue rejects (failures are retried): the rows stay and
+        // the next session re-uploads them, which the CRDT joins idempotently.
+        void e
+      })
+    }
   }
 
   private readonly sink: DocEffectSink = {
     persistLocal: (seq, bytes) => {
       const { local, connection, id } = this.o
       this.lastSeq = Math.max(this.lastSeq, seq)
-      this.outbox.add(seq)
       if (local.error) connection.persisted(id, seq) // degraded: see storageFailing
-      local.saveLocal(bytes).then(
-        (clientSeq) => {
-          this.outbox.written(seq, clientSeq)
+      local.saveLocal(seq, bytes).then(
+        () => {
+          this.writtenSeq = Math.max(this.writtenSeq, seq)
           connection.persisted(id, seq)
-          this.trim()
           this.o.changed()
         },
-        () => undefined, // closed
+        // Only a closed queue rejects: the handle is closing and the delta is
+        // in the journal or lost with the page, as any unwritten edit is.
+        () => this.o.changed(),
       )
     },
     persistRemote: (bytes) => {
@@ -137,8 +150,7 @@ export class ServerLink {
     },
     acked: (seq, serverSeq) => {
       this.refused = undefined
-      this.outbox.acked(seq)
-      this.trim(serverSeq)
+      this.trim(seq, serverSeq)
       const reached = this.o.connection.positions(this.o.id).server
       const due = this.waiters.filter((w) => w.target <= reached)
       this.waiters = this.waiters.filter((w) => w.target > reached)
@@ -160,4 +172,15 @@ export class ServerLink {
       this.o.error(error)
     },
   }
+}
+
+/** Ascending seqs as runs of consecutive numbers, `(after, upTo]` each. */
+function runsOf(seqs: readonly number[]): { after: number; upTo: number }[] {
+  const runs: { after: number; upTo: number }[] = []
+  for (const s of seqs) {
+    const last = runs.at(-1)
+    if (last && last.upTo === s - 1) last.upTo = s
+    else runs.push({ after: s - 1, upTo: s })
+  }
+  return runs
 }

@@ -19,6 +19,14 @@ export interface LocalReplicaOptions {
   onChange(): void
 }
 
+/** What a load found: the stored outbox (other sessions' unacked deltas) and this session's claimed seq block. */
+export interface LoadedOutbox {
+  /** The seq before the first of this session's block ([CLIENT-OUT-2]). */
+  readonly base: number
+  /** Unacked local deltas of earlier or other sessions, ascending seq. */
+  readonly outbox: readonly OutboxEntry[]
+}
+
 /**
  * One doc's local persistence: loads it from storage into the Doc, writes
  * deltas in order (retrying failures), acks the outbox and compacts the log.
@@ -27,8 +35,6 @@ export class LocalReplica {
   private readonly queue: WriteQueue
   private compactionQueued = false
   private onLoadError: (() => void) | undefined
-  /** Numbers this doc instance's journal entries (its replica id makes them unique across tabs). */
-  private journaled = 0
   private readonly opts: LocalReplicaOptions
 
   constructor(opts: LocalReplicaOptions) {
@@ -59,7 +65,7 @@ export class LocalReplica {
    * loaded, or with `undefined` at the first failure: the load keeps retrying
    * in the background and `onLoaded` receives the outbox when it succeeds.
    */
-  load(onLoaded: (outbox: readonly OutboxEntry[]) => void): Promise<readonly OutboxEntry[] | undefined> {
+  load(onLoaded: (loaded: LoadedOutbox) => void): Promise<LoadedOutbox | undefined> {
     return new Promise((resolve) => {
       let settled = false
       this.onLoadError = () => {
@@ -68,19 +74,22 @@ export class LocalReplica {
         resolve(undefined)
       }
       this.queue
-        .enqueue(async () => {
+        .enqueue(async (): Promise<LoadedOutbox> => {
+          const base = await this.opts.storage.claimSeqBlock(this.opts.docId)
           const stored = await this.opts.storage.load(this.opts.docId)
           if (stored.snapshot) this.opts.doc.applyDelta(stored.snapshot, LOCAL_STORAGE_ORIGIN)
           for (const e of stored.log) this.opts.doc.applyDelta(e.bytes, LOCAL_STORAGE_ORIGIN)
           // Local edits of a page that closed before their ordered write: into
           // the doc (the sync handshake uploads what the server lacks) and on
           // into the log and outbox, which also clears their journal entries.
-          for (const j of stored.journal ?? []) {
+          const journal = stored.journal ?? []
+          for (const j of journal) {
             this.opts.doc.applyDelta(j.bytes, LOCAL_STORAGE_ORIGIN)
-            void this.queue.enqueue(() => this.opts.storage.appendLocal(this.opts.docId, j.bytes, j.key)).catch(() => undefined)
+            this.queue.push(() => this.opts.storage.appendLocal(this.opts.docId, j.seq, j.bytes))
           }
           this.maybeCompact(stored.meta)
-          return stored.outbox
+          const outbox = journal.length === 0 ? stored.outbox : [...stored.outbox, ...journal].sort((a, b) => a.seq - b.seq)
+          return { base, outbox }
         })
         .then(
           (outbox) => {
@@ -100,17 +109,12 @@ export class LocalReplica {
     })
   }
 
-  /** Persist a local delta to log + outbox; resolves with its outbox clientSeq once written. */
-  saveLocal(bytes: Uint8Array): Promise<number> {
+  /** Persist a local delta to log + outbox under the session's `seq`; resolves once written. */
+  saveLocal(seq: number, bytes: Uint8Array): Promise<void> {
     // Journal first, in this same task: the queued write below may still be
     // waiting when the page closes, the journal entry is already on its way.
-    const key = `${this.opts.doc.replicaId}:${++this.journaled}`
-    this.opts.storage.journal?.(this.opts.docId, key, bytes)
-    return this.queue.enqueue(async () => {
-      const r = await this.opts.storage.appendLocal(this.opts.docId, bytes, key)
-      this.maybeCompact(r.meta)
-      return r.clientSeq
-    })
+    this.opts.storage.journal?.(this.opts.docId, seq, bytes)
+    return this.queue.enqueue(() => this.opts.storage.appendLocal(this.opts.docId, seq, bytes).then(this.compactAfterWrite))
   }
 
   /**
@@ -123,9 +127,9 @@ export class LocalReplica {
     this.queue.push(() => this.opts.storage.appendRemote(this.opts.docId, bytes, serverSeq).then(this.compactAfterWrite))
   }
 
-  /** Drop outbox entries up to `upTo` once the server acked them. */
-  ackOutbox(upTo: number, serverSeq?: number): Promise<DocMeta> {
-    return this.queue.enqueue(() => this.opts.storage.ackOutbox(this.opts.docId, upTo, serverSeq))
+  /** Drop outbox entries with `after < seq <= upTo` once the server acked them. */
+  ackOutbox(after: number, upTo: number, serverSeq?: number): Promise<DocMeta> {
+    return this.queue.enqueue(() => this.opts.storage.ackOutbox(this.opts.docId, after, upTo, serverSeq))
   }
 
   /** Resolves once every write queued so far is in storage. */

@@ -1,5 +1,6 @@
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb'
 import { toStorageError } from '../errors.js'
+import { upgradeOutboxTo3 } from './idb-upgrade-3.js'
 import type { DocMeta, LogOrigin } from './types.js'
 
 /**
@@ -10,15 +11,25 @@ export interface WeftDBSchema extends DBSchema {
   meta: { key: string; value: DocMeta }
   snapshots: { key: string; value: Uint8Array }
   log: { key: [string, number]; value: { docId: string; seq: number; origin: LogOrigin; bytes: Uint8Array } }
-  outbox: { key: [string, number]; value: { docId: string; clientSeq: number; bytes: Uint8Array } }
-  /** Local deltas written the moment they happen, until their log + outbox write lands (version 2). */
-  journal: { key: [string, string]; value: { docId: string; key: string; bytes: Uint8Array } }
+  /** Keyed by the protocol session's seq, stored as it is (version 3; before: storage-allocated `clientSeq`). */
+  outbox: { key: [string, number]; value: { docId: string; seq: number; bytes: Uint8Array } }
+  /** Local deltas written the moment they happen, until their log + outbox write lands (version 2; keyed by seq since 3). */
+  journal: { key: [string, number]; value: { docId: string; seq: number; bytes: Uint8Array } }
 }
 
 export type WeftDB = IDBPDatabase<WeftDBSchema>
 
-/** Bump with a migration in `upgrade` whenever the stores change. */
-export const SCHEMA_VERSION = 2
+/**
+ * Bump with a migration in `onupgradeneeded` whenever the stores change.
+ *
+ * History of the storage format:
+ * - 1: meta, snapshots, log, outbox keyed [docId, clientSeq] (storage-allocated, 1…n per doc).
+ * - 2: + journal keyed [docId, key] (`${replicaId}:${n}`): local deltas written in the keystroke's task.
+ * - 3: outbox and journal keyed [docId, seq], the protocol session's seq stored as it is; meta
+ *   `lastClientSeq` / `ackedClientSeq` replaced by `seqBlocks` (see OUTBOX_SEQ_BLOCK). Older rows
+ *   keep their numbers in block 0 ({@link upgradeOutboxTo3}).
+ */
+export const SCHEMA_VERSION = 3
 
 export interface OpenOptions {
   factory: IDBFactory
@@ -36,14 +47,17 @@ export async function openWeftDB({ factory, name, onLost }: OpenOptions): Promis
     // Some private modes throw synchronously from open().
     throw toStorageError(e, 'unavailable')
   }
-  request.onupgradeneeded = () => {
+  request.onupgradeneeded = (event) => {
     const raw = request.result
     if (!raw.objectStoreNames.contains('meta')) raw.createObjectStore('meta')
     if (!raw.objectStoreNames.contains('snapshots')) raw.createObjectStore('snapshots')
     if (!raw.objectStoreNames.contains('log')) raw.createObjectStore('log', { keyPath: ['docId', 'seq'] })
-    if (!raw.objectStoreNames.contains('outbox')) raw.createObjectStore('outbox', { keyPath: ['docId', 'clientSeq'] })
-    // Version 2.
-    if (!raw.objectStoreNames.contains('journal')) raw.createObjectStore('journal', { keyPath: ['docId', 'key'] })
+    const t = request.transaction
+    if (event.oldVersion >= 1 && event.oldVersion < 3 && t) upgradeOutboxTo3(raw, t)
+    else {
+      if (!raw.objectStoreNames.contains('outbox')) raw.createObjectStore('outbox', { keyPath: ['docId', 'seq'] })
+      if (!raw.objectStoreNames.contains('journal')) raw.createObjectStore('journal', { keyPath: ['docId', 'seq'] })
+    }
   }
   let raw: IDBDatabase
   try {

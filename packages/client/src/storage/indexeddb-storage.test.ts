@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { isWeftStorageError, type WeftStorageError } from '../errors.js'
 import { indexedDBStorage } from './indexeddb-storage.js'
 import { runStorageContract } from './storage-contract.js'
+import { OUTBOX_SEQ_BLOCK } from './types.js'
 
 runStorageContract('indexedDBStorage (fake-indexeddb)', () => {
   const factory = new IDBFactory()
@@ -17,7 +18,7 @@ describe('indexedDBStorage connection handling', () => {
     const s = indexedDBStorage('db', { indexedDB: factory, keyRange: IDBKeyRange })
     const lostErrors: WeftStorageError[] = []
     s.onError?.((e) => lostErrors.push(e))
-    await s.appendLocal('doc', new Uint8Array([1]))
+    await s.appendLocal('doc', 1, new Uint8Array([1]))
     await new Promise<void>((resolve, reject) => {
       const req = factory.deleteDatabase('db')
       req.onsuccess = () => resolve()
@@ -25,7 +26,7 @@ describe('indexedDBStorage connection handling', () => {
     })
     // The old connection is gone (and said so); the next call opens a fresh one.
     expect(lostErrors.map((e) => e.code)).toEqual(['connection-lost'])
-    await s.appendLocal('doc', new Uint8Array([2]))
+    await s.appendLocal('doc', 2, new Uint8Array([2]))
     expect((await s.load('doc')).log.map((e) => e.seq)).toEqual([1])
   })
 
@@ -42,7 +43,7 @@ describe('indexedDBStorage connection handling', () => {
     const err: unknown = await s.load('doc').catch((e: unknown) => e)
     expect(isWeftStorageError(err) && err.code).toBe('unavailable')
     failing = false
-    expect((await s.appendLocal('doc', new Uint8Array([1]))).seq).toBe(1)
+    expect((await s.appendLocal('doc', 1, new Uint8Array([1]))).seq).toBe(1)
   })
 })
 
@@ -51,16 +52,72 @@ describe('indexedDBStorage journal', () => {
     const factory = new IDBFactory()
     const s = indexedDBStorage('db', { indexedDB: factory, keyRange: IDBKeyRange })
     await s.load('doc') // opens the connection, as a doc's first load does
-    s.journal?.('doc', '7:1', new Uint8Array([1, 2]))
-    s.journal?.('other', '7:1', new Uint8Array([9]))
+    s.journal?.('doc', 2 ** 28 + 1, new Uint8Array([1, 2]))
+    s.journal?.('other', 2 ** 28 + 1, new Uint8Array([9]))
     await new Promise((r) => setTimeout(r, 20))
     const before = await s.load('doc')
-    expect(before.journal).toEqual([{ key: '7:1', bytes: new Uint8Array([1, 2]) }])
-    await s.appendLocal('doc', new Uint8Array([1, 2]), '7:1')
+    expect(before.journal).toEqual([{ seq: 2 ** 28 + 1, bytes: new Uint8Array([1, 2]) }])
+    await s.appendLocal('doc', 2 ** 28 + 1, new Uint8Array([1, 2]))
     const after = await s.load('doc')
     expect(after.journal).toEqual([])
     expect(after.outbox.map((e) => [...e.bytes])).toEqual([[1, 2]])
     expect((await s.load('other')).journal).toHaveLength(1)
+    await s.close()
+  })
+})
+
+/** A database as storage format 2 left it: outbox keyed by storage-allocated clientSeq, journal by string key. */
+async function formatTwoDatabase(factory: IDBFactory, name: string): Promise<void> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const req = factory.open(name, 2)
+    req.onupgradeneeded = () => {
+      const raw = req.result
+      raw.createObjectStore('meta')
+      raw.createObjectStore('snapshots')
+      raw.createObjectStore('log', { keyPath: ['docId', 'seq'] })
+      raw.createObjectStore('outbox', { keyPath: ['docId', 'clientSeq'] })
+      raw.createObjectStore('journal', { keyPath: ['docId', 'key'] })
+    }
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error)
+  })
+  const t = db.transaction(['meta', 'log', 'outbox', 'journal'], 'readwrite')
+  const meta = { lastSeq: 3, lastClientSeq: 3, ackedClientSeq: 1, serverSeq: 5, snapshotSeq: 0, logCount: 3, logBytes: 3, snapshotBytes: 0 }
+  t.objectStore('meta').put(meta, 'doc')
+  for (const seq of [1, 2, 3]) t.objectStore('log').put({ docId: 'doc', seq, origin: 'local', bytes: new Uint8Array([seq]) })
+  for (const clientSeq of [2, 3]) t.objectStore('outbox').put({ docId: 'doc', clientSeq, bytes: new Uint8Array([clientSeq]) })
+  t.objectStore('journal').put({ docId: 'doc', key: '7:1', bytes: new Uint8Array([9]) })
+  t.objectStore('journal').put({ docId: 'fresh', key: '8:1', bytes: new Uint8Array([8]) })
+  await new Promise<void>((resolve, reject) => {
+    t.oncomplete = () => resolve()
+    t.onerror = () => reject(t.error)
+  })
+  db.close()
+}
+
+describe('indexedDBStorage format 2 -> 3', () => {
+  it('[CLIENT-STORE-MIGRATE-3] an outbox and journal stored by format 2 load with their numbers as seqs, below every claimed block', async () => {
+    const factory = new IDBFactory()
+    await formatTwoDatabase(factory, 'old')
+    const s = indexedDBStorage('old', { indexedDB: factory, keyRange: IDBKeyRange })
+    const d = await s.load('doc')
+    expect(d.outbox).toEqual([
+      { seq: 2, bytes: new Uint8Array([2]) },
+      { seq: 3, bytes: new Uint8Array([3]) },
+    ])
+    // The journal entry of a page that died gets the next number after the outbox's.
+    expect(d.journal).toEqual([{ seq: 4, bytes: new Uint8Array([9]) }])
+    expect((await s.load('fresh')).journal).toEqual([{ seq: 1, bytes: new Uint8Array([8]) }])
+    expect(d.meta).toEqual({ lastSeq: 3, seqBlocks: 0, serverSeq: 5, snapshotSeq: 0, logCount: 3, logBytes: 3, snapshotBytes: 0 })
+    expect(d.log.map((e) => e.seq)).toEqual([1, 2, 3])
+    const base = await s.claimSeqBlock('doc')
+    expect(base).toBe(OUTBOX_SEQ_BLOCK)
+    // Old rows and new ones are acked by range, each by its own session.
+    await s.appendLocal('doc', base + 1, new Uint8Array([7]))
+    await s.ackOutbox('doc', 1, 3)
+    await s.appendLocal('doc', 4, new Uint8Array([9])) // the journal replay clears its entry
+    expect((await s.load('doc')).outbox.map((e) => e.seq)).toEqual([4, base + 1])
+    expect((await s.load('doc')).journal).toEqual([])
     await s.close()
   })
 })

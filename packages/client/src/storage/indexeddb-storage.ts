@@ -2,7 +2,7 @@ import type { IDBPTransaction, StoreNames } from 'idb'
 import { ownBuffer } from '../bytes.js'
 import { WeftStorageError, toStorageError } from '../errors.js'
 import { openWeftDB, type WeftDB, type WeftDBSchema } from './idb-schema.js'
-import { EMPTY_META, type AppendLocalResult, type AppendResult, type DocMeta, type LogOrigin, type Storage, type StoredDoc } from './types.js'
+import { EMPTY_META, OUTBOX_SEQ_BLOCK, nextSeqBlock, type AppendResult, type DocMeta, type LogOrigin, type Storage, type StoredDoc } from './types.js'
 
 /** Options for {@link indexedDBStorage}; the defaults are the browser's globals. */
 export interface IndexedDBStorageOptions {
@@ -59,6 +59,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       db = opening
       opening.then(
         (d) => void (db === opening && (openDb = d)),
+        // The failure is the caller's (it awaits `opening`) and un-caches it just below.
         () => undefined,
       )
       // A failed open is not cached: the next call (a retry) tries again.
@@ -89,6 +90,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       } catch {
         // already finished or aborted
       }
+      // The abort's own rejection says only "AbortError": the first failure, thrown below, says why.
       await done.catch(() => undefined)
       // The first failure says why (e.g. QuotaExceededError); the abort that follows would only say "AbortError".
       const err = toStorageError(e)
@@ -119,8 +121,6 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
     return { seq, meta }
   }
 
-  const journalRange = (docId: string): IDBKeyRange => keyRange().bound([docId, ''], [docId, '\uffff'])
-
   return {
     load: (docId) =>
       tx(['meta', 'snapshots', 'log', 'outbox', 'journal'], 'readonly', async (t): Promise<StoredDoc> => {
@@ -129,38 +129,45 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
           t.objectStore('snapshots').get(docId),
           t.objectStore('log').getAll(docRange(docId)),
           t.objectStore('outbox').getAll(docRange(docId)),
-          t.objectStore('journal').getAll(journalRange(docId)),
+          t.objectStore('journal').getAll(docRange(docId)),
         ])
         return {
           snapshot,
-          journal: journal.map(({ key, bytes }) => ({ key, bytes })),
+          journal: journal.map(({ seq, bytes }) => ({ seq, bytes })),
           log: log.map(({ seq, origin, bytes }) => ({ seq, origin, bytes })),
-          outbox: outbox.map(({ clientSeq, bytes }) => ({ clientSeq, bytes })),
+          outbox: outbox.map(({ seq, bytes }) => ({ seq, bytes })),
           meta,
         }
       }),
 
-    appendLocal: (docId, bytes, journalKey) =>
-      tx(['meta', 'log', 'outbox', 'journal'], 'readwrite', async (t): Promise<AppendLocalResult> => {
-        const { seq, meta: afterLog } = await appendLog(t, docId, bytes, 'local', 0)
-        const clientSeq = afterLog.lastClientSeq + 1
-        const meta: DocMeta = { ...afterLog, lastClientSeq: clientSeq }
-        await Promise.all([
-          t.objectStore('outbox').put({ docId, clientSeq, bytes }),
-          t.objectStore('meta').put(meta, docId),
-          journalKey === undefined ? undefined : t.objectStore('journal').delete([docId, journalKey]),
-        ])
-        return { seq, clientSeq, meta }
+    claimSeqBlock: (docId) =>
+      tx(['meta', 'outbox'], 'readwrite', async (t) => {
+        const [before, last] = await Promise.all([metaOf(t, docId), t.objectStore('outbox').openKeyCursor(docRange(docId), 'prev')])
+        const meta: DocMeta = { ...before, seqBlocks: nextSeqBlock(before.seqBlocks, last?.primaryKey[1] ?? 0) }
+        await t.objectStore('meta').put(meta, docId)
+        return meta.seqBlocks * OUTBOX_SEQ_BLOCK
       }),
 
-    journal(docId, key, bytes) {
+    appendLocal: (docId, outboxSeq, bytes) =>
+      tx(['meta', 'log', 'outbox', 'journal'], 'readwrite', async (t): Promise<AppendResult> => {
+        const { seq, meta } = await appendLog(t, docId, bytes, 'local', 0)
+        await Promise.all([
+          t.objectStore('outbox').put({ docId, seq: outboxSeq, bytes }),
+          t.objectStore('meta').put(meta, docId),
+          t.objectStore('journal').delete([docId, outboxSeq]),
+        ])
+        return { seq, meta }
+      }),
+
+    journal(docId, seq, bytes) {
       const d = openDb
       if (d === undefined || closed) return // not open yet: the ordered write still comes
       try {
         // Started in the caller's task with nothing to read: the browser
         // commits it even if the page goes away right after.
         const t = d.transaction('journal', 'readwrite')
-        t.store.put({ docId, key, bytes }).catch(() => undefined)
+        // Best effort, and appendLocal reports what fails: a failed journal write only loses the head start.
+        t.store.put({ docId, seq, bytes }).catch(() => undefined)
         t.done.catch(() => undefined)
         ;(t as unknown as { commit?: () => void }).commit?.()
       } catch {
@@ -175,15 +182,14 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
         return { seq, meta }
       }),
 
-    ackOutbox: (docId, upTo, serverSeq = 0) =>
+    ackOutbox: (docId, after, upTo, serverSeq = 0) =>
       tx(['meta', 'outbox'], 'readwrite', async (t) => {
         const before = await metaOf(t, docId)
-        const meta: DocMeta = {
-          ...before,
-          ackedClientSeq: Math.max(before.ackedClientSeq, Math.min(upTo, before.lastClientSeq)),
-          serverSeq: Math.max(before.serverSeq, serverSeq),
-        }
-        await Promise.all([t.objectStore('outbox').delete(docRange(docId, 0, upTo)), before.lastSeq > 0 ? t.objectStore('meta').put(meta, docId) : undefined])
+        const meta: DocMeta = { ...before, serverSeq: Math.max(before.serverSeq, serverSeq) }
+        await Promise.all([
+          upTo > after ? t.objectStore('outbox').delete(keyRange().bound([docId, after], [docId, upTo], true, false)) : undefined,
+          before.lastSeq > 0 ? t.objectStore('meta').put(meta, docId) : undefined,
+        ])
         return meta
       }),
 
@@ -208,17 +214,20 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
 
     listDocs: () =>
       tx(['meta'], 'readonly', async (t) => {
-        const keys = await t.objectStore('meta').getAllKeys()
-        return keys.sort()
+        const store = t.objectStore('meta')
+        const [keys, metas] = await Promise.all([store.getAllKeys(), store.getAll()])
+        // A doc only opened (a seq block claimed) has no data yet.
+        return keys.filter((_, i) => (metas[i]?.lastSeq ?? 0) > 0).sort()
       }),
 
     deleteDoc: (docId) =>
-      tx(['meta', 'snapshots', 'log', 'outbox'], 'readwrite', async (t) => {
+      tx(['meta', 'snapshots', 'log', 'outbox', 'journal'], 'readwrite', async (t) => {
         await Promise.all([
           t.objectStore('meta').delete(docId),
           t.objectStore('snapshots').delete(docId),
           t.objectStore('log').delete(docRange(docId)),
           t.objectStore('outbox').delete(docRange(docId)),
+          t.objectStore('journal').delete(docRange(docId)),
         ])
       }),
 
@@ -231,6 +240,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       closed = true
       const current = db
       db = undefined
+      // A connection that never opened has nothing to close; its failure went to the call that opened it.
       if (current) (await current.catch(() => undefined))?.close()
     },
   }

@@ -1,5 +1,15 @@
 import { WeftStorageError } from '../errors.js'
-import { EMPTY_META, type AppendLocalResult, type AppendResult, type DocMeta, type LogEntry, type OutboxEntry, type Storage, type StoredDoc } from './types.js'
+import {
+  EMPTY_META,
+  OUTBOX_SEQ_BLOCK,
+  nextSeqBlock,
+  type AppendResult,
+  type DocMeta,
+  type LogEntry,
+  type OutboxEntry,
+  type Storage,
+  type StoredDoc,
+} from './types.js'
 
 interface MemDoc {
   snapshot: Uint8Array | undefined
@@ -22,8 +32,7 @@ const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b)
 function metaAfterAppend(m: DocMeta, byteLength: number, serverSeq: number): DocMeta {
   return {
     lastSeq: m.lastSeq + 1,
-    lastClientSeq: m.lastClientSeq,
-    ackedClientSeq: m.ackedClientSeq,
+    seqBlocks: m.seqBlocks,
     serverSeq: Math.max(m.serverSeq, serverSeq),
     snapshotSeq: m.snapshotSeq,
     logCount: m.logCount + 1,
@@ -81,25 +90,28 @@ export function memoryStorage(): Storage {
           meta: d.meta,
         }
       }),
-    appendLocal: (docId, bytes) =>
-      run((): AppendLocalResult => {
-        const { seq } = append(docId, bytes, 'local')
-        const d = get(docId)
-        const clientSeq = d.meta.lastClientSeq + 1
-        d.outbox.push({ clientSeq, bytes: copy(bytes) })
-        d.meta = { ...d.meta, lastClientSeq: clientSeq }
-        return { seq, clientSeq, meta: d.meta }
-      }),
-    appendRemote: (docId, bytes, serverSeq) => run(() => append(docId, bytes, 'remote', serverSeq)),
-    ackOutbox: (docId, upTo, serverSeq = 0) =>
+    claimSeqBlock: (docId) =>
       run(() => {
         const d = get(docId)
-        d.outbox = d.outbox.filter((e) => e.clientSeq > upTo)
-        d.meta = {
-          ...d.meta,
-          ackedClientSeq: Math.max(d.meta.ackedClientSeq, Math.min(upTo, d.meta.lastClientSeq)),
-          serverSeq: Math.max(d.meta.serverSeq, serverSeq),
-        }
+        d.meta = { ...d.meta, seqBlocks: nextSeqBlock(d.meta.seqBlocks, d.outbox.at(-1)?.seq ?? 0) }
+        return d.meta.seqBlocks * OUTBOX_SEQ_BLOCK
+      }),
+    appendLocal: (docId, seq, bytes) =>
+      run((): AppendResult => {
+        const r = append(docId, bytes, 'local')
+        const d = get(docId)
+        const entry = { seq, bytes: copy(bytes) }
+        // A session appends its seqs in order; only a replayed or concurrent write lands before the tail.
+        if ((d.outbox.at(-1)?.seq ?? 0) < seq) d.outbox.push(entry)
+        else d.outbox = [...d.outbox.filter((e) => e.seq !== seq), entry].sort((a, b) => a.seq - b.seq)
+        return r
+      }),
+    appendRemote: (docId, bytes, serverSeq) => run(() => append(docId, bytes, 'remote', serverSeq)),
+    ackOutbox: (docId, after, upTo, serverSeq = 0) =>
+      run(() => {
+        const d = get(docId)
+        d.outbox = d.outbox.filter((e) => e.seq <= after || e.seq > upTo)
+        d.meta = { ...d.meta, serverSeq: Math.max(d.meta.serverSeq, serverSeq) }
         return d.meta
       }),
     compact: (docId, snapshot, upTo) =>

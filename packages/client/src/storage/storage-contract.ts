@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isWeftStorageError } from '../errors.js'
-import type { Storage } from './types.js'
+import { OUTBOX_SEQ_BLOCK, type Storage } from './types.js'
 
 /** A fresh backing store; `open()` returns a connection to it (call twice for two tabs). */
 export interface StorageContractSetup {
@@ -27,24 +27,24 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
 
     it('[CLIENT-STORE-2] appendLocal writes the log and the outbox together', async () => {
       const s = setup().open()
-      const a = await s.appendLocal('doc', bytes(1, 2))
-      const b = await s.appendLocal('doc', bytes(3))
-      expect([a.seq, a.clientSeq, b.seq, b.clientSeq]).toEqual([1, 1, 2, 2])
+      const a = await s.appendLocal('doc', 11, bytes(1, 2))
+      const b = await s.appendLocal('doc', 12, bytes(3))
+      expect([a.seq, b.seq]).toEqual([1, 2])
       const d = await s.load('doc')
       expect(d.log).toEqual([
         { seq: 1, origin: 'local', bytes: bytes(1, 2) },
         { seq: 2, origin: 'local', bytes: bytes(3) },
       ])
       expect(d.outbox).toEqual([
-        { clientSeq: 1, bytes: bytes(1, 2) },
-        { clientSeq: 2, bytes: bytes(3) },
+        { seq: 11, bytes: bytes(1, 2) },
+        { seq: 12, bytes: bytes(3) },
       ])
-      expect(d.meta).toMatchObject({ lastSeq: 2, lastClientSeq: 2, logCount: 2, logBytes: 3 })
+      expect(d.meta).toMatchObject({ lastSeq: 2, logCount: 2, logBytes: 3 })
     })
 
     it('[CLIENT-STORE-3] appendRemote writes only the log and raises serverSeq', async () => {
       const s = setup().open()
-      await s.appendLocal('doc', bytes(1))
+      await s.appendLocal('doc', 1, bytes(1))
       const r = await s.appendRemote('doc', bytes(9, 9), 40)
       await s.appendRemote('doc', bytes(8), 12)
       expect(r.seq).toBe(2)
@@ -58,23 +58,41 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect(d.meta.serverSeq).toBe(40)
     })
 
-    it('[CLIENT-STORE-4] ackOutbox is cumulative by clientSeq and keeps the log', async () => {
+    it('[CLIENT-STORE-4] ackOutbox drops the acked range of seqs only, and keeps the log', async () => {
       const s = setup().open()
-      for (let i = 1; i <= 5; i++) await s.appendLocal('doc', bytes(i))
-      const meta = await s.ackOutbox('doc', 3, 77)
-      expect(meta).toMatchObject({ ackedClientSeq: 3, serverSeq: 77 })
+      for (let i = 1; i <= 5; i++) await s.appendLocal('doc', i, bytes(i))
+      for (let i = 101; i <= 103; i++) await s.appendLocal('doc', i, bytes(i)) // another session's block
+      const meta = await s.ackOutbox('doc', 0, 3, 77)
+      expect(meta).toMatchObject({ serverSeq: 77 })
       let d = await s.load('doc')
-      expect(d.outbox.map((e) => e.clientSeq)).toEqual([4, 5])
-      expect(d.log).toHaveLength(5)
-      await s.ackOutbox('doc', 2) // an older ack changes nothing
+      expect(d.outbox.map((e) => e.seq)).toEqual([4, 5, 101, 102, 103])
+      expect(d.log).toHaveLength(8)
+      await s.ackOutbox('doc', 0, 2) // an older ack changes nothing
+      await s.ackOutbox('doc', 100, 102)
       d = await s.load('doc')
-      expect(d.outbox.map((e) => e.clientSeq)).toEqual([4, 5])
-      expect(d.meta.ackedClientSeq).toBe(3)
+      expect(d.outbox.map((e) => e.seq)).toEqual([4, 5, 103])
+      expect(d.meta.serverSeq).toBe(77)
+    })
+
+    it('[CLIENT-OUT-2] claimSeqBlock hands each session its own block, above every claimed block and stored outbox row', async () => {
+      const backing = setup()
+      const tab1 = backing.open()
+      const tab2 = backing.open()
+      const [a, b] = await Promise.all([tab1.claimSeqBlock('doc'), tab2.claimSeqBlock('doc')])
+      expect(a % OUTBOX_SEQ_BLOCK).toBe(0)
+      expect(Math.abs(a - b)).toBeGreaterThanOrEqual(OUTBOX_SEQ_BLOCK)
+      // A session that could not claim (storage was down) wrote high up: later claims go above it.
+      const high = 9 * OUTBOX_SEQ_BLOCK + 5
+      await tab1.appendLocal('doc', high, bytes(1))
+      expect(await tab2.claimSeqBlock('doc')).toBe(10 * OUTBOX_SEQ_BLOCK)
+      expect(await tab1.claimSeqBlock('other')).toBe(OUTBOX_SEQ_BLOCK)
+      // A claim alone stores no doc.
+      expect(await tab1.listDocs()).toEqual(['doc'])
     })
 
     it('[CLIENT-STORE-5] compact replaces the covered log by a snapshot, atomically', async () => {
       const s = setup().open()
-      for (let i = 1; i <= 4; i++) await s.appendLocal('doc', bytes(i, i))
+      for (let i = 1; i <= 4; i++) await s.appendLocal('doc', i, bytes(i, i))
       expect(await s.compact('doc', bytes(7, 7, 7), 3)).toBe(true)
       const d = await s.load('doc')
       expect(d.snapshot).toEqual(bytes(7, 7, 7))
@@ -92,8 +110,8 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
 
     it('[CLIENT-STORE-6] docs are isolated, listed and deleted', async () => {
       const s = setup().open()
-      await s.appendLocal('a', bytes(1))
-      await s.appendLocal('a:b', bytes(2))
+      await s.appendLocal('a', 1, bytes(1))
+      await s.appendLocal('a:b', 1, bytes(2))
       await s.appendRemote('b', bytes(3))
       expect(await s.listDocs()).toEqual(['a', 'a:b', 'b'])
       expect((await s.load('a')).log.map((e) => e.bytes)).toEqual([bytes(1)])
@@ -107,10 +125,11 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       const backing = setup()
       const tab1 = backing.open()
       const tab2 = backing.open()
-      const writes: Promise<{ seq: number; clientSeq?: number }>[] = []
+      const [base1, base2] = await Promise.all([tab1.claimSeqBlock('doc'), tab2.claimSeqBlock('doc')])
+      const writes: Promise<{ seq: number }>[] = []
       for (let i = 0; i < 40; i++) {
-        writes.push(tab1.appendLocal('doc', bytes(1, i)))
-        writes.push(tab2.appendLocal('doc', bytes(2, i)))
+        writes.push(tab1.appendLocal('doc', base1 + i + 1, bytes(1, i)))
+        writes.push(tab2.appendLocal('doc', base2 + i + 1, bytes(2, i)))
         if (i % 4 === 0) writes.push(tab2.appendRemote('doc', bytes(3, i)))
       }
       const results = await Promise.all(writes)
@@ -119,13 +138,13 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       const d = await tab1.load('doc')
       expect(d.log).toHaveLength(results.length)
       expect(d.outbox).toHaveLength(80)
-      expect(new Set(d.outbox.map((e) => e.clientSeq)).size).toBe(80)
+      expect(new Set(d.outbox.map((e) => e.seq)).size).toBe(80)
     })
 
     it('[CLIENT-STORE-8] stored bytes are not aliased to the caller', async () => {
       const s = setup().open()
       const input = bytes(1, 2, 3)
-      await s.appendLocal('doc', input)
+      await s.appendLocal('doc', 1, input)
       input[0] = 99
       const first = await s.load('doc')
       first.log[0]?.bytes.fill(0)
@@ -135,7 +154,7 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
 
     it('[CLIENT-STORE-9] a closed storage rejects with a closed storage error', async () => {
       const s = setup().open()
-      await s.appendLocal('doc', bytes(1))
+      await s.appendLocal('doc', 1, bytes(1))
       await s.close()
       const err: unknown = await s.load('doc').then(
         () => undefined,

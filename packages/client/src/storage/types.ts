@@ -1,3 +1,4 @@
+import type { OutboxEntry } from '@weft/crdt-core'
 import type { WeftStorageError } from '../errors.js'
 
 /**
@@ -15,20 +16,32 @@ export interface LogEntry {
   readonly bytes: Uint8Array
 }
 
-/** A local delta not yet acked by the server. `clientSeq` is unique per doc across tabs. */
-export interface OutboxEntry {
-  readonly clientSeq: number
-  readonly bytes: Uint8Array
-}
+/**
+ * Outbox seqs are the protocol session's own ([OUT-1]), stored as they are
+ * ([CLIENT-OUT-1]). So that tabs writing one doc never collide, each session
+ * numbers its deltas inside a block of seqs it claimed from storage
+ * ([CLIENT-OUT-2]): block k holds seqs k·BLOCK + 1 … (k+1)·BLOCK. Block 0
+ * holds outboxes written before storage format 3 (numbered 1…n by storage).
+ */
+export const OUTBOX_SEQ_BLOCK = 2 ** 28
+
+/** The block a claim hands out: above every block claimed and the block of every stored outbox row. */
+export const nextSeqBlock = (seqBlocks: number, maxOutboxSeq: number): number => Math.max(seqBlocks, Math.floor((maxOutboxSeq - 1) / OUTBOX_SEQ_BLOCK)) + 1
+
+/**
+ * The seq base of a session whose storage could not be read, so could not
+ * claim a block: a random one in the upper half of the seq space. Its writes
+ * land once storage is back, and later claims go above them (see
+ * {@link nextSeqBlock}); two such sessions of one doc collide with odds 2^-24.
+ */
+export const unclaimedSeqBase = (random: () => number = Math.random): number => OUTBOX_SEQ_BLOCK * (2 ** 24 + Math.floor(random() * 2 ** 23))
 
 /** Bookkeeping kept per doc, updated in the same transaction as the data it describes. */
 export interface DocMeta {
   /** Highest log seq ever allocated (0: none). */
   readonly lastSeq: number
-  /** Highest outbox clientSeq ever allocated (0: none). */
-  readonly lastClientSeq: number
-  /** Outbox entries up to this clientSeq were acked by the server and dropped. */
-  readonly ackedClientSeq: number
+  /** Outbox seq blocks handed out so far (see {@link OUTBOX_SEQ_BLOCK}); the next claim gets block `seqBlocks + 1`. */
+  readonly seqBlocks: number
   /** Highest server seq the server acked or sent us (0: none). */
   readonly serverSeq: number
   /** Log entries up to this seq are folded into the snapshot (0: no snapshot). */
@@ -42,7 +55,7 @@ export interface DocMeta {
 
 /** A local delta journaled before its ordered write (see `Storage.journal`). */
 export interface JournalEntry {
-  readonly key: string
+  readonly seq: number
   readonly bytes: Uint8Array
 }
 
@@ -53,7 +66,7 @@ export interface StoredDoc {
   readonly journal?: readonly JournalEntry[]
   /** In seq order. */
   readonly log: readonly LogEntry[]
-  /** In clientSeq order. */
+  /** In seq order. */
   readonly outbox: readonly OutboxEntry[]
   readonly meta: DocMeta
 }
@@ -62,11 +75,6 @@ export interface StoredDoc {
 export interface AppendResult {
   readonly seq: number
   readonly meta: DocMeta
-}
-
-/** {@link AppendResult} of a local write, plus the outbox clientSeq it allocated. */
-export interface AppendLocalResult extends AppendResult {
-  readonly clientSeq: number
 }
 
 /**
@@ -78,21 +86,31 @@ export interface Storage {
   /** Snapshot, log, outbox and meta of a doc, read in one consistent view. */
   load(docId: string): Promise<StoredDoc>
   /**
-   * Append a local delta to the log AND the outbox in one transaction; with
-   * `journalKey`, the journal entry of that delta is removed in it too.
+   * Claim a block of outbox seqs no other session (tab, run) of this doc will
+   * use; resolves with the seq before the block's first ([CLIENT-OUT-2]).
    */
-  appendLocal(docId: string, bytes: Uint8Array, journalKey?: string): Promise<AppendLocalResult>
+  claimSeqBlock(docId: string): Promise<number>
+  /**
+   * Append a local delta to the log AND to the outbox under `seq` (the
+   * session's, stored as it is) in one transaction; the journal entry of
+   * `seq`, if any, is removed in it too.
+   */
+  appendLocal(docId: string, seq: number, bytes: Uint8Array): Promise<AppendResult>
   /**
    * Records a local delta at once, before the ordered `appendLocal` gets to
    * it: a write started in the same task as the keystroke, with nothing to
    * read first, survives the page closing right after. Best effort and
    * synchronous; storages that die with the page (memory) leave it out.
    */
-  journal?(docId: string, key: string, bytes: Uint8Array): void
+  journal?(docId: string, seq: number, bytes: Uint8Array): void
   /** Append a delta received from elsewhere (server, peer tab); `serverSeq` raises meta.serverSeq. */
   appendRemote(docId: string, bytes: Uint8Array, serverSeq?: number): Promise<AppendResult>
-  /** Drop outbox entries with clientSeq <= `upTo` (cumulative ack); `serverSeq` raises meta.serverSeq. */
-  ackOutbox(docId: string, upTo: number, serverSeq?: number): Promise<DocMeta>
+  /**
+   * Drop outbox entries with `after < seq <= upTo` (the server acked them);
+   * `serverSeq` raises meta.serverSeq. A range, not everything up to `upTo`:
+   * other tabs' blocks below it are theirs to drop ([CLIENT-OUT-3]).
+   */
+  ackOutbox(docId: string, after: number, upTo: number, serverSeq?: number): Promise<DocMeta>
   /**
    * Replace log entries with seq <= `upTo` by `snapshot`, atomically. The caller
    * guarantees the snapshot includes every one of them. A no-op (returns false)
@@ -113,10 +131,11 @@ export interface Storage {
 }
 
 /** Meta of a doc with nothing stored. */
+export type { OutboxEntry }
+
 export const EMPTY_META: DocMeta = Object.freeze({
   lastSeq: 0,
-  lastClientSeq: 0,
-  ackedClientSeq: 0,
+  seqBlocks: 0,
   serverSeq: 0,
   snapshotSeq: 0,
   logCount: 0,

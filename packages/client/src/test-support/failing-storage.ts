@@ -16,6 +16,7 @@ export function failingStorage(inner: Storage): Storage & { failWith: StorageErr
     }
   return Object.assign(self, {
     load: guard(inner.load),
+    claimSeqBlock: guard(inner.claimSeqBlock),
     appendLocal: guard(inner.appendLocal),
     appendRemote: guard(inner.appendRemote),
     ackOutbox: guard(inner.ackOutbox),

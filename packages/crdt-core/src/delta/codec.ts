@@ -305,6 +305,7 @@ export class DecodeScratch {
   readonly oneInsert: InsertOp[] = [undefined as unknown as InsertOp]
   readonly context = new DecodeContext([], this.ranges)
   readonly data: DeltaData = { isState: false, deps: NO_DEPS, ranges: this.ranges, containers: this.containers }
+  readonly rootNames = new RecentRootNames()
 
   setRange(replica: number, from: number, to: number): void {
     this.range.replica = replica
@@ -383,7 +384,7 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   const single = reuse !== undefined && nContainers === 1 ? reuse : undefined
   const containers: ContainerDelta[] = single !== undefined ? single.containers : new Array<ContainerDelta>(nContainers)
   for (let i = 0; i < nContainers; i++) {
-    const c = readContainer(r, ctx, isState, single)
+    const c = readContainer(r, ctx, isState, single, scratch?.rootNames)
     if (version >= 2 && c.id.kind === 'text') {
       const marks = readMarks(
         r,
@@ -494,24 +495,27 @@ class DecodeContext {
 }
 
 /**
- * The root names read last. Nearly every delta names the same root or two
- * (a text and a map beside it) as the ones before it, so those strings are
- * handed out again instead of new ones per delta, which also spares hashing
- * them for the root lookup. A cache of immutable values only: it changes no
- * result.
+ * The root names a document read last. Nearly every delta names the same
+ * root or two (a text and a map beside it) as the ones before it, so those
+ * strings are handed out again instead of new ones per delta, which also
+ * spares hashing them for the root lookup. A cache of immutable values only:
+ * it changes no result. Kept per {@link DecodeScratch}, so per document.
  */
-const recentRootNames = ['', '', '', '']
-let nextRootSlot = 0
+export class RecentRootNames {
+  private readonly names = ['', '', '', '']
+  private next = 0
 
-function readRootName(r: Reader): string {
-  for (let i = 0; i < recentRootNames.length; i++) {
-    const same = r.readStringIfSame(recentRootNames[i]!)
-    if (same !== undefined) return same
+  read(r: Reader): string {
+    const names = this.names
+    for (let i = 0; i < names.length; i++) {
+      const same = r.readStringIfSame(names[i]!)
+      if (same !== undefined) return same
+    }
+    const name = r.readString()
+    names[this.next] = name
+    this.next = (this.next + 1) % names.length
+    return name
   }
-  const name = r.readString()
-  recentRootNames[nextRootSlot] = name
-  nextRootSlot = (nextRootSlot + 1) % recentRootNames.length
-  return name
 }
 
 /** Empty sections share one frozen empty array; the others are allocated at their final size. */
@@ -527,12 +531,18 @@ function readKind(r: Reader): ContainerKind {
 }
 
 /** `reuse`: the delta's only container, decoded into the scratch's objects. */
-function readContainer(r: Reader, ctx: DecodeContext, isState: boolean, reuse?: DecodeScratch): ContainerDelta {
+function readContainer(
+  r: Reader,
+  ctx: DecodeContext,
+  isState: boolean,
+  reuse: DecodeScratch | undefined,
+  rootNames: RecentRootNames | undefined,
+): ContainerDelta {
   const kind = readKind(r)
   const tag = r.readUint8()
   let c: ContainerDelta
   if (tag === 0) {
-    const name = readRootName(r)
+    const name = rootNames !== undefined ? rootNames.read(r) : r.readString()
     c = reuse !== undefined ? reuse.containerWithId(kind, name, 0, 0) : newContainerDelta({ kind, name, replica: 0, counter: 0 })
   } else if (tag === 1) {
     const replica = ctx.replicaAt(r.readVarUint(), false)

@@ -14,7 +14,7 @@ import type { IdRange } from '../sequence/sequence.js'
 import { defineOwn } from '../values.js'
 import { encodeVersionVector, type VersionVector } from '../version-vector.js'
 import { integrateDelta } from './integrate.js'
-import { validateDelta } from './validate.js'
+import { validateDelta, type InsertOrders } from './validate.js'
 import { CausalBuffer } from './causal-buffer.js'
 import { computeDigest, withMarks } from './digest.js'
 import { Emitter } from './emitter.js'
@@ -177,8 +177,7 @@ export class Doc implements DocCore {
       this.buffer.add({ data: decodeDelta(bytes), bytes: bytes.length, origin })
       return
     }
-    validateDelta(this.state, data)
-    this.integrate(data, origin)
+    this.integrate(data, origin, validateDelta(this.state, data))
     this.drainBuffer()
   }
 
@@ -327,8 +326,8 @@ export class Doc implements DocCore {
     return true
   }
 
-  private integrate(data: DeltaData, origin: unknown): void {
-    const changed = integrateDelta(this, this.state, data, this.events.listening.change)
+  private integrate(data: DeltaData, origin: unknown, orders: InsertOrders): void {
+    const changed = integrateDelta(this, this.state, data, this.events.listening.change, orders)
     if (changed !== null && changed.size > 0) this.events.emit('change', { origin, local: false, containers: changed })
   }
 
@@ -339,14 +338,15 @@ export class Doc implements DocCore {
       const next = this.buffer.takeReady((d) => this.depsMet(d))
       if (next === undefined) return
       if (!next.data.isState && this.isKnown(next.data)) continue
+      let orders: InsertOrders
       try {
-        validateDelta(this.state, next.data)
+        orders = validateDelta(this.state, next.data)
       } catch {
         // It was well-formed when it arrived but refers to things its
         // dependencies did not bring: a forged delta. Drop it.
         continue
       }
-      this.integrate(next.data, next.origin)
+      this.integrate(next.data, next.origin, orders)
     }
   }
 }

@@ -6,27 +6,27 @@ import type { ContainerDelta, DeltaData } from '../delta/types.js'
 import type { InsertOp, Sequence } from '../sequence/sequence.js'
 import type { Doc } from './doc.js'
 import type { DocState } from './state.js'
-import { integrationOrder } from './validate.js'
+import { integrationOrder, type InsertOrders } from './validate.js'
 
 /**
  * Applies a validated delta. Returns the containers that changed when
  * `track` is set (someone listens for changes), else null.
  */
-export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track: boolean): Set<Container> | null {
+export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track: boolean, orders: InsertOrders): Set<Container> | null {
   const changed = track ? new Set<Container>() : null
   let unattributed = data.isState
   const containers = data.containers
   if (containers.length === 1) {
     // A remote keystroke: no list of targets to build.
     const cd = containers[0]!
-    if (integrateContainer(doc, state, data, cd, doc.containerFor(cd.id), changed)) unattributed = true
+    if (integrateContainer(doc, state, data, cd, doc.containerFor(cd.id), changed, orders)) unattributed = true
   } else {
     // Create containers in the delta's order before any entry creates nested
     // ones, so a loaded state lists (and re-encodes) them as its source did.
     const targets: Container[] = new Array(containers.length)
     for (let i = 0; i < containers.length; i++) targets[i] = doc.containerFor(containers[i]!.id)
     for (let i = 0; i < containers.length; i++) {
-      if (integrateContainer(doc, state, data, containers[i]!, targets[i]!, changed)) unattributed = true
+      if (integrateContainer(doc, state, data, containers[i]!, targets[i]!, changed, orders)) unattributed = true
     }
   }
 
@@ -44,7 +44,15 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track
 }
 
 /** Applies one container's part of a delta. Returns true when it held an unattributed delete. */
-function integrateContainer(doc: Doc, state: DocState, data: DeltaData, cd: ContainerDelta, c: Container, changed: Set<Container> | null): boolean {
+function integrateContainer(
+  doc: Doc,
+  state: DocState,
+  data: DeltaData,
+  cd: ContainerDelta,
+  c: Container,
+  changed: Set<Container> | null,
+  orders: InsertOrders,
+): boolean {
   let unattributed = false
   if (c.kind === 'text' || c.kind === 'list') {
     const seq = (c as { seq: Sequence }).seq
@@ -56,7 +64,7 @@ function integrateContainer(doc: Doc, state: DocState, data: DeltaData, cd: Cont
       if (c.kind === 'text' && cd.columns !== undefined) seq.loadColumns(cd.columns)
       else seq.loadLazily(cd.inserts)
     } else {
-      const order = integrationOrder(cd)
+      const order = integrationOrder(cd, orders)
       for (let i = 0; i < order.length; i++) seq.integrate(order[i]!)
       for (let i = 0; i < cd.inserts.length; i++) if (cd.inserts[i]!.deleted) seq.applyDelete(cd.inserts[i]!)
     }

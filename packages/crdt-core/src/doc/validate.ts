@@ -6,13 +6,17 @@ import { InsertCheck, type InsertOp, type Sequence } from '../sequence/sequence.
 import type { DocState } from './state.js'
 import { lastAtMost } from '../sorted-search.js'
 
-/** Integration order of each sequence container's inserts, computed while validating. */
-const insertOrder = new WeakMap<ContainerDelta, InsertOp[]>()
+/**
+ * Integration order of each sequence container's inserts, found while
+ * validating and handed to `integrateDelta` (containers missing from it keep
+ * their decoded order). Undefined when no container needed reordering.
+ */
+export type InsertOrders = Map<ContainerDelta, InsertOp[]> | undefined
 
 /** The order `validateDelta` found for a container's inserts (each after its in-delta origins). */
-export function integrationOrder(cd: ContainerDelta): InsertOp[] {
+export function integrationOrder(cd: ContainerDelta, orders: InsertOrders): InsertOp[] {
   // One insert has no order to find (and a remote keystroke skips the lookup).
-  return cd.inserts.length <= 1 ? cd.inserts : (insertOrder.get(cd) ?? cd.inserts)
+  return cd.inserts.length <= 1 ? cd.inserts : (orders?.get(cd) ?? cd.inserts)
 }
 
 function invalid(message: string): never {
@@ -25,7 +29,8 @@ function invalid(message: string): never {
  * the delta), no insert duplicates known items, and the inserts can be
  * ordered so each one's origins come first. Throws `WeftDecodeError`.
  */
-export function validateDelta(state: DocState, data: DeltaData): void {
+export function validateDelta(state: DocState, data: DeltaData): InsertOrders {
+  let orders: InsertOrders
   // Indexed loops: this runs per remote keystroke, and the profile showed
   // array iterators here that were not optimized away.
   const containers = data.containers
@@ -41,10 +46,12 @@ export function validateDelta(state: DocState, data: DeltaData): void {
     }
     if (cd.id.kind === 'text' || cd.id.kind === 'list') {
       const seq = existing !== undefined && 'seq' in existing ? existing.seq : undefined
-      validateSequence(state, seq, cd, data.isState)
+      const order = validateSequence(state, seq, cd, data.isState)
+      if (order !== undefined) (orders ??= new Map()).set(cd, order)
       if (cd.marks !== undefined) validateMarkAnchors(seq, cd)
     }
   }
+  return orders
 }
 
 function checkNestedKind(state: DocState, replica: number, counter: number, kind: string): void {
@@ -101,19 +108,20 @@ class DeltaIds {
   }
 }
 
-function validateSequence(state: DocState, seq: Sequence | undefined, cd: ContainerDelta, isState: boolean): void {
+/** Checks a sequence container's part of a delta; returns its inserts' integration order when it needs one. */
+function validateSequence(state: DocState, seq: Sequence | undefined, cd: ContainerDelta, isState: boolean): InsertOp[] | undefined {
   if (isState && (seq === undefined || seq.totalLength === 0)) {
     validateLoadedState(state, cd)
-    return
+    return undefined
   }
   const inserts = cd.inserts
   if (seq !== undefined && cd.deletes.length === 0 && inserts.length === 1 && validateSingleInsert(state, seq, inserts[0]!)) {
-    return
+    return undefined
   }
   if (inserts.length === 0) {
     // Deletes only (a remote backspace): nothing to order.
     validateDeletes(seq, cd, undefined)
-    return
+    return undefined
   }
   const ids = inserts.length > 0 ? new DeltaIds(inserts) : undefined
   const known = (r: number, c: number): boolean => seq?.has(r, c) === true
@@ -161,8 +169,8 @@ function validateSequence(state: DocState, seq: Sequence | undefined, cd: Contai
     for (const j of dependents[i]!) if (--indegree[j]! === 0) ready.push(j)
   }
   if (order.length !== inserts.length) invalid('inserts whose origins form a cycle')
-  insertOrder.set(cd, order)
   validateDeletes(seq, cd, ids)
+  return order
 }
 
 /** Every mark anchor names a character known here or inserted by the delta itself (marks are text-only). */
