@@ -25,6 +25,8 @@ export interface ServerSessionState<P> {
   readonly id: ConnectionId
   phase: SessionPhase
   principal: P | undefined
+  /** When the credential lapses ([AUTH-2]); undefined: never. */
+  expiresAt: number | undefined
   clientName: string
   readonly openedAt: number
   lastReceivedAt: number

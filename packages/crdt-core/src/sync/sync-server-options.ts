@@ -5,7 +5,14 @@ import { createDocModel } from './doc-model.js'
 export type DocAccess = 'read' | 'write'
 
 /** Outcome of authenticating a hello. */
-export type AuthResult<P> = { readonly ok: true; readonly principal: P } | { readonly ok: false; readonly reason: string }
+export type AuthResult<P> =
+  | {
+      readonly ok: true
+      readonly principal: P
+      /** When the credential lapses, in the clock of `now`; the connection is closed then ([AUTH-2]). */
+      readonly expiresAt?: number | undefined
+    }
+  | { readonly ok: false; readonly reason: string }
 
 /** What the store holds for a doc, as handed to {@link SyncServer.loaded}. */
 export interface LoadedDocData {

@@ -73,6 +73,7 @@ export class SyncServer<P = unknown> {
       id: conn,
       phase: 'hello',
       principal: undefined,
+      expiresAt: undefined,
       clientName: '',
       openedAt: now,
       lastReceivedAt: now,
@@ -114,6 +115,7 @@ export class SyncServer<P = unknown> {
         return out
       }
     }
+    if (this.expired(out, s, now)) return out
     if (s.phase === 'authenticating') {
       if (s.queued.length >= MAX_QUEUED_DURING_AUTH) this.fail(out, s, 'rate-limited', 'too many frames before authentication')
       else s.queued.push(frame)
@@ -244,6 +246,7 @@ export class SyncServer<P = unknown> {
     for (const s of [...this.sessions.values()]) {
       if (s.phase !== 'ready' && now - s.openedAt >= this.o.helloTimeoutMs) this.fail(out, s, 'timeout', 'no hello in time')
       else if (s.phase === 'ready' && now - s.lastReceivedAt >= this.o.idleTimeoutMs) this.fail(out, s, 'timeout', 'connection idle')
+      else this.expired(out, s, now)
     }
     // Only rooms with presence: the tick costs nothing per idle doc.
     for (const room of [...this.presenceRooms]) {
@@ -252,6 +255,17 @@ export class SyncServer<P = unknown> {
       }
     }
     return out
+  }
+
+  /**
+   * [AUTH-2] a credential stops working at its expiry, on an open connection
+   * too: the connection is closed as `unauthorized` and the client reconnects
+   * with a fresh token. True when it was closed.
+   */
+  private expired(out: ServerEffect[], s: ServerSessionState<P>, now: number): boolean {
+    if (s.expiresAt === undefined || now < s.expiresAt || s.phase === 'closed') return false
+    this.fail(out, s, 'unauthorized', 'token expired; reconnect with a fresh token')
+    return true
   }
 
   // ---- frames ----
@@ -305,6 +319,8 @@ export class SyncServer<P = unknown> {
     if (!result.ok) return this.fail(out, s, 'unauthorized', result.reason)
     s.phase = 'ready'
     s.principal = result.principal
+    s.expiresAt = result.expiresAt
+    if (this.expired(out, s, this.now)) return
     this.send(out, s.id, { type: 'welcome', peerId: s.id })
     const queued = s.queued
     s.queued = []

@@ -175,7 +175,7 @@ export class SyncService {
       case 'authenticate':
         this.track(
           this.d.auth.authenticate(e.token === '' ? undefined : e.token).then(
-            (principal): AuthResult<Principal> => ({ ok: true, principal }),
+            (principal): AuthResult<Principal> => ({ ok: true, principal, expiresAt: principal.expiresAt }),
             (error: unknown): AuthResult<Principal> => {
               if (!isAuthError(error)) logger.error({ err: error }, 'authenticate hook failed')
               const reason = isAuthError(error) ? `${error.code}: ${error.message}` : 'authentication failed'
