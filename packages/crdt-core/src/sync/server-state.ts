@@ -1,4 +1,5 @@
 import type { JsonValue } from '../values.js'
+import type { FrameAssembler } from './frame-parts.js'
 import type { ConnectionId } from './server-effects.js'
 import type { SyncDoc } from './sync-doc.js'
 
@@ -35,6 +36,8 @@ export interface ServerSessionState<P> {
   readonly docs: Map<string, SessionDoc>
   rateWindowStart: number
   rateCount: number
+  /** Joins a frame that arrives in parts; created with the first part ([PART-1]). */
+  parts: FrameAssembler | undefined
 }
 
 /** A presence entry: never stored, expires without a heartbeat ([PRES-3]). */

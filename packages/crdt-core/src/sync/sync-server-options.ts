@@ -38,6 +38,12 @@ export interface SyncServerOptions<P> {
   readonly presenceTimeoutMs?: number
   /** Largest accepted frame in bytes (default 1 MiB) ([LIM-1]). */
   readonly maxFrameBytes?: number
+  /**
+   * Largest frame that may arrive cut into parts, all parts together (default
+   * 16 MiB) ([PART-1]): bounds what one connection can make the server hold
+   * while a frame is being joined.
+   */
+  readonly maxMessageBytes?: number
   /** Largest presence state, as JSON text length (default 4096). */
   readonly maxPresenceBytes?: number
   /** Subscriptions per connection (default 1000). */
@@ -70,6 +76,7 @@ export function resolveServerOptions<P>(o: SyncServerOptions<P>): ResolvedServer
     idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
     presenceTimeoutMs: o.presenceTimeoutMs ?? 30_000,
     maxFrameBytes: o.maxFrameBytes ?? 1 << 20,
+    maxMessageBytes: Math.max(o.maxMessageBytes ?? 16 << 20, o.maxFrameBytes ?? 1 << 20),
     maxPresenceBytes: o.maxPresenceBytes ?? 4096,
     maxDocsPerConnection: o.maxDocsPerConnection ?? 1000,
   }

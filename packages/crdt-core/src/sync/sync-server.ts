@@ -12,7 +12,8 @@ import { SYNC_ORIGIN } from './sync-doc.js'
 import type { DeltaInfo, SyncDoc } from './sync-doc.js'
 import { resolveServerOptions } from './sync-server-options.js'
 import type { AuthResult, LoadedDocData, ResolvedServerOptions, SyncServerOptions, SyncServerStats } from './sync-server-options.js'
-import { isFatalSyncErrorCode } from './sync-error.js'
+import { WeftSyncError, isFatalSyncErrorCode } from './sync-error.js'
+import { FrameAssembler, isPartFrame, splitFrame } from './frame-parts.js'
 import type { SyncErrorCode } from './sync-error.js'
 
 const EMPTY = new Uint8Array(0)
@@ -81,6 +82,7 @@ export class SyncServer<P = unknown> {
       docs: new Map(),
       rateWindowStart: now,
       rateCount: 0,
+      parts: undefined,
     })
     return []
   }
@@ -199,7 +201,7 @@ export class SyncServer<P = unknown> {
       const to = [...room.subscribers].filter((c) => c !== d.conn)
       if (to.length === 0) continue
       this.stats.fanouts++
-      out.push({ type: 'broadcast', doc: p.doc, to, frame: encodeMessage({ type: 'delta', doc: p.doc, seq: d.serverSeq, delta: d.bytes }) })
+      this.pushBroadcast(out, p.doc, to, { type: 'delta', doc: p.doc, seq: d.serverSeq, delta: d.bytes })
     }
     for (const c of room.subscribers) {
       const s = this.sessions.get(c)
@@ -290,10 +292,21 @@ export class SyncServer<P = unknown> {
     room.digestHash = undefined
     room.serverSeq = Math.max(room.serverSeq, serverSeq)
     const to = [...room.subscribers]
-    if (to.length > 0) out.push({ type: 'broadcast', doc: room.id, to, frame: encodeMessage({ type: 'delta', doc: room.id, seq: serverSeq, delta }) })
+    if (to.length > 0) this.pushBroadcast(out, room.id, to, { type: 'delta', doc: room.id, seq: serverSeq, delta })
   }
 
-  private process(out: ServerEffect[], s: ServerSessionState<P>, frame: Uint8Array): void {
+  private process(out: ServerEffect[], s: ServerSessionState<P>, part: Uint8Array): void {
+    let frame: Uint8Array | undefined = part
+    if (s.parts || isPartFrame(part)) {
+      try {
+        frame = (s.parts ??= new FrameAssembler(this.o.maxMessageBytes)).push(part)
+      } catch (e) {
+        if (!(e instanceof WeftSyncError)) throw e
+        return this.fail(out, s, e.code, e.message)
+      }
+      if (frame === undefined) return
+      if (!s.parts.assembling) s.parts = undefined
+    }
     let m: ProtocolMessage
     try {
       m = decodeMessage(frame)
@@ -321,7 +334,7 @@ export class SyncServer<P = unknown> {
     s.principal = result.principal
     s.expiresAt = result.expiresAt
     if (this.expired(out, s, this.now)) return
-    this.send(out, s.id, { type: 'welcome', peerId: s.id })
+    this.send(out, s.id, { type: 'welcome', peerId: s.id, limits: { maxFrameBytes: this.o.maxFrameBytes, maxMessageBytes: this.o.maxMessageBytes } })
     const queued = s.queued
     s.queued = []
     for (const f of queued) {
@@ -571,10 +584,15 @@ export class SyncServer<P = unknown> {
 
   private broadcast(out: ServerEffect[], room: Room, except: ConnectionId, m: ProtocolMessage): void {
     const to = [...room.subscribers].filter((c) => c !== except)
-    if (to.length > 0) out.push({ type: 'broadcast', doc: room.id, to, frame: encodeMessage(m) })
+    if (to.length > 0) this.pushBroadcast(out, room.id, to, m)
+  }
+
+  /** [PART-1] a frame above the frame limit goes out as parts, back to back. */
+  private pushBroadcast(out: ServerEffect[], doc: string, to: ConnectionId[], m: ProtocolMessage): void {
+    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'broadcast', doc, to, frame })
   }
 
   private send(out: ServerEffect[], conn: ConnectionId, m: ProtocolMessage): void {
-    out.push({ type: 'send', conn, frame: encodeMessage(m) })
+    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'send', conn, frame })
   }
 }

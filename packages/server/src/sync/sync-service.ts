@@ -67,6 +67,7 @@ export class SyncService {
       authorize: (p, doc, access) => d.auth.authorize(p, doc, access),
       helloTimeoutMs: limits.helloTimeoutMs,
       maxFrameBytes: limits.maxFrameBytes,
+      maxMessageBytes: limits.maxMessageBytes,
       maxDocsPerConnection: limits.maxDocsPerConnection,
       maxFramesPerSecond: limits.maxMessagesPerSecond,
     })
