@@ -424,8 +424,9 @@ export class SyncServer<P = unknown> {
       let info: DeltaInfo
       try {
         info = this.o.docModel.inspectDelta(bytes)
-        const before = d.versionVector()
-        novel = info.ranges.some((r) => r.to > (before[r.replica] ?? 0))
+        // Per entry, not a copy of the whole vector: a write costs the same however many replicas the doc has seen.
+        const counterOf = d.counterOf ? (r: number) => d.counterOf!(r) : vvLookup(d.versionVector())
+        novel = info.ranges.some((r) => r.to > counterOf(r.replica))
         d.applyDelta(bytes, SYNC_ORIGIN)
         room.digestHash = undefined
       } catch (e) {
@@ -595,4 +596,8 @@ export class SyncServer<P = unknown> {
   private send(out: ServerEffect[], conn: ConnectionId, m: ProtocolMessage): void {
     for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'send', conn, frame })
   }
+}
+
+function vvLookup(vv: VersionVector): (replica: number) => number {
+  return (replica) => vv[replica] ?? 0
 }
