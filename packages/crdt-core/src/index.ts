@@ -40,12 +40,14 @@ export type { UndoManagerOptions } from './undo/undo-manager.js'
 export { PROTOCOL_VERSION } from './sync/index.js'
 export { encodeMessage, decodeMessage, peekFrameVersion, MAX_DOC_ID_LENGTH } from './sync/index.js'
 export { isDocMessage, isMessageOfType } from './sync/index.js'
+export { FrameAssembler, splitFrame, isPartFrame, PART_TAG } from './sync/index.js'
 export type {
   ProtocolMessage,
   MessageType,
   DocMessage,
   HelloMessage,
   WelcomeMessage,
+  FrameLimits,
   PingMessage,
   PongMessage,
   ErrorMessage,

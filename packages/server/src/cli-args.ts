@@ -62,6 +62,7 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --synchronous <mode>    SQLite synchronous: FULL (default), NORMAL, EXTRA (env WEFT_SYNCHRONOUS)
   --sqlite-thread <t>     worker (default: commits off the event loop) or main (env WEFT_SQLITE_THREAD)
   --max-frame-bytes <n>   (env WEFT_MAX_FRAME_BYTES, default 1048576)
+  --max-message-bytes <n> a frame sent in parts, in all (env WEFT_MAX_MESSAGE_BYTES, default 16777216)
   --max-docs <n>          docs per connection (env WEFT_MAX_DOCS)
   --max-msgs-per-sec <n>  (env WEFT_MAX_MSGS_PER_SEC)
   --max-buffered-bytes <n> per slow reader (env WEFT_MAX_BUFFERED_BYTES)
@@ -103,6 +104,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       synchronous: { type: 'string' },
       'sqlite-thread': { type: 'string' },
       'max-frame-bytes': { type: 'string' },
+      'max-message-bytes': { type: 'string' },
       'max-docs': { type: 'string' },
       'max-msgs-per-sec': { type: 'string' },
       'max-buffered-bytes': { type: 'string' },
@@ -142,6 +144,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     if (value !== undefined) limits[key] = value
   }
   setLimit('maxFrameBytes', int('max-frame-bytes', 'WEFT_MAX_FRAME_BYTES'))
+  setLimit('maxMessageBytes', int('max-message-bytes', 'WEFT_MAX_MESSAGE_BYTES'))
   setLimit('maxDocsPerConnection', int('max-docs', 'WEFT_MAX_DOCS'))
   setLimit('maxMessagesPerSecond', int('max-msgs-per-sec', 'WEFT_MAX_MSGS_PER_SEC'))
   setLimit('maxBufferedBytes', int('max-buffered-bytes', 'WEFT_MAX_BUFFERED_BYTES'))

@@ -1,4 +1,4 @@
-import { type ProtocolMessage, decodeMessage, encodeMessage } from '@weft/crdt-core'
+import { FrameAssembler, type ProtocolMessage, decodeMessage, encodeMessage } from '@weft/crdt-core'
 import { type TestSocket, openSocket } from './ws-client.js'
 
 /**
@@ -11,12 +11,16 @@ export class RawClient {
   readonly closed: Promise<number>
   private waiters: { pred: (m: ProtocolMessage) => boolean; resolve: (m: ProtocolMessage) => void }[] = []
   private closeCode: number | undefined
+  /** Frames the server sends in parts ([PART-1]) are joined before they are decoded. */
+  private readonly parts = new FrameAssembler(1 << 30)
 
   private constructor(readonly ws: TestSocket) {
     ws.on('message', (data) => {
+      const frame = this.parts.push(new Uint8Array(data))
+      if (frame === undefined) return
       let m: ProtocolMessage
       try {
-        m = decodeMessage(new Uint8Array(data))
+        m = decodeMessage(frame)
       } catch (error) {
         throw new Error(`server sent an undecodable frame: ${String(error)}`)
       }

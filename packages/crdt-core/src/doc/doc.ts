@@ -190,6 +190,11 @@ export class Doc implements DocCore {
     return this.state.versionVector()
   }
 
+  /** Highest counter of `replica` seen (0: none): one entry of {@link versionVector} without copying it. */
+  counterOf(replica: number): number {
+    return this.state.counterOf(replica)
+  }
+
   encodeVersionVector(): Uint8Array {
     return encodeVersionVector(this.versionVector())
   }

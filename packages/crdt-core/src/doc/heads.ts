@@ -17,13 +17,21 @@ const SCAN_LIMIT = 32
 export class Heads {
   private replicas: number[] = []
   private counters: number[] = []
+  /**
+   * Past SCAN_LIMIT heads (a doc that many replicas wrote to concurrently,
+   * e.g. a server's copy): replica -> head, in insertion order. Then a delta
+   * touches only the heads its ranges and dependencies name, so folding one
+   * costs O(its size), not O(every replica the doc has seen).
+   */
+  private index: Map<number, number> | undefined
 
   get size(): number {
-    return this.replicas.length
+    return this.index ? this.index.size : this.replicas.length
   }
 
   /** The head of `replica`, or undefined. */
   get(replica: number): number | undefined {
+    if (this.index) return this.index.get(replica)
     const i = this.replicas.indexOf(replica)
     return i < 0 ? undefined : this.counters[i]
   }
@@ -34,12 +42,17 @@ export class Heads {
    * lowered: a delta may carry an older stretch of a replica.
    */
   advance(self: number, ranges: readonly DotRange[], deps: Deps): void {
+    if (this.index) return this.advanceIndexed(this.index, self, ranges, deps)
     const replicas = this.replicas
     const counters = this.counters
     const n = replicas.length
     if (n + ranges.length > SCAN_LIMIT) {
-      this.advanceIndexed(self, ranges, deps)
-      return
+      const index = new Map<number, number>()
+      for (let i = 0; i < n; i++) index.set(replicas[i]!, counters[i]!)
+      this.index = index
+      this.replicas = []
+      this.counters = []
+      return this.advanceIndexed(index, self, ranges, deps)
     }
     let kept = 0
     for (let i = 0; i < n; i++) {
@@ -75,42 +88,44 @@ export class Heads {
   }
 
   /**
-   * `advance` for many heads or ranges (a state of a doc many replicas
-   * wrote): the same rule and the same order, with Maps instead of scans,
-   * which would be quadratic there.
+   * `advance` over the index: the same rule and the same order, visiting only
+   * the heads the delta's dependencies and ranges name (no other head can be
+   * implied by it).
    */
-  private advanceIndexed(self: number, ranges: readonly DotRange[], deps: Deps): void {
-    const toOf = new Map<number, number>()
-    for (const range of ranges) toOf.set(range.replica, range.to)
-    const depOfReplica = new Map<number, number>()
-    for (let i = 0; i < deps.replicas.length; i++) depOfReplica.set(deps.replicas[i]!, deps.counters[i]!)
-    const replicas = this.replicas
-    const counters = this.counters
-    const kept = new Set<number>()
-    let k = 0
-    for (let i = 0; i < replicas.length; i++) {
-      const r = replicas[i]!
-      const c = counters[i]!
-      const to = toOf.get(r) ?? 0
-      const implied = c <= (depOfReplica.get(r) ?? 0) || (to > 0 && c <= to)
-      if (implied && to === 0) continue
-      replicas[k] = r
-      counters[k] = implied ? to : c
-      kept.add(r)
-      k++
-    }
-    replicas.length = k
-    counters.length = k
+  private advanceIndexed(index: Map<number, number>, self: number, ranges: readonly DotRange[], deps: Deps): void {
+    // As in the scan: an existing head compares with the replica's last range, a new head takes its first.
+    const lastTo = new Map<number, number>()
+    const firstTo = new Map<number, number>()
     for (const range of ranges) {
-      if (range.replica === self || kept.has(range.replica)) continue
-      kept.add(range.replica)
-      replicas.push(range.replica)
-      counters.push(range.to)
+      lastTo.set(range.replica, range.to)
+      if (!firstTo.has(range.replica)) firstTo.set(range.replica, range.to)
+    }
+    const depMap = deps.replicas.length > SCAN_LIMIT ? new Map(deps.replicas.map((r, i) => [r, deps.counters[i]!])) : undefined
+    const dep = (r: number): number => (depMap ? (depMap.get(r) ?? 0) : deps === NO_DEPS ? 0 : depOf(deps, r))
+    for (let i = 0; i < deps.replicas.length; i++) {
+      const r = deps.replicas[i]!
+      const c = index.get(r)
+      // Implied by a dependency and not carried by the delta: leaves. (Carried ones are handled below.)
+      if (c !== undefined && c <= deps.counters[i]! && !lastTo.has(r)) index.delete(r)
+    }
+    for (const [r, to] of lastTo) {
+      const c = index.get(r)
+      if (c === undefined) {
+        if (r !== self) index.set(r, firstTo.get(r)!)
+        continue
+      }
+      // Implied with dots carried: the head moves to the range's end (its place kept).
+      if (c <= to || c <= dep(r)) index.set(r, to)
     }
   }
 
   /** The heads as dependencies (what the next local delta depends on); empties the set. */
   take(): Deps {
+    if (this.index) {
+      const deps: Deps = { replicas: [...this.index.keys()], counters: [...this.index.values()] }
+      this.index = undefined
+      return deps
+    }
     // The arrays themselves go: the next heads start in fresh ones.
     const deps: Deps = { replicas: this.replicas, counters: this.counters }
     this.replicas = []

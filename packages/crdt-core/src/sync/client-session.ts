@@ -12,6 +12,8 @@ import type { ProtocolMessage } from './messages/index.js'
 import { SYNC_ORIGIN } from './sync-doc.js'
 import type { SyncDoc } from './sync-doc.js'
 import { WeftSyncError, isFatalSyncErrorCode } from './sync-error.js'
+import { FrameAssembler, splitFrame } from './frame-parts.js'
+import type { FrameLimits } from './messages/index.js'
 
 /** Options of {@link ClientSession}; times are in the caller's clock units (ms). */
 export interface ClientSessionOptions {
@@ -27,6 +29,8 @@ export interface ClientSessionOptions {
   readonly digestQuietMs?: number
   /** Retry a doc refused with `unavailable` after this long (default 5 s). */
   readonly retryMs?: number
+  /** Largest frame accepted from the server in parts, all parts together (default 1 GiB: the server is trusted with the doc's size) ([PART-1]). */
+  readonly maxMessageBytes?: number
 }
 
 /** Counters for metrics and tests. */
@@ -38,6 +42,8 @@ export interface ClientSessionStats {
 export type ClientConnectionPhase = 'offline' | 'handshaking' | 'ready'
 
 const EMPTY = new Uint8Array(0)
+/** What a server that states no limits in its welcome accepts (its defaults). */
+const DEFAULT_SERVER_LIMITS: FrameLimits = { maxFrameBytes: 1 << 20, maxMessageBytes: 1 << 20 }
 
 /**
  * The client half of the Weft sync protocol as a state machine: inputs in,
@@ -69,6 +75,10 @@ export class ClientSession {
   private readonly presenceHeartbeatMs: number
   private readonly digestQuietMs: number
   private readonly retryMs: number
+  /** Joins frames the server sends in parts ([PART-1]). */
+  private readonly parts: FrameAssembler
+  /** The connected server's frame limits, from its welcome. */
+  private serverLimits: FrameLimits = DEFAULT_SERVER_LIMITS
 
   constructor(options: ClientSessionOptions = {}) {
     this.clientName = options.clientName ?? 'weft-client'
@@ -77,6 +87,7 @@ export class ClientSession {
     this.presenceHeartbeatMs = options.presenceHeartbeatMs ?? 10_000
     this.digestQuietMs = options.digestQuietMs ?? 2_000
     this.retryMs = options.retryMs ?? 5_000
+    this.parts = new FrameAssembler(options.maxMessageBytes ?? 1 << 30)
   }
 
   /** Connection phase: offline, hello sent, or welcomed. */
@@ -141,6 +152,8 @@ export class ClientSession {
     const out: ClientEffect[] = []
     this.phase = 'offline'
     this.peer = undefined
+    this.parts.reset()
+    this.serverLimits = DEFAULT_SERVER_LIMITS
     for (const d of this.docs.values()) {
       d.phase = 'idle'
       d.sentSeq = d.ackedSeq
@@ -208,10 +221,19 @@ export class ClientSession {
   }
 
   /** A frame arrived from the server. */
-  received(frame: Uint8Array, now: number): ClientEffect[] {
+  received(part: Uint8Array, now: number): ClientEffect[] {
     const out: ClientEffect[] = []
     this.now = now
     this.lastReceivedAt = now
+    let frame: Uint8Array | undefined
+    try {
+      frame = this.parts.push(part)
+    } catch (e) {
+      if (!(e instanceof WeftSyncError)) throw e
+      this.fail(out, e)
+      return out
+    }
+    if (frame === undefined) return out
     let m: ProtocolMessage
     try {
       m = decodeMessage(frame)
@@ -250,6 +272,7 @@ export class ClientSession {
         if (this.phase !== 'handshaking') return this.fail(out, new WeftSyncError('bad-frame', 'unexpected welcome'))
         this.phase = 'ready'
         this.peer = m.peerId
+        this.serverLimits = m.limits ?? DEFAULT_SERVER_LIMITS
         for (const d of this.docs.values()) this.subscribe(out, d)
         return
       case 'ping':
@@ -320,7 +343,8 @@ export class ClientSession {
     const upTo = d.persistedSeq
     const lacks = !vvCovers(serverVV, d.doc.versionVector())
     if (lacks || upTo > d.ackedSeq) {
-      this.send(out, { type: 'delta', doc: d.id, seq: upTo, delta: lacks ? d.doc.encodeDeltaSince(serverVV) : EMPTY })
+      // Not sent (above the server's limit): nothing may be acked over it, so nothing more goes.
+      if (!this.send(out, { type: 'delta', doc: d.id, seq: upTo, delta: lacks ? d.doc.encodeDeltaSince(serverVV) : EMPTY })) return
     }
     d.sentSeq = Math.max(d.sentSeq, upTo)
     this.flushOutbox(out, d)
@@ -390,7 +414,7 @@ export class ClientSession {
     for (const e of d.outbox) {
       if (e.seq <= d.sentSeq) continue
       if (e.seq > d.persistedSeq) break
-      this.send(out, { type: 'delta', doc: d.id, seq: e.seq, delta: e.bytes })
+      if (!this.send(out, { type: 'delta', doc: d.id, seq: e.seq, delta: e.bytes })) break
       d.sentSeq = e.seq
     }
   }
@@ -455,9 +479,21 @@ export class ClientSession {
     out.push({ type: 'close', reason: error.code })
   }
 
-  private send(out: ClientEffect[], m: ProtocolMessage): void {
+  /**
+   * [PART-1] a frame above the server's frame limit goes out as parts, back to
+   * back. False (nothing sent) when it is above what the server joins at all.
+   */
+  private send(out: ClientEffect[], m: ProtocolMessage): boolean {
+    const frame = encodeMessage(m)
+    if (frame.length > this.serverLimits.maxMessageBytes) {
+      const doc = 'doc' in m ? m.doc : undefined
+      const why = `a ${m.type} frame of ${frame.length} bytes is above the server's limit of ${this.serverLimits.maxMessageBytes}; it stays unsaved`
+      out.push({ type: 'error', error: new WeftSyncError('too-large', why, doc) })
+      return false
+    }
     this.lastSentAt = this.now
-    out.push({ type: 'send', frame: encodeMessage(m) })
+    for (const f of splitFrame(frame, this.serverLimits.maxFrameBytes)) out.push({ type: 'send', frame: f })
+    return true
   }
 
   private mustGet(id: string): ClientDocState {

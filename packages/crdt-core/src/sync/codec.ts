@@ -5,6 +5,7 @@ import type { JsonValue } from '../values.js'
 import type { ProtocolMessage } from './messages/index.js'
 import { PROTOCOL_VERSION } from './protocol-version.js'
 import { isSyncErrorCode } from './sync-error.js'
+import { MIN_PART_FRAME_BYTES } from './frame-parts.js'
 
 /**
  * The one codec of the sync protocol ([FRAME-1]..[FRAME-5]).
@@ -51,6 +52,11 @@ export function encodeMessage(m: ProtocolMessage): Uint8Array {
     case 'welcome':
       if (m.peerId === 0) throw new RangeError('welcome peer id must be non-zero')
       w.writeVarUint(checkUint(m.peerId))
+      // [PART-1] optional trailing limits: a welcome without them is the version-1 frame unchanged.
+      if (m.limits) {
+        w.writeVarUint(checkUint(m.limits.maxFrameBytes))
+        w.writeVarUint(checkUint(m.limits.maxMessageBytes))
+      }
       break
     case 'ping':
     case 'pong':
@@ -132,7 +138,11 @@ function readBody(r: Reader, tag: number): ProtocolMessage {
     case TAG.welcome: {
       const peerId = r.readVarUint()
       if (peerId === 0) throw new WeftDecodeError('invalid', 'welcome with peer id 0')
-      return { type: 'welcome', peerId }
+      if (r.done) return { type: 'welcome', peerId }
+      const maxFrameBytes = r.readVarUint()
+      const maxMessageBytes = r.readVarUint()
+      if (maxFrameBytes < MIN_PART_FRAME_BYTES || maxMessageBytes < maxFrameBytes) throw new WeftDecodeError('invalid', 'welcome with unusable frame limits')
+      return { type: 'welcome', peerId, limits: { maxFrameBytes, maxMessageBytes } }
     }
     case TAG.ping:
       return { type: 'ping' }

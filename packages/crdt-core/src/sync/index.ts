@@ -2,12 +2,14 @@
 export { PROTOCOL_VERSION } from './protocol-version.js'
 export { encodeMessage, decodeMessage, peekFrameVersion, MAX_DOC_ID_LENGTH } from './codec.js'
 export { isDocMessage, isMessageOfType } from './messages/index.js'
+export { FrameAssembler, splitFrame, isPartFrame, PART_TAG } from './frame-parts.js'
 export type {
   ProtocolMessage,
   MessageType,
   DocMessage,
   HelloMessage,
   WelcomeMessage,
+  FrameLimits,
   PingMessage,
   PongMessage,
   ErrorMessage,

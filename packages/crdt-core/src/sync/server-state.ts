@@ -1,4 +1,5 @@
 import type { JsonValue } from '../values.js'
+import type { FrameAssembler } from './frame-parts.js'
 import type { ConnectionId } from './server-effects.js'
 import type { SyncDoc } from './sync-doc.js'
 
@@ -25,6 +26,8 @@ export interface ServerSessionState<P> {
   readonly id: ConnectionId
   phase: SessionPhase
   principal: P | undefined
+  /** When the credential lapses ([AUTH-2]); undefined: never. */
+  expiresAt: number | undefined
   clientName: string
   readonly openedAt: number
   lastReceivedAt: number
@@ -33,6 +36,8 @@ export interface ServerSessionState<P> {
   readonly docs: Map<string, SessionDoc>
   rateWindowStart: number
   rateCount: number
+  /** Joins a frame that arrives in parts; created with the first part ([PART-1]). */
+  parts: FrameAssembler | undefined
 }
 
 /** A presence entry: never stored, expires without a heartbeat ([PRES-3]). */

@@ -8,6 +8,8 @@ export interface SyncDoc {
   /** Join; idempotent; throws `WeftDecodeError` (doc untouched) or `WeftCausalBufferFullError`. */
   applyDelta(bytes: Uint8Array, origin?: unknown): void
   versionVector(): VersionVector
+  /** One entry of the version vector (0: none); optional: a stand-in without it is asked for the whole vector. */
+  counterOf?(replica: number): number
   encodeDeltaSince(vv: VersionVector): Uint8Array
   encodeState(): Uint8Array
   digest(): string

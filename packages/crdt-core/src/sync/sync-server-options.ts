@@ -5,7 +5,14 @@ import { createDocModel } from './doc-model.js'
 export type DocAccess = 'read' | 'write'
 
 /** Outcome of authenticating a hello. */
-export type AuthResult<P> = { readonly ok: true; readonly principal: P } | { readonly ok: false; readonly reason: string }
+export type AuthResult<P> =
+  | {
+      readonly ok: true
+      readonly principal: P
+      /** When the credential lapses, in the clock of `now`; the connection is closed then ([AUTH-2]). */
+      readonly expiresAt?: number | undefined
+    }
+  | { readonly ok: false; readonly reason: string }
 
 /** What the store holds for a doc, as handed to {@link SyncServer.loaded}. */
 export interface LoadedDocData {
@@ -31,6 +38,12 @@ export interface SyncServerOptions<P> {
   readonly presenceTimeoutMs?: number
   /** Largest accepted frame in bytes (default 1 MiB) ([LIM-1]). */
   readonly maxFrameBytes?: number
+  /**
+   * Largest frame that may arrive cut into parts, all parts together (default
+   * 16 MiB) ([PART-1]): bounds what one connection can make the server hold
+   * while a frame is being joined.
+   */
+  readonly maxMessageBytes?: number
   /** Largest presence state, as JSON text length (default 4096). */
   readonly maxPresenceBytes?: number
   /** Subscriptions per connection (default 1000). */
@@ -63,6 +76,7 @@ export function resolveServerOptions<P>(o: SyncServerOptions<P>): ResolvedServer
     idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
     presenceTimeoutMs: o.presenceTimeoutMs ?? 30_000,
     maxFrameBytes: o.maxFrameBytes ?? 1 << 20,
+    maxMessageBytes: Math.max(o.maxMessageBytes ?? 16 << 20, o.maxFrameBytes ?? 1 << 20),
     maxPresenceBytes: o.maxPresenceBytes ?? 4096,
     maxDocsPerConnection: o.maxDocsPerConnection ?? 1000,
   }

@@ -12,7 +12,8 @@ import { SYNC_ORIGIN } from './sync-doc.js'
 import type { DeltaInfo, SyncDoc } from './sync-doc.js'
 import { resolveServerOptions } from './sync-server-options.js'
 import type { AuthResult, LoadedDocData, ResolvedServerOptions, SyncServerOptions, SyncServerStats } from './sync-server-options.js'
-import { isFatalSyncErrorCode } from './sync-error.js'
+import { WeftSyncError, isFatalSyncErrorCode } from './sync-error.js'
+import { FrameAssembler, isPartFrame, splitFrame } from './frame-parts.js'
 import type { SyncErrorCode } from './sync-error.js'
 
 const EMPTY = new Uint8Array(0)
@@ -73,6 +74,7 @@ export class SyncServer<P = unknown> {
       id: conn,
       phase: 'hello',
       principal: undefined,
+      expiresAt: undefined,
       clientName: '',
       openedAt: now,
       lastReceivedAt: now,
@@ -80,6 +82,7 @@ export class SyncServer<P = unknown> {
       docs: new Map(),
       rateWindowStart: now,
       rateCount: 0,
+      parts: undefined,
     })
     return []
   }
@@ -114,6 +117,7 @@ export class SyncServer<P = unknown> {
         return out
       }
     }
+    if (this.expired(out, s, now)) return out
     if (s.phase === 'authenticating') {
       if (s.queued.length >= MAX_QUEUED_DURING_AUTH) this.fail(out, s, 'rate-limited', 'too many frames before authentication')
       else s.queued.push(frame)
@@ -197,7 +201,7 @@ export class SyncServer<P = unknown> {
       const to = [...room.subscribers].filter((c) => c !== d.conn)
       if (to.length === 0) continue
       this.stats.fanouts++
-      out.push({ type: 'broadcast', doc: p.doc, to, frame: encodeMessage({ type: 'delta', doc: p.doc, seq: d.serverSeq, delta: d.bytes }) })
+      this.pushBroadcast(out, p.doc, to, { type: 'delta', doc: p.doc, seq: d.serverSeq, delta: d.bytes })
     }
     for (const c of room.subscribers) {
       const s = this.sessions.get(c)
@@ -244,6 +248,7 @@ export class SyncServer<P = unknown> {
     for (const s of [...this.sessions.values()]) {
       if (s.phase !== 'ready' && now - s.openedAt >= this.o.helloTimeoutMs) this.fail(out, s, 'timeout', 'no hello in time')
       else if (s.phase === 'ready' && now - s.lastReceivedAt >= this.o.idleTimeoutMs) this.fail(out, s, 'timeout', 'connection idle')
+      else this.expired(out, s, now)
     }
     // Only rooms with presence: the tick costs nothing per idle doc.
     for (const room of [...this.presenceRooms]) {
@@ -252,6 +257,17 @@ export class SyncServer<P = unknown> {
       }
     }
     return out
+  }
+
+  /**
+   * [AUTH-2] a credential stops working at its expiry, on an open connection
+   * too: the connection is closed as `unauthorized` and the client reconnects
+   * with a fresh token. True when it was closed.
+   */
+  private expired(out: ServerEffect[], s: ServerSessionState<P>, now: number): boolean {
+    if (s.expiresAt === undefined || now < s.expiresAt || s.phase === 'closed') return false
+    this.fail(out, s, 'unauthorized', 'token expired; reconnect with a fresh token')
+    return true
   }
 
   // ---- frames ----
@@ -276,10 +292,21 @@ export class SyncServer<P = unknown> {
     room.digestHash = undefined
     room.serverSeq = Math.max(room.serverSeq, serverSeq)
     const to = [...room.subscribers]
-    if (to.length > 0) out.push({ type: 'broadcast', doc: room.id, to, frame: encodeMessage({ type: 'delta', doc: room.id, seq: serverSeq, delta }) })
+    if (to.length > 0) this.pushBroadcast(out, room.id, to, { type: 'delta', doc: room.id, seq: serverSeq, delta })
   }
 
-  private process(out: ServerEffect[], s: ServerSessionState<P>, frame: Uint8Array): void {
+  private process(out: ServerEffect[], s: ServerSessionState<P>, part: Uint8Array): void {
+    let frame: Uint8Array | undefined = part
+    if (s.parts || isPartFrame(part)) {
+      try {
+        frame = (s.parts ??= new FrameAssembler(this.o.maxMessageBytes)).push(part)
+      } catch (e) {
+        if (!(e instanceof WeftSyncError)) throw e
+        return this.fail(out, s, e.code, e.message)
+      }
+      if (frame === undefined) return
+      if (!s.parts.assembling) s.parts = undefined
+    }
     let m: ProtocolMessage
     try {
       m = decodeMessage(frame)
@@ -305,7 +332,9 @@ export class SyncServer<P = unknown> {
     if (!result.ok) return this.fail(out, s, 'unauthorized', result.reason)
     s.phase = 'ready'
     s.principal = result.principal
-    this.send(out, s.id, { type: 'welcome', peerId: s.id })
+    s.expiresAt = result.expiresAt
+    if (this.expired(out, s, this.now)) return
+    this.send(out, s.id, { type: 'welcome', peerId: s.id, limits: { maxFrameBytes: this.o.maxFrameBytes, maxMessageBytes: this.o.maxMessageBytes } })
     const queued = s.queued
     s.queued = []
     for (const f of queued) {
@@ -395,8 +424,9 @@ export class SyncServer<P = unknown> {
       let info: DeltaInfo
       try {
         info = this.o.docModel.inspectDelta(bytes)
-        const before = d.versionVector()
-        novel = info.ranges.some((r) => r.to > (before[r.replica] ?? 0))
+        // Per entry, not a copy of the whole vector: a write costs the same however many replicas the doc has seen.
+        const counterOf = d.counterOf ? (r: number) => d.counterOf!(r) : vvLookup(d.versionVector())
+        novel = info.ranges.some((r) => r.to > counterOf(r.replica))
         d.applyDelta(bytes, SYNC_ORIGIN)
         room.digestHash = undefined
       } catch (e) {
@@ -555,10 +585,19 @@ export class SyncServer<P = unknown> {
 
   private broadcast(out: ServerEffect[], room: Room, except: ConnectionId, m: ProtocolMessage): void {
     const to = [...room.subscribers].filter((c) => c !== except)
-    if (to.length > 0) out.push({ type: 'broadcast', doc: room.id, to, frame: encodeMessage(m) })
+    if (to.length > 0) this.pushBroadcast(out, room.id, to, m)
+  }
+
+  /** [PART-1] a frame above the frame limit goes out as parts, back to back. */
+  private pushBroadcast(out: ServerEffect[], doc: string, to: ConnectionId[], m: ProtocolMessage): void {
+    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'broadcast', doc, to, frame })
   }
 
   private send(out: ServerEffect[], conn: ConnectionId, m: ProtocolMessage): void {
-    out.push({ type: 'send', conn, frame: encodeMessage(m) })
+    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'send', conn, frame })
   }
+}
+
+function vvLookup(vv: VersionVector): (replica: number) => number {
+  return (replica) => vv[replica] ?? 0
 }

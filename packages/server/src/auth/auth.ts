@@ -10,6 +10,8 @@ export interface Principal {
   readonly id: string
   /** Grants read by the built-in {@link Authorize}; custom hooks may ignore them. */
   readonly docs?: DocGrants
+  /** When the credential lapses (ms since the epoch, e.g. the JWT `exp`); open connections are closed then ([AUTH-2]). */
+  readonly expiresAt?: number
 }
 
 /** Why a token was refused. */

@@ -39,7 +39,7 @@ export function createJwtAuth(options: JwtAuthOptions): { authenticate: Authenti
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new AuthError('invalid-token', 'token has no sub claim')
     const docs = parseDocGrants(payload.docs)
     if (!docs) throw new AuthError('invalid-token', 'token has no valid docs claim')
-    return { id: payload.sub, docs }
+    return { id: payload.sub, docs, expiresAt: payload.exp * 1000 }
   }
   const authorize: Authorize = (principal, docId, access) => grantsAllow(principal.docs, docId, access)
   return { authenticate, authorize }

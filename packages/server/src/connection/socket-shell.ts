@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import type { Limits } from '../limits/limits.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
+import { isPartFrame } from '@weft/crdt-core'
 import { CloseCode } from './close-codes.js'
 
 /** What the protocol side implements, once for all connections. */
@@ -32,6 +33,17 @@ export class SocketShell {
   private conn = 0
   private closed = false
   private corked = false
+  /** Frames waiting for the socket to drain, in order ([PART-2]). */
+  private backlog: { bytes: Uint8Array; exempt: boolean }[] = []
+  /** Backlog bytes that count against `maxBufferedBytes`, and those of the one large frame that does not. */
+  private countedBytes = 0
+  private exemptBytes = 0
+  /** Between the first and the last part of a frame; whether that frame's parts are exempt. */
+  private inParts = false
+  private partsExempt = false
+  private draining = false
+  /** Above this much in ws, frames wait in the backlog. */
+  private readonly highWater: number
 
   /**
    * @param raw the TCP socket under `ws`: corked while one task sends, so
@@ -45,6 +57,7 @@ export class SocketShell {
     private readonly options: SocketShellOptions,
   ) {
     ws.binaryType = 'nodebuffer'
+    this.highWater = Math.max(64 * 1024, Math.min(1 << 20, Math.floor(options.limits.maxBufferedBytes / 4)))
     // Listeners shared by every connection (ws calls them with `this` = ws): no closures per socket.
     SHELLS.set(ws, this)
     ws.on('message', onWsMessage)
@@ -63,20 +76,73 @@ export class SocketShell {
   }
 
   /**
-   * Sends one frame unless the reader is too slow: when what ws still holds
-   * plus this frame passes `maxBufferedBytes`, the socket is dropped instead,
-   * so a stalled reader never grows the server's memory. It resyncs on reconnect.
+   * Sends one frame unless the reader is too slow, in order. Frames wait in
+   * a backlog while ws already holds `highWater` bytes and go out as the
+   * socket drains ([PART-2]). The reader is too slow when what ws holds plus
+   * the backlog passes `maxBufferedBytes`; then the socket is dropped, so a
+   * stalled reader never grows the server's memory (it resyncs on reconnect).
+   * The parts of ONE large frame at a time (a big doc's sync reply) do not
+   * count: they are sent as the reader takes them, so a doc larger than the
+   * buffer limit still loads.
    */
   send(bytes: Uint8Array): boolean {
     if (!this.isOpen) return false
-    if (this.ws.bufferedAmount + bytes.byteLength > this.options.limits.maxBufferedBytes) {
+    let exempt = false
+    if (isPartFrame(bytes)) {
+      if (!this.inParts) {
+        this.inParts = true
+        this.partsExempt = this.exemptBytes === 0
+      }
+      exempt = this.partsExempt
+      if (bytes[2] === 0) this.inParts = false
+    }
+    if (!exempt && this.ws.bufferedAmount + this.countedBytes + bytes.byteLength > this.options.limits.maxBufferedBytes) {
       this.options.metrics.errors.inc({ code: 'slow-consumer' })
-      this.options.logger.info({ buffered: this.ws.bufferedAmount }, 'dropping a slow reader')
+      this.options.logger.info({ buffered: this.ws.bufferedAmount, backlog: this.countedBytes + this.exemptBytes }, 'dropping a slow reader')
       this.closed = true
+      this.backlog = []
       // Its buffer is full by definition: a close handshake would wait behind it.
       this.ws.terminate()
       return false
     }
+    if (this.backlog.length === 0 && this.ws.bufferedAmount < this.highWater) {
+      this.write(bytes)
+      return true
+    }
+    this.backlog.push({ bytes, exempt })
+    if (exempt) this.exemptBytes += bytes.byteLength
+    else this.countedBytes += bytes.byteLength
+    this.waitForDrain()
+    return true
+  }
+
+  /** Hands backlog frames to ws while it holds less than `highWater`. */
+  pump(): void {
+    this.draining = false
+    if (!this.isOpen) {
+      this.backlog = []
+      return
+    }
+    let n = 0
+    while (n < this.backlog.length && this.ws.bufferedAmount < this.highWater) {
+      const f = this.backlog[n++]!
+      if (f.exempt) this.exemptBytes -= f.bytes.byteLength
+      else this.countedBytes -= f.bytes.byteLength
+      this.write(f.bytes)
+    }
+    this.backlog.splice(0, n)
+    if (this.backlog.length > 0) this.waitForDrain()
+  }
+
+  private waitForDrain(): void {
+    if (this.draining) return
+    this.draining = true
+    // Above highWater the socket's own buffer is past its mark, so 'drain' follows; the timer covers the rest.
+    if (this.raw.writableNeedDrain) this.raw.once('drain', () => this.pump())
+    else setTimeout(() => this.pump(), 5)
+  }
+
+  private write(bytes: Uint8Array): void {
     if (!this.corked) {
       this.corked = true
       this.raw.cork()
@@ -84,7 +150,6 @@ export class SocketShell {
     }
     this.ws.send(bytes, BINARY)
     this.options.metrics.bytesOut.inc(bytes.byteLength)
-    return true
   }
 
   /** End of the task that corked the socket: write what it sent. */

@@ -2,6 +2,12 @@
 export interface Limits {
   /** Largest WebSocket frame accepted; a bigger one closes the socket with 1009 (enforced by ws itself). */
   readonly maxFrameBytes: number
+  /**
+   * Largest frame a client may send cut into parts of at most `maxFrameBytes`
+   * (a big paste, a long offline session), all parts together; the welcome
+   * tells clients both limits ([PART-1]).
+   */
+  readonly maxMessageBytes: number
   /** Docs one connection may be subscribed to at once. */
   readonly maxDocsPerConnection: number
   /** Frames per connection per second; above it the connection gets `rate-limited` and is closed. */
@@ -15,6 +21,7 @@ export interface Limits {
 /** Defaults chosen so one client cannot grow the server's memory by much. */
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxFrameBytes: 1024 * 1024,
+  maxMessageBytes: 16 * 1024 * 1024,
   maxDocsPerConnection: 256,
   maxMessagesPerSecond: 500,
   maxBufferedBytes: 8 * 1024 * 1024,

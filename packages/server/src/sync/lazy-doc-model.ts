@@ -23,6 +23,10 @@ class LazyEmptyDoc implements SyncDoc {
   versionVector(): VersionVector {
     return (this.real ?? this.empty).versionVector()
   }
+  counterOf(replica: number): number {
+    const d = this.real ?? this.empty
+    return d.counterOf ? d.counterOf(replica) : (d.versionVector()[replica] ?? 0)
+  }
   encodeDeltaSince(vv: VersionVector): Uint8Array {
     return (this.real ?? this.empty).encodeDeltaSince(vv)
   }

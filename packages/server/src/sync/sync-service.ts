@@ -67,6 +67,7 @@ export class SyncService {
       authorize: (p, doc, access) => d.auth.authorize(p, doc, access),
       helloTimeoutMs: limits.helloTimeoutMs,
       maxFrameBytes: limits.maxFrameBytes,
+      maxMessageBytes: limits.maxMessageBytes,
       maxDocsPerConnection: limits.maxDocsPerConnection,
       maxFramesPerSecond: limits.maxMessagesPerSecond,
     })
@@ -186,7 +187,7 @@ export class SyncService {
       case 'authenticate':
         this.track(
           this.d.auth.authenticate(e.token === '' ? undefined : e.token).then(
-            (principal): AuthResult<Principal> => ({ ok: true, principal }),
+            (principal): AuthResult<Principal> => ({ ok: true, principal, expiresAt: principal.expiresAt }),
             (error: unknown): AuthResult<Principal> => {
               if (!isAuthError(error)) logger.error({ err: error }, 'authenticate hook failed')
               const reason = isAuthError(error) ? `${error.code}: ${error.message}` : 'authentication failed'

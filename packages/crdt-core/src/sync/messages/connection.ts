@@ -13,6 +13,14 @@ export interface HelloMessage {
 export interface WelcomeMessage {
   readonly type: 'welcome'
   readonly peerId: number
+  /** The server's frame limits ([PART-1]); absent from older servers (then 1 MiB frames are assumed). */
+  readonly limits?: FrameLimits
+}
+
+/** What a peer accepts: frames up to `maxFrameBytes`, a frame sent in parts up to `maxMessageBytes` in all ([PART-1]). */
+export interface FrameLimits {
+  readonly maxFrameBytes: number
+  readonly maxMessageBytes: number
 }
 
 /** Keep-alive request ([BEAT-1]). */

@@ -2,7 +2,7 @@ import type { ConnectionMessage } from './connection.js'
 import type { DocSyncMessage } from './doc-sync.js'
 import type { PresenceMessage } from './presence.js'
 
-export type { HelloMessage, WelcomeMessage, PingMessage, PongMessage, ErrorMessage, ConnectionMessage } from './connection.js'
+export type { HelloMessage, WelcomeMessage, FrameLimits, PingMessage, PongMessage, ErrorMessage, ConnectionMessage } from './connection.js'
 export type {
   SubscribeMessage,
   UnsubscribeMessage,
