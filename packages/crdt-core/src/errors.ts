@@ -12,14 +12,31 @@ export type DecodeErrorCode =
   | 'unknown-kind' // an unknown tag (container kind, value kind, message type)
   | 'invalid' // structurally well-formed but inconsistent (e.g. a reference to nothing)
   | 'trailing-bytes' // input continues after a complete value
+  | 'too-large' // a string, key or inflated body over its bound (see limits.ts)
+  | 'too-deep' // containers nested deeper than MAX_CONTAINER_DEPTH (thrown as WeftDepthError)
 
 /** Thrown when bytes cannot be decoded; nothing was applied when it is thrown. */
 export class WeftDecodeError extends Error {
-  override readonly name = 'WeftDecodeError'
+  override readonly name: string = 'WeftDecodeError'
   readonly code: DecodeErrorCode
   constructor(code: DecodeErrorCode, message: string) {
     super(`${message} (decode error: ${code})`)
     this.code = code
+  }
+}
+
+/**
+ * Containers nested deeper than the bound (`MAX_CONTAINER_DEPTH`), by the
+ * public API or in decoded bytes. A `WeftDecodeError` (code 'too-deep') so
+ * every handler of bad bytes handles it; nothing was applied when it is thrown.
+ */
+export class WeftDepthError extends WeftDecodeError {
+  override readonly name = 'WeftDepthError'
+  constructor(
+    readonly depth: number,
+    readonly maxDepth: number,
+  ) {
+    super('too-deep', `containers nested ${depth} deep, past the limit of ${maxDepth}: keep nesting shallower (store deep data as a JSON value)`)
   }
 }
 

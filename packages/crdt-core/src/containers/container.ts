@@ -1,3 +1,4 @@
+import { containerToJSON } from './to-json.js'
 import type { WeftCounter } from './counter.js'
 import type { WeftList } from './list.js'
 import type { WeftMap } from './map.js'
@@ -16,8 +17,5 @@ export interface ContainerByKind {
 
 /** Plain JSON of a stored value: containers become their `toJSON()`. */
 export function valueToJSON(v: unknown): unknown {
-  if (typeof v === 'object' && v !== null && 'toJSON' in v && typeof (v as { toJSON: unknown }).toJSON === 'function') {
-    return (v as { toJSON(): unknown }).toJSON()
-  }
-  return v
+  return containerToJSON(v)
 }

@@ -17,7 +17,9 @@ export interface DocCore {
   /** Reserves `n` counters of this replica; returns the first. */
   allocateCounters(n: number): number
   nextLamport(): number
-  /** Gets or creates the nested container with this id. */
-  nestedContainer(kind: ContainerKind, replica: number, counter: number): Container
+  /** Gets or creates the nested container with this id; with `parent`, records that it holds it. */
+  nestedContainer(kind: ContainerKind, replica: number, counter: number, parent?: Container): Container
+  /** Throws `WeftDepthError` when a container created in `parent` would nest too deep (call before taking a dot). */
+  checkNestable(parent: Container): void
   logDelete(container: Container, replica: number, counter: number, ranges: IdRange[]): void
 }

@@ -1,7 +1,7 @@
 import { Sequence } from '../sequence/sequence.js'
 import { assertJsonValue, cloneJson, type JsonValue } from '../values.js'
 import type { ContainerByKind } from './container.js'
-import { valueToJSON } from './container.js'
+import { containerToJSON } from './to-json.js'
 import { CONTAINER_KIND } from './container-ref.js'
 import type { DocCore } from './doc-core.js'
 import type { Transaction } from '../doc/transaction.js'
@@ -51,10 +51,11 @@ export class WeftList {
   /** Inserts a new nested container at `index` and returns it. */
   insertContainer<K extends ContainerKind>(index: number, kind: K): ContainerByKind[K] {
     checkIndex(index, this.seq.length, 'list.insertContainer')
+    this.doc.checkNestable(this)
     const tx = this.doc.beginImplicit()
     try {
       const counter = this.doc.allocateCounters(1)
-      const created = this.doc.nestedContainer(kind, this.doc.replicaId, counter) as ContainerByKind[K]
+      const created = this.doc.nestedContainer(kind, this.doc.replicaId, counter, this) as ContainerByKind[K]
       this.placeItems(tx, index, counter, [created])
       return created
     } finally {
@@ -85,7 +86,8 @@ export class WeftList {
   }
 
   toJSON(): unknown[] {
-    return this.toArray().map(valueToJSON)
+    // Iterative over nested containers (see to-json.ts).
+    return containerToJSON(this) as unknown[]
   }
 
   private insertItems(index: number, items: unknown[]): void {

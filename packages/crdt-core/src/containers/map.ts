@@ -1,11 +1,12 @@
 import type { MapEntryOp } from '../delta/types.js'
-import { assertJsonValue, cloneJson, defineOwn, type JsonValue } from '../values.js'
+import { assertJsonValue, cloneJson, type JsonValue } from '../values.js'
 import type { ContainerByKind } from './container.js'
-import { valueToJSON } from './container.js'
+import { containerToJSON } from './to-json.js'
 import { CONTAINER_KIND } from './container-ref.js'
 import type { DocCore } from './doc-core.js'
 import type { Transaction } from '../doc/transaction.js'
 import type { ContainerId, ContainerKind } from './kind.js'
+import { checkKeyLength } from '../limits.js'
 
 /** The current write of a key: last-writer-wins on (lamport, replica). */
 export interface MapEntry {
@@ -49,10 +50,11 @@ export class WeftMap {
   /** Sets `key` to a new nested container and returns it. */
   setContainer<K extends ContainerKind>(key: string, kind: K): ContainerByKind[K] {
     checkKey(key)
+    this.doc.checkNestable(this)
     const tx = this.doc.beginImplicit()
     try {
       const counter = this.doc.allocateCounters(1)
-      const created = this.doc.nestedContainer(kind, this.doc.replicaId, counter) as ContainerByKind[K]
+      const created = this.doc.nestedContainer(kind, this.doc.replicaId, counter, this) as ContainerByKind[K]
       this.writeAt(tx, key, counter, created, { type: 'container', kind })
       return created
     } finally {
@@ -90,9 +92,8 @@ export class WeftMap {
   }
 
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = {}
-    for (const k of this.keys()) defineOwn(out, k, valueToJSON(this.entries.get(k)!.value))
-    return out
+    // Iterative over nested containers (see to-json.ts).
+    return containerToJSON(this) as Record<string, unknown>
   }
 
   /** @internal Joins a remote write; returns true when it won. */
@@ -124,4 +125,5 @@ export class WeftMap {
 
 function checkKey(key: string): void {
   if (typeof key !== 'string') throw new TypeError(`map keys are strings, got ${typeof key}`)
+  checkKeyLength(key, 'a map key')
 }

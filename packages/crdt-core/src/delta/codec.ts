@@ -1,7 +1,8 @@
 import { deflateRaw, inflateRaw } from './compression.js'
 import { WeftDecodeError } from '../errors.js'
+import { DEFAULT_MAX_INFLATED_BYTES, MAX_KEY_BYTES } from '../limits.js'
 import { Reader, Writer } from '../encoding/index.js'
-import { KIND_BY_CODE, KIND_CODE, type ContainerId, type ContainerKind } from '../containers/kind.js'
+import { KIND_BY_CODE, KIND_CODE, containerKey, type ContainerId, type ContainerKind } from '../containers/kind.js'
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import { readJson, writeJson } from '../values.js'
 import { readSequenceColumns, writeSequenceColumns } from './state-columns.js'
@@ -53,7 +54,6 @@ const FLAG_STATE = 1
 const FLAG_DEFLATE = 2
 /** Deflate cannot expand more than ~1032:1; anything claiming more is a bomb. */
 const MAX_INFLATE_RATIO = 1032
-const MAX_INFLATED_BYTES = 1 << 30
 /** States smaller than this are not worth compressing. */
 const DEFLATE_MIN_BYTES = 1024
 const INSERT_DELETED = 1
@@ -184,15 +184,26 @@ function deflateState(bytes: Uint8Array): Uint8Array {
   return w.finish()
 }
 
-function inflateBody(r: Reader): Reader {
+/** Limits a caller may set on one decode. */
+export interface DecodeOptions {
+  /** Most bytes a deflated state may inflate to (default `DEFAULT_MAX_INFLATED_BYTES`, 64 MiB). */
+  maxInflatedBytes?: number
+}
+
+function inflateBody(r: Reader, maxInflatedBytes: number): Reader {
   const rawLength = r.readVarUint()
   const packed = r.readRaw(r.remaining)
-  if (rawLength > MAX_INFLATED_BYTES || rawLength > packed.length * MAX_INFLATE_RATIO) {
+  if (rawLength > maxInflatedBytes) {
+    throw new WeftDecodeError('too-large', `deflated state claims ${rawLength} bytes, over the ${maxInflatedBytes}-byte limit (maxInflatedBytes)`)
+  }
+  if (rawLength > packed.length * MAX_INFLATE_RATIO) {
     throw new WeftDecodeError('out-of-range', `deflated state claims ${rawLength} bytes from ${packed.length}`)
   }
   let raw: Uint8Array
   try {
-    // One spare byte: output that fills it inflated to more than it declared.
+    // Bounded while it runs: inflating stops one byte past the claim (which
+    // is within the limit), so a state that lies about its length cannot
+    // inflate further than an honest one.
     raw = inflateRaw(packed, rawLength)
   } catch {
     throw new WeftDecodeError('invalid', 'deflated state is corrupt')
@@ -335,7 +346,7 @@ export class DecodeScratch {
  * With `scratch`, an incremental delta with one dot range and one container
  * (a remote keystroke) is decoded into reused objects: only its ops are new.
  */
-export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaData {
+export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?: DecodeOptions): DeltaData {
   let r = new Reader(bytes)
   const version = r.readUint8()
   if (version !== PLAIN_FORMAT_VERSION && version !== DELTA_FORMAT_VERSION) {
@@ -346,7 +357,7 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   const isState = (flags & FLAG_STATE) !== 0
   if (flags & FLAG_DEFLATE) {
     if (!isState) throw new WeftDecodeError('invalid', 'only states are deflated')
-    r = inflateBody(r)
+    r = inflateBody(r, options?.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES)
   }
   // Arrays are allocated at their final size (counts are checked against
   // the input first): decoding runs once per remote keystroke.
@@ -383,6 +394,9 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   const nContainers = r.readCount(3)
   const single = reuse !== undefined && nContainers === 1 ? reuse : undefined
   const containers: ContainerDelta[] = single !== undefined ? single.containers : new Array<ContainerDelta>(nContainers)
+  // Duplicates: a scan for a few containers, a Set of keys past that (a
+  // pairwise check made 140k empty containers take minutes).
+  const seenContainers = nContainers > SCAN_LIMIT ? new ContainerIdSet() : null
   for (let i = 0; i < nContainers; i++) {
     const c = readContainer(r, ctx, isState, single, scratch?.rootNames)
     if (version >= 2 && c.id.kind === 'text') {
@@ -393,7 +407,9 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
       )
       if (marks.length > 0) c.marks = marks
     }
-    for (let j = 0; j < i; j++) if (sameContainer(containers[j]!.id, c.id)) throw new WeftDecodeError('invalid', 'a container appears twice')
+    if (seenContainers !== null) {
+      if (!seenContainers.add(c.id)) throw new WeftDecodeError('invalid', 'a container appears twice')
+    } else for (let j = 0; j < i; j++) if (sameContainer(containers[j]!.id, c.id)) throw new WeftDecodeError('invalid', 'a container appears twice')
     containers[i] = c
   }
   r.end()
@@ -403,6 +419,31 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch): DeltaDa
   data.ranges = ranges
   data.containers = containers
   return data
+}
+
+/**
+ * Container ids seen so far: nested ones by replica, then counter (number
+ * keys: a string key per container was most of decoding 140k of them),
+ * roots by kind and name.
+ */
+class ContainerIdSet {
+  private readonly nested = new Map<number, Set<number>>()
+  private readonly roots = new Set<string>()
+
+  /** Adds `id`; false when it was already there. */
+  add(id: ContainerId): boolean {
+    if (id.name !== null) {
+      const key = containerKey(id)
+      if (this.roots.has(key)) return false
+      this.roots.add(key)
+      return true
+    }
+    let counters = this.nested.get(id.replica)
+    if (counters === undefined) this.nested.set(id.replica, (counters = new Set()))
+    if (counters.has(id.counter)) return false
+    counters.add(id.counter)
+    return true
+  }
 }
 
 function readDeps(r: Reader, replicas: number[], n: number): Deps {
@@ -511,7 +552,7 @@ export class RecentRootNames {
       const same = r.readStringIfSame(names[i]!)
       if (same !== undefined) return same
     }
-    const name = r.readString()
+    const name = r.readString(MAX_KEY_BYTES)
     names[this.next] = name
     this.next = (this.next + 1) % names.length
     return name
@@ -590,7 +631,7 @@ function readContainer(
     const n = r.readCount(5)
     if (n > 0) c.entries = new Array<MapEntryOp>(n)
     for (let i = 0; i < n; i++) {
-      const key = r.readString()
+      const key = r.readString(MAX_KEY_BYTES)
       const replica = ctx.replicaAt(r.readVarUint(), false)
       const counter = r.readVarUint()
       ctx.checkDots(replica, counter, 1)

@@ -1,4 +1,4 @@
-import { deflateSync, inflateSync } from 'fflate'
+import { Inflate, deflateSync } from 'fflate'
 
 /**
  * Raw DEFLATE for states. Node's zlib where the platform has it: its C++
@@ -27,9 +27,10 @@ export function deflateRaw(raw: Uint8Array): Uint8Array {
 }
 
 /**
- * Inflates raw DEFLATE that claims to hold `rawLength` bytes. Stops one byte
- * past the claim (so a bomb cannot run away) and returns what it got; the
- * caller compares the length. Throws on corrupt input.
+ * Inflates raw DEFLATE that claims to hold `rawLength` bytes (which the
+ * caller bounded). Stops one byte past the claim while it runs (so a bomb
+ * cannot run away) and returns what it got; the caller compares the length.
+ * Throws on corrupt input.
  */
 export function inflateRaw(packed: Uint8Array, rawLength: number): Uint8Array {
   if (zlib !== undefined) {
@@ -43,5 +44,28 @@ export function inflateRaw(packed: Uint8Array, rawLength: number): Uint8Array {
       throw e
     }
   }
-  return inflateSync(packed, { out: new Uint8Array(rawLength + 1) })
+  return inflateStreaming(packed, rawLength + 1)
+}
+
+/** Input fed to fflate per step: at most ~1032 times this comes out before the running count is checked. */
+const STEP_BYTES = 16 * 1024
+
+/**
+ * fflate's streaming inflate with a running count of the output: stops
+ * (returning `limit` bytes) as soon as the output reaches `limit`, rather
+ * than allocating for a claim or inflating a bomb whole first.
+ */
+export function inflateStreaming(packed: Uint8Array, limit: number): Uint8Array {
+  const out = new Uint8Array(limit)
+  let filled = 0
+  const inflate = new Inflate((chunk) => {
+    const take = Math.min(chunk.length, limit - filled)
+    out.set(take === chunk.length ? chunk : chunk.subarray(0, take), filled)
+    filled += take
+  })
+  for (let at = 0; at < packed.length && filled < limit; at += STEP_BYTES) {
+    const end = Math.min(at + STEP_BYTES, packed.length)
+    inflate.push(packed.subarray(at, end), end === packed.length)
+  }
+  return filled === limit ? out : out.subarray(0, filled)
 }

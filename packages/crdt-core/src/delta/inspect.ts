@@ -1,6 +1,6 @@
 import type { VersionVector } from '../version-vector.js'
-import { decodeDelta } from './codec.js'
-import { depsToVersionVector, type DotRange } from './types.js'
+import { decodeDelta, type DecodeOptions } from './codec.js'
+import { depsToVersionVector, type Deps, type DotRange } from './types.js'
 
 /** What a delta carries, without a document: for stores and servers that index deltas. */
 export interface DeltaInfo {
@@ -12,17 +12,28 @@ export interface DeltaInfo {
   ranges: DotRange[]
 }
 
+/** What `Doc.applyDeltaInspect` reports: the delta's header, and whether it brought anything new. */
+export interface AppliedDeltaInfo extends DeltaInfo {
+  /** Some of its dots were new to the doc (so it is worth persisting and fanning out). */
+  novel: boolean
+}
+
 /** Decodes and validates a delta, returning its causal header. Throws `WeftDecodeError`. */
-export function inspectDelta(bytes: Uint8Array): DeltaInfo {
-  const d = decodeDelta(bytes)
+export function inspectDelta(bytes: Uint8Array, options?: DecodeOptions): DeltaInfo {
+  const d = decodeDelta(bytes, undefined, options)
+  return deltaInfo(d.isState, d.deps, d.ranges)
+}
+
+/** The header of a decoded delta; `ranges` must be the caller's to keep. */
+export function deltaInfo(isState: boolean, depsOf: Deps, ranges: DotRange[]): DeltaInfo {
   let deps: VersionVector | undefined
   return {
-    isState: d.isState,
+    isState,
     // Built on first read: a server indexes deltas by their ranges and never
     // asks, and each 53-bit id as an object key is a string conversion.
     get deps() {
-      return (deps ??= depsToVersionVector(d.deps))
+      return (deps ??= depsToVersionVector(depsOf))
     },
-    ranges: d.ranges,
+    ranges,
   }
 }

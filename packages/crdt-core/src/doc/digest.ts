@@ -7,11 +7,47 @@ import type { VersionVector } from '../version-vector.js'
  * whatever order their keys were written in.
  */
 export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v)
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`
-  const keys = Object.keys(v).sort()
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`
+  // An explicit stack, not recursion: a document's JSON may nest as deep as
+  // its containers. Entries are values to write or literal text (`Literal`),
+  // pushed in reverse so they pop in order. Output is byte for byte what the
+  // recursive form wrote (digests are compared across versions).
+  const out: string[] = []
+  const todo: unknown[] = [v]
+  while (todo.length > 0) {
+    const x = todo.pop()
+    if (x instanceof Literal) {
+      out.push(x.text)
+    } else if (x === null || typeof x !== 'object') {
+      out.push(String(JSON.stringify(x)))
+    } else if (Array.isArray(x)) {
+      out.push('[')
+      todo.push(CLOSE_ARRAY)
+      for (let i = x.length - 1; i >= 0; i--) {
+        // `join` wrote an undefined item as nothing.
+        todo.push(x[i] === undefined ? EMPTY : x[i])
+        if (i > 0) todo.push(COMMA)
+      }
+    } else {
+      const keys = Object.keys(x).sort()
+      out.push('{')
+      todo.push(CLOSE_OBJECT)
+      for (let i = keys.length - 1; i >= 0; i--) {
+        todo.push((x as Record<string, unknown>)[keys[i]!])
+        todo.push(new Literal(`${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:`))
+      }
+    }
+  }
+  return out.join('')
 }
+
+/** Text `canonicalJson` writes as it is (a wrapper, so no JSON value is mistaken for one). */
+class Literal {
+  constructor(readonly text: string) {}
+}
+const COMMA = new Literal(',')
+const EMPTY = new Literal('')
+const CLOSE_ARRAY = new Literal(']')
+const CLOSE_OBJECT = new Literal('}')
 
 /**
  * SHA-256 (hex) of the canonical visible state plus the version vector.

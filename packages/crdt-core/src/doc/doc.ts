@@ -5,13 +5,16 @@ import type { ContainerId, ContainerKind } from '../containers/kind.js'
 import { WeftList } from '../containers/list.js'
 import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
-import { DecodeScratch, decodeDelta, encodeDelta } from '../delta/codec.js'
-import { WeftRootKindError } from '../errors.js'
+import { DecodeScratch, decodeDelta, encodeDelta, type DecodeOptions } from '../delta/codec.js'
+import { deltaInfo, type AppliedDeltaInfo } from '../delta/inspect.js'
+import { WeftDepthError, WeftRootKindError } from '../errors.js'
+import { MAX_CONTAINER_DEPTH, checkKeyLength } from '../limits.js'
+import { validateNesting } from './nesting.js'
+import { docToJSON } from '../containers/to-json.js'
 import { LocalDeltaEncoder } from '../delta/local-delta.js'
 import { NO_DEPS, type DeltaData, type Deps } from '../delta/types.js'
 import { isValidReplicaId, randomReplicaId } from '../ids.js'
 import type { IdRange } from '../sequence/sequence.js'
-import { defineOwn } from '../values.js'
 import { encodeVersionVector, type VersionVector } from '../version-vector.js'
 import { integrateDelta } from './integrate.js'
 import { validateDelta, type InsertOrders } from './validate.js'
@@ -36,6 +39,14 @@ export interface DocOptions {
    * (default 1024). A peer further behind than that gets every tombstone.
    */
   maxDeleteLog?: number
+  /** Most bytes a deflated state may inflate to (default 64 MiB); more is refused with `WeftDecodeError` 'too-large'. */
+  maxInflatedBytes?: number
+  /**
+   * Deepest container nesting, locally and in what is applied (default
+   * `MAX_CONTAINER_DEPTH`, 256); deeper throws `WeftDepthError`. Every walk
+   * over the tree is iterative whatever this is.
+   */
+  maxContainerDepth?: number
 }
 
 /** Emitted after every change, local or remote. */
@@ -84,12 +95,16 @@ export class Doc implements DocCore {
   private localEncoder: LocalDeltaEncoder | undefined
   /** Reused for decoding remote deltas (see `applyDelta` for what may not keep them). */
   private decodeScratch: DecodeScratch | undefined
+  private readonly decodeOptions: DecodeOptions
+  private readonly maxDepth: number
 
   constructor(options: DocOptions = {}) {
     const id = options.replicaId
     if (id !== undefined && !isValidReplicaId(id)) throw new RangeError(`replicaId must be an integer in 1..2^53-1, got ${id}`)
     this.id = id ?? 0
     if (options.maxDeleteLog !== undefined) this.state.maxDeleteLog = options.maxDeleteLog
+    this.decodeOptions = options.maxInflatedBytes !== undefined ? { maxInflatedBytes: options.maxInflatedBytes } : {}
+    this.maxDepth = options.maxContainerDepth ?? MAX_CONTAINER_DEPTH
     this.buffer = new CausalBuffer(options.maxPendingDeltas ?? 10_000, options.maxPendingBytes ?? 64 * 1024 * 1024)
   }
 
@@ -168,17 +183,51 @@ export class Doc implements DocCore {
    * a full buffer throws `WeftCausalBufferFullError`.
    */
   applyDelta(bytes: Uint8Array, origin?: unknown): void {
+    this.applyDecoded(bytes, origin, false)
+  }
+
+  /**
+   * `applyDelta`, also returning the delta's dots and whether any of them
+   * was new here, from the one decode the join needs (a server persists and
+   * fans out only novel deltas: inspecting first decoded everything twice).
+   * Throws as `applyDelta` does, with the doc untouched.
+   *
+   * @example
+   * const info = doc.applyDeltaInspect(bytes)
+   * if (info.novel) await store.append(docId, { bytes, ranges: info.ranges })
+   */
+  applyDeltaInspect(bytes: Uint8Array, origin?: unknown): AppliedDeltaInfo {
+    return this.applyDecoded(bytes, origin, true)!
+  }
+
+  private applyDecoded(bytes: Uint8Array, origin: unknown, inspect: boolean): AppliedDeltaInfo | undefined {
     if (this.tx !== null) throw new Error('applyDelta cannot run inside transact(): apply remote deltas outside local transactions')
     // Decoded into reused objects: nothing may keep `data` past this call.
-    const data = decodeDelta(bytes, (this.decodeScratch ??= new DecodeScratch()))
-    if (!data.isState && this.isKnown(data)) return
+    const data = decodeDelta(bytes, (this.decodeScratch ??= new DecodeScratch()), this.decodeOptions)
+    let info: AppliedDeltaInfo | undefined
+    if (inspect) {
+      // Copies: the scratch's ranges are reused by the next decode.
+      const ranges = data.ranges.map((r) => ({ replica: r.replica, from: r.from, to: r.to }))
+      let novel = false
+      for (const r of ranges) if (r.to > this.state.counterOf(r.replica)) novel = true
+      info = Object.assign(deltaInfo(data.isState, data.deps, ranges), { novel })
+    }
+    if (!data.isState && this.isKnown(data)) return info
     if (!this.depsMet(data)) {
       // What waits must own its objects: decode it again, fresh.
-      this.buffer.add({ data: decodeDelta(bytes), bytes: bytes.length, origin })
-      return
+      this.buffer.add({ data: decodeDelta(bytes, undefined, this.decodeOptions), bytes: bytes.length, origin })
+      return info
     }
-    this.integrate(data, origin, validateDelta(this.state, data))
+    this.integrate(data, origin, this.validate(data))
     this.drainBuffer()
+    return info
+  }
+
+  /** Everything checked before a delta is applied; throws `WeftDecodeError` (or `WeftDepthError`). */
+  private validate(data: DeltaData): InsertOrders {
+    const orders = validateDelta(this.state, data)
+    validateNesting(this.state.nesting, data, this.maxDepth, (key) => this.state.containers.has(key))
+    return orders
   }
 
   /** Deltas waiting for their causal dependencies. */
@@ -220,16 +269,11 @@ export class Doc implements DocCore {
    * alone, so it is left out: replicas that saw the same edits show the same JSON.
    */
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = {}
     const roots = [...this.state.containers.values()].filter((c) => c.id.name !== null && hasHistory(c))
     // Deterministic when two kinds share a name: the first kind in this order wins.
     const order: ContainerKind[] = ['map', 'list', 'text', 'counter']
     roots.sort((a, b) => order.indexOf(a.id.kind) - order.indexOf(b.id.kind))
-    for (const c of roots) {
-      const name = c.id.name!
-      if (!Object.hasOwn(out, name)) defineOwn(out, name, c.toJSON())
-    }
-    return out
+    return docToJSON(roots)
   }
 
   // ------------------------------------------------------------ DocCore (internal)
@@ -263,8 +307,16 @@ export class Doc implements DocCore {
   }
 
   /** @internal */
-  nestedContainer(kind: ContainerKind, replica: number, counter: number): Container {
-    return this.containerFor({ kind, name: null, replica, counter })
+  nestedContainer(kind: ContainerKind, replica: number, counter: number, parent?: Container): Container {
+    const c = this.containerFor({ kind, name: null, replica, counter })
+    if (parent !== undefined) this.state.nesting.link(parent.id, c.id)
+    return c
+  }
+
+  /** @internal */
+  checkNestable(parent: Container): void {
+    const depth = this.state.nesting.depthOf(parent.id) + 1
+    if (depth > this.maxDepth) throw new WeftDepthError(depth, this.maxDepth)
   }
 
   /** @internal */
@@ -294,6 +346,7 @@ export class Doc implements DocCore {
         throw new WeftRootKindError(name, kind, other)
       }
     }
+    checkKeyLength(name, 'a root container name')
     return this.containerFor({ kind, name, replica: 0, counter: 0 }) as ContainerByKind[K]
   }
 
@@ -345,7 +398,7 @@ export class Doc implements DocCore {
       if (!next.data.isState && this.isKnown(next.data)) continue
       let orders: InsertOrders
       try {
-        orders = validateDelta(this.state, next.data)
+        orders = this.validate(next.data)
       } catch {
         // It was well-formed when it arrived but refers to things its
         // dependencies did not bring: a forged delta. Drop it.

@@ -56,7 +56,7 @@ function integrateContainer(
   let unattributed = false
   if (c.kind === 'text' || c.kind === 'list') {
     const seq = (c as { seq: Sequence }).seq
-    if (c.kind === 'list') materializeNested(doc, cd.inserts)
+    if (c.kind === 'list') materializeNested(doc, state, c, cd.inserts)
     if (data.isState && seq.totalLength === 0) {
       // A state into an empty sequence: its inserts are already in document
       // order; the tree is built from them on first use. A text state's
@@ -81,7 +81,13 @@ function integrateContainer(
   } else if (c.kind === 'map') {
     for (const e of cd.entries) {
       if (e.lamport > state.lamport) state.lamport = e.lamport
-      const value = e.value.type === 'json' ? e.value.value : e.value.type === 'container' ? doc.nestedContainer(e.value.kind, e.replica, e.counter) : undefined
+      let value: unknown
+      if (e.value.type === 'json') value = e.value.value
+      else if (e.value.type === 'container') {
+        const nested = doc.nestedContainer(e.value.kind, e.replica, e.counter)
+        state.nesting.link(c.id, nested.id)
+        value = nested
+      }
       if (c.applyEntry(e, value)) changed?.add(c)
     }
   } else if (c.kind === 'counter') {
@@ -109,13 +115,16 @@ function isNewDot(state: DocState, ranges: DeltaData['ranges'], replica: number,
 }
 
 /** Replaces container placeholders in list content with the nested containers they name. */
-function materializeNested(doc: Doc, inserts: InsertOp[]): void {
+function materializeNested(doc: Doc, state: DocState, list: Container, inserts: InsertOp[]): void {
   for (const op of inserts) {
     if (op.content === null || typeof op.content === 'string') continue
     const items = op.content
     for (let k = 0; k < items.length; k++) {
       const item = items[k]
-      if (isContainerRef(item)) items[k] = doc.nestedContainer(item[CONTAINER_KIND], op.replica, op.counter + k)
+      if (!isContainerRef(item)) continue
+      const nested = doc.nestedContainer(item[CONTAINER_KIND], op.replica, op.counter + k)
+      state.nesting.link(list.id, nested.id)
+      items[k] = nested
     }
   }
 }

@@ -5,6 +5,7 @@ import type { IdRange } from '../sequence/sequence.js'
 import type { Deps, DotRange } from '../delta/types.js'
 import type { VersionVector } from '../version-vector.js'
 import { Heads } from './heads.js'
+import { Nesting } from './nesting.js'
 
 /** The replicated state of a document, shared by the doc and its apply/encode modules. */
 export class DocState {
@@ -54,6 +55,8 @@ export class DocState {
    * exact deletes; any other peer gets every tombstone.
    */
   historyBase: VersionVector = {}
+  /** Which container holds each nested one, and its depth. */
+  readonly nesting = new Nesting()
   /** What the next local delta depends on (see `Heads`). */
   readonly heads = new Heads()
 

@@ -1,4 +1,5 @@
 import { WeftDecodeError } from '../errors.js'
+import { MAX_STRING_BYTES } from '../limits.js'
 
 /**
  * Bounds-checked byte reader, the mirror of `Writer`. Every read validates
@@ -6,7 +7,8 @@ import { WeftDecodeError } from '../errors.js'
  * and never allocates more than the input could describe.
  */
 
-const textDecoder = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a string that starts with U+FEFF keeps it (the default strips it).
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const TWO_32 = 0x1_0000_0000
 
 export class Reader {
@@ -124,8 +126,13 @@ export class Reader {
     return this.readRaw(this.readVarUint())
   }
 
-  readString(): string {
+  /**
+   * A length-prefixed string of at most `maxBytes` UTF-8 bytes; the bound is
+   * checked before anything is decoded or allocated.
+   */
+  readString(maxBytes: number = MAX_STRING_BYTES): string {
     const len = this.readVarUint()
+    if (len > maxBytes) throw new WeftDecodeError('too-large', `string of ${len} bytes, over the ${maxBytes}-byte limit`)
     this.need(len)
     const buf = this.buf
     const start = this.pos
@@ -150,8 +157,10 @@ export class Reader {
     const bytes = buf.subarray(start, start + len)
     try {
       return textDecoder.decode(bytes)
-    } catch {
-      // Not UTF-8: maybe WTF-8 carrying a lone surrogate (see encodeWtf8).
+    } catch (e) {
+      // Not UTF-8 (a TypeError): maybe WTF-8 carrying a lone surrogate (see
+      // encodeWtf8). Anything else (out of memory) is not a format question.
+      if (!(e instanceof TypeError)) throw e
       return decodeWtf8(bytes)
     }
   }
@@ -206,7 +215,10 @@ export function decodeWtf8(bytes: Uint8Array): string {
   const bad = (): never => {
     throw new WeftDecodeError('invalid', 'string is not valid UTF-8')
   }
+  // Units go out in chunks: one array of every unit of a long string was
+  // what turned a bad 600 MB key into a 600 M-entry array.
   const units: number[] = []
+  const parts: string[] = []
   let i = 0
   const cont = (): number => {
     const b = bytes[i++]
@@ -227,8 +239,11 @@ export function decodeWtf8(bytes: Uint8Array): string {
     } else return bad()
     if (c >= 0x10000) units.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 0x3ff))
     else units.push(c)
+    if (units.length >= 4096) {
+      parts.push(String.fromCharCode(...units))
+      units.length = 0
+    }
   }
-  let s = ''
-  for (let k = 0; k < units.length; k += 4096) s += String.fromCharCode(...units.slice(k, k + 4096))
-  return s
+  parts.push(String.fromCharCode(...units))
+  return parts.join('')
 }
