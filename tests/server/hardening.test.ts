@@ -1,5 +1,6 @@
-import { Writer, encodeMessage } from '@weft/crdt-core'
+import { Doc, Writer, encodeMessage } from '@weft/crdt-core'
 import { SqliteStore } from '@weft/server'
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DocClient, eventually } from './helpers/doc-client.js'
 import { RawClient } from './helpers/raw-client.js'
@@ -15,6 +16,22 @@ interface Health {
 
 async function health(url: string): Promise<Health> {
   return (await (await fetch(`${url}/healthz`)).json()) as Health
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return Number(m?.[1] ?? 0) * 1024
+}
+
+/** A delta of `size` bytes that depends on a dot nobody will ever send: its author's first transaction. */
+function danglingDelta(size: number): Uint8Array {
+  const author = new Doc()
+  const out: Uint8Array[] = []
+  author.on('delta', (d) => out.push(d))
+  author.getText('t').insert(0, 'a')
+  author.getText('t').insert(1, 'z'.repeat(size))
+  return out[1]!
 }
 
 /** A presence frame whose JSON text is `json`, built by hand: `encodeMessage` would stringify it (and overflow). */
@@ -37,7 +54,7 @@ describe('issue #15 against the real server process', () => {
   async function start(args: string[] = []): Promise<{ proc: ServerProcess; db: string }> {
     const db = tempDb()
     dbs.push(db)
-    const proc = await startServerProcess(['--db', db.path, ...args])
+    const proc = await startServerProcess(['--db', db.path, ...args], {}, { readyTimeoutMs: 60_000 })
     procs.push(proc)
     return { proc, db: db.path }
   }
@@ -84,7 +101,11 @@ describe('issue #15 against the real server process', () => {
     w.close()
     proc.child.kill('SIGTERM')
     await proc.exited
-    const again = await startServerProcess(['--db', db, '--compaction-threshold', String(threshold), '--compaction-keep-tail', '5'])
+    const again = await startServerProcess(
+      ['--db', db, '--compaction-threshold', String(threshold), '--compaction-keep-tail', '5'],
+      {},
+      { readyTimeoutMs: 60_000 },
+    )
     procs.push(again)
     const w2 = new DocClient('compact:1', w.doc)
     await w2.connect(again.wsUrl)
@@ -131,4 +152,101 @@ describe('issue #15 against the real server process', () => {
     expect(await err).toMatchObject({ code: 'too-large' })
     expect((await fetch(`${proc.url}/healthz`)).status).toBe(200)
   })
+
+  it('[CAUSAL-1] 1 MB dangling deltas across many docs are refused: nothing stored or fanned out, RSS bounded, honest clients converge (item 2)', async () => {
+    const { proc, db } = await start()
+    const docs = Array.from({ length: 10 }, (_, i) => `dangle:${i}`)
+    const watchers = docs.slice(0, 4).map((id) => new DocClient(id))
+    const writer = new DocClient(docs[0]!)
+    clients.push(...watchers, writer)
+    for (const w of [...watchers, writer]) await w.connect(proc.wsUrl)
+    const baseline = rssBytes(proc.child.pid!)
+    const hostile = await RawClient.hello(proc.wsUrl)
+    clients.push(hostile)
+    for (const doc of docs) {
+      const ok = hostile.next((m) => m.type === 'sync' && m.doc === doc)
+      hostile.send({ type: 'subscribe', doc, vv: {} })
+      await ok
+    }
+    const perDoc = 12
+    let refusedBefore = 0
+    for (const doc of docs) {
+      for (let i = 0; i < perDoc; i++) {
+        // A fresh author each time: the server must not be fooled by any of them. Re-subscribe after each refusal.
+        hostile.send({ type: 'delta', doc, seq: i + 1, delta: danglingDelta(900_000) })
+        await eventually(() => expect(hostile.received.filter((m) => m.type === 'error').length).toBe(refusedBefore + 1), 10_000)
+        refusedBefore++
+        hostile.send({ type: 'subscribe', doc, vv: {} })
+      }
+    }
+    // ~108 MB of dangling deltas sent; before [CAUSAL-1] every byte stayed in server memory.
+    const errors = hostile.received.filter((m) => m.type === 'error')
+    expect(errors.every((m) => m.type === 'error' && m.code === 'missing-deps')).toBe(true)
+    expect(hostile.received.some((m) => m.type === 'ack')).toBe(false)
+    expect(hostile.isClosed).toBe(false)
+    const grown = rssBytes(proc.child.pid!) - baseline
+    expect(grown, `RSS grew ${Math.round(grown / 1e6)} MB`).toBeLessThan(100e6)
+    for (const w of watchers) expect(w.raw.received.some((m) => m.type === 'delta')).toBe(false)
+    writer.edit((d) => d.getText('t').insert(0, 'honest'))
+    await writer.acked()
+    await eventually(() => expect(watchers[0]!.doc.toJSON()).toEqual({ t: 'honest' }))
+    expect(watchers[0]!.doc.pendingCount).toBe(0)
+    const store = new SqliteStore({ path: db })
+    try {
+      expect(await store.listDocs()).toEqual([docs[0]])
+    } finally {
+      await store.close()
+    }
+    expect((await health(proc.url)).connections).toBeGreaterThan(0)
+  }, 180_000)
+
+  it('[HEAL-1] a heal whose dots the server has is persisted and fanned out; a restart shows the healed value (item 9)', async () => {
+    const { proc, db } = await start()
+    const served = new Doc({ replicaId: 7 })
+    const writer = new DocClient('heal:1', served)
+    clients.push(writer)
+    await writer.connect(proc.wsUrl)
+    served.getText('t').insert(0, 'x')
+    served.getText('t').insert(1, 'y')
+    await writer.acked()
+    const reader = new DocClient('heal:1')
+    clients.push(reader)
+    await reader.connect(proc.wsUrl)
+    expect(reader.doc.toJSON()).toEqual({ t: 'xy' })
+    // Same dots, other content: what a divergence looks like; the heal carries the state.
+    const other = new Doc({ replicaId: 7 })
+    other.getText('t').insert(0, 'x')
+    other.getText('t').delete(0, 1)
+    const healer = await RawClient.hello(proc.wsUrl)
+    clients.push(healer)
+    const ok = healer.next((m) => m.type === 'sync')
+    healer.send({ type: 'subscribe', doc: 'heal:1', vv: other.versionVector() })
+    await ok
+    const acked = healer.next((m) => m.type === 'ack')
+    healer.send({ type: 'delta', doc: 'heal:1', seq: 1, delta: other.encodeState() })
+    await acked
+    await eventually(() => expect(reader.doc.toJSON()).toEqual({ t: 'y' }))
+    proc.child.kill('SIGTERM')
+    await proc.exited
+    const again = await startServerProcess(['--db', db], {}, { readyTimeoutMs: 60_000 })
+    procs.push(again)
+    const fresh = new DocClient('heal:1')
+    clients.push(fresh)
+    await fresh.connect(again.wsUrl)
+    expect(fresh.doc.toJSON()).toEqual({ t: 'y' })
+  }, 120_000)
+
+  it('[LIM-2] a subscribe with a 1 MB version vector is refused too-large before it is decoded; /healthz stays fast', async () => {
+    const { proc } = await start()
+    const c = await RawClient.hello(proc.wsUrl)
+    clients.push(c)
+    const vv: Record<number, number> = {}
+    for (let i = 0; i < 100_000; i++) vv[1 + i * 7919] = 1
+    const err = c.next((m) => m.type === 'error', 20_000)
+    c.send({ type: 'subscribe', doc: 'vv:1', vv })
+    expect(await err).toMatchObject({ code: 'too-large' })
+    const h = performance.now()
+    expect((await fetch(`${proc.url}/healthz`)).status).toBe(200)
+    expect(performance.now() - h).toBeLessThan(500)
+  }, 90_000)
 })
