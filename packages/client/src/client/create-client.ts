@@ -15,6 +15,9 @@ import type { ServerUrls } from '../transport/server-urls.js'
 import type { Transport } from '../transport/types.js'
 import { webSocketTransport } from '../transport/websocket-transport.js'
 
+/** Bytes of remote deltas a doc holds while their dependencies are missing ([CAUSAL-2]). */
+const CLIENT_MAX_PENDING_BYTES = 8 * 1024 * 1024
+
 /** Options of {@link createClient}. Only `url` matters for most apps. */
 export interface ClientOptions {
   /**
@@ -119,7 +122,9 @@ export function createClient(options: ClientOptions = {}): Client {
       const previous = closing.get(id)
       const handle: DocHandle = new DocHandle({
         id,
-        doc: new Doc(), // a fresh replica id per instance: two tabs never share one
+        // A fresh replica id per instance: two tabs never share one. [CAUSAL-2] deltas waiting for
+        // their dependencies are bounded well below the Doc default; past it they are dropped and the doc resyncs.
+        doc: new Doc({ maxPendingBytes: CLIENT_MAX_PENDING_BYTES }),
         storage,
         timers,
         ...(connection && { connection }),

@@ -235,6 +235,11 @@ export class Doc implements DocCore {
     return this.buffer.count
   }
 
+  /** Drops every delta waiting for its dependencies (a replica that resyncs gets the real ones again). */
+  discardPending(): void {
+    this.buffer.clear()
+  }
+
   versionVector(): VersionVector {
     return this.state.versionVector()
   }

@@ -392,7 +392,12 @@ export class ClientSession {
     const d = doc === undefined ? undefined : this.docs.get(doc)
     if (!d) return
     if (code === 'forbidden' || code === 'too-many-docs') d.phase = 'rejected'
-    else if (code === 'unavailable' || code === 'not-subscribed') {
+    else if (code === 'missing-deps') {
+      // [CAUSAL-1] the server ignores this doc's writes until we re-subscribe; the
+      // compact upload after the sync reply carries everything it lacks.
+      d.sentSeq = d.ackedSeq
+      if (this.phase === 'ready' && d.phase === 'live') this.subscribe(out, d)
+    } else if (code === 'unavailable' || code === 'not-subscribed') {
       d.phase = 'idle'
       d.retryAt = this.now + this.retryMs
     }
@@ -433,6 +438,9 @@ export class ClientSession {
         return false
       }
       if (e instanceof WeftCausalBufferFullError) {
+        // [CAUSAL-2] what waits may be garbage that never applies: drop it and re-subscribe.
+        // Anything real in it is on the server and comes back in the sync reply.
+        d.doc.discardPending?.()
         if (this.phase === 'ready') this.subscribe(out, d)
         return false
       }

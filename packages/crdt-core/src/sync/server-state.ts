@@ -17,6 +17,8 @@ export interface SessionDoc {
   ackedSeq: number
   /** Version-vector key of the last heal sent to this connection. */
   healKey: string | undefined
+  /** A delta was refused for missing dependencies: ignore this doc's writes until the next subscribe ([CAUSAL-1]). */
+  blocked: boolean
 }
 
 export type SessionPhase = 'hello' | 'authenticating' | 'ready' | 'closed'

@@ -15,6 +15,8 @@ export interface SyncDoc {
   digest(): string
   /** Deltas waiting in the causal buffer. */
   readonly pendingCount: number
+  /** Drops every delta waiting in the causal buffer ([CAUSAL-2]); optional for stand-ins. */
+  discardPending?(): void
 }
 
 export type { DeltaInfo } from '../delta/inspect.js'

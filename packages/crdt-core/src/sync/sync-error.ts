@@ -16,6 +16,7 @@ export type SyncErrorCode =
   | 'rate-limited' // more frames per second than allowed; closes
   | 'timeout' // no hello, or no frame at all, within the deadline; closes
   | 'unavailable' // the doc could not be loaded or stored right now; retry later
+  | 'missing-deps' // a delta whose causal dependencies the server lacks: re-subscribe and upload what it lacks ([CAUSAL-1])
   | 'internal' // a bug or an unexpected state on the sending side; closes
 
 /** Every code, in wire order (the wire carries the code as a string). */
@@ -32,6 +33,7 @@ export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = [
   'timeout',
   'unavailable',
   'internal',
+  'missing-deps',
 ]
 
 const CODES = new Set<string>(SYNC_ERROR_CODES)

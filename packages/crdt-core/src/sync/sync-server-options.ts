@@ -46,6 +46,10 @@ export interface SyncServerOptions<P> {
   readonly maxMessageBytes?: number
   /** Largest presence state, as JSON text length (default 4096). */
   readonly maxPresenceBytes?: number
+  /** Deepest nesting of a presence state (default 32) ([PRES-5]). */
+  readonly maxPresenceDepth?: number
+  /** Most entries the version vector of a subscribe or digest may carry (default 16,384) ([LIM-2]). */
+  readonly maxVersionVectorEntries?: number
   /** Subscriptions per connection (default 1000). */
   readonly maxDocsPerConnection?: number
   /** Frames per connection per second; default unlimited. */
@@ -78,6 +82,8 @@ export function resolveServerOptions<P>(o: SyncServerOptions<P>): ResolvedServer
     maxFrameBytes: o.maxFrameBytes ?? 1 << 20,
     maxMessageBytes: Math.max(o.maxMessageBytes ?? 16 << 20, o.maxFrameBytes ?? 1 << 20),
     maxPresenceBytes: o.maxPresenceBytes ?? 4096,
+    maxPresenceDepth: o.maxPresenceDepth ?? 32,
+    maxVersionVectorEntries: o.maxVersionVectorEntries ?? 16_384,
     maxDocsPerConnection: o.maxDocsPerConnection ?? 1000,
   }
   return {

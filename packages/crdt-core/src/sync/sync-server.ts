@@ -14,6 +14,9 @@ import { resolveServerOptions } from './sync-server-options.js'
 import type { AuthResult, LoadedDocData, ResolvedServerOptions, SyncServerOptions, SyncServerStats } from './sync-server-options.js'
 import { WeftSyncError, isFatalSyncErrorCode } from './sync-error.js'
 import { FrameAssembler, isPartFrame, splitFrame } from './frame-parts.js'
+import { jsonBoundsViolation } from './json-bounds.js'
+import { missingDependency } from './missing-dependency.js'
+import { versionVectorEntryCount } from './vv-entry-count.js'
 import type { SyncErrorCode } from './sync-error.js'
 
 const EMPTY = new Uint8Array(0)
@@ -118,6 +121,12 @@ export class SyncServer<P = unknown> {
       }
     }
     if (this.expired(out, s, now)) return out
+    const vvEntries = versionVectorEntryCount(frame)
+    if (vvEntries !== undefined && vvEntries > this.o.maxVersionVectorEntries) {
+      // [LIM-2] refused before decoding: each entry costs microseconds to decode.
+      this.fail(out, s, 'too-large', `version vector of ${vvEntries} entries exceeds ${this.o.maxVersionVectorEntries}`)
+      return out
+    }
     if (s.phase === 'authenticating') {
       if (s.queued.length >= MAX_QUEUED_DURING_AUTH) this.fail(out, s, 'rate-limited', 'too many frames before authentication')
       else s.queued.push(frame)
@@ -163,9 +172,11 @@ export class SyncServer<P = unknown> {
     }
     room.doc = d
     room.serverSeq = seq
+    // [ROOM-2] each queued action is isolated: one that throws (or closes its session) must not cost
+    // the others their sync. The queue stays in place while it runs, so the room cannot unload midway.
     const waiting = room.waiting
+    for (let i = 0; i < waiting.length; i++) this.isolated(waiting[i]!)
     room.waiting = []
-    for (const fn of waiting) fn()
     // Subscribers' sync replies were queued in `waiting`; collect their effects.
     out.push(...this.drainDeferred())
     this.maybeUnload(out, room)
@@ -368,17 +379,17 @@ export class SyncServer<P = unknown> {
         if (!sd.canWrite) return this.refuse(out, s, 'read-only', 'this principal may not write this doc', m.doc)
         const bytes = m.type === 'delta' ? m.delta : m.state
         const seq = m.type === 'delta' ? m.seq : undefined
-        this.withRoom(out, m.doc, (o, room) => this.onWrite(o, s, sd, room, bytes, seq))
+        this.withRoom(out, s, sd, (o, room) => this.onWrite(o, s, sd, room, bytes, seq))
         return
       }
       case 'digest': {
         const sd = this.subscription(out, s, m.doc)
-        if (sd) this.withRoom(out, m.doc, (o, room) => this.onDigest(o, s, sd, room, m.vv, m.hash))
+        if (sd) this.withRoom(out, s, sd, (o, room) => this.onDigest(o, s, sd, room, m.vv, m.hash))
         return
       }
       case 'presence': {
         const sd = this.subscription(out, s, m.doc)
-        if (sd) this.withRoom(out, m.doc, (o, room) => this.onPresence(o, s, room, m.state))
+        if (sd) this.withRoom(out, s, sd, (o, room) => this.onPresence(o, s, room, m.state))
         return
       }
       case 'welcome':
@@ -397,10 +408,11 @@ export class SyncServer<P = unknown> {
       if (s.docs.size >= this.o.maxDocsPerConnection) {
         return this.refuse(out, s, 'too-many-docs', `at most ${this.o.maxDocsPerConnection} docs per connection`, doc)
       }
-      sd = { doc, canWrite: this.o.authorize(principal, doc, 'write'), acks: [], ackedSeq: 0, healKey: undefined }
+      sd = { doc, canWrite: this.o.authorize(principal, doc, 'write'), acks: [], ackedSeq: 0, healKey: undefined, blocked: false }
       s.docs.set(doc, sd)
     }
-    this.withRoom(out, doc, (o, room) => {
+    sd.blocked = false
+    this.withRoom(out, s, sd, (o, room) => {
       room.subscribers.add(s.id)
       const d = room.doc!
       const has = d.versionVector()
@@ -418,6 +430,9 @@ export class SyncServer<P = unknown> {
    */
   private onWrite(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc, room: Room, bytes: Uint8Array, seq: number | undefined): void {
     if (s.phase !== 'ready' || s.docs.get(room.id) !== sd) return
+    // [CAUSAL-1] after a refusal, nothing more of this doc from this connection until it re-subscribes:
+    // a later ack would otherwise cover the refused delta ([ACK-3]).
+    if (sd.blocked) return
     const d = room.doc!
     if (bytes.length > 0) {
       let novel: boolean
@@ -426,9 +441,18 @@ export class SyncServer<P = unknown> {
         info = this.o.docModel.inspectDelta(bytes)
         // Per entry, not a copy of the whole vector: a write costs the same however many replicas the doc has seen.
         const counterOf = d.counterOf ? (r: number) => d.counterOf!(r) : vvLookup(d.versionVector())
+        const missing = missingDependency(info, counterOf)
+        if (missing !== undefined) {
+          sd.blocked = true
+          return this.refuse(out, s, 'missing-deps', `${missing}; re-subscribe and upload what the server lacks`, room.id)
+        }
         novel = info.ranges.some((r) => r.to > counterOf(r.replica))
+        // [HEAL-1] a state whose dots are all known may still change the doc (that is what a heal is for):
+        // then it is persisted and fanned out like a delta, so memory never holds what the store does not.
+        const digestBefore = !novel && info.isState ? this.digestOf(room, d) : undefined
         d.applyDelta(bytes, SYNC_ORIGIN)
         room.digestHash = undefined
+        if (digestBefore !== undefined && this.digestOf(room, d) !== digestBefore) novel = true
       } catch (e) {
         if (e instanceof WeftDecodeError) return this.fail(out, s, 'bad-frame', `undecodable delta: ${e.message}`)
         if (e instanceof WeftCausalBufferFullError) {
@@ -460,16 +484,22 @@ export class SyncServer<P = unknown> {
     this.send(out, s.id, { type: 'ack', doc: room.id, clientSeq: upTo, serverSeq: room.serverSeq })
   }
 
+  /** `d.digest()`, cached per room until the next write. */
+  private digestOf(room: Room, d: SyncDoc): string {
+    const key = vvKey(d.versionVector())
+    if (room.digestKey !== key || room.digestHash === undefined) {
+      room.digestKey = key
+      room.digestHash = d.digest()
+    }
+    return room.digestHash
+  }
+
   /** [DIG-1] answer with our digest; [DIG-2] on divergence count, report and send our state once. */
   private onDigest(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc, room: Room, vv: VersionVector, hash: string): void {
     const d = room.doc!
     const mine = d.versionVector()
     const key = vvKey(mine)
-    if (room.digestKey !== key || room.digestHash === undefined) {
-      room.digestKey = key
-      room.digestHash = d.digest()
-    }
-    const ours = room.digestHash
+    const ours = this.digestOf(room, d)
     this.send(out, s.id, { type: 'digest', doc: room.id, vv: mine, hash: ours })
     if (!vvEquals(mine, vv) || ours === hash) return
     this.stats.divergences++
@@ -483,8 +513,11 @@ export class SyncServer<P = unknown> {
   /** [PRES-2] relay with the sender's id stamped by the server; never stored beyond memory. */
   private onPresence(out: ServerEffect[], s: ServerSessionState<P>, room: Room, state: JsonValue | null): void {
     if (state === null) return this.clearPresence(out, room, s.id)
-    if (JSON.stringify(state).length > this.o.maxPresenceBytes) {
-      return this.fail(out, s, 'too-large', `presence above ${this.o.maxPresenceBytes} bytes`)
+    // [PRES-5] measured without recursion: a deep state must not overflow the stack (JSON.stringify would).
+    const violation = jsonBoundsViolation(state, { maxDepth: this.o.maxPresenceDepth, maxBytes: this.o.maxPresenceBytes })
+    if (violation !== undefined) {
+      const what = violation === 'too-deep' ? `nested deeper than ${this.o.maxPresenceDepth}` : `above ${this.o.maxPresenceBytes} bytes`
+      return this.fail(out, s, 'too-large', `presence ${what}`)
     }
     ;(room.presence ??= new Map()).set(s.id, { state, expiresAt: this.now + this.o.presenceTimeoutMs })
     this.presenceRooms.add(room)
@@ -508,10 +541,18 @@ export class SyncServer<P = unknown> {
     return sd
   }
 
-  /** Runs `fn` with the loaded room, loading it first when needed ([STORE-1]). */
-  private withRoom(out: ServerEffect[], doc: string, fn: (out: ServerEffect[], room: Room) => void): void {
-    let room = this.rooms.get(doc)
-    if (room?.doc) return fn(out, room)
+  /**
+   * Runs `fn` for session `s` with the loaded room, loading it first when
+   * needed ([STORE-1]). Queued until the load finishes, it runs only if `s` is
+   * still subscribed to the doc then ([ROOM-1]): a connection that left
+   * meanwhile must not be put back into the room. An unexpected exception
+   * fails `s` with `internal` and touches nobody else ([ROOM-2]).
+   */
+  private withRoom(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc, fn: (out: ServerEffect[], room: Room) => void): void {
+    const doc = sd.doc
+    const loaded = this.rooms.get(doc)
+    if (loaded?.doc) return this.guarded(out, s, () => fn(out, loaded))
+    let room = loaded
     if (!room) {
       room = newRoom(doc)
       this.rooms.set(doc, room)
@@ -519,8 +560,26 @@ export class SyncServer<P = unknown> {
     }
     const r = room
     r.waiting.push(() => {
-      if (this.rooms.get(doc) === r) fn(this.deferred, r)
+      if (this.rooms.get(doc) !== r || this.sessions.get(s.id) !== s || s.phase !== 'ready' || s.docs.get(doc) !== sd) return
+      this.guarded(this.deferred, s, () => fn(this.deferred, r))
     })
+  }
+
+  private guarded(out: ServerEffect[], s: ServerSessionState<P>, fn: () => void): void {
+    try {
+      fn()
+    } catch (e) {
+      if (s.phase === 'closed') return
+      this.fail(out, s, 'internal', `the server failed on this frame: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+
+  private isolated(fn: () => void): void {
+    try {
+      fn()
+    } catch {
+      // `guarded` already failed the session concerned; nothing else may be lost to it.
+    }
   }
 
   private unsubscribe(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc): void {
@@ -533,6 +592,7 @@ export class SyncServer<P = unknown> {
   }
 
   private maybeUnload(out: ServerEffect[], room: Room): void {
+    if (this.rooms.get(room.id) !== room) return
     if (!room.doc || room.subscribers.size > 0 || (room.inflight?.size ?? 0) > 0 || room.waiting.length > 0) return
     this.rooms.delete(room.id)
     out.push({ type: 'unload', doc: room.id })

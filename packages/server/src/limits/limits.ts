@@ -16,6 +16,12 @@ export interface Limits {
   readonly maxBufferedBytes: number
   /** An unauthenticated socket that sends no `hello` within this many ms is closed. */
   readonly helloTimeoutMs: number
+  /** Largest presence state (JSON text length); above it the connection gets `too-large`. */
+  readonly maxPresenceBytes: number
+  /** Deepest nesting of a presence state ([PRES-5]). */
+  readonly maxPresenceDepth: number
+  /** Most entries in the version vector of a subscribe or digest, checked before decoding ([LIM-2]). */
+  readonly maxVersionVectorEntries: number
 }
 
 /** Defaults chosen so one client cannot grow the server's memory by much. */
@@ -26,6 +32,9 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxMessagesPerSecond: 500,
   maxBufferedBytes: 8 * 1024 * 1024,
   helloTimeoutMs: 10_000,
+  maxPresenceBytes: 4096,
+  maxPresenceDepth: 32,
+  maxVersionVectorEntries: 16_384,
 })
 
 /** Fills in defaults and rejects non-positive or non-finite values. */

@@ -11,6 +11,7 @@ import type { ServerMetrics } from '../metrics/metrics.js'
 import type { Store } from '../store/store.js'
 import { Compactor } from './compactor.js'
 import { lazyEmptyDocs } from './lazy-doc-model.js'
+import { loadedThroughSeq } from './loaded-through-seq.js'
 
 /** How this node works with the others over one store. */
 export interface ClusterDeps {
@@ -70,6 +71,9 @@ export class SyncService {
       maxMessageBytes: limits.maxMessageBytes,
       maxDocsPerConnection: limits.maxDocsPerConnection,
       maxFramesPerSecond: limits.maxMessagesPerSecond,
+      maxPresenceBytes: limits.maxPresenceBytes,
+      maxPresenceDepth: limits.maxPresenceDepth,
+      maxVersionVectorEntries: limits.maxVersionVectorEntries,
     })
     const cluster = d.cluster
     this.relay =
@@ -205,7 +209,8 @@ export class SyncService {
             .then(() => store.load(e.doc))
             .then((data) => {
               this.relay?.loaded(e.doc, data.head.seq)
-              this.compactor.loaded(e.doc, data.deltas.length, data.snapshot?.seq ?? 0)
+              // [COMPACT-1] every seq the load read is in the doc: the watermark starts past the log, not at the snapshot.
+              this.compactor.loaded(e.doc, data.deltas.length, loadedThroughSeq(data))
               return this.server.loaded(e.doc, data)
             }),
           (effects) => effects,

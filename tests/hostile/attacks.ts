@@ -1,0 +1,189 @@
+import { Doc, Writer, encodeMessage } from '@weft/crdt-core'
+import { WebSocket } from 'ws'
+import { RawClient } from '../server/helpers/raw-client.js'
+
+/** One hostile client's move against a server; resolves when it is done (or the server closed it). */
+export type Attack = (ctx: AttackContext) => Promise<void>
+
+export interface AttackContext {
+  readonly wsUrl: string
+  readonly rand: () => number
+  /** A doc honest clients use: attacks aim only refused input at it. */
+  readonly honestDoc: string
+  /** Replica ids honest clients write with (for forged dots). */
+  readonly honestReplicas: readonly number[]
+  readonly maxFrameBytes: number
+}
+
+const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
+const hostileDoc = (rand: () => number) => `h:${Math.floor(rand() * 40)}`
+
+/** Waits for the socket to close or `ms` to pass, then closes it. */
+async function settle(c: RawClient, ms = 300): Promise<void> {
+  await Promise.race([c.closed, new Promise((r) => setTimeout(r, ms))])
+  c.ws.terminate()
+}
+
+async function subscribed(ctx: AttackContext, doc: string): Promise<RawClient> {
+  const c = await RawClient.hello(ctx.wsUrl)
+  const ok = c.next((m) => (m.type === 'sync' || m.type === 'error') && 'doc' in m && m.doc === doc, 5_000)
+  c.send({ type: 'subscribe', doc, vv: {} })
+  await ok.catch(() => undefined)
+  return c
+}
+
+/** The deltas of `n` transactions of `fn` on a doc of `replicaId`. */
+function transactions(n: number, fn: (d: Doc, i: number) => void, replicaId?: number): Uint8Array[] {
+  const d = new Doc(replicaId === undefined ? {} : { replicaId })
+  const out: Uint8Array[] = []
+  d.on('delta', (x) => out.push(x))
+  for (let i = 0; i < n; i++) d.transact(() => fn(d, i))
+  return out
+}
+
+function presenceFrame(doc: string, json: string): Uint8Array {
+  const head = encodeMessage({ type: 'presence', doc, peerId: 0, state: 0 })
+  const w = new Writer()
+  w.writeString(json)
+  const tail = w.finish()
+  const frame = new Uint8Array(head.length - 2 + tail.length)
+  frame.set(head.subarray(0, head.length - 2))
+  frame.set(tail, head.length - 2)
+  return frame
+}
+
+/** Structure-aware generators: each builds well-formed-looking input aimed at one weakness. */
+export const ATTACKS: Record<string, Attack> = {
+  async deepPresence(ctx) {
+    const doc = ctx.rand() < 0.5 ? ctx.honestDoc : hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const depth = 1_000 + Math.floor(ctx.rand() * 30_000)
+    c.sendRaw(presenceFrame(doc, `${'['.repeat(depth)}${']'.repeat(depth)}`))
+    await settle(c)
+  },
+  async nestedMaps(ctx) {
+    const doc = hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const depth = 10 + Math.floor(ctx.rand() * 150)
+    const [delta] = transactions(1, (d) => {
+      let m = d.getMap('root')
+      for (let i = 0; i < depth; i++) {
+        const next = m.setContainer('k', 'map')
+        m = next
+      }
+    })
+    c.send({ type: 'delta', doc, seq: 1, delta: delta! })
+    await settle(c)
+  },
+  async hugeString(ctx) {
+    const doc = hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const size = Math.floor(ctx.rand() * (ctx.maxFrameBytes - 4096))
+    const [delta] = transactions(1, (d) => d.getText('t').insert(0, 'w'.repeat(size)))
+    c.send({ type: 'delta', doc, seq: 1, delta: delta! })
+    await settle(c, 1_000)
+  },
+  async hugeCounts(ctx) {
+    const doc = hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const [delta] = transactions(1, (d) => d.getCounter('c').increment(2 ** 51 * (ctx.rand() < 0.5 ? 1 : -1)))
+    c.send({ type: 'delta', doc, seq: 1, delta: delta! })
+    await settle(c)
+  },
+  async manyContainers(ctx) {
+    const doc = hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const n = 100 + Math.floor(ctx.rand() * 1_500)
+    const [delta] = transactions(1, (d) => {
+      const m = d.getMap('m')
+      for (let i = 0; i < n; i++) m.setContainer(`c${i}`, pick(ctx.rand, ['map', 'list', 'text', 'counter'] as const))
+    })
+    c.send({ type: 'delta', doc, seq: 1, delta: delta! })
+    await settle(c)
+  },
+  async forgedDots(ctx) {
+    // Claims an honest replica with counters far ahead: dangling, so it must be refused ([CAUSAL-1]).
+    const c = await subscribed(ctx, ctx.honestDoc)
+    const replica = pick(ctx.rand, ctx.honestReplicas)
+    const skip = 1 + Math.floor(ctx.rand() * 50)
+    const ds = transactions(skip + 1, (d, i) => d.getMap('m').set('forged', i), replica)
+    c.send({ type: 'delta', doc: ctx.honestDoc, seq: 1, delta: ds[skip]! })
+    await settle(c)
+  },
+  async danglingDeps(ctx) {
+    const doc = ctx.rand() < 0.3 ? ctx.honestDoc : hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const size = Math.floor(ctx.rand() * (ctx.maxFrameBytes - 8192))
+    for (let i = 0; i < 4; i++) {
+      const ds = transactions(2, (d, k) => d.getText('t').insert(0, k === 0 ? 'a' : 'd'.repeat(size)))
+      c.send({ type: 'delta', doc, seq: i + 1, delta: ds[1]! })
+      c.send({ type: 'subscribe', doc, vv: {} })
+    }
+    await settle(c, 1_000)
+  },
+  async mutatedDelta(ctx) {
+    const doc = hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const [delta] = transactions(1, (d) => {
+      d.getText('t').insert(0, 'mutate me')
+      d.getMap('m').set('k', { a: [1, 2, 3] })
+    })
+    const bytes = delta!.slice()
+    for (let i = 0; i < 1 + Math.floor(ctx.rand() * 4); i++) {
+      const at = Math.floor(ctx.rand() * bytes.length)
+      bytes[at] = Math.floor(ctx.rand() * 256)
+    }
+    c.send({ type: 'delta', doc, seq: 1, delta: bytes })
+    await settle(c)
+  },
+  async oversizedFrame(ctx) {
+    const c = await RawClient.hello(ctx.wsUrl)
+    c.sendRaw(new Uint8Array(ctx.maxFrameBytes + 1 + Math.floor(ctx.rand() * 1024)))
+    await settle(c, 1_000)
+  },
+  async fragmentedFrames(ctx) {
+    // One message in many WebSocket continuation frames; sometimes more in total than a frame may hold.
+    const ws = new WebSocket(ctx.wsUrl)
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve())
+      ws.once('error', reject)
+    })
+    ws.on('error', () => {})
+    ws.send(encodeMessage({ type: 'hello', token: '', clientName: 'fragments' }))
+    const over = ctx.rand() < 0.5
+    const total = over ? ctx.maxFrameBytes + 4096 : 64 * 1024
+    const piece = 1024
+    for (let sent = 0; sent < total && ws.readyState === ws.OPEN; sent += piece) {
+      ws.send(new Uint8Array(piece), { fin: sent + piece >= total })
+    }
+    await new Promise((r) => setTimeout(r, 500))
+    ws.terminate()
+  },
+  async flood(ctx) {
+    const c = await RawClient.hello(ctx.wsUrl)
+    const ping = encodeMessage({ type: 'ping' })
+    for (let i = 0; i < 2_000 && !c.isClosed; i++) c.sendRaw(ping)
+    await settle(c, 1_000)
+  },
+  async bigVersionVector(ctx) {
+    const c = await RawClient.hello(ctx.wsUrl)
+    const vv: Record<number, number> = {}
+    const n = 20_000 + Math.floor(ctx.rand() * 80_000)
+    for (let i = 0; i < n; i++) vv[1 + i * 104_729] = 1 + i
+    c.send({ type: 'subscribe', doc: hostileDoc(ctx.rand), vv })
+    await settle(c)
+  },
+  async leaveMidLoad(ctx) {
+    const clients = await Promise.all(Array.from({ length: 10 }, () => RawClient.hello(ctx.wsUrl)))
+    for (const c of clients) {
+      c.send({ type: 'subscribe', doc: hostileDoc(ctx.rand), vv: {} })
+      if (ctx.rand() < 0.5) c.send({ type: 'unsubscribe', doc: hostileDoc(ctx.rand) })
+      c.ws.terminate()
+    }
+  },
+  async manyDocs(ctx) {
+    const c = await RawClient.hello(ctx.wsUrl)
+    for (let i = 0; i < 300; i++) c.send({ type: 'subscribe', doc: `many:${Math.floor(ctx.rand() * 1e6)}`, vv: {} })
+    await settle(c, 1_000)
+  },
+}
