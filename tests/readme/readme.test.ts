@@ -39,7 +39,8 @@ describe('README', () => {
     expect(claims.exp * 1000).toBeGreaterThan(Date.now())
     const secret = 'readme-secret'
     const principal = await createJwtAuth({ secret }).authenticate(await sign(claims, secret, 'HS256'))
-    expect(principal).toEqual({ id: claims.sub, docs: claims.docs })
+    // [AUTH-2]: the principal carries the token's expiry, so the server can close the connection at it.
+    expect(principal).toEqual({ id: claims.sub, docs: claims.docs, expiresAt: claims.exp * 1000 })
   })
 
   it('auth: the weft-server token command line prints a token for alice that opens note:* for writing', () => {
@@ -54,7 +55,7 @@ describe('README', () => {
     const secret = /WEFT_JWT_SECRET=(\S+)/.exec(line)?.[1] ?? ''
     return createJwtAuth({ secret })
       .authenticate(r.stdout.trim())
-      .then((p) => expect(p).toEqual({ id: 'alice', docs: { 'note:*': 'write' } }))
+      .then((p) => expect(p).toMatchObject({ id: 'alice', docs: { 'note:*': 'write' }, expiresAt: expect.any(Number) }))
   })
 
   it("auth: the Hono token endpoint serves tokens the server accepts, for the user's own notes only", async () => {

@@ -60,7 +60,12 @@ it('JetStreamStrongOps (R=3) histories stay linearizable through a kill -9, a pa
       const victim = Math.floor(rand() * 3)
       const okBefore = history.tally.ok
       await cluster.kill(victim)
-      await sleep(3_000)
+      // A majority is left, so ops must succeed again once it has elected a leader (when the victim led,
+      // that takes an election timeout, longer on a busy machine): wait for the first success, up to 15 s.
+      const twoDeadline = Date.now() + 15_000
+      await sleep(1_000)
+      while (history.tally.ok === okBefore && Date.now() < twoDeadline) await sleep(250)
+      await sleep(1_000)
       const okWithTwo = history.tally.ok - okBefore
       await cluster.restart(victim)
       await sleep(1_500)
@@ -75,7 +80,8 @@ it('JetStreamStrongOps (R=3) histories stay linearizable through a kill -9, a pa
 
       // 3. minority: a client on one node, the other two frozen.
       const lonely = Math.floor(rand() * 3)
-      const isolated = await open([cluster.urls[lonely]!])
+      // The cluster may still be settling after the resume (a new election): retry the open, not the op.
+      const isolated = await openWhenReady(() => open([cluster.urls[lonely]!]))
       const record: ClientRecord = { calls: [] }
       let isolatedStop = false
       const isolatedRun = runClient({ id: `lonely${lonely}`, ops: isolated, seed: seed + 100, history, until: () => isolatedStop, record })
@@ -110,3 +116,16 @@ it('JetStreamStrongOps (R=3) histories stay linearizable through a kill -9, a pa
   expect(history.tally.ok).toBeGreaterThan(100)
   expect(checkHistory(history)).toBeUndefined()
 }, 180_000)
+
+/** Opens once the cluster answers: a fresh open right after a leader resumes can time out while it re-elects. */
+async function openWhenReady<T>(open: () => Promise<T>, withinMs = 20_000): Promise<T> {
+  const deadline = Date.now() + withinMs
+  for (;;) {
+    try {
+      return await open()
+    } catch (e) {
+      if (Date.now() > deadline) throw e
+      await sleep(500)
+    }
+  }
+}

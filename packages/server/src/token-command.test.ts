@@ -37,8 +37,8 @@ describe('weft-server token', () => {
     await runTokenCommand(['--sub', 'alice', '--docs', 'note:*=write', '--ttl', '1h'], { WEFT_JWT_SECRET: secret }, { write: (s) => (out += s) })
     const token = out.trim()
     const principal = await createJwtAuth({ secret }).authenticate(token)
-    expect(principal).toEqual({ id: 'alice', docs: { 'note:*': 'write' } })
     const exp = decode(token).payload.exp as number
+    expect(principal).toEqual({ id: 'alice', docs: { 'note:*': 'write' }, expiresAt: exp * 1000 })
     expect(Math.abs(exp - (Date.now() / 1000 + 3600))).toBeLessThan(60)
   })
 
