@@ -207,7 +207,7 @@ export interface FormatOptions {
   expand?: MarkExpand | Readonly<Record<string, MarkExpand>>
 }
 
-/** @internal A stretch of one mark's value, anchored so it neither grows nor shrinks. */
+/** A stretch of one mark's value, anchored so it neither grows nor shrinks (undo's record; not exported from the package). */
 export interface MarkSegment {
   start: Anchor
   end: Anchor
