@@ -1,5 +1,6 @@
 import { Doc, Writer, encodeMessage } from '@weft/crdt-core'
 import { WebSocket } from 'ws'
+import { manyEmptyContainersDelta, nestedMapsDelta, zeroBomb } from '../../packages/crdt-core/src/test-support/hostile/craft.js'
 import { RawClient } from '../server/helpers/raw-client.js'
 
 /** One hostile client's move against a server; resolves when it is done (or the server closed it). */
@@ -62,17 +63,11 @@ export const ATTACKS: Record<string, Attack> = {
     await settle(c)
   },
   async nestedMaps(ctx) {
+    // Hand-written past the API's bound: deeper than MAX_CONTAINER_DEPTH (256) is refused too-deep ([LIMIT-3]).
     const doc = hostileDoc(ctx.rand)
     const c = await subscribed(ctx, doc)
-    const depth = 10 + Math.floor(ctx.rand() * 150)
-    const [delta] = transactions(1, (d) => {
-      let m = d.getMap('root')
-      for (let i = 0; i < depth; i++) {
-        const next = m.setContainer('k', 'map')
-        m = next
-      }
-    })
-    c.send({ type: 'delta', doc, seq: 1, delta: delta! })
+    const depth = 200 + Math.floor(ctx.rand() * 5_000)
+    c.send({ type: 'delta', doc, seq: 1, delta: nestedMapsDelta(depth, { state: ctx.rand() < 0.3 }) })
     await settle(c)
   },
   async hugeString(ctx) {
@@ -91,14 +86,21 @@ export const ATTACKS: Record<string, Attack> = {
     await settle(c)
   },
   async manyContainers(ctx) {
+    // 20k-34k containers in one frame (under the 256 KiB frame limit): the decoder's duplicate check is linear ([LIMIT-4]).
     const doc = hostileDoc(ctx.rand)
     const c = await subscribed(ctx, doc)
-    const n = 100 + Math.floor(ctx.rand() * 1_500)
-    const [delta] = transactions(1, (d) => {
-      const m = d.getMap('m')
-      for (let i = 0; i < n; i++) m.setContainer(`c${i}`, pick(ctx.rand, ['map', 'list', 'text', 'counter'] as const))
-    })
-    c.send({ type: 'delta', doc, seq: 1, delta: delta! })
+    const n = 20_000 + Math.floor(ctx.rand() * 14_000)
+    c.send({ type: 'delta', doc, seq: 1, delta: manyEmptyContainersDelta(n) })
+    await settle(c)
+  },
+  async deflateBomb(ctx) {
+    // ~20 MB of zeros in ~130 KB: claiming 1 GB (refused before inflating), lying short
+    // (inflating stops past the claim), or honest (inflated within the bound, then refused) ([LIMIT-2]).
+    const doc = hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const raw = 20 * 1024 * 1024
+    const claim = pick(ctx.rand, [1024 * 1024 * 1024, 1000, raw])
+    c.send({ type: 'delta', doc, seq: 1, delta: zeroBomb(raw, claim) })
     await settle(c)
   },
   async forgedDots(ctx) {

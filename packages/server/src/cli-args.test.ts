@@ -27,6 +27,14 @@ describe('parseCliArgs', () => {
     })
   })
 
+  it('reads every limit from its flag or env var: message, presence and version-vector bounds included', () => {
+    const env = { WEFT_MAX_MESSAGE_BYTES: '2048', WEFT_MAX_PRESENCE_BYTES: '512', WEFT_MAX_PRESENCE_DEPTH: '8', WEFT_MAX_VV_ENTRIES: '100' }
+    expect(parseCliArgs([], env).limits).toEqual({ maxMessageBytes: 2048, maxPresenceBytes: 512, maxPresenceDepth: 8, maxVersionVectorEntries: 100 })
+    const flags = ['--max-message-bytes', '4096', '--max-presence-bytes', '1024', '--max-presence-depth', '4', '--max-vv-entries', '50']
+    expect(parseCliArgs(flags, env).limits).toEqual({ maxMessageBytes: 4096, maxPresenceBytes: 1024, maxPresenceDepth: 4, maxVersionVectorEntries: 50 })
+    expect(() => parseCliArgs(['--max-presence-depth', '-1'], {})).toThrow(/max-presence-depth/)
+  })
+
   it('reads the cluster flags: --store, --bus, --node-id and their env vars', () => {
     const env = { WEFT_STORE: 'postgres://u:p@db:5432/weft', WEFT_BUS: 'nats://bus:4222', WEFT_NODE_ID: 'n7' }
     expect(parseCliArgs([], env)).toMatchObject({ store: env.WEFT_STORE, bus: env.WEFT_BUS, nodeId: 'n7', testBusDrop: 0 })

@@ -67,6 +67,10 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --max-msgs-per-sec <n>  (env WEFT_MAX_MSGS_PER_SEC)
   --max-buffered-bytes <n> per slow reader (env WEFT_MAX_BUFFERED_BYTES)
   --hello-timeout-ms <n>  (env WEFT_HELLO_TIMEOUT_MS)
+  --max-presence-bytes <n>  presence state, JSON length (env WEFT_MAX_PRESENCE_BYTES, default 4096)
+  --max-presence-depth <n>  presence state nesting (env WEFT_MAX_PRESENCE_DEPTH, default 32)
+  --max-vv-entries <n>    entries of a subscribe's or digest's version vector
+                          (env WEFT_MAX_VV_ENTRIES, default 16384)
   --compaction-threshold <n>  fold a doc's log into a snapshot past n deltas (env WEFT_COMPACTION_THRESHOLD, default 1000)
   --compaction-keep-tail <n>  deltas kept after compaction (env WEFT_COMPACTION_KEEP_TAIL, default 100)
   --region <name>         this server's region (env WEFT_REGION)
@@ -109,6 +113,9 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       'max-msgs-per-sec': { type: 'string' },
       'max-buffered-bytes': { type: 'string' },
       'hello-timeout-ms': { type: 'string' },
+      'max-presence-bytes': { type: 'string' },
+      'max-presence-depth': { type: 'string' },
+      'max-vv-entries': { type: 'string' },
       'compaction-threshold': { type: 'string' },
       'compaction-keep-tail': { type: 'string' },
       region: { type: 'string' },
@@ -149,6 +156,9 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
   setLimit('maxMessagesPerSecond', int('max-msgs-per-sec', 'WEFT_MAX_MSGS_PER_SEC'))
   setLimit('maxBufferedBytes', int('max-buffered-bytes', 'WEFT_MAX_BUFFERED_BYTES'))
   setLimit('helloTimeoutMs', int('hello-timeout-ms', 'WEFT_HELLO_TIMEOUT_MS'))
+  setLimit('maxPresenceBytes', int('max-presence-bytes', 'WEFT_MAX_PRESENCE_BYTES'))
+  setLimit('maxPresenceDepth', int('max-presence-depth', 'WEFT_MAX_PRESENCE_DEPTH'))
+  setLimit('maxVersionVectorEntries', int('max-vv-entries', 'WEFT_MAX_VV_ENTRIES'))
   const store = pick('store', 'WEFT_STORE') || undefined
   if (store !== undefined && !/^postgres(ql)?:\/\//.test(store)) {
     throw new Error(`--store / WEFT_STORE: expected a postgres:// URL, got "${store.replace(/:[^:@/]*@/, ':***@')}" (a SQLite file goes in --db)`)

@@ -342,6 +342,14 @@ export class DecodeScratch {
 }
 
 /**
+ * Whether `bytes` announce a state, from the header alone (no decode, no
+ * validation: a malformed input answers false and fails when decoded).
+ */
+export function isStateHeader(bytes: Uint8Array): boolean {
+  return bytes.length > 1 && (bytes[1]! & FLAG_STATE) !== 0
+}
+
+/**
  * Decodes and validates a delta's structure. Throws `WeftDecodeError`.
  * With `scratch`, an incremental delta with one dot range and one container
  * (a remote keystroke) is decoded into reused objects: only its ops are new.

@@ -20,9 +20,11 @@ export interface DocModelOptions extends Omit<DocOptions, 'replicaId'> {
 export function createDocModel(options: DocModelOptions = {}): DocModel<Doc> {
   const { replicaId, ...rest } = options
   const opts = (): DocOptions => (replicaId ? { ...rest, replicaId: replicaId() } : { ...rest })
+  // The docs' inflate bound applies to inspecting too.
+  const decode = rest.maxInflatedBytes !== undefined ? { maxInflatedBytes: rest.maxInflatedBytes } : undefined
   return {
     create: () => new Doc(opts()),
     load: (state) => Doc.load(state, opts()),
-    inspectDelta,
+    inspectDelta: (bytes) => inspectDelta(bytes, decode),
   }
 }

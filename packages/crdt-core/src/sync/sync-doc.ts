@@ -7,6 +7,11 @@ import type { VersionVector } from '../version-vector.js'
 export interface SyncDoc {
   /** Join; idempotent; throws `WeftDecodeError` (doc untouched) or `WeftCausalBufferFullError`. */
   applyDelta(bytes: Uint8Array, origin?: unknown): void
+  /**
+   * `applyDelta` that also reports the delta's dots and whether any was new,
+   * from one decode; optional: a stand-in without it is inspected, then applied.
+   */
+  applyDeltaInspect?(bytes: Uint8Array, origin?: unknown): AppliedDeltaInfo
   versionVector(): VersionVector
   /** One entry of the version vector (0: none); optional: a stand-in without it is asked for the whole vector. */
   counterOf?(replica: number): number
@@ -20,7 +25,7 @@ export interface SyncDoc {
 }
 
 export type { DeltaInfo } from '../delta/inspect.js'
-import type { DeltaInfo } from '../delta/inspect.js'
+import type { AppliedDeltaInfo, DeltaInfo } from '../delta/inspect.js'
 
 /**
  * How the server creates, restores and inspects docs. Injected so a server

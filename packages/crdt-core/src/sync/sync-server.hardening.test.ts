@@ -4,6 +4,7 @@ import { Writer } from '../encoding/index.js'
 import { decodeMessage, encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 import type { ServerEffect } from './server-effects.js'
+import { createDocModel } from './doc-model.js'
 import { SyncServer } from './sync-server.js'
 import type { SyncServerOptions } from './sync-server-options.js'
 
@@ -76,6 +77,45 @@ describe('SyncServer under hostile input (issue #15)', () => {
     expect(to(out, 2)).toEqual([])
     expect(out.some((e) => e.type === 'close')).toBe(false)
     expect(s.doc('d')!.pendingCount).toBe(0)
+  })
+
+  it('[LIMIT-4] a write is decoded once: joined with applyDeltaInspect, never inspected first', () => {
+    const calls = { inspect: 0, apply: 0, applyInspect: 0 }
+    const model = createDocModel()
+    const s = make({
+      docModel: {
+        create: () => {
+          const doc = model.create()
+          const apply = doc.applyDelta.bind(doc)
+          const applyInspect = doc.applyDeltaInspect.bind(doc)
+          doc.applyDelta = (b, o) => {
+            calls.apply++
+            apply(b, o)
+          }
+          doc.applyDeltaInspect = (b, o) => {
+            calls.applyInspect++
+            return applyInspect(b, o)
+          }
+          return doc
+        },
+        load: model.load,
+        inspectDelta: (b) => {
+          calls.inspect++
+          return model.inspectDelta(b)
+        },
+      },
+    })
+    join(s, 1)
+    join(s, 2)
+    const [first, second] = deltas(new Doc({ replicaId: 7 }), 2)
+    const out = send(s, 1, { type: 'delta', doc: 'd', seq: 1, delta: first! })
+    expect(out.filter((e) => e.type === 'persist')).toHaveLength(1)
+    expect(calls).toEqual({ inspect: 0, apply: 0, applyInspect: 1 })
+    // A duplicate is joined once too, and not persisted again.
+    expect(send(s, 1, { type: 'delta', doc: 'd', seq: 2, delta: first! }).some((e) => e.type === 'persist')).toBe(false)
+    expect(send(s, 1, { type: 'delta', doc: 'd', seq: 3, delta: second! }).some((e) => e.type === 'persist')).toBe(true)
+    expect(calls).toEqual({ inspect: 0, apply: 0, applyInspect: 3 })
+    expect(s.doc('d')!.encodeState()).toEqual(Doc.load(s.doc('d')!.encodeState()).encodeState())
   })
 
   it('[CAUSAL-1] after a refusal the connection is ignored for that doc until it re-subscribes, so no ack covers the refused delta', () => {

@@ -10,6 +10,8 @@ import { newRoom, releaseDurable, takeAcks } from './server-state.js'
 import type { Room, ServerSessionState, SessionDoc } from './server-state.js'
 import { SYNC_ORIGIN } from './sync-doc.js'
 import type { DeltaInfo, SyncDoc } from './sync-doc.js'
+import type { AppliedDeltaInfo } from '../delta/inspect.js'
+import { isStateHeader } from '../delta/codec.js'
 import { resolveServerOptions } from './sync-server-options.js'
 import type { AuthResult, LoadedDocData, ResolvedServerOptions, SyncServerOptions, SyncServerStats } from './sync-server-options.js'
 import { WeftSyncError, isFatalSyncErrorCode } from './sync-error.js'
@@ -438,21 +440,15 @@ export class SyncServer<P = unknown> {
       let novel: boolean
       let info: DeltaInfo
       try {
-        info = this.o.docModel.inspectDelta(bytes)
         // Per entry, not a copy of the whole vector: a write costs the same however many replicas the doc has seen.
         const counterOf = d.counterOf ? (r: number) => d.counterOf!(r) : vvLookup(d.versionVector())
-        const missing = missingDependency(info, counterOf)
-        if (missing !== undefined) {
+        const joined = this.joinOnce(room, d, bytes, counterOf) ?? this.inspectThenJoin(room, d, bytes, counterOf)
+        if (typeof joined === 'string') {
           sd.blocked = true
-          return this.refuse(out, s, 'missing-deps', `${missing}; re-subscribe and upload what the server lacks`, room.id)
+          return this.refuse(out, s, 'missing-deps', `${joined}; re-subscribe and upload what the server lacks`, room.id)
         }
-        novel = info.ranges.some((r) => r.to > counterOf(r.replica))
-        // [HEAL-1] a state whose dots are all known may still change the doc (that is what a heal is for):
-        // then it is persisted and fanned out like a delta, so memory never holds what the store does not.
-        const digestBefore = !novel && info.isState ? this.digestOf(room, d) : undefined
-        d.applyDelta(bytes, SYNC_ORIGIN)
-        room.digestHash = undefined
-        if (digestBefore !== undefined && this.digestOf(room, d) !== digestBefore) novel = true
+        info = joined
+        novel = joined.novel
       } catch (e) {
         if (e instanceof WeftDecodeError) return this.fail(out, s, 'bad-frame', `undecodable delta: ${e.message}`)
         if (e instanceof WeftCausalBufferFullError) {
@@ -474,6 +470,52 @@ export class SyncServer<P = unknown> {
       sd.acks.push({ seq, barrier: room.lastPersistId })
       this.flushAcks(out, s, sd, room)
     }
+  }
+
+  /**
+   * [LIMIT-4] An incremental delta joined with one decode (`applyDeltaInspect`).
+   * [CAUSAL-1] still holds: a doc whose causal buffer is empty buffers a delta
+   * exactly when its dependencies are missing (the same test as
+   * `missingDependency`), without touching the doc; the server then drops it
+   * and refuses. Undefined when this path does not apply: a stand-in without
+   * the methods, a doc with deltas already waiting, or a state ([HEAL-1]
+   * needs the digest from before the join, and only states can heal).
+   */
+  private joinOnce(room: Room, d: SyncDoc, bytes: Uint8Array, counterOf: (replica: number) => number): AppliedDeltaInfo | string | undefined {
+    if (!d.applyDeltaInspect || !d.discardPending || d.pendingCount !== 0 || isStateHeader(bytes)) return undefined
+    let applied: AppliedDeltaInfo
+    try {
+      applied = d.applyDeltaInspect(bytes, SYNC_ORIGIN)
+    } catch (e) {
+      // With an empty buffer, "full" means it was about to wait: missing dependencies, nothing applied.
+      if (!(e instanceof WeftCausalBufferFullError)) throw e
+      return missingDependency(this.o.docModel.inspectDelta(bytes), counterOf) ?? 'the delta has missing dependencies'
+    }
+    if (d.pendingCount !== 0) {
+      d.discardPending()
+      return missingDependency(applied, counterOf) ?? 'the delta has missing dependencies'
+    }
+    // A delta whose dots were all known was a no-op, so the doc still answers as before it: refuse
+    // it as the two-decode path would if it claims dependencies the server lacks.
+    const missing = applied.novel ? undefined : missingDependency(applied, counterOf)
+    if (missing !== undefined) return missing
+    room.digestHash = undefined
+    return applied
+  }
+
+  /** The two-decode path: inspect, check [CAUSAL-1], take the [HEAL-1] digest of a state, then join. */
+  private inspectThenJoin(room: Room, d: SyncDoc, bytes: Uint8Array, counterOf: (replica: number) => number): AppliedDeltaInfo | string {
+    const info = this.o.docModel.inspectDelta(bytes)
+    const missing = missingDependency(info, counterOf)
+    if (missing !== undefined) return missing
+    let novel = info.ranges.some((r) => r.to > counterOf(r.replica))
+    // [HEAL-1] a state whose dots are all known may still change the doc (that is what a heal is for):
+    // then it is persisted and fanned out like a delta, so memory never holds what the store does not.
+    const digestBefore = !novel && info.isState ? this.digestOf(room, d) : undefined
+    d.applyDelta(bytes, SYNC_ORIGIN)
+    room.digestHash = undefined
+    if (digestBefore !== undefined && this.digestOf(room, d) !== digestBefore) novel = true
+    return Object.assign(info, { novel })
   }
 
   private flushAcks(out: ServerEffect[], s: ServerSessionState<P>, sd: SessionDoc, room: Room): void {

@@ -1,4 +1,4 @@
-import type { DeltaInfo, DocModel, SyncDoc, VersionVector } from '@weft/crdt-core'
+import type { AppliedDeltaInfo, DeltaInfo, DocModel, SyncDoc, VersionVector } from '@weft/crdt-core'
 
 /**
  * A doc that stays empty costs nothing of its own: until its first
@@ -19,6 +19,19 @@ class LazyEmptyDoc implements SyncDoc {
     // A delta that throws leaves a materialized but empty doc: same answers as before.
     this.real ??= this.model.create()
     this.real.applyDelta(bytes, origin)
+  }
+  applyDeltaInspect(bytes: Uint8Array, origin?: unknown): AppliedDeltaInfo {
+    this.real ??= this.model.create()
+    if (this.real.applyDeltaInspect) return this.real.applyDeltaInspect(bytes, origin)
+    // A model whose docs cannot: inspect, then join (two decodes).
+    const info = this.model.inspectDelta(bytes)
+    const real = this.real
+    const novel = info.ranges.some((r) => r.to > (real.counterOf ? real.counterOf(r.replica) : (real.versionVector()[r.replica] ?? 0)))
+    real.applyDelta(bytes, origin)
+    return Object.assign(info, { novel })
+  }
+  discardPending(): void {
+    this.real?.discardPending?.()
   }
   versionVector(): VersionVector {
     return (this.real ?? this.empty).versionVector()

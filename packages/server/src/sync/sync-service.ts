@@ -1,4 +1,4 @@
-import { type AuthResult, type ServerEffect, SyncServer, createDocModel } from '@weft/crdt-core'
+import { type AuthResult, DEFAULT_MAX_INFLATED_BYTES, type ServerEffect, SyncServer, createDocModel } from '@weft/crdt-core'
 import type { Logger } from 'pino'
 import { type Authenticate, type Authorize, type Principal, isAuthError } from '../auth/auth.js'
 import { closeCodeFor } from '../connection/close-codes.js'
@@ -64,7 +64,9 @@ export class SyncService {
     const { limits } = d
     this.server = new SyncServer<Principal>({
       // Docs nobody wrote (an idle subscriber's, say) share one empty doc until their first delta.
-      docModel: lazyEmptyDocs(createDocModel()),
+      // A deflated state may be as long as a message: let it inflate to 4x that, never below the
+      // default (snapshots of docs grown by many small writes load through the same bound).
+      docModel: lazyEmptyDocs(createDocModel({ maxInflatedBytes: Math.max(DEFAULT_MAX_INFLATED_BYTES, 4 * limits.maxMessageBytes) })),
       authorize: (p, doc, access) => d.auth.authorize(p, doc, access),
       helloTimeoutMs: limits.helloTimeoutMs,
       maxFrameBytes: limits.maxFrameBytes,
