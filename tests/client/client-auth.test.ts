@@ -84,4 +84,23 @@ describe('[CLIENT-AUTH-3] a refused token', () => {
     const reader = client(server, good).doc('auth:2')
     await until(() => reader.doc.getText('t').toString() === 'written while refused', 'a second client reads the edit', 5_000)
   })
+
+  it('[CLIENT-AUTH-3] a token expiring on a welcomed connection ([AUTH-2]) is no refusal: waiters resolve after the token function renews it', async () => {
+    const server = await jwtServer()
+    let issued = 0
+    const h = client(server, () => {
+      issued++
+      return signAccessToken(secret, { sub: 'u1', docs: { '*': 'write' }, expiresInSeconds: 1 })
+    }).doc('auth:3')
+    await h.ready
+    const saves: Promise<void>[] = []
+    // Keep a save pending across the expiry (whole seconds: within 1-2 s).
+    for (let i = 0; i < 12; i++) {
+      h.doc.getText('t').insert(0, 'x')
+      saves.push(h.whenSaved('server'))
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    await Promise.all(saves)
+    expect(issued).toBeGreaterThan(1)
+  }, 15_000)
 })

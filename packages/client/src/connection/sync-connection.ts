@@ -70,6 +70,8 @@ export class SyncConnection {
   private closed = false
   private connectionId = 0
   private refusedAuth: WeftAuthError | undefined
+  /** The server welcomed the current connection (a later `unauthorized` is its token expiring, not a refusal). */
+  private welcomed = false
 
   constructor(private readonly opts: SyncConnectionOptions) {
     this.session = new ClientSession(opts.session)
@@ -156,6 +158,7 @@ export class SyncConnection {
 
   private async opened(): Promise<void> {
     const id = ++this.connectionId
+    this.welcomed = false
     let token = ''
     try {
       const t = this.opts.token
@@ -189,6 +192,7 @@ export class SyncConnection {
   /** Perform effects in order. */
   private run(effects: readonly ClientEffect[]): void {
     this.perform(effects)
+    if (this.session.connection === 'ready') this.welcomed = true
     // A welcome after a refusal: the token works again.
     if (this.refusedAuth && this.session.connection === 'ready') {
       this.refusedAuth = undefined
@@ -210,7 +214,9 @@ export class SyncConnection {
         case 'error':
           if (e.error.doc !== undefined) this.sinks.get(e.error.doc)?.error(e.error)
           else {
-            if (e.error.code === 'unauthorized') {
+            // A token that expires on a welcomed connection ([AUTH-2]) is no refusal: the reconnect asks
+            // the token function for a fresh one, and only a refused hello tells waiters to give up.
+            if (e.error.code === 'unauthorized' && !this.welcomed) {
               const said = e.error.message.replace(/ \(sync error: [^)]*\)$/, '')
               this.authRefused(new WeftAuthError(authReasonOf(said), `the server refused the token: ${said}`, { cause: e.error }))
             }
