@@ -112,6 +112,9 @@ export function createClient(options: ClientOptions = {}): Client {
         events.emit('connection', state)
       },
       onError: (e) => events.emit('error', e),
+      onAuthChange: () => {
+        for (const h of handles.values()) h.refresh()
+      },
     })
 
   return {

@@ -10,6 +10,7 @@ import {
   type VersionVector,
   type WeftSyncError,
 } from '@weft/crdt-core'
+import { WeftAuthError, authReasonOf } from '../errors.js'
 import type { Timers } from '../timers.js'
 import type { BackoffOptions } from '../transport/backoff.js'
 import type { OnlineSignal } from '../transport/online-signal.js'
@@ -25,6 +26,8 @@ export interface DocEffectSink {
   presence(peerId: number, state: JsonValue | null): void
   divergence(info: { vv: VersionVector; localHash: string; remoteHash: string }): void
   error(error: WeftSyncError): void
+  /** The server refused the token (or there was none to send): writes cannot reach it until one is accepted. */
+  authRefused(error: WeftAuthError): void
 }
 
 /**
@@ -49,6 +52,8 @@ export interface SyncConnectionOptions {
   /** The link changed state, or a connection-level protocol error happened. */
   onLinkState(state: LinkState): void
   onError(error: WeftSyncError | Error): void
+  /** The token was refused (an error), or a later connection was accepted (undefined). */
+  onAuthChange?(error: WeftAuthError | undefined): void
 }
 
 /**
@@ -64,6 +69,9 @@ export class SyncConnection {
   private tickTimer: unknown
   private closed = false
   private connectionId = 0
+  private refusedAuth: WeftAuthError | undefined
+  /** The server welcomed the current connection (a later `unauthorized` is its token expiring, not a refusal). */
+  private welcomed = false
 
   constructor(private readonly opts: SyncConnectionOptions) {
     this.session = new ClientSession(opts.session)
@@ -83,6 +91,11 @@ export class SyncConnection {
 
   get linkState(): LinkState {
     return this.link.state
+  }
+
+  /** Why the server refused the last token; cleared once a connection is accepted. */
+  get authError(): WeftAuthError | undefined {
+    return this.refusedAuth
   }
 
   /** True once the server welcomed this connection. */
@@ -145,12 +158,15 @@ export class SyncConnection {
 
   private async opened(): Promise<void> {
     const id = ++this.connectionId
+    this.welcomed = false
     let token = ''
     try {
       const t = this.opts.token
       token = typeof t === 'function' ? await t() : (t ?? '')
     } catch (e) {
       this.opts.onError(e instanceof Error ? e : new Error(String(e)))
+      const why = e instanceof Error ? e.message : String(e)
+      this.authRefused(new WeftAuthError('token-unavailable', `the token function failed: ${why}`, { cause: e }))
       this.link.drop('token unavailable')
       return
     }
@@ -167,8 +183,24 @@ export class SyncConnection {
     }, this.opts.tickMs ?? 1000)
   }
 
+  private authRefused(error: WeftAuthError): void {
+    this.refusedAuth = error
+    for (const sink of this.sinks.values()) sink.authRefused(error)
+    this.opts.onAuthChange?.(error)
+  }
+
   /** Perform effects in order. */
   private run(effects: readonly ClientEffect[]): void {
+    this.perform(effects)
+    if (this.session.connection === 'ready') this.welcomed = true
+    // A welcome after a refusal: the token works again.
+    if (this.refusedAuth && this.session.connection === 'ready') {
+      this.refusedAuth = undefined
+      this.opts.onAuthChange?.(undefined)
+    }
+  }
+
+  private perform(effects: readonly ClientEffect[]): void {
     for (const e of effects) {
       switch (e.type) {
         case 'send':
@@ -181,7 +213,15 @@ export class SyncConnection {
           break
         case 'error':
           if (e.error.doc !== undefined) this.sinks.get(e.error.doc)?.error(e.error)
-          else this.opts.onError(e.error)
+          else {
+            // A token that expires on a welcomed connection ([AUTH-2]) is no refusal: the reconnect asks
+            // the token function for a fresh one, and only a refused hello tells waiters to give up.
+            if (e.error.code === 'unauthorized' && !this.welcomed) {
+              const said = e.error.message.replace(/ \(sync error: [^)]*\)$/, '')
+              this.authRefused(new WeftAuthError(authReasonOf(said), `the server refused the token: ${said}`, { cause: e.error }))
+            }
+            this.opts.onError(e.error)
+          }
           break
         case 'persist-local':
           this.sinks.get(e.doc)?.persistLocal(e.seq, e.bytes)

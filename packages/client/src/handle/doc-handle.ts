@@ -126,6 +126,7 @@ export class DocHandle {
     this.localOnly = this.server ? undefined : new LocalOnlySaver(this.local)
     this.pres = new Presence({
       timers: opts.timers,
+      tabId: opts.doc.replicaId,
       ...opts.presence,
       publishToTabs: (s) => this.tabs?.presence(s),
       publishToServer: (s) => this.server?.setPresence(s as JsonValue | null),
@@ -150,12 +151,14 @@ export class DocHandle {
   get status(): DocStatus {
     const unsaved = this.server?.unsaved ?? 0
     const error = this.local.error
+    const authError = this.server?.authError
     return {
       connection: this.server?.connectionStatus ?? 'offline',
       unsaved,
       savedLocally: this.local.pendingWrites === 0 && (this.server?.waitingForLoad ?? this.localOnly?.waiting ?? 0) === 0,
       savedOnServer: this.server !== undefined && unsaved === 0,
       ...(error && { storageError: error }),
+      ...(authError && { authError }),
     }
   }
 
@@ -169,7 +172,9 @@ export class DocHandle {
    * Resolves once every edit made so far is stored at `level`: `local` (this
    * device's storage) or `server` (acked by the server after it is durable there).
    * `server` rejects without a server, or when the server refuses writes to the
-   * doc (`WeftSyncError` with code `forbidden` or `read-only`).
+   * doc (`WeftSyncError` with code `forbidden` or `read-only`), or while it
+   * refuses the token (`WeftAuthError`, whose `reason` says why; `status.authError`
+   * shows it too). The edits stay in the outbox and upload once a token is accepted.
    */
   async whenSaved(level: SaveLevel): Promise<void> {
     await this.ready

@@ -1,5 +1,6 @@
 import type { Doc, DocSyncStatus, JsonValue, WeftSyncError } from '@weft/crdt-core'
 import type { DocEffectSink, SyncConnection } from '../connection/sync-connection.js'
+import type { WeftAuthError } from '../errors.js'
 import type { LoadedOutbox, LocalReplica } from '../persistence/local-replica.js'
 import type { ConnectionStatus } from './status.js'
 
@@ -86,6 +87,11 @@ export class ServerLink {
     return (this.attached ? this.o.connection.unacked(this.o.id) : 0) + this.beforeAttach.length
   }
 
+  /** Why the server refuses the token, while it does. */
+  get authError(): WeftAuthError | undefined {
+    return this.o.connection.authError
+  }
+
   /** Local deltas not yet handed to storage. */
   get waitingForLoad(): number {
     return this.beforeAttach.length
@@ -93,6 +99,8 @@ export class ServerLink {
 
   get connectionStatus(): ConnectionStatus {
     const c = this.o.connection
+    // Before 'offline': between retries the link waits out its backoff as 'offline'.
+    if (c.authError && !c.ready) return 'unauthorized'
     if (c.linkState === 'offline') return 'offline'
     if (c.linkState === 'connecting' || !c.ready || !this.attached) return 'connecting'
     return this.syncStatus
@@ -103,6 +111,8 @@ export class ServerLink {
     const target = this.lastSeq
     if (this.o.connection.positions(this.o.id).server >= target) return Promise.resolve()
     if (this.refused) return Promise.reject(this.refused)
+    const auth = this.o.connection.authError
+    if (auth) return Promise.reject(auth)
     return new Promise((resolve, reject) => this.waiters.push({ target, resolve, reject }))
   }
 
@@ -159,6 +169,11 @@ export class ServerLink {
     },
     status: (status) => {
       this.syncStatus = status
+      this.o.changed()
+    },
+    authRefused: (error) => {
+      // Waiting would never end while the token is refused: tell the callers why ([CLIENT-AUTH-3]).
+      for (const w of this.waiters.splice(0)) w.reject(error)
       this.o.changed()
     },
     presence: (peerId, state) => this.o.presence(peerId, state),

@@ -1,7 +1,7 @@
-import type { StorageErrorCode, WeftStorageError } from '../errors.js'
+import type { AuthErrorReason, StorageErrorCode, WeftAuthError, WeftStorageError } from '../errors.js'
 
 /** Where a doc's connection to the server stands. */
-export type ConnectionStatus = 'offline' | 'connecting' | 'syncing' | 'synced'
+export type ConnectionStatus = 'offline' | 'connecting' | 'unauthorized' | 'syncing' | 'synced'
 
 /** Observable state of one doc handle. */
 export interface DocStatus {
@@ -14,6 +14,8 @@ export interface DocStatus {
   readonly savedOnServer: boolean
   /** Set while local storage is failing; edits are kept in memory and retried. */
   readonly storageError?: WeftStorageError
+  /** Set while the server refuses the token (`connection` is 'unauthorized'); cleared once one is accepted. */
+  readonly authError?: WeftAuthError
 }
 
 /** Durability levels of `whenSaved`. An open set: `quorum` and `all-regions` come later. */
@@ -25,8 +27,11 @@ export function sameStatus(a: DocStatus, b: DocStatus): boolean {
     a.unsaved === b.unsaved &&
     a.savedLocally === b.savedLocally &&
     a.savedOnServer === b.savedOnServer &&
-    code(a.storageError) === code(b.storageError)
+    code(a.storageError) === code(b.storageError) &&
+    reason(a.authError) === reason(b.authError)
   )
 }
+
+const reason = (e: WeftAuthError | undefined): AuthErrorReason | undefined => e?.reason
 
 const code = (e: WeftStorageError | undefined): StorageErrorCode | undefined => e?.code

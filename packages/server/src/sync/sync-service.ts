@@ -198,6 +198,8 @@ export class SyncService {
               if (!isAuthError(error)) logger.error({ err: error }, 'authenticate hook failed')
               const reason = isAuthError(error) ? `${error.code}: ${error.message}` : 'authentication failed'
               metrics.errors.inc({ code: isAuthError(error) ? error.code : 'auth-hook-failed' })
+              // At the default level so an operator sees why clients cannot sync; never the token itself.
+              if (isAuthError(error)) logger.info({ conn: e.conn, clientName: e.clientName, code: error.code }, 'authentication refused')
               return { ok: false, reason }
             },
           ),
