@@ -126,7 +126,6 @@ export class DocHandle {
     this.localOnly = this.server ? undefined : new LocalOnlySaver(this.local)
     this.pres = new Presence({
       timers: opts.timers,
-      tabId: opts.doc.replicaId,
       ...opts.presence,
       publishToTabs: (s) => this.tabs?.presence(s),
       publishToServer: (s) => this.server?.setPresence(s as JsonValue | null),

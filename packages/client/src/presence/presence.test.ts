@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ManualTimers } from '../test-support/manual-timers.js'
-import { Presence, fromServerPresence, toServerPresence } from './presence.js'
+import { Presence } from './presence.js'
 
 function setup() {
   const timers = new ManualTimers()
@@ -58,48 +58,6 @@ describe('Presence', () => {
     expect(p.others.size).toBe(0)
     p.close()
     expect(tabs.at(-1)).toBeNull()
-    expect(server.at(-1)).toBeNull()
-  })
-
-  it('[CLIENT-PRES-5] a tab seen over BroadcastChannel and through the server is listed once, under tab:<id>', async () => {
-    const { timers, p, changes } = setup()
-    const sizes: number[] = []
-    const seen = () => sizes.push(p.others.size)
-    p.fromTab(42, { name: 'ann' })
-    seen()
-    p.fromServer(7, toServerPresence(42, { name: 'ann' }))
-    seen()
-    expect([...p.others]).toEqual([['tab:42', { name: 'ann' }]])
-    // The tab channel times out (a throttled background tab) while the server still lists it: no flicker.
-    await timers.advance(3000)
-    seen()
-    expect([...p.others.keys()]).toEqual(['tab:42'])
-    // The connection drops while the tab channel still lists it: no flicker either.
-    p.fromTab(42, { name: 'ann', caret: 3 })
-    p.clearServerPeers()
-    seen()
-    expect(p.others.get('tab:42')).toEqual({ name: 'ann', caret: 3 })
-    // It leaves on both: gone once the last source lets go.
-    p.fromServer(7, toServerPresence(42, { name: 'ann', caret: 3 }))
-    p.fromTab(42, null)
-    expect(p.others.size).toBe(1)
-    p.fromServer(7, null)
-    expect(p.others.size).toBe(0)
-    expect(sizes).toEqual([1, 1, 1, 1])
-    expect(changes()).toBeGreaterThan(0)
-  })
-
-  it('[CLIENT-PRES-5] our state goes to the server with our tab id; a state without one stays peer:<id>', () => {
-    const timers = new ManualTimers()
-    const server: unknown[] = []
-    const p = new Presence({ timers, tabId: 5, publishToTabs: () => undefined, publishToServer: (s) => server.push(s), onChange: () => undefined })
-    p.set({ x: 1 })
-    expect(server).toEqual([{ 'weft:tab': 5, state: { x: 1 } }])
-    expect(fromServerPresence(server[0])).toEqual({ tab: 5, state: { x: 1 } })
-    p.fromServer(9, { 'weft:tab': 'not a number', state: 1 })
-    p.fromServer(10, 'plain')
-    expect([...p.others.keys()]).toEqual(['peer:9', 'peer:10'])
-    p.close()
     expect(server.at(-1)).toBeNull()
   })
 })
