@@ -204,7 +204,19 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
           clients.push(reader)
           const h = reader.doc(docId)
           await h.ready
-          await until(() => h.doc.digest() === target, 20_000).catch(() => {})
+          // A fresh reader has to load the whole doc from a node that may just have come back: give it time,
+          // and when it does not catch up say what it and the node report (a wedged node shows here).
+          const caughtUp = await until(() => h.doc.digest() === target, 45_000).then(
+            () => true,
+            () => false,
+          )
+          if (!caughtUp) {
+            const health = await fetch(`${n.httpUrl}/healthz`).then(
+              async (r) => `${r.status} ${await r.text()}`,
+              (e: unknown) => String(e),
+            )
+            log(`reader on ${n.id} did not catch up on ${docId} in 45 s: status ${JSON.stringify(h.status)}; node /healthz ${health}`)
+          }
           replicas.push({ replica: `reader on ${n.id}`, doc: h.doc })
         }
         const stored = await store.load(docId)
