@@ -121,6 +121,10 @@ export class PostgresStore implements Store {
     })
     // Without a listener, an idle connection killed by the server would crash the process.
     pool.on('error', (error) => options.onConnectionError?.(error))
+    // The pool listens only while a connection is idle; one killed while checked out (the group
+    // commit's, a migration's) emits 'error' on itself, so each gets a listener from birth. The query
+    // in flight still rejects, which is how the caller learns of it.
+    pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)))
     try {
       await migratePostgres(pool)
     } catch (error) {
