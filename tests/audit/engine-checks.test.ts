@@ -1,45 +1,52 @@
-import { runAuditCommand } from '@weft/server'
-import { TEST_PG_URL } from '@weft/server/testing'
+import { PostgresStore, runAuditCommand } from '@weft/server'
 import pg from 'pg'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type AuditedStore, openPostgres } from './stores.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type PgCluster, startPgCluster } from '../support/pg-cluster.js'
 
-/** PREPARE TRANSACTION needs max_prepared_transactions > 0 (a server setting; 0 by default). */
-async function preparedTransactionsEnabled(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: TEST_PG_URL })
-  await c.connect()
-  try {
-    return Number((await c.query('SHOW max_prepared_transactions')).rows[0]?.max_prepared_transactions) > 0
-  } finally {
-    await c.end()
-  }
-}
-
-const enabled = await preparedTransactionsEnabled()
-
+/**
+ * The shared PostgreSQL has max_prepared_transactions=0 (PREPARE TRANSACTION
+ * is refused there), so this runs on a cluster of its own that allows them.
+ */
 describe('audit of the engine: PostgreSQL prepared transactions (2PC)', () => {
-  let s: AuditedStore | undefined
-  afterEach(async () => {
-    await s?.cleanup()
-    s = undefined
+  let cluster: PgCluster
+  beforeAll(async () => {
+    cluster = await startPgCluster({ settings: { max_prepared_transactions: 8 } })
+  }, 60_000)
+  afterAll(async () => {
+    await cluster?.destroy()
   })
 
-  it.skipIf(!enabled)('a prepared transaction older than --prepared-max-age is a finding naming its gid; a young one is not', async () => {
-    s = await openPostgres()
-    await s.raw(`BEGIN; INSERT INTO docs (doc, head_seq, vv, pruned_vv) VALUES ('x', 0, '{}', '{}'); PREPARE TRANSACTION 'weft_audit_old'`)
+  const audit = async (url: string, ...extra: string[]) => {
+    let out = ''
+    let err = ''
+    const code = await runAuditCommand(['--store', url, '--json', ...extra], {}, { write: (x: string) => (out += x) }, { write: (x: string) => (err += x) })
+    return { code, json: JSON.parse(out || '{}') as { findings: Array<{ check: string; doc?: string; message: string }> }, err }
+  }
+
+  it('[AUDIT-1] a prepared transaction older than --prepared-max-age is a finding naming its gid (exit 1); a young one is not (exit 0)', async () => {
+    const url = await cluster.createDatabase('weft_audit_prepared')
+    // The store's schema, then a 2PC participant that prepared and was never decided.
+    await (await PostgresStore.open({ url, poolSize: 1 })).close()
+    const c = new pg.Client({ connectionString: url })
+    await c.connect()
     try {
+      await c.query(`BEGIN; INSERT INTO weft_docs (doc, head_seq, vv, pruned_vv) VALUES ('x', 0, '{}', '{}'); PREPARE TRANSACTION 'weft_audit_old'`)
       await new Promise((r) => setTimeout(r, 300))
-      await s.closeStore()
-      let out = ''
-      const code = await runAuditCommand([...s.args, '--json', '--prepared-max-age', '100ms'], {}, { write: (x: string) => (out += x) }, { write: () => {} })
-      expect(JSON.parse(out).findings).toEqual([
-        expect.objectContaining({ check: 'pg-prepared-xact-old', message: expect.stringMatching(/^prepared transaction 'weft_audit_old'/) }),
+      const old = await audit(url, '--prepared-max-age', '100ms')
+      expect(old.json.findings).toEqual([
+        expect.objectContaining({ check: 'pg-prepared-xact-old', repairable: false, message: expect.stringMatching(/^prepared transaction 'weft_audit_old' \(owner postgres\) has waited/) }),
       ])
-      expect(code).toBe(1)
-      out = ''
-      expect(await runAuditCommand([...s.args, '--json', '--prepared-max-age', '1h'], {}, { write: (x: string) => (out += x) }, { write: () => {} })).toBe(0)
+      expect(old.code).toBe(1)
+      const young = await audit(url, '--prepared-max-age', '1h')
+      expect(young.json.findings).toEqual([])
+      expect(young.code).toBe(0)
+      // --repair leaves the decision to a person (the coordinator's log decides it), and says so.
+      const repaired = await audit(url, '--prepared-max-age', '100ms', '--repair')
+      expect(repaired.code).toBe(1)
     } finally {
-      await s.raw(`ROLLBACK PREPARED 'weft_audit_old'`)
+      await c.query(`ROLLBACK PREPARED 'weft_audit_old'`).catch(() => {})
+      await c.end()
     }
+    expect((await audit(url, '--prepared-max-age', '100ms')).code).toBe(0)
   })
 })
