@@ -34,7 +34,11 @@ describe('audit of the engine: PostgreSQL prepared transactions (2PC)', () => {
       await new Promise((r) => setTimeout(r, 300))
       const old = await audit(url, '--prepared-max-age', '100ms')
       expect(old.json.findings).toEqual([
-        expect.objectContaining({ check: 'pg-prepared-xact-old', repairable: false, message: expect.stringMatching(/^prepared transaction 'weft_audit_old' \(owner postgres\) has waited/) }),
+        expect.objectContaining({
+          check: 'pg-prepared-xact-old',
+          repairable: false,
+          message: expect.stringMatching(/^prepared transaction 'weft_audit_old' \(owner postgres\) has waited/),
+        }),
       ])
       expect(old.code).toBe(1)
       const young = await audit(url, '--prepared-max-age', '1h')

@@ -25,6 +25,8 @@ import { openRegionNode } from './regions/region-node.js'
 import { createAuditMetrics } from './audit/audit-metrics.js'
 import { ContinuousAuditor } from './audit/continuous-auditor.js'
 import { mountDashboard } from './dashboard/dashboard-routes.js'
+import { mountReplicaRoutes } from './audit/replica-routes.js'
+import { RegionImporter } from './regions/region-importer.js'
 
 /** A running server. */
 export interface WeftServer {
@@ -125,12 +127,24 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       docsLoaded: sync.docsLoaded(),
     }
   }
+  // The audit's replica routes open to the admin token or the regions' peer secret, never without one.
+  const auditCredentials = [options.adminToken ?? '', options.regions?.secret ?? ''].filter((c) => c !== '')
+  const mountReplicas = (hono: Hono) =>
+    mountReplicaRoutes(hono, {
+      credentials: auditCredentials,
+      node,
+      region: region?.name,
+      store,
+      importer: region?.importer ?? new RegionImporter({ store, logger, onImported: (doc, seq, delta) => sync.imported(doc, seq, delta) }),
+      peers: () => region?.status() ?? [],
+    })
   const app = createHttpApp({
     registry: metrics.registry,
     staticDir: options.staticDir,
     health,
     routes: [
       ...(region ? [(hono: Hono) => region.mount(hono)] : []),
+      ...(auditCredentials.length > 0 ? [mountReplicas] : []),
       ...(options.adminToken !== undefined
         ? [(hono: Hono) => mountDashboard(hono, { token: options.adminToken as string, node, health, liveNodes: () => registry.live(), auditor })]
         : []),

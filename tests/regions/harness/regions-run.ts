@@ -6,6 +6,8 @@ import { Region } from './region.js'
 /** A set of regions on one machine, every pair linked through cuttable, delayed proxies. */
 export interface Regions {
   readonly regions: ReadonlyMap<string, Region>
+  /** The shared peer secret (also opens every node's audit routes). */
+  readonly secret: string
   get(name: string): Region
   /** Cuts (or heals) both directions between two regions. */
   setLink(a: string, b: string, cut: boolean): void
@@ -37,6 +39,7 @@ export async function startRegions(o: { names: readonly string[]; nodesPerRegion
   }
   return {
     regions,
+    secret,
     get: (name) => {
       const r = regions.get(name)
       if (!r) throw new Error(`no region ${name}`)

@@ -4,9 +4,12 @@ import { redactUrl } from '../redact-url.js'
 import type { Store } from '../store/store.js'
 import { formatAuditReport } from './audit-report-format.js'
 import { auditStore } from './audit-store.js'
+import { type ReplicaTarget, ReplicaUnreachableError, auditReplicas } from './replicas-audit.js'
 import { type RepairBackend, type RepairOutcome, postgresRepairBackend, repairDoc, sqliteRepairBackend } from './repair.js'
 
 export const AUDIT_USAGE = `Usage: weft-server audit [--db <file> | --store <url>] [options]
+       weft-server audit --region NAME=URL --region NAME=URL ... [options]
+       weft-server audit --node URL --node URL ... [options]
 
 Checks every doc of a store: seqs dense, no dot stored twice with different
 content, every delta decodes and carries the dots it is filed under, the
@@ -14,12 +17,25 @@ snapshot matches the log it covers, the head's version vector sums snapshot and
 log, no delta waits for a missing dependency; and the engine: SQLite
 integrity_check, PostgreSQL prepared transactions left behind.
 
+With --region or --node it compares running replicas instead: every doc's
+version vector and digest in each, a replica behind another is lagging (by
+how many dots, and how long since it last caught up), one with the same
+version vector and another digest has diverged. --repair re-sends the state of
+a healthy replica to a lagging one and replaces a diverged one's content with
+the majority's (or --trust's).
+
   --db <file>               SQLite file (env WEFT_DB, default ./weft.db)
   --store <url>             postgres://…: a PostgreSQL store instead (env WEFT_STORE)
   --docs <pattern>          only these docs; * matches anything ('note:*')
   --json                    the report as JSON on stdout
   --repair                  fix what can be fixed here and say what was done and what not
   --prepared-max-age <dur>  prepared transactions older than this are findings (default 60s)
+  --region NAME=URL         a region to compare (any node of it; repeat for each region)
+  --node URL                a node to compare (repeat for each)
+  --token <t>               the nodes' admin token (env WEFT_ADMIN_TOKEN), or
+  --peer-secret <s>         the regions' peer secret (env WEFT_PEER_SECRET)
+  --settle <dur>            look again at lagging docs after this long; only those still behind are findings (default 2s)
+  --trust NAME              with --repair: the replica whose content is right when no majority agrees
   -h, --help
 
 Exit code: 0 no findings (or all repaired), 1 findings, 2 could not audit.
@@ -38,10 +54,47 @@ interface AuditConfig {
   readonly json: boolean
   readonly repair: boolean
   readonly preparedMaxAgeMs: number
+  /** Replicas to compare (--region/--node); empty: audit a store. */
+  readonly replicas: readonly ReplicaTarget[]
+  readonly credential: string | undefined
+  readonly settleMs: number
+  readonly trust: string | undefined
+}
+
+function parseDuration(flag: string, value: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(value)
+  if (!m) throw new AuditCommandError(`--${flag}: expected a duration such as 500ms, 30s, 5m or 1h, got "${value}"`)
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+  return Number(m[1]) * unit
+}
+
+function parseReplicas(regions: readonly string[], nodes: readonly string[]): ReplicaTarget[] {
+  if (regions.length > 0 && nodes.length > 0) throw new AuditCommandError('give --region or --node, not both')
+  const out: ReplicaTarget[] = []
+  for (const r of regions) {
+    const eq = r.indexOf('=')
+    const name = r.slice(0, eq).trim()
+    const url = r
+      .slice(eq + 1)
+      .trim()
+      .replace(/\/+$/, '')
+    if (eq <= 0 || !/^https?:\/\//.test(url)) throw new AuditCommandError(`--region: expected NAME=http://host:port, got "${r}"`)
+    out.push({ name, url })
+  }
+  for (const n of nodes) {
+    if (!/^https?:\/\//.test(n)) throw new AuditCommandError(`--node: expected http://host:port, got "${n}"`)
+    const url = n.replace(/\/+$/, '')
+    out.push({ name: new URL(url).host, url })
+  }
+  const names = out.map((t) => t.name)
+  const dup = names.find((x, i) => names.indexOf(x) !== i)
+  if (dup !== undefined) throw new AuditCommandError(`"${dup}" is given twice`)
+  if (out.length === 1) throw new AuditCommandError('comparing replicas needs at least two (--region/--node given once)')
+  return out
 }
 
 export function parseAuditArgs(argv: readonly string[], env: Record<string, string | undefined>): AuditConfig {
-  let values: Record<string, string | boolean | undefined>
+  let values: Record<string, string | boolean | string[] | undefined>
   try {
     ;({ values } = parseArgs({
       args: [...argv],
@@ -53,6 +106,12 @@ export function parseAuditArgs(argv: readonly string[], env: Record<string, stri
         json: { type: 'boolean' },
         repair: { type: 'boolean' },
         'prepared-max-age': { type: 'string' },
+        region: { type: 'string', multiple: true },
+        node: { type: 'string', multiple: true },
+        token: { type: 'string' },
+        'peer-secret': { type: 'string' },
+        settle: { type: 'string' },
+        trust: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -62,10 +121,16 @@ export function parseAuditArgs(argv: readonly string[], env: Record<string, stri
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined)
   const store = str('store') ?? (env.WEFT_STORE || undefined)
   if (store !== undefined && !/^postgres(ql)?:\/\//.test(store)) throw new AuditCommandError(`--store: expected a postgres:// URL (a SQLite file goes in --db)`)
-  const age = str('prepared-max-age') ?? '60s'
-  const m = /^(\d+)(ms|s|m|h)?$/.exec(age)
-  if (!m) throw new AuditCommandError(`--prepared-max-age: expected a duration such as 500ms, 30s, 5m or 1h, got "${age}"`)
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+  const list = (k: string) => (Array.isArray(values[k]) ? (values[k] as string[]) : [])
+  const replicas = parseReplicas(list('region'), list('node'))
+  const credential = str('token') ?? str('peer-secret') ?? (env.WEFT_ADMIN_TOKEN || env.WEFT_PEER_SECRET || undefined)
+  if (replicas.length > 0 && credential === undefined) {
+    throw new AuditCommandError(
+      "comparing replicas needs their admin token (--token, env WEFT_ADMIN_TOKEN) or the regions' peer secret (--peer-secret, env WEFT_PEER_SECRET)",
+    )
+  }
+  const trust = str('trust')
+  if (trust !== undefined && !replicas.some((r) => r.name === trust)) throw new AuditCommandError(`--trust: "${trust}" is not one of the --region/--node names`)
   return {
     help: values.help === true,
     db: str('db') ?? env.WEFT_DB ?? './weft.db',
@@ -73,7 +138,11 @@ export function parseAuditArgs(argv: readonly string[], env: Record<string, stri
     docs: str('docs'),
     json: values.json === true,
     repair: values.repair === true,
-    preparedMaxAgeMs: Number(m[1]) * unit,
+    preparedMaxAgeMs: parseDuration('prepared-max-age', str('prepared-max-age') ?? '60s'),
+    replicas,
+    credential,
+    settleMs: parseDuration('settle', str('settle') ?? '2s'),
+    trust,
   }
 }
 
@@ -102,6 +171,7 @@ export async function runAuditCommand(
     out.write(AUDIT_USAGE)
     return 0
   }
+  if (config.replicas.length > 0) return runReplicasAudit(config, out, err)
   let opened: { store: Store; description: string; backend: () => RepairBackend }
   try {
     opened = await openAuditedStore(config)
@@ -143,6 +213,41 @@ export async function runAuditCommand(
   } finally {
     await backend?.close()
     await store.close()
+  }
+}
+
+async function runReplicasAudit(config: AuditConfig, out: Output, err: Output & { isTTY?: boolean }): Promise<number> {
+  let lastProgress = 0
+  try {
+    const report = await auditReplicas(config.replicas, {
+      credential: config.credential as string,
+      docs: config.docs,
+      settleMs: config.settleMs,
+      repair: config.repair,
+      trust: config.trust,
+      onDoc: (i) => {
+        if (err.isTTY && Date.now() - lastProgress > 250) {
+          lastProgress = Date.now()
+          err.write(`\rcompared ${i + 1} docs…`)
+        }
+      },
+    })
+    if (err.isTTY && lastProgress > 0) err.write('\r\u001b[K')
+    const description = config.replicas.map((r) => `${r.name}=${r.url}`).join(', ')
+    if (config.json) {
+      const findings = report.findings.map(({ fix, ...f }) => ({
+        ...f,
+        repairable: fix !== undefined,
+        ...(fix && { repairAction: fix.kind, repairFrom: fix.from }),
+      }))
+      out.write(`${JSON.stringify({ compared: description, ...report, findings }, null, 2)}\n`)
+    } else out.write(formatAuditReport(report, description, report.repairs))
+    return report.remaining > 0 ? 1 : 0
+  } catch (error) {
+    err.write(
+      `weft-server audit: ${error instanceof ReplicaUnreachableError ? error.message : `the audit failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`}\n`,
+    )
+    return 2
   }
 }
 

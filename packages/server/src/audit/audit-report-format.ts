@@ -1,16 +1,25 @@
 import type { AuditReport } from './audit-store.js'
-import type { RepairOutcome } from './repair.js'
+
+/** What a repair did, as the report prints it (a store's repairs and a replica audit's). */
+interface PrintedRepair {
+  readonly ok: boolean
+  readonly check: string
+  readonly doc: string
+  readonly replica?: string
+  readonly note: string
+}
 
 /** The report as a person reads it: one line per finding, then what repair did, then a summary. */
-export function formatAuditReport(report: AuditReport, store: string, repairs: readonly RepairOutcome[] | undefined): string {
+export function formatAuditReport(report: AuditReport, store: string, repairs: readonly PrintedRepair[] | undefined): string {
   const lines: string[] = []
-  lines.push(`weft audit of ${store}: ${report.docsAudited} docs, ${report.deltasAudited} deltas in ${(report.durationMs / 1000).toFixed(1)} s`)
+  const what = report.deltasAudited > 0 ? `${report.docsAudited} docs, ${report.deltasAudited} deltas` : `${report.docsAudited} docs`
+  lines.push(`weft audit of ${store}: ${what} in ${(report.durationMs / 1000).toFixed(1)} s`)
   if (report.findingsTotal === 0) {
     lines.push('OK: no findings')
     return `${lines.join('\n')}\n`
   }
   lines.push('')
-  const rows = report.findings.map((f) => [f.check, f.doc ?? '(engine)', f.message, f.repair ? 'repairable' : 'needs you'])
+  const rows = report.findings.map((f) => [f.check, f.doc ?? '(engine)', f.message, f.repair || 'fix' in f ? 'repairable' : 'needs you'])
   const widths = [0, 1].map((i) => Math.max(...rows.map((r) => (r[i] as string).length), i === 0 ? 5 : 3))
   lines.push(`${'CHECK'.padEnd(widths[0] as number)}  ${'DOC'.padEnd(widths[1] as number)}  FINDING`)
   for (const r of rows) lines.push(`${(r[0] as string).padEnd(widths[0] as number)}  ${(r[1] as string).padEnd(widths[1] as number)}  ${r[2]} [${r[3]}]`)
@@ -18,7 +27,8 @@ export function formatAuditReport(report: AuditReport, store: string, repairs: r
   if (repairs) {
     lines.push('', 'Repair:')
     if (repairs.length === 0) lines.push('  nothing to do')
-    for (const r of repairs) lines.push(`  ${r.ok ? 'fixed   ' : 'NOT DONE'}  ${r.check}  ${r.doc}: ${r.note}`)
+    for (const r of repairs)
+      lines.push(`  ${r.ok ? 'fixed   ' : 'NOT DONE'}  ${r.check}  ${r.doc}${r.replica !== undefined ? ` on ${r.replica}` : ''}: ${r.note}`)
   }
   const counts = Object.entries(report.byCheck)
     .map(([k, n]) => `${k} ${n}`)

@@ -17,6 +17,9 @@ export const AUDIT_CHECKS = {
   'sqlite-integrity': 'SQLite PRAGMA integrity_check reported a problem',
   'pg-prepared-xact-old': 'a PostgreSQL prepared (2PC) transaction is older than the threshold',
   'doc-unreadable': 'the doc could not be read consistently from the store',
+  'replica-lagging': 'across regions or nodes: one replica lacks dots another holds (how many, and since when it last caught up)',
+  'replica-diverged': "across regions or nodes: the same version vector with a different digest (content written behind the protocol's back)",
+  'replica-unreadable': 'across regions or nodes: a replica could not fold the doc to compare it',
 } as const
 
 export type AuditCheckId = keyof typeof AUDIT_CHECKS

@@ -12,6 +12,17 @@ export interface BridgeEvents {
   healed(peer: string): void
 }
 
+/** One peer link as this region sees it (dashboard, audit). */
+export interface BridgeStatus {
+  readonly peer: string
+  readonly url: string
+  /** The last request to the peer succeeded. */
+  readonly reachable: boolean
+  /** How long this region may have been missing the peer's writes (see {@link RegionBridge.status}). */
+  readonly lagMs: number
+  readonly lastError?: string
+}
+
 /**
  * Pulls one peer region's committed deltas into this region ([REGION-1]):
  * a long poll on the peer's heads (only the docs whose head moved since the
@@ -28,6 +39,12 @@ export class RegionBridge {
   private readonly abort = new AbortController()
   private running: Promise<void> | undefined
   private cursors = new Map<string, number>()
+  /** When this region last held everything the peer's heads said (the answer's arrival, once all of it was imported). */
+  private caughtUpAt: number | undefined
+  private failing = false
+  private importing = false
+  private lastError: string | undefined
+  private readonly startedAt = Date.now()
 
   constructor(
     private readonly o: {
@@ -49,6 +66,25 @@ export class RegionBridge {
   async close(): Promise<void> {
     this.abort.abort()
     await this.running
+  }
+
+  /**
+   * How far behind this peer the region may be, in time: 0 while a long poll
+   * is open on a reachable peer (it answers within a heads check of any
+   * change), else the time since the region last caught up with it, so a
+   * cut link or a hung peer shows as lag that grows until replication heals.
+   */
+  status(now = Date.now()): BridgeStatus {
+    const since = now - (this.caughtUpAt ?? this.startedAt)
+    const quietFor = this.o.longPollMs + 1_000
+    const lagMs = this.failing || this.importing ? since : Math.max(0, since - quietFor)
+    return {
+      peer: this.o.peer.peer.name,
+      url: this.o.peer.peer.url,
+      reachable: !this.failing,
+      lagMs,
+      ...(this.lastError !== undefined && { lastError: this.lastError }),
+    }
   }
 
   /** Pulls `doc` from this peer now (fresh reads, read repair); resolves when imported. */
@@ -73,6 +109,8 @@ export class RegionBridge {
         const antiEntropy = lastFull > 0 && Date.now() - lastFull > this.o.antiEntropyMs
         if (antiEntropy) token = undefined
         const answer = await this.o.peer.heads(token, this.o.longPollMs, signal)
+        const answeredAt = Date.now()
+        this.importing = answer.heads.size > 0
         if (answer.full) lastFull = Date.now()
         this.o.logger.debug({ peer: name, full: answer.full, changed: answer.heads.size }, 'peer heads')
         for (const [doc, head] of answer.heads) {
@@ -86,6 +124,10 @@ export class RegionBridge {
         }
         // Only once every changed doc was imported: a failure above asks again for the same changes.
         token = answer.token
+        this.caughtUpAt = answeredAt
+        this.importing = false
+        this.failing = false
+        this.lastError = undefined
         if (failing) {
           failing = false
           this.o.events.healed(name)
@@ -95,6 +137,9 @@ export class RegionBridge {
         if (signal.aborted) return
         if (!failing) this.o.logger.warn({ peer: name, err: error instanceof Error ? error.message : error }, 'region peer unreachable; retrying')
         failing = true
+        this.failing = true
+        this.importing = false
+        this.lastError = error instanceof Error ? error.message : String(error)
         token = undefined
         this.o.events.failed(name)
         await new Promise((r) => setTimeout(r, this.o.retryMs))

@@ -1,11 +1,11 @@
 import type { Hono } from 'hono'
 import type { Logger } from 'pino'
-import { Counter, type Registry } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Authenticate, Authorize } from '../auth/auth.js'
 import type { Store } from '../store/store.js'
 import { HeadsTokens } from './heads-tokens.js'
 import { PeerClient } from './peer-client.js'
-import { RegionBridge } from './region-bridge.js'
+import { type BridgeStatus, RegionBridge } from './region-bridge.js'
 import { openRegionCursors } from './region-cursors.js'
 import { headsReader } from './region-heads.js'
 import { type OnImported, RegionImporter } from './region-importer.js'
@@ -16,6 +16,10 @@ import { mountRegionRoutes } from './region-routes.js'
 /** A region node: its bridges to every peer, and the routes peers and clients call. */
 export interface RegionNode {
   readonly name: string
+  /** Every peer link as this region sees it: reachable, and how far behind it may be. */
+  status(): readonly BridgeStatus[]
+  /** Appends what a peer (or an audit's re-send) holds that this region lacks, idempotently by dots ([REGION-2]). */
+  readonly importer: RegionImporter
   /** Adds `/regions/*` to the server's HTTP app. */
   mount(app: Hono): void
   /** Starts pulling from the peers. */
@@ -65,6 +69,19 @@ export async function openRegionNode(d: {
     registers: [d.registry],
   })
   const bytesOut = new Counter({ name: 'weft_region_bytes_out_total', help: 'Bytes sent to peer regions', labelNames: ['kind'], registers: [d.registry] })
+  // Read at scrape time from the bridges (declared below; collect runs only after they exist).
+  new Gauge({
+    name: 'weft_region_lag_seconds',
+    help: "How long this region may have been missing a peer region's writes (0 while its long poll is open)",
+    labelNames: ['peer'],
+    registers: [d.registry],
+    collect() {
+      for (const s of bridges) {
+        const st = s.status()
+        this.set({ peer: st.peer }, st.lagMs / 1000)
+      }
+    },
+  })
   const cursors = await openRegionCursors(d.store)
   const importer = new RegionImporter({ store: d.store, onImported: d.onImported, logger })
   const count = (peer: string, kind: string, n: number) => bytesIn.inc({ peer, kind }, n)
@@ -96,6 +113,8 @@ export async function openRegionNode(d: {
   })
   return {
     name: o.name,
+    importer,
+    status: () => bridges.map((b) => b.status()),
     mount(app) {
       mountRegionRoutes(app, {
         secret: o.secret,
