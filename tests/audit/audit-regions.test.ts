@@ -1,5 +1,5 @@
 import { Doc, inspectDelta } from '@weft/crdt-core'
-import { PostgresStore, runAuditCommand } from '@weft/server'
+import { MemoryStore, PostgresStore, createServer, runAuditCommand, type WeftServer } from '@weft/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { until } from '../regions/harness/readers.js'
 import { type Regions, startRegions } from '../regions/harness/regions-run.js'
@@ -124,5 +124,34 @@ describe('weft-server audit --region: replicas compared across three regions (re
     expect(refused).toBe(2)
     expect((await fetch(`${net.get('a').httpUrl}/audit/replica/digests`)).status).toBe(401)
     expect((await fetch(`${net.get('a').httpUrl}/audit/replica/replace?doc=x`, { method: 'POST' })).status).toBe(401)
+  })
+})
+
+describe('weft-server audit --node: two single-node servers, each with its own store', () => {
+  it('[AUDIT-4] a doc only one node holds is lagging on the other (exit 1); --repair re-sends it and the nodes then agree (exit 0)', async () => {
+    const servers = [
+      await createServer({ port: 0, store: new MemoryStore(), logLevel: 'silent', adminToken: 'admin-token-x' }),
+      await createServer({ port: 0, store: new MemoryStore(), logLevel: 'silent', adminToken: 'admin-token-x' }),
+    ]
+    try {
+      const [one, two] = servers as [WeftServer, WeftServer]
+      const d = typed(4242, 'only here')
+      await one.store.append('n:1', { bytes: d.delta, ranges: inspectDelta(d.delta).ranges })
+      const args = ['--node', one.url, '--node', two.url, '--token', 'admin-token-x', '--json', '--settle', '0ms']
+      let out = ''
+      const code = await runAuditCommand(args, {}, { write: (x: string) => (out += x) }, { write: () => {} })
+      const name = new URL(two.url).host
+      expect((JSON.parse(out) as ReplicaJson).findings.map((f) => [f.check, f.doc, f.replica, f.message])).toEqual([
+        ['replica-lagging', 'n:1', name, `${name} lacks 9 dot(s) (4242:1-9) held by ${new URL(one.url).host} (it has no copy of the doc)`],
+      ])
+      expect(code).toBe(1)
+      out = ''
+      expect(await runAuditCommand([...args, '--repair'], {}, { write: (x: string) => (out += x) }, { write: () => {} })).toBe(0)
+      expect((await two.store.head('n:1')).vv).toEqual({ 4242: 9 })
+      out = ''
+      expect(await runAuditCommand(args, {}, { write: (x: string) => (out += x) }, { write: () => {} })).toBe(0)
+    } finally {
+      for (const s of servers) await s.close()
+    }
   })
 })

@@ -1,38 +1,34 @@
-import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { expect, test } from '@playwright/test'
+import { expect, type Page, test } from '@playwright/test'
 import { Doc, inspectDelta } from '@weft/crdt-core'
 import pg from 'pg'
-import { bundleCli } from '../cluster/harness/bundle-cli.js'
-import { ClusterNode } from '../cluster/harness/cluster-node.js'
-import { NatsProcess } from '../cluster/harness/nats-process.js'
-import { createTempDatabase, type TempDatabase } from '../support/pg-database.js'
+import { type Regions, startRegions } from '../regions/harness/regions-run.js'
 
 const TOKEN = 'dashboard-admin-token'
 const screenshot = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url))
 
-let db: TempDatabase
-let nats: NatsProcess
-let nodes: ClusterNode[] = []
+/**
+ * Three regions as real processes (a has two nodes), each with its own
+ * PostgreSQL database and NATS, linked through cuttable proxies; every node
+ * serves the dashboard to the admin token and runs the auditor.
+ */
+let net: Regions
 
 test.beforeAll(async () => {
-  test.setTimeout(180_000)
-  const cli = await bundleCli()
-  db = await createTempDatabase()
-  nats = await NatsProcess.start()
-  const prefix = `dash${randomBytes(3).toString('hex')}`
-  const args = ['--store', db.url, '--bus', nats.url, '--bus-prefix', prefix, '--node-ttl-ms', '2000', '--audit-interval-ms', '200']
-  nodes = ['node-a', 'node-b'].map((id) => new ClusterNode(id, args, { WEFT_ADMIN_TOKEN: TOKEN }, cli))
-  for (const n of nodes) await n.start()
+  test.setTimeout(240_000)
+  net = await startRegions({
+    names: ['a', 'b', 'c'],
+    nodes: { a: 2 },
+    args: ['--node-ttl-ms', '2000', '--audit-interval-ms', '200'],
+    env: { WEFT_ADMIN_TOKEN: TOKEN },
+  })
 })
 
 test.afterAll(async () => {
-  for (const n of nodes) await n.stop()
-  await nats?.stop()
-  await db?.drop()
+  await net?.close()
 })
 
-/** A few docs written as the server would store them (bytes verbatim, ranges from the delta). */
+/** A few docs written into region a's store as the server would store them (bytes verbatim, ranges from the delta). */
 async function writeDocs(client: pg.Client, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     const d = new Doc({ replicaId: 9000 + i })
@@ -59,27 +55,56 @@ async function writeDocs(client: pg.Client, count: number): Promise<void> {
   }
 }
 
-test('the dashboard shows a node going down and coming back, and an audit finding', async ({ page }) => {
-  test.setTimeout(120_000)
-  const [a, b] = nodes as [ClusterNode, ClusterNode]
-  await page.setViewportSize({ width: 1200, height: 760 })
-  await page.goto(`${a.httpUrl}/dashboard?token=${TOKEN}`)
-  const row = (id: string) => page.locator('#nodes tr', { hasText: id })
-  await expect(row('node-a')).toContainText('up')
-  await expect(row('node-b')).toContainText('up')
+/** The lag a pair's row shows, in seconds (NaN while unknown). */
+async function lagOf(page: Page, pair: string): Promise<number> {
+  const text = await page.locator('#lag tr', { hasText: pair }).locator('td').nth(1).textContent()
+  return Number.parseFloat(text ?? '')
+}
+
+test("the dashboard shows nodes and regions with their health, a node going down and back, a cut link's lag rising and falling on the chart, and an audit finding", async ({
+  page,
+}) => {
+  test.setTimeout(180_000)
+  const a = net.get('a')
+  const [a1, a2] = a.nodes as [(typeof a.nodes)[0], (typeof a.nodes)[0]]
+  await page.setViewportSize({ width: 1200, height: 900 })
+  await page.goto(`${a1.httpUrl}/dashboard?token=${TOKEN}`)
+  const node = (id: string) => page.locator('#nodes tr', { hasText: id })
+  const region = (name: string) => page.locator('#regions tr').filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^${name}( |$)`) }) })
+  await expect(node('a-1')).toContainText('up')
+  await expect(node('a-2')).toContainText('up')
   await expect(page.locator('#health tr', { hasText: 'store' })).toContainText('ok')
+  for (const r of ['a', 'b', 'c']) await expect(region(r)).toContainText('up')
+  // Every ordered pair of the three regions, a's own links and those b and c report.
+  await expect(page.locator('#lag tbody tr')).toHaveCount(6)
+  await expect(page.locator('#lag tr', { hasText: 'c → a' })).toContainText('0.0 s')
 
-  await b.kill()
-  await expect(row('node-b')).toContainText('down', { timeout: 15_000 })
-  await b.start()
-  await expect(row('node-b')).toContainText('up', { timeout: 15_000 })
+  // A node killed -9 shows down once its registry entry expires, and up again when it restarts.
+  await a2.kill()
+  await expect(node('a-2')).toContainText('down', { timeout: 15_000 })
+  await a2.start()
+  await expect(node('a-2')).toContainText('up', { timeout: 15_000 })
 
-  const client = new pg.Client({ connectionString: db.url })
+  // The link between a and c cut: c is unreachable from a, and a's lag behind c rises on the chart...
+  net.setLink('a', 'c', true)
+  await expect(region('c')).toContainText('down', { timeout: 10_000 })
+  await expect(page.locator('#lag tr', { hasText: 'c → a' })).toContainText('cut', { timeout: 10_000 })
+  await expect.poll(() => lagOf(page, 'c → a'), { timeout: 20_000 }).toBeGreaterThan(4)
+  const chartPeak = async () => Number(await page.locator('#chart path[data-pair="c → a"]').getAttribute('data-peak'))
+  expect(await chartPeak()).toBeGreaterThan(4)
+  // ... and falls back to 0 once the link heals.
+  net.setLink('a', 'c', false)
+  await expect.poll(() => lagOf(page, 'c → a'), { timeout: 20_000 }).toBe(0)
+  await expect(region('c')).toContainText('up')
+  await expect(page.locator('#chart path[data-pair="c → a"]')).toHaveAttribute('data-last', '0.0')
+  expect(await chartPeak()).toBeGreaterThan(4)
+
+  // Behind the servers' backs: a delta goes missing from region a's store; the auditor reports it.
+  const client = new pg.Client({ connectionString: a.db.url })
   await client.connect()
   try {
     await writeDocs(client, 3)
     await expect(page.locator('#auditor tr', { hasText: 'docs audited' })).not.toContainText(/\b0\b/)
-    // Behind the servers' backs: a delta goes missing.
     await client.query(`DELETE FROM weft_deltas WHERE doc = 'note:1' AND seq = 2`)
   } finally {
     await client.end()
@@ -87,6 +112,7 @@ test('the dashboard shows a node going down and coming back, and an audit findin
   const finding = page.locator('#findings tr', { hasText: 'seq-gap' })
   await expect(finding).toContainText('note:1', { timeout: 15_000 })
   await expect(finding).toContainText('seq 2 missing from the log')
+  // The button audits one doc now.
   await page.locator('#doc').fill('note:0')
   await page.getByRole('button', { name: 'Audit doc' }).click()
   await expect(page.locator('#audit-result')).toContainText('note:0: no findings')

@@ -146,7 +146,17 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       ...(region ? [(hono: Hono) => region.mount(hono)] : []),
       ...(auditCredentials.length > 0 ? [mountReplicas] : []),
       ...(options.adminToken !== undefined
-        ? [(hono: Hono) => mountDashboard(hono, { token: options.adminToken as string, node, health, liveNodes: () => registry.live(), auditor })]
+        ? [
+            (hono: Hono) =>
+              mountDashboard(hono, {
+                token: options.adminToken as string,
+                node,
+                health,
+                liveNodes: () => registry.live(),
+                auditor,
+                regions: region ? () => region.regionsView() : undefined,
+              }),
+          ]
         : []),
     ],
   })

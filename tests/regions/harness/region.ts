@@ -16,6 +16,8 @@ export class Region {
     private readonly secret: string,
     /** Proxies this region reaches its peers through, by peer name. */
     readonly links: Map<string, LinkProxy>,
+    /** More flags and environment for every node (an admin token, the auditor). */
+    private readonly extra: { readonly args?: readonly string[]; readonly env?: Readonly<Record<string, string>> } = {},
   ) {}
 
   /** Creates the database and NATS server, then starts every node. */
@@ -25,7 +27,10 @@ export class Region {
     this.nodes.length = 0
     for (let i = 1; i <= this.nodeCount; i++) {
       const peers = [...this.links].map(([name, link]) => `${name}=${link.url}`).join(',')
-      const args = ['--store', this.db.url, '--bus', this.nats.url, '--bus-prefix', `weft-${this.name}`, '--region', this.name, '--store-pool', '3']
+      const args = [
+        ...['--store', this.db.url, '--bus', this.nats.url, '--bus-prefix', `weft-${this.name}`, '--region', this.name, '--store-pool', '3'],
+        ...(this.extra.args ?? []),
+      ]
       this.nodes.push(
         new ClusterNode(
           `${this.name}-${i}`,
@@ -34,6 +39,7 @@ export class Region {
             WEFT_PEERS: peers,
             WEFT_PEER_SECRET: this.secret,
             WEFT_COMPACTION_THRESHOLD: '100000',
+            ...this.extra.env,
             ...(process.env.WEFT_REGIONS_LOGS && { WEFT_LOG_LEVEL: 'debug' }),
           },
           this.cli,

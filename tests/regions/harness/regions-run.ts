@@ -18,7 +18,16 @@ export interface Regions {
   close(): Promise<void>
 }
 
-export async function startRegions(o: { names: readonly string[]; nodesPerRegion?: number; delayMs?: number }): Promise<Regions> {
+export async function startRegions(o: {
+  names: readonly string[]
+  nodesPerRegion?: number
+  /** Node counts of particular regions (the rest have `nodesPerRegion`). */
+  nodes?: Readonly<Record<string, number>>
+  delayMs?: number
+  /** More flags and environment for every node. */
+  args?: readonly string[]
+  env?: Readonly<Record<string, string>>
+}): Promise<Regions> {
   const cli = await bundleCli()
   const secret = randomBytes(24).toString('hex')
   const regions = new Map<string, Region>()
@@ -30,7 +39,7 @@ export async function startRegions(o: { names: readonly string[]; nodesPerRegion
       mine.set(peer, link)
       links.set(`${name}>${peer}`, link)
     }
-    regions.set(name, new Region(name, cli, o.nodesPerRegion ?? 1, secret, mine))
+    regions.set(name, new Region(name, cli, o.nodes?.[name] ?? o.nodesPerRegion ?? 1, secret, mine, { args: o.args ?? [], env: o.env ?? {} }))
   }
   await Promise.all([...regions.values()].map((r) => r.up()))
   const setLink = (a: string, b: string, cut: boolean) => {

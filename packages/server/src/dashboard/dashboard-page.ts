@@ -1,6 +1,9 @@
 /**
- * The operator's page: plain HTML and JS (no build step), polling
- * `/dashboard/api/state` every second with the token it was opened with.
+ * The operator's page: plain HTML and JS (no build step, no charting
+ * dependency: the lag chart is a few SVG paths), polling
+ * `/dashboard/api/state` every second with the token it was opened with. The
+ * lag history lives in the page (the last two minutes), so the server keeps
+ * no series.
  */
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
@@ -13,7 +16,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   h1 { font-size: 20px; margin: 0 0 4px; }
   h2 { font-size: 15px; margin: 0 0 8px; }
   .sub { color: #5b6570; margin-bottom: 16px; }
-  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 16px; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 16px; }
   section { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 14px 16px; }
   table { border-collapse: collapse; width: 100%; }
   td, th { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eef0f3; vertical-align: top; overflow-wrap: anywhere; }
@@ -23,6 +26,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   #findings td:nth-child(3) { font-family: ui-monospace, monospace; font-size: 12px; }
   form { display: flex; gap: 6px; margin-top: 10px; } input { flex: 1; padding: 4px 6px; }
   #error { color: #b3261e; }
+  #chart { width: 100%; height: 200px; display: block; }
+  #chart text { font-size: 11px; fill: #5b6570; }
+  .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
 </style>
 </head>
 <body>
@@ -31,11 +37,16 @@ export const DASHBOARD_HTML = `<!doctype html>
 <div class="grid">
   <section><h2>Nodes</h2><table id="nodes"><tbody></tbody></table></section>
   <section><h2>Health</h2><table id="health"><tbody></tbody></table></section>
+  <section id="regions-section" hidden><h2>Regions</h2><table id="regions"><tbody></tbody></table></section>
   <section><h2>Auditor</h2><table id="auditor"><tbody></tbody></table>
     <form id="audit-one"><input id="doc" placeholder="doc id, e.g. note:1" aria-label="doc to audit"><button>Audit doc</button></form>
     <div id="audit-result"></div>
   </section>
 </div>
+<section id="lag-section" style="margin-top:16px" hidden><h2>Replication lag per region pair (last 2 min)</h2>
+  <svg id="chart" role="img" aria-label="replication lag per region pair"></svg>
+  <table id="lag"><thead><tr><th>pair</th><th>lag</th><th>link</th></tr></thead><tbody></tbody></table>
+</section>
 <section style="margin-top:16px"><h2>Audit findings (<span id="finding-count">0</span>)</h2>
   <table id="findings"><thead><tr><th>check</th><th>doc</th><th>finding</th><th>since</th></tr></thead><tbody></tbody></table>
 </section>
@@ -56,6 +67,83 @@ function rows(id, list) {
   }))
 }
 const okCell = (ok) => ({ text: ok ? 'ok' : 'unreachable', cls: ok ? 'ok' : 'bad' })
+// Lag per pair "from → to" (to pulls from from), kept here for the chart: [time ms, seconds or null].
+const WINDOW_MS = 120000
+const series = new Map()
+const COLORS = ['#1a73e8', '#d93025', '#188038', '#e37400', '#9334e6', '#007b83', '#b06000', '#5f6368']
+const SVG = 'http://www.w3.org/2000/svg'
+function svg(tag, attrs, text) {
+  const el = document.createElementNS(SVG, tag)
+  for (const k in attrs) el.setAttribute(k, attrs[k])
+  if (text !== undefined) el.textContent = text
+  return el
+}
+function recordLag(regions, now) {
+  const seen = new Set()
+  for (const v of regions) {
+    for (const l of v.links || []) {
+      const pair = l.peer + ' → ' + v.region
+      seen.add(pair)
+      if (!series.has(pair)) series.set(pair, { points: [], color: COLORS[series.size % COLORS.length], link: l, via: v.region })
+      const s = series.get(pair)
+      s.points.push([now, l.lagMs / 1000])
+      s.link = l
+      s.known = true
+    }
+  }
+  // A pair whose region cannot be asked: a gap in its line, and "unknown" in the table.
+  for (const [pair, s] of series) if (!seen.has(pair)) { s.points.push([now, null]); s.known = false }
+  for (const s of series.values()) while (s.points.length && s.points[0][0] < now - WINDOW_MS) s.points.shift()
+}
+function drawChart(now) {
+  const chart = $('chart')
+  const w = chart.clientWidth || 800, h = chart.clientHeight || 200, left = 44, bottom = 18, top = 8
+  let max = 5
+  for (const s of series.values()) for (const p of s.points) if (p[1] !== null && p[1] * 1.2 > max) max = p[1] * 1.2
+  const x = (t) => left + ((t - (now - WINDOW_MS)) / WINDOW_MS) * (w - left - 8)
+  const y = (v) => top + (1 - v / max) * (h - top - bottom)
+  const kids = [
+    svg('line', { x1: left, y1: y(0), x2: w - 8, y2: y(0), stroke: '#c4c9d0' }),
+    svg('line', { x1: left, y1: top, x2: left, y2: y(0), stroke: '#c4c9d0' }),
+    svg('text', { x: 4, y: top + 10 }, max.toFixed(1) + ' s'),
+    svg('text', { x: 4, y: y(0) }, '0 s'),
+    svg('text', { x: left, y: h - 4 }, '-2 min'),
+    svg('text', { x: w - 34, y: h - 4 }, 'now'),
+  ]
+  for (const [pair, s] of series) {
+    let d = '', pen = false, peak = 0
+    for (const [t, v] of s.points) {
+      if (v === null) { pen = false; continue }
+      d += (pen ? ' L' : ' M') + x(t).toFixed(1) + ' ' + y(v).toFixed(1)
+      pen = true
+      if (v > peak) peak = v
+    }
+    const last = s.points.length ? s.points[s.points.length - 1][1] : null
+    kids.push(svg('path', { d: d.trim(), fill: 'none', stroke: s.color, 'stroke-width': 2, 'data-pair': pair, 'data-peak': peak.toFixed(1), 'data-last': last === null ? '' : last.toFixed(1) }))
+  }
+  chart.replaceChildren(...kids)
+}
+function showRegions(regions, now) {
+  $('regions-section').hidden = !regions
+  $('lag-section').hidden = !regions
+  if (!regions) return
+  recordLag(regions, now)
+  rows('regions', regions.map((v) => {
+    const worst = (v.links || []).reduce((m, l) => Math.max(m, l.lagMs), 0)
+    return [v.region + (v.self ? ' (this node)' : ''), { text: v.reachable ? 'up' : 'down', cls: v.reachable ? 'up' : 'down' },
+      v.reachable ? 'behind by ' + (worst / 1000).toFixed(1) + ' s at most' : 'unreachable from here']
+  }))
+  rows('lag', [...series].map(([pair, s]) => {
+    const last = s.points.length ? s.points[s.points.length - 1][1] : null
+    return [{ text: pair, cls: '' }, s.known && last !== null ? last.toFixed(1) + ' s' : 'unknown',
+      s.known ? { text: s.link.reachable ? 'ok' : 'cut: ' + (s.link.lastError || 'unreachable'), cls: s.link.reachable ? 'ok' : 'bad' } : { text: 'region ' + s.via + ' unreachable', cls: 'bad' }]
+  }))
+  for (const tr of $('lag').tBodies[0].rows) {
+    const sw = document.createElement('span'); sw.className = 'swatch'; sw.style.background = series.get(tr.cells[0].textContent).color
+    tr.cells[0].prepend(sw)
+  }
+  drawChart(now)
+}
 async function refresh() {
   try {
     const r = await fetch('/dashboard/api/state', { headers })
@@ -72,6 +160,7 @@ async function refresh() {
       ['connections', h.connections, ''],
       ['docs loaded', h.docsLoaded, ''],
     ])
+    showRegions(s.regions, Date.now())
     const a = s.audit
     rows('auditor', a ? [
       ['every', a.intervalMs + ' ms, ' + a.docsPerTick + ' docs'],

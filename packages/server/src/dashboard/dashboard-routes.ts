@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import type { ContinuousAuditor } from '../audit/continuous-auditor.js'
+import type { RegionView } from '../regions/region-node.js'
 import { DASHBOARD_HTML } from './dashboard-page.js'
 
 /** What the dashboard reads from the running node. */
@@ -12,6 +13,8 @@ export interface DashboardSource {
   readonly health: () => Promise<{ readonly ok: boolean } & Record<string, unknown>>
   readonly liveNodes: () => readonly string[]
   readonly auditor: ContinuousAuditor | undefined
+  /** Every region's links and lag (absent outside regions). */
+  readonly regions?: (() => Promise<readonly RegionView[]>) | undefined
 }
 
 /** One node as the dashboard shows it: up while in the registry's live set, down once it left it. */
@@ -23,8 +26,8 @@ interface NodeRow {
 
 /**
  * `/dashboard` (a page of plain HTML and JS, no build step) and its JSON:
- * `GET /dashboard/api/state` (nodes up and down, store and bus health, audit
- * status and standing findings), `POST /dashboard/api/audit?doc=…` (audit
+ * `GET /dashboard/api/state` (nodes up and down, store and bus health, every
+ * region's links with their lag, audit status and standing findings), `POST /dashboard/api/audit?doc=…` (audit
  * one doc now). Every route wants the admin token.
  */
 export function mountDashboard(app: Hono, source: DashboardSource): void {
@@ -53,8 +56,8 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
   app.get('/dashboard', (c) => (authorized(c) ? c.html(DASHBOARD_HTML) : refuse(c)))
   app.get('/dashboard/api/state', async (c) => {
     if (!authorized(c)) return refuse(c)
-    const health = await source.health()
-    return c.json({ node: source.node, time: new Date().toISOString(), health, nodes: refreshNodes(), audit: source.auditor?.status() ?? null })
+    const [health, regions] = await Promise.all([source.health(), source.regions?.() ?? null])
+    return c.json({ node: source.node, time: new Date().toISOString(), health, nodes: refreshNodes(), regions, audit: source.auditor?.status() ?? null })
   })
   app.post('/dashboard/api/audit', async (c) => {
     if (!authorized(c)) return refuse(c)

@@ -1,5 +1,6 @@
 import { vvToJson } from '../store/dot-ranges.js'
 import type { VersionVector } from '../store/store.js'
+import type { BridgeStatus } from './region-bridge.js'
 import type { RegionHead } from './region-heads.js'
 import type { RegionPeer } from './region-options.js'
 import { type SinceAnswer, decodeSinceAnswer } from './region-wire.js'
@@ -13,7 +14,13 @@ export interface HeadsAnswer {
 }
 
 /** Bytes received from a peer, for `weft_region_bytes_in_total`. */
-export type CountBytes = (peer: string, kind: 'heads' | 'since' | 'head', n: number) => void
+export type CountBytes = (peer: string, kind: 'heads' | 'since' | 'head' | 'status', n: number) => void
+
+/** A region's links to its peers as it sees them (`GET /regions/status`). */
+export interface PeerLinks {
+  readonly region: string
+  readonly links: readonly BridgeStatus[]
+}
 
 /** HTTP calls to one peer region with the shared service credential. */
 export class PeerClient {
@@ -43,7 +50,13 @@ export class PeerClient {
     return { seq: h.seq, vv: vvFromJson(h.vv) }
   }
 
-  private async get(path: string, kind: 'heads' | 'since' | 'head', timeoutMs: number, signal: AbortSignal): Promise<Uint8Array> {
+  /** The peer's own view of its links (dashboard); a short timeout, so a hung peer shows as unreachable. */
+  async status(signal: AbortSignal): Promise<PeerLinks> {
+    const body = await this.get('/regions/status', 'status', 1_500, signal)
+    return JSON.parse(new TextDecoder().decode(body)) as PeerLinks
+  }
+
+  private async get(path: string, kind: 'heads' | 'since' | 'head' | 'status', timeoutMs: number, signal: AbortSignal): Promise<Uint8Array> {
     const res = await fetch(`${this.peer.url}${path}`, {
       headers: { authorization: `Bearer ${this.o.secret}`, 'x-weft-region': this.o.self },
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),

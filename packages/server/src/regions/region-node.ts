@@ -13,11 +13,25 @@ import { RegionLevels } from './region-levels.js'
 import type { RegionOptions } from './region-options.js'
 import { mountRegionRoutes } from './region-routes.js'
 
+/** One region in the dashboard: reachable from this node, and its links as it sees them. */
+export interface RegionView {
+  readonly region: string
+  readonly self: boolean
+  readonly reachable: boolean
+  readonly links: readonly BridgeStatus[] | undefined
+  readonly error?: string
+}
+
 /** A region node: its bridges to every peer, and the routes peers and clients call. */
 export interface RegionNode {
   readonly name: string
   /** Every peer link as this region sees it: reachable, and how far behind it may be. */
   status(): readonly BridgeStatus[]
+  /**
+   * Every region's links as the dashboard shows them: this region's own, and
+   * each peer's as it reports them (unreachable from here: `links` undefined).
+   */
+  regionsView(): Promise<readonly RegionView[]>
   /** Appends what a peer (or an audit's re-send) holds that this region lacks, idempotently by dots ([REGION-2]). */
   readonly importer: RegionImporter
   /** Adds `/regions/*` to the server's HTTP app. */
@@ -115,6 +129,20 @@ export async function openRegionNode(d: {
     name: o.name,
     importer,
     status: () => bridges.map((b) => b.status()),
+    async regionsView() {
+      const own: RegionView = { region: o.name, self: true, reachable: true, links: bridges.map((b) => b.status()) }
+      const others = await Promise.all(
+        peers.map(async (p): Promise<RegionView> => {
+          try {
+            const s = await p.status(AbortSignal.timeout(2_000))
+            return { region: p.peer.name, self: false, reachable: true, links: s.links }
+          } catch (error) {
+            return { region: p.peer.name, self: false, reachable: false, links: undefined, error: error instanceof Error ? error.message : String(error) }
+          }
+        }),
+      )
+      return [own, ...others]
+    },
     mount(app) {
       mountRegionRoutes(app, {
         secret: o.secret,
@@ -125,6 +153,7 @@ export async function openRegionNode(d: {
         auth: d.auth,
         headsCheckMs: o.headsCheckMs ?? 25,
         countOut: (kind, n) => bytesOut.inc({ kind }, n),
+        links: () => ({ region: o.name, links: bridges.map((b) => b.status()) }),
       })
     },
     start() {

@@ -5,6 +5,7 @@ import type { Authenticate, Authorize } from '../auth/auth.js'
 import { vvFromJson, vvToJson } from '../store/dot-ranges.js'
 import type { Store } from '../store/store.js'
 import type { HeadsTokens } from './heads-tokens.js'
+import type { PeerLinks } from './peer-client.js'
 import type { HeadsReader, RegionHead } from './region-heads.js'
 import { isFreshnessLevel, isRegionLevel } from './level-rules.js'
 import type { RegionLevels } from './region-levels.js'
@@ -21,6 +22,8 @@ export interface RegionRoutesDeps {
   readonly headsCheckMs: number
   /** Bytes sent to peers, for the cross-region bytes figure. */
   readonly countOut: (kind: 'heads' | 'since' | 'head', n: number) => void
+  /** This region's links to its peers (`/regions/status`, for the dashboards of other regions). */
+  readonly links: () => PeerLinks
 }
 
 /**
@@ -70,6 +73,8 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
       await new Promise((r) => setTimeout(r, d.headsCheckMs))
     }
   })
+
+  app.get('/regions/status', (c) => (isPeer(c) ? c.json(d.links()) : refused(c)))
 
   app.get('/regions/since', async (c) => {
     if (!isPeer(c)) return refused(c)
