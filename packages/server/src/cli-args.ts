@@ -80,8 +80,10 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --audit-interval-ms <n> audit a few docs of the store every n ms in the background (env
                           WEFT_AUDIT_INTERVAL_MS; default 0 = off); findings in /metrics and the log
   --audit-docs-per-tick <n>  docs per audit tick (env WEFT_AUDIT_DOCS_PER_TICK, default 20)
-  --admin-token <t>       serve the operator's dashboard at /dashboard to this token
-                          (env WEFT_ADMIN_TOKEN, preferred; absent: no dashboard)
+  --admin-token <t>       serve the operator's dashboard at /dashboard and the audit's
+                          /audit/replica/* routes to this token (env WEFT_ADMIN_TOKEN,
+                          preferred; absent: no dashboard; a region's peer secret also
+                          opens /audit/replica/*)
   -h, --help
 
 Subcommands: weft-server token --help, weft-server audit --help
