@@ -5,6 +5,7 @@ export type {
   Store,
   AcquireLeaseOptions,
   AppendInput,
+  ReplicaOwner,
   DocLease,
   DeltaRecord,
   DocHead,
@@ -19,7 +20,7 @@ export type { MemoryStoreOptions } from './store/memory-store.js'
 export { PostgresStore } from './store/postgres-store.js'
 export type { PostgresStoreOptions } from './store/postgres-store.js'
 export { SchemaTooNewError } from './store/postgres-migrations.js'
-export { FencedError, StaleSnapshotError } from './store/store-errors.js'
+export { FencedError, ReplicaOwnedError, StaleSnapshotError, isReplicaOwnedError } from './store/store-errors.js'
 export { SqliteStore } from './store/sqlite-store.js'
 export type { SqliteStoreOptions, BatchListener } from './store/sqlite-store.js'
 export { SqliteWorkerStore, SqliteWorkerError } from './store/sqlite-worker-store.js'

@@ -102,6 +102,7 @@ export class ShardMover {
     if (live.rowCount) throw new Error(`doc ${doc} has a live copy on shard ${to} although the map routes it to ${from}: is another move running?`)
     await target.query('DELETE FROM weft_deltas WHERE doc = $1', [doc])
     await target.query('DELETE FROM weft_snapshots WHERE doc = $1', [doc])
+    await target.query('DELETE FROM weft_replica_owners WHERE doc = $1', [doc])
 
     let copiedThrough = 0
     let copied = 0
@@ -167,6 +168,8 @@ interface SourceState {
   readonly head: { head_seq: string; vv: string; pruned_vv: string; lease_holder: string | null; lease_epoch: string; lease_expires: string }
   readonly snapshot: { seq: string; vv: string; bytes: Buffer } | undefined
   readonly tail: DeltaRow[]
+  /** [BIND-1] the doc's replica bindings: they move with it, read under the same lock. */
+  readonly owners: { replica: string; owner: string }[]
   readonly log: { n: number; first: number | null; last: number | null }
 }
 
@@ -184,6 +187,7 @@ async function fenceSource(c: pg.ClientBase, doc: string, to: string, txid: stri
     'SELECT count(*) AS n, min(seq) AS first, max(seq) AS last FROM weft_deltas WHERE doc = $1',
     [doc],
   )
+  const owners = await c.query<{ replica: string; owner: string }>('SELECT replica, owner FROM weft_replica_owners WHERE doc = $1', [doc])
   await c.query(
     `INSERT INTO weft_shard_fences (doc, moved_to, move_txid) VALUES ($1, $2, $3)
      ON CONFLICT (doc) DO UPDATE SET moved_to = EXCLUDED.moved_to, move_txid = EXCLUDED.move_txid`,
@@ -194,6 +198,7 @@ async function fenceSource(c: pg.ClientBase, doc: string, to: string, txid: stri
     head: head.rows[0] as SourceState['head'],
     snapshot: snapshot.rows[0],
     tail: tail.rows,
+    owners: owners.rows,
     log: { n: Number(l?.n ?? 0), first: l?.first == null ? null : Number(l.first), last: l?.last == null ? null : Number(l.last) },
   }
 }
@@ -210,6 +215,14 @@ async function writeTarget(c: pg.ClientBase, doc: string, s: SourceState): Promi
     )
   } else {
     await c.query('DELETE FROM weft_snapshots WHERE doc = $1', [doc])
+  }
+  await c.query('DELETE FROM weft_replica_owners WHERE doc = $1', [doc])
+  if (s.owners.length > 0) {
+    await c.query('INSERT INTO weft_replica_owners (doc, replica, owner) SELECT $1, * FROM unnest($2::int8[], $3::text[])', [
+      doc,
+      s.owners.map((o) => o.replica),
+      s.owners.map((o) => o.owner),
+    ])
   }
   const h = s.head
   if (Number(h.head_seq) > 0 || s.snapshot) {
@@ -249,6 +262,7 @@ function finishMove(store: ShardedStore): TwoPhaseFinisher {
     if (!source) throw new RangeError(`unknown shard "${from}"`)
     await source.query('DELETE FROM weft_deltas WHERE doc = $1', [doc])
     await source.query('DELETE FROM weft_snapshots WHERE doc = $1', [doc])
+    await source.query('DELETE FROM weft_replica_owners WHERE doc = $1', [doc])
     await source.query('DELETE FROM weft_docs WHERE doc = $1', [doc])
   }
 }

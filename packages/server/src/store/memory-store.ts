@@ -1,6 +1,7 @@
 import { assertValidRanges, coversVersionVector, mergeRanges, mergeVersionVectors, rangesExceed } from './dot-ranges.js'
 import { FailedDocs } from './failed-docs.js'
 import { StoreClosedError } from './store-closed-error.js'
+import { replicasToBind } from './replica-owners.js'
 import { FencedError, StaleSnapshotError } from './store-errors.js'
 import type {
   AcquireLeaseOptions,
@@ -23,6 +24,8 @@ interface MemoryDoc {
   prunedVv: VersionVector
   deltas: DeltaRecord[]
   snapshot: SnapshotRecord | undefined
+  /** [BIND-1] replica -> the principal it is bound to. */
+  owners: Map<number, string>
   lease: { holder: string | undefined; epoch: number; expiresAt: number }
 }
 
@@ -78,7 +81,19 @@ export class MemoryStore implements Store {
       this.failed.mark(doc, refused)
       throw refused
     }
+    const bound = this.data.docs.get(doc)
+    let bind: number[] = []
+    if (input.owner !== undefined) {
+      try {
+        bind = replicasToBind(doc, input.ranges, bound?.vv ?? {}, input.owner, (replica) => bound?.owners.get(replica))
+      } catch (error) {
+        // A refusal the server did not foresee (another node bound it): later appends it issued may build on it ([STORE-2]).
+        this.failed.mark(doc, error)
+        throw error
+      }
+    }
     const d = this.docOrCreate(doc)
+    for (const replica of bind) d.owners.set(replica, input.owner as string)
     const seq = d.headSeq + 1
     d.headSeq = seq
     d.deltas.push({ seq, bytes: input.bytes.slice(), ranges: input.ranges.map((r) => ({ ...r })) })
@@ -125,9 +140,10 @@ export class MemoryStore implements Store {
   async load(doc: string): Promise<LoadedDoc> {
     this.assertOpen()
     const d = this.data.docs.get(doc)
-    if (!d) return { head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [] }
+    if (!d) return { head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [], owners: [] }
     const after = d.snapshot?.seq ?? 0
-    return { head: this.headOf(d), snapshot: d.snapshot, deltas: d.deltas.filter((x) => x.seq > after) }
+    const owners = [...d.owners].map(([replica, owner]) => ({ replica, owner }))
+    return { head: this.headOf(d), snapshot: d.snapshot, deltas: d.deltas.filter((x) => x.seq > after), owners }
   }
 
   async head(doc: string): Promise<DocHead> {
@@ -183,7 +199,7 @@ export class MemoryStore implements Store {
   private docOrCreate(doc: string): MemoryDoc {
     let d = this.data.docs.get(doc)
     if (!d) {
-      d = { headSeq: 0, vv: {}, prunedVv: {}, deltas: [], snapshot: undefined, lease: { holder: undefined, epoch: 0, expiresAt: 0 } }
+      d = { headSeq: 0, vv: {}, prunedVv: {}, deltas: [], snapshot: undefined, owners: new Map(), lease: { holder: undefined, epoch: 0, expiresAt: 0 } }
       this.data.docs.set(doc, d)
     }
     return d

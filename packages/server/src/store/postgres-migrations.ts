@@ -38,6 +38,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     info text NOT NULL DEFAULT '{}'
   );
   `,
+  // 2: [BIND-1] each replica of a doc bound to the principal that first wrote it,
+  // written in the append's transaction under the doc's row lock.
+  `
+  CREATE TABLE weft_replica_owners (
+    doc text NOT NULL,
+    replica bigint NOT NULL,
+    owner text NOT NULL,
+    PRIMARY KEY (doc, replica)
+  );
+  `,
 ]
 
 /** The database was migrated by a newer Weft than this one: running on it could corrupt it. */

@@ -15,6 +15,7 @@ import { FailedDocs } from './failed-docs.js'
 import { migratePostgres } from './postgres-migrations.js'
 import type { BatchListener } from './sqlite-store.js'
 import { StoreClosedError } from './store-closed-error.js'
+import { replicasToBind } from './replica-owners.js'
 import { FencedError, StaleSnapshotError } from './store-errors.js'
 import type {
   AcquireLeaseOptions,
@@ -24,6 +25,7 @@ import type {
   DocLease,
   LoadedDoc,
   ReadSinceResult,
+  ReplicaOwner,
   SnapshotRecord,
   Store,
   VersionVector,
@@ -67,6 +69,7 @@ const DOC_ROWS = `
   SELECT 0 AS k, head_seq AS seq, vv || '|' || pruned_vv AS meta, NULL::bytea AS bytes FROM h
   UNION ALL SELECT 1, seq, vv, bytes FROM s
   UNION ALL SELECT 2, seq, ranges, bytes FROM weft_deltas WHERE doc = $1 AND seq > $2
+  UNION ALL SELECT 3, replica, owner, NULL FROM weft_replica_owners WHERE doc = $1
   ORDER BY k, seq`
 
 /**
@@ -157,7 +160,23 @@ export class PostgresStore implements Store {
       try {
         const seqs = await this.commitBatch(batch)
         this.onBatch?.(batch.length, performance.now() - started)
-        batch.forEach((p, i) => p.resolve(seqs[i] as number))
+        const refused = new Map<string, Error>()
+        batch.forEach((p, i) => {
+          const seq = seqs[i] as number | Error
+          if (typeof seq === 'number') return p.resolve(seq)
+          refused.set(p.doc, seq)
+          this.failed.mark(p.doc, seq)
+          p.reject(seq)
+        })
+        // [STORE-2] a refusal ([BIND-1]) fails the appends of its doc queued meanwhile, as a failure does.
+        if (refused.size > 0) {
+          this.pending = this.pending.filter((p) => {
+            const error = refused.get(p.doc)
+            if (error === undefined) return true
+            p.reject(error)
+            return false
+          })
+        }
       } catch (error) {
         const docs = new Set<string>()
         for (const p of batch) {
@@ -176,7 +195,8 @@ export class PostgresStore implements Store {
     this.flushing = undefined
   }
 
-  private async commitBatch(batch: readonly PendingAppend[]): Promise<number[]> {
+  /** Seqs of the batch's appends, or the error of one refused ([BIND-1]) and of the later ones of its doc. */
+  private async commitBatch(batch: readonly PendingAppend[]): Promise<(number | Error)[]> {
     const docs = [...new Set(batch.map((p) => p.doc))].sort()
     return this.transaction(async (c) => {
       // Creates missing docs and locks every doc row of the batch, in one order for every node (no deadlocks).
@@ -188,11 +208,36 @@ export class PostgresStore implements Store {
         values: [docs],
       })
       const working = new Map(heads.rows.map((r) => [r.doc, { seq: Number(r.head_seq), vv: vvFromJson(r.vv) }]))
-      const seqs: number[] = []
+      const owners = await this.ownersOf(c, batch)
+      const bound = { doc: [] as string[], replica: [] as number[], owner: [] as string[] }
+      const refused = new Map<string, Error>()
+      const seqs: (number | Error)[] = []
       const rows = { doc: [] as string[], seq: [] as number[], ranges: [] as string[], bytes: [] as Buffer[] }
       for (const p of batch) {
         const h = working.get(p.doc)
         if (!h) throw new Error(`doc ${p.doc} missing from its own upsert`)
+        const earlier = refused.get(p.doc)
+        if (earlier) {
+          seqs.push(earlier)
+          continue
+        }
+        const owner = p.input.owner
+        if (owner !== undefined) {
+          let bind: number[]
+          try {
+            bind = replicasToBind(p.doc, p.input.ranges, h.vv, owner, (replica) => owners.get(ownerKey(p.doc, replica)))
+          } catch (error) {
+            refused.set(p.doc, error as Error)
+            seqs.push(error as Error)
+            continue
+          }
+          for (const replica of bind) {
+            owners.set(ownerKey(p.doc, replica), owner)
+            bound.doc.push(p.doc)
+            bound.replica.push(replica)
+            bound.owner.push(owner)
+          }
+        }
         h.seq += 1
         mergeRanges(h.vv, p.input.ranges)
         seqs.push(h.seq)
@@ -208,8 +253,42 @@ export class PostgresStore implements Store {
          UPDATE weft_docs AS d SET head_seq = u.seq, vv = u.vv FROM unnest($5::text[], $6::int8[], $7::text[]) AS u(doc, seq, vv) WHERE d.doc = u.doc`,
         values: [rows.doc, rows.seq, rows.ranges, rows.bytes, updated.map(([d]) => d), updated.map(([, h]) => h.seq), updated.map(([, h]) => vvToJson(h.vv))],
       })
+      if (bound.doc.length > 0) {
+        await c.query({
+          name: 'weft-append-bind',
+          text: 'INSERT INTO weft_replica_owners (doc, replica, owner) SELECT * FROM unnest($1::text[], $2::int8[], $3::text[])',
+          values: [bound.doc, bound.replica, bound.owner],
+        })
+      }
       return seqs
     })
+  }
+
+  /**
+   * [BIND-1] The bindings of every replica the batch's owned appends carry,
+   * read under the doc row locks the batch holds, so no other node binds one
+   * meanwhile. Keyed by {@link ownerKey}.
+   */
+  private async ownersOf(c: pg.PoolClient, batch: readonly PendingAppend[]): Promise<Map<string, string>> {
+    const docs: string[] = []
+    const replicas: number[] = []
+    for (const p of batch) {
+      if (p.input.owner === undefined) continue
+      for (const r of p.input.ranges) {
+        docs.push(p.doc)
+        replicas.push(r.replica)
+      }
+    }
+    const owners = new Map<string, string>()
+    if (docs.length === 0) return owners
+    const { rows } = await c.query<{ doc: string; replica: string; owner: string }>({
+      name: 'weft-append-owners',
+      text: `SELECT o.doc, o.replica, o.owner FROM weft_replica_owners o
+         JOIN unnest($1::text[], $2::int8[]) AS w(doc, replica) ON o.doc = w.doc AND o.replica = w.replica`,
+      values: [docs, replicas],
+    })
+    for (const r of rows) owners.set(ownerKey(r.doc, Number(r.replica)), r.owner)
+    return owners
   }
 
   async readSince(doc: string, vv: VersionVector): Promise<ReadSinceResult> {
@@ -275,9 +354,9 @@ export class PostgresStore implements Store {
   }
 
   async load(doc: string): Promise<LoadedDoc> {
-    const { head, snapshot, deltas } = await this.readDoc(doc, undefined)
-    if (!head) return { head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [] }
-    return { head: { seq: head.seq, vv: head.vv }, snapshot, deltas }
+    const { head, snapshot, deltas, owners } = await this.readDoc(doc, undefined)
+    if (!head) return { head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [], owners: [] }
+    return { head: { seq: head.seq, vv: head.vv }, snapshot, deltas, owners }
   }
 
   async head(doc: string): Promise<DocHead> {
@@ -342,21 +421,28 @@ export class PostgresStore implements Store {
   private async readDoc(
     doc: string,
     afterSeq: number | undefined,
-  ): Promise<{ head: { seq: number; vv: VersionVector; prunedVv: VersionVector } | undefined; snapshot: SnapshotRecord | undefined; deltas: DeltaRecord[] }> {
+  ): Promise<{
+    head: { seq: number; vv: VersionVector; prunedVv: VersionVector } | undefined
+    snapshot: SnapshotRecord | undefined
+    deltas: DeltaRecord[]
+    owners: ReplicaOwner[]
+  }> {
     this.assertOpen()
     const query = afterSeq === undefined ? DOC_ROWS.replace('seq > $2', 'seq > COALESCE((SELECT seq FROM s), 0)') : DOC_ROWS
     const { rows } = await this.pool.query<DocRow>(query, afterSeq === undefined ? [doc] : [doc, afterSeq])
     let head: { seq: number; vv: VersionVector; prunedVv: VersionVector } | undefined
     let snapshot: SnapshotRecord | undefined
     const deltas: DeltaRecord[] = []
+    const owners: ReplicaOwner[] = []
     for (const r of rows) {
       if (r.k === 0) {
         const [vv = '{}', pruned = '{}'] = r.meta.split('|')
         head = { seq: Number(r.seq), vv: vvFromJson(vv), prunedVv: vvFromJson(pruned) }
       } else if (r.k === 1) snapshot = { seq: Number(r.seq), vv: vvFromJson(r.meta), bytes: toUint8(r.bytes as Buffer) }
-      else deltas.push({ seq: Number(r.seq), ranges: rangesFromJson(r.meta), bytes: toUint8(r.bytes as Buffer) })
+      else if (r.k === 2) deltas.push({ seq: Number(r.seq), ranges: rangesFromJson(r.meta), bytes: toUint8(r.bytes as Buffer) })
+      else owners.push({ replica: Number(r.seq), owner: r.meta })
     }
-    return { head, snapshot, deltas }
+    return { head, snapshot, deltas, owners }
   }
 
   private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -382,6 +468,8 @@ export class PostgresStore implements Store {
     if (this.closed) throw new StoreClosedError()
   }
 }
+
+const ownerKey = (doc: string, replica: number): string => `${replica}:${doc}`
 
 /** A plain Uint8Array view of a Buffer (no copy), so callers never see Node's Buffer API. */
 function toUint8(b: Buffer): Uint8Array {

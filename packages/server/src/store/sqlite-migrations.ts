@@ -34,6 +34,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE docs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE docs ADD COLUMN lease_expires INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3: [BIND-1] each replica of a doc bound to the principal that first wrote it.
+  `
+  CREATE TABLE replica_owners (
+    doc TEXT NOT NULL,
+    replica INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    PRIMARY KEY (doc, replica)
+  ) WITHOUT ROWID;
+  `,
 ]
 
 /** Brings the database up to the latest schema; each step runs in its own transaction. */

@@ -13,6 +13,7 @@ import {
 import { FailedDocs } from './failed-docs.js'
 import { migrate } from './sqlite-migrations.js'
 import { StoreClosedError } from './store-closed-error.js'
+import { replicasToBind } from './replica-owners.js'
 import { FencedError, StaleSnapshotError } from './store-errors.js'
 import type {
   AcquireLeaseOptions,
@@ -22,6 +23,7 @@ import type {
   DocLease,
   LoadedDoc,
   ReadSinceResult,
+  ReplicaOwner,
   SnapshotRecord,
   Store,
   VersionVector,
@@ -98,7 +100,7 @@ export class SqliteStore implements Store {
   private readonly now: () => number
   private readonly failed = new FailedDocs()
   private readonly stmts
-  private readonly appendBatch: (batch: readonly PendingAppend[]) => number[]
+  private readonly appendBatch: (batch: readonly PendingAppend[]) => (number | Error)[]
   /** Set by the server to observe batch sizes. */
   onBatch: BatchListener | undefined
 
@@ -136,17 +138,40 @@ export class SqliteStore implements Store {
       deleteDocRow: db.prepare<[string]>('DELETE FROM docs WHERE doc = ?'),
       deleteDocDeltas: db.prepare<[string]>('DELETE FROM deltas WHERE doc = ?'),
       deleteDocSnapshot: db.prepare<[string]>('DELETE FROM snapshots WHERE doc = ?'),
+      ownerOf: db.prepare<[string, number], { owner: string }>('SELECT owner FROM replica_owners WHERE doc = ? AND replica = ?'),
+      bindOwner: db.prepare<[string, number, string]>('INSERT INTO replica_owners (doc, replica, owner) VALUES (?, ?, ?)'),
+      owners: db.prepare<[string], ReplicaOwner>('SELECT replica, owner FROM replica_owners WHERE doc = ?'),
+      deleteDocOwners: db.prepare<[string]>('DELETE FROM replica_owners WHERE doc = ?'),
     }
-    const appendTx = db.transaction((batch: readonly PendingAppend[]): number[] => {
+    const appendTx = db.transaction((batch: readonly PendingAppend[]): (number | Error)[] => {
       // Heads are read inside the write transaction, never from memory, so two
       // processes on one file still assign dense, unique seqs.
       const heads = new Map<string, WorkingHead>()
-      const seqs: number[] = []
+      const seqs: (number | Error)[] = []
+      // [BIND-1] an append refused for its replica fails the later ones of its doc in the batch ([STORE-2]).
+      const refused = new Map<string, Error>()
       for (const p of batch) {
+        const earlier = refused.get(p.doc)
+        if (earlier) {
+          seqs.push(earlier)
+          continue
+        }
         let h = heads.get(p.doc)
         if (!h) {
           h = this.readWorkingHead(p.doc)
           heads.set(p.doc, h)
+        }
+        const owner = p.input.owner
+        if (owner !== undefined) {
+          let bind: number[]
+          try {
+            bind = replicasToBind(p.doc, p.input.ranges, h.vv, owner, (replica) => this.stmts.ownerOf.get(p.doc, replica)?.owner)
+          } catch (error) {
+            refused.set(p.doc, error as Error)
+            seqs.push(error as Error)
+            continue
+          }
+          for (const replica of bind) this.stmts.bindOwner.run(p.doc, replica, owner)
         }
         h.seq += 1
         mergeRanges(h.vv, p.input.ranges)
@@ -192,7 +217,7 @@ export class SqliteStore implements Store {
     if (batch.length === 0) return
     this.pending = []
     const started = performance.now()
-    let seqs: number[]
+    let seqs: (number | Error)[]
     try {
       seqs = this.appendBatch(batch)
     } catch (error) {
@@ -203,7 +228,12 @@ export class SqliteStore implements Store {
       return
     }
     this.onBatch?.(batch.length, performance.now() - started)
-    batch.forEach((p, i) => p.resolve(seqs[i] as number))
+    batch.forEach((p, i) => {
+      const seq = seqs[i] as number | Error
+      if (typeof seq === 'number') return p.resolve(seq)
+      this.failed.mark(p.doc, seq)
+      p.reject(seq)
+    })
   }
 
   async readSince(doc: string, vv: VersionVector): Promise<ReadSinceResult> {
@@ -258,9 +288,10 @@ export class SqliteStore implements Store {
     this.assertOpen()
     return this.db.transaction((): LoadedDoc => {
       const h = this.stmts.head.get(doc)
-      if (!h) return { head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [] }
+      if (!h) return { head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [], owners: [] }
       const snapshot = this.readSnapshotRow(doc)
-      return { head: { seq: h.head_seq, vv: vvFromJson(h.vv) }, snapshot, deltas: this.readDeltas(doc, snapshot?.seq ?? 0) }
+      const owners = this.stmts.owners.all(doc)
+      return { head: { seq: h.head_seq, vv: vvFromJson(h.vv) }, snapshot, deltas: this.readDeltas(doc, snapshot?.seq ?? 0), owners }
     })()
   }
 
@@ -310,6 +341,7 @@ export class SqliteStore implements Store {
       .transaction(() => {
         this.stmts.deleteDocDeltas.run(doc)
         this.stmts.deleteDocSnapshot.run(doc)
+        this.stmts.deleteDocOwners.run(doc)
         this.stmts.deleteDocRow.run(doc)
       })
       .immediate()

@@ -1,4 +1,5 @@
 import type { SqliteStoreOptions } from './sqlite-store.js'
+import { ReplicaOwnedError } from './store-errors.js'
 import type { AcquireLeaseOptions, AppendInput, SnapshotRecord, WriteSnapshotOptions, VersionVector } from './store.js'
 
 /**
@@ -42,6 +43,8 @@ export interface WireError {
   readonly name: string
   readonly message: string
   readonly code?: string
+  /** A `ReplicaOwnedError`'s fields ([BIND-1]). */
+  readonly owned?: { readonly doc: string; readonly replica: number; readonly owner: string }
 }
 
 /** What the worker posts: the answers of one of its tasks, in order. */
@@ -60,6 +63,9 @@ export interface WorkerData {
 }
 
 export function toWireError(error: unknown): WireError {
+  if (error instanceof ReplicaOwnedError) {
+    return { name: error.name, message: error.message, code: error.code, owned: { doc: error.doc, replica: error.replica, owner: error.owner } }
+  }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code
     return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) }

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads'
 import type { BatchListener, SqliteStoreOptions } from './sqlite-store.js'
 import type { CallRequest, StoreCall, WireError, WorkerData, WorkerToMain, WorkerToMainBatch } from './sqlite-worker-protocol.js'
 import { StoreClosedError } from './store-closed-error.js'
-import { FencedError, StaleSnapshotError } from './store-errors.js'
+import { FencedError, ReplicaOwnedError, StaleSnapshotError } from './store-errors.js'
 import type {
   AcquireLeaseOptions,
   AppendInput,
@@ -103,7 +103,7 @@ export class SqliteWorkerStore implements Store {
   append(doc: string, input: AppendInput): Promise<number> {
     // A view into a larger buffer (a socket frame) would be cloned whole: send just its bytes.
     const bytes = input.bytes.byteLength === input.bytes.buffer.byteLength ? input.bytes : input.bytes.slice()
-    return this.call({ op: 'append', doc, input: { bytes, ranges: input.ranges } }) as Promise<number>
+    return this.call({ op: 'append', doc, input: { bytes, ranges: input.ranges, ...(input.owner !== undefined && { owner: input.owner }) } }) as Promise<number>
   }
   readSince(doc: string, vv: VersionVector): Promise<ReadSinceResult> {
     return this.call({ op: 'readSince', doc, vv }) as Promise<ReadSinceResult>
@@ -213,6 +213,7 @@ function fromWire(e: WireError): Error {
   if (e.name === 'RangeError') return new RangeError(e.message)
   if (e.name === 'TypeError') return new TypeError(e.message)
   if (e.name === 'FencedError') return new FencedError(e.message)
+  if (e.owned) return new ReplicaOwnedError(e.owned.doc, e.owned.replica, e.owned.owner)
   if (e.name === 'StaleSnapshotError') return new StaleSnapshotError(e.message)
   return new SqliteWorkerError(e.message, e.name, e.code)
 }

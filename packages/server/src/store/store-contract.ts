@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { StoreClosedError } from './store-closed-error.js'
-import { FencedError, StaleSnapshotError } from './store-errors.js'
+import { FencedError, ReplicaOwnedError, StaleSnapshotError } from './store-errors.js'
 import type { DotRange, Store, VersionVector } from './store.js'
 
 /** One store under test, plus ways to restart it, open a second one over the same data, and make it fail. */
@@ -133,7 +133,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       await store.append('a', { bytes: bytes(1), ranges: [] })
       await store.writeSnapshot('a', { bytes: bytes(1), vv: {}, seq: 1 })
       expect(await store.listDocs()).toEqual(['a', 'b'])
-      expect(await store.load('c')).toEqual({ head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [] })
+      expect(await store.load('c')).toEqual({ head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [], owners: [] })
     })
 
     it('pages through docs in sorted order (listDocsAfter), each doc once', async () => {
@@ -224,6 +224,65 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       // Issued knowing of the failure (a turn after it was reported): accepted again.
       expect(await store.append('d', { bytes: bytes(4), ranges: [] })).toBe(2)
       expect(await logBytes(store, 'd')).toEqual([[1], [4]])
+    })
+
+    it('[BIND-1] binds a replica to the owner of its first append; another owner adding its dots is refused and nothing changes', async () => {
+      expect(await store.append('b', { bytes: bytes(1), ranges: [r(5, 0, 2)], owner: 'alice' })).toBe(1)
+      // The forgery of issue 15 item 8: the victim's replica, counters up to 2^53-2.
+      const forged = store.append('b', { bytes: bytes(2), ranges: [r(5, 2, 2 ** 53 - 2)], owner: 'mallory' })
+      // Other docs in the same group commit are not affected by the refusal.
+      const other = store.append('b2', { bytes: bytes(3), ranges: [r(5, 0, 1)], owner: 'mallory' })
+      const error = await forged.then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(ReplicaOwnedError)
+      expect(error).toMatchObject({ code: 'replica-owned', doc: 'b', replica: 5, owner: 'alice' })
+      expect((error as Error).message).not.toContain('alice')
+      expect(await other).toBe(1)
+      await nextTurn()
+      expect(await store.head('b')).toEqual({ seq: 1, vv: { 5: 2 } })
+      expect(await logBytes(store, 'b')).toEqual([[1]])
+      // Its owner goes on; a new replica is bound to whoever adds it first, also inside one append with others'.
+      expect(await store.append('b', { bytes: bytes(4), ranges: [r(5, 2, 3)], owner: 'alice' })).toBe(2)
+      expect(await store.append('b', { bytes: bytes(5), ranges: [r(6, 0, 1)], owner: 'bob' })).toBe(3)
+      await expect(store.append('b', { bytes: bytes(6), ranges: [r(7, 0, 1), r(6, 1, 2)], owner: 'alice' })).rejects.toBeInstanceOf(ReplicaOwnedError)
+      await nextTurn()
+      expect(await store.head('b')).toEqual({ seq: 3, vv: { 5: 3, 6: 1 } })
+      const { owners } = await store.load('b')
+      expect([...owners].sort((x, y) => x.replica - y.replica)).toEqual([
+        { replica: 5, owner: 'alice' },
+        { replica: 6, owner: 'bob' },
+      ])
+    })
+
+    it('[BIND-1] checks only dots past the head (a heal carries others\' known dots); appends without an owner bind and check nothing', async () => {
+      await store.append('h', { bytes: bytes(1), ranges: [r(5, 0, 3)], owner: 'alice' })
+      await store.append('h', { bytes: bytes(2), ranges: [r(6, 0, 1)], owner: 'bob' })
+      // bob's state holds alice's dots the doc already has, and one new dot of his own.
+      expect(await store.append('h', { bytes: bytes(3), ranges: [r(5, 0, 3), r(6, 0, 2)], owner: 'bob' })).toBe(3)
+      // A committed delta relayed from another node or region carries no owner.
+      expect(await store.append('h', { bytes: bytes(4), ranges: [r(5, 3, 4), r(9, 0, 1)] })).toBe(4)
+      const { owners } = await store.load('h')
+      expect(owners.map((o) => o.replica).sort()).toEqual([5, 6])
+      // An unowned replica is still free for its first owner.
+      expect(await store.append('h', { bytes: bytes(5), ranges: [r(9, 1, 2)], owner: 'carol' })).toBe(5)
+    })
+
+    it('[BIND-1] bindings are durable and shared: a reopened store and a second node refuse the same append', async () => {
+      await store.append('d', { bytes: bytes(1), ranges: [r(5, 0, 1)], owner: 'alice' })
+      const other = await h.openAnother()
+      try {
+        await expect(other.append('d', { bytes: bytes(2), ranges: [r(5, 1, 2)], owner: 'mallory' })).rejects.toBeInstanceOf(ReplicaOwnedError)
+        await nextTurn()
+        expect(await other.append('d', { bytes: bytes(3), ranges: [r(5, 1, 2)], owner: 'alice' })).toBe(2)
+      } finally {
+        await other.close()
+      }
+      await store.close()
+      store = await h.reopen()
+      await expect(store.append('d', { bytes: bytes(4), ranges: [r(5, 2, 3)], owner: 'mallory' })).rejects.toBeInstanceOf(ReplicaOwnedError)
+      expect((await store.load('d')).owners).toEqual([{ replica: 5, owner: 'alice' }])
     })
 
     it('never moves a snapshot back: an older one is refused and changes nothing', async () => {

@@ -20,3 +20,26 @@ export class StaleSnapshotError extends Error {
     return new StaleSnapshotError(`snapshot of ${doc} at seq ${seq} is older than the stored one (seq ${stored})`)
   }
 }
+
+/**
+ * `append` was refused: it adds dots of a replica that is bound to another
+ * principal ([BIND-1]). Nothing was written. The message names the replica,
+ * never the owner (it goes back to the writer); `owner` is for the logs.
+ */
+export class ReplicaOwnedError extends Error {
+  override readonly name = 'ReplicaOwnedError'
+  readonly code = 'replica-owned'
+
+  constructor(
+    readonly doc: string,
+    readonly replica: number,
+    readonly owner: string,
+  ) {
+    super(`replica ${replica} of ${doc} is bound to another principal`)
+  }
+}
+
+/** Guard for {@link ReplicaOwnedError}; also matches one rebuilt from a worker's answer (by name). */
+export function isReplicaOwnedError(e: unknown): e is ReplicaOwnedError {
+  return e instanceof ReplicaOwnedError
+}

@@ -24,6 +24,21 @@ export interface AppendInput {
   readonly bytes: Uint8Array
   /** The dots the delta carries; used to answer "since this version vector" and to keep the doc's head. */
   readonly ranges: readonly DotRange[]
+  /**
+   * The principal writing it ([BIND-1]). Every replica whose dots this append
+   * adds (a range reaching past the doc's head counter of that replica) is
+   * bound to `owner` on first use, in the append's own transaction; when one
+   * is bound to another owner the append is refused with
+   * `ReplicaOwnedError` and changes nothing. Absent: nothing is bound or
+   * checked (deltas another node or region already committed, open mode).
+   */
+  readonly owner?: string | undefined
+}
+
+/** One replica of a doc and the principal it is bound to ([BIND-1]). */
+export interface ReplicaOwner {
+  readonly replica: number
+  readonly owner: string
 }
 
 /** One stored delta of a doc's log. */
@@ -53,6 +68,8 @@ export interface LoadedDoc {
   readonly snapshot: SnapshotRecord | undefined
   /** Deltas after the snapshot (all deltas when there is none), ascending by seq. */
   readonly deltas: readonly DeltaRecord[]
+  /** The doc's replica bindings ([BIND-1]), read at the same point; any order. */
+  readonly owners: readonly ReplicaOwner[]
 }
 
 /** Answer of {@link Store.readSince}. */
