@@ -350,6 +350,49 @@ export function isStateHeader(bytes: Uint8Array): boolean {
 }
 
 /**
+ * The dot ranges of a delta read from its header alone (the header comes
+ * first; the body is not decoded): what a server checks before it joins a
+ * delta ([BIND-1]) and a client before it joins one ([BIND-2]). Undefined for
+ * a deflated state, whose header is compressed. Throws `WeftDecodeError` for
+ * a malformed header, as `decodeDelta` would.
+ */
+export function readDeltaRanges(bytes: Uint8Array): DotRange[] | undefined {
+  const r = new Reader(bytes)
+  const version = r.readUint8()
+  if (version !== PLAIN_FORMAT_VERSION && version !== DELTA_FORMAT_VERSION) {
+    throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
+  }
+  const flags = r.readUint8()
+  if (flags & ~(FLAG_STATE | FLAG_DEFLATE)) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
+  if (flags & FLAG_DEFLATE) return undefined
+  const nReplicas = r.readCount(1)
+  const replicas: number[] = new Array<number>(nReplicas)
+  const seen = nReplicas > SCAN_LIMIT ? new Set<number>() : null
+  for (let i = 0; i < nReplicas; i++) {
+    const id = r.readVarUint()
+    const duplicate = seen !== null ? seen.has(id) : indexOfReplica(replicas, i, id) >= 0
+    if (id === 0 || duplicate) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
+    seen?.add(id)
+    replicas[i] = id
+  }
+  const nDeps = r.readCount(2)
+  if (nDeps > 0) readDeps(r, replicas, nDeps)
+  const nRanges = r.readCount(3)
+  const ranges: DotRange[] = new Array<DotRange>(nRanges)
+  const rangeSet = nRanges > SCAN_LIMIT ? new Set<number>() : null
+  for (let i = 0; i < nRanges; i++) {
+    const replica = replicaAt(replicas, r.readVarUint(), false)
+    const from = r.readVarUint()
+    const to = from + r.readVarUint()
+    if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
+    if (hasRangeFor(ranges, i, replica, rangeSet)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
+    rangeSet?.add(replica)
+    ranges[i] = { replica, from, to }
+  }
+  return ranges
+}
+
+/**
  * Decodes and validates a delta's structure. Throws `WeftDecodeError`.
  * With `scratch`, an incremental delta with one dot range and one container
  * (a remote keystroke) is decoded into reused objects: only its ops are new.

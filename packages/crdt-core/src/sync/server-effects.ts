@@ -24,7 +24,8 @@ export type ServerEffect =
   | { readonly type: 'unload'; readonly doc: string }
   /**
    * Append `bytes` to the doc's durable log, then call `persisted(id, serverSeq)`
-   * or `persistFailed(id)` ([ACK-1]).
+   * or `persistFailed(id)` ([ACK-1]); `persistFailed(id, 'replica-owned')` when
+   * the store refused it for its replica ([BIND-1]).
    */
   | {
       readonly type: 'persist'
@@ -32,6 +33,8 @@ export type ServerEffect =
       readonly doc: string
       readonly bytes: Uint8Array
       readonly ranges: readonly DotRange[]
+      /** The writer's identity ([BIND-1]): the store binds the replicas this delta adds to it, or refuses. */
+      readonly owner?: string
     }
   /**
    * A delta became durable (in issue order). A single node can ignore it; with

@@ -17,7 +17,7 @@ export interface SessionDoc {
   ackedSeq: number
   /** Version-vector key of the last heal sent to this connection. */
   healKey: string | undefined
-  /** A delta was refused for missing dependencies: ignore this doc's writes until the next subscribe ([CAUSAL-1]). */
+  /** A delta was refused (missing dependencies, [CAUSAL-1]; another's replica, [BIND-1]): ignore this doc's writes until the next subscribe. */
   blocked: boolean
 }
 
@@ -78,6 +78,8 @@ export interface Room {
   /** `doc.digest()` for the version-vector key `digestKey`; cleared on every write. */
   digestKey: string | undefined
   digestHash: string | undefined
+  /** [BIND-1] replica -> owner, as stored plus what this node's persists bound. */
+  readonly owners: Map<number, string>
 }
 
 export function newRoom(id: string): Room {
@@ -93,6 +95,7 @@ export function newRoom(id: string): Room {
     presence: undefined,
     digestKey: undefined,
     digestHash: undefined,
+    owners: new Map(),
   }
 }
 

@@ -17,6 +17,7 @@ export type SyncErrorCode =
   | 'timeout' // no hello, or no frame at all, within the deadline; closes
   | 'unavailable' // the doc could not be loaded or stored right now; retry later
   | 'missing-deps' // a delta whose causal dependencies the server lacks: re-subscribe and upload what it lacks ([CAUSAL-1])
+  | 'replica-owned' // a delta adds dots of a replica bound to another principal ([BIND-1]), or dots of this client's own replica it never made ([BIND-2])
   | 'internal' // a bug or an unexpected state on the sending side; closes
 
 /** Every code, in wire order (the wire carries the code as a string). */
@@ -34,6 +35,7 @@ export const SYNC_ERROR_CODES: readonly SyncErrorCode[] = [
   'unavailable',
   'internal',
   'missing-deps',
+  'replica-owned',
 ]
 
 const CODES = new Set<string>(SYNC_ERROR_CODES)

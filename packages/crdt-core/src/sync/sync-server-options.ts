@@ -20,6 +20,8 @@ export interface LoadedDocData {
   readonly snapshot?: { readonly bytes: Uint8Array; readonly seq: number } | undefined
   /** Logged deltas after the snapshot, ascending seq. */
   readonly deltas: readonly { readonly seq: number; readonly bytes: Uint8Array }[]
+  /** The doc's replica bindings as stored ([BIND-1]). */
+  readonly owners?: readonly { readonly replica: number; readonly owner: string }[] | undefined
 }
 
 /** Options of {@link SyncServer}; times in the caller's clock units (ms). */
@@ -30,6 +32,11 @@ export interface SyncServerOptions<P> {
   readonly authenticate?: (token: string, clientName: string) => AuthResult<P>
   /** Per-doc access check; default allows everything ([AUTH-1]). */
   readonly authorize?: (principal: P, doc: string, access: DocAccess) => boolean
+  /**
+   * The identity a principal's replicas are bound to ([BIND-1]), e.g. the JWT
+   * `sub`; undefined (the default, and open mode) binds nothing.
+   */
+  readonly replicaOwner?: (principal: P) => string | undefined
   /** Close a connection that has not said hello (and been accepted) by then (default 10 s). */
   readonly helloTimeoutMs?: number
   /** Close a connection silent for this long (default 60 s) ([BEAT-2]). */
@@ -76,6 +83,7 @@ export function resolveServerOptions<P>(o: SyncServerOptions<P>): ResolvedServer
   const base = {
     docModel: o.docModel ?? createDocModel(),
     authorize: o.authorize ?? (() => true),
+    replicaOwner: o.replicaOwner ?? (() => undefined),
     helloTimeoutMs: o.helloTimeoutMs ?? 10_000,
     idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
     presenceTimeoutMs: o.presenceTimeoutMs ?? 30_000,

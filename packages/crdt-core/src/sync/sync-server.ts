@@ -11,7 +11,8 @@ import type { Room, ServerSessionState, SessionDoc } from './server-state.js'
 import { SYNC_ORIGIN } from './sync-doc.js'
 import type { DeltaInfo, SyncDoc } from './sync-doc.js'
 import type { AppliedDeltaInfo } from '../delta/inspect.js'
-import { isStateHeader } from '../delta/codec.js'
+import { isStateHeader, readDeltaRanges } from '../delta/codec.js'
+import type { DotRange } from '../delta/types.js'
 import { resolveServerOptions } from './sync-server-options.js'
 import type { AuthResult, LoadedDocData, ResolvedServerOptions, SyncServerOptions, SyncServerStats } from './sync-server-options.js'
 import { WeftSyncError, isFatalSyncErrorCode } from './sync-error.js'
@@ -174,6 +175,7 @@ export class SyncServer<P = unknown> {
     }
     room.doc = d
     room.serverSeq = seq
+    for (const o of data.owners ?? []) room.owners.set(o.replica, o.owner)
     // [ROOM-2] each queued action is isolated: one that throws (or closes its session) must not cost
     // the others their sync. The queue stays in place while it runs, so the room cannot unload midway.
     const waiting = room.waiting
@@ -245,12 +247,14 @@ export class SyncServer<P = unknown> {
    * now hold what the store does not, so it is dropped: subscribers get
    * `unavailable`, resubscribe, and re-upload from their outboxes ([ACK-4]).
    */
-  persistFailed(id: number): ServerEffect[] {
+  persistFailed(id: number, reason?: 'replica-owned'): ServerEffect[] {
     const out: ServerEffect[] = []
     const p = this.persists.get(id)
     if (!p) return out
     const room = this.rooms.get(p.doc)
-    if (room) this.resetRoom(out, room, 'a write could not be stored')
+    // [BIND-1] a binding this node had not seen (made on another node): the writer hears why, the others re-sync.
+    const writer = reason === 'replica-owned' && p.conn !== undefined ? p.conn : undefined
+    if (room) this.resetRoom(out, room, 'a write could not be stored', writer)
     return out
   }
 
@@ -436,12 +440,23 @@ export class SyncServer<P = unknown> {
     // a later ack would otherwise cover the refused delta ([ACK-3]).
     if (sd.blocked) return
     const d = room.doc!
+    const owner = this.o.replicaOwner(s.principal as P)
     if (bytes.length > 0) {
       let novel: boolean
       let info: DeltaInfo
+      let bind: number[] = []
       try {
         // Per entry, not a copy of the whole vector: a write costs the same however many replicas the doc has seen.
         const counterOf = d.counterOf ? (r: number) => d.counterOf!(r) : vvLookup(d.versionVector())
+        if (owner !== undefined) {
+          const ranges = readDeltaRanges(bytes) ?? this.o.docModel.inspectDelta(bytes).ranges
+          const bound = this.replicasToBind(room, ranges, counterOf, owner)
+          if (typeof bound === 'string') {
+            sd.blocked = true
+            return this.refuse(out, s, 'replica-owned', bound, room.id)
+          }
+          bind = bound
+        }
         const joined = this.joinOnce(room, d, bytes, counterOf) ?? this.inspectThenJoin(room, d, bytes, counterOf)
         if (typeof joined === 'string') {
           sd.blocked = true
@@ -450,7 +465,8 @@ export class SyncServer<P = unknown> {
         info = joined
         novel = joined.novel
       } catch (e) {
-        if (e instanceof WeftDecodeError) return this.fail(out, s, 'bad-frame', `undecodable delta: ${e.message}`)
+        // Doc-scoped so the writer's client knows whose edits were refused; fatal, so the connection closes.
+        if (e instanceof WeftDecodeError) return this.refuse(out, s, 'bad-frame', `undecodable delta: ${e.message}`, room.id)
         if (e instanceof WeftCausalBufferFullError) {
           // Nothing was applied; the client re-uploads on its next sync.
           return this.fail(out, s, 'internal', 'causal buffer full; reconnect to resync')
@@ -463,13 +479,34 @@ export class SyncServer<P = unknown> {
         ;(room.inflight ??= new Set()).add(id)
         room.lastPersistId = id
         this.persists.set(id, { doc: room.id, conn: s.id, bytes })
-        out.push({ type: 'persist', id, doc: room.id, bytes, ranges: info.ranges })
+        if (owner === undefined) out.push({ type: 'persist', id, doc: room.id, bytes, ranges: info.ranges })
+        else {
+          for (const replica of bind) room.owners.set(replica, owner)
+          out.push({ type: 'persist', id, doc: room.id, bytes, ranges: info.ranges, owner })
+        }
       }
     }
     if (seq !== undefined) {
       sd.acks.push({ seq, barrier: room.lastPersistId })
       this.flushAcks(out, s, sd, room)
     }
+  }
+
+  /**
+   * [BIND-1] The replicas a write from `owner` binds: those it adds dots to
+   * that nobody owns yet. A message instead when it adds dots to a replica
+   * bound to someone else: then nothing may be joined. Only dots past the
+   * doc's counter count (a heal carries everyone's known dots).
+   */
+  private replicasToBind(room: Room, ranges: readonly DotRange[], counterOf: (replica: number) => number, owner: string): number[] | string {
+    const bind: number[] = []
+    for (const r of ranges) {
+      if (r.to <= counterOf(r.replica)) continue
+      const bound = room.owners.get(r.replica)
+      if (bound === undefined) bind.push(r.replica)
+      else if (bound !== owner) return `replica ${r.replica} is bound to another principal: this connection may not add its dots`
+    }
+    return bind
   }
 
   /**
@@ -641,7 +678,7 @@ export class SyncServer<P = unknown> {
   }
 
   /** Forget a room whose memory cannot be trusted; every subscriber is told to resubscribe. */
-  private resetRoom(out: ServerEffect[], room: Room, why: string): void {
+  private resetRoom(out: ServerEffect[], room: Room, why: string, refusedWriter?: ConnectionId): void {
     this.rooms.delete(room.id)
     this.presenceRooms.delete(room)
     for (const id of room.inflight ?? []) this.persists.delete(id)
@@ -651,7 +688,8 @@ export class SyncServer<P = unknown> {
       const s = this.sessions.get(c)
       if (!s) continue
       s.docs.delete(room.id)
-      this.refuse(out, s, 'unavailable', why, room.id)
+      if (c === refusedWriter) this.refuse(out, s, 'replica-owned', 'a replica of this write is bound to another principal', room.id)
+      else this.refuse(out, s, 'unavailable', why, room.id)
     }
     out.push({ type: 'unload', doc: room.id })
   }

@@ -8,6 +8,7 @@ import { BusRelay } from '../bus/bus-relay.js'
 import type { DocOwnership } from '../cluster/doc-ownership.js'
 import type { Limits } from '../limits/limits.js'
 import type { ServerMetrics } from '../metrics/metrics.js'
+import { isReplicaOwnedError } from '../store/store-errors.js'
 import type { Store } from '../store/store.js'
 import { Compactor } from './compactor.js'
 import { lazyEmptyDocs } from './lazy-doc-model.js'
@@ -29,7 +30,12 @@ export interface ClusterDeps {
 /** Everything the protocol side of the server needs. */
 export interface SyncServiceDeps {
   readonly store: Store
-  readonly auth: { readonly authenticate: Authenticate; readonly authorize: Authorize }
+  readonly auth: {
+    readonly authenticate: Authenticate
+    readonly authorize: Authorize
+    /** Whom a principal's replicas are bound to ([BIND-1]); absent or undefined: nothing is bound (open mode). */
+    readonly replicaOwner?: ((principal: Principal) => string | undefined) | undefined
+  }
   readonly limits: Limits
   readonly metrics: ServerMetrics
   readonly logger: Logger
@@ -68,6 +74,7 @@ export class SyncService {
       // default (snapshots of docs grown by many small writes load through the same bound).
       docModel: lazyEmptyDocs(createDocModel({ maxInflatedBytes: Math.max(DEFAULT_MAX_INFLATED_BYTES, 4 * limits.maxMessageBytes) })),
       authorize: (p, doc, access) => d.auth.authorize(p, doc, access),
+      replicaOwner: (p) => d.auth.replicaOwner?.(p),
       helloTimeoutMs: limits.helloTimeoutMs,
       maxFrameBytes: limits.maxFrameBytes,
       maxMessageBytes: limits.maxMessageBytes,
@@ -240,13 +247,19 @@ export class SyncService {
         metrics.deltasIn.inc()
         const started = performance.now()
         this.track(
-          store.append(e.doc, { bytes: e.bytes, ranges: e.ranges }).then((seq) => {
+          store.append(e.doc, { bytes: e.bytes, ranges: e.ranges, ...(e.owner !== undefined && { owner: e.owner }) }).then((seq) => {
             metrics.ackLatency.observe((performance.now() - started) / 1000)
             this.compactor.appended(e.doc, seq)
             return seq
           }),
           (seq) => this.server.persisted(e.id, seq),
           (error) => {
+            if (isReplicaOwnedError(error)) {
+              // [BIND-1] bound on another node since this one loaded the doc: a refusal, not a fault.
+              metrics.errors.inc({ code: 'replica-owned' })
+              logger.warn({ doc: e.doc, replica: error.replica, owner: e.owner }, 'write refused: replica bound to another principal')
+              return this.server.persistFailed(e.id, 'replica-owned')
+            }
             metrics.errors.inc({ code: 'persist-failed' })
             logger.error({ err: error, doc: e.doc }, 'persisting a delta failed')
             return this.server.persistFailed(e.id)

@@ -1,5 +1,7 @@
 import { Writer } from '../../encoding/index.js'
 import { deflateRaw } from '../../delta/compression.js'
+import { encodeDelta } from '../../delta/codec.js'
+import { NO_DEPS } from '../../delta/types.js'
 
 /**
  * Hand-written delta bytes (format v1, see delta/codec.ts) for tests that
@@ -183,4 +185,26 @@ export function zeroBomb(rawBytes: number, claim = rawBytes): Uint8Array {
   w.writeVarUint(claim)
   w.writeRaw(packed)
   return w.finish()
+}
+
+/**
+ * Issue 15 item 8: a delta claiming dots `(from, to]` of `replica` (someone
+ * else's, read from a sync reply) with one character at dot `to`, in root
+ * text `name`. With `to` = 2^53 - 2 the owner's next edit has no counter left.
+ */
+export function forgedDotsDelta(replica: number, from: number, to: number, name = 't'): Uint8Array {
+  return encodeDelta({
+    isState: false,
+    deps: NO_DEPS,
+    ranges: [{ replica, from, to }],
+    containers: [
+      {
+        id: { kind: 'text', name, replica: 0, counter: 0 },
+        inserts: [{ replica, counter: to, len: 1, olReplica: 0, olCounter: 0, orReplica: 0, orCounter: 0, deleted: false, content: '!' }],
+        deletes: [],
+        entries: [],
+        counts: [],
+      },
+    ],
+  })
 }
