@@ -151,6 +151,7 @@ export class DocHandle {
     const unsaved = this.server?.unsaved ?? 0
     const error = this.local.error
     const authError = this.server?.authError
+    const syncError = this.server?.syncError
     return {
       connection: this.server?.connectionStatus ?? 'offline',
       unsaved,
@@ -158,6 +159,7 @@ export class DocHandle {
       savedOnServer: this.server !== undefined && unsaved === 0,
       ...(error && { storageError: error }),
       ...(authError && { authError }),
+      ...(syncError && { syncError }),
     }
   }
 
@@ -171,7 +173,9 @@ export class DocHandle {
    * Resolves once every edit made so far is stored at `level`: `local` (this
    * device's storage) or `server` (acked by the server after it is durable there).
    * `server` rejects without a server, or when the server refuses writes to the
-   * doc (`WeftSyncError` with code `forbidden` or `read-only`), or while it
+   * doc (`WeftSyncError` with code `forbidden`, `read-only` or `replica-owned`,
+   * or `bad-frame` / `too-large` for a delta it could not take; `status.syncError`
+   * shows it and `unsaved` stays above 0: nothing refused is ever reported saved), or while it
    * refuses the token (`WeftAuthError`, whose `reason` says why; `status.authError`
    * shows it too). The edits stay in the outbox and upload once a token is accepted.
    */

@@ -87,6 +87,11 @@ export class ServerLink {
     return (this.attached ? this.o.connection.unacked(this.o.id) : 0) + this.beforeAttach.length
   }
 
+  /** Why the server refuses this doc's edits, while it does ([BIND-2]). */
+  get syncError(): WeftSyncError | undefined {
+    return this.refused
+  }
+
   /** Why the server refuses the token, while it does. */
   get authError(): WeftAuthError | undefined {
     return this.o.connection.authError
@@ -179,13 +184,34 @@ export class ServerLink {
     presence: (peerId, state) => this.o.presence(peerId, state),
     divergence: ({ localHash, remoteHash }) => this.o.divergence({ localHash, remoteHash }),
     error: (error) => {
-      // The server will not take this doc's edits: callers waiting for it must hear so, not hang.
-      if (error.code === 'forbidden' || error.code === 'read-only') {
+      // The server will not take this doc's edits: callers waiting for it must hear so, not hang,
+      // and the status shows why until an ack says it takes them again ([BIND-2]).
+      if (refusesEdits(error)) {
         this.refused = error
         for (const w of this.waiters.splice(0)) w.reject(error)
       }
       this.o.error(error)
+      this.o.changed()
     },
+  }
+}
+
+/**
+ * Errors after which this doc's edits are not saved: the principal may not
+ * write it, its replica is another's ([BIND-1], [BIND-2]), or the server
+ * refused its delta as undecodable or too large ([PART-1]).
+ */
+function refusesEdits(error: WeftSyncError): boolean {
+  switch (error.code) {
+    case 'forbidden':
+    case 'read-only':
+    case 'replica-owned':
+      return true
+    case 'bad-frame':
+    case 'too-large':
+      return error.doc !== undefined
+    default:
+      return false
   }
 }
 

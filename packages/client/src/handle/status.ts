@@ -1,3 +1,4 @@
+import type { WeftSyncError } from '@weft/crdt-core'
 import type { AuthErrorReason, StorageErrorCode, WeftAuthError, WeftStorageError } from '../errors.js'
 
 /** Where a doc's connection to the server stands. */
@@ -16,6 +17,12 @@ export interface DocStatus {
   readonly storageError?: WeftStorageError
   /** Set while the server refuses the token (`connection` is 'unauthorized'); cleared once one is accepted. */
   readonly authError?: WeftAuthError
+  /**
+   * Set while the server refuses this doc's edits (`WeftSyncError`: `forbidden`,
+   * `read-only`, `replica-owned`, or a delta it could not take); `unsaved` stays
+   * above 0 and `whenSaved('server')` rejects with it meanwhile ([BIND-2]).
+   */
+  readonly syncError?: WeftSyncError
 }
 
 /** Durability levels of `whenSaved`. An open set: `quorum` and `all-regions` come later. */
@@ -28,7 +35,8 @@ export function sameStatus(a: DocStatus, b: DocStatus): boolean {
     a.savedLocally === b.savedLocally &&
     a.savedOnServer === b.savedOnServer &&
     code(a.storageError) === code(b.storageError) &&
-    reason(a.authError) === reason(b.authError)
+    reason(a.authError) === reason(b.authError) &&
+    a.syncError?.code === b.syncError?.code
   )
 }
 

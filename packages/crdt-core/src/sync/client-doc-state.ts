@@ -3,6 +3,7 @@ import type { DocSyncStatus } from './client-effects.js'
 import type { OutboxEntry } from './durability.js'
 import type { JsonValue } from '../values.js'
 import type { SyncDoc } from './sync-doc.js'
+import type { WeftSyncError } from './sync-error.js'
 
 /** Subscription phase of a doc on the current connection. */
 export type ClientDocPhase =
@@ -43,6 +44,12 @@ export interface ClientDocState {
   /** When the doc last changed (for the digest quiet period). */
   changedAt: number
   lastStatus: DocSyncStatus
+  /**
+   * [BIND-2] this doc's writes can never be saved: the server refused its
+   * replica, or holds dots of it this client never made. Acks are ignored from
+   * then on (one could cover what the server lacks) and the doc is not synced.
+   */
+  refused: WeftSyncError | undefined
 }
 
 export function newClientDocState(id: string, doc: SyncDoc, now: number): ClientDocState {
@@ -66,6 +73,7 @@ export function newClientDocState(id: string, doc: SyncDoc, now: number): Client
     healKey: undefined,
     changedAt: now,
     lastStatus: 'offline',
+    refused: undefined,
   }
 }
 

@@ -13,6 +13,7 @@ import { SYNC_ORIGIN } from './sync-doc.js'
 import type { SyncDoc } from './sync-doc.js'
 import { WeftSyncError, isFatalSyncErrorCode } from './sync-error.js'
 import { FrameAssembler, splitFrame } from './frame-parts.js'
+import { readDeltaRanges } from '../delta/codec.js'
 import type { FrameLimits } from './messages/index.js'
 
 /** Options of {@link ClientSession}; times are in the caller's clock units (ms). */
@@ -155,7 +156,7 @@ export class ClientSession {
     this.parts.reset()
     this.serverLimits = DEFAULT_SERVER_LIMITS
     for (const d of this.docs.values()) {
-      d.phase = 'idle'
+      d.phase = d.refused ? 'rejected' : 'idle'
       d.sentSeq = d.ackedSeq
       d.uploadVV = undefined
       d.digestKey = undefined
@@ -286,7 +287,7 @@ export class ClientSession {
         return this.onSync(out, m.doc, m.vv, m.delta)
       case 'delta': {
         const d = this.docs.get(m.doc)
-        if (d && (d.phase === 'live' || d.phase === 'subscribing')) this.apply(out, d, m.delta, true)
+        if (d && (d.phase === 'live' || d.phase === 'subscribing') && !this.forgedOwnDots(out, d, undefined, m.delta)) this.apply(out, d, m.delta, true)
         if (d) d.serverSeq = Math.max(d.serverSeq, m.seq)
         return
       }
@@ -319,6 +320,7 @@ export class ClientSession {
   private onSync(out: ClientEffect[], id: string, serverVV: VersionVector, delta: Uint8Array): void {
     const d = this.docs.get(id)
     if (!d || d.phase === 'idle' || d.phase === 'rejected') return
+    if (this.forgedOwnDots(out, d, serverVV, undefined)) return
     if (!this.apply(out, d, delta, true)) return
     d.phase = 'live'
     d.uploadVV = serverVV
@@ -353,6 +355,8 @@ export class ClientSession {
   private onAck(out: ClientEffect[], id: string, clientSeq: number, serverSeq: number): void {
     const d = this.docs.get(id)
     if (!d) return
+    // [BIND-2] the server may ack what it lacks (it thinks it has dots of this replica): never report saved.
+    if (d.refused) return
     d.serverSeq = Math.max(d.serverSeq, serverSeq)
     // [ACK-3] cumulative; an ack beyond what this connection sent is ignored.
     const upTo = Math.min(clientSeq, d.sentSeq)
@@ -392,6 +396,7 @@ export class ClientSession {
     const d = doc === undefined ? undefined : this.docs.get(doc)
     if (!d) return
     if (code === 'forbidden' || code === 'too-many-docs') d.phase = 'rejected'
+    else if (code === 'replica-owned') this.refuseDoc(d, error)
     else if (code === 'missing-deps') {
       // [CAUSAL-1] the server ignores this doc's writes until we re-subscribe; the
       // compact upload after the sync reply carries everything it lacks.
@@ -405,7 +410,50 @@ export class ClientSession {
     this.emitStatus(out, d)
   }
 
+  /**
+   * [BIND-2] Dots of this client's own replica that it never made, in a sync
+   * reply's version vector or a live delta's header, mean another client
+   * writes under its id (a forgery, or a collision). Joining them would make
+   * its next edits reuse or overflow those counters, and the server would
+   * ack them while lacking them: the doc is refused instead. True when it was.
+   */
+  private forgedOwnDots(out: ClientEffect[], d: ClientDocState, serverVV: VersionVector | undefined, delta: Uint8Array | undefined): boolean {
+    const me = d.doc.replicaIdIfDrawn ?? 0
+    if (me === 0) return false
+    const mine = d.doc.counterOf ? d.doc.counterOf(me) : (d.doc.versionVector()[me] ?? 0)
+    let theirs = serverVV?.[me] ?? 0
+    if (delta !== undefined && delta.length > 0) {
+      let ranges: ReturnType<typeof readDeltaRanges>
+      try {
+        ranges = readDeltaRanges(delta)
+      } catch {
+        return false // undecodable: `apply` reports it
+      }
+      for (const r of ranges ?? []) if (r.replica === me) theirs = Math.max(theirs, r.to)
+    }
+    if (theirs <= mine) return false
+    const error = new WeftSyncError(
+      'replica-owned',
+      `the server holds counter ${theirs} of this client's replica ${me}, which made only ${mine}: another client writes under its id, so edits made here cannot be saved`,
+      d.id,
+    )
+    out.push({ type: 'error', error })
+    if (this.phase === 'ready' && d.phase !== 'idle') this.send(out, { type: 'unsubscribe', doc: d.id })
+    this.refuseDoc(d, error)
+    this.clearOthers(out, d)
+    this.emitStatus(out, d)
+    return true
+  }
+
+  private refuseDoc(d: ClientDocState, error: WeftSyncError): void {
+    d.refused = error
+    d.phase = 'rejected'
+    d.uploadVV = undefined
+    d.sentSeq = d.ackedSeq
+  }
+
   private subscribe(out: ClientEffect[], d: ClientDocState): void {
+    if (d.refused) return
     // [PRES-4] the sync reply brings the current presence set; what we knew may be stale.
     this.clearOthers(out, d)
     d.phase = 'subscribing'

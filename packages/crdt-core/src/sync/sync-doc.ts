@@ -13,6 +13,8 @@ export interface SyncDoc {
    */
   applyDeltaInspect?(bytes: Uint8Array, origin?: unknown): AppliedDeltaInfo
   versionVector(): VersionVector
+  /** This replica's id, 0 while none is drawn; optional: a stand-in without it is never checked for forged dots of its own ([BIND-2]). */
+  readonly replicaIdIfDrawn?: number
   /** One entry of the version vector (0: none); optional: a stand-in without it is asked for the whole vector. */
   counterOf?(replica: number): number
   encodeDeltaSince(vv: VersionVector): Uint8Array
