@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { seededRandom } from '@weft/crdt-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DocClient, eventually } from '../server/helpers/doc-client.js'
 import { type ServerProcess, startServerProcess } from '../server/helpers/server-process.js'
 import { tempDb } from '../server/helpers/temp-server.js'
 import { ATTACKS, type AttackContext } from './attacks.js'
+import { type HealthSample, eventLoopLag, startHealthProbe } from './health-probe.js'
 
 const SEED = Number(process.env.WEFT_SEED ?? Date.now() % 1_000_000)
 const SOAK_S = Number(process.env.WEFT_HOSTILE_SOAK ?? 0)
@@ -14,18 +14,22 @@ const ATTACK_MS = SOAK_S > 0 ? SOAK_S * 1000 : 20_000
 const RSS_BOUND = Number(process.env.WEFT_HOSTILE_RSS_MB ?? 512) * 1e6
 const HEALTH_MS = Number(process.env.WEFT_HOSTILE_HEALTH_MS ?? 100)
 /**
- * Slowest single /healthz answer allowed, checked only when set. The goal is
- * HEALTH_MS for every probe; on a 2-core machine at load ~30 single probes
- * stalled to 0.7-3.8 s (cause not yet found: machine load or one attack), so
- * by default only the median is held to HEALTH_MS and the worst is reported.
+ * The goal is HEALTH_MS on every probe, and WEFT_HOSTILE_HEALTH_STRICT=1
+ * asserts exactly that. By default a probe may take longer only when the
+ * server's event-loop thread used less than SERVER_CPU_MS of CPU while it
+ * waited: the rest of the wait was the machine (2 shared cores at load 30-50
+ * deschedule the server for seconds; a 1.2 s probe saw 160 ms of server CPU).
+ * SERVER_CPU_MS is 300, not 100, because one hostile frame still costs up to
+ * ~240 ms of CPU (20k-34k empty containers, mostly GC; see the server
+ * README's resource model). No probe may take longer than HEALTH_HANG_MS in
+ * any case (a hang is never the machine's).
  */
-const HEALTH_MAX_MS = process.env.WEFT_HOSTILE_HEALTH_MAX_MS === undefined ? undefined : Number(process.env.WEFT_HOSTILE_HEALTH_MAX_MS)
+const SERVER_CPU_MS = Number(process.env.WEFT_HOSTILE_SERVER_CPU_MS ?? 300)
+const HEALTH_STRICT = process.env.WEFT_HOSTILE_HEALTH_STRICT === '1'
+const HEALTH_HANG_MS = Number(process.env.WEFT_HOSTILE_HEALTH_HANG_MS ?? 10_000)
 const MAX_FRAME = 256 * 1024
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return Number(m?.[1] ?? 0) * 1024
-}
+/** WEFT_HOSTILE_CPU_PROF=<dir>: the server writes a V8 CPU profile there (inspect its self time to see what blocks the loop). */
+const CPU_PROF_DIR = process.env.WEFT_HOSTILE_CPU_PROF
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -35,7 +39,12 @@ function percentile(xs: number[], p: number): number {
 describe(`hostile clients against the real server process (seed ${SEED}; WEFT_SEED=${SEED} to replay)`, () => {
   const db = tempDb()
   let proc: ServerProcess | undefined
-  afterAll(() => {
+  afterAll(async () => {
+    if (CPU_PROF_DIR !== undefined && proc?.child.exitCode === null) {
+      // A graceful exit writes the profile.
+      proc.child.kill('SIGTERM')
+      await proc.exited
+    }
     proc?.child.kill('SIGKILL')
     db.cleanup()
   })
@@ -47,7 +56,7 @@ describe(`hostile clients against the real server process (seed ${SEED}; WEFT_SE
       proc = await startServerProcess(
         ['--db', db.path, '--max-frame-bytes', String(MAX_FRAME), '--compaction-threshold', '200'],
         {},
-        { readyTimeoutMs: 60_000 },
+        { readyTimeoutMs: 60_000, ...(CPU_PROF_DIR !== undefined && { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] }) },
       )
       const p = proc
       const honestDoc = 'honest:1'
@@ -67,20 +76,9 @@ describe(`hostile clients against the real server process (seed ${SEED}; WEFT_SE
         w.edit((d) => d.getMap('m').set(`k${writes}`, writes))
         writes++
       }, 50)
-      const health: number[] = []
-      const rss: number[] = []
-      let probing = true
-      const probe = (async () => {
-        while (probing) {
-          const t = performance.now()
-          const res = await fetch(`${p.url}/healthz`)
-          expect(res.status).toBe(200)
-          await res.arrayBuffer()
-          health.push(performance.now() - t)
-          rss.push(rssBytes(p.child.pid!))
-          await new Promise((r) => setTimeout(r, 100))
-        }
-      })()
+      await eventLoopLag(p.url) // resets the server's event-loop delay histogram: what follows is the attack's
+      const probe = startHealthProbe(`${p.url}/healthz`, p.child.pid!)
+      let samples: HealthSample[] = []
       const names = Object.keys(ATTACKS)
       const counts: Record<string, number> = {}
       const deadline = Date.now() + ATTACK_MS
@@ -101,9 +99,9 @@ describe(`hostile clients against the real server process (seed ${SEED}; WEFT_SE
         }
       } finally {
         clearInterval(writing)
-        probing = false
-        await probe
+        samples = await probe.stop()
       }
+      const lag = await eventLoopLag(p.url)
       // Honest clients: every write acked, everyone (and a fresh reader) equal.
       for (const w of writers) await w.acked(undefined, 20_000)
       const fresh = new DocClient(honestDoc)
@@ -114,22 +112,41 @@ describe(`hostile clients against the real server process (seed ${SEED}; WEFT_SE
       expect(Object.keys(fresh.doc.getMap('m').toJSON()).length).toBe(writes)
       expect(fresh.doc.pendingCount).toBe(0)
       for (const c of [...writers, fresh]) c.close()
+      const health = samples.map((x) => x.wallMs)
+      const slow = samples.filter((x) => x.wallMs > HEALTH_MS)
+      // A slow probe is the server's when its event loop was busy (CPU) for more than the bound meanwhile.
+      const serverSlow = slow.filter((x) => x.serverCpuMs >= SERVER_CPU_MS)
+      const overGoal = slow.filter((x) => x.serverCpuMs >= HEALTH_MS)
       const report = {
         seed: SEED,
         attacks: counts,
         honestWrites: writes,
+        probes: samples.length,
         healthP50: Math.round(percentile(health, 0.5)),
         healthP99: Math.round(percentile(health, 0.99)),
         healthMax: Math.round(Math.max(...health)),
-        rssMaxMB: Math.round(Math.max(...rss) / 1e6),
+        probesOver: slow.length,
+        probesOverWithServerCpuOverGoal: overGoal.length,
+        probesOverWithServerCpuOverBound: serverSlow.length,
+        slowestServerCpuMs: Math.max(0, ...samples.map((x) => x.serverCpuMs)),
+        slowProbes: slow.map((x) => `${Math.round(x.wallMs)}ms/cpu${x.serverCpuMs}ms`).slice(0, 20),
+        eventLoopLagP99Ms: lag.p99Ms,
+        eventLoopLagMaxMs: lag.maxMs,
+        rssMaxMB: Math.round(Math.max(...samples.map((x) => x.rssBytes)) / 1e6),
       }
       console.log('hostile run', JSON.stringify(report))
       expect(p.child.exitCode).toBeNull()
-      expect(Math.max(...rss), `RSS bound (seed ${SEED})`).toBeLessThan(RSS_BOUND)
-      expect(percentile(health, 0.5), `/healthz p50 within ${HEALTH_MS} ms (seed ${SEED}): ${JSON.stringify(report)}`).toBeLessThan(HEALTH_MS)
-      if (HEALTH_MAX_MS !== undefined) {
-        expect(Math.max(...health), `slowest /healthz within ${HEALTH_MAX_MS} ms (seed ${SEED}): ${JSON.stringify(report)}`).toBeLessThan(HEALTH_MAX_MS)
-      }
+      expect(samples.length).toBeGreaterThan(10)
+      expect(samples.every((x) => x.status === 200), `every /healthz answered 200: ${JSON.stringify(report)}`).toBe(true)
+      expect(Math.max(...samples.map((x) => x.rssBytes)), `RSS bound (seed ${SEED})`).toBeLessThan(RSS_BOUND)
+      expect(Math.max(...health), `no /healthz hangs (${HEALTH_HANG_MS} ms, seed ${SEED}): ${JSON.stringify(report)}`).toBeLessThan(HEALTH_HANG_MS)
+      const offending = HEALTH_STRICT ? slow : serverSlow
+      expect(
+        offending.length,
+        HEALTH_STRICT
+          ? `/healthz within ${HEALTH_MS} ms on every probe (seed ${SEED}): ${JSON.stringify(report)}`
+          : `no /healthz slower than ${HEALTH_MS} ms while the server's event loop used ${SERVER_CPU_MS} ms of CPU or more (seed ${SEED}): ${JSON.stringify(report)}`,
+      ).toBe(0)
     },
     ATTACK_MS + 90_000,
   )

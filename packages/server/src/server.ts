@@ -11,6 +11,7 @@ import { createMetrics, type ServerMetrics } from './metrics/metrics.js'
 import { CloseCode } from './connection/close-codes.js'
 import { SocketShell } from './connection/socket-shell.js'
 import { resolveAuth } from './resolve-auth.js'
+import { StoreProbe } from './http/store-probe.js'
 import type { ServerOptions } from './server-options.js'
 import { MemoryStore } from './store/memory-store.js'
 import { SqliteStore } from './store/sqlite-store.js'
@@ -111,16 +112,15 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   }, 1000)
   gauges.unref()
 
+  // Probed in the background: a /healthz answer never waits behind a commit's fsync.
+  const storeProbe = new StoreProbe({ check: () => store.head('') })
   const health = async () => {
-    const storeOk = await withTimeout(store.head(''), 2000).then(
-      () => true,
-      () => false,
-    )
+    const { ok: storeOk, latencyMs } = storeProbe.status()
     const busOk = bus?.connected ?? true
     return {
       ok: storeOk && busOk,
       node,
-      store: { kind: storeKind(store), ...(isPostgresStore(store) && { url: store.description }), ok: storeOk },
+      store: { kind: storeKind(store), ...(isPostgresStore(store) && { url: store.description }), ok: storeOk, latencyMs },
       bus: { kind: bus ? bus.description : 'none (one node)', ok: busOk },
       nodes: registry.live().length,
       connections: sockets.size,
@@ -202,6 +202,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   } catch (error) {
     // e.g. EADDRINUSE: release what was opened so the caller can retry.
     clearInterval(gauges)
+    storeProbe.stop()
     await auditor?.stop()
     await sync.close()
     await registry.stop()
@@ -222,6 +223,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()))
       for (const ws of sockets) ws.close(CloseCode.goingAway, 'server shutting down')
       clearInterval(gauges)
+      storeProbe.stop()
       await region?.close()
       await auditor?.stop()
       await sync.close()
@@ -308,18 +310,3 @@ async function startCluster(o: {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
-    p.then(
-      (v) => {
-        clearTimeout(t)
-        resolve(v)
-      },
-      (e: unknown) => {
-        clearTimeout(t)
-        reject(e)
-      },
-    )
-  })
-}

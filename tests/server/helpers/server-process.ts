@@ -27,11 +27,11 @@ export interface ServerProcess {
 export async function startServerProcess(
   args: readonly string[],
   env: Record<string, string> = {},
-  options: { readyTimeoutMs?: number; bundledCli?: string } = {},
+  options: { readyTimeoutMs?: number; bundledCli?: string; nodeArgs?: readonly string[] } = {},
 ): Promise<ServerProcess> {
   // A bundle of the CLI (the cluster harness makes one) starts in a fraction of tsx's time.
   const entry = options.bundledCli ? [options.bundledCli] : ['--import', tsxLoader(), cli]
-  const child = spawn(process.execPath, [...entry, '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry, '--port', '0', ...args], {
     cwd: root,
     env: { ...process.env, WEFT_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
