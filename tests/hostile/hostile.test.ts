@@ -137,7 +137,10 @@ describe(`hostile clients against the real server process (seed ${SEED}; WEFT_SE
       console.log('hostile run', JSON.stringify(report))
       expect(p.child.exitCode).toBeNull()
       expect(samples.length).toBeGreaterThan(10)
-      expect(samples.every((x) => x.status === 200), `every /healthz answered 200: ${JSON.stringify(report)}`).toBe(true)
+      expect(
+        samples.every((x) => x.status === 200),
+        `every /healthz answered 200: ${JSON.stringify(report)}`,
+      ).toBe(true)
       expect(Math.max(...samples.map((x) => x.rssBytes)), `RSS bound (seed ${SEED})`).toBeLessThan(RSS_BOUND)
       expect(Math.max(...health), `no /healthz hangs (${HEALTH_HANG_MS} ms, seed ${SEED}): ${JSON.stringify(report)}`).toBeLessThan(HEALTH_HANG_MS)
       const offending = HEALTH_STRICT ? slow : serverSlow

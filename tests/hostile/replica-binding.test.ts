@@ -70,7 +70,7 @@ async function serverText(p: ServerProcess, auth: Promise<string>): Promise<stri
   return doc.getText('body').toString()
 }
 
-describe('[BIND-1] [BIND-2] a writer cannot make a victim\'s edits vanish (issue 15 item 8, real server process)', () => {
+describe("[BIND-1] [BIND-2] a writer cannot make a victim's edits vanish (issue 15 item 8, real server process)", () => {
   it('[BIND-1] with JWTs the forged delta is refused replica-owned, and every later edit of the victim is saved and on the server', async () => {
     const p = await server({ WEFT_JWT_SECRET: SECRET })
     const alice = victim(p, token('alice'))

@@ -309,4 +309,3 @@ async function startCluster(o: {
     sweepMs: t.sweepMs,
   }
 }
-

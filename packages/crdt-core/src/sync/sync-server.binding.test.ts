@@ -18,7 +18,7 @@ function make(bind = true): SyncServer<string> {
 }
 
 function to(effects: ServerEffect[], conn: number): ProtocolMessage[] {
-  return effects.flatMap((e) => (e.type === 'send' && e.conn === conn) || (e.type === 'broadcast' && e.to.includes(conn)) ? [decodeMessage(e.frame)] : [])
+  return effects.flatMap((e) => ((e.type === 'send' && e.conn === conn) || (e.type === 'broadcast' && e.to.includes(conn)) ? [decodeMessage(e.frame)] : []))
 }
 
 const send = (s: SyncServer<string>, conn: number, m: ProtocolMessage) => s.receive(conn, encodeMessage(m), 0)
@@ -77,7 +77,7 @@ describe('[BIND-1] replica binding in the server state machine', () => {
     expect(persists(send(s, 3, { type: 'delta', doc: 'd', seq: 1, delta: b! }))).toHaveLength(1)
   })
 
-  it('takes bindings from the store on load, and a heal carrying others\' known dots is not refused', () => {
+  it("takes bindings from the store on load, and a heal carrying others' known dots is not refused", () => {
     const s = make()
     const bob = new Doc({ replicaId: 5 })
     const [bobEdit] = edits(bob, 1)

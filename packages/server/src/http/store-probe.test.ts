@@ -25,7 +25,15 @@ describe('StoreProbe: /healthz answers from memory, the store is probed in the b
   it('turns unhealthy while a round trip hangs past the timeout, without piling up round trips', async () => {
     let now = 0
     let calls = 0
-    const probe = new StoreProbe({ check: () => (calls++, new Promise(() => {})), intervalMs: 60_000, timeoutMs: 2000, now: () => now })
+    const probe = new StoreProbe({
+      check: () => {
+        calls++
+        return new Promise(() => {})
+      },
+      intervalMs: 60_000,
+      timeoutMs: 2000,
+      now: () => now,
+    })
     now = 1999
     expect(probe.status().ok).toBe(true)
     now = 2001

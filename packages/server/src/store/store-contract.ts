@@ -256,7 +256,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       ])
     })
 
-    it('[BIND-1] checks only dots past the head (a heal carries others\' known dots); appends without an owner bind and check nothing', async () => {
+    it("[BIND-1] checks only dots past the head (a heal carries others' known dots); appends without an owner bind and check nothing", async () => {
       await store.append('h', { bytes: bytes(1), ranges: [r(5, 0, 3)], owner: 'alice' })
       await store.append('h', { bytes: bytes(2), ranges: [r(6, 0, 1)], owner: 'bob' })
       // bob's state holds alice's dots the doc already has, and one new dot of his own.
