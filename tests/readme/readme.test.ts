@@ -31,7 +31,7 @@ afterEach(async () => {
 
 describe('README', () => {
   it('keeps every block its tests follow', () => {
-    for (const name of ['quick-start', 'node-broadcast-channel', 'claims', 'token-cli', 'token-endpoint', 'token-client']) block(readme, name)
+    for (const name of ['quick-start', 'node-broadcast-channel', 'claims', 'token-cli', 'token-endpoint', 'token-client', 'strong-client']) block(readme, name)
   })
 
   it("auth: the example claims are accepted by the server's JWT auth (not expired)", async () => {
@@ -90,6 +90,7 @@ describe('README', () => {
       asModule('token-endpoint-typed', block(readme, 'token-endpoint').code),
       asModule('token-client', `import { createClient } from '@weft/client'\n\n${block(readme, 'token-client').code}\nexport { client }\n`),
       asModule('node-broadcast-channel-typed', block(readme, 'node-broadcast-channel').code),
+      asModule('strong-client', `${block(readme, 'strong-client').code}\nexport { client }\n`),
     ]
     expect(typeErrors(files)).toEqual([])
   }, 180_000) // a whole-program check of the packages' sources

@@ -51,6 +51,9 @@ export function soakSeconds(): number | undefined {
 const NAMES = ['/n/a', '/n/b']
 const BOUNDS = { min: 0, max: 5 }
 
+/** What a workload client calls: a server's StrongOps, or `client.strong` of @weft/client. */
+export type StrongCaller = Pick<StrongOps, 'claim' | 'release' | 'readClaim' | 'compareAndSet' | 'read' | 'add' | 'readCounter'>
+
 export interface ClientRecord {
   /** Ops this client called (a time span) and how each ended. */
   readonly calls: { call: number; ret: number | undefined; outcome: 'ok' | 'refused' | 'unknown' }[]
@@ -62,7 +65,7 @@ export interface ClientRecord {
  */
 export async function runClient(options: {
   id: string
-  ops: StrongOps
+  ops: StrongCaller
   seed: number
   history: StrongHistory
   until: () => boolean

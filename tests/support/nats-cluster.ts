@@ -20,6 +20,12 @@ export interface NatsClusterOptions {
   readonly bin?: string
   /** How long to wait for every node to report healthy (default 20 s). */
   readonly startTimeoutMs?: number
+  /**
+   * Do not tell clients the other nodes' URLs (`--no_advertise`): a client
+   * then reconnects only to the URLs it was given, so a proxy in front of
+   * them can cut it off (default false).
+   */
+  readonly noAdvertise?: boolean
 }
 
 export interface NatsNode {
@@ -104,6 +110,7 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       ['--cluster', `nats://127.0.0.1:${node.clusterPort}`],
       ['--routes', routes],
       ['-l', node.logFile],
+      options.noAdvertise ? ['--no_advertise'] : [],
     ].flat()
     const child = spawn(bin, args, { stdio: 'ignore' })
     child.on('error', () => {})

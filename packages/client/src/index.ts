@@ -11,6 +11,25 @@ export type { PresenceKey } from './presence/presence.js'
 export type { TokenSource } from './connection/sync-connection.js'
 export { WeftAuthError, WeftStorageError, isWeftAuthError, isWeftStorageError } from './errors.js'
 export type { AuthErrorReason, StorageErrorCode } from './errors.js'
+export type { StrongClient } from './strong/strong-client.js'
+export {
+  WeftUnavailableError,
+  WeftOutcomeUnknownError,
+  WeftStrongInputError,
+  isWeftUnavailableError,
+  isWeftOutcomeUnknownError,
+  isWeftStrongInputError,
+} from '@weft/crdt-core'
+export type {
+  UnavailableCode,
+  OutcomeUnknownCode,
+  StrongInputErrorCode,
+  StrongValue,
+  ClaimResult,
+  RegisterResult,
+  CounterResult,
+  CounterBounds,
+} from '@weft/crdt-core'
 export { memoryStorage } from './storage/memory-storage.js'
 export { indexedDBStorage } from './storage/indexeddb-storage.js'
 export type { IndexedDBStorageOptions } from './storage/indexeddb-storage.js'

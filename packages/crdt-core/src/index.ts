@@ -61,6 +61,13 @@ export type {
   DigestMessage,
   HealMessage,
   PresenceMessage,
+  StrongRequest,
+  StrongOpName,
+  StrongResult,
+  StrongFailure,
+  StrongMessage,
+  StrongResultMessage,
+  StrongErrorMessage,
 } from './sync/index.js'
 export { WeftSyncError, isWeftSyncError, isSyncErrorCode, isFatalSyncErrorCode, SYNC_ERROR_CODES } from './sync/index.js'
 export type { SyncErrorCode } from './sync/index.js'
@@ -76,3 +83,28 @@ export { SyncServer } from './sync/index.js'
 export type { SyncServerOptions, SyncServerStats, DocAccess, AuthResult, LoadedDocData } from './sync/index.js'
 export type { ServerEffect, ConnectionId } from './sync/index.js'
 export { seededRandom } from './seeded-random.js'
+
+// Strong (CP) operations: values, errors and argument checks shared by server and client ([STRONG-1]..).
+export type { StrongValue, ClaimResult, RegisterResult, CounterResult, CounterBounds } from './strong/strong-values.js'
+export {
+  WeftUnavailableError,
+  WeftOutcomeUnknownError,
+  WeftStrongInputError,
+  isWeftUnavailableError,
+  isWeftOutcomeUnknownError,
+  isWeftStrongInputError,
+  UNAVAILABLE_CODES,
+  OUTCOME_UNKNOWN_CODES,
+  STRONG_INPUT_ERROR_CODES,
+} from './strong/strong-errors.js'
+export type { UnavailableCode, OutcomeUnknownCode, StrongInputErrorCode } from './strong/strong-errors.js'
+export {
+  canonicalJson,
+  checkAdd,
+  checkKey,
+  checkOwner,
+  parseValue,
+  MAX_KEY_BYTES as MAX_STRONG_KEY_BYTES,
+  MAX_VALUE_BYTES as MAX_STRONG_VALUE_BYTES,
+} from './strong/strong-input.js'
+export type { CheckedAdd } from './strong/strong-input.js'

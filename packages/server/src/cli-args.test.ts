@@ -2,6 +2,22 @@ import { describe, expect, it } from 'vitest'
 import { parseCliArgs } from './cli-args.js'
 
 describe('parseCliArgs', () => {
+  it('[STRONG-6] --strong auto: jetstream with --strong-nats, postgres with --store, memory for one SQLite node, off with a bus', () => {
+    const pg = ['--store', 'postgres://127.0.0.1/weft']
+    expect(parseCliArgs([], {}).strong).toBe('memory')
+    expect(parseCliArgs(pg, {}).strong).toBe('postgres')
+    expect(parseCliArgs([...pg, '--bus', 'nats://127.0.0.1:4222'], {}).strong).toBe('postgres')
+    expect(parseCliArgs(['--db', ':memory:', '--bus', 'nats://127.0.0.1:4222'], {}).strong).toBe('off')
+    const js = parseCliArgs([...pg], { WEFT_STRONG_NATS: 'nats://a:4222, nats://b:4222,nats://c:4222' })
+    expect(js).toMatchObject({ strong: 'jetstream', strongNats: ['nats://a:4222', 'nats://b:4222', 'nats://c:4222'] })
+    expect(parseCliArgs([...pg, '--strong', 'off'], {}).strong).toBe('off')
+    expect(() => parseCliArgs(['--strong', 'postgres'], {})).toThrow(/needs --store/)
+    expect(() => parseCliArgs(['--strong', 'jetstream'], {})).toThrow(/needs --strong-nats/)
+    expect(() => parseCliArgs([...pg, '--bus', 'nats://x:4222', '--strong', 'memory'], {})).toThrow(/one process only/)
+    expect(() => parseCliArgs(['--strong', 'raft'], {})).toThrow(/expected auto/)
+    expect(() => parseCliArgs(['--strong-nats', 'http://x'], {})).toThrow(/nats:\/\//)
+  })
+
   it('has defaults', () => {
     expect(parseCliArgs([], {})).toMatchObject({
       port: 8787,

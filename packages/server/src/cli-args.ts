@@ -41,7 +41,16 @@ export interface CliConfig {
   readonly auditDocsPerTick: number | undefined
   /** Serves /dashboard to requests bearing it. */
   readonly adminToken: string | undefined
+  /** Backend of clients' strong operations, resolved from `--strong` ([STRONG-6]). */
+  readonly strong: StrongBackend
+  /** NATS URLs of the JetStream cluster for `strong: 'jetstream'`. */
+  readonly strongNats: readonly string[]
+  /** JetStream KV bucket of the strong operations. */
+  readonly strongBucket: string | undefined
 }
+
+/** Which backend runs clients' strong (CP) operations. */
+export type StrongBackend = 'postgres' | 'jetstream' | 'memory' | 'off'
 
 export const CLI_USAGE = `Usage: weft-server [options]
 
@@ -84,6 +93,14 @@ export const CLI_USAGE = `Usage: weft-server [options]
                           /audit/replica/* routes to this token (env WEFT_ADMIN_TOKEN,
                           preferred; absent: no dashboard; a region's peer secret also
                           opens /audit/replica/*)
+  --strong <backend>      clients' strong (CP) operations (env WEFT_STRONG, default auto):
+                          postgres (the --store database), jetstream (--strong-nats, R=3),
+                          memory (this process only: one node, lost on restart), off;
+                          auto = jetstream with --strong-nats, else postgres with --store,
+                          else memory for a single SQLite / :memory: node
+  --strong-nats <urls>    nats://a:4222,nats://b:4222,...: the JetStream cluster of the strong
+                          operations (env WEFT_STRONG_NATS)
+  --strong-bucket <name>  its KV bucket (env WEFT_STRONG_BUCKET, default weft_strong)
   -h, --help
 
 Subcommands: weft-server token --help, weft-server audit --help
@@ -126,6 +143,9 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       'audit-interval-ms': { type: 'string' },
       'audit-docs-per-tick': { type: 'string' },
       'admin-token': { type: 'string' },
+      strong: { type: 'string' },
+      'strong-nats': { type: 'string' },
+      'strong-bucket': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -177,6 +197,12 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
   if (peers.length > 0 && (peerSecret === undefined || peerSecret.length < 16)) {
     throw new Error('--peer needs --peer-secret / WEFT_PEER_SECRET of at least 16 characters, the same in every region (e.g. openssl rand -hex 32)')
   }
+  const strongNats = (pick('strong-nats', 'WEFT_STRONG_NATS') ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '')
+  for (const u of strongNats) if (!/^(nats|tls):\/\//.test(u)) throw new Error(`--strong-nats / WEFT_STRONG_NATS: expected nats:// URLs, got "${u}"`)
+  const strong = resolveStrongBackend(pick('strong', 'WEFT_STRONG') || 'auto', { store, bus, strongNats })
   return {
     help: values.help === true,
     port: int('port', 'WEFT_PORT') ?? 8787,
@@ -203,5 +229,36 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     auditIntervalMs: int('audit-interval-ms', 'WEFT_AUDIT_INTERVAL_MS') || undefined,
     auditDocsPerTick: int('audit-docs-per-tick', 'WEFT_AUDIT_DOCS_PER_TICK'),
     adminToken: pick('admin-token', 'WEFT_ADMIN_TOKEN') || undefined,
+    strong,
+    strongNats,
+    strongBucket: pick('strong-bucket', 'WEFT_STRONG_BUCKET') || undefined,
+  }
+}
+
+/**
+ * [STRONG-6] `auto` picks the strongest backend the deployment already has.
+ * Memory is refused with a bus: each node would decide alone, and two
+ * clients on two nodes could both win one name.
+ */
+function resolveStrongBackend(asked: string, has: { store: string | undefined; bus: string | undefined; strongNats: readonly string[] }): StrongBackend {
+  const jetstream = has.strongNats.length > 0
+  switch (asked) {
+    case 'auto':
+      if (jetstream) return 'jetstream'
+      if (has.store !== undefined) return 'postgres'
+      return has.bus === undefined ? 'memory' : 'off'
+    case 'postgres':
+      if (has.store === undefined) throw new Error('--strong postgres needs --store postgres://… (the strong operations live in that database)')
+      return 'postgres'
+    case 'jetstream':
+      if (!jetstream) throw new Error('--strong jetstream needs --strong-nats nats://a:4222,nats://b:4222,nats://c:4222')
+      return 'jetstream'
+    case 'memory':
+      if (has.bus !== undefined) throw new Error('--strong memory decides in one process only; with several nodes (--bus) use postgres or jetstream')
+      return 'memory'
+    case 'off':
+      return 'off'
+    default:
+      throw new Error(`--strong / WEFT_STRONG: expected auto, postgres, jetstream, memory or off, got "${asked}"`)
   }
 }

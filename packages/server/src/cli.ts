@@ -12,6 +12,7 @@ import { SqliteStore } from './store/sqlite-store.js'
 import type { Store } from './store/store.js'
 import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
 import { TOKEN_USAGE, runTokenCommand } from './token-command.js'
+import type { StrongOps } from './strong/strong-ops.js'
 
 function main(): void {
   // Subcommands first; without one the CLI runs the server.
@@ -61,9 +62,12 @@ async function start(config: CliConfig): Promise<void> {
   const nodeId = config.nodeId ?? `node-${randomBytes(4).toString('hex')}`
   const store = await openStore(config, logger)
   let bus: Bus | undefined
+  let strong: StrongOps | undefined
   try {
     bus = await openBus(config, nodeId, logger)
+    strong = await openStrong(config)
   } catch (error) {
+    await bus?.close()
     await store.close()
     throw error
   }
@@ -85,6 +89,7 @@ async function start(config: CliConfig): Promise<void> {
       audit: { intervalMs: config.auditIntervalMs, ...(config.auditDocsPerTick !== undefined && { docsPerTick: config.auditDocsPerTick }) },
     }),
     ...(config.adminToken !== undefined && { adminToken: config.adminToken }),
+    ...(strong && { strong, strongDescription: config.strong }),
   })
   logger.info(
     { url: server.url, ws: server.wsUrl, node: server.node, store: config.store ? redactUrl(config.store) : config.db, bus: bus?.description ?? 'none' },
@@ -138,6 +143,37 @@ async function openStore(config: CliConfig, logger: Logger): Promise<Store> {
     return config.sqliteThread === 'main' ? new SqliteStore(sqlite) : await SqliteWorkerStore.open(sqlite)
   } catch (error) {
     throw new StoreOpenError(config.db, error)
+  }
+}
+
+/**
+ * The backend of clients' strong operations ([STRONG-6]): PostgreSQL in the
+ * store's database, JetStream KV on the --strong-nats cluster, or memory for
+ * one dev node. Loaded only when asked for.
+ */
+async function openStrong(config: CliConfig): Promise<StrongOps | undefined> {
+  try {
+    switch (config.strong) {
+      case 'postgres': {
+        const { PgStrongOps } = await import('./strong/pg-strong-ops.js')
+        return await PgStrongOps.open({ connectionString: config.store as string })
+      }
+      case 'jetstream': {
+        const { JetStreamStrongOps } = await import('./strong/jetstream-strong-ops.js')
+        return await JetStreamStrongOps.open({ servers: config.strongNats, ...(config.strongBucket !== undefined && { bucket: config.strongBucket }) })
+      }
+      case 'memory': {
+        const { MemoryStrongOps } = await import('./strong/memory-strong-ops.js')
+        return new MemoryStrongOps()
+      }
+      case 'off':
+        return undefined
+    }
+  } catch (error) {
+    throw new ClusterOpenError(
+      `strong operations (--strong ${config.strong}) could not start: ${error instanceof Error ? error.message : String(error)}`,
+      error,
+    )
   }
 }
 

@@ -6,6 +6,7 @@ import type { Limits } from './limits/limits.js'
 import type { RegionOptions } from './regions/region-options.js'
 import type { Store } from './store/store.js'
 import type { ContinuousAuditOptions } from './audit/continuous-auditor.js'
+import type { StrongOps } from './strong/strong-ops.js'
 
 /** Timings of a node among several (all optional). */
 export interface ClusterTuning {
@@ -67,4 +68,15 @@ export interface ServerOptions {
    * (`Authorization: Bearer …` or `?token=`). Absent: no dashboard.
    */
   readonly adminToken?: string
+  /**
+   * Runs clients' strong (CP) operations (`client.strong.claim(...)`,
+   * [STRONG-2]): a `PgStrongOps` (one region), a `JetStreamStrongOps`
+   * (R=3 Raft, survives one server's loss), or a `MemoryStrongOps` (this
+   * process only: linearizable for one node, lost on restart). Every node of
+   * a cluster must share one backend. Absent: clients' strong operations are
+   * refused with `WeftUnavailableError`. The server closes it.
+   */
+  readonly strong?: StrongOps
+  /** How `strong` is described in logs (e.g. `postgres`, `jetstream`, `memory`). */
+  readonly strongDescription?: string
 }

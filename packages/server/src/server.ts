@@ -91,6 +91,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     cluster,
     compactionThreshold: options.compactionThreshold,
     compactionKeepTail: options.compactionKeepTail,
+    strong: options.strong,
   })
   const region =
     options.regions &&
@@ -205,6 +206,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
     storeProbe.stop()
     await auditor?.stop()
     await sync.close()
+    await options.strong?.close()
     await registry.stop()
     await bus?.close()
     await store.close()
@@ -213,7 +215,10 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const address = http.address()
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8787)
   const urlHost = host.includes(':') ? `[${host}]` : host
-  logger.info({ host, port, node, store: storeKind(store), bus: bus?.description ?? 'none' }, 'weft server listening')
+  logger.info(
+    { host, port, node, store: storeKind(store), bus: bus?.description ?? 'none', strong: options.strongDescription ?? (options.strong ? 'custom' : 'none') },
+    'weft server listening',
+  )
   region?.start()
 
   let closed: Promise<void> | undefined
@@ -227,6 +232,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       await region?.close()
       await auditor?.stop()
       await sync.close()
+      await options.strong?.close()
       // Leave the registry first, so the others take this node's docs without waiting for its TTL.
       await registry.stop()
       await bus?.close()

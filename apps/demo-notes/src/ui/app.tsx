@@ -8,6 +8,7 @@ import { DeletedNote } from './deleted-note'
 import { NoteEditor } from './note-editor'
 import { NoteList } from './note-list'
 import { OfflineToggle } from './offline-toggle'
+import { ShortLink } from './short-link'
 import { uniquePeople } from './people'
 import { SyncBadge } from './sync-badge'
 import { useHashRoute } from './use-hash-route'
@@ -72,15 +73,18 @@ export function App({ identity, net }: { identity: Identity; net: OfflineSwitch 
           }}
         />
         {note ? (
-          <NoteEditor
-            key={note.id}
-            index={index.doc}
-            note={note}
-            viewers={people.filter((p) => p.noteId === note.id)}
-            focusTitle={note.id === created}
-            onCaret={setCaret}
-            onBack={() => open(null)}
-          />
+          <div className="note-pane">
+            <NoteEditor
+              key={note.id}
+              index={index.doc}
+              note={note}
+              viewers={people.filter((p) => p.noteId === note.id)}
+              focusTitle={note.id === created}
+              onCaret={setCaret}
+              onBack={() => open(null)}
+            />
+            <ShortLink key={`link:${note.id}`} noteId={note.id} />
+          </div>
         ) : vanished ? (
           <DeletedNote note={vanished} onRestore={() => createNote(index.doc, vanished.id, vanished.title)} onBack={() => open(null)} />
         ) : (

@@ -14,6 +14,8 @@ import type { LinkState } from '../transport/reconnecting-link.js'
 import type { ServerUrls } from '../transport/server-urls.js'
 import type { Transport } from '../transport/types.js'
 import { webSocketTransport } from '../transport/websocket-transport.js'
+import { StrongCalls } from '../strong/strong-calls.js'
+import type { StrongClient } from '../strong/strong-client.js'
 
 /** Bytes of remote deltas a doc holds while their dependencies are missing ([CAUSAL-2]). */
 const CLIENT_MAX_PENDING_BYTES = 8 * 1024 * 1024
@@ -44,6 +46,8 @@ export interface ClientOptions {
   session?: ClientSessionOptions
   compaction?: CompactionPolicy
   presence?: PresenceTuning
+  /** Deadline of one strong operation in ms (default 15,000); past it the call rejects `WeftOutcomeUnknownError('timeout')`. */
+  strongTimeoutMs?: number
 }
 
 /** Events of a {@link Client}. */
@@ -63,6 +67,13 @@ export interface Client {
   /** The shared connection's state ('offline' for a local-only client). */
   readonly connection: LinkState
   readonly storage: Storage
+  /**
+   * Linearizable claim / compare-and-set / bounded add, decided by the server
+   * (CP: see {@link StrongClient}). They never run offline and are never
+   * queued: without a welcomed connection they reject with
+   * `WeftUnavailableError('offline')`.
+   */
+  readonly strong: StrongClient
   on<K extends keyof ClientEvents>(event: K, fn: (...args: ClientEvents[K]) => void): () => void
   /** Close every handle (flushing local writes), the connection, and the storage if the client created it. */
   close(): Promise<void>
@@ -107,6 +118,7 @@ export function createClient(options: ClientOptions = {}): Client {
       ...(options.backoff && { backoff: options.backoff }),
       ...(online && { online }),
       ...(options.session && { session: options.session }),
+      ...(options.strongTimeoutMs !== undefined && { strongTimeoutMs: options.strongTimeoutMs }),
       onLinkState: (state) => {
         for (const h of handles.values()) h.refresh()
         events.emit('connection', state)
@@ -117,7 +129,11 @@ export function createClient(options: ClientOptions = {}): Client {
       },
     })
 
+  // A local-only client has no server: its strong calls are refused, never answered locally.
+  const strong: StrongClient = connection?.strong ?? new StrongCalls(undefined, timers, 0)
+
   return {
+    strong,
     doc(id: string): DocHandle {
       if (closed) throw new Error('client is closed')
       const existing = handles.get(id)

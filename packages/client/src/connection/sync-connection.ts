@@ -16,6 +16,7 @@ import type { BackoffOptions } from '../transport/backoff.js'
 import type { OnlineSignal } from '../transport/online-signal.js'
 import { ReconnectingLink, type LinkState } from '../transport/reconnecting-link.js'
 import type { Transport } from '../transport/types.js'
+import { StrongCalls } from '../strong/strong-calls.js'
 
 /** Where a doc's protocol effects go (implemented by the doc handle). */
 export interface DocEffectSink {
@@ -47,6 +48,8 @@ export interface SyncConnectionOptions {
   backoff?: BackoffOptions
   online?: OnlineSignal
   session?: ClientSessionOptions
+  /** Deadline of one strong operation; past it the call rejects `WeftOutcomeUnknownError('timeout')`. Default 15 s. */
+  strongTimeoutMs?: number
   /** How often the session's clock advances (heartbeats, digests, retries). Default 1 s. */
   tickMs?: number
   /** The link changed state, or a connection-level protocol error happened. */
@@ -64,6 +67,8 @@ export interface SyncConnectionOptions {
  */
 export class SyncConnection {
   readonly session: ClientSession
+  /** Strong operations through this connection ([STRONG-5]). */
+  readonly strong: StrongCalls
   private readonly link: ReconnectingLink
   private readonly sinks = new Map<string, DocEffectSink>()
   private tickTimer: unknown
@@ -75,6 +80,18 @@ export class SyncConnection {
 
   constructor(private readonly opts: SyncConnectionOptions) {
     this.session = new ClientSession(opts.session)
+    this.strong = new StrongCalls(
+      {
+        ready: () => !this.closed && this.session.connection === 'ready',
+        send: (id, request) => {
+          if (this.closed || this.session.connection !== 'ready') return false
+          this.run(this.session.strong(id, request))
+          return true
+        },
+      },
+      opts.timers,
+      opts.strongTimeoutMs ?? 15_000,
+    )
     this.link = new ReconnectingLink({
       transport: opts.transport,
       timers: opts.timers,
@@ -82,7 +99,10 @@ export class SyncConnection {
       ...(opts.online && { online: opts.online }),
       onOpen: () => void this.opened(),
       onMessage: (frame) => this.run(this.session.received(frame, this.opts.timers.now())),
-      onClose: () => this.run(this.session.disconnected()),
+      onClose: () => {
+        this.strong.connectionLost('disconnected')
+        this.run(this.session.disconnected())
+      },
       onState: (s) => this.opts.onLinkState(s),
     })
     this.link.start()
@@ -153,6 +173,7 @@ export class SyncConnection {
     for (const id of [...this.sinks.keys()]) this.detach(id)
     this.opts.timers.clearTimeout(this.tickTimer)
     this.link.stop()
+    this.strong.connectionLost('client closed')
     this.run(this.session.disconnected())
   }
 
@@ -237,6 +258,9 @@ export class SyncConnection {
           break
         case 'presence':
           this.sinks.get(e.doc)?.presence(e.peerId, e.state)
+          break
+        case 'strong-answer':
+          this.strong.answered(e.id, e.answer)
           break
         case 'divergence':
           this.sinks.get(e.doc)?.divergence({ vv: e.vv, localHash: e.localHash, remoteHash: e.remoteHash })

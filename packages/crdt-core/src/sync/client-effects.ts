@@ -1,6 +1,7 @@
 import type { JsonValue } from '../values.js'
 import type { WeftSyncError } from './sync-error.js'
 import type { VersionVector } from '../version-vector.js'
+import type { StrongFailure, StrongResult } from './messages/strong.js'
 
 /** Sync state of one doc on a client, for status UIs. */
 export type DocSyncStatus = 'offline' | 'syncing' | 'synced'
@@ -33,6 +34,8 @@ export type ClientEffect =
       readonly localHash: string
       readonly remoteHash: string
     }
+  /** The server answered strong request `id` ([STRONG-2]). */
+  | { readonly type: 'strong-answer'; readonly id: number; readonly answer: StrongResult | StrongFailure }
   /** The server refused something, or sent a bad frame. */
   | { readonly type: 'error'; readonly error: WeftSyncError }
   /** Close the transport (then call `disconnected()`); reconnecting is the shell's choice. */

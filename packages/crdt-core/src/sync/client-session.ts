@@ -15,6 +15,7 @@ import { WeftSyncError, isFatalSyncErrorCode } from './sync-error.js'
 import { FrameAssembler, splitFrame } from './frame-parts.js'
 import { readDeltaRanges } from '../delta/codec.js'
 import type { FrameLimits } from './messages/index.js'
+import type { StrongRequest } from './messages/strong.js'
 
 /** Options of {@link ClientSession}; times are in the caller's clock units (ms). */
 export interface ClientSessionOptions {
@@ -201,6 +202,19 @@ export class ClientSession {
     return out
   }
 
+  /**
+   * Sends strong request `id` ([STRONG-2]); its answer comes out as a
+   * `strong-answer` effect. Only on a welcomed connection: a strong op is
+   * never queued, so the caller refuses it itself otherwise ([STRONG-5]).
+   * Throws `WeftStrongInputError` for bad arguments, before anything is sent.
+   */
+  strong(id: number, request: StrongRequest): ClientEffect[] {
+    if (this.phase !== 'ready') throw new Error('strong operations need a welcomed connection')
+    const out: ClientEffect[] = []
+    this.send(out, { type: 'strong', id, request })
+    return out
+  }
+
   /** Advances the session's clock: heartbeats, timeouts, presence refresh, digests, retries. */
   tick(now: number): ClientEffect[] {
     const out: ClientEffect[] = []
@@ -309,9 +323,16 @@ export class ClientSession {
         out.push({ type: 'presence', doc: m.doc, peerId: m.peerId, state: m.state })
         return
       }
+      case 'strongResult':
+        out.push({ type: 'strong-answer', id: m.id, answer: m.result })
+        return
+      case 'strongError':
+        out.push({ type: 'strong-answer', id: m.id, answer: m.failure })
+        return
       case 'hello':
       case 'subscribe':
       case 'unsubscribe':
+      case 'strong':
         return this.fail(out, new WeftSyncError('bad-frame', `a server does not send ${m.type}`))
     }
   }

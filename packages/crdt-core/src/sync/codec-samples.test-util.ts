@@ -18,4 +18,13 @@ export const SAMPLE_MESSAGES: readonly ProtocolMessage[] = [
   { type: 'heal', doc: 'd', state: new Uint8Array([1]) },
   { type: 'presence', doc: 'd', peerId: 0, state: { cursor: 3, name: 'Ann' } },
   { type: 'presence', doc: 'd', peerId: 9, state: null },
+  { type: 'strong', id: 1, request: { op: 'claim', key: '/n/a', owner: 'ann' } },
+  { type: 'strong', id: 2, request: { op: 'compareAndSet', key: 'k', expected: null, next: { b: 1, a: [true] } } },
+  { type: 'strong', id: 300, request: { op: 'add', key: 'seats', n: -1, min: 0, max: 10 } },
+  { type: 'strong', id: 4, request: { op: 'readCounter', key: 'seats' } },
+  { type: 'strongResult', id: 1, result: { kind: 'claim', ok: false, holder: 'bob' } },
+  { type: 'strongResult', id: 5, result: { kind: 'claim', holder: null } },
+  { type: 'strongResult', id: 2, result: { kind: 'register', ok: true, value: { a: [true], b: 1 } } },
+  { type: 'strongResult', id: 300, result: { kind: 'counter', ok: true, value: 9 } },
+  { type: 'strongError', id: 1, failure: { kind: 'unavailable', code: 'no-quorum', message: 'no leader' } },
 ]

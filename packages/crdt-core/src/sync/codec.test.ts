@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { WeftDecodeError } from '../errors.js'
+import { OUTCOME_UNKNOWN_CODES, STRONG_INPUT_ERROR_CODES, UNAVAILABLE_CODES, isWeftStrongInputError } from '../strong/strong-errors.js'
 import { SAMPLE_MESSAGES } from './codec-samples.test-util.js'
 import { decodeMessage, encodeMessage, peekFrameVersion } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
@@ -29,13 +30,22 @@ const GOLDEN: readonly string[] = [
   '011601640101',
   '012001640001197b22637572736f72223a332c226e616d65223a22416e6e227d',
   '012001640900',
+  '01300101042f6e2f6103616e6e',
+  '01300204016b046e756c6c127b2261223a5b747275655d2c2262223a317d',
+  '0130ac0206057365617473000000000000f0bf00000000000000000000000000002440',
+  '01300407057365617473',
+  '01310101010103626f62',
+  '013105010000',
+  '0131020202127b2261223a5b747275655d2c2262223a317d',
+  '0131ac0203020000000000002240',
+  '01320101096e6f2d71756f72756d096e6f206c6561646572',
 ]
 
 describe('codec', () => {
   it('[FRAME-1] golden vectors: every message type encodes to frozen bytes and back', () => {
     expect(SAMPLE_MESSAGES.length).toBe(GOLDEN.length)
     const types = new Set(SAMPLE_MESSAGES.map((m) => m.type))
-    expect(types.size).toBe(13)
+    expect(types.size).toBe(16)
     SAMPLE_MESSAGES.forEach((m, i) => {
       expect(hex(encodeMessage(m))).toBe(GOLDEN[i])
       expect(decodeMessage(unhex(GOLDEN[i]!))).toEqual(m)
@@ -67,6 +77,11 @@ describe('codec', () => {
       ['0105037a7a7a0000', 'unknown-kind'], // unknown error code
       ['011501640002414243', 'invalid'], // hash not lowercase hex... (vv {} then 'ABC')
       ['0116016400', 'invalid'], // empty heal state
+      ['01300109016b', 'unknown-kind'], // [STRONG-1] strong op 9
+      ['01300106016b000000000000f83f00000000000000000000000000002440', 'invalid'], // add of 1.5
+      ['0130010401 6b04 7b7b7b7b 046e756c6c'.replace(/ /g, ''), 'invalid'], // CAS expected not JSON
+      ['01320101037a7a7a00', 'unknown-kind'], // unknown unavailable code
+      ['0131010103', 'invalid'], // ok flag 3
     ]
     for (const [frame, code] of bad) {
       let err: unknown
@@ -85,6 +100,24 @@ describe('codec', () => {
     expect(() => encodeMessage({ type: 'unsubscribe', doc: 'x'.repeat(513) })).toThrow(RangeError)
     expect(() => encodeMessage({ type: 'ack', doc: 'd', clientSeq: -1, serverSeq: 0 })).toThrow(RangeError)
     expect(() => encodeMessage({ type: 'digest', doc: 'd', vv: {}, hash: 'XYZ' })).toThrow(RangeError)
+  })
+
+  it('[STRONG-1] encoding a strong request refuses bad arguments with WeftStrongInputError before writing', () => {
+    const code = (m: ProtocolMessage) => {
+      try {
+        encodeMessage(m)
+      } catch (e) {
+        return isWeftStrongInputError(e) ? e.code : 'other'
+      }
+      return 'none'
+    }
+    expect(code({ type: 'strong', id: 1, request: { op: 'claim', key: '', owner: 'a' } })).toBe('bad-key')
+    expect(code({ type: 'strong', id: 1, request: { op: 'claim', key: 'k', owner: 'x'.repeat(513) } })).toBe('bad-owner')
+    expect(code({ type: 'strong', id: 1, request: { op: 'add', key: 'k', n: 1, min: 5, max: 1 } })).toBe('bad-number')
+    expect(code({ type: 'strong', id: 1, request: { op: 'compareAndSet', key: 'k', expected: null, next: Number.NaN } })).toBe('bad-value')
+    // Safe-integer extremes (the default bounds) survive the wire exactly.
+    const add = { type: 'strong', id: 7, request: { op: 'add', key: 'k', n: 3, min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER } } as const
+    expect(decodeMessage(encodeMessage(add))).toEqual(add)
   })
 
   it('[FRAME-5] seeded random messages round-trip', () => {
@@ -145,6 +178,8 @@ const json = fc
   .map((v) => JSON.parse(JSON.stringify(v)) as unknown)
   .filter((v) => v !== null) as fc.Arbitrary<NonNullable<JsonValue>>
 
+const strongKey = fc.string({ minLength: 1, maxLength: 40 })
+const safeInt = fc.integer({ min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER })
 const arbMessage: fc.Arbitrary<ProtocolMessage> = fc.oneof(
   fc.record({ type: fc.constant('hello' as const), token: fc.string(), clientName: fc.string() }),
   fc.record({ type: fc.constant('welcome' as const), peerId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }) }),
@@ -160,4 +195,35 @@ const arbMessage: fc.Arbitrary<ProtocolMessage> = fc.oneof(
   fc.record({ type: fc.constant('digest' as const), doc, vv, hash: fc.stringMatching(/^[0-9a-f]{0,64}$/) }),
   fc.record({ type: fc.constant('heal' as const), doc, state: fc.uint8Array({ minLength: 1, maxLength: 50 }) }),
   fc.record({ type: fc.constant('presence' as const), doc, peerId: uint, state: fc.oneof(fc.constant(null), json) }),
+  fc.record({
+    type: fc.constant('strong' as const),
+    id: uint,
+    request: fc.oneof(
+      fc.record({ op: fc.constantFrom('claim' as const, 'release' as const), key: strongKey, owner: strongKey }),
+      fc.record({ op: fc.constantFrom('readClaim' as const, 'read' as const, 'readCounter' as const), key: strongKey }),
+      fc.record({ op: fc.constant('compareAndSet' as const), key: strongKey, expected: json, next: json }),
+      fc.tuple(strongKey, safeInt, safeInt, safeInt).map(([key, n, a, b]) => ({ op: 'add' as const, key, n, min: Math.min(a, b), max: Math.max(a, b) })),
+    ),
+  }),
+  fc.record({
+    type: fc.constant('strongResult' as const),
+    id: uint,
+    result: fc.oneof(
+      fc.record(
+        { kind: fc.constant('claim' as const), ok: fc.boolean(), holder: fc.oneof(fc.constant(null), strongKey) },
+        { requiredKeys: ['kind', 'holder'] },
+      ),
+      fc.record({ kind: fc.constant('register' as const), ok: fc.boolean(), value: json }, { requiredKeys: ['kind', 'value'] }),
+      fc.record({ kind: fc.constant('counter' as const), ok: fc.boolean(), value: safeInt }, { requiredKeys: ['kind', 'value'] }),
+    ),
+  }),
+  fc.record({
+    type: fc.constant('strongError' as const),
+    id: uint,
+    failure: fc.oneof(
+      fc.record({ kind: fc.constant('unavailable' as const), code: fc.constantFrom(...UNAVAILABLE_CODES), message: fc.string() }),
+      fc.record({ kind: fc.constant('outcome-unknown' as const), code: fc.constantFrom(...OUTCOME_UNKNOWN_CODES), message: fc.string() }),
+      fc.record({ kind: fc.constant('bad-input' as const), code: fc.constantFrom(...STRONG_INPUT_ERROR_CODES), message: fc.string() }),
+    ),
+  }),
 ) as fc.Arbitrary<ProtocolMessage>

@@ -6,6 +6,7 @@ import type { ProtocolMessage } from './messages/index.js'
 import { PROTOCOL_VERSION } from './protocol-version.js'
 import { isSyncErrorCode } from './sync-error.js'
 import { MIN_PART_FRAME_BYTES } from './frame-parts.js'
+import { readStrongFailure, readStrongRequest, readStrongResult, writeStrongFailure, writeStrongRequest, writeStrongResult } from './strong-codec.js'
 
 /**
  * The one codec of the sync protocol ([FRAME-1]..[FRAME-5]).
@@ -31,6 +32,9 @@ const TAG = {
   digest: 21,
   heal: 22,
   presence: 32,
+  strong: 48,
+  strongResult: 49,
+  strongError: 50,
 } as const satisfies Record<ProtocolMessage['type'], number>
 
 /** Longest doc id, in UTF-16 code units ([FRAME-4]). */
@@ -105,6 +109,15 @@ export function encodeMessage(m: ProtocolMessage): Uint8Array {
         w.writeUint8(1)
         w.writeString(JSON.stringify(m.state))
       }
+      break
+    case 'strong':
+      writeStrongRequest(w, checkUint(m.id), m.request)
+      break
+    case 'strongResult':
+      writeStrongResult(w, checkUint(m.id), m.result)
+      break
+    case 'strongError':
+      writeStrongFailure(w, checkUint(m.id), m.failure)
       break
   }
   return w.finish()
@@ -187,6 +200,12 @@ function readBody(r: Reader, tag: number): ProtocolMessage {
       if (flag !== 1) throw new WeftDecodeError('invalid', `presence flag ${flag}`)
       return { type: 'presence', doc, peerId, state: parseJson(r.readString()) }
     }
+    case TAG.strong:
+      return readStrongRequest(r)
+    case TAG.strongResult:
+      return { type: 'strongResult', ...readStrongResult(r) }
+    case TAG.strongError:
+      return { type: 'strongError', ...readStrongFailure(r) }
     default:
       throw new WeftDecodeError('unknown-kind', `unknown message tag ${tag}`)
   }

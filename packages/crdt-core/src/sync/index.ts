@@ -21,6 +21,13 @@ export type {
   DigestMessage,
   HealMessage,
   PresenceMessage,
+  StrongRequest,
+  StrongOpName,
+  StrongResult,
+  StrongFailure,
+  StrongMessage,
+  StrongResultMessage,
+  StrongErrorMessage,
 } from './messages/index.js'
 export { WeftSyncError, isWeftSyncError, isSyncErrorCode, isFatalSyncErrorCode, SYNC_ERROR_CODES } from './sync-error.js'
 export type { SyncErrorCode } from './sync-error.js'

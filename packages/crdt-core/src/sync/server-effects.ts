@@ -1,6 +1,7 @@
 import type { VersionVector } from '../version-vector.js'
 import type { DotRange } from '../delta/types.js'
 import type { SyncErrorCode } from './sync-error.js'
+import type { StrongRequest } from './messages/strong.js'
 
 /** Connection id chosen by the server shell: a positive safe integer, unique among live connections (also the presence peer id). */
 export type ConnectionId = number
@@ -41,6 +42,11 @@ export type ServerEffect =
    * several nodes on one store, carry it to the others' `relayed()` ([FAN-2]).
    */
   | { readonly type: 'durable'; readonly doc: string; readonly serverSeq: number; readonly delta: Uint8Array }
+  /**
+   * [STRONG-2] Run one strong operation on the server's `StrongOps`, then call
+   * `strongAnswered(conn, id, result or failure)`. Authorized and bounded already.
+   */
+  | { readonly type: 'strong'; readonly conn: ConnectionId; readonly id: number; readonly request: StrongRequest }
   /** A frame was refused with an error (for logs and metrics); the error frame is already in a `send`. */
   | { readonly type: 'refused'; readonly conn: ConnectionId; readonly code: SyncErrorCode; readonly message: string; readonly doc?: string }
   /** [DIG-2] equal version vectors, different digests; the server sent its state to heal. */

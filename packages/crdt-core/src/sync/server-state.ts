@@ -40,6 +40,8 @@ export interface ServerSessionState<P> {
   rateCount: number
   /** Joins a frame that arrives in parts; created with the first part ([PART-1]). */
   parts: FrameAssembler | undefined
+  /** Ids of this connection's strong operations awaiting their answer ([STRONG-3]). */
+  readonly strongInFlight: Set<number>
 }
 
 /** A presence entry: never stored, expires without a heartbeat ([PRES-3]). */

@@ -59,6 +59,8 @@ export interface SyncServerOptions<P> {
   readonly maxVersionVectorEntries?: number
   /** Subscriptions per connection (default 1000). */
   readonly maxDocsPerConnection?: number
+  /** Strong operations one connection may have in flight; more are refused `overloaded` (default 16) ([STRONG-3]). */
+  readonly maxStrongInFlight?: number
   /** Frames per connection per second; default unlimited. */
   readonly maxFramesPerSecond?: number
 }
@@ -93,6 +95,7 @@ export function resolveServerOptions<P>(o: SyncServerOptions<P>): ResolvedServer
     maxPresenceDepth: o.maxPresenceDepth ?? 32,
     maxVersionVectorEntries: o.maxVersionVectorEntries ?? 16_384,
     maxDocsPerConnection: o.maxDocsPerConnection ?? 1000,
+    maxStrongInFlight: o.maxStrongInFlight ?? 16,
   }
   return {
     ...base,

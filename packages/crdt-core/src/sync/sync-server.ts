@@ -21,8 +21,11 @@ import { jsonBoundsViolation } from './json-bounds.js'
 import { missingDependency } from './missing-dependency.js'
 import { versionVectorEntryCount } from './vv-entry-count.js'
 import type { SyncErrorCode } from './sync-error.js'
+import type { StrongFailure, StrongOpName, StrongRequest, StrongResult } from './messages/strong.js'
+import { isStrongFailure, strongInputProblem } from './strong-checks.js'
 
 const EMPTY = new Uint8Array(0)
+const STRONG_READS = new Set<StrongOpName>(['readClaim', 'read', 'readCounter'])
 const MAX_QUEUED_DURING_AUTH = 64
 
 /**
@@ -89,6 +92,7 @@ export class SyncServer<P = unknown> {
       rateWindowStart: now,
       rateCount: 0,
       parts: undefined,
+      strongInFlight: new Set(),
     })
     return []
   }
@@ -145,6 +149,19 @@ export class SyncServer<P = unknown> {
     const s = this.sessions.get(conn)
     if (s?.phase !== 'authenticating') return out
     this.finishAuth(out, s, result)
+    return out
+  }
+
+  /**
+   * Answer to a `strong` effect ([STRONG-2]): sent to the connection if it is
+   * still open; dropped otherwise (its client reports the outcome unknown).
+   */
+  strongAnswered(conn: ConnectionId, id: number, answer: StrongResult | StrongFailure): ServerEffect[] {
+    const out: ServerEffect[] = []
+    const s = this.sessions.get(conn)
+    if (s?.phase !== 'ready' || !s.strongInFlight.delete(id)) return out
+    if (isStrongFailure(answer)) this.send(out, conn, { type: 'strongError', id, failure: answer })
+    else this.send(out, conn, { type: 'strongResult', id, result: answer })
     return out
   }
 
@@ -398,11 +415,36 @@ export class SyncServer<P = unknown> {
         if (sd) this.withRoom(out, s, sd, (o, room) => this.onPresence(o, s, room, m.state))
         return
       }
+      case 'strong':
+        return this.onStrong(out, s, m.id, m.request)
       case 'welcome':
       case 'sync':
       case 'ack':
+      case 'strongResult':
+      case 'strongError':
         return this.fail(out, s, 'bad-frame', `a client does not send ${m.type}`)
     }
+  }
+
+  /**
+   * [STRONG-3] authorized per key like a doc (`write` to change, `read` to
+   * read), checked like the backends check, bounded per connection; then one
+   * `strong` effect. Refusals are answers, not errors: the connection stays.
+   */
+  private onStrong(out: ServerEffect[], s: ServerSessionState<P>, id: number, request: StrongRequest): void {
+    if (s.strongInFlight.has(id)) return this.fail(out, s, 'bad-frame', `strong request ${id} is already in flight`)
+    const refuse = (failure: StrongFailure): void => this.send(out, s.id, { type: 'strongError', id, failure })
+    if (s.strongInFlight.size >= this.o.maxStrongInFlight) {
+      return refuse({ kind: 'unavailable', code: 'overloaded', message: `at most ${this.o.maxStrongInFlight} strong operations in flight per connection` })
+    }
+    const access = STRONG_READS.has(request.op) ? 'read' : 'write'
+    if (!this.o.authorize(s.principal as P, request.key, access)) {
+      return refuse({ kind: 'forbidden', code: 'forbidden', message: `this principal may not ${access} ${JSON.stringify(request.key)}` })
+    }
+    const bad = strongInputProblem(request)
+    if (bad) return refuse({ kind: 'bad-input', code: bad.code, message: bad.message })
+    s.strongInFlight.add(id)
+    out.push({ type: 'strong', conn: s.id, id, request })
   }
 
   /** [SYNC-2] reply with exactly what the subscriber lacks and what the server has. */

@@ -13,6 +13,8 @@ import type { Store } from '../store/store.js'
 import { Compactor } from './compactor.js'
 import { lazyEmptyDocs } from './lazy-doc-model.js'
 import { loadedThroughSeq } from './loaded-through-seq.js'
+import type { StrongOps } from '../strong/strong-ops.js'
+import { NO_STRONG_BACKEND, runStrongRequest, strongFailureOf } from '../strong/run-strong-request.js'
 
 /** How this node works with the others over one store. */
 export interface ClusterDeps {
@@ -41,6 +43,8 @@ export interface SyncServiceDeps {
   readonly logger: Logger
   /** Other nodes over the same store; absent: this node runs alone. */
   readonly cluster?: ClusterDeps | undefined
+  /** Runs clients' strong operations ([STRONG-2]); absent: every one is refused `unavailable`. */
+  readonly strong?: StrongOps | undefined
   readonly compactionThreshold?: number | undefined
   readonly compactionKeepTail?: number | undefined
   /** How often the protocol clock advances (hello deadline, idle, presence expiry). */
@@ -265,6 +269,25 @@ export class SyncService {
             return this.server.persistFailed(e.id)
           },
           true,
+        )
+        return
+      }
+      case 'strong': {
+        const ops = this.d.strong
+        if (!ops) {
+          this.run(this.server.strongAnswered(e.conn, e.id, NO_STRONG_BACKEND))
+          return
+        }
+        this.track(
+          runStrongRequest(ops, e.request),
+          (result) => this.server.strongAnswered(e.conn, e.id, result),
+          (error) => {
+            const failure = strongFailureOf(error)
+            metrics.errors.inc({ code: `strong-${failure.code}` })
+            if (failure.kind === 'outcome-unknown') logger.warn({ err: error, conn: e.conn, op: e.request.op }, 'strong operation outcome unknown')
+            else logger.debug({ conn: e.conn, op: e.request.op, code: failure.code }, 'strong operation refused')
+            return this.server.strongAnswered(e.conn, e.id, failure)
+          },
         )
         return
       }

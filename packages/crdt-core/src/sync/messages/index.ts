@@ -1,6 +1,7 @@
 import type { ConnectionMessage } from './connection.js'
 import type { DocSyncMessage } from './doc-sync.js'
 import type { PresenceMessage } from './presence.js'
+import type { StrongProtocolMessage } from './strong.js'
 
 export type { HelloMessage, WelcomeMessage, FrameLimits, PingMessage, PongMessage, ErrorMessage, ConnectionMessage } from './connection.js'
 export type {
@@ -14,9 +15,19 @@ export type {
   DocSyncMessage,
 } from './doc-sync.js'
 export type { PresenceMessage } from './presence.js'
+export type {
+  StrongRequest,
+  StrongOpName,
+  StrongResult,
+  StrongFailure,
+  StrongMessage,
+  StrongResultMessage,
+  StrongErrorMessage,
+  StrongProtocolMessage,
+} from './strong.js'
 
 /** Every frame of the Weft sync protocol, discriminated by `type`. */
-export type ProtocolMessage = ConnectionMessage | DocSyncMessage | PresenceMessage
+export type ProtocolMessage = ConnectionMessage | DocSyncMessage | PresenceMessage | StrongProtocolMessage
 
 export type MessageType = ProtocolMessage['type']
 
