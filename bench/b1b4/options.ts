@@ -36,7 +36,7 @@ export const USAGE = `usage: pnpm bench:b1b4 [--only IDS] [--libs weft,yjs,autom
   --instr IDS      also count instructions under callgrind, once per library (default B4,B1.1,B1.4,B2.2,B3.1,B3.4)
   --instr-max-ms   skip callgrind where the median CPU time is above this (default 5000)
   --no-memory      skip the memory step
-  --cpu-prof       write a .cpuprofile of each Weft time section to bench/results/profiles/
+  --cpu-prof       write .cpuprofiles of each Weft time and parse section to bench/results/profiles/
   --no-write       print the tables but do not write bench/results/
   --out NAME       write bench/results/NAME.md and NAME.json (default b1b4)
   --cpu N          pin every child to CPU N (default the last CPU)

@@ -2,6 +2,7 @@
  * Re-renders bench/results/b1b4.md from the run's JSON. With more names, merges those runs into
  * it first (libraries measured in a separate, parallel run, e.g. `b1b4-automerge`) and takes the
  * instruction counts from a callgrind run (`b1b4-instr`), then rewrites b1b4.json as the merge.
+ * Appends NAME-notes.md (hand-written analysis of the committed run) when it exists.
  * Usage: node --import tsx b1b4/render.ts [NAME [MORE...]] [--instr NAME]
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -45,6 +46,8 @@ if (instrName !== undefined && existsSync(path(instrName, 'json'))) {
 }
 
 if (more.length > 0 || instrName !== undefined) writeFileSync(path(main, 'json'), `${JSON.stringify(results, null, 1)}\n`)
-const md = renderMarkdown(results)
+// Hand-written analysis of the committed run (where Weft misses, and why) is kept beside it.
+const notes = path(`${main}-notes`, 'md')
+const md = renderMarkdown(results) + (existsSync(notes) ? `\n${readFileSync(notes, 'utf8')}` : '')
 writeFileSync(path(main, 'md'), md)
 process.stdout.write(md)

@@ -21,7 +21,7 @@ export interface WorkerRequest {
   readonly work: string
   /** Weft only: the pinned build to import. */
   readonly weftModule?: string
-  /** Write a CPU profile of the `time` section here. */
+  /** Write CPU profiles of the `time` and `parse` sections beside this path (`-time`, `-parse`). */
   readonly profile?: string
   /** Running under callgrind: zero the counters before each section and dump them after it. */
   readonly callgrind?: boolean

@@ -40,7 +40,9 @@ function makeTimer(req: WorkerRequest): Timer {
       gc()
       if (req.callgrind === true) callgrind('-z')
       const cpu0 = process.cpuUsage()
-      const result = timed(fn, name === 'time' ? req.profile : undefined)
+      // Profiles of the time and parse sections go to `<profile>-time.cpuprofile` and `-parse`.
+      const profile = req.profile !== undefined && name !== 'encode' ? req.profile.replace(/\.cpuprofile$/, `-${name}.cpuprofile`) : undefined
+      const result = timed(fn, profile)
       const cpu = process.cpuUsage(cpu0)
       if (req.callgrind === true) callgrind('-d', name)
       return { ...result, cpuMs: (cpu.user + cpu.system) / 1000 }
