@@ -1,6 +1,7 @@
 /**
  * Re-renders bench/results/b1b4.md from the run's JSON. With more names, merges those runs into
- * it first (libraries measured in a separate, parallel run, e.g. `b1b4-automerge`) and takes the
+ * it first, filling each (scenario, library) the main run has no figures for (libraries or groups
+ * measured in a separate, parallel run, e.g. `b1b4-automerge`), and takes the
  * instruction counts from a callgrind run (`b1b4-instr`), then rewrites b1b4.json as the merge.
  * Appends NAME-notes.md (hand-written analysis of the committed run) when it exists.
  * Usage: node --import tsx b1b4/render.ts [NAME [MORE...]] [--instr NAME]
@@ -26,7 +27,11 @@ for (const name of more) {
   for (const s of other.scenarios) {
     const target = results.scenarios.find((x) => x.id === s.id)
     if (target === undefined) continue
-    for (const [lib, cell] of Object.entries(s.libs)) (target.libs as Record<string, unknown>)[lib] = cell
+    for (const [lib, cell] of Object.entries(s.libs)) {
+      // A cell is filled only where the main run has no successful figure for that library.
+      const own = target.libs[lib as LibName]
+      if (cell.median !== null && (own === undefined || own.median === null)) (target.libs as Record<string, unknown>)[lib] = cell
+    }
   }
   Object.assign(results.versions, other.versions)
   Object.assign(results.runs, other.runs)
