@@ -54,7 +54,7 @@ describe(`three regions, each its own network namespace, PostgreSQL cluster and 
   const clients: Client[] = []
   beforeAll(async () => {
     net = await startRegions({ names: ['a', 'b', 'c'], nodesPerRegion: 1, delayMs: wanDelays(SEED), antiEntropyMs: 2000 })
-  }, 180_000)
+  }, 300_000)
   afterAll(async () => {
     if (process.env.WEFT_REGIONS_LOGS)
       for (const r of net.regions.values()) for (const n of r.nodes) process.stdout.write(`--- ${n.id}\n${n.logs().join('\n')}\n`)

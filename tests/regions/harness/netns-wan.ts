@@ -110,7 +110,18 @@ export async function openNetnsWan(regions: readonly string[]): Promise<NetnsWan
   const uplink = `wu${run.slice(-6)}`
   const made: string[] = []
   let delayer: ChildProcess | undefined
+  // A run that dies (a hook timing out, a crash) still leaves no namespace or process behind.
+  const onExit = () => {
+    for (const ns of made) killNsProcesses(ns)
+    for (const ns of made) {
+      try {
+        ip('netns', 'del', ns)
+      } catch {}
+    }
+  }
+  process.once('exit', onExit)
   const close = async () => {
+    process.off('exit', onExit)
     if (delayer && delayer.exitCode === null) {
       const exited = new Promise((r) => delayer?.once('exit', r))
       delayer.kill('SIGKILL')

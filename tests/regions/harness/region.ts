@@ -82,8 +82,10 @@ export class Region {
     return (this.nodes.find((x) => x.state === 'up') ?? this.nodes[0]!).httpUrl
   }
 
+  /** The live nodes' sync URLs; every node's while none is up (a client then retries until one is back). */
   get wsUrls(): string[] {
-    return this.nodes.filter((x) => x.state === 'up').map((n) => n.wsUrl)
+    const up = this.nodes.filter((x) => x.state === 'up')
+    return (up.length > 0 ? up : this.nodes).map((n) => n.wsUrl)
   }
 
   /** Sum of a Prometheus counter over the region's live nodes (every label). */
