@@ -1,13 +1,15 @@
 /**
  * pnpm bench:regions — replication between regions, each a real weft-server
- * process over its own PostgreSQL database and NATS server, linked through
- * the test harness's delayed proxies (one-way delay per direction):
+ * process over its own PostgreSQL cluster and NATS server, in its own network
+ * namespace with the harness's WAN delay between them (TCP proxies on
+ * loopback where namespaces are unavailable; the output says which):
  *
  * - lag: a writer in region a, a reader in region b; time from the local edit
  *   to the element showing in b's client (both clients' own server hop
  *   included), p50/p99, against the link's one-way delay;
- * - bytes: everything that crossed the links per edit (long polls included)
- *   against the deltas' own bytes;
+ * - bytes: everything that crossed between the regions per edit, both
+ *   directions (streams, keep-alives, requests), TCP payload and whole IP
+ *   packets, against the deltas' own bytes;
  * - catch-up: region b cut off while N edits land on 20 docs in a; time from
  *   the heal until b's reader holds them all, for two N.
  *
@@ -20,7 +22,7 @@ import { startRegions } from '../../tests/regions/harness/regions-run.js'
 
 const DELAYS = (process.env.WEFT_BENCH_DELAYS ?? '40,100').split(',').map(Number)
 const EDITS = Number(process.env.WEFT_BENCH_EDITS ?? 200)
-const PARTITION_S = Number(process.env.WEFT_BENCH_PARTITION_S ?? 10)
+const PARTITION_S = Number(process.env.WEFT_BENCH_PARTITION_S ?? 60)
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -32,7 +34,9 @@ interface LagRow {
   p50: number
   p99: number
   bytesPerEdit: number
+  ipBytesPerEdit: number | undefined
   deltaBytesPerEdit: number
+  mode: string
 }
 
 async function lagRun(delayMs: number): Promise<LagRow> {
@@ -59,7 +63,7 @@ async function lagRun(delayMs: number): Promise<LagRow> {
       deltaBytes += bytes.length
     })
     await new Promise((res) => setTimeout(res, 1000))
-    const bytes0 = net.linkBytes()
+    const bytes0 = await net.linkBytes()
     for (let i = 0; i < EDITS; i++) {
       const e = `e${i}`
       sentAt.set(e, performance.now())
@@ -67,9 +71,17 @@ async function lagRun(delayMs: number): Promise<LagRow> {
       await new Promise((res) => setTimeout(res, 50))
     }
     await until(() => lags.length >= EDITS, 60_000, 'every edit reached b')
-    const bytes = net.linkBytes() - bytes0
+    const bytes1 = await net.linkBytes()
     await Promise.all([wa.close(), rb.close()])
-    return { delayMs, p50: pct(lags, 50), p99: pct(lags, 99), bytesPerEdit: bytes / EDITS, deltaBytesPerEdit: deltaBytes / EDITS }
+    return {
+      delayMs,
+      p50: pct(lags, 50),
+      p99: pct(lags, 99),
+      bytesPerEdit: (bytes1.payload - bytes0.payload) / EDITS,
+      ipBytesPerEdit: bytes1.ip === undefined || bytes0.ip === undefined ? undefined : (bytes1.ip - bytes0.ip) / EDITS,
+      deltaBytesPerEdit: deltaBytes / EDITS,
+      mode: net.mode,
+    }
   } finally {
     await net.close()
   }
@@ -100,6 +112,8 @@ async function catchUp(missed: number): Promise<{ missed: number; docs: number; 
   }
 }
 
+const load0 = (await import('node:os')).loadavg()[0] ?? 0
+const cpu0 = process.cpuUsage()
 const lag: LagRow[] = []
 for (const d of DELAYS) {
   lag.push(await lagRun(d))
@@ -107,16 +121,21 @@ for (const d of DELAYS) {
 }
 const cu = [await catchUp(200), await catchUp(1000)]
 for (const c of cu) process.stdout.write(`catch-up ${JSON.stringify(c)}\n`)
+const mode =
+  lag[0]?.mode === 'netns'
+    ? 'each in its own network namespace, the WAN delay added per packet between namespaces'
+    : 'on loopback, linked through delayed TCP proxies (no network namespaces here)'
+const load1 = (await import('node:os')).loadavg()[0] ?? 0
 const md = [
   '# Regions benchmark',
   '',
-  `Two regions (own PostgreSQL database, own NATS, one weft-server process each) on one machine, linked through delayed TCP proxies; ${EDITS} edits, one every 50 ms. Lag is client in a to client in b (both server hops included). Bytes are everything that crossed the links (long polls included) per edit. Load average during the run: ${(await import('node:os')).loadavg()[0]?.toFixed(1)}.`,
+  `Two regions (own PostgreSQL cluster, own NATS, one weft-server process each) on one machine, ${mode}; ${EDITS} edits, one every 50 ms. Lag is client in a to client in b (both server hops and both PostgreSQL commits included). Bytes are everything that crossed between the regions per edit, both directions: TCP payload (the heads stream, keep-alives, requests) and whole IP packets (headers and ACKs too). Load average (1 min) ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end, on 2 cores shared with other work: lag figures are inflated by CPU contention.`,
   '',
-  '| one-way delay | lag p50 | lag p99 | target p99 (delay + 50 ms) | link bytes / edit | delta bytes / edit | ratio |',
-  '|---|---|---|---|---|---|---|',
+  '| one-way delay | lag p50 | lag p99 | target p99 (delay + 50 ms) | TCP payload / edit | IP bytes / edit | delta bytes / edit | payload ratio |',
+  '|---|---|---|---|---|---|---|---|',
   ...lag.map(
     (r) =>
-      `| ${r.delayMs} ms | ${r.p50.toFixed(0)} ms | ${r.p99.toFixed(0)} ms | ${r.delayMs + 50} ms | ${r.bytesPerEdit.toFixed(0)} | ${r.deltaBytesPerEdit.toFixed(0)} | ${(r.bytesPerEdit / r.deltaBytesPerEdit).toFixed(1)} |`,
+      `| ${r.delayMs} ms | ${r.p50.toFixed(0)} ms | ${r.p99.toFixed(0)} ms | ${r.delayMs + 50} ms | ${r.bytesPerEdit.toFixed(0)} | ${r.ipBytesPerEdit?.toFixed(0) ?? 'n/a'} | ${r.deltaBytesPerEdit.toFixed(0)} | ${(r.bytesPerEdit / r.deltaBytesPerEdit).toFixed(2)} |`,
   ),
   '',
   `Catch-up after a ${PARTITION_S} s partition (40 ms delay), edits spread over 20 docs:`,
@@ -127,6 +146,9 @@ const md = [
   '',
 ]
 writeFileSync(new URL('../results/regions.md', import.meta.url), md.join('\n'))
-writeFileSync(new URL('../results/regions.json', import.meta.url), JSON.stringify({ lag, catchUp: cu }, null, 2))
+writeFileSync(
+  new URL('../results/regions.json', import.meta.url),
+  JSON.stringify({ lag, catchUp: cu, loadavg: [load0, load1], benchCpuMs: (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000 }, null, 2),
+)
 process.stdout.write(md.join('\n'))
 process.exit(0)

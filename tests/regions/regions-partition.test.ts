@@ -32,12 +32,29 @@ function checkSet(doc: string, expected: ReadonlySet<string>, reads: { region: s
   expect(new Set(reads.map((r) => r.digest)).size, `${doc}: digests differ between regions (${replay})`).toBe(1)
 }
 
-describe(`three regions, each its own PostgreSQL and NATS, real server processes (seed ${SEED})`, () => {
+/** Seeded one-way delays between 40 and 150 ms, printed by the harness. */
+function wanDelays(seed: number): (a: string, b: string) => number {
+  const rnd = seededRandom(seed)
+  const memo = new Map<string, number>()
+  return (a, b) => {
+    const k = `${a}|${b}`
+    if (!memo.has(k)) memo.set(k, 40 + Math.floor(rnd() * 111))
+    return memo.get(k) as number
+  }
+}
+
+async function alarms(net: Regions): Promise<number> {
+  let n = 0
+  for (const r of net.regions.values()) n += await r.metric('weft_region_divergence_total')
+  return n
+}
+
+describe(`three regions, each its own network namespace, PostgreSQL cluster and NATS, real server processes (seed ${SEED})`, () => {
   let net: Regions
   const clients: Client[] = []
   beforeAll(async () => {
-    net = await startRegions({ names: ['a', 'b', 'c'], nodesPerRegion: 1, delayMs: 20 })
-  }, 120_000)
+    net = await startRegions({ names: ['a', 'b', 'c'], nodesPerRegion: 1, delayMs: wanDelays(SEED), antiEntropyMs: 2000 })
+  }, 300_000)
   afterAll(async () => {
     if (process.env.WEFT_REGIONS_LOGS)
       for (const r of net.regions.values()) for (const n of r.nodes) process.stdout.write(`--- ${n.id}\n${n.logs().join('\n')}\n`)
@@ -80,7 +97,10 @@ describe(`three regions, each its own PostgreSQL and NATS, real server processes
     const convergeMs = Date.now() - healed
     process.stdout.write(`[regions] seed ${SEED}: ${expected.size} elements; converged ${convergeMs} ms after the heal\n`)
     checkSet(doc, expected, await readEverywhere([...net.regions.values()], doc, expected, 20_000))
-  }, 90_000)
+    // A pass of anti-entropy compares digests of equal version vectors: nothing was corrupted, so no alarm.
+    await new Promise((r) => setTimeout(r, 4500))
+    expect(await alarms(net), `divergence alarms on a normal run (${replay})`).toBe(0)
+  }, 120_000)
 
   it('[LEVEL-1] quorum-acked writes survive wiping the region that acked them; server-level writes held only by a wiped region are lost (counted)', async () => {
     const rnd = seededRandom(SEED + 1)
@@ -163,4 +183,82 @@ describe(`three regions, each its own PostgreSQL and NATS, real server processes
     const order = elements(hb)
     expect(order.indexOf('x-written-in-a'), 'b shows y only together with x').toBeGreaterThanOrEqual(0)
   }, 60_000)
+  it('[LEVEL-1] all-regions-acked writes survive wiping two regions right after the ack; quorum- and server-level writes lost to it are counted', async () => {
+    const rnd = seededRandom(SEED + 2)
+    const doc = `levels2:${SEED}`
+    const wa = client('a')
+    const ha = wa.doc(doc)
+    const at = { all: [] as string[], quorum: [] as string[], server: [] as string[] }
+    const regionUrl = net.get('a').httpUrl
+    // Levels are causal, so an ack at a level covers every earlier write too: write the strongest first.
+    for (let i = 0; i < 10; i++) {
+      const e = `all.${i}`
+      ha.doc.getList('set').push(e)
+      const regions = await whenSavedIn(ha, 'all-regions', { regionUrl, timeoutMs: 20_000 })
+      expect(regions.length, 'all-regions is 3 of 3').toBe(3)
+      at.all.push(e)
+    }
+    const quorumHolders: string[][] = []
+    for (let i = 0; i < 10; i++) {
+      const e = `quorum.${i}`
+      ha.doc.getList('set').push(e)
+      quorumHolders.push([...(await whenSavedIn(ha, 'quorum', { regionUrl, timeoutMs: 20_000 }))])
+      at.quorum.push(e)
+    }
+    for (let i = 0; i < 10; i++) {
+      const e = `server.${i}`
+      ha.doc.getList('set').push(e)
+      await ha.whenSaved('server')
+      at.server.push(e)
+      await new Promise((r) => setTimeout(r, Math.floor(rnd() * 5)))
+    }
+    // Right after the last ack: destroy a and the region that answered the last quorum with it.
+    const other = quorumHolders.at(-1)?.find((r) => r !== 'a') ?? 'b'
+    const survivor = ['b', 'c'].find((r) => r !== other) as string
+    await Promise.all([net.get('a').wipe(), net.get(other).wipe()])
+    await wa.close()
+    await Promise.all([net.get('a').up(), net.get(other).up()])
+    const reads = await readEverywhere([...net.regions.values()], doc, new Set(at.all), 45_000)
+    const lost = (xs: string[]) => xs.filter((e) => !reads.some((r) => r.elements.includes(e))).length
+    for (const r of reads) {
+      expect(
+        at.all.filter((e) => !r.elements.includes(e)),
+        `${r.region}: all-regions-acked writes lost after wiping a and ${other} (${replay})`,
+      ).toEqual([])
+    }
+    process.stdout.write(
+      `[regions] seed ${SEED}: wiped a and ${other} right after the acks, ${survivor} survived: all-regions lost ${lost(at.all)}/${at.all.length}, quorum lost ${lost(at.quorum)}/${at.quorum.length}, server lost ${lost(at.server)}/${at.server.length}\n`,
+    )
+    expect(new Set(reads.map((r) => r.digest)).size, `digests differ (${replay})`).toBe(1)
+  }, 180_000)
+
+  it("[REGION-5] a corruption written behind the protocol's back (delta rows deleted, head kept) is found by digest, alarmed and healed by state exchange", async () => {
+    const doc = `diverge:${SEED}`
+    const wa = client('a')
+    const ha = wa.doc(doc)
+    const written: string[] = []
+    // One delta per element (each acked before the next), so the log has rows to lose.
+    for (let i = 0; i < 30; i++) {
+      ha.doc.getList('set').push(`d.${i}`)
+      written.push(`d.${i}`)
+      await ha.whenSaved('server')
+    }
+    await whenSavedIn(ha, 'all-regions', { regionUrl: net.get('a').httpUrl, timeoutMs: 30_000 })
+    await wa.close()
+    const before = await alarms(net)
+    // Region b's node goes down (so nothing is served from its memory), rows vanish from its store, it comes back.
+    const b = net.get('b')
+    await b.nodes[0]!.kill()
+    const { rowCount } = await b.query(
+      'DELETE FROM weft_deltas WHERE doc = $1 AND seq IN (SELECT seq FROM weft_deltas WHERE doc = $1 ORDER BY seq LIMIT 3 OFFSET 5)',
+      [doc],
+    )
+    expect(rowCount, 'the corruption removed rows').toBeGreaterThan(0)
+    await b.nodes[0]!.start()
+    const found = await until(async () => (await alarms(net)) > before, 30_000, 'a divergence alarm')
+    expect(b.nodes[0]!.logs().join('\n') + net.get('a').nodes[0]!.logs().join('\n')).toContain('region-divergence')
+    const reads = await readEverywhere([...net.regions.values()], doc, new Set(written), 30_000)
+    checkSet(doc, new Set(written), reads)
+    process.stdout.write(`[regions] seed ${SEED}: ${rowCount} delta rows deleted in b; divergence alarmed after ${found} ms and healed\n`)
+  }, 120_000)
 })

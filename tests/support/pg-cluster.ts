@@ -17,7 +17,7 @@
  * survive a power cut, which these tests do not simulate.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -28,6 +28,10 @@ export interface PgClusterOptions {
   readonly settings?: Readonly<Record<string, string | number>>
   /** How long to wait for the server to accept connections (default 30 s). */
   readonly startTimeoutMs?: number
+  /** argv prefix the server runs under (e.g. `ip netns exec NS`: a region's own network namespace). */
+  readonly wrap?: readonly string[]
+  /** Address the server listens on and URLs name (default 127.0.0.1); other than loopback, pg_hba trusts every host. */
+  readonly host?: string
 }
 
 export interface PgCluster {
@@ -101,11 +105,13 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
   const [initBin, initArgs] = asPostgres(join(binDir, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
   execFileSync(initBin, initArgs, { stdio: ['ignore', 'ignore', 'pipe'] })
   const port = await freePort()
+  const host = options.host ?? '127.0.0.1'
+  if (host !== '127.0.0.1') appendFileSync(join(dataDir, 'pg_hba.conf'), '\nhost all all 0.0.0.0/0 trust\n')
   const settings = { max_prepared_transactions: 64, fsync: 'off', max_connections: 200, ...options.settings }
   const startTimeoutMs = options.startTimeoutMs ?? 30_000
   let child: ChildProcess | undefined
 
-  const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`
+  const url = (database = 'postgres') => `postgres://postgres@${host}:${port}/${database}`
   const query = async (sql: string, params: readonly unknown[] = [], database = 'postgres') => {
     const c = new pg.Client({ connectionString: url(database), connectionTimeoutMillis: 5_000 })
     c.on('error', () => {})
@@ -118,10 +124,11 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
   }
 
   const start = async () => {
-    const args = ['-D', dataDir, '-p', String(port), '-k', dataDir, '-c', 'listen_addresses=127.0.0.1']
+    const args = ['-D', dataDir, '-p', String(port), '-k', dataDir, '-c', `listen_addresses=${host}`]
     for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`)
     const [bin, argv] = asPostgres(join(binDir, 'postgres'), args)
-    const proc = spawn(bin, argv, { stdio: 'ignore' })
+    const wrap = options.wrap ?? []
+    const proc = wrap.length > 0 ? spawn(wrap[0] as string, [...wrap.slice(1), bin, ...argv], { stdio: 'ignore' }) : spawn(bin, argv, { stdio: 'ignore' })
     proc.on('error', () => {})
     child = proc
     const deadline = Date.now() + startTimeoutMs

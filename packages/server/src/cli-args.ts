@@ -36,6 +36,8 @@ export interface CliConfig {
   readonly region: string | undefined
   readonly peers: readonly RegionPeer[]
   readonly peerSecret: string | undefined
+  /** Full anti-entropy pass with each peer region (version vectors, then digests) every n ms. */
+  readonly antiEntropyMs: number | undefined
   /** Background audit tick (ms); 0 or absent: off. */
   readonly auditIntervalMs: number | undefined
   readonly auditDocsPerTick: number | undefined
@@ -86,6 +88,8 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --peer <name=url>       a peer region, http://host:port of any of its nodes; repeatable
                           (env WEFT_PEERS as name=url,name=url)
   --peer-secret <s>       shared secret between regions, 16+ characters (env WEFT_PEER_SECRET, preferred)
+  --anti-entropy-ms <n>   full comparison with each peer region (version vectors, then stored digests)
+                          every n ms (env WEFT_ANTI_ENTROPY_MS, default 30000)
   --audit-interval-ms <n> audit a few docs of the store every n ms in the background (env
                           WEFT_AUDIT_INTERVAL_MS; default 0 = off); findings in /metrics and the log
   --audit-docs-per-tick <n>  docs per audit tick (env WEFT_AUDIT_DOCS_PER_TICK, default 20)
@@ -140,6 +144,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       region: { type: 'string' },
       peer: { type: 'string', multiple: true },
       'peer-secret': { type: 'string' },
+      'anti-entropy-ms': { type: 'string' },
       'audit-interval-ms': { type: 'string' },
       'audit-docs-per-tick': { type: 'string' },
       'admin-token': { type: 'string' },
@@ -226,6 +231,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     region,
     peers,
     peerSecret,
+    antiEntropyMs: int('anti-entropy-ms', 'WEFT_ANTI_ENTROPY_MS') || undefined,
     auditIntervalMs: int('audit-interval-ms', 'WEFT_AUDIT_INTERVAL_MS') || undefined,
     auditDocsPerTick: int('audit-docs-per-tick', 'WEFT_AUDIT_DOCS_PER_TICK'),
     adminToken: pick('admin-token', 'WEFT_ADMIN_TOKEN') || undefined,

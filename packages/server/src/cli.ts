@@ -84,7 +84,9 @@ async function start(config: CliConfig): Promise<void> {
     ...(config.staticDir !== undefined ? { staticDir: config.staticDir } : {}),
     ...(config.compactionThreshold !== undefined ? { compactionThreshold: config.compactionThreshold } : {}),
     ...(config.compactionKeepTail !== undefined ? { compactionKeepTail: config.compactionKeepTail } : {}),
-    ...(config.region !== undefined && { regions: { name: config.region, peers: config.peers, secret: config.peerSecret ?? '' } }),
+    ...(config.region !== undefined && {
+      regions: { name: config.region, peers: config.peers, secret: config.peerSecret ?? '', antiEntropyMs: config.antiEntropyMs },
+    }),
     ...(config.auditIntervalMs !== undefined && {
       audit: { intervalMs: config.auditIntervalMs, ...(config.auditDocsPerTick !== undefined && { docsPerTick: config.auditDocsPerTick }) },
     }),

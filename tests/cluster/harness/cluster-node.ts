@@ -13,15 +13,23 @@ export class ClusterNode {
     private readonly args: readonly string[],
     private readonly env: Record<string, string>,
     private readonly cli: string,
-  ) {}
+    /** Where the process runs: an argv prefix (`ip netns exec NS`), the address it is reached on, a fixed port. */
+    private readonly placement: { readonly wrap?: readonly string[]; readonly host?: string; readonly port?: number } = {},
+  ) {
+    this.port = placement.port
+  }
+
+  private get host(): string {
+    return this.placement.host ?? '127.0.0.1'
+  }
 
   get wsUrl(): string {
     if (this.port === undefined) throw new Error(`${this.id} never started`)
-    return `ws://127.0.0.1:${this.port}/sync`
+    return `ws://${this.host}:${this.port}/sync`
   }
 
   get httpUrl(): string {
-    return `http://127.0.0.1:${this.port}`
+    return `http://${this.host}:${this.port}`
   }
 
   /** Starts the process (on its old port after a restart) and resolves once it logged `ready`. */
@@ -30,12 +38,16 @@ export class ClusterNode {
     const port = this.port === undefined ? [] : ['--port', String(this.port)]
     try {
       // A loaded machine (two cores shared with other work) can take many seconds to start a node from source.
-      this.proc = await startServerProcess([...this.args, '--node-id', this.id, ...port], this.env, { readyTimeoutMs: 90_000, bundledCli: this.cli })
+      this.proc = await startServerProcess([...this.args, '--node-id', this.id, ...port], this.env, {
+        readyTimeoutMs: 90_000,
+        bundledCli: this.cli,
+        ...(this.placement.wrap && { wrap: this.placement.wrap }),
+      })
     } catch (error) {
       this.state = 'down'
       throw error
     }
-    this.port = this.proc.port
+    this.port ??= this.proc.port
     this.state = 'up'
   }
 

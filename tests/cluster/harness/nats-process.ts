@@ -16,31 +16,46 @@ export function freePort(): Promise<number> {
   })
 }
 
+/** Where a NATS server runs: an argv prefix (e.g. `ip netns exec NS`) and the address it listens on. */
+export interface NatsPlacement {
+  readonly wrap?: readonly string[]
+  readonly host?: string
+}
+
 /** A NATS server of the harness's own (never the shared one), restartable on the same port. */
 export class NatsProcess {
   private child: ChildProcess | undefined
   private readonly dir = mkdtempSync(join(tmpdir(), 'weft-nats-'))
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly placement: NatsPlacement,
+  ) {}
 
-  static async start(): Promise<NatsProcess> {
-    const n = new NatsProcess(await freePort())
+  static async start(placement: NatsPlacement = {}): Promise<NatsProcess> {
+    const n = new NatsProcess(await freePort(), placement)
     await n.up()
     return n
   }
 
+  private get host(): string {
+    return this.placement.host ?? '127.0.0.1'
+  }
+
   get url(): string {
-    return `nats://127.0.0.1:${this.port}`
+    return `nats://${this.host}:${this.port}`
   }
 
   /** Starts the server and resolves once it accepts connections. */
   async up(): Promise<void> {
     const bin = process.env.WEFT_NATS_SERVER ?? '/usr/sbin/nats-server'
-    const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.dir], { stdio: 'ignore' })
+    const args = ['-a', this.host, '-p', String(this.port), '-js', '-sd', this.dir]
+    const wrap = this.placement.wrap ?? []
+    const child = wrap.length > 0 ? spawn(wrap[0] as string, [...wrap.slice(1), bin, ...args], { stdio: 'ignore' }) : spawn(bin, args, { stdio: 'ignore' })
     this.child = child
     const deadline = Date.now() + 10_000
     for (;;) {
-      if (await canConnect(this.port)) return
+      if (await canConnect(this.host, this.port)) return
       if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`)
       if (Date.now() > deadline) throw new Error('nats-server did not start')
       await new Promise((r) => setTimeout(r, 50))
@@ -62,10 +77,10 @@ export class NatsProcess {
   }
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     import('node:net').then(({ connect }) => {
-      const s = connect(port, '127.0.0.1')
+      const s = connect(port, host)
       s.once('connect', () => {
         s.destroy()
         resolve(true)

@@ -27,11 +27,13 @@ export interface ServerProcess {
 export async function startServerProcess(
   args: readonly string[],
   env: Record<string, string> = {},
-  options: { readyTimeoutMs?: number; bundledCli?: string; nodeArgs?: readonly string[] } = {},
+  options: { readyTimeoutMs?: number; bundledCli?: string; nodeArgs?: readonly string[]; wrap?: readonly string[] } = {},
 ): Promise<ServerProcess> {
   // A bundle of the CLI (the cluster harness makes one) starts in a fraction of tsx's time.
   const entry = options.bundledCli ? [options.bundledCli] : ['--import', tsxLoader(), cli]
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry, '--port', '0', ...args], {
+  // `wrap` runs the process under a prefix that execs it (e.g. `ip netns exec NS`), so its pid is the server's.
+  const argv = [...(options.wrap ?? []), process.execPath, ...(options.nodeArgs ?? []), ...entry, '--port', '0', ...args]
+  const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: root,
     env: { ...process.env, WEFT_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

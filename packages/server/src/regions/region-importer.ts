@@ -1,6 +1,8 @@
 import { inspectDelta } from '@weft/crdt-core'
 import type { Logger } from 'pino'
 import type { Store, VersionVector } from '../store/store.js'
+import type { DocDigests } from './doc-digests.js'
+import type { RecentImports } from './recent-imports.js'
 import type { SinceAnswer } from './region-wire.js'
 
 /** Called for each delta appended from a peer: tell this region's nodes and subscribers. */
@@ -16,7 +18,15 @@ export type OnImported = (doc: string, seq: number, delta: Uint8Array) => void
 export class RegionImporter {
   private readonly chains = new Map<string, Promise<unknown>>()
 
-  constructor(private readonly o: { readonly store: Store; readonly onImported: OnImported; readonly logger: Logger }) {}
+  constructor(
+    private readonly o: {
+      readonly store: Store
+      readonly onImported: OnImported
+      readonly logger: Logger
+      /** Where imported deltas came from (heads streams leave a peer's own deltas out). */
+      readonly recent?: RecentImports
+    },
+  ) {}
 
   /** Runs `fn` after every earlier import of `doc` (per-doc serialisation). */
   serial<T>(doc: string, fn: () => Promise<T>): Promise<T> {
@@ -35,8 +45,22 @@ export class RegionImporter {
     return this.serial(doc, async () => (await this.o.store.head(doc)).vv)
   }
 
-  /** Imports an answer; resolves with the number of deltas appended (0: nothing was new). */
-  import(doc: string, answer: SinceAnswer): Promise<number> {
+  /**
+   * Joins a peer's whole state after a divergence ([REGION-5]); appended (a
+   * state joins idempotently) only when it changes what this store replays
+   * the doc to. Resolves with whether it did.
+   */
+  heal(doc: string, state: Uint8Array, digests: DocDigests): Promise<boolean> {
+    return this.serial(doc, async () => {
+      if (!(await digests.changes(doc, state))) return false
+      const seq = await this.o.store.append(doc, { bytes: state, ranges: inspectDelta(state).ranges })
+      this.o.onImported(doc, seq, state)
+      return true
+    })
+  }
+
+  /** Imports an answer from peer `from`; resolves with the number of deltas appended (0: nothing was new). */
+  import(doc: string, answer: SinceAnswer, from?: string): Promise<number> {
     return this.serial(doc, async () => {
       const vv = { ...(await this.o.store.head(doc)).vv }
       const fresh: { bytes: Uint8Array; ranges: ReturnType<typeof inspectDelta>['ranges'] }[] = []
@@ -49,7 +73,10 @@ export class RegionImporter {
       // Issued together, in order: the store commits them in call order, in one group commit
       // where it batches ([STORE-2]: once one fails the later ones fail too, and the next pass retries).
       const seqs = await Promise.all(fresh.map((f) => this.o.store.append(doc, f)))
-      fresh.forEach((f, i) => this.o.onImported(doc, seqs[i] as number, f.bytes))
+      fresh.forEach((f, i) => {
+        if (from !== undefined) this.o.recent?.record(doc, seqs[i] as number, from)
+        this.o.onImported(doc, seqs[i] as number, f.bytes)
+      })
       const appended = fresh.length
       return appended
     })

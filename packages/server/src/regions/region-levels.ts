@@ -22,6 +22,8 @@ export interface FreshAnswer {
 }
 
 const POLL_MS = 20
+/** How long a peer holds one level request open waiting for its head to cover the write. */
+const PEER_WAIT_MS = 5_000
 
 /**
  * Levels are defined on version vectors ([LEVEL-1]): a region holds a write
@@ -42,48 +44,103 @@ export class RegionLevels {
 
   async waitForLevel(doc: string, vv: VersionVector, level: RegionLevel, timeoutMs: number, signal: AbortSignal): Promise<LevelAnswer> {
     const needed = regionsNeeded(level, 1 + this.o.peers.length)
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const heads = await this.heads(doc, signal)
-      const regions = [...heads].filter(([, h]) => h !== undefined && vvCovers(h, vv)).map(([r]) => r)
-      if (regions.length >= needed || Date.now() >= deadline || signal.aborted) return { level, reached: regions.length >= needed, regions, needed }
-      await sleep(POLL_MS)
-    }
+    const holders = new Set<string>()
+    // Each region is asked on its own: a cut-off peer (whose requests hang until they time out) delays nobody.
+    await untilEnough(needed, timeoutMs, signal, [
+      (stop) => this.waitLocal(doc, vv, stop).then((ok) => ok && holders.add(this.o.self)),
+      ...this.o.peers.map((p) => (stop: AbortSignal) => this.waitPeer(p, doc, vv, stop).then((ok) => ok && holders.add(p.peer.name))),
+    ])
+    return { level, reached: holders.size >= needed, regions: [...holders], needed }
   }
 
   async waitFresh(doc: string, vv: VersionVector, level: FreshnessLevel, timeoutMs: number, signal: AbortSignal): Promise<FreshAnswer> {
     const deadline = Date.now() + timeoutMs
     let target = vv
     if (level !== 'session') {
-      // What a majority (or every region) had when the call was made: their heads, joined.
+      // What a majority (or every region) had when the call was made: the first heads to answer, joined.
       const needed = regionsNeeded(level, 1 + this.o.peers.length)
-      const heads = [...(await this.heads(doc, signal)).values()].filter((h): h is VersionVector => h !== undefined)
+      const heads: VersionVector[] = [(await this.o.store.head(doc)).vv]
+      await untilEnough(
+        needed - 1,
+        timeoutMs,
+        signal,
+        this.o.peers.map(
+          (p) => (stop: AbortSignal) =>
+            p.head(doc, stop).then(
+              (h) => heads.push(h.vv) > 0,
+              () => false,
+            ),
+        ),
+      )
       if (heads.length < needed) return { level, fresh: false, vv: vvToJson((await this.o.store.head(doc)).vv), region: this.o.self }
       for (const h of heads) target = vvMerge(target, h)
     }
+    let pulling = false
     for (;;) {
       const local = (await this.o.store.head(doc)).vv
       const fresh = vvCovers(local, target)
       if (fresh || Date.now() >= deadline || signal.aborted) return { level, fresh, vv: vvToJson(local), region: this.o.self }
-      await this.o.pullAll(doc)
+      // Read repair in the background: one pull round at a time, while the head is checked every poll.
+      if (!pulling) {
+        pulling = true
+        void this.o.pullAll(doc).finally(() => {
+          pulling = false
+        })
+      }
       await sleep(POLL_MS)
     }
   }
 
-  /** This region's and every reachable peer's durable head vv of `doc` (undefined: unreachable). */
-  private async heads(doc: string, signal: AbortSignal): Promise<Map<string, VersionVector | undefined>> {
-    const out = new Map<string, VersionVector | undefined>([[this.o.self, (await this.o.store.head(doc)).vv]])
-    const peers = await Promise.all(
-      this.o.peers.map((p) =>
-        p.head(doc, signal).then(
-          (h) => h.vv,
-          () => undefined,
-        ),
-      ),
-    )
-    this.o.peers.forEach((p, i) => out.set(p.peer.name, peers[i]))
-    return out
+  private async waitLocal(doc: string, vv: VersionVector, stop: AbortSignal): Promise<boolean> {
+    while (!stop.aborted) {
+      if (vvCovers((await this.o.store.head(doc)).vv, vv)) return true
+      await sleep(POLL_MS)
+    }
+    return false
   }
+
+  private async waitPeer(peer: PeerClient, doc: string, vv: VersionVector, stop: AbortSignal): Promise<boolean> {
+    while (!stop.aborted) {
+      try {
+        if (vvCovers((await peer.head(doc, stop, { vv, waitMs: PEER_WAIT_MS })).vv, vv)) return true
+      } catch {
+        if (!stop.aborted) await sleep(POLL_MS * 10)
+      }
+    }
+    return false
+  }
+}
+
+/**
+ * Runs every waiter at once; resolves when `needed` of them resolved true,
+ * when all finished, or at the timeout / abort, then stops the rest.
+ */
+async function untilEnough(
+  needed: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+  waiters: readonly ((stop: AbortSignal) => Promise<unknown>)[],
+): Promise<void> {
+  const done = new AbortController()
+  const stop = AbortSignal.any([signal, done.signal, AbortSignal.timeout(timeoutMs)])
+  let yes = 0
+  await new Promise<void>((resolve) => {
+    if (needed <= 0) return resolve()
+    stop.addEventListener('abort', () => resolve(), { once: true })
+    let left = waiters.length
+    for (const w of waiters) {
+      w(stop).then(
+        (ok) => {
+          if (ok && ++yes >= needed) resolve()
+          if (--left === 0) resolve()
+        },
+        () => {
+          if (--left === 0) resolve()
+        },
+      )
+    }
+  })
+  done.abort()
 }
 
 function sleep(ms: number): Promise<void> {

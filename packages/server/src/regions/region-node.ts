@@ -3,7 +3,9 @@ import type { Logger } from 'pino'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Authenticate, Authorize } from '../auth/auth.js'
 import type { Store } from '../store/store.js'
+import { DocDigests } from './doc-digests.js'
 import { HeadsTokens } from './heads-tokens.js'
+import { RecentImports } from './recent-imports.js'
 import { PeerClient } from './peer-client.js'
 import { type BridgeStatus, RegionBridge } from './region-bridge.js'
 import { openRegionCursors } from './region-cursors.js'
@@ -82,11 +84,23 @@ export async function openRegionNode(d: {
     labelNames: ['peer', 'kind'],
     registers: [d.registry],
   })
+  const divergences = new Counter({
+    name: 'weft_region_divergence_total',
+    help: "Docs found with a version vector equal to a peer region's and a different stored digest (alarm: should stay 0)",
+    labelNames: ['peer'],
+    registers: [d.registry],
+  })
+  const divergenceHeals = new Counter({
+    name: 'weft_region_divergence_healed_total',
+    help: 'Divergences healed by a full state exchange (changed: this region joined something it lacked)',
+    labelNames: ['peer', 'changed'],
+    registers: [d.registry],
+  })
   const bytesOut = new Counter({ name: 'weft_region_bytes_out_total', help: 'Bytes sent to peer regions', labelNames: ['kind'], registers: [d.registry] })
   // Read at scrape time from the bridges (declared below; collect runs only after they exist).
   new Gauge({
     name: 'weft_region_lag_seconds',
-    help: "How long this region may have been missing a peer region's writes (0 while its long poll is open)",
+    help: "How long this region may have been missing a peer region's writes (0 while its heads stream delivers frames)",
     labelNames: ['peer'],
     registers: [d.registry],
     collect() {
@@ -97,7 +111,9 @@ export async function openRegionNode(d: {
     },
   })
   const cursors = await openRegionCursors(d.store)
-  const importer = new RegionImporter({ store: d.store, onImported: d.onImported, logger })
+  const digests = new DocDigests(d.store)
+  const recent = new RecentImports()
+  const importer = new RegionImporter({ store: d.store, onImported: d.onImported, logger, recent })
   const count = (peer: string, kind: string, n: number) => bytesIn.inc({ peer, kind }, n)
   const peers = o.peers.map((p) => new PeerClient(p, { self: o.name, secret: o.secret, count }))
   const bridges = peers.map(
@@ -107,10 +123,14 @@ export async function openRegionNode(d: {
         importer,
         cursors,
         logger,
-        longPollMs: o.longPollMs ?? 2_000,
+        longPollMs: o.longPollMs ?? 20_000,
         retryMs: o.retryMs ?? 250,
         antiEntropyMs: o.antiEntropyMs ?? 30_000,
+        digests,
+        digestDocsPerPass: o.digestDocsPerPass ?? 1_000,
         events: {
+          diverged: (peer) => divergences.inc({ peer }),
+          divergenceHealed: (peer, changed) => divergenceHeals.inc({ peer, changed: String(changed) }),
           imported: (peer, n) => imported.inc({ peer }, n),
           failed: (peer) => failures.inc({ peer }),
           healed: (peer) => heals.inc({ peer }),
@@ -149,6 +169,8 @@ export async function openRegionNode(d: {
         store: d.store,
         heads: headsReader(d.store),
         tokens: new HeadsTokens(),
+        digests,
+        imports: recent,
         levels,
         auth: d.auth,
         headsCheckMs: o.headsCheckMs ?? 25,

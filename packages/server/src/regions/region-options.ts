@@ -12,7 +12,7 @@ export interface RegionOptions {
   readonly peers: readonly RegionPeer[]
   /** Shared service credential between regions (`--peer-secret`, env `WEFT_PEER_SECRET`): peer routes refuse without it. */
   readonly secret: string
-  /** How long a peer holds a heads request open waiting for a change (default 2000 ms). */
+  /** How long one heads stream from a peer lasts before it is asked again with its resume token (default 20 s). */
   readonly longPollMs?: number | undefined
   /** How often a region looks at its own heads while it holds a long poll open (default 25 ms). */
   readonly headsCheckMs?: number | undefined
@@ -20,6 +20,8 @@ export interface RegionOptions {
   readonly retryMs?: number | undefined
   /** Full anti-entropy pass (every doc's version vector, not just changed heads) this often (default 30 s). */
   readonly antiEntropyMs?: number | undefined
+  /** Docs at equal version vectors whose stored digests one anti-entropy pass compares with a peer's (default 1000, rotating). */
+  readonly digestDocsPerPass?: number | undefined
 }
 
 /**

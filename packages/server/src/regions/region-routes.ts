@@ -1,11 +1,15 @@
 import { timingSafeEqual } from 'node:crypto'
+import { vvCovers, vvEquals } from '@weft/crdt-core'
 import type { Context, Hono } from 'hono'
 import { isAuthError } from '../auth/auth.js'
 import type { Authenticate, Authorize } from '../auth/auth.js'
 import { vvFromJson, vvToJson } from '../store/dot-ranges.js'
 import type { Store } from '../store/store.js'
+import type { DocDigests } from './doc-digests.js'
 import type { HeadsTokens } from './heads-tokens.js'
-import type { PeerLinks } from './peer-client.js'
+import { headsStream } from './heads-stream-route.js'
+import type { RecentImports } from './recent-imports.js'
+import type { PeerLinks, PeerRequestKind } from './peer-client.js'
 import type { HeadsReader, RegionHead } from './region-heads.js'
 import { isFreshnessLevel, isRegionLevel } from './level-rules.js'
 import type { RegionLevels } from './region-levels.js'
@@ -20,8 +24,10 @@ export interface RegionRoutesDeps {
   readonly levels: RegionLevels
   readonly auth: { readonly authenticate: Authenticate; readonly authorize: Authorize }
   readonly headsCheckMs: number
+  readonly digests: DocDigests
+  readonly imports: RecentImports
   /** Bytes sent to peers, for the cross-region bytes figure. */
-  readonly countOut: (kind: 'heads' | 'since' | 'head', n: number) => void
+  readonly countOut: (kind: PeerRequestKind, n: number) => void
   /** This region's links to its peers (`/regions/status`, for the dashboards of other regions). */
   readonly links: () => PeerLinks
 }
@@ -54,24 +60,26 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     if (!cached || Date.now() - cached.at >= d.headsCheckMs) cached = { at: Date.now(), heads: d.heads() }
     return cached.heads
   }
+  const digestOf = (doc: string) => d.digests.digest(doc)
   const refused = (c: Context) => c.text('region routes need the peer secret (--peer-secret) or a token with read access', 401)
 
-  app.get('/regions/heads', async (c) => {
+  // A stream of head moves ([REGION-1]): a frame per check that saw heads move, deflated, flushed per frame.
+  app.get('/regions/heads', (c) => {
     if (!isPeer(c)) return refused(c)
-    const waitMs = Math.min(30_000, Number(c.req.query('waitMs') ?? 0) || 0)
-    const before = d.tokens.recall(c.req.query('since'))
-    const deadline = Date.now() + waitMs
-    for (;;) {
-      const now = await heads()
-      const changed = [...now].filter(([doc, h]) => before?.get(doc) !== h.seq)
-      if (changed.length > 0 || Date.now() >= deadline || c.req.raw.signal.aborted) {
-        const token = d.tokens.remember(new Map([...now].map(([doc, h]) => [doc, h.seq])))
-        const body = JSON.stringify({ token, full: before === undefined, heads: changed.map(([doc, h]) => [doc, h.seq, vvToJson(h.vv)]) })
-        d.countOut('heads', Buffer.byteLength(body))
-        return c.body(body, 200, { 'content-type': 'application/json' })
-      }
-      await new Promise((r) => setTimeout(r, d.headsCheckMs))
-    }
+    const waitMs = Math.min(60_000, Number(c.req.query('waitMs') ?? 0) || 0)
+    const told = d.tokens.recall(c.req.query('since'))
+    const stream = headsStream({
+      asker: c.req.header('x-weft-region') ?? '',
+      told,
+      waitMs,
+      heads,
+      checkMs: d.headsCheckMs,
+      store: d.store,
+      imports: d.imports,
+      remember: (h) => d.tokens.remember(h),
+      countOut: (n) => d.countOut('heads', n),
+    })
+    return c.body(stream, 200, { 'content-type': 'application/vnd.weft.heads-stream', 'cache-control': 'no-store' })
   })
 
   app.get('/regions/status', (c) => (isPeer(c) ? c.json(d.links()) : refused(c)))
@@ -92,10 +100,43 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     if (!isPeer(c)) return refused(c)
     const doc = c.req.query('doc')
     if (doc === undefined) return c.text('doc is required', 400)
-    const h = await d.store.head(doc)
+    // With `covers`, wait (bounded) until this region's durable head covers it: one request per level check.
+    const covers = c.req.query('covers')
+    const want = covers === undefined ? undefined : vvFromJson(covers)
+    const deadline = Date.now() + Math.min(30_000, Number(c.req.query('waitMs') ?? 0) || 0)
+    let h = await d.store.head(doc)
+    while (want && !vvCovers(h.vv, want) && Date.now() < deadline && !c.req.raw.signal.aborted) {
+      await new Promise((r) => setTimeout(r, d.headsCheckMs))
+      h = await d.store.head(doc)
+    }
     const body = JSON.stringify({ seq: h.seq, vv: vvToJson(h.vv) })
     d.countOut('head', Buffer.byteLength(body))
     return c.body(body, 200, { 'content-type': 'application/json' })
+  })
+
+  // Stored digests of the docs a peer found at equal version vectors ([REGION-5]); a doc that moved since is left out.
+  app.post('/regions/digests', async (c) => {
+    if (!isPeer(c)) return refused(c)
+    const asked = ((await c.req.json().catch(() => ({}))) as { docs?: unknown }).docs
+    if (!Array.isArray(asked) || asked.length > 10_000) return c.text('expected {"docs": [[doc, vv], ...]} (at most 10,000)', 400)
+    const out: [string, number, string, string][] = []
+    for (const [doc, vv] of asked as [string, string][]) {
+      if (typeof doc !== 'string' || typeof vv !== 'string') return c.text('expected {"docs": [[doc, vv], ...]}', 400)
+      const d = await digestOf(doc)
+      if (vvEquals(d.vv, vvFromJson(vv))) out.push([doc, d.seq, vvToJson(d.vv), d.digest])
+    }
+    const body = JSON.stringify({ digests: out })
+    d.countOut('digests', Buffer.byteLength(body))
+    return c.body(body, 200, { 'content-type': 'application/json' })
+  })
+
+  app.get('/regions/state', async (c) => {
+    if (!isPeer(c)) return refused(c)
+    const doc = c.req.query('doc')
+    if (doc === undefined) return c.text('doc is required', 400)
+    const body = await d.digests.state(doc)
+    d.countOut('state', body.length)
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream' })
   })
 
   // A write's level: how many regions hold everything `vv` names, durably ([LEVEL-1]).
