@@ -56,7 +56,7 @@ describe('client under storage interleavings and crashes', () => {
     replica.close()
   })
 
-  it("[CLIENT-TAB-4] an edit built on another tab's edit is not lost when that tab dies before storing its own", async () => {
+  it("[CLIENT-TAB-5] an edit built on another tab's edit is not lost when that tab dies before storing its own", async () => {
     const store = faultyStore()
     const name = `crash-${Math.random()}`
     const tabs = broadcastChannelFactory()!

@@ -238,7 +238,7 @@ export class DocHandle {
 
   private onLocalDelta(bytes: Uint8Array): void {
     if (this.closed) return
-    // [CLIENT-TAB-4] other tabs get an edit once it is stored, so nothing they build on it outlives it
+    // [CLIENT-TAB-5] other tabs get an edit once it is stored, so nothing they build on it outlives it
     // if this tab dies first; while storage fails they get it at once (degraded, as the server does).
     if (this.tabs) {
       if (this.local.error) this.tabs.broadcast(bytes)

@@ -26,7 +26,7 @@ export interface TabSyncOptions {
  * version vector; each peer answers with exactly what it lacks.
  *
  * A tab sends its edits before they are stored, so each tab stores what it
- * joins from another ([CLIENT-TAB-4]): its own later edits, which may depend
+ * joins from another ([CLIENT-TAB-5]): its own later edits, which may depend
  * on those, are written after them (its writes are in order), and so never
  * reach storage without what they depend on if the other tab dies first.
  */
