@@ -23,7 +23,7 @@ function noteText(size: number): string {
   let n = 1
   while (out.length < size) {
     let line = ''
-    while (line.length < 70) line += `${words[(n = (n * 7 + 3) % 97) % words.length]} `
+    while (line.length < 70) line += `${words[((n = (n * 7 + 3) % 97)) % words.length]} `
     out += `${line.trimEnd()}${n % 5 === 0 ? '\n\n' : '\n'}`
   }
   return out.slice(0, size)
@@ -159,7 +159,8 @@ test('editor: main-thread work per keystroke in a 100 KB and a 1 MB note (report
     await plainCtx.close()
 
     const f = (n: number): string => n.toFixed(1)
-    const row = (who: string, w: Work): string => `| ${size >> 10} KB | ${who} | ${f(w.task)} | ${f(w.script)} | ${f(w.layout)} | ${f(w.style)} | ${f(w.longest)} |`
+    const row = (who: string, w: Work): string =>
+      `| ${size >> 10} KB | ${who} | ${f(w.task)} | ${f(w.script)} | ${f(w.layout)} | ${f(w.style)} | ${f(w.longest)} |`
     rows.push(row('typist (demo)', typist), row('reader (demo, other browser)', reader), row('plain textarea', plain))
     console.log(rows.slice(-3).join('\n'))
   }

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { body, createNote, expect, openApp, test, unique } from './support/app.js'
+import { badge, body, createNote, expect, test, unique } from './support/app.js'
 
 // Issue 16, item 4: holding ArrowDown in a 100 KB note open in two tabs and another browser
 // threw "Maximum update depth exceeded" (React #185; onKeyUp -> remember -> setCaret).
@@ -49,7 +49,10 @@ test('holding ArrowDown in a 100 KB note open in two tabs and another browser ke
   const tab2 = await mine.newPage()
   const other = await theirs.newPage()
   const errors = [tab1, tab2, other].flatMap((p) => errorsOf(p))
-  for (const p of [tab1, tab2, other]) await openApp(p, appUrl)
+  for (const p of [tab1, tab2, other]) {
+    await p.goto(appUrl)
+    await expect(badge(p)).toHaveAttribute('data-state', 'server', { timeout: 30_000 })
+  }
   const title = unique('Big note')
   await createNote(tab1, title)
   const text = bigText(100 * 1024)

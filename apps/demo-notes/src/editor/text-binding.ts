@@ -181,7 +181,10 @@ export class TextBinding {
     const s = Math.min(start, len)
     const e = Math.min(end, len)
     // A caret sticks to the character before it (the one just typed); a range to the characters it covers.
-    this.selection = s === e ? { start: this.text.cursor(s, 'before'), end: this.text.cursor(s, 'before') } : { start: this.text.cursor(s, 'after'), end: this.text.cursor(e, 'before') }
+    this.selection =
+      s === e
+        ? { start: this.text.cursor(s, 'before'), end: this.text.cursor(s, 'before') }
+        : { start: this.text.cursor(s, 'after'), end: this.text.cursor(e, 'before') }
     this.options.onSelection?.(this.selection)
   }
 }
