@@ -3,7 +3,7 @@ import { badge, body, createNote, expect, test, unique } from './support/app.js'
 
 // Issue 16, item 4: holding ArrowDown in a 100 KB note open in two tabs and another browser
 // threw "Maximum update depth exceeded" (React #185; onKeyUp -> remember -> setCaret).
-test.describe.configure({ timeout: 240_000 })
+test.describe.configure({ timeout: 480_000 })
 
 function bigText(size: number): string {
   let out = ''

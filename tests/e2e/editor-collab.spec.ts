@@ -42,10 +42,11 @@ async function typeInterleaved(a: Page, sa: string, b: Page, sb: string): Promis
   }
 }
 
-for (const [first, second] of [
+const pairs: [string, string][] = [
   ['Hello there', 'Hi again'],
   ['same', 'same'],
-]) {
+]
+for (const [first, second] of pairs) {
   test(`typing "${first}" and "${second}" at the same spot at once keeps each person's text whole (16.1)`, async ({ browser, appUrl }) => {
     const start = 'Shopping\n'
     const { a, b, close } = await twoBrowsers(browser, appUrl, `${start}milk`)
