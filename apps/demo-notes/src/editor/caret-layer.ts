@@ -13,16 +13,20 @@ const LABEL_MS = 2500
 
 /**
  * Draws others' carets over a textarea. A hidden mirror of the textarea's
- * text (same font, padding and width, so it wraps the same) is kept in step
- * by splices into one Text node, never re-rendered whole, so a keystroke
- * relays out like the textarea's own; each caret's index comes from its
+ * text (same font, padding and width, so it wraps the same) holds one block
+ * per line ('\n'-separated paragraph), kept in step by splices: a keystroke
+ * rewrites one small block, so neither the splice nor the relayout grows
+ * with the note (one Text node for the whole note cost a copy and a full
+ * relayout of it per key). Each caret's index comes from its
  * stable cursor when it is drawn (once per frame), and its position from a
  * collapsed Range in the mirror. The carets sit in their own layer, so
  * moving one never relays out the text. A cursor whose character has not
  * arrived yet (presence can outrun the text) is hidden until it has.
  */
 export class CaretLayer {
-  private readonly node: Text
+  /** The paragraphs of the text (without their '\n') and the mirror's block for each. */
+  private paras: string[]
+  private rows: HTMLElement[]
   private readonly range: Range
   private carets: readonly RemoteCaret[] = []
   private readonly drawn = new Map<string, { el: HTMLElement; label: HTMLElement; at: string }>()
@@ -38,9 +42,9 @@ export class CaretLayer {
     private readonly text: WeftText,
   ) {
     const doc = field.ownerDocument
-    this.node = doc.createTextNode(field.value)
-    // The zero-width space keeps the line of a trailing newline.
-    mirror.replaceChildren(this.node, doc.createTextNode('\u200b'))
+    this.paras = field.value.split('\n')
+    this.rows = this.paras.map((p) => this.row(p))
+    mirror.replaceChildren(...this.rows)
     this.range = doc.createRange()
     const onScroll = (): void => {
       under.style.transform = `translateY(${-field.scrollTop}px)`
@@ -53,8 +57,40 @@ export class CaretLayer {
 
   /** The textarea's text changed by this splice (the binding reports every one). */
   splice(index: number, deleted: number, inserted: string): void {
-    this.node.replaceData(index, deleted, inserted)
+    const [p0, o0] = this.locate(index)
+    const [p1, o1] = deleted === 0 ? [p0, o0] : this.locate(index + deleted)
+    const parts = (this.paras[p0]!.slice(0, o0) + inserted + this.paras[p1]!.slice(o1)).split('\n')
+    if (parts.length === 1 && p0 === p1) {
+      this.paras[p0] = parts[0]!
+      ;(this.rows[p0]!.firstChild as Text).data = parts[0]! || '\u200b'
+    } else {
+      const rows = parts.map((p) => this.row(p))
+      const next = this.rows[p1 + 1] ?? null
+      for (let k = p0; k <= p1; k++) this.rows[k]!.remove()
+      for (const r of rows) this.mirror.insertBefore(r, next)
+      this.paras.splice(p0, p1 - p0 + 1, ...parts)
+      this.rows.splice(p0, p1 - p0 + 1, ...rows)
+    }
     if (this.carets.length > 0) this.schedule()
+  }
+
+  /** The paragraph holding `index` and the offset in it. */
+  private locate(index: number): [number, number] {
+    let pos = 0
+    const last = this.paras.length - 1
+    for (let k = 0; k < last; k++) {
+      const len = this.paras[k]!.length
+      if (index <= pos + len) return [k, index - pos]
+      pos += len + 1
+    }
+    return [last, Math.min(index - pos, this.paras[last]!.length)]
+  }
+
+  /** A mirror block for one paragraph; an empty one holds a zero-width space, so it keeps its line. */
+  private row(text: string): HTMLElement {
+    const el = this.mirror.ownerDocument.createElement('div')
+    el.append(this.mirror.ownerDocument.createTextNode(text || '\u200b'))
+    return el
   }
 
   setCarets(carets: readonly RemoteCaret[]): void {
@@ -82,10 +118,13 @@ export class CaretLayer {
     const live = new Set<string>()
     for (const c of this.carets) {
       const index = this.text.cursorIndex(c.cursor)
-      if (index < 0 || index > this.node.length) continue
+      if (index < 0) continue
+      const [k, offset] = this.locate(index)
+      const node = this.rows[k]!.firstChild as Text
+      const at = this.paras[k] === '' ? 0 : offset
       live.add(c.id)
-      this.range.setStart(this.node, index)
-      this.range.setEnd(this.node, index)
+      this.range.setStart(node, at)
+      this.range.setEnd(node, at)
       const rects = this.range.getClientRects()
       const r = rects[rects.length - 1] ?? this.range.getBoundingClientRect()
       const d = this.drawn.get(c.id) ?? this.create(c)
@@ -96,9 +135,9 @@ export class CaretLayer {
       d.el.dataset.caretAt = String(index)
       d.el.style.transform = `translate(${r.left - base.left - 1}px, ${r.top - base.top}px)`
       d.el.style.height = `${r.height}px`
-      const at = `${index}:${Math.round(r.left)}:${Math.round(r.top)}`
-      if (d.at !== at) {
-        d.at = at
+      const where = `${index}:${Math.round(r.left)}:${Math.round(r.top)}`
+      if (d.at !== where) {
+        d.at = where
         d.label.animate([{ opacity: 1 }, { opacity: 1, offset: 0.8 }, { opacity: 0 }], { duration: LABEL_MS, fill: 'forwards' })
       }
     }
