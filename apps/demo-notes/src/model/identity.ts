@@ -8,8 +8,12 @@ export interface PresenceState {
   name: string
   color: string
   noteId: string | null
-  caret: number | null
+  /** Where our caret is in the open note's body: a stable cursor (`text.cursor`), so it stays on its character as others type. */
+  caret: CaretCursor | null
 }
+
+/** A `TextCursor` as plain JSON for presence. */
+export type CaretCursor = { replica: number; counter: number; assoc: 'after' | 'before' }
 
 export interface Identity {
   readonly id: string

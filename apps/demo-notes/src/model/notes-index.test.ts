@@ -1,6 +1,6 @@
 import { Doc } from '@weft/crdt-core'
 import { describe, expect, it } from 'vitest'
-import { createNote, deleteNote, moveNote, readNotes, renameNote } from './notes-index'
+import { createNote, deleteNote, moveNote, readNotes, renameNote, titleText } from './notes-index'
 
 const titles = (d: Doc) => readNotes(d).map((n) => n.title)
 const sync = (a: Doc, b: Doc) => {
@@ -50,5 +50,36 @@ describe('notes index', () => {
     renameNote(b, 'n', 'Renamed')
     sync(a, b)
     expect(titles(a)).toEqual(titles(b))
+  })
+
+  it('a title is a Text: two replicas typing at its end at once keep every keystroke (issue 16.3)', () => {
+    const a = new Doc()
+    const b = new Doc()
+    createNote(a, 'n', 'Plan')
+    sync(a, b)
+    const ta = titleText(a, 'n')!
+    const tb = titleText(b, 'n')!
+    for (const ch of ' PPPP') ta.insert(ta.length, ch)
+    for (const ch of ' QQQQ') tb.insert(tb.length, ch)
+    sync(a, b)
+    expect(titles(a)).toEqual(titles(b))
+    expect([['Plan PPPP QQQQ'], ['Plan QQQQ PPPP']]).toContainEqual(titles(a))
+  })
+
+  it("an older note's plain-string title is read as is and becomes a Text holding it when edited", () => {
+    const a = new Doc()
+    const b = new Doc()
+    a.transact(() => {
+      a.getMap('titles').set('old', 'Old title')
+      a.getList('order').insert(0, 'old')
+    })
+    sync(a, b)
+    expect(titles(b)).toEqual(['Old title'])
+    const t = titleText(b, 'old')!
+    t.insert(t.length, '!')
+    sync(a, b)
+    expect(titles(a)).toEqual(['Old title!'])
+    expect(titleText(a, 'old')!.toString()).toBe('Old title!')
+    expect(titleText(a, 'gone')).toBeUndefined()
   })
 })

@@ -1,4 +1,4 @@
-import type { Doc } from '@weft/crdt-core'
+import type { Doc, WeftText } from '@weft/crdt-core'
 
 /** The doc that lists the notes. */
 export const INDEX_DOC = 'notes:index'
@@ -13,7 +13,15 @@ export interface NoteSummary {
 // Titles live in a map (id -> title); order in a list of ids. A reorder is a
 // delete plus an insert, so two people moving one note at once can leave it
 // twice in the list: readers keep the first occurrence.
+// A title is a Text in that map, so two people typing in one title keep every
+// keystroke. Notes made before that have a plain string (last writer wins):
+// it is read as is, and becomes a Text holding it when the note is opened.
 const titles = (doc: Doc) => doc.getMap('titles')
+
+const isText = (v: unknown): v is WeftText => typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'text'
+
+/** A title as shown: the Text's content, or an older note's plain string. */
+const titleString = (v: unknown): string => (isText(v) ? v.toString() : String(v ?? ''))
 const order = (doc: Doc) => doc.getList('order')
 
 /** The notes in display order. */
@@ -24,7 +32,7 @@ export function readNotes(doc: Doc): NoteSummary[] {
   const add = (id: unknown): void => {
     if (typeof id !== 'string' || seen.has(id) || !t.has(id)) return
     seen.add(id)
-    out.push({ id, title: String(t.get(id) ?? '') })
+    out.push({ id, title: titleString(t.get(id)) })
   }
   for (const id of order(doc).toArray()) add(id)
   for (const id of t.keys()) add(id) // never lost, even if its list entry was
@@ -36,13 +44,41 @@ export const sameNotes = (a: readonly NoteSummary[], b: readonly NoteSummary[]):
 
 export function createNote(doc: Doc, id: string, title: string): void {
   doc.transact(() => {
-    titles(doc).set(id, title)
+    const text = titles(doc).setContainer(id, 'text')
+    if (title !== '') text.insert(0, title)
     order(doc).insert(0, id)
   })
 }
 
+/**
+ * The note's title as a Text to edit, made from an older note's plain
+ * string the first time (undefined once the note is deleted). Two replicas
+ * that convert one old title at the same time each make a Text; the map
+ * keeps one of them, with the same text, so only edits typed into the other
+ * before they met are lost, once per old note.
+ */
+export function titleText(doc: Doc, id: string): WeftText | undefined {
+  const t = titles(doc)
+  if (!t.has(id)) return undefined
+  const v = t.get(id)
+  if (isText(v)) return v
+  let text: WeftText | undefined
+  doc.transact(() => {
+    text = t.setContainer(id, 'text')
+    const old = String(v ?? '')
+    if (old !== '') text.insert(0, old)
+  })
+  return text
+}
+
+/** Replaces the whole title (one edit; typing goes through `titleText`). */
 export function renameNote(doc: Doc, id: string, title: string): void {
-  titles(doc).set(id, title)
+  const text = titleText(doc, id)
+  if (!text) return
+  doc.transact(() => {
+    text.delete(0, text.length)
+    text.insert(0, title)
+  })
 }
 
 export function deleteNote(doc: Doc, id: string): void {

@@ -1,6 +1,6 @@
 import { useDoc, useDocState, usePresence } from '@weft/react'
-import { useEffect, useState } from 'react'
-import type { Identity, PresenceState } from '../model/identity'
+import { useCallback, useEffect, useState } from 'react'
+import type { CaretCursor, Identity, PresenceState } from '../model/identity'
 import { INDEX_DOC, createNote, readNotes, sameNotes } from '../model/notes-index'
 import type { OfflineSwitch } from '@weft/client'
 import { Avatars } from './avatar'
@@ -22,18 +22,23 @@ export function App({ identity, net }: { identity: Identity; net: OfflineSwitch 
   // Empty is only known once this device's copy is loaded and, if that has nothing, the server was asked (or cannot be).
   const { connection } = index.status
   const listKnown = index.ready && (notes.length > 0 || connection === 'synced' || connection === 'offline')
-  const [caret, setCaret] = useState<number | null>(null)
   // The note just created here: its editor opens with the title focused.
   const [created, setCreated] = useState<string | null>(null)
 
   // Presence lives on the index doc, so everyone sees who is on which note.
+  // Ours is published straight to the handle, not through React state: a caret
+  // move (every key, every arrow) must not re-render the app.
   const presence = usePresence<PresenceState>(index)
   const people = uniquePeople(presence.others, identity.id)
-  const { update } = presence
   const noteId = note?.id ?? null
+  const { handle } = index
   useEffect(() => {
-    update({ ...identity, noteId, caret: noteId === null ? null : caret })
-  }, [update, identity, noteId, caret])
+    handle.presence.set({ ...identity, noteId, caret: null } satisfies PresenceState)
+  }, [handle, identity, noteId])
+  const publishCaret = useCallback(
+    (caret: CaretCursor) => handle.presence.set({ ...identity, noteId, caret } satisfies PresenceState),
+    [handle, identity, noteId],
+  )
 
   return (
     <div className={note ? 'app has-note' : 'app'}>
@@ -80,7 +85,7 @@ export function App({ identity, net }: { identity: Identity; net: OfflineSwitch 
               note={note}
               viewers={people.filter((p) => p.noteId === note.id)}
               focusTitle={note.id === created}
-              onCaret={setCaret}
+              onCaret={publishCaret}
               onBack={() => open(null)}
             />
             <ShortLink key={`link:${note.id}`} noteId={note.id} />

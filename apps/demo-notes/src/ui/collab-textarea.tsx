@@ -1,49 +1,60 @@
-import { mapCaret, type TextOps } from '@weft/react'
-import { useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
-import type { PresenceState } from '../model/identity'
-import { useMappedCarets } from './use-mapped-carets'
+import type { Doc, TextCursor, WeftText } from '@weft/crdt-core'
+import { useEffect, useRef, type KeyboardEvent } from 'react'
+import { CaretLayer, type RemoteCaret } from '../editor/caret-layer'
+import { TextBinding } from '../editor/text-binding'
 
 interface Props {
-  value: string
-  ops: TextOps
-  /** Others on this note, drawn as coloured carets. */
-  carets: readonly PresenceState[]
-  onCaret(caret: number): void
+  doc: Doc
+  text: WeftText
+  /** False until the note has loaded from this device: the field shows the Text once it has. */
+  ready: boolean
+  /** Others' carets on this text. */
+  carets: readonly RemoteCaret[]
+  /** Our caret moved: a stable cursor, for presence. */
+  onCaret(caret: TextCursor): void
   onUndo(): void
   onRedo(): void
-  disabled?: boolean
 }
 
 /**
- * A textarea bound to a Weft Text. Local input becomes the smallest splice;
- * when someone else's edit changes the text, our caret and selection are
- * mapped through that change (from the text before and after), so they stay
- * on the same characters instead of jumping to the end.
+ * A textarea bound to a Weft Text (see TextBinding), with others' carets
+ * drawn over it (see CaretLayer). Neither the text nor the caret goes
+ * through React state: a keystroke renders nothing.
  */
-export function CollabTextarea({ value, ops, carets, onCaret, onUndo, onRedo, disabled = false }: Props) {
-  const ref = useRef<HTMLTextAreaElement>(null)
-  // The DOM's text and selection just before a change from elsewhere is committed.
-  const before = useRef<{ text: string; start: number; end: number } | null>(null)
-  const [scrollTop, setScrollTop] = useState(0)
-  const shownCarets = useMappedCarets(carets, value)
+export function CollabTextarea({ doc, text, ready, carets, onCaret, onUndo, onRedo }: Props) {
+  const field = useRef<HTMLTextAreaElement>(null)
+  const under = useRef<HTMLDivElement>(null)
+  const mirror = useRef<HTMLDivElement>(null)
+  const layer = useRef<CaretLayer | null>(null)
+  const binding = useRef<TextBinding | null>(null)
+  // The latest callback, read by the binding without rebinding on every render.
+  const caretSink = useRef(onCaret)
+  caretSink.current = onCaret
 
-  // Read during render, while the textarea still shows the old text: after
-  // the commit the browser has already moved the caret to the end. Our own
-  // keystrokes never get here (the DOM already shows their text).
-  const el = ref.current
-  if (el && el.value !== value && before.current === null) before.current = { text: el.value, start: el.selectionStart, end: el.selectionEnd }
+  useEffect(() => {
+    const el = field.current
+    if (!el || !under.current || !mirror.current) return
+    const b = new TextBinding(el, doc, text, {
+      onSelection: (sel) => caretSink.current(sel.end),
+      onSplice: (index, deleted, inserted) => layer.current?.splice(index, deleted, inserted),
+    })
+    const l = new CaretLayer(el, under.current, mirror.current, text)
+    binding.current = b
+    layer.current = l
+    return () => {
+      b.destroy()
+      l.destroy()
+      binding.current = null
+      layer.current = null
+    }
+  }, [doc, text])
 
-  useLayoutEffect(() => {
-    const prev = before.current
-    before.current = null
-    const el = ref.current
-    if (!prev || !el || prev.text === value) return
-    const start = mapCaret(prev.start, prev.text, value)
-    const end = mapCaret(prev.end, prev.text, value)
-    el.setSelectionRange(start, end, el.selectionDirection)
-  }, [value])
+  // A load from this device's storage may fill the Text without a change we saw.
+  useEffect(() => {
+    if (ready) binding.current?.refresh()
+  }, [ready])
 
-  const remember = (el: HTMLTextAreaElement): void => onCaret(el.selectionStart)
+  useEffect(() => layer.current?.setCarets(carets), [carets])
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>): void => {
     if (!(e.metaKey || e.ctrlKey)) return
@@ -58,52 +69,10 @@ export function CollabTextarea({ value, ops, carets, onCaret, onUndo, onRedo, di
 
   return (
     <div className="collab">
-      <div className="collab-mirror" aria-hidden="true" style={{ transform: `translateY(${-scrollTop}px)` }}>
-        {withCarets(value, shownCarets)}
+      <div className="collab-under" ref={under} aria-hidden="true">
+        <div className="collab-mirror" ref={mirror} />
       </div>
-      <textarea
-        ref={ref}
-        className="collab-input"
-        aria-label="Note body"
-        placeholder="Start writing…"
-        spellCheck
-        disabled={disabled}
-        value={value}
-        onChange={(e) => {
-          const el = e.currentTarget
-          ops.replace(el.value, el.selectionEnd)
-          remember(el)
-        }}
-        onSelect={(e) => remember(e.currentTarget)}
-        onKeyUp={(e) => remember(e.currentTarget)}
-        onMouseUp={(e) => remember(e.currentTarget)}
-        onFocus={(e) => remember(e.currentTarget)}
-        onKeyDown={onKeyDown}
-        onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
-      />
+      <textarea ref={field} className="collab-input" aria-label="Note body" placeholder="Start writing…" spellCheck disabled={!ready} onKeyDown={onKeyDown} />
     </div>
   )
-}
-
-/** The text, invisible, with a visible caret marker at each person's position (a mirror of the textarea's layout). */
-function withCarets(text: string, carets: readonly PresenceState[]): ReactNode[] {
-  const marks = carets
-    .filter((p) => typeof p.caret === 'number')
-    .map((p) => ({ person: p, at: Math.max(0, Math.min(text.length, p.caret ?? 0)) }))
-    .sort((a, b) => a.at - b.at)
-  const out: ReactNode[] = []
-  let pos = 0
-  for (const { person, at } of marks) {
-    out.push(text.slice(pos, at))
-    out.push(
-      <span key={person.id} className="remote-caret" style={{ borderColor: person.color }} data-caret-of={person.name} data-caret-at={at}>
-        <span className="remote-caret-name" style={{ background: person.color }}>
-          {person.name}
-        </span>
-      </span>,
-    )
-    pos = at
-  }
-  out.push(text.slice(pos), '\u200b') // keeps a trailing newline's line
-  return out
 }

@@ -1,9 +1,12 @@
-import type { Doc } from '@weft/crdt-core'
-import { useDoc, useText, useUndo } from '@weft/react'
-import type { PresenceState } from '../model/identity'
-import { noteDocId, renameNote, type NoteSummary } from '../model/notes-index'
+import type { Doc, TextCursor } from '@weft/crdt-core'
+import { useDoc, useUndo } from '@weft/react'
+import { useMemo } from 'react'
+import type { CaretCursor, PresenceState } from '../model/identity'
+import { noteDocId, type NoteSummary } from '../model/notes-index'
+import type { RemoteCaret } from '../editor/caret-layer'
 import { Avatar } from './avatar'
 import { CollabTextarea } from './collab-textarea'
+import { TitleField } from './title-field'
 
 interface Props {
   index: Doc
@@ -12,29 +15,25 @@ interface Props {
   viewers: readonly PresenceState[]
   /** Focus the title (a note just created here). */
   focusTitle?: boolean
-  onCaret(caret: number): void
+  onCaret(caret: CaretCursor): void
   onBack(): void
 }
 
 export function NoteEditor({ index, note, viewers, focusTitle = false, onCaret, onBack }: Props) {
   const doc = useDoc(noteDocId(note.id))
-  const [body, ops] = useText(doc, 'body')
+  const text = doc.doc.getText('body')
   const undo = useUndo(doc)
+  const carets = useMemo(
+    () => viewers.flatMap((p): RemoteCaret[] => (p.caret === null ? [] : [{ id: p.id, name: p.name, color: p.color, cursor: p.caret }])),
+    [viewers],
+  )
   return (
     <section className="editor" aria-label="Note">
       <div className="editor-bar">
         <button type="button" className="back" onClick={onBack}>
           ← Notes
         </button>
-        <input
-          className="title-input"
-          aria-label="Title"
-          value={note.title}
-          placeholder="Untitled"
-          // biome-ignore lint/a11y/noAutofocus: the user just asked for a new note; its title is what they type next
-          autoFocus={focusTitle}
-          onChange={(e) => renameNote(index, note.id, e.target.value)}
-        />
+        <TitleField index={index} noteId={note.id} autoFocus={focusTitle} />
         <span className="editor-tools">
           <button type="button" className="icon" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!undo.canUndo} onClick={() => undo.undo()}>
             ↶
@@ -56,7 +55,15 @@ export function NoteEditor({ index, note, viewers, focusTitle = false, onCaret, 
           ))
         )}
       </div>
-      <CollabTextarea value={body} ops={ops} carets={viewers} onCaret={onCaret} onUndo={() => undo.undo()} onRedo={() => undo.redo()} disabled={!doc.ready} />
+      <CollabTextarea
+        doc={doc.doc}
+        text={text}
+        ready={doc.ready}
+        carets={carets}
+        onCaret={(c: TextCursor) => onCaret({ replica: c.replica, counter: c.counter, assoc: c.assoc })}
+        onUndo={() => undo.undo()}
+        onRedo={() => undo.redo()}
+      />
     </section>
   )
 }

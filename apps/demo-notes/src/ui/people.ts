@@ -1,3 +1,4 @@
+import { isTextCursor } from '@weft/crdt-core'
 import type { Peer } from '@weft/react'
 import type { PresenceState } from '../model/identity'
 
@@ -20,6 +21,6 @@ function isPresence(v: unknown): v is PresenceState {
     typeof s.name === 'string' &&
     typeof s.color === 'string' &&
     (s.noteId === null || typeof s.noteId === 'string') &&
-    (s.caret === null || typeof s.caret === 'number')
+    (s.caret === null || isTextCursor(s.caret))
   )
 }
