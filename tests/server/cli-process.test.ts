@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { type Server, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -36,5 +37,26 @@ describe('weft-server CLI as a real process', () => {
     expect(failure.message).toContain(`weft-server failed to start: could not open the SQLite database ${notADb}`)
     expect(failure.message).toContain('--db (WEFT_DB)')
     expect(failure.message).not.toMatch(/\n\s+at /) // no stack trace for a user's mistake
+  })
+
+  it('with its port taken: exit 1, a hint naming --port (WEFT_PORT), and no database file left behind', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'weft-cli-'))
+    const blocker: Server = createServer()
+    await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', ok))
+    const address = blocker.address()
+    const port = typeof address === 'object' && address ? address.port : 0
+    try {
+      const failure = await startServerProcess(['--port', String(port), '--db', join(dir, 'weft.db')]).then(
+        () => new Error('the server started'),
+        (e: unknown) => e as Error,
+      )
+      expect(failure.message).toContain('code 1')
+      expect(failure.message).toContain(`127.0.0.1:${port} is already in use`)
+      expect(failure.message).toContain('--port (WEFT_PORT')
+      expect(readdirSync(dir)).toEqual([])
+      expect(existsSync(join(dir, 'weft.db'))).toBe(false)
+    } finally {
+      blocker.close()
+    }
   })
 })

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto'
+import { existsSync, rmSync } from 'node:fs'
 import { pino } from 'pino'
 import { CLI_USAGE, parseCliArgs, type CliConfig } from './cli-args.js'
 import { createServer } from './server.js'
@@ -60,7 +61,12 @@ function main(): void {
 async function start(config: CliConfig): Promise<void> {
   const logger = pino({ level: config.logLevel })
   const nodeId = config.nodeId ?? `node-${randomBytes(4).toString('hex')}`
-  const store = await openStore(config, logger)
+  // A start that fails (port taken, bus unreachable) must leave no database file behind.
+  const made = sqliteFilesToMake(config)
+  const store = await openStore(config, logger).catch((error: unknown) => {
+    removeFiles(made)
+    throw error
+  })
   let bus: Bus | undefined
   let strong: StrongOps | undefined
   try {
@@ -69,8 +75,10 @@ async function start(config: CliConfig): Promise<void> {
   } catch (error) {
     await bus?.close()
     await store.close()
+    removeFiles(made)
     throw error
   }
+  // createServer closes the store when it cannot listen.
   const server = await createServer({
     port: config.port,
     host: config.host,
@@ -92,6 +100,9 @@ async function start(config: CliConfig): Promise<void> {
     }),
     ...(config.adminToken !== undefined && { adminToken: config.adminToken }),
     ...(strong && { strong, strongDescription: config.strong }),
+  }).catch((error: unknown) => {
+    removeFiles(made)
+    throw error
   })
   logger.info(
     { url: server.url, ws: server.wsUrl, node: server.node, store: config.store ? redactUrl(config.store) : config.db, bus: bus?.description ?? 'none' },
@@ -116,6 +127,16 @@ async function start(config: CliConfig): Promise<void> {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+}
+
+/** The SQLite file and its companions this start would create (those that do not exist yet). */
+function sqliteFilesToMake(config: CliConfig): string[] {
+  if (config.store !== undefined || config.db === ':memory:') return []
+  return ['', '-wal', '-shm', '-journal'].map((suffix) => config.db + suffix).filter((file) => !existsSync(file))
+}
+
+function removeFiles(files: readonly string[]): void {
+  for (const file of files) rmSync(file, { force: true })
 }
 
 /**
