@@ -104,7 +104,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       onImported: (doc, seq, delta) => sync.imported(doc, seq, delta),
     }))
   const sockets = new Set<WebSocket>()
-  const auditor = options.audit && new ContinuousAuditor(store, createAuditMetrics(metrics.registry), logger, options.audit)
+  const auditor = options.audit && new ContinuousAuditor(store, createAuditMetrics(metrics.registry), logger, { node, ...options.audit })
   auditor?.start()
   const gauges = setInterval(() => {
     metrics.clusterNodes.set(registry.live().length)
