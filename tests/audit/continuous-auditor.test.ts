@@ -51,12 +51,16 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     expect(await metric(server, /^weft_audit_findings_open\{check="seq-gap"\}/)).toBe('weft_audit_findings_open{check="seq-gap"} 1')
     expect(await metric(server, /^weft_audit_findings_total\{check="seq-gap"\}/)).toBe('weft_audit_findings_total{check="seq-gap"} 1')
 
-    expect((await fetch(`${server.url}/dashboard/api/state`)).status).toBe(401)
-    const state = await (await fetch(`${server.url}/dashboard/api/state`, { headers: { authorization: 'Bearer admin-secret' } })).json()
+    expect((await fetch(`${server.url}/admin/api/state`)).status).toBe(401)
+    // The page is at /admin; /dashboard, its first path, redirects there with the token.
+    const moved = await fetch(`${server.url}/dashboard?token=admin-secret`, { redirect: 'manual' })
+    expect([moved.status, moved.headers.get('location')]).toEqual([301, '/admin?token=admin-secret'])
+    expect((await fetch(`${server.url}/admin?token=admin-secret`)).status).toBe(200)
+    const state = await (await fetch(`${server.url}/admin/api/state`, { headers: { authorization: 'Bearer admin-secret' } })).json()
     expect(state.audit.findings).toContainEqual(expect.objectContaining({ check: 'seq-gap', doc: 'doc:33', message: expect.stringMatching(/^seq 3 missing/) }))
     expect(state.nodes).toEqual([expect.objectContaining({ id: server.node, up: true })])
     const one = await (
-      await fetch(`${server.url}/dashboard/api/audit?doc=doc:01`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' } })
+      await fetch(`${server.url}/admin/api/audit?doc=doc:01`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' } })
     ).json()
     expect(one).toMatchObject({ doc: 'doc:01', headSeq: 6, findings: [] })
   })
@@ -73,7 +77,7 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     const quietAudit = { intervalMs: 3_600_000 }
     let other = await createServer({ port: 0, store: quiet, logLevel: 'silent', audit: quietAudit, adminToken: 'admin-secret', nodeId: 'quiet' })
     const findingsOf = async (node: WeftServer) => {
-      const state = await (await fetch(`${node.url}/dashboard/api/state`, { headers: { authorization: 'Bearer admin-secret' } })).json()
+      const state = await (await fetch(`${node.url}/admin/api/state`, { headers: { authorization: 'Bearer admin-secret' } })).json()
       return state.audit.findings.map((f: { check: string; doc: string; node: string }) => `${f.check} ${f.doc} by ${f.node}`).sort()
     }
     // A missing delta is a gap in seqs and leaves the deltas after it waiting for its dots.

@@ -6,6 +6,8 @@ import { type DocAudit, auditDoc } from './audit-doc.js'
 import { auditEngine } from './engine-checks.js'
 import type { Finding } from './finding.js'
 import { readStoredDoc } from './read-stored-doc.js'
+import { recordRepairs } from './record-repairs.js'
+import { type RepairBackend, type RepairOutcome, repairDoc } from './repair.js'
 
 /** How the background auditor paces itself. */
 export interface ContinuousAuditOptions {
@@ -19,6 +21,8 @@ export interface ContinuousAuditOptions {
   readonly preparedMaxAgeMs?: number
   /** This node's id, recorded with each finding (default 'local'). */
   readonly node?: string
+  /** Writes a repair needs (the dashboard's repair); without one the dashboard can only audit. */
+  readonly repairBackend?: RepairBackend | undefined
 }
 
 /** A finding or repair as the status shows it (ISO times). */
@@ -133,23 +137,6 @@ export class ContinuousAuditor {
     }
   }
 
-  /** Records what a repair did (kind 'repair', closed at once), for the dashboard's list. */
-  async recordRepair(repair: { readonly doc: string; readonly check: string; readonly action: string; readonly note: string }): Promise<void> {
-    const at = Date.now()
-    await this.findings.recordFinding({
-      kind: 'repair',
-      check: repair.check,
-      doc: repair.doc,
-      key: `${repair.action}@${at}:${repair.note}`,
-      message: `${repair.action}: ${repair.note}`,
-      node: this.node,
-      repairable: false,
-      at,
-      resolvedAt: at,
-    })
-    this.logger.info({ check: repair.check, doc: repair.doc, action: repair.action }, `audit repair: ${repair.note}`)
-  }
-
   /** Audits one doc now (the dashboard's button) and records what it found. */
   async auditNow(doc: string): Promise<DocAudit | undefined> {
     const stored = await readStoredDoc(this.store, doc)
@@ -157,6 +144,27 @@ export class ContinuousAuditor {
     const audit = auditDoc(stored)
     await this.record(doc, audit.findings)
     return audit
+  }
+
+  /** Whether {@link repairNow} can repair on this store. */
+  get canRepair(): boolean {
+    return this.options.repairBackend !== undefined
+  }
+
+  /**
+   * Audits one doc, repairs what can be repaired here (the dashboard's
+   * button), records each repair and what the doc's audit shows after it.
+   */
+  async repairNow(doc: string): Promise<{ readonly outcomes: readonly RepairOutcome[]; readonly after: DocAudit } | undefined> {
+    const backend = this.options.repairBackend
+    if (!backend) throw new Error('repair needs a store the server can write behind the protocol (PostgreSQL)')
+    const audit = await this.auditNow(doc)
+    if (!audit) return undefined
+    const { outcomes, after } = await repairDoc(this.store, backend, audit)
+    await recordRepairs(this.findings, this.node, outcomes)
+    for (const o of outcomes) if (o.ok) this.logger.info({ check: o.check, doc: o.doc, action: o.action }, `audit repair: ${o.note}`)
+    await this.record(doc, after.findings)
+    return { outcomes, after }
   }
 
   private schedule(): void {
