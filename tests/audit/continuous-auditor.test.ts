@@ -43,7 +43,9 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     const bound = 2 * passMs + 1000
     await pg.raw('DELETE FROM deltas WHERE doc = $1 AND seq = $2', ['doc:33', 3])
     const injected = Date.now()
-    await expect.poll(async () => (await auditor.status()).findings.map((f) => `${f.check} ${f.doc}`), { timeout: bound, interval: 20 }).toContain('seq-gap doc:33')
+    await expect
+      .poll(async () => (await auditor.status()).findings.map((f) => `${f.check} ${f.doc}`), { timeout: bound, interval: 20 })
+      .toContain('seq-gap doc:33')
     const foundAfterMs = Date.now() - injected
     console.log(`auditor: a pass over ${DOCS} docs took ${passMs} ms; the gap was found ${foundAfterMs} ms after it was made (bound ${bound} ms)`)
     expect(foundAfterMs).toBeLessThanOrEqual(bound)
@@ -59,9 +61,7 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     const state = await (await fetch(`${server.url}/admin/api/state`, { headers: { authorization: 'Bearer admin-secret' } })).json()
     expect(state.audit.findings).toContainEqual(expect.objectContaining({ check: 'seq-gap', doc: 'doc:33', message: expect.stringMatching(/^seq 3 missing/) }))
     expect(state.nodes).toEqual([expect.objectContaining({ id: server.node, up: true })])
-    const one = await (
-      await fetch(`${server.url}/admin/api/audit?doc=doc:01`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' } })
-    ).json()
+    const one = await (await fetch(`${server.url}/admin/api/audit?doc=doc:01`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' } })).json()
     expect(one).toMatchObject({ doc: 'doc:01', headSeq: 6, findings: [] })
   })
 
@@ -83,7 +83,12 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     // A missing delta is a gap in seqs and leaves the deltas after it waiting for its dots.
     const found = ['causal-gap doc:3 by auditing', 'seq-gap doc:3 by auditing']
     try {
-      const [gone] = (await pg.raw('DELETE FROM deltas WHERE doc = $1 AND seq = $2 RETURNING doc, seq, ranges, bytes', ['doc:3', 2])) as { doc: string; seq: number; ranges: string; bytes: Uint8Array }[]
+      const [gone] = (await pg.raw('DELETE FROM deltas WHERE doc = $1 AND seq = $2 RETURNING doc, seq, ranges, bytes', ['doc:3', 2])) as {
+        doc: string
+        seq: number
+        ranges: string
+        bytes: Uint8Array
+      }[]
       await expect.poll(() => findingsOf(server as WeftServer), { timeout: 10_000, interval: 50 }).toEqual(found)
       expect(await findingsOf(other)).toEqual(found)
       // Restarted over the same database: the finding is still there before any audit ran.

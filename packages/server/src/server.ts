@@ -105,7 +105,9 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       onImported: (doc, seq, delta) => sync.imported(doc, seq, delta),
     }))
   const sockets = new Set<WebSocket>()
-  const auditor = options.audit && new ContinuousAuditor(store, createAuditMetrics(metrics.registry), logger, {
+  const auditor =
+    options.audit &&
+    new ContinuousAuditor(store, createAuditMetrics(metrics.registry), logger, {
       node,
       // The dashboard's repair writes through the store's own pool; a SQLite file is repaired with `weft-server audit --repair`.
       repairBackend: isPostgresStore(store) ? postgresRepairBackend(store.pool) : undefined,

@@ -125,7 +125,10 @@ export class ContinuousAuditor {
   }
 
   async status(): Promise<AuditorStatus> {
-    const [open, recent] = await Promise.all([this.findings.listFindings({ limit: MAX_STANDING, openOnly: true }), this.findings.listFindings({ limit: RECENT })])
+    const [open, recent] = await Promise.all([
+      this.findings.listFindings({ limit: MAX_STANDING, openOnly: true }),
+      this.findings.listFindings({ limit: RECENT }),
+    ])
     return {
       intervalMs: this.intervalMs,
       docsPerTick: this.docsPerTick,

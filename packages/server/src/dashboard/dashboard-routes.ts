@@ -61,7 +61,14 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
   app.get('/admin/api/state', async (c) => {
     if (!authorized(c)) return refuse(c)
     const [health, regions] = await Promise.all([source.health(), source.regions?.() ?? null])
-    return c.json({ node: source.node, time: new Date().toISOString(), health, nodes: refreshNodes(), regions, audit: (await source.auditor?.status()) ?? null })
+    return c.json({
+      node: source.node,
+      time: new Date().toISOString(),
+      health,
+      nodes: refreshNodes(),
+      regions,
+      audit: (await source.auditor?.status()) ?? null,
+    })
   })
   app.post('/admin/api/audit', async (c) => {
     if (!authorized(c)) return refuse(c)

@@ -55,10 +55,9 @@ export function postgresFindings(pool: pg.Pool, assertOpen: () => void): Finding
     },
     async listFindings({ limit, openOnly }) {
       assertOpen()
-      const { rows } = await pool.query<Row>(
-        `SELECT * FROM weft_audit_findings ${openOnly ? 'WHERE resolved_at IS NULL' : ''} ORDER BY at DESC LIMIT $1`,
-        [limit],
-      )
+      const { rows } = await pool.query<Row>(`SELECT * FROM weft_audit_findings ${openOnly ? 'WHERE resolved_at IS NULL' : ''} ORDER BY at DESC LIMIT $1`, [
+        limit,
+      ])
       return rows.map(toRecord)
     },
   }
