@@ -1,4 +1,4 @@
-import { createServer, type WeftServer } from '@weft/server'
+import { PostgresStore, createServer, type WeftServer } from '@weft/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type AuditedStore, openPostgres, typing, writeHistory } from './stores.js'
 
@@ -34,16 +34,18 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     })
     const auditor = server.auditor
     if (!auditor) throw new Error('no auditor')
-    await expect.poll(() => auditor.status().passes, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
-    expect(auditor.status().findings).toEqual([])
+    await expect.poll(async () => (await auditor.status()).passes, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+    expect((await auditor.status()).findings).toEqual([])
 
     // The stated bound: every doc is audited once per pass, so an injected fault shows within one pass after
     // the injection, which can start up to one pass later: two passes as long as the last one, plus slack.
-    const passMs = auditor.status().lastPassMs ?? 0
+    const passMs = (await auditor.status()).lastPassMs ?? 0
     const bound = 2 * passMs + 1000
     await pg.raw('DELETE FROM deltas WHERE doc = $1 AND seq = $2', ['doc:33', 3])
     const injected = Date.now()
-    await expect.poll(() => auditor.status().findings.map((f) => `${f.check} ${f.doc}`), { timeout: bound, interval: 20 }).toContain('seq-gap doc:33')
+    await expect
+      .poll(async () => (await auditor.status()).findings.map((f) => `${f.check} ${f.doc}`), { timeout: bound, interval: 20 })
+      .toContain('seq-gap doc:33')
     const foundAfterMs = Date.now() - injected
     console.log(`auditor: a pass over ${DOCS} docs took ${passMs} ms; the gap was found ${foundAfterMs} ms after it was made (bound ${bound} ms)`)
     expect(foundAfterMs).toBeLessThanOrEqual(bound)
@@ -51,13 +53,61 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     expect(await metric(server, /^weft_audit_findings_open\{check="seq-gap"\}/)).toBe('weft_audit_findings_open{check="seq-gap"} 1')
     expect(await metric(server, /^weft_audit_findings_total\{check="seq-gap"\}/)).toBe('weft_audit_findings_total{check="seq-gap"} 1')
 
-    expect((await fetch(`${server.url}/dashboard/api/state`)).status).toBe(401)
-    const state = await (await fetch(`${server.url}/dashboard/api/state`, { headers: { authorization: 'Bearer admin-secret' } })).json()
+    expect((await fetch(`${server.url}/admin/api/state`)).status).toBe(401)
+    // The page is at /admin; /dashboard, its first path, redirects there with the token.
+    const moved = await fetch(`${server.url}/dashboard?token=admin-secret`, { redirect: 'manual' })
+    expect([moved.status, moved.headers.get('location')]).toEqual([301, '/admin?token=admin-secret'])
+    expect((await fetch(`${server.url}/admin?token=admin-secret`)).status).toBe(200)
+    const state = await (await fetch(`${server.url}/admin/api/state`, { headers: { authorization: 'Bearer admin-secret' } })).json()
     expect(state.audit.findings).toContainEqual(expect.objectContaining({ check: 'seq-gap', doc: 'doc:33', message: expect.stringMatching(/^seq 3 missing/) }))
     expect(state.nodes).toEqual([expect.objectContaining({ id: server.node, up: true })])
-    const one = await (
-      await fetch(`${server.url}/dashboard/api/audit?doc=doc:01`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' } })
-    ).json()
+    const one = await (await fetch(`${server.url}/admin/api/audit?doc=doc:01`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' } })).json()
     expect(one).toMatchObject({ doc: 'doc:01', headSeq: 6, findings: [] })
+  })
+
+  it('[AUDIT-5] keeps its findings in the store: another node shows them, and so does a node restarted; a clean audit resolves them', async () => {
+    const pg = await openPostgres()
+    s = pg
+    const url = pg.args[1] as string
+    for (let i = 0; i < 5; i++) await writeHistory(pg.store, `doc:${i}`, 700 + i, typing(5))
+    const auditing = { intervalMs: INTERVAL_MS, docsPerTick: DOCS_PER_TICK, tickBudgetMs: 50 }
+    // A node that audits, and one that does not (its interval is far off): both read the store's record.
+    server = await createServer({ port: 0, store: pg.store, logLevel: 'silent', audit: auditing, adminToken: 'admin-secret', nodeId: 'auditing' })
+    const quiet = await PostgresStore.open({ url, poolSize: 2 })
+    const quietAudit = { intervalMs: 3_600_000 }
+    let other = await createServer({ port: 0, store: quiet, logLevel: 'silent', audit: quietAudit, adminToken: 'admin-secret', nodeId: 'quiet' })
+    const findingsOf = async (node: WeftServer) => {
+      const state = await (await fetch(`${node.url}/admin/api/state`, { headers: { authorization: 'Bearer admin-secret' } })).json()
+      return state.audit.findings.map((f: { check: string; doc: string; node: string }) => `${f.check} ${f.doc} by ${f.node}`).sort()
+    }
+    // A missing delta is a gap in seqs and leaves the deltas after it waiting for its dots.
+    const found = ['causal-gap doc:3 by auditing', 'seq-gap doc:3 by auditing']
+    try {
+      const [gone] = (await pg.raw('DELETE FROM deltas WHERE doc = $1 AND seq = $2 RETURNING doc, seq, ranges, bytes', ['doc:3', 2])) as {
+        doc: string
+        seq: number
+        ranges: string
+        bytes: Uint8Array
+      }[]
+      await expect.poll(() => findingsOf(server as WeftServer), { timeout: 10_000, interval: 50 }).toEqual(found)
+      expect(await findingsOf(other)).toEqual(found)
+      // Restarted over the same database: the finding is still there before any audit ran.
+      await other.close()
+      await quiet.close()
+      const again = await PostgresStore.open({ url, poolSize: 2 })
+      other = await createServer({ port: 0, store: again, logLevel: 'silent', audit: quietAudit, adminToken: 'admin-secret', nodeId: 'quiet' })
+      expect(await findingsOf(other)).toEqual(found)
+      // Seen again and again by the auditing node: still one record, counted once.
+      expect(await metric(server, /^weft_audit_findings_total\{check="seq-gap"\}/)).toBe('weft_audit_findings_total{check="seq-gap"} 1')
+      // The missing delta put back: the next clean audit of the doc resolves the finding.
+      await pg.raw('INSERT INTO deltas (doc, seq, ranges, bytes) VALUES ($1, $2, $3, $4)', [gone?.doc, gone?.seq, gone?.ranges, gone?.bytes])
+      await expect.poll(() => findingsOf(other), { timeout: 10_000, interval: 50 }).toEqual([])
+      expect(await metric(server, /^weft_audit_findings_open\{check="seq-gap"\}/)).toBeUndefined()
+      await other.close()
+      await again.close()
+    } catch (error) {
+      await other.close().catch(() => {})
+      throw error
+    }
   })
 })

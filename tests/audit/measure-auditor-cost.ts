@@ -53,7 +53,7 @@ async function measure(audit: boolean, round: number): Promise<number[]> {
       c.close()
     }),
   )
-  const audited = server.auditor?.status().docsAudited ?? 0
+  const audited = (await server.auditor?.status())?.docsAudited ?? 0
   await server.close()
   if (audit) console.log(`round ${round}: the auditor checked ${audited} docs meanwhile`)
   return latencies

@@ -61,14 +61,16 @@ async function lagOf(page: Page, pair: string): Promise<number> {
   return Number.parseFloat(text ?? '')
 }
 
-test("the dashboard shows nodes and regions with their health, a node going down and back, a cut link's lag rising and falling on the chart, and an audit finding", async ({
+test("the dashboard shows nodes and regions with their health, a node going down and back, a cut link's lag rising and falling on the chart, an audit finding and a repair", async ({
   page,
 }) => {
   test.setTimeout(180_000)
   const a = net.get('a')
   const [a1, a2] = a.nodes as [(typeof a.nodes)[0], (typeof a.nodes)[0]]
   await page.setViewportSize({ width: 1200, height: 900 })
+  // Its first path redirects to the issue's, /admin.
   await page.goto(`${a1.httpUrl}/dashboard?token=${TOKEN}`)
+  expect(new URL(page.url()).pathname).toBe('/admin')
   const node = (id: string) => page.locator('#nodes tr', { hasText: id })
   const region = (name: string) => page.locator('#regions tr').filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^${name}( |$)`) }) })
   await expect(node('a-1')).toContainText('up')
@@ -106,6 +108,8 @@ test("the dashboard shows nodes and regions with their health, a node going down
     await writeDocs(client, 3)
     await expect(page.locator('#auditor tr', { hasText: 'docs audited' })).not.toContainText(/\b0\b/)
     await client.query(`DELETE FROM weft_deltas WHERE doc = 'note:1' AND seq = 2`)
+    // And a head that forgets its dots: repairable here, from the doc's own log.
+    await client.query(`UPDATE weft_docs SET vv = '{}' WHERE doc = 'note:2'`)
   } finally {
     await client.end()
   }
@@ -116,5 +120,13 @@ test("the dashboard shows nodes and regions with their health, a node going down
   await page.locator('#doc').fill('note:0')
   await page.getByRole('button', { name: 'Audit doc' }).click()
   await expect(page.locator('#audit-result')).toContainText('note:0: no findings')
+  // The repair button heals note:2; the repair is listed with the findings, kept in the store [AUDIT-5].
+  await expect(page.locator('#findings tr', { hasText: 'head-vv-mismatch' })).toContainText('note:2', { timeout: 15_000 })
+  await page.locator('#doc').fill('note:2')
+  await page.getByRole('button', { name: 'Repair doc' }).click()
+  await expect(page.locator('#audit-result')).toContainText('repaired head-vv-mismatch (set-head)')
+  await expect(page.locator('#recent tr', { hasText: 'repair' }).filter({ hasText: 'note:2' })).toContainText('set-head')
+  await expect(page.locator('#findings tr', { hasText: 'head-vv-mismatch' })).toHaveCount(0)
+  await expect(page.locator('#recent tr', { hasText: 'head-vv-mismatch' }).filter({ hasText: 'finding' })).toContainText('resolved')
   await page.screenshot({ path: screenshot, fullPage: true })
 })

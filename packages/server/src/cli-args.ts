@@ -41,7 +41,7 @@ export interface CliConfig {
   /** Background audit tick (ms); 0 or absent: off. */
   readonly auditIntervalMs: number | undefined
   readonly auditDocsPerTick: number | undefined
-  /** Serves /dashboard to requests bearing it. */
+  /** Serves /admin (the dashboard) to requests bearing it. */
   readonly adminToken: string | undefined
   /** Backend of clients' strong operations, resolved from `--strong` ([STRONG-6]). */
   readonly strong: StrongBackend
@@ -93,7 +93,7 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --audit-interval-ms <n> audit a few docs of the store every n ms in the background (env
                           WEFT_AUDIT_INTERVAL_MS; default 0 = off); findings in /metrics and the log
   --audit-docs-per-tick <n>  docs per audit tick (env WEFT_AUDIT_DOCS_PER_TICK, default 20)
-  --admin-token <t>       serve the operator's dashboard at /dashboard and the audit's
+  --admin-token <t>       serve the operator's dashboard at /admin and the audit's
                           /audit/replica/* routes to this token (env WEFT_ADMIN_TOKEN,
                           preferred; absent: no dashboard; a region's peer secret also
                           opens /audit/replica/*)

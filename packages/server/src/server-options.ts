@@ -63,8 +63,8 @@ export interface ServerOptions {
   /** The background auditor of the store (`weft audit`, a few docs per tick); absent: off. */
   readonly audit?: ContinuousAuditOptions
   /**
-   * Serves the operator's dashboard at `/dashboard` (and its JSON at
-   * `/dashboard/api/state`) to requests bearing this token
+   * Serves the operator's dashboard at `/admin` (and its JSON at
+   * `/admin/api/state`; `/dashboard` redirects there) to requests bearing this token
    * (`Authorization: Bearer …` or `?token=`). Absent: no dashboard.
    */
   readonly adminToken?: string

@@ -27,6 +27,7 @@ import { createAuditMetrics } from './audit/audit-metrics.js'
 import { ContinuousAuditor } from './audit/continuous-auditor.js'
 import { mountDashboard } from './dashboard/dashboard-routes.js'
 import { mountReplicaRoutes } from './audit/replica-routes.js'
+import { postgresRepairBackend } from './audit/repair.js'
 import { RegionImporter } from './regions/region-importer.js'
 
 /** A running server. */
@@ -104,7 +105,14 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       onImported: (doc, seq, delta) => sync.imported(doc, seq, delta),
     }))
   const sockets = new Set<WebSocket>()
-  const auditor = options.audit && new ContinuousAuditor(store, createAuditMetrics(metrics.registry), logger, options.audit)
+  const auditor =
+    options.audit &&
+    new ContinuousAuditor(store, createAuditMetrics(metrics.registry), logger, {
+      node,
+      // The dashboard's repair writes through the store's own pool; a SQLite file is repaired with `weft-server audit --repair`.
+      repairBackend: isPostgresStore(store) ? postgresRepairBackend(store.pool) : undefined,
+      ...options.audit,
+    })
   auditor?.start()
   const gauges = setInterval(() => {
     metrics.clusterNodes.set(registry.live().length)

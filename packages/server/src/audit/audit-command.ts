@@ -5,6 +5,8 @@ import type { Store } from '../store/store.js'
 import { formatAuditReport } from './audit-report-format.js'
 import { auditStore } from './audit-store.js'
 import { type ReplicaTarget, ReplicaUnreachableError, auditReplicas } from './replicas-audit.js'
+import { hasFindingsStore } from '../store/findings-store.js'
+import { recordRepairs } from './record-repairs.js'
 import { type RepairBackend, type RepairOutcome, postgresRepairBackend, repairDoc, sqliteRepairBackend } from './repair.js'
 
 export const AUDIT_USAGE = `Usage: weft-server audit [--db <file> | --store <url>] [options]
@@ -196,6 +198,8 @@ export async function runAuditCommand(
         if (!backend || audit.findings.length === 0) return
         const { outcomes } = await repairDoc(store, backend, audit)
         repairs.push(...outcomes)
+        // Shown on every node's dashboard with the auditor's findings [AUDIT-5].
+        if (hasFindingsStore(store)) await recordRepairs(store, 'weft-server audit', outcomes)
       },
     })
     if (err.isTTY && lastProgress > 0) err.write('\r\u001b[K')

@@ -1,10 +1,13 @@
 import type { Logger } from 'pino'
+import { type FindingRecord, type FindingsStore, MemoryFindings, hasFindingsStore } from '../store/findings-store.js'
 import type { Store } from '../store/store.js'
 import type { AuditMetrics } from './audit-metrics.js'
 import { type DocAudit, auditDoc } from './audit-doc.js'
 import { auditEngine } from './engine-checks.js'
-import type { AuditCheckId, Finding } from './finding.js'
+import type { Finding } from './finding.js'
 import { readStoredDoc } from './read-stored-doc.js'
+import { recordRepairs } from './record-repairs.js'
+import { type RepairBackend, type RepairOutcome, repairDoc } from './repair.js'
 
 /** How the background auditor paces itself. */
 export interface ContinuousAuditOptions {
@@ -16,12 +19,24 @@ export interface ContinuousAuditOptions {
   readonly tickBudgetMs?: number
   /** Prepared transactions older than this are findings (default 60 s). */
   readonly preparedMaxAgeMs?: number
+  /** This node's id, recorded with each finding (default 'local'). */
+  readonly node?: string
+  /** Writes a repair needs (the dashboard's repair); without one the dashboard can only audit. */
+  readonly repairBackend?: RepairBackend | undefined
 }
 
-/** A standing finding and when it was first seen. */
-export interface StandingFinding extends Omit<Finding, 'repair'> {
-  readonly firstSeen: string
+/** A finding or repair as the status shows it (ISO times). */
+export interface StandingFinding {
+  readonly kind: FindingRecord['kind']
+  readonly check: string
+  /** The doc, or undefined for the engine. */
+  readonly doc: string | undefined
+  readonly message: string
   readonly repairable: boolean
+  readonly node: string
+  readonly firstSeen: string
+  /** When a later audit found it gone (or, for a repair, when it was done). */
+  readonly resolved: string | undefined
 }
 
 /** What the auditor has done so far. */
@@ -32,17 +47,44 @@ export interface AuditorStatus {
   readonly passes: number
   /** Duration of the last complete pass over every doc (ms), undefined before the first. */
   readonly lastPassMs: number | undefined
+  /** Findings open now, newest first. */
   readonly findings: readonly StandingFinding[]
+  /** The latest findings and repairs, open or not, newest first. */
+  readonly recent: readonly StandingFinding[]
 }
 
 const MAX_STANDING = 1000
+const RECENT = 50
+
+/**
+ * A finding's identity within its check and doc: its particulars, less what
+ * changes while it stands (a prepared transaction's age), so one problem is
+ * one record however often it is seen.
+ */
+export function findingKey(f: Finding): string {
+  if (f.check === 'pg-prepared-xact-old') return String(f.detail?.gid)
+  return JSON.stringify(f.detail ?? f.message)
+}
+
+const toStanding = (r: FindingRecord): StandingFinding => ({
+  kind: r.kind,
+  check: r.check,
+  doc: r.doc === '' ? undefined : r.doc,
+  message: r.message,
+  repairable: r.repairable,
+  node: r.node,
+  firstSeen: new Date(r.at).toISOString(),
+  resolved: r.resolvedAt === undefined ? undefined : new Date(r.resolvedAt).toISOString(),
+})
 
 /**
  * Audits the store in the background, a few docs per tick under a time
  * budget, round and round: a corruption of any doc is found within one pass
- * (about docs / docsPerTick ticks). Findings are kept while they stand
- * (a later audit of the doc drops those gone), exported as metrics, and
- * logged once each.
+ * (about docs / docsPerTick ticks). Findings are recorded in the store when
+ * it keeps them ([AUDIT-5]: they survive a restart and every node of a
+ * cluster sees the same ones; in memory otherwise), resolved when a later
+ * audit of the doc finds them gone, exported as metrics, and logged once
+ * each (by the node whose record opened it).
  */
 export class ContinuousAuditor {
   private readonly intervalMs: number
@@ -56,8 +98,8 @@ export class ContinuousAuditor {
   private docsAudited = 0
   private passes = 0
   private lastPassMs: number | undefined
-  /** doc ('' for the engine) -> its standing findings by key. */
-  private readonly standing = new Map<string, Map<string, StandingFinding>>()
+  private readonly findings: FindingsStore
+  private readonly node: string
 
   constructor(
     private readonly store: Store,
@@ -68,6 +110,8 @@ export class ContinuousAuditor {
     this.intervalMs = options.intervalMs ?? 1000
     this.docsPerTick = options.docsPerTick ?? 20
     this.budgetMs = options.tickBudgetMs ?? 10
+    this.findings = hasFindingsStore(store) ? store : new MemoryFindings()
+    this.node = options.node ?? 'local'
   }
 
   start(): void {
@@ -80,14 +124,19 @@ export class ContinuousAuditor {
     await this.running
   }
 
-  status(): AuditorStatus {
+  async status(): Promise<AuditorStatus> {
+    const [open, recent] = await Promise.all([
+      this.findings.listFindings({ limit: MAX_STANDING, openOnly: true }),
+      this.findings.listFindings({ limit: RECENT }),
+    ])
     return {
       intervalMs: this.intervalMs,
       docsPerTick: this.docsPerTick,
       docsAudited: this.docsAudited,
       passes: this.passes,
       lastPassMs: this.lastPassMs,
-      findings: [...this.standing.values()].flatMap((m) => [...m.values()]).slice(0, MAX_STANDING),
+      findings: open.filter((f) => f.kind === 'finding').map(toStanding),
+      recent: recent.map(toStanding),
     }
   }
 
@@ -96,8 +145,29 @@ export class ContinuousAuditor {
     const stored = await readStoredDoc(this.store, doc)
     if (!stored) return undefined
     const audit = auditDoc(stored)
-    this.record(doc, audit.findings)
+    await this.record(doc, audit.findings)
     return audit
+  }
+
+  /** Whether {@link repairNow} can repair on this store. */
+  get canRepair(): boolean {
+    return this.options.repairBackend !== undefined
+  }
+
+  /**
+   * Audits one doc, repairs what can be repaired here (the dashboard's
+   * button), records each repair and what the doc's audit shows after it.
+   */
+  async repairNow(doc: string): Promise<{ readonly outcomes: readonly RepairOutcome[]; readonly after: DocAudit } | undefined> {
+    const backend = this.options.repairBackend
+    if (!backend) throw new Error('repair needs a store the server can write behind the protocol (PostgreSQL)')
+    const audit = await this.auditNow(doc)
+    if (!audit) return undefined
+    const { outcomes, after } = await repairDoc(this.store, backend, audit)
+    await recordRepairs(this.findings, this.node, outcomes)
+    for (const o of outcomes) if (o.ok) this.logger.info({ check: o.check, doc: o.doc, action: o.action }, `audit repair: ${o.note}`)
+    await this.record(doc, after.findings)
+    return { outcomes, after }
   }
 
   private schedule(): void {
@@ -132,7 +202,9 @@ export class ContinuousAuditor {
     }
     if (page.length < this.docsPerTick) {
       // End of a pass: the engine, then round again.
-      this.record('', await auditEngine(this.store, this.options))
+      await this.record('', await auditEngine(this.store, this.options))
+      // Other nodes record findings too: the gauges follow the store once a pass.
+      await this.updateGauges()
       this.cursor = undefined
       this.passes++
       this.lastPassMs = Date.now() - this.passStarted
@@ -141,30 +213,44 @@ export class ContinuousAuditor {
     }
   }
 
-  private record(doc: string, findings: readonly Finding[]): void {
-    const before = this.standing.get(doc) ?? new Map<string, StandingFinding>()
-    const now = new Map<string, StandingFinding>()
+  private async record(doc: string, findings: readonly Finding[]): Promise<void> {
+    const at = Date.now()
+    const open = (await this.findings.openFindings(doc)).filter((f) => f.kind === 'finding')
+    const seen = new Set<string>()
+    let changed = false
     for (const f of findings) {
-      const key = `${f.check}|${f.message}`
-      const prior = before.get(key)
-      if (prior) {
-        now.set(key, prior)
-        continue
-      }
-      const { repair, ...rest } = f
-      now.set(key, { ...rest, repairable: repair !== undefined, firstSeen: new Date().toISOString() })
+      const key = findingKey(f)
+      seen.add(JSON.stringify([f.check, key]))
+      if (open.some((o) => o.check === f.check && o.key === key)) continue
+      const opened = await this.findings.recordFinding({
+        kind: 'finding',
+        check: f.check,
+        doc,
+        key,
+        message: f.message,
+        node: this.node,
+        repairable: f.repair !== undefined,
+        at,
+      })
+      if (!opened) continue
+      changed = true
       this.metrics.findingsFound.inc({ check: f.check })
       this.logger.warn({ check: f.check, doc: f.doc, detail: f.detail }, `audit finding: ${f.message}`)
     }
-    for (const [key, f] of before) if (!now.has(key)) this.logger.info({ check: f.check, doc: f.doc }, 'audit finding cleared')
-    if (now.size > 0) this.standing.set(doc, now)
-    else this.standing.delete(doc)
-    this.updateGauges()
+    for (const o of open) {
+      if (seen.has(JSON.stringify([o.check, o.key]))) continue
+      if (!(await this.findings.resolveFinding(o, at))) continue
+      changed = true
+      this.logger.info({ check: o.check, doc: o.doc || undefined }, 'audit finding cleared')
+    }
+    if (changed) await this.updateGauges()
   }
 
-  private updateGauges(): void {
-    const counts = new Map<AuditCheckId, number>()
-    for (const m of this.standing.values()) for (const f of m.values()) counts.set(f.check, (counts.get(f.check) ?? 0) + 1)
+  private async updateGauges(): Promise<void> {
+    const counts = new Map<string, number>()
+    for (const f of await this.findings.listFindings({ limit: MAX_STANDING, openOnly: true })) {
+      if (f.kind === 'finding') counts.set(f.check, (counts.get(f.check) ?? 0) + 1)
+    }
     this.metrics.findingsOpen.reset()
     for (const [check, n] of counts) this.metrics.findingsOpen.set({ check }, n)
   }

@@ -1,7 +1,7 @@
 /**
  * The operator's page: plain HTML and JS (no build step, no charting
  * dependency: the lag chart is a few SVG paths), polling
- * `/dashboard/api/state` every second with the token it was opened with. The
+ * `/admin/api/state` every second with the token it was opened with. The
  * lag history lives in the page (the last two minutes), so the server keeps
  * no series.
  */
@@ -39,7 +39,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section><h2>Health</h2><table id="health"><tbody></tbody></table></section>
   <section id="regions-section" hidden><h2>Regions</h2><table id="regions"><tbody></tbody></table></section>
   <section><h2>Auditor</h2><table id="auditor"><tbody></tbody></table>
-    <form id="audit-one"><input id="doc" placeholder="doc id, e.g. note:1" aria-label="doc to audit"><button>Audit doc</button></form>
+    <form id="audit-one"><input id="doc" placeholder="doc id, e.g. note:1" aria-label="doc to audit"><button>Audit doc</button><button type="button" id="repair-doc">Repair doc</button></form>
     <div id="audit-result"></div>
   </section>
 </div>
@@ -49,6 +49,9 @@ export const DASHBOARD_HTML = `<!doctype html>
 </section>
 <section style="margin-top:16px"><h2>Audit findings (<span id="finding-count">0</span>)</h2>
   <table id="findings"><thead><tr><th>check</th><th>doc</th><th>finding</th><th>since</th></tr></thead><tbody></tbody></table>
+</section>
+<section style="margin-top:16px"><h2>Recent findings and repairs</h2>
+  <table id="recent"><thead><tr><th>kind</th><th>check</th><th>doc</th><th>what</th><th>seen</th><th>state</th></tr></thead><tbody></tbody></table>
 </section>
 <script>
 const token = new URLSearchParams(location.search).get('token') || ''
@@ -146,7 +149,7 @@ function showRegions(regions, now) {
 }
 async function refresh() {
   try {
-    const r = await fetch('/dashboard/api/state', { headers })
+    const r = await fetch('/admin/api/state', { headers })
     if (!r.ok) throw new Error(await r.text())
     const s = await r.json()
     $('error').textContent = ''
@@ -171,6 +174,14 @@ async function refresh() {
     const f = a ? a.findings : []
     $('finding-count').textContent = f.length
     rows('findings', f.map((x) => [{ text: x.check, cls: 'bad' }, x.doc || '(engine)', x.message, new Date(x.firstSeen).toLocaleTimeString()]))
+    rows('recent', (a ? a.recent : []).map((x) => [
+      { text: x.kind, cls: x.kind === 'repair' ? 'up' : x.resolved ? '' : 'bad' },
+      x.check,
+      x.doc || '(engine)',
+      x.message,
+      new Date(x.firstSeen).toLocaleTimeString(),
+      x.kind === 'repair' ? 'done by ' + x.node : x.resolved ? 'resolved ' + new Date(x.resolved).toLocaleTimeString() : 'open',
+    ]))
   } catch (e) {
     $('error').textContent = 'cannot reach the node: ' + e.message
     for (const tr of $('nodes').tBodies[0].rows) if (tr.cells[0].textContent === $('node').textContent) { tr.cells[1].textContent = 'unreachable'; tr.cells[1].className = 'down' }
@@ -178,9 +189,17 @@ async function refresh() {
 }
 $('audit-one').addEventListener('submit', async (e) => {
   e.preventDefault()
-  const r = await fetch('/dashboard/api/audit?doc=' + encodeURIComponent($('doc').value), { method: 'POST', headers })
+  const r = await fetch('/admin/api/audit?doc=' + encodeURIComponent($('doc').value), { method: 'POST', headers })
   const body = await r.json()
   $('audit-result').textContent = body.error || (body.findings.length ? body.findings.map((f) => f.check + ': ' + f.message).join('; ') : body.doc + ': no findings (seq ' + body.headSeq + ')')
+  refresh()
+})
+$('repair-doc').addEventListener('click', async () => {
+  const r = await fetch('/admin/api/repair?doc=' + encodeURIComponent($('doc').value), { method: 'POST', headers })
+  const body = await r.json()
+  const done = body.repairs ? body.repairs.filter((x) => x.ok).map((x) => 'repaired ' + x.check + ' (' + x.action + ')') : []
+  const left = body.findings ? body.findings.map((f) => 'left: ' + f.check + ': ' + f.message) : []
+  $('audit-result').textContent = body.error || body.doc + ': ' + ([...done, ...left].join('; ') || 'nothing to repair')
   refresh()
 })
 refresh()

@@ -25,10 +25,12 @@ interface NodeRow {
 }
 
 /**
- * `/dashboard` (a page of plain HTML and JS, no build step) and its JSON:
- * `GET /dashboard/api/state` (nodes up and down, store and bus health, every
- * region's links with their lag, audit status and standing findings), `POST /dashboard/api/audit?doc=…` (audit
- * one doc now). Every route wants the admin token.
+ * `/admin` (a page of plain HTML and JS, no build step) and its JSON:
+ * `GET /admin/api/state` (nodes up and down, store and bus health, every
+ * region's links with their lag, audit status, standing findings and recent
+ * findings and repairs, read from the store [AUDIT-5]), `POST /admin/api/audit?doc=…` (audit
+ * one doc now), `POST /admin/api/repair?doc=…` (audit and repair one doc).
+ * `/dashboard` (its first path) redirects to `/admin`. Every route wants the admin token.
  */
 export function mountDashboard(app: Hono, source: DashboardSource): void {
   // Nodes this node has seen, so one that left shows as down rather than vanishing.
@@ -53,16 +55,25 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
   }
   const refuse = (c: Context) => c.text('dashboard: an admin token is required (Authorization: Bearer <token> or ?token=<token>)', 401)
 
-  app.get('/dashboard', (c) => (authorized(c) ? c.html(DASHBOARD_HTML) : refuse(c)))
-  app.get('/dashboard/api/state', async (c) => {
+  app.get('/admin', (c) => (authorized(c) ? c.html(DASHBOARD_HTML) : refuse(c)))
+  // The first path of the page: links and bookmarks to it still work (the query keeps the token).
+  app.get('/dashboard', (c) => c.redirect(`/admin${new URL(c.req.url).search}`, 301))
+  app.get('/admin/api/state', async (c) => {
     if (!authorized(c)) return refuse(c)
     const [health, regions] = await Promise.all([source.health(), source.regions?.() ?? null])
-    return c.json({ node: source.node, time: new Date().toISOString(), health, nodes: refreshNodes(), regions, audit: source.auditor?.status() ?? null })
+    return c.json({
+      node: source.node,
+      time: new Date().toISOString(),
+      health,
+      nodes: refreshNodes(),
+      regions,
+      audit: (await source.auditor?.status()) ?? null,
+    })
   })
-  app.post('/dashboard/api/audit', async (c) => {
+  app.post('/admin/api/audit', async (c) => {
     if (!authorized(c)) return refuse(c)
     const doc = c.req.query('doc')
-    if (!doc) return c.json({ error: 'doc is required: POST /dashboard/api/audit?doc=<id>' }, 400)
+    if (!doc) return c.json({ error: 'doc is required: POST /admin/api/audit?doc=<id>' }, 400)
     if (!source.auditor) return c.json({ error: 'the auditor is off: start the server with --audit-interval-ms' }, 409)
     const audit = await source.auditor.auditNow(doc)
     if (!audit) return c.json({ error: 'the doc kept changing; try again' }, 503)
@@ -71,6 +82,20 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
       headSeq: audit.headSeq,
       digest: audit.digest,
       findings: audit.findings.map(({ repair, ...f }) => ({ ...f, repairable: repair !== undefined })),
+    })
+  })
+  app.post('/admin/api/repair', async (c) => {
+    if (!authorized(c)) return refuse(c)
+    const doc = c.req.query('doc')
+    if (!doc) return c.json({ error: 'doc is required: POST /admin/api/repair?doc=<id>' }, 400)
+    if (!source.auditor) return c.json({ error: 'the auditor is off: start the server with --audit-interval-ms' }, 409)
+    if (!source.auditor.canRepair) return c.json({ error: 'this store cannot be repaired from the server: run weft-server audit --repair on it' }, 409)
+    const done = await source.auditor.repairNow(doc)
+    if (!done) return c.json({ error: 'the doc kept changing; try again' }, 503)
+    return c.json({
+      doc,
+      repairs: done.outcomes,
+      findings: done.after.findings.map(({ repair, ...f }) => ({ ...f, repairable: repair !== undefined })),
     })
   })
 }

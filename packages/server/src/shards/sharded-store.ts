@@ -1,3 +1,4 @@
+import type { FindingInput, FindingRecord, FindingsStore } from '../store/findings-store.js'
 import { PostgresStore } from '../store/postgres-store.js'
 import { StoreClosedError } from '../store/store-closed-error.js'
 import type {
@@ -54,7 +55,7 @@ const MAX_HOPS = 16
  * await store.append('note:1', { bytes, ranges })
  * ```
  */
-export class ShardedStore implements Store {
+export class ShardedStore implements Store, FindingsStore {
   private map: ShardMap
   private refreshing: Promise<void> | undefined
   /** doc -> shard learned from a fence: newer than the map until the map catches up. */
@@ -203,6 +204,29 @@ export class ShardedStore implements Store {
       }),
     )
     return [...new Set(lists.flat())].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit)
+  }
+
+  // Findings live on the first shard (by id): one place every node reads, whatever the map says of docs.
+  async recordFinding(input: FindingInput): Promise<boolean> {
+    return this.findingsShard().recordFinding(input)
+  }
+
+  async openFindings(doc: string): Promise<readonly FindingRecord[]> {
+    return this.findingsShard().openFindings(doc)
+  }
+
+  async resolveFinding(finding: Pick<FindingInput, 'kind' | 'check' | 'doc' | 'key'>, at: number): Promise<boolean> {
+    return this.findingsShard().resolveFinding(finding, at)
+  }
+
+  async listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
+    return this.findingsShard().listFindings(options)
+  }
+
+  private findingsShard(): PostgresStore {
+    this.assertOpen()
+    const first = [...this.shards.keys()].sort()[0] as string
+    return this.store(first)
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { assertValidRanges, coversVersionVector, mergeRanges, mergeVersionVectors, rangesExceed } from './dot-ranges.js'
 import { FailedDocs } from './failed-docs.js'
+import { type FindingInput, type FindingRecord, type FindingsStore, MemoryFindings } from './findings-store.js'
 import { StoreClosedError } from './store-closed-error.js'
 import { replicasToBind } from './replica-owners.js'
 import { FencedError, StaleSnapshotError } from './store-errors.js'
@@ -36,6 +37,7 @@ interface MemoryDoc {
  */
 export class MemoryStoreData {
   readonly docs = new Map<string, MemoryDoc>()
+  readonly findings = new MemoryFindings()
 }
 
 /** Options of {@link MemoryStore}. */
@@ -56,7 +58,7 @@ export interface MemoryStoreOptions {
  * await store.append('note:1', { bytes, ranges })
  * ```
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, FindingsStore {
   private closed = false
   private readonly data: MemoryStoreData
   private readonly now: () => number
@@ -190,6 +192,26 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true
+  }
+
+  async recordFinding(input: FindingInput): Promise<boolean> {
+    this.assertOpen()
+    return this.data.findings.recordFinding(input)
+  }
+
+  async openFindings(doc: string): Promise<readonly FindingRecord[]> {
+    this.assertOpen()
+    return this.data.findings.openFindings(doc)
+  }
+
+  async resolveFinding(finding: Pick<FindingInput, 'kind' | 'check' | 'doc' | 'key'>, at: number): Promise<boolean> {
+    this.assertOpen()
+    return this.data.findings.resolveFinding(finding, at)
+  }
+
+  async listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
+    this.assertOpen()
+    return this.data.findings.listFindings(options)
   }
 
   private headOf(d: MemoryDoc): DocHead {

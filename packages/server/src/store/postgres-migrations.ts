@@ -48,6 +48,22 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (doc, replica)
   );
   `,
+  // 3: the audit's findings and repairs [AUDIT-5], one row per (doc, kind, check, key); times in ms.
+  `
+  CREATE TABLE weft_audit_findings (
+    doc text NOT NULL,
+    kind text NOT NULL,
+    check_id text NOT NULL,
+    key text NOT NULL,
+    message text NOT NULL,
+    node text NOT NULL,
+    repairable boolean NOT NULL,
+    at bigint NOT NULL,
+    resolved_at bigint,
+    PRIMARY KEY (doc, kind, check_id, key)
+  );
+  CREATE INDEX weft_audit_findings_at ON weft_audit_findings (at);
+  `,
 ]
 
 /** The database was migrated by a newer Weft than this one: running on it could corrupt it. */

@@ -12,6 +12,8 @@ import {
 } from './dot-ranges.js'
 import { redactUrl } from '../redact-url.js'
 import { FailedDocs } from './failed-docs.js'
+import type { FindingInput, FindingRecord, FindingsStore } from './findings-store.js'
+import { postgresFindings } from './postgres-findings.js'
 import { migratePostgres } from './postgres-migrations.js'
 import type { BatchListener } from './sqlite-store.js'
 import { StoreClosedError } from './store-closed-error.js'
@@ -93,11 +95,12 @@ const DOC_ROWS = `
  * await store.close()
  * ```
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements Store, FindingsStore {
   private pending: PendingAppend[] = []
   private flushing: Promise<void> | undefined
   private closed = false
   private readonly failed = new FailedDocs()
+  private readonly findings: FindingsStore
   private readonly maxBatch: number
   /** The database URL without its password (for logs and `/healthz`). */
   readonly description: string
@@ -111,6 +114,7 @@ export class PostgresStore implements Store {
   ) {
     this.maxBatch = options.maxBatch ?? 256
     this.description = redactUrl(options.url)
+    this.findings = postgresFindings(pool, () => this.assertOpen())
   }
 
   /** Connects, creates or migrates the schema, and resolves once the store is usable. */
@@ -410,6 +414,22 @@ export class PostgresStore implements Store {
   }
 
   /** Commits what is pending, then closes every connection; later calls reject. */
+  async recordFinding(input: FindingInput): Promise<boolean> {
+    return this.findingsOf().recordFinding(input)
+  }
+
+  async openFindings(doc: string): Promise<readonly FindingRecord[]> {
+    return this.findingsOf().openFindings(doc)
+  }
+
+  async resolveFinding(finding: Pick<FindingInput, 'kind' | 'check' | 'doc' | 'key'>, at: number): Promise<boolean> {
+    return this.findingsOf().resolveFinding(finding, at)
+  }
+
+  async listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
+    return this.findingsOf().listFindings(options)
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
@@ -462,6 +482,10 @@ export class PostgresStore implements Store {
       // A connection whose ROLLBACK failed is gone or confused: the pool drops it.
       client.release(broken)
     }
+  }
+
+  private findingsOf(): FindingsStore {
+    return this.findings
   }
 
   private assertOpen(): void {

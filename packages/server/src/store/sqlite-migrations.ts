@@ -43,6 +43,22 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (doc, replica)
   ) WITHOUT ROWID;
   `,
+  // 4: the audit's findings and repairs [AUDIT-5], one row per (doc, kind, check, key); times in ms.
+  `
+  CREATE TABLE audit_findings (
+    doc TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    message TEXT NOT NULL,
+    node TEXT NOT NULL,
+    repairable INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    resolved_at INTEGER,
+    PRIMARY KEY (doc, kind, check_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX audit_findings_at ON audit_findings (at);
+  `,
 ]
 
 /** Brings the database up to the latest schema; each step runs in its own transaction. */

@@ -12,6 +12,8 @@ import {
 } from './dot-ranges.js'
 import { FailedDocs } from './failed-docs.js'
 import { migrate } from './sqlite-migrations.js'
+import type { FindingInput, FindingRecord, FindingsStore } from './findings-store.js'
+import { sqliteFindings } from './sqlite-findings.js'
 import { StoreClosedError } from './store-closed-error.js'
 import { replicasToBind } from './replica-owners.js'
 import { FencedError, StaleSnapshotError } from './store-errors.js'
@@ -89,7 +91,7 @@ export type BatchListener = (size: number, durationMs: number) => void
  * connections are grouped into one transaction per batch window, and each
  * append's promise resolves only after that transaction committed.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, FindingsStore {
   private readonly db: Database.Database
   private readonly batchWindowMs: number
   private readonly maxBatch: number
@@ -97,6 +99,7 @@ export class SqliteStore implements Store {
   private timer: ReturnType<typeof setTimeout> | undefined
   private immediate: ReturnType<typeof setImmediate> | undefined
   private closed = false
+  private readonly findings: FindingsStore
   private readonly now: () => number
   private readonly failed = new FailedDocs()
   private readonly stmts
@@ -115,6 +118,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000')
     migrate(this.db)
     const db = this.db
+    this.findings = sqliteFindings(db)
     this.stmts = {
       head: db.prepare<[string], HeadRow>('SELECT head_seq, vv, pruned_vv FROM docs WHERE doc = ?'),
       upsertHead: db.prepare<[string, number, string, string]>(
@@ -353,6 +357,22 @@ export class SqliteStore implements Store {
     return String(this.db.pragma('integrity_check', { simple: true }))
   }
 
+  async recordFinding(input: FindingInput): Promise<boolean> {
+    return this.findingsOf().recordFinding(input)
+  }
+
+  async openFindings(doc: string): Promise<readonly FindingRecord[]> {
+    return this.findingsOf().openFindings(doc)
+  }
+
+  async resolveFinding(finding: Pick<FindingInput, 'kind' | 'check' | 'doc' | 'key'>, at: number): Promise<boolean> {
+    return this.findingsOf().resolveFinding(finding, at)
+  }
+
+  async listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
+    return this.findingsOf().listFindings(options)
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.flush()
@@ -377,6 +397,11 @@ export class SqliteStore implements Store {
   private readSnapshotRow(doc: string): SnapshotRecord | undefined {
     const r = this.stmts.snapshot.get(doc)
     return r ? { seq: r.seq, vv: vvFromJson(r.vv), bytes: toUint8(r.bytes) } : undefined
+  }
+
+  private findingsOf(): FindingsStore {
+    this.assertOpen()
+    return this.findings
   }
 
   private assertOpen(): void {

@@ -1,3 +1,4 @@
+import type { FindingInput } from './findings-store.js'
 import type { SqliteStoreOptions } from './sqlite-store.js'
 import { ReplicaOwnedError } from './store-errors.js'
 import type { AcquireLeaseOptions, AppendInput, SnapshotRecord, WriteSnapshotOptions, VersionVector } from './store.js'
@@ -23,6 +24,10 @@ export type StoreCall =
   | { readonly op: 'acquireLease'; readonly doc: string; readonly options: AcquireLeaseOptions }
   | { readonly op: 'deleteDoc'; readonly doc: string }
   | { readonly op: 'integrityCheck' }
+  | { readonly op: 'recordFinding'; readonly input: FindingInput }
+  | { readonly op: 'openFindings'; readonly doc: string }
+  | { readonly op: 'resolveFinding'; readonly finding: Pick<FindingInput, 'kind' | 'check' | 'doc' | 'key'>; readonly at: number }
+  | { readonly op: 'listFindings'; readonly options: { readonly limit: number; readonly openOnly?: boolean } }
   | { readonly op: 'close' }
   /**
    * The main thread has seen the failure of an append of `doc`: appends of it

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import type { FindingInput, FindingRecord, FindingsStore } from './findings-store.js'
 import type { BatchListener, SqliteStoreOptions } from './sqlite-store.js'
 import type { CallRequest, StoreCall, WireError, WorkerData, WorkerToMain, WorkerToMainBatch } from './sqlite-worker-protocol.js'
 import { StoreClosedError } from './store-closed-error.js'
@@ -53,7 +54,7 @@ interface Pending {
  * await store.close()
  * ```
  */
-export class SqliteWorkerStore implements Store {
+export class SqliteWorkerStore implements Store, FindingsStore {
   private readonly pending = new Map<number, Pending>()
   private outbox: CallRequest[] = []
   private nextId = 1
@@ -143,6 +144,19 @@ export class SqliteWorkerStore implements Store {
   /** `PRAGMA integrity_check`: `'ok'` for a sound file. */
   integrityCheck(): Promise<string> {
     return this.call({ op: 'integrityCheck' }) as Promise<string>
+  }
+
+  recordFinding(input: FindingInput): Promise<boolean> {
+    return this.call({ op: 'recordFinding', input }) as Promise<boolean>
+  }
+  openFindings(doc: string): Promise<readonly FindingRecord[]> {
+    return this.call({ op: 'openFindings', doc }) as Promise<readonly FindingRecord[]>
+  }
+  resolveFinding(finding: Pick<FindingInput, 'kind' | 'check' | 'doc' | 'key'>, at: number): Promise<boolean> {
+    return this.call({ op: 'resolveFinding', finding, at }) as Promise<boolean>
+  }
+  listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
+    return this.call({ op: 'listFindings', options }) as Promise<readonly FindingRecord[]>
   }
 
   /** Commits what is pending (every earlier call is answered first), closes the file and stops the worker. */

@@ -77,6 +77,14 @@ function run(call: StoreCall): Promise<unknown> {
       return store.deleteDoc(call.doc)
     case 'integrityCheck':
       return store.integrityCheck()
+    case 'recordFinding':
+      return store.recordFinding(call.input)
+    case 'openFindings':
+      return store.openFindings(call.doc)
+    case 'resolveFinding':
+      return store.resolveFinding(call.finding, call.at)
+    case 'listFindings':
+      return store.listFindings(call.options)
     case 'close':
       // Answer after the answers of every earlier call (their reactions run first).
       return store.close().then(() => new Promise((resolve) => setImmediate(resolve)))

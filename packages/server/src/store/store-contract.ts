@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type FindingInput, hasFindingsStore } from './findings-store.js'
 import { StoreClosedError } from './store-closed-error.js'
 import { FencedError, ReplicaOwnedError, StaleSnapshotError } from './store-errors.js'
 import type { DotRange, Store, VersionVector } from './store.js'
@@ -323,6 +324,57 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       expect((await store.readAfterSeq('a', 0)).map((d) => d.seq)).toEqual([3, 4])
       // The old holder asking again gets a new epoch only once the taker's lease lapses.
       expect(await store.acquireLease('a', { holder: 'n1', ttlMs: 50 })).toBeUndefined()
+    })
+
+    // [AUDIT-5] for a store that keeps findings (every built-in one does).
+    const finding = (over: Partial<FindingInput> = {}): FindingInput => ({
+      kind: 'finding',
+      check: 'seq-gap',
+      doc: 'a',
+      key: '{"missing":[3]}',
+      message: 'seq 3 missing',
+      node: 'n1',
+      repairable: false,
+      at: 1000,
+      ...over,
+    })
+
+    it('findings: recorded once while open, kept across a restart and seen by another store on the same data', async () => {
+      if (!hasFindingsStore(store)) return
+      expect(await store.recordFinding(finding())).toBe(true)
+      expect(await store.recordFinding(finding({ node: 'n2', at: 2000 }))).toBe(false)
+      expect(await store.recordFinding(finding({ key: '{"missing":[4]}', at: 1500 }))).toBe(true)
+      expect(await store.recordFinding(finding({ doc: '', check: 'sqlite-integrity', key: 'x', at: 1200 }))).toBe(true)
+      await store.close()
+      store = await h.reopen()
+      if (!hasFindingsStore(store)) throw new Error('a reopened store lost its findings interface')
+      const open = await store.openFindings('a')
+      expect(open.map((f) => f.key).sort()).toEqual(['{"missing":[3]}', '{"missing":[4]}'])
+      expect(open.find((f) => f.key === '{"missing":[3]}')).toEqual({ ...finding(), resolvedAt: undefined })
+      const other = await h.openAnother()
+      try {
+        if (!hasFindingsStore(other)) throw new Error('a second store over the same data lacks findings')
+        expect((await other.listFindings({ limit: 10 })).map((f) => f.at)).toEqual([1500, 1200, 1000])
+        expect((await other.listFindings({ limit: 2 })).length).toBe(2)
+      } finally {
+        await other.close()
+      }
+    })
+
+    it('findings: resolved once, then listed as resolved; seen again, open again; repairs are recorded closed', async () => {
+      if (!hasFindingsStore(store)) return
+      await store.recordFinding(finding())
+      expect(await store.resolveFinding(finding(), 3000)).toBe(true)
+      expect(await store.resolveFinding(finding(), 3001)).toBe(false)
+      expect(await store.openFindings('a')).toEqual([])
+      expect(await store.listFindings({ limit: 10 })).toEqual([{ ...finding(), resolvedAt: 3000 }])
+      expect(await store.listFindings({ limit: 10, openOnly: true })).toEqual([])
+      expect(await store.recordFinding(finding({ at: 4000 }))).toBe(true)
+      expect(await store.openFindings('a')).toEqual([{ ...finding({ at: 4000 }), resolvedAt: undefined }])
+      const repair = finding({ kind: 'repair', key: 'set-head@5000', message: 'head set to seq 4', at: 5000, resolvedAt: 5000 })
+      expect(await store.recordFinding(repair)).toBe(true)
+      expect((await store.listFindings({ limit: 10 }))[0]).toEqual(repair)
+      expect((await store.listFindings({ limit: 10, openOnly: true })).map((f) => f.kind)).toEqual(['finding'])
     })
 
     it('rejects every call after close', async () => {
