@@ -108,8 +108,9 @@ test("the dashboard shows nodes and regions with their health, a node going down
     await writeDocs(client, 3)
     await expect(page.locator('#auditor tr', { hasText: 'docs audited' })).not.toContainText(/\b0\b/)
     await client.query(`DELETE FROM weft_deltas WHERE doc = 'note:1' AND seq = 2`)
-    // And a head that forgets its dots: repairable here, from the doc's own log.
-    await client.query(`UPDATE weft_docs SET vv = '{}' WHERE doc = 'note:2'`)
+    // And a delta whose stored ranges disagree with its bytes: repairable here, from the delta itself.
+    // (Not a head that forgets its dots: the regions' anti-entropy heals that before anyone could click.)
+    await client.query(`UPDATE weft_deltas SET ranges = '[]' WHERE doc = 'note:2' AND seq = 3`)
   } finally {
     await client.end()
   }
@@ -121,12 +122,12 @@ test("the dashboard shows nodes and regions with their health, a node going down
   await page.getByRole('button', { name: 'Audit doc' }).click()
   await expect(page.locator('#audit-result')).toContainText('note:0: no findings')
   // The repair button heals note:2; the repair is listed with the findings, kept in the store [AUDIT-5].
-  await expect(page.locator('#findings tr', { hasText: 'head-vv-mismatch' })).toContainText('note:2', { timeout: 15_000 })
+  await expect(page.locator('#findings tr', { hasText: 'delta-ranges-mismatch' })).toContainText('note:2', { timeout: 15_000 })
   await page.locator('#doc').fill('note:2')
   await page.getByRole('button', { name: 'Repair doc' }).click()
-  await expect(page.locator('#audit-result')).toContainText('repaired head-vv-mismatch (set-head)')
-  await expect(page.locator('#recent tr', { hasText: 'repair' }).filter({ hasText: 'note:2' })).toContainText('set-head')
-  await expect(page.locator('#findings tr', { hasText: 'head-vv-mismatch' })).toHaveCount(0)
-  await expect(page.locator('#recent tr', { hasText: 'head-vv-mismatch' }).filter({ hasText: 'finding' })).toContainText('resolved')
+  await expect(page.locator('#audit-result')).toContainText('repaired delta-ranges-mismatch (set-ranges)')
+  await expect(page.locator('#recent tr', { hasText: 'repair' }).filter({ hasText: 'note:2' })).toContainText('set-ranges')
+  await expect(page.locator('#findings tr', { hasText: 'delta-ranges-mismatch' })).toHaveCount(0)
+  await expect(page.locator('#recent tr', { hasText: 'delta-ranges-mismatch' }).filter({ hasText: 'finding' })).toContainText('resolved')
   await page.screenshot({ path: screenshot, fullPage: true })
 })

@@ -275,7 +275,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       const other = await h.openAnother()
       try {
         await expect(other.append('d', { bytes: bytes(2), ranges: [r(5, 1, 2)], owner: 'mallory' })).rejects.toBeInstanceOf(ReplicaOwnedError)
-        await nextTurn()
+        // This test is about bindings, not [STORE-2]'s window: give a store on another thread time to
+        // forget the failed append (its own tests cover that window), so only the binding decides.
+        await new Promise((resolve) => setTimeout(resolve, 50))
         expect(await other.append('d', { bytes: bytes(3), ranges: [r(5, 1, 2)], owner: 'alice' })).toBe(2)
       } finally {
         await other.close()
