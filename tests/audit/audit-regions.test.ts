@@ -73,9 +73,21 @@ describe('weft-server audit --region: replicas compared across three regions (re
     const more = typed(888, 'two', lag.doc)
     await a.append('audit:lag', { bytes: more.delta, ranges: inspectDelta(more.delta).ranges })
     await until(async () => (await b.head('audit:lag')).seq === 2, 30_000, 'b imports the second write')
-    await new Promise((r) => setTimeout(r, 500))
 
-    const found = await audit('--json', '--settle', '500ms')
+    // A silent cut is noticed after 3 s without a frame on the heads stream ([REGION-1]); only then does c count its lag.
+    let found = await audit('--json', '--settle', '500ms')
+    const lagBehindA = () => {
+      const l = found.json.findings.find((f) => f.check === 'replica-lagging')
+      return (l?.detail.lagMs as Record<string, number> | undefined)?.a ?? 0
+    }
+    await until(
+      async () => {
+        found = await audit('--json', '--settle', '500ms')
+        return lagBehindA() > 400
+      },
+      30_000,
+      'c counts how long it has been cut off from a',
+    )
     expect(found.json.findings.map((f) => `${f.check} ${f.doc} ${f.replica}`)).toEqual(['replica-diverged audit:div b', 'replica-lagging audit:lag c'])
     const [diverged, lagging] = found.json.findings as [ReplicaJson['findings'][0], ReplicaJson['findings'][0]]
     expect(diverged.message).toMatch(/^b has the same version vector \{777:5\} as a, c but digest [0-9a-f]{12} \(a, c: [0-9a-f]{12}\)$/)
