@@ -4,5 +4,3 @@
  */
 export { MemoryNetwork } from './transport/memory-transport.js'
 export type { MemoryPeer } from './transport/memory-transport.js'
-export { faultyStore } from './storage/faulty-storage.js'
-export type { FaultyStorage, FaultyStore, StorageFault, StorageWrite, StorageWriteMethod } from './storage/faulty-storage.js'
