@@ -4,6 +4,8 @@ import { badge, body, caretAt, createNote, expect, openApp, openNote, screenshot
 const server = useOwnServer()
 
 test('screenshots of the main screens, with two people on one note', async ({ browser }) => {
+  // Three notes and a paragraph typed key by key, each key saved and sent: over 30 s on a busy two-core machine.
+  test.setTimeout(120_000)
   const ctxA = await browser.newContext({ viewport: { width: 1180, height: 680 } })
   const ctxB = await browser.newContext()
   const a = await ctxA.newPage()
