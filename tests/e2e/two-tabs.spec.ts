@@ -102,7 +102,8 @@ test('undo and redo take back only this tab’s own edits', async ({ context, ap
   await b.keyboard.type('theirs')
   await expect(body(a)).toHaveValue('theirs')
   await caretAt(a, 6)
-  await a.keyboard.type(' mine')
+  // One input, so one undo step however slowly a loaded machine would type it key by key (undo groups keys by time).
+  await a.keyboard.insertText(' mine')
   await expect(body(b)).toHaveValue('theirs mine')
 
   await a.getByRole('button', { name: 'Undo', exact: true }).click()
