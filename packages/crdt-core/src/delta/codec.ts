@@ -358,23 +358,9 @@ export function isStateHeader(bytes: Uint8Array): boolean {
  */
 export function readDeltaRanges(bytes: Uint8Array): DotRange[] | undefined {
   const r = new Reader(bytes)
-  const version = r.readUint8()
-  if (version !== PLAIN_FORMAT_VERSION && version !== DELTA_FORMAT_VERSION) {
-    throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
-  }
-  const flags = r.readUint8()
-  if (flags & ~(FLAG_STATE | FLAG_DEFLATE)) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
+  const flags = readVersionAndFlags(r)
   if (flags & FLAG_DEFLATE) return undefined
-  const nReplicas = r.readCount(1)
-  const replicas: number[] = new Array<number>(nReplicas)
-  const seen = nReplicas > SCAN_LIMIT ? new Set<number>() : null
-  for (let i = 0; i < nReplicas; i++) {
-    const id = r.readVarUint()
-    const duplicate = seen !== null ? seen.has(id) : indexOfReplica(replicas, i, id) >= 0
-    if (id === 0 || duplicate) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
-    seen?.add(id)
-    replicas[i] = id
-  }
+  const replicas = readReplicaTable(r)
   const nDeps = r.readCount(2)
   if (nDeps > 0) readDeps(r, replicas, nDeps)
   const nRanges = r.readCount(3)
@@ -399,30 +385,14 @@ export function readDeltaRanges(bytes: Uint8Array): DotRange[] | undefined {
  */
 export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?: DecodeOptions): DeltaData {
   let r = new Reader(bytes)
-  const version = r.readUint8()
-  if (version !== PLAIN_FORMAT_VERSION && version !== DELTA_FORMAT_VERSION) {
-    throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
-  }
-  const flags = r.readUint8()
-  if (flags & ~(FLAG_STATE | FLAG_DEFLATE)) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
+  const flags = readVersionAndFlags(r)
+  const version = bytes[0] as number // checked just above
   const isState = (flags & FLAG_STATE) !== 0
   if (flags & FLAG_DEFLATE) {
     if (!isState) throw new WeftDecodeError('invalid', 'only states are deflated')
     r = inflateBody(r, options?.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES)
   }
-  // Arrays are allocated at their final size (counts are checked against
-  // the input first): decoding runs once per remote keystroke.
-  const nReplicas = r.readCount(1)
-  const replicas: number[] = new Array<number>(nReplicas)
-  // Duplicates: a scan for the usual one or two entries, a Set for big tables.
-  const seen = nReplicas > SCAN_LIMIT ? new Set<number>() : null
-  for (let i = 0; i < nReplicas; i++) {
-    const id = r.readVarUint()
-    const duplicate = seen !== null ? seen.has(id) : indexOfReplica(replicas, i, id) >= 0
-    if (id === 0 || duplicate) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
-    seen?.add(id)
-    replicas[i] = id
-  }
+  const replicas = readReplicaTable(r)
 
   const nDeps = r.readCount(2)
   const deps = nDeps === 0 ? NO_DEPS : readDeps(r, replicas, nDeps)
@@ -763,4 +733,34 @@ function readValueOp(r: Reader): StoredValueOp {
   if (tag === ValueTag.Container) return { type: 'container', kind: readKind(r) }
   if (tag === ValueTag.Deleted) return { type: 'deleted' }
   throw new WeftDecodeError('unknown-kind', `unknown map value tag ${tag}`)
+}
+
+/** The format version and flags that open every delta; throws on an unknown version or flag. */
+function readVersionAndFlags(r: Reader): number {
+  const version = r.readUint8()
+  if (version !== PLAIN_FORMAT_VERSION && version !== DELTA_FORMAT_VERSION) {
+    throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
+  }
+  const flags = r.readUint8()
+  if (flags & ~(FLAG_STATE | FLAG_DEFLATE)) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
+  return flags
+}
+
+/**
+ * The replica table: nonzero, distinct ids. Allocated at its final size (the
+ * count is checked against the input first); duplicates found by a scan for
+ * the usual one or two entries, a Set for big tables.
+ */
+function readReplicaTable(r: Reader): number[] {
+  const nReplicas = r.readCount(1)
+  const replicas: number[] = new Array<number>(nReplicas)
+  const seen = nReplicas > SCAN_LIMIT ? new Set<number>() : null
+  for (let i = 0; i < nReplicas; i++) {
+    const id = r.readVarUint()
+    const duplicate = seen !== null ? seen.has(id) : indexOfReplica(replicas, i, id) >= 0
+    if (id === 0 || duplicate) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
+    seen?.add(id)
+    replicas[i] = id
+  }
+  return replicas
 }
