@@ -55,8 +55,8 @@ const BOUNDS = { min: 0, max: 5 }
 export type StrongCaller = Pick<StrongOps, 'claim' | 'release' | 'readClaim' | 'compareAndSet' | 'read' | 'add' | 'readCounter'>
 
 export interface ClientRecord {
-  /** Ops this client called (a time span) and how each ended. */
-  readonly calls: { call: number; ret: number | undefined; outcome: 'ok' | 'refused' | 'unknown' }[]
+  /** Ops this client called (a time span) and how each ended; recorded at the call, so an op still waiting shows as 'pending'. */
+  readonly calls: { call: number; ret: number | undefined; outcome: 'ok' | 'refused' | 'unknown' | 'pending' }[]
 }
 
 /**
@@ -79,6 +79,8 @@ export async function runClient(options: {
     const r = rand()
     const call = performance.now()
     let outcome: 'ok' | 'refused' | 'unknown' = 'ok'
+    const record = { call, ret: undefined as number | undefined, outcome: 'pending' as 'ok' | 'refused' | 'unknown' | 'pending' }
+    options.record?.calls.push(record)
     let add: (ret: number | undefined, output: unknown) => void
     let run: () => Promise<unknown>
     if (r < 0.4) {
@@ -124,7 +126,8 @@ export async function runClient(options: {
         throw e
       }
     }
-    options.record?.calls.push({ call, ret: outcome === 'unknown' ? undefined : performance.now(), outcome })
+    record.ret = outcome === 'unknown' ? undefined : performance.now()
+    record.outcome = outcome
   }
 }
 
