@@ -28,6 +28,8 @@ export interface FaultyStorage extends Storage {
   readonly dead: boolean
   /** Calls waiting for {@link FaultyStore.complete} (held mode). */
   readonly held: number
+  /** While set, every call of this connection (reads too) is refused with this code, and nothing is stored. */
+  failWith: StorageErrorCode | undefined
 }
 
 /**
@@ -123,6 +125,8 @@ export function faultyStore(): FaultyStore {
     const guard = <T>(method: keyof Storage, docId: string, call: () => Promise<T>): Promise<T> => {
       if (deadConnections.has(connection)) return never()
       if (closed) return Promise.reject(new WeftStorageError('closed', 'storage is closed'))
+      const code = connection.failWith
+      if (code) return Promise.reject(new WeftStorageError(code, `injected ${code} on ${method}(${docId})`))
       if (!store.hold) return perform(method, docId, call)
       return new Promise<T>((resolve, reject) => {
         queue.push(() => {
@@ -131,6 +135,7 @@ export function faultyStore(): FaultyStore {
       })
     }
     const connection: FaultyStorage = {
+      failWith: undefined,
       get dead() {
         return deadConnections.has(connection)
       },
