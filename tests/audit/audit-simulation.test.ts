@@ -64,5 +64,6 @@ describe('weft-server audit after a seeded simulation', () => {
     const cannot = await runAuditCommand(['--db', '/nonexistent/weft.db'], {}, { write: () => {} }, { write: (x: string) => (err += x) })
     expect(err).toMatch(/no SQLite database at \/nonexistent\/weft.db/)
     expect(cannot).toBe(2)
-  })
+    // A simulated run and two CLI processes: 30 s alone, past 45 s beside the simulation schedules on 2 cores.
+  }, 120_000)
 })
