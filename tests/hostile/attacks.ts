@@ -14,6 +14,8 @@ export interface AttackContext {
   /** Replica ids honest clients write with (for forged dots). */
   readonly honestReplicas: readonly number[]
   readonly maxFrameBytes: number
+  /** The server's bound on what a client's deflated state may inflate to ([LIM-INFLATE-1]). */
+  readonly maxInflatedBytes: number
 }
 
 const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
@@ -94,11 +96,12 @@ export const ATTACKS: Record<string, Attack> = {
     await settle(c)
   },
   async deflateBomb(ctx) {
-    // ~20 MB of zeros in ~130 KB: claiming 1 GB (refused before inflating), lying short
-    // (inflating stops past the claim), or honest (inflated within the bound, then refused) ([LIMIT-2]).
+    // ~20 MB of zeros in ~130 KB, or as much as the server's inflate bound for a client frame: claiming
+    // 1 GB (refused before inflating), lying short (inflating stops past the claim), or honest (over the
+    // bound: refused from its header, [LIM-INFLATE-1]; within it: inflated, then refused) ([LIMIT-2]).
     const doc = hostileDoc(ctx.rand)
     const c = await subscribed(ctx, doc)
-    const raw = 20 * 1024 * 1024
+    const raw = pick(ctx.rand, [20 * 1024 * 1024, ctx.maxInflatedBytes])
     const claim = pick(ctx.rand, [1024 * 1024 * 1024, 1000, raw])
     c.send({ type: 'delta', doc, seq: 1, delta: zeroBomb(raw, claim) })
     await settle(c)

@@ -342,6 +342,23 @@ export class DecodeScratch {
 }
 
 /**
+ * The raw length a deflated state claims, from its header alone (no
+ * inflating); undefined for any other delta or a header that does not parse
+ * (decoding then says why). What a server checks against its bound for
+ * client frames before it pays for inflating ([LIM-INFLATE-1]).
+ */
+export function deflatedStateClaim(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 3 || (bytes[1]! & FLAG_DEFLATE) === 0) return undefined
+  try {
+    const r = new Reader(bytes)
+    readVersionAndFlags(r)
+    return r.readVarUint()
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * Whether `bytes` announce a state, from the header alone (no decode, no
  * validation: a malformed input answers false and fails when decoded).
  */
