@@ -1,6 +1,6 @@
 import { Doc, Writer, encodeMessage } from '@weft/crdt-core'
 import { WebSocket } from 'ws'
-import { manyEmptyContainersDelta, nestedMapsDelta, zeroBomb } from '../../packages/crdt-core/src/test-support/hostile/craft.js'
+import { hugeKeyDeflatedState, manyEmptyContainersDelta, nestedMapsDelta, zeroBomb } from '../../packages/crdt-core/src/test-support/hostile/craft.js'
 import { RawClient } from '../server/helpers/raw-client.js'
 
 /** One hostile client's move against a server; resolves when it is done (or the server closed it). */
@@ -79,6 +79,15 @@ export const ATTACKS: Record<string, Attack> = {
     const [delta] = transactions(1, (d) => d.getText('t').insert(0, 'w'.repeat(size)))
     c.send({ type: 'delta', doc, seq: 1, delta: delta! })
     await settle(c, 1_000)
+  },
+  async hugeKey(ctx) {
+    // A deflated state whose map key is 200 KiB to 3 MiB of 'a' (issue 15 item 1 was 600 M): inflated
+    // within the bound, then refused at the key's length, before the string is built ([LIMIT-1]).
+    const doc = hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const keyBytes = pick(ctx.rand, [200 * 1024, 3 * 1024 * 1024])
+    c.send({ type: 'delta', doc, seq: 1, delta: hugeKeyDeflatedState(keyBytes) })
+    await settle(c)
   },
   async hugeCounts(ctx) {
     const doc = hostileDoc(ctx.rand)
