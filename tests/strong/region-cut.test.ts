@@ -129,13 +129,16 @@ it.skipIf(why !== undefined)(
         regions.flatMap((r) => records.get(r)!.flatMap((x) => x.calls.filter((c) => c.outcome === 'ok' && c.call >= from && c.ret !== undefined && c.ret < to)))
 
       const deadline = Date.now() + (soak ?? 0) * 1_000
+      let previous: string | undefined
       for (let round = 0; round < 2 || Date.now() < deadline; round++) {
         await sleep(2_000)
         const leader = await net.leaderRegion(REGIONS[0])
         const followers = REGIONS.filter((r) => r !== leader)
-        // Round 0 cuts the leader's region, round 1 a follower's; the soak picks by seed.
+        // Round 0 cuts the leader's region, round 1 another region (a follower's); the soak picks by seed.
+        const fresh = followers.filter((r) => r !== previous)
         const victim =
-          round === 0 && leader ? leader : round === 1 || !leader ? followers[Math.floor(rand() * followers.length)]! : REGIONS[Math.floor(rand() * 3)]!
+          round === 0 && leader ? leader : round === 1 && fresh.length > 0 ? fresh[Math.floor(rand() * fresh.length)]! : REGIONS[Math.floor(rand() * 3)]!
+        previous = victim
         const majority = REGIONS.filter((r) => r !== victim)
         net.isolate(victim, true)
         const isolatedAt = performance.now()
