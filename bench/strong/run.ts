@@ -118,6 +118,8 @@ async function benchPostgres(): Promise<[Measure, Measure]> {
   console.error('PostgreSQL (127.0.0.1:5432, own database)')
   const db = await createTempDatabase()
   const pool = new pg.Pool({ connectionString: db.url, max: CONCURRENCY + 1 })
+  // The database is dropped WITH (FORCE) at the end, which terminates connections the pool may still hold idle.
+  pool.on('error', () => {})
   const ops = await PgStrongOps.open({ pool })
   const pids = async () => (await db.admin('SELECT pid FROM pg_stat_activity WHERE datname = $1', [db.name])).rows.map((r) => Number(r.pid))
   try {
@@ -325,6 +327,13 @@ Throughput: ${CONCURRENCY} claims at a time (each its own name) from the same cl
 | leader in | claims decided / s | refused / s |
 |---|---|---|
 ${rows.map((r) => `| ${r.leader} | ${r.throughput.opsPerSec.toFixed(1)} | ${r.throughput.refusedPerSec.toFixed(1)} |`).join('\n')}
+
+Reading it:
+
+- Leader in the client's region: an op's three requests (stream info, get, conditional publish: see the 2.9.10 caveat in the docs) are answered in the region, and the publish waits for one Raft round, the leader's round trip to its nearest follower: about the floor. A CRDT write is acked by the region's own weft node (its SQLite commit) and never waits for the WAN.
+- Leader in another region: each of the three requests crosses the WAN to the leader, so an op costs about 3 × the round trip to the leader plus the Raft round, where the floor counts one round trip.
+- Throughput: concurrent claims serialize on the bucket (each expects the stream's last sequence), about one per read-and-publish cycle.
+- PostgreSQL is measured on loopback only: its strong ops are decided by one region's primary; a node in another region would add its round trip to the primary to every op.
 `)
   }
 }
