@@ -1,4 +1,4 @@
-import { PostgresStore, createServer, type WeftServer } from '@weft/server'
+import { MemoryStore, PostgresStore, createServer, type WeftServer } from '@weft/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type AuditedStore, openPostgres, typing, writeHistory } from './stores.js'
 
@@ -108,6 +108,37 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     } catch (error) {
       await other.close().catch(() => {})
       throw error
+    }
+  })
+})
+
+describe('[AUDIT-6] the continuous auditor keeps the findings record bounded', () => {
+  it('deletes closed findings and repairs past --audit-keep-findings, and those closed longer ago than the window, once a pass; open ones stay', async () => {
+    const store = new MemoryStore()
+    const now = Date.now()
+    const hour = 3_600_000
+    const record = (key: string, at: number, resolvedAt: number | undefined, kind: 'finding' | 'repair' = 'finding') =>
+      store.recordFinding({ kind, check: 'seq-gap', doc: 'gone', key, message: key, node: 'n', repairable: false, at, resolvedAt })
+    // Open for 20 hours (a doc no pass reaches: it is not in the store): kept whatever its age.
+    await record('open', now - 20 * hour, undefined)
+    // Seen 10 h ago, resolved 10 min ago: the oldest by first sight, so past the count.
+    await record('long-standing', now - 10 * hour, now - 600_000)
+    // Resolved 4 h ago: within the newest 4, but closed longer ago than the 1 h window.
+    await record('old', now - 5 * hour, now - 4 * hour)
+    for (const i of [1, 2, 3]) await record(`repair-${i}`, now - 4000 + i * 1000, now - 4000 + i * 1000, 'repair')
+    const server = await createServer({
+      port: 0,
+      store,
+      logLevel: 'silent',
+      audit: { intervalMs: 20, keepClosedFindings: 4, closedFindingsMaxAgeMs: hour },
+    })
+    try {
+      const auditor = server.auditor
+      if (!auditor) throw new Error('no auditor')
+      await expect.poll(async () => (await auditor.status()).passes, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+      expect((await store.listFindings({ limit: 100 })).map((f) => f.key)).toEqual(['repair-3', 'repair-2', 'repair-1', 'open'])
+    } finally {
+      await server.close()
     }
   })
 })

@@ -23,7 +23,20 @@ export interface ContinuousAuditOptions {
   readonly node?: string
   /** Writes a repair needs (the dashboard's repair); without one the dashboard can only audit. */
   readonly repairBackend?: RepairBackend | undefined
+  /**
+   * Closed findings and repairs kept in the store, newest first (default
+   * 1000); older ones are deleted at the end of each pass [AUDIT-6]. Open
+   * findings are always kept.
+   */
+  readonly keepClosedFindings?: number
+  /** Closed findings and repairs older than this (ms since they closed) are deleted too (default 30 days). */
+  readonly closedFindingsMaxAgeMs?: number
 }
+
+/** {@link ContinuousAuditOptions.keepClosedFindings}'s default. */
+export const DEFAULT_KEEP_CLOSED_FINDINGS = 1000
+/** {@link ContinuousAuditOptions.closedFindingsMaxAgeMs}'s default: 30 days. */
+export const DEFAULT_CLOSED_FINDINGS_MAX_AGE_MS = 30 * 24 * 3600 * 1000
 
 /** A finding or repair as the status shows it (ISO times). */
 export interface StandingFinding {
@@ -203,6 +216,8 @@ export class ContinuousAuditor {
     if (page.length < this.docsPerTick) {
       // End of a pass: the engine, then round again.
       await this.record('', await auditEngine(this.store, this.options))
+      // Retention [AUDIT-6]: once a pass, so the record stays bounded however long the server runs.
+      await this.pruneFindings()
       // Other nodes record findings too: the gauges follow the store once a pass.
       await this.updateGauges()
       this.cursor = undefined
@@ -244,6 +259,14 @@ export class ContinuousAuditor {
       this.logger.info({ check: o.check, doc: o.doc || undefined }, 'audit finding cleared')
     }
     if (changed) await this.updateGauges()
+  }
+
+  private async pruneFindings(): Promise<void> {
+    const deleted = await this.findings.pruneFindings({
+      keepClosed: this.options.keepClosedFindings ?? DEFAULT_KEEP_CLOSED_FINDINGS,
+      closedBefore: Date.now() - (this.options.closedFindingsMaxAgeMs ?? DEFAULT_CLOSED_FINDINGS_MAX_AGE_MS),
+    })
+    if (deleted > 0) this.logger.debug({ deleted }, 'audit: closed findings past retention deleted')
   }
 
   private async updateGauges(): Promise<void> {
