@@ -1,3 +1,4 @@
+import { Doc, inspectDelta } from '@weft/crdt-core'
 import { MemoryStore, PostgresStore, createServer, type WeftServer } from '@weft/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type AuditedStore, openPostgres, typing, writeHistory } from './stores.js'
@@ -142,6 +143,30 @@ describe('[AUDIT-6] the continuous auditor keeps the findings record bounded', (
       if (!auditor) throw new Error('no auditor')
       await expect.poll(async () => (await auditor.status()).passes, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
       expect((await store.listFindings({ limit: 100 })).map((f) => f.key)).toEqual(['repair-3', 'repair-2', 'repair-1', 'open'])
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('[AUDIT-5] findings another node opened', () => {
+  it('on a doc that is clean here: resolved by the next pass (a clean doc without open findings is not read for them)', async () => {
+    const store = new MemoryStore()
+    const d = new Doc({ replicaId: 77 })
+    const writes: Promise<number>[] = []
+    d.on('delta', (bytes: Uint8Array) => writes.push(store.append('clean', { bytes: bytes.slice(), ranges: inspectDelta(bytes).ranges })))
+    d.getText('body').insert(0, 'hi')
+    await Promise.all(writes)
+    const server = await createServer({ port: 0, store, logLevel: 'silent', audit: { intervalMs: 20 } })
+    try {
+      const auditor = server.auditor
+      if (!auditor) throw new Error('no auditor')
+      await expect.poll(async () => (await auditor.status()).passes, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+      // Opened by another node (as it would be through a shared store) after this node's pass began or ended.
+      const at = Date.now()
+      await store.recordFinding({ kind: 'finding', check: 'seq-gap', doc: 'clean', key: 'x', message: 'seen elsewhere', node: 'other', repairable: false, at })
+      await expect.poll(async () => (await store.openFindings('clean')).length, { timeout: 10_000, interval: 20 }).toBe(0)
+      expect((await store.listFindings({ limit: 10 }))[0]).toMatchObject({ key: 'x', node: 'other', resolvedAt: expect.any(Number) })
     } finally {
       await server.close()
     }
