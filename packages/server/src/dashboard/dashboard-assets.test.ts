@@ -35,6 +35,7 @@ describe('the dashboard app build', () => {
   it('serves a plain file name of assets/ with its type, and nothing outside it', async () => {
     const dir = built(pkg())
     expect(await readAsset(dir, 'index-abc.js')).toEqual({ body: Buffer.from('console.log(1)'), type: 'text/javascript; charset=utf-8' })
-    for (const name of ['../../secret.txt', '..', '.hidden.js', 'index-abc.txt', 'missing.js', '..%2Fsecret.js']) expect(await readAsset(dir, name)).toBeUndefined()
+    for (const name of ['../../secret.txt', '..', '.hidden.js', 'index-abc.txt', 'missing.js', '..%2Fsecret.js'])
+      expect(await readAsset(dir, name)).toBeUndefined()
   })
 })
