@@ -19,7 +19,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.{ts,tsx}', 'apps/*/src/**/*.test.{ts,tsx}', 'tests/**/*.test.{ts,tsx}'],
+    include: ['packages/*/src/**/*.test.{ts,tsx}', 'packages/*/dashboard/src/**/*.test.{ts,tsx}', 'apps/*/src/**/*.test.{ts,tsx}', 'tests/**/*.test.{ts,tsx}'],
     // Playwright specs (*.spec.ts under tests/e2e) are run by Playwright, not vitest.
     exclude: ['**/node_modules/**', '**/dist/**', 'tests/e2e/**'],
     reporters: ['default', 'json'],

@@ -1,4 +1,5 @@
-import { PostgresStore, createServer, type WeftServer } from '@weft/server'
+import { Doc, inspectDelta } from '@weft/crdt-core'
+import { MemoryStore, PostgresStore, createServer, type WeftServer } from '@weft/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type AuditedStore, openPostgres, typing, writeHistory } from './stores.js'
 
@@ -57,7 +58,12 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     // The page is at /admin; /dashboard, its first path, redirects there with the token.
     const moved = await fetch(`${server.url}/dashboard?token=admin-secret`, { redirect: 'manual' })
     expect([moved.status, moved.headers.get('location')]).toEqual([301, '/admin?token=admin-secret'])
-    expect((await fetch(`${server.url}/admin?token=admin-secret`)).status).toBe(200)
+    expect((await fetch(`${server.url}/admin`)).status).toBe(401)
+    // The app once the package is built (dist/dashboard, as CI's e2e run and a published package have it);
+    // run from sources before any build, a 503 that says how to build it.
+    const page = await fetch(`${server.url}/admin?token=admin-secret`)
+    expect([200, 503]).toContain(page.status)
+    expect(await page.text()).toMatch(page.status === 200 ? /<div id="root">/ : /not built.*pnpm --filter @weft\/server build/)
     const state = await (await fetch(`${server.url}/admin/api/state`, { headers: { authorization: 'Bearer admin-secret' } })).json()
     expect(state.audit.findings).toContainEqual(expect.objectContaining({ check: 'seq-gap', doc: 'doc:33', message: expect.stringMatching(/^seq 3 missing/) }))
     expect(state.nodes).toEqual([expect.objectContaining({ id: server.node, up: true })])
@@ -108,6 +114,61 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     } catch (error) {
       await other.close().catch(() => {})
       throw error
+    }
+  })
+})
+
+describe('[AUDIT-6] the continuous auditor keeps the findings record bounded', () => {
+  it('deletes closed findings and repairs past --audit-keep-findings, and those closed longer ago than the window, once a pass; open ones stay', async () => {
+    const store = new MemoryStore()
+    const now = Date.now()
+    const hour = 3_600_000
+    const record = (key: string, at: number, resolvedAt: number | undefined, kind: 'finding' | 'repair' = 'finding') =>
+      store.recordFinding({ kind, check: 'seq-gap', doc: 'gone', key, message: key, node: 'n', repairable: false, at, resolvedAt })
+    // Open for 20 hours (a doc no pass reaches: it is not in the store): kept whatever its age.
+    await record('open', now - 20 * hour, undefined)
+    // Seen 10 h ago, resolved 10 min ago: the oldest by first sight, so past the count.
+    await record('long-standing', now - 10 * hour, now - 600_000)
+    // Resolved 4 h ago: within the newest 4, but closed longer ago than the 1 h window.
+    await record('old', now - 5 * hour, now - 4 * hour)
+    for (const i of [1, 2, 3]) await record(`repair-${i}`, now - 4000 + i * 1000, now - 4000 + i * 1000, 'repair')
+    const server = await createServer({
+      port: 0,
+      store,
+      logLevel: 'silent',
+      audit: { intervalMs: 20, keepClosedFindings: 4, closedFindingsMaxAgeMs: hour },
+    })
+    try {
+      const auditor = server.auditor
+      if (!auditor) throw new Error('no auditor')
+      await expect.poll(async () => (await auditor.status()).passes, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+      expect((await store.listFindings({ limit: 100 })).map((f) => f.key)).toEqual(['repair-3', 'repair-2', 'repair-1', 'open'])
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('[AUDIT-5] findings another node opened', () => {
+  it('on a doc that is clean here: resolved by the next pass (a clean doc without open findings is not read for them)', async () => {
+    const store = new MemoryStore()
+    const d = new Doc({ replicaId: 77 })
+    const writes: Promise<number>[] = []
+    d.on('delta', (bytes: Uint8Array) => writes.push(store.append('clean', { bytes: bytes.slice(), ranges: inspectDelta(bytes).ranges })))
+    d.getText('body').insert(0, 'hi')
+    await Promise.all(writes)
+    const server = await createServer({ port: 0, store, logLevel: 'silent', audit: { intervalMs: 20 } })
+    try {
+      const auditor = server.auditor
+      if (!auditor) throw new Error('no auditor')
+      await expect.poll(async () => (await auditor.status()).passes, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+      // Opened by another node (as it would be through a shared store) after this node's pass began or ended.
+      const at = Date.now()
+      await store.recordFinding({ kind: 'finding', check: 'seq-gap', doc: 'clean', key: 'x', message: 'seen elsewhere', node: 'other', repairable: false, at })
+      await expect.poll(async () => (await store.openFindings('clean')).length, { timeout: 10_000, interval: 20 }).toBe(0)
+      expect((await store.listFindings({ limit: 10 }))[0]).toMatchObject({ key: 'x', node: 'other', resolvedAt: expect.any(Number) })
+    } finally {
+      await server.close()
     }
   })
 })

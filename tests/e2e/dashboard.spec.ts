@@ -80,6 +80,9 @@ test("the dashboard shows nodes and regions with their health, a node going down
   // Every ordered pair of the three regions, a's own links and those b and c report.
   await expect(page.locator('#lag tbody tr')).toHaveCount(6)
   await expect(page.locator('#lag tr', { hasText: 'c → a' })).toContainText('0.0 s')
+  // The chart (uPlot) draws on a canvas, one line per pair in its legend.
+  await expect(page.locator('#chart canvas')).toBeVisible()
+  await expect(page.locator('#chart .legend li')).toHaveCount(6)
 
   // A node killed -9 shows down once its registry entry expires, and up again when it restarts.
   await a2.kill()
@@ -92,13 +95,14 @@ test("the dashboard shows nodes and regions with their health, a node going down
   await expect(region('c')).toContainText('down', { timeout: 10_000 })
   await expect(page.locator('#lag tr', { hasText: 'c → a' })).toContainText('cut', { timeout: 10_000 })
   await expect.poll(() => lagOf(page, 'c → a'), { timeout: 20_000 }).toBeGreaterThan(4)
-  const chartPeak = async () => Number(await page.locator('#chart path[data-pair="c → a"]').getAttribute('data-peak'))
+  // The chart's legend entry for the pair carries the line's peak and latest value (uPlot draws the line on a canvas).
+  const chartPeak = async () => Number(await page.locator('#chart [data-pair="c → a"]').getAttribute('data-peak'))
   expect(await chartPeak()).toBeGreaterThan(4)
   // ... and falls back to 0 once the link heals.
   net.setLink('a', 'c', false)
   await expect.poll(() => lagOf(page, 'c → a'), { timeout: 20_000 }).toBe(0)
   await expect(region('c')).toContainText('up')
-  await expect(page.locator('#chart path[data-pair="c → a"]')).toHaveAttribute('data-last', '0.0')
+  await expect(page.locator('#chart [data-pair="c → a"]')).toHaveAttribute('data-last', '0.0')
   expect(await chartPeak()).toBeGreaterThan(4)
 
   // Behind the servers' backs: a delta goes missing from region a's store; the auditor reports it.

@@ -18,6 +18,16 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['--strong-nats', 'http://x'], {})).toThrow(/nats:\/\//)
   })
 
+  it('[AUDIT-6] reads the findings retention from flags or env', () => {
+    expect(parseCliArgs([], {})).toMatchObject({ auditKeepFindings: undefined, auditFindingsMaxAgeDays: undefined })
+    expect(parseCliArgs(['--audit-keep-findings', '200', '--audit-findings-max-age-days', '7'], {})).toMatchObject({
+      auditKeepFindings: 200,
+      auditFindingsMaxAgeDays: 7,
+    })
+    expect(parseCliArgs([], { WEFT_AUDIT_KEEP_FINDINGS: '50' }).auditKeepFindings).toBe(50)
+    expect(() => parseCliArgs(['--audit-keep-findings', 'all'], {})).toThrow(/non-negative integer/)
+  })
+
   it('has defaults', () => {
     expect(parseCliArgs([], {})).toMatchObject({
       port: 8787,

@@ -41,6 +41,10 @@ export interface CliConfig {
   /** Background audit tick (ms); 0 or absent: off. */
   readonly auditIntervalMs: number | undefined
   readonly auditDocsPerTick: number | undefined
+  /** Closed findings and repairs kept in the store [AUDIT-6]. */
+  readonly auditKeepFindings: number | undefined
+  /** Closed findings and repairs older than this many days are deleted [AUDIT-6]. */
+  readonly auditFindingsMaxAgeDays: number | undefined
   /** Serves /admin (the dashboard) to requests bearing it. */
   readonly adminToken: string | undefined
   /** Backend of clients' strong operations, resolved from `--strong` ([STRONG-6]). */
@@ -93,6 +97,11 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --audit-interval-ms <n> audit a few docs of the store every n ms in the background (env
                           WEFT_AUDIT_INTERVAL_MS; default 0 = off); findings in /metrics and the log
   --audit-docs-per-tick <n>  docs per audit tick (env WEFT_AUDIT_DOCS_PER_TICK, default 20)
+  --audit-keep-findings <n>  resolved findings and repairs kept in the store, newest first; older
+                          ones are deleted once a pass (env WEFT_AUDIT_KEEP_FINDINGS, default 1000;
+                          open findings are always kept)
+  --audit-findings-max-age-days <n>  and those closed more than n days ago
+                          (env WEFT_AUDIT_FINDINGS_MAX_AGE_DAYS, default 30)
   --admin-token <t>       serve the operator's dashboard at /admin and the audit's
                           /audit/replica/* routes to this token (env WEFT_ADMIN_TOKEN,
                           preferred; absent: no dashboard; a region's peer secret also
@@ -148,6 +157,8 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       'anti-entropy-ms': { type: 'string' },
       'audit-interval-ms': { type: 'string' },
       'audit-docs-per-tick': { type: 'string' },
+      'audit-keep-findings': { type: 'string' },
+      'audit-findings-max-age-days': { type: 'string' },
       'admin-token': { type: 'string' },
       strong: { type: 'string' },
       'strong-nats': { type: 'string' },
@@ -235,6 +246,8 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     antiEntropyMs: int('anti-entropy-ms', 'WEFT_ANTI_ENTROPY_MS') || undefined,
     auditIntervalMs: int('audit-interval-ms', 'WEFT_AUDIT_INTERVAL_MS') || undefined,
     auditDocsPerTick: int('audit-docs-per-tick', 'WEFT_AUDIT_DOCS_PER_TICK'),
+    auditKeepFindings: int('audit-keep-findings', 'WEFT_AUDIT_KEEP_FINDINGS'),
+    auditFindingsMaxAgeDays: int('audit-findings-max-age-days', 'WEFT_AUDIT_FINDINGS_MAX_AGE_DAYS'),
     adminToken: pick('admin-token', 'WEFT_ADMIN_TOKEN') || undefined,
     strong,
     strongNats,

@@ -96,7 +96,12 @@ async function start(config: CliConfig): Promise<void> {
       regions: { name: config.region, peers: config.peers, secret: config.peerSecret ?? '', antiEntropyMs: config.antiEntropyMs },
     }),
     ...(config.auditIntervalMs !== undefined && {
-      audit: { intervalMs: config.auditIntervalMs, ...(config.auditDocsPerTick !== undefined && { docsPerTick: config.auditDocsPerTick }) },
+      audit: {
+        intervalMs: config.auditIntervalMs,
+        ...(config.auditDocsPerTick !== undefined && { docsPerTick: config.auditDocsPerTick }),
+        ...(config.auditKeepFindings !== undefined && { keepClosedFindings: config.auditKeepFindings }),
+        ...(config.auditFindingsMaxAgeDays !== undefined && { closedFindingsMaxAgeMs: config.auditFindingsMaxAgeDays * 24 * 3600 * 1000 }),
+      },
     }),
     ...(config.adminToken !== undefined && { adminToken: config.adminToken }),
     ...(strong && { strong, strongDescription: config.strong }),

@@ -23,7 +23,20 @@ export interface ContinuousAuditOptions {
   readonly node?: string
   /** Writes a repair needs (the dashboard's repair); without one the dashboard can only audit. */
   readonly repairBackend?: RepairBackend | undefined
+  /**
+   * Closed findings and repairs kept in the store, newest first (default
+   * 1000); older ones are deleted at the end of each pass [AUDIT-6]. Open
+   * findings are always kept.
+   */
+  readonly keepClosedFindings?: number
+  /** Closed findings and repairs older than this (ms since they closed) are deleted too (default 30 days). */
+  readonly closedFindingsMaxAgeMs?: number
 }
+
+/** {@link ContinuousAuditOptions.keepClosedFindings}'s default. */
+export const DEFAULT_KEEP_CLOSED_FINDINGS = 1000
+/** {@link ContinuousAuditOptions.closedFindingsMaxAgeMs}'s default: 30 days. */
+export const DEFAULT_CLOSED_FINDINGS_MAX_AGE_MS = 30 * 24 * 3600 * 1000
 
 /** A finding or repair as the status shows it (ISO times). */
 export interface StandingFinding {
@@ -91,6 +104,14 @@ export class ContinuousAuditor {
   private readonly docsPerTick: number
   private readonly budgetMs: number
   private cursor: string | undefined
+  /**
+   * Docs with open findings, read once at the start of each pass (undefined:
+   * not known, or more than one read returns): a clean doc outside it needs
+   * no read of its findings, which would otherwise cost every doc audited a
+   * store round trip ([AUDIT-3]'s budget). One opened meanwhile by another
+   * node is resolved by the next pass, or by that node's own audit.
+   */
+  private openDocs: Set<string> | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   private running: Promise<void> | undefined
   private stopped = false
@@ -149,6 +170,15 @@ export class ContinuousAuditor {
     return audit
   }
 
+  /** One doc of a pass: its findings are read only when it has some, or had some when the pass began. */
+  private async auditInPass(doc: string): Promise<void> {
+    const stored = await readStoredDoc(this.store, doc)
+    if (!stored) return
+    const audit = auditDoc(stored)
+    if (audit.findings.length === 0 && this.openDocs !== undefined && !this.openDocs.has(doc)) return
+    await this.record(doc, audit.findings)
+  }
+
   /** Whether {@link repairNow} can repair on this store. */
   get canRepair(): boolean {
     return this.options.repairBackend !== undefined
@@ -185,6 +215,10 @@ export class ContinuousAuditor {
 
   private async tick(): Promise<void> {
     const started = performance.now()
+    if (this.cursor === undefined) {
+      const open = await this.findings.listFindings({ limit: MAX_STANDING, openOnly: true })
+      this.openDocs = open.length < MAX_STANDING ? new Set(open.map((f) => f.doc)) : undefined
+    }
     const page = await this.store.listDocsAfter(this.cursor, this.docsPerTick)
     let done = 0
     for (const doc of page) {
@@ -192,7 +226,7 @@ export class ContinuousAuditor {
       if (this.stopped || (done > 0 && performance.now() - started > this.budgetMs)) return
       done++
       const t0 = performance.now()
-      await this.auditNow(doc)
+      await this.auditInPass(doc)
       this.cursor = doc
       this.docsAudited++
       this.metrics.docsAudited.inc()
@@ -203,6 +237,8 @@ export class ContinuousAuditor {
     if (page.length < this.docsPerTick) {
       // End of a pass: the engine, then round again.
       await this.record('', await auditEngine(this.store, this.options))
+      // Retention [AUDIT-6]: once a pass, so the record stays bounded however long the server runs.
+      await this.pruneFindings()
       // Other nodes record findings too: the gauges follow the store once a pass.
       await this.updateGauges()
       this.cursor = undefined
@@ -244,6 +280,14 @@ export class ContinuousAuditor {
       this.logger.info({ check: o.check, doc: o.doc || undefined }, 'audit finding cleared')
     }
     if (changed) await this.updateGauges()
+  }
+
+  private async pruneFindings(): Promise<void> {
+    const deleted = await this.findings.pruneFindings({
+      keepClosed: this.options.keepClosedFindings ?? DEFAULT_KEEP_CLOSED_FINDINGS,
+      closedBefore: Date.now() - (this.options.closedFindingsMaxAgeMs ?? DEFAULT_CLOSED_FINDINGS_MAX_AGE_MS),
+    })
+    if (deleted > 0) this.logger.debug({ deleted }, 'audit: closed findings past retention deleted')
   }
 
   private async updateGauges(): Promise<void> {

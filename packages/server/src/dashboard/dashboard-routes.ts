@@ -1,8 +1,11 @@
 import { timingSafeEqual } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Context, Hono } from 'hono'
 import type { ContinuousAuditor } from '../audit/continuous-auditor.js'
 import type { RegionView } from '../regions/region-node.js'
-import { DASHBOARD_HTML } from './dashboard-page.js'
+import { findDashboardDir, readAsset } from './dashboard-assets.js'
+import type { DashboardAuditAnswer, DashboardHealth, DashboardNode, DashboardRepairAnswer, DashboardState } from './dashboard-wire.js'
 
 /** What the dashboard reads from the running node. */
 export interface DashboardSource {
@@ -10,22 +13,20 @@ export interface DashboardSource {
   readonly token: string
   readonly node: string
   /** The `/healthz` body. */
-  readonly health: () => Promise<{ readonly ok: boolean } & Record<string, unknown>>
+  readonly health: () => Promise<DashboardHealth & Record<string, unknown>>
   readonly liveNodes: () => readonly string[]
   readonly auditor: ContinuousAuditor | undefined
   /** Every region's links and lag (absent outside regions). */
   readonly regions?: (() => Promise<readonly RegionView[]>) | undefined
+  /** The app's build (default: {@link findDashboardDir}). */
+  readonly appDir?: string | undefined
 }
 
-/** One node as the dashboard shows it: up while in the registry's live set, down once it left it. */
-interface NodeRow {
-  id: string
-  up: boolean
-  since: string
-}
+type NodeRow = DashboardNode
 
 /**
- * `/admin` (a page of plain HTML and JS, no build step) and its JSON:
+ * `/admin` (the dashboard app, React + Vite, built with the package into
+ * `dist/dashboard`) and its JSON:
  * `GET /admin/api/state` (nodes up and down, store and bus health, every
  * region's links with their lag, audit status, standing findings and recent
  * findings and repairs, read from the store [AUDIT-5]), `POST /admin/api/audit?doc=…` (audit
@@ -55,7 +56,21 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
   }
   const refuse = (c: Context) => c.text('dashboard: an admin token is required (Authorization: Bearer <token> or ?token=<token>)', 401)
 
-  app.get('/admin', (c) => (authorized(c) ? c.html(DASHBOARD_HTML) : refuse(c)))
+  const appDir = source.appDir ?? findDashboardDir()
+  app.get('/admin', async (c) => {
+    if (!authorized(c)) return refuse(c)
+    if (appDir === undefined) {
+      return c.text('dashboard: the app is not built (dist/dashboard is missing): run `pnpm --filter @weft/server build`, then restart', 503)
+    }
+    return c.html(await readFile(join(appDir, 'index.html'), 'utf8'))
+  })
+  // The app's scripts and styles need no token: they hold no data (the same files ship in the npm package),
+  // and a <script src> cannot carry one. Their names hold a hash of their content, so they may be cached for good.
+  app.get('/admin/assets/:name', async (c) => {
+    const asset = appDir === undefined ? undefined : await readAsset(appDir, c.req.param('name'))
+    if (!asset) return c.text('not found', 404)
+    return c.body(new Uint8Array(asset.body), 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable' })
+  })
   // The first path of the page: links and bookmarks to it still work (the query keeps the token).
   app.get('/dashboard', (c) => c.redirect(`/admin${new URL(c.req.url).search}`, 301))
   app.get('/admin/api/state', async (c) => {
@@ -68,7 +83,7 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
       nodes: refreshNodes(),
       regions,
       audit: (await source.auditor?.status()) ?? null,
-    })
+    } satisfies DashboardState)
   })
   app.post('/admin/api/audit', async (c) => {
     if (!authorized(c)) return refuse(c)
@@ -82,7 +97,7 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
       headSeq: audit.headSeq,
       digest: audit.digest,
       findings: audit.findings.map(({ repair, ...f }) => ({ ...f, repairable: repair !== undefined })),
-    })
+    } satisfies DashboardAuditAnswer)
   })
   app.post('/admin/api/repair', async (c) => {
     if (!authorized(c)) return refuse(c)
@@ -96,6 +111,6 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
       doc,
       repairs: done.outcomes,
       findings: done.after.findings.map(({ repair, ...f }) => ({ ...f, repairable: repair !== undefined })),
-    })
+    } satisfies DashboardRepairAnswer)
   })
 }

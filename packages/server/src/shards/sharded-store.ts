@@ -1,4 +1,4 @@
-import type { FindingInput, FindingRecord, FindingsStore } from '../store/findings-store.js'
+import type { FindingInput, FindingRecord, FindingsRetention, FindingsStore } from '../store/findings-store.js'
 import { PostgresStore } from '../store/postgres-store.js'
 import { StoreClosedError } from '../store/store-closed-error.js'
 import type {
@@ -221,6 +221,10 @@ export class ShardedStore implements Store, FindingsStore {
 
   async listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
     return this.findingsShard().listFindings(options)
+  }
+
+  async pruneFindings(options: FindingsRetention): Promise<number> {
+    return this.findingsShard().pruneFindings(options)
   }
 
   private findingsShard(): PostgresStore {

@@ -51,12 +51,28 @@ export interface FindingsStore {
   resolveFinding(finding: Pick<FindingInput, 'kind' | 'check' | 'doc' | 'key'>, at: number): Promise<boolean>
   /** Records newest first (by `at`), at most `limit`; `openOnly` leaves out resolved findings and repairs. */
   listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]>
+  /**
+   * Retention [AUDIT-6]: deletes closed records (resolved findings and
+   * repairs) past the newest `keepClosed` of them (by `at`), and those closed
+   * before `closedBefore` (ms since the epoch) when given. Open findings are
+   * never deleted: they describe a problem that still stands. Resolves the
+   * number deleted.
+   */
+  pruneFindings(options: FindingsRetention): Promise<number>
+}
+
+/** What {@link FindingsStore.pruneFindings} keeps. */
+export interface FindingsRetention {
+  /** Closed records kept at most, newest first (0 deletes every closed one). */
+  readonly keepClosed: number
+  /** Closed records resolved before this time (ms since the epoch) go whatever their rank. */
+  readonly closedBefore?: number | undefined
 }
 
 /** Whether `store` keeps findings. */
 export function hasFindingsStore(store: Store): store is Store & FindingsStore {
   const s = store as Partial<FindingsStore>
-  return typeof s.recordFinding === 'function' && typeof s.listFindings === 'function'
+  return typeof s.recordFinding === 'function' && typeof s.listFindings === 'function' && typeof s.pruneFindings === 'function'
 }
 
 const identity = (f: Pick<FindingInput, 'kind' | 'check' | 'doc' | 'key'>) => JSON.stringify([f.kind, f.check, f.doc, f.key])
@@ -90,5 +106,17 @@ export class MemoryFindings implements FindingsStore {
       .filter((f) => !options.openOnly || f.resolvedAt === undefined)
       .sort((a, b) => b.at - a.at)
       .slice(0, options.limit)
+  }
+
+  async pruneFindings(options: FindingsRetention): Promise<number> {
+    const closed = [...this.records.entries()].filter(([, f]) => f.resolvedAt !== undefined).sort(([, a], [, b]) => b.at - a.at)
+    let deleted = 0
+    for (const [rank, [id, f]] of closed.entries()) {
+      const tooOld = options.closedBefore !== undefined && (f.resolvedAt as number) < options.closedBefore
+      if (rank < options.keepClosed && !tooOld) continue
+      this.records.delete(id)
+      deleted++
+    }
+    return deleted
   }
 }

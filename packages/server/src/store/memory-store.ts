@@ -1,6 +1,6 @@
 import { assertValidRanges, coversVersionVector, mergeRanges, mergeVersionVectors, rangesExceed } from './dot-ranges.js'
 import { FailedDocs } from './failed-docs.js'
-import { type FindingInput, type FindingRecord, type FindingsStore, MemoryFindings } from './findings-store.js'
+import { type FindingInput, type FindingRecord, type FindingsRetention, type FindingsStore, MemoryFindings } from './findings-store.js'
 import { StoreClosedError } from './store-closed-error.js'
 import { replicasToBind } from './replica-owners.js'
 import { FencedError, StaleSnapshotError } from './store-errors.js'
@@ -212,6 +212,11 @@ export class MemoryStore implements Store, FindingsStore {
   async listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
     this.assertOpen()
     return this.data.findings.listFindings(options)
+  }
+
+  async pruneFindings(options: FindingsRetention): Promise<number> {
+    this.assertOpen()
+    return this.data.findings.pruneFindings(options)
   }
 
   private headOf(d: MemoryDoc): DocHead {

@@ -60,5 +60,15 @@ export function postgresFindings(pool: pg.Pool, assertOpen: () => void): Finding
       ])
       return rows.map(toRecord)
     },
+    async pruneFindings({ keepClosed, closedBefore }) {
+      assertOpen()
+      // Closed rows past the newest `keepClosed` (by at), or closed before a time; the open ones stay.
+      const { rowCount } = await pool.query(
+        `DELETE FROM weft_audit_findings WHERE resolved_at IS NOT NULL AND (resolved_at < $1 OR (doc, kind, check_id, key) NOT IN (
+           SELECT doc, kind, check_id, key FROM weft_audit_findings WHERE resolved_at IS NOT NULL ORDER BY at DESC LIMIT $2))`,
+        [closedBefore ?? Number.MIN_SAFE_INTEGER, keepClosed],
+      )
+      return rowCount ?? 0
+    },
   }
 }

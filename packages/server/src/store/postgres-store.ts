@@ -12,7 +12,7 @@ import {
 } from './dot-ranges.js'
 import { redactUrl } from '../redact-url.js'
 import { FailedDocs } from './failed-docs.js'
-import type { FindingInput, FindingRecord, FindingsStore } from './findings-store.js'
+import type { FindingInput, FindingRecord, FindingsRetention, FindingsStore } from './findings-store.js'
 import { postgresFindings } from './postgres-findings.js'
 import { migratePostgres } from './postgres-migrations.js'
 import type { BatchListener } from './sqlite-store.js'
@@ -428,6 +428,10 @@ export class PostgresStore implements Store, FindingsStore {
 
   async listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
     return this.findingsOf().listFindings(options)
+  }
+
+  async pruneFindings(options: FindingsRetention): Promise<number> {
+    return this.findingsOf().pruneFindings(options)
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { FindingInput, FindingRecord, FindingsStore } from './findings-store.js'
+import type { FindingInput, FindingRecord, FindingsRetention, FindingsStore } from './findings-store.js'
 
 interface Row {
   kind: string
@@ -40,11 +40,17 @@ export function sqliteFindings(db: Database.Database): FindingsStore {
   )
   const list = db.prepare<[number], Row>('SELECT * FROM audit_findings ORDER BY at DESC LIMIT ?')
   const listOpen = db.prepare<[number], Row>('SELECT * FROM audit_findings WHERE resolved_at IS NULL ORDER BY at DESC LIMIT ?')
+  // Closed rows past the newest `keep` (by at), or closed before a time; the open ones stay.
+  const prune = db.prepare<[number, number]>(
+    `DELETE FROM audit_findings WHERE resolved_at IS NOT NULL AND (resolved_at < ? OR (doc, kind, check_id, key) NOT IN (
+       SELECT doc, kind, check_id, key FROM audit_findings WHERE resolved_at IS NOT NULL ORDER BY at DESC LIMIT ?))`,
+  )
   return {
     recordFinding: async (f: FindingInput) =>
       record.run(f.kind, f.check, f.doc, f.key, f.message, f.node, f.repairable ? 1 : 0, f.at, f.resolvedAt ?? null).changes > 0,
     openFindings: async (doc) => open.all(doc).map(toRecord),
     resolveFinding: async (f, at) => resolve.run(at, f.doc, f.kind, f.check, f.key).changes > 0,
     listFindings: async ({ limit, openOnly }) => (openOnly ? listOpen : list).all(limit).map(toRecord),
+    pruneFindings: async ({ keepClosed, closedBefore }: FindingsRetention) => prune.run(closedBefore ?? Number.MIN_SAFE_INTEGER, keepClosed).changes,
   }
 }

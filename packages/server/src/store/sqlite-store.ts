@@ -12,7 +12,7 @@ import {
 } from './dot-ranges.js'
 import { FailedDocs } from './failed-docs.js'
 import { migrate } from './sqlite-migrations.js'
-import type { FindingInput, FindingRecord, FindingsStore } from './findings-store.js'
+import type { FindingInput, FindingRecord, FindingsRetention, FindingsStore } from './findings-store.js'
 import { sqliteFindings } from './sqlite-findings.js'
 import { StoreClosedError } from './store-closed-error.js'
 import { replicasToBind } from './replica-owners.js'
@@ -381,6 +381,10 @@ export class SqliteStore implements Store, FindingsStore {
 
   async listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
     return this.findingsOf().listFindings(options)
+  }
+
+  async pruneFindings(options: FindingsRetention): Promise<number> {
+    return this.findingsOf().pruneFindings(options)
   }
 
   async close(): Promise<void> {

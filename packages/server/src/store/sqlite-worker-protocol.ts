@@ -1,4 +1,4 @@
-import type { FindingInput } from './findings-store.js'
+import type { FindingInput, FindingsRetention } from './findings-store.js'
 import type { SqliteStoreOptions } from './sqlite-store.js'
 import { ReplicaOwnedError } from './store-errors.js'
 import type { AcquireLeaseOptions, AppendInput, SnapshotRecord, WriteSnapshotOptions, VersionVector } from './store.js'
@@ -28,6 +28,7 @@ export type StoreCall =
   | { readonly op: 'openFindings'; readonly doc: string }
   | { readonly op: 'resolveFinding'; readonly finding: Pick<FindingInput, 'kind' | 'check' | 'doc' | 'key'>; readonly at: number }
   | { readonly op: 'listFindings'; readonly options: { readonly limit: number; readonly openOnly?: boolean } }
+  | { readonly op: 'pruneFindings'; readonly options: FindingsRetention }
   | { readonly op: 'close' }
   /**
    * The main thread has seen the failure of the append with call id `failedId`

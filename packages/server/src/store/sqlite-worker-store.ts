@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import type { FindingInput, FindingRecord, FindingsStore } from './findings-store.js'
+import type { FindingInput, FindingRecord, FindingsRetention, FindingsStore } from './findings-store.js'
 import type { BatchListener, SqliteStoreOptions } from './sqlite-store.js'
 import type { CallRequest, StoreCall, WireError, WorkerData, WorkerToMain, WorkerToMainBatch } from './sqlite-worker-protocol.js'
 import { StoreClosedError } from './store-closed-error.js'
@@ -157,6 +157,9 @@ export class SqliteWorkerStore implements Store, FindingsStore {
   }
   listFindings(options: { readonly limit: number; readonly openOnly?: boolean }): Promise<readonly FindingRecord[]> {
     return this.call({ op: 'listFindings', options }) as Promise<readonly FindingRecord[]>
+  }
+  pruneFindings(options: FindingsRetention): Promise<number> {
+    return this.call({ op: 'pruneFindings', options }) as Promise<number>
   }
 
   /** Commits what is pending (every earlier call is answered first), closes the file and stops the worker. */

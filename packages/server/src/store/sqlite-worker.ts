@@ -88,6 +88,8 @@ function run(call: StoreCall): Promise<unknown> {
       return store.resolveFinding(call.finding, call.at)
     case 'listFindings':
       return store.listFindings(call.options)
+    case 'pruneFindings':
+      return store.pruneFindings(call.options)
     case 'close':
       // Answer after the answers of every earlier call (their reactions run first).
       return store.close().then(() => new Promise((resolve) => setImmediate(resolve)))

@@ -394,6 +394,32 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreHar
       expect((await store.listFindings({ limit: 10, openOnly: true })).map((f) => f.kind)).toEqual(['finding'])
     })
 
+    it('[AUDIT-6] findings retention: closed records past the newest N, or closed before a time, are deleted; open ones never', async () => {
+      if (!hasFindingsStore(store)) return
+      const findings = store
+      // Six closed records (resolved findings and repairs, at 1000..6000) and two open findings, the older open one at 500.
+      for (let i = 1; i <= 6; i++) {
+        const closed = finding({ kind: i % 2 ? 'finding' : 'repair', key: `k${i}`, at: i * 1000, resolvedAt: i * 1000 + 100 })
+        expect(await store.recordFinding(closed)).toBe(true)
+      }
+      await store.recordFinding(finding({ key: 'open-old', at: 500 }))
+      await store.recordFinding(finding({ doc: 'b', key: 'open-new', at: 7000 }))
+      const keys = async () => (await findings.listFindings({ limit: 100 })).map((f) => f.key)
+      expect(await store.pruneFindings({ keepClosed: 100 })).toBe(0)
+      // The newest 4 closed kept; k1 and k2 go; the open finding at 500 (older than all of them) stays.
+      expect(await store.pruneFindings({ keepClosed: 4 })).toBe(2)
+      expect(await keys()).toEqual(['open-new', 'k6', 'k5', 'k4', 'k3', 'open-old'])
+      // A time window: closed before 4500 (k3 at 3100, k4 at 4100) go however many are kept.
+      expect(await store.pruneFindings({ keepClosed: 100, closedBefore: 4500 })).toBe(2)
+      expect(await keys()).toEqual(['open-new', 'k6', 'k5', 'open-old'])
+      // Nothing closed kept: only the open ones are left, and they still open once.
+      expect(await store.pruneFindings({ keepClosed: 0 })).toBe(2)
+      expect(await keys()).toEqual(['open-new', 'open-old'])
+      expect(await store.recordFinding(finding({ key: 'open-old', at: 9000 }))).toBe(false)
+      // A resolved one that was pruned opens again when it is seen again, as any new finding.
+      expect(await store.recordFinding(finding({ key: 'k6', at: 9500 }))).toBe(true)
+    })
+
     it('rejects every call after close', async () => {
       await store.close()
       await expect(store.append('a', { bytes: bytes(1), ranges: [] })).rejects.toThrow(StoreClosedError)
