@@ -106,7 +106,7 @@ export class DocHandle {
       new TabSync({
         channel: opts.tabChannel,
         doc: opts.doc,
-        onPresence: (tab, state) => this.pres.fromTab(tab, state),
+        onPresence: (tab, state, peer) => this.pres.fromTab(tab, state, peer),
         onPeerJoined: () => this.pres.resendToTabs(),
         onError: (e) => this.events.emit('error', e instanceof Error ? e : new Error(String(e))),
       })
@@ -121,13 +121,17 @@ export class DocHandle {
         presence: (peer, state) => this.pres.fromServer(peer, state),
         error: (e) => this.events.emit('error', e),
         divergence: (info) => this.events.emit('divergence', info),
-        changed: () => this.refresh(),
+        changed: () => {
+          this.pres.serverPeerChanged()
+          this.refresh()
+        },
       })
     this.localOnly = this.server ? undefined : new LocalOnlySaver(this.local)
     this.pres = new Presence({
       timers: opts.timers,
       ...opts.presence,
-      publishToTabs: (s) => this.tabs?.presence(s),
+      publishToTabs: (s, peer) => this.tabs?.presence(s, peer),
+      serverPeerId: () => this.server?.peerId,
       publishToServer: (s) => this.server?.setPresence(s as JsonValue | null),
       onChange: () => this.events.emit('presence', this.pres.others),
     })

@@ -15,8 +15,8 @@ export type TabMessage =
       readonly vv: Record<string, number>
       readonly bytes?: Uint8Array
     }
-  /** Ephemeral presence of one tab; `state: null` means it left. */
-  | { readonly type: 'presence'; readonly from: number; readonly state: unknown }
+  /** Ephemeral presence of one tab; `state: null` means it left. `peer`: the same presence's id on the server, if connected. */
+  | { readonly type: 'presence'; readonly from: number; readonly state: unknown; readonly peer?: number }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null
 const isVV = (x: unknown): x is Record<string, number> =>
@@ -32,7 +32,7 @@ export function isTabMessage(m: unknown): m is TabMessage {
     case 'sync':
       return typeof m.to === 'number' && isVV(m.vv) && (m.bytes === undefined || m.bytes instanceof Uint8Array)
     case 'presence':
-      return 'state' in m
+      return 'state' in m && (m.peer === undefined || (typeof m.peer === 'number' && Number.isSafeInteger(m.peer) && m.peer > 0))
     default:
       return false
   }

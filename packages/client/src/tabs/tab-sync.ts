@@ -9,8 +9,8 @@ export const TAB_ORIGIN = Symbol('weft:tab')
 export interface TabSyncOptions {
   channel: TabChannel
   doc: ReplicaDoc
-  /** Another tab's presence changed (`null`: it left). */
-  onPresence?(tab: number, state: unknown): void
+  /** Another tab's presence changed (`null`: it left); `peer` is its id on the server, if connected. */
+  onPresence?(tab: number, state: unknown, peer: number | undefined): void
   /** Another tab opened the doc (so it does not know our presence yet). */
   onPeerJoined?(tab: number): void
   /** A delta from another tab could not be applied (bad bytes); the tab resyncs. */
@@ -47,9 +47,9 @@ export class TabSync {
     this.post({ type: 'delta', from: this.me, bytes: ownBuffer(bytes) })
   }
 
-  /** Publish this tab's presence (`null`: left). */
-  presence(state: unknown): void {
-    this.post({ type: 'presence', from: this.me, state })
+  /** Publish this tab's presence (`null`: left), with its id on the server when connected ([CLIENT-PRES-5]). */
+  presence(state: unknown, peer?: number): void {
+    this.post({ type: 'presence', from: this.me, state, ...(peer !== undefined && { peer }) })
   }
 
   close(): void {
@@ -92,7 +92,7 @@ export class TabSync {
         return
       }
       case 'presence':
-        this.opts.onPresence?.(m.from, m.state)
+        this.opts.onPresence?.(m.from, m.state, m.peer)
         return
     }
   }
