@@ -26,8 +26,8 @@ describe('weft-server audit after a seeded simulation', () => {
     s = undefined
   })
 
-  it(`the durable log of a long faulty run (5 clients x 300 ops, 2 nodes, drops, crashes) audits clean, also compacted (seed ${seed})`, async () => {
-    const sim = runSimulation(seed, { ...DEFAULT_CONFIG, docs: 3 })
+  it(`the durable log of a long faulty run (3 devices of production-client tabs, 2 nodes, drops, crashes) audits clean, also compacted (seed ${seed})`, async () => {
+    const sim = await runSimulation(seed, { ...DEFAULT_CONFIG, docs: 3, opsPerDevice: 200 })
     expect(sim.problems, `seed ${seed}`).toEqual([])
     s = await openSqlite()
     let deltas = 0
@@ -37,7 +37,8 @@ describe('weft-server audit after a seeded simulation', () => {
       // One doc compacted and pruned as the server's compactor would.
       if (doc === [...sim.log.keys()][0] && log.length > 20) await compact(s.store, doc, log.length - 10, 5)
     }
-    expect(deltas, `seed ${seed}`).toBeGreaterThan(100)
+    // Tabs upload compactly after reconnects, so the log holds fewer, larger deltas than ops.
+    expect(deltas, `seed ${seed}`).toBeGreaterThan(20)
     await s.closeStore()
     let out = ''
     const code = await runAuditCommand([...s.args, '--json'], {}, { write: (x: string) => (out += x) }, { write: () => {} })
@@ -47,7 +48,7 @@ describe('weft-server audit after a seeded simulation', () => {
 
   it('the CLI process: exit 0 on a clean store, 1 with a finding (table on stdout), 2 when it cannot audit', async () => {
     s = await openPostgres()
-    for (const [doc, log] of runSimulation(seed, { ...DEFAULT_CONFIG, opsPerClient: 40 }).log) {
+    for (const [doc, log] of (await runSimulation(seed, { ...DEFAULT_CONFIG, opsPerDevice: 15 })).log) {
       for (const bytes of log) await s.store.append(doc, { bytes, ranges: inspectDelta(bytes).ranges })
     }
     await s.closeStore()
@@ -63,5 +64,6 @@ describe('weft-server audit after a seeded simulation', () => {
     const cannot = await runAuditCommand(['--db', '/nonexistent/weft.db'], {}, { write: () => {} }, { write: (x: string) => (err += x) })
     expect(err).toMatch(/no SQLite database at \/nonexistent\/weft.db/)
     expect(cannot).toBe(2)
-  })
+    // A simulated run and two CLI processes: 30 s alone, past 45 s beside the simulation schedules on 2 cores.
+  }, 120_000)
 })

@@ -14,27 +14,36 @@ export interface SeedsSummary {
   readonly totals: Record<string, number>
 }
 
-/** Runs seeds `from .. from + count - 1` (or until `deadline`, a Date.now() value). */
-export function runSeeds(from: number, count: number, config: SimConfig = DEFAULT_CONFIG, deadline = Infinity): SeedsSummary {
-  const failures: string[] = []
-  const totals: Record<string, number> = {}
-  let maxSettleRounds = 0
-  let runs = 0
-  for (let seed = from; seed < from + count && Date.now() < deadline; seed++) {
+/** Accumulates results of many runs. */
+export class SeedsTally {
+  readonly failures: string[] = []
+  readonly totals: Record<string, number> = {}
+  maxSettleRounds = 0
+  runs = 0
+
+  async run(seed: number, config: SimConfig, repro: string): Promise<SimResult | undefined> {
+    this.runs++
     let r: SimResult
     try {
-      r = runSimulation(seed, config)
+      r = await runSimulation(seed, config)
     } catch (e) {
-      failures.push(`seed ${seed} threw: ${(e as Error).stack ?? String(e)}\n  repro: ${reproCommand(seed)}`)
-      runs++
-      continue
+      this.failures.push(`seed ${seed} threw: ${(e as Error).stack ?? String(e)}\n  repro: ${repro}`)
+      return undefined
     }
-    runs++
-    maxSettleRounds = Math.max(maxSettleRounds, r.settleRounds)
-    for (const [k, v] of Object.entries(r.stats)) totals[k] = (totals[k] ?? 0) + v
-    if (r.problems.length > 0) {
-      failures.push(`seed ${seed}: ${r.problems.slice(0, 8).join('; ')}\n  repro: ${reproCommand(seed)}`)
-    }
+    this.maxSettleRounds = Math.max(this.maxSettleRounds, r.settleRounds)
+    for (const [k, v] of Object.entries(r.stats)) this.totals[k] = (this.totals[k] ?? 0) + v
+    if (r.problems.length > 0) this.failures.push(`seed ${seed}: ${r.problems.slice(0, 8).join('; ')}\n  repro: ${repro}`)
+    return r
   }
-  return { runs, failures, maxSettleRounds, totals }
+
+  summary(): SeedsSummary {
+    return { runs: this.runs, failures: this.failures, maxSettleRounds: this.maxSettleRounds, totals: this.totals }
+  }
+}
+
+/** Runs seeds `from .. from + count - 1` (or until `deadline`, a Date.now() value). */
+export async function runSeeds(from: number, count: number, config: SimConfig = DEFAULT_CONFIG, deadline = Infinity): Promise<SeedsSummary> {
+  const tally = new SeedsTally()
+  for (let seed = from; seed < from + count && Date.now() < deadline; seed++) await tally.run(seed, config, reproCommand(seed))
+  return tally.summary()
 }

@@ -4,3 +4,5 @@
  */
 export { MemoryNetwork } from './transport/memory-transport.js'
 export type { MemoryPeer } from './transport/memory-transport.js'
+export { faultyStore } from './storage/faulty-storage.js'
+export type { FaultyStorage, FaultyStore, StorageFault, StorageWrite, StorageWriteMethod } from './storage/faulty-storage.js'

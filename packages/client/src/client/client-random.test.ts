@@ -1,7 +1,6 @@
 import { seededRandom } from '@weft/crdt-core'
 import { describe, expect, it } from 'vitest'
-import { memoryStorage } from '../storage/memory-storage.js'
-import { failingStorage } from '../test-support/failing-storage.js'
+import { faultyStore } from '../storage/faulty-storage.js'
 import { MemorySyncServer } from '../test-support/memory-sync-server.js'
 import { offlineSwitch } from '../transport/offline-switch.js'
 import { until } from '../test-support/until.js'
@@ -17,7 +16,7 @@ describe('random schedules: edits, network drops, storage failures and restarts'
       const server = new MemorySyncServer()
       const peers = [0, 1, 2].map(() => {
         const net = offlineSwitch(server.transport)
-        const storage = failingStorage(memoryStorage())
+        const storage = faultyStore().open()
         const make = (): Client => createClient({ transport: net.transport, storage, tabs: false, online: false, backoff: { baseMs: 5, maxMs: 40 } })
         return { net, storage, client: make(), make, typed: 0 }
       })

@@ -7,7 +7,7 @@ import { indexedDBStorage } from '../storage/indexeddb-storage.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import { OUTBOX_SEQ_BLOCK, type Storage } from '../storage/types.js'
 import { offlineSwitch } from '../transport/offline-switch.js'
-import { failingStorage } from '../test-support/failing-storage.js'
+import { faultyStore } from '../storage/faulty-storage.js'
 import { MemorySyncServer } from '../test-support/memory-sync-server.js'
 import { until } from '../test-support/until.js'
 import { createClient, type Client, type ClientOptions } from './create-client.js'
@@ -179,7 +179,7 @@ describe('client with the protocol server over the in-memory transport', () => {
 
   it('[CLIENT-SYNC-5] while local storage fails the doc still syncs to the server; storage catches up later', async () => {
     const s = server()
-    const storage: Storage & { failWith: unknown } = failingStorage(memoryStorage())
+    const storage = faultyStore().open()
     const a = client(s, { storage })
     const b = client(s)
     const h = a.doc('note')
@@ -288,12 +288,12 @@ describe('client with the protocol server over the in-memory transport', () => {
 
   it('[CLIENT-STORE-ERR-4] edits of an earlier run reach the server when storage only comes back after the doc went live', async () => {
     const s = server()
-    const inner = memoryStorage()
-    const offline = createClient({ storage: inner, tabs: false }) // an earlier run, never online
+    const disk = faultyStore()
+    const offline = createClient({ storage: disk.open(), tabs: false }) // an earlier run, never online
     await offline.doc('note').ready
     offline.doc('note').doc.getText('body').insert(0, 'from an earlier run')
     await offline.close()
-    const storage = failingStorage(inner)
+    const storage = disk.open()
     storage.failWith = 'unavailable'
     const a = client(s, { storage })
     const h = a.doc('note')

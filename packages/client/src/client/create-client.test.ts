@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { indexedDBStorage } from '../storage/indexeddb-storage.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import type { DocStatus } from '../handle/status.js'
-import { failingStorage } from '../test-support/failing-storage.js'
+import { faultyStore } from '../storage/faulty-storage.js'
 import { until } from '../test-support/until.js'
 import { createClient, type Client, type ClientOptions } from './create-client.js'
 
@@ -72,7 +72,7 @@ describe('createClient, local-only', () => {
   })
 
   it('[CLIENT-STORE-ERR-3] a storage failure shows in status and as an error event; edits survive and are written on recovery', async () => {
-    const storage = failingStorage(memoryStorage())
+    const storage = faultyStore().open()
     const c = client({ storage })
     const h = c.doc('note')
     await h.ready

@@ -109,6 +109,7 @@ export class DocHandle {
         onPresence: (tab, state, peer) => this.pres.fromTab(tab, state, peer),
         onPeerJoined: () => this.pres.resendToTabs(),
         onError: (e) => this.events.emit('error', e instanceof Error ? e : new Error(String(e))),
+        onApplied: (bytes) => this.local.saveRemote(bytes),
       })
     this.server =
       opts.connection &&
@@ -241,7 +242,12 @@ export class DocHandle {
 
   private onLocalDelta(bytes: Uint8Array): void {
     if (this.closed) return
-    this.tabs?.broadcast(bytes)
+    // [CLIENT-TAB-5] other tabs get an edit once it is stored, so nothing they build on it outlives it
+    // if this tab dies first; while storage fails they get it at once (degraded, as the server does).
+    if (this.tabs) {
+      if (this.local.error) this.tabs.broadcast(bytes)
+      else void this.local.whenWritten().then(() => this.tabs?.broadcast(bytes))
+    }
     if (this.server) this.server.localDelta(bytes)
     else this.localOnly?.save(bytes)
     this.refresh()

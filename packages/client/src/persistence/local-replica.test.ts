@@ -6,7 +6,7 @@ import { indexedDBStorage } from '../storage/indexeddb-storage.js'
 import { memoryStorage } from '../storage/memory-storage.js'
 import type { Storage } from '../storage/types.js'
 import { FakeDoc } from '../test-support/fake-doc.js'
-import { failingStorage } from '../test-support/failing-storage.js'
+import { faultyStore } from '../storage/faulty-storage.js'
 import { ManualTimers } from '../test-support/manual-timers.js'
 import { realTimers } from '../timers.js'
 import type { CompactionPolicy } from './compaction.js'
@@ -110,7 +110,7 @@ describe('LocalReplica', () => {
 
   it('[CLIENT-STORE-ERR-1] failed writes are reported, retried and never dropped; the doc keeps working', async () => {
     const timers = new ManualTimers()
-    const storage = failingStorage(memoryStorage())
+    const storage = faultyStore().open()
     const a = open(storage, { timers })
     void a.replica.load(() => undefined)
     await timers.advance(0)
@@ -134,9 +134,10 @@ describe('LocalReplica', () => {
 
   it('[CLIENT-STORE-ERR-2] a failed load resolves at once and applies the stored doc when storage comes back', async () => {
     const timers = new ManualTimers()
-    const inner = memoryStorage()
+    const disk = faultyStore()
+    const inner = disk.open()
     await inner.appendLocal('doc', 1, new FakeDocWith('old').delta)
-    const storage = failingStorage(inner)
+    const storage = disk.open()
     storage.failWith = 'unavailable'
     const a = open(storage, { timers })
     let late: number | undefined

@@ -75,8 +75,12 @@ export class LocalReplica {
       }
       this.queue
         .enqueue(async (): Promise<LoadedOutbox> => {
-          const base = await this.opts.storage.claimSeqBlock(this.opts.docId)
+          // Load, then claim: the claim goes above every outbox row the load saw, so the
+          // restored outbox lies below this session's block ([CLIENT-OUT-4]). Claimed first,
+          // another tab could write rows in a newer block in between, and the session,
+          // handed rows above its own seqs, would never send its own deltas.
           const stored = await this.opts.storage.load(this.opts.docId)
+          const base = await this.opts.storage.claimSeqBlock(this.opts.docId)
           if (stored.snapshot) this.opts.doc.applyDelta(stored.snapshot, LOCAL_STORAGE_ORIGIN)
           for (const e of stored.log) this.opts.doc.applyDelta(e.bytes, LOCAL_STORAGE_ORIGIN)
           // Local edits of a page that closed before their ordered write: into
@@ -88,7 +92,9 @@ export class LocalReplica {
             this.queue.push(() => this.opts.storage.appendLocal(this.opts.docId, j.seq, j.bytes))
           }
           this.maybeCompact(stored.meta)
-          const outbox = journal.length === 0 ? stored.outbox : [...stored.outbox, ...journal].sort((a, b) => a.seq - b.seq)
+          const all = journal.length === 0 ? stored.outbox : [...stored.outbox, ...journal].sort((a, b) => a.seq - b.seq)
+          // A row above the block can only be one acked (and dropped) between the load and the claim.
+          const outbox = all.filter((e) => e.seq <= base)
           return { base, outbox }
         })
         .then(

@@ -15,6 +15,8 @@ export interface TabSyncOptions {
   onPeerJoined?(tab: number): void
   /** A delta from another tab could not be applied (bad bytes); the tab resyncs. */
   onError?(error: unknown): void
+  /** A delta from another tab was joined into the doc (to be stored: see {@link TabSync}). */
+  onApplied?(bytes: Uint8Array): void
 }
 
 /**
@@ -22,6 +24,11 @@ export interface TabSyncOptions {
  * Tabs are told apart by their Doc's replica id (each Doc instance draws its
  * own). A tab that opens late loads from storage, then says hello with its
  * version vector; each peer answers with exactly what it lacks.
+ *
+ * A tab sends its edits before they are stored, so each tab stores what it
+ * joins from another ([CLIENT-TAB-5]): its own later edits, which may depend
+ * on those, are written after them (its writes are in order), and so never
+ * reach storage without what they depend on if the other tab dies first.
  */
 export class TabSync {
   private readonly off: () => void
@@ -100,6 +107,7 @@ export class TabSync {
   private apply(bytes: Uint8Array): void {
     try {
       this.opts.doc.applyDelta(bytes, TAB_ORIGIN)
+      this.opts.onApplied?.(bytes)
     } catch (e) {
       // Bad bytes or a full causal buffer: report, then ask peers for a clean catch-up.
       this.opts.onError?.(e)

@@ -144,12 +144,15 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
   w.writeUint8(d.isState ? FLAG_STATE : 0)
   w.writeVarUint(table.size)
   for (let i = 0; i < table.size; i++) w.writeVarUint(table.at(i))
+  // A dependency on nothing is left out, unless it names a replica the delta carries:
+  // then it marks a catch-up's dependencies as a bound ([SYNC-DEPS-1]).
+  const written = (i: number): boolean => deps.counters[i]! > 0 || d.ranges.some((r) => r.replica === deps.replicas[i])
   let nDeps = 0
-  for (let i = 0; i < deps.counters.length; i++) if (deps.counters[i]! > 0) nDeps++
+  for (let i = 0; i < deps.counters.length; i++) if (written(i)) nDeps++
   w.writeVarUint(nDeps)
   for (let i = 0; i < deps.counters.length; i++) {
     const c = deps.counters[i]!
-    if (c === 0) continue
+    if (!written(i)) continue
     w.writeVarUint(table.ref(deps.replicas[i]!))
     w.writeVarUint(c)
   }

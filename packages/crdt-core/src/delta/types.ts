@@ -91,3 +91,16 @@ export function depOf(deps: Deps, replica: number): number {
   for (let i = 0; i < replicas.length; i++) if (replicas[i] === replica) return deps.counters[i]!
   return 0
 }
+
+/**
+ * [SYNC-DEPS-1] The dependencies of a delta that are its dots' causal past,
+ * or `NO_DEPS` when they only bound what a receiver must hold: a catch-up
+ * (`encodeDeltaSince`) names its encoder's whole vector, and marks itself by
+ * also naming each replica it carries, at its range's start. A local
+ * transaction's delta never names its own replica.
+ */
+export function causalDeps(deps: Deps, ranges: readonly DotRange[]): Deps {
+  if (deps === NO_DEPS) return deps
+  for (let i = 0; i < ranges.length; i++) if (deps.replicas.includes(ranges[i]!.replica)) return NO_DEPS
+  return deps
+}

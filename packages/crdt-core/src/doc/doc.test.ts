@@ -178,6 +178,38 @@ describe('Doc API', () => {
     expect(c.toJSON()).toEqual({})
   })
 
+  it('[SYNC-DEPS-1] a catch-up delta does not make its dependencies implied: a later edit still waits for what it built on', () => {
+    // r writes twice; a writes once without seeing r's second write; the server s has all three.
+    const r = new Doc({ replicaId: 1 })
+    const a = new Doc({ replicaId: 2 })
+    const s = new Doc({ replicaId: 3 })
+    const fromR: Uint8Array[] = []
+    r.on('delta', (d) => fromR.push(d))
+    r.getText('t').insert(0, 'x')
+    a.applyDelta(fromR[0]!)
+    let fromA: Uint8Array | undefined
+    a.on('delta', (d) => (fromA = d))
+    a.getList('l').push(1)
+    r.getText('t').insert(1, 'y')
+    for (const d of [fromR[0]!, fromA!, fromR[1]!]) s.applyDelta(d)
+    // x has r's two writes, then catches up from s: a's write comes with s's vector as dependencies.
+    const x = new Doc({ replicaId: 4 })
+    for (const d of fromR) x.applyDelta(d)
+    x.applyDelta(s.encodeDeltaSince(x.versionVector()))
+    let fromX: Uint8Array | undefined
+    x.on('delta', (d) => (fromX = d))
+    x.getText('t').insert(2, 'z') // after r's second write
+    // y has r's first write and a's: x's edit must wait for r's second one, not fail on its origin.
+    const y = new Doc({ replicaId: 5 })
+    y.applyDelta(fromR[0]!)
+    y.applyDelta(fromA!)
+    y.applyDelta(fromX!)
+    expect(y.pendingCount).toBe(1)
+    y.applyDelta(fromR[1]!)
+    expect(y.pendingCount).toBe(0)
+    expect(y.getText('t').toString()).toBe('xyz')
+  })
+
   it('bounds the causal buffer by count and bytes with a typed error', () => {
     const a = new Doc()
     const deltas: Uint8Array[] = []

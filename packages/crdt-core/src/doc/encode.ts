@@ -19,8 +19,13 @@ export function buildDeltaSince(state: DocState, since: VersionVector): DeltaDat
   const depCounters: number[] = []
   for (const [replica, counter] of state.vv) {
     const have = since[replica] ?? 0
-    if (counter > have) ranges.push({ replica, from: have, to: counter })
-    else if (counter > 0) {
+    if (counter > have) {
+      ranges.push({ replica, from: have, to: counter })
+      // [SYNC-DEPS-1] Named at its range's start (what the range needs anyway): this marks the
+      // dependencies below as a bound, the encoder's vector, not the causal past of the dots.
+      depReplicas.push(replica)
+      depCounters.push(have)
+    } else if (counter > 0) {
       depReplicas.push(replica)
       depCounters.push(counter)
     }

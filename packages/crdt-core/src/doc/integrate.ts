@@ -2,7 +2,7 @@ import { CONTAINER_KIND, isContainerRef } from '../containers/container-ref.js'
 import type { Container } from '../containers/container.js'
 import type { WeftText } from '../containers/text.js'
 import type { MarkOp } from '../text/marks.js'
-import type { ContainerDelta, DeltaData } from '../delta/types.js'
+import { causalDeps, type ContainerDelta, type DeltaData } from '../delta/types.js'
 import type { InsertOp, Sequence } from '../sequence/sequence.js'
 import type { Doc } from './doc.js'
 import type { DocState } from './state.js'
@@ -30,7 +30,7 @@ export function integrateDelta(doc: Doc, state: DocState, data: DeltaData, track
     }
   }
 
-  state.advanceHeads(doc.replicaIdIfDrawn, data.ranges, data.deps)
+  state.advanceHeads(doc.replicaIdIfDrawn, data.ranges, causalDeps(data.deps, data.ranges))
   for (let i = 0; i < data.ranges.length; i++) {
     const r = data.ranges[i]!
     if (r.to > state.counterOf(r.replica)) state.setCounter(r.replica, r.to)
