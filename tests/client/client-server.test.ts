@@ -161,4 +161,36 @@ describe('client <-> server over WebSocket on loopback', () => {
     expect(Math.max(...sizes.b), 'b never showed a twice').toBeLessThanOrEqual(2)
     expect(Math.max(...sizes.c)).toBeLessThanOrEqual(2)
   })
+
+  it('[CLIENT-TAB-6] a tab that is offline types; the tab beside it, online, sends it to the server, counting it unsaved until acked', async () => {
+    const server = await startServer()
+    const name = `relay-${Math.random().toString(36).slice(2)}`
+    const tab = (offline: boolean) => {
+      const net = offlineSwitch(webSocketTransport(server.wsUrl))
+      net.setOffline(offline)
+      const client = createClient({ name, transport: net.transport, storage: memoryStorage(), backoff: { baseMs: 20, maxMs: 200 } })
+      cleanup.push(() => client.close())
+      return { handle: client.doc('note'), net }
+    }
+    const a1 = tab(true)
+    const a2 = tab(false)
+    const { client: other } = nodeClient(server)
+    const c = other.doc('note')
+    await Promise.all([a1.handle.ready, a2.handle.ready, c.ready])
+    await until(() => a2.handle.status.connection === 'synced' && c.status.connection === 'synced', 'a2 and c synced')
+    const unsavedSeen = new Set<number>()
+    a2.handle.on('status', (st) => unsavedSeen.add(st.unsaved))
+    a1.handle.doc.getText('body').insert(0, 'typed offline in tab 1')
+    await until(() => c.doc.getText('body').toString() === 'typed offline in tab 1', 'the other browser gets it through tab 2')
+    await until(() => a2.handle.status.savedOnServer && a2.handle.status.unsaved === 0, 'tab 2 saved it')
+    expect(
+      [...unsavedSeen].some((n) => n > 0),
+      'tab 2 counted it unsaved until the server acked it',
+    ).toBe(true)
+    expect(a1.handle.status.connection).toBe('offline')
+    // Tab 1 back online uploads its own copy too: joined once, nothing doubled.
+    a1.net.setOffline(false)
+    await until(() => a1.handle.status.savedOnServer && a1.handle.status.unsaved === 0, 'tab 1 saved')
+    expect(c.doc.getText('body').toString()).toBe('typed offline in tab 1')
+  })
 })

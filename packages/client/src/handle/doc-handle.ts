@@ -109,7 +109,12 @@ export class DocHandle {
         onPresence: (tab, state, peer) => this.pres.fromTab(tab, state, peer),
         onPeerJoined: () => this.pres.resendToTabs(),
         onError: (e) => this.events.emit('error', e instanceof Error ? e : new Error(String(e))),
-        onApplied: (bytes) => this.local.saveRemote(bytes),
+        onApplied: (bytes, upload) => {
+          // [CLIENT-TAB-6] the writer is offline and we are syncing: send its edit as one of ours (stored,
+          // sent, counted unsaved until acked); the server joins it once, whoever else sends it later.
+          if (upload && this.server?.syncing) this.server.localDelta(bytes)
+          else this.local.saveRemote(bytes)
+        },
       })
     this.server =
       opts.connection &&
@@ -245,8 +250,9 @@ export class DocHandle {
     // [CLIENT-TAB-5] other tabs get an edit once it is stored, so nothing they build on it outlives it
     // if this tab dies first; while storage fails they get it at once (degraded, as the server does).
     if (this.tabs) {
-      if (this.local.error) this.tabs.broadcast(bytes)
-      else void this.local.whenWritten().then(() => this.tabs?.broadcast(bytes))
+      // Posted with `upload` when this tab is not syncing, so one that is sends it ([CLIENT-TAB-6]).
+      if (this.local.error) this.tabs.broadcast(bytes, !this.server?.syncing)
+      else void this.local.whenWritten().then(() => this.tabs?.broadcast(bytes, !this.server?.syncing))
     }
     if (this.server) this.server.localDelta(bytes)
     else this.localOnly?.save(bytes)

@@ -3,8 +3,8 @@
  * tab may run an older or newer build of the app.
  */
 export type TabMessage =
-  /** A delta this tab made or received: apply it. */
-  | { readonly type: 'delta'; readonly from: number; readonly bytes: Uint8Array }
+  /** A delta this tab made or received: apply it. `upload`: its writer is not syncing with the server, so a tab that is should send it. */
+  | { readonly type: 'delta'; readonly from: number; readonly bytes: Uint8Array; readonly upload?: boolean }
   /** A tab opened the doc: peers answer with what it lacks and their own version vector. */
   | { readonly type: 'hello'; readonly from: number; readonly vv: Record<string, number> }
   /** Answer to hello, addressed to one tab; `bytes` is what it lacked, if anything. */
@@ -26,7 +26,7 @@ export function isTabMessage(m: unknown): m is TabMessage {
   if (!isObj(m) || typeof m.from !== 'number') return false
   switch (m.type) {
     case 'delta':
-      return m.bytes instanceof Uint8Array
+      return m.bytes instanceof Uint8Array && (m.upload === undefined || typeof m.upload === 'boolean')
     case 'hello':
       return isVV(m.vv)
     case 'sync':
