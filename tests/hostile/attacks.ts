@@ -1,6 +1,6 @@
 import { Doc, Writer, encodeMessage } from '@weft/crdt-core'
 import { WebSocket } from 'ws'
-import { manyEmptyContainersDelta, nestedMapsDelta, zeroBomb } from '../../packages/crdt-core/src/test-support/hostile/craft.js'
+import { hugeKeyDeflatedState, manyEmptyContainersDelta, nestedMapsDelta, zeroBomb } from '../../packages/crdt-core/src/test-support/hostile/craft.js'
 import { RawClient } from '../server/helpers/raw-client.js'
 
 /** One hostile client's move against a server; resolves when it is done (or the server closed it). */
@@ -14,6 +14,8 @@ export interface AttackContext {
   /** Replica ids honest clients write with (for forged dots). */
   readonly honestReplicas: readonly number[]
   readonly maxFrameBytes: number
+  /** The server's bound on what a client's deflated state may inflate to ([LIM-INFLATE-1]). */
+  readonly maxInflatedBytes: number
 }
 
 const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
@@ -78,6 +80,15 @@ export const ATTACKS: Record<string, Attack> = {
     c.send({ type: 'delta', doc, seq: 1, delta: delta! })
     await settle(c, 1_000)
   },
+  async hugeKey(ctx) {
+    // A deflated state whose map key is 200 KiB to 3 MiB of 'a' (issue 15 item 1 was 600 M): inflated
+    // within the bound, then refused at the key's length, before the string is built ([LIMIT-1]).
+    const doc = hostileDoc(ctx.rand)
+    const c = await subscribed(ctx, doc)
+    const keyBytes = pick(ctx.rand, [200 * 1024, 3 * 1024 * 1024])
+    c.send({ type: 'delta', doc, seq: 1, delta: hugeKeyDeflatedState(keyBytes) })
+    await settle(c)
+  },
   async hugeCounts(ctx) {
     const doc = hostileDoc(ctx.rand)
     const c = await subscribed(ctx, doc)
@@ -94,11 +105,12 @@ export const ATTACKS: Record<string, Attack> = {
     await settle(c)
   },
   async deflateBomb(ctx) {
-    // ~20 MB of zeros in ~130 KB: claiming 1 GB (refused before inflating), lying short
-    // (inflating stops past the claim), or honest (inflated within the bound, then refused) ([LIMIT-2]).
+    // ~20 MB of zeros in ~130 KB, or as much as the server's inflate bound for a client frame: claiming
+    // 1 GB (refused before inflating), lying short (inflating stops past the claim), or honest (over the
+    // bound: refused from its header, [LIM-INFLATE-1]; within it: inflated, then refused) ([LIMIT-2]).
     const doc = hostileDoc(ctx.rand)
     const c = await subscribed(ctx, doc)
-    const raw = 20 * 1024 * 1024
+    const raw = pick(ctx.rand, [20 * 1024 * 1024, ctx.maxInflatedBytes])
     const claim = pick(ctx.rand, [1024 * 1024 * 1024, 1000, raw])
     c.send({ type: 'delta', doc, seq: 1, delta: zeroBomb(raw, claim) })
     await settle(c)

@@ -6,6 +6,7 @@ import { DocClient, eventually } from './helpers/doc-client.js'
 import { RawClient } from './helpers/raw-client.js'
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js'
 import { tempDb } from './helpers/temp-server.js'
+import { zeroBomb } from '../../packages/crdt-core/src/test-support/hostile/craft.js'
 
 /** Issue #15, against the real CLI process (where each was seen). */
 
@@ -248,5 +249,23 @@ describe('issue #15 against the real server process', () => {
     const h = performance.now()
     expect((await fetch(`${proc.url}/healthz`)).status).toBe(200)
     expect(performance.now() - h).toBeLessThan(500)
+  }, 90_000)
+
+  it('[LIM-INFLATE-1] a deflated state claiming more than 4 x maxMessageBytes is refused too-large from its header; nothing is stored', async () => {
+    const { proc } = await start(['--max-message-bytes', String(1 << 20)])
+    const c = await RawClient.hello(proc.wsUrl)
+    clients.push(c)
+    const synced = c.next((m) => m.type === 'sync', 20_000)
+    c.send({ type: 'subscribe', doc: 'bomb:1', vv: {} })
+    await synced
+    // ~5 MB of zeros in ~25 KB, claiming the truth: over 4 MiB, so never inflated.
+    const err = c.next((m) => m.type === 'error', 20_000)
+    c.send({ type: 'delta', doc: 'bomb:1', seq: 1, delta: zeroBomb(5 << 20, 5 << 20) })
+    expect(await err).toMatchObject({ code: 'too-large' })
+    expect(await c.closed).toBe(4413)
+    const fresh = new DocClient('bomb:1')
+    await fresh.connect(proc.wsUrl)
+    expect(fresh.doc.versionVector()).toEqual({})
+    fresh.close()
   }, 90_000)
 })

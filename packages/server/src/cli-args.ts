@@ -103,7 +103,8 @@ export const CLI_USAGE = `Usage: weft-server [options]
                           auto = jetstream with --strong-nats, else postgres with --store,
                           else memory for a single SQLite / :memory: node
   --strong-nats <urls>    nats://a:4222,nats://b:4222,...: the JetStream cluster of the strong
-                          operations (env WEFT_STRONG_NATS)
+                          operations, this region's server first: tried in this order
+                          (env WEFT_STRONG_NATS)
   --strong-bucket <name>  its KV bucket (env WEFT_STRONG_BUCKET, default weft_strong)
   -h, --help
 

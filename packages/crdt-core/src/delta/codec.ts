@@ -345,6 +345,23 @@ export class DecodeScratch {
 }
 
 /**
+ * The raw length a deflated state claims, from its header alone (no
+ * inflating); undefined for any other delta or a header that does not parse
+ * (decoding then says why). What a server checks against its bound for
+ * client frames before it pays for inflating ([LIM-INFLATE-1]).
+ */
+export function deflatedStateClaim(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 3 || (bytes[1]! & FLAG_DEFLATE) === 0) return undefined
+  try {
+    const r = new Reader(bytes)
+    readVersionAndFlags(r)
+    return r.readVarUint()
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * Whether `bytes` announce a state, from the header alone (no decode, no
  * validation: a malformed input answers false and fails when decoded).
  */
@@ -421,8 +438,13 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
   // Duplicates: a scan for a few containers, a Set of keys past that (a
   // pairwise check made 140k empty containers take minutes).
   const seenContainers = nContainers > SCAN_LIMIT ? new ContainerIdSet() : null
+  // Past a few containers, each section is read into a spare that is kept
+  // only when it holds an op: an empty one costs no object ([LIMIT-EMPTY-1]).
+  const spare = seenContainers !== null && single === undefined ? new SpareSection() : undefined
+  let kept = 0
+  let empty = 0
   for (let i = 0; i < nContainers; i++) {
-    const c = readContainer(r, ctx, isState, single, scratch?.rootNames)
+    const c = readContainer(r, ctx, isState, single, scratch?.rootNames, spare)
     if (version >= 2 && c.id.kind === 'text') {
       const marks = readMarks(
         r,
@@ -434,15 +456,65 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
     if (seenContainers !== null) {
       if (!seenContainers.add(c.id)) throw new WeftDecodeError('invalid', 'a container appears twice')
     } else for (let j = 0; j < i; j++) if (sameContainer(containers[j]!.id, c.id)) throw new WeftDecodeError('invalid', 'a container appears twice')
-    containers[i] = c
+    if (isEmptyContainer(c)) empty++
+    if (spare === undefined) containers[i] = c
+    else if (!isEmptyContainer(c)) {
+      spare.take()
+      containers[kept++] = c
+    }
   }
   r.end()
-  if (reuse === undefined) return { isState, deps, ranges, containers }
+  // A container with no ops changes nothing, and no encoder writes one
+  // ([LIMIT-EMPTY-1]): it is dropped here, so joining it creates nothing (30k of
+  // them cost ~200 ms to join, each a container object with its own maps
+  // and keys, mostly in GC). Duplicates among them were refused above all the same.
+  if (spare !== undefined) containers.length = kept
+  const out = empty === 0 || spare !== undefined ? containers : empty === nContainers ? NONE : containers.filter((c) => !isEmptyContainer(c))
+  if (reuse === undefined) return { isState, deps, ranges, containers: out }
   const data = reuse.data
   data.deps = deps
   data.ranges = ranges
-  data.containers = containers
+  data.containers = out
   return data
+}
+
+/**
+ * The section being read when a delta lists many containers: refilled for
+ * each one while they come empty, replaced by a fresh one when kept.
+ */
+class SpareSection {
+  private id: ContainerId = { kind: 'text', name: null, replica: 0, counter: 0 }
+  private c: ContainerDelta = newContainerDelta(this.id)
+
+  /** The spare, emptied, with its id set to these values. */
+  containerWithId(kind: ContainerKind, name: string | null, replica: number, counter: number): ContainerDelta {
+    // A state's sequence section has a getter for its inserts: start over rather than undo it.
+    if (this.c.columns !== undefined) this.take()
+    const id = this.id
+    id.kind = kind
+    id.name = name
+    id.replica = replica
+    id.counter = counter
+    const c = this.c
+    c.inserts = NONE
+    c.deletes = NONE
+    c.entries = NONE
+    c.counts = NONE
+    c.marks = undefined
+    return c
+  }
+
+  /** The current section is kept: the next one gets new objects. */
+  take(): void {
+    this.id = { kind: 'text', name: null, replica: 0, counter: 0 }
+    this.c = newContainerDelta(this.id)
+  }
+}
+
+/** No op of any kind. A state's sequence is read from its columns (its `inserts` getter would build ops from them). */
+function isEmptyContainer(c: ContainerDelta): boolean {
+  if (c.columns !== undefined ? c.columns.n > 0 : c.inserts.length > 0) return false
+  return c.deletes.length === 0 && c.entries.length === 0 && c.counts.length === 0 && (c.marks === undefined || c.marks.length === 0)
 }
 
 /**
@@ -602,18 +674,21 @@ function readContainer(
   isState: boolean,
   reuse: DecodeScratch | undefined,
   rootNames: RecentRootNames | undefined,
+  spare: SpareSection | undefined,
 ): ContainerDelta {
   const kind = readKind(r)
   const tag = r.readUint8()
   let c: ContainerDelta
   if (tag === 0) {
     const name = rootNames !== undefined ? rootNames.read(r) : r.readString()
-    c = reuse !== undefined ? reuse.containerWithId(kind, name, 0, 0) : newContainerDelta({ kind, name, replica: 0, counter: 0 })
+    const into = reuse ?? spare
+    c = into !== undefined ? into.containerWithId(kind, name, 0, 0) : newContainerDelta({ kind, name, replica: 0, counter: 0 })
   } else if (tag === 1) {
     const replica = ctx.replicaAt(r.readVarUint(), false)
     const counter = r.readVarUint()
     if (counter === 0) throw new WeftDecodeError('invalid', 'nested container with counter 0')
-    c = reuse !== undefined ? reuse.containerWithId(kind, null, replica, counter) : newContainerDelta({ kind, name: null, replica, counter })
+    const into = reuse ?? spare
+    c = into !== undefined ? into.containerWithId(kind, null, replica, counter) : newContainerDelta({ kind, name: null, replica, counter })
   } else {
     throw new WeftDecodeError('unknown-kind', `unknown container id tag ${tag}`)
   }

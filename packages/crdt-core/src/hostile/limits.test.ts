@@ -7,7 +7,17 @@ import { WeftDecodeError, WeftDepthError } from '../errors.js'
 import { MAX_CONTAINER_DEPTH, MAX_KEY_BYTES, MAX_STRING_BYTES } from '../limits.js'
 import { decodeMessage, encodeMessage } from '../sync/codec.js'
 import { inflateStreaming } from '../delta/compression.js'
-import { deflatedZeros, hugeKeyDeflatedState, manyEmptyContainersDelta, mapKeyDelta, nestedMapsDelta, zeroBomb } from '../test-support/hostile/craft.js'
+import {
+  KIND,
+  deflatedZeros,
+  header,
+  hugeKeyDeflatedState,
+  manyEmptyContainersDelta,
+  mapKeyDelta,
+  nestedId,
+  nestedMapsDelta,
+  zeroBomb,
+} from '../test-support/hostile/craft.js'
 
 /** Runs `fn`, expecting a `WeftDecodeError` with `code`; returns how long it took (ms). */
 function rejects(fn: () => unknown, code: string): number {
@@ -89,11 +99,89 @@ describe('inflating is bounded while it runs (issue 15 item 4)', () => {
   })
 })
 
+/** Sections of nested counters (replica 7, counters 1..n): `counts[i]` > 0 gives section i one count op of that total. */
+function counterSections(ids: readonly number[], counts: readonly number[]): Uint8Array {
+  const w = new Writer(16 * ids.length + 64)
+  header(w, { to: 2 * ids.length + 2 })
+  w.writeVarUint(ids.length)
+  ids.forEach((id, i) => {
+    nestedId(w, KIND.counter, id)
+    const total = counts[i] ?? 0
+    if (total === 0) return w.writeVarUint(0)
+    w.writeVarUint(1)
+    w.writeVarUint(1)
+    w.writeVarUint(ids.length + 1 + i)
+    w.writeVarInt(total)
+  })
+  return w.finish()
+}
+
+describe('empty containers cost nothing to join ([LIMIT-EMPTY-1], issue 15: one frame of 34k cost 170-240 ms of server CPU)', () => {
+  /** The containers a doc holds (the internal table every container object sits in). */
+  const containersIn = (d: Doc) => (d as unknown as { state: { containers: Map<string, unknown> } }).state.containers.size
+
+  it('a delta of 34k empty containers joins its dots and creates no container', () => {
+    const d = new Doc()
+    const info = d.applyDeltaInspect(manyEmptyContainersDelta(34_000))
+    expect(info.novel).toBe(true)
+    expect(d.versionVector()).toEqual({ 7: 34_000 })
+    expect(containersIn(d)).toBe(0)
+    expect(d.toJSON()).toEqual({})
+    // Nothing to keep: the state is a header and the vector.
+    expect(d.encodeState().length).toBeLessThan(32)
+  })
+
+  it('empty sections among others are dropped and the others kept, in order, few or many', () => {
+    for (const n of [3, 16, 17, 40, 2_000]) {
+      const ids = Array.from({ length: n }, (_, i) => i + 1)
+      const counts = ids.map((id) => (id % 3 === 0 ? 0 : id))
+      const data = decodeDelta(counterSections(ids, counts))
+      const kept = ids.filter((id) => id % 3 !== 0)
+      expect(data.containers.map((c) => c.id.counter)).toEqual(kept)
+      expect(data.containers.map((c) => c.counts[0]?.total)).toEqual(kept)
+      // No two kept sections share objects (the spare is replaced when kept).
+      expect(new Set(data.containers.map((c) => c.id)).size).toBe(kept.length)
+      const d = new Doc()
+      d.applyDelta(counterSections(ids, counts))
+      expect(containersIn(d)).toBe(kept.length)
+    }
+  })
+
+  it('a container listed twice is refused whether either copy is empty, few or many', () => {
+    for (const n of [4, 40]) {
+      const ids = Array.from({ length: n }, (_, i) => i + 1)
+      ids[n - 1] = 2
+      for (const counts of [ids.map(() => 0), ids.map((_, i) => (i === 1 ? 5 : 0)), ids.map((_, i) => (i === n - 1 ? 5 : 0))]) {
+        rejects(() => decodeDelta(counterSections(ids, counts)), 'invalid')
+      }
+    }
+  })
+
+  it('a state of a doc with many nested containers round-trips (sections read through the spare)', () => {
+    const a = new Doc({ replicaId: 3 })
+    a.transact(() => {
+      const m = a.getMap('m')
+      for (let i = 0; i < 30; i++) {
+        if (i % 3 === 0) m.setContainer(`t${i}`, 'text').insert(0, `text ${i}`)
+        else if (i % 3 === 1) m.setContainer(`l${i}`, 'list').push(i)
+        else m.setContainer(`c${i}`, 'counter').increment(i)
+      }
+      // An empty nested map: its parent's entry creates it, no section lists it.
+      m.setContainer('empty', 'map')
+    })
+    const b = Doc.load(a.encodeState())
+    expect(b.toJSON()).toEqual(a.toJSON())
+    expect(b.digest()).toBe(a.digest())
+    expect(b.encodeState()).toEqual(a.encodeState())
+  })
+})
+
 describe('many containers decode in linear time (issue 15 item 3)', () => {
   it('140k empty containers decode in seconds, not minutes; a duplicate is still found', () => {
     const bytes = manyEmptyContainersDelta(140_000)
     const t0 = performance.now()
-    expect(decodeDelta(bytes).containers.length).toBe(140_000)
+    // Empty containers are dropped as they are read ([LIMIT-EMPTY-1]).
+    expect(decodeDelta(bytes).containers.length).toBe(0)
     expect(performance.now() - t0).toBeLessThan(5000)
     // The same container twice, far apart.
     const w = new Writer(64)

@@ -57,6 +57,12 @@ export interface SyncServerOptions<P> {
   readonly maxPresenceDepth?: number
   /** Most entries the version vector of a subscribe or digest may carry (default 16,384) ([LIM-2]). */
   readonly maxVersionVectorEntries?: number
+  /**
+   * Most bytes a deflated state in a client's `delta` or `heal` may claim to
+   * inflate to; more is refused `too-large` from its header, before inflating
+   * ([LIM-INFLATE-1]). Default: no bound here beyond the doc model's own.
+   */
+  readonly maxInflatedBytes?: number
   /** Subscriptions per connection (default 1000). */
   readonly maxDocsPerConnection?: number
   /** Strong operations one connection may have in flight; more are refused `overloaded` (default 16) ([STRONG-3]). */
@@ -94,6 +100,7 @@ export function resolveServerOptions<P>(o: SyncServerOptions<P>): ResolvedServer
     maxPresenceBytes: o.maxPresenceBytes ?? 4096,
     maxPresenceDepth: o.maxPresenceDepth ?? 32,
     maxVersionVectorEntries: o.maxVersionVectorEntries ?? 16_384,
+    maxInflatedBytes: o.maxInflatedBytes ?? Number.POSITIVE_INFINITY,
     maxDocsPerConnection: o.maxDocsPerConnection ?? 1000,
     maxStrongInFlight: o.maxStrongInFlight ?? 16,
   }

@@ -7,6 +7,7 @@ import type { ServerEffect } from './server-effects.js'
 import { createDocModel } from './doc-model.js'
 import { SyncServer } from './sync-server.js'
 import type { SyncServerOptions } from './sync-server-options.js'
+import { zeroBomb } from '../test-support/hostile/craft.js'
 
 /** Issue #15: what a hostile or careless client must not do to the server state machine. */
 
@@ -206,6 +207,28 @@ describe('SyncServer under hostile input (issue #15)', () => {
     join(s, 3)
     const ok = send(s, 3, { type: 'presence', doc: 'd', peerId: 0, state: { cursor: [1, [2, [3]]] } })
     expect(to(ok, 2)).toEqual([{ type: 'presence', doc: 'd', peerId: 3, state: { cursor: [1, [2, [3]]] } }])
+  })
+
+  it('[LIM-INFLATE-1] a deflated state claiming more than maxInflatedBytes is refused too-large before it is inflated; within the bound it joins', () => {
+    const s = make({ maxInflatedBytes: 1 << 20 })
+    join(s, 1)
+    // ~20 MB of zeros in ~130 KB, claiming the truth: over the bound, refused from its header (fatal, nothing joined or persisted).
+    const bomb = zeroBomb(20 << 20, 20 << 20)
+    const refused = send(s, 1, { type: 'delta', doc: 'd', seq: 1, delta: bomb })
+    expect(to(refused, 1)).toEqual([expect.objectContaining({ type: 'error', code: 'too-large' })])
+    expect(refused.some((e) => e.type === 'persist')).toBe(false)
+    join(s, 2)
+    expect(to(send(s, 2, { type: 'heal', doc: 'd', state: bomb }), 2)).toEqual([expect.objectContaining({ type: 'error', code: 'too-large' })])
+    // An honest deflated state within the bound is joined as before.
+    const a = new Doc({ replicaId: 5 })
+    a.getText('t').insert(0, 'x'.repeat(200_000))
+    // Large enough that encodeState deflates it itself.
+    const state = a.encodeState()
+    expect(state[1]! & 2).toBe(2)
+    join(s, 3)
+    const ok = send(s, 3, { type: 'delta', doc: 'd', seq: 1, delta: state })
+    expect(to(ok, 3).filter((m) => m.type === 'error')).toEqual([])
+    expect(ok.some((e) => e.type === 'persist')).toBe(true)
   })
 
   it('[LIM-2] a subscribe whose version vector is over the bound is refused before it is decoded', () => {

@@ -23,4 +23,13 @@ export class FailedDocs {
   has(doc: string): boolean {
     return this.failed.has(doc)
   }
+
+  /**
+   * Forgets the failure of `doc` now: its caller is on another thread and
+   * said it has seen the failure. This thread's next macrotask is no measure
+   * of what that caller saw: its next append can arrive before it.
+   */
+  forget(doc: string): void {
+    this.failed.delete(doc)
+  }
 }

@@ -207,6 +207,16 @@ export class SqliteStore implements Store, FindingsStore {
     })
   }
 
+  /**
+   * [STORE-2] The caller has seen the failure of `doc`'s appends: the next
+   * ones are accepted again, whatever turn this thread is in. Only the
+   * worker calls this (its caller is the main thread, which says so with a
+   * message); on the caller's own thread the mark lasts one macrotask.
+   */
+  forgetFailure(doc: string): void {
+    this.failed.forget(doc)
+  }
+
   /** Commits every pending append now (also used before other writes, to keep order). */
   readonly flush = (): void => {
     if (this.immediate !== undefined) {

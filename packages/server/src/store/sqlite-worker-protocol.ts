@@ -30,10 +30,12 @@ export type StoreCall =
   | { readonly op: 'listFindings'; readonly options: { readonly limit: number; readonly openOnly?: boolean } }
   | { readonly op: 'close' }
   /**
-   * The main thread has seen the failure of an append of `doc`: appends of it
-   * posted after this are accepted again (see `poisoned` in the worker).
+   * The main thread has seen the failure of the append with call id `failedId`
+   * of `doc`: appends of it posted after this are accepted again, unless a
+   * later failure (an append posted after `failedId`) poisoned it anew (see
+   * `poisoned` in the worker).
    */
-  | { readonly op: 'clear'; readonly doc: string }
+  | { readonly op: 'clear'; readonly doc: string; readonly failedId: number }
 
 export interface CallRequest {
   readonly id: number

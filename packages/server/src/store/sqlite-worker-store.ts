@@ -203,7 +203,7 @@ export class SqliteWorkerStore implements Store, FindingsStore {
         this.pending.delete(m.id)
         if (m.type === 'result') return p.resolve(m.value)
         // Appends of this doc posted from now on may commit again ([STORE-2]; see the worker).
-        if (p.call.op === 'append' && this.closing === undefined) this.send({ op: 'clear', doc: p.call.doc }).catch(() => {})
+        if (p.call.op === 'append' && this.closing === undefined) this.send({ op: 'clear', doc: p.call.doc, failedId: m.id }).catch(() => {})
         p.reject(fromWire(m.error))
         return
       }

@@ -39,18 +39,21 @@ store.onBatch = (size, durationMs) => post({ type: 'batch', size, durationMs })
 post({ type: 'ready' })
 
 /**
- * Docs with a failed append whose failure the main thread has not seen yet.
- * Appends of such a doc that were posted before the main thread learned of
- * the failure are refused, so the durable log stays a prefix of what was
- * issued ([STORE-2]) even though the main thread keeps sending meanwhile.
+ * Docs with a failed append whose failure the main thread has not seen yet,
+ * with the call id of the first failed append. Appends of such a doc that
+ * were posted before the main thread learned of the failure are refused, so
+ * the durable log stays a prefix of what was issued ([STORE-2]) even though
+ * the main thread keeps sending meanwhile. The main thread's `clear` (sent as
+ * it sees a failure) ends it; the store's own one-macrotask mark ends with it
+ * (that mark measures this thread's turns, not what the main thread saw).
  */
-const poisoned = new Map<string, unknown>()
+const poisoned = new Map<string, { readonly error: unknown; readonly id: number }>()
 
 function run(call: StoreCall): Promise<unknown> {
   switch (call.op) {
     case 'append': {
-      const failure = poisoned.get(call.doc)
-      if (failure !== undefined) return Promise.reject(failure)
+      const poison = poisoned.get(call.doc)
+      if (poison !== undefined) return Promise.reject(poison.error)
       return store.append(call.doc, call.input)
     }
     case 'readSince':
@@ -88,9 +91,15 @@ function run(call: StoreCall): Promise<unknown> {
     case 'close':
       // Answer after the answers of every earlier call (their reactions run first).
       return store.close().then(() => new Promise((resolve) => setImmediate(resolve)))
-    case 'clear':
-      poisoned.delete(call.doc)
+    case 'clear': {
+      // A clear for an older failure than the poison's (the main thread saw that one, not this one) keeps it.
+      const poison = poisoned.get(call.doc)
+      if (poison === undefined || poison.id <= call.failedId) {
+        poisoned.delete(call.doc)
+        store.forgetFailure(call.doc)
+      }
       return Promise.resolve(undefined)
+    }
   }
 }
 
@@ -105,7 +114,7 @@ function handle({ id, call }: CallRequest): void {
     (value) => post({ type: 'result', id, value }),
     (error: unknown) => {
       // Set before the next message is read: the failed batch's rejections run right after its COMMIT attempt.
-      if (call.op === 'append') poisoned.set(call.doc, error)
+      if (call.op === 'append' && !poisoned.has(call.doc)) poisoned.set(call.doc, { error, id })
       post({ type: 'failed', id, error: toWireError(error) })
     },
   )

@@ -41,7 +41,13 @@ import type { ClaimResult, CounterBounds, CounterResult, RegisterResult, StrongO
 import { addStep, casStep, claimStep, releaseStep, type Step } from './strong-semantics.js'
 
 export interface JetStreamStrongOpsOptions {
-  /** NATS URLs to connect to; ignored when `connection` is given. */
+  /**
+   * NATS URLs to connect to, in order of preference: list the server of this
+   * node's own region first (the client tries them in this order, and every
+   * op makes three round trips through the server it is connected to; a
+   * random pick could put a WAN link under each of them). Ignored when
+   * `connection` is given.
+   */
   readonly servers?: string | readonly string[]
   /** A connection to share (not closed by `close`). */
   readonly connection?: NatsConnection
@@ -99,6 +105,8 @@ export class JetStreamStrongOps implements StrongOps {
         timeout,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
+        // In the order given (nats.js shuffles by default): the caller lists its own region's server first.
+        noRandomize: true,
         pingInterval: 2_000,
         maxPingOut: 2,
       })

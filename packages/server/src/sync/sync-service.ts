@@ -92,6 +92,9 @@ export class SyncService {
       maxPresenceBytes: limits.maxPresenceBytes,
       maxPresenceDepth: limits.maxPresenceDepth,
       maxVersionVectorEntries: limits.maxVersionVectorEntries,
+      // [LIM-INFLATE-1] A client's deflated state: 4x a message, with no floor (the doc model's
+      // floor is for snapshots this server wrote itself), so lowering maxMessageBytes bounds a frame's inflate too.
+      maxInflatedBytes: 4 * limits.maxMessageBytes,
     })
     const cluster = d.cluster
     this.relay =
