@@ -59,6 +59,8 @@ test('notes list: create, rename, reorder and delete show up in the other tab', 
 })
 
 test('presence: each tab sees the other, on which note, with its caret', async ({ context, appUrl }) => {
+  // Three paragraphs typed key by key, four screenshots and a presence sampling: ~16 s when quiet, past 30 s on a loaded CI machine.
+  test.setTimeout(90_000)
   const a = await context.newPage()
   const b = await context.newPage()
   await a.setViewportSize({ width: 1100, height: 720 })
