@@ -128,4 +128,69 @@ describe('client <-> server over WebSocket on loopback', () => {
     expect(errors.length).toBeGreaterThan(0)
     expect(h.status.savedOnServer).toBe(false)
   })
+
+  it('[CLIENT-PRES-5] two tabs of one browser (one BroadcastChannel, one server) see each other once, never as two people', async () => {
+    const server = await startServer()
+    // Two "tabs": two clients of one app name in one process share BroadcastChannel, and each has its own server session.
+    const name = `pres-${Math.random().toString(36).slice(2)}`
+    const tab = () => {
+      const client = createClient({ name, transport: webSocketTransport(server.wsUrl), storage: memoryStorage(), presence: { throttleMs: 0 } })
+      cleanup.push(() => client.close())
+      return client.doc('note')
+    }
+    const a = tab()
+    const b = tab()
+    const { client: other } = nodeClient(server) // another browser: no channel to share
+    const c = other.doc('note')
+    await Promise.all([a.ready, b.ready, c.ready])
+    // Record every size of B's and C's view of the others while A moves its caret, and after.
+    const sizes = { b: new Set<number>(), c: new Set<number>() }
+    b.on('presence', () => sizes.b.add(b.presence.others.size))
+    c.on('presence', () => sizes.c.add(c.presence.others.size))
+    b.presence.set({ who: 'b' })
+    c.presence.set({ who: 'c' })
+    for (let caret = 0; caret < 20; caret++) {
+      a.presence.set({ who: 'a', caret })
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    await until(() => [...b.presence.others.values()].some((s) => (s as { caret?: number }).caret === 19), 'b sees a at 19')
+    await until(() => c.presence.others.size === 2, 'c sees a and b')
+    await new Promise((r) => setTimeout(r, 500))
+    const whoB = [...b.presence.others.values()].map((s) => (s as { who: string }).who).sort()
+    expect(whoB, 'b sees a once (over the channel), and c').toEqual(['a', 'c'])
+    expect(Math.max(...sizes.b), 'b never showed a twice').toBeLessThanOrEqual(2)
+    expect(Math.max(...sizes.c)).toBeLessThanOrEqual(2)
+  })
+
+  it('[CLIENT-TAB-6] a tab that is offline types; the tab beside it, online, sends it to the server, counting it unsaved until acked', async () => {
+    const server = await startServer()
+    const name = `relay-${Math.random().toString(36).slice(2)}`
+    const tab = (offline: boolean) => {
+      const net = offlineSwitch(webSocketTransport(server.wsUrl))
+      net.setOffline(offline)
+      const client = createClient({ name, transport: net.transport, storage: memoryStorage(), backoff: { baseMs: 20, maxMs: 200 } })
+      cleanup.push(() => client.close())
+      return { handle: client.doc('note'), net }
+    }
+    const a1 = tab(true)
+    const a2 = tab(false)
+    const { client: other } = nodeClient(server)
+    const c = other.doc('note')
+    await Promise.all([a1.handle.ready, a2.handle.ready, c.ready])
+    await until(() => a2.handle.status.connection === 'synced' && c.status.connection === 'synced', 'a2 and c synced')
+    const unsavedSeen = new Set<number>()
+    a2.handle.on('status', (st) => unsavedSeen.add(st.unsaved))
+    a1.handle.doc.getText('body').insert(0, 'typed offline in tab 1')
+    await until(() => c.doc.getText('body').toString() === 'typed offline in tab 1', 'the other browser gets it through tab 2')
+    await until(() => a2.handle.status.savedOnServer && a2.handle.status.unsaved === 0, 'tab 2 saved it')
+    expect(
+      [...unsavedSeen].some((n) => n > 0),
+      'tab 2 counted it unsaved until the server acked it',
+    ).toBe(true)
+    expect(a1.handle.status.connection).toBe('offline')
+    // Tab 1 back online uploads its own copy too: joined once, nothing doubled.
+    a1.net.setOffline(false)
+    await until(() => a1.handle.status.savedOnServer && a1.handle.status.unsaved === 0, 'tab 1 saved')
+    expect(c.doc.getText('body').toString()).toBe('typed offline in tab 1')
+  })
 })

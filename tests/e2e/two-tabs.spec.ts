@@ -59,6 +59,8 @@ test('notes list: create, rename, reorder and delete show up in the other tab', 
 })
 
 test('presence: each tab sees the other, on which note, with its caret', async ({ context, appUrl }) => {
+  // Three paragraphs typed key by key, four screenshots and a presence sampling: ~16 s when quiet, past 30 s on a loaded CI machine.
+  test.setTimeout(90_000)
   const a = await context.newPage()
   const b = await context.newPage()
   await a.setViewportSize({ width: 1100, height: 720 })
@@ -78,6 +80,19 @@ test('presence: each tab sees the other, on which note, with its caret', async (
   await expect(a.locator(`[data-caret-of="${bName}"]`)).toHaveAttribute('data-caret-at', '6')
   await expect(noteRow(a, title).locator(`[data-person="${bName}"]`)).toBeVisible()
   await expect(b.getByTestId('viewers').locator(`[data-viewer="${aName}"]`)).toBeVisible()
+  // #16.9: A reaches B over BroadcastChannel and through the server; B's client shows it once, never twice
+  // ([CLIENT-PRES-5]). Sampled from window.__weft while A moves its caret.
+  const sampling = b.evaluate(async () => {
+    const weft = (window as unknown as { __weft: { docs(): { presence: { others: readonly { key: string }[] } }[] } }).__weft
+    const most: string[][] = []
+    for (let i = 0; i < 30; i++) {
+      for (const d of weft.docs()) if (d.presence.others.length > (most.at(-1)?.length ?? 0)) most.push(d.presence.others.map((o) => o.key))
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    return most.at(-1) ?? []
+  })
+  for (const key of ['ArrowRight', 'ArrowRight', 'End', 'Home', 'ArrowDown']) await a.keyboard.press(key)
+  expect(await sampling, 'the most participants B saw at once in one doc').toHaveLength(1)
   await screenshot(a, 'main-presence')
   // A types before B's caret: B's caret, as A sees it, moves along with B's text.
   await caretAt(a, 0)

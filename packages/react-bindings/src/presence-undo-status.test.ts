@@ -7,6 +7,7 @@ import { aggregateStatus } from './aggregate-status.js'
 import { WeftProvider } from './provider.js'
 import { memoryTabs } from './test-support/memory-tabs.js'
 import { localClient, wrap } from './test-support/local-clients.js'
+import { createClient, memoryStorage, offlineSwitch, webSocketTransport } from '@weft/client'
 import { renderCounter } from './test-support/render-counter.js'
 import { useDoc } from './use-doc.js'
 import { usePresence } from './use-presence.js'
@@ -112,6 +113,32 @@ describe('useSyncStatus', () => {
     expect(counter.count('badge') - before).toBeLessThanOrEqual(events)
     expect(seen.at(-1)).toEqual(handle.status)
     expect(counter.count('badge')).toBeGreaterThan(before)
+  })
+
+  it("without a handle, keeps counting a doc's unsaved edits after the UI let it go (#16.6a: open another note offline)", async () => {
+    const net = offlineSwitch(webSocketTransport('ws://127.0.0.1:9/never'))
+    net.setOffline(true)
+    const client = createClient({ transport: net.transport, storage: memoryStorage(), tabs: false })
+    try {
+      const { result, rerender } = renderHook(
+        ({ id }: { id: string }) => {
+          const note = useDoc(id)
+          return { note, status: useSyncStatus() }
+        },
+        { wrapper: wrap(client), initialProps: { id: 'note:a' } },
+      )
+      await act(() => result.current.note.handle.ready)
+      act(() => {
+        const t = result.current.note.handle.doc.getText('body')
+        for (const ch of 'hello!') t.insert(t.length, ch)
+      })
+      await waitFor(() => expect(result.current.status).toMatchObject({ connection: 'offline', unsaved: 6 }))
+      rerender({ id: 'note:b' }) // the user opens another note: note:a is no longer used by any component
+      await act(() => result.current.note.handle.ready)
+      await waitFor(() => expect(result.current.status).toMatchObject({ connection: 'offline', unsaved: 6, savedLocally: true }))
+    } finally {
+      await client.close()
+    }
   })
 
   it('without a handle, aggregates every doc opened through the provider', async () => {

@@ -50,6 +50,26 @@ describe('createServer (socket limits and HTTP)', () => {
     ws.close()
   })
 
+  it('[PRES-6] peer ids are not reused across nodes or restarts: each server counts from its own random start', async () => {
+    const welcomed = async (s: WeftServer): Promise<number> => {
+      const ws = await openSocket(s.wsUrl)
+      const frame = new Promise<Uint8Array>((resolve) => ws.once('message', (d: Buffer) => resolve(new Uint8Array(d))))
+      ws.send(encodeMessage({ type: 'hello', token: '', clientName: 'pres-6' }))
+      const m = decodeMessage(await frame)
+      ws.close()
+      if (m.type !== 'welcome') throw new Error(`expected welcome, got ${m.type}`)
+      return m.peerId
+    }
+    const ids: number[] = []
+    for (let i = 0; i < 3; i++) {
+      server = await createServer({ port: 0, logLevel: 'silent', store: new MemoryStore() })
+      ids.push(await welcomed(server))
+      await server.close()
+      server = undefined
+    }
+    expect(new Set(ids).size, `peer ids ${ids.join(', ')}`).toBe(3)
+  })
+
   it('logs one loud line in open mode and none with a JWT secret', async () => {
     const open = captureLogger()
     server = await createServer({ port: 0, logger: open.logger })

@@ -118,6 +118,11 @@ export class SyncConnection {
     return this.refusedAuth
   }
 
+  /** This connection's presence peer id, once the server welcomed it. */
+  get peerId(): number | undefined {
+    return this.session.peerId
+  }
+
   /** True once the server welcomed this connection. */
   get ready(): boolean {
     return this.session.connection === 'ready'

@@ -106,10 +106,15 @@ export class DocHandle {
       new TabSync({
         channel: opts.tabChannel,
         doc: opts.doc,
-        onPresence: (tab, state) => this.pres.fromTab(tab, state),
+        onPresence: (tab, state, peer) => this.pres.fromTab(tab, state, peer),
         onPeerJoined: () => this.pres.resendToTabs(),
         onError: (e) => this.events.emit('error', e instanceof Error ? e : new Error(String(e))),
-        onApplied: (bytes) => this.local.saveRemote(bytes),
+        onApplied: (bytes, upload) => {
+          // [CLIENT-TAB-6] the writer is offline and we are syncing: send its edit as one of ours (stored,
+          // sent, counted unsaved until acked); the server joins it once, whoever else sends it later.
+          if (upload && this.server?.syncing) this.server.localDelta(bytes)
+          else this.local.saveRemote(bytes)
+        },
       })
     this.server =
       opts.connection &&
@@ -122,13 +127,17 @@ export class DocHandle {
         presence: (peer, state) => this.pres.fromServer(peer, state),
         error: (e) => this.events.emit('error', e),
         divergence: (info) => this.events.emit('divergence', info),
-        changed: () => this.refresh(),
+        changed: () => {
+          this.pres.serverPeerChanged()
+          this.refresh()
+        },
       })
     this.localOnly = this.server ? undefined : new LocalOnlySaver(this.local)
     this.pres = new Presence({
       timers: opts.timers,
       ...opts.presence,
-      publishToTabs: (s) => this.tabs?.presence(s),
+      publishToTabs: (s, peer) => this.tabs?.presence(s, peer),
+      serverPeerId: () => this.server?.peerId,
       publishToServer: (s) => this.server?.setPresence(s as JsonValue | null),
       onChange: () => this.events.emit('presence', this.pres.others),
     })
@@ -241,8 +250,9 @@ export class DocHandle {
     // [CLIENT-TAB-5] other tabs get an edit once it is stored, so nothing they build on it outlives it
     // if this tab dies first; while storage fails they get it at once (degraded, as the server does).
     if (this.tabs) {
-      if (this.local.error) this.tabs.broadcast(bytes)
-      else void this.local.whenWritten().then(() => this.tabs?.broadcast(bytes))
+      // Posted with `upload` when this tab is not syncing, so one that is sends it ([CLIENT-TAB-6]).
+      if (this.local.error) this.tabs.broadcast(bytes, !this.server?.syncing)
+      else void this.local.whenWritten().then(() => this.tabs?.broadcast(bytes, !this.server?.syncing))
     }
     if (this.server) this.server.localDelta(bytes)
     else this.localOnly?.save(bytes)

@@ -82,6 +82,17 @@ export class ServerLink {
     if (this.attached) this.o.connection.setPresence(this.o.id, state)
   }
 
+  /** True while this doc is live on a welcomed connection: what it is given now goes to the server. */
+  get syncing(): boolean {
+    const s = this.connectionStatus
+    return s === 'syncing' || s === 'synced'
+  }
+
+  /** This tab's presence peer id on the server, while connected. */
+  get peerId(): number | undefined {
+    return this.attached ? this.o.connection.peerId : undefined
+  }
+
   /** Local deltas the server has not acked. */
   get unsaved(): number {
     return (this.attached ? this.o.connection.unacked(this.o.id) : 0) + this.beforeAttach.length

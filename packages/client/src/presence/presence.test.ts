@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { ManualTimers } from '../test-support/manual-timers.js'
 import { Presence } from './presence.js'
 
-function setup() {
+function setup(serverPeerId?: () => number | undefined) {
   const timers = new ManualTimers()
   const tabs: unknown[] = []
+  const tabPeers: (number | undefined)[] = []
   const server: unknown[] = []
   let changes = 0
   const p = new Presence({
@@ -12,11 +13,15 @@ function setup() {
     throttleMs: 100,
     heartbeatMs: 1000,
     timeoutMs: 3000,
-    publishToTabs: (s) => tabs.push(s),
+    publishToTabs: (s, peer) => {
+      tabs.push(s)
+      tabPeers.push(peer)
+    },
+    ...(serverPeerId && { serverPeerId }),
     publishToServer: (s) => server.push(s),
     onChange: () => changes++,
   })
-  return { timers, p, tabs, server, changes: () => changes }
+  return { timers, p, tabs, tabPeers, server, changes: () => changes }
 }
 
 describe('Presence', () => {
@@ -59,5 +64,61 @@ describe('Presence', () => {
     p.close()
     expect(tabs.at(-1)).toBeNull()
     expect(server.at(-1)).toBeNull()
+  })
+
+  describe('[CLIENT-PRES-5] a tab beside us shows once, though it reaches us through the server too', () => {
+    it('hides the server entry a tab names as its own, and only that one', () => {
+      const { p } = setup()
+      p.fromServer(900, { name: 'ann', caret: 3 })
+      p.fromServer(901, { name: 'bob' })
+      expect([...p.others.keys()]).toEqual(['peer:900', 'peer:901'])
+      p.fromTab(42, { name: 'ann', caret: 4 }, 900)
+      expect([...p.others.keys()].sort()).toEqual(['peer:901', 'tab:42'])
+      // The server's copy of the tab's state moves on: still one entry, the tab's.
+      p.fromServer(900, { name: 'ann', caret: 5 })
+      expect([...p.others.keys()].sort()).toEqual(['peer:901', 'tab:42'])
+      expect(p.others.get('tab:42')).toEqual({ name: 'ann', caret: 4 })
+    })
+
+    it('a tab that leaves does not come back as its server entry until the server says it left too', async () => {
+      const { p, timers } = setup()
+      p.fromTab(42, { name: 'ann' }, 900)
+      p.fromServer(900, { name: 'ann' })
+      p.fromTab(42, null)
+      expect(p.others.size).toBe(0)
+      p.fromServer(900, null)
+      p.fromServer(900, { name: 'someone' }) // not reused in practice ([PRES-6]); if it were, it shows again
+      expect([...p.others.keys()]).toEqual(['peer:900'])
+      p.fromServer(900, null)
+      // A tab that reconnects under a new id: its old entry stays hidden until it goes or times out.
+      p.fromTab(43, { name: 'cy' }, 910)
+      p.fromServer(910, { name: 'cy' })
+      p.fromTab(43, { name: 'cy' }, 911)
+      p.fromServer(911, { name: 'cy' })
+      expect([...p.others.keys()]).toEqual(['tab:43'])
+      // Silent for the timeout: the tab is gone here, and what the server still reports shows.
+      await timers.advance(3000)
+      expect([...p.others.keys()].sort()).toEqual(['peer:910', 'peer:911'])
+    })
+
+    it('names our own server peer id to the tabs, and tells them again when it changes', () => {
+      let peer: number | undefined
+      const { p, tabs, tabPeers } = setup(() => peer)
+      p.set('me')
+      expect(tabPeers).toEqual([undefined])
+      peer = 77
+      p.serverPeerChanged()
+      expect(tabPeers).toEqual([undefined, 77])
+      p.serverPeerChanged()
+      expect(tabPeers).toHaveLength(2)
+      peer = undefined // offline: we keep naming the last id (the server relays that it left)
+      p.serverPeerChanged()
+      p.resendToTabs()
+      expect(tabPeers.at(-1)).toBe(77)
+      peer = 78
+      p.serverPeerChanged()
+      expect(tabPeers.at(-1)).toBe(78)
+      expect(tabs.every((t) => t === 'me')).toBe(true)
+    })
   })
 })

@@ -9,14 +9,17 @@ export const TAB_ORIGIN = Symbol('weft:tab')
 export interface TabSyncOptions {
   channel: TabChannel
   doc: ReplicaDoc
-  /** Another tab's presence changed (`null`: it left). */
-  onPresence?(tab: number, state: unknown): void
+  /** Another tab's presence changed (`null`: it left); `peer` is its id on the server, if connected. */
+  onPresence?(tab: number, state: unknown, peer: number | undefined): void
   /** Another tab opened the doc (so it does not know our presence yet). */
   onPeerJoined?(tab: number): void
   /** A delta from another tab could not be applied (bad bytes); the tab resyncs. */
   onError?(error: unknown): void
-  /** A delta from another tab was joined into the doc (to be stored: see {@link TabSync}). */
-  onApplied?(bytes: Uint8Array): void
+  /**
+   * A delta from another tab was joined into the doc (to be stored: see {@link TabSync});
+   * `upload`: its writer is not syncing with the server, so this tab should send it if it is ([CLIENT-TAB-6]).
+   */
+  onApplied?(bytes: Uint8Array, upload: boolean): void
 }
 
 /**
@@ -49,14 +52,14 @@ export class TabSync {
     this.post({ type: 'hello', from: this.me, vv: this.opts.doc.versionVector() })
   }
 
-  /** Send a delta to every other tab at once. */
-  broadcast(bytes: Uint8Array): void {
-    this.post({ type: 'delta', from: this.me, bytes: ownBuffer(bytes) })
+  /** Send a delta to every other tab at once; `upload` when this tab cannot send it to the server now ([CLIENT-TAB-6]). */
+  broadcast(bytes: Uint8Array, upload = false): void {
+    this.post({ type: 'delta', from: this.me, bytes: ownBuffer(bytes), ...(upload && { upload }) })
   }
 
-  /** Publish this tab's presence (`null`: left). */
-  presence(state: unknown): void {
-    this.post({ type: 'presence', from: this.me, state })
+  /** Publish this tab's presence (`null`: left), with its id on the server when connected ([CLIENT-PRES-5]). */
+  presence(state: unknown, peer?: number): void {
+    this.post({ type: 'presence', from: this.me, state, ...(peer !== undefined && { peer }) })
   }
 
   close(): void {
@@ -75,7 +78,7 @@ export class TabSync {
     const doc = this.opts.doc
     switch (m.type) {
       case 'delta':
-        this.apply(m.bytes)
+        this.apply(m.bytes, m.upload === true)
         return
       case 'hello': {
         const theirs = toNumericVV(m.vv)
@@ -92,22 +95,22 @@ export class TabSync {
       }
       case 'sync': {
         if (m.to !== this.me) return
-        if (m.bytes) this.apply(m.bytes)
+        if (m.bytes) this.apply(m.bytes, false)
         const theirs = toNumericVV(m.vv)
         const mine = doc.versionVector()
         if (!covers(theirs, mine)) this.post({ type: 'delta', from: this.me, bytes: doc.encodeDeltaSince(theirs) })
         return
       }
       case 'presence':
-        this.opts.onPresence?.(m.from, m.state)
+        this.opts.onPresence?.(m.from, m.state, m.peer)
         return
     }
   }
 
-  private apply(bytes: Uint8Array): void {
+  private apply(bytes: Uint8Array, upload: boolean): void {
     try {
       this.opts.doc.applyDelta(bytes, TAB_ORIGIN)
-      this.opts.onApplied?.(bytes)
+      this.opts.onApplied?.(bytes, upload)
     } catch (e) {
       // Bad bytes or a full causal buffer: report, then ask peers for a clean catch-up.
       this.opts.onError?.(e)

@@ -67,7 +67,12 @@ export class SyncService {
   private readonly inflight = new Set<Promise<unknown>>()
   private readonly ticker: ReturnType<typeof setInterval>
   private readonly now: () => number
-  private nextConn = 1
+  /**
+   * Connection ids are presence peer ids. They start at a random point, not 1, so
+   * they are unique across nodes and restarts too ([PRES-6]): a tab can name its
+   * own server presence to the tabs beside it, which then hide that entry.
+   */
+  private nextConn = 1 + Math.floor(Math.random() * 2 ** 40)
 
   constructor(private readonly d: SyncServiceDeps) {
     this.now = d.now ?? Date.now
