@@ -18,6 +18,9 @@ export interface WeftBinding {
   /** Undoes this editor's last own change (remote edits are never undone). */
   undo(): boolean
   redo(): boolean
+  /** Whether `undo()` / `redo()` have a step of this editor's to take (for enabling buttons). */
+  readonly canUndo: boolean
+  readonly canRedo: boolean
   /** The selection as stable Weft cursors (for presence). */
   selectionCursors(): { anchor: TextCursor; head: TextCursor } | null
 }
@@ -133,6 +136,14 @@ class Sync implements WeftBinding {
 
   redo(): boolean {
     return this.undoManager?.redo() ?? false
+  }
+
+  get canUndo(): boolean {
+    return this.undoManager?.canUndo ?? false
+  }
+
+  get canRedo(): boolean {
+    return this.undoManager?.canRedo ?? false
   }
 
   selectionCursors(): { anchor: TextCursor; head: TextCursor } | null {
