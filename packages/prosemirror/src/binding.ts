@@ -87,6 +87,11 @@ class Sync implements WeftBinding {
    */
   private composition: { start: number; ids: TextCursor[] } | null = null
   private applying = false
+  /**
+   * Origin of an empty text taking the editor's initial content: not the
+   * user's edit, so undo must not take it back.
+   */
+  private readonly setup = { weftProsemirror: 'setup' }
   private timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
@@ -107,16 +112,21 @@ class Sync implements WeftBinding {
   attach(view: EditorView): void {
     this.view = view
     const schema = view.state.schema
-    if (this.text.length === 0) {
-      // An empty text takes the editor's content (with its trailing '\n' per block).
+    if (this.text.length > 0) this.render()
+    else {
       const runs = flatRuns(view.state.doc, 0, flatLength(view.state.doc), schema)
-      this.doc.transact(() => {
-        this.text.insert(0, runs.map((r) => r.insert).join(''))
-        applyMarkDiff(this.text, 0, runs)
-      }, this)
-    } else this.render()
+      // An empty editor (one empty paragraph) on an empty text writes nothing: see sendLocal for its '\n'.
+      const empty = runs.length === 1 && runs[0]!.insert === '\n' && runs[0]!.attributes === undefined
+      if (!empty) {
+        // An empty text takes the editor's content (with its trailing '\n' per block).
+        this.doc.transact(() => {
+          this.text.insert(0, runs.map((r) => r.insert).join(''))
+          applyMarkDiff(this.text, 0, runs)
+        }, this.setup)
+      }
+    }
     this.unsubscribe = this.doc.on('change', (event) => {
-      if (event.origin === this || !event.containers.has(this.text)) return
+      if (event.origin === this || event.origin === this.setup || !event.containers.has(this.text)) return
       this.render()
     })
     this.saveCursors()
@@ -221,7 +231,15 @@ class Sync implements WeftBinding {
     const wTo = Math.max(wFrom, this.toWeft(toA))
     this.doc.transact(() => {
       const text = this.text
-      const oldText = text.toString().slice(wFrom, wTo)
+      const all = text.toString()
+      if (!all.endsWith('\n')) {
+        // Every block ends in '\n', but an empty text (or one whose last '\n' a concurrent delete
+        // took) shows its last block without one: the first edit to it writes that '\n'. Written
+        // by whoever edits, not by every replica that opens the note, so opening it never adds
+        // one '\n' per replica (concurrent inserts that would each make an empty paragraph).
+        text.insert(text.length, '\n')
+      }
+      const oldText = all.slice(wFrom, wTo)
       // Characters: one delete and one insert for what differs inside the window.
       let p = 0
       while (p < oldText.length && p < newText.length && oldText[p] === newText[p]) p++
@@ -252,10 +270,6 @@ class Sync implements WeftBinding {
     this.pending = false
     this.composition = null
     const state = view.state
-    if (this.text.length === 0 || !this.text.toString().endsWith('\n')) {
-      // Every block ends in '\n'; a text that lost its last one (a concurrent delete) gets it back.
-      this.doc.transact(() => this.text.insert(this.text.length, '\n'), this)
-    }
     const next = docFromSpans(state.schema, this.text.toDelta())
     const start = state.doc.content.findDiffStart(next.content)
     if (start === null) return

@@ -252,15 +252,7 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         {button('Link', active.link, link, '🔗', 'Link (select text first)')}
       </div>
       <div className="collab">
-        <div
-          ref={host}
-          className="rich-body"
-          role="textbox"
-          aria-label="Note body"
-          aria-multiline="true"
-          aria-disabled={!ready}
-          spellCheck
-        />
+        <div ref={host} className="rich-body" role="textbox" aria-label="Note body" aria-multiline="true" aria-disabled={!ready} spellCheck />
         <div className="rich-carets" ref={layerEl} aria-hidden="true" />
       </div>
     </div>
