@@ -269,6 +269,11 @@ class Sync implements WeftBinding {
     }
     this.pending = false
     this.composition = null
+    // A caret the browser itself moved (arrow keys, Home) reaches ProseMirror on 'selectionchange',
+    // a task that can come after this change: read it now, or putting the selection back from the
+    // cursors saved before the move would undo it. (The DOM observer is internal to
+    // prosemirror-view, hence the guarded access.)
+    ;(view as unknown as { domObserver?: { flush?(): void } }).domObserver?.flush?.()
     const state = view.state
     const next = docFromSpans(state.schema, this.text.toDelta())
     const start = state.doc.content.findDiffStart(next.content)

@@ -167,7 +167,9 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
                 update: (v, prev) => {
                   publish(v)
                   if (!v.state.doc.eq(prev.doc)) layer.current?.changed()
-                  setActive(activeOf(v.state))
+                  // A new object only when a button changes, so a keystroke re-renders nothing.
+                  const next = activeOf(v.state)
+                  setActive((cur) => ((Object.keys(next) as (keyof Active)[]).every((k) => cur[k] === next[k]) ? cur : next))
                 },
               }),
             }),
