@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Browser, Page } from '@playwright/test'
-import { badge, body, bodyText, expectBody, createNote, expect, noteRow, openNote, test, unique } from './support/app.js'
+import { badge, body, expectBody, createNote, expect, noteRow, openNote, test, unique } from './support/app.js'
 import { freePort } from './support/weft-server.js'
 
 // The demo against a Weft server that checks tokens: `WEFT_JWT_SECRET=... pnpm start` runs the

@@ -1,4 +1,4 @@
-import { badge, body, bodyText, expectBody, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique, useOwnServer } from './support/app.js'
+import { badge, body, expectBody, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique, useOwnServer } from './support/app.js'
 
 // The client's browser guarantees (issue 6): tabs share edits with no server,
 // and an edit is in IndexedDB before anything else happens to it.

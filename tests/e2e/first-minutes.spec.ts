@@ -1,20 +1,5 @@
 import type { Page } from '@playwright/test'
-import {
-  badge,
-  body,
-  bodyText,
-  expectBody,
-  createNote,
-  expect,
-  noteRow,
-  offlineSwitch,
-  openApp,
-  openNote,
-  setOffline,
-  test,
-  titleInput,
-  unique,
-} from './support/app.js'
+import { badge, body, expectBody, createNote, expect, noteRow, offlineSwitch, openApp, openNote, setOffline, test, titleInput, unique } from './support/app.js'
 
 // Issue 16, item 10: what a new user hit in the demo's first minutes.
 // Two browsers per test on a 2-core machine shared with other work: more time than the default.

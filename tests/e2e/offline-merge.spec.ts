@@ -1,4 +1,4 @@
-import { badge, body, bodyText, expectBody, caretAt, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique } from './support/app.js'
+import { badge, body, expectBody, caretAt, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique } from './support/app.js'
 import { screenshot } from './support/app.js'
 
 test('two browsers edit one note offline; back online, both edits survive in both', async ({ browser, appUrl }) => {

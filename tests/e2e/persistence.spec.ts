@@ -1,7 +1,6 @@
 import {
   badge,
   body,
-  bodyText,
   expectBody,
   caretAt,
   createNote,

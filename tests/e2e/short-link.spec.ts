@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { badge, body, bodyText, expectBody, createNote, expect, noteRow, openApp, openNote, screenshot, setOffline, test, unique } from './support/app.js'
+import { badge, body, expectBody, createNote, expect, noteRow, openApp, openNote, screenshot, setOffline, test, unique } from './support/app.js'
 
 // Issue #21: a note's short link is claimed uniquely with client.strong.claim (CP, online only).
 const linkInput = (page: Page) => page.getByRole('textbox', { name: 'Short link' })

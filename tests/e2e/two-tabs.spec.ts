@@ -1,20 +1,4 @@
-import {
-  badge,
-  body,
-  bodyText,
-  expectBody,
-  caret,
-  caretAt,
-  createNote,
-  expect,
-  noteRow,
-  openApp,
-  openNote,
-  screenshot,
-  test,
-  titleInput,
-  unique,
-} from './support/app.js'
+import { badge, body, expectBody, caret, caretAt, createNote, expect, noteRow, openApp, openNote, screenshot, test, titleInput, unique } from './support/app.js'
 
 test('two tabs: typing in one appears in the other, and carets stay put', async ({ context, appUrl }) => {
   const a = await context.newPage()

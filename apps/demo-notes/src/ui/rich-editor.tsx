@@ -175,6 +175,8 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
             }),
           ],
         }),
+        // The contenteditable element is the text box; it exists only once the note has loaded.
+        attributes: { role: 'textbox', 'aria-label': 'Note body', 'aria-multiline': 'true' },
         nodeViews: { check: checkView },
         clipboardTextParser: (t) => plainTextSlice(t),
         handleDOMEvents: {
@@ -254,7 +256,8 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         {button('Link', active.link, link, '🔗', 'Link (select text first)')}
       </div>
       <div className="collab">
-        <div ref={host} className="rich-body" role="textbox" aria-label="Note body" aria-multiline="true" aria-disabled={!ready} spellCheck />
+        {/* ProseMirror makes this the editable text box (see `attributes`) once the note has loaded. */}
+        <div ref={host} className="rich-body" spellCheck />
         <div className="rich-carets" ref={layerEl} aria-hidden="true" />
       </div>
     </div>
