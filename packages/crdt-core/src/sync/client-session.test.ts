@@ -151,6 +151,26 @@ describe('ClientSession', () => {
     expect(sent(recv(c, { type: 'digest', doc: 'd', vv: { 9: 1 }, hash: 'beef' }))).toEqual([])
   })
 
+  it('[DIG-4] a server digest lacking dots we hold makes us upload exactly what it lacks', () => {
+    const c = new ClientSession()
+    const doc = new Doc({ replicaId: 3 })
+    c.open('d', doc)
+    online(c)
+    recv(c, { type: 'sync', doc: 'd', vv: {}, delta: new Uint8Array(0) })
+    // Another tab's edit, joined here without passing through this session's outbox.
+    const other = new Doc({ replicaId: 4 })
+    other.getText('t').insert(0, 'from a tab that closed')
+    doc.applyDelta(other.encodeDeltaSince({}))
+    const out = sent(recv(c, { type: 'digest', doc: 'd', vv: {}, hash: 'ab' }))
+    expect(out).toEqual([{ type: 'delta', doc: 'd', seq: 0, delta: expect.any(Uint8Array) }])
+    const server = new Doc({ replicaId: 9 })
+    server.applyDelta((out[0] as { delta: Uint8Array }).delta)
+    expect(server.getText('t').toString()).toBe('from a tab that closed')
+    expect(c.stats.divergences).toBe(0)
+    // A digest that covers ours (equal, or the server ahead) sends nothing of the kind.
+    expect(sent(recv(c, { type: 'digest', doc: 'd', vv: { 4: 22, 9: 1 }, hash: 'cd' }))).toEqual([])
+  })
+
   it('[PRES-1] [PRES-3] [PRES-4] presence is sent when live, refreshed on tick, and others clear on disconnect', () => {
     const c = new ClientSession({ presenceHeartbeatMs: 100 })
     const doc = new Doc({ replicaId: 3 })

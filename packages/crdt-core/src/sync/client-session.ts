@@ -395,6 +395,15 @@ export class ClientSession {
     const d = this.docs.get(id)
     if (d?.phase !== 'live') return
     const mine = d.doc.versionVector()
+    if (!vvCovers(vv, mine)) {
+      // [DIG-4] the server lacks dots we hold (joined from another tab whose upload never came):
+      // send what it lacks, as the compact upload after a sync does ([OUT-3]).
+      if (d.uploadVV === undefined) {
+        d.uploadVV = vv
+        this.upload(out, d)
+      }
+      return
+    }
     if (!vvEquals(mine, vv)) return
     const key = vvKey(mine)
     const local = key === d.digestKey && d.digestHash !== undefined ? d.digestHash : d.doc.digest()
