@@ -28,6 +28,22 @@ describe('parseCliArgs', () => {
     expect(() => parseCliArgs(['--audit-keep-findings', 'all'], {})).toThrow(/non-negative integer/)
   })
 
+  it('reads the shards: --shard id=url (repeated) or WEFT_SHARDS, with --store for the shard map; says what is wrong', () => {
+    const store = ['--store', 'postgres://127.0.0.1/catalog']
+    expect(parseCliArgs(store, {}).shards).toBeUndefined()
+    expect(parseCliArgs([...store, '--shard', 'a=postgres://h1/a', '--shard', 'b=postgresql://h2/b'], {}).shards).toEqual({
+      a: 'postgres://h1/a',
+      b: 'postgresql://h2/b',
+    })
+    expect(parseCliArgs(store, { WEFT_SHARDS: 'a=postgres://h1/a, b=postgres://h2/b' }).shards).toEqual({ a: 'postgres://h1/a', b: 'postgres://h2/b' })
+    expect(() => parseCliArgs(['--shard', 'a=postgres://h1/a'], {})).toThrow(/--shard needs --store/)
+    expect(() => parseCliArgs([...store, '--shard', 'postgres://h1/a'], {})).toThrow(/expected id=postgres/)
+    expect(() => parseCliArgs([...store, '--shard', 'a=mysql://h1/a'], {})).toThrow(/--shard a: expected a postgres:\/\/ URL/)
+    expect(() => parseCliArgs([...store, '--shard', 'a=postgres://h1/a', '--shard', 'a=postgres://h2/a'], {})).toThrow(/"a" is given twice/)
+    // A password never shows in the error.
+    expect(() => parseCliArgs([...store, '--shard', 'A=postgres://u:secret@h1/a'], {})).toThrow(/^(?!.*secret)/)
+  })
+
   it('has defaults', () => {
     expect(parseCliArgs([], {})).toMatchObject({
       port: 8787,

@@ -11,8 +11,10 @@ export interface CliConfig {
   readonly db: string
   /** `postgres://…`: the PostgreSQL op log of record shared by several nodes (wins over `db`). */
   readonly store: string | undefined
-  /** Connections of this node to PostgreSQL. */
+  /** Connections of this node to PostgreSQL (per shard with `shards`). */
   readonly storePool: number | undefined
+  /** shard id -> `postgres://…`: docs spread over these databases, `store` holding the shard map (catalog). */
+  readonly shards: Readonly<Record<string, string>> | undefined
   /** `nats://host:port`: the bus to the other nodes; absent, this node runs alone. */
   readonly bus: string | undefined
   /** Subject prefix on the bus (clusters sharing a NATS server differ by it). */
@@ -65,7 +67,9 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --db <file>             SQLite file for all docs (env WEFT_DB, default ./weft.db; :memory: for none)
   --store <url>           postgres://user:pass@host:5432/db: PostgreSQL instead of --db, shared by
                           every node of a cluster (env WEFT_STORE)
-  --store-pool <n>        connections to PostgreSQL (env WEFT_STORE_POOL, default 4)
+  --store-pool <n>        connections to PostgreSQL (env WEFT_STORE_POOL, default 4; per shard)
+  --shard <id>=<url>      a PostgreSQL shard; repeat for each (env WEFT_SHARDS=a=url,b=url): each doc
+                          lives whole on one shard (rendezvous hash), --store holds the shard map
   --bus <url>             nats://host:4222: the bus between nodes (env WEFT_BUS; absent: one node)
   --bus-prefix <p>        NATS subject prefix (env WEFT_BUS_PREFIX, default weft)
   --node-id <id>          this node's id (env WEFT_NODE_ID, default random)
@@ -131,6 +135,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       db: { type: 'string' },
       store: { type: 'string' },
       'store-pool': { type: 'string' },
+      shard: { type: 'string', multiple: true },
       bus: { type: 'string' },
       'bus-prefix': { type: 'string' },
       'node-id': { type: 'string' },
@@ -202,6 +207,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
   if (store !== undefined && !/^postgres(ql)?:\/\//.test(store)) {
     throw new Error(`--store / WEFT_STORE: expected a postgres:// URL, got "${store.replace(/:[^:@/]*@/, ':***@')}" (a SQLite file goes in --db)`)
   }
+  const shards = parseShards(values.shard ?? (env.WEFT_SHARDS ? env.WEFT_SHARDS.split(',') : []), store)
   const bus = pick('bus', 'WEFT_BUS') || undefined
   if (bus !== undefined && !/^(nats|tls):\/\//.test(bus)) throw new Error(`--bus / WEFT_BUS: expected a nats:// URL, got "${bus}"`)
   const drop = Number(env.WEFT_TEST_BUS_DROP ?? 0)
@@ -227,6 +233,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     db: pick('db', 'WEFT_DB') ?? './weft.db',
     store,
     storePool: int('store-pool', 'WEFT_STORE_POOL'),
+    shards,
     bus,
     busPrefix: pick('bus-prefix', 'WEFT_BUS_PREFIX') || undefined,
     nodeId: pick('node-id', 'WEFT_NODE_ID') || undefined,
@@ -281,4 +288,25 @@ function resolveStrongBackend(asked: string, has: { store: string | undefined; b
     default:
       throw new Error(`--strong / WEFT_STRONG: expected auto, postgres, jetstream, memory or off, got "${asked}"`)
   }
+}
+
+/** `--shard id=postgres://…` (repeated) or `WEFT_SHARDS=a=url,b=url`; needs `--store` for the shard map. */
+function parseShards(specs: readonly string[], store: string | undefined): Record<string, string> | undefined {
+  const items = specs.map((s) => s.trim()).filter((s) => s !== '')
+  if (items.length === 0) return undefined
+  const shards: Record<string, string> = {}
+  for (const item of items) {
+    const eq = item.indexOf('=')
+    const id = item.slice(0, eq)
+    const url = item.slice(eq + 1)
+    const shown = item.replace(/:[^:@/]*@/, ':***@')
+    if (eq <= 0 || !/^[a-z0-9_-]{1,32}$/.test(id))
+      throw new Error(`--shard / WEFT_SHARDS: expected id=postgres://… with an id of a-z, 0-9, _ or -, got "${shown}"`)
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`--shard ${id}: expected a postgres:// URL, got "${shown.slice(eq + 1)}"`)
+    if (shards[id] !== undefined) throw new Error(`--shard: "${id}" is given twice; each shard needs its own id`)
+    shards[id] = url
+  }
+  if (store === undefined)
+    throw new Error('--shard needs --store postgres://… too: that database holds the shard map and the moves log (it may be one of the shards)')
+  return shards
 }

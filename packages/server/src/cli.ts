@@ -110,7 +110,14 @@ async function start(config: CliConfig): Promise<void> {
     throw error
   })
   logger.info(
-    { url: server.url, ws: server.wsUrl, node: server.node, store: config.store ? redactUrl(config.store) : config.db, bus: bus?.description ?? 'none' },
+    {
+      url: server.url,
+      ws: server.wsUrl,
+      node: server.node,
+      store: config.store ? redactUrl(config.store) : config.db,
+      ...(config.shards && { shards: Object.keys(config.shards) }),
+      bus: bus?.description ?? 'none',
+    },
     'ready',
   )
 
@@ -150,6 +157,15 @@ function removeFiles(files: readonly string[]): void {
  * `StoreOpenError` that says what to do.
  */
 async function openStore(config: CliConfig, logger: Logger): Promise<Store> {
+  if (config.store !== undefined && config.shards !== undefined) {
+    const catalogUrl = config.store
+    try {
+      const { ShardedStore } = await import('./shards/sharded-store.js')
+      return await ShardedStore.open({ catalogUrl, shards: config.shards, ...(config.storePool !== undefined && { poolSize: config.storePool }) })
+    } catch (error) {
+      throw new ClusterOpenError(explainPostgresError(error, Object.values(config.shards).concat(catalogUrl).map(redactUrl).join(', ')), error)
+    }
+  }
   if (config.store !== undefined) {
     const url = config.store
     try {
