@@ -329,19 +329,22 @@ export class DecodeScratch {
 
   /** The reused container delta, emptied, with the reused id set to these values. */
   containerWithId(kind: ContainerKind, name: string | null, replica: number, counter: number): ContainerDelta {
-    const id = this.id
-    id.kind = kind
-    id.name = name
-    id.replica = replica
-    id.counter = counter
-    const c = this.container
-    c.inserts = NONE
-    c.deletes = NONE
-    c.entries = NONE
-    c.counts = NONE
-    c.marks = undefined
-    return c
+    return emptiedWithId(this.container, this.id, kind, name, replica, counter)
   }
+}
+
+/** Reuses `c` (whose id object is `id`) as an empty section of the given container. */
+function emptiedWithId(c: ContainerDelta, id: ContainerId, kind: ContainerKind, name: string | null, replica: number, counter: number): ContainerDelta {
+  id.kind = kind
+  id.name = name
+  id.replica = replica
+  id.counter = counter
+  c.inserts = NONE
+  c.deletes = NONE
+  c.entries = NONE
+  c.counts = NONE
+  c.marks = undefined
+  return c
 }
 
 /**
@@ -490,18 +493,7 @@ class SpareSection {
   containerWithId(kind: ContainerKind, name: string | null, replica: number, counter: number): ContainerDelta {
     // A state's sequence section has a getter for its inserts: start over rather than undo it.
     if (this.c.columns !== undefined) this.take()
-    const id = this.id
-    id.kind = kind
-    id.name = name
-    id.replica = replica
-    id.counter = counter
-    const c = this.c
-    c.inserts = NONE
-    c.deletes = NONE
-    c.entries = NONE
-    c.counts = NONE
-    c.marks = undefined
-    return c
+    return emptiedWithId(this.c, this.id, kind, name, replica, counter)
   }
 
   /** The current section is kept: the next one gets new objects. */
