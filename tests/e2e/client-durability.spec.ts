@@ -59,3 +59,54 @@ test('closing a tab right after typing loses nothing', async ({ context, browser
   await openNote(other, title)
   await expect(body(other)).toHaveValue('typed then closed')
 })
+
+// [CLIENT-JOURNAL-2] A keystroke's journal write must not wait behind the
+// ordered writes: those read before they write, so they need the page alive
+// to finish, and a journal write queued behind one dies with it. Another tab
+// holds the doc meta store so that every ordered write of the typing tab is
+// stuck; the typing tab closes; only the journal can have kept its edits.
+test('closing a tab whose ordered writes are stuck keeps every keystroke (journal writes wait on nothing)', async ({ context }) => {
+  const a = await context.newPage()
+  await openApp(a, server.url)
+  const title = unique('Stuck')
+  await createNote(a, title)
+  await setOffline(a, true)
+
+  const holder = await context.newPage() // same profile: same IndexedDB
+  await holder.goto(`${server.url}/healthz`) // this origin, without the app in it
+  await holder.evaluate(async () => {
+    const names = (await indexedDB.databases()).map((d) => d.name).filter((n): n is string => n !== undefined)
+    const open = (name: string): Promise<IDBDatabase> =>
+      new Promise((resolve, reject) => {
+        const r = indexedDB.open(name)
+        r.onsuccess = () => resolve(r.result)
+        r.onerror = () => reject(r.error)
+      })
+    const dbs = await Promise.all(names.map(open))
+    const db = dbs.find((d) => d.objectStoreNames.contains('journal') && d.objectStoreNames.contains('meta'))
+    if (!db) throw new Error(`no Weft database among ${names.join(', ')}`)
+    // A readwrite transaction on meta kept alive by a chain of reads until released.
+    const w = window as unknown as { release?: boolean; held?: boolean }
+    w.release = false
+    const t = db.transaction('meta', 'readwrite')
+    const again = (): void => {
+      if (w.release) return
+      t.objectStore('meta').count().onsuccess = again
+    }
+    again()
+    w.held = true
+  })
+
+  await body(a).click()
+  await a.keyboard.type('stuck but kept')
+  await expect(body(a)).toHaveValue('stuck but kept')
+  await a.close({ runBeforeUnload: false })
+  await holder.evaluate(() => {
+    ;(window as unknown as { release: boolean }).release = true
+  })
+
+  const again = await context.newPage()
+  await again.goto(server.url)
+  await openNote(again, title)
+  await expect(body(again)).toHaveValue('stuck but kept')
+})

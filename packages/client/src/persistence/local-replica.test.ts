@@ -202,4 +202,40 @@ describe('LocalReplica with crdt-core Doc', () => {
     for (const e of (await storage.load('doc')).log) again.applyDelta(e.bytes)
     expect(again.getText('body').toString()).toBe(text.toString())
   })
+
+  it('[CLIENT-JOURNAL-1] a journal entry whose ordered write landed is dropped on load; one whose write never happened is written once', async () => {
+    const { Doc } = await import('@weft/crdt-core')
+    const storage = idb()
+    const writer = new Doc()
+    const text = writer.getText('body')
+    const deltas: Uint8Array[] = []
+    writer.on('delta', (b) => void deltas.push(b))
+    text.insert(0, 'ab') // written, but its journal drop was missed (the page closed in between)
+    text.delete(0, 1) // journaled only: the page closed before its ordered write
+    await storage.load('doc') // opens the journal beside the docs database
+    await storage.appendLocal('doc', 1, deltas[0] as Uint8Array)
+    storage.journal?.('doc', 1, deltas[0] as Uint8Array)
+    storage.journal?.('doc', 2, deltas[1] as Uint8Array)
+    expect((await storage.load('doc')).journal?.map((j) => j.seq)).toEqual([1, 2])
+
+    const doc = new Doc()
+    const replica = new LocalReplica({
+      storage,
+      docId: 'doc',
+      doc,
+      timers: realTimers,
+      onError: () => undefined,
+      onRecovered: () => undefined,
+      onChange: () => undefined,
+    })
+    const loaded = await replica.load(() => undefined)
+    await replica.whenWritten()
+    expect(doc.getText('body').toString()).toBe('b')
+    // The delete, a delta with no new character, still counts as unwritten: it has a dot of its own.
+    expect(loaded?.outbox.map((e) => e.seq)).toEqual([1, 2])
+    const after = await storage.load('doc')
+    expect(after.journal).toEqual([])
+    expect(after.log).toHaveLength(2) // each delta once
+    expect(after.outbox.map((e) => e.seq)).toEqual([1, 2])
+  })
 })

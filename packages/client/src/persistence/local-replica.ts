@@ -1,6 +1,6 @@
 import type { WeftStorageError } from '../errors.js'
-import type { ReplicaDoc } from '../replica-doc.js'
-import type { DocMeta, OutboxEntry, Storage } from '../storage/types.js'
+import { covers, type ReplicaDoc } from '../replica-doc.js'
+import type { DocMeta, JournalEntry, OutboxEntry, Storage } from '../storage/types.js'
 import type { Timers } from '../timers.js'
 import { LOCAL_STORAGE_ORIGIN, compactDoc, shouldCompact, type CompactionPolicy } from './compaction.js'
 import { WriteQueue } from './write-queue.js'
@@ -86,11 +86,8 @@ export class LocalReplica {
           // Local edits of a page that closed before their ordered write: into
           // the doc (the sync handshake uploads what the server lacks) and on
           // into the log and outbox, which also clears their journal entries.
-          const journal = stored.journal ?? []
-          for (const j of journal) {
-            this.opts.doc.applyDelta(j.bytes, LOCAL_STORAGE_ORIGIN)
-            this.queue.push(() => this.opts.storage.appendLocal(this.opts.docId, j.seq, j.bytes))
-          }
+          const journal = this.unwritten(stored.journal ?? [])
+          for (const j of journal) this.queue.push(() => this.opts.storage.appendLocal(this.opts.docId, j.seq, j.bytes))
           this.maybeCompact(stored.meta)
           const all = journal.length === 0 ? stored.outbox : [...stored.outbox, ...journal].sort((a, b) => a.seq - b.seq)
           // A row above the block can only be one acked (and dropped) between the load and the claim.
@@ -113,6 +110,25 @@ export class LocalReplica {
           },
         )
     })
+  }
+
+  /**
+   * Applies the journal after the stored log and keeps the entries whose
+   * write never happened. An entry whose write did happen (only its journal
+   * drop was missed) brings no new dot: every local transaction has at least
+   * one, deletes included. It is dropped now instead of being written twice.
+   */
+  private unwritten(journal: readonly JournalEntry[]): JournalEntry[] {
+    const { doc, storage, docId } = this.opts
+    const kept: JournalEntry[] = []
+    for (const j of journal) {
+      const vv = doc.versionVector()
+      const pending = doc.pendingCount
+      doc.applyDelta(j.bytes, LOCAL_STORAGE_ORIGIN)
+      if (doc.pendingCount !== pending || !covers(vv, doc.versionVector())) kept.push(j)
+      else storage.dropJournal?.(docId, j.seq)
+    }
+    return kept
   }
 
   /** Persist a local delta to log + outbox under the session's `seq`; resolves once written. */

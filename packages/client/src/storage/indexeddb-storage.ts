@@ -1,6 +1,7 @@
 import type { IDBPTransaction, StoreNames } from 'idb'
 import { ownBuffer } from '../bytes.js'
 import { WeftStorageError, toStorageError } from '../errors.js'
+import { openIdbJournal, type IdbJournal } from './idb-journal.js'
 import { openWeftDB, type WeftDB, type WeftDBSchema } from './idb-schema.js'
 import { EMPTY_META, OUTBOX_SEQ_BLOCK, nextSeqBlock, type AppendResult, type DocMeta, type LogOrigin, type Storage, type StoredDoc } from './types.js'
 
@@ -25,8 +26,8 @@ type Tx<M extends IDBTransactionMode> = IDBPTransaction<WeftDBSchema, Names, M>
  */
 export function indexedDBStorage(dbName: string, options: IndexedDBStorageOptions = {}): Storage {
   let db: Promise<WeftDB> | undefined
-  /** The open connection, once there is one: `journal` must start its write synchronously. */
-  let openDb: WeftDB | undefined
+  /** The keystroke journal, opened beside the docs database on first use. */
+  let journalDb: IdbJournal | undefined
   let closed = false
   const errorListeners = new Set<(e: WeftStorageError) => void>()
   const lost = (why: string): void => {
@@ -51,17 +52,15 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
     if (closed) return Promise.reject(new WeftStorageError('closed', `storage ${dbName} is closed`))
     if (!db) {
       const onLost = (why: string): void => {
-        openDb = undefined
         if (db === opening) db = undefined
         if (!closed) lost(why)
       }
-      const opening: Promise<WeftDB> = Promise.resolve().then(() => openWeftDB({ factory: factory(), name: dbName, onLost }))
+      const opening: Promise<WeftDB> = Promise.resolve().then(() => {
+        // Opened with the docs database, so it is open by the first keystroke.
+        journalDb ??= openIdbJournal(factory(), keyRange(), `${dbName}-journal`)
+        return openWeftDB({ factory: factory(), name: dbName, onLost })
+      })
       db = opening
-      opening.then(
-        (d) => void (db === opening && (openDb = d)),
-        // The failure is the caller's (it awaits `opening`) and un-caches it just below.
-        () => undefined,
-      )
       // A failed open is not cached: the next call (a retry) tries again.
       opening.catch(() => void (db === opening && (db = undefined)))
     }
@@ -122,23 +121,30 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
   }
 
   return {
-    load: (docId) =>
-      tx(['meta', 'snapshots', 'log', 'outbox', 'journal'], 'readonly', async (t): Promise<StoredDoc> => {
-        const [meta, snapshot, log, outbox, journal] = await Promise.all([
+    load: async (docId) => {
+      const stored = await tx(['meta', 'snapshots', 'log', 'outbox', 'journal'], 'readonly', async (t): Promise<StoredDoc> => {
+        const [meta, snapshot, log, outbox, legacyJournal] = await Promise.all([
           metaOf(t, docId),
           t.objectStore('snapshots').get(docId),
           t.objectStore('log').getAll(docRange(docId)),
           t.objectStore('outbox').getAll(docRange(docId)),
+          // Format 3 kept the journal here: a page of that version may have left entries.
           t.objectStore('journal').getAll(docRange(docId)),
         ])
         return {
           snapshot,
-          journal: journal.map(({ seq, bytes }) => ({ seq, bytes })),
+          journal: legacyJournal.map(({ seq, bytes }) => ({ seq, bytes })),
           log: log.map(({ seq, origin, bytes }) => ({ seq, origin, bytes })),
           outbox: outbox.map(({ seq, bytes }) => ({ seq, bytes })),
           meta,
         }
-      }),
+      })
+      // Read after the docs: an entry whose write landed in between shows in both, and the load tells them apart.
+      const journal = (await journalDb?.read(docId)) ?? []
+      if (journal.length === 0) return stored
+      const bySeq = new Map([...(stored.journal ?? []), ...journal].map((e) => [e.seq, e]))
+      return { ...stored, journal: [...bySeq.values()].sort((a, b) => a.seq - b.seq) }
+    },
 
     claimSeqBlock: (docId) =>
       tx(['meta', 'outbox'], 'readwrite', async (t) => {
@@ -148,32 +154,25 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
         return meta.seqBlocks * OUTBOX_SEQ_BLOCK
       }),
 
-    appendLocal: (docId, outboxSeq, bytes) =>
-      tx(['meta', 'log', 'outbox', 'journal'], 'readwrite', async (t): Promise<AppendResult> => {
+    appendLocal: async (docId, outboxSeq, bytes) => {
+      const result = await tx(['meta', 'log', 'outbox', 'journal'], 'readwrite', async (t): Promise<AppendResult> => {
         const { seq, meta } = await appendLog(t, docId, bytes, 'local', 0)
         await Promise.all([
           t.objectStore('outbox').put({ docId, seq: outboxSeq, bytes }),
           t.objectStore('meta').put(meta, docId),
-          t.objectStore('journal').delete([docId, outboxSeq]),
+          t.objectStore('journal').delete([docId, outboxSeq]), // an entry a format-3 page left
         ])
         return { seq, meta }
-      }),
-
-    journal(docId, seq, bytes) {
-      const d = openDb
-      if (d === undefined || closed) return // not open yet: the ordered write still comes
-      try {
-        // Started in the caller's task with nothing to read: the browser
-        // commits it even if the page goes away right after.
-        const t = d.transaction('journal', 'readwrite')
-        // Best effort, and appendLocal reports what fails: a failed journal write only loses the head start.
-        t.store.put({ docId, seq, bytes }).catch(() => undefined)
-        t.done.catch(() => undefined)
-        ;(t as unknown as { commit?: () => void }).commit?.()
-      } catch {
-        // Best effort: appendLocal is the write that counts.
-      }
+      })
+      // Not atomic with the write above: an entry this misses is left over,
+      // and the load after it knows it by its dots (see LocalReplica).
+      journalDb?.drop(docId, outboxSeq)
+      return result
     },
+
+    journal: (docId, seq, bytes) => journalDb?.put(docId, seq, bytes),
+
+    dropJournal: (docId, seq) => journalDb?.drop(docId, seq),
 
     appendRemote: (docId, bytes, serverSeq = 0) =>
       tx(['meta', 'log'], 'readwrite', async (t): Promise<AppendResult> => {
@@ -220,8 +219,8 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
         return keys.filter((_, i) => (metas[i]?.lastSeq ?? 0) > 0).sort()
       }),
 
-    deleteDoc: (docId) =>
-      tx(['meta', 'snapshots', 'log', 'outbox', 'journal'], 'readwrite', async (t) => {
+    deleteDoc: async (docId) => {
+      await tx(['meta', 'snapshots', 'log', 'outbox', 'journal'], 'readwrite', async (t) => {
         await Promise.all([
           t.objectStore('meta').delete(docId),
           t.objectStore('snapshots').delete(docId),
@@ -229,7 +228,9 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
           t.objectStore('outbox').delete(docRange(docId)),
           t.objectStore('journal').delete(docRange(docId)),
         ])
-      }),
+      })
+      await journalDb?.clear(docId)
+    },
 
     onError: (listener) => {
       errorListeners.add(listener)
@@ -238,6 +239,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
 
     close: async () => {
       closed = true
+      journalDb?.close()
       const current = db
       db = undefined
       // A connection that never opened has nothing to close; its failure went to the call that opened it.

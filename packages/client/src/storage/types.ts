@@ -92,17 +92,22 @@ export interface Storage {
   claimSeqBlock(docId: string): Promise<number>
   /**
    * Append a local delta to the log AND to the outbox under `seq` (the
-   * session's, stored as it is) in one transaction; the journal entry of
-   * `seq`, if any, is removed in it too.
+   * session's, stored as it is) in one transaction; then drop the journal
+   * entry of `seq`, if any. That drop may be missed (the page closed in
+   * between): a journal entry can outlive its write, and the load tells the
+   * two apart by the delta's dots.
    */
   appendLocal(docId: string, seq: number, bytes: Uint8Array): Promise<AppendResult>
   /**
    * Records a local delta at once, before the ordered `appendLocal` gets to
    * it: a write started in the same task as the keystroke, with nothing to
-   * read first, survives the page closing right after. Best effort and
-   * synchronous; storages that die with the page (memory) leave it out.
+   * read first and nothing to wait behind, survives the page closing right
+   * after. Best effort and synchronous; storages that die with the page
+   * (memory) leave it out.
    */
   journal?(docId: string, seq: number, bytes: Uint8Array): void
+  /** Drops a journal entry whose delta the load found already stored. Best effort and synchronous, like `journal`. */
+  dropJournal?(docId: string, seq: number): void
   /** Append a delta received from elsewhere (server, peer tab); `serverSeq` raises meta.serverSeq. */
   appendRemote(docId: string, bytes: Uint8Array, serverSeq?: number): Promise<AppendResult>
   /**
