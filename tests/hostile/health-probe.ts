@@ -2,6 +2,9 @@ import { Worker } from 'node:worker_threads'
 
 /** One `/healthz` probe: its wall time, and the server process's CPU time meanwhile. */
 export interface HealthSample {
+  /** When the probe was sent and answered, in epoch ms (comparable across threads, unlike performance.now()). */
+  readonly startedAt: number
+  readonly endedAt: number
   readonly wallMs: number
   /**
    * CPU the server's main thread (its event loop) used during the probe, 10 ms
@@ -35,6 +38,7 @@ parentPort.on('message', () => { running = false })
   while (running) {
     const cpu0 = cpuMs()
     const t0 = performance.now()
+    const startedAt = performance.timeOrigin + t0
     let status = 0
     try {
       const res = await fetch(url)
@@ -42,7 +46,7 @@ parentPort.on('message', () => { running = false })
       await res.arrayBuffer()
     } catch {}
     const wallMs = performance.now() - t0
-    parentPort.postMessage({ wallMs, serverCpuMs: cpuMs() - cpu0, rssBytes: rss(), status })
+    parentPort.postMessage({ startedAt, endedAt: startedAt + wallMs, wallMs, serverCpuMs: cpuMs() - cpu0, rssBytes: rss(), status })
     await new Promise((r) => setTimeout(r, gapMs))
   }
   parentPort.postMessage('done')

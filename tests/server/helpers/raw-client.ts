@@ -11,10 +11,16 @@ export class RawClient {
   readonly closed: Promise<number>
   private waiters: { pred: (m: ProtocolMessage) => boolean; resolve: (m: ProtocolMessage) => void }[] = []
   private closeCode: number | undefined
+  /** Bytes this client sent (what a hostile run reports per attack). */
+  bytesSent = 0
   /** Frames the server sends in parts ([PART-1]) are joined before they are decoded. */
   private readonly parts = new FrameAssembler(1 << 30)
 
-  private constructor(readonly ws: TestSocket) {
+  private constructor(
+    readonly ws: TestSocket,
+    /** This end's port: names the connection in reports. */
+    readonly localPort = 0,
+  ) {
     ws.on('message', (data) => {
       const frame = this.parts.push(new Uint8Array(data))
       if (frame === undefined) return
@@ -42,7 +48,8 @@ export class RawClient {
   }
 
   static async connect(url: string): Promise<RawClient> {
-    return new RawClient(await openSocket(url))
+    const { ws, localPort } = await openSocket(url)
+    return new RawClient(ws, localPort)
   }
 
   /** Connects and completes `hello`, resolving after `welcome`. */
@@ -58,10 +65,11 @@ export class RawClient {
   }
 
   send(m: ProtocolMessage): void {
-    this.ws.send(encodeMessage(m))
+    this.sendRaw(encodeMessage(m))
   }
 
   sendRaw(bytes: Uint8Array): void {
+    this.bytesSent += bytes.length
     this.ws.send(bytes)
   }
 

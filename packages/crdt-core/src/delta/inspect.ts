@@ -1,6 +1,6 @@
 import type { VersionVector } from '../version-vector.js'
-import { decodeDelta, type DecodeOptions } from './codec.js'
-import { depsToVersionVector, type Deps, type DotRange } from './types.js'
+import { decodeDelta, encodeDelta, type DecodeOptions } from './codec.js'
+import { depsToVersionVector, type DeltaData, type Deps, type DotRange } from './types.js'
 
 /** What a delta carries, without a document: for stores and servers that index deltas. */
 export interface DeltaInfo {
@@ -10,6 +10,13 @@ export interface DeltaInfo {
   readonly deps: VersionVector
   /** The dots it carries: counters in (from, to] per replica. */
   ranges: DotRange[]
+  /**
+   * The delta re-encoded without the empty container sections its decode
+   * dropped ([LIMIT-EMPTY-1]): the same dots and ops, what a server persists
+   * and relays instead of the bytes it was sent. Absent when nothing was
+   * dropped (the bytes are already canonical in that respect).
+   */
+  canonical?: Uint8Array
 }
 
 /** What `Doc.applyDeltaInspect` reports: the delta's header, and whether it brought anything new. */
@@ -21,7 +28,19 @@ export interface AppliedDeltaInfo extends DeltaInfo {
 /** Decodes and validates a delta, returning its causal header. Throws `WeftDecodeError`. */
 export function inspectDelta(bytes: Uint8Array, options?: DecodeOptions): DeltaInfo {
   const d = decodeDelta(bytes, undefined, options)
-  return deltaInfo(d.isState, d.deps, d.ranges)
+  return withCanonical(deltaInfo(d.isState, d.deps, d.ranges), d)
+}
+
+/**
+ * Adds `canonical` to `info` when decoding `data` dropped empty sections.
+ * Why: such a delta is junk no encoder writes (34k empty sections in 256 KiB),
+ * and stored as sent it costs every later load and every subscriber its
+ * decode again (~20-40 ms each, one slice per load); re-encoded it is its
+ * header. Call before `data`'s reused objects are overwritten.
+ */
+export function withCanonical<T extends DeltaInfo>(info: T, data: DeltaData): T {
+  if (data.droppedEmpty !== undefined && data.droppedEmpty > 0) info.canonical = encodeDelta(data)
+  return info
 }
 
 /** The header of a decoded delta; `ranges` must be the caller's to keep. */

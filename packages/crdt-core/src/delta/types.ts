@@ -58,6 +58,8 @@ export interface DeltaData {
   deps: Deps
   ranges: DotRange[]
   containers: ContainerDelta[]
+  /** Container sections the decoder dropped because they held no op ([LIMIT-EMPTY-1]); absent when none. */
+  droppedEmpty?: number
 }
 
 /**

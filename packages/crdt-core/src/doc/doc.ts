@@ -6,7 +6,7 @@ import { WeftList } from '../containers/list.js'
 import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
 import { DecodeScratch, decodeDelta, encodeDelta, type DecodeOptions } from '../delta/codec.js'
-import { deltaInfo, type AppliedDeltaInfo } from '../delta/inspect.js'
+import { deltaInfo, withCanonical, type AppliedDeltaInfo } from '../delta/inspect.js'
 import { WeftDepthError, WeftRootKindError } from '../errors.js'
 import { MAX_CONTAINER_DEPTH, checkKeyLength } from '../limits.js'
 import { validateNesting } from './nesting.js'
@@ -210,7 +210,7 @@ export class Doc implements DocCore {
       const ranges = data.ranges.map((r) => ({ replica: r.replica, from: r.from, to: r.to }))
       let novel = false
       for (const r of ranges) if (r.to > this.state.counterOf(r.replica)) novel = true
-      info = Object.assign(deltaInfo(data.isState, data.deps, ranges), { novel })
+      info = withCanonical(Object.assign(deltaInfo(data.isState, data.deps, ranges), { novel }), data)
     }
     if (!data.isState && this.isKnown(data)) return info
     if (!this.depsMet(data)) {

@@ -5,16 +5,36 @@ import { decodeMessage, encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 import type { ServerEffect } from './server-effects.js'
 import { SyncServer } from './sync-server.js'
+import { createDocModel } from './doc-model.js'
+import type { DocModel } from './sync-doc.js'
 
 /** [BIND-1] a replica belongs to the principal that first wrote it (issue 15 item 8). Tokens are principals here. */
 
 const LAST_COUNTER = 2 ** 53 - 2
 
-function make(bind = true): SyncServer<string> {
+function make(bind = true, docModel?: DocModel): SyncServer<string> {
   return new SyncServer<string>({
     authenticate: (token) => ({ ok: true as const, principal: token }),
     ...(bind && { replicaOwner: (p: string) => (p === 'anonymous' ? undefined : p) }),
+    ...(docModel !== undefined && { docModel }),
   })
+}
+
+/** The production model, counting its `inspectDelta` calls (each a full decode, inflating a deflated state). */
+function countingModel(): { model: DocModel; inspects: () => number } {
+  const inner = createDocModel()
+  let n = 0
+  return {
+    model: {
+      create: () => inner.create(),
+      load: (state) => inner.load(state),
+      inspectDelta: (bytes) => {
+        n++
+        return inner.inspectDelta(bytes)
+      },
+    },
+    inspects: () => n,
+  }
 }
 
 function to(effects: ServerEffect[], conn: number): ProtocolMessage[] {
@@ -116,5 +136,26 @@ describe('[BIND-1] replica binding in the server state machine', () => {
     durable(s, send(s, 1, { type: 'delta', doc: 'd', seq: 1, delta: edits(victim, 1)[0]! }))
     const out = send(s, 2, { type: 'delta', doc: 'd', seq: 1, delta: forgedDotsDelta(42, 1, LAST_COUNTER) })
     expect(persists(out)).toEqual([expect.not.objectContaining({ owner: expect.anything() })])
+  })
+
+  it("[BIND-1] a token holder's deflated state is decoded as often as in open mode: one inspect (binding reuses it), one join", () => {
+    const writer = new Doc({ replicaId: 31 })
+    writer.getText('t').insert(0, 'x'.repeat(8_000))
+    const state = writer.encodeState()
+    expect(state[1]! & 2).toBe(2) // deflated: its ranges cannot be read from the header
+    const inspects: Record<string, number> = {}
+    for (const [mode, bind, principal] of [
+      ['open', false, 'anonymous'],
+      ['jwt', true, 'alice'],
+    ] as const) {
+      const counting = countingModel()
+      const s = make(bind, counting.model)
+      join(s, 1, principal)
+      const out = send(s, 1, { type: 'delta', doc: 'd', seq: 1, delta: state })
+      expect(persists(out)).toHaveLength(1)
+      expect(s.doc('d')!.versionVector()).toEqual({ 31: 8_000 })
+      inspects[mode] = counting.inspects()
+    }
+    expect(inspects).toEqual({ open: 1, jwt: 1 })
   })
 })

@@ -7,7 +7,8 @@ import type { ServerEffect } from './server-effects.js'
 import { createDocModel } from './doc-model.js'
 import { SyncServer } from './sync-server.js'
 import type { SyncServerOptions } from './sync-server-options.js'
-import { zeroBomb } from '../test-support/hostile/craft.js'
+import { manyEmptyContainersDelta, zeroBomb } from '../test-support/hostile/craft.js'
+import { inspectDelta } from '../delta/inspect.js'
 
 /** Issue #15: what a hostile or careless client must not do to the server state machine. */
 
@@ -242,5 +243,35 @@ describe('SyncServer under hostile input (issue #15)', () => {
     hello(s, 2)
     delete vv[101]
     expect(send(s, 2, { type: 'subscribe', doc: 'd', vv })).toContainEqual({ type: 'load', doc: 'd' })
+  })
+
+  it('[LIMIT-EMPTY-1] a write of 30k empty container sections is stored and relayed as its header: later loads and subscribers never decode them again', () => {
+    const s = make()
+    join(s, 1)
+    join(s, 2)
+    const junk = manyEmptyContainersDelta(30_000)
+    expect(junk.length).toBeGreaterThan(100_000)
+    const out = send(s, 1, { type: 'delta', doc: 'd', seq: 1, delta: junk })
+    const persist = out.find((e) => e.type === 'persist')
+    if (persist?.type !== 'persist') throw new Error('not persisted')
+    // Same dots, no sections: what the doc joined.
+    expect(persist.bytes.length).toBeLessThan(32)
+    expect(inspectDelta(persist.bytes).ranges).toEqual(inspectDelta(junk).ranges)
+    expect(persist.ranges).toEqual(inspectDelta(junk).ranges)
+    const relayed = to(s.persisted(persist.id, 1), 2)
+    expect(relayed).toEqual([expect.objectContaining({ type: 'delta', delta: persist.bytes })])
+    // A doc rebuilt from what was stored equals the server's.
+    const reloaded = new Doc()
+    reloaded.applyDelta(persist.bytes)
+    expect(reloaded.versionVector()).toEqual(s.doc('d')!.versionVector())
+    expect(reloaded.digest()).toBe(s.doc('d')!.digest())
+  })
+
+  it('[LIMIT-EMPTY-1] an honest write is stored as sent (nothing dropped, nothing re-encoded)', () => {
+    const s = make()
+    join(s, 1)
+    const [delta] = deltas(new Doc(), 1)
+    const persist = send(s, 1, { type: 'delta', doc: 'd', seq: 1, delta: delta! }).find((e) => e.type === 'persist')
+    expect(persist?.type === 'persist' && persist.bytes).toEqual(delta)
   })
 })

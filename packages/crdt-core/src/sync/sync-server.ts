@@ -498,8 +498,14 @@ export class SyncServer<P = unknown> {
       try {
         // Per entry, not a copy of the whole vector: a write costs the same however many replicas the doc has seen.
         const counterOf = d.counterOf ? (r: number) => d.counterOf!(r) : vvLookup(d.versionVector())
+        // A deflated state's ranges are inside its compressed body: binding needs the full inspect, which the join then reuses.
+        let inspected: DeltaInfo | undefined
         if (owner !== undefined) {
-          const ranges = readDeltaRanges(bytes) ?? this.o.docModel.inspectDelta(bytes).ranges
+          let ranges = readDeltaRanges(bytes)
+          if (ranges === undefined) {
+            inspected = this.o.docModel.inspectDelta(bytes)
+            ranges = inspected.ranges
+          }
           const bound = this.replicasToBind(room, ranges, counterOf, owner)
           if (typeof bound === 'string') {
             sd.blocked = true
@@ -507,7 +513,7 @@ export class SyncServer<P = unknown> {
           }
           bind = bound
         }
-        const joined = this.joinOnce(room, d, bytes, counterOf) ?? this.inspectThenJoin(room, d, bytes, counterOf)
+        const joined = this.joinOnce(room, d, bytes, counterOf) ?? this.inspectThenJoin(room, d, bytes, counterOf, inspected)
         if (typeof joined === 'string') {
           sd.blocked = true
           return this.refuse(out, s, 'missing-deps', `${joined}; re-subscribe and upload what the server lacks`, room.id)
@@ -528,11 +534,14 @@ export class SyncServer<P = unknown> {
         this.stats.persists++
         ;(room.inflight ??= new Set()).add(id)
         room.lastPersistId = id
-        this.persists.set(id, { doc: room.id, conn: s.id, bytes })
-        if (owner === undefined) out.push({ type: 'persist', id, doc: room.id, bytes, ranges: info.ranges })
+        // [LIMIT-EMPTY-1] what was joined, without the empty sections it was sent with: stored and relayed
+        // as sent, they would cost every later load and every subscriber their decode again.
+        const stored = info.canonical ?? bytes
+        this.persists.set(id, { doc: room.id, conn: s.id, bytes: stored })
+        if (owner === undefined) out.push({ type: 'persist', id, doc: room.id, bytes: stored, ranges: info.ranges })
         else {
           for (const replica of bind) room.owners.set(replica, owner)
-          out.push({ type: 'persist', id, doc: room.id, bytes, ranges: info.ranges, owner })
+          out.push({ type: 'persist', id, doc: room.id, bytes: stored, ranges: info.ranges, owner })
         }
       }
     }
@@ -590,9 +599,18 @@ export class SyncServer<P = unknown> {
     return applied
   }
 
-  /** The two-decode path: inspect, check [CAUSAL-1], take the [HEAL-1] digest of a state, then join. */
-  private inspectThenJoin(room: Room, d: SyncDoc, bytes: Uint8Array, counterOf: (replica: number) => number): AppliedDeltaInfo | string {
-    const info = this.o.docModel.inspectDelta(bytes)
+  /**
+   * The two-decode path: inspect (unless the caller already did, [BIND-1]), check [CAUSAL-1], take
+   * the [HEAL-1] digest of a state, then join.
+   */
+  private inspectThenJoin(
+    room: Room,
+    d: SyncDoc,
+    bytes: Uint8Array,
+    counterOf: (replica: number) => number,
+    inspected: DeltaInfo | undefined,
+  ): AppliedDeltaInfo | string {
+    const info = inspected ?? this.o.docModel.inspectDelta(bytes)
     const missing = missingDependency(info, counterOf)
     if (missing !== undefined) return missing
     let novel = info.ranges.some((r) => r.to > counterOf(r.replica))
