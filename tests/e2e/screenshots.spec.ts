@@ -15,10 +15,12 @@ test('screenshots of the main screens, with two people on one note', async ({ br
   await screenshot(a, 'empty')
   for (const t of ['Reading list', 'Groceries', 'Trip to Lisbon']) await createNote(a, t)
   await body(a).click()
-  await a.keyboard.type(
-    'Day 1 — Alfama, tram 28, pastéis de nata at Manteigaria.\nDay 2 — Sintra: Pena Palace early, before the crowds.\nDay 3 — Cascais and the coast.\n\nPack: light jacket, good shoes.',
-  )
+  const trip =
+    'Day 1 — Alfama, tram 28, pastéis de nata at Manteigaria.\nDay 2 — Sintra: Pena Palace early, before the crowds.\nDay 3 — Cascais and the coast.\n\nPack: light jacket, good shoes.'
+  await a.keyboard.type(trip)
   await openNote(b, 'Trip to Lisbon')
+  // All of it first: keys pressed while the rest still arrives move through a text that is still growing.
+  await expect(body(b)).toHaveValue(trip, { timeout: 30_000 })
   await caretAt(b, 27)
   const bName = await b.locator('.me').getAttribute('data-name')
   await expect(a.locator(`[data-caret-of="${bName}"]`)).toHaveAttribute('data-caret-at', '27')
