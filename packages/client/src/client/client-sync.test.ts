@@ -94,6 +94,35 @@ describe('client with the protocol server over the in-memory transport', () => {
     expect((await storage.load('note')).outbox).toHaveLength(0)
   })
 
+  it('[CLIENT-SWEEP-1] edits made offline in docs never opened again reach the server when the client next connects', async () => {
+    const s = server()
+    const storage = memoryStorage()
+    s.network.setOnline(false)
+    const a = client(s, { storage })
+    for (const id of ['note:1', 'note:2', 'note:3']) {
+      await a.doc(id).ready
+      body(a, id).insert(0, `offline ${id}`)
+      await a.doc(id).whenSaved('local')
+    }
+    await a.close()
+    expect(await storage.docsWithOutbox?.()).toEqual(['note:1', 'note:2', 'note:3'])
+
+    s.network.setOnline(true)
+    const a2 = client(s, { storage })
+    const app = a2.doc('note:2') // the app opens one of them; the sweep leaves it to the app
+    for (let i = 0; (await storage.docsWithOutbox?.())?.length !== 0; i++) {
+      if (i > 1000) throw new Error(`outboxes still held: ${await storage.docsWithOutbox?.()}`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    const b = client(s)
+    for (const id of ['note:1', 'note:2', 'note:3']) {
+      await b.doc(id).ready
+      await until(() => body(b, id).toString() === `offline ${id}`, `b to see ${id}`)
+    }
+    // The background handles are closed again; the app's own stays open.
+    expect(a2.docs()).toEqual([app])
+  })
+
   it('[CLIENT-OUT-1] storage keeps the seqs the session sends, across restarts, with no renumbering', async () => {
     const s = server()
     const storage = memoryStorage()

@@ -15,6 +15,7 @@ import type { ServerUrls } from '../transport/server-urls.js'
 import type { Transport } from '../transport/types.js'
 import { webSocketTransport } from '../transport/websocket-transport.js'
 import { StrongCalls } from '../strong/strong-calls.js'
+import { OutboxSweep } from './outbox-sweep.js'
 import type { StrongClient } from '../strong/strong-client.js'
 
 /** Bytes of remote deltas a doc holds while their dependencies are missing ([CAUSAL-2]). */
@@ -105,6 +106,9 @@ export function createClient(options: ClientOptions = {}): Client {
   /** Handles still flushing after close(); a new handle of the same id opens after them. */
   const closing = new Map<string, Promise<void>>()
   let closed = false
+  /** Handles the outbox sweep opened and the app has not asked for (yet). */
+  const swept = new Set<DocHandle>()
+  let sweep: OutboxSweep | undefined
   const offStorageError = storage.onError?.((e) => events.emit('error', e))
 
   const transport = options.transport ?? (options.url !== undefined ? webSocketTransport(options.url) : undefined)
@@ -121,6 +125,7 @@ export function createClient(options: ClientOptions = {}): Client {
       ...(options.strongTimeoutMs !== undefined && { strongTimeoutMs: options.strongTimeoutMs }),
       onLinkState: (state) => {
         for (const h of handles.values()) h.refresh()
+        if (state === 'open') sweep?.run()
         events.emit('connection', state)
       },
       onError: (e) => events.emit('error', e),
@@ -132,36 +137,58 @@ export function createClient(options: ClientOptions = {}): Client {
   // A local-only client has no server: its strong calls are refused, never answered locally.
   const strong: StrongClient = connection?.strong ?? new StrongCalls(undefined, timers, 0)
 
+  const open = (id: string): DocHandle => {
+    const previous = closing.get(id)
+    const handle: DocHandle = new DocHandle({
+      id,
+      // A fresh replica id per instance: two tabs never share one. [CAUSAL-2] deltas waiting for
+      // their dependencies are bounded well below the Doc default; past it they are dropped and the doc resyncs.
+      doc: new Doc({ maxPendingBytes: CLIENT_MAX_PENDING_BYTES }),
+      storage,
+      timers,
+      ...(connection && { connection }),
+      ...(tabs && { tabChannel: tabs(`${name}:doc:${id}`) }),
+      ...(options.compaction && { compaction: options.compaction }),
+      ...(options.presence && { presence: options.presence }),
+      ...(previous && { after: previous }),
+      onClosing: (done) => {
+        swept.delete(handle)
+        if (handles.get(id) === handle) handles.delete(id)
+        // A reopen only waits for the close to end: what failed in it the handle reported as an error event.
+        const settled = done.catch(() => undefined)
+        closing.set(id, settled)
+        void settled.then(() => closing.get(id) === settled && closing.delete(id))
+      },
+    })
+    handles.set(id, handle)
+    events.emit('doc', handle)
+    return handle
+  }
+
+  sweep =
+    connection &&
+    new OutboxSweep({
+      storage,
+      timers,
+      open: (id) => {
+        if (closed || handles.has(id)) return undefined
+        const handle = open(id)
+        swept.add(handle)
+        return handle
+      },
+      owns: (handle) => swept.has(handle),
+    })
+
   return {
     strong,
     doc(id: string): DocHandle {
       if (closed) throw new Error('client is closed')
       const existing = handles.get(id)
-      if (existing) return existing
-      const previous = closing.get(id)
-      const handle: DocHandle = new DocHandle({
-        id,
-        // A fresh replica id per instance: two tabs never share one. [CAUSAL-2] deltas waiting for
-        // their dependencies are bounded well below the Doc default; past it they are dropped and the doc resyncs.
-        doc: new Doc({ maxPendingBytes: CLIENT_MAX_PENDING_BYTES }),
-        storage,
-        timers,
-        ...(connection && { connection }),
-        ...(tabs && { tabChannel: tabs(`${name}:doc:${id}`) }),
-        ...(options.compaction && { compaction: options.compaction }),
-        ...(options.presence && { presence: options.presence }),
-        ...(previous && { after: previous }),
-        onClosing: (done) => {
-          if (handles.get(id) === handle) handles.delete(id)
-          // A reopen only waits for the close to end: what failed in it the handle reported as an error event.
-          const settled = done.catch(() => undefined)
-          closing.set(id, settled)
-          void settled.then(() => closing.get(id) === settled && closing.delete(id))
-        },
-      })
-      handles.set(id, handle)
-      events.emit('doc', handle)
-      return handle
+      if (existing) {
+        swept.delete(existing) // the app's now: the sweep leaves it open
+        return existing
+      }
+      return open(id)
     },
     docs: () => [...handles.values()],
     get connection() {
@@ -172,6 +199,7 @@ export function createClient(options: ClientOptions = {}): Client {
     async close() {
       if (closed) return
       closed = true
+      sweep?.stop()
       await Promise.all([...handles.values()].map((h) => h.close()))
       await Promise.all(closing.values())
       connection?.close()

@@ -149,6 +149,7 @@ export function faultyStore(): FaultyStore {
       ackOutbox: (docId, after, upTo, serverSeq) => guard('ackOutbox', docId, () => disk.ackOutbox(docId, after, upTo, serverSeq)),
       compact: (docId, snapshot, upTo) => guard('compact', docId, () => disk.compact(docId, snapshot, upTo)),
       listDocs: () => guard('listDocs', '', () => disk.listDocs()),
+      docsWithOutbox: () => guard('docsWithOutbox', '', () => disk.docsWithOutbox?.() ?? Promise.resolve([])),
       deleteDoc: (docId) => guard('deleteDoc', docId, () => disk.deleteDoc(docId)),
       // Closes this connection only: the store (the device's disk) outlives it.
       close: () => {

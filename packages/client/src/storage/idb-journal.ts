@@ -19,6 +19,8 @@ export interface IdbJournal {
   drop(docId: string, seq: number): void
   /** Every entry of a doc, in seq order; empty when the journal cannot be read. */
   read(docId: string): Promise<JournalEntry[]>
+  /** Ids of the docs with entries; empty when the journal cannot be read. */
+  docIds(): Promise<string[]>
   /** Drops every entry of a doc; resolves once done (or failed). */
   clear(docId: string): Promise<void>
   close(): void
@@ -100,6 +102,10 @@ export function openIdbJournal(factory: IDBFactory, keyRange: typeof IDBKeyRange
     read: async (docId) => {
       const rows = ((await request((s) => s.getAll(range(docId)), 'readonly')) ?? []) as Row[]
       return rows.map(({ seq, bytes }) => ({ seq, bytes }))
+    },
+    docIds: async () => {
+      const keys = ((await request((s) => s.getAllKeys(), 'readonly')) ?? []) as [string, number][]
+      return [...new Set(keys.map(([docId]) => docId))]
     },
     clear: async (docId) => {
       await request((s) => s.delete(range(docId)), 'readwrite')

@@ -62,6 +62,8 @@ describe('indexedDBStorage journal', () => {
     expect(after.journal).toEqual([])
     expect(after.outbox.map((e) => [...e.bytes])).toEqual([[1, 2]])
     expect((await s.load('other')).journal).toHaveLength(1)
+    // A doc whose edit only reached the journal still has something to upload.
+    expect(await s.docsWithOutbox?.()).toEqual(['doc', 'other'])
     await s.close()
   })
 })

@@ -219,6 +219,24 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
         return keys.filter((_, i) => (metas[i]?.lastSeq ?? 0) > 0).sort()
       }),
 
+    docsWithOutbox: async () => {
+      const ids = await tx(['outbox', 'journal'], 'readonly', async (t) => {
+        const found = new Set<string>()
+        for (const name of ['outbox', 'journal'] as const) {
+          // One step per doc: from a doc's first key, jump past its last.
+          let cursor = await t.objectStore(name).openKeyCursor()
+          while (cursor) {
+            const docId = cursor.key[0]
+            found.add(docId)
+            cursor = await cursor.continue([docId, Number.POSITIVE_INFINITY])
+          }
+        }
+        return found
+      })
+      for (const id of (await journalDb?.docIds()) ?? []) ids.add(id)
+      return [...ids].sort()
+    },
+
     deleteDoc: async (docId) => {
       await tx(['meta', 'snapshots', 'log', 'outbox', 'journal'], 'readwrite', async (t) => {
         await Promise.all([

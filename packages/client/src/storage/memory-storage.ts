@@ -137,6 +137,14 @@ export function memoryStorage(): Storage {
           .map(([id]) => id)
           .sort()
       }),
+    docsWithOutbox: () =>
+      run(() => {
+        if (closed) throw new WeftStorageError('closed', 'memory storage is closed')
+        return [...docs]
+          .filter(([, d]) => d.outbox.length > 0)
+          .map(([id]) => id)
+          .sort()
+      }),
     deleteDoc: (docId) =>
       run(() => {
         if (closed) throw new WeftStorageError('closed', 'memory storage is closed')

@@ -172,5 +172,22 @@ export function runStorageContract(name: string, setup: () => StorageContractSet
       expect(stored).toEqual(bytes(1, 2, 3))
       expect(stored?.buffer.byteLength).toBe(3)
     })
+
+    it('[CLIENT-STORE-11] docsWithOutbox lists the docs whose local edits the server has not acked, and only those', async () => {
+      const s = setup().open()
+      if (!s.docsWithOutbox) return // optional: such a storage uploads a doc's edits when the doc is next opened
+      expect(await s.docsWithOutbox()).toEqual([])
+      await s.appendLocal('b', 1, bytes(1))
+      await s.appendLocal('b', 2, bytes(2))
+      await s.appendLocal('a:x', 1, bytes(3))
+      await s.appendRemote('remote-only', bytes(4))
+      await s.appendLocal('acked', 1, bytes(5))
+      await s.ackOutbox('acked', 0, 1)
+      expect(await s.docsWithOutbox()).toEqual(['a:x', 'b'])
+      await s.ackOutbox('b', 0, 2)
+      expect(await s.docsWithOutbox()).toEqual(['a:x'])
+      await s.deleteDoc('a:x')
+      expect(await s.docsWithOutbox()).toEqual([])
+    })
   })
 }

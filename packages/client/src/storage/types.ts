@@ -124,6 +124,14 @@ export interface Storage {
   compact(docId: string, snapshot: Uint8Array, upTo: number): Promise<boolean>
   /** Ids of every doc with stored data. */
   listDocs(): Promise<string[]>
+  /**
+   * Ids of the docs holding local edits the server may lack (outbox rows or
+   * journal entries), sorted; reads keys only, one step per doc. The client
+   * opens those in the background to upload them, so an edit made offline
+   * reaches the server without its doc being opened again. Storages without
+   * it leave that to the next time each doc is opened.
+   */
+  docsWithOutbox?(): Promise<string[]>
   /** Remove everything stored for a doc. */
   deleteDoc(docId: string): Promise<void>
   /** Release the underlying connection; later calls reject with code 'closed'. */
