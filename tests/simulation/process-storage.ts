@@ -31,5 +31,10 @@ export function processStorage(storage: Storage, alive: () => boolean): Storage 
     listDocs: call(() => storage.listDocs()),
     deleteDoc: call((docId) => storage.deleteDoc(docId)),
     close: () => storage.close(),
+    // Optional methods stay optional: the client behaves differently without them.
+    ...(storage.docsWithOutbox && { docsWithOutbox: call(() => storage.docsWithOutbox!()) }),
+    ...(storage.journal && { journal: (docId, seq, bytes) => alive() && storage.journal!(docId, seq, bytes) }),
+    ...(storage.dropJournal && { dropJournal: (docId, seq) => alive() && storage.dropJournal!(docId, seq) }),
+    ...(storage.onError && { onError: (listener) => storage.onError!(listener) }),
   }
 }
