@@ -2,6 +2,7 @@ import { createClient } from '@weft/client'
 import type { Client, DocHandle, Transport } from '@weft/client'
 import { faultyStore } from '@weft/client/testing'
 import type { FaultyStorage, FaultyStore } from '@weft/client/testing'
+import { processStorage } from './process-storage.js'
 import { SimTimers } from './sim-timers.js'
 import { TabBus } from './tab-bus.js'
 
@@ -58,7 +59,7 @@ export class SimTab {
     this.timers = new SimTimers(w.clock)
     this.client = createClient({
       name: 'sim',
-      storage: this.storage,
+      storage: processStorage(this.storage, () => this.alive),
       transport: w.transport,
       tabs: device.bus.factory(this.uid),
       timers: this.timers,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { faultyStore, type FaultyStorage } from '../storage/faulty-storage.js'
-import { broadcastChannelFactory } from '../tabs/tab-channel.js'
-import { flush } from '../test-support/manual-timers.js'
+import { broadcastChannelFactory, type TabChannel, type TabChannelFactory } from '../tabs/tab-channel.js'
+import { ManualTimers, flush } from '../test-support/manual-timers.js'
 import { FakeDoc } from '../test-support/fake-doc.js'
 import { LocalReplica } from '../persistence/local-replica.js'
 import { realTimers } from '../timers.js'
@@ -23,6 +23,37 @@ async function drain(store: ReturnType<typeof faultyStore>, c: FaultyStorage): P
   for (let i = 0; i < 20; i++) {
     while (store.complete(c));
     await flush()
+  }
+}
+
+/** Tab channels whose messages wait until `deliver()`: the test picks when tabs hear each other, and which tab dies. */
+function heldChannels(): { factory(tab: string): TabChannelFactory; deliver(): void; kill(tab: string): void } {
+  const channels = new Set<{ tab: string; name: string; listeners: Set<(m: unknown) => void> }>()
+  const queue: (() => void)[] = []
+  return {
+    factory: (tab) => (name) => {
+      const ch = { tab, name, listeners: new Set<(m: unknown) => void>() }
+      channels.add(ch)
+      const channel: TabChannel = {
+        post: (m) => {
+          for (const to of channels) {
+            if (to !== ch && to.name === name) queue.push(() => channels.has(to) && to.listeners.forEach((fn) => fn(structuredClone(m))))
+          }
+        },
+        onMessage: (fn) => {
+          ch.listeners.add(fn)
+          return () => void ch.listeners.delete(fn)
+        },
+        close: () => void channels.delete(ch),
+      }
+      return channel
+    },
+    deliver: () => {
+      while (queue.length > 0) queue.shift()!()
+    },
+    kill: (tab) => {
+      for (const ch of [...channels]) if (ch.tab === tab) channels.delete(ch)
+    },
   }
 }
 
@@ -84,5 +115,41 @@ describe('client under storage interleavings and crashes', () => {
     await hc.ready
     expect(hc.doc.pendingCount).toBe(0)
     expect(hc.doc.getText('body').toString()).toContain('b')
+  })
+
+  it('[CLIENT-TAB-7] a tab whose storage starts failing posts the edits still waiting for their write before the newer ones, so the others can apply all of them when it dies', async () => {
+    const store = faultyStore()
+    store.hold = true
+    const bus = heldChannels()
+    const timers = new ManualTimers() // never advanced: a failed write is not retried here
+    const sa = store.open()
+    const sb = store.open()
+    const a = client({ storage: sa, tabs: bus.factory('a'), timers })
+    const b = client({ storage: sb, tabs: bus.factory('b'), timers })
+    const ha = a.doc('note')
+    const hb = b.doc('note')
+    await Promise.all([drain(store, sa), drain(store, sb)])
+    await Promise.all([ha.ready, hb.ready])
+    bus.deliver()
+    const body = ha.doc.getText('body')
+    body.insert(0, 'a') // their writes wait on the slow disk
+    body.insert(1, 'b')
+    await flush()
+    // The first write fails (disk full): tab A goes on in memory and posts its edits at once from now on.
+    store.plan = (w) => (w.connection === sa && w.method === 'appendLocal' ? 'quota-exceeded' : undefined)
+    expect(store.complete(sa)).toBe(true)
+    await flush()
+    body.insert(2, 'c')
+    await flush()
+    // Tab A's process dies now; tab B hears what it posted.
+    open.splice(open.indexOf(a), 1)
+    bus.kill('a')
+    bus.deliver()
+    await flush()
+    expect(hb.doc.pendingCount).toBe(0)
+    expect(hb.doc.getText('body').toString()).toBe('abc')
+    // Let tab B's writes finish so it closes.
+    store.hold = false
+    await drain(store, sb)
   })
 })

@@ -79,6 +79,8 @@ export class DocHandle {
   private readonly offDelta: () => void
   private readonly offStorageError: () => void
   private lastStatus: DocStatus | undefined
+  /** Own edits not known written yet, oldest first, and whether they went out early ([CLIENT-TAB-7]). */
+  private readonly unwritten: { bytes: Uint8Array; early: boolean }[] = []
   private closed = false
   private closing: Promise<void> | undefined
 
@@ -95,6 +97,8 @@ export class DocHandle {
       ...(opts.compaction && { compaction: opts.compaction }),
       onError: (e) => {
         this.server?.storageFailing()
+        // Degraded: edits waiting for their write go to the other tabs now, before the ones made from here on.
+        this.postEarly()
         this.events.emit('error', e)
         this.refresh()
       },
@@ -247,16 +251,40 @@ export class DocHandle {
 
   private onLocalDelta(bytes: Uint8Array): void {
     if (this.closed) return
+    // Queues the edit's write, so `whenWritten` below waits for it.
+    if (this.server) this.server.localDelta(bytes)
+    else this.localOnly?.save(bytes)
     // [CLIENT-TAB-5] other tabs get an edit once it is stored, so nothing they build on it outlives it
     // if this tab dies first; while storage fails they get it at once (degraded, as the server does).
     if (this.tabs) {
-      // Posted with `upload` when this tab is not syncing, so one that is sends it ([CLIENT-TAB-6]).
-      if (this.local.error) this.tabs.broadcast(bytes, !this.server?.syncing)
-      else void this.local.whenWritten().then(() => this.tabs?.broadcast(bytes, !this.server?.syncing))
+      this.unwritten.push({ bytes, early: false })
+      if (this.local.error) this.postEarly()
+      void this.local.whenWritten().then(() => this.postWritten())
     }
-    if (this.server) this.server.localDelta(bytes)
-    else this.localOnly?.save(bytes)
     this.refresh()
+  }
+
+  /**
+   * [CLIENT-TAB-7] Own edits go to the other tabs in the order they were made,
+   * once written; when storage fails, also at once (degraded), every edit
+   * still waiting for its write included. Posting only the newest at once
+   * left the ones waiting unposted: a tab that died then left the others
+   * holding edits whose causal past no replica would ever send. Posted with
+   * `upload` when this tab is not syncing, so one that is sends them ([CLIENT-TAB-6]).
+   */
+  private postEarly(): void {
+    const upload = !this.server?.syncing
+    for (const e of this.unwritten) {
+      if (e.early) continue
+      e.early = true
+      this.tabs?.broadcast(e.bytes, upload)
+    }
+  }
+
+  /** Everything queued so far is written: post it, again if it went out early (tabs opened since missed it). */
+  private postWritten(): void {
+    const upload = !this.server?.syncing
+    for (const e of this.unwritten.splice(0)) this.tabs?.broadcast(e.bytes, upload)
   }
 
   /** Loaded, or storage failed (`undefined`): the doc runs in memory, its writes queued under an unclaimed seq block. */

@@ -19,15 +19,21 @@ export function shouldCompact(meta: DocMeta, policy: CompactionPolicy = {}): boo
 }
 
 /**
- * Replace the stored log by a snapshot of `doc`. Reads the log first and joins
- * it into `doc` (other tabs may have written entries this tab has not seen), so
- * the snapshot covers every entry it replaces. Skips when deltas are parked in
- * the causal buffer: a snapshot would not include them, and dropping their log
- * entries would lose them.
+ * Replace the stored log by a snapshot of `doc`. Reads what is stored first and
+ * joins it into `doc` (other tabs may have written entries this tab has not
+ * seen), so the snapshot covers every entry it replaces. Skips when deltas are
+ * parked in the causal buffer: a snapshot would not include them, and dropping
+ * their log entries would lose them.
+ *
+ * The stored snapshot is joined too ([CLIENT-COMPACT-6]): another tab's
+ * compaction may have folded entries this tab never saw (a tab that died after
+ * storing its edit and before posting it) into it, and the log entries that
+ * build on them would otherwise wait in this tab's causal buffer for good.
  */
 export async function compactDoc(storage: Storage, docId: string, doc: ReplicaDoc): Promise<boolean> {
   const stored = await storage.load(docId)
   if (stored.log.length === 0) return false
+  if (stored.snapshot) doc.applyDelta(stored.snapshot, LOCAL_STORAGE_ORIGIN)
   for (const e of stored.log) doc.applyDelta(e.bytes, LOCAL_STORAGE_ORIGIN)
   if (doc.pendingCount > 0) return false
   return storage.compact(docId, doc.encodeState(), stored.meta.lastSeq)
