@@ -110,8 +110,9 @@ describe('client with the protocol server over the in-memory transport', () => {
     s.network.setOnline(true)
     const a2 = client(s, { storage })
     const app = a2.doc('note:2') // the app opens one of them; the sweep leaves it to the app
-    for (let i = 0; (await storage.docsWithOutbox?.())?.length !== 0; i++) {
-      if (i > 1000) throw new Error(`outboxes still held: ${await storage.docsWithOutbox?.()}`)
+    const deadline = Date.now() + 30_000 // generous: a loaded CI machine, not a latency bound
+    while ((await storage.docsWithOutbox?.())?.length !== 0) {
+      if (Date.now() > deadline) throw new Error(`outboxes still held: ${await storage.docsWithOutbox?.()}`)
       await new Promise((r) => setTimeout(r, 10))
     }
     const b = client(s)
@@ -121,7 +122,7 @@ describe('client with the protocol server over the in-memory transport', () => {
     }
     // The background handles are closed again; the app's own stays open.
     expect(a2.docs()).toEqual([app])
-  })
+  }, 60_000)
 
   it('[CLIENT-OUT-1] storage keeps the seqs the session sends, across restarts, with no renumbering', async () => {
     const s = server()
