@@ -33,7 +33,7 @@ async function table(...args: string[]) {
  * others' slots): a single primary, then the same primary with a real
  * streaming standby made by pg_basebackup, then that standby stopped.
  */
-describe('audit of the engine: PostgreSQL reachability and replication [AUDIT-6]', () => {
+describe('audit of the engine: PostgreSQL reachability and replication [AUDIT-7]', () => {
   let primary: PgCluster
   let url: string
   beforeAll(async () => {
@@ -45,7 +45,7 @@ describe('audit of the engine: PostgreSQL reachability and replication [AUDIT-6]
     await primary?.destroy()
   })
 
-  it('[AUDIT-6] a single PostgreSQL with no standbys and no slots says so plainly and audits clean (exit 0)', async () => {
+  it('[AUDIT-7] a single PostgreSQL with no standbys and no slots says so plainly and audits clean (exit 0)', async () => {
     const r = await audit('--store', url)
     expect(r.json.findings).toEqual([])
     expect(r.json.engine).toEqual([
@@ -58,7 +58,7 @@ describe('audit of the engine: PostgreSQL reachability and replication [AUDIT-6]
     expect(t.out).toMatch(/^OK: no findings$/m)
   })
 
-  it('[AUDIT-6] a streaming standby is reported (exit 0); stopped, its slot is left without a consumer: pg-slot-inactive naming the slot (exit 1); dropped, clean again', async () => {
+  it('[AUDIT-7] a streaming standby is reported (exit 0); stopped, its slot is left without a consumer: pg-slot-inactive naming the slot (exit 1); dropped, clean again', async () => {
     const slot = `weft_standby_${randomBytes(3).toString('hex')}`
     const standby = await startPgCluster({ standbyOf: { primary, slot } })
     try {
@@ -101,7 +101,7 @@ describe('audit of the engine: PostgreSQL reachability and replication [AUDIT-6]
  * The bus on the machine's NATS (JetStream on), in a stream of this test's
  * own: a consumer nobody reads from, then a stream filled to its limit.
  */
-describe('audit of the bus: NATS round trip, JetStream streams and consumers [AUDIT-7]', () => {
+describe('audit of the bus: NATS round trip, JetStream streams and consumers [AUDIT-8]', () => {
   const stream = `weft_audit_${randomBytes(4).toString('hex')}`
   let nc: Awaited<ReturnType<typeof connect>>
   beforeAll(async () => {
@@ -115,7 +115,7 @@ describe('audit of the bus: NATS round trip, JetStream streams and consumers [AU
   })
   const busAudit = (...extra: string[]) => audit('--bus', NATS, '--bus-streams', stream, '--bus-max-pending', '3', ...extra)
 
-  it('[AUDIT-7] a healthy bus audits clean (exit 0) and says the delta bus is core pub/sub', async () => {
+  it('[AUDIT-8] a healthy bus audits clean (exit 0) and says the delta bus is core pub/sub', async () => {
     const r = await busAudit()
     expect(r.json.findings).toEqual([])
     expect(r.json.engine).toEqual([
@@ -128,7 +128,7 @@ describe('audit of the bus: NATS round trip, JetStream streams and consumers [AU
     expect(r.code).toBe(0)
   })
 
-  it('[AUDIT-7] a stopped consumer (5 pending) is bus-consumer-lagging (exit 1); once read and acked, clean; a stream filled to its max_msgs is bus-stream-full (exit 1)', async () => {
+  it('[AUDIT-8] a stopped consumer (5 pending) is bus-consumer-lagging (exit 1); once read and acked, clean; a stream filled to its max_msgs is bus-stream-full (exit 1)', async () => {
     const js = jetstream(nc)
     const jsm = await jetstreamManager(nc)
     await jsm.consumers.add(stream, { durable_name: 'reader', ack_policy: AckPolicy.Explicit })
@@ -164,7 +164,7 @@ describe('audit of the bus: NATS round trip, JetStream streams and consumers [AU
     expect(r.code).toBe(1)
   })
 
-  it('[AUDIT-7] a bus nobody answers on is bus-unreachable (exit 1), and a store audit with --bus carries both', async () => {
+  it('[AUDIT-8] a bus nobody answers on is bus-unreachable (exit 1), and a store audit with --bus carries both', async () => {
     const port = await freePort()
     const r = await audit('--bus', `nats://127.0.0.1:${port}`)
     expect(r.json.findings).toEqual([

@@ -149,6 +149,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       store,
       importer: region?.importer ?? new RegionImporter({ store, logger, onImported: (doc, seq, delta) => sync.imported(doc, seq, delta) }),
       peers: () => region?.status() ?? [],
+      receipts: region?.receipts,
     })
   const app = createHttpApp({
     registry: metrics.registry,

@@ -19,7 +19,7 @@ export interface BusAuditOptions {
 }
 
 /**
- * The bus's lag ([AUDIT-7]). The cluster's delta bus is NATS core pub/sub: it
+ * The bus's lag ([AUDIT-8]). The cluster's delta bus is NATS core pub/sub: it
  * persists nothing and has no consumers to fall behind (a lost message is
  * re-read from the store, [BUS-1]), so for it the audit times a round trip
  * through the server (`bus-unreachable` when it cannot). What does persist

@@ -28,6 +28,7 @@ export const AUDIT_CHECKS = {
   'replica-lagging': 'across regions or nodes: one replica lacks dots another holds (how many, and since when it last caught up)',
   'replica-diverged': "across regions or nodes: the same version vector with a different digest (content written behind the protocol's back)",
   'replica-unreadable': 'across regions or nodes: a replica could not fold the doc to compare it',
+  'receipt-not-held': 'a region named in the receipt of a write acknowledged at a level (quorum, all-regions) no longer holds that write',
 } as const
 
 export type AuditCheckId = keyof typeof AUDIT_CHECKS

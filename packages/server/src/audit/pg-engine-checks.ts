@@ -34,7 +34,7 @@ const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`
 
 /**
  * PostgreSQL's reachability and replication, as its own views tell them
- * ([AUDIT-6]): one round trip timed (`pg-unreachable` when it fails), then
+ * ([AUDIT-7]): one round trip timed (`pg-unreachable` when it fails), then
  * `pg_is_in_recovery()`, `pg_stat_replication` (each standby's state and
  * replay lag) and `pg_replication_slots` (an inactive slot, or one that
  * retains too much WAL, fills the primary's disk). A single PostgreSQL with no
