@@ -28,7 +28,9 @@ consumers (messages pending or awaiting ack). --bus alone audits only the bus.
 With --region or --node it compares running replicas instead: every doc's
 version vector and digest in each, a replica behind another is lagging (by
 how many dots, and how long since it last caught up), one with the same
-version vector and another digest has diverged. --repair re-sends the state of
+version vector and another digest has diverged. Every write a region
+acknowledged at a level (quorum, all-regions) left a receipt naming the
+regions that held it: each of them must hold it still. --repair re-sends the state of
 a healthy replica to a lagging one and replaces a diverged one's content with
 the majority's (or --trust's).
 

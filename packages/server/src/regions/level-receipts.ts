@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { createTableIfAbsent } from '../store/pg-create-table.js'
 import type { Store, VersionVector } from '../store/store.js'
 import { vvFromJson, vvToJson } from '../store/dot-ranges.js'
 import type { RegionLevel } from './level-rules.js'
@@ -40,7 +41,8 @@ export async function openReceiptLog(store: Store, max = DEFAULT_MAX_RECEIPTS): 
   if (!('pool' in store)) return new MemoryReceiptLog(max)
   const pool = (store as { pool: pg.Pool }).pool
   // Its own table, created here like the region cursors': the store's schema stays the store's.
-  await pool.query(
+  await createTableIfAbsent(
+    pool,
     `CREATE TABLE IF NOT EXISTS weft_level_receipts (
        id bigserial PRIMARY KEY, doc text NOT NULL, vv text NOT NULL, level text NOT NULL,
        regions text NOT NULL, needed int NOT NULL, at bigint NOT NULL)`,
