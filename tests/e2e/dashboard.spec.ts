@@ -62,7 +62,7 @@ async function lagOf(page: Page, pair: string): Promise<number> {
   return Number.parseFloat(text ?? '')
 }
 
-test("the dashboard shows nodes and regions with their health, a node going down and back, a cut link's lag rising and falling on the chart, an audit finding and a repair", async ({
+test("the dashboard shows nodes and regions with their health, docs and connections per node, a node going down and back, a cut link's lag rising and falling on the chart, an audit finding and a repair", async ({
   page,
 }) => {
   test.setTimeout(180_000)
