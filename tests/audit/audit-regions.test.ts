@@ -120,6 +120,54 @@ describe('weft-server audit --region: replicas compared across three regions (re
     net.isolate('c', false)
   }, 120_000)
 
+  it("[AUDIT-9] a write acknowledged at all-regions leaves a receipt the audit checks (exit 0); deleted from region b behind the protocol's back, receipt-not-held names b (exit 1); --repair re-sends it and the receipt holds again (exit 0)", async () => {
+    const a = stores.get('a') as PostgresStore
+    const b = stores.get('b') as PostgresStore
+    const doc = 'audit:receipt'
+    const w = typed(999, 'kept')
+    await a.append(doc, { bytes: w.delta, ranges: inspectDelta(w.delta).ranges })
+    // The ack a client's whenSavedIn(…, 'all-regions') waits for, asked of region a.
+    const q = new URLSearchParams({ doc, level: 'all-regions', vv: JSON.stringify({ 999: 4 }), timeoutMs: '30000' })
+    const res = await fetch(`${net.get('a').httpUrl}/regions/level?${q}`, { headers: { authorization: `Bearer ${net.secret}` } })
+    const answer = (await res.json()) as { reached: boolean; regions: string[] }
+    expect(answer.reached).toBe(true)
+    expect([...answer.regions].sort()).toEqual(['a', 'b', 'c'])
+    const clean = await audit('--json', '--docs', doc, '--settle', '0ms')
+    expect(clean.json.findings).toEqual([])
+    expect((clean.json as unknown as { receipts: { checked: number; unchecked: string[] } }).receipts).toEqual({ checked: 1, unchecked: [] })
+    expect(clean.code).toBe(0)
+
+    // b cut off (so anti-entropy cannot heal it first), then the acknowledged write deleted from b's store.
+    net.isolate('b', true)
+    try {
+      const pool = (b as unknown as { pool: import('pg').Pool }).pool
+      await pool.query('DELETE FROM weft_deltas WHERE doc = $1', [doc])
+      await pool.query(`UPDATE weft_docs SET head_seq = 0, vv = '{}' WHERE doc = $1`, [doc])
+      const lost = await audit('--json', '--docs', doc, '--settle', '0ms')
+      expect(lost.json.findings.map((f) => `${f.check} ${f.replica}`)).toEqual(['receipt-not-held b', 'replica-lagging b'])
+      expect(lost.json.findings[0]?.message).toMatch(
+        /^write \{999:4\} acknowledged at all-regions by a on \d{4}-\d\d-\d\dT[\d:.]+Z as held by [abc], [abc], [abc]: b no longer holds it \(lacks 999:1-4\)$/,
+      )
+      expect(lost.json.findings[0]).toMatchObject({ repairable: false, detail: { level: 'all-regions', from: 'a', lacks: '999:1-4' } })
+      expect(lost.code).toBe(1)
+      const table = await audit('--docs', doc, '--settle', '0ms')
+      expect(table.out).toMatch(/^receipt-not-held +audit:receipt +write \{999:4\} acknowledged at all-regions.* \[needs you\]$/m)
+      expect(table.out).toMatch(/^receipts: 1 write\(s\) acknowledged at a level checked against the regions that held them$/m)
+
+      const repaired = await audit('--json', '--docs', doc, '--settle', '0ms', '--repair')
+      expect(repaired.json.repairs?.map((r) => `${r.check} ${r.replica} ${r.action} ${r.ok}`)).toEqual([
+        'replica-lagging b resend true',
+        'receipt-not-held b none true',
+      ])
+      expect(repaired.json.repairs?.[1]?.note).toBe('b holds the acknowledged write again')
+      expect(repaired.json.remaining).toBe(0)
+      expect(repaired.code).toBe(0)
+      expect((await audit('--json', '--docs', doc, '--settle', '0ms')).code).toBe(0)
+    } finally {
+      net.isolate('b', false)
+    }
+  }, 90_000)
+
   it('[AUDIT-4] exit 2 when a region cannot be reached or refuses the credential; the routes are never open', async () => {
     let err = ''
     const cannot = await runAuditCommand(

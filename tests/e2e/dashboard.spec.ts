@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { expect, type Page, test } from '@playwright/test'
+import { createClient, memoryStorage } from '@weft/client'
 import { Doc, inspectDelta } from '@weft/crdt-core'
 import pg from 'pg'
 import { type Regions, startRegions } from '../regions/harness/regions-run.js'
@@ -61,7 +62,7 @@ async function lagOf(page: Page, pair: string): Promise<number> {
   return Number.parseFloat(text ?? '')
 }
 
-test("the dashboard shows nodes and regions with their health, a node going down and back, a cut link's lag rising and falling on the chart, an audit finding and a repair", async ({
+test("the dashboard shows nodes and regions with their health, docs and connections per node, a node going down and back, a cut link's lag rising and falling on the chart, an audit finding and a repair", async ({
   page,
 }) => {
   test.setTimeout(180_000)
@@ -89,6 +90,21 @@ test("the dashboard shows nodes and regions with their health, a node going down
   await expect(node('a-2')).toContainText('down', { timeout: 15_000 })
   await a2.start()
   await expect(node('a-2')).toContainText('up', { timeout: 15_000 })
+
+  // Docs and connections per node, live: a client on a-2 opens two docs; a-1 (this page's node) holds none.
+  await expect(node('a-1')).toContainText('0 connections')
+  await expect(node('a-2')).toContainText('0 connections', { timeout: 10_000 })
+  const user = createClient({ url: a2.wsUrl, storage: memoryStorage(), tabs: false, online: false })
+  try {
+    for (const id of ['count:1', 'count:2']) user.doc(id).doc.getText('body').insert(0, id)
+    await expect(node('a-2')).toContainText('1 connection', { timeout: 10_000 })
+    await expect(node('a-2')).toContainText('2 docs')
+    await expect(node('a-1')).toContainText('0 docs')
+    await expect(node('a-1')).toContainText('0 connections')
+  } finally {
+    await user.close()
+  }
+  await expect(node('a-2')).toContainText('0 connections', { timeout: 10_000 })
 
   // The link between a and c cut: c is unreachable from a, and a's lag behind c rises on the chart...
   net.setLink('a', 'c', true)

@@ -32,6 +32,12 @@ export interface PgClusterOptions {
   readonly wrap?: readonly string[]
   /** Address the server listens on and URLs name (default 127.0.0.1); other than loopback, pg_hba trusts every host. */
   readonly host?: string
+  /**
+   * Make this cluster a streaming standby of a running one instead of a new
+   * one: `pg_basebackup -R` from it, creating a physical replication slot of
+   * this name on it (its settings must be at least the primary's).
+   */
+  readonly standbyOf?: { readonly primary: PgCluster; readonly slot: string }
 }
 
 export interface PgCluster {
@@ -102,7 +108,13 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
     const { uid, gid } = postgresUid()
     chownSync(dataDir, uid, gid)
   }
-  const [initBin, initArgs] = asPostgres(join(binDir, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
+  const standby = options.standbyOf
+  const [initBin, initArgs] = standby
+    ? asPostgres(join(binDir, 'pg_basebackup'), [
+        ...['-h', '127.0.0.1', '-p', String(standby.primary.port), '-U', 'postgres', '-D', dataDir],
+        ...['-R', '-X', 'stream', '-C', '-S', standby.slot, '--no-sync', '--checkpoint=fast'],
+      ])
+    : asPostgres(join(binDir, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
   execFileSync(initBin, initArgs, { stdio: ['ignore', 'ignore', 'pipe'] })
   const port = await freePort()
   const host = options.host ?? '127.0.0.1'

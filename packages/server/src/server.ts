@@ -80,7 +80,9 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   }
   const node = options.nodeId ?? `node-${randomBytes(4).toString('hex')}`
   const bus = options.bus
-  const registry = bus ? (options.registry ?? defaultRegistry(store, node, options)) : new SingleNodeRegistry(node)
+  // Read at each registry renewal, so every node's dashboard shows every node's counts; set once sockets and sync exist.
+  let counts = () => ({ docs: 0, connections: 0 })
+  const registry = bus ? (options.registry ?? defaultRegistry(store, node, options, () => counts())) : new SingleNodeRegistry(node)
   const cluster = bus && (await startCluster({ store, bus, registry, node, metrics, logger, options }))
   const auth = resolveAuth(options, logger)
   const sync = new SyncService({
@@ -105,6 +107,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       onImported: (doc, seq, delta) => sync.imported(doc, seq, delta),
     }))
   const sockets = new Set<WebSocket>()
+  counts = () => ({ docs: sync.docsLoaded(), connections: sockets.size })
   const auditor =
     options.audit &&
     new ContinuousAuditor(store, createAuditMetrics(metrics.registry), logger, {
@@ -146,6 +149,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       store,
       importer: region?.importer ?? new RegionImporter({ store, logger, onImported: (doc, seq, delta) => sync.imported(doc, seq, delta) }),
       peers: () => region?.status() ?? [],
+      receipts: region?.receipts,
     })
   const app = createHttpApp({
     registry: metrics.registry,
@@ -162,6 +166,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
                 node,
                 health,
                 liveNodes: () => registry.live(),
+                reportOf: (id) => registry.reportOf?.(id),
                 auditor,
                 regions: region ? () => region.regionsView() : undefined,
               }),
@@ -291,9 +296,20 @@ function storeKind(store: Store): string {
   return store.constructor.name
 }
 
-function defaultRegistry(store: Store, node: string, options: ServerOptions): NodeRegistry {
+function defaultRegistry(
+  store: Store,
+  node: string,
+  options: ServerOptions,
+  counts: () => { readonly docs: number; readonly connections: number },
+): NodeRegistry {
   if (!isPostgresStore(store)) return new SingleNodeRegistry(node)
-  return new PostgresNodeRegistry({ pool: store.pool, node, ttlMs: options.cluster?.nodeTtlMs ?? 10_000, info: { pid: process.pid } })
+  return new PostgresNodeRegistry({
+    pool: store.pool,
+    node,
+    ttlMs: options.cluster?.nodeTtlMs ?? 10_000,
+    info: { pid: process.pid },
+    report: () => counts(),
+  })
 }
 
 /** Registers this node and wires ownership; the registry's failures are logged, never fatal after start. */

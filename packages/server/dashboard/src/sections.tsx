@@ -5,7 +5,7 @@ import { Rows, clock, okBad, upDown } from './cells.js'
 import { LagChart } from './lag-chart.js'
 import { type LagHistory, lastOf } from './lag-history.js'
 
-/** Nodes this node has seen; its own row says 'unreachable' while polls fail. */
+/** Nodes this node has seen, with the docs and connections each holds; its own row says 'unreachable' while polls fail. */
 export function NodesSection({ nodes, self, failing }: { readonly nodes: readonly DashboardNode[]; readonly self: string; readonly failing: boolean }) {
   return (
     <section>
@@ -14,13 +14,21 @@ export function NodesSection({ nodes, self, failing }: { readonly nodes: readonl
         <Rows
           rows={nodes.map((n) => ({
             key: n.id,
-            cells: [n.id, failing && n.id === self ? upDown(false, 'unreachable') : upDown(n.up), `since ${clock(n.since)}`],
+            cells: [
+              n.id,
+              failing && n.id === self ? upDown(false, 'unreachable') : upDown(n.up),
+              `since ${clock(n.since)}`,
+              n.docs === undefined ? '' : plural(n.docs, 'doc'),
+              n.connections === undefined ? '' : plural(n.connections, 'connection'),
+            ],
           }))}
         />
       </table>
     </section>
   )
 }
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
 
 export function HealthSection({ health: h }: { readonly health: DashboardHealth }) {
   return (

@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util'
 import { redactUrl } from '../redact-url.js'
 import type { Store } from '../store/store.js'
 import { formatAuditReport } from './audit-report-format.js'
-import { auditStore } from './audit-store.js'
+import { type AuditReport, auditStore } from './audit-store.js'
+import { auditBus } from './bus-checks.js'
+import type { EngineNote, Finding } from './finding.js'
 import { type ReplicaTarget, ReplicaUnreachableError, auditReplicas } from './replicas-audit.js'
 import { hasFindingsStore } from '../store/findings-store.js'
 import { recordRepairs } from './record-repairs.js'
@@ -12,17 +14,23 @@ import { type RepairBackend, type RepairOutcome, postgresRepairBackend, repairDo
 export const AUDIT_USAGE = `Usage: weft-server audit [--db <file> | --store <url>] [options]
        weft-server audit --region NAME=URL --region NAME=URL ... [options]
        weft-server audit --node URL --node URL ... [options]
+       weft-server audit --bus nats://… [options]
 
 Checks every doc of a store: seqs dense, no dot stored twice with different
 content, every delta decodes and carries the dots it is filed under, the
 snapshot matches the log it covers, the head's version vector sums snapshot and
 log, no delta waits for a missing dependency; and the engine: SQLite
-integrity_check, PostgreSQL prepared transactions left behind.
+integrity_check; PostgreSQL's reachability, standbys and replication slots,
+and prepared transactions left behind. With --bus, the bus too: a round trip
+through NATS, and JetStream streams (leader, replicas, limits) and their
+consumers (messages pending or awaiting ack). --bus alone audits only the bus.
 
 With --region or --node it compares running replicas instead: every doc's
 version vector and digest in each, a replica behind another is lagging (by
 how many dots, and how long since it last caught up), one with the same
-version vector and another digest has diverged. --repair re-sends the state of
+version vector and another digest has diverged. Every write a region
+acknowledged at a level (quorum, all-regions) left a receipt naming the
+regions that held it: each of them must hold it still. --repair re-sends the state of
 a healthy replica to a lagging one and replaces a diverged one's content with
 the majority's (or --trust's).
 
@@ -32,6 +40,11 @@ the majority's (or --trust's).
   --json                    the report as JSON on stdout
   --repair                  fix what can be fixed here and say what was done and what not
   --prepared-max-age <dur>  prepared transactions older than this are findings (default 60s)
+  --replica-max-lag <dur>   a PostgreSQL standby replaying further behind is a finding (default 10s)
+  --slot-max-lag <size>     a replication slot retaining more WAL is a finding (default 1GiB)
+  --bus <url>               nats://…: the cluster's bus to check as well (env WEFT_BUS)
+  --bus-streams <pattern>   JetStream streams to check (default *weft*)
+  --bus-max-pending <n>     a consumer with more pending or unacked messages is a finding (default 1000)
   --region NAME=URL         a region to compare (any node of it; repeat for each region)
   --node URL                a node to compare (repeat for each)
   --token <t>               the nodes' admin token (env WEFT_ADMIN_TOKEN), or
@@ -56,6 +69,11 @@ interface AuditConfig {
   readonly json: boolean
   readonly repair: boolean
   readonly preparedMaxAgeMs: number
+  readonly replicaMaxLagMs: number
+  readonly slotMaxLagBytes: number
+  /** The bus to check (--bus); with neither --db nor --store, only the bus is audited. */
+  readonly bus: { readonly url: string; readonly streams: string | undefined; readonly maxPending: number } | undefined
+  readonly busOnly: boolean
   /** Replicas to compare (--region/--node); empty: audit a store. */
   readonly replicas: readonly ReplicaTarget[]
   readonly credential: string | undefined
@@ -68,6 +86,18 @@ function parseDuration(flag: string, value: string): number {
   if (!m) throw new AuditCommandError(`--${flag}: expected a duration such as 500ms, 30s, 5m or 1h, got "${value}"`)
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
   return Number(m[1]) * unit
+}
+
+function parseSize(flag: string, value: string): number {
+  const m = /^(\d+)\s*(B|kB|KiB|MB|MiB|GB|GiB)?$/.exec(value)
+  if (!m) throw new AuditCommandError(`--${flag}: expected a size such as 512MiB or 1GiB, got "${value}"`)
+  const unit = m[2] === undefined || m[2] === 'B' ? 1 : 1024 ** (m[2].startsWith('k') || m[2].startsWith('K') ? 1 : m[2].startsWith('M') ? 2 : 3)
+  return Number(m[1]) * unit
+}
+
+function parseCount(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new AuditCommandError(`--${flag}: expected a whole number, got "${value}"`)
+  return Number(value)
 }
 
 function parseReplicas(regions: readonly string[], nodes: readonly string[]): ReplicaTarget[] {
@@ -108,6 +138,11 @@ export function parseAuditArgs(argv: readonly string[], env: Record<string, stri
         json: { type: 'boolean' },
         repair: { type: 'boolean' },
         'prepared-max-age': { type: 'string' },
+        'replica-max-lag': { type: 'string' },
+        'slot-max-lag': { type: 'string' },
+        bus: { type: 'string' },
+        'bus-streams': { type: 'string' },
+        'bus-max-pending': { type: 'string' },
         region: { type: 'string', multiple: true },
         node: { type: 'string', multiple: true },
         token: { type: 'string' },
@@ -131,6 +166,8 @@ export function parseAuditArgs(argv: readonly string[], env: Record<string, stri
       "comparing replicas needs their admin token (--token, env WEFT_ADMIN_TOKEN) or the regions' peer secret (--peer-secret, env WEFT_PEER_SECRET)",
     )
   }
+  const busUrl = str('bus') ?? (env.WEFT_BUS || undefined)
+  if (busUrl !== undefined && !/^nats:\/\//.test(busUrl)) throw new AuditCommandError(`--bus: expected a nats:// URL, got "${redactUrl(busUrl)}"`)
   const trust = str('trust')
   if (trust !== undefined && !replicas.some((r) => r.name === trust)) throw new AuditCommandError(`--trust: "${trust}" is not one of the --region/--node names`)
   return {
@@ -141,6 +178,14 @@ export function parseAuditArgs(argv: readonly string[], env: Record<string, stri
     json: values.json === true,
     repair: values.repair === true,
     preparedMaxAgeMs: parseDuration('prepared-max-age', str('prepared-max-age') ?? '60s'),
+    replicaMaxLagMs: parseDuration('replica-max-lag', str('replica-max-lag') ?? '10s'),
+    slotMaxLagBytes: parseSize('slot-max-lag', str('slot-max-lag') ?? '1GiB'),
+    bus:
+      busUrl === undefined
+        ? undefined
+        : { url: busUrl, streams: str('bus-streams'), maxPending: parseCount('bus-max-pending', str('bus-max-pending') ?? '1000') },
+    // Only the bus: asked for it, and for no store (a default ./weft.db is not asking).
+    busOnly: busUrl !== undefined && str('db') === undefined && store === undefined && env.WEFT_DB === undefined,
     replicas,
     credential,
     settleMs: parseDuration('settle', str('settle') ?? '2s'),
@@ -174,6 +219,7 @@ export async function runAuditCommand(
     return 0
   }
   if (config.replicas.length > 0) return runReplicasAudit(config, out, err)
+  if (config.busOnly) return runBusAudit(config, out)
   let opened: { store: Store; description: string; backend: () => RepairBackend }
   try {
     opened = await openAuditedStore(config)
@@ -187,9 +233,11 @@ export async function runAuditCommand(
   let remaining = 0
   let lastProgress = 0
   try {
-    const report = await auditStore(store, {
+    const storeReport = await auditStore(store, {
       docs: config.docs,
       preparedMaxAgeMs: config.preparedMaxAgeMs,
+      replicaMaxLagMs: config.replicaMaxLagMs,
+      slotMaxLagBytes: config.slotMaxLagBytes,
       onDoc: async (audit, i) => {
         if (err.isTTY && Date.now() - lastProgress > 250) {
           lastProgress = Date.now()
@@ -203,6 +251,7 @@ export async function runAuditCommand(
       },
     })
     if (err.isTTY && lastProgress > 0) err.write('\r\u001b[K')
+    const report = config.bus ? withEngine(storeReport, await auditBus(config.bus)) : storeReport
     // Engine findings and doc findings repair could not clear are what is left.
     remaining = backend ? report.findings.filter((f) => f.doc === undefined).length + repairs.filter((r) => !r.ok).length : report.findingsTotal
     if (config.json)
@@ -217,6 +266,41 @@ export async function runAuditCommand(
   } finally {
     await backend?.close()
     await store.close()
+  }
+}
+
+/** `--bus` alone: the bus's checks, as a report with no docs. */
+async function runBusAudit(config: AuditConfig, out: Output): Promise<number> {
+  const bus = config.bus as NonNullable<AuditConfig['bus']>
+  const started = Date.now()
+  const empty: AuditReport = {
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    docsAudited: 0,
+    deltasAudited: 0,
+    findingsTotal: 0,
+    byCheck: {},
+    findings: [],
+    truncated: false,
+    engine: [],
+  }
+  const report = { ...withEngine(empty, await auditBus(bus)), durationMs: Date.now() - started }
+  const description = `the bus ${redactUrl(bus.url)}`
+  if (config.json) out.write(`${JSON.stringify({ bus: redactUrl(bus.url), ...report, findings: report.findings.map(jsonFinding) }, null, 2)}\n`)
+  else out.write(formatAuditReport(report, description, undefined))
+  return report.findingsTotal > 0 ? 1 : 0
+}
+
+/** A report with more engine findings and notes (the bus's) merged in, engine findings first as before. */
+function withEngine(report: AuditReport, more: { readonly findings: readonly Finding[]; readonly notes: readonly EngineNote[] }): AuditReport {
+  const byCheck = { ...report.byCheck }
+  for (const f of more.findings) byCheck[f.check] = (byCheck[f.check] ?? 0) + 1
+  return {
+    ...report,
+    findingsTotal: report.findingsTotal + more.findings.length,
+    byCheck,
+    findings: [...more.findings, ...report.findings],
+    engine: [...report.engine, ...more.notes],
   }
 }
 
@@ -256,7 +340,7 @@ async function runReplicasAudit(config: AuditConfig, out: Output, err: Output & 
 }
 
 /** Bytes of a repair action are not worth printing. */
-function jsonFinding(f: import('./finding.js').Finding): Record<string, unknown> {
+function jsonFinding(f: Finding): Record<string, unknown> {
   const { repair, ...rest } = f
   return { ...rest, repairable: repair !== undefined, ...(repair && { repairAction: repair.kind }) }
 }

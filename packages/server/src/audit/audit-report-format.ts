@@ -1,4 +1,11 @@
 import type { AuditReport } from './audit-store.js'
+import type { EngineNote } from './finding.js'
+
+/** A store's report, or a replica audit's (which has no engine notes of its own). */
+type PrintedReport = Omit<AuditReport, 'engine'> & {
+  readonly engine?: readonly EngineNote[] | undefined
+  readonly receipts?: { readonly checked: number; readonly unchecked: readonly string[] } | undefined
+}
 
 /** What a repair did, as the report prints it (a store's repairs and a replica audit's). */
 interface PrintedRepair {
@@ -10,10 +17,16 @@ interface PrintedRepair {
 }
 
 /** The report as a person reads it: one line per finding, then what repair did, then a summary. */
-export function formatAuditReport(report: AuditReport, store: string, repairs: readonly PrintedRepair[] | undefined): string {
+export function formatAuditReport(report: PrintedReport, store: string, repairs: readonly PrintedRepair[] | undefined): string {
   const lines: string[] = []
   const what = report.deltasAudited > 0 ? `${report.docsAudited} docs, ${report.deltasAudited} deltas` : `${report.docsAudited} docs`
   lines.push(`weft audit of ${store}: ${what} in ${(report.durationMs / 1000).toFixed(1)} s`)
+  for (const n of report.engine ?? []) lines.push(`engine ${n.check}: ${n.message}`)
+  const r = report.receipts
+  if (r)
+    lines.push(
+      `receipts: ${r.checked} write(s) acknowledged at a level checked against the regions that held them${r.unchecked.length > 0 ? ` (not audited, so not checked: ${r.unchecked.join(', ')})` : ''}`,
+    )
   if (report.findingsTotal === 0) {
     lines.push('OK: no findings')
     return `${lines.join('\n')}\n`

@@ -2,7 +2,7 @@ import type { Store } from '../store/store.js'
 import { type DocAudit, auditDoc } from './audit-doc.js'
 import { docMatcher } from './doc-pattern.js'
 import { auditEngine, type EngineCheckOptions } from './engine-checks.js'
-import type { AuditCheckId, Finding } from './finding.js'
+import type { AuditCheckId, EngineNote, Finding } from './finding.js'
 import { readStoredDoc } from './read-stored-doc.js'
 
 /** Options of {@link auditStore}. */
@@ -30,6 +30,8 @@ export interface AuditReport {
   /** The first `maxFindings` findings, engine findings first. */
   readonly findings: readonly Finding[]
   readonly truncated: boolean
+  /** What each engine check saw, findings or not. */
+  readonly engine: readonly EngineNote[]
 }
 
 /**
@@ -59,7 +61,8 @@ export async function auditStore(store: Store, options: AuditStoreOptions = {}):
     byCheck[f.check] = (byCheck[f.check] ?? 0) + 1
     if (findings.length < max) findings.push(f)
   }
-  for (const f of await auditEngine(store, options)) record(f)
+  const engine = await auditEngine(store, options)
+  for (const f of engine.findings) record(f)
   const matches = docMatcher(options.docs)
   let docs = 0
   let deltas = 0
@@ -101,5 +104,6 @@ export async function auditStore(store: Store, options: AuditStoreOptions = {}):
     byCheck,
     findings,
     truncated: total > findings.length,
+    engine: engine.notes,
   }
 }

@@ -76,6 +76,9 @@ const RECENT = 50
  */
 export function findingKey(f: Finding): string {
   if (f.check === 'pg-prepared-xact-old') return String(f.detail?.gid)
+  if (f.check === 'pg-slot-inactive' || f.check === 'pg-slot-lagging') return String(f.detail?.slot)
+  if (f.check === 'pg-replica-lagging') return String(f.detail?.standby)
+  if (f.check === 'pg-unreachable') return 'pg'
   return JSON.stringify(f.detail ?? f.message)
 }
 
@@ -236,7 +239,7 @@ export class ContinuousAuditor {
     }
     if (page.length < this.docsPerTick) {
       // End of a pass: the engine, then round again.
-      await this.record('', await auditEngine(this.store, this.options))
+      await this.record('', (await auditEngine(this.store, this.options)).findings)
       // Retention [AUDIT-6]: once a pass, so the record stays bounded however long the server runs.
       await this.pruneFindings()
       // Other nodes record findings too: the gauges follow the store once a pass.

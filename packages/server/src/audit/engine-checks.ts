@@ -1,24 +1,29 @@
 import type { Store } from '../store/store.js'
-import type { Finding } from './finding.js'
+import type { EngineNote, Finding } from './finding.js'
+import { type PgQueryable, type PgReplicationOptions, auditPgReplication } from './pg-engine-checks.js'
 
 /** Options of {@link auditEngine}. */
-export interface EngineCheckOptions {
+export interface EngineCheckOptions extends PgReplicationOptions {
   /** A prepared (2PC) transaction older than this is a finding (default 60 s). */
   readonly preparedMaxAgeMs?: number
 }
 
-interface PgQueryable {
-  query<R>(sql: string, values?: unknown[]): Promise<{ rows: R[] }>
+/** The engine's findings, and what each check that ran saw. */
+export interface EngineAudit {
+  readonly findings: Finding[]
+  readonly notes: EngineNote[]
 }
 
 /**
  * Checks of the engine under the store, whichever it has: SQLite's
  * `integrity_check`; PostgreSQL's prepared transactions (2PC, used by shard
  * moves) left behind longer than the threshold, which hold locks and block
- * VACUUM until someone commits or rolls them back.
+ * VACUUM until someone commits or rolls them back; PostgreSQL's reachability
+ * and replication ({@link auditPgReplication}).
  */
-export async function auditEngine(store: Store, options: EngineCheckOptions = {}): Promise<Finding[]> {
+export async function auditEngine(store: Store, options: EngineCheckOptions = {}): Promise<EngineAudit> {
   const findings: Finding[] = []
+  const notes: EngineNote[] = []
   const integrity = (store as { integrityCheck?: () => Promise<string> }).integrityCheck
   if (typeof integrity === 'function') {
     const result = await integrity.call(store)
@@ -34,6 +39,11 @@ export async function auditEngine(store: Store, options: EngineCheckOptions = {}
   }
   const pool = (store as { pool?: PgQueryable }).pool
   if (pool && typeof pool.query === 'function') {
+    const replication = await auditPgReplication(pool, options)
+    findings.push(...replication.findings)
+    notes.push(...replication.notes)
+    // Unreachable: the queries below would only fail the same way.
+    if (replication.findings.some((f) => f.check === 'pg-unreachable')) return { findings, notes }
     const maxAgeMs = options.preparedMaxAgeMs ?? 60_000
     const { rows } = await pool.query<{ gid: string; owner: string; age_ms: string; prepared: Date }>(
       `SELECT gid, owner, prepared, (extract(epoch FROM now() - prepared) * 1000)::bigint AS age_ms
@@ -51,5 +61,5 @@ export async function auditEngine(store: Store, options: EngineCheckOptions = {}
       })
     }
   }
-  return findings
+  return { findings, notes }
 }

@@ -5,7 +5,8 @@ import type { BridgeStatus } from '../regions/region-bridge.js'
 import type { RegionImporter } from '../regions/region-importer.js'
 import type { Store } from '../store/store.js'
 import { docMatcher } from './doc-pattern.js'
-import type { ReplicaDocEntry, ReplicaPage } from './replica-wire.js'
+import type { ReceiptLog } from '../regions/level-receipts.js'
+import type { ReceiptPage, ReplicaDocEntry, ReplicaPage } from './replica-wire.js'
 
 /** What the replica audit routes need from the running node. */
 export interface ReplicaRoutesDeps {
@@ -18,6 +19,8 @@ export interface ReplicaRoutesDeps {
   readonly importer: RegionImporter
   /** This region's view of each peer link (empty outside regions). */
   readonly peers: () => readonly BridgeStatus[]
+  /** The region's receipts of writes acknowledged at a level (absent outside regions). */
+  readonly receipts?: ReceiptLog | undefined
 }
 
 const MAX_PAGE = 1000
@@ -40,6 +43,20 @@ export function mountReplicaRoutes(app: Hono, d: ReplicaRoutesDeps): void {
   }
   const refuse = (c: Context) => c.text('audit routes need the admin token (--admin-token) or the regions peer secret (--peer-secret) as a Bearer token', 401)
   const lagMs = () => Object.fromEntries(d.peers().map((p) => [p.peer, p.lagMs]))
+
+  // The receipts this region gave for acks at a level, oldest first, a page at a time ([AUDIT-9]).
+  app.get('/audit/replica/receipts', async (c) => {
+    if (!authorized(c)) return refuse(c)
+    const after = Math.max(0, Number(c.req.query('after') ?? 0) || 0)
+    const limit = Math.max(1, Math.min(MAX_PAGE, Number(c.req.query('limit') ?? 500) || 500))
+    const receipts = d.receipts ? await d.receipts.list(after, limit) : []
+    const page: ReceiptPage = {
+      region: d.region ?? null,
+      receipts: receipts.map((r) => ({ ...r, regions: [...r.regions] })),
+      next: receipts.length === limit ? (receipts[receipts.length - 1]?.id ?? null) : null,
+    }
+    return c.json(page)
+  })
 
   app.get('/audit/replica/digests', async (c) => {
     if (!authorized(c)) return refuse(c)

@@ -21,3 +21,19 @@ export interface ReplicaPage {
   /** Pass as `after` for the next page; null on the last. */
   readonly next: string | null
 }
+
+/** `GET /audit/replica/receipts`: a page of a region's receipts of acks at a level ([AUDIT-9]), oldest first. */
+export interface ReceiptPage {
+  readonly region: string | null
+  readonly receipts: readonly {
+    readonly id: number
+    readonly doc: string
+    readonly vv: VersionVector
+    readonly level: string
+    readonly regions: readonly string[]
+    readonly needed: number
+    readonly at: number
+  }[]
+  /** Pass as `after` for the next page; null on the last. */
+  readonly next: number | null
+}

@@ -1,6 +1,10 @@
 import type { AuditCheckId } from './finding.js'
 import { EMPTY_DIGEST, type ReplicaFinding, type ReplicaView, compareReplicas } from './replica-compare.js'
-import type { ReplicaDocEntry, ReplicaPage } from './replica-wire.js'
+import type { ReceiptPage, ReplicaDocEntry, ReplicaPage } from './replica-wire.js'
+import { type ReceiptsSummary, auditReceipts } from './receipts-audit.js'
+import { docMatcher } from './doc-pattern.js'
+import { vvCovers } from '@weft/crdt-core'
+import type { VersionVector } from '../store/store.js'
 
 /** A region or node to compare: its name in the report and the base URL of one of its nodes. */
 export interface ReplicaTarget {
@@ -52,6 +56,8 @@ export interface ReplicasReport {
   readonly truncated: boolean
   /** Lagging docs that caught up while the audit waited `settleMs`: replication in flight. */
   readonly caughtUpWhileAuditing: number
+  /** Receipts of acks at a level checked against the regions they name ([AUDIT-9]). */
+  readonly receipts: ReceiptsSummary
   readonly repairs?: readonly ReplicaRepairOutcome[]
   /** Findings left after repair. */
   readonly remaining: number
@@ -106,6 +112,10 @@ export async function auditReplicas(targets: readonly ReplicaTarget[], o: Replic
     lagging.push(...still)
   }
   for (const f of lagging) record(f)
+  // Receipts are a region's (levels are across regions): nodes of one region have none to check.
+  const receipts = cursors.every((c) => typeof c.region === 'string')
+    ? await auditReceipts(client, targets, { matches: docMatcher(o.docs), record })
+    : { checked: 0, unchecked: [] }
   findings.sort((a, b) => a.doc?.localeCompare(b.doc ?? '') || a.check.localeCompare(b.check) || a.replica.localeCompare(b.replica))
 
   let repairs: ReplicaRepairOutcome[] | undefined
@@ -115,7 +125,9 @@ export async function auditReplicas(targets: readonly ReplicaTarget[], o: Replic
     const byDoc = new Map<string, ReplicaFinding[]>()
     for (const f of findings) byDoc.set(f.doc as string, [...(byDoc.get(f.doc as string) ?? []), f])
     remaining = total - findings.length
-    for (const [doc, list] of byDoc) {
+    for (const [doc, all] of byDoc) {
+      // A lost ack is not repaired as such: the lagging finding's re-send brings the write back, checked below.
+      const list = all.filter((f) => f.check !== 'receipt-not-held')
       // Divergence first: a replaced replica may then be the healthy source of a re-send.
       for (const f of [...list].sort((a, b) => (a.check === 'replica-diverged' ? -1 : 0) - (b.check === 'replica-diverged' ? -1 : 0)))
         repairs.push(await repairOne(client, targets, f))
@@ -124,6 +136,18 @@ export async function auditReplicas(targets: readonly ReplicaTarget[], o: Replic
       for (const f of after)
         repairs.push({ doc, check: f.check, replica: f.replica, action: 'none', ok: false, note: `still there after repair: ${f.message}` })
       remaining += after.length
+      for (const f of all.filter((x) => x.check === 'receipt-not-held')) {
+        const held = vvCovers((await client.one(targetNamed(targets, f.replica), doc)).vv, f.detail?.vv as VersionVector)
+        if (!held) remaining++
+        repairs.push({
+          doc,
+          check: f.check,
+          replica: f.replica,
+          action: 'none',
+          ok: held,
+          note: held ? `${f.replica} holds the acknowledged write again` : `${f.replica} still lacks the acknowledged write: ${f.unrepairable}`,
+        })
+      }
     }
   }
 
@@ -138,6 +162,7 @@ export async function auditReplicas(targets: readonly ReplicaTarget[], o: Replic
     findings,
     truncated: total > findings.length,
     caughtUpWhileAuditing: caughtUp,
+    receipts,
     ...(repairs && { repairs }),
     remaining,
   }
@@ -148,7 +173,7 @@ async function repairOne(client: ReplicaClient, targets: readonly ReplicaTarget[
   const base = { doc, check: f.check, replica: f.replica }
   const fix = f.fix
   if (!fix) return { ...base, action: 'none', ok: false, note: `not repairable here: ${f.unrepairable ?? 'no repair known'}` }
-  const target = (name: string) => targets.find((t) => t.name === name) as ReplicaTarget
+  const target = (name: string) => targetNamed(targets, name)
   try {
     if (fix.kind === 'replace') {
       const state = await client.state(target(fix.from), doc)
@@ -172,6 +197,10 @@ async function repairOne(client: ReplicaClient, targets: readonly ReplicaTarget[
   } catch (error) {
     return { ...base, action: fix.kind, ok: false, note: `repair failed: ${error instanceof Error ? error.message : String(error)}` }
   }
+}
+
+function targetNamed(targets: readonly ReplicaTarget[], name: string): ReplicaTarget {
+  return targets.find((t) => t.name === name) as ReplicaTarget
 }
 
 function viewOf(c: PageCursor, entry: ReplicaDocEntry): ReplicaView {
@@ -224,6 +253,10 @@ class ReplicaClient {
   page(t: ReplicaTarget, after: string | undefined, limit: number, docs: string | undefined): Promise<ReplicaPage> {
     const q = new URLSearchParams({ limit: String(limit), ...(after !== undefined && { after }), ...(docs !== undefined && { docs }) })
     return this.json<ReplicaPage>(t, `/audit/replica/digests?${q}`)
+  }
+
+  receipts(t: ReplicaTarget, after: number, limit: number): Promise<ReceiptPage> {
+    return this.json<ReceiptPage>(t, `/audit/replica/receipts?${new URLSearchParams({ after: String(after), limit: String(limit) })}`)
   }
 
   async one(t: ReplicaTarget, doc: string): Promise<ReplicaDocEntry> {

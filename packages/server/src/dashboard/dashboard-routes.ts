@@ -15,6 +15,8 @@ export interface DashboardSource {
   /** The `/healthz` body. */
   readonly health: () => Promise<DashboardHealth & Record<string, unknown>>
   readonly liveNodes: () => readonly string[]
+  /** Another node's counts as it last reported them to the registry. */
+  readonly reportOf?: ((node: string) => { readonly docs: number; readonly connections: number; readonly at: string } | undefined) | undefined
   readonly auditor: ContinuousAuditor | undefined
   /** Every region's links and lag (absent outside regions). */
   readonly regions?: (() => Promise<readonly RegionView[]>) | undefined
@@ -22,7 +24,7 @@ export interface DashboardSource {
   readonly appDir?: string | undefined
 }
 
-type NodeRow = DashboardNode
+type NodeRow = Pick<DashboardNode, 'id' | 'up' | 'since'>
 
 /**
  * `/admin` (the dashboard app, React + Vite, built with the package into
@@ -36,7 +38,7 @@ type NodeRow = DashboardNode
 export function mountDashboard(app: Hono, source: DashboardSource): void {
   // Nodes this node has seen, so one that left shows as down rather than vanishing.
   const nodes = new Map<string, NodeRow>()
-  const refreshNodes = (): NodeRow[] => {
+  const refreshNodes = (health: { readonly docsLoaded: number; readonly connections: number }): DashboardNode[] => {
     const live = new Set(source.liveNodes())
     const now = new Date().toISOString()
     for (const id of live) {
@@ -44,7 +46,14 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
       if (!row?.up) nodes.set(id, { id, up: true, since: now })
     }
     for (const row of nodes.values()) if (row.up && !live.has(row.id)) nodes.set(row.id, { id: row.id, up: false, since: now })
-    return [...nodes.values()].sort((a, b) => a.id.localeCompare(b.id))
+    return [...nodes.values()]
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((row) => {
+        // This node's counts are live; the others' come with their registry renewals (a third of the TTL old at most).
+        const counted =
+          row.id === source.node ? { docs: health.docsLoaded, connections: health.connections, at: now } : row.up ? source.reportOf?.(row.id) : undefined
+        return { ...row, docs: counted?.docs, connections: counted?.connections, countedAt: counted?.at }
+      })
   }
 
   const authorized = (c: Context): boolean => {
@@ -80,7 +89,7 @@ export function mountDashboard(app: Hono, source: DashboardSource): void {
       node: source.node,
       time: new Date().toISOString(),
       health,
-      nodes: refreshNodes(),
+      nodes: refreshNodes(health),
       regions,
       audit: (await source.auditor?.status()) ?? null,
     } satisfies DashboardState)

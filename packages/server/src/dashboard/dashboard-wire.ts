@@ -11,6 +11,11 @@ export interface DashboardNode {
   readonly up: boolean
   /** When it was last seen to come up or go down (ISO). */
   readonly since: string
+  /** Docs it has loaded and sync connections it holds: this node's now, another's as of its last registry renewal; undefined while unknown (or down). */
+  readonly docs: number | undefined
+  readonly connections: number | undefined
+  /** When those counts were taken (ISO). */
+  readonly countedAt: string | undefined
 }
 
 /** The parts of `/healthz` the dashboard shows. */

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { createTableIfAbsent } from '../store/pg-create-table.js'
 import type { Store } from '../store/store.js'
 
 /**
@@ -27,7 +28,10 @@ export async function openRegionCursors(store: Store): Promise<RegionCursors> {
   }
   const pool = (store as { pool: pg.Pool }).pool
   // Its own table, created here: the store's schema stays the store's.
-  await pool.query('CREATE TABLE IF NOT EXISTS weft_region_cursors (peer text NOT NULL, doc text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (peer, doc))')
+  await createTableIfAbsent(
+    pool,
+    'CREATE TABLE IF NOT EXISTS weft_region_cursors (peer text NOT NULL, doc text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (peer, doc))',
+  )
   return {
     async load(peer) {
       const { rows } = await pool.query<{ doc: string; seq: string }>('SELECT doc, seq FROM weft_region_cursors WHERE peer = $1', [peer])

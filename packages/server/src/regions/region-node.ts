@@ -12,6 +12,7 @@ import { openRegionCursors } from './region-cursors.js'
 import { headsReader } from './region-heads.js'
 import { type OnImported, RegionImporter } from './region-importer.js'
 import { RegionLevels } from './region-levels.js'
+import { type ReceiptLog, openReceiptLog } from './level-receipts.js'
 import type { RegionOptions } from './region-options.js'
 import { mountRegionRoutes } from './region-routes.js'
 
@@ -36,6 +37,8 @@ export interface RegionNode {
   regionsView(): Promise<readonly RegionView[]>
   /** Appends what a peer (or an audit's re-send) holds that this region lacks, idempotently by dots ([REGION-2]). */
   readonly importer: RegionImporter
+  /** Receipts of the writes this region acknowledged at a level ([AUDIT-9]). */
+  readonly receipts: ReceiptLog
   /** Adds `/regions/*` to the server's HTTP app. */
   mount(app: Hono): void
   /** Starts pulling from the peers. */
@@ -111,6 +114,7 @@ export async function openRegionNode(d: {
     },
   })
   const cursors = await openRegionCursors(d.store)
+  const receipts = await openReceiptLog(d.store, o.maxReceipts)
   const digests = new DocDigests(d.store)
   const recent = new RecentImports()
   const importer = new RegionImporter({ store: d.store, onImported: d.onImported, logger, recent })
@@ -148,6 +152,7 @@ export async function openRegionNode(d: {
   return {
     name: o.name,
     importer,
+    receipts,
     status: () => bridges.map((b) => b.status()),
     async regionsView() {
       const own: RegionView = { region: o.name, self: true, reachable: true, links: bridges.map((b) => b.status()) }
@@ -172,6 +177,8 @@ export async function openRegionNode(d: {
         digests,
         imports: recent,
         levels,
+        receipts,
+        onReceiptError: (error) => logger.warn({ err: error }, 'could not record a level receipt (the ack stands; the audit will not see it)'),
         auth: d.auth,
         headsCheckMs: o.headsCheckMs ?? 25,
         countOut: (kind, n) => bytesOut.inc({ kind }, n),

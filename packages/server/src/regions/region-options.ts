@@ -22,6 +22,8 @@ export interface RegionOptions {
   readonly antiEntropyMs?: number | undefined
   /** Docs at equal version vectors whose stored digests one anti-entropy pass compares with a peer's (default 1000, rotating). */
   readonly digestDocsPerPass?: number | undefined
+  /** Receipts of writes acknowledged at a level kept for the audit, newest first (default 10,000) ([AUDIT-9]). */
+  readonly maxReceipts?: number | undefined
 }
 
 /**

@@ -13,6 +13,7 @@ import type { PeerLinks, PeerRequestKind } from './peer-client.js'
 import type { HeadsReader, RegionHead } from './region-heads.js'
 import { isFreshnessLevel, isRegionLevel } from './level-rules.js'
 import type { RegionLevels } from './region-levels.js'
+import type { ReceiptLog } from './level-receipts.js'
 import { encodeSinceAnswer } from './region-wire.js'
 
 /** What the region routes need from the server. */
@@ -22,6 +23,9 @@ export interface RegionRoutesDeps {
   readonly heads: HeadsReader
   readonly tokens: HeadsTokens
   readonly levels: RegionLevels
+  /** Where a reached level's receipt is kept ([AUDIT-9]). */
+  readonly receipts: ReceiptLog
+  readonly onReceiptError: (error: unknown) => void
   readonly auth: { readonly authenticate: Authenticate; readonly authorize: Authorize }
   readonly headsCheckMs: number
   readonly digests: DocDigests
@@ -147,7 +151,14 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     if (!(await mayRead(c, doc))) return refused(c)
     const vv = vvFromJson(c.req.query('vv') ?? '{}')
     const timeoutMs = Math.min(120_000, Number(c.req.query('timeoutMs') ?? 10_000) || 10_000)
-    return c.json(await d.levels.waitForLevel(doc, vv, level, timeoutMs, c.req.raw.signal))
+    const answer = await d.levels.waitForLevel(doc, vv, level, timeoutMs, c.req.raw.signal)
+    // Before the answer goes out: every ack at a level has its receipt for the audit to check ([AUDIT-9]).
+    if (answer.reached) {
+      await d.receipts
+        .record({ doc, vv, level, regions: answer.regions, needed: answer.needed, at: Date.now() })
+        .catch((error: unknown) => d.onReceiptError(error))
+    }
+    return c.json(answer)
   })
 
   // A read's freshness: this region holds what `level` asks for, pulled from peers first when it lacks it ([FRESH-1]).
