@@ -149,3 +149,37 @@ describe('@weft/prosemirror binding', () => {
     expect(b.state.selection.from).toBe(1 + 'remote abc日本'.length)
   })
 })
+
+describe('an empty note opened in two places', () => {
+  it('opening writes nothing, so two replicas opening it at once do not each add an empty paragraph; the first edit writes the last block its newline', () => {
+    const da = new Doc({ replicaId: 1 })
+    const db = new Doc({ replicaId: 2 })
+    const net = link(da, db)
+    const a = editor(da)
+    const b = editor(db)
+    net.flush()
+    expect(da.getText('body').toString()).toBe('')
+    expect(weftBinding(a.state)!.canUndo).toBe(false)
+    type(a, 1, 'hello')
+    net.flush()
+    expect(da.getText('body').toString()).toBe('hello\n')
+    expect(b.state.doc.toJSON()).toEqual(a.state.doc.toJSON())
+    expect(b.state.doc.childCount).toBe(1)
+    // Undo takes the edit back to the empty note; the editor still shows one empty paragraph.
+    expect(weftUndo(a.state)).toBe(true)
+    net.flush()
+    expect(db.getText('body').toString()).toBe('')
+    expect(b.state.doc.childCount).toBe(1)
+    expect(b.state.doc.textContent).toBe('')
+    expect(weftBinding(a.state)!.canUndo).toBe(false)
+  })
+
+  it('a text without its last newline (typed before the rich editor) shows its last line and gets the newline on the next edit', () => {
+    const d = new Doc({ replicaId: 1 })
+    d.getText('body').insert(0, 'milk\neggs')
+    const v = editor(d)
+    expect(v.state.doc.childCount).toBe(2)
+    type(v, v.state.doc.content.size - 1, '!')
+    expect(d.getText('body').toString()).toBe('milk\neggs!\n')
+  })
+})

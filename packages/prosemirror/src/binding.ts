@@ -18,6 +18,9 @@ export interface WeftBinding {
   /** Undoes this editor's last own change (remote edits are never undone). */
   undo(): boolean
   redo(): boolean
+  /** Whether `undo()` / `redo()` have a step of this editor's to take (for enabling buttons). */
+  readonly canUndo: boolean
+  readonly canRedo: boolean
   /** The selection as stable Weft cursors (for presence). */
   selectionCursors(): { anchor: TextCursor; head: TextCursor } | null
 }
@@ -84,6 +87,11 @@ class Sync implements WeftBinding {
    */
   private composition: { start: number; ids: TextCursor[] } | null = null
   private applying = false
+  /**
+   * Origin of an empty text taking the editor's initial content: not the
+   * user's edit, so undo must not take it back.
+   */
+  private readonly setup = { weftProsemirror: 'setup' }
   private timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
@@ -104,16 +112,21 @@ class Sync implements WeftBinding {
   attach(view: EditorView): void {
     this.view = view
     const schema = view.state.schema
-    if (this.text.length === 0) {
-      // An empty text takes the editor's content (with its trailing '\n' per block).
+    if (this.text.length > 0) this.render()
+    else {
       const runs = flatRuns(view.state.doc, 0, flatLength(view.state.doc), schema)
-      this.doc.transact(() => {
-        this.text.insert(0, runs.map((r) => r.insert).join(''))
-        applyMarkDiff(this.text, 0, runs)
-      }, this)
-    } else this.render()
+      // An empty editor (one empty paragraph) on an empty text writes nothing: see sendLocal for its '\n'.
+      const empty = runs.length === 1 && runs[0]!.insert === '\n' && runs[0]!.attributes === undefined
+      if (!empty) {
+        // An empty text takes the editor's content (with its trailing '\n' per block).
+        this.doc.transact(() => {
+          this.text.insert(0, runs.map((r) => r.insert).join(''))
+          applyMarkDiff(this.text, 0, runs)
+        }, this.setup)
+      }
+    }
     this.unsubscribe = this.doc.on('change', (event) => {
-      if (event.origin === this || !event.containers.has(this.text)) return
+      if (event.origin === this || event.origin === this.setup || !event.containers.has(this.text)) return
       this.render()
     })
     this.saveCursors()
@@ -133,6 +146,14 @@ class Sync implements WeftBinding {
 
   redo(): boolean {
     return this.undoManager?.redo() ?? false
+  }
+
+  get canUndo(): boolean {
+    return this.undoManager?.canUndo ?? false
+  }
+
+  get canRedo(): boolean {
+    return this.undoManager?.canRedo ?? false
   }
 
   selectionCursors(): { anchor: TextCursor; head: TextCursor } | null {
@@ -210,7 +231,15 @@ class Sync implements WeftBinding {
     const wTo = Math.max(wFrom, this.toWeft(toA))
     this.doc.transact(() => {
       const text = this.text
-      const oldText = text.toString().slice(wFrom, wTo)
+      const all = text.toString()
+      if (!all.endsWith('\n')) {
+        // Every block ends in '\n', but an empty text (or one whose last '\n' a concurrent delete
+        // took) shows its last block without one: the first edit to it writes that '\n'. Written
+        // by whoever edits, not by every replica that opens the note, so opening it never adds
+        // one '\n' per replica (concurrent inserts that would each make an empty paragraph).
+        text.insert(text.length, '\n')
+      }
+      const oldText = all.slice(wFrom, wTo)
       // Characters: one delete and one insert for what differs inside the window.
       let p = 0
       while (p < oldText.length && p < newText.length && oldText[p] === newText[p]) p++
@@ -240,11 +269,12 @@ class Sync implements WeftBinding {
     }
     this.pending = false
     this.composition = null
+    // A caret the browser itself moved (arrow keys, Home) reaches ProseMirror on 'selectionchange',
+    // a task that can come after this change: read it now, or putting the selection back from the
+    // cursors saved before the move would undo it. (The DOM observer is internal to
+    // prosemirror-view, hence the guarded access.)
+    ;(view as unknown as { domObserver?: { flush?(): void } }).domObserver?.flush?.()
     const state = view.state
-    if (this.text.length === 0 || !this.text.toString().endsWith('\n')) {
-      // Every block ends in '\n'; a text that lost its last one (a concurrent delete) gets it back.
-      this.doc.transact(() => this.text.insert(this.text.length, '\n'), this)
-    }
     const next = docFromSpans(state.schema, this.text.toDelta())
     const start = state.doc.content.findDiffStart(next.content)
     if (start === null) return
