@@ -183,3 +183,26 @@ describe('an empty note opened in two places', () => {
     expect(d.getText('body').toString()).toBe('milk\neggs!\n')
   })
 })
+
+describe('two people typing at one spot at once', () => {
+  for (const ahead of ['A', 'B'] as const) {
+    it(`[PM-1] a local edit goes where the user typed, not where a diff of the documents puts it: both type "same" at one caret, ${ahead} one key ahead, and each word stays whole`, () => {
+      const { a, b, net } = pair(schema.node('doc', null, [p('milk')]))
+      for (const v of [a, b]) v.dispatch(v.state.tr.setSelection(TextSelection.create(v.state.doc, 1)))
+      const [first, second] = ahead === 'A' ? [a, b] : [b, a]
+      const key = (v: EditorView, ch: string) => v.dispatch(v.state.tr.insertText(ch))
+      // Each round both press a key at once (the one ahead its next letter), then both sync.
+      const word = 'same'
+      for (let i = 0; i <= word.length; i++) {
+        if (i < word.length) key(first, word[i]!)
+        if (i > 0) key(second, word[i - 1]!)
+        net.flush()
+      }
+      // A diff of "s|milk" and "ss|milk" says the 's' was added after the first one, so an 's'
+      // typed before a remote 's' went after it, and the words interleaved ('sameemasmilk').
+      expect(a.state.doc.textContent).toBe('samesamemilk')
+      expect(b.state.doc.textContent).toBe('samesamemilk')
+      expect([a.state.selection.from, b.state.selection.from].sort((x, y) => x - y)).toEqual([5, 9])
+    })
+  }
+})

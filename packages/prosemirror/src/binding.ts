@@ -2,6 +2,7 @@ import { UndoManager, type Doc, type TextCursor, type WeftText } from '@weft/crd
 import type { Node as PMNode } from 'prosemirror-model'
 import { type Command, type EditorState, Plugin, PluginKey, TextSelection } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
+import { editStart } from './edit-start.js'
 import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, posToFlat } from './flat.js'
 
 export interface WeftPluginOptions {
@@ -25,12 +26,24 @@ export interface WeftBinding {
   selectionCursors(): { anchor: TextCursor; head: TextCursor } | null
 }
 
-const key = new PluginKey<WeftBinding>('weft')
+/**
+ * The plugin's state: the binding, and where the last content-changing
+ * transaction started its edit ([PM-1]). `changes` counts those
+ * transactions, so an update can tell whether exactly one came since the
+ * state it was given (only then does `editFrom` point into that document).
+ */
+export interface WeftPluginState {
+  readonly binding: WeftBinding
+  readonly changes: number
+  readonly editFrom: number | null
+}
+
+const key = new PluginKey<WeftPluginState>('weft')
 const REMOTE = 'weft-remote'
 
 /** The binding installed in `state`, if any. */
 export function weftBinding(state: EditorState): WeftBinding | undefined {
-  return key.get(state)?.getState(state)
+  return key.getState(state)?.binding
 }
 
 /** ProseMirror command: undo this editor's own last change. */
@@ -49,14 +62,26 @@ export const weftRedo: Command = (state) => weftBinding(state)?.redo() ?? false
  * @example
  * const view = new EditorView(el, { state: EditorState.create({ schema, plugins: [weftPlugin(doc, doc.getText('body')), keymap({ 'Mod-z': weftUndo, 'Mod-y': weftRedo })] }) })
  */
-export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions = {}): Plugin<WeftBinding> {
+export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions = {}): Plugin<WeftPluginState> {
   const sync = new Sync(doc, text, options)
-  return new Plugin<WeftBinding>({
+  return new Plugin<WeftPluginState>({
     key,
-    state: { init: () => sync, apply: (_tr, value) => value },
+    state: {
+      init: () => ({ binding: sync, changes: 0, editFrom: null }),
+      apply: (tr, value) => (tr.docChanged ? { binding: sync, changes: value.changes + 1, editFrom: editStart(tr) } : value),
+    },
     view: (view) => {
       sync.attach(view)
-      return { update: (v, prev) => sync.update(v, prev.doc), destroy: () => sync.destroy() }
+      return {
+        update: (v, prev) => {
+          const now = key.getState(v.state)
+          const then = key.getState(prev)
+          // Several transactions in one update: their starts point into different documents.
+          const one = now !== undefined && then !== undefined && now.changes === then.changes + 1
+          sync.update(v, prev.doc, one ? (now.editFrom ?? 'unknown') : 'unknown')
+        },
+        destroy: () => sync.destroy(),
+      }
     },
     props: {
       handleDOMEvents: {
@@ -160,9 +185,12 @@ class Sync implements WeftBinding {
     return this.cursors
   }
 
-  /** After every editor update: send local edits to Weft, then remember the selection as cursors. */
-  update(view: EditorView, prevDoc: PMNode): void {
-    if (!this.applying && !view.state.doc.eq(prevDoc)) this.sendLocal(prevDoc, view.state.doc)
+  /**
+   * After every editor update: send local edits to Weft, then remember the selection as cursors.
+   * `editFrom` is where in `prevDoc` the edit started, if one transaction made it.
+   */
+  update(view: EditorView, prevDoc: PMNode, editFrom: number | 'unknown'): void {
+    if (!this.applying && !view.state.doc.eq(prevDoc)) this.sendLocal(prevDoc, view.state.doc, editFrom)
     if (this.pending && !view.composing) this.render()
     this.saveCursors()
   }
@@ -208,9 +236,12 @@ class Sync implements WeftBinding {
   }
 
   /** The editor changed: write the changed window to Weft as one transaction. */
-  private sendLocal(before: PMNode, after: PMNode): void {
-    const start = before.content.findDiffStart(after.content)
-    if (start === null) return
+  private sendLocal(before: PMNode, after: PMNode, editFrom: number | 'unknown'): void {
+    const diffStart = before.content.findDiffStart(after.content)
+    if (diffStart === null) return
+    // [PM-1] The window starts where the edit did when that is earlier than where the documents
+    // start to differ: an 's' typed just before another 's' goes before it, not after.
+    const start = editFrom !== 'unknown' && editFrom < diffStart ? Math.max(0, editFrom) : diffStart
     let { a: endA, b: endB } = before.content.findDiffEnd(after.content)!
     const overlap = start - Math.min(endA, endB)
     if (overlap > 0) {
