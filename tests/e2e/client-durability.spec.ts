@@ -4,6 +4,10 @@ import { badge, body, expectBody, createNote, expect, noteRow, openApp, openNote
 // and an edit is in IndexedDB before anything else happens to it.
 const server = useOwnServer()
 
+// Key-by-key typing and several pages on a 2-core machine shared with other work: over the
+// default 30 s (runs stopped at 30-34 s, each time at a different step, with nothing wrong shown).
+test.describe.configure({ timeout: 90_000 })
+
 test('two tabs converge over BroadcastChannel while the server is stopped, then reach it', async ({ context, browser }) => {
   const a = await context.newPage()
   const b = await context.newPage()
