@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Browser, Page } from '@playwright/test'
-import { badge, body, createNote, expect, noteRow, openNote, test, unique } from './support/app.js'
+import { badge, body, expectBody, createNote, expect, noteRow, openNote, test, unique } from './support/app.js'
 import { freePort } from './support/weft-server.js'
 
 // The demo against a Weft server that checks tokens: `WEFT_JWT_SECRET=... pnpm start` runs the
@@ -65,7 +65,7 @@ test('with a JWT secret the demo asks for a dev sign-in, gets tokens from its ba
   await alice.keyboard.type('only for signed-in people')
   await expect(noteRow(bob, title)).toBeVisible()
   await openNote(bob, title)
-  await expect(body(bob)).toHaveValue('only for signed-in people')
+  await expectBody(bob, 'only for signed-in people')
   await expect(badge(alice)).toHaveAttribute('data-state', 'server')
   await expect(bob.locator('[data-viewer="Alice"]')).toBeVisible()
 })

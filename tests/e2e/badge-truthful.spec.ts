@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { badge, body, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique } from './support/app.js'
+import { badge, body, createNote, expectBody, expect, noteRow, openApp, openNote, setOffline, test, unique } from './support/app.js'
 
 const unsavedCount = async (page: Page): Promise<number> => Number(((await badge(page).getByTestId('unsaved').textContent()) ?? '').replace(/\D/g, ''))
 
@@ -48,13 +48,13 @@ test('a tab offline types; the tab beside it, online, sends it to the server at 
   await a1.keyboard.type('typed in the offline tab')
   // A2 shows it at once (BroadcastChannel) and, being online, uploads it: the other browser gets it
   // while A1 is still offline.
-  await expect(body(a2)).toHaveValue('typed in the offline tab')
-  await expect(body(b)).toHaveValue('typed in the offline tab')
+  await expectBody(a2, 'typed in the offline tab')
+  await expectBody(b, 'typed in the offline tab')
   await expect(badge(a2)).toHaveAttribute('data-state', 'server')
   await expect(badge(a1)).toHaveAttribute('data-state', 'local')
 
   await setOffline(a1, false)
   await expect(badge(a1)).toHaveAttribute('data-state', 'server')
-  await expect(body(b)).toHaveValue('typed in the offline tab')
+  await expectBody(b, 'typed in the offline tab')
   await otherBrowser.close()
 })

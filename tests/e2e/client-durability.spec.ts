@@ -1,8 +1,12 @@
-import { badge, body, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique, useOwnServer } from './support/app.js'
+import { badge, body, expectBody, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique, useOwnServer } from './support/app.js'
 
 // The client's browser guarantees (issue 6): tabs share edits with no server,
 // and an edit is in IndexedDB before anything else happens to it.
 const server = useOwnServer()
+
+// Key-by-key typing and several pages on a 2-core machine shared with other work: over the
+// default 30 s (runs stopped at 30-34 s, each time at a different step, with nothing wrong shown).
+test.describe.configure({ timeout: 90_000 })
 
 test('two tabs converge over BroadcastChannel while the server is stopped, then reach it', async ({ context, browser }) => {
   const a = await context.newPage()
@@ -17,11 +21,11 @@ test('two tabs converge over BroadcastChannel while the server is stopped, then 
   await expect(badge(a)).not.toHaveAttribute('data-state', 'server')
   await body(a).click()
   await a.keyboard.type('from a')
-  await expect(body(b)).toHaveValue('from a')
+  await expectBody(b, 'from a')
   await body(b).click()
   await b.keyboard.press('End')
   await b.keyboard.type(' and b')
-  await expect(body(a)).toHaveValue('from a and b')
+  await expectBody(a, 'from a and b')
 
   await server.start()
   await expect(badge(a)).toHaveAttribute('data-state', 'server', { timeout: 20_000 })
@@ -29,7 +33,7 @@ test('two tabs converge over BroadcastChannel while the server is stopped, then 
   const other = await (await browser.newContext()).newPage() // another browser: only the server can tell it
   await openApp(other, server.url)
   await openNote(other, title)
-  await expect(body(other)).toHaveValue('from a and b')
+  await expectBody(other, 'from a and b')
 })
 
 // Each local delta is journaled to IndexedDB in the keystroke's own task
@@ -44,20 +48,20 @@ test('closing a tab right after typing loses nothing', async ({ context, browser
   await a.keyboard.type('typed then closed')
   // The edit has happened once the page shows it (type() may return before the
   // page handled the last keys); then the tab closes at once.
-  await expect(body(a)).toHaveValue('typed then closed')
+  await expectBody(a, 'typed then closed')
   await a.close({ runBeforeUnload: false }) // no unload handlers: only what reached IndexedDB survives
 
   const again = await context.newPage() // same browser profile: same IndexedDB
   await again.goto(server.url)
   await openNote(again, title)
-  await expect(body(again)).toHaveValue('typed then closed')
+  await expectBody(again, 'typed then closed')
   await expect(badge(again)).toHaveAttribute('data-state', 'server')
 
   const other = await (await browser.newContext()).newPage()
   await openApp(other, server.url)
   await expect(noteRow(other, title)).toBeVisible()
   await openNote(other, title)
-  await expect(body(other)).toHaveValue('typed then closed')
+  await expectBody(other, 'typed then closed')
 })
 
 // [CLIENT-JOURNAL-2] A keystroke's journal write must not wait behind the
@@ -99,7 +103,7 @@ test('closing a tab whose ordered writes are stuck keeps every keystroke (journa
 
   await body(a).click()
   await a.keyboard.type('stuck but kept')
-  await expect(body(a)).toHaveValue('stuck but kept')
+  await expectBody(a, 'stuck but kept')
   await a.close({ runBeforeUnload: false })
   await holder.evaluate(() => {
     ;(window as unknown as { release: boolean }).release = true
@@ -108,5 +112,5 @@ test('closing a tab whose ordered writes are stuck keeps every keystroke (journa
   const again = await context.newPage()
   await again.goto(server.url)
   await openNote(again, title)
-  await expect(body(again)).toHaveValue('stuck but kept')
+  await expectBody(again, 'stuck but kept')
 })

@@ -1,5 +1,20 @@
 import type { Browser, Locator, Page } from '@playwright/test'
-import { badge, body, caret, createNote, expect, openApp, openNote, test, titleInput, unique } from './support/app.js'
+import {
+  badge,
+  body,
+  bodyText,
+  caret,
+  expectBody,
+  pasteText,
+  setBodyCaret,
+  createNote,
+  expect,
+  openApp,
+  openNote,
+  test,
+  titleInput,
+  unique,
+} from './support/app.js'
 
 // Issue 16, items 1-3: two people editing one note at the same spot, each in their own browser.
 test.describe.configure({ timeout: 120_000 })
@@ -13,9 +28,10 @@ async function twoBrowsers(browser: Browser, appUrl: string, text: string): Prom
   await openApp(b, appUrl)
   const title = unique('Together')
   await createNote(a, title)
-  await body(a).fill(text)
+  await body(a).click()
+  await pasteText(a, text)
   await openNote(b, title)
-  await expect(body(b)).toHaveValue(text)
+  await expectBody(b, text)
   return {
     a,
     b,
@@ -27,7 +43,7 @@ async function twoBrowsers(browser: Browser, appUrl: string, text: string): Prom
   }
 }
 
-/** Puts the caret at `pos` in a field (as a click would) and waits until presence has it. */
+/** Puts the caret at `pos` in the title field (as a click would). */
 async function putCaret(field: Locator, pos: number): Promise<void> {
   await field.evaluate((el: HTMLTextAreaElement | HTMLInputElement, pos: number) => {
     el.focus()
@@ -51,13 +67,13 @@ for (const [first, second] of pairs) {
     const start = 'Shopping\n'
     const { a, b, close } = await twoBrowsers(browser, appUrl, `${start}milk`)
     // Both carets at the start of the second line.
-    await putCaret(body(a), start.length)
-    await putCaret(body(b), start.length)
+    await setBodyCaret(a, start.length)
+    await setBodyCaret(b, start.length)
     await typeInterleaved(a, first, b, second)
     await expect(badge(a)).toHaveAttribute('data-state', 'server')
     await expect(badge(b)).toHaveAttribute('data-state', 'server')
-    const merged = await body(a).inputValue()
-    await expect(body(b)).toHaveValue(merged)
+    const merged = await bodyText(a)
+    await expectBody(b, merged)
     expect([`${start}${first}${second}milk`, `${start}${second}${first}milk`]).toContain(merged)
     // Each caret is still right after its own text.
     const afterA = merged.indexOf(first, start.length) + first.length
@@ -82,18 +98,18 @@ test("the other person's caret is drawn at their character, and its name covers 
   const { a, b, close } = await twoBrowsers(browser, appUrl, text)
   const bName = await b.locator('.me').getAttribute('data-name')
   const mark = a.locator(`[data-caret-of="${bName}"]`)
-  await putCaret(body(a), 0)
+  await setBodyCaret(a, 0)
 
   // B types in the middle of line 2, twice; A draws B's caret right after what B typed each time.
   let expected = text.indexOf('Sintra')
-  await putCaret(body(b), expected)
+  await setBodyCaret(b, expected)
   for (const word of ['lovely ', 'green ']) {
     await b.keyboard.type(word)
     expected += word.length
-    await expect(body(a)).toHaveValue(await body(b).inputValue())
+    await expectBody(a, await bodyText(b))
     await expect(mark).toHaveAttribute('data-caret-at', String(expected))
 
-    // Where it is drawn: clicking there in A's own textarea puts A's caret at the same index.
+    // Where it is drawn: clicking there in A's own editor puts A's caret at the same index.
     const box = (await mark.boundingBox())!
     await body(a).click({ position: await relativeTo(body(a), box.x + 1, box.y + box.height / 2) })
     expect(await caret(a)).toBe(expected)

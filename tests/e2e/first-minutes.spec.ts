@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { badge, body, createNote, expect, noteRow, offlineSwitch, openApp, openNote, setOffline, test, titleInput, unique } from './support/app.js'
+import { badge, body, expectBody, createNote, expect, noteRow, offlineSwitch, openApp, openNote, setOffline, test, titleInput, unique } from './support/app.js'
 
 // Issue 16, item 10: what a new user hit in the demo's first minutes.
 // Two browsers per test on a 2-core machine shared with other work: more time than the default.
@@ -70,7 +70,7 @@ test('deleting the note someone has open tells them, and they can restore it wit
   await a.keyboard.type('text worth keeping')
   await expect(noteRow(b, title)).toBeVisible()
   await openNote(b, title)
-  await expect(body(b)).toHaveValue('text worth keeping')
+  await expectBody(b, 'text worth keeping')
 
   await noteRow(b, title)
     .getByRole('button', { name: `Delete ${title}` })
@@ -80,11 +80,11 @@ test('deleting the note someone has open tells them, and they can restore it wit
   await expect(alert).toContainText(`“${title}” was deleted`)
 
   await alert.getByRole('button', { name: 'Restore it' }).click()
-  await expect(body(a)).toHaveValue('text worth keeping')
+  await expectBody(a, 'text worth keeping')
   await expect(titleInput(a)).toHaveValue(title)
   await expect(noteRow(b, title)).toBeVisible()
   await openNote(b, title)
-  await expect(body(b)).toHaveValue('text worth keeping')
+  await expectBody(b, 'text worth keeping')
   await ctxA.close()
   await ctxB.close()
 })
@@ -108,14 +108,14 @@ test('the Offline switch stays on across a reload, and nothing is uploaded until
 
   await a.reload()
   await expect(offlineSwitch(a)).toBeChecked()
-  await expect(body(a)).toHaveValue('kept here')
+  await expectBody(a, 'kept here')
   await expect(badge(a)).toHaveAttribute('data-state', 'local')
   // Long enough for a reconnect and an upload, had the reload plugged the cable back in.
   await b.waitForTimeout(2_000)
-  await expect(body(b)).toHaveValue('')
+  await expectBody(b, '')
 
   await setOffline(a, false)
-  await expect(body(b)).toHaveValue('kept here')
+  await expectBody(b, 'kept here')
   await expect(badge(a)).toHaveAttribute('data-state', 'server')
   await ctxA.close()
   await ctxB.close()

@@ -1,5 +1,9 @@
-import { badge, body, caretAt, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique } from './support/app.js'
+import { badge, body, expectBody, caretAt, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique } from './support/app.js'
 import { screenshot } from './support/app.js'
+
+// Key-by-key typing and several pages on a 2-core machine shared with other work: over the
+// default 30 s (runs stopped at 30-34 s, each time at a different step, with nothing wrong shown).
+test.describe.configure({ timeout: 90_000 })
 
 test('two browsers edit one note offline; back online, both edits survive in both', async ({ browser, appUrl }) => {
   // Two contexts share no IndexedDB and no BroadcastChannel: two separate browsers.
@@ -15,7 +19,7 @@ test('two browsers edit one note offline; back online, both edits survive in bot
   await a.keyboard.type('tent')
   await expect(noteRow(b, title)).toBeVisible()
   await openNote(b, title)
-  await expect(body(b)).toHaveValue('tent')
+  await expectBody(b, 'tent')
 
   await setOffline(a, true)
   await setOffline(b, true)
@@ -26,8 +30,8 @@ test('two browsers edit one note offline; back online, both edits survive in bot
   await a.keyboard.type(', stove')
   await caretAt(b, 0)
   await b.keyboard.type('map, ')
-  await expect(body(a)).toHaveValue('tent, stove')
-  await expect(body(b)).toHaveValue('map, tent')
+  await expectBody(a, 'tent, stove')
+  await expectBody(b, 'map, tent')
   // Kept on each device, counted as not yet on the server.
   await expect(badge(a)).toHaveAttribute('data-state', 'local')
   await expect(badge(a).getByTestId('unsaved')).toHaveText(/^\d+ unsaved$/)
@@ -36,8 +40,8 @@ test('two browsers edit one note offline; back online, both edits survive in bot
 
   await setOffline(a, false)
   await setOffline(b, false)
-  await expect(body(a)).toHaveValue('map, tent, stove')
-  await expect(body(b)).toHaveValue('map, tent, stove')
+  await expectBody(a, 'map, tent, stove')
+  await expectBody(b, 'map, tent, stove')
   await expect(badge(a)).toHaveAttribute('data-state', 'server')
   await expect(badge(b)).toHaveAttribute('data-state', 'server')
   await ctxA.close()

@@ -1,4 +1,4 @@
-import { badge, body, caretAt, createNote, expect, openApp, openNote, screenshot, test, useOwnServer } from './support/app.js'
+import { badge, body, caretAt, createNote, expect, expectBody, openApp, openNote, screenshot, test, useOwnServer } from './support/app.js'
 
 // A server of its own, so the list holds only these notes (docs/screenshot.png is taken from this run).
 const server = useOwnServer()
@@ -20,7 +20,7 @@ test('screenshots of the main screens, with two people on one note', async ({ br
   await a.keyboard.type(trip)
   await openNote(b, 'Trip to Lisbon')
   // All of it first: keys pressed while the rest still arrives move through a text that is still growing.
-  await expect(body(b)).toHaveValue(trip, { timeout: 30_000 })
+  await expectBody(b, trip, { timeout: 30_000 })
   await caretAt(b, 27)
   const bName = await b.locator('.me').getAttribute('data-name')
   await expect(a.locator(`[data-caret-of="${bName}"]`)).toHaveAttribute('data-caret-at', '27')

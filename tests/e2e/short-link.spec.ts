@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { badge, body, createNote, expect, noteRow, openApp, openNote, screenshot, setOffline, test, unique } from './support/app.js'
+import { badge, body, expectBody, createNote, expect, noteRow, openApp, openNote, screenshot, setOffline, test, unique } from './support/app.js'
 
 // Issue #21: a note's short link is claimed uniquely with client.strong.claim (CP, online only).
 const linkInput = (page: Page) => page.getByRole('textbox', { name: 'Short link' })
@@ -50,16 +50,16 @@ test('two people offline pick the same short link: back online, one gets it, the
     { timeout: 30_000 },
   )
   await expect(b.getByRole('alert')).toBeVisible()
-  await expect(body(b)).toHaveValue('tram 28')
+  await expectBody(b, 'tram 28')
   await screenshot(b, 'short-link-taken')
 
   // Both notes, with every edit, reach both browsers.
   await expect(badge(a)).toHaveAttribute('data-state', 'server')
   await expect(badge(b)).toHaveAttribute('data-state', 'server')
   await openNote(a, titleB)
-  await expect(body(a)).toHaveValue('tram 28')
+  await expectBody(a, 'tram 28')
   await openNote(b, titleA)
-  await expect(body(b)).toHaveValue('pastel de nata')
+  await expectBody(b, 'pastel de nata')
   await expect(linkStatus(b)).toHaveText(`Short link: /n/${slug} is this note’s.`)
 
   // Bo picks another link online: reserved at once.

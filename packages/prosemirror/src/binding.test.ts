@@ -149,3 +149,60 @@ describe('@weft/prosemirror binding', () => {
     expect(b.state.selection.from).toBe(1 + 'remote abc日本'.length)
   })
 })
+
+describe('an empty note opened in two places', () => {
+  it('opening writes nothing, so two replicas opening it at once do not each add an empty paragraph; the first edit writes the last block its newline', () => {
+    const da = new Doc({ replicaId: 1 })
+    const db = new Doc({ replicaId: 2 })
+    const net = link(da, db)
+    const a = editor(da)
+    const b = editor(db)
+    net.flush()
+    expect(da.getText('body').toString()).toBe('')
+    expect(weftBinding(a.state)!.canUndo).toBe(false)
+    type(a, 1, 'hello')
+    net.flush()
+    expect(da.getText('body').toString()).toBe('hello\n')
+    expect(b.state.doc.toJSON()).toEqual(a.state.doc.toJSON())
+    expect(b.state.doc.childCount).toBe(1)
+    // Undo takes the edit back to the empty note; the editor still shows one empty paragraph.
+    expect(weftUndo(a.state)).toBe(true)
+    net.flush()
+    expect(db.getText('body').toString()).toBe('')
+    expect(b.state.doc.childCount).toBe(1)
+    expect(b.state.doc.textContent).toBe('')
+    expect(weftBinding(a.state)!.canUndo).toBe(false)
+  })
+
+  it('a text without its last newline (typed before the rich editor) shows its last line and gets the newline on the next edit', () => {
+    const d = new Doc({ replicaId: 1 })
+    d.getText('body').insert(0, 'milk\neggs')
+    const v = editor(d)
+    expect(v.state.doc.childCount).toBe(2)
+    type(v, v.state.doc.content.size - 1, '!')
+    expect(d.getText('body').toString()).toBe('milk\neggs!\n')
+  })
+})
+
+describe('two people typing at one spot at once', () => {
+  for (const ahead of ['A', 'B'] as const) {
+    it(`[PM-1] a local edit goes where the user typed, not where a diff of the documents puts it: both type "same" at one caret, ${ahead} one key ahead, and each word stays whole`, () => {
+      const { a, b, net } = pair(schema.node('doc', null, [p('milk')]))
+      for (const v of [a, b]) v.dispatch(v.state.tr.setSelection(TextSelection.create(v.state.doc, 1)))
+      const [first, second] = ahead === 'A' ? [a, b] : [b, a]
+      const key = (v: EditorView, ch: string) => v.dispatch(v.state.tr.insertText(ch))
+      // Each round both press a key at once (the one ahead its next letter), then both sync.
+      const word = 'same'
+      for (let i = 0; i <= word.length; i++) {
+        if (i < word.length) key(first, word[i]!)
+        if (i > 0) key(second, word[i - 1]!)
+        net.flush()
+      }
+      // A diff of "s|milk" and "ss|milk" says the 's' was added after the first one, so an 's'
+      // typed before a remote 's' went after it, and the words interleaved ('sameemasmilk').
+      expect(a.state.doc.textContent).toBe('samesamemilk')
+      expect(b.state.doc.textContent).toBe('samesamemilk')
+      expect([a.state.selection.from, b.state.selection.from].sort((x, y) => x - y)).toEqual([5, 9])
+    })
+  }
+})

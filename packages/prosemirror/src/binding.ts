@@ -2,6 +2,7 @@ import { UndoManager, type Doc, type TextCursor, type WeftText } from '@weft/crd
 import type { Node as PMNode } from 'prosemirror-model'
 import { type Command, type EditorState, Plugin, PluginKey, TextSelection } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
+import { editStart } from './edit-start.js'
 import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, posToFlat } from './flat.js'
 
 export interface WeftPluginOptions {
@@ -18,16 +19,31 @@ export interface WeftBinding {
   /** Undoes this editor's last own change (remote edits are never undone). */
   undo(): boolean
   redo(): boolean
+  /** Whether `undo()` / `redo()` have a step of this editor's to take (for enabling buttons). */
+  readonly canUndo: boolean
+  readonly canRedo: boolean
   /** The selection as stable Weft cursors (for presence). */
   selectionCursors(): { anchor: TextCursor; head: TextCursor } | null
 }
 
-const key = new PluginKey<WeftBinding>('weft')
+/**
+ * The plugin's state: the binding, and where the last content-changing
+ * transaction started its edit ([PM-1]). `changes` counts those
+ * transactions, so an update can tell whether exactly one came since the
+ * state it was given (only then does `editFrom` point into that document).
+ */
+export interface WeftPluginState {
+  readonly binding: WeftBinding
+  readonly changes: number
+  readonly editFrom: number | null
+}
+
+const key = new PluginKey<WeftPluginState>('weft')
 const REMOTE = 'weft-remote'
 
 /** The binding installed in `state`, if any. */
 export function weftBinding(state: EditorState): WeftBinding | undefined {
-  return key.get(state)?.getState(state)
+  return key.getState(state)?.binding
 }
 
 /** ProseMirror command: undo this editor's own last change. */
@@ -46,14 +62,26 @@ export const weftRedo: Command = (state) => weftBinding(state)?.redo() ?? false
  * @example
  * const view = new EditorView(el, { state: EditorState.create({ schema, plugins: [weftPlugin(doc, doc.getText('body')), keymap({ 'Mod-z': weftUndo, 'Mod-y': weftRedo })] }) })
  */
-export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions = {}): Plugin<WeftBinding> {
+export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions = {}): Plugin<WeftPluginState> {
   const sync = new Sync(doc, text, options)
-  return new Plugin<WeftBinding>({
+  return new Plugin<WeftPluginState>({
     key,
-    state: { init: () => sync, apply: (_tr, value) => value },
+    state: {
+      init: () => ({ binding: sync, changes: 0, editFrom: null }),
+      apply: (tr, value) => (tr.docChanged ? { binding: sync, changes: value.changes + 1, editFrom: editStart(tr) } : value),
+    },
     view: (view) => {
       sync.attach(view)
-      return { update: (v, prev) => sync.update(v, prev.doc), destroy: () => sync.destroy() }
+      return {
+        update: (v, prev) => {
+          const now = key.getState(v.state)
+          const then = key.getState(prev)
+          // Several transactions in one update: their starts point into different documents.
+          const one = now !== undefined && then !== undefined && now.changes === then.changes + 1
+          sync.update(v, prev.doc, one ? (now.editFrom ?? 'unknown') : 'unknown')
+        },
+        destroy: () => sync.destroy(),
+      }
     },
     props: {
       handleDOMEvents: {
@@ -84,6 +112,11 @@ class Sync implements WeftBinding {
    */
   private composition: { start: number; ids: TextCursor[] } | null = null
   private applying = false
+  /**
+   * Origin of an empty text taking the editor's initial content: not the
+   * user's edit, so undo must not take it back.
+   */
+  private readonly setup = { weftProsemirror: 'setup' }
   private timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
@@ -104,16 +137,21 @@ class Sync implements WeftBinding {
   attach(view: EditorView): void {
     this.view = view
     const schema = view.state.schema
-    if (this.text.length === 0) {
-      // An empty text takes the editor's content (with its trailing '\n' per block).
+    if (this.text.length > 0) this.render()
+    else {
       const runs = flatRuns(view.state.doc, 0, flatLength(view.state.doc), schema)
-      this.doc.transact(() => {
-        this.text.insert(0, runs.map((r) => r.insert).join(''))
-        applyMarkDiff(this.text, 0, runs)
-      }, this)
-    } else this.render()
+      // An empty editor (one empty paragraph) on an empty text writes nothing: see sendLocal for its '\n'.
+      const empty = runs.length === 1 && runs[0]!.insert === '\n' && runs[0]!.attributes === undefined
+      if (!empty) {
+        // An empty text takes the editor's content (with its trailing '\n' per block).
+        this.doc.transact(() => {
+          this.text.insert(0, runs.map((r) => r.insert).join(''))
+          applyMarkDiff(this.text, 0, runs)
+        }, this.setup)
+      }
+    }
     this.unsubscribe = this.doc.on('change', (event) => {
-      if (event.origin === this || !event.containers.has(this.text)) return
+      if (event.origin === this || event.origin === this.setup || !event.containers.has(this.text)) return
       this.render()
     })
     this.saveCursors()
@@ -135,13 +173,24 @@ class Sync implements WeftBinding {
     return this.undoManager?.redo() ?? false
   }
 
+  get canUndo(): boolean {
+    return this.undoManager?.canUndo ?? false
+  }
+
+  get canRedo(): boolean {
+    return this.undoManager?.canRedo ?? false
+  }
+
   selectionCursors(): { anchor: TextCursor; head: TextCursor } | null {
     return this.cursors
   }
 
-  /** After every editor update: send local edits to Weft, then remember the selection as cursors. */
-  update(view: EditorView, prevDoc: PMNode): void {
-    if (!this.applying && !view.state.doc.eq(prevDoc)) this.sendLocal(prevDoc, view.state.doc)
+  /**
+   * After every editor update: send local edits to Weft, then remember the selection as cursors.
+   * `editFrom` is where in `prevDoc` the edit started, if one transaction made it.
+   */
+  update(view: EditorView, prevDoc: PMNode, editFrom: number | 'unknown'): void {
+    if (!this.applying && !view.state.doc.eq(prevDoc)) this.sendLocal(prevDoc, view.state.doc, editFrom)
     if (this.pending && !view.composing) this.render()
     this.saveCursors()
   }
@@ -187,9 +236,12 @@ class Sync implements WeftBinding {
   }
 
   /** The editor changed: write the changed window to Weft as one transaction. */
-  private sendLocal(before: PMNode, after: PMNode): void {
-    const start = before.content.findDiffStart(after.content)
-    if (start === null) return
+  private sendLocal(before: PMNode, after: PMNode, editFrom: number | 'unknown'): void {
+    const diffStart = before.content.findDiffStart(after.content)
+    if (diffStart === null) return
+    // [PM-1] The window starts where the edit did when that is earlier than where the documents
+    // start to differ: an 's' typed just before another 's' goes before it, not after.
+    const start = editFrom !== 'unknown' && editFrom < diffStart ? Math.max(0, editFrom) : diffStart
     let { a: endA, b: endB } = before.content.findDiffEnd(after.content)!
     const overlap = start - Math.min(endA, endB)
     if (overlap > 0) {
@@ -210,7 +262,15 @@ class Sync implements WeftBinding {
     const wTo = Math.max(wFrom, this.toWeft(toA))
     this.doc.transact(() => {
       const text = this.text
-      const oldText = text.toString().slice(wFrom, wTo)
+      const all = text.toString()
+      if (!all.endsWith('\n')) {
+        // Every block ends in '\n', but an empty text (or one whose last '\n' a concurrent delete
+        // took) shows its last block without one: the first edit to it writes that '\n'. Written
+        // by whoever edits, not by every replica that opens the note, so opening it never adds
+        // one '\n' per replica (concurrent inserts that would each make an empty paragraph).
+        text.insert(text.length, '\n')
+      }
+      const oldText = all.slice(wFrom, wTo)
       // Characters: one delete and one insert for what differs inside the window.
       let p = 0
       while (p < oldText.length && p < newText.length && oldText[p] === newText[p]) p++
@@ -240,11 +300,12 @@ class Sync implements WeftBinding {
     }
     this.pending = false
     this.composition = null
+    // A caret the browser itself moved (arrow keys, Home) reaches ProseMirror on 'selectionchange',
+    // a task that can come after this change: read it now, or putting the selection back from the
+    // cursors saved before the move would undo it. (The DOM observer is internal to
+    // prosemirror-view, hence the guarded access.)
+    ;(view as unknown as { domObserver?: { flush?(): void } }).domObserver?.flush?.()
     const state = view.state
-    if (this.text.length === 0 || !this.text.toString().endsWith('\n')) {
-      // Every block ends in '\n'; a text that lost its last one (a concurrent delete) gets it back.
-      this.doc.transact(() => this.text.insert(this.text.length, '\n'), this)
-    }
     const next = docFromSpans(state.schema, this.text.toDelta())
     const start = state.doc.content.findDiffStart(next.content)
     if (start === null) return

@@ -3,5 +3,5 @@
  * with Peritext marks.
  */
 export { weftPlugin, weftBinding, weftUndo, weftRedo } from './binding.js'
-export type { WeftPluginOptions, WeftBinding } from './binding.js'
+export type { WeftPluginOptions, WeftBinding, WeftPluginState } from './binding.js'
 export { docFromSpans, flatRuns, flatLength, posToFlat, flatToPos, BLOCK_KEY } from './flat.js'

@@ -1,11 +1,11 @@
 import type { Doc, TextCursor } from '@weft/crdt-core'
-import { useDoc, useUndo } from '@weft/react'
-import { useMemo } from 'react'
+import { useDoc } from '@weft/react'
+import { useMemo, useState } from 'react'
 import type { CaretCursor, PresenceState } from '../model/identity'
+import type { RemoteCaret } from '../editor/rich-carets'
 import { noteDocId, type NoteSummary } from '../model/notes-index'
-import type { RemoteCaret } from '../editor/caret-layer'
 import { Avatar } from './avatar'
-import { CollabTextarea } from './collab-textarea'
+import { RichEditor, type RichEditorControls, type UndoFlags } from './rich-editor'
 import { TitleField } from './title-field'
 
 interface Props {
@@ -22,7 +22,9 @@ interface Props {
 export function NoteEditor({ index, note, viewers, focusTitle = false, onCaret, onBack }: Props) {
   const doc = useDoc(noteDocId(note.id))
   const text = doc.doc.getText('body')
-  const undo = useUndo(doc)
+  // Undo is the editor's: it takes back this tab's own edits to the body only.
+  const [undo, setUndo] = useState<UndoFlags>({ canUndo: false, canRedo: false })
+  const [controls, setControls] = useState<RichEditorControls | null>(null)
   const carets = useMemo(
     () => viewers.flatMap((p): RemoteCaret[] => (p.caret === null ? [] : [{ id: p.id, name: p.name, color: p.color, cursor: p.caret }])),
     [viewers],
@@ -35,10 +37,10 @@ export function NoteEditor({ index, note, viewers, focusTitle = false, onCaret, 
         </button>
         <TitleField index={index} noteId={note.id} autoFocus={focusTitle} />
         <span className="editor-tools">
-          <button type="button" className="icon" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!undo.canUndo} onClick={() => undo.undo()}>
+          <button type="button" className="icon" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!undo.canUndo} onClick={() => controls?.undo()}>
             ↶
           </button>
-          <button type="button" className="icon" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!undo.canRedo} onClick={() => undo.redo()}>
+          <button type="button" className="icon" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!undo.canRedo} onClick={() => controls?.redo()}>
             ↷
           </button>
         </span>
@@ -55,14 +57,14 @@ export function NoteEditor({ index, note, viewers, focusTitle = false, onCaret, 
           ))
         )}
       </div>
-      <CollabTextarea
+      <RichEditor
         doc={doc.doc}
         text={text}
         ready={doc.ready}
         carets={carets}
         onCaret={(c: TextCursor) => onCaret({ replica: c.replica, counter: c.counter, assoc: c.assoc })}
-        onUndo={() => undo.undo()}
-        onRedo={() => undo.redo()}
+        onUndoFlags={setUndo}
+        onControls={setControls}
       />
     </section>
   )
