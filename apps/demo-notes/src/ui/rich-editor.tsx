@@ -5,7 +5,7 @@ import { keymap } from 'prosemirror-keymap'
 import type { Node as PMNode } from 'prosemirror-model'
 import { type Command, EditorState, Plugin } from 'prosemirror-state'
 import { EditorView, type NodeView } from 'prosemirror-view'
-import { useEffect, useRef, useState } from 'react'
+import { type ReactNode, useEffect, useRef, useState } from 'react'
 import { type RemoteCaret, RichCaretLayer } from '../editor/rich-carets'
 import {
   blockIs,
@@ -229,7 +229,7 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
     run(setLink(href.trim()))()
   }
 
-  const button = (label: string, on: boolean, onClick: () => void, text: string, title: string) => (
+  const button = (label: string, on: boolean, onClick: () => void, text: ReactNode, title: string) => (
     <button
       type="button"
       className={`icon fmt${on ? ' on' : ''}`}
@@ -253,7 +253,7 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         {button('Heading', active.heading, run(toggleHeading), 'H', 'Heading')}
         {button('Bullet list', active.bullet, run(toggleBullet), '•', 'Bullet list')}
         {button('Checklist', active.check, run(toggleCheck), '☑', 'Checklist')}
-        {button('Link', active.link, link, '🔗', 'Link (select text first)')}
+        {button('Link', active.link, link, <LinkIcon />, 'Link (select text first)')}
       </div>
       <div className="collab">
         {/* ProseMirror makes this the editable text box (see `attributes`) once the note has loaded. */}
@@ -261,5 +261,16 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         <div className="rich-carets" ref={layerEl} aria-hidden="true" />
       </div>
     </div>
+  )
+}
+
+/** Two chain links, drawn: an emoji would be an empty box where the system has no emoji font. */
+function LinkIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" aria-hidden="true">
+      <path d="M6.5 9.5l3-3" />
+      <path d="M7 4.5l1-1a2.5 2.5 0 0 1 3.5 3.5l-1 1" />
+      <path d="M9 11.5l-1 1a2.5 2.5 0 0 1-3.5-3.5l1-1" />
+    </svg>
   )
 }
