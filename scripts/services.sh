@@ -15,6 +15,16 @@ if ! pg_isready -h 127.0.0.1 -q 2>/dev/null; then
   for _ in $(seq 1 50); do pg_isready -h 127.0.0.1 -q 2>/dev/null && break; sleep 0.2; done
 fi
 
+# The cluster, region and shard suites run several server nodes at once, each
+# with its own pool: Debian's default of 100 connections is too few for them.
+conns=$(psql -h 127.0.0.1 -U postgres -tAc 'show max_connections' 2>/dev/null || echo 0)
+if [ "${conns:-0}" -gt 0 ] && [ "$conns" -lt 300 ] && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+  echo "PostgreSQL allows $conns connections; raising it to 300 and restarting it" >&2
+  psql -h 127.0.0.1 -U postgres -qc 'ALTER SYSTEM SET max_connections = 300'
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main restart
+  for _ in $(seq 1 50); do pg_isready -h 127.0.0.1 -q 2>/dev/null && break; sleep 0.2; done
+fi
+
 if ! (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
   if [ -x /usr/sbin/nats-server ]; then
     echo "starting NATS" >&2
