@@ -166,21 +166,25 @@ class FakeDocWith {
   }
 }
 
+/** A replica of doc 'doc' over a real crdt-core Doc, reporting nothing. */
+const replicaOver = (storage: Storage, doc: ConstructorParameters<typeof LocalReplica>[0]['doc'], compaction?: CompactionPolicy) =>
+  new LocalReplica({
+    storage,
+    docId: 'doc',
+    doc,
+    timers: realTimers,
+    ...(compaction && { compaction }),
+    onError: () => undefined,
+    onRecovered: () => undefined,
+    onChange: () => undefined,
+  })
+
 describe('LocalReplica with crdt-core Doc', () => {
   it('[CLIENT-COMPACT-4] 1,500 keystrokes and deletions store about one doc, not 1,500 deltas', async () => {
     const { Doc } = await import('@weft/crdt-core')
     const storage = idb()
     const doc = new Doc()
-    const replica = new LocalReplica({
-      storage,
-      docId: 'doc',
-      doc,
-      timers: realTimers,
-      compaction: { maxLogCount: 100 },
-      onError: () => undefined,
-      onRecovered: () => undefined,
-      onChange: () => undefined,
-    })
+    const replica = replicaOver(storage, doc, { maxLogCount: 100 })
     await replica.load(() => undefined)
     let sumOfDeltas = 0
     let deltas = 0
@@ -219,15 +223,7 @@ describe('LocalReplica with crdt-core Doc', () => {
     expect((await storage.load('doc')).journal?.map((j) => j.seq)).toEqual([1, 2])
 
     const doc = new Doc()
-    const replica = new LocalReplica({
-      storage,
-      docId: 'doc',
-      doc,
-      timers: realTimers,
-      onError: () => undefined,
-      onRecovered: () => undefined,
-      onChange: () => undefined,
-    })
+    const replica = replicaOver(storage, doc)
     const loaded = await replica.load(() => undefined)
     await replica.whenWritten()
     expect(doc.getText('body').toString()).toBe('b')
