@@ -16,7 +16,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createTestDatabase } from '@weft/server/testing'
 import { procCpuMs, startNode } from './node-process.js'
@@ -144,14 +144,16 @@ async function throughput(kind: 'postgres' | 'sqlite') {
   }
 }
 
+const loadAtStart = loadavg()[0] ?? 0
 const hopResult = await hop()
 const pg = await throughput('postgres')
 const sqlite = await throughput('sqlite')
 const ratio = pg.appendsPerSecond / sqlite.appendsPerSecond
-const results = { date: new Date().toISOString(), hop: hopResult, throughput: { postgres: pg, sqlite, ratio } }
+const loadAtEnd = loadavg()[0] ?? 0
+const results = { date: new Date().toISOString(), loadavg: [loadAtStart, loadAtEnd], hop: hopResult, throughput: { postgres: pg, sqlite, ratio } }
 const md = `# Cluster bench (\`pnpm bench:cluster\`)
 
-${results.date}; 2 nodes over one PostgreSQL database and one NATS server, built \`weft-server\` processes, load generator in a third process.
+${results.date}; 2 nodes over one PostgreSQL database and one NATS server, built \`weft-server\` processes, load generator in a third process. Load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${loadAtEnd.toFixed(2)} at the end, on 2 cores: latency figures from a loaded machine are inflated by CPU contention.
 
 ## Cross-node delivery (${hopResult.edits} edits, one at a time)
 
