@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { Limits } from './limits/limits.js'
 import { type RegionPeer, parsePeers } from './regions/region-options.js'
+import { type ResidencyRule, parseResidency } from './regions/residency.js'
 
 /** What the CLI resolved from flags and environment. */
 export interface CliConfig {
@@ -40,6 +41,8 @@ export interface CliConfig {
   readonly peerSecret: string | undefined
   /** Full anti-entropy pass with each peer region (version vectors, then digests) every n ms. */
   readonly antiEntropyMs: number | undefined
+  /** Docs pinned to a set of regions (`--residency PATTERN=REGION+REGION`), the same table in every region ([RESIDENCY-1]). */
+  readonly residency: readonly ResidencyRule[]
   /** Background audit tick (ms); 0 or absent: off. */
   readonly auditIntervalMs: number | undefined
   readonly auditDocsPerTick: number | undefined
@@ -95,6 +98,8 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --region <name>         this server's region (env WEFT_REGION)
   --peer <name=url>       a peer region, http://host:port of any of its nodes; repeatable
                           (env WEFT_PEERS as name=url,name=url)
+  --residency <p=r+r>     pin docs matching a pattern to regions, e.g. eu:*=eu-west+eu-central;
+                          repeatable (env WEFT_RESIDENCY, ';'-separated); the same in every region
   --peer-secret <s>       shared secret between regions, 16+ characters (env WEFT_PEER_SECRET, preferred)
   --anti-entropy-ms <n>   full comparison with each peer region (version vectors, then stored digests)
                           every n ms (env WEFT_ANTI_ENTROPY_MS, default 30000)
@@ -159,6 +164,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
       region: { type: 'string' },
       peer: { type: 'string', multiple: true },
       'peer-secret': { type: 'string' },
+      residency: { type: 'string', multiple: true },
       'anti-entropy-ms': { type: 'string' },
       'audit-interval-ms': { type: 'string' },
       'audit-docs-per-tick': { type: 'string' },
@@ -249,6 +255,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     compactionKeepTail: int('compaction-keep-tail', 'WEFT_COMPACTION_KEEP_TAIL'),
     region,
     peers,
+    residency: parseResidency(values.residency ?? (env.WEFT_RESIDENCY ? [env.WEFT_RESIDENCY] : [])),
     peerSecret,
     antiEntropyMs: int('anti-entropy-ms', 'WEFT_ANTI_ENTROPY_MS') || undefined,
     auditIntervalMs: int('audit-interval-ms', 'WEFT_AUDIT_INTERVAL_MS') || undefined,

@@ -93,7 +93,7 @@ async function start(config: CliConfig): Promise<void> {
     ...(config.compactionThreshold !== undefined ? { compactionThreshold: config.compactionThreshold } : {}),
     ...(config.compactionKeepTail !== undefined ? { compactionKeepTail: config.compactionKeepTail } : {}),
     ...(config.region !== undefined && {
-      regions: { name: config.region, peers: config.peers, secret: config.peerSecret ?? '', antiEntropyMs: config.antiEntropyMs },
+      regions: { name: config.region, peers: config.peers, secret: config.peerSecret ?? '', antiEntropyMs: config.antiEntropyMs, residency: config.residency },
     }),
     ...(config.auditIntervalMs !== undefined && {
       audit: {

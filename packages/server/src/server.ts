@@ -23,6 +23,8 @@ import { DocOwnership } from './cluster/doc-ownership.js'
 import { type NodeRegistry, PostgresNodeRegistry, SingleNodeRegistry } from './cluster/node-registry.js'
 import type { PostgresStore } from './store/postgres-store.js'
 import { openRegionNode } from './regions/region-node.js'
+import { Residency } from './regions/residency.js'
+import { residentAuthorize } from './regions/resident-auth.js'
 import { createAuditMetrics } from './audit/audit-metrics.js'
 import { ContinuousAuditor } from './audit/continuous-auditor.js'
 import { mountDashboard } from './dashboard/dashboard-routes.js'
@@ -85,9 +87,13 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const registry = bus ? (options.registry ?? defaultRegistry(store, node, options, () => counts())) : new SingleNodeRegistry(node)
   const cluster = bus && (await startCluster({ store, bus, registry, node, metrics, logger, options }))
   const auth = resolveAuth(options, logger)
+  // [RESIDENCY-3] Docs pinned to other regions are refused here, with where to go instead.
+  const syncAuth = options.regions
+    ? { ...auth, ...residentAuthorize(auth.authorize, new Residency(options.regions.residency), options.regions.name) }
+    : auth
   const sync = new SyncService({
     store,
-    auth,
+    auth: syncAuth,
     limits,
     metrics,
     logger,

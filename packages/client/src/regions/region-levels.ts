@@ -30,6 +30,26 @@ export class WeftLevelTimeoutError extends Error {
 }
 
 /**
+ * The region asked refuses the doc: it is pinned to other regions (data
+ * residency, [RESIDENCY-3]). `regions` says where to connect instead. Over
+ * the sync connection the same refusal arrives as `WeftSyncError('forbidden')`
+ * carrying this message.
+ */
+export class WeftResidencyError extends Error {
+  override readonly name = 'WeftResidencyError'
+  constructor(
+    readonly doc: string,
+    /** The region that refused. */
+    readonly region: string,
+    /** The regions the doc is pinned to. */
+    readonly regions: readonly string[],
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
  * Resolves once every edit this handle has seen is durable in a majority of
  * regions (`quorum`) or in all of them (`all-regions`). Causal: the level is
  * checked on the handle's version vector, so it covers what those edits
@@ -84,6 +104,10 @@ async function call<T>(o: RegionCallOptions, route: string, q: Record<string, st
     ...(o.token !== undefined && { headers: { authorization: `Bearer ${o.token}` } }),
     signal: AbortSignal.timeout(timeoutMs + 5_000),
   })
+  if (res.status === 421) {
+    const r = (await res.json()) as { doc: string; region: string; regions: string[]; message: string }
+    throw new WeftResidencyError(r.doc, r.region, r.regions, r.message)
+  }
   if (!res.ok) throw new Error(`region ${o.regionUrl} answered ${res.status} to /regions/${route}: ${(await res.text()).slice(0, 200)}`)
   return (await res.json()) as T
 }

@@ -32,6 +32,8 @@ export interface SyncServerOptions<P> {
   readonly authenticate?: (token: string, clientName: string) => AuthResult<P>
   /** Per-doc access check; default allows everything ([AUTH-1]). */
   readonly authorize?: (principal: P, doc: string, access: DocAccess) => boolean
+  /** Why `authorize` said no, when it knows better than "may not" (e.g. a doc pinned to other regions); sent as the `forbidden` message. */
+  readonly explainRefusal?: (principal: P, doc: string, access: DocAccess) => string | undefined
   /**
    * The identity a principal's replicas are bound to ([BIND-1]), e.g. the JWT
    * `sub`; undefined (the default, and open mode) binds nothing.
@@ -92,6 +94,7 @@ export function resolveServerOptions<P>(o: SyncServerOptions<P>): ResolvedServer
     docModel: o.docModel ?? createDocModel(),
     authorize: o.authorize ?? (() => true),
     replicaOwner: o.replicaOwner ?? (() => undefined),
+    explainRefusal: o.explainRefusal ?? (() => undefined),
     helloTimeoutMs: o.helloTimeoutMs ?? 10_000,
     idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
     presenceTimeoutMs: o.presenceTimeoutMs ?? 30_000,

@@ -447,7 +447,8 @@ export class SyncServer<P = unknown> {
     }
     const access = STRONG_READS.has(request.op) ? 'read' : 'write'
     if (!this.o.authorize(s.principal as P, request.key, access)) {
-      return refuse({ kind: 'forbidden', code: 'forbidden', message: `this principal may not ${access} ${JSON.stringify(request.key)}` })
+      const why = this.o.explainRefusal(s.principal as P, request.key, access)
+      return refuse({ kind: 'forbidden', code: 'forbidden', message: why ?? `this principal may not ${access} ${JSON.stringify(request.key)}` })
     }
     const bad = strongInputProblem(request)
     if (bad) return refuse({ kind: 'bad-input', code: bad.code, message: bad.message })
@@ -458,7 +459,9 @@ export class SyncServer<P = unknown> {
   /** [SYNC-2] reply with exactly what the subscriber lacks and what the server has. */
   private onSubscribe(out: ServerEffect[], s: ServerSessionState<P>, doc: string, vv: VersionVector): void {
     const principal = s.principal as P
-    if (!this.o.authorize(principal, doc, 'read')) return this.refuse(out, s, 'forbidden', 'this principal may not read this doc', doc)
+    if (!this.o.authorize(principal, doc, 'read')) {
+      return this.refuse(out, s, 'forbidden', this.o.explainRefusal(principal, doc, 'read') ?? 'this principal may not read this doc', doc)
+    }
     let sd = s.docs.get(doc)
     if (!sd) {
       if (s.docs.size >= this.o.maxDocsPerConnection) {

@@ -64,6 +64,11 @@ export class RegionBridge {
       readonly cursors: RegionCursors
       readonly events: BridgeEvents
       readonly logger: Logger
+      /**
+       * May this region hold `doc` ([RESIDENCY-1])? A peer with the same table never names a doc
+       * pinned elsewhere; one whose table disagrees is not followed (the doc is left out, logged).
+       */
+      readonly mayHold: (doc: string) => boolean
       readonly longPollMs: number
       readonly retryMs: number
       readonly antiEntropyMs: number
@@ -103,8 +108,13 @@ export class RegionBridge {
     }
   }
 
+  get peerName(): string {
+    return this.o.peer.peer.name
+  }
+
   /** Pulls `doc` from this peer now (fresh reads, read repair); resolves when imported. */
   async pull(doc: string): Promise<void> {
+    if (!this.o.mayHold(doc)) return
     const vv = await this.o.importer.localVv(doc)
     const answer = await this.o.peer.since(doc, vv, this.abort.signal)
     const n = await this.o.importer.import(doc, answer, this.o.peer.peer.name)
@@ -121,7 +131,7 @@ export class RegionBridge {
    */
   private async checkDivergence(peerHeads: ReadonlyMap<string, RegionHead>, signal: AbortSignal): Promise<void> {
     const name = this.o.peer.peer.name
-    const docs = [...peerHeads.keys()].sort()
+    const docs = [...peerHeads.keys()].filter((d) => this.o.mayHold(d)).sort()
     const from = docs.findIndex((d) => d > this.digestAfter)
     const order = from < 0 ? docs : [...docs.slice(from), ...docs.slice(0, from)]
     const equal: [string, VersionVector][] = []
@@ -209,6 +219,10 @@ export class RegionBridge {
   /** One moved head: its inline deltas imported, then `since` when the peer holds more than this region. */
   private async apply(h: StreamHead): Promise<void> {
     const name = this.o.peer.peer.name
+    if (!this.o.mayHold(h.doc)) {
+      this.o.logger.error({ peer: name, doc: h.doc }, 'peer region sent a doc pinned away from this region: residency tables disagree; not imported')
+      return
+    }
     if (h.deltas.length > 0) {
       const n = await this.o.importer.import(h.doc, { snapshot: undefined, deltas: h.deltas, headSeq: h.seq }, name)
       if (n > 0) this.o.events.imported(name, n)

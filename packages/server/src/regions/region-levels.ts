@@ -3,6 +3,7 @@ import type { Store, VersionVector } from '../store/store.js'
 import { vvToJson } from '../store/dot-ranges.js'
 import { type FreshnessLevel, type RegionLevel, regionsNeeded } from './level-rules.js'
 import type { PeerClient } from './peer-client.js'
+import type { Residency } from './residency.js'
 
 /** Answer of a level wait: which regions hold the write (durably, in their store). */
 export interface LevelAnswer {
@@ -37,18 +38,27 @@ export class RegionLevels {
       readonly self: string
       readonly store: Store
       readonly peers: readonly PeerClient[]
+      /** Levels of a pinned doc count only its regions ([RESIDENCY-4]). */
+      readonly residency: Residency
       /** Pulls `doc` from every reachable peer (read repair); failures are ignored. */
       readonly pullAll: (doc: string) => Promise<void>
     },
   ) {}
 
+  /** The peers that may hold `doc`, and how many regions (this one included) its levels count. */
+  private regionsFor(doc: string): { peers: readonly PeerClient[]; regions: number } {
+    const peers = this.o.peers.filter((p) => this.o.residency.allows(doc, p.peer.name))
+    return { peers, regions: 1 + peers.length }
+  }
+
   async waitForLevel(doc: string, vv: VersionVector, level: RegionLevel, timeoutMs: number, signal: AbortSignal): Promise<LevelAnswer> {
-    const needed = regionsNeeded(level, 1 + this.o.peers.length)
+    const { peers, regions } = this.regionsFor(doc)
+    const needed = regionsNeeded(level, regions)
     const holders = new Set<string>()
     // Each region is asked on its own: a cut-off peer (whose requests hang until they time out) delays nobody.
     await untilEnough(needed, timeoutMs, signal, [
       (stop) => this.waitLocal(doc, vv, stop).then((ok) => ok && holders.add(this.o.self)),
-      ...this.o.peers.map((p) => (stop: AbortSignal) => this.waitPeer(p, doc, vv, stop).then((ok) => ok && holders.add(p.peer.name))),
+      ...peers.map((p) => (stop: AbortSignal) => this.waitPeer(p, doc, vv, stop).then((ok) => ok && holders.add(p.peer.name))),
     ])
     return { level, reached: holders.size >= needed, regions: [...holders], needed }
   }
@@ -58,13 +68,14 @@ export class RegionLevels {
     let target = vv
     if (level !== 'session') {
       // What a majority (or every region) had when the call was made: the first heads to answer, joined.
-      const needed = regionsNeeded(level, 1 + this.o.peers.length)
+      const { peers, regions } = this.regionsFor(doc)
+      const needed = regionsNeeded(level, regions)
       const heads: VersionVector[] = [(await this.o.store.head(doc)).vv]
       await untilEnough(
         needed - 1,
         timeoutMs,
         signal,
-        this.o.peers.map(
+        peers.map(
           (p) => (stop: AbortSignal) =>
             p.head(doc, stop).then(
               (h) => heads.push(h.vv) > 0,

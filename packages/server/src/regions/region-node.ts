@@ -15,6 +15,7 @@ import { RegionLevels } from './region-levels.js'
 import { type ReceiptLog, openReceiptLog } from './level-receipts.js'
 import type { RegionOptions } from './region-options.js'
 import { mountRegionRoutes } from './region-routes.js'
+import { Residency } from './residency.js'
 
 /** One region in the dashboard: reachable from this node, and its links as it sees them. */
 export interface RegionView {
@@ -39,6 +40,8 @@ export interface RegionNode {
   readonly importer: RegionImporter
   /** Receipts of the writes this region acknowledged at a level ([AUDIT-9]). */
   readonly receipts: ReceiptLog
+  /** Which docs this region may hold ([RESIDENCY-1]); clients are refused the others ([RESIDENCY-3]). */
+  readonly residency: Residency
   /** Adds `/regions/*` to the server's HTTP app. */
   mount(app: Hono): void
   /** Starts pulling from the peers. */
@@ -68,6 +71,8 @@ export async function openRegionNode(d: {
     throw new Error('--peer-secret / WEFT_PEER_SECRET: regions need a shared secret of at least 16 characters (e.g. openssl rand -hex 32)')
   }
   const logger = d.logger.child({ region: o.name })
+  const residency = new Residency(o.residency)
+  residency.check([o.name, ...o.peers.map((p) => p.name)])
   const imported = new Counter({ name: 'weft_region_imported_total', help: 'Deltas appended from peer regions', labelNames: ['peer'], registers: [d.registry] })
   const failures = new Counter({
     name: 'weft_region_peer_failures_total',
@@ -127,6 +132,7 @@ export async function openRegionNode(d: {
         importer,
         cursors,
         logger,
+        mayHold: (doc) => residency.allows(doc, o.name),
         longPollMs: o.longPollMs ?? 20_000,
         retryMs: o.retryMs ?? 250,
         antiEntropyMs: o.antiEntropyMs ?? 30_000,
@@ -145,14 +151,16 @@ export async function openRegionNode(d: {
     self: o.name,
     store: d.store,
     peers,
+    residency,
     pullAll: async (doc) => {
-      await Promise.allSettled(bridges.map((b) => b.pull(doc)))
+      await Promise.allSettled(bridges.filter((b) => residency.allows(doc, b.peerName)).map((b) => b.pull(doc)))
     },
   })
   return {
     name: o.name,
     importer,
     receipts,
+    residency,
     status: () => bridges.map((b) => b.status()),
     async regionsView() {
       const own: RegionView = { region: o.name, self: true, reachable: true, links: bridges.map((b) => b.status()) }
@@ -171,6 +179,8 @@ export async function openRegionNode(d: {
     mount(app) {
       mountRegionRoutes(app, {
         secret: o.secret,
+        self: o.name,
+        residency,
         store: d.store,
         heads: headsReader(d.store),
         tokens: new HeadsTokens(),

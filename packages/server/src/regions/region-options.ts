@@ -1,3 +1,5 @@
+import type { ResidencyRule } from './residency.js'
+
 /** One peer region: its name and the base URL of any of its nodes (`http://host:port`). */
 export interface RegionPeer {
   readonly name: string
@@ -22,6 +24,11 @@ export interface RegionOptions {
   readonly antiEntropyMs?: number | undefined
   /** Docs at equal version vectors whose stored digests one anti-entropy pass compares with a peer's (default 1000, rotating). */
   readonly digestDocsPerPass?: number | undefined
+  /**
+   * Docs pinned to a set of regions (`--residency eu:*=eu-west+eu-central`, repeatable; env
+   * `WEFT_RESIDENCY` as `p=r+r;p=r`) ([RESIDENCY-1]). Every region must be given the same table.
+   */
+  readonly residency?: readonly ResidencyRule[] | undefined
   /** Receipts of writes acknowledged at a level kept for the audit, newest first (default 10,000) ([AUDIT-9]). */
   readonly maxReceipts?: number | undefined
 }

@@ -15,10 +15,15 @@ import { isFreshnessLevel, isRegionLevel } from './level-rules.js'
 import type { RegionLevels } from './region-levels.js'
 import type { ReceiptLog } from './level-receipts.js'
 import { encodeSinceAnswer } from './region-wire.js'
+import type { Residency } from './residency.js'
 
 /** What the region routes need from the server. */
 export interface RegionRoutesDeps {
   readonly secret: string
+  /** This region's name. */
+  readonly self: string
+  /** Docs pinned to regions: never sent to a region outside their set ([RESIDENCY-2]). */
+  readonly residency: Residency
   readonly store: Store
   readonly heads: HeadsReader
   readonly tokens: HeadsTokens
@@ -66,6 +71,21 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
   }
   const digestOf = (doc: string) => d.digests.digest(doc)
   const refused = (c: Context) => c.text('region routes need the peer secret (--peer-secret) or a token with read access', 401)
+  const asker = (c: Context) => c.req.header('x-weft-region') ?? ''
+  // [RESIDENCY-2] A peer outside a doc's regions gets nothing of it (bytes, heads, digests): 403 with the refusal.
+  const pinnedAway = (c: Context, doc: string) => {
+    const r = d.residency.refusal(doc, asker(c))
+    return r && c.json(r, 403)
+  }
+  // [RESIDENCY-3] A client asking this region about a doc pinned elsewhere: 421, and where to go instead.
+  const notHere = (c: Context, doc: string) => {
+    const r = d.residency.refusal(doc, d.self)
+    return r && c.json(r, 421)
+  }
+  const headsFor = (region: string) =>
+    d.residency.empty
+      ? heads
+      : async () => new Map([...(await heads())].filter(([doc]) => d.residency.allows(doc, region)))
 
   // A stream of head moves ([REGION-1]): a frame per check that saw heads move, deflated, flushed per frame.
   app.get('/regions/heads', (c) => {
@@ -73,10 +93,10 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     const waitMs = Math.min(60_000, Number(c.req.query('waitMs') ?? 0) || 0)
     const told = d.tokens.recall(c.req.query('since'))
     const stream = headsStream({
-      asker: c.req.header('x-weft-region') ?? '',
+      asker: asker(c),
       told,
       waitMs,
-      heads,
+      heads: headsFor(asker(c)),
       checkMs: d.headsCheckMs,
       store: d.store,
       imports: d.imports,
@@ -92,6 +112,8 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     if (!isPeer(c)) return refused(c)
     const doc = c.req.query('doc')
     if (doc === undefined) return c.text('doc is required', 400)
+    const away = pinnedAway(c, doc)
+    if (away) return away
     const vv = vvFromJson(c.req.query('vv') ?? '{}')
     const { snapshot, deltas } = await d.store.readSince(doc, vv)
     const headSeq = Math.max(snapshot?.seq ?? 0, deltas.at(-1)?.seq ?? 0)
@@ -104,6 +126,8 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     if (!isPeer(c)) return refused(c)
     const doc = c.req.query('doc')
     if (doc === undefined) return c.text('doc is required', 400)
+    const away = pinnedAway(c, doc)
+    if (away) return away
     // With `covers`, wait (bounded) until this region's durable head covers it: one request per level check.
     const covers = c.req.query('covers')
     const want = covers === undefined ? undefined : vvFromJson(covers)
@@ -126,6 +150,7 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     const out: [string, number, string, string][] = []
     for (const [doc, vv] of asked as [string, string][]) {
       if (typeof doc !== 'string' || typeof vv !== 'string') return c.text('expected {"docs": [[doc, vv], ...]}', 400)
+      if (!d.residency.allows(doc, asker(c))) continue
       const d = await digestOf(doc)
       if (vvEquals(d.vv, vvFromJson(vv))) out.push([doc, d.seq, vvToJson(d.vv), d.digest])
     }
@@ -138,6 +163,8 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     if (!isPeer(c)) return refused(c)
     const doc = c.req.query('doc')
     if (doc === undefined) return c.text('doc is required', 400)
+    const away = pinnedAway(c, doc)
+    if (away) return away
     const body = await d.digests.state(doc)
     d.countOut('state', body.length)
     return c.body(body as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream' })
@@ -148,6 +175,8 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     const doc = c.req.query('doc')
     const level = c.req.query('level') ?? ''
     if (doc === undefined || !isRegionLevel(level)) return c.text('expected doc and level=quorum|all-regions', 400)
+    const elsewhere = notHere(c, doc)
+    if (elsewhere) return elsewhere
     if (!(await mayRead(c, doc))) return refused(c)
     const vv = vvFromJson(c.req.query('vv') ?? '{}')
     const timeoutMs = Math.min(120_000, Number(c.req.query('timeoutMs') ?? 10_000) || 10_000)
@@ -166,6 +195,8 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     const doc = c.req.query('doc')
     const level = c.req.query('level') ?? 'session'
     if (doc === undefined || !isFreshnessLevel(level)) return c.text('expected doc and level=session|quorum|all-regions', 400)
+    const elsewhere = notHere(c, doc)
+    if (elsewhere) return elsewhere
     if (!(await mayRead(c, doc))) return refused(c)
     const vv = vvFromJson(c.req.query('vv') ?? '{}')
     const timeoutMs = Math.min(120_000, Number(c.req.query('timeoutMs') ?? 10_000) || 10_000)

@@ -37,6 +37,8 @@ export interface SyncServiceDeps {
     readonly authorize: Authorize
     /** Whom a principal's replicas are bound to ([BIND-1]); absent or undefined: nothing is bound (open mode). */
     readonly replicaOwner?: ((principal: Principal) => string | undefined) | undefined
+    /** Why `authorize` refused, when it can say (a doc pinned to other regions, [RESIDENCY-3]). */
+    readonly explainRefusal?: ((principal: Principal, doc: string, access: 'read' | 'write') => string | undefined) | undefined
   }
   readonly limits: Limits
   readonly metrics: ServerMetrics
@@ -84,6 +86,7 @@ export class SyncService {
       docModel: lazyEmptyDocs(createDocModel({ maxInflatedBytes: Math.max(DEFAULT_MAX_INFLATED_BYTES, 4 * limits.maxMessageBytes) })),
       authorize: (p, doc, access) => d.auth.authorize(p, doc, access),
       replicaOwner: (p) => d.auth.replicaOwner?.(p),
+      explainRefusal: (p, doc, access) => d.auth.explainRefusal?.(p, doc, access),
       helloTimeoutMs: limits.helloTimeoutMs,
       maxFrameBytes: limits.maxFrameBytes,
       maxMessageBytes: limits.maxMessageBytes,
