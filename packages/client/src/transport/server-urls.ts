@@ -1,8 +1,33 @@
+import type { NearestRegionOptions } from '../regions/nearest-region.js'
+import type { MeasureRegion } from './nearest-region-transport.js'
+
+/**
+ * Several regions: the client connects to the one that answers fastest,
+ * fails over to the next nearest when it is gone, and comes back when it is
+ * back ([REGION-CLIENT-1], [REGION-CLIENT-2]).
+ */
+export interface NearestRegions extends NearestRegionOptions {
+  /** One sync URL per region (e.g. `wss://eu.example.com/sync`). */
+  readonly regions: readonly string[]
+  /** Probe every region this often while connected (default 2 s). */
+  readonly probeEveryMs?: number
+  readonly probeTimeoutMs?: number
+  /** How a region's round trip is measured (default: `GET /healthz` on its HTTP side). */
+  readonly measure?: MeasureRegion
+  readonly onSwitch?: (from: string, to: string, why: 'failover' | 'return') => void
+}
+
 /**
  * Where a client connects: one URL, several (nodes of one cluster, tried in
- * turn), or a function that returns the URL of each attempt.
+ * turn), a function that returns the URL of each attempt, or several
+ * regions, nearest first ({@link NearestRegions}).
  */
-export type ServerUrls = string | readonly string[] | (() => string)
+export type ServerUrls = string | readonly string[] | (() => string) | NearestRegions
+
+/** True for the regions form of {@link ServerUrls}. */
+export function isNearestRegions(urls: ServerUrls): urls is NearestRegions {
+  return typeof urls === 'object' && !Array.isArray(urls) && 'regions' in urls
+}
 
 /** Chooses the URL of each connection attempt. */
 export interface UrlRotation {
@@ -23,7 +48,7 @@ export interface UrlRotation {
  * socket = new WebSocket(urls.current())
  * ```
  */
-export function urlRotation(urls: ServerUrls, random: () => number = Math.random): UrlRotation {
+export function urlRotation(urls: string | readonly string[] | (() => string), random: () => number = Math.random): UrlRotation {
   if (typeof urls === 'string') return { current: () => urls, moveOn: () => {} }
   if (typeof urls === 'function') return { current: urls, moveOn: () => {} }
   if (urls.length === 0) throw new RangeError('url: give at least one server URL')

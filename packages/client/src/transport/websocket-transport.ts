@@ -1,4 +1,5 @@
-import { type ServerUrls, urlRotation } from './server-urls.js'
+import { nearestRegionTransport } from './nearest-region-transport.js'
+import { type ServerUrls, isNearestRegions, urlRotation } from './server-urls.js'
 import type { CloseInfo, Connection, Transport, TransportHandlers } from './types.js'
 
 /** The part of the WebSocket API we use; the browser's and `ws`'s both have it. */
@@ -40,6 +41,7 @@ async function resolveWebSocket(): Promise<WebSocketConstructor> {
  * const failover = webSocketTransport(['wss://a.example.com/sync', 'wss://b.example.com/sync'])
  */
 export function webSocketTransport(urls: ServerUrls, options: WebSocketTransportOptions = {}): Transport {
+  if (isNearestRegions(urls)) return nearestRegionTransport({ ...urls, transportFor: (url) => webSocketTransport(url, options) })
   let ctor: Promise<WebSocketConstructor> | undefined
   const rotation = urlRotation(urls)
   return {
