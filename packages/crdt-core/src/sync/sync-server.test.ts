@@ -197,6 +197,17 @@ describe('SyncServer', () => {
     expect(to(out, 1)).toEqual([expect.objectContaining({ type: 'error', code: 'unsupported-version' })])
   })
 
+  it('[RESIDENCY-3] a refusal the authorize hook can explain carries that message; others keep the generic one', () => {
+    const s = make({
+      authorize: (_p, doc) => !doc.startsWith('eu:'),
+      explainRefusal: (_p, doc) => (doc.startsWith('eu:') ? `doc "${doc}" is pinned to regions eu-west; connect to eu-west` : undefined),
+    })
+    const out = join(s, 1, 'eu:ledger')
+    expect(to(out, 1)[1]).toMatchObject({ code: 'forbidden', doc: 'eu:ledger', message: expect.stringMatching(/connect to eu-west/) })
+    const plain = make({ authorize: () => false })
+    expect(to(join(plain, 2, 'x'), 2)[1]).toMatchObject({ code: 'forbidden', message: 'this principal may not read this doc' })
+  })
+
   it('[AUTH-1] no read access: forbidden and no byte of the doc; read-only: deltas refused and not stored', () => {
     const s = make({ authorize: (p, doc, access) => doc !== 'secret' && (access === 'read' || p === 'writer') })
     const out = join(s, 1, 'secret')
