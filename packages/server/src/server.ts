@@ -88,9 +88,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
   const cluster = bus && (await startCluster({ store, bus, registry, node, metrics, logger, options }))
   const auth = resolveAuth(options, logger)
   // [RESIDENCY-3] Docs pinned to other regions are refused here, with where to go instead.
-  const syncAuth = options.regions
-    ? { ...auth, ...residentAuthorize(auth.authorize, new Residency(options.regions.residency), options.regions.name) }
-    : auth
+  const syncAuth = options.regions ? { ...auth, ...residentAuthorize(auth.authorize, new Residency(options.regions.residency), options.regions.name) } : auth
   const sync = new SyncService({
     store,
     auth: syncAuth,

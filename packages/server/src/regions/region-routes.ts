@@ -83,9 +83,7 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     return r && c.json(r, 421)
   }
   const headsFor = (region: string) =>
-    d.residency.empty
-      ? heads
-      : async () => new Map([...(await heads())].filter(([doc]) => d.residency.allows(doc, region)))
+    d.residency.empty ? heads : async () => new Map([...(await heads())].filter(([doc]) => d.residency.allows(doc, region)))
 
   // A stream of head moves ([REGION-1]): a frame per check that saw heads move, deflated, flushed per frame.
   app.get('/regions/heads', (c) => {
@@ -148,11 +146,12 @@ export function mountRegionRoutes(app: Hono, d: RegionRoutesDeps): void {
     const asked = ((await c.req.json().catch(() => ({}))) as { docs?: unknown }).docs
     if (!Array.isArray(asked) || asked.length > 10_000) return c.text('expected {"docs": [[doc, vv], ...]} (at most 10,000)', 400)
     const out: [string, number, string, string][] = []
+    const from = asker(c)
     for (const [doc, vv] of asked as [string, string][]) {
       if (typeof doc !== 'string' || typeof vv !== 'string') return c.text('expected {"docs": [[doc, vv], ...]}', 400)
-      if (!d.residency.allows(doc, asker(c))) continue
-      const d = await digestOf(doc)
-      if (vvEquals(d.vv, vvFromJson(vv))) out.push([doc, d.seq, vvToJson(d.vv), d.digest])
+      if (!d.residency.allows(doc, from)) continue
+      const stored = await digestOf(doc)
+      if (vvEquals(stored.vv, vvFromJson(vv))) out.push([doc, stored.seq, vvToJson(stored.vv), stored.digest])
     }
     const body = JSON.stringify({ digests: out })
     d.countOut('digests', Buffer.byteLength(body))

@@ -16,7 +16,9 @@ describe('Residency', () => {
     expect(r.regionsOf('open:notes')).toBeUndefined()
     expect(r.allows('open:notes', 'us-east')).toBe(true)
     expect(r.allows('eu:ledger', 'us-east')).toBe(false)
-    expect(r.refusal('eu:ledger', 'us-east')?.message).toMatch(/pinned to regions eu-west, eu-central .*region us-east refuses.*connect to eu-west or eu-central/)
+    expect(r.refusal('eu:ledger', 'us-east')?.message).toMatch(
+      /pinned to regions eu-west, eu-central .*region us-east refuses.*connect to eu-west or eu-central/,
+    )
     expect(r.refusal('eu:ledger', 'eu-west')).toBeUndefined()
     expect(() => r.check(['eu-west', 'eu-central'])).toThrow(/unknown region\(s\) us-east/)
     expect(() => parseResidency(['eu:*'])).toThrow(/PATTERN=REGION/)

@@ -89,7 +89,8 @@ export function parseResidency(values: readonly string[]): ResidencyRule[] {
       .split('+')
       .map((r) => r.trim())
       .filter((r) => r !== '')
-    if (eq <= 0 || regions.length === 0) throw new Error(`--residency / WEFT_RESIDENCY: expected PATTERN=REGION+REGION (e.g. eu:*=eu-west+eu-central), got "${raw}"`)
+    if (eq <= 0 || regions.length === 0)
+      throw new Error(`--residency / WEFT_RESIDENCY: expected PATTERN=REGION+REGION (e.g. eu:*=eu-west+eu-central), got "${raw}"`)
     if (rules.some((r) => r.pattern === pattern)) throw new Error(`--residency: pattern "${pattern}" is given twice`)
     rules.push({ pattern, regions })
   }
