@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
+import { PostgresStore, auditStore, runAuditCommand } from '@weft/server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../support/free-port.js'
+import { type NatsCluster, startNatsCluster } from '../support/nats-cluster.js'
+import { type PgCluster, startPgCluster } from '../support/pg-cluster.js'
+import { typing, writeHistory } from './stores.js'
+
+interface AuditJson {
+  docsAudited: number
+  findings: Array<{ check: string; doc?: string; message: string; detail?: Record<string, unknown> }>
+  engine: Array<{ check: string; message: string }>
+}
+
+async function audit(...args: string[]) {
+  let out = ''
+  let err = ''
+  const code = await runAuditCommand(['--json', ...args], {}, { write: (x: string) => (out += x) }, { write: (x: string) => (err += x) })
+  return { code, json: JSON.parse(out || '{}') as AuditJson, err }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * The engine's faults made for real on PostgreSQL clusters of this test's
+ * own: a hot standby made by pg_basebackup (audited itself, and with its
+ * replay paused while the primary writes), and a cluster killed under an
+ * open store or never there.
+ */
+describe('audit of PostgreSQL faults: a standby, one that lags, one that is gone [AUDIT-7]', () => {
+  let primary: PgCluster
+  let standby: PgCluster
+  let url: string
+  let standbyUrl: string
+  const db = 'weft_audit_faults'
+  const slot = `weft_standby_${randomBytes(3).toString('hex')}`
+  beforeAll(async () => {
+    primary = await startPgCluster()
+    url = await primary.createDatabase(db)
+    const store = await PostgresStore.open({ url, poolSize: 2 })
+    for (let i = 0; i < 3; i++) await writeHistory(store, `doc:${i}`, 900 + i, typing(4))
+    await store.close()
+    await primary.query('CREATE TABLE filler (x int)', [], db)
+    standby = await startPgCluster({ standbyOf: { primary, slot } })
+    standbyUrl = standby.url(db)
+  }, 90_000)
+  afterAll(async () => {
+    await standby?.destroy()
+    await primary?.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => {})
+    await primary?.destroy()
+  })
+
+  it('[AUDIT-7] a store URL naming a hot standby is audited read only: its docs, and a note that it is a standby streaming from its primary (exit 0); --repair there is refused (exit 2)', async () => {
+    let r = await audit('--store', standbyUrl)
+    for (let i = 0; i < 50 && !r.json.engine?.some((n) => /streaming from its primary/.test(n.message)); i++) {
+      await sleep(100)
+      r = await audit('--store', standbyUrl)
+    }
+    expect(r.err).toBe('')
+    expect(r.json.docsAudited).toBe(3)
+    expect(r.json.findings).toEqual([])
+    expect(r.json.engine).toContainEqual({
+      check: 'pg-replica-lagging',
+      message: expect.stringMatching(/^this PostgreSQL is a standby \(in recovery\), streaming from its primary; 0\.0 KiB of WAL received and not replayed; last replayed a transaction/),
+    })
+    expect(r.code).toBe(0)
+    // Nothing was written to it (it allows no writes): the primary's schema is what it checked.
+    const repair = await audit('--store', standbyUrl, '--repair')
+    expect(repair.err).toMatch(/is read only \(a standby\): run --repair against the primary/)
+    expect(repair.code).toBe(2)
+  })
+
+  it('[AUDIT-7] replay paused on the standby while the primary writes: pg-replica-lagging on the primary (the standby named, its replay lag) and on the standby (WAL received, not replayed) (exit 1); resumed, both clean', async () => {
+    await standby.query('SELECT pg_wal_replay_pause()', [], db)
+    let writing = true
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        await primary.query('INSERT INTO filler VALUES ($1)', [i], db)
+        await sleep(50)
+      }
+    })()
+    try {
+      const lagging = async (u: string) => {
+        for (let i = 0; i < 100; i++) {
+          const r = await audit('--store', u, '--replica-max-lag', '500ms')
+          if (r.json.findings?.some((f) => f.check === 'pg-replica-lagging')) return r
+          await sleep(100)
+        }
+        const last = await audit('--store', u, '--replica-max-lag', '500ms')
+        throw new Error(`no pg-replica-lagging on ${u}: ${JSON.stringify(last.json.engine)} ${last.err}`)
+      }
+      const onPrimary = await lagging(url)
+      expect(onPrimary.json.findings).toEqual([
+        expect.objectContaining({
+          check: 'pg-replica-lagging',
+          message: expect.stringMatching(/^standby '.+' at 127\.0\.0\.1(\/32)? is streaming, \d+\.\d s and \d+\.\d MiB of WAL behind \(more than 0\.5 s or not streaming\)$/),
+          detail: expect.objectContaining({ state: 'streaming', replayLagMs: expect.any(Number) }),
+        }),
+      ])
+      expect(onPrimary.json.findings[0]?.detail?.replayLagMs).toBeGreaterThan(500)
+      expect(onPrimary.code).toBe(1)
+      const onStandby = await lagging(standbyUrl)
+      expect(onStandby.json.findings).toEqual([
+        expect.objectContaining({
+          check: 'pg-replica-lagging',
+          message: expect.stringMatching(/^this standby has \d+\.\d KiB of WAL received and not replayed \(replay paused\); it last replayed a transaction (never|\d+\.\d s ago)$/),
+          detail: expect.objectContaining({ replayPaused: true, receiver: 'streaming' }),
+        }),
+      ])
+      expect(onStandby.code).toBe(1)
+    } finally {
+      writing = false
+      await writer
+      await standby.query('SELECT pg_wal_replay_resume()', [], db)
+    }
+    // Caught up: the primary's replay lag and the standby's unreplayed WAL fall back to nothing.
+    const clean = async (u: string) => {
+      for (let i = 0; i < 150; i++) {
+        const r = await audit('--store', u, '--replica-max-lag', '500ms')
+        if (r.code === 0) return r
+        await sleep(100)
+      }
+      return audit('--store', u, '--replica-max-lag', '500ms')
+    }
+    expect((await clean(url)).json.findings).toEqual([])
+    expect((await clean(standbyUrl)).json.findings).toEqual([])
+  }, 60_000)
+
+  it('[AUDIT-7] PostgreSQL gone: a port nobody listens on, or a cluster killed, cannot be opened (exit 2); killed under an open store, the audit reports pg-unreachable and reads no doc (exit 2 from the command)', async () => {
+    const closed = await audit('--store', `postgres://postgres@127.0.0.1:${await freePort()}/${db}`)
+    expect(closed.err).toMatch(/^weft-server audit: could not open the store: .*ECONNREFUSED/)
+    expect(closed.code).toBe(2)
+
+    const store = await PostgresStore.open({ url: standbyUrl, poolSize: 2, readOnly: true })
+    try {
+      await standby.crash()
+      const report = await auditStore(store)
+      expect(report.findings).toEqual([
+        expect.objectContaining({ check: 'pg-unreachable', message: expect.stringMatching(/^PostgreSQL did not answer: /) }),
+      ])
+      expect(report.docsAudited).toBe(0)
+      const killed = await audit('--store', standbyUrl)
+      expect(killed.err).toMatch(/could not open the store/)
+      expect(killed.code).toBe(2)
+    } finally {
+      await store.close()
+      await standby.start()
+    }
+  }, 60_000)
+})
