@@ -150,3 +150,76 @@ describe('audit of PostgreSQL faults: a standby, one that lags, one that is gone
     }
   }, 60_000)
 })
+
+/**
+ * A 3-node JetStream cluster of this test's own (real nats-server processes
+ * on free ports) holding an R3 stream; two of its servers killed, the one
+ * left has no quorum: no stream leader, no meta leader.
+ */
+describe('audit of the bus: a JetStream stream that lost its quorum [AUDIT-8]', () => {
+  let cluster: NatsCluster
+  const stream = `weft_r3_${randomBytes(3).toString('hex')}`
+  beforeAll(async () => {
+    cluster = await startNatsCluster({ size: 3 })
+    const nc = await connect({ servers: [...cluster.urls] })
+    try {
+      const jsm = await jetstreamManager(nc)
+      for (let i = 0; ; i++) {
+        try {
+          await jsm.streams.add({ name: stream, subjects: [`${stream}.>`], num_replicas: 3 })
+          break
+        } catch (error) {
+          // The cluster elects its meta leader shortly after it reports healthy.
+          if (i > 50) throw error
+          await sleep(200)
+        }
+      }
+      await jetstream(nc).publish(`${stream}.x`, new Uint8Array([1]))
+    } finally {
+      await nc.close()
+    }
+  }, 60_000)
+  afterAll(async () => {
+    await cluster?.close()
+  })
+
+  it('[AUDIT-8] an R3 stream with every replica current audits clean (exit 0); one of its three servers killed: bus-stream-unhealthy naming the stream and the replica not current (exit 1); two killed (no quorum): bus-stream-unhealthy, JetStream does not answer (exit 1)', async () => {
+    const busAudit = () => audit('--bus', cluster.urls[0] as string, '--bus-streams', stream)
+    const until = async (ok: (r: Awaited<ReturnType<typeof busAudit>>) => boolean) => {
+      let r = await busAudit()
+      for (let i = 0; i < 60 && !ok(r); i++) {
+        await sleep(200)
+        r = await busAudit()
+      }
+      return r
+    }
+    let r = await until((x) => x.code === 0)
+    expect(r.json.findings).toEqual([])
+    expect(r.json.engine).toContainEqual({ check: 'bus-consumer-lagging', message: `1 JetStream stream(s) matching '${stream}' with 0 consumer(s) checked` })
+    expect(r.code).toBe(0)
+
+    // One down: the stream keeps a leader (2 of 3), one replica is offline.
+    await cluster.kill(1)
+    // (While it elects a new meta leader, if n1 was that, JetStream does not answer for a moment.)
+    r = await until((x) => x.json.findings?.some((f) => f.message.startsWith(`stream '${stream}'`)))
+    expect(r.json.findings).toEqual([
+      expect.objectContaining({
+        check: 'bus-stream-unhealthy',
+        message: expect.stringMatching(new RegExp(`^stream '${stream}': replica\\(s\\) n1 \\((offline|last heard from \\d+\\.\\d s ago)\\) not current$`)),
+        detail: expect.objectContaining({ stream, leader: expect.stringMatching(/^n[02]$/) }),
+      }),
+    ])
+    expect(r.code).toBe(1)
+
+    // Two down: the one left has no quorum, JetStream answers nothing (its stream listing an empty page).
+    await cluster.kill(2)
+    r = await until((x) => x.json.findings?.some((f) => /did not answer/.test(f.message)))
+    expect(r.json.findings).toEqual([
+      expect.objectContaining({
+        check: 'bus-stream-unhealthy',
+        message: expect.stringMatching(/^JetStream at nats:\/\/127\.0\.0\.1:\d+ did not answer \(.+\): with no meta leader/),
+      }),
+    ])
+    expect(r.code).toBe(1)
+  }, 120_000)
+})
