@@ -79,7 +79,9 @@ for (const [name, open] of [
       expect(r.json.findings[0]?.message).toBe('seq 13 carries 3 dot(s) of seq 1, 2 with different content (101:1, 101:2, 101:3)')
       expect(r.code).toBe(1)
       const fixed = await audit(s, '--repair')
-      expect(fixed.json.repairs).toEqual([{ doc: 'note:plain', check: 'dot-reused', action: 'none', ok: false, note: expect.stringMatching(/^not repairable here: /) }])
+      expect(fixed.json.repairs).toEqual([
+        { doc: 'note:plain', check: 'dot-reused', action: 'none', ok: false, note: expect.stringMatching(/^not repairable here: /) },
+      ])
       expect(fixed.code).toBe(1)
     })
 

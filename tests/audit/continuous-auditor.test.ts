@@ -236,7 +236,9 @@ describe('[AUDIT-10] the continuous auditor checks the engine and the bus at a p
       await jetstream(nc).publish(`${stream}.x`, new Uint8Array([9]))
       await expect.poll(async () => (await auditor.status()).engineChecks, { timeout: 10_000 }).toBeGreaterThanOrEqual(runs + 3)
       expect(await metric(server, /^weft_audit_findings_total\{check="pg-slot-inactive"\}/)).toBe('weft_audit_findings_total{check="pg-slot-inactive"} 1')
-      expect(await metric(server, /^weft_audit_findings_total\{check="bus-consumer-lagging"\}/)).toBe('weft_audit_findings_total{check="bus-consumer-lagging"} 1')
+      expect(await metric(server, /^weft_audit_findings_total\{check="bus-consumer-lagging"\}/)).toBe(
+        'weft_audit_findings_total{check="bus-consumer-lagging"} 1',
+      )
       const logged = lines.filter((l) => l.msg.startsWith('audit finding')).map((l) => l.check)
       expect(logged.sort()).toEqual(['bus-consumer-lagging', 'pg-slot-inactive'])
 
@@ -246,7 +248,12 @@ describe('[AUDIT-10] the continuous auditor checks the engine and the bus at a p
       for await (const m of await reader.fetch({ max_messages: 6, expires: 2000 })) await m.ackAck()
       await expect.poll(checks, { timeout: bound + 2000, interval: 20 }).toEqual([])
       expect(await metric(server, /^weft_audit_findings_open\{check="pg-slot-inactive"\}/)).toBeUndefined()
-      expect(lines.filter((l) => l.msg === 'audit finding cleared').map((l) => l.check).sort()).toEqual(['bus-consumer-lagging', 'pg-slot-inactive'])
+      expect(
+        lines
+          .filter((l) => l.msg === 'audit finding cleared')
+          .map((l) => l.check)
+          .sort(),
+      ).toEqual(['bus-consumer-lagging', 'pg-slot-inactive'])
     } finally {
       await server.close()
       await jsm.streams.delete(stream).catch(() => {})

@@ -63,7 +63,9 @@ describe('audit of PostgreSQL faults: a standby, one that lags, one that is gone
     expect(r.json.findings).toEqual([])
     expect(r.json.engine).toContainEqual({
       check: 'pg-replica-lagging',
-      message: expect.stringMatching(/^this PostgreSQL is a standby \(in recovery\), streaming from its primary; 0\.0 KiB of WAL received and not replayed; last replayed a transaction/),
+      message: expect.stringMatching(
+        /^this PostgreSQL is a standby \(in recovery\), streaming from its primary; 0\.0 KiB of WAL received and not replayed; last replayed a transaction/,
+      ),
     })
     expect(r.code).toBe(0)
     // Nothing was written to it (it allows no writes): the primary's schema is what it checked.
@@ -95,7 +97,9 @@ describe('audit of PostgreSQL faults: a standby, one that lags, one that is gone
       expect(onPrimary.json.findings).toEqual([
         expect.objectContaining({
           check: 'pg-replica-lagging',
-          message: expect.stringMatching(/^standby '.+' at 127\.0\.0\.1(\/32)? is streaming, \d+\.\d s and \d+\.\d MiB of WAL behind \(more than 0\.5 s or not streaming\)$/),
+          message: expect.stringMatching(
+            /^standby '.+' at 127\.0\.0\.1(\/32)? is streaming, \d+\.\d s and \d+\.\d MiB of WAL behind \(more than 0\.5 s or not streaming\)$/,
+          ),
           detail: expect.objectContaining({ state: 'streaming', replayLagMs: expect.any(Number) }),
         }),
       ])
@@ -105,7 +109,9 @@ describe('audit of PostgreSQL faults: a standby, one that lags, one that is gone
       expect(onStandby.json.findings).toEqual([
         expect.objectContaining({
           check: 'pg-replica-lagging',
-          message: expect.stringMatching(/^this standby has \d+\.\d KiB of WAL received and not replayed \(replay paused\); it last replayed a transaction (never|\d+\.\d s ago)$/),
+          message: expect.stringMatching(
+            /^this standby has \d+\.\d KiB of WAL received and not replayed \(replay paused\); it last replayed a transaction (never|\d+\.\d s ago)$/,
+          ),
           detail: expect.objectContaining({ replayPaused: true, receiver: 'streaming' }),
         }),
       ])
@@ -137,9 +143,7 @@ describe('audit of PostgreSQL faults: a standby, one that lags, one that is gone
     try {
       await standby.crash()
       const report = await auditStore(store)
-      expect(report.findings).toEqual([
-        expect.objectContaining({ check: 'pg-unreachable', message: expect.stringMatching(/^PostgreSQL did not answer: /) }),
-      ])
+      expect(report.findings).toEqual([expect.objectContaining({ check: 'pg-unreachable', message: expect.stringMatching(/^PostgreSQL did not answer: /) })])
       expect(report.docsAudited).toBe(0)
       const killed = await audit('--store', standbyUrl)
       expect(killed.err).toMatch(/could not open the store/)

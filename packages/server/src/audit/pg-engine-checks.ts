@@ -176,7 +176,9 @@ async function auditStandby(
       doc: undefined,
       message: `this standby has ${walSize(behind)} of WAL received and not replayed${paused ? ' (replay paused)' : ''}; it last replayed a transaction ${ago}${paused ? '' : ` (more than ${maxLagMs / 1000} s)`}`,
       detail,
-      unrepairable: paused ? 'resume replay on the standby: SELECT pg_wal_replay_resume()' : "look at the standby's load and disk: replay is slower than the primary's writes",
+      unrepairable: paused
+        ? 'resume replay on the standby: SELECT pg_wal_replay_resume()'
+        : "look at the standby's load and disk: replay is slower than the primary's writes",
     })
   }
   return { findings, notes }

@@ -112,7 +112,9 @@ export async function checkPostgresSchema(pool: pg.Pool): Promise<number> {
   const found = rows[0]?.version ?? 0
   if (found > POSTGRES_MIGRATIONS.length) throw new SchemaTooNewError(found, POSTGRES_MIGRATIONS.length)
   if (found < POSTGRES_MIGRATIONS.length) {
-    throw new Error(`database schema version ${found} is older than this server's (${POSTGRES_MIGRATIONS.length}): start a weft-server on the primary to migrate it`)
+    throw new Error(
+      `database schema version ${found} is older than this server's (${POSTGRES_MIGRATIONS.length}): start a weft-server on the primary to migrate it`,
+    )
   }
   return found
 }
