@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { Doc, inspectDelta } from '@weft/crdt-core'
-import { MemoryStore, PostgresStore, createServer, type WeftServer } from '@weft/server'
+import { MemoryStore, PostgresStore, type ServerOptions, createServer, type WeftServer } from '@weft/server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startPgCluster } from '../support/pg-cluster.js'
 import { type AuditedStore, openPostgres, typing, writeHistory } from './stores.js'
@@ -179,11 +179,11 @@ describe('[AUDIT-5] findings another node opened', () => {
 })
 
 /** pino from the server package (the tests package does not depend on it): the auditor's log lines, as JSON. */
-function captureLog(): { logger: Parameters<typeof createServer>[0]['logger']; lines: Array<{ msg: string; check?: string }> } {
+function captureLog(): { logger: NonNullable<ServerOptions['logger']>; lines: Array<{ msg: string; check?: string }> } {
   const pino = createRequire(new URL('../../packages/server/package.json', import.meta.url))('pino') as (
     o: { level: string },
     stream: { write(line: string): void },
-  ) => NonNullable<Parameters<typeof createServer>[0]['logger']>
+  ) => NonNullable<ServerOptions['logger']>
   const lines: Array<{ msg: string; check?: string }> = []
   return { logger: pino({ level: 'info' }, { write: (line) => lines.push(JSON.parse(line)) }), lines }
 }
