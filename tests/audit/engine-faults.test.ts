@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { openSync, closeSync, writeSync } from 'node:fs'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { PostgresStore, auditStore, runAuditCommand } from '@weft/server'
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../support/free-port.js'
 import { type NatsCluster, startNatsCluster } from '../support/nats-cluster.js'
 import { type PgCluster, startPgCluster } from '../support/pg-cluster.js'
-import { typing, writeHistory } from './stores.js'
+import { openSqlite, typing, writeHistory } from './stores.js'
 
 interface AuditJson {
   docsAudited: number
@@ -226,4 +227,46 @@ describe('audit of the bus: a JetStream stream that lost its quorum [AUDIT-8]', 
     ])
     expect(r.code).toBe(1)
   }, 120_000)
+})
+
+describe('audit of the engine: SQLite integrity_check [AUDIT-1]', () => {
+  it("[AUDIT-1] a SQLite file whose index page was overwritten behind the store's back: sqlite-integrity with what integrity_check says (exit 1); the docs still audit", async () => {
+    const s = await openSqlite()
+    try {
+      for (let i = 0; i < 20; i++) await writeHistory(s.store, `doc:${String(i).padStart(2, '0')}`, 600 + i, typing(3))
+      await s.closeStore()
+      expect((await audit(...s.args)).code).toBe(0)
+      // A secondary index (the findings record's, by time) with rows in it, its page's cell area overwritten
+      // behind the store's back: its entries no longer match the table's. The file closed and checkpointed first.
+      for (let i = 0; i < 30; i++) {
+        await s.raw(
+          'INSERT INTO audit_findings (kind, check_id, doc, key, message, node, repairable, at, resolved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          ['finding', 'seq-gap', `doc:${i}`, 'k', 'old', 'n', 0, 1_000_000 + i, 2_000_000 + i],
+        )
+      }
+      const [index] = (await s.raw("SELECT rootpage FROM sqlite_master WHERE type = 'index' AND name = 'audit_findings_at'")) as { rootpage: number }[]
+      const [size] = (await s.raw('PRAGMA page_size')) as { page_size: number }[]
+      if (!index || !size) throw new Error('no audit_findings_at index')
+      await s.raw('PRAGMA wal_checkpoint(TRUNCATE)')
+      const path = s.args[1] as string
+      const fd = openSync(path, 'r+')
+      try {
+        writeSync(fd, Buffer.alloc(48, 0x41), 0, 48, (index.rootpage - 1) * size.page_size + size.page_size - 200)
+      } finally {
+        closeSync(fd)
+      }
+      const r = await audit(...s.args)
+      expect(r.json.findings).toEqual([
+        expect.objectContaining({
+          check: 'sqlite-integrity',
+          message: expect.stringMatching(/^PRAGMA integrity_check: .*audit_findings_at/),
+          repairable: false,
+        }),
+      ])
+      expect(r.json.docsAudited).toBe(20)
+      expect(r.code).toBe(1)
+    } finally {
+      await s.cleanup()
+    }
+  })
 })
