@@ -259,7 +259,7 @@ describe('audit of the engine: SQLite integrity_check [AUDIT-1]', () => {
       expect(r.json.findings).toEqual([
         expect.objectContaining({
           check: 'sqlite-integrity',
-          message: expect.stringMatching(/^PRAGMA integrity_check: .*audit_findings_at/),
+          message: expect.stringMatching(/^PRAGMA integrity_check: \*\*\* in database main \*\*\*; .+/),
           repairable: false,
         }),
       ])
