@@ -38,7 +38,7 @@ for (const [name, open] of [
   ['SQLite', openSqlite],
   ['PostgreSQL', openPostgres],
 ] as const) {
-  describe(`weft-server audit on ${name}`, () => {
+  describe(`[AUDIT-1] [AUDIT-2] weft-server audit on ${name}`, () => {
     let s: AuditedStore
     afterEach(async () => {
       await s.cleanup()
@@ -68,7 +68,7 @@ for (const [name, open] of [
       expect(fixed.json.repairs?.find((x) => x.check === 'seq-gap')).toMatchObject({ ok: false, note: expect.stringMatching(/not repairable here/) })
     })
 
-    it('a dot reused with other content: dot-reused naming both seqs, exit 1', async () => {
+    it('[AUDIT-1] [AUDIT-2] a dot reused with other content: dot-reused naming both seqs, exit 1; --repair does not guess which content is right and says so (exit 1)', async () => {
       s = await open()
       await healthy(s)
       // A second replica that drew the same id (101) writes other text under the same dots.
@@ -78,6 +78,11 @@ for (const [name, open] of [
       expect(checks(r)).toEqual(['dot-reused note:plain'])
       expect(r.json.findings[0]?.message).toBe('seq 13 carries 3 dot(s) of seq 1, 2 with different content (101:1, 101:2, 101:3)')
       expect(r.code).toBe(1)
+      const fixed = await audit(s, '--repair')
+      expect(fixed.json.repairs).toEqual([
+        { doc: 'note:plain', check: 'dot-reused', action: 'none', ok: false, note: expect.stringMatching(/^not repairable here: /) },
+      ])
+      expect(fixed.code).toBe(1)
     })
 
     it('a truncated delta: delta-undecodable at its seq; repaired (dropped) only where the snapshot holds it', async () => {

@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
 import { Doc, inspectDelta } from '@weft/crdt-core'
-import { MemoryStore, PostgresStore, createServer, type WeftServer } from '@weft/server'
+import { MemoryStore, PostgresStore, type ServerOptions, createServer, type WeftServer } from '@weft/server'
 import { afterEach, describe, expect, it } from 'vitest'
+import { startPgCluster } from '../support/pg-cluster.js'
 import { type AuditedStore, openPostgres, typing, writeHistory } from './stores.js'
 
 const INTERVAL_MS = 100
@@ -22,7 +27,7 @@ describe('the continuous auditor in the server (PostgreSQL)', () => {
     s = undefined
   })
 
-  it(`finds a corruption injected behind the server's back within its stated interval (two passes; ${DOCS} docs, ${DOCS_PER_TICK} per ${INTERVAL_MS} ms tick), counts it in /metrics and shows it on the dashboard API`, async () => {
+  it(`[AUDIT-3] finds a corruption injected behind the server's back within its stated interval (two passes; ${DOCS} docs, ${DOCS_PER_TICK} per ${INTERVAL_MS} ms tick), counts it in /metrics and shows it on the dashboard API`, async () => {
     const pg = await openPostgres()
     s = pg
     await Promise.all(Array.from({ length: DOCS }, (_, i) => writeHistory(pg.store, `doc:${String(i).padStart(2, '0')}`, 500 + i, typing(6))))
@@ -171,4 +176,89 @@ describe('[AUDIT-5] findings another node opened', () => {
       await server.close()
     }
   })
+})
+
+/** pino from the server package (the tests package does not depend on it): the auditor's log lines, as JSON. */
+function captureLog(): { logger: NonNullable<ServerOptions['logger']>; lines: Array<{ msg: string; check?: string }> } {
+  const pino = createRequire(new URL('../../packages/server/package.json', import.meta.url))('pino') as (
+    o: { level: string },
+    stream: { write(line: string): void },
+  ) => NonNullable<ServerOptions['logger']>
+  const lines: Array<{ msg: string; check?: string }> = []
+  return { logger: pino({ level: 'info' }, { write: (line) => lines.push(JSON.parse(line)) }), lines }
+}
+
+describe('[AUDIT-10] the continuous auditor checks the engine and the bus at a pace of their own', () => {
+  it('finds an inactive replication slot (PostgreSQL) and a JetStream consumer left behind (the bus) within engineIntervalMs, records each once in the store, counts it in /metrics, logs it once; both cleared once fixed', async () => {
+    const NATS = process.env.WEFT_TEST_NATS ?? 'nats://127.0.0.1:4222'
+    const ENGINE_MS = 500
+    const cluster = await startPgCluster()
+    const url = await cluster.createDatabase('weft_audit_engine_ticks')
+    const store = await PostgresStore.open({ url, poolSize: 4 })
+    await writeHistory(store, 'doc:1', 801, typing(4))
+    const stream = `weft_ca_${randomBytes(3).toString('hex')}`
+    const slot = `weft_ca_${randomBytes(3).toString('hex')}`
+    const nc = await connect({ servers: NATS })
+    const jsm = await jetstreamManager(nc)
+    await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] })
+    const { logger, lines } = captureLog()
+    const server = await createServer({
+      port: 0,
+      store,
+      logger,
+      audit: { intervalMs: 50, engineIntervalMs: ENGINE_MS, bus: { url: NATS, streams: stream, maxPending: 3 } },
+    })
+    try {
+      const auditor = server.auditor
+      if (!auditor) throw new Error('no auditor')
+      await expect.poll(async () => (await auditor.status()).engineChecks, { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+      expect((await auditor.status()).findings).toEqual([])
+
+      // Behind the server's back: a slot nobody consumes (it keeps WAL on the primary), a consumer nobody reads.
+      await cluster.query('SELECT pg_create_physical_replication_slot($1, true)', [slot])
+      await jsm.consumers.add(stream, { durable_name: 'reader', ack_policy: AckPolicy.Explicit })
+      for (let i = 0; i < 5; i++) await jetstream(nc).publish(`${stream}.x`, new Uint8Array([i]))
+      const injected = Date.now()
+      // The stated bound: the next engine run, at most engineIntervalMs after the last, plus one tick's wait.
+      const bound = ENGINE_MS + 50 + 1000
+      const checks = async () => (await auditor.status()).findings.map((f) => `${f.check} ${f.doc ?? '(engine)'}`).sort()
+      await expect.poll(checks, { timeout: bound, interval: 20 }).toEqual(['bus-consumer-lagging (engine)', 'pg-slot-inactive (engine)'])
+      const foundAfterMs = Date.now() - injected
+      console.log(`auditor: engine and bus checks every ${ENGINE_MS} ms; both found ${foundAfterMs} ms after they were made (bound ${bound} ms)`)
+      expect(foundAfterMs).toBeLessThanOrEqual(bound)
+      expect(await metric(server, /^weft_audit_findings_open\{check="pg-slot-inactive"\}/)).toBe('weft_audit_findings_open{check="pg-slot-inactive"} 1')
+      expect(await metric(server, /^weft_audit_findings_open\{check="bus-consumer-lagging"\}/)).toBe('weft_audit_findings_open{check="bus-consumer-lagging"} 1')
+      // In the store: a node reading the same database sees them.
+      expect((await store.openFindings('')).map((f) => f.check).sort()).toEqual(['bus-consumer-lagging', 'pg-slot-inactive'])
+
+      // Seen again by three more runs (the consumer's counts and the slot's WAL change meanwhile): one record, one count, one log line each.
+      const runs = (await auditor.status()).engineChecks
+      await jetstream(nc).publish(`${stream}.x`, new Uint8Array([9]))
+      await expect.poll(async () => (await auditor.status()).engineChecks, { timeout: 10_000 }).toBeGreaterThanOrEqual(runs + 3)
+      expect(await metric(server, /^weft_audit_findings_total\{check="pg-slot-inactive"\}/)).toBe('weft_audit_findings_total{check="pg-slot-inactive"} 1')
+      expect(await metric(server, /^weft_audit_findings_total\{check="bus-consumer-lagging"\}/)).toBe(
+        'weft_audit_findings_total{check="bus-consumer-lagging"} 1',
+      )
+      const logged = lines.filter((l) => l.msg.startsWith('audit finding')).map((l) => l.check)
+      expect(logged.sort()).toEqual(['bus-consumer-lagging', 'pg-slot-inactive'])
+
+      // Fixed: the slot dropped, the messages read and acked. The next run clears both.
+      await cluster.query('SELECT pg_drop_replication_slot($1)', [slot])
+      const reader = await jetstream(nc).consumers.get(stream, 'reader')
+      for await (const m of await reader.fetch({ max_messages: 6, expires: 2000 })) await m.ackAck()
+      await expect.poll(checks, { timeout: bound + 2000, interval: 20 }).toEqual([])
+      expect(await metric(server, /^weft_audit_findings_open\{check="pg-slot-inactive"\}/)).toBeUndefined()
+      expect(
+        lines
+          .filter((l) => l.msg === 'audit finding cleared')
+          .map((l) => l.check)
+          .sort(),
+      ).toEqual(['bus-consumer-lagging', 'pg-slot-inactive'])
+    } finally {
+      await server.close()
+      await jsm.streams.delete(stream).catch(() => {})
+      await nc.close()
+      await cluster.destroy()
+    }
+  }, 60_000)
 })

@@ -99,6 +99,8 @@ async function start(config: CliConfig): Promise<void> {
       audit: {
         intervalMs: config.auditIntervalMs,
         ...(config.auditDocsPerTick !== undefined && { docsPerTick: config.auditDocsPerTick }),
+        // The cluster's bus is checked with the engine, once a minute [AUDIT-10].
+        ...(config.bus !== undefined && { bus: { url: config.bus } }),
         ...(config.auditKeepFindings !== undefined && { keepClosedFindings: config.auditKeepFindings }),
         ...(config.auditFindingsMaxAgeDays !== undefined && { closedFindingsMaxAgeMs: config.auditFindingsMaxAgeDays * 24 * 3600 * 1000 }),
       },

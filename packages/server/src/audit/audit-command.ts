@@ -228,7 +228,14 @@ export async function runAuditCommand(
     return 2
   }
   const { store, description } = opened
-  const backend = config.repair ? opened.backend() : undefined
+  let backend: RepairBackend | undefined
+  try {
+    backend = config.repair ? opened.backend() : undefined
+  } catch (error) {
+    await store.close()
+    err.write(`weft-server audit: ${error instanceof Error ? error.message : String(error)}\n`)
+    return 2
+  }
   const repairs: RepairOutcome[] = []
   let remaining = 0
   let lastProgress = 0
@@ -259,6 +266,8 @@ export async function runAuditCommand(
         `${JSON.stringify({ store: description, ...report, findings: report.findings.map(jsonFinding), ...(backend && { repairs, remaining }) }, null, 2)}\n`,
       )
     else out.write(formatAuditReport(report, description, backend ? repairs : undefined))
+    // Its docs could not be read: could not audit, the report saying why [AUDIT-7].
+    if (report.byCheck['pg-unreachable']) return 2
     return remaining > 0 ? 1 : 0
   } catch (error) {
     err.write(`weft-server audit: the audit failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
@@ -348,8 +357,18 @@ function jsonFinding(f: Finding): Record<string, unknown> {
 async function openAuditedStore(config: AuditConfig): Promise<{ store: Store; description: string; backend: () => RepairBackend }> {
   if (config.store !== undefined) {
     const { PostgresStore } = await import('../store/postgres-store.js')
-    const store = await PostgresStore.open({ url: config.store, poolSize: 8, applicationName: 'weft-audit' })
-    return { store, description: redactUrl(config.store), backend: () => postgresRepairBackend(store.pool) }
+    const options = { url: config.store, poolSize: 8, applicationName: 'weft-audit' }
+    const store = await PostgresStore.open(options).catch(async (error: unknown) => {
+      // 25006 read_only_sql_transaction: a hot standby, whose copy is audited as it is (nothing written to it) [AUDIT-7].
+      if ((error as { code?: unknown }).code !== '25006') throw error
+      return PostgresStore.open({ ...options, readOnly: true })
+    })
+    const description = redactUrl(config.store)
+    const backend = () => {
+      if (store.readOnly) throw new AuditCommandError(`${description} is read only (a standby): run --repair against the primary`)
+      return postgresRepairBackend(store.pool)
+    }
+    return { store, description, backend }
   }
   // Opening a missing file would create an empty database and audit it clean.
   if (!existsSync(config.db)) throw new Error(`no SQLite database at ${config.db}: pass --db <file> (or --store postgres://…)`)

@@ -1,4 +1,4 @@
-import { type ConsumerInfo, type JetStreamManager, type StreamInfo, jetstreamManager } from '@nats-io/jetstream'
+import { type ConsumerInfo, type StreamInfo, jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { redactUrl } from '../redact-url.js'
 import { docMatcher } from './doc-pattern.js'
@@ -24,7 +24,9 @@ export interface BusAuditOptions {
  * re-read from the store, [BUS-1]), so for it the audit times a round trip
  * through the server (`bus-unreachable` when it cannot). What does persist
  * is JetStream (the strong operations' KV bucket, and any stream matching
- * `streams`): each stream is checked for a missing leader and replicas not
+ * `streams`): JetStream that does not answer (no meta leader: its servers
+ * lost their quorum) is `bus-stream-unhealthy` for every stream; each
+ * stream is checked for a missing leader and replicas not
  * current (`bus-stream-unhealthy`), for being near its limits
  * (`bus-stream-full`: with discard=old it drops the oldest, with discard=new
  * it refuses writes), and each of its consumers for messages pending delivery
@@ -53,25 +55,38 @@ export async function auditBus(o: BusAuditOptions): Promise<{ findings: Finding[
       check: 'bus-unreachable',
       message: `NATS ${nc.info?.version ?? '?'} at ${where} answered in ${rttMs.toFixed(1)} ms; the delta bus is core pub/sub (nothing persisted, no consumer to lag)`,
     })
-    let jsm: JetStreamManager
-    try {
-      jsm = await jetstreamManager(nc, { timeout: 3000 })
-    } catch {
-      notes.push({ check: 'bus-stream-unhealthy', message: 'JetStream is not enabled on this NATS server: no streams to check' })
-      return { findings, notes }
-    }
     const matches = docMatcher(o.streams ?? '*weft*')
     let streams = 0
     let consumers = 0
-    for await (const si of jsm.streams.list()) {
-      if (!matches(si.config.name)) continue
-      streams++
-      findings.push(...streamFindings(si, o.fullRatio ?? 0.9))
-      for await (const ci of jsm.consumers.list(si.config.name)) {
-        consumers++
-        const f = consumerFinding(si.config.name, ci, o.maxPending ?? 1000)
-        if (f) findings.push(f)
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 3000 })
+      // The stream listing answers an empty page when JetStream has no meta leader: ask the account first, which fails then.
+      await jsm.getAccountInfo()
+      for await (const si of jsm.streams.list()) {
+        if (!matches(si.config.name)) continue
+        streams++
+        findings.push(...streamFindings(si, o.fullRatio ?? 0.9))
+        for await (const ci of jsm.consumers.list(si.config.name)) {
+          consumers++
+          const f = consumerFinding(si.config.name, ci, o.maxPending ?? 1000)
+          if (f) findings.push(f)
+        }
       }
+    } catch (error) {
+      if (error instanceof Error && error.name === 'JetStreamNotEnabled') {
+        notes.push({ check: 'bus-stream-unhealthy', message: 'JetStream is not enabled on this NATS server: no streams to check' })
+        return { findings, notes }
+      }
+      // A timeout or 503 of its API: no meta leader (a majority of its servers down, or electing one).
+      const reason = error instanceof Error ? error.message : String(error)
+      findings.push({
+        check: 'bus-stream-unhealthy',
+        doc: undefined,
+        message: `JetStream at ${where} did not answer (${reason}): with no meta leader (its servers lost their quorum) no stream can be listed, created or changed, and a stream without its leader takes no writes`,
+        detail: { url: where, stream: '*', error: reason },
+        unrepairable: 'bring back the NATS servers that are down (a majority of the JetStream cluster): it elects its leaders again by itself',
+      })
+      return { findings, notes }
     }
     notes.push({
       check: 'bus-consumer-lagging',
@@ -95,7 +110,7 @@ function streamFindings(si: StreamInfo, fullRatio: number): Finding[] {
       message:
         c.leader === undefined || c.leader === ''
           ? `stream '${name}' has no leader: writes to it fail until one is elected`
-          : `stream '${name}': replica(s) ${behind.map((r) => `${r.name} (${r.offline ? 'offline' : `${r.lag} op(s) behind`})`).join(', ')} not current`,
+          : `stream '${name}': replica(s) ${behind.map((r) => `${r.name} (${replicaState(r)})`).join(', ')} not current`,
       detail: { stream: name, leader: c.leader ?? null, replicas: c.replicas ?? [] },
       unrepairable: 'look at the NATS servers named: a replica catches up by itself once it is back and reachable',
     })
@@ -124,4 +139,11 @@ function consumerFinding(stream: string, ci: ConsumerInfo, maxPending: number): 
     detail: { stream, consumer: ci.name, numPending: ci.num_pending, numAckPending: ci.num_ack_pending, numRedelivered: ci.num_redelivered },
     unrepairable: 'its reader is stopped or slower than the writers: start it (or more of them), or delete the consumer if nobody reads it any more',
   }
+}
+
+/** A replica not current: offline once its leader has given up on it; before that, how far behind, or how long unheard of (a server just killed has no lag to report). */
+function replicaState(r: { readonly offline?: boolean; readonly lag?: number; readonly active: number }): string {
+  if (r.offline) return 'offline'
+  if (r.lag !== undefined) return `${r.lag} op(s) behind`
+  return `last heard from ${(r.active / 1e9).toFixed(1)} s ago`
 }

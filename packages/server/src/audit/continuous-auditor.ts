@@ -3,6 +3,7 @@ import { type FindingRecord, type FindingsStore, MemoryFindings, hasFindingsStor
 import type { Store } from '../store/store.js'
 import type { AuditMetrics } from './audit-metrics.js'
 import { type DocAudit, auditDoc } from './audit-doc.js'
+import { type BusAuditOptions, auditBus } from './bus-checks.js'
 import { auditEngine } from './engine-checks.js'
 import type { Finding } from './finding.js'
 import { readStoredDoc } from './read-stored-doc.js'
@@ -19,6 +20,15 @@ export interface ContinuousAuditOptions {
   readonly tickBudgetMs?: number
   /** Prepared transactions older than this are findings (default 60 s). */
   readonly preparedMaxAgeMs?: number
+  /**
+   * The engine's checks (SQLite integrity_check; PostgreSQL reachability,
+   * replication, prepared transactions) and the bus's run once every this
+   * many ms (default 60 s) in a tick of their own [AUDIT-10]: they are per
+   * node, not per doc, so their pace does not depend on how many docs there are.
+   */
+  readonly engineIntervalMs?: number
+  /** The cluster's NATS bus to check with the engine (the server's `--bus`); absent: no bus checks. */
+  readonly bus?: BusAuditOptions | undefined
   /** This node's id, recorded with each finding (default 'local'). */
   readonly node?: string
   /** Writes a repair needs (the dashboard's repair); without one the dashboard can only audit. */
@@ -32,6 +42,9 @@ export interface ContinuousAuditOptions {
   /** Closed findings and repairs older than this (ms since they closed) are deleted too (default 30 days). */
   readonly closedFindingsMaxAgeMs?: number
 }
+
+/** {@link ContinuousAuditOptions.engineIntervalMs}'s default. */
+export const DEFAULT_ENGINE_INTERVAL_MS = 60_000
 
 /** {@link ContinuousAuditOptions.keepClosedFindings}'s default. */
 export const DEFAULT_KEEP_CLOSED_FINDINGS = 1000
@@ -57,6 +70,9 @@ export interface AuditorStatus {
   readonly intervalMs: number
   readonly docsPerTick: number
   readonly docsAudited: number
+  readonly engineIntervalMs: number
+  /** Runs of the engine and bus checks so far. */
+  readonly engineChecks: number
   readonly passes: number
   /** Duration of the last complete pass over every doc (ms), undefined before the first. */
   readonly lastPassMs: number | undefined
@@ -79,6 +95,11 @@ export function findingKey(f: Finding): string {
   if (f.check === 'pg-slot-inactive' || f.check === 'pg-slot-lagging') return String(f.detail?.slot)
   if (f.check === 'pg-replica-lagging') return String(f.detail?.standby)
   if (f.check === 'pg-unreachable') return 'pg'
+  if (f.check === 'sqlite-integrity') return 'sqlite'
+  if (f.check === 'bus-unreachable') return 'bus'
+  // A stream's or consumer's counts and replicas' lag change while the problem stands.
+  if (f.check === 'bus-stream-unhealthy' || f.check === 'bus-stream-full') return String(f.detail?.stream)
+  if (f.check === 'bus-consumer-lagging') return `${String(f.detail?.stream)}/${String(f.detail?.consumer)}`
   return JSON.stringify(f.detail ?? f.message)
 }
 
@@ -122,6 +143,13 @@ export class ContinuousAuditor {
   private docsAudited = 0
   private passes = 0
   private lastPassMs: number | undefined
+  private readonly engineIntervalMs: number
+  private lastEngineAt = Number.NEGATIVE_INFINITY
+  private engineChecks = 0
+  /** Engine findings the store could not record (it is the engine that is down): logged and counted once each until it records again. */
+  private readonly unrecorded = new Set<string>()
+  /** What `weft_audit_findings_open` shows, by check: re-read from the store once a pass, moved by one as this node opens and resolves. */
+  private readonly openCounts = new Map<string, number>()
   private readonly findings: FindingsStore
   private readonly node: string
 
@@ -134,6 +162,7 @@ export class ContinuousAuditor {
     this.intervalMs = options.intervalMs ?? 1000
     this.docsPerTick = options.docsPerTick ?? 20
     this.budgetMs = options.tickBudgetMs ?? 10
+    this.engineIntervalMs = options.engineIntervalMs ?? DEFAULT_ENGINE_INTERVAL_MS
     this.findings = hasFindingsStore(store) ? store : new MemoryFindings()
     this.node = options.node ?? 'local'
   }
@@ -157,6 +186,8 @@ export class ContinuousAuditor {
       intervalMs: this.intervalMs,
       docsPerTick: this.docsPerTick,
       docsAudited: this.docsAudited,
+      engineIntervalMs: this.engineIntervalMs,
+      engineChecks: this.engineChecks,
       passes: this.passes,
       lastPassMs: this.lastPassMs,
       findings: open.filter((f) => f.kind === 'finding').map(toStanding),
@@ -217,10 +248,13 @@ export class ContinuousAuditor {
   }
 
   private async tick(): Promise<void> {
+    if (Date.now() - this.lastEngineAt >= this.engineIntervalMs) return this.engineTick()
     const started = performance.now()
     if (this.cursor === undefined) {
       const open = await this.findings.listFindings({ limit: MAX_STANDING, openOnly: true })
       this.openDocs = open.length < MAX_STANDING ? new Set(open.map((f) => f.doc)) : undefined
+      // Other nodes record findings too: the gauges follow the store once a pass.
+      this.setGauges(open)
     }
     const page = await this.store.listDocsAfter(this.cursor, this.docsPerTick)
     let done = 0
@@ -238,12 +272,8 @@ export class ContinuousAuditor {
       await new Promise((r) => setImmediate(r))
     }
     if (page.length < this.docsPerTick) {
-      // End of a pass: the engine, then round again.
-      await this.record('', (await auditEngine(this.store, this.options)).findings)
-      // Retention [AUDIT-6]: once a pass, so the record stays bounded however long the server runs.
+      // End of a pass. Retention [AUDIT-6]: once a pass, so the record stays bounded however long the server runs.
       await this.pruneFindings()
-      // Other nodes record findings too: the gauges follow the store once a pass.
-      await this.updateGauges()
       this.cursor = undefined
       this.passes++
       this.lastPassMs = Date.now() - this.passStarted
@@ -252,11 +282,39 @@ export class ContinuousAuditor {
     }
   }
 
+  /**
+   * The engine's and the bus's checks, recorded together under the doc ''
+   * (a finding of either stands until a later run no longer sees it). When
+   * the store cannot record them (PostgreSQL is what is down), each is
+   * logged and counted once until it can again.
+   */
+  private async engineTick(): Promise<void> {
+    this.lastEngineAt = Date.now()
+    const engine = await auditEngine(this.store, this.options)
+    const bus = this.options.bus ? await auditBus(this.options.bus) : undefined
+    const found = [...engine.findings, ...(bus?.findings ?? [])]
+    this.engineChecks++
+    try {
+      await this.record('', found)
+      this.unrecorded.clear()
+    } catch (error) {
+      for (const f of found) {
+        const id = JSON.stringify([f.check, findingKey(f)])
+        if (this.unrecorded.has(id)) continue
+        this.unrecorded.add(id)
+        this.metrics.findingsFound.inc({ check: f.check })
+        this.logger.warn({ check: f.check, detail: f.detail, err: error }, `audit finding (not recorded: the store did not answer): ${f.message}`)
+      }
+      if (found.length === 0) throw error
+    }
+  }
+
   private async record(doc: string, findings: readonly Finding[]): Promise<void> {
     const at = Date.now()
     const open = (await this.findings.openFindings(doc)).filter((f) => f.kind === 'finding')
     const seen = new Set<string>()
-    let changed = false
+    // The open gauge moves by one here, not by re-reading every open finding per doc (that made a doc
+    // with findings cost O(open findings)); it follows the store, other nodes' records too, once a pass.
     for (const f of findings) {
       const key = findingKey(f)
       seen.add(JSON.stringify([f.check, key]))
@@ -272,17 +330,16 @@ export class ContinuousAuditor {
         at,
       })
       if (!opened) continue
-      changed = true
       this.metrics.findingsFound.inc({ check: f.check })
+      this.moveOpen(f.check, 1)
       this.logger.warn({ check: f.check, doc: f.doc, detail: f.detail }, `audit finding: ${f.message}`)
     }
     for (const o of open) {
       if (seen.has(JSON.stringify([o.check, o.key]))) continue
       if (!(await this.findings.resolveFinding(o, at))) continue
-      changed = true
+      this.moveOpen(o.check, -1)
       this.logger.info({ check: o.check, doc: o.doc || undefined }, 'audit finding cleared')
     }
-    if (changed) await this.updateGauges()
   }
 
   private async pruneFindings(): Promise<void> {
@@ -293,12 +350,24 @@ export class ContinuousAuditor {
     if (deleted > 0) this.logger.debug({ deleted }, 'audit: closed findings past retention deleted')
   }
 
-  private async updateGauges(): Promise<void> {
+  private setGauges(open: readonly FindingRecord[]): void {
     const counts = new Map<string, number>()
-    for (const f of await this.findings.listFindings({ limit: MAX_STANDING, openOnly: true })) {
+    for (const f of open) {
       if (f.kind === 'finding') counts.set(f.check, (counts.get(f.check) ?? 0) + 1)
     }
     this.metrics.findingsOpen.reset()
-    for (const [check, n] of counts) this.metrics.findingsOpen.set({ check }, n)
+    this.openCounts.clear()
+    for (const [check, n] of counts) this.moveOpen(check, n)
+  }
+
+  private moveOpen(check: string, by: number): void {
+    const n = Math.max(0, (this.openCounts.get(check) ?? 0) + by)
+    if (n > 0) {
+      this.openCounts.set(check, n)
+      this.metrics.findingsOpen.set({ check }, n)
+    } else {
+      this.openCounts.delete(check)
+      this.metrics.findingsOpen.remove({ check })
+    }
   }
 }

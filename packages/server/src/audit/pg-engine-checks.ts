@@ -31,6 +31,8 @@ interface SlotRow {
 }
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`
+/** Small amounts of WAL (a few rows) in KiB, so they do not read as nothing. */
+const walSize = (n: number) => (n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : mib(n))
 
 /**
  * PostgreSQL's reachability and replication, as its own views tell them
@@ -64,20 +66,9 @@ export async function auditPgReplication(pool: PgQueryable, o: PgReplicationOpti
   const rttMs = performance.now() - started
   notes.push({ check: 'pg-unreachable', message: `PostgreSQL ${version} answered in ${rttMs.toFixed(1)} ms` })
 
-  if (inRecovery) {
-    // A standby: its own lag is what it last replayed; it has no standbys of its own to list here.
-    const { rows } = await pool.query<{ ago_ms: string | null }>(
-      'SELECT (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint AS ago_ms',
-    )
-    const ago = rows[0]?.ago_ms
-    notes.push({
-      check: 'pg-replica-lagging',
-      message: `this PostgreSQL is a standby (in recovery); last replayed a transaction ${ago === null || ago === undefined ? 'never' : `${(Number(ago) / 1000).toFixed(1)} s ago`}`,
-    })
-    return { findings, notes }
-  }
-
   const maxLagMs = o.replicaMaxLagMs ?? 10_000
+  if (inRecovery) return auditStandby(pool, maxLagMs, findings, notes)
+
   const { rows: standbys } = await pool.query<StandbyRow>(
     `SELECT application_name AS name, client_addr::text AS addr, state, sync_state,
             (extract(epoch FROM replay_lag) * 1000)::bigint AS replay_lag_ms,
@@ -133,5 +124,62 @@ export async function auditPgReplication(pool: PgQueryable, o: PgReplicationOpti
         ? 'a single PostgreSQL (primary) with no standbys and no replication slots: nothing to replicate'
         : `primary with ${standbys.length} standby(s) connected (${streaming} streaming) and ${slots.length} replication slot(s)`,
   })
+  return { findings, notes }
+}
+
+interface StandbyStateRow {
+  paused: boolean
+  receiver: string | null
+  behind_bytes: string | null
+  ago_ms: string | null
+}
+
+/**
+ * A standby audited itself (`--store` naming a hot standby, opened read
+ * only): it lags when it is not streaming from its primary, or when it holds
+ * WAL it has not replayed and either its replay is paused or its last
+ * replayed transaction is older than the threshold (too slow). An idle
+ * primary sends nothing to replay, so an old last replay alone is no finding.
+ */
+async function auditStandby(
+  pool: PgQueryable,
+  maxLagMs: number,
+  findings: Finding[],
+  notes: EngineNote[],
+): Promise<{ findings: Finding[]; notes: EngineNote[] }> {
+  const { rows } = await pool.query<StandbyStateRow>(
+    `SELECT pg_is_wal_replay_paused() AS paused, (SELECT status FROM pg_stat_wal_receiver LIMIT 1) AS receiver,
+            pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint AS behind_bytes,
+            (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint AS ago_ms`,
+  )
+  const r = rows[0]
+  const paused = r?.paused === true
+  const receiver = r?.receiver ?? null
+  const behind = r?.behind_bytes === null || r?.behind_bytes === undefined ? 0 : Number(r.behind_bytes)
+  const agoMs = r?.ago_ms === null || r?.ago_ms === undefined ? undefined : Number(r.ago_ms)
+  const ago = agoMs === undefined ? 'never' : `${(agoMs / 1000).toFixed(1)} s ago`
+  const seen = `this PostgreSQL is a standby (in recovery), ${receiver === 'streaming' ? 'streaming from its primary' : `not streaming from a primary (receiver: ${receiver ?? 'none'})`}; ${walSize(behind)} of WAL received and not replayed${paused ? ' (replay paused)' : ''}; last replayed a transaction ${ago}`
+  notes.push({ check: 'pg-replica-lagging', message: seen })
+  const detail = { standby: 'this standby', receiver, replayPaused: paused, unreplayedBytes: behind, lastReplayAgoMs: agoMs ?? null }
+  if (receiver !== 'streaming') {
+    findings.push({
+      check: 'pg-replica-lagging',
+      doc: undefined,
+      message: `this standby is not streaming from its primary (receiver: ${receiver ?? 'none'}): what it holds is as old as its last replay (${ago})`,
+      detail,
+      unrepairable: "look at the standby's log and primary_conninfo, and at the primary and the network to it",
+    })
+  } else if (behind > 0 && (paused || agoMs === undefined || agoMs > maxLagMs)) {
+    // Paused, it never catches up by itself: a finding at once.
+    findings.push({
+      check: 'pg-replica-lagging',
+      doc: undefined,
+      message: `this standby has ${walSize(behind)} of WAL received and not replayed${paused ? ' (replay paused)' : ''}; it last replayed a transaction ${ago}${paused ? '' : ` (more than ${maxLagMs / 1000} s)`}`,
+      detail,
+      unrepairable: paused
+        ? 'resume replay on the standby: SELECT pg_wal_replay_resume()'
+        : "look at the standby's load and disk: replay is slower than the primary's writes",
+    })
+  }
   return { findings, notes }
 }

@@ -104,3 +104,17 @@ export async function migratePostgres(pool: pg.Pool): Promise<number> {
     client.release()
   }
 }
+
+/** The schema is this version's, as a store opened without migrating needs it (read only: a hot standby allows no writes). */
+export async function checkPostgresSchema(pool: pg.Pool): Promise<number> {
+  const { rows: table } = await pool.query<{ t: string | null }>("SELECT to_regclass('weft_schema')::text AS t")
+  const { rows } = table[0]?.t ? await pool.query<{ version: number }>('SELECT version FROM weft_schema WHERE id = 1') : { rows: [] }
+  const found = rows[0]?.version ?? 0
+  if (found > POSTGRES_MIGRATIONS.length) throw new SchemaTooNewError(found, POSTGRES_MIGRATIONS.length)
+  if (found < POSTGRES_MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${found} is older than this server's (${POSTGRES_MIGRATIONS.length}): start a weft-server on the primary to migrate it`,
+    )
+  }
+  return found
+}

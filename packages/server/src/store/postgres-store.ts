@@ -14,7 +14,7 @@ import { redactUrl } from '../redact-url.js'
 import { FailedDocs } from './failed-docs.js'
 import type { FindingInput, FindingRecord, FindingsRetention, FindingsStore } from './findings-store.js'
 import { postgresFindings } from './postgres-findings.js'
-import { migratePostgres } from './postgres-migrations.js'
+import { checkPostgresSchema, migratePostgres } from './postgres-migrations.js'
 import type { BatchListener } from './sqlite-store.js'
 import { StoreClosedError } from './store-closed-error.js'
 import { replicasToBind } from './replica-owners.js'
@@ -48,6 +48,11 @@ export interface PostgresStoreOptions {
   readonly applicationName?: string
   /** Errors of idle connections (a restarted or terminated backend); the pool replaces them. */
   readonly onConnectionError?: (error: Error) => void
+  /**
+   * Open without migrating: the schema must already be this version's (a hot
+   * standby is read-only, so `weft-server audit` reads one this way; default false).
+   */
+  readonly readOnly?: boolean
 }
 
 interface PendingAppend {
@@ -106,6 +111,8 @@ export class PostgresStore implements Store, FindingsStore {
   readonly description: string
   /** Called after each COMMIT of a batch of appends (for metrics). */
   onBatch: BatchListener | undefined
+  /** Opened with {@link PostgresStoreOptions.readOnly}: the schema was checked, not migrated. */
+  readonly readOnly: boolean
 
   private constructor(
     /** The connection pool, for the node registry that shares it. */
@@ -113,6 +120,7 @@ export class PostgresStore implements Store, FindingsStore {
     options: PostgresStoreOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 256
+    this.readOnly = options.readOnly === true
     this.description = redactUrl(options.url)
     this.findings = postgresFindings(pool, () => this.assertOpen())
   }
@@ -133,7 +141,7 @@ export class PostgresStore implements Store, FindingsStore {
     // in flight still rejects, which is how the caller learns of it.
     pool.on('connect', (client) => client.on('error', (error) => options.onConnectionError?.(error)))
     try {
-      await migratePostgres(pool)
+      await (options.readOnly ? checkPostgresSchema(pool) : migratePostgres(pool))
     } catch (error) {
       await pool.end().catch(() => {})
       throw error
