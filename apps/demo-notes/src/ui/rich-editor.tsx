@@ -6,7 +6,7 @@ import type { Node as PMNode } from 'prosemirror-model'
 import { type Command, EditorState, Plugin } from 'prosemirror-state'
 import { EditorView, type NodeView } from 'prosemirror-view'
 import { type ReactNode, useEffect, useRef, useState } from 'react'
-import { type RemoteCaret, RichCaretLayer } from '../editor/rich-carets'
+import { RichCaretLayer } from '../editor/rich-carets'
 import {
   blockIs,
   markActive,
@@ -20,6 +20,7 @@ import {
   toggleHeading,
   toggleItalic,
 } from '../editor/schema'
+import type { CaretFeed } from './presence-feed'
 
 /** What the editor tells the page: undo state for its buttons. */
 export interface UndoFlags {
@@ -38,8 +39,8 @@ interface Props {
   text: WeftText
   /** False until the note has loaded from this device: the editor is made once it has. */
   ready: boolean
-  /** Others' carets on this text. */
-  carets: readonly RemoteCaret[]
+  /** Others' carets on this text: drawn as presence changes, without re-rendering this. */
+  carets: CaretFeed
   /** Our caret moved: a stable cursor, for presence. */
   onCaret(caret: TextCursor): void
   onUndoFlags(flags: UndoFlags): void
@@ -189,7 +190,10 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
       },
     )
     viewRef.current = view
-    layer.current = new RichCaretLayer(view, layerEl.current, text)
+    const caretLayer = new RichCaretLayer(view, layerEl.current, text)
+    layer.current = caretLayer
+    caretLayer.setCarets(carets.current())
+    const offCarets = carets.subscribe(() => caretLayer.setCarets(carets.current()))
     setActive(activeOf(view.state))
     publish(view)
     sinks.current.onControls({
@@ -204,14 +208,13 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
     })
     return () => {
       sinks.current.onControls(null)
+      offCarets()
       layer.current?.destroy()
       layer.current = null
       view.destroy()
       viewRef.current = null
     }
-  }, [doc, text, ready])
-
-  useEffect(() => layer.current?.setCarets(carets), [carets])
+  }, [doc, text, ready, carets])
 
   /** Runs a toolbar command on the editor, keeping the focus in the text. */
   const run = (command: Command) => () => {
