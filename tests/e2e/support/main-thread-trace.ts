@@ -1,4 +1,6 @@
 import type { Browser, Page } from '@playwright/test'
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 
 /**
  * Where a page's main-thread time goes, from a Chromium performance trace
@@ -79,7 +81,9 @@ export async function startTrace(browser: Browser, page: Page): Promise<() => Pr
   await browser.startTracing(page, { categories: CATEGORIES.split(',') })
   return async () => {
     const buffer = await browser.stopTracing()
-    if (process.env.WEFT_TRACE_SAVE) (await import('node:fs')).writeFileSync(process.env.WEFT_TRACE_SAVE, buffer)
+    // WEFT_EDITOR_BENCH_TRACE_DIR=dir keeps each raw trace (open it in DevTools' Performance panel).
+    const dir = process.env.WEFT_EDITOR_BENCH_TRACE_DIR
+    if (dir) writeFileSync(resolve(dir, `trace-${Date.now()}.json`), buffer)
     const parsed = JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[]
     return breakdown(Array.isArray(parsed) ? parsed : parsed.traceEvents)
   }

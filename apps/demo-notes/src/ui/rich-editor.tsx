@@ -122,6 +122,9 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
   const viewRef = useRef<EditorView | null>(null)
   const layer = useRef<RichCaretLayer | null>(null)
   const [active, setActive] = useState<Active>(NONE)
+  // What the toolbar shows, read without React: an updater that returns the same state still
+  // makes React render this component, every key.
+  const shown = useRef<Active>(NONE)
   // The latest callbacks, read by the editor without remaking it on every render.
   const sinks = useRef({ onCaret, onUndoFlags, onControls })
   sinks.current = { onCaret, onUndoFlags, onControls }
@@ -170,7 +173,10 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
                   if (!v.state.doc.eq(prev.doc)) layer.current?.changed()
                   // A new object only when a button changes, so a keystroke re-renders nothing.
                   const next = activeOf(v.state)
-                  setActive((cur) => ((Object.keys(next) as (keyof Active)[]).every((k) => cur[k] === next[k]) ? cur : next))
+                  if ((Object.keys(next) as (keyof Active)[]).some((k) => shown.current[k] !== next[k])) {
+                    shown.current = next
+                    setActive(next)
+                  }
                 },
               }),
             }),
@@ -194,7 +200,8 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
     layer.current = caretLayer
     caretLayer.setCarets(carets.current())
     const offCarets = carets.subscribe(() => caretLayer.setCarets(carets.current()))
-    setActive(activeOf(view.state))
+    shown.current = activeOf(view.state)
+    setActive(shown.current)
     publish(view)
     sinks.current.onControls({
       undo: () => {
