@@ -11,13 +11,15 @@ import { BUCKETS, type Breakdown, startTrace, tagPage } from './support/main-thr
 // shared. Two browsers have the note open (the typist's and a reader's, whose caret the typist
 // draws); a plain textarea with the same text and styling is the baseline. Since issue 22 the
 // note body is a ProseMirror rich editor (one paragraph per line).
-// WEFT_EDITOR_BENCH_PROFILE=1 also records a CPU profile of the typist and prints its top functions.
+// Each page's main thread is broken down by a Chromium performance trace (support/main-thread-trace.ts).
+// WEFT_EDITOR_BENCH_PROFILE=1 also records a CPU profile of the typist and prints its top functions
+// (self and total); WEFT_EDITOR_BENCH_TRACE_DIR=dir keeps the raw traces (DevTools' Performance panel opens them).
 test.describe.configure({ timeout: 900_000 })
 // Playwright's own trace snapshots the DOM around every action (each key press): in a 100 KB
 // note that is a ~15 ms script per snapshot in the typist's page, counted as the page's work.
 test.use({ trace: 'off' })
 
-/** Note sizes in KB. The test suite measures 100 KB; the 1 MB row takes about 9 minutes here: WEFT_EDITOR_BENCH_SIZES=100,1024. */
+/** Note sizes in KB. The test suite measures 100 KB; the 1 MB rows add about a minute: WEFT_EDITOR_BENCH_SIZES=100,1024. */
 const SIZES = (process.env.WEFT_EDITOR_BENCH_SIZES ?? '100').split(',').map((kb) => Number(kb) * 1024)
 const KEYS = Number(process.env.WEFT_EDITOR_BENCH_KEYS ?? 60)
 /** Between keys: a fast typist's pace, long enough that each key's work (render, save, send) ends before the next. */
@@ -45,11 +47,8 @@ function noteText(size: number): string {
 }
 
 interface Work {
-  /** Main-thread task time per key (ms). */
+  /** Main-thread task time per key (ms), from the TaskDuration counter. */
   task: number
-  script: number
-  layout: number
-  style: number
   /** Longest task seen while typing (ms). */
   longest: number
 }
@@ -76,7 +75,7 @@ async function measure(page: Page): Promise<(keys: number) => Promise<Work>> {
     const per = (name: string): number => ((after[name]! - before[name]!) * 1000) / keys
     const longest = await page.evaluate(() => (window as unknown as { __longest: number }).__longest)
     await cdp.detach()
-    return { task: per('TaskDuration'), script: per('ScriptDuration'), layout: per('LayoutDuration'), style: per('RecalcStyleDuration'), longest }
+    return { task: per('TaskDuration'), longest }
   }
 }
 
