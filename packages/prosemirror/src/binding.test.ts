@@ -191,21 +191,21 @@ describe('a keystroke in a long note', () => {
     const view = editor(doc, schema.node('doc', null, lines))
     const text = doc.getText('body')
     const whole: string[] = []
-    const toString = text.toString.bind(text)
-    const toDelta = text.toDelta.bind(text)
+    const realToString = text.toString.bind(text)
+    const realToDelta = text.toDelta.bind(text)
     text.toString = () => {
       whole.push('toString')
-      return toString()
+      return realToString()
     }
     text.toDelta = (index?: number, length?: number) => {
       whole.push(`toDelta ${index}+${length}`)
-      return toDelta(index, length)
+      return realToDelta(index, length)
     }
     const at = 1 + lines.slice(0, 150).reduce((n, l) => n + l.nodeSize, 0) // in line 150, at its start
     type(view, at + 4, 'k')
     type(view, at + 29, 'b') // at the end of the bold run: takes the mark, as the editor says
-    text.toString = toString
-    text.toDelta = toDelta
+    text.toString = realToString
+    text.toDelta = realToDelta
     expect(whole).toEqual([])
     expect(text.toString().split('\n')[150]).toBe('linek 150 of a long note boldb')
     expect(text.marksAt(text.toString().indexOf('boldb') + 4)).toEqual({ strong: true })
