@@ -1,6 +1,6 @@
 import type { CDPSession, Page } from '@playwright/test'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { resolve } from 'node:path'
 import { badge, body, bodyText, createNote, expect, pasteText, setBodyCaret, test, unique } from './support/app.js'
@@ -264,7 +264,10 @@ test('editor: main-thread work per keystroke in a 100 KB and a 1 MB note (report
     ...tops,
     '',
   ].join('\n')
+  // The hand-written "## History" section (what changed, figures before and after) is kept.
+  const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : ''
+  const history = old.indexOf('\n## History')
   mkdirSync(resolve(RESULTS, '..'), { recursive: true })
-  writeFileSync(RESULTS, report)
+  writeFileSync(RESULTS, history < 0 ? report : `${report}${old.slice(history)}`)
   console.log(report)
 })
