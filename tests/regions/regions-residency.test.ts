@@ -1,5 +1,6 @@
 import { type Client, WeftResidencyError, whenFresh, whenSavedIn } from '@weft/client'
 import { isWeftSyncError } from '@weft/crdt-core'
+import { runAuditCommand } from '@weft/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { elements, regionClient, until } from './harness/readers.js'
 import { type Regions, startRegions } from './harness/regions-run.js'
@@ -99,4 +100,34 @@ describe('data residency: eu:* pinned to eu-west and eu-central, real region pro
     const { rows } = await net.get('us-east').query(`SELECT count(*)::int AS n FROM weft_deltas WHERE doc = 'eu:ledger'`)
     expect(rows[0]?.n).toBe(0)
   }, 60_000)
+  it('[RESIDENCY-5] weft audit compares eu:* only across the eu regions, and its repair routes in us-east refuse the doc', async () => {
+    const h = client('eu-west').doc('eu:audited')
+    h.doc.getList('set').push('kept in the eu')
+    await h.whenSaved('server')
+    await until(
+      async () => (await net.get('eu-central').query(`SELECT count(*)::int AS n FROM weft_deltas WHERE doc = 'eu:audited'`)).rows[0]?.n === 1,
+      20_000,
+      'eu-central to import the doc',
+    )
+    let out = ''
+    const code = await runAuditCommand(
+      [...[...net.regions.keys()].flatMap((n) => ['--region', `${n}=${net.get(n).httpUrl}`]), '--json', '--docs', 'eu:*', '--repair'],
+      { WEFT_PEER_SECRET: net.secret },
+      { write: (x: string) => (out += x) },
+      { write: () => {} },
+    )
+    const report = JSON.parse(out) as { findingsTotal: number; docsAudited: number; repairs?: unknown[] }
+    // Without residency in the audit, us-east lacks every eu:* doc: "lagging", and --repair would import it there.
+    expect({ code, findings: report.findingsTotal, repairs: report.repairs ?? [] }).toEqual({ code: 0, findings: 0, repairs: [] })
+    expect(report.docsAudited).toBeGreaterThan(0)
+    // The repair routes themselves refuse, whoever asks: the peer secret opens them, residency still holds.
+    const auth = { authorization: `Bearer ${net.secret}` }
+    const us = net.get('us-east')
+    const imported = await fetch(`${us.httpUrl}/audit/replica/import?doc=eu:audited`, { method: 'POST', headers: auth, body: new Uint8Array([0]) })
+    expect(imported.status).toBe(403)
+    expect(await imported.json()).toMatchObject({ code: 'residency', doc: 'eu:audited', region: 'us-east', regions: [...EU] })
+    expect((await fetch(`${us.httpUrl}/audit/replica/state?doc=eu:audited`, { headers: auth })).status).toBe(403)
+    const { rows } = await us.query(`SELECT count(*)::int AS n FROM weft_docs WHERE doc LIKE 'eu:%'`)
+    expect(rows[0]?.n).toBe(0)
+  }, 90_000)
 })

@@ -154,6 +154,7 @@ export async function createServer(options: ServerOptions = {}): Promise<WeftSer
       importer: region?.importer ?? new RegionImporter({ store, logger, onImported: (doc, seq, delta) => sync.imported(doc, seq, delta) }),
       peers: () => region?.status() ?? [],
       receipts: region?.receipts,
+      residency: region?.residency,
     })
   const app = createHttpApp({
     registry: metrics.registry,

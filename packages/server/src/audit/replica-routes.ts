@@ -3,6 +3,7 @@ import { Doc, vvEquals } from '@weft/crdt-core'
 import type { Context, Hono } from 'hono'
 import type { BridgeStatus } from '../regions/region-bridge.js'
 import type { RegionImporter } from '../regions/region-importer.js'
+import type { Residency } from '../regions/residency.js'
 import type { Store } from '../store/store.js'
 import { docMatcher } from './doc-pattern.js'
 import type { ReceiptLog } from '../regions/level-receipts.js'
@@ -21,6 +22,8 @@ export interface ReplicaRoutesDeps {
   readonly peers: () => readonly BridgeStatus[]
   /** The region's receipts of writes acknowledged at a level (absent outside regions). */
   readonly receipts?: ReceiptLog | undefined
+  /** The region's residency table: a doc pinned away is never read out of or written into this region ([RESIDENCY-5]). */
+  readonly residency?: Residency | undefined
 }
 
 const MAX_PAGE = 1000
@@ -43,6 +46,11 @@ export function mountReplicaRoutes(app: Hono, d: ReplicaRoutesDeps): void {
   }
   const refuse = (c: Context) => c.text('audit routes need the admin token (--admin-token) or the regions peer secret (--peer-secret) as a Bearer token', 401)
   const lagMs = () => Object.fromEntries(d.peers().map((p) => [p.peer, p.lagMs]))
+  // An audit repair must not move a pinned doc's bytes where residency forbids them, even with the secret.
+  const pinnedAway = (c: Context, doc: string) => {
+    const refusal = d.region !== undefined ? d.residency?.refusal(doc, d.region) : undefined
+    return refusal && c.json(refusal, 403)
+  }
 
   // The receipts this region gave for acks at a level, oldest first, a page at a time ([AUDIT-9]).
   app.get('/audit/replica/receipts', async (c) => {
@@ -70,6 +78,7 @@ export function mountReplicaRoutes(app: Hono, d: ReplicaRoutesDeps): void {
       node: d.node,
       region: d.region ?? null,
       lagMs: lagMs(),
+      ...(d.residency && !d.residency.empty && { residency: d.residency.rules }),
       docs: entries,
       next: one === undefined && docs.length === limit ? (docs[docs.length - 1] as string) : null,
     }
@@ -80,6 +89,8 @@ export function mountReplicaRoutes(app: Hono, d: ReplicaRoutesDeps): void {
     if (!authorized(c)) return refuse(c)
     const doc = c.req.query('doc')
     if (!doc) return c.text('doc is required', 400)
+    const refused = pinnedAway(c, doc)
+    if (refused) return refused
     const state = (await foldStored(d.store, doc)).doc.encodeState()
     return c.body(state as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream' })
   })
@@ -88,6 +99,8 @@ export function mountReplicaRoutes(app: Hono, d: ReplicaRoutesDeps): void {
     if (!authorized(c)) return refuse(c)
     const doc = c.req.query('doc')
     if (!doc) return c.text('doc is required', 400)
+    const refused = pinnedAway(c, doc)
+    if (refused) return refused
     const bytes = new Uint8Array(await c.req.arrayBuffer())
     const appended = await d.importer.import(doc, { snapshot: undefined, deltas: [bytes], headSeq: 0 })
     return c.json({ doc, appended, head: await d.store.head(doc) })
@@ -97,6 +110,8 @@ export function mountReplicaRoutes(app: Hono, d: ReplicaRoutesDeps): void {
     if (!authorized(c)) return refuse(c)
     const doc = c.req.query('doc')
     if (!doc) return c.text('doc is required', 400)
+    const refused = pinnedAway(c, doc)
+    if (refused) return refused
     const bytes = new Uint8Array(await c.req.arrayBuffer())
     let incoming: Doc
     try {

@@ -1,3 +1,4 @@
+import type { ResidencyRule } from '../regions/residency.js'
 import type { VersionVector } from '../store/store.js'
 
 /** One doc as a node's store holds it, for comparing replicas ([AUDIT-4]). */
@@ -17,6 +18,8 @@ export interface ReplicaPage {
   readonly region: string | null
   /** Per peer region: how long this region may have been missing its writes (ms). */
   readonly lagMs: Readonly<Record<string, number>>
+  /** The region's residency table ([RESIDENCY-5]): a doc pinned away from this region is not compared here. */
+  readonly residency?: readonly ResidencyRule[]
   readonly docs: readonly ReplicaDocEntry[]
   /** Pass as `after` for the next page; null on the last. */
   readonly next: string | null

@@ -5,6 +5,7 @@ import { type ReceiptsSummary, auditReceipts } from './receipts-audit.js'
 import { docMatcher } from './doc-pattern.js'
 import { vvCovers } from '@weft/crdt-core'
 import type { VersionVector } from '../store/store.js'
+import { Residency } from '../regions/residency.js'
 
 /** A region or node to compare: its name in the report and the base URL of one of its nodes. */
 export interface ReplicaTarget {
@@ -93,7 +94,8 @@ export async function auditReplicas(targets: readonly ReplicaTarget[], o: Replic
     const heads = await Promise.all(cursors.map((c) => c.peek()))
     const next = heads.reduce<string | undefined>((m, e) => (e && (m === undefined || e.doc < m) ? e.doc : m), undefined)
     if (next === undefined) break
-    const views = await Promise.all(cursors.map(async (c) => ((await c.peek())?.doc === next ? viewOf(c, c.take()) : viewOf(c, missing(next)))))
+    const all = await Promise.all(cursors.map(async (c) => ((await c.peek())?.doc === next ? viewOf(c, c.take()) : viewOf(c, missing(next)))))
+    const views = all.filter((_, i) => (cursors[i] as PageCursor).mayHold(next))
     const found = compareReplicas(next, views, o.trust)
     // Lagging may be replication in flight: looked at again once, after the others, below.
     if (found.some((f) => f.check === 'replica-lagging')) suspects.push(next)
@@ -106,7 +108,7 @@ export async function auditReplicas(targets: readonly ReplicaTarget[], o: Replic
   if (suspects.length > 0) await sleep(o.settleMs ?? 2_000)
   const lagging: ReplicaFinding[] = []
   for (const doc of suspects) {
-    const views = await Promise.all(cursors.map(async (c) => viewOf(c, await client.one(c.target, doc))))
+    const views = await Promise.all(cursors.filter((c) => c.mayHold(doc)).map(async (c) => viewOf(c, await client.one(c.target, doc))))
     const still = compareReplicas(doc, views, o.trust).filter((f) => f.check === 'replica-lagging')
     if (still.length === 0) caughtUp++
     lagging.push(...still)
@@ -131,7 +133,7 @@ export async function auditReplicas(targets: readonly ReplicaTarget[], o: Replic
       // Divergence first: a replaced replica may then be the healthy source of a re-send.
       for (const f of [...list].sort((a, b) => (a.check === 'replica-diverged' ? -1 : 0) - (b.check === 'replica-diverged' ? -1 : 0)))
         repairs.push(await repairOne(client, targets, f))
-      const views = await Promise.all(cursors.map(async (c) => viewOf(c, await client.one(c.target, doc))))
+      const views = await Promise.all(cursors.filter((c) => c.mayHold(doc)).map(async (c) => viewOf(c, await client.one(c.target, doc))))
       const after = compareReplicas(doc, views, o.trust)
       for (const f of after)
         repairs.push({ doc, check: f.check, replica: f.replica, action: 'none', ok: false, note: `still there after repair: ${f.message}` })
@@ -219,6 +221,7 @@ class PageCursor {
   node: string | undefined
   region: string | null | undefined
   lagMs: Readonly<Record<string, number>> = {}
+  private residency: Residency | undefined
 
   constructor(
     private readonly client: ReplicaClient,
@@ -227,6 +230,15 @@ class PageCursor {
     private readonly pageSize: number,
   ) {}
 
+  /**
+   * May this replica's region hold `doc` by its own residency table ([RESIDENCY-5])? A region a doc
+   * is pinned away from is neither lagging nor a repair target for it (a copy held from before the
+   * pin is left alone, as the docs say).
+   */
+  mayHold(doc: string): boolean {
+    return this.residency === undefined || typeof this.region !== 'string' || this.residency.allows(doc, this.region)
+  }
+
   /** The next doc, fetching pages as needed (a filtered page may be empty and still not the last). */
   async peek(): Promise<ReplicaDocEntry | undefined> {
     while (this.page.length === 0 && !this.done) {
@@ -234,6 +246,7 @@ class PageCursor {
       this.node = p.node
       this.region = p.region
       this.lagMs = p.lagMs
+      this.residency = p.residency ? new Residency(p.residency) : undefined
       this.page = [...p.docs]
       this.after = p.next ?? undefined
       this.done = p.next === null

@@ -22,7 +22,8 @@ export interface ResidencyRefusal {
  * `eu:audit:*` can narrow `eu:*`. A doc no rule matches lives everywhere.
  */
 export class Residency {
-  private readonly rules: readonly ResidencyRule[]
+  /** Most specific first (what the audit's replica pages carry, so `weft audit` compares a doc only where it may live). */
+  readonly rules: readonly ResidencyRule[]
 
   constructor(rules: readonly ResidencyRule[] = []) {
     // Exact ids first, then longer prefixes: the first match is the most specific.
