@@ -10,16 +10,8 @@ export interface RemoteCaret {
   readonly cursor: TextCursor
 }
 
-/** How long a caret's name stays up after the caret moves (then it fades: only the coloured bar remains). */
-const LABEL_MS = 2000
-
-interface Drawn {
-  el: HTMLElement
-  label: HTMLElement
-  /** Index and place last drawn at: the name shows again when they change. */
-  at: string
-  quiet: ReturnType<typeof setTimeout> | undefined
-}
+/** How long a caret's name stays up after the caret moves (then only the coloured bar remains). */
+const LABEL_MS = 2500
 
 /**
  * Draws others' carets over a ProseMirror editor, in a layer of their own
@@ -33,7 +25,7 @@ interface Drawn {
  */
 export class RichCaretLayer {
   private carets: readonly RemoteCaret[] = []
-  private readonly drawn = new Map<string, Drawn>()
+  private readonly drawn = new Map<string, { el: HTMLElement; label: HTMLElement; at: string }>()
   private frame = 0
   private readonly resize: ResizeObserver
 
@@ -60,7 +52,7 @@ export class RichCaretLayer {
   destroy(): void {
     cancelAnimationFrame(this.frame)
     this.resize.disconnect()
-    for (const d of this.drawn.values()) this.remove(d)
+    for (const d of this.drawn.values()) d.el.remove()
     this.drawn.clear()
   }
 
@@ -94,27 +86,17 @@ export class RichCaretLayer {
       const where = `${index}:${Math.round(r.left)}:${Math.round(r.top)}`
       if (d.at !== where) {
         d.at = where
-        // The name shows again, and fades (a CSS transition) once the caret has stayed put. A timer,
-        // not an animation per move: while someone types, an animation restarted on every key keeps
-        // this page drawing a frame at every vsync.
-        d.el.classList.remove('quiet')
-        clearTimeout(d.quiet)
-        d.quiet = setTimeout(() => d.el.classList.add('quiet'), LABEL_MS)
+        d.label.animate([{ opacity: 1 }, { opacity: 1, offset: 0.8 }, { opacity: 0 }], { duration: LABEL_MS, fill: 'forwards' })
       }
     }
     for (const [id, d] of this.drawn) {
       if (live.has(id)) continue
-      this.remove(d)
+      d.el.remove()
       this.drawn.delete(id)
     }
   }
 
-  private remove(d: Drawn): void {
-    clearTimeout(d.quiet)
-    d.el.remove()
-  }
-
-  private create(c: RemoteCaret): Drawn {
+  private create(c: RemoteCaret): { el: HTMLElement; label: HTMLElement; at: string } {
     const doc = this.layer.ownerDocument
     const el = doc.createElement('span')
     el.className = 'remote-caret'
@@ -122,7 +104,7 @@ export class RichCaretLayer {
     label.className = 'remote-caret-name'
     el.append(label)
     this.layer.append(el)
-    const d: Drawn = { el, label, at: '', quiet: undefined }
+    const d = { el, label, at: '' }
     this.drawn.set(c.id, d)
     return d
   }
