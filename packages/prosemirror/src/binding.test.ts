@@ -184,6 +184,35 @@ describe('an empty note opened in two places', () => {
   })
 })
 
+describe('a keystroke in a long note', () => {
+  it('[PM-2] reads only the window it changed: the whole text is never built as a string or a delta', () => {
+    const doc = new Doc({ replicaId: 1 })
+    const lines = Array.from({ length: 300 }, (_, i) => p(`line ${i} of a long note`, strong(' bold')))
+    const view = editor(doc, schema.node('doc', null, lines))
+    const text = doc.getText('body')
+    const whole: string[] = []
+    const realToString = text.toString.bind(text)
+    const realToDelta = text.toDelta.bind(text)
+    text.toString = () => {
+      whole.push('toString')
+      return realToString()
+    }
+    text.toDelta = (index?: number, length?: number) => {
+      whole.push(`toDelta ${index}+${length}`)
+      return realToDelta(index, length)
+    }
+    const at = 1 + lines.slice(0, 150).reduce((n, l) => n + l.nodeSize, 0) // in line 150, at its start
+    type(view, at + 4, 'k')
+    type(view, at + 29, 'b') // at the end of the bold run: takes the mark, as the editor says
+    text.toString = realToString
+    text.toDelta = realToDelta
+    expect(whole).toEqual([])
+    expect(text.toString().split('\n')[150]).toBe('linek 150 of a long note boldb')
+    expect(text.marksAt(text.toString().indexOf('boldb') + 4)).toEqual({ strong: true })
+    expect(view.state.doc.child(150).textContent).toBe('linek 150 of a long note boldb')
+  })
+})
+
 describe('two people typing at one spot at once', () => {
   for (const ahead of ['A', 'B'] as const) {
     it(`[PM-1] a local edit goes where the user typed, not where a diff of the documents puts it: both type "same" at one caret, ${ahead} one key ahead, and each word stays whole`, () => {

@@ -251,26 +251,37 @@ class Sync implements WeftBinding {
     const schema = after.type.schema
     const from = posToFlat(before, start)
     // The changed windows end at the same distance from each document's end.
-    const tailA = flatLength(before) - posToFlat(before, endA)
+    const lenA = flatLength(before)
+    const tailA = lenA - posToFlat(before, endA)
     const tailB = flatLength(after) - posToFlat(after, endB)
     const tail = Math.min(tailA, tailB)
-    const toA = flatLength(before) - tail
+    const toA = lenA - tail
     const toB = flatLength(after) - tail
     const wanted = flatRuns(after, from, toB, schema)
     const newText = wanted.map((r) => r.insert).join('')
     const wFrom = this.toWeft(from)
     const wTo = Math.max(wFrom, this.toWeft(toA))
+    // What the window holds in Weft now. Unless a composition holds remote changes back, the text is
+    // the editor's document before this edit (its last '\n' perhaps missing, see below): read the
+    // window from that document, not from the whole text (an O(note) string per key).
+    const inStep = !this.pending && (this.text.length === lenA || this.text.length === lenA - 1)
     this.doc.transact(() => {
       const text = this.text
-      const all = text.toString()
-      if (!all.endsWith('\n')) {
+      const all = inStep ? null : text.toString()
+      const lastNewline = inStep ? text.length === lenA : all!.endsWith('\n')
+      if (!lastNewline) {
         // Every block ends in '\n', but an empty text (or one whose last '\n' a concurrent delete
         // took) shows its last block without one: the first edit to it writes that '\n'. Written
         // by whoever edits, not by every replica that opens the note, so opening it never adds
         // one '\n' per replica (concurrent inserts that would each make an empty paragraph).
         text.insert(text.length, '\n')
       }
-      const oldText = all.slice(wFrom, wTo)
+      const oldText =
+        all === null
+          ? flatRuns(before, from, toA, schema)
+              .map((r) => r.insert)
+              .join('')
+          : all.slice(wFrom, wTo)
       // Characters: one delete and one insert for what differs inside the window.
       let p = 0
       while (p < oldText.length && p < newText.length && oldText[p] === newText[p]) p++
@@ -340,7 +351,9 @@ class Sync implements WeftBinding {
 function applyMarkDiff(text: WeftText, from: number, wanted: { insert: string; attributes?: Attrs }[]): void {
   const total = wanted.reduce((n, r) => n + r.insert.length, 0)
   if (total === 0) return
-  const have = text.toDelta(from, total)
+  // A few characters (a keystroke): their marks one by one, from the resolved (cached) marks;
+  // `toDelta` would build the whole text's string first.
+  const have = total <= 64 ? Array.from({ length: total }, (_, i) => ({ insert: ' ', attributes: text.marksAt(from + i) })) : text.toDelta(from, total)
   // Per character, wanted and current attribute sets (runs expanded lazily by index).
   const at = (runs: { insert: string; attributes?: Attrs }[]) => {
     const out: (Attrs | undefined)[] = []

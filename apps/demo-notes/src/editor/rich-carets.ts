@@ -10,8 +10,16 @@ export interface RemoteCaret {
   readonly cursor: TextCursor
 }
 
-/** How long a caret's name stays up after the caret moves (then only the coloured bar remains). */
-const LABEL_MS = 2500
+/** How long a caret's name stays up after the caret moves (then it fades: only the coloured bar remains). */
+const LABEL_MS = 2000
+
+interface Drawn {
+  el: HTMLElement
+  label: HTMLElement
+  /** Index and place last drawn at: the name shows again when they change. */
+  at: string
+  quiet: ReturnType<typeof setTimeout> | undefined
+}
 
 /**
  * Draws others' carets over a ProseMirror editor, in a layer of their own
@@ -25,7 +33,7 @@ const LABEL_MS = 2500
  */
 export class RichCaretLayer {
   private carets: readonly RemoteCaret[] = []
-  private readonly drawn = new Map<string, { el: HTMLElement; label: HTMLElement; at: string }>()
+  private readonly drawn = new Map<string, Drawn>()
   private frame = 0
   private readonly resize: ResizeObserver
 
@@ -52,7 +60,7 @@ export class RichCaretLayer {
   destroy(): void {
     cancelAnimationFrame(this.frame)
     this.resize.disconnect()
-    for (const d of this.drawn.values()) d.el.remove()
+    for (const d of this.drawn.values()) this.remove(d)
     this.drawn.clear()
   }
 
@@ -86,17 +94,27 @@ export class RichCaretLayer {
       const where = `${index}:${Math.round(r.left)}:${Math.round(r.top)}`
       if (d.at !== where) {
         d.at = where
-        d.label.animate([{ opacity: 1 }, { opacity: 1, offset: 0.8 }, { opacity: 0 }], { duration: LABEL_MS, fill: 'forwards' })
+        // The name shows again, and fades (a CSS transition) once the caret has stayed put. A timer,
+        // not an animation per move: while someone types, an animation restarted on every key keeps
+        // this page drawing a frame at every vsync.
+        d.el.classList.remove('quiet')
+        clearTimeout(d.quiet)
+        d.quiet = setTimeout(() => d.el.classList.add('quiet'), LABEL_MS)
       }
     }
     for (const [id, d] of this.drawn) {
       if (live.has(id)) continue
-      d.el.remove()
+      this.remove(d)
       this.drawn.delete(id)
     }
   }
 
-  private create(c: RemoteCaret): { el: HTMLElement; label: HTMLElement; at: string } {
+  private remove(d: Drawn): void {
+    clearTimeout(d.quiet)
+    d.el.remove()
+  }
+
+  private create(c: RemoteCaret): Drawn {
     const doc = this.layer.ownerDocument
     const el = doc.createElement('span')
     el.className = 'remote-caret'
@@ -104,7 +122,7 @@ export class RichCaretLayer {
     label.className = 'remote-caret-name'
     el.append(label)
     this.layer.append(el)
-    const d = { el, label, at: '' }
+    const d: Drawn = { el, label, at: '', quiet: undefined }
     this.drawn.set(c.id, d)
     return d
   }

@@ -1,7 +1,7 @@
-import { useDoc, useDocState, usePresence } from '@weft/react'
-import { useCallback, useEffect, useState } from 'react'
+import { useClient, useDoc, useDocState } from '@weft/react'
+import { useCallback, useEffect, useMemo, useState } from 'react'
 import type { CaretCursor, Identity, PresenceState } from '../model/identity'
-import { INDEX_DOC, createNote, readNotes, sameNotes } from '../model/notes-index'
+import { INDEX_DOC, createNote, noteDocId, readNotes, sameNotes } from '../model/notes-index'
 import type { OfflineSwitch } from '@weft/client'
 import { Avatars } from './avatar'
 import { DeletedNote } from './deleted-note'
@@ -9,7 +9,7 @@ import { NoteEditor } from './note-editor'
 import { NoteList } from './note-list'
 import { OfflineToggle } from './offline-toggle'
 import { ShortLink } from './short-link'
-import { uniquePeople } from './people'
+import { usePeople } from './presence-feed'
 import { SyncBadge } from './sync-badge'
 import { useHashRoute } from './use-hash-route'
 import { useOpenNote } from './use-vanished-note'
@@ -28,10 +28,13 @@ export function App({ identity, net }: { identity: Identity; net: OfflineSwitch 
   // Presence lives on the index doc, so everyone sees who is on which note.
   // Ours is published straight to the handle, not through React state: a caret
   // move (every key, every arrow) must not re-render the app.
-  const presence = usePresence<PresenceState>(index)
-  const people = uniquePeople(presence.others, identity.id)
-  const noteId = note?.id ?? null
+  // Who is where, without carets: a caret moving re-renders nothing (the editor draws carets itself).
   const { handle } = index
+  const people = usePeople(handle, identity.id)
+  const noteId = note?.id ?? null
+  // The docs the sync badge speaks for: the index and the open note.
+  const client = useClient()
+  const inUse = useMemo(() => (noteId === null ? [handle] : [handle, client.doc(noteDocId(noteId))]), [client, handle, noteId])
   useEffect(() => {
     handle.presence.set({ ...identity, noteId, caret: null } satisfies PresenceState)
   }, [handle, identity, noteId])
@@ -57,7 +60,7 @@ export function App({ identity, net }: { identity: Identity; net: OfflineSwitch 
               You are {identity.name}
             </span>
           </span>
-          <SyncBadge />
+          <SyncBadge inUse={inUse} />
           <OfflineToggle net={net} />
         </div>
       </header>
@@ -84,6 +87,8 @@ export function App({ identity, net }: { identity: Identity; net: OfflineSwitch 
               index={index.doc}
               note={note}
               viewers={people.filter((p) => p.noteId === note.id)}
+              presence={handle}
+              selfId={identity.id}
               focusTitle={note.id === created}
               onCaret={publishCaret}
               onBack={() => open(null)}

@@ -1,34 +1,37 @@
+import type { DocHandle } from '@weft/client'
 import type { Doc, TextCursor } from '@weft/crdt-core'
-import { useDoc } from '@weft/react'
 import { useMemo, useState } from 'react'
 import type { CaretCursor, PresenceState } from '../model/identity'
-import type { RemoteCaret } from '../editor/rich-carets'
 import { noteDocId, type NoteSummary } from '../model/notes-index'
 import { Avatar } from './avatar'
 import { RichEditor, type RichEditorControls, type UndoFlags } from './rich-editor'
+import { caretFeed } from './presence-feed'
 import { TitleField } from './title-field'
+import { useOpenDoc } from './use-open-doc'
 
 interface Props {
   index: Doc
   note: NoteSummary
   /** Others viewing this note. */
   viewers: readonly PresenceState[]
+  /** The index doc's handle, whose presence carries others' carets. */
+  presence: DocHandle
+  /** Our presence id (our own caret is not drawn). */
+  selfId: string
   /** Focus the title (a note just created here). */
   focusTitle?: boolean
   onCaret(caret: CaretCursor): void
   onBack(): void
 }
 
-export function NoteEditor({ index, note, viewers, focusTitle = false, onCaret, onBack }: Props) {
-  const doc = useDoc(noteDocId(note.id))
+export function NoteEditor({ index, note, viewers, presence, selfId, focusTitle = false, onCaret, onBack }: Props) {
+  // Not useDoc: its status changes every keystroke, and this must not re-render then (see use-open-doc.ts).
+  const doc = useOpenDoc(noteDocId(note.id))
   const text = doc.doc.getText('body')
   // Undo is the editor's: it takes back this tab's own edits to the body only.
   const [undo, setUndo] = useState<UndoFlags>({ canUndo: false, canRedo: false })
   const [controls, setControls] = useState<RichEditorControls | null>(null)
-  const carets = useMemo(
-    () => viewers.flatMap((p): RemoteCaret[] => (p.caret === null ? [] : [{ id: p.id, name: p.name, color: p.color, cursor: p.caret }])),
-    [viewers],
-  )
+  const carets = useMemo(() => caretFeed(presence, selfId, note.id), [presence, selfId, note.id])
   return (
     <section className="editor" aria-label="Note">
       <div className="editor-bar">

@@ -6,7 +6,7 @@ import type { Node as PMNode } from 'prosemirror-model'
 import { type Command, EditorState, Plugin } from 'prosemirror-state'
 import { EditorView, type NodeView } from 'prosemirror-view'
 import { type ReactNode, useEffect, useRef, useState } from 'react'
-import { type RemoteCaret, RichCaretLayer } from '../editor/rich-carets'
+import { RichCaretLayer } from '../editor/rich-carets'
 import {
   blockIs,
   markActive,
@@ -20,6 +20,7 @@ import {
   toggleHeading,
   toggleItalic,
 } from '../editor/schema'
+import type { CaretFeed } from './presence-feed'
 
 /** What the editor tells the page: undo state for its buttons. */
 export interface UndoFlags {
@@ -38,8 +39,8 @@ interface Props {
   text: WeftText
   /** False until the note has loaded from this device: the editor is made once it has. */
   ready: boolean
-  /** Others' carets on this text. */
-  carets: readonly RemoteCaret[]
+  /** Others' carets on this text: drawn as presence changes, without re-rendering this. */
+  carets: CaretFeed
   /** Our caret moved: a stable cursor, for presence. */
   onCaret(caret: TextCursor): void
   onUndoFlags(flags: UndoFlags): void
@@ -121,6 +122,9 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
   const viewRef = useRef<EditorView | null>(null)
   const layer = useRef<RichCaretLayer | null>(null)
   const [active, setActive] = useState<Active>(NONE)
+  // What the toolbar shows, read without React: an updater that returns the same state still
+  // makes React render this component, every key.
+  const shown = useRef<Active>(NONE)
   // The latest callbacks, read by the editor without remaking it on every render.
   const sinks = useRef({ onCaret, onUndoFlags, onControls })
   sinks.current = { onCaret, onUndoFlags, onControls }
@@ -169,7 +173,10 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
                   if (!v.state.doc.eq(prev.doc)) layer.current?.changed()
                   // A new object only when a button changes, so a keystroke re-renders nothing.
                   const next = activeOf(v.state)
-                  setActive((cur) => ((Object.keys(next) as (keyof Active)[]).every((k) => cur[k] === next[k]) ? cur : next))
+                  if ((Object.keys(next) as (keyof Active)[]).some((k) => shown.current[k] !== next[k])) {
+                    shown.current = next
+                    setActive(next)
+                  }
                 },
               }),
             }),
@@ -189,8 +196,12 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
       },
     )
     viewRef.current = view
-    layer.current = new RichCaretLayer(view, layerEl.current, text)
-    setActive(activeOf(view.state))
+    const caretLayer = new RichCaretLayer(view, layerEl.current, text)
+    layer.current = caretLayer
+    caretLayer.setCarets(carets.current())
+    const offCarets = carets.subscribe(() => caretLayer.setCarets(carets.current()))
+    shown.current = activeOf(view.state)
+    setActive(shown.current)
     publish(view)
     sinks.current.onControls({
       undo: () => {
@@ -204,14 +215,13 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
     })
     return () => {
       sinks.current.onControls(null)
+      offCarets()
       layer.current?.destroy()
       layer.current = null
       view.destroy()
       viewRef.current = null
     }
-  }, [doc, text, ready])
-
-  useEffect(() => layer.current?.setCarets(carets), [carets])
+  }, [doc, text, ready, carets])
 
   /** Runs a toolbar command on the editor, keeping the focus in the text. */
   const run = (command: Command) => () => {

@@ -1,9 +1,10 @@
 import { isWeftOutcomeUnknownError, isWeftUnavailableError } from '@weft/client'
-import { useClient, useDoc, useDocState } from '@weft/react'
+import { useClient, useDocState } from '@weft/react'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { noteDocId } from '../model/notes-index'
 import { type LinkView, linkName, normalizeSlug, readLink, sameLink, settleLink, wantLink } from '../model/short-link'
 import './short-link.css'
+import { useOpenDoc } from './use-open-doc'
 
 /** How often a pending link retries its claim while it cannot reach the server. */
 const RETRY_MS = 1000
@@ -16,7 +17,7 @@ const RETRY_MS = 1000
  */
 export function ShortLink({ noteId }: { noteId: string }) {
   const client = useClient()
-  const note = useDoc(noteDocId(noteId))
+  const note = useOpenDoc(noteDocId(noteId))
   const view = useDocState(note, readLink, sameLink)
   const [draft, setDraft] = useState('')
   const [problem, setProblem] = useState<string | null>(null)

@@ -14,6 +14,23 @@ export interface OutboxSweepOptions {
   concurrency?: number
   /** A doc not saved within this long is closed and left for the next sweep (default 60 s). */
   giveUpMs?: number
+  /**
+   * Web Lock that makes one tab of a browser sweep at a time (default 'weft-outbox-sweep'): the
+   * tabs share the storage, so a tab whose connection opens while another sweeps skips its sweep.
+   */
+  lockName?: string
+  /** The Web Locks API (default `navigator.locks`); without it (Node) every client sweeps. */
+  locks?: LockManagerLike
+}
+
+/** The part of the Web Locks API the sweep uses. */
+export interface LockManagerLike {
+  request(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<void>): Promise<void>
+}
+
+function defaultLocks(): LockManagerLike | undefined {
+  const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator
+  return typeof nav?.locks?.request === 'function' ? nav.locks : undefined
 }
 
 /**
@@ -22,6 +39,8 @@ export interface OutboxSweepOptions {
  * device for good. Each time the connection opens, the docs with outbox rows
  * or journal entries are opened in the background, saved on the server, and
  * closed again, unless the app opened one meanwhile (then it is the app's).
+ * [CLIENT-SWEEP-1] In a browser, one tab sweeps at a time (a Web Lock,
+ * taken if free): the others would upload the same rows again.
  */
 export class OutboxSweep {
   private running = false
@@ -52,6 +71,20 @@ export class OutboxSweep {
   }
 
   private async sweep(): Promise<void> {
+    const locks = this.o.locks ?? defaultLocks()
+    if (locks === undefined) return this.sweepAll()
+    let granted = false
+    try {
+      await locks.request(this.o.lockName ?? 'weft-outbox-sweep', { ifAvailable: true }, async (lock) => {
+        granted = true
+        if (lock !== null) await this.sweepAll() // null: another tab is sweeping this storage
+      })
+    } catch {
+      if (!granted) await this.sweepAll() // locks refused (an opaque origin): sweep as without them
+    }
+  }
+
+  private async sweepAll(): Promise<void> {
     const ids = await this.o.storage.docsWithOutbox?.().catch(() => [] as string[])
     const queue = [...(ids ?? [])]
     const worker = async (): Promise<void> => {
