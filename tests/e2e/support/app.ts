@@ -122,9 +122,20 @@ export async function focusBody(page: Page): Promise<void> {
 
 /** Put the caret at `pos` in the note body, with the keyboard as a user would. */
 export async function caretAt(page: Page, pos: number): Promise<void> {
-  await focusBody(page)
-  await page.keyboard.press('Control+Home')
-  for (let i = 0; i < pos; i++) await page.keyboard.press('ArrowRight')
+  // Up to three tries: right after the note opened, the reader's caret was seen put back at the end of
+  // the text after the keys (not understood yet; see the closing note of stop 28). The last try asserts.
+  for (let attempt = 1; ; attempt++) {
+    await focusBody(page)
+    await page.keyboard.press('Control+Home')
+    for (let i = 0; i < pos; i++) await page.keyboard.press('ArrowRight')
+    if (attempt === 3) break
+    const placed = await expect
+      .poll(() => caret(page), { timeout: 2_000 })
+      .toBe(pos)
+      .then(() => true)
+      .catch(() => false)
+    if (placed) return
+  }
   await expect.poll(() => caret(page)).toBe(pos)
 }
 
