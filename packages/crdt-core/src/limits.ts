@@ -25,6 +25,17 @@ export const MAX_CONTAINER_DEPTH = 256
  */
 export const DEFAULT_MAX_INFLATED_BYTES = 64 * 1024 * 1024
 
+/**
+ * The `maxInflatedBytes` for a state this replica or its own store wrote (a
+ * snapshot, a replica's local state, a trusted peer's audit import): as large
+ * as one buffer can be on every platform (2 GiB). A doc grows by acked writes
+ * with no bound of its own, so a policy limit here would make a doc that grew
+ * past it unloadable, every acked write in it lost ([LIMIT-2]). Bytes from an
+ * unbounded source keep the default (the server bounds a client's state from
+ * its frame header, [LIM-INFLATE-1]).
+ */
+export const TRUSTED_MAX_INFLATED_BYTES = 2 ** 31 - 1
+
 /** UTF-8 length of `s` (lone surrogates as WTF-8's three bytes), without encoding it. */
 export function utf8Length(s: string): number {
   let n = s.length

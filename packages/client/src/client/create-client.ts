@@ -1,4 +1,4 @@
-import { Doc, type ClientSessionOptions } from '@weft/crdt-core'
+import { Doc, TRUSTED_MAX_INFLATED_BYTES, type ClientSessionOptions } from '@weft/crdt-core'
 import { SyncConnection, type TokenSource } from '../connection/sync-connection.js'
 import { Emitter } from '../emitter.js'
 import { DocHandle, type PresenceTuning } from '../handle/doc-handle.js'
@@ -143,7 +143,8 @@ export function createClient(options: ClientOptions = {}): Client {
       id,
       // A fresh replica id per instance: two tabs never share one. [CAUSAL-2] deltas waiting for
       // their dependencies are bounded well below the Doc default; past it they are dropped and the doc resyncs.
-      doc: new Doc({ maxPendingBytes: CLIENT_MAX_PENDING_BYTES }),
+      // States come from this replica's own storage, its tabs and its server, as large as the doc ([LIMIT-2]).
+      doc: new Doc({ maxPendingBytes: CLIENT_MAX_PENDING_BYTES, maxInflatedBytes: TRUSTED_MAX_INFLATED_BYTES }),
       storage,
       timers,
       ...(connection && { connection }),

@@ -1,6 +1,6 @@
 import { deflateRaw, inflateRaw } from './compression.js'
 import { WeftDecodeError } from '../errors.js'
-import { DEFAULT_MAX_INFLATED_BYTES, MAX_KEY_BYTES } from '../limits.js'
+import { DEFAULT_MAX_INFLATED_BYTES, MAX_KEY_BYTES, TRUSTED_MAX_INFLATED_BYTES } from '../limits.js'
 import { Reader, Writer } from '../encoding/index.js'
 import { KIND_BY_CODE, KIND_CODE, containerKey, type ContainerId, type ContainerKind } from '../containers/kind.js'
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
@@ -200,8 +200,9 @@ export interface DecodeOptions {
 function inflateBody(r: Reader, maxInflatedBytes: number): Reader {
   const rawLength = r.readVarUint()
   const packed = r.readRaw(r.remaining)
-  if (rawLength > maxInflatedBytes) {
-    throw new WeftDecodeError('too-large', `deflated state claims ${rawLength} bytes, over the ${maxInflatedBytes}-byte limit (maxInflatedBytes)`)
+  const bound = Math.min(maxInflatedBytes, TRUSTED_MAX_INFLATED_BYTES)
+  if (rawLength > bound) {
+    throw new WeftDecodeError('too-large', `deflated state claims ${rawLength} bytes, over the ${bound}-byte limit (maxInflatedBytes)`)
   }
   if (rawLength > packed.length * MAX_INFLATE_RATIO) {
     throw new WeftDecodeError('out-of-range', `deflated state claims ${rawLength} bytes from ${packed.length}`)

@@ -4,7 +4,7 @@ import { decodeDelta } from '../delta/codec.js'
 import { inspectDelta } from '../delta/inspect.js'
 import { Reader, Writer } from '../encoding/index.js'
 import { WeftDecodeError, WeftDepthError } from '../errors.js'
-import { MAX_CONTAINER_DEPTH, MAX_KEY_BYTES, MAX_STRING_BYTES } from '../limits.js'
+import { DEFAULT_MAX_INFLATED_BYTES, MAX_CONTAINER_DEPTH, MAX_KEY_BYTES, MAX_STRING_BYTES, TRUSTED_MAX_INFLATED_BYTES } from '../limits.js'
 import { decodeMessage, encodeMessage } from '../sync/codec.js'
 import { inflateStreaming } from '../delta/compression.js'
 import {
@@ -81,6 +81,17 @@ describe('inflating is bounded while it runs (issue 15 item 4)', () => {
     rejects(() => Doc.load(state, { maxInflatedBytes: 10_000 }), 'too-large')
     rejects(() => inspectDelta(state, { maxInflatedBytes: 10_000 }), 'too-large')
     expect(inspectDelta(state, { maxInflatedBytes: 100_000 }).isState).toBe(true)
+  })
+
+  it('[LIMIT-2] a trusted load takes a state past the default bound; no bound lets a claim past what a buffer holds inflate', () => {
+    const doc = new Doc()
+    doc.getText('t').insert(0, 'x'.repeat(DEFAULT_MAX_INFLATED_BYTES + 1000))
+    const state = doc.encodeState()
+    rejects(() => Doc.load(state), 'too-large')
+    expect(Doc.load(state, { maxInflatedBytes: TRUSTED_MAX_INFLATED_BYTES }).getText('t').length).toBe(DEFAULT_MAX_INFLATED_BYTES + 1000)
+    // Even unbounded, a claim past what one buffer holds (2 GiB) is refused before inflating.
+    const ms = rejects(() => decodeDelta(zeroBomb(1000, 2 ** 40), undefined, { maxInflatedBytes: Number.POSITIVE_INFINITY }), 'too-large')
+    expect(ms).toBeLessThan(50)
   })
 
   it('a state that lies about its length (claims little, inflates to much) stops at the claim', () => {

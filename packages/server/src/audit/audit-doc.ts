@@ -1,6 +1,7 @@
-import { Doc, dotFingerprints, inspectDelta, vvEquals, vvMerge } from '@weft/crdt-core'
+import { type Doc, dotFingerprints, inspectDelta, vvEquals, vvMerge } from '@weft/crdt-core'
 import type { DeltaRecord, DocHead, DotRange, SnapshotRecord, VersionVector } from '../store/store.js'
 import type { Finding } from './finding.js'
+import { emptyStoredDoc, loadStoredDoc } from '../store/stored-doc.js'
 
 /** A doc as stored, read at one consistent point: head, snapshot and every logged delta (ascending). */
 export interface StoredDoc {
@@ -70,7 +71,7 @@ export function auditDoc(stored: StoredDoc): DocAudit {
   let snapshotSound = true
   if (snapshot) {
     try {
-      replay = Doc.load(snapshot.bytes)
+      replay = loadStoredDoc(snapshot.bytes)
       if (!vvEquals(replay.versionVector(), snapshot.vv)) {
         snapshotSound = false
         findings.push(
@@ -83,7 +84,7 @@ export function auditDoc(stored: StoredDoc): DocAudit {
       findings.push({ ...snapshotFinding(stored, decoded, `snapshot at seq ${snapSeq} does not decode: ${reason}`), check: 'snapshot-undecodable' })
       replay = undefined
     }
-  } else replay = new Doc()
+  } else replay = emptyStoredDoc()
 
   // Snapshot + tail: everything applies, nothing waits for a dependency.
   if (replay) {
@@ -102,7 +103,7 @@ export function auditDoc(stored: StoredDoc): DocAudit {
 
   // With the whole log still there, the snapshot must replay to what the log folds to.
   if (replay && snapshot && snapshotSound && isWholeLog(stored, decoded)) {
-    const folded = new Doc()
+    const folded = emptyStoredDoc()
     for (const d of log) applyQuietly(folded, d.bytes)
     if (folded.digest() !== replay.digest()) {
       findings.push(
@@ -221,7 +222,7 @@ function snapshotFinding(stored: StoredDoc, decoded: ReadonlyMap<number, unknown
       unrepairable: 'the log it covers was pruned by compaction: rebuild from a healthy replica (a client that has the doc re-uploads what the server lacks)',
     }
   }
-  const folded = new Doc()
+  const folded = emptyStoredDoc()
   for (const d of log) if (d.seq <= seq) applyQuietly(folded, d.bytes)
   return {
     check: 'snapshot-mismatch',

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
-import { Doc, vvEquals } from '@weft/crdt-core'
+import { type Doc, vvEquals } from '@weft/crdt-core'
 import type { Context, Hono } from 'hono'
 import type { BridgeStatus } from '../regions/region-bridge.js'
 import type { RegionImporter } from '../regions/region-importer.js'
@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js'
 import { docMatcher } from './doc-pattern.js'
 import type { ReceiptLog } from '../regions/level-receipts.js'
 import type { ReceiptPage, ReplicaDocEntry, ReplicaPage } from './replica-wire.js'
+import { emptyStoredDoc, loadStoredDoc } from '../store/stored-doc.js'
 
 /** What the replica audit routes need from the running node. */
 export interface ReplicaRoutesDeps {
@@ -115,7 +116,7 @@ export function mountReplicaRoutes(app: Hono, d: ReplicaRoutesDeps): void {
     const bytes = new Uint8Array(await c.req.arrayBuffer())
     let incoming: Doc
     try {
-      incoming = Doc.load(bytes)
+      incoming = loadStoredDoc(bytes)
     } catch (error) {
       return c.text(`the state does not decode: ${error instanceof Error ? error.message : String(error)}`, 400)
     }
@@ -135,7 +136,7 @@ export function mountReplicaRoutes(app: Hono, d: ReplicaRoutesDeps): void {
 /** The doc as this store holds it (snapshot + tail, folded) and its head seq, read at one point. */
 async function foldStored(store: Store, doc: string): Promise<{ doc: Doc; seq: number }> {
   const loaded = await store.load(doc)
-  const d = loaded.snapshot ? Doc.load(loaded.snapshot.bytes) : new Doc()
+  const d = loaded.snapshot ? loadStoredDoc(loaded.snapshot.bytes) : emptyStoredDoc()
   for (const r of loaded.deltas) {
     try {
       d.applyDelta(r.bytes)

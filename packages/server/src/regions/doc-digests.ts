@@ -1,5 +1,6 @@
-import { Doc, vvEquals } from '@weft/crdt-core'
+import { type Doc, vvEquals } from '@weft/crdt-core'
 import type { Store, VersionVector } from '../store/store.js'
+import { emptyStoredDoc, loadStoredDoc } from '../store/stored-doc.js'
 
 /** A doc as this region's store replays it, at one head. */
 export interface StoredDigest {
@@ -51,7 +52,7 @@ export class DocDigests {
 
   private async replay(doc: string): Promise<{ doc: Doc; seq: number; vv: VersionVector }> {
     const loaded = await this.store.load(doc)
-    const replayed = loaded.snapshot ? Doc.load(loaded.snapshot.bytes) : new Doc()
+    const replayed = loaded.snapshot ? loadStoredDoc(loaded.snapshot.bytes) : emptyStoredDoc()
     for (const d of loaded.deltas) {
       try {
         replayed.applyDelta(d.bytes)

@@ -1,4 +1,4 @@
-import { type AuthResult, DEFAULT_MAX_INFLATED_BYTES, type ServerEffect, SyncServer, createDocModel } from '@weft/crdt-core'
+import { type AuthResult, TRUSTED_MAX_INFLATED_BYTES, type ServerEffect, SyncServer, createDocModel } from '@weft/crdt-core'
 import type { Logger } from 'pino'
 import { type Authenticate, type Authorize, type Principal, isAuthError } from '../auth/auth.js'
 import { closeCodeFor } from '../connection/close-codes.js'
@@ -81,9 +81,9 @@ export class SyncService {
     const { limits } = d
     this.server = new SyncServer<Principal>({
       // Docs nobody wrote (an idle subscriber's, say) share one empty doc until their first delta.
-      // A deflated state may be as long as a message: let it inflate to 4x that, never below the
-      // default (snapshots of docs grown by many small writes load through the same bound).
-      docModel: lazyEmptyDocs(createDocModel({ maxInflatedBytes: Math.max(DEFAULT_MAX_INFLATED_BYTES, 4 * limits.maxMessageBytes) })),
+      // The doc model loads this store's snapshots, which may be as large as the doc ([LIMIT-2]): no
+      // policy bound. A client's state is bounded before it reaches the model (maxInflatedBytes below).
+      docModel: lazyEmptyDocs(createDocModel({ maxInflatedBytes: TRUSTED_MAX_INFLATED_BYTES })),
       authorize: (p, doc, access) => d.auth.authorize(p, doc, access),
       replicaOwner: (p) => d.auth.replicaOwner?.(p),
       explainRefusal: (p, doc, access) => d.auth.explainRefusal?.(p, doc, access),
@@ -96,7 +96,7 @@ export class SyncService {
       maxPresenceDepth: limits.maxPresenceDepth,
       maxVersionVectorEntries: limits.maxVersionVectorEntries,
       // [LIM-INFLATE-1] A client's deflated state: 4x a message, with no floor (the doc model's
-      // floor is for snapshots this server wrote itself), so lowering maxMessageBytes bounds a frame's inflate too.
+      // bound is for snapshots this server wrote itself), so lowering maxMessageBytes bounds a frame's inflate too.
       maxInflatedBytes: 4 * limits.maxMessageBytes,
     })
     const cluster = d.cluster
