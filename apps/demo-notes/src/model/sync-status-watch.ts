@@ -1,5 +1,5 @@
 import type { Client, DocHandle, DocStatus } from '@weft/client'
-import { aggregateStatus } from '@weft/react'
+import { aggregateStatus, sameDocStatus } from '@weft/react'
 
 /**
  * Follows where this device's edits stand, as `useSyncStatus()` does (the
@@ -21,7 +21,7 @@ export function watchSyncStatus(client: Client, inUse: readonly DocHandle[], onS
       if (s.unsaved > 0 || !s.savedLocally) statuses.push(s)
     }
     const next = aggregateStatus(statuses, client.connection)
-    if (last !== null && same(last, next)) return
+    if (last !== null && sameDocStatus(last, next)) return
     last = next
     onStatus(next)
   }
@@ -43,15 +43,4 @@ export function watchSyncStatus(client: Client, inUse: readonly DocHandle[], onS
     offDoc()
     offLink()
   }
-}
-
-function same(a: DocStatus, b: DocStatus): boolean {
-  return (
-    a.connection === b.connection &&
-    a.unsaved === b.unsaved &&
-    a.savedLocally === b.savedLocally &&
-    a.savedOnServer === b.savedOnServer &&
-    a.storageError?.code === b.storageError?.code &&
-    a.authError?.reason === b.authError?.reason
-  )
 }
