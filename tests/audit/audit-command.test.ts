@@ -139,7 +139,7 @@ for (const [name, open] of [
     it('a head vv, a head seq and dot ranges that disagree with the log: each found, and --repair fixes all three', async () => {
       s = await open()
       await healthy(s)
-      await s.raw(`UPDATE docs SET vv = '{}' WHERE doc = $1`, ['note:plain'])
+      await s.raw('DELETE FROM doc_replicas WHERE doc = $1', ['note:plain'])
       await s.raw('UPDATE docs SET head_seq = head_seq - 1 WHERE doc = $1', ['note:pruned'])
       await s.raw(`UPDATE deltas SET ranges = '[]' WHERE doc = $1 AND seq = $2`, ['note:snap', 9])
       await s.closeStore()

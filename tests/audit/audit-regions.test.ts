@@ -142,7 +142,8 @@ describe('weft-server audit --region: replicas compared across three regions (re
     try {
       const pool = (b as unknown as { pool: import('pg').Pool }).pool
       await pool.query('DELETE FROM weft_deltas WHERE doc = $1', [doc])
-      await pool.query(`UPDATE weft_docs SET head_seq = 0, vv = '{}' WHERE doc = $1`, [doc])
+      await pool.query('UPDATE weft_docs SET head_seq = 0 WHERE doc = $1', [doc])
+      await pool.query('DELETE FROM weft_doc_replicas WHERE doc = $1', [doc])
       const lost = await audit('--json', '--docs', doc, '--settle', '0ms')
       expect(lost.json.findings.map((f) => `${f.check} ${f.replica}`)).toEqual(['receipt-not-held b', 'replica-lagging b'])
       expect(lost.json.findings[0]?.message).toMatch(

@@ -30,7 +30,7 @@ describe('audit of the engine: PostgreSQL prepared transactions (2PC)', () => {
     const c = new pg.Client({ connectionString: url })
     await c.connect()
     try {
-      await c.query(`BEGIN; INSERT INTO weft_docs (doc, head_seq, vv, pruned_vv) VALUES ('x', 0, '{}', '{}'); PREPARE TRANSACTION 'weft_audit_old'`)
+      await c.query(`BEGIN; INSERT INTO weft_docs (doc, head_seq, pruned_vv) VALUES ('x', 0, '{}'); PREPARE TRANSACTION 'weft_audit_old'`)
       await new Promise((r) => setTimeout(r, 300))
       const old = await audit(url, '--prepared-max-age', '100ms')
       expect(old.json.findings).toEqual([

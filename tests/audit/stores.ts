@@ -64,7 +64,7 @@ export async function openPostgres(): Promise<AuditedStore> {
     args: ['--store', db.url],
     raw: async (sql, params = []) => {
       const prefixed = sql
-        .replace(/\b(docs|deltas|snapshots)\b/g, 'weft_$1')
+        .replace(/\b(docs|deltas|snapshots|doc_replicas)\b/g, 'weft_$1')
         .replace(/substr\(bytes, 1, length\(bytes\) - (\d+)\)/, 'substring(bytes from 1 for length(bytes) - $1)')
       return (await db.admin(prefixed, params)).rows
     },

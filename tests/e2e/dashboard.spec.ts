@@ -48,11 +48,8 @@ async function writeDocs(client: pg.Client, count: number): Promise<void> {
         Buffer.from(bytes),
       ])
     }
-    await client.query(`INSERT INTO weft_docs (doc, head_seq, vv, pruned_vv) VALUES ($1, $2, $3, '{}')`, [
-      doc,
-      deltas.length,
-      JSON.stringify({ [9000 + i]: vv }),
-    ])
+    await client.query(`INSERT INTO weft_docs (doc, head_seq, pruned_vv) VALUES ($1, $2, '{}')`, [doc, deltas.length])
+    await client.query('INSERT INTO weft_doc_replicas (doc, replica, counter) VALUES ($1, $2, $3)', [doc, 9000 + i, vv])
   }
 }
 

@@ -65,7 +65,7 @@ describe('data residency: eu:* pinned to eu-west and eu-central, real region pro
     await new Promise((r) => setTimeout(r, 3_500))
     expect(await failures(), 'peer requests failed during anti-entropy passes').toBe(failedBefore)
     const us = net.get('us-east')
-    for (const table of ['weft_docs', 'weft_deltas', 'weft_snapshots']) {
+    for (const table of ['weft_docs', 'weft_deltas', 'weft_snapshots', 'weft_doc_replicas']) {
       const { rows } = await us.query(`SELECT count(*)::int AS n FROM ${table} WHERE doc LIKE 'eu:%'`)
       expect(rows[0]?.n, `us-east ${table} rows of eu:* docs`).toBe(0)
     }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import type pg from 'pg'
-import { rangesToJson, vvToJson } from '../store/dot-ranges.js'
+import { rangesToJson } from '../store/dot-ranges.js'
 import type { DotRange, Store, VersionVector } from '../store/store.js'
 import { type DocAudit, auditDoc } from './audit-doc.js'
 import type { Finding, RepairAction } from './finding.js'
@@ -31,11 +31,19 @@ export interface RepairOutcome {
 export function sqliteRepairBackend(path: string): RepairBackend {
   const db = new Database(path)
   db.pragma('busy_timeout = 5000')
-  const setHead = db.prepare<[number, string, string]>('UPDATE docs SET head_seq = ?, vv = ? WHERE doc = ?')
+  const setSeq = db.prepare<[number, string]>('UPDATE docs SET head_seq = ? WHERE doc = ?')
+  const clearVv = db.prepare<[string]>('DELETE FROM doc_replicas WHERE doc = ?')
+  const setCounter = db.prepare<[string, number, number]>('INSERT INTO doc_replicas (doc, replica, counter) VALUES (?, ?, ?)')
+  // The head's vector is one row per replica ([LIM-REPLICAS-1]): a repair replaces them all.
+  const setHead = db.transaction((doc: string, seq: number, vv: VersionVector) => {
+    setSeq.run(seq, doc)
+    clearVv.run(doc)
+    for (const [replica, counter] of Object.entries(vv)) setCounter.run(doc, Number(replica), counter)
+  })
   const setRanges = db.prepare<[string, string, number]>('UPDATE deltas SET ranges = ? WHERE doc = ? AND seq = ?')
   const del = db.prepare<[string, number]>('DELETE FROM deltas WHERE doc = ? AND seq = ?')
   return {
-    setHead: async (doc, seq, vv) => void setHead.run(seq, vvToJson(vv), doc),
+    setHead: async (doc, seq, vv) => void setHead.immediate(doc, seq, vv),
     setRanges: async (doc, seq, ranges) => void setRanges.run(rangesToJson(ranges), doc, seq),
     deleteDelta: async (doc, seq) => void del.run(doc, seq),
     close: async () => void db.close(),
@@ -45,7 +53,27 @@ export function sqliteRepairBackend(path: string): RepairBackend {
 /** Repairs on the PostgreSQL store's own pool; each under the doc's row lock, like appends. */
 export function postgresRepairBackend(pool: pg.Pool): RepairBackend {
   return {
-    setHead: async (doc, seq, vv) => void (await pool.query('UPDATE weft_docs SET head_seq = $2, vv = $3 WHERE doc = $1', [doc, seq, vvToJson(vv)])),
+    setHead: async (doc, seq, vv) => {
+      // The head's vector is one row per replica ([LIM-REPLICAS-1]): a repair replaces them all, with the head.
+      const replicas = Object.keys(vv)
+      const c = await pool.connect()
+      try {
+        await c.query('BEGIN')
+        await c.query('UPDATE weft_docs SET head_seq = $2 WHERE doc = $1', [doc, seq])
+        await c.query('DELETE FROM weft_doc_replicas WHERE doc = $1', [doc])
+        await c.query('INSERT INTO weft_doc_replicas (doc, replica, counter) SELECT $1, r, c FROM unnest($2::int8[], $3::int8[]) AS u(r, c)', [
+          doc,
+          replicas,
+          replicas.map((r) => vv[Number(r)]),
+        ])
+        await c.query('COMMIT')
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => undefined) // the connection is released either way; the first error is the one to report
+        throw error
+      } finally {
+        c.release()
+      }
+    },
     setRanges: async (doc, seq, ranges) =>
       void (await pool.query('UPDATE weft_deltas SET ranges = $3 WHERE doc = $1 AND seq = $2', [doc, seq, rangesToJson(ranges)])),
     deleteDelta: async (doc, seq) => void (await pool.query('DELETE FROM weft_deltas WHERE doc = $1 AND seq = $2', [doc, seq])),

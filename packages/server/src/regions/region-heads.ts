@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { vvFromJson } from '../store/dot-ranges.js'
+import { vvFromRecord } from '../store/dot-ranges.js'
 import type { Store, VersionVector } from '../store/store.js'
 
 /** One doc's head as regions compare them. */
@@ -19,11 +19,12 @@ export function headsReader(store: Store): HeadsReader {
   if ('pool' in store) {
     const pool = (store as { pool: pg.Pool }).pool
     return async () => {
-      const { rows } = await pool.query<{ doc: string; head_seq: string; vv: string }>({
+      const { rows } = await pool.query<{ doc: string; head_seq: string; vv: Record<string, number> | null }>({
         name: 'weft_region_heads',
-        text: 'SELECT doc, head_seq, vv FROM weft_docs WHERE head_seq > 0',
+        text: `SELECT d.doc, d.head_seq, (SELECT json_object_agg(r.replica, r.counter) FROM weft_doc_replicas r WHERE r.doc = d.doc) AS vv
+               FROM weft_docs d WHERE d.head_seq > 0`,
       })
-      return new Map(rows.map((r) => [r.doc, { seq: Number(r.head_seq), vv: vvFromJson(r.vv) }]))
+      return new Map(rows.map((r) => [r.doc, { seq: Number(r.head_seq), vv: vvFromRecord(r.vv ?? {}) }]))
     }
   }
   return async () => {

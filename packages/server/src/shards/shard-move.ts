@@ -103,6 +103,7 @@ export class ShardMover {
     await target.query('DELETE FROM weft_deltas WHERE doc = $1', [doc])
     await target.query('DELETE FROM weft_snapshots WHERE doc = $1', [doc])
     await target.query('DELETE FROM weft_replica_owners WHERE doc = $1', [doc])
+    await target.query('DELETE FROM weft_doc_replicas WHERE doc = $1', [doc])
 
     let copiedThrough = 0
     let copied = 0
@@ -165,7 +166,9 @@ async function insertDeltas(c: pg.ClientBase | pg.Pool, doc: string, rows: reado
 
 /** What the switch carries from the source, read under the doc's row lock. */
 interface SourceState {
-  readonly head: { head_seq: string; vv: string; pruned_vv: string; lease_holder: string | null; lease_epoch: string; lease_expires: string }
+  readonly head: { head_seq: string; pruned_vv: string; lease_holder: string | null; lease_epoch: string; lease_expires: string }
+  /** The head's version vector, one row per replica ([LIM-REPLICAS-1]). */
+  readonly replicas: { replica: string; counter: string }[]
   readonly snapshot: { seq: string; vv: string; bytes: Buffer } | undefined
   readonly tail: DeltaRow[]
   /** [BIND-1] the doc's replica bindings: they move with it, read under the same lock. */
@@ -176,9 +179,9 @@ interface SourceState {
 async function fenceSource(c: pg.ClientBase, doc: string, to: string, txid: string, copiedThrough: number): Promise<SourceState> {
   // The append's own upsert: takes the row lock (after the batch in flight), and fails with WFMOV if the doc already moved.
   const head = await c.query<SourceState['head']>(
-    `INSERT INTO weft_docs (doc, head_seq, vv, pruned_vv) VALUES ($1, 0, '{}', '{}')
+    `INSERT INTO weft_docs (doc, head_seq, pruned_vv) VALUES ($1, 0, '{}')
      ON CONFLICT (doc) DO UPDATE SET head_seq = weft_docs.head_seq
-     RETURNING head_seq, vv, pruned_vv, lease_holder, lease_epoch, lease_expires::text`,
+     RETURNING head_seq, pruned_vv, lease_holder, lease_epoch, lease_expires::text`,
     [doc],
   )
   const snapshot = await c.query<{ seq: string; vv: string; bytes: Buffer }>('SELECT seq, vv, bytes FROM weft_snapshots WHERE doc = $1', [doc])
@@ -188,6 +191,7 @@ async function fenceSource(c: pg.ClientBase, doc: string, to: string, txid: stri
     [doc],
   )
   const owners = await c.query<{ replica: string; owner: string }>('SELECT replica, owner FROM weft_replica_owners WHERE doc = $1', [doc])
+  const replicas = await c.query<{ replica: string; counter: string }>('SELECT replica, counter FROM weft_doc_replicas WHERE doc = $1', [doc])
   await c.query(
     `INSERT INTO weft_shard_fences (doc, moved_to, move_txid) VALUES ($1, $2, $3)
      ON CONFLICT (doc) DO UPDATE SET moved_to = EXCLUDED.moved_to, move_txid = EXCLUDED.move_txid`,
@@ -199,6 +203,7 @@ async function fenceSource(c: pg.ClientBase, doc: string, to: string, txid: stri
     snapshot: snapshot.rows[0],
     tail: tail.rows,
     owners: owners.rows,
+    replicas: replicas.rows,
     log: { n: Number(l?.n ?? 0), first: l?.first == null ? null : Number(l.first), last: l?.last == null ? null : Number(l.last) },
   }
 }
@@ -224,13 +229,21 @@ async function writeTarget(c: pg.ClientBase, doc: string, s: SourceState): Promi
       s.owners.map((o) => o.owner),
     ])
   }
+  await c.query('DELETE FROM weft_doc_replicas WHERE doc = $1', [doc])
+  if (s.replicas.length > 0) {
+    await c.query('INSERT INTO weft_doc_replicas (doc, replica, counter) SELECT $1, * FROM unnest($2::int8[], $3::int8[])', [
+      doc,
+      s.replicas.map((r) => r.replica),
+      s.replicas.map((r) => r.counter),
+    ])
+  }
   const h = s.head
   if (Number(h.head_seq) > 0 || s.snapshot) {
     await c.query(
-      `INSERT INTO weft_docs (doc, head_seq, vv, pruned_vv, lease_holder, lease_epoch, lease_expires) VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz)
-       ON CONFLICT (doc) DO UPDATE SET head_seq = EXCLUDED.head_seq, vv = EXCLUDED.vv, pruned_vv = EXCLUDED.pruned_vv,
+      `INSERT INTO weft_docs (doc, head_seq, pruned_vv, lease_holder, lease_epoch, lease_expires) VALUES ($1, $2, $3, $4, $5, $6::timestamptz)
+       ON CONFLICT (doc) DO UPDATE SET head_seq = EXCLUDED.head_seq, pruned_vv = EXCLUDED.pruned_vv,
          lease_holder = EXCLUDED.lease_holder, lease_epoch = EXCLUDED.lease_epoch, lease_expires = EXCLUDED.lease_expires`,
-      [doc, h.head_seq, h.vv, h.pruned_vv, h.lease_holder, h.lease_epoch, h.lease_expires],
+      [doc, h.head_seq, h.pruned_vv, h.lease_holder, h.lease_epoch, h.lease_expires],
     )
   } else {
     await c.query('DELETE FROM weft_docs WHERE doc = $1', [doc])
@@ -263,6 +276,7 @@ function finishMove(store: ShardedStore): TwoPhaseFinisher {
     await source.query('DELETE FROM weft_deltas WHERE doc = $1', [doc])
     await source.query('DELETE FROM weft_snapshots WHERE doc = $1', [doc])
     await source.query('DELETE FROM weft_replica_owners WHERE doc = $1', [doc])
+    await source.query('DELETE FROM weft_doc_replicas WHERE doc = $1', [doc])
     await source.query('DELETE FROM weft_docs WHERE doc = $1', [doc])
   }
 }

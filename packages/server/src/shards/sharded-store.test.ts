@@ -23,7 +23,7 @@ async function emptyDatabases() {
   shared.dbs ??= threeDatabases()
   const dbs = await shared.dbs
   const empty =
-    'DO $$ BEGIN IF to_regclass($q$weft_docs$q$) IS NOT NULL THEN TRUNCATE weft_docs, weft_deltas, weft_snapshots, weft_shard_fences; END IF; IF to_regclass($q$weft_audit_findings$q$) IS NOT NULL THEN TRUNCATE weft_audit_findings; END IF; END $$'
+    'DO $$ BEGIN IF to_regclass($q$weft_docs$q$) IS NOT NULL THEN TRUNCATE weft_docs, weft_deltas, weft_snapshots, weft_doc_replicas, weft_shard_fences; END IF; IF to_regclass($q$weft_audit_findings$q$) IS NOT NULL THEN TRUNCATE weft_audit_findings; END IF; END $$'
   await Promise.all(Object.values(dbs.shards).map((db) => db.admin(empty)))
   await dbs.catalog.admin('DROP TABLE IF EXISTS weft_shard_map, weft_shard_placements, weft_2pc_log, weft_catalog_schema')
   return dbs

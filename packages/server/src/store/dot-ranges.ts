@@ -40,7 +40,11 @@ export function vvToJson(vv: VersionVector): string {
 }
 
 export function vvFromJson(text: string): VersionVector {
-  const raw = JSON.parse(text) as Record<string, number>
+  return vvFromRecord(JSON.parse(text) as Record<string, number>)
+}
+
+/** A version vector from an object keyed by replica ids as strings (JSON, or a database's JSON aggregate). */
+export function vvFromRecord(raw: Record<string, number>): VersionVector {
   const out: VersionVector = {}
   for (const [k, v] of Object.entries(raw)) out[Number(k)] = v
   return out

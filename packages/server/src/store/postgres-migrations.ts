@@ -64,6 +64,19 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX weft_audit_findings_at ON weft_audit_findings (at);
   `,
+  // 4: [LIM-REPLICAS-1] a doc's version vector as one row per replica, so an append batch writes the
+  // replicas it touches instead of rewriting the whole vector (a doc may have seen 30k replicas).
+  `
+  CREATE TABLE weft_doc_replicas (
+    doc text NOT NULL,
+    replica bigint NOT NULL,
+    counter bigint NOT NULL,
+    PRIMARY KEY (doc, replica)
+  );
+  INSERT INTO weft_doc_replicas (doc, replica, counter)
+    SELECT d.doc, j.key::bigint, j.value::bigint FROM weft_docs AS d, jsonb_each_text(d.vv::jsonb) AS j;
+  ALTER TABLE weft_docs DROP COLUMN vv;
+  `,
 ]
 
 /** The database was migrated by a newer Weft than this one: running on it could corrupt it. */

@@ -3,11 +3,11 @@ import {
   assertValidRanges,
   coversVersionVector,
   mergeRanges,
-  mergeVersionVectors,
   rangesExceed,
   rangesFromJson,
   rangesToJson,
   vvFromJson,
+  vvFromRecord,
   vvToJson,
 } from './dot-ranges.js'
 import { redactUrl } from '../redact-url.js'
@@ -62,7 +62,7 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void
 }
 
-/** A row of the one-statement reads: k 0 = head, 1 = snapshot, 2 = delta. */
+/** A row of the one-statement reads: k 0 = head, 1 = snapshot, 2 = delta, 3 = binding, 4 = a replica's counter. */
 interface DocRow {
   k: number
   seq: string
@@ -71,12 +71,13 @@ interface DocRow {
 }
 
 const DOC_ROWS = `
-  WITH h AS (SELECT head_seq, vv, pruned_vv FROM weft_docs WHERE doc = $1),
+  WITH h AS (SELECT head_seq, pruned_vv FROM weft_docs WHERE doc = $1),
        s AS (SELECT seq, vv, bytes FROM weft_snapshots WHERE doc = $1)
-  SELECT 0 AS k, head_seq AS seq, vv || '|' || pruned_vv AS meta, NULL::bytea AS bytes FROM h
+  SELECT 0 AS k, head_seq AS seq, pruned_vv AS meta, NULL::bytea AS bytes FROM h
   UNION ALL SELECT 1, seq, vv, bytes FROM s
   UNION ALL SELECT 2, seq, ranges, bytes FROM weft_deltas WHERE doc = $1 AND seq > $2
   UNION ALL SELECT 3, replica, owner, NULL FROM weft_replica_owners WHERE doc = $1
+  UNION ALL SELECT 4, replica, counter::text, NULL FROM weft_doc_replicas WHERE doc = $1
   ORDER BY k, seq`
 
 /**
@@ -213,14 +214,15 @@ export class PostgresStore implements Store, FindingsStore {
     return this.transaction(async (c) => {
       // Creates missing docs and locks every doc row of the batch, in one order for every node (no deadlocks).
       // Named statements: PostgreSQL plans them once per connection, not once per batch.
-      const heads = await c.query<{ doc: string; head_seq: string; vv: string }>({
+      const heads = await c.query<{ doc: string; head_seq: string }>({
         name: 'weft-append-lock',
-        text: `INSERT INTO weft_docs (doc, head_seq, vv, pruned_vv) SELECT d, 0, '{}', '{}' FROM unnest($1::text[]) AS d ORDER BY d
-         ON CONFLICT (doc) DO UPDATE SET head_seq = weft_docs.head_seq RETURNING doc, head_seq, vv`,
+        text: `INSERT INTO weft_docs (doc, head_seq, pruned_vv) SELECT d, 0, '{}' FROM unnest($1::text[]) AS d ORDER BY d
+         ON CONFLICT (doc) DO UPDATE SET head_seq = weft_docs.head_seq RETURNING doc, head_seq`,
         values: [docs],
       })
-      const working = new Map(heads.rows.map((r) => [r.doc, { seq: Number(r.head_seq), vv: vvFromJson(r.vv) }]))
-      const owners = await this.ownersOf(c, batch)
+      // [LIM-REPLICAS-1] per doc, only the counters of the replicas the batch names: `touched`.
+      const working = new Map(heads.rows.map((r) => [r.doc, { seq: Number(r.head_seq), touched: {} as VersionVector }]))
+      const { owners, counters } = await this.replicasOf(c, batch)
       const bound = { doc: [] as string[], replica: [] as number[], owner: [] as string[] }
       const refused = new Map<string, Error>()
       const seqs: (number | Error)[] = []
@@ -237,7 +239,8 @@ export class PostgresStore implements Store, FindingsStore {
         if (owner !== undefined) {
           let bind: number[]
           try {
-            bind = replicasToBind(p.doc, p.input.ranges, h.vv, owner, (replica) => owners.get(ownerKey(p.doc, replica)))
+            for (const r of p.input.ranges) h.touched[r.replica] = Math.max(h.touched[r.replica] ?? 0, counters.get(ownerKey(p.doc, r.replica)) ?? 0)
+            bind = replicasToBind(p.doc, p.input.ranges, h.touched, owner, (replica) => owners.get(ownerKey(p.doc, replica)))
           } catch (error) {
             refused.set(p.doc, error as Error)
             seqs.push(error as Error)
@@ -251,7 +254,7 @@ export class PostgresStore implements Store, FindingsStore {
           }
         }
         h.seq += 1
-        mergeRanges(h.vv, p.input.ranges)
+        mergeRanges(h.touched, p.input.ranges)
         seqs.push(h.seq)
         rows.doc.push(p.doc)
         rows.seq.push(h.seq)
@@ -259,11 +262,33 @@ export class PostgresStore implements Store, FindingsStore {
         rows.bytes.push(Buffer.from(p.input.bytes.buffer, p.input.bytes.byteOffset, p.input.bytes.byteLength))
       }
       const updated = [...working]
+      const raised = { doc: [] as string[], replica: [] as number[], counter: [] as number[] }
+      for (const [doc, h] of updated) {
+        for (const [replica, counter] of Object.entries(h.touched)) {
+          // 0: a replica only a refused append named (its stored counter, read for the check, is 0).
+          if (counter === 0) continue
+          raised.doc.push(doc)
+          raised.replica.push(Number(replica))
+          raised.counter.push(counter)
+        }
+      }
       await c.query({
         name: 'weft-append-write',
-        text: `WITH ins AS (INSERT INTO weft_deltas (doc, seq, ranges, bytes) SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::bytea[]))
-         UPDATE weft_docs AS d SET head_seq = u.seq, vv = u.vv FROM unnest($5::text[], $6::int8[], $7::text[]) AS u(doc, seq, vv) WHERE d.doc = u.doc`,
-        values: [rows.doc, rows.seq, rows.ranges, rows.bytes, updated.map(([d]) => d), updated.map(([, h]) => h.seq), updated.map(([, h]) => vvToJson(h.vv))],
+        text: `WITH ins AS (INSERT INTO weft_deltas (doc, seq, ranges, bytes) SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::bytea[])),
+              vv AS (INSERT INTO weft_doc_replicas (doc, replica, counter) SELECT * FROM unnest($7::text[], $8::int8[], $9::int8[])
+                     ON CONFLICT (doc, replica) DO UPDATE SET counter = GREATEST(weft_doc_replicas.counter, EXCLUDED.counter))
+         UPDATE weft_docs AS d SET head_seq = u.seq FROM unnest($5::text[], $6::int8[]) AS u(doc, seq) WHERE d.doc = u.doc`,
+        values: [
+          rows.doc,
+          rows.seq,
+          rows.ranges,
+          rows.bytes,
+          updated.map(([d]) => d),
+          updated.map(([, h]) => h.seq),
+          raised.doc,
+          raised.replica,
+          raised.counter,
+        ],
       })
       if (bound.doc.length > 0) {
         await c.query({
@@ -277,11 +302,11 @@ export class PostgresStore implements Store, FindingsStore {
   }
 
   /**
-   * [BIND-1] The bindings of every replica the batch's owned appends carry,
-   * read under the doc row locks the batch holds, so no other node binds one
-   * meanwhile. Keyed by {@link ownerKey}.
+   * [BIND-1] The bindings and stored counters of every replica the batch's
+   * owned appends carry, read under the doc row locks the batch holds, so no
+   * other node binds one meanwhile. Keyed by {@link ownerKey}.
    */
-  private async ownersOf(c: pg.PoolClient, batch: readonly PendingAppend[]): Promise<Map<string, string>> {
+  private async replicasOf(c: pg.PoolClient, batch: readonly PendingAppend[]): Promise<{ owners: Map<string, string>; counters: Map<string, number> }> {
     const docs: string[] = []
     const replicas: number[] = []
     for (const p of batch) {
@@ -292,15 +317,21 @@ export class PostgresStore implements Store, FindingsStore {
       }
     }
     const owners = new Map<string, string>()
-    if (docs.length === 0) return owners
-    const { rows } = await c.query<{ doc: string; replica: string; owner: string }>({
+    const counters = new Map<string, number>()
+    if (docs.length === 0) return { owners, counters }
+    const { rows } = await c.query<{ doc: string; replica: string; owner: string | null; counter: string | null }>({
       name: 'weft-append-owners',
-      text: `SELECT o.doc, o.replica, o.owner FROM weft_replica_owners o
-         JOIN unnest($1::text[], $2::int8[]) AS w(doc, replica) ON o.doc = w.doc AND o.replica = w.replica`,
+      text: `SELECT w.doc, w.replica, o.owner, r.counter FROM unnest($1::text[], $2::int8[]) AS w(doc, replica)
+         LEFT JOIN weft_replica_owners o ON o.doc = w.doc AND o.replica = w.replica
+         LEFT JOIN weft_doc_replicas r ON r.doc = w.doc AND r.replica = w.replica`,
       values: [docs, replicas],
     })
-    for (const r of rows) owners.set(ownerKey(r.doc, Number(r.replica)), r.owner)
-    return owners
+    for (const r of rows) {
+      const key = ownerKey(r.doc, Number(r.replica))
+      if (r.owner !== null) owners.set(key, r.owner)
+      if (r.counter !== null) counters.set(key, Number(r.counter))
+    }
+    return { owners, counters }
   }
 
   async readSince(doc: string, vv: VersionVector): Promise<ReadSinceResult> {
@@ -323,9 +354,9 @@ export class PostgresStore implements Store, FindingsStore {
   async writeSnapshot(doc: string, snapshot: SnapshotRecord, options: WriteSnapshotOptions = {}): Promise<void> {
     this.assertOpen()
     await this.transaction(async (c) => {
-      const { rows } = await c.query<{ head_seq: string; vv: string; pruned_vv: string; lease_holder: string | null; lease_epoch: string }>(
-        `INSERT INTO weft_docs (doc, head_seq, vv, pruned_vv) VALUES ($1, 0, '{}', '{}')
-         ON CONFLICT (doc) DO UPDATE SET head_seq = weft_docs.head_seq RETURNING head_seq, vv, pruned_vv, lease_holder, lease_epoch`,
+      const { rows } = await c.query<{ head_seq: string; pruned_vv: string; lease_holder: string | null; lease_epoch: string }>(
+        `INSERT INTO weft_docs (doc, head_seq, pruned_vv) VALUES ($1, 0, '{}')
+         ON CONFLICT (doc) DO UPDATE SET head_seq = weft_docs.head_seq RETURNING head_seq, pruned_vv, lease_holder, lease_epoch`,
         [doc],
       )
       const h = rows[0]
@@ -350,11 +381,14 @@ export class PostgresStore implements Store, FindingsStore {
         const pruned = await c.query<{ ranges: string }>('DELETE FROM weft_deltas WHERE doc = $1 AND seq <= $2 RETURNING ranges', [doc, through])
         for (const r of pruned.rows) mergeRanges(prunedVv, rangesFromJson(r.ranges))
       }
-      await c.query('UPDATE weft_docs SET vv = $2, pruned_vv = $3 WHERE doc = $1', [
-        doc,
-        vvToJson(mergeVersionVectors(vvFromJson(h.vv), snapshot.vv)),
-        vvToJson(prunedVv),
-      ])
+      // Once per compaction, linear in the snapshot's vector (as the snapshot itself is).
+      const replicas = Object.keys(snapshot.vv)
+      await c.query(
+        `INSERT INTO weft_doc_replicas (doc, replica, counter) SELECT $1, r, c FROM unnest($2::int8[], $3::int8[]) AS u(r, c)
+         ON CONFLICT (doc, replica) DO UPDATE SET counter = GREATEST(weft_doc_replicas.counter, EXCLUDED.counter)`,
+        [doc, replicas, replicas.map((r) => snapshot.vv[Number(r)])],
+      )
+      await c.query('UPDATE weft_docs SET pruned_vv = $2 WHERE doc = $1', [doc, vvToJson(prunedVv)])
     })
   }
 
@@ -373,9 +407,12 @@ export class PostgresStore implements Store, FindingsStore {
 
   async head(doc: string): Promise<DocHead> {
     this.assertOpen()
-    const { rows } = await this.pool.query<{ head_seq: string; vv: string }>('SELECT head_seq, vv FROM weft_docs WHERE doc = $1', [doc])
+    const { rows } = await this.pool.query<{ head_seq: string; vv: Record<string, number> | null }>(
+      'SELECT head_seq, (SELECT json_object_agg(replica, counter) FROM weft_doc_replicas WHERE doc = $1) AS vv FROM weft_docs WHERE doc = $1',
+      [doc],
+    )
     const r = rows[0]
-    return r ? { seq: Number(r.head_seq), vv: vvFromJson(r.vv) } : { seq: 0, vv: {} }
+    return r ? { seq: Number(r.head_seq), vv: vvFromRecord(r.vv ?? {}) } : { seq: 0, vv: {} }
   }
 
   async logLength(doc: string): Promise<number> {
@@ -467,9 +504,9 @@ export class PostgresStore implements Store, FindingsStore {
     const deltas: DeltaRecord[] = []
     const owners: ReplicaOwner[] = []
     for (const r of rows) {
-      if (r.k === 0) {
-        const [vv = '{}', pruned = '{}'] = r.meta.split('|')
-        head = { seq: Number(r.seq), vv: vvFromJson(vv), prunedVv: vvFromJson(pruned) }
+      if (r.k === 0) head = { seq: Number(r.seq), vv: {}, prunedVv: vvFromJson(r.meta) }
+      else if (r.k === 4) {
+        if (head) head.vv[Number(r.seq)] = Number(r.meta)
       } else if (r.k === 1) snapshot = { seq: Number(r.seq), vv: vvFromJson(r.meta), bytes: toUint8(r.bytes as Buffer) }
       else if (r.k === 2) deltas.push({ seq: Number(r.seq), ranges: rangesFromJson(r.meta), bytes: toUint8(r.bytes as Buffer) })
       else owners.push({ replica: Number(r.seq), owner: r.meta })

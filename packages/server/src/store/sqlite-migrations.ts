@@ -59,6 +59,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX audit_findings_at ON audit_findings (at);
   `,
+  // 5: [LIM-REPLICAS-1] a doc's version vector as one row per replica, so an append batch writes the
+  // replicas it touches instead of rewriting the whole vector (a doc may have seen 30k replicas).
+  `
+  CREATE TABLE doc_replicas (
+    doc TEXT NOT NULL,
+    replica INTEGER NOT NULL,
+    counter INTEGER NOT NULL,
+    PRIMARY KEY (doc, replica)
+  ) WITHOUT ROWID;
+  INSERT INTO doc_replicas (doc, replica, counter)
+    SELECT d.doc, CAST(j.key AS INTEGER), j.value FROM docs AS d, json_each(d.vv) AS j;
+  ALTER TABLE docs DROP COLUMN vv;
+  `,
 ]
 
 /** Brings the database up to the latest schema; each step runs in its own transaction. */

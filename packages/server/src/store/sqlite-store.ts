@@ -1,15 +1,5 @@
 import Database from 'better-sqlite3'
-import {
-  assertValidRanges,
-  coversVersionVector,
-  mergeRanges,
-  mergeVersionVectors,
-  rangesExceed,
-  rangesFromJson,
-  rangesToJson,
-  vvFromJson,
-  vvToJson,
-} from './dot-ranges.js'
+import { assertValidRanges, coversVersionVector, mergeRanges, rangesExceed, rangesFromJson, rangesToJson, vvFromJson, vvToJson } from './dot-ranges.js'
 import { FailedDocs } from './failed-docs.js'
 import { migrate } from './sqlite-migrations.js'
 import type { FindingInput, FindingRecord, FindingsRetention, FindingsStore } from './findings-store.js'
@@ -55,7 +45,6 @@ interface PendingAppend {
 
 interface HeadRow {
   head_seq: number
-  vv: string
   pruned_vv: string
 }
 
@@ -77,10 +66,10 @@ interface SnapshotRow {
   bytes: Buffer
 }
 
+/** A doc's head inside an append batch: the vector holds only the replicas the batch touched. */
 interface WorkingHead {
   seq: number
-  vv: VersionVector
-  prunedVv: VersionVector
+  touched: VersionVector
 }
 
 /** Observer of commit batches (for metrics); called after each COMMIT. */
@@ -120,11 +109,18 @@ export class SqliteStore implements Store, FindingsStore {
     const db = this.db
     this.findings = sqliteFindings(db)
     this.stmts = {
-      head: db.prepare<[string], HeadRow>('SELECT head_seq, vv, pruned_vv FROM docs WHERE doc = ?'),
-      upsertHead: db.prepare<[string, number, string, string]>(
-        `INSERT INTO docs (doc, head_seq, vv, pruned_vv) VALUES (?, ?, ?, ?)
-         ON CONFLICT (doc) DO UPDATE SET head_seq = excluded.head_seq, vv = excluded.vv, pruned_vv = excluded.pruned_vv`,
+      head: db.prepare<[string], HeadRow>('SELECT head_seq, pruned_vv FROM docs WHERE doc = ?'),
+      upsertHeadSeq: db.prepare<[string, number]>(
+        `INSERT INTO docs (doc, head_seq, pruned_vv) VALUES (?, ?, '{}') ON CONFLICT (doc) DO UPDATE SET head_seq = excluded.head_seq`,
       ),
+      setPrunedVv: db.prepare<[string, string]>('UPDATE docs SET pruned_vv = ? WHERE doc = ?'),
+      replicas: db.prepare<[string], { replica: number; counter: number }>('SELECT replica, counter FROM doc_replicas WHERE doc = ?'),
+      counterOf: db.prepare<[string, number], { counter: number }>('SELECT counter FROM doc_replicas WHERE doc = ? AND replica = ?'),
+      raiseCounter: db.prepare<[string, number, number]>(
+        `INSERT INTO doc_replicas (doc, replica, counter) VALUES (?, ?, ?)
+         ON CONFLICT (doc, replica) DO UPDATE SET counter = max(counter, excluded.counter)`,
+      ),
+      deleteDocReplicas: db.prepare<[string]>('DELETE FROM doc_replicas WHERE doc = ?'),
       insertDelta: db.prepare<[string, number, string, Uint8Array]>('INSERT INTO deltas (doc, seq, ranges, bytes) VALUES (?, ?, ?, ?)'),
       deltasAfter: db.prepare<[string, number], DeltaRow>('SELECT seq, ranges, bytes FROM deltas WHERE doc = ? AND seq > ? ORDER BY seq'),
       deltasThrough: db.prepare<[string, number], { ranges: string }>('SELECT ranges FROM deltas WHERE doc = ? AND seq <= ?'),
@@ -162,14 +158,18 @@ export class SqliteStore implements Store, FindingsStore {
         }
         let h = heads.get(p.doc)
         if (!h) {
-          h = this.readWorkingHead(p.doc)
+          h = { seq: this.stmts.head.get(p.doc)?.head_seq ?? 0, touched: {} }
           heads.set(p.doc, h)
+        }
+        // [LIM-REPLICAS-1] only the counters of the replicas this append names are read and written.
+        for (const r of p.input.ranges) {
+          if (h.touched[r.replica] === undefined) h.touched[r.replica] = this.stmts.counterOf.get(p.doc, r.replica)?.counter ?? 0
         }
         const owner = p.input.owner
         if (owner !== undefined) {
           let bind: number[]
           try {
-            bind = replicasToBind(p.doc, p.input.ranges, h.vv, owner, (replica) => this.stmts.ownerOf.get(p.doc, replica)?.owner)
+            bind = replicasToBind(p.doc, p.input.ranges, h.touched, owner, (replica) => this.stmts.ownerOf.get(p.doc, replica)?.owner)
           } catch (error) {
             refused.set(p.doc, error as Error)
             seqs.push(error as Error)
@@ -178,11 +178,14 @@ export class SqliteStore implements Store, FindingsStore {
           for (const replica of bind) this.stmts.bindOwner.run(p.doc, replica, owner)
         }
         h.seq += 1
-        mergeRanges(h.vv, p.input.ranges)
+        mergeRanges(h.touched, p.input.ranges)
         this.stmts.insertDelta.run(p.doc, h.seq, rangesToJson(p.input.ranges), p.input.bytes)
         seqs.push(h.seq)
       }
-      for (const [doc, h] of heads) this.stmts.upsertHead.run(doc, h.seq, vvToJson(h.vv), vvToJson(h.prunedVv))
+      for (const [doc, h] of heads) {
+        this.stmts.upsertHeadSeq.run(doc, h.seq)
+        for (const [replica, counter] of Object.entries(h.touched)) if (counter > 0) this.stmts.raiseCounter.run(doc, Number(replica), counter)
+      }
       return seqs
     })
     this.appendBatch = (batch) => appendTx.immediate(batch)
@@ -271,8 +274,9 @@ export class SqliteStore implements Store, FindingsStore {
     this.flush()
     this.db
       .transaction(() => {
-        const h = this.readWorkingHead(doc)
-        if (snapshot.seq > h.seq) throw new RangeError(`snapshot seq ${snapshot.seq} is past head ${h.seq}`)
+        const row = this.stmts.head.get(doc)
+        const seq = row?.head_seq ?? 0
+        if (snapshot.seq > seq) throw new RangeError(`snapshot seq ${snapshot.seq} is past head ${seq}`)
         if (options.fence) {
           const lease = this.stmts.lease.get(doc)
           if (lease?.lease_holder !== options.fence.holder || lease.lease_epoch !== options.fence.epoch) {
@@ -282,13 +286,16 @@ export class SqliteStore implements Store, FindingsStore {
         const stored = this.stmts.snapshot.get(doc)
         if (stored && snapshot.seq < stored.seq) throw StaleSnapshotError.of(doc, snapshot.seq, stored.seq)
         this.stmts.upsertSnapshot.run(doc, snapshot.seq, vvToJson(snapshot.vv), snapshot.bytes)
-        h.vv = mergeVersionVectors(h.vv, snapshot.vv)
+        this.stmts.upsertHeadSeq.run(doc, seq)
+        // Once per compaction, linear in the snapshot's vector (as the snapshot itself is).
+        for (const [replica, counter] of Object.entries(snapshot.vv)) this.stmts.raiseCounter.run(doc, Number(replica), counter)
         if (options.pruneThroughSeq !== undefined) {
           const through = Math.min(options.pruneThroughSeq, snapshot.seq)
-          for (const row of this.stmts.deltasThrough.all(doc, through)) mergeRanges(h.prunedVv, rangesFromJson(row.ranges))
+          const prunedVv = vvFromJson(row?.pruned_vv ?? '{}')
+          for (const r of this.stmts.deltasThrough.all(doc, through)) mergeRanges(prunedVv, rangesFromJson(r.ranges))
           this.stmts.deleteDeltasThrough.run(doc, through)
+          this.stmts.setPrunedVv.run(vvToJson(prunedVv), doc)
         }
-        this.stmts.upsertHead.run(doc, h.seq, vvToJson(h.vv), vvToJson(h.prunedVv))
       })
       .immediate()
   }
@@ -305,14 +312,16 @@ export class SqliteStore implements Store, FindingsStore {
       if (!h) return { head: { seq: 0, vv: {} }, snapshot: undefined, deltas: [], owners: [] }
       const snapshot = this.readSnapshotRow(doc)
       const owners = this.stmts.owners.all(doc)
-      return { head: { seq: h.head_seq, vv: vvFromJson(h.vv) }, snapshot, deltas: this.readDeltas(doc, snapshot?.seq ?? 0), owners }
+      return { head: { seq: h.head_seq, vv: this.readVv(doc) }, snapshot, deltas: this.readDeltas(doc, snapshot?.seq ?? 0), owners }
     })()
   }
 
   async head(doc: string): Promise<DocHead> {
     this.assertOpen()
-    const h = this.stmts.head.get(doc)
-    return h ? { seq: h.head_seq, vv: vvFromJson(h.vv) } : { seq: 0, vv: {} }
+    return this.db.transaction((): DocHead => {
+      const h = this.stmts.head.get(doc)
+      return h ? { seq: h.head_seq, vv: this.readVv(doc) } : { seq: 0, vv: {} }
+    })()
   }
 
   async logLength(doc: string): Promise<number> {
@@ -356,6 +365,7 @@ export class SqliteStore implements Store, FindingsStore {
         this.stmts.deleteDocDeltas.run(doc)
         this.stmts.deleteDocSnapshot.run(doc)
         this.stmts.deleteDocOwners.run(doc)
+        this.stmts.deleteDocReplicas.run(doc)
         this.stmts.deleteDocRow.run(doc)
       })
       .immediate()
@@ -394,10 +404,11 @@ export class SqliteStore implements Store, FindingsStore {
     this.db.close()
   }
 
-  private readWorkingHead(doc: string): WorkingHead {
-    const row = this.stmts.head.get(doc)
-    if (!row) return { seq: 0, vv: {}, prunedVv: {} }
-    return { seq: row.head_seq, vv: vvFromJson(row.vv), prunedVv: vvFromJson(row.pruned_vv) }
+  /** A doc's whole version vector, from its per-replica rows. */
+  private readVv(doc: string): VersionVector {
+    const vv: VersionVector = {}
+    for (const r of this.stmts.replicas.all(doc)) vv[r.replica] = r.counter
+    return vv
   }
 
   private readDeltas(doc: string, afterSeq: number): DeltaRecord[] {
