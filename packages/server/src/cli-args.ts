@@ -126,7 +126,7 @@ export const CLI_USAGE = `Usage: weft-server [options]
   --strong-bucket <name>  its KV bucket (env WEFT_STRONG_BUCKET, default weft_strong)
   -h, --help
 
-Subcommands: weft-server token --help, weft-server audit --help
+Subcommands: weft-server token --help, weft-server audit --help, weft-server shards --help
 `
 
 /** Flags win over environment variables, which win over defaults. Throws on invalid values. */
@@ -298,7 +298,7 @@ function resolveStrongBackend(asked: string, has: { store: string | undefined; b
 }
 
 /** `--shard id=postgres://…` (repeated) or `WEFT_SHARDS=a=url,b=url`; needs `--store` for the shard map. */
-function parseShards(specs: readonly string[], store: string | undefined): Record<string, string> | undefined {
+export function parseShards(specs: readonly string[], store: string | undefined): Record<string, string> | undefined {
   const items = specs.map((s) => s.trim()).filter((s) => s !== '')
   if (items.length === 0) return undefined
   const shards: Record<string, string> = {}

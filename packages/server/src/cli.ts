@@ -39,6 +39,20 @@ function main(): void {
       )
     return
   }
+  if (process.argv[2] === 'shards') {
+    import('./shards/shards-command.js')
+      .then(({ runShardsCommand }) => runShardsCommand(process.argv.slice(3), process.env, process.stdout, process.stderr))
+      .then(
+        (code) => {
+          process.exitCode = code
+        },
+        (error: unknown) => {
+          process.stderr.write(`weft-server shards: ${error instanceof Error ? error.stack : String(error)}\n`)
+          process.exit(2)
+        },
+      )
+    return
+  }
   let config: CliConfig
   try {
     config = parseCliArgs(process.argv.slice(2), process.env)
