@@ -34,8 +34,10 @@
  */
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, jetstream, type StreamInfo } from '@nats-io/jetstream'
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv'
-import { connect, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/transport-node'
-import { WeftOutcomeUnknownError, WeftUnavailableError } from './strong-errors.js'
+import { connect, type NatsConnection, NoRespondersError, RequestError, type Subscription, TimeoutError } from '@nats-io/transport-node'
+import type { StrongRequest, StrongResult } from '@weft/crdt-core'
+import { forwardSubject, forwardToLeader, serveForwardedOps } from './leader-forwarding.js'
+import { WeftOutcomeUnknownError, WeftStrongInputError, WeftUnavailableError } from './strong-errors.js'
 import { canonicalJson, checkAdd, checkKey, checkOwner, parseValue } from './strong-input.js'
 import type { ClaimResult, CounterBounds, CounterResult, RegisterResult, StrongOps, StrongValue } from './strong-ops.js'
 import { addStep, casStep, claimStep, releaseStep, type Step } from './strong-semantics.js'
@@ -59,6 +61,12 @@ export interface JetStreamStrongOpsOptions {
   readonly timeoutMs?: number
   /** Revision conflicts retried per op before giving up with 'contention' (default 100). */
   readonly maxRetries?: number
+  /**
+   * Run each op at a weft node connected to the stream leader's server, when
+   * one serves it ([STRONG-FAIR-1], leader-forwarding.ts), so ops from every
+   * region get the same short read-to-write window (default true).
+   */
+  readonly forwardToLeader?: boolean
 }
 
 type Kind = 'c' | 'r' | 'n'
@@ -74,8 +82,16 @@ type Kind = 'c' | 'r' | 'n'
 export class JetStreamStrongOps implements StrongOps {
   /** Ops that started over after a revision conflict (for metrics and tests). */
   revisionConflicts = 0
+  /** Ops this node handed to the node at the leader, and ops it ran for other nodes (for metrics and tests). */
+  forwarded = 0
+  servedForOthers = 0
   private closed = false
   private connected = true
+  /** The stream leader's server name, as the last decide (here or at the node that ran it) saw it. */
+  private leader: string | undefined
+  /** Decides run one at a time on this node: they would conflict on the bucket's last sequence anyway. */
+  private queue: Promise<unknown> = Promise.resolve()
+  private serving: { server: string; sub: Subscription } | undefined
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -85,8 +101,11 @@ export class JetStreamStrongOps implements StrongOps {
     private readonly kv: KV,
     private readonly bucket: string,
     private readonly maxRetries: number,
+    private readonly timeoutMs: number,
+    private readonly forwarding: boolean,
   ) {
     void this.watchStatus()
+    if (forwarding) this.serve()
   }
 
   /**
@@ -120,8 +139,13 @@ export class JetStreamStrongOps implements StrongOps {
       )
       const jsm = await js.jetstreamManager()
       // An expected last sequence of 0 is not checked by the server: make sure the stream is never empty.
-      if ((await retryTransient(timeout, () => jsm.streams.info(`KV_${bucket}`))).state.last_seq === 0) await kv.put('_init', '1')
-      return new JetStreamStrongOps(nc, options.connection === undefined, js, jsm, kv, bucket, options.maxRetries ?? 100)
+      const info = await retryTransient(timeout, () => jsm.streams.info(`KV_${bucket}`))
+      if (info.state.last_seq === 0) await kv.put('_init', '1')
+      const forwarding = options.forwardToLeader ?? true
+      const ops = new JetStreamStrongOps(nc, options.connection === undefined, js, jsm, kv, bucket, options.maxRetries ?? 100, timeout, forwarding)
+      // Known from the start, so that the first op is already forwarded.
+      ops.leader = info.cluster?.leader
+      return ops
     } catch (e) {
       if (nc && !options.connection) await nc.close().catch(() => {})
       throw new WeftUnavailableError(
@@ -133,53 +157,146 @@ export class JetStreamStrongOps implements StrongOps {
   }
 
   async claim(name: string, owner: string): Promise<ClaimResult> {
-    checkKey(name, 'name')
-    checkOwner(owner)
-    return this.decide('c', name, decodeHolder, (h) => claimStep(h, owner), JSON.stringify)
+    return claimOf(await this.call({ op: 'claim', key: name, owner }))
   }
 
   async release(name: string, owner: string): Promise<ClaimResult> {
-    checkKey(name, 'name')
-    checkOwner(owner)
-    return this.decide('c', name, decodeHolder, (h) => releaseStep(h, owner), JSON.stringify)
+    return claimOf(await this.call({ op: 'release', key: name, owner }))
   }
 
   async readClaim(name: string): Promise<ClaimResult> {
-    checkKey(name, 'name')
-    return this.decide('c', name, decodeHolder, (h) => ({ next: h, result: { holder: h } }), JSON.stringify)
+    return claimOf(await this.call({ op: 'readClaim', key: name }))
   }
 
   async compareAndSet(key: string, expected: StrongValue, next: StrongValue): Promise<RegisterResult> {
-    checkKey(key)
-    const e = canonicalJson(expected)
-    const n = canonicalJson(next)
-    return this.decide('r', key, decodeText, (current) => casStep(current, e, n, parseValue), identity)
+    return registerOf(await this.call({ op: 'compareAndSet', key, expected, next }))
   }
 
   async read(key: string): Promise<RegisterResult> {
-    checkKey(key)
-    return this.decide('r', key, decodeText, (current) => ({ next: current, result: { value: parseValue(current) } }), identity)
+    return registerOf(await this.call({ op: 'read', key }))
   }
 
   async add(counter: string, n: number, bounds?: CounterBounds): Promise<CounterResult> {
-    checkKey(counter, 'counter')
-    const a = checkAdd(n, bounds)
-    return this.decide('n', counter, decodeNumber, (v) => addStep(v, a), String)
+    const { min, max } = checkAdd(n, bounds)
+    return counterOf(await this.call({ op: 'add', key: counter, n, min, max }))
   }
 
   async readCounter(counter: string): Promise<CounterResult> {
-    checkKey(counter, 'counter')
-    return this.decide('n', counter, decodeNumber, (v) => ({ next: v, result: { value: v } }), String)
+    return counterOf(await this.call({ op: 'readCounter', key: counter }))
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.serving?.sub.unsubscribe()
     if (this.ownsConnection) await this.nc.close()
   }
 
+  /** Checks the input, then runs the op at the leader's node ([STRONG-FAIR-1]) or here. */
+  private async call(request: StrongRequest): Promise<StrongResult> {
+    checkRequest(request)
+    let noResponders = false
+    for (;;) {
+      const leader = this.leaderElsewhere()
+      if (leader !== undefined && !noResponders) {
+        let forwarded: Awaited<ReturnType<typeof forwardToLeader>>
+        try {
+          forwarded = await forwardToLeader(this.nc, forwardSubject(this.bucket, leader), request, this.timeoutMs)
+        } catch (e) {
+          // The leader may have moved or been cut off: the next op runs here and learns where it is now.
+          if (!(e instanceof WeftStrongInputError)) this.leader = undefined
+          throw e
+        }
+        if (forwarded) {
+          this.forwarded++
+          this.leader = forwarded.leader
+          return forwarded.result
+        }
+        // No weft node serves the leader's server: nothing was sent, run it here.
+        noResponders = true
+      }
+      try {
+        return await this.queued(request, undefined, this.forwarding && !noResponders)
+      } catch (e) {
+        // Lost a race here and learned the leader is elsewhere (nothing was written): hand it over instead.
+        if (e instanceof LeaderElsewhere) continue
+        throw e
+      }
+    }
+  }
+
+  /** The stream leader's server when forwarding applies and it is not the one this node is connected to. */
+  private leaderElsewhere(): string | undefined {
+    const here = this.nc.info?.server_name
+    if (!this.forwarding || !this.connected || this.closed || here === undefined || this.leader === here) return undefined
+    return this.leader
+  }
+
+  /** Runs `request` here after the decides queued before it; `budgetMs`: refuse it if it waited longer (its caller gave up). */
+  private queued(request: StrongRequest, budgetMs: number | undefined, yieldToLeader: boolean): Promise<StrongResult> {
+    const queuedAt = Date.now()
+    const run = this.queue.then(() => {
+      if (budgetMs !== undefined && Date.now() - queuedAt > budgetMs) {
+        throw new WeftUnavailableError('timeout', `waited ${Date.now() - queuedAt} ms behind other ops at the leader's node; its caller has given up`)
+      }
+      return this.execute(request, yieldToLeader)
+    })
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  /** Takes ops other nodes forward to the JetStream server this node is connected to (again after a reconnect elsewhere). */
+  private serve(): void {
+    const server = this.nc.info?.server_name
+    if (server === undefined || this.serving?.server === server || this.closed) return
+    this.serving?.sub.unsubscribe()
+    const sub = serveForwardedOps(
+      this.nc,
+      forwardSubject(this.bucket, server),
+      (request, budgetMs) => {
+        this.servedForOthers++
+        checkRequest(request)
+        return this.queued(request, budgetMs, false)
+      },
+      () => this.leader,
+    )
+    this.serving = { server, sub }
+  }
+
+  private execute(r: StrongRequest, y: boolean): Promise<StrongResult> {
+    switch (r.op) {
+      case 'claim':
+        return this.decide('c', r.key, decodeHolder, (h) => claimStep(h, r.owner), JSON.stringify, y).then((x) => ({ kind: 'claim', ...x }))
+      case 'release':
+        return this.decide('c', r.key, decodeHolder, (h) => releaseStep(h, r.owner), JSON.stringify, y).then((x) => ({ kind: 'claim', ...x }))
+      case 'readClaim':
+        return this.decide('c', r.key, decodeHolder, (h) => ({ next: h, result: { holder: h } }), JSON.stringify, y).then((x) => ({ kind: 'claim', ...x }))
+      case 'compareAndSet': {
+        const e = canonicalJson(r.expected)
+        const n = canonicalJson(r.next)
+        return this.decide('r', r.key, decodeText, (current) => casStep(current, e, n, parseValue), identity, y).then((x) => ({ kind: 'register', ...x }))
+      }
+      case 'read':
+        return this.decide('r', r.key, decodeText, (current) => ({ next: current, result: { value: parseValue(current) } }), identity, y).then((x) => ({
+          kind: 'register',
+          ...x,
+        }))
+      case 'add':
+        return this.decide('n', r.key, decodeNumber, (v) => addStep(v, { n: r.n, min: r.min, max: r.max }), String, y).then((x) => ({ kind: 'counter', ...x }))
+      case 'readCounter':
+        return this.decide('n', r.key, decodeNumber, (v) => ({ next: v, result: { value: v } }), String, y).then((x) => ({ kind: 'counter', ...x }))
+    }
+  }
+
   /** Read, step, conditional write; start over on a revision conflict. */
-  private async decide<S, R>(kind: Kind, key: string, decode: (e: KvEntry | null) => S, step: (s: S) => Step<S, R>, encode: (s: S) => string): Promise<R> {
+  private async decide<S, R>(
+    kind: Kind,
+    key: string,
+    decode: (e: KvEntry | null) => S,
+    step: (s: S) => Step<S, R>,
+    encode: (s: S) => string,
+    yieldToLeader: boolean,
+  ): Promise<R> {
     const kvKey = `${kind}.${Buffer.from(key, 'utf8').toString('base64url')}`
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
       if (this.closed) throw new WeftUnavailableError('closed', 'this StrongOps was closed')
@@ -189,6 +306,7 @@ export class JetStreamStrongOps implements StrongOps {
       try {
         const info = await this.jsm.streams.info(`KV_${this.bucket}`)
         last = info.state.last_seq
+        this.leader = info.cluster?.leader
         if (!hasLiveMajority(info)) throw new Error(`the stream leader ${info.cluster?.leader ?? '(none)'} has not heard from a majority of replicas lately`)
         entry = await this.kv.get(kvKey)
       } catch (e) {
@@ -202,6 +320,7 @@ export class JetStreamStrongOps implements StrongOps {
       } catch (e) {
         if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamWrongLastSequence) {
           this.revisionConflicts++
+          if (yieldToLeader && this.leaderElsewhere() !== undefined) throw new LeaderElsewhere()
           await sleep(Math.random() * Math.min(20, attempt))
           continue
         }
@@ -214,7 +333,10 @@ export class JetStreamStrongOps implements StrongOps {
   private async watchStatus(): Promise<void> {
     for await (const s of this.nc.status()) {
       if (s.type === 'disconnect') this.connected = false
-      else if (s.type === 'reconnect') this.connected = true
+      else if (s.type === 'reconnect') {
+        this.connected = true
+        if (this.forwarding) this.serve()
+      }
     }
   }
 }
@@ -295,4 +417,54 @@ function describe(e: unknown): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** A decide that lost a race here while the leader is elsewhere: nothing was written, forward it instead. */
+class LeaderElsewhere extends Error {}
+
+/** The input checks of each op, before anything is sent (and again where a forwarded op runs). */
+function checkRequest(r: StrongRequest): void {
+  switch (r.op) {
+    case 'claim':
+    case 'release':
+      checkKey(r.key, 'name')
+      checkOwner(r.owner)
+      return
+    case 'readClaim':
+      checkKey(r.key, 'name')
+      return
+    case 'add':
+      checkKey(r.key, 'counter')
+      checkAdd(r.n, { min: r.min, max: r.max })
+      return
+    case 'readCounter':
+      checkKey(r.key, 'counter')
+      return
+    case 'compareAndSet':
+      checkKey(r.key)
+      canonicalJson(r.expected)
+      canonicalJson(r.next)
+      return
+    case 'read':
+      checkKey(r.key)
+  }
+}
+
+function claimOf(r: StrongResult): ClaimResult {
+  if (r.kind !== 'claim') throw mismatch(r)
+  return r.ok === undefined ? { holder: r.holder } : { ok: r.ok, holder: r.holder }
+}
+
+function registerOf(r: StrongResult): RegisterResult {
+  if (r.kind !== 'register') throw mismatch(r)
+  return r.ok === undefined ? { value: r.value } : { ok: r.ok, value: r.value }
+}
+
+function counterOf(r: StrongResult): CounterResult {
+  if (r.kind !== 'counter') throw mismatch(r)
+  return r.ok === undefined ? { value: r.value } : { ok: r.ok, value: r.value }
+}
+
+function mismatch(r: StrongResult): Error {
+  return new WeftOutcomeUnknownError('connection-lost', `the strong-ops leader answered with a ${r.kind} result for another kind of operation`)
 }
