@@ -20,6 +20,12 @@
  *    Needs network namespaces (root); elsewhere this part is skipped and the
  *    report says why.
  *
+ * 3. PostgreSQL across a WAN link: PgStrongOps in this process, its pool
+ *    connected through a TCP proxy that delays each direction by the one-way
+ *    delay of a–b and of a–c (the weft node in region a, the primary in b or
+ *    c); claim latency and throughput against one round trip (`SELECT 1`)
+ *    over the same link.
+ *
  * Flags: --seconds N (per loopback measurement, default 4), --concurrency C
  * (default 8), --ops N (ops per WAN measurement, default 200), --delays
  * AB,AC,BC (one-way ms, default 20,40,50), --only loopback|wan, --no-write
@@ -36,6 +42,7 @@ import pg from 'pg'
 import { type StrongRegions, startStrongRegions, strongRegionsUnavailable } from '../../tests/strong/strong-regions.js'
 import { startNatsCluster } from '../../tests/support/nats-cluster.js'
 import { createTempDatabase } from '../../tests/support/pg-database.js'
+import { startDelayProxy } from './delay-proxy.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: number) => {
@@ -172,6 +179,37 @@ async function latencies(label: string, op: (i: number) => Promise<unknown>): Pr
   const m = { p50: percentile(xs, 0.5), p99: percentile(xs, 0.99), n: xs.length }
   console.error(`  ${label}: p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms (${m.n} ops)`)
   return m
+}
+
+interface PgWanRow {
+  readonly oneWayMs: number
+  readonly floor: Lat
+  readonly claim: Lat
+  readonly throughput: { readonly opsPerSec: number; readonly refusedPerSec: number }
+}
+
+/** PgStrongOps with the primary a WAN link away: every query pays the link's round trip. */
+async function benchPostgresWan(oneWayMs: number): Promise<PgWanRow> {
+  console.error(`PostgreSQL across a WAN link, ${oneWayMs} ms one way`)
+  const db = await createTempDatabase()
+  const url = new URL(db.url)
+  const proxy = await startDelayProxy({ host: url.hostname, port: Number(url.port || 5432) }, oneWayMs)
+  url.hostname = '127.0.0.1'
+  url.port = String(proxy.port)
+  const pool = new pg.Pool({ connectionString: url.toString(), max: CONCURRENCY + 1 })
+  pool.on('error', () => {})
+  const ops = await PgStrongOps.open({ pool })
+  try {
+    const floor = await latencies('SELECT 1 (floor)', () => pool.query('SELECT 1'))
+    const claim = await latencies('claim', (i) => ops.claim(`wan/${oneWayMs}/${i}`, 'owner'))
+    const throughput = await claimThroughput((name) => ops.claim(name, 'owner'), 'PostgreSQL claims')
+    return { oneWayMs, floor, claim, throughput }
+  } finally {
+    await ops.close()
+    await pool.end()
+    await proxy.close()
+    await db.drop()
+  }
 }
 
 interface WanRow {
@@ -331,11 +369,23 @@ ${rows.map((r) => `| ${r.leader} | ${r.throughput.opsPerSec.toFixed(1)} | ${r.th
 Reading it:
 
 - Leader in the client's region: an op's three requests (stream info, get, conditional publish: see the 2.9.10 caveat in the docs) are answered in the region, and the publish waits for one Raft round, the leader's round trip to its nearest follower: about the floor. A CRDT write is acked by the region's own weft node (its SQLite commit) and never waits for the WAN.
-- Leader in another region: each of the three requests crosses the WAN to the leader, so an op costs about 3 × the round trip to the leader plus the Raft round, where the floor counts one round trip.
+- Leader in another region: the op is forwarded over NATS to the weft node at the leader ([STRONG-FAIR-1]) and decided there, so it costs one round trip to the leader's region plus the Raft round, as the floor does (before forwarding, each of the op's three requests crossed the WAN: about 3 × the round trip plus the Raft round, 2.1 × the floor).
 - Throughput: concurrent claims serialize on the bucket (each expects the stream's last sequence), about one per read-and-publish cycle.
-- PostgreSQL is measured on loopback only: its strong ops are decided by one region's primary; a node in another region would add its round trip to the primary to every op.
 `)
   }
+  const pgRows: PgWanRow[] = []
+  for (const d of [DELAYS['a-b'], DELAYS['a-c']]) pgRows.push(await benchPostgresWan(d))
+  const f = (x: number) => x.toFixed(1)
+  sections.push(`## PostgreSQL across a WAN link
+
+PostgreSQL decides strong ops in one region (its primary); a weft node in another region pays the link on every op. PgStrongOps runs in this process with its pool connected through a TCP proxy that delivers each chunk one way-delay late in each direction (bench/strong/delay-proxy.ts; the namespaces harness hosts no PostgreSQL): the one-way delays of a–b and a–c above. ${OPS} ops in a row after 10 warm-up calls; floor: \`SELECT 1\` over the same link (one round trip). Throughput: ${CONCURRENCY} claims at a time, each its own name, for ${WAN_THROUGHPUT_S} s.
+
+| one-way ms | floor p50 | floor p99 | claim p50 | claim p99 | p50 ÷ floor | p99 ÷ floor | claims / s | refused / s |
+|---|---|---|---|---|---|---|---|---|
+${pgRows.map((r) => `| ${r.oneWayMs} | ${f(r.floor.p50)} | ${f(r.floor.p99)} | ${f(r.claim.p50)} | ${f(r.claim.p99)} | ${ratio(r.claim.p50, r.floor.p50)} | ${ratio(r.claim.p99, r.floor.p99)} | ${r.throughput.opsPerSec.toFixed(1)} | ${r.throughput.refusedPerSec.toFixed(1)} |`).join('\n')}
+
+A claim is one statement (a conditional upsert), so one round trip to the primary: about the floor. Concurrent claims on different names do not conflict in PostgreSQL, so throughput is the pool's ${CONCURRENCY} connections over the round trip.
+`)
 }
 const report = `# pnpm bench:strong — results
 

@@ -1,11 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { WeftDecodeError } from '../errors.js'
-import { OUTCOME_UNKNOWN_CODES, STRONG_INPUT_ERROR_CODES, UNAVAILABLE_CODES, isWeftStrongInputError } from '../strong/strong-errors.js'
+import { OUTCOME_UNKNOWN_CODES, STRONG_INPUT_ERROR_CODES, UNAVAILABLE_CODES, WeftStrongInputError, isWeftStrongInputError } from '../strong/strong-errors.js'
 import { SAMPLE_MESSAGES } from './codec-samples.test-util.js'
 import { decodeMessage, encodeMessage, peekFrameVersion } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 import { PROTOCOL_VERSION } from './protocol-version.js'
+import { strongInputProblem } from './strong-checks.js'
 import { SYNC_ERROR_CODES } from './sync-error.js'
 import type { JsonValue } from '../values.js'
 
@@ -129,6 +130,16 @@ describe('codec', () => {
     )
   })
 
+  it('[STRONG-4] a strong add with min over max decodes (the server answers it bad-input), and the encoder refuses to write one', () => {
+    // Found by the fuzz below (seed 1899326009): a mutated `add` frame with min 131072 and max 10.
+    const frame = Uint8Array.from([1, 48, 172, 2, 6, 5, 115, 101, 97, 116, 115, 0, 0, 0, 0, 0, 0, 240, 191, 0, 0, 0, 0, 0, 0, 0, 65, 0, 0, 0, 0, 0, 0, 36, 64])
+    const m = decodeMessage(frame)
+    expect(m).toMatchObject({ type: 'strong', request: { op: 'add', min: 131072, max: 10 } })
+    if (m.type !== 'strong') throw new Error('not a strong request')
+    expect(strongInputProblem(m.request)?.code).toBe('bad-number')
+    expect(() => encodeMessage(m)).toThrow(WeftStrongInputError)
+  })
+
   it('[FRAME-3] fuzz: random and mutated frames decode or throw WeftDecodeError, never anything else', () => {
     const seeds = SAMPLE_MESSAGES.map(encodeMessage)
     const mutated = fc
@@ -159,7 +170,13 @@ describe('codec', () => {
           if (!(e instanceof WeftDecodeError)) throw e
           return
         }
-        // Whatever decodes re-encodes to something that decodes to the same message.
+        // A strong request whose arguments break its op's rules decodes on purpose, so that the server
+        // answers it bad-input ([STRONG-4]) and keeps the connection; the encoder refuses to write one.
+        if (m.type === 'strong' && strongInputProblem(m.request) !== undefined) {
+          expect(() => encodeMessage(m)).toThrow(WeftStrongInputError)
+          return
+        }
+        // Whatever else decodes re-encodes to something that decodes to the same message.
         expect(decodeMessage(encodeMessage(m))).toEqual(m)
       }),
       { numRuns: 20_000 },
