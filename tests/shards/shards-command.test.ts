@@ -82,8 +82,15 @@ it('moves a doc and rebalances onto a new shard while a client types: every acke
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/unknown shard "zz": the shards given are a, b/)
     const noDoc = await shards('move', 'note:missing', 'a', ...shardFlags(['a', 'b']))
-    expect(noDoc.code).toBe(1)
+    expect(noDoc.code).toBe(2)
     expect(noDoc.stderr).toMatch(/doc "note:missing" not found/)
+    const noDocJson = await shards('move', 'note:missing', 'a', '--json', ...shardFlags(['a', 'b']))
+    expect(noDocJson.code).toBe(2)
+    expect(JSON.parse(noDocJson.stderr)).toEqual({ error: expect.stringMatching(/doc "note:missing" not found/), exit: 2 })
+    // An unreachable catalog is not bad input (exit 1), but says what to fix.
+    const down = await shards('list', '--store', 'postgres://127.0.0.1:1/weft_catalog', '--shard', 'a=postgres://127.0.0.1:1/weft_a')
+    expect(down.code).toBe(1)
+    expect(down.stderr).toMatch(/cannot open the catalog and shards: .*127\.0\.0\.1:1.*cannot be reached\. Start PostgreSQL/)
     expect(await shards('frobnicate', ...shardFlags(['a', 'b']))).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) })
 
     // A move while the client types into the doc.

@@ -24,7 +24,8 @@ Commands:
 
   --store <url>           the catalog database (env WEFT_STORE): as given to the servers
   --shard <id>=<url>      every shard, as given to the servers (env WEFT_SHARDS=a=url,b=url)
-  --json                  one JSON object on stdout instead of lines
+  --json                  JSON objects on stdout instead of lines; a failure as
+                          {"error", "exit"} on stderr
   -h, --help
 
 Example: weft-server shards move note:1 c --store postgres://db/weft --shard a=postgres://a/weft --shard b=… --shard c=…
@@ -114,8 +115,21 @@ export function planRebalance(docsByShard: ReadonlyMap<string, readonly string[]
   }
 }
 
-/** Runs `weft-server shards`; resolves with the exit code (0 done, 1 failed, 2 bad usage). */
+/** Runs `weft-server shards`; resolves with the exit code (0 done, 1 failed, 2 bad input: usage, an unknown shard or doc). */
 export async function runShardsCommand(argv: readonly string[], env: Record<string, string | undefined>, out: Output, err: Output): Promise<number> {
+  if (!argv.includes('--json')) return run(argv, env, out, err)
+  // With --json a failure is one JSON object on stderr too, so a script gets the reason and the exit code without parsing prose.
+  let text = ''
+  const code = await run(argv, env, out, {
+    write: (chunk: string) => {
+      text += chunk
+    },
+  })
+  if (text) err.write(`${JSON.stringify({ error: (text.split('\n\n')[0] ?? text).trim(), exit: code })}\n`)
+  return code
+}
+
+async function run(argv: readonly string[], env: Record<string, string | undefined>, out: Output, err: Output): Promise<number> {
   let config: ShardsCommandConfig
   try {
     config = parseShardsArgs(argv, env)
@@ -206,7 +220,7 @@ async function move(store: ShardedStore, doc: string, to: string, say: Say, err:
     err.write(
       `weft-server shards move: doc "${doc}" not found (the map routes it to shard ${from}, which does not hold it): check the id with \`shards list\`\n`,
     )
-    return 1
+    return 2
   }
   const moved = await new ShardMover(store).move({ doc, to })
   const line = moved.from === moved.to ? `${doc} is already on ${to}` : `moved ${doc} ${moved.from} -> ${moved.to} (${moved.copied + moved.tail} deltas copied)`
