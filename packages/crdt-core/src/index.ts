@@ -72,6 +72,7 @@ export type {
 export { WeftSyncError, isWeftSyncError, isSyncErrorCode, isFatalSyncErrorCode, SYNC_ERROR_CODES } from './sync/index.js'
 export type { SyncErrorCode } from './sync/index.js'
 export { SYNC_ORIGIN } from './sync/index.js'
+export { strongFailureError, claimResultOf, registerResultOf, counterResultOf, strongInputProblem } from './sync/index.js'
 export type { SyncDoc, DocModel } from './sync/index.js'
 export { createDocModel } from './sync/index.js'
 export type { DocModelOptions } from './sync/index.js'

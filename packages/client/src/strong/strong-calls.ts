@@ -8,10 +8,12 @@ import {
   type StrongResult,
   type StrongValue,
   WeftOutcomeUnknownError,
-  WeftStrongInputError,
-  WeftSyncError,
   WeftUnavailableError,
   checkAdd,
+  claimResultOf,
+  counterResultOf,
+  registerResultOf,
+  strongFailureError,
 } from '@weft/crdt-core'
 import type { Timers } from '../timers.js'
 import type { StrongClient } from './strong-client.js'
@@ -50,39 +52,39 @@ export class StrongCalls implements StrongClient {
   }
 
   async claim(name: string, owner: string): Promise<ClaimResult> {
-    return claimOf(await this.call({ op: 'claim', key: name, owner }))
+    return claimResultOf(await this.call({ op: 'claim', key: name, owner }))
   }
 
   async release(name: string, owner: string): Promise<ClaimResult> {
-    return claimOf(await this.call({ op: 'release', key: name, owner }))
+    return claimResultOf(await this.call({ op: 'release', key: name, owner }))
   }
 
   async readClaim(name: string): Promise<ClaimResult> {
-    return claimOf(await this.call({ op: 'readClaim', key: name }))
+    return claimResultOf(await this.call({ op: 'readClaim', key: name }))
   }
 
   async compareAndSet(key: string, expected: StrongValue, next: StrongValue): Promise<RegisterResult> {
-    return registerOf(await this.call({ op: 'compareAndSet', key, expected, next }))
+    return registerResultOf(await this.call({ op: 'compareAndSet', key, expected, next }))
   }
 
   async read(key: string): Promise<RegisterResult> {
-    return registerOf(await this.call({ op: 'read', key }))
+    return registerResultOf(await this.call({ op: 'read', key }))
   }
 
   async add(counter: string, n: number, bounds?: CounterBounds): Promise<CounterResult> {
     const { min, max } = checkAdd(n, bounds)
-    return counterOf(await this.call({ op: 'add', key: counter, n, min, max }))
+    return counterResultOf(await this.call({ op: 'add', key: counter, n, min, max }))
   }
 
   async readCounter(counter: string): Promise<CounterResult> {
-    return counterOf(await this.call({ op: 'readCounter', key: counter }))
+    return counterResultOf(await this.call({ op: 'readCounter', key: counter }))
   }
 
   /** The server answered request `id`. */
   answered(id: number, answer: StrongResult | StrongFailure): void {
     const p = this.take(id)
     if (!p) return
-    if ('message' in answer) p.reject(errorOf(answer))
+    if ('message' in answer) p.reject(strongFailureError(answer, 'the server'))
     else p.resolve(answer)
   }
 
@@ -130,36 +132,4 @@ export class StrongCalls implements StrongClient {
     this.timers.clearTimeout(p.timer)
     return p
   }
-}
-
-function errorOf(f: StrongFailure): Error {
-  switch (f.kind) {
-    case 'unavailable':
-      return new WeftUnavailableError(f.code, `the server refused: ${f.message}`)
-    case 'outcome-unknown':
-      return new WeftOutcomeUnknownError(f.code, `the server could not tell: ${f.message}`)
-    case 'bad-input':
-      return new WeftStrongInputError(f.code, f.message)
-    case 'forbidden':
-      return new WeftSyncError('forbidden', f.message)
-  }
-}
-
-function claimOf(r: StrongResult): ClaimResult {
-  if (r.kind !== 'claim') throw mismatch(r)
-  return r.ok === undefined ? { holder: r.holder } : { ok: r.ok, holder: r.holder }
-}
-
-function registerOf(r: StrongResult): RegisterResult {
-  if (r.kind !== 'register') throw mismatch(r)
-  return r.ok === undefined ? { value: r.value } : { ok: r.ok, value: r.value }
-}
-
-function counterOf(r: StrongResult): CounterResult {
-  if (r.kind !== 'counter') throw mismatch(r)
-  return r.ok === undefined ? { value: r.value } : { ok: r.ok, value: r.value }
-}
-
-function mismatch(r: StrongResult): Error {
-  return new WeftOutcomeUnknownError('connection-lost', `the server answered with a ${r.kind} result for another kind of operation`)
 }

@@ -35,10 +35,10 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, jetstream, type StreamInfo } from '@nats-io/jetstream'
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv'
 import { connect, type NatsConnection, NoRespondersError, RequestError, type Subscription, TimeoutError } from '@nats-io/transport-node'
-import type { StrongRequest, StrongResult } from '@weft/crdt-core'
+import { type StrongRequest, type StrongResult, claimResultOf, counterResultOf, registerResultOf, strongInputProblem } from '@weft/crdt-core'
 import { forwardSubject, forwardToLeader, serveForwardedOps } from './leader-forwarding.js'
 import { WeftOutcomeUnknownError, WeftStrongInputError, WeftUnavailableError } from './strong-errors.js'
-import { canonicalJson, checkAdd, checkKey, checkOwner, parseValue } from './strong-input.js'
+import { canonicalJson, checkAdd, parseValue } from './strong-input.js'
 import type { ClaimResult, CounterBounds, CounterResult, RegisterResult, StrongOps, StrongValue } from './strong-ops.js'
 import { addStep, casStep, claimStep, releaseStep, type Step } from './strong-semantics.js'
 
@@ -157,32 +157,32 @@ export class JetStreamStrongOps implements StrongOps {
   }
 
   async claim(name: string, owner: string): Promise<ClaimResult> {
-    return claimOf(await this.call({ op: 'claim', key: name, owner }))
+    return claimResultOf(await this.call({ op: 'claim', key: name, owner }))
   }
 
   async release(name: string, owner: string): Promise<ClaimResult> {
-    return claimOf(await this.call({ op: 'release', key: name, owner }))
+    return claimResultOf(await this.call({ op: 'release', key: name, owner }))
   }
 
   async readClaim(name: string): Promise<ClaimResult> {
-    return claimOf(await this.call({ op: 'readClaim', key: name }))
+    return claimResultOf(await this.call({ op: 'readClaim', key: name }))
   }
 
   async compareAndSet(key: string, expected: StrongValue, next: StrongValue): Promise<RegisterResult> {
-    return registerOf(await this.call({ op: 'compareAndSet', key, expected, next }))
+    return registerResultOf(await this.call({ op: 'compareAndSet', key, expected, next }))
   }
 
   async read(key: string): Promise<RegisterResult> {
-    return registerOf(await this.call({ op: 'read', key }))
+    return registerResultOf(await this.call({ op: 'read', key }))
   }
 
   async add(counter: string, n: number, bounds?: CounterBounds): Promise<CounterResult> {
     const { min, max } = checkAdd(n, bounds)
-    return counterOf(await this.call({ op: 'add', key: counter, n, min, max }))
+    return counterResultOf(await this.call({ op: 'add', key: counter, n, min, max }))
   }
 
   async readCounter(counter: string): Promise<CounterResult> {
-    return counterOf(await this.call({ op: 'readCounter', key: counter }))
+    return counterResultOf(await this.call({ op: 'readCounter', key: counter }))
   }
 
   async close(): Promise<void> {
@@ -194,7 +194,7 @@ export class JetStreamStrongOps implements StrongOps {
 
   /** Checks the input, then runs the op at the leader's node ([STRONG-FAIR-1]) or here. */
   private async call(request: StrongRequest): Promise<StrongResult> {
-    checkRequest(request)
+    throwIfBad(request)
     let noResponders = false
     for (;;) {
       const leader = this.leaderElsewhere()
@@ -255,7 +255,7 @@ export class JetStreamStrongOps implements StrongOps {
       forwardSubject(this.bucket, server),
       (request, budgetMs) => {
         this.servedForOthers++
-        checkRequest(request)
+        throwIfBad(request)
         return this.queued(request, budgetMs, false)
       },
       () => this.leader,
@@ -422,49 +422,8 @@ function sleep(ms: number): Promise<void> {
 /** A decide that lost a race here while the leader is elsewhere: nothing was written, forward it instead. */
 class LeaderElsewhere extends Error {}
 
-/** The input checks of each op, before anything is sent (and again where a forwarded op runs). */
-function checkRequest(r: StrongRequest): void {
-  switch (r.op) {
-    case 'claim':
-    case 'release':
-      checkKey(r.key, 'name')
-      checkOwner(r.owner)
-      return
-    case 'readClaim':
-      checkKey(r.key, 'name')
-      return
-    case 'add':
-      checkKey(r.key, 'counter')
-      checkAdd(r.n, { min: r.min, max: r.max })
-      return
-    case 'readCounter':
-      checkKey(r.key, 'counter')
-      return
-    case 'compareAndSet':
-      checkKey(r.key)
-      canonicalJson(r.expected)
-      canonicalJson(r.next)
-      return
-    case 'read':
-      checkKey(r.key)
-  }
-}
-
-function claimOf(r: StrongResult): ClaimResult {
-  if (r.kind !== 'claim') throw mismatch(r)
-  return r.ok === undefined ? { holder: r.holder } : { ok: r.ok, holder: r.holder }
-}
-
-function registerOf(r: StrongResult): RegisterResult {
-  if (r.kind !== 'register') throw mismatch(r)
-  return r.ok === undefined ? { value: r.value } : { ok: r.ok, value: r.value }
-}
-
-function counterOf(r: StrongResult): CounterResult {
-  if (r.kind !== 'counter') throw mismatch(r)
-  return r.ok === undefined ? { value: r.value } : { ok: r.ok, value: r.value }
-}
-
-function mismatch(r: StrongResult): Error {
-  return new WeftOutcomeUnknownError('connection-lost', `the strong-ops leader answered with a ${r.kind} result for another kind of operation`)
+/** The input checks every side makes ([STRONG-3]), before anything is sent and again where a forwarded op runs. */
+function throwIfBad(request: StrongRequest): void {
+  const bad = strongInputProblem(request)
+  if (bad) throw bad
 }

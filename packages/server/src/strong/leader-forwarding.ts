@@ -20,9 +20,9 @@
  * retried. When no weft node serves the leader's server (NATS says "no
  * responders"), nothing was sent to anyone, and the op runs locally.
  */
-import type { StrongFailure, StrongRequest, StrongResult } from '@weft/crdt-core'
+import { type StrongFailure, type StrongRequest, type StrongResult, strongFailureError } from '@weft/crdt-core'
 import { type NatsConnection, NoRespondersError, RequestError, type Subscription, TimeoutError } from '@nats-io/transport-node'
-import { WeftOutcomeUnknownError, WeftStrongInputError, WeftUnavailableError } from './strong-errors.js'
+import { WeftOutcomeUnknownError } from './strong-errors.js'
 import { strongFailureOf } from './run-strong-request.js'
 
 /** A forwarded op: the request, and how long the caller waits for its answer (ms). */
@@ -60,7 +60,7 @@ export async function forwardToLeader(
     }
     throw new WeftOutcomeUnknownError('connection-lost', `forwarding to the strong-ops leader failed after it was sent (${describe(e)})`, { cause: e })
   }
-  if ('failure' in reply) throw errorOf(reply.failure)
+  if ('failure' in reply) throw strongFailureError(reply.failure, 'the weft node at the strong-ops leader')
   return { result: reply.result, leader: reply.leader }
 }
 
@@ -91,20 +91,6 @@ export function serveForwardedOps(
       )
     },
   })
-}
-
-function errorOf(f: StrongFailure): Error {
-  switch (f.kind) {
-    case 'unavailable':
-      return new WeftUnavailableError(f.code, `at the strong-ops leader: ${f.message}`)
-    case 'outcome-unknown':
-      return new WeftOutcomeUnknownError(f.code, `at the strong-ops leader: ${f.message}`)
-    case 'bad-input':
-      return new WeftStrongInputError(f.code, f.message)
-    case 'forbidden':
-      // Not produced by a backend; a node that answers it is not speaking this protocol.
-      return new WeftOutcomeUnknownError('connection-lost', `the strong-ops leader answered: ${f.message}`)
-  }
 }
 
 function isNoResponders(e: unknown): boolean {
