@@ -85,10 +85,13 @@ export function serveForwardedOps(
       } catch {
         return // not ours to answer; the caller times out (outcome unknown, nothing ran)
       }
-      run(op.request, op.budgetMs).then(
-        (result) => msg.respond(JSON.stringify({ result, leader: leader() } satisfies ForwardedAnswer)),
-        (e: unknown) => msg.respond(JSON.stringify({ failure: strongFailureOf(e), leader: leader() } satisfies ForwardedAnswer)),
-      )
+      // Through a promise, so that a request that fails its checks synchronously is answered too.
+      Promise.resolve()
+        .then(() => run(op.request, op.budgetMs))
+        .then(
+          (result) => msg.respond(JSON.stringify({ result, leader: leader() } satisfies ForwardedAnswer)),
+          (e: unknown) => msg.respond(JSON.stringify({ failure: strongFailureOf(e), leader: leader() } satisfies ForwardedAnswer)),
+        )
     },
   })
 }
