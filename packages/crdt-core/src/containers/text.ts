@@ -45,6 +45,8 @@ export class WeftText {
       const counter = doc.allocateCounters(text.length)
       const op = this.seq.localInsert(index, doc.replicaId, counter, text)
       tx.recordInsert(this, op)
+      this.marks.afterInsert(this.seq, index, text.length)
+      tx.textEdits?.inserted(this, index, text)
       if (tx.trackUndo) tx.undo({ type: 'seq-insert', container: this, replica: doc.replicaId, counter, len: text.length })
     } finally {
       doc.endImplicit(tx)
@@ -103,12 +105,15 @@ export class WeftText {
   /** The text (or `length` characters from `index`) as runs of equal marks, in the common delta shape. */
   toDelta(index = 0, length = this.seq.length - index): TextSpan[] {
     checkRange(index, length, this.seq.length, 'text.toDelta')
-    const content = this.toString()
-    const { bounds, attrs } = this.marks.resolve(this.seq)
-    const out: TextSpan[] = []
     const end = index + length
+    // Only the asked-for window is read: a binding asks for a block or a keystroke's worth.
+    const content = index === 0 && end === this.seq.length ? this.toString() : this.seq.textSlice(index, end)
+    if (this.marks.size === 0) return content.length === 0 ? [] : [{ insert: content }]
+    const whole = index === 0 && end === this.seq.length
+    const { bounds, attrs } = whole ? this.marks.resolve(this.seq) : this.marks.resolveWindow(this.seq, index, end)
+    const out: TextSpan[] = []
     for (let i = 0; i < attrs.length; i++) {
-      const insert = content.slice(Math.max(index, bounds[i]!), Math.min(end, bounds[i + 1]!))
+      const insert = content.slice(Math.max(index, bounds[i]!) - index, Math.min(end, bounds[i + 1]!) - index)
       if (insert.length === 0) continue
       const a = attrs[i]!
       const last = out[out.length - 1]
@@ -121,9 +126,8 @@ export class WeftText {
   /** The marks on the character at `index` (an empty object when none). */
   marksAt(index: number): Record<string, JsonValue> {
     checkIndex(index, this.seq.length - 1, 'text.marksAt')
-    const { bounds, attrs } = this.marks.resolve(this.seq)
-    for (let i = 0; i < attrs.length; i++) if (index < bounds[i + 1]!) return { ...(attrs[i] ?? {}) }
-    return {}
+    const { attrs } = this.marks.resolveWindow(this.seq, index, index + 1)
+    return { ...(attrs[0] ?? {}) }
   }
 
   /**
@@ -158,7 +162,7 @@ export class WeftText {
 
   /** @internal The current values of `key` over [from, to), as non-growing anchored segments (for undo). */
   segmentsOf(key: string, from: number, to: number): MarkSegment[] {
-    const { bounds, attrs } = this.marks.resolve(this.seq)
+    const { bounds, attrs } = this.marks.resolveWindow(this.seq, from, to)
     const out: MarkSegment[] = []
     for (let i = 0; i < attrs.length; i++) {
       const a = Math.max(from, bounds[i]!)
@@ -177,6 +181,7 @@ export class WeftText {
     const op: MarkOp = { replica: doc.replicaId, counter: doc.allocateCounters(1), lamport: doc.nextLamport(), key, value, start, end }
     this.marks.add(op)
     tx.recordMark(this, op)
+    tx.textEdits?.marked(this, key, start, end)
   }
 
   /** @internal Re-applies segments saved by `segmentsOf` (undo of a format). */
@@ -221,6 +226,10 @@ export function deleteFromSequence(doc: DocCore, container: WeftText | import('.
     const { ranges, removed } = seq.localDelete(index, length, tx.trackUndo)
     const counter = doc.allocateCounters(1)
     tx.recordDelete(container, { replica: doc.replicaId, counter, ranges })
+    if (container.kind === 'text') {
+      container.marks.afterDelete(seq, index, length)
+      tx.textEdits?.deleted(container, index, length)
+    }
     if (tx.trackUndo) tx.undo({ type: 'seq-delete', container, ranges, removed })
     doc.logDelete(container, doc.replicaId, counter, ranges)
   } finally {

@@ -24,6 +24,7 @@ import { Emitter } from './emitter.js'
 import { buildDeltaSince, buildState } from './encode.js'
 import { DocState } from './state.js'
 import { Transaction } from './transaction.js'
+import { TextEditLog, type TextDelta } from '../text/text-delta.js'
 
 const ROOT_KINDS: readonly ContainerKind[] = ['text', 'list', 'map', 'counter']
 
@@ -56,6 +57,19 @@ export interface ChangeEvent {
   local: boolean
   /** The containers whose content changed. */
   containers: ReadonlySet<Container>
+  /**
+   * How `text` changed in this event, as a delta over its content before it
+   * (retain / insert / delete; inserts carry their marks, a retain with
+   * attributes says which marks changed there). Null when `text` did not
+   * change. What a binding applies to an editor instead of re-reading the text.
+   *
+   * @example
+   * doc.on('change', (e) => {
+   *   const delta = e.textDelta(body)
+   *   if (delta !== null) editor.apply(delta) // [{ retain: 5 }, { insert: '!' }]
+   * })
+   */
+  textDelta(text: WeftText): TextDelta | null
 }
 
 /** @internal What an undo manager learns about each local transaction. */
@@ -156,7 +170,7 @@ export class Doc implements DocCore {
       fn()
       return
     }
-    const tx = new Transaction(origin, this.state.counterOf(this.replicaId), this.events.listening.transaction)
+    const tx = new Transaction(origin, this.state.counterOf(this.replicaId), this.events.listening.transaction, this.events.listening.change)
     this.tx = tx
     try {
       fn()
@@ -286,7 +300,7 @@ export class Doc implements DocCore {
   /** @internal */
   beginImplicit(): Transaction {
     if (this.tx !== null) return this.tx
-    const tx = new Transaction(undefined, this.state.counterOf(this.replicaId), this.events.listening.transaction)
+    const tx = new Transaction(undefined, this.state.counterOf(this.replicaId), this.events.listening.transaction, this.events.listening.change)
     tx.implicit = true
     this.tx = tx
     return tx
@@ -370,7 +384,10 @@ export class Doc implements DocCore {
       this.events.emit('delta', bytes, tx.origin)
     }
     if (this.events.listening.transaction) this.events.emit('transaction', { origin: tx.origin, transaction: tx })
-    if (this.events.listening.change) this.events.emit('change', { origin: tx.origin, local: true, containers: tx.changed })
+    if (this.events.listening.change) {
+      const containers = tx.changed
+      this.events.emit('change', { origin: tx.origin, local: true, containers, textDelta: textDeltas(tx.textEdits, containers) })
+    }
   }
 
   /** Every dot the delta carries is already here. */
@@ -390,8 +407,9 @@ export class Doc implements DocCore {
   }
 
   private integrate(data: DeltaData, origin: unknown, orders: InsertOrders): void {
-    const changed = integrateDelta(this, this.state, data, this.events.listening.change, orders)
-    if (changed !== null && changed.size > 0) this.events.emit('change', { origin, local: false, containers: changed })
+    const edits = this.events.listening.change ? new TextEditLog<WeftText>() : null
+    const changed = integrateDelta(this, this.state, data, edits, orders)
+    if (changed !== null && changed.size > 0) this.events.emit('change', { origin, local: false, containers: changed, textDelta: textDeltas(edits, changed) })
   }
 
   private drainBuffer(): void {
@@ -412,6 +430,15 @@ export class Doc implements DocCore {
       this.integrate(next.data, next.origin, orders)
     }
   }
+}
+
+/**
+ * The change event's `textDelta`, its deltas built now (while the texts are as the event describes).
+ * A changed text with no edit recorded changed nothing visible (a delete of what was already deleted).
+ */
+function textDeltas(edits: TextEditLog<WeftText> | null, changed: ReadonlySet<Container>): (text: WeftText) => TextDelta | null {
+  const deltas = edits?.finish()
+  return (text) => deltas?.get(text) ?? (changed.has(text) ? [] : null)
 }
 
 function hasHistory(c: Container): boolean {

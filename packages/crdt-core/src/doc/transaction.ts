@@ -2,8 +2,9 @@ import type { ContainerDelta, CounterOp, DeleteOp, MapEntryOp } from '../delta/t
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import type { Content } from '../sequence/span.js'
 import type { Container } from '../containers/container.js'
-import type { MarkSegment } from '../containers/text.js'
+import type { MarkSegment, WeftText } from '../containers/text.js'
 import type { MarkOp } from '../text/marks.js'
+import { TextEditLog } from '../text/text-delta.js'
 
 /** What undoing one local change takes (recorded as the change happens). */
 export type InverseOp =
@@ -37,14 +38,19 @@ export class Transaction {
   private touched: Container[] | undefined = undefined
   private deltas: ContainerDelta[] | undefined = undefined
 
+  /** Each text's edits, for the change event's deltas; only kept while someone listens for changes. */
+  readonly textEdits: TextEditLog<WeftText> | null
+
   constructor(
     readonly origin: unknown,
     /** This replica's counter when the transaction began. */
     readonly startCounter: number,
     /** Whether containers should record undo information (callers skip building records otherwise). */
     readonly trackUndo: boolean,
+    trackChanges = false,
   ) {
     this.inverse = trackUndo ? [] : NONE
+    this.textEdits = trackChanges ? new TextEditLog() : null
   }
 
   get isEmpty(): boolean {

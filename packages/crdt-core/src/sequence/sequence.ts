@@ -269,13 +269,14 @@ export class Sequence {
   /**
    * Integrates a remote insert. Items already known are skipped (a known
    * prefix, since a replica's items arrive in order), so this is idempotent.
-   * The caller guarantees both origins are known.
+   * The caller guarantees both origins are known. Returns how many items
+   * were new (the op's last ones).
    */
-  integrate(op: InsertOp): void {
+  integrate(op: InsertOp): number {
     const checked = op === this.checkedOp
     this.checkedOp = null
     const skip = checked ? this.checkedSkip : this.knownPrefix(op.replica, op.counter, op.len)
-    if (skip === op.len) return
+    if (skip === op.len) return 0
     const tree = this.tree
     const st = this.store
     const rep = this.refOf(op.replica)
@@ -350,6 +351,7 @@ export class Sequence {
     // Still right after the left origin: the op may extend its span.
     const atOrigin = x === startX && xOff === startOff
     this.place(rep, counter, len, olRep, olCtr, orRep, orCtr, content, atOrigin ? left : NO_SPAN, leftOffset, x, xOff)
+    return len
   }
 
   /**
@@ -368,8 +370,12 @@ export class Sequence {
     this.loadTail = span
   }
 
-  /** Marks the items of `range` deleted. Returns how many were visible. */
-  applyDelete(range: IdRange): number {
+  /**
+   * Marks the items of `range` deleted. Returns how many were visible.
+   * `onDeleted` hears each run of visible items it removed, by the index
+   * the run had (for change events; the index is only looked up for it).
+   */
+  applyDelete(range: IdRange, onDeleted?: (index: number, length: number) => void): number {
     const rep = this.knownRef(range.replica)
     if (rep === undefined) throw new Error(`internal: delete of unknown item ${range.replica}:${range.counter}`)
     const index = this.index
@@ -383,9 +389,11 @@ export class Sequence {
       const offset = c - st.ctr[span]!
       const take = Math.min(st.len[span]! - offset, end - c)
       if (!st.deleted(span)) {
+        const at = onDeleted === undefined ? 0 : this.spanTree.visibleIndexOf(span) + offset
         this.spanTree.invalidateCache()
         this.markDeleted(this.isolate(span, offset, take))
         count += take
+        onDeleted?.(at, take)
       }
       c += take
     }
@@ -409,6 +417,29 @@ export class Sequence {
       const c = content[span]
       if (c !== null) for (const v of c as unknown[]) out.push(v)
     })
+    return out
+  }
+
+  /** The visible text of [from, to) (a text sequence), without building the whole string. */
+  textSlice(from: number, to: number): string {
+    if (this.lazy !== null) return (this.lazy.content as string).slice(from, to)
+    if (from >= to) return ''
+    const tree = this.tree
+    const content = this.store.content
+    let span = tree.findVisible(from)
+    let offset = tree.foundOffset
+    let out = ''
+    let left = to - from
+    while (left > 0 && span !== NO_SPAN) {
+      const c = content[span] as string | null
+      if (c !== null) {
+        const piece = offset === 0 && c.length <= left ? c : c.slice(offset, offset + left)
+        out += piece
+        left -= piece.length
+      }
+      offset = 0
+      span = tree.next(span)
+    }
     return out
   }
 

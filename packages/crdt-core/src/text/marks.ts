@@ -107,8 +107,23 @@ export class MarkStore {
     return this.ops.filter((op) => op.counter > (since[op.replica] ?? 0))
   }
 
-  /** The last resolution and the text state it was made for (see `resolve`). */
+  /** The last whole-text resolution and the text state it was made for (see `resolve`). */
   private cached: { key: string; result: ResolvedMarks } | null = null
+
+  /**
+   * Each op's visible range [froms[i], tos[i]) for the first `ranged` ops,
+   * valid while the text has `rangedLength` visible and `rangedTotal` items
+   * in all. Anchors are found in the sequence once per op; after that the
+   * ranges follow the text's edits (`afterInsert`, `afterDelete`), so a
+   * keystroke in a text with thousands of marks costs a pass over integers,
+   * not a lookup per anchor. Any edit they did not hear about (the lengths
+   * disagree) makes them be found again.
+   */
+  private froms: number[] = []
+  private tos: number[] = []
+  private ranged = 0
+  private rangedLength = -1
+  private rangedTotal = -1
 
   /**
    * The winning value of every key per visible range, as boundaries and
@@ -120,78 +135,141 @@ export class MarkStore {
   resolve(seq: AnchorResolver & { readonly totalLength: number }): ResolvedMarks {
     const key = `${seq.length}:${seq.totalLength}:${this.ops.length}`
     if (this.cached !== null && this.cached.key === key) return this.cached.result
-    const result = this.compute(seq)
+    const result = this.resolveWindow(seq, 0, seq.length)
     this.cached = { key, result }
     return result
   }
 
-  private compute(seq: AnchorResolver): ResolvedMarks {
-    const length = seq.length
-    if (this.ops.length === 0 || length === 0) return { bounds: [0, length], attrs: [null] }
+  /** `resolve` over the visible window [from, to) only: bounds start at `from` and end at `to`. */
+  resolveWindow(seq: AnchorResolver & { readonly totalLength: number }, from: number, to: number): ResolvedMarks {
+    if (this.ops.length === 0 || from >= to) return { bounds: [from, Math.max(from, to)], attrs: [null] }
+    this.ensureRanges(seq)
     const froms: number[] = []
     const tos: number[] = []
     const live: MarkOp[] = []
-    for (const op of this.ops) {
-      const from = anchorIndex(seq, op.start, false)
-      const to = anchorIndex(seq, op.end, true)
-      if (from >= to) continue
-      froms.push(from)
-      tos.push(to)
-      live.push(op)
+    for (let i = 0; i < this.ops.length; i++) {
+      const f = this.froms[i]!
+      const t = this.tos[i]!
+      if (f >= t || t <= from || f >= to) continue
+      froms.push(Math.max(f, from))
+      tos.push(Math.min(t, to))
+      live.push(this.ops[i]!)
     }
-    const n = live.length
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => froms[a]! - froms[b]!)
-    const cuts = new Float64Array(2 * n + 2)
-    for (let i = 0; i < n; i++) {
-      cuts[2 * i] = froms[i]!
-      cuts[2 * i + 1] = tos[i]!
-    }
-    cuts[2 * n] = 0
-    cuts[2 * n + 1] = length
-    cuts.sort()
-    const bounds: number[] = []
-    for (let i = 0; i < cuts.length; i++) if (i === 0 || cuts[i] !== cuts[i - 1]) bounds.push(cuts[i]!)
-    const active: number[] = []
-    const attrs: (Record<string, JsonValue> | null)[] = []
-    let next = 0
-    let prevWinners: MarkOp[] = []
-    let prevSet: Record<string, JsonValue> | null = null
-    for (let i = 0; i + 1 < bounds.length; i++) {
-      const at = bounds[i]!
-      let w = 0
-      for (let k = 0; k < active.length; k++) if (tos[active[k]!]! > at) active[w++] = active[k]!
-      active.length = w
-      while (next < n && froms[order[next]!]! <= at) {
-        const j = order[next++]!
-        if (tos[j]! > at) active.push(j)
-      }
-      // The winner per key among the (few) active ops.
-      const winners: MarkOp[] = []
-      for (const j of active) {
-        const op = live[j]!
-        let k = 0
-        while (k < winners.length && winners[k]!.key !== op.key) k++
-        if (k === winners.length) winners.push(op)
-        else if (markWins(op, winners[k]!)) winners[k] = op
-      }
-      // Neighbouring segments with the same winners share one attribute object.
-      if (winners.length === prevWinners.length && winners.every((op) => prevWinners.includes(op))) {
-        attrs.push(prevSet)
-        continue
-      }
-      winners.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      let set: Record<string, JsonValue> | null = null
-      for (const op of winners) {
-        if (op.value === null) continue
-        set ??= {}
-        Object.defineProperty(set, op.key, { value: op.value, enumerable: true, writable: true, configurable: true })
-      }
-      prevWinners = winners
-      prevSet = set
-      attrs.push(set)
-    }
-    return { bounds, attrs }
+    return sweep(froms, tos, live, from, to)
   }
+
+  /** `length` visible items were inserted at `index` (already in `seq`). */
+  afterInsert(seq: AnchorResolver & { readonly totalLength: number }, index: number, length: number): void {
+    if (!this.rangesHeld(seq.length - length, seq.totalLength - length)) return
+    const froms = this.froms
+    const tos = this.tos
+    for (let i = 0; i < this.ranged; i++) {
+      const f = froms[i]!
+      const t = tos[i]!
+      // A bound at the insert point moves past the new text or not, by which side of it its anchor is.
+      if (f > index) froms[i] = f + length
+      else if (f === index) froms[i] = anchorIndex(seq, this.ops[i]!.start, false)
+      if (t > index) tos[i] = t + length
+      else if (t === index) tos[i] = anchorIndex(seq, this.ops[i]!.end, true)
+    }
+    this.rangedLength = seq.length
+    this.rangedTotal = seq.totalLength
+  }
+
+  /** `length` visible items at `index` were deleted (already in `seq`; they stay as tombstones). */
+  afterDelete(seq: AnchorResolver & { readonly totalLength: number }, index: number, length: number): void {
+    if (!this.rangesHeld(seq.length + length, seq.totalLength)) return
+    const froms = this.froms
+    const tos = this.tos
+    const end = index + length
+    for (let i = 0; i < this.ranged; i++) {
+      const f = froms[i]!
+      const t = tos[i]!
+      if (f > index) froms[i] = f >= end ? f - length : index
+      if (t > index) tos[i] = t >= end ? t - length : index
+    }
+    this.rangedLength = seq.length
+    this.rangedTotal = seq.totalLength
+  }
+
+  /** Whether the kept ranges describe the text at these lengths; if not they are dropped. */
+  private rangesHeld(length: number, total: number): boolean {
+    if (this.ranged === 0) return false
+    if (this.rangedLength === length && this.rangedTotal === total) return true
+    this.ranged = 0
+    return false
+  }
+
+  private ensureRanges(seq: AnchorResolver & { readonly totalLength: number }): void {
+    if (this.rangedLength !== seq.length || this.rangedTotal !== seq.totalLength) this.ranged = 0
+    for (let i = this.ranged; i < this.ops.length; i++) {
+      const op = this.ops[i]!
+      this.froms[i] = anchorIndex(seq, op.start, false)
+      this.tos[i] = anchorIndex(seq, op.end, true)
+    }
+    this.froms.length = this.ops.length
+    this.tos.length = this.ops.length
+    this.ranged = this.ops.length
+    this.rangedLength = seq.length
+    this.rangedTotal = seq.totalLength
+  }
+}
+
+/** Resolves ops (already clipped to [from, to)) to bounds and winning attribute sets over that window. */
+function sweep(froms: number[], tos: number[], live: MarkOp[], from: number, to: number): ResolvedMarks {
+  const n = live.length
+  if (n === 0) return { bounds: [from, to], attrs: [null] }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => froms[a]! - froms[b]!)
+  const cuts = new Float64Array(2 * n + 2)
+  for (let i = 0; i < n; i++) {
+    cuts[2 * i] = froms[i]!
+    cuts[2 * i + 1] = tos[i]!
+  }
+  cuts[2 * n] = from
+  cuts[2 * n + 1] = to
+  cuts.sort()
+  const bounds: number[] = []
+  for (let i = 0; i < cuts.length; i++) if (i === 0 || cuts[i] !== cuts[i - 1]) bounds.push(cuts[i]!)
+  const active: number[] = []
+  const attrs: (Record<string, JsonValue> | null)[] = []
+  let next = 0
+  let prevWinners: MarkOp[] = []
+  let prevSet: Record<string, JsonValue> | null = null
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const at = bounds[i]!
+    let w = 0
+    for (let k = 0; k < active.length; k++) if (tos[active[k]!]! > at) active[w++] = active[k]!
+    active.length = w
+    while (next < n && froms[order[next]!]! <= at) {
+      const j = order[next++]!
+      if (tos[j]! > at) active.push(j)
+    }
+    // The winner per key among the (few) active ops.
+    const winners: MarkOp[] = []
+    for (const j of active) {
+      const op = live[j]!
+      let k = 0
+      while (k < winners.length && winners[k]!.key !== op.key) k++
+      if (k === winners.length) winners.push(op)
+      else if (markWins(op, winners[k]!)) winners[k] = op
+    }
+    // Neighbouring segments with the same winners share one attribute object.
+    if (winners.length === prevWinners.length && winners.every((op) => prevWinners.includes(op))) {
+      attrs.push(prevSet)
+      continue
+    }
+    winners.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    let set: Record<string, JsonValue> | null = null
+    for (const op of winners) {
+      if (op.value === null) continue
+      set ??= {}
+      Object.defineProperty(set, op.key, { value: op.value, enumerable: true, writable: true, configurable: true })
+    }
+    prevWinners = winners
+    prevSet = set
+    attrs.push(set)
+  }
+  return { bounds, attrs }
 }
 
 /** Marks resolved over a text: `bounds[i]..bounds[i+1]` carries `attrs[i]` (null: none). Shared: do not modify. */
