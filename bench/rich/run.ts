@@ -12,8 +12,16 @@
  *   size           the formatted document's encoded state (Weft state vs
  *                  Y.encodeStateAsUpdate, v1 and v2)
  *
- * Reported as p50/p99 and the Weft / Yjs ratio. WEFT_RICH_ROUNDS sets rounds.
+ * Reported as p50/p99 and the Weft / Yjs ratio, beside ProseMirror's own
+ * cost of the same editor transaction with no binding at all (the floor
+ * every binding pays: the view's update in jsdom), so the binding's share
+ * shows too. Each side runs twice, interleaved; the second pass counts (the
+ * first warms the JIT). WEFT_RICH_ROUNDS sets rounds; the report goes to
+ * results/rich.md unless --no-write.
  */
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { JSDOM } from 'jsdom'
 
 const dom = new JSDOM('<!doctype html><html><body></body></html>')
@@ -189,10 +197,49 @@ function benchYjs() {
   return { remote: stats(remote), keys: stats(keys), size: update.length, sizeV2: Y.encodeStateAsUpdateV2(src).length }
 }
 
+// ---------------------------------------------------------------- ProseMirror alone (the floor)
+function benchBare() {
+  const view = mount([], initial)
+  /** Where a remote keystroke into paragraph `block` lands, as the bindings would put it (3 characters in). */
+  const posIn = (block: number) => {
+    let pos = 0
+    for (let b = 0; b < block; b++) pos += view.state.doc.child(b).nodeSize
+    return pos + 1 + 3
+  }
+  const remote: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    const tr = view.state.tr.insertText('x', posIn((i * 7) % blockCount))
+    const t0 = performance.now()
+    view.dispatch(tr)
+    remote.push(performance.now() - t0)
+  }
+  const keys: number[] = []
+  for (let i = 0; i < ROUNDS; i++) {
+    for (let t = 0; t < TYPISTS; t++) view.dispatch(view.state.tr.insertText('x', posIn((i * 13 + t * 17) % blockCount)))
+    const pos = view.state.doc.child(5).nodeSize + 3
+    const t0 = performance.now()
+    view.dispatch(view.state.tr.insertText('k', pos))
+    keys.push(performance.now() - t0)
+  }
+  view.destroy()
+  return { remote: stats(remote), keys: stats(keys) }
+}
+
 const textChars = initial.textContent.length
 console.log(`rich document: ${blockCount} blocks, ${textChars} characters; ${ROUNDS} rounds, ${TYPISTS} remote typists`)
+const loadBefore = loadavg()
+  .map((n) => n.toFixed(2))
+  .join(', ')
+// A first pass of each warms the JIT; the second pass is the one reported.
+benchBare()
+benchYjs()
+benchWeft()
+const bare = benchBare()
 const y = benchYjs()
 const w = benchWeft()
+const loadAfter = loadavg()
+  .map((n) => n.toFixed(2))
+  .join(', ')
 const fmt = (x: number) => `${x.toFixed(3)} ms`
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`
 console.log(`remote change -> editor   p50  Weft ${fmt(w.remote.p50)}  y-prosemirror ${fmt(y.remote.p50)}  ratio ${ratio(w.remote.p50, y.remote.p50)}`)
@@ -202,3 +249,40 @@ console.log(`                          p99  Weft ${fmt(w.keys.p99)}  y-prosemirr
 console.log(
   `encoded state             Weft ${w.size} B  Yjs v1 ${y.size} B (v2 ${y.sizeV2} B)  ratio ${ratio(w.size, y.size)} (vs v2 ${ratio(w.size, y.sizeV2)})`,
 )
+console.log(
+  `ProseMirror alone         remote p50 ${fmt(bare.remote.p50)} p99 ${fmt(bare.remote.p99)}  keystroke p50 ${fmt(bare.keys.p50)} p99 ${fmt(bare.keys.p99)}`,
+)
+
+/** What the binding adds to ProseMirror's own update (never below zero). */
+const over = (x: number, floor: number) => Math.max(0, x - floor)
+const rows = [
+  ['remote change -> editor, p50', w.remote.p50, y.remote.p50, bare.remote.p50],
+  ['remote change -> editor, p99', w.remote.p99, y.remote.p99, bare.remote.p99],
+  ['keystroke with 10 typists, p50', w.keys.p50, y.keys.p50, bare.keys.p50],
+  ['keystroke with 10 typists, p99', w.keys.p99, y.keys.p99, bare.keys.p99],
+] as const
+if (!process.argv.includes('--no-write')) {
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+  const table = rows
+    .map(([name, wv, yv, fv]) => {
+      const share = over(yv, fv) > 0 ? ratio(over(wv, fv), over(yv, fv)) : 'n/a'
+      return `| ${name} | ${wv.toFixed(3)} | ${yv.toFixed(3)} | ${ratio(wv, yv)} | ${fv.toFixed(3)} | ${share} |`
+    })
+    .join('\n')
+  const report = `# Rich text: @weft/prosemirror against y-prosemirror
+
+Written by \`bench/rich/run.ts\` (\`pnpm --filter @weft/bench run bench:rich\`), ${new Date().toISOString().slice(0, 10)}, commit ${commit}.
+One process, jsdom (both bindings pay the same DOM), ${ROUNDS} rounds, ${TYPISTS} remote typists, a ${(textChars / 1000).toFixed(0)} KB
+document of ${blockCount} blocks (paragraphs, headings every 20, bold, italic, links). Load before: ${loadBefore}; after: ${loadAfter}.
+Times in ms. "ProseMirror alone" is the same editor transaction dispatched to an editor with no binding: the view's
+own update, which any binding pays. "Binding's share" compares what each binding adds above it.
+
+| measure | Weft | y-prosemirror | Weft / Yjs | ProseMirror alone | binding's share, Weft / Yjs |
+|---|---|---|---|---|---|
+${table}
+
+Encoded state of the document: Weft ${w.size} B, Yjs ${y.size} B (v1), ${y.sizeV2} B (v2): ${ratio(w.size, y.size)} of v1, ${ratio(w.size, y.sizeV2)} of v2.
+`
+  writeFileSync(new URL('../results/rich.md', import.meta.url), report)
+  console.log('wrote results/rich.md')
+}

@@ -118,6 +118,11 @@ class Sync implements WeftBinding {
    */
   private readonly setup = { weftProsemirror: 'setup' }
   private timer: ReturnType<typeof setTimeout> | undefined
+  /**
+   * The last document whose flat length was counted, and that length: the document before a
+   * keystroke is the one after the last, so it is not walked again (documents are immutable).
+   */
+  private counted: { doc: PMNode; length: number } | null = null
 
   constructor(
     readonly doc: Doc,
@@ -192,7 +197,8 @@ class Sync implements WeftBinding {
   update(view: EditorView, prevDoc: PMNode, editFrom: number | 'unknown'): void {
     if (!this.applying && !view.state.doc.eq(prevDoc)) this.sendLocal(prevDoc, view.state.doc, editFrom)
     if (this.pending && !view.composing) this.render()
-    this.saveCursors()
+    // A remote change put the selection back from the saved cursors: they still hold.
+    if (!this.applying || this.cursors === null) this.saveCursors()
   }
 
   beforeComposition(): void {
@@ -225,6 +231,12 @@ class Sync implements WeftBinding {
     }, 30)
   }
 
+  /** `flatLength`, remembering the last document counted. */
+  private lengthOf(doc: PMNode): number {
+    if (this.counted?.doc !== doc) this.counted = { doc, length: flatLength(doc) }
+    return this.counted.length
+  }
+
   private saveCursors(): void {
     const view = this.view
     if (view === null) return
@@ -232,7 +244,9 @@ class Sync implements WeftBinding {
     const state = view.state.doc
     const len = this.text.length
     const at = (pos: number) => this.text.cursor(Math.max(0, Math.min(len, this.toWeft(posToFlat(state, pos)))), 'before')
-    this.cursors = { anchor: at(anchor), head: at(head) }
+    const a = at(anchor)
+    // A caret is one cursor (render places it once).
+    this.cursors = { anchor: a, head: head === anchor ? a : at(head) }
   }
 
   /** The editor changed: write the changed window to Weft as one transaction. */
@@ -251,12 +265,13 @@ class Sync implements WeftBinding {
     const schema = after.type.schema
     const from = posToFlat(before, start)
     // The changed windows end at the same distance from each document's end.
-    const lenA = flatLength(before)
+    const lenA = this.lengthOf(before)
+    const lenB = this.lengthOf(after)
     const tailA = lenA - posToFlat(before, endA)
-    const tailB = flatLength(after) - posToFlat(after, endB)
+    const tailB = lenB - posToFlat(after, endB)
     const tail = Math.min(tailA, tailB)
     const toA = lenA - tail
-    const toB = flatLength(after) - tail
+    const toB = lenB - tail
     const wanted = flatRuns(after, from, toB, schema)
     const newText = wanted.map((r) => r.insert).join('')
     const wFrom = this.toWeft(from)
@@ -321,7 +336,7 @@ class Sync implements WeftBinding {
     // prosemirror-view, hence the guarded access.)
     ;(view as unknown as { domObserver?: { flush?(): void } }).domObserver?.flush?.()
     const state = view.state
-    const window = (delta !== null ? changedBlocks(state.doc, delta, this.text.length) : null) ?? {
+    const window = (delta !== null ? changedBlocks(state.doc, delta, this.text.length, this.lengthOf(state.doc)) : null) ?? {
       from: 0,
       to: state.doc.content.size,
       flat: 0,
@@ -349,7 +364,7 @@ class Sync implements WeftBinding {
         return flat < 0 ? null : Math.min(size, flatToPos(tr.doc, flat))
       }
       const anchor = place(this.cursors.anchor)
-      const head = place(this.cursors.head)
+      const head = this.cursors.head === this.cursors.anchor ? anchor : place(this.cursors.head)
       if (anchor !== null && head !== null) tr.setSelection(TextSelection.between(tr.doc.resolve(anchor), tr.doc.resolve(head)))
     }
     tr.setMeta(REMOTE, true).setMeta('addToHistory', false)
@@ -365,10 +380,15 @@ class Sync implements WeftBinding {
 /**
  * The whole blocks a text delta touches, in the editor's document before it (positions [from, to))
  * and in the text after it (flat [flat, flat + length)). Characters outside the delta's window are
- * unchanged, so the '\n's that bound those blocks are the same in both. Null when the editor does not
- * show the text the delta starts from (its length disagrees): then the caller renders everything.
+ * unchanged, so the '\n's that bound those blocks are the same in both. Null when the editor (of flat
+ * length `editorLength`) does not show the text the delta starts from: then the caller renders everything.
  */
-function changedBlocks(doc: PMNode, delta: TextDelta, newLength: number): { from: number; to: number; flat: number; length: number } | null {
+function changedBlocks(
+  doc: PMNode,
+  delta: TextDelta,
+  newLength: number,
+  editorLength: number,
+): { from: number; to: number; flat: number; length: number } | null {
   // The delta's window: old [first, lastOld), new [first, lastNew).
   let first = -1
   let oldPos = 0
@@ -390,7 +410,6 @@ function changedBlocks(doc: PMNode, delta: TextDelta, newLength: number): { from
   }
   if (first < 0) return null
   const oldLength = newLength - (newPos - oldPos)
-  const editorLength = flatLength(doc)
   // The editor shows the last block with a '\n' the text may not have yet (see sendLocal).
   if (editorLength !== oldLength && editorLength !== oldLength + 1) return null
   // Blocks: the one holding flat `first`, through the one holding the first unchanged character.

@@ -43,7 +43,9 @@ export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema):
     else out.push(empty ? { insert } : { insert, attributes: attrs })
   }
   let flat = 0
-  doc.forEach((block) => {
+  // Blocks before the window only add up their sizes; the walk stops after it.
+  for (let i = 0; i < doc.childCount && flat < to; i++) {
+    const block = doc.child(i)
     const len = block.content.size
     const end = flat + len + 1
     if (end > from && flat < to) {
@@ -60,16 +62,14 @@ export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema):
       }
     }
     flat = end
-  })
+  }
   return out
 }
 
 /** Flat length of a document: its text plus one '\n' per block. */
 export function flatLength(doc: PMNode): number {
   let n = 0
-  doc.forEach((block) => {
-    n += block.content.size + 1
-  })
+  for (let i = 0; i < doc.childCount; i++) n += doc.child(i).content.size + 1
   return n
 }
 
