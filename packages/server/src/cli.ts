@@ -15,42 +15,40 @@ import { SqliteWorkerStore } from './store/sqlite-worker-store.js'
 import { TOKEN_USAGE, runTokenCommand } from './token-command.js'
 import type { StrongOps } from './strong/strong-ops.js'
 
+/**
+ * Runs a subcommand loaded on demand: its exit code becomes the process's
+ * (exitCode, not exit(): a long report on a pipe is still being written);
+ * a crash prints its stack and exits 2.
+ */
+function runSubcommand(name: string, run: () => Promise<number>): void {
+  run().then(
+    (code) => {
+      process.exitCode = code
+    },
+    (error: unknown) => {
+      process.stderr.write(`weft-server ${name}: ${error instanceof Error ? error.stack : String(error)}\n`)
+      process.exit(2)
+    },
+  )
+}
+
 function main(): void {
   // Subcommands first; without one the CLI runs the server.
-  if (process.argv[2] === 'token') {
-    runTokenCommand(process.argv.slice(3), process.env, process.stdout).catch((error: unknown) => {
-      process.stderr.write(`weft-server token: ${error instanceof Error ? error.message : String(error)}\n\n${TOKEN_USAGE}`)
+  const [command, ...rest] = process.argv.slice(2)
+  const { env, stdout, stderr } = process
+  if (command === 'token') {
+    runTokenCommand(rest, env, stdout).catch((error: unknown) => {
+      stderr.write(`weft-server token: ${error instanceof Error ? error.message : String(error)}\n\n${TOKEN_USAGE}`)
       process.exit(2)
     })
     return
   }
-  if (process.argv[2] === 'audit') {
-    import('./audit/audit-command.js')
-      .then(({ runAuditCommand }) => runAuditCommand(process.argv.slice(3), process.env, process.stdout, process.stderr))
-      .then(
-        // exitCode, not exit(): a long report on a pipe is still being written.
-        (code) => {
-          process.exitCode = code
-        },
-        (error: unknown) => {
-          process.stderr.write(`weft-server audit: ${error instanceof Error ? error.stack : String(error)}\n`)
-          process.exit(2)
-        },
-      )
+  if (command === 'audit') {
+    runSubcommand('audit', async () => (await import('./audit/audit-command.js')).runAuditCommand(rest, env, stdout, stderr))
     return
   }
-  if (process.argv[2] === 'shards') {
-    import('./shards/shards-command.js')
-      .then(({ runShardsCommand }) => runShardsCommand(process.argv.slice(3), process.env, process.stdout, process.stderr))
-      .then(
-        (code) => {
-          process.exitCode = code
-        },
-        (error: unknown) => {
-          process.stderr.write(`weft-server shards: ${error instanceof Error ? error.stack : String(error)}\n`)
-          process.exit(2)
-        },
-      )
+  if (command === 'shards') {
+    runSubcommand('shards', async () => (await import('./shards/shards-command.js')).runShardsCommand(rest, env, stdout, stderr))
     return
   }
   let config: CliConfig
