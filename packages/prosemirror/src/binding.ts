@@ -1,9 +1,10 @@
 import { UndoManager, type Doc, type TextCursor, type TextDelta, type WeftText } from '@weft/crdt-core'
 import type { Node as PMNode } from 'prosemirror-model'
-import { type Command, type EditorState, Plugin, PluginKey, TextSelection } from 'prosemirror-state'
+import { type Command, type EditorState, Plugin, PluginKey, TextSelection, type Transaction } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
 import { editStart } from './edit-start.js'
-import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, posToFlat } from './flat.js'
+import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, marksOf, posToFlat } from './flat.js'
+import { changedBlocks, inlineEdit } from './remote-render.js'
 
 export interface WeftPluginOptions {
   /** Undo/redo of this editor's own changes through a Weft `UndoManager` (default true). */
@@ -336,27 +337,8 @@ class Sync implements WeftBinding {
     // prosemirror-view, hence the guarded access.)
     ;(view as unknown as { domObserver?: { flush?(): void } }).domObserver?.flush?.()
     const state = view.state
-    const window = (delta !== null ? changedBlocks(state.doc, delta, this.text.length, this.lengthOf(state.doc)) : null) ?? {
-      from: 0,
-      to: state.doc.content.size,
-      flat: 0,
-      length: this.text.length,
-    }
-    // The window's blocks before (a document of their own, so positions start at 0) and after.
-    const before =
-      window.from === 0 && window.to === state.doc.content.size ? state.doc : state.doc.type.create(null, state.doc.content.cut(window.from, window.to))
-    const spans = this.text.toDelta(window.flat, window.length)
-    // Nothing left after earlier blocks (the last ones were deleted): no block, not an empty one.
-    const next = spans.length === 0 && window.flat > 0 ? state.doc.type.create(null) : docFromSpans(state.schema, spans)
-    const start = before.content.findDiffStart(next.content)
-    if (start === null) return
-    let { a: endA, b: endB } = before.content.findDiffEnd(next.content)!
-    const overlap = start - Math.min(endA, endB)
-    if (overlap > 0) {
-      endA += overlap
-      endB += overlap
-    }
-    const tr = state.tr.replace(window.from + start, window.from + endA, next.slice(start, endB))
+    const tr = (delta !== null ? this.inlineChange(state, delta) : null) ?? this.blockChange(state, delta)
+    if (tr === null) return
     if (this.cursors !== null) {
       const size = tr.doc.content.size
       const place = (c: TextCursor) => {
@@ -375,65 +357,42 @@ class Sync implements WeftBinding {
       this.applying = false
     }
   }
-}
 
-/**
- * The whole blocks a text delta touches, in the editor's document before it (positions [from, to))
- * and in the text after it (flat [flat, flat + length)). Characters outside the delta's window are
- * unchanged, so the '\n's that bound those blocks are the same in both. Null when the editor (of flat
- * length `editorLength`) does not show the text the delta starts from: then the caller renders everything.
- */
-function changedBlocks(
-  doc: PMNode,
-  delta: TextDelta,
-  newLength: number,
-  editorLength: number,
-): { from: number; to: number; flat: number; length: number } | null {
-  // The delta's window: old [first, lastOld), new [first, lastNew).
-  let first = -1
-  let oldPos = 0
-  let newPos = 0
-  let lastOld = 0
-  let lastNew = 0
-  for (const op of delta) {
-    const plain = 'retain' in op && op.attributes === undefined
-    if (!plain && first < 0) first = oldPos
-    if ('retain' in op) {
-      oldPos += op.retain
-      newPos += op.retain
-    } else if ('insert' in op) newPos += op.insert.length
-    else oldPos += op.delete
-    if (!plain) {
-      lastOld = oldPos
-      lastNew = newPos
-    }
+  /** A keystroke's worth of remote change (inside one block) as that one editor change, or null. */
+  private inlineChange(state: EditorState, delta: TextDelta): Transaction | null {
+    const edit = inlineEdit(state.doc, delta, this.text.length, this.lengthOf(state.doc))
+    if (edit === null) return null
+    if ('delete' in edit) return state.tr.delete(edit.pos, edit.pos + edit.delete)
+    const parent = state.doc.resolve(edit.pos).parent
+    const marks = marksOf(state.schema, edit.attrs)
+    if (!parent.inlineContent || !marks.every((m) => parent.type.allowsMarkType(m.type))) return null
+    return state.tr.insert(edit.pos, state.schema.text(edit.insert, marks))
   }
-  if (first < 0) return null
-  const oldLength = newLength - (newPos - oldPos)
-  // The editor shows the last block with a '\n' the text may not have yet (see sendLocal).
-  if (editorLength !== oldLength && editorLength !== oldLength + 1) return null
-  // Blocks: the one holding flat `first`, through the one holding the first unchanged character.
-  let flat = 0
-  let pos = 0
-  let from = -1
-  let flatFrom = 0
-  for (let i = 0; i < doc.childCount; i++) {
-    const block = doc.child(i)
-    const end = flat + block.content.size + 1
-    const last = i === doc.childCount - 1
-    if (from < 0 && (first < end || last)) {
-      from = pos
-      flatFrom = flat
+
+  /** The blocks a remote change touches (all of them without a delta), rebuilt from the text: only what differs is replaced. */
+  private blockChange(state: EditorState, delta: TextDelta | null): Transaction | null {
+    const window = (delta !== null ? changedBlocks(state.doc, delta, this.text.length, this.lengthOf(state.doc)) : null) ?? {
+      from: 0,
+      to: state.doc.content.size,
+      flat: 0,
+      length: this.text.length,
     }
-    if (from >= 0 && (lastOld < end || last)) {
-      // The last block reaches the text's end, whether or not the text has its '\n' yet.
-      const oldTo = last ? oldLength : end
-      return { from, to: pos + block.nodeSize, flat: flatFrom, length: oldTo + (lastNew - lastOld) - flatFrom }
+    // The window's blocks before (a document of their own, so positions start at 0) and after.
+    const before =
+      window.from === 0 && window.to === state.doc.content.size ? state.doc : state.doc.type.create(null, state.doc.content.cut(window.from, window.to))
+    const spans = this.text.toDelta(window.flat, window.length)
+    // Nothing left after earlier blocks (the last ones were deleted): no block, not an empty one.
+    const next = spans.length === 0 && window.flat > 0 ? state.doc.type.create(null) : docFromSpans(state.schema, spans)
+    const start = before.content.findDiffStart(next.content)
+    if (start === null) return null
+    let { a: endA, b: endB } = before.content.findDiffEnd(next.content)!
+    const overlap = start - Math.min(endA, endB)
+    if (overlap > 0) {
+      endA += overlap
+      endB += overlap
     }
-    flat = end
-    pos += block.nodeSize
+    return state.tr.replace(window.from + start, window.from + endA, next.slice(start, endB))
   }
-  return null
 }
 
 /** Formats [from, from + wanted length) so each character has exactly the wanted marks. */

@@ -121,7 +121,8 @@ export function docFromSpans(schema: Schema, spans: readonly TextSpan[]): PMNode
   return schema.topNodeType.createChecked(null, blocks)
 }
 
-function marksOf(schema: Schema, attrs: Attrs | undefined): readonly Mark[] {
+/** The ProseMirror marks of a run's Weft attributes (unknown keys and the block attribute are skipped). */
+export function marksOf(schema: Schema, attrs: Attrs | undefined): readonly Mark[] {
   if (attrs === undefined) return []
   const marks: Mark[] = []
   for (const key of Object.keys(attrs)) {

@@ -1,0 +1,131 @@
+import type { TextDelta } from '@weft/crdt-core'
+import type { Node as PMNode } from 'prosemirror-model'
+import type { Attrs } from './flat.js'
+
+/**
+ * How a remote text delta maps onto the editor's document ([PM-3]): a
+ * keystroke's worth (text typed or deleted inside one block) becomes that
+ * one change; anything else names the whole blocks it touches, which the
+ * binding rebuilds from the text.
+ */
+
+/** The delta's window: old flat [first, lastOld), new [first, lastNew), and the text's old length. */
+interface Window {
+  first: number
+  lastOld: number
+  lastNew: number
+  oldLength: number
+}
+
+function windowOf(delta: TextDelta, newLength: number): Window | null {
+  let first = -1
+  let oldPos = 0
+  let newPos = 0
+  let lastOld = 0
+  let lastNew = 0
+  for (const op of delta) {
+    const plain = 'retain' in op && op.attributes === undefined
+    if (!plain && first < 0) first = oldPos
+    if ('retain' in op) {
+      oldPos += op.retain
+      newPos += op.retain
+    } else if ('insert' in op) newPos += op.insert.length
+    else oldPos += op.delete
+    if (!plain) {
+      lastOld = oldPos
+      lastNew = newPos
+    }
+  }
+  if (first < 0) return null
+  return { first, lastOld, lastNew, oldLength: newLength - (newPos - oldPos) }
+}
+
+/** Whether an editor of flat length `editorLength` shows the text the delta starts from (its last '\n' may be missing from the text). */
+function shows(editorLength: number, w: Window): boolean {
+  return editorLength === w.oldLength || editorLength === w.oldLength + 1
+}
+
+/** The block holding flat index `flat`: its position, and its text's flat start and length. */
+function blockAt(doc: PMNode, flat: number): { pos: number; start: number; size: number } | null {
+  let start = 0
+  let pos = 0
+  for (let i = 0; i < doc.childCount; i++) {
+    const block = doc.child(i)
+    const size = block.content.size
+    if (flat <= start + size) return { pos, start, size }
+    start += size + 1
+    pos += block.nodeSize
+  }
+  return null
+}
+
+/**
+ * Text typed or deleted inside one block (no '\n' involved), as the one editor change it is:
+ * `insert` at `pos` with marks, or delete [pos, pos + length). Null for anything else.
+ */
+export function inlineEdit(
+  doc: PMNode,
+  delta: TextDelta,
+  newLength: number,
+  editorLength: number,
+): { pos: number; insert: string; attrs: Attrs | undefined } | { pos: number; delete: number } | null {
+  // [retain n]? then one insert or one delete.
+  const head = delta[0]
+  const retain = head !== undefined && 'retain' in head && head.attributes === undefined ? head.retain : 0
+  const at = retain > 0 ? 1 : 0
+  const op = delta[at]
+  if (op === undefined || delta.length !== at + 1 || 'retain' in op) return null
+  const w = windowOf(delta, newLength)
+  if (w === null || !shows(editorLength, w)) return null
+  const block = blockAt(doc, retain)
+  if (block === null) return null
+  // A last block the text has no '\n' for yet disappears when emptied: the block path handles it.
+  if (editorLength !== w.oldLength && block.start + block.size + 1 === editorLength) return null
+  const pos = block.pos + 1 + (retain - block.start)
+  if ('insert' in op) {
+    if (op.insert.includes('\n')) return null
+    return { pos, insert: op.insert, attrs: op.attributes }
+  }
+  // Deleted characters all inside the block's text: its '\n' (at start + size) stays.
+  if (retain + op.delete > block.start + block.size) return null
+  return { pos, delete: op.delete }
+}
+
+/**
+ * The whole blocks a text delta touches, in the editor's document before it (positions [from, to))
+ * and in the text after it (flat [flat, flat + length)). Characters outside the delta's window are
+ * unchanged, so the '\n's that bound those blocks are the same in both. Null when the editor (of flat
+ * length `editorLength`) does not show the text the delta starts from: then the caller renders everything.
+ */
+export function changedBlocks(
+  doc: PMNode,
+  delta: TextDelta,
+  newLength: number,
+  editorLength: number,
+): { from: number; to: number; flat: number; length: number } | null {
+  const w = windowOf(delta, newLength)
+  if (w === null || !shows(editorLength, w)) return null
+  const { first, lastOld, lastNew, oldLength } = w
+  // Blocks: the one holding flat `first`, through the one holding the first unchanged character.
+  let flat = 0
+  let pos = 0
+  let from = -1
+  let flatFrom = 0
+  for (let i = 0; i < doc.childCount; i++) {
+    const block = doc.child(i)
+    const end = flat + block.content.size + 1
+    const last = i === doc.childCount - 1
+    if (from < 0 && (first < end || last)) {
+      from = pos
+      flatFrom = flat
+    }
+    if (from >= 0 && (lastOld < end || last)) {
+      // The last block reaches the text's end, whether or not the text has its '\n' yet.
+      const oldTo = last ? oldLength : end
+      return { from, to: pos + block.nodeSize, flat: flatFrom, length: oldTo + (lastNew - lastOld) - flatFrom }
+    }
+    flat = end
+    pos += block.nodeSize
+  }
+  return null
+}
