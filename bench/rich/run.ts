@@ -21,7 +21,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { loadavg } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { JSDOM } from 'jsdom'
 
 const dom = new JSDOM('<!doctype html><html><body></body></html>')
@@ -273,7 +273,8 @@ if (!process.argv.includes('--no-write')) {
 
 Written by \`bench/rich/run.ts\` (\`pnpm --filter @weft/bench run bench:rich\`), ${new Date().toISOString().slice(0, 10)}, commit ${commit}.
 One process, jsdom (both bindings pay the same DOM), ${ROUNDS} rounds, ${TYPISTS} remote typists, a ${(textChars / 1000).toFixed(0)} KB
-document of ${blockCount} blocks (paragraphs, headings every 20, bold, italic, links). Load before: ${loadBefore}; after: ${loadAfter}.
+document of ${blockCount} blocks (paragraphs, headings every 20, bold, italic, links). Load before: ${loadBefore}; after: ${loadAfter};
+cores this process could use: ${availableParallelism()} (\`taskset -c 0\` pins it to one, which steadies the figures on a shared machine).
 Times in ms. "ProseMirror alone" is the same editor transaction dispatched to an editor with no binding: the view's
 own update, which any binding pays. "Binding's share" compares what each binding adds above it.
 

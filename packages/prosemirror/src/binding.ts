@@ -2,7 +2,7 @@ import { UndoManager, type Doc, type TextCursor, type TextDelta, type WeftText }
 import type { Node as PMNode } from 'prosemirror-model'
 import { type Command, type EditorState, Plugin, PluginKey, TextSelection, type Transaction } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
-import { editStart } from './edit-start.js'
+import { editStart, replacedRange, type ReplacedRange } from './edit-start.js'
 import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, marksOf, posToFlat } from './flat.js'
 import { changedBlocks, inlineEdit } from './remote-render.js'
 
@@ -37,6 +37,8 @@ export interface WeftPluginState {
   readonly binding: WeftBinding
   readonly changes: number
   readonly editFrom: number | null
+  /** What the last content-changing transaction replaced, when it was one replace step. */
+  readonly replaced: ReplacedRange | null
 }
 
 const key = new PluginKey<WeftPluginState>('weft')
@@ -68,8 +70,8 @@ export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions 
   return new Plugin<WeftPluginState>({
     key,
     state: {
-      init: () => ({ binding: sync, changes: 0, editFrom: null }),
-      apply: (tr, value) => (tr.docChanged ? { binding: sync, changes: value.changes + 1, editFrom: editStart(tr) } : value),
+      init: () => ({ binding: sync, changes: 0, editFrom: null, replaced: null }),
+      apply: (tr, value) => (tr.docChanged ? { binding: sync, changes: value.changes + 1, editFrom: editStart(tr), replaced: replacedRange(tr) } : value),
     },
     view: (view) => {
       sync.attach(view)
@@ -79,7 +81,7 @@ export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions 
           const then = key.getState(prev)
           // Several transactions in one update: their starts point into different documents.
           const one = now !== undefined && then !== undefined && now.changes === then.changes + 1
-          sync.update(v, prev.doc, one ? (now.editFrom ?? 'unknown') : 'unknown')
+          sync.update(v, prev.doc, one ? (now.editFrom ?? 'unknown') : 'unknown', one ? now.replaced : null)
         },
         destroy: () => sync.destroy(),
       }
@@ -195,8 +197,8 @@ class Sync implements WeftBinding {
    * After every editor update: send local edits to Weft, then remember the selection as cursors.
    * `editFrom` is where in `prevDoc` the edit started, if one transaction made it.
    */
-  update(view: EditorView, prevDoc: PMNode, editFrom: number | 'unknown'): void {
-    if (!this.applying && !view.state.doc.eq(prevDoc)) this.sendLocal(prevDoc, view.state.doc, editFrom)
+  update(view: EditorView, prevDoc: PMNode, editFrom: number | 'unknown', replaced: ReplacedRange | null = null): void {
+    if (!this.applying && view.state.doc !== prevDoc && !view.state.doc.eq(prevDoc)) this.sendLocal(prevDoc, view.state.doc, editFrom, replaced)
     if (this.pending && !view.composing) this.render()
     // A remote change put the selection back from the saved cursors: they still hold.
     if (!this.applying || this.cursors === null) this.saveCursors()
@@ -251,17 +253,27 @@ class Sync implements WeftBinding {
   }
 
   /** The editor changed: write the changed window to Weft as one transaction. */
-  private sendLocal(before: PMNode, after: PMNode, editFrom: number | 'unknown'): void {
-    const diffStart = before.content.findDiffStart(after.content)
-    if (diffStart === null) return
-    // [PM-1] The window starts where the edit did when that is earlier than where the documents
-    // start to differ: an 's' typed just before another 's' goes before it, not after.
-    const start = editFrom !== 'unknown' && editFrom < diffStart ? Math.max(0, editFrom) : diffStart
-    let { a: endA, b: endB } = before.content.findDiffEnd(after.content)!
-    const overlap = start - Math.min(endA, endB)
-    if (overlap > 0) {
-      endA += overlap
-      endB += overlap
+  private sendLocal(before: PMNode, after: PMNode, editFrom: number | 'unknown', replaced: ReplacedRange | null): void {
+    let start: number
+    let endA: number
+    let endB: number
+    if (replaced !== null && insideOneTextblock(before, replaced.from, replaced.toA) && insideOneTextblock(after, replaced.from, replaced.toB)) {
+      // One replace step inside one block says what changed (and where it started, [PM-1]): no diff
+      // of the documents. Steps across blocks (Enter, joins) have positions between blocks that the
+      // flat mapping cannot place, so they take the diff.
+      ;({ from: start, toA: endA, toB: endB } = replaced)
+    } else {
+      const diffStart = before.content.findDiffStart(after.content)
+      if (diffStart === null) return
+      // [PM-1] The window starts where the edit did when that is earlier than where the documents
+      // start to differ: an 's' typed just before another 's' goes before it, not after.
+      start = editFrom !== 'unknown' && editFrom < diffStart ? Math.max(0, editFrom) : diffStart
+      ;({ a: endA, b: endB } = before.content.findDiffEnd(after.content)!)
+      const overlap = start - Math.min(endA, endB)
+      if (overlap > 0) {
+        endA += overlap
+        endB += overlap
+      }
     }
     const schema = after.type.schema
     const from = posToFlat(before, start)
@@ -393,6 +405,13 @@ class Sync implements WeftBinding {
     }
     return state.tr.replace(window.from + start, window.from + endA, next.slice(start, endB))
   }
+}
+
+/** Whether [from, to] lies in the text of one textblock of `doc`. */
+function insideOneTextblock(doc: PMNode, from: number, to: number): boolean {
+  if (from < 0 || to > doc.content.size) return false
+  const $from = doc.resolve(from)
+  return $from.parent.isTextblock && $from.sameParent(doc.resolve(to))
 }
 
 /** Formats [from, from + wanted length) so each character has exactly the wanted marks. */

@@ -35,3 +35,26 @@ function stepStart(step: Step): number | null {
   })
   return start
 }
+
+/** What one replace step changed: [from, toA) of the document before it became [from, toB) after. */
+export interface ReplacedRange {
+  from: number
+  toA: number
+  toB: number
+}
+
+/**
+ * The range a transaction of exactly one replace step changed (typing,
+ * deleting, pasting, Enter), read from the step rather than found by
+ * diffing two documents; null for any other transaction.
+ */
+export function replacedRange(tr: Transaction): ReplacedRange | null {
+  if (tr.steps.length !== 1) return null
+  const step = tr.steps[0]!
+  // Only a plain ReplaceStep maps one range to one range; its JSON type says which it is.
+  const fields = step as unknown as { from?: unknown; to?: unknown; slice?: { size?: unknown }; structure?: unknown }
+  if (step.toJSON().stepType !== 'replace' || typeof fields.from !== 'number' || typeof fields.to !== 'number') return null
+  const size = fields.slice?.size
+  if (typeof size !== 'number') return null
+  return { from: fields.from, toA: fields.to, toB: fields.from + size }
+}

@@ -140,9 +140,22 @@ export class MarkStore {
     return result
   }
 
-  /** `resolve` over the visible window [from, to) only: bounds start at `from` and end at `to`. */
+  /** The last window resolved, for the text state it was made for: a keystroke's marks are read twice. */
+  private lastWindow: { from: number; to: number; length: number; total: number; ops: number; result: ResolvedMarks } | null = null
+
+  /** `resolve` over the visible window [from, to) only: bounds start at `from` and end at `to`. Shared: do not modify. */
   resolveWindow(seq: AnchorResolver & { readonly totalLength: number }, from: number, to: number): ResolvedMarks {
     if (this.ops.length === 0 || from >= to) return { bounds: [from, Math.max(from, to)], attrs: [null] }
+    const last = this.lastWindow
+    if (last !== null && last.from === from && last.to === to && last.length === seq.length && last.total === seq.totalLength && last.ops === this.ops.length) {
+      return last.result
+    }
+    const result = this.computeWindow(seq, from, to)
+    this.lastWindow = { from, to, length: seq.length, total: seq.totalLength, ops: this.ops.length, result }
+    return result
+  }
+
+  private computeWindow(seq: AnchorResolver & { readonly totalLength: number }, from: number, to: number): ResolvedMarks {
     this.ensureRanges(seq)
     const froms: number[] = []
     const tos: number[] = []
