@@ -375,7 +375,7 @@ class Sync implements WeftBinding {
     const edit = inlineEdit(state.doc, delta, this.text.length, this.lengthOf(state.doc))
     if (edit === null) return null
     if ('delete' in edit) return state.tr.delete(edit.pos, edit.pos + edit.delete)
-    const parent = state.doc.resolve(edit.pos).parent
+    const parent = edit.block
     const marks = marksOf(state.schema, edit.attrs)
     if (!parent.inlineContent || !marks.every((m) => parent.type.allowsMarkType(m.type))) return null
     return state.tr.insert(edit.pos, state.schema.text(edit.insert, marks))

@@ -45,14 +45,14 @@ function shows(editorLength: number, w: Window): boolean {
   return editorLength === w.oldLength || editorLength === w.oldLength + 1
 }
 
-/** The block holding flat index `flat`: its position, and its text's flat start and length. */
-function blockAt(doc: PMNode, flat: number): { pos: number; start: number; size: number } | null {
+/** The block holding flat index `flat`: the node, its position, and its text's flat start and length. */
+function blockAt(doc: PMNode, flat: number): { node: PMNode; pos: number; start: number; size: number } | null {
   let start = 0
   let pos = 0
   for (let i = 0; i < doc.childCount; i++) {
     const block = doc.child(i)
     const size = block.content.size
-    if (flat <= start + size) return { pos, start, size }
+    if (flat <= start + size) return { node: block, pos, start, size }
     start += size + 1
     pos += block.nodeSize
   }
@@ -68,7 +68,7 @@ export function inlineEdit(
   delta: TextDelta,
   newLength: number,
   editorLength: number,
-): { pos: number; insert: string; attrs: Attrs | undefined } | { pos: number; delete: number } | null {
+): { block: PMNode; pos: number; insert: string; attrs: Attrs | undefined } | { block: PMNode; pos: number; delete: number } | null {
   // [retain n]? then one insert or one delete.
   const head = delta[0]
   const retain = head !== undefined && 'retain' in head && head.attributes === undefined ? head.retain : 0
@@ -84,11 +84,11 @@ export function inlineEdit(
   const pos = block.pos + 1 + (retain - block.start)
   if ('insert' in op) {
     if (op.insert.includes('\n')) return null
-    return { pos, insert: op.insert, attrs: op.attributes }
+    return { block: block.node, pos, insert: op.insert, attrs: op.attributes }
   }
   // Deleted characters all inside the block's text: its '\n' (at start + size) stays.
   if (retain + op.delete > block.start + block.size) return null
-  return { pos, delete: op.delete }
+  return { block: block.node, pos, delete: op.delete }
 }
 
 /**
