@@ -362,12 +362,18 @@ class Sync implements WeftBinding {
       if (anchor !== null && head !== null) tr.setSelection(TextSelection.between(tr.doc.resolve(anchor), tr.doc.resolve(head)))
     }
     tr.setMeta(REMOTE, true).setMeta('addToHistory', false)
+    // With as many blocks as before, the flat length moved by what the content size did: no walk.
+    const known =
+      this.counted?.doc === state.doc && tr.doc.childCount === state.doc.childCount
+        ? this.counted.length + (tr.doc.content.size - state.doc.content.size)
+        : null
     this.applying = true
     try {
       view.dispatch(tr)
     } finally {
       this.applying = false
     }
+    if (known !== null && view.state.doc === tr.doc) this.counted = { doc: tr.doc, length: known }
   }
 
   /** A keystroke's worth of remote change (inside one block) as that one editor change, or null. */
