@@ -143,8 +143,14 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         sinks.current.onUndoFlags(next)
       }
       if (!view.hasFocus()) return // a caret is shown to others once this person is in the text
-      const head = binding.selectionCursors()?.head
-      if (head && !sameCursor(published, head)) {
+      const held = binding.selectionCursors()?.head
+      if (!held) return
+      // Others see the caret as a cursor on the character after it: typing at the caret keeps
+      // that character next, so a keystroke changes nothing to publish (and others draw no extra
+      // frame per key); only a move does. (The binding keeps the one before, for its own selection.)
+      const at = text.cursorIndex(held)
+      const head = at < 0 ? held : text.cursor(at, 'after')
+      if (!sameCursor(published, head)) {
         published = head
         sinks.current.onCaret(head)
       }
