@@ -109,6 +109,14 @@ describe(`regions under seeded faults (${SOAK > 0 ? `soak ${SOAK} s` : 'CI profi
         `[regions] seed ${SEED}: ${JSON.stringify(faults)}, ${written.size} writes; live clients hold ${live} ${Date.now() - healed} ms after the last fault\n`,
       )
       const reads = await readEverywhere([...net.regions.values()], doc, written, 30_000)
+      if (reads.some((r) => [...written].some((e) => !r.elements.includes(e)))) {
+        // What each region's store holds of the writers' replicas, to tell a hole in a store from a stale node.
+        const writers = Object.fromEntries(handles.map((h, i) => [h.doc.replicaId, NAMES[i]]))
+        for (const r of net.regions.values()) {
+          const rows = await r.query('SELECT replica, counter FROM weft_doc_replicas WHERE doc = $1', [doc]).catch((e: Error) => ({ rows: [e.message] }))
+          process.stdout.write(`[regions] seed ${SEED}: store of ${r.name}: ${JSON.stringify(rows.rows)}; writers ${JSON.stringify(writers)}\n`)
+        }
+      }
       for (const r of reads) {
         expect(
           [...written].filter((e) => !r.elements.includes(e)),

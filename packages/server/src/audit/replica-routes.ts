@@ -103,7 +103,7 @@ export function mountReplicaRoutes(app: Hono, d: ReplicaRoutesDeps): void {
     const refused = pinnedAway(c, doc)
     if (refused) return refused
     const bytes = new Uint8Array(await c.req.arrayBuffer())
-    const appended = await d.importer.import(doc, { snapshot: undefined, deltas: [bytes], headSeq: 0 })
+    const { appended } = await d.importer.import(doc, { snapshot: undefined, deltas: [bytes], headSeq: 0 })
     return c.json({ doc, appended, head: await d.store.head(doc) })
   })
 

@@ -112,14 +112,19 @@ export class RegionBridge {
     return this.o.peer.peer.name
   }
 
-  /** Pulls `doc` from this peer now (fresh reads, read repair); resolves when imported. */
-  async pull(doc: string): Promise<void> {
-    if (!this.o.mayHold(doc)) return
+  /**
+   * Pulls `doc` from this peer now (fresh reads, read repair); resolves when
+   * imported, with the number of deltas still waiting for what they build on
+   * (0 unless the peer itself lacks it; a later pass from another peer brings it).
+   */
+  async pull(doc: string): Promise<number> {
+    if (!this.o.mayHold(doc)) return 0
     const vv = await this.o.importer.localVv(doc)
     const answer = await this.o.peer.since(doc, vv, this.abort.signal)
-    const n = await this.o.importer.import(doc, answer, this.o.peer.peer.name)
-    this.o.logger.debug({ peer: this.o.peer.peer.name, doc, received: answer.deltas.length, appended: n }, 'pulled from peer')
-    if (n > 0) this.o.events.imported(this.o.peer.peer.name, n)
+    const { appended, waiting } = await this.o.importer.import(doc, answer, this.o.peer.peer.name)
+    this.o.logger.debug({ peer: this.o.peer.peer.name, doc, received: answer.deltas.length, appended, waiting }, 'pulled from peer')
+    if (appended > 0) this.o.events.imported(this.o.peer.peer.name, appended)
+    return waiting
   }
 
   /**
@@ -223,11 +228,17 @@ export class RegionBridge {
       this.o.logger.error({ peer: name, doc: h.doc }, 'peer region sent a doc pinned away from this region: residency tables disagree; not imported')
       return
     }
+    // Inline deltas that outran what they build on (a third region's, forwarded as the peer's own when
+    // the peer forgot where it had them from) are left out by the importer and pulled with all they need.
+    let waiting = 0
     if (h.deltas.length > 0) {
-      const n = await this.o.importer.import(h.doc, { snapshot: undefined, deltas: h.deltas, headSeq: h.seq }, name)
-      if (n > 0) this.o.events.imported(name, n)
+      const r = await this.o.importer.import(h.doc, { snapshot: undefined, deltas: h.deltas, headSeq: h.seq }, name)
+      if (r.appended > 0) this.o.events.imported(name, r.appended)
+      waiting = r.waiting
     }
-    if (h.vv !== undefined && !vvCovers(await this.o.importer.localVv(h.doc), h.vv)) await this.pull(h.doc)
+    if (waiting > 0 || (h.vv !== undefined && !vvCovers(await this.o.importer.localVv(h.doc), h.vv))) waiting = await this.pull(h.doc)
+    // Still waiting: no cursor, so the next full list looks at this doc again.
+    if (waiting > 0) return
     this.cursors.set(h.doc, h.seq)
     this.saveCursor(h.doc, h.seq)
   }

@@ -1,4 +1,4 @@
-import { inspectDelta } from '@weft/crdt-core'
+import { type DeltaInfo, inspectDelta } from '@weft/crdt-core'
 import type { Logger } from 'pino'
 import type { Store, VersionVector } from '../store/store.js'
 import type { DocDigests } from './doc-digests.js'
@@ -7,6 +7,30 @@ import type { SinceAnswer } from './region-wire.js'
 
 /** Called for each delta appended from a peer: tell this region's nodes and subscribers. */
 export type OnImported = (doc: string, seq: number, delta: Uint8Array) => void
+
+/** What one import did. */
+export interface ImportResult {
+  /** Deltas appended (0: nothing was new). */
+  readonly appended: number
+  /**
+   * Deltas left out because this store lacks what they build on (a range
+   * starting past its counter, or a dependency): the asker should pull
+   * `since` its version vector, which brings them with what they need.
+   */
+  readonly waiting: number
+}
+
+/**
+ * [CAUSAL-1] for imports: the store's version vector is a counter per
+ * replica, so a delta appended past a hole would claim the hole as held and
+ * no later `since` would ever ask for it. A delta is appended only once
+ * everything it builds on is (the sync server asks the same of clients).
+ */
+function buildsOnHeld(info: DeltaInfo, vv: Readonly<Record<number, number>>): boolean {
+  const held = (replica: number) => vv[replica] ?? 0
+  if (info.ranges.some((r) => held(r.replica) < r.from)) return false
+  return info.isState || Object.entries(info.deps).every(([replica, counter]) => held(Number(replica)) >= counter)
+}
 
 /**
  * Appends what a peer region sent into this region's store, idempotently by
@@ -59,26 +83,50 @@ export class RegionImporter {
     })
   }
 
-  /** Imports an answer from peer `from`; resolves with the number of deltas appended (0: nothing was new). */
-  import(doc: string, answer: SinceAnswer, from?: string): Promise<number> {
+  /**
+   * Imports an answer from peer `from`, idempotently by dots and causally:
+   * each delta is appended once everything it builds on is held (a delta
+   * that comes before what it needs, in this answer, waits for it).
+   */
+  import(doc: string, answer: SinceAnswer, from?: string): Promise<ImportResult> {
     return this.serial(doc, async () => {
       const vv = { ...(await this.o.store.head(doc)).vv }
-      const fresh: { bytes: Uint8Array; ranges: ReturnType<typeof inspectDelta>['ranges'] }[] = []
-      for (const bytes of answer.snapshot ? [answer.snapshot, ...answer.deltas] : answer.deltas) {
-        const { ranges } = inspectDelta(bytes)
-        if (!ranges.some((r) => r.to > (vv[r.replica] ?? 0))) continue
-        for (const r of ranges) if (r.to > (vv[r.replica] ?? 0)) vv[r.replica] = r.to
-        fresh.push({ bytes, ranges })
+      const fresh: { bytes: Uint8Array; ranges: DeltaInfo['ranges'] }[] = []
+      let pending = (answer.snapshot ? [answer.snapshot, ...answer.deltas] : answer.deltas).map((bytes) => ({ bytes, info: inspectDelta(bytes) }))
+      // A few passes at most: a peer's log is in causal order, so only a delta that outran
+      // what it needs (forwarded by a third region) waits for a later one.
+      for (let progress = true; progress && pending.length > 0; ) {
+        progress = false
+        const later: typeof pending = []
+        for (const p of pending) {
+          const { ranges } = p.info
+          if (!ranges.some((r) => r.to > (vv[r.replica] ?? 0))) continue
+          if (!buildsOnHeld(p.info, vv)) {
+            later.push(p)
+            continue
+          }
+          for (const r of ranges) if (r.to > (vv[r.replica] ?? 0)) vv[r.replica] = r.to
+          fresh.push({ bytes: p.bytes, ranges })
+          progress = true
+        }
+        pending = later
+      }
+      if (pending.length > 0) {
+        this.o.logger.debug({ doc, from, waiting: pending.length }, 'peer deltas wait for what they build on; pulling')
       }
       // Issued together, in order: the store commits them in call order, in one group commit
       // where it batches ([STORE-2]: once one fails the later ones fail too, and the next pass retries).
-      const seqs = await Promise.all(fresh.map((f) => this.o.store.append(doc, f)))
-      fresh.forEach((f, i) => {
-        if (from !== undefined) this.o.recent?.record(doc, seqs[i] as number, from)
-        this.o.onImported(doc, seqs[i] as number, f.bytes)
-      })
-      const appended = fresh.length
-      return appended
+      const results = await Promise.allSettled(fresh.map((f) => this.o.store.append(doc, f)))
+      // Those that committed are told (and their origin kept) even when a later one failed.
+      let appended = 0
+      for (const [i, r] of results.entries()) {
+        if (r.status === 'rejected') throw r.reason
+        const f = fresh[i] as (typeof fresh)[number]
+        if (from !== undefined) this.o.recent?.record(doc, r.value, from)
+        this.o.onImported(doc, r.value, f.bytes)
+        appended++
+      }
+      return { appended, waiting: pending.length }
     })
   }
 }
