@@ -115,6 +115,8 @@ export async function startStrongRegions(o: StrongRegionsOptions): Promise<Stron
       nats.set(r, child)
     }
     await Promise.all(o.names.map((r) => waitHealthy(`http://${wan.ip(r)}:${NATS_MONITOR}/healthz`, nats.get(r)!, 30_000)))
+    // Healthy comes before the meta leader's election; a weft node started earlier gives up opening the bucket.
+    await Promise.all(o.names.map((r) => waitMetaLeader(`http://${wan.ip(r)}:${NATS_MONITOR}/jsz`, 30_000)))
     for (const r of o.names) {
       // Its own region's JetStream node first: the others are a WAN away.
       const strongNats = [r, ...o.names.filter((x) => x !== r)].map((x) => `nats://${wan.ip(x)}:${NATS_CLIENT}`).join(',')
@@ -188,4 +190,21 @@ async function waitHealthy(url: string, child: ChildProcess, ms: number): Promis
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`${url} not healthy after ${ms} ms (${last})`)
+}
+
+/** Waits until this JetStream server knows its cluster's meta leader (it can create and find streams). */
+async function waitMetaLeader(url: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms
+  let last = 'no answer'
+  while (Date.now() < deadline) {
+    try {
+      const jsz = (await (await fetch(url, { signal: AbortSignal.timeout(1_000) })).json()) as { meta_cluster?: { leader?: string } }
+      if (jsz.meta_cluster?.leader) return
+      last = JSON.stringify(jsz.meta_cluster ?? null)
+    } catch (e) {
+      last = String(e)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${url}: no JetStream meta leader after ${ms} ms (meta cluster ${last})`)
 }
