@@ -195,7 +195,11 @@ export class DocHandle {
    */
   async whenSaved(level: SaveLevel): Promise<void> {
     await this.ready
-    if (level === 'local') return this.local.whenWritten()
+    if (level === 'local') {
+      // Outbox trims waiting to be merged count as writes asked for: settle them too.
+      this.local.flushAcks()
+      return this.local.whenWritten()
+    }
     if (level !== 'server') throw new Error(`unknown durability level ${String(level)}`)
     if (!this.server) throw new Error('whenSaved("server") needs a server: createClient({ url })')
     return this.server.whenSaved()
@@ -228,6 +232,7 @@ export class DocHandle {
    * waiting could take forever.
    */
   private async flush(): Promise<void> {
+    this.local.flushAcks()
     if (!this.local.error) return this.local.whenWritten()
     this.local.retryNow()
     let timer: unknown

@@ -2,15 +2,14 @@ import type { LocalReplica } from '../persistence/local-replica.js'
 
 /**
  * Saving without a server: nothing will ever ack the stored outbox, so it is
- * trimmed as soon as deltas are written (one trim at a time, folding the
- * rest), keeping storage proportional to the doc. Seqs come from the block
+ * trimmed once deltas are written (LocalReplica merges the trims of a
+ * burst into one write), keeping storage proportional to the doc. Seqs come from the block
  * the load claimed, as a session's would ([CLIENT-OUT-2]).
  */
 export class LocalOnlySaver {
   private base: number | undefined
   private lastSeq = 0
   private written = 0
-  private trimming = false
   private early: Uint8Array[] = []
 
   constructor(private readonly local: LocalReplica) {}
@@ -43,15 +42,8 @@ export class LocalOnlySaver {
   }
 
   private trim(): void {
-    const base = this.base
-    if (this.trimming || base === undefined) return
-    this.trimming = true
-    const upTo = this.written
-    this.local.ackOutbox(base, upTo).then(
-      () => {
-        this.trimming = false
-        if (this.written > upTo) this.trim()
-      },
+    if (this.base === undefined) return
+    this.local.ackOutbox(this.base, this.written).catch(
       // Only a closed queue rejects: the rows stay, and are trimmed by the next session's acks.
       () => undefined,
     )

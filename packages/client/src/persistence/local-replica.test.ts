@@ -10,7 +10,7 @@ import { faultyStore } from '../storage/faulty-storage.js'
 import { ManualTimers } from '../test-support/manual-timers.js'
 import { realTimers } from '../timers.js'
 import type { CompactionPolicy } from './compaction.js'
-import { LocalReplica } from './local-replica.js'
+import { ACK_DELAY_MS, LocalReplica } from './local-replica.js'
 
 function open(storage: Storage, opts: { timers?: ManualTimers; compaction?: CompactionPolicy } = {}) {
   const doc = new FakeDoc()
@@ -106,6 +106,42 @@ describe('LocalReplica', () => {
     await c.replica.load(() => undefined)
     expect(c.doc.values()).toHaveLength(40)
     expect((await tab1.load('doc')).log.length).toBeLessThan(40)
+  })
+
+  it('[CLIENT-ACK-1] acks of a burst are written once, merged, after a delay; flushAcks writes them at once', async () => {
+    const storage = memoryStorage()
+    const trims: [number, number, number | undefined][] = []
+    const counting: Storage = {
+      ...storage,
+      ackOutbox: (docId, after, upTo, serverSeq) => {
+        trims.push([after, upTo, serverSeq])
+        return storage.ackOutbox(docId, after, upTo, serverSeq)
+      },
+    }
+    const timers = new ManualTimers()
+    const a = open(counting, { timers })
+    const loading = a.replica.load(() => undefined)
+    await timers.advance(0)
+    await loading
+    for (const v of ['x', 'y', 'z', 'w']) a.doc.add(v) // seqs 101..104
+    await a.replica.whenWritten()
+    const acked = [a.replica.ackOutbox(100, 101, 7), a.replica.ackOutbox(100, 103, 9), a.replica.ackOutbox(100, 102, 8)]
+    await timers.advance(ACK_DELAY_MS - 1)
+    expect(trims).toEqual([])
+    await timers.advance(1)
+    const metas = await Promise.all(acked)
+    expect(trims).toEqual([[100, 103, 9]])
+    expect(metas.map((m) => m.serverSeq)).toEqual([9, 9, 9])
+    expect((await storage.load('doc')).outbox.map((e) => e.seq)).toEqual([104])
+    // Asked for at once (closing, whenSaved('local')): no delay.
+    const last = a.replica.ackOutbox(100, 104)
+    a.replica.flushAcks()
+    await last
+    expect(trims).toEqual([
+      [100, 103, 9],
+      [100, 104, 0],
+    ])
+    expect((await storage.load('doc')).outbox).toEqual([])
   })
 
   it('[CLIENT-STORE-ERR-1] failed writes are reported, retried and never dropped; the doc keeps working', async () => {

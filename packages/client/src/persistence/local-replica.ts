@@ -19,6 +19,20 @@ export interface LocalReplicaOptions {
   onChange(): void
 }
 
+/**
+ * How long an outbox ack waits to be merged with the next ones. The server
+ * acks each keystroke; trimming each at once cost an IndexedDB transaction per
+ * key. A trim the page never gets to only makes the next session upload those
+ * deltas again, which the server joins idempotently.
+ */
+export const ACK_DELAY_MS = 1000
+
+interface PendingAck {
+  upTo: number
+  serverSeq: number
+  readonly waiters: { resolve(meta: DocMeta): void; reject(e: unknown): void }[]
+}
+
 /** What a load found: the stored outbox (other sessions' unacked deltas) and this session's claimed seq block. */
 export interface LoadedOutbox {
   /** The seq before the first of this session's block ([CLIENT-OUT-2]). */
@@ -36,6 +50,9 @@ export class LocalReplica {
   private compactionQueued = false
   private onLoadError: (() => void) | undefined
   private readonly opts: LocalReplicaOptions
+  /** Acks waiting to be written, by the `after` of their range: a session's acks share it and merge. */
+  private readonly acks = new Map<number, PendingAck>()
+  private ackTimer: unknown
 
   constructor(opts: LocalReplicaOptions) {
     this.opts = opts
@@ -149,9 +166,41 @@ export class LocalReplica {
     this.queue.push(() => this.opts.storage.appendRemote(this.opts.docId, bytes, serverSeq).then(this.compactAfterWrite))
   }
 
-  /** Drop outbox entries with `after < seq <= upTo` once the server acked them. */
-  ackOutbox(after: number, upTo: number, serverSeq?: number): Promise<DocMeta> {
-    return this.queue.enqueue(() => this.opts.storage.ackOutbox(this.opts.docId, after, upTo, serverSeq))
+  /**
+   * Drop outbox entries with `after < seq <= upTo` once the server acked them.
+   * Written within {@link ACK_DELAY_MS}, merged with the acks that follow it
+   * from the same `after` (or at once by {@link flushAcks}).
+   */
+  ackOutbox(after: number, upTo: number, serverSeq = 0): Promise<DocMeta> {
+    return new Promise((resolve, reject) => {
+      const pending = this.acks.get(after)
+      if (pending) {
+        pending.upTo = Math.max(pending.upTo, upTo)
+        pending.serverSeq = Math.max(pending.serverSeq, serverSeq)
+        pending.waiters.push({ resolve, reject })
+      } else this.acks.set(after, { upTo, serverSeq, waiters: [{ resolve, reject }] })
+      this.ackTimer ??= this.opts.timers.setTimeout(this.flushAcks, ACK_DELAY_MS)
+    })
+  }
+
+  /** Queues the acks still waiting for their delay (before closing, or to read the outbox they trim). */
+  readonly flushAcks = (): void => {
+    if (this.ackTimer !== undefined) this.opts.timers.clearTimeout(this.ackTimer)
+    this.ackTimer = undefined
+    const { docId, storage } = this.opts
+    for (const [after, ack] of this.acks) {
+      this.queue
+        .enqueue(() => storage.ackOutbox(docId, after, ack.upTo, ack.serverSeq))
+        .then(
+          (meta) => {
+            for (const w of ack.waiters) w.resolve(meta)
+          },
+          (e: unknown) => {
+            for (const w of ack.waiters) w.reject(e)
+          },
+        )
+    }
+    this.acks.clear()
   }
 
   /** Resolves once every write queued so far is in storage. */
@@ -164,6 +213,8 @@ export class LocalReplica {
   }
 
   close(): void {
+    // Acks not yet queued are rejected with the queue's own error, like the writes in it.
+    this.flushAcks()
     this.queue.close()
   }
 

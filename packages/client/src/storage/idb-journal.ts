@@ -15,7 +15,12 @@ import type { JournalEntry } from './types.js'
 export interface IdbJournal {
   /** Starts the write now, in the caller's task. Best effort: a write that fails loses only the head start. */
   put(docId: string, seq: number, bytes: Uint8Array): void
-  /** Drops an entry, best effort, like `put`. */
+  /**
+   * Drops an entry, best effort, like `put`, and late: drops are gathered for
+   * {@link DROP_DELAY_MS} and deleted in one transaction, a range per run of
+   * consecutive seqs. A drop only follows the entry's ordered write, so a
+   * page that closes first leaves an entry the load knows by its dots.
+   */
   drop(docId: string, seq: number): void
   /** Every entry of a doc, in seq order; empty when the journal cannot be read. */
   read(docId: string): Promise<JournalEntry[]>
@@ -28,6 +33,23 @@ export interface IdbJournal {
 
 const STORE = 'journal'
 const VERSION = 1
+/**
+ * How long drops wait to be deleted together. A typist makes one journal
+ * entry per keystroke; deleting each at once cost a transaction per key on
+ * the main thread, for rows nobody reads unless the page dies.
+ */
+export const DROP_DELAY_MS = 1000
+
+/** Sorted distinct seqs as `[first, last]` runs of consecutive numbers. */
+export function seqRuns(seqs: readonly number[]): [number, number][] {
+  const runs: [number, number][] = []
+  for (const seq of [...new Set(seqs)].sort((a, b) => a - b)) {
+    const last = runs[runs.length - 1]
+    if (last && seq === last[1] + 1) last[1] = seq
+    else runs.push([seq, seq])
+  }
+  return runs
+}
 
 interface Row {
   readonly docId: string
@@ -68,7 +90,7 @@ export function openIdbJournal(factory: IDBFactory, keyRange: typeof IDBKeyRange
   })
   const range = (docId: string): IDBKeyRange => keyRange.bound([docId, 0], [docId, Infinity])
 
-  const write = (change: (store: IDBObjectStore) => IDBRequest): void => {
+  const write = (change: (store: IDBObjectStore) => void): void => {
     if (db === undefined || closed) return
     try {
       const t = db.transaction(STORE, 'readwrite')
@@ -78,6 +100,21 @@ export function openIdbJournal(factory: IDBFactory, keyRange: typeof IDBKeyRange
       // Best effort: the ordered write is the one that counts.
     }
   }
+
+  /** Drops waiting to be deleted, per doc; they are known written, so reads leave them out. */
+  const drops = new Map<string, Set<number>>()
+  let dropTimer: ReturnType<typeof setTimeout> | undefined
+  const flushDrops = (): void => {
+    if (dropTimer !== undefined) clearTimeout(dropTimer)
+    dropTimer = undefined
+    if (drops.size === 0) return
+    const batch = [...drops]
+    drops.clear()
+    write((store) => {
+      for (const [docId, seqs] of batch) for (const [from, to] of seqRuns([...seqs])) store.delete(keyRange.bound([docId, from], [docId, to]))
+    })
+  }
+  const dropping = (docId: string, seq: number): boolean => drops.get(docId)?.has(seq) ?? false
 
   const request = <T>(fn: (store: IDBObjectStore) => IDBRequest<T>, mode: IDBTransactionMode): Promise<T | undefined> =>
     opened.then(
@@ -97,20 +134,32 @@ export function openIdbJournal(factory: IDBFactory, keyRange: typeof IDBKeyRange
     )
 
   return {
-    put: (docId, seq, bytes) => write((s) => s.put({ docId, seq, bytes })),
-    drop: (docId, seq) => write((s) => s.delete([docId, seq])),
+    put: (docId, seq, bytes) => {
+      drops.get(docId)?.delete(seq) // the newer word: keep it
+      write((s) => s.put({ docId, seq, bytes }))
+    },
+    drop: (docId, seq) => {
+      if (db === undefined || closed) return
+      let seqs = drops.get(docId)
+      if (!seqs) drops.set(docId, (seqs = new Set()))
+      seqs.add(seq)
+      dropTimer ??= setTimeout(flushDrops, DROP_DELAY_MS)
+    },
     read: async (docId) => {
       const rows = ((await request((s) => s.getAll(range(docId)), 'readonly')) ?? []) as Row[]
-      return rows.map(({ seq, bytes }) => ({ seq, bytes }))
+      return rows.filter((r) => !dropping(docId, r.seq)).map(({ seq, bytes }) => ({ seq, bytes }))
     },
     docIds: async () => {
       const keys = ((await request((s) => s.getAllKeys(), 'readonly')) ?? []) as [string, number][]
-      return [...new Set(keys.map(([docId]) => docId))]
+      return [...new Set(keys.filter(([docId, seq]) => !dropping(docId, seq)).map(([docId]) => docId))]
     },
     clear: async (docId) => {
+      drops.delete(docId)
       await request((s) => s.delete(range(docId)), 'readwrite')
     },
     close: () => {
+      // Started before the close, so it still commits (a close waits for running transactions).
+      flushDrops()
       closed = true
       db?.close()
       db = undefined

@@ -1,8 +1,9 @@
 // idb checks values against the IDB classes on globalThis; fake-indexeddb/auto installs its own there.
 import 'fake-indexeddb/auto'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { isWeftStorageError, type WeftStorageError } from '../errors.js'
+import { DROP_DELAY_MS, seqRuns } from './idb-journal.js'
 import { indexedDBStorage } from './indexeddb-storage.js'
 import { runStorageContract } from './storage-contract.js'
 import { OUTBOX_SEQ_BLOCK } from './types.js'
@@ -122,4 +123,69 @@ describe('indexedDBStorage format 2 -> 3', () => {
     expect((await s.load('doc')).journal).toEqual([])
     await s.close()
   })
+
+  it('[CLIENT-STORE-JOURNAL-2] drops are deleted together, a range per run of seqs, and leave undropped entries alone', async () => {
+    const factory = new IDBFactory()
+    const s = indexedDBStorage('batched', { indexedDB: factory, keyRange: IDBKeyRange })
+    await s.load('doc')
+    const base = 2 ** 28
+    for (const k of [1, 2, 3, 4, 5, 7]) s.journal?.('doc', base + k, new Uint8Array([k]))
+    s.journal?.('other', base + 1, new Uint8Array([9]))
+    await new Promise((r) => setTimeout(r, 20))
+    // Count the journal database's write transactions (the docs database has a legacy store of that name too).
+    const transaction = vi.spyOn(Object.getPrototypeOf(await openRaw(factory, 'batched-journal')), 'transaction')
+    try {
+      for (const k of [1, 2, 3, 5, 7]) s.dropJournal?.('doc', base + k)
+      // Dropped entries are already written: reads leave them out before the delete lands.
+      expect((await s.load('doc')).journal?.map((j) => j.seq)).toEqual([base + 4])
+      const writes = () =>
+        transaction.mock.calls.filter(([, mode], i) => mode === 'readwrite' && (transaction.mock.contexts[i] as IDBDatabase).name === 'batched-journal').length
+      expect(writes()).toBe(0)
+      await new Promise((r) => setTimeout(r, DROP_DELAY_MS + 50))
+      expect(writes()).toBe(1)
+    } finally {
+      transaction.mockRestore()
+    }
+    await s.close()
+    const reopened = indexedDBStorage('batched', { indexedDB: factory, keyRange: IDBKeyRange })
+    await reopened.load('doc')
+    expect((await reopened.load('doc')).journal?.map((j) => j.seq)).toEqual([base + 4])
+    expect((await reopened.load('other')).journal).toHaveLength(1)
+    await reopened.close()
+  })
+
+  it('[CLIENT-STORE-JOURNAL-3] closing deletes the drops still waiting for their delay', async () => {
+    const factory = new IDBFactory()
+    const s = indexedDBStorage('db', { indexedDB: factory, keyRange: IDBKeyRange })
+    await s.load('doc')
+    s.journal?.('doc', 1, new Uint8Array([1]))
+    s.journal?.('doc', 2, new Uint8Array([2]))
+    await s.appendLocal('doc', 1, new Uint8Array([1])) // its journal drop waits
+    await s.close()
+    const reopened = indexedDBStorage('db', { indexedDB: factory, keyRange: IDBKeyRange })
+    await reopened.load('doc')
+    expect((await reopened.load('doc')).journal?.map((j) => j.seq)).toEqual([2])
+    await reopened.close()
+  })
+
+  it('seqRuns groups seqs into runs of consecutive numbers', () => {
+    expect(seqRuns([])).toEqual([])
+    expect(seqRuns([7, 1, 2, 3, 5, 2])).toEqual([
+      [1, 3],
+      [5, 5],
+      [7, 7],
+    ])
+  })
 })
+
+/** A raw connection to a database (closed at once), to reach its prototype. */
+function openRaw(factory: IDBFactory, name: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const req = factory.open(name)
+    req.onsuccess = () => {
+      req.result.close()
+      resolve(req.result)
+    }
+    req.onerror = () => reject(req.error)
+  })
+}

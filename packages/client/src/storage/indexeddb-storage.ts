@@ -29,6 +29,12 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
   /** The keystroke journal, opened beside the docs database on first use. */
   let journalDb: IdbJournal | undefined
   let closed = false
+  /**
+   * Docs whose load found no journal rows in the docs database (format 3 kept
+   * them there; no page of that format can open this version again), so a
+   * local append has none to clear and leaves that store out of its transaction.
+   */
+  const noLegacyJournal = new Set<string>()
   const errorListeners = new Set<(e: WeftStorageError) => void>()
   const lost = (why: string): void => {
     const err = new WeftStorageError('connection-lost', `IndexedDB ${dbName}: ${why}; reopening on the next write`)
@@ -139,6 +145,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
           meta,
         }
       })
+      if (stored.journal?.length === 0) noLegacyJournal.add(docId)
       // Read after the docs: an entry whose write landed in between shows in both, and the load tells them apart.
       const journal = (await journalDb?.read(docId)) ?? []
       if (journal.length === 0) return stored
@@ -155,12 +162,14 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       }),
 
     appendLocal: async (docId, outboxSeq, bytes) => {
-      const result = await tx(['meta', 'log', 'outbox', 'journal'], 'readwrite', async (t): Promise<AppendResult> => {
+      const legacy = !noLegacyJournal.has(docId)
+      const stores: Names = legacy ? ['meta', 'log', 'outbox', 'journal'] : ['meta', 'log', 'outbox']
+      const result = await tx(stores, 'readwrite', async (t): Promise<AppendResult> => {
         const { seq, meta } = await appendLog(t, docId, bytes, 'local', 0)
         await Promise.all([
           t.objectStore('outbox').put({ docId, seq: outboxSeq, bytes }),
           t.objectStore('meta').put(meta, docId),
-          t.objectStore('journal').delete([docId, outboxSeq]), // an entry a format-3 page left
+          legacy ? t.objectStore('journal').delete([docId, outboxSeq]) : undefined, // an entry a format-3 page left
         ])
         return { seq, meta }
       })
