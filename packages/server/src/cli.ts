@@ -83,7 +83,7 @@ async function start(config: CliConfig): Promise<void> {
   let strong: StrongOps | undefined
   try {
     bus = await openBus(config, nodeId, logger)
-    strong = await openStrong(config)
+    strong = await openStrong(config, logger)
   } catch (error) {
     await bus?.close()
     await store.close()
@@ -209,7 +209,7 @@ async function openStore(config: CliConfig, logger: Logger): Promise<Store> {
  * store's database, JetStream KV on the --strong-nats cluster, or memory for
  * one dev node. Loaded only when asked for.
  */
-async function openStrong(config: CliConfig): Promise<StrongOps | undefined> {
+async function openStrong(config: CliConfig, logger: Logger): Promise<StrongOps | undefined> {
   try {
     switch (config.strong) {
       case 'postgres': {
@@ -218,7 +218,11 @@ async function openStrong(config: CliConfig): Promise<StrongOps | undefined> {
       }
       case 'jetstream': {
         const { JetStreamStrongOps } = await import('./strong/jetstream-strong-ops.js')
-        return await JetStreamStrongOps.open({ servers: config.strongNats, ...(config.strongBucket !== undefined && { bucket: config.strongBucket }) })
+        return await JetStreamStrongOps.open({
+          servers: config.strongNats,
+          ...(config.strongBucket !== undefined && { bucket: config.strongBucket }),
+          onWaiting: (reason) => logger.warn({ reason }, 'strong operations: waiting for the JetStream cluster'),
+        })
       }
       case 'memory': {
         const { MemoryStrongOps } = await import('./strong/memory-strong-ops.js')

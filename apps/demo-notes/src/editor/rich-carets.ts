@@ -16,6 +16,8 @@ const LABEL_MS = 2000
 interface Drawn {
   el: HTMLElement
   label: HTMLElement
+  /** Name and colour last written. */
+  look: string
   /** Index and place last drawn at: the name shows again when they change. */
   at: string
   quiet: ReturnType<typeof setTimeout> | undefined
@@ -84,10 +86,16 @@ export class RichCaretLayer {
       }
       live.add(c.id)
       const d = this.drawn.get(c.id) ?? this.create(c)
-      d.el.style.borderColor = c.color
-      d.label.style.background = c.color
-      d.label.textContent = c.name
-      d.el.dataset.caretOf = c.name
+      // Written only when they change: this runs each frame someone types, and
+      // replacing the label's text node each time dirties layout for nothing.
+      const look = `${c.name}\n${c.color}`
+      if (d.look !== look) {
+        d.look = look
+        d.el.style.borderColor = c.color
+        d.label.style.background = c.color
+        d.label.textContent = c.name
+        d.el.dataset.caretOf = c.name
+      }
       d.el.dataset.caretAt = String(index)
       d.el.style.transform = `translate(${r.left - base.left - 1}px, ${r.top - base.top}px)`
       d.el.style.height = `${r.bottom - r.top}px`
@@ -122,7 +130,7 @@ export class RichCaretLayer {
     label.className = 'remote-caret-name'
     el.append(label)
     this.layer.append(el)
-    const d: Drawn = { el, label, at: '', quiet: undefined }
+    const d: Drawn = { el, label, look: '', at: '', quiet: undefined }
     this.drawn.set(c.id, d)
     return d
   }

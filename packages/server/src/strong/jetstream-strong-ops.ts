@@ -67,6 +67,15 @@ export interface JetStreamStrongOpsOptions {
    * region get the same short read-to-write window (default true).
    */
   readonly forwardToLeader?: boolean
+  /**
+   * How long `open` waits for a cluster that is reachable but not ready: no
+   * JetStream meta leader yet, too few servers up for the replicas, requests
+   * unanswered (default 30,000 ms). A cluster started beside this node elects
+   * its leaders within seconds; failing at once made the node exit.
+   */
+  readonly startupWaitMs?: number
+  /** Told once per distinct reason while `open` waits (e.g. to log it). */
+  readonly onWaiting?: (reason: string) => void
 }
 
 type Kind = 'c' | 'r' | 'n'
@@ -134,12 +143,11 @@ export class JetStreamStrongOps implements StrongOps {
       const bucket = options.bucket ?? 'weft_strong'
       // allow_direct false: gets go to the stream leader, so they are rarely stale and conflicts stay rare
       // (correctness does not depend on it: every op is checked by its conditional write).
-      const kv = await retryTransient(timeout, () =>
-        kvm.create(bucket, { replicas: options.replicas ?? 3, history: 1, allow_direct: false, maxValueSize: 80 * 1024 }),
-      )
-      const jsm = await js.jetstreamManager()
+      const waiting = startupWait(options.startupWaitMs ?? 30_000, options.onWaiting)
+      const kv = await waiting(() => kvm.create(bucket, { replicas: options.replicas ?? 3, history: 1, allow_direct: false, maxValueSize: 80 * 1024 }))
+      const jsm = await waiting(() => js.jetstreamManager())
       // An expected last sequence of 0 is not checked by the server: make sure the stream is never empty.
-      const info = await retryTransient(timeout, () => jsm.streams.info(`KV_${bucket}`))
+      const info = await waiting(() => jsm.streams.info(`KV_${bucket}`))
       if (info.state.last_seq === 0) await kv.put('_init', '1')
       const forwarding = options.forwardToLeader ?? true
       const ops = new JetStreamStrongOps(nc, options.connection === undefined, js, jsm, kv, bucket, options.maxRetries ?? 100, timeout, forwarding)
@@ -341,23 +349,43 @@ export class JetStreamStrongOps implements StrongOps {
   }
 }
 
-/**
- * Retries setup calls while JetStream says it is electing leaders (a cluster
- * that just started, or lost a node): open() is not a strong op, and creating
- * a bucket that exists with the same config is a no-op.
- */
 /** "JetStream system temporarily unavailable" (no meta or stream leader yet). */
 const JETSTREAM_NOT_AVAILABLE = 10008
 
-async function retryTransient<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await fn()
-    } catch (e) {
-      const transient = e instanceof JetStreamApiError && e.code === JETSTREAM_NOT_AVAILABLE
-      if (!transient || Date.now() > deadline) throw e
-      await sleep(200)
+/** JetStream's "insufficient resources": fewer servers up than the replicas asked for. */
+const INSUFFICIENT_RESOURCES = 10023
+
+/** Why a request made while opening may succeed if retried (the cluster is still starting), or undefined. */
+function notReadyYet(e: unknown): string | undefined {
+  if (causes(e).some((c) => c instanceof TimeoutError)) return 'JetStream did not answer (no meta leader elected yet?)'
+  if (isNoResponders(e)) return 'JetStream is not answering yet'
+  if (e instanceof JetStreamApiError && e.code === JETSTREAM_NOT_AVAILABLE) return 'JetStream is not available yet'
+  if (e instanceof JetStreamApiError && e.code === INSUFFICIENT_RESOURCES) return 'too few JetStream servers are up for the replicas'
+  return undefined
+}
+
+/**
+ * Runs each step of `open`, retrying while the cluster is not ready, until
+ * one deadline shared by all steps; each distinct reason is reported once.
+ * Retrying is safe: open() is not a strong op, and creating a bucket that
+ * exists with the same config is a no-op.
+ */
+function startupWait(waitMs: number, onWaiting: ((reason: string) => void) | undefined) {
+  const deadline = Date.now() + waitMs
+  const told = new Set<string>()
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    for (;;) {
+      try {
+        return await fn()
+      } catch (e) {
+        const reason = notReadyYet(e)
+        if (reason === undefined || Date.now() > deadline) throw e
+        if (!told.has(reason)) {
+          told.add(reason)
+          onWaiting?.(reason)
+        }
+        await sleep(250)
+      }
     }
   }
 }
@@ -388,11 +416,15 @@ function classifyWriteError(e: unknown): Error {
   return new WeftOutcomeUnknownError('connection-lost', `the write was sent but failed before its answer (${describe(e)})`, { cause: e })
 }
 
+/** An error and the chain of its causes. */
+function causes(e: unknown): Error[] {
+  const chain: Error[] = []
+  for (let c: unknown = e; c instanceof Error && chain.length < 10; c = c.cause) chain.push(c)
+  return chain
+}
+
 function isNoResponders(e: unknown): boolean {
-  for (let c: unknown = e; c instanceof Error; c = c.cause) {
-    if (c instanceof NoRespondersError || (c instanceof RequestError && c.isNoResponders())) return true
-  }
-  return false
+  return causes(e).some((c) => c instanceof NoRespondersError || (c instanceof RequestError && c.isNoResponders()))
 }
 
 function decodeHolder(e: KvEntry | null): string | null {
