@@ -51,11 +51,15 @@ describe('concurrent traces', () => {
         const v = new Array<number>(trace.numAgents).fill(0)
         for (const p of txn.parents) version[p]!.forEach((n, a) => (v[a] = Math.max(v[a]!, n)))
         const doc = agents[txn.agent]!
-        // Catch this agent up with the other agents' txns its parents include.
+        // Catch this agent up with the other agents' txns its parents include, in trace order
+        // (parents come first there), so each delta arrives after what it builds on, as a sync
+        // protocol delivers them: agent by agent, one agent's delta could need a later agent's.
+        const missing: number[] = []
         for (let a = 0; a < agents.length; a++) {
           if (a === txn.agent) continue
-          while (applied[txn.agent]![a]! < v[a]!) doc.applyDelta(deltaOf[byAgent[a]![applied[txn.agent]![a]!++]!]!)
+          while (applied[txn.agent]![a]! < v[a]!) missing.push(byAgent[a]![applied[txn.agent]![a]!++]!)
         }
+        for (const j of missing.sort((x, y) => x - y)) doc.applyDelta(deltaOf[j]!)
         const text = doc.getText('text')
         let delta: Uint8Array | undefined
         const off = doc.on('delta', (d) => (delta = d))
