@@ -16,6 +16,7 @@ export default defineConfig({
       { find: '@weft/react', replacement: pkg('react-bindings') },
       { find: '@weft/devtools', replacement: pkg('devtools') },
       { find: '@weft/prosemirror', replacement: pkg('prosemirror') },
+      { find: '@weft/codemirror', replacement: pkg('codemirror') },
     ],
   },
   test: {

@@ -26,7 +26,15 @@ test.afterAll(() => rmSync(work, { recursive: true, force: true }))
 const run = (cmd: string, cwd: string) => spawnSync(cmd, { cwd, shell: true, encoding: 'utf8' })
 
 test('every package passes publint and arethetypeswrong, and names no workspace-only dependency', () => {
-  expect(Object.keys(tarballs).sort()).toEqual(['@weft/client', '@weft/crdt-core', '@weft/devtools', '@weft/prosemirror', '@weft/react', '@weft/server'])
+  expect(Object.keys(tarballs).sort()).toEqual([
+    '@weft/client',
+    '@weft/codemirror',
+    '@weft/crdt-core',
+    '@weft/devtools',
+    '@weft/prosemirror',
+    '@weft/react',
+    '@weft/server',
+  ])
   for (const [name, tgz] of Object.entries(tarballs)) {
     const publint = run(`"${bin}/publint" run --strict "${tgz}"`, root)
     expect(publint.status, `${name}: publint\n${publint.stdout}${publint.stderr}`).toBe(0)
