@@ -15,13 +15,15 @@ import type { JournalEntry } from './types.js'
 export interface IdbJournal {
   /** Starts the write now, in the caller's task. Best effort: a write that fails loses only the head start. */
   put(docId: string, seq: number, bytes: Uint8Array): void
+  /** Drops an entry now, best effort, like `put` (a load found it already written). */
+  drop(docId: string, seq: number): void
   /**
-   * Drops an entry, best effort, like `put`, and late: drops are gathered for
+   * Drops an entry late: the drops of each ordered write are gathered for
    * {@link DROP_DELAY_MS} and deleted in one transaction, a range per run of
    * consecutive seqs. A drop only follows the entry's ordered write, so a
    * page that closes first leaves an entry the load knows by its dots.
    */
-  drop(docId: string, seq: number): void
+  dropSoon(docId: string, seq: number): void
   /** Every entry of a doc, in seq order; empty when the journal cannot be read. */
   read(docId: string): Promise<JournalEntry[]>
   /** Ids of the docs with entries; empty when the journal cannot be read. */
@@ -139,6 +141,10 @@ export function openIdbJournal(factory: IDBFactory, keyRange: typeof IDBKeyRange
       write((s) => s.put({ docId, seq, bytes }))
     },
     drop: (docId, seq) => {
+      drops.get(docId)?.delete(seq)
+      write((s) => s.delete([docId, seq]))
+    },
+    dropSoon: (docId, seq) => {
       if (db === undefined || closed) return
       let seqs = drops.get(docId)
       if (!seqs) drops.set(docId, (seqs = new Set()))

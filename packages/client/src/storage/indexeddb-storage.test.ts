@@ -124,7 +124,7 @@ describe('indexedDBStorage format 2 -> 3', () => {
     await s.close()
   })
 
-  it('[CLIENT-STORE-JOURNAL-2] drops are deleted together, a range per run of seqs, and leave undropped entries alone', async () => {
+  it('[CLIENT-STORE-JOURNAL-2] the drops that follow ordered writes are deleted together, a range per run of seqs, and leave undropped entries alone', async () => {
     const factory = new IDBFactory()
     const s = indexedDBStorage('batched', { indexedDB: factory, keyRange: IDBKeyRange })
     await s.load('doc')
@@ -135,7 +135,8 @@ describe('indexedDBStorage format 2 -> 3', () => {
     // Count the journal database's write transactions (the docs database has a legacy store of that name too).
     const transaction = vi.spyOn(Object.getPrototypeOf(await openRaw(factory, 'batched-journal')), 'transaction')
     try {
-      for (const k of [1, 2, 3, 5, 7]) s.dropJournal?.('doc', base + k)
+      // Each ordered write drops its entry, late.
+      for (const k of [1, 2, 3, 5, 7]) await s.appendLocal('doc', base + k, new Uint8Array([k]))
       // Dropped entries are already written: reads leave them out before the delete lands.
       expect((await s.load('doc')).journal?.map((j) => j.seq)).toEqual([base + 4])
       const writes = () =>
@@ -166,6 +167,21 @@ describe('indexedDBStorage format 2 -> 3', () => {
     await reopened.load('doc')
     expect((await reopened.load('doc')).journal?.map((j) => j.seq)).toEqual([2])
     await reopened.close()
+  })
+
+  it('[CLIENT-STORE-JOURNAL-2] an entry a load found already written is dropped at once: another tab stops seeing it', async () => {
+    const factory = new IDBFactory()
+    const tab = indexedDBStorage('leftover', { indexedDB: factory, keyRange: IDBKeyRange })
+    const other = indexedDBStorage('leftover', { indexedDB: factory, keyRange: IDBKeyRange })
+    await Promise.all([tab.load('doc'), other.load('doc')])
+    tab.journal?.('doc', 1, new Uint8Array([1])) // left by a page that closed before its drop
+    await new Promise((r) => setTimeout(r, 20))
+    expect(await other.docsWithOutbox?.()).toEqual(['doc'])
+    tab.dropJournal?.('doc', 1)
+    await new Promise((r) => setTimeout(r, 50)) // far less than the delay of drops that follow writes
+    expect((await other.load('doc')).journal).toEqual([])
+    expect(await other.docsWithOutbox?.()).toEqual([])
+    await Promise.all([tab.close(), other.close()])
   })
 
   it('seqRuns groups seqs into runs of consecutive numbers', () => {

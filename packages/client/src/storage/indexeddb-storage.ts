@@ -175,7 +175,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       })
       // Not atomic with the write above: an entry this misses is left over,
       // and the load after it knows it by its dots (see LocalReplica).
-      journalDb?.drop(docId, outboxSeq)
+      journalDb?.dropSoon(docId, outboxSeq)
       return result
     },
 

@@ -148,7 +148,7 @@ export class JetStreamStrongOps implements StrongOps {
       const jsm = await waiting(() => js.jetstreamManager())
       // An expected last sequence of 0 is not checked by the server: make sure the stream is never empty.
       const info = await waiting(() => jsm.streams.info(`KV_${bucket}`))
-      if (info.state.last_seq === 0) await kv.put('_init', '1')
+      if (info.state.last_seq === 0) await waiting(() => kv.put('_init', '1')) // the new stream may still be electing its leader
       const forwarding = options.forwardToLeader ?? true
       const ops = new JetStreamStrongOps(nc, options.connection === undefined, js, jsm, kv, bucket, options.maxRetries ?? 100, timeout, forwarding)
       // Known from the start, so that the first op is already forwarded.
