@@ -18,8 +18,11 @@
  * Reported as p50/p99 and the Weft / Yjs ratio, beside ProseMirror's own
  * cost of the same editor transaction with no binding at all (the floor
  * every binding pays: the view's update in jsdom), so the binding's share
- * shows too. Each side runs twice, interleaved; the second pass counts (the
- * first warms the JIT). WEFT_RICH_ROUNDS sets rounds; the report goes to
+ * shows too. A warm-up pass, then WEFT_RICH_PASSES passes (default 5) on
+ * fresh editors, each running the three sides one after another in a
+ * rotating order; each figure is its median over the passes (one slow
+ * moment of a shared machine moves one pass, not the result), and the
+ * report gives the range of the ratio across them. WEFT_RICH_ROUNDS sets rounds; the report goes to
  * results/rich.md unless --no-write.
  */
 import { execFileSync } from 'node:child_process'
@@ -52,12 +55,13 @@ const { weftPlugin } = await import('@weft/prosemirror')
 const Y = await import('yjs')
 const { ySyncPlugin, prosemirrorToYXmlFragment } = await import('y-prosemirror')
 const { schema } = await import('prosemirror-schema-basic')
-const { EditorState } = await import('prosemirror-state')
+const { EditorState, TextSelection } = await import('prosemirror-state')
 const { EditorView } = await import('prosemirror-view')
 type PMNode = import('prosemirror-model').Node
 
 const ROUNDS = Number(process.env['WEFT_RICH_ROUNDS'] ?? 300)
 const TYPISTS = 10
+const PASSES = Number(process.env['WEFT_RICH_PASSES'] ?? 5)
 
 /** Deterministic words, bold/italic/links every few words, a heading every 20 paragraphs: ~100 KB of text. */
 function richDoc(targetChars: number): PMNode {
@@ -128,44 +132,67 @@ function weftKeystroke(typist: InstanceType<typeof Doc>, block: number): Uint8Ar
   return out!
 }
 
-function benchWeft() {
+/**
+ * Puts the local caret where the local keystrokes go (near the top), the same in every editor: each
+ * remote change maps or restores the selection, and what that costs depends on where it is (an
+ * editor that opened with its caret at the end of the note would resolve the end every time).
+ */
+function caretWhereTyping(view: InstanceType<typeof EditorView>): void {
+  const pos = view.state.doc.child(5).nodeSize + 3
+  view.dispatch(view.state.tr.setSelection(TextSelection.create(view.state.doc, pos)))
+}
+
+/** One side of the bench: an editor and its remote typists, measured a step at a time. */
+interface Side {
+  /** One remote keystroke (round i) into the editor, in ms. */
+  remote(i: number): number
+  /** Called once before the typist rounds. */
+  startTypists(): void
+  /** Round i: each remote typist's keystroke (ms each), then one local keystroke (ms). */
+  round(i: number): { typed: number[]; key: number }
+  destroy(): void
+}
+
+function weftSide(): Side & { size: number } {
   const { state, local, view, typists } = weftSetup()
-  const remote: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    const bytes = weftKeystroke(typists[0]!, (i * 7) % blockCount)
-    const t0 = performance.now()
-    local.applyDelta(bytes)
-    remote.push(performance.now() - t0)
-  }
-  // Keystrokes among 10 remote typists: every typist's keystroke reaches everyone (as a server would fan out).
-  const keys: number[] = []
-  const typed: number[] = []
-  // Local keystrokes are encoded for the wire, as a client would.
-  local.on('delta', () => {})
-  for (let i = 0; i < ROUNDS; i++) {
-    for (let t = 0; t < TYPISTS; t++) {
-      const bytes = weftKeystroke(typists[t]!, (i * 13 + t * 17) % blockCount)
+  caretWhereTyping(view)
+  return {
+    size: state.length,
+    remote(i) {
+      const bytes = weftKeystroke(typists[0]!, (i * 7) % blockCount)
       const t0 = performance.now()
       local.applyDelta(bytes)
-      typed.push(performance.now() - t0)
-    }
-    const pos = view.state.doc.child(5).nodeSize + 3
-    const t0 = performance.now()
-    view.dispatch(view.state.tr.insertText('k', pos))
-    keys.push(performance.now() - t0)
+      return performance.now() - t0
+    },
+    // Local keystrokes are encoded for the wire, as a client would.
+    startTypists: () => void local.on('delta', () => {}),
+    round(i) {
+      // Every typist's keystroke reaches everyone (as a server would fan out).
+      const typed: number[] = []
+      for (let t = 0; t < TYPISTS; t++) {
+        const bytes = weftKeystroke(typists[t]!, (i * 13 + t * 17) % blockCount)
+        const t0 = performance.now()
+        local.applyDelta(bytes)
+        typed.push(performance.now() - t0)
+      }
+      const pos = view.state.doc.child(5).nodeSize + 3
+      const t0 = performance.now()
+      view.dispatch(view.state.tr.insertText('k', pos))
+      return { typed, key: performance.now() - t0 }
+    },
+    destroy: () => view.destroy(),
   }
-  view.destroy()
-  return { remote: stats(remote), typed: stats(typed), keys: stats(keys), size: state.length }
 }
 
 // ---------------------------------------------------------------- Yjs
-function benchYjs() {
+function yjsSide(): Side & { size: number; sizeV2: number } {
   const src = new Y.Doc()
   prosemirrorToYXmlFragment(initial, src.getXmlFragment('prosemirror'))
   const update = Y.encodeStateAsUpdate(src)
   const local = new Y.Doc()
   Y.applyUpdate(local, update)
   const view = mount([ySyncPlugin(local.getXmlFragment('prosemirror'))])
+  caretWhereTyping(view)
   const typists = Array.from({ length: TYPISTS }, () => {
     const d = new Y.Doc()
     Y.applyUpdate(d, update)
@@ -183,64 +210,105 @@ function benchYjs() {
     typist.off('update', h)
     return out!
   }
-  const remote: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    const bytes = keystroke(typists[0]!, (i * 7) % blockCount)
-    const t0 = performance.now()
-    Y.applyUpdate(local, bytes)
-    remote.push(performance.now() - t0)
-  }
-  const keys: number[] = []
-  const typed: number[] = []
-  local.on('update', () => {})
-  for (let i = 0; i < ROUNDS; i++) {
-    for (let t = 0; t < TYPISTS; t++) {
-      const bytes = keystroke(typists[t]!, (i * 13 + t * 17) % blockCount)
+  return {
+    size: update.length,
+    sizeV2: Y.encodeStateAsUpdateV2(src).length,
+    remote(i) {
+      const bytes = keystroke(typists[0]!, (i * 7) % blockCount)
       const t0 = performance.now()
       Y.applyUpdate(local, bytes)
-      typed.push(performance.now() - t0)
-    }
-    const pos = view.state.doc.child(5).nodeSize + 3
-    const t0 = performance.now()
-    view.dispatch(view.state.tr.insertText('k', pos))
-    keys.push(performance.now() - t0)
+      return performance.now() - t0
+    },
+    startTypists: () => void local.on('update', () => {}),
+    round(i) {
+      const typed: number[] = []
+      for (let t = 0; t < TYPISTS; t++) {
+        const bytes = keystroke(typists[t]!, (i * 13 + t * 17) % blockCount)
+        const t0 = performance.now()
+        Y.applyUpdate(local, bytes)
+        typed.push(performance.now() - t0)
+      }
+      const pos = view.state.doc.child(5).nodeSize + 3
+      const t0 = performance.now()
+      view.dispatch(view.state.tr.insertText('k', pos))
+      return { typed, key: performance.now() - t0 }
+    },
+    destroy: () => view.destroy(),
   }
-  view.destroy()
-  return { remote: stats(remote), typed: stats(typed), keys: stats(keys), size: update.length, sizeV2: Y.encodeStateAsUpdateV2(src).length }
 }
 
 // ---------------------------------------------------------------- ProseMirror alone (the floor)
-function benchBare() {
+function bareSide(): Side {
   const view = mount([], initial)
+  caretWhereTyping(view)
   /** Where a remote keystroke into paragraph `block` lands, as the bindings would put it (3 characters in). */
   const posIn = (block: number) => {
     let pos = 0
     for (let b = 0; b < block; b++) pos += view.state.doc.child(b).nodeSize
     return pos + 1 + 3
   }
-  const remote: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    const tr = view.state.tr.insertText('x', posIn((i * 7) % blockCount))
-    const t0 = performance.now()
-    view.dispatch(tr)
-    remote.push(performance.now() - t0)
-  }
-  const keys: number[] = []
-  const typed: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    for (let t = 0; t < TYPISTS; t++) {
-      const tr = view.state.tr.insertText('x', posIn((i * 13 + t * 17) % blockCount))
+  return {
+    remote(i) {
+      const tr = view.state.tr.insertText('x', posIn((i * 7) % blockCount))
       const t0 = performance.now()
       view.dispatch(tr)
-      typed.push(performance.now() - t0)
-    }
-    const pos = view.state.doc.child(5).nodeSize + 3
-    const t0 = performance.now()
-    view.dispatch(view.state.tr.insertText('k', pos))
-    keys.push(performance.now() - t0)
+      return performance.now() - t0
+    },
+    startTypists() {},
+    round(i) {
+      const typed: number[] = []
+      for (let t = 0; t < TYPISTS; t++) {
+        const tr = view.state.tr.insertText('x', posIn((i * 13 + t * 17) % blockCount))
+        const t0 = performance.now()
+        view.dispatch(tr)
+        typed.push(performance.now() - t0)
+      }
+      const pos = view.state.doc.child(5).nodeSize + 3
+      const t0 = performance.now()
+      view.dispatch(view.state.tr.insertText('k', pos))
+      return { typed, key: performance.now() - t0 }
+    },
+    destroy: () => view.destroy(),
   }
-  view.destroy()
-  return { remote: stats(remote), typed: stats(typed), keys: stats(keys) }
+}
+
+type Result = { remote: { p50: number; p99: number }; typed: { p50: number; p99: number }; keys: { p50: number; p99: number } }
+
+/**
+ * One pass: each side on fresh editors, one after another (in a real app one binding runs alone,
+ * with the CPU caches to itself), starting with side `first` so that no side always runs first or
+ * last in a pass. Each side's samples give its percentiles.
+ */
+function pass(first: number): { w: Result & { size: number }; y: Result & { size: number; sizeV2: number }; bare: Result } {
+  const w = weftSide()
+  const y = yjsSide()
+  const bare = bareSide()
+  const sides: Side[] = [w, y, bare]
+  const results: Result[] = []
+  for (let n = 0; n < sides.length; n++) {
+    const k = (first + n) % sides.length
+    const side = sides[k]!
+    const remote: number[] = []
+    const typed: number[] = []
+    const keys: number[] = []
+    for (let i = 0; i < ROUNDS; i++) remote.push(side.remote(i))
+    side.startTypists()
+    for (let i = 0; i < ROUNDS; i++) {
+      const round = side.round(i)
+      typed.push(...round.typed)
+      keys.push(round.key)
+    }
+    results[k] = { remote: stats(remote), typed: stats(typed), keys: stats(keys) }
+  }
+  for (const side of sides) side.destroy()
+  return { w: { ...results[0]!, size: w.size }, y: { ...results[1]!, size: y.size, sizeV2: y.sizeV2 }, bare: results[2]! }
+}
+
+/** Per statistic, the median over passes (each pass is a fresh set of editors). */
+function medianOf<T extends Result>(results: T[]): T {
+  const med = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const pick = (k: 'remote' | 'typed' | 'keys') => ({ p50: med(results.map((r) => r[k].p50)), p99: med(results.map((r) => r[k].p99)) })
+  return { ...results[0]!, remote: pick('remote'), typed: pick('typed'), keys: pick('keys') }
 }
 
 const textChars = initial.textContent.length
@@ -248,13 +316,17 @@ console.log(`rich document: ${blockCount} blocks, ${textChars} characters; ${ROU
 const loadBefore = loadavg()
   .map((n) => n.toFixed(2))
   .join(', ')
-// A first pass of each warms the JIT; the second pass is the one reported.
-benchBare()
-benchYjs()
-benchWeft()
-const bare = benchBare()
-const y = benchYjs()
-const w = benchWeft()
+// A first pass warms the JIT; the next PASSES are reported, each statistic as its median over them.
+pass(0)
+const passes = Array.from({ length: PASSES }, (_, i) => pass(i % 3))
+const w = medianOf(passes.map((p) => p.w))
+const y = medianOf(passes.map((p) => p.y))
+const bare = medianOf(passes.map((p) => p.bare))
+/** The Weft / Yjs ratio of one statistic in every pass, lowest to highest: how far one run can move it. */
+const spread = (get: (r: Result) => number) => {
+  const rs = passes.map((p) => get(p.w) / get(p.y)).sort((a, b) => a - b)
+  return `${rs[0]!.toFixed(2)}–${rs[rs.length - 1]!.toFixed(2)}x`
+}
 const loadAfter = loadavg()
   .map((n) => n.toFixed(2))
   .join(', ')
@@ -262,7 +334,9 @@ const fmt = (x: number) => `${x.toFixed(3)} ms`
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`
 console.log(`remote change -> editor   p50  Weft ${fmt(w.remote.p50)}  y-prosemirror ${fmt(y.remote.p50)}  ratio ${ratio(w.remote.p50, y.remote.p50)}`)
 console.log(`                          p99  Weft ${fmt(w.remote.p99)}  y-prosemirror ${fmt(y.remote.p99)}  ratio ${ratio(w.remote.p99, y.remote.p99)}`)
-console.log(`typist -> editor (10)     p50  Weft ${fmt(w.typed.p50)}  y-prosemirror ${fmt(y.typed.p50)}  ratio ${ratio(w.typed.p50, y.typed.p50)}`)
+console.log(
+  `typist -> editor (10)     p50  Weft ${fmt(w.typed.p50)}  y-prosemirror ${fmt(y.typed.p50)}  ratio ${ratio(w.typed.p50, y.typed.p50)}  (passes: ${spread((r) => r.typed.p50)})`,
+)
 console.log(`                          p99  Weft ${fmt(w.typed.p99)}  y-prosemirror ${fmt(y.typed.p99)}  ratio ${ratio(w.typed.p99, y.typed.p99)}`)
 console.log(`local key, 10 typists     p50  Weft ${fmt(w.keys.p50)}  y-prosemirror ${fmt(y.keys.p50)}  ratio ${ratio(w.keys.p50, y.keys.p50)}`)
 console.log(`                          p99  Weft ${fmt(w.keys.p99)}  y-prosemirror ${fmt(y.keys.p99)}  ratio ${ratio(w.keys.p99, y.keys.p99)}`)
@@ -276,19 +350,19 @@ console.log(
 /** What the binding adds to ProseMirror's own update (never below zero). */
 const over = (x: number, floor: number) => Math.max(0, x - floor)
 const rows = [
-  ['remote change -> editor, p50', w.remote.p50, y.remote.p50, bare.remote.p50],
-  ['remote change -> editor, p99', w.remote.p99, y.remote.p99, bare.remote.p99],
-  ['remote keystroke -> editor, 10 typists, p50', w.typed.p50, y.typed.p50, bare.typed.p50],
-  ['remote keystroke -> editor, 10 typists, p99', w.typed.p99, y.typed.p99, bare.typed.p99],
-  ['local keystroke while 10 typists type, p50', w.keys.p50, y.keys.p50, bare.keys.p50],
-  ['local keystroke while 10 typists type, p99', w.keys.p99, y.keys.p99, bare.keys.p99],
+  ['remote change -> editor, p50', w.remote.p50, y.remote.p50, bare.remote.p50, spread((r) => r.remote.p50)],
+  ['remote change -> editor, p99', w.remote.p99, y.remote.p99, bare.remote.p99, spread((r) => r.remote.p99)],
+  ['remote keystroke -> editor, 10 typists, p50', w.typed.p50, y.typed.p50, bare.typed.p50, spread((r) => r.typed.p50)],
+  ['remote keystroke -> editor, 10 typists, p99', w.typed.p99, y.typed.p99, bare.typed.p99, spread((r) => r.typed.p99)],
+  ['local keystroke while 10 typists type, p50', w.keys.p50, y.keys.p50, bare.keys.p50, spread((r) => r.keys.p50)],
+  ['local keystroke while 10 typists type, p99', w.keys.p99, y.keys.p99, bare.keys.p99, spread((r) => r.keys.p99)],
 ] as const
 if (!process.argv.includes('--no-write')) {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
   const table = rows
-    .map(([name, wv, yv, fv]) => {
+    .map(([name, wv, yv, fv, range]) => {
       const share = over(yv, fv) > 0 ? ratio(over(wv, fv), over(yv, fv)) : 'n/a'
-      return `| ${name} | ${wv.toFixed(3)} | ${yv.toFixed(3)} | ${ratio(wv, yv)} | ${fv.toFixed(3)} | ${share} |`
+      return `| ${name} | ${wv.toFixed(3)} | ${yv.toFixed(3)} | ${ratio(wv, yv)} | ${range} | ${fv.toFixed(3)} | ${share} |`
     })
     .join('\n')
   const report = `# Rich text: @weft/prosemirror against y-prosemirror
@@ -297,11 +371,13 @@ Written by \`bench/rich/run.ts\` (\`pnpm --filter @weft/bench run bench:rich\`),
 One process, jsdom (both bindings pay the same DOM), ${ROUNDS} rounds, ${TYPISTS} remote typists, a ${(textChars / 1000).toFixed(0)} KB
 document of ${blockCount} blocks (paragraphs, headings every 20, bold, italic, links). Load before: ${loadBefore}; after: ${loadAfter};
 cores this process could use: ${availableParallelism()} (\`taskset -c 0\` pins it to one, which steadies the figures on a shared machine).
+${PASSES} passes on fresh editors after a warm-up pass, each running Weft, y-prosemirror and a bare editor one after another (rotating which goes first);
+each time is the median over the passes, and "ratio per pass" is the lowest and highest Weft / Yjs ratio of one pass.
 Times in ms. "ProseMirror alone" is the same editor transaction dispatched to an editor with no binding: the view's
 own update, which any binding pays. "Binding's share" compares what each binding adds above it.
 
-| measure | Weft | y-prosemirror | Weft / Yjs | ProseMirror alone | binding's share, Weft / Yjs |
-|---|---|---|---|---|---|
+| measure | Weft | y-prosemirror | Weft / Yjs | ratio per pass | ProseMirror alone | binding's share, Weft / Yjs |
+|---|---|---|---|---|---|---|
 ${table}
 
 Encoded state of the document: Weft ${w.size} B, Yjs ${y.size} B (v1), ${y.sizeV2} B (v2): ${ratio(w.size, y.size)} of v1, ${ratio(w.size, y.sizeV2)} of v2.

@@ -1,12 +1,12 @@
 // @vitest-environment jsdom
-import { Doc } from '@weft/crdt-core'
+import { Doc, seededRandom, type TextCursor } from '@weft/crdt-core'
 import { keymap } from 'prosemirror-keymap'
 import type { Node as PMNode } from 'prosemirror-model'
 import { schema } from 'prosemirror-schema-basic'
 import { EditorState, TextSelection } from 'prosemirror-state'
 import { EditorView } from 'prosemirror-view'
 import { afterEach, describe, expect, it } from 'vitest'
-import { weftBinding, weftPlugin, weftRedo, weftUndo } from './index.js'
+import { flatToPos, weftBinding, weftPlugin, weftRedo, weftUndo } from './index.js'
 
 const views: EditorView[] = []
 afterEach(() => {
@@ -101,6 +101,47 @@ describe('@weft/prosemirror binding', () => {
     net.flush()
     expect(b.state.selection.from).toBe(caret)
     expect(b.state.doc.textBetween(caret, caret + 6)).toBe('REMOTE')
+  })
+
+  it('[PM-4] after each remote keystroke the selection is where its cursors are, over 300 seeded keystrokes and deletes around it', () => {
+    const seed = Number(process.env['WEFT_SEED'] ?? 4242)
+    const random = seededRandom(seed)
+    const int = (n: number) => Math.floor(random() * n)
+    const { a, b, db, net } = pair(schema.node('doc', null, [p('one two three'), p('four five'), p('six seven eight nine')]))
+    const text = db.getText('body')
+    const where = (c: TextCursor) => flatToPos(b.state.doc, text.cursorIndex(c))
+    const blockStart = (view: EditorView, block: number) => {
+      let start = 1
+      for (let i = 0; i < block; i++) start += view.state.doc.child(i).nodeSize
+      return start
+    }
+    for (let step = 0; step < 300; step++) {
+      if (step % 25 === 0) {
+        // b selects somewhere (a caret or a range) inside one block's text.
+        const block = int(b.state.doc.childCount)
+        const start = blockStart(b, block)
+        const size = b.state.doc.child(block).content.size
+        const from = start + int(size + 1)
+        const to = random() < 0.5 ? from : start + int(size + 1)
+        b.dispatch(b.state.tr.setSelection(TextSelection.create(b.state.doc, from, to)))
+      }
+      // a types or deletes one character inside a block, often right at b's selection (whose
+      // characters a's deletes may have taken).
+      const sel = b.state.selection
+      const block = int(a.state.doc.childCount)
+      const start = blockStart(a, block)
+      const size = a.state.doc.child(block).content.size
+      const at = random() < 0.4 ? [sel.anchor, sel.head][int(2)]! : start + int(size + 1)
+      if (random() < 0.7 || size === 0) type(a, at, 'xyz'[int(3)]!)
+      else {
+        const from = Math.min(Math.max(at, start), start + size - 1)
+        a.dispatch(a.state.tr.delete(from, from + 1))
+      }
+      net.flush()
+      const cursors = weftBinding(b.state)!.selectionCursors()!
+      expect([b.state.selection.anchor, b.state.selection.head], `seed ${seed}, step ${step}`).toEqual([where(cursors.anchor), where(cursors.head)])
+    }
+    expect(b.state.doc.toJSON()).toEqual(a.state.doc.toJSON())
   })
 
   it('undo and redo revert only this editor’s own edits', () => {

@@ -106,6 +106,8 @@ class Sync implements WeftBinding {
   private readonly undoManager: UndoManager | null
   private unsubscribe: (() => void) | null = null
   private cursors: { anchor: TextCursor; head: TextCursor } | null = null
+  /** The document whose selection the cursors describe (saved from it, or placed in it by a render). */
+  private cursorsDoc: PMNode | null = null
   private pending = false
   /**
    * While a composition runs, remote changes wait (rewriting the DOM under
@@ -250,6 +252,7 @@ class Sync implements WeftBinding {
     const a = at(anchor)
     // A caret is one cursor (render places it once).
     this.cursors = { anchor: a, head: head === anchor ? a : at(head) }
+    this.cursorsDoc = state
   }
 
   /** The editor changed: write the changed window to Weft as one transaction. */
@@ -349,9 +352,17 @@ class Sync implements WeftBinding {
     // prosemirror-view, hence the guarded access.)
     ;(view as unknown as { domObserver?: { flush?(): void } }).domObserver?.flush?.()
     const state = view.state
-    const tr = (delta !== null ? this.inlineChange(state, delta) : null) ?? this.blockChange(state, delta)
+    const inline = delta !== null ? this.inlineChange(state, delta) : null
+    const tr = inline ?? this.blockChange(state, delta)
     if (tr === null) return
-    if (this.cursors !== null) {
+    const sel = state.selection
+    if (inline !== null && this.cursorsDoc === state.doc && sel instanceof TextSelection && !insertsAt(tr, sel.anchor, sel.head)) {
+      // One insert or delete inside a block, not at the selection's ends, moves the selection as
+      // its cursors would, so it is mapped rather than found again (finding a cursor walks the
+      // blocks). Text typed exactly at an end is placed by the cursor: whether it lands before or
+      // after depends on the character the cursor sticks to, which may be deleted ([PM-4]).
+      tr.setSelection(TextSelection.create(tr.doc, tr.mapping.map(sel.anchor, -1), tr.mapping.map(sel.head, -1)))
+    } else if (this.cursors !== null) {
       const size = tr.doc.content.size
       const place = (c: TextCursor) => {
         const flat = this.text.cursorIndex(c)
@@ -374,6 +385,7 @@ class Sync implements WeftBinding {
       this.applying = false
     }
     if (known !== null && view.state.doc === tr.doc) this.counted = { doc: tr.doc, length: known }
+    if (this.cursors !== null && view.state.doc === tr.doc) this.cursorsDoc = tr.doc
   }
 
   /** A keystroke's worth of remote change (inside one block) as that one editor change, or null. */
@@ -451,4 +463,15 @@ function applyMarkDiff(text: WeftText, from: number, wanted: { insert: string; a
       i = j
     }
   }
+}
+
+/** Whether the transaction inserts text exactly at one of `positions` (of the document before it). */
+function insertsAt(tr: Transaction, ...positions: number[]): boolean {
+  let hit = false
+  for (const map of tr.mapping.maps) {
+    map.forEach((oldStart, oldEnd) => {
+      if (oldStart === oldEnd && positions.includes(oldStart)) hit = true
+    })
+  }
+  return hit
 }

@@ -1,4 +1,5 @@
 import type { JsonValue } from '../values.js'
+import { MarkRanges } from './mark-ranges.js'
 
 /**
  * Formatting marks on text, after Peritext (Litt et al., 2022).
@@ -111,17 +112,15 @@ export class MarkStore {
   private cached: { key: string; result: ResolvedMarks } | null = null
 
   /**
-   * Each op's visible range [froms[i], tos[i]) for the first `ranged` ops,
-   * valid while the text has `rangedLength` visible and `rangedTotal` items
-   * in all. Anchors are found in the sequence once per op; after that the
-   * ranges follow the text's edits (`afterInsert`, `afterDelete`), so a
-   * keystroke in a text with thousands of marks costs a pass over integers,
-   * not a lookup per anchor. Any edit they did not hear about (the lengths
-   * disagree) makes them be found again.
+   * Each op's visible range, valid while the text has `rangedLength` visible
+   * and `rangedTotal` items in all, for the first `ranges.size` ops. Anchors
+   * are found in the sequence once per op; after that the ranges follow the
+   * text's edits (`afterInsert`, `afterDelete`), so a keystroke in a text
+   * with thousands of marks costs a pass over integers, not a lookup per
+   * anchor. Any edit they did not hear about (the lengths disagree) makes
+   * them be found again.
    */
-  private froms: number[] = []
-  private tos: number[] = []
-  private ranged = 0
+  private readonly ranges = new MarkRanges()
   private rangedLength = -1
   private rangedTotal = -1
 
@@ -157,34 +156,23 @@ export class MarkStore {
 
   private computeWindow(seq: AnchorResolver & { readonly totalLength: number }, from: number, to: number): ResolvedMarks {
     this.ensureRanges(seq)
+    const { froms: allFroms, tos: allTos } = this.ranges
     const froms: number[] = []
     const tos: number[] = []
     const live: MarkOp[] = []
-    for (let i = 0; i < this.ops.length; i++) {
-      const f = this.froms[i]!
-      const t = this.tos[i]!
-      if (f >= t || t <= from || f >= to) continue
-      froms.push(Math.max(f, from))
-      tos.push(Math.min(t, to))
+    this.ranges.overlapping(from, to, (i) => {
+      froms.push(Math.max(allFroms[i]!, from))
+      tos.push(Math.min(allTos[i]!, to))
       live.push(this.ops[i]!)
-    }
+    })
     return sweep(froms, tos, live, from, to)
   }
 
   /** `length` visible items were inserted at `index` (already in `seq`). */
   afterInsert(seq: AnchorResolver & { readonly totalLength: number }, index: number, length: number): void {
     if (!this.rangesHeld(seq.length - length, seq.totalLength - length)) return
-    const froms = this.froms
-    const tos = this.tos
-    for (let i = 0; i < this.ranged; i++) {
-      const f = froms[i]!
-      const t = tos[i]!
-      // A bound at the insert point moves past the new text or not, by which side of it its anchor is.
-      if (f > index) froms[i] = f + length
-      else if (f === index) froms[i] = anchorIndex(seq, this.ops[i]!.start, false)
-      if (t > index) tos[i] = t + length
-      else if (t === index) tos[i] = anchorIndex(seq, this.ops[i]!.end, true)
-    }
+    // A bound at the insert point moves past the new text or not, by which side of it its anchor is.
+    this.ranges.shiftForInsert(index, length, (i, isEnd) => anchorIndex(seq, isEnd ? this.ops[i]!.end : this.ops[i]!.start, isEnd))
     this.rangedLength = seq.length
     this.rangedTotal = seq.totalLength
   }
@@ -192,37 +180,25 @@ export class MarkStore {
   /** `length` visible items at `index` were deleted (already in `seq`; they stay as tombstones). */
   afterDelete(seq: AnchorResolver & { readonly totalLength: number }, index: number, length: number): void {
     if (!this.rangesHeld(seq.length + length, seq.totalLength)) return
-    const froms = this.froms
-    const tos = this.tos
-    const end = index + length
-    for (let i = 0; i < this.ranged; i++) {
-      const f = froms[i]!
-      const t = tos[i]!
-      if (f > index) froms[i] = f >= end ? f - length : index
-      if (t > index) tos[i] = t >= end ? t - length : index
-    }
+    this.ranges.shiftForDelete(index, length)
     this.rangedLength = seq.length
     this.rangedTotal = seq.totalLength
   }
 
   /** Whether the kept ranges describe the text at these lengths; if not they are dropped. */
   private rangesHeld(length: number, total: number): boolean {
-    if (this.ranged === 0) return false
+    if (this.ranges.size === 0) return false
     if (this.rangedLength === length && this.rangedTotal === total) return true
-    this.ranged = 0
+    this.ranges.clear()
     return false
   }
 
   private ensureRanges(seq: AnchorResolver & { readonly totalLength: number }): void {
-    if (this.rangedLength !== seq.length || this.rangedTotal !== seq.totalLength) this.ranged = 0
-    for (let i = this.ranged; i < this.ops.length; i++) {
+    if (this.rangedLength !== seq.length || this.rangedTotal !== seq.totalLength) this.ranges.clear()
+    for (let i = this.ranges.size; i < this.ops.length; i++) {
       const op = this.ops[i]!
-      this.froms[i] = anchorIndex(seq, op.start, false)
-      this.tos[i] = anchorIndex(seq, op.end, true)
+      this.ranges.push(anchorIndex(seq, op.start, false), anchorIndex(seq, op.end, true))
     }
-    this.froms.length = this.ops.length
-    this.tos.length = this.ops.length
-    this.ranged = this.ops.length
     this.rangedLength = seq.length
     this.rangedTotal = seq.totalLength
   }
@@ -232,7 +208,10 @@ export class MarkStore {
 function sweep(froms: number[], tos: number[], live: MarkOp[], from: number, to: number): ResolvedMarks {
   const n = live.length
   if (n === 0) return { bounds: [from, to], attrs: [null] }
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => froms[a]! - froms[b]!)
+  if (n === 1) return sweepOne(froms[0]!, tos[0]!, live[0]!, from, to)
+  const order: number[] = []
+  for (let i = 0; i < n; i++) order.push(i)
+  order.sort((a, b) => froms[a]! - froms[b]!)
   const cuts = new Float64Array(2 * n + 2)
   for (let i = 0; i < n; i++) {
     cuts[2 * i] = froms[i]!
@@ -281,6 +260,24 @@ function sweep(froms: number[], tos: number[], live: MarkOp[], from: number, to:
     prevWinners = winners
     prevSet = set
     attrs.push(set)
+  }
+  return { bounds, attrs }
+}
+
+/** `sweep` of a single op (a keystroke's window inside one bold word, say). */
+function sweepOne(f: number, t: number, op: MarkOp, from: number, to: number): ResolvedMarks {
+  const set = op.value === null ? null : { [op.key]: op.value }
+  const bounds: number[] = [from]
+  const attrs: (Record<string, JsonValue> | null)[] = []
+  if (f > from) {
+    bounds.push(f)
+    attrs.push(null)
+  }
+  bounds.push(t)
+  attrs.push(set)
+  if (t < to) {
+    bounds.push(to)
+    attrs.push(null)
   }
   return { bounds, attrs }
 }
