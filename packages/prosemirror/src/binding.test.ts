@@ -144,6 +144,15 @@ describe('@weft/prosemirror binding', () => {
     expect(b.state.doc.toJSON()).toEqual(a.state.doc.toJSON())
   })
 
+  it('an editor opened on a note that is already there has its caret at the start, as ProseMirror puts it', () => {
+    const da = new Doc({ replicaId: 1 })
+    editor(da, schema.node('doc', null, [p('first line'), p('second line')]))
+    const b = editor(Doc.load(da.encodeState(), { replicaId: 2 }))
+    expect(b.state.doc.childCount).toBe(2)
+    expect(b.state.selection.from).toBe(1)
+    expect(b.state.selection.empty).toBe(true)
+  })
+
   it('undo and redo revert only this editor’s own edits', () => {
     const { a, b, net } = pair(schema.node('doc', null, [p('base')]))
     type(a, 5, ' mine')

@@ -147,6 +147,9 @@ class Sync implements WeftBinding {
   attach(view: EditorView): void {
     this.view = view
     const schema = view.state.schema
+    // The editor's caret as cursors before the first render, so that the render puts it back where
+    // ProseMirror had it (the start) instead of mapping it past the whole replaced document.
+    this.saveCursors()
     if (this.text.length > 0) this.render()
     else {
       const runs = flatRuns(view.state.doc, 0, flatLength(view.state.doc), schema)
