@@ -33,7 +33,7 @@ export function processStorage(storage: Storage, alive: () => boolean): Storage 
     close: () => storage.close(),
     // Optional methods stay optional: the client behaves differently without them.
     ...(storage.docsWithOutbox && { docsWithOutbox: call(() => storage.docsWithOutbox!()) }),
-    ...(storage.journal && { journal: (docId, seq, bytes) => alive() && storage.journal!(docId, seq, bytes) }),
+    ...(storage.journal && { journal: (docId, seq, bytes, received) => alive() && storage.journal!(docId, seq, bytes, received) }),
     ...(storage.dropJournal && { dropJournal: (docId, seq) => alive() && storage.dropJournal!(docId, seq) }),
     ...(storage.onError && { onError: (listener) => storage.onError!(listener) }),
   }

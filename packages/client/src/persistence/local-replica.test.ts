@@ -10,7 +10,7 @@ import { faultyStore } from '../storage/faulty-storage.js'
 import { ManualTimers } from '../test-support/manual-timers.js'
 import { realTimers } from '../timers.js'
 import type { CompactionPolicy } from './compaction.js'
-import { ACK_DELAY_MS, LocalReplica } from './local-replica.js'
+import { ACK_DELAY_MS, LocalReplica, MAX_CARRIED_BYTES } from './local-replica.js'
 
 function open(storage: Storage, opts: { timers?: ManualTimers; compaction?: CompactionPolicy } = {}) {
   const doc = new FakeDoc()
@@ -269,5 +269,72 @@ describe('LocalReplica with crdt-core Doc', () => {
     expect(after.journal).toEqual([])
     expect(after.log).toHaveLength(2) // each delta once
     expect(after.outbox.map((e) => e.seq)).toEqual([1, 2])
+  })
+
+  it('[CLIENT-STORE-JOURNAL-4] a local edit journaled while a received delta it builds on waits for its write carries that delta: a crash in between loses neither', async () => {
+    const { Doc } = await import('@weft/crdt-core')
+    const storage = idb()
+    await storage.load('doc') // opens the journal beside the docs database
+    // The first page: its ordered writes never finish (it closes first); the journal write does.
+    const closing: Storage = { ...storage, appendRemote: () => new Promise(() => {}), appendLocal: () => new Promise(() => {}) }
+    const peer = new Doc()
+    const received: Uint8Array[] = []
+    peer.on('delta', (b) => void received.push(b))
+    peer.getText('body').insert(0, 'hello')
+    const doc = new Doc()
+    const replica = replicaOver(closing, doc)
+    await replica.load(() => undefined)
+    doc.on('delta', (b) => void replica.saveLocal(1, b))
+    doc.applyDelta(received[0] as Uint8Array)
+    replica.saveRemote(received[0] as Uint8Array, 1)
+    doc.getText('body').insert(5, ' world') // builds on the received delta, whose write has not happened
+
+    // The next page loads what the first one left.
+    const reloaded = new Doc()
+    const next = replicaOver(storage, reloaded)
+    const loaded = await next.load(() => undefined)
+    await next.whenWritten()
+    expect(reloaded.getText('body').toString()).toBe('hello world')
+    expect(reloaded.pendingCount).toBe(0)
+    expect(loaded?.outbox.map((e) => e.seq)).toEqual([1])
+    const after = await storage.load('doc')
+    expect(after.journal).toEqual([])
+    expect(after.log).toHaveLength(2) // the received delta and the local one, each once
+    expect(after.outbox.map((e) => e.seq)).toEqual([1])
+  })
+
+  it('[CLIENT-STORE-JOURNAL-4] a received delta is carried by one journal entry only, and none past MAX_CARRIED_BYTES', async () => {
+    const { Doc } = await import('@weft/crdt-core')
+    const journaled: { seq: number; received: number }[] = []
+    const spy: Storage = {
+      ...memoryStorage(),
+      appendRemote: () => new Promise(() => {}), // the write of the received deltas never happens here
+      journal: (_docId, seq, _bytes, received) => void journaled.push({ seq, received: received?.length ?? 0 }),
+    }
+    const doc = new Doc()
+    const replica = replicaOver(spy, doc)
+    await replica.load(() => undefined)
+    let seq = 0
+    doc.on('delta', (b) => void replica.saveLocal(++seq, b))
+    const peer = new Doc()
+    const received: Uint8Array[] = []
+    peer.on('delta', (b) => void received.push(b))
+    peer.getText('body').insert(0, 'a')
+    peer.getText('body').insert(1, 'b')
+    for (const b of received) {
+      doc.applyDelta(b)
+      replica.saveRemote(b)
+    }
+    doc.getText('body').insert(2, 'c') // carries both
+    doc.getText('body').insert(3, 'd') // carries none: the first entry outlives their write
+    peer.getText('body').insert(0, 'x'.repeat(MAX_CARRIED_BYTES + 1))
+    doc.applyDelta(received[2] as Uint8Array)
+    replica.saveRemote(received[2] as Uint8Array)
+    doc.getText('body').insert(0, 'e') // over the bound: carries none
+    expect(journaled).toEqual([
+      { seq: 1, received: 2 },
+      { seq: 2, received: 0 },
+      { seq: 3, received: 0 },
+    ])
   })
 })

@@ -27,6 +27,14 @@ export interface LocalReplicaOptions {
  */
 export const ACK_DELAY_MS = 1000
 
+/**
+ * Most bytes of received deltas one journal entry carries ([CLIENT-STORE-JOURNAL-4]).
+ * The first keystroke after a large catch-up would otherwise copy all of it into the
+ * journal in the keystroke's task; past this, the received deltas' causal safety rests
+ * on their ordered write and on the server, which stores a delta before it fans it out.
+ */
+export const MAX_CARRIED_BYTES = 1 << 20
+
 interface PendingAck {
   upTo: number
   serverSeq: number
@@ -53,6 +61,13 @@ export class LocalReplica {
   /** Acks waiting to be written, by the `after` of their range: a session's acks share it and merge. */
   private readonly acks = new Map<number, PendingAck>()
   private ackTimer: unknown
+  /**
+   * Received deltas whose ordered write has not happened and that no journal entry carries
+   * yet, oldest first: the next local delta's entry carries them ([CLIENT-STORE-JOURNAL-4]).
+   * Once carried, the entry that carries them outlives their write (its drop follows its own
+   * ordered write, which is queued after theirs), so later entries need not carry them again.
+   */
+  private uncarried: Uint8Array[] = []
 
   constructor(opts: LocalReplicaOptions) {
     this.opts = opts
@@ -136,23 +151,34 @@ export class LocalReplica {
    * one, deletes included. It is dropped now instead of being written twice.
    */
   private unwritten(journal: readonly JournalEntry[]): JournalEntry[] {
-    const { doc, storage, docId } = this.opts
+    const { storage, docId } = this.opts
     const kept: JournalEntry[] = []
     for (const j of journal) {
-      const vv = doc.versionVector()
-      const pending = doc.pendingCount
-      doc.applyDelta(j.bytes, LOCAL_STORAGE_ORIGIN)
-      if (doc.pendingCount !== pending || !covers(vv, doc.versionVector())) kept.push(j)
+      // Received deltas the entry carries whose write never happened: into the doc, and on into the log.
+      for (const bytes of j.received ?? []) if (this.bringsNew(bytes)) this.queue.push(() => storage.appendRemote(docId, bytes))
+      if (this.bringsNew(j.bytes)) kept.push(j)
       else storage.dropJournal?.(docId, j.seq)
     }
     return kept
+  }
+
+  /** Applies a stored delta; whether it brought a dot the doc lacked (or waits for one). */
+  private bringsNew(bytes: Uint8Array): boolean {
+    const { doc } = this.opts
+    const vv = doc.versionVector()
+    const pending = doc.pendingCount
+    doc.applyDelta(bytes, LOCAL_STORAGE_ORIGIN)
+    return doc.pendingCount !== pending || !covers(vv, doc.versionVector())
   }
 
   /** Persist a local delta to log + outbox under the session's `seq`; resolves once written. */
   saveLocal(seq: number, bytes: Uint8Array): Promise<void> {
     // Journal first, in this same task: the queued write below may still be
     // waiting when the page closes, the journal entry is already on its way.
-    this.opts.storage.journal?.(this.opts.docId, seq, bytes)
+    // It carries the received deltas this edit may build on whose write has
+    // not happened yet ([CLIENT-STORE-JOURNAL-4]).
+    const received = this.takeUncarried()
+    this.opts.storage.journal?.(this.opts.docId, seq, bytes, received)
     return this.queue.enqueue(() => this.opts.storage.appendLocal(this.opts.docId, seq, bytes).then(this.compactAfterWrite))
   }
 
@@ -162,8 +188,25 @@ export class LocalReplica {
    * is retried like every write.
    */
   saveRemote(bytes: Uint8Array, serverSeq?: number): void {
+    this.uncarried.push(bytes)
     // Runs per received delta: a plain promise chain, no async function around it.
-    this.queue.push(() => this.opts.storage.appendRemote(this.opts.docId, bytes, serverSeq).then(this.compactAfterWrite))
+    this.queue.push(() =>
+      this.opts.storage.appendRemote(this.opts.docId, bytes, serverSeq).then((written) => {
+        // Writes land in arrival order, and a take empties the list: an uncarried delta is its head.
+        if (this.uncarried[0] === bytes) this.uncarried.shift()
+        this.compactAfterWrite(written)
+      }),
+    )
+  }
+
+  /** The received deltas no journal entry carries yet, up to {@link MAX_CARRIED_BYTES}; none are left uncarried after. */
+  private takeUncarried(): Uint8Array[] | undefined {
+    if (this.uncarried.length === 0) return undefined
+    const taken = this.uncarried
+    this.uncarried = []
+    let size = 0
+    for (const b of taken) size += b.byteLength
+    return size <= MAX_CARRIED_BYTES ? taken : undefined
   }
 
   /**

@@ -14,7 +14,7 @@ import type { JournalEntry } from './types.js'
  */
 export interface IdbJournal {
   /** Starts the write now, in the caller's task. Best effort: a write that fails loses only the head start. */
-  put(docId: string, seq: number, bytes: Uint8Array): void
+  put(docId: string, seq: number, bytes: Uint8Array, received?: readonly Uint8Array[]): void
   /** Drops an entry now, best effort, like `put` (a load found it already written). */
   drop(docId: string, seq: number): void
   /**
@@ -57,6 +57,8 @@ interface Row {
   readonly docId: string
   readonly seq: number
   readonly bytes: Uint8Array
+  /** Absent when none waited (and in rows written before it existed). */
+  readonly received?: readonly Uint8Array[]
 }
 
 /**
@@ -136,9 +138,10 @@ export function openIdbJournal(factory: IDBFactory, keyRange: typeof IDBKeyRange
     )
 
   return {
-    put: (docId, seq, bytes) => {
+    put: (docId, seq, bytes, received) => {
       drops.get(docId)?.delete(seq) // the newer word: keep it
-      write((s) => s.put({ docId, seq, bytes }))
+      const row: Row = received !== undefined && received.length > 0 ? { docId, seq, bytes, received } : { docId, seq, bytes }
+      write((s) => s.put(row))
     },
     drop: (docId, seq) => {
       drops.get(docId)?.delete(seq)
@@ -153,7 +156,7 @@ export function openIdbJournal(factory: IDBFactory, keyRange: typeof IDBKeyRange
     },
     read: async (docId) => {
       const rows = ((await request((s) => s.getAll(range(docId)), 'readonly')) ?? []) as Row[]
-      return rows.filter((r) => !dropping(docId, r.seq)).map(({ seq, bytes }) => ({ seq, bytes }))
+      return rows.filter((r) => !dropping(docId, r.seq)).map(({ seq, bytes, received }) => (received ? { seq, bytes, received } : { seq, bytes }))
     },
     docIds: async () => {
       const keys = ((await request((s) => s.getAllKeys(), 'readonly')) ?? []) as [string, number][]

@@ -179,7 +179,7 @@ export function indexedDBStorage(dbName: string, options: IndexedDBStorageOption
       return result
     },
 
-    journal: (docId, seq, bytes) => journalDb?.put(docId, seq, bytes),
+    journal: (docId, seq, bytes, received) => journalDb?.put(docId, seq, bytes, received),
 
     dropJournal: (docId, seq) => journalDb?.drop(docId, seq),
 

@@ -57,6 +57,8 @@ export interface DocMeta {
 export interface JournalEntry {
   readonly seq: number
   readonly bytes: Uint8Array
+  /** Received deltas whose ordered write had not happened when this one was journaled, in arrival order. */
+  readonly received?: readonly Uint8Array[]
 }
 
 /** Everything stored for one doc. An unknown doc loads as empty. */
@@ -103,9 +105,12 @@ export interface Storage {
    * it: a write started in the same task as the keystroke, with nothing to
    * read first and nothing to wait behind, survives the page closing right
    * after. Best effort and synchronous; storages that die with the page
-   * (memory) leave it out.
+   * (memory) leave it out. `received` are the received deltas still waiting
+   * for their ordered write, which the local delta may build on: the entry
+   * carries them, so a page that dies before their write still keeps the
+   * edit's causal past ([CLIENT-STORE-JOURNAL-4]).
    */
-  journal?(docId: string, seq: number, bytes: Uint8Array): void
+  journal?(docId: string, seq: number, bytes: Uint8Array, received?: readonly Uint8Array[]): void
   /** Drops a journal entry whose delta the load found already stored. Best effort and synchronous, like `journal`. */
   dropJournal?(docId: string, seq: number): void
   /** Append a delta received from elsewhere (server, peer tab); `serverSeq` raises meta.serverSeq. */
