@@ -38,7 +38,8 @@ test('[CLIENT-SWEEP-1] two tabs that connect at once: only one uploads a note ed
   for (const page of [a, b]) {
     await page.addInitScript(() => sessionStorage.setItem('weft-demo:offline', '1'))
     await page.goto(appUrl)
-    await expect(badge(page)).toHaveAttribute('data-state', 'offline')
+    // Offline; once the tab has counted the edits the closed tab left, it says they are on this device.
+    await expect(badge(page)).toHaveAttribute('data-state', /^(offline|local)$/)
   }
   await Promise.all([setOffline(a, false), setOffline(b, false)])
   await expect(badge(a)).toHaveAttribute('data-state', 'server', { timeout: 15_000 })
