@@ -359,12 +359,15 @@ class Sync implements WeftBinding {
     const tr = inline ?? this.blockChange(state, delta)
     if (tr === null) return
     const sel = state.selection
+    // Whether the selection after this change is where the cursors say (so the next change may map it).
+    let placed = false
     if (inline !== null && this.cursorsDoc === state.doc && sel instanceof TextSelection && !insertsAt(tr, sel.anchor, sel.head)) {
       // One insert or delete inside a block, not at the selection's ends, moves the selection as
       // its cursors would, so it is mapped rather than found again (finding a cursor walks the
       // blocks). Text typed exactly at an end is placed by the cursor: whether it lands before or
       // after depends on the character the cursor sticks to, which may be deleted ([PM-4]).
       tr.setSelection(TextSelection.create(tr.doc, tr.mapping.map(sel.anchor, -1), tr.mapping.map(sel.head, -1)))
+      placed = true
     } else if (this.cursors !== null) {
       const size = tr.doc.content.size
       const place = (c: TextCursor) => {
@@ -373,7 +376,10 @@ class Sync implements WeftBinding {
       }
       const anchor = place(this.cursors.anchor)
       const head = this.cursors.head === this.cursors.anchor ? anchor : place(this.cursors.head)
-      if (anchor !== null && head !== null) tr.setSelection(TextSelection.between(tr.doc.resolve(anchor), tr.doc.resolve(head)))
+      if (anchor !== null && head !== null) {
+        tr.setSelection(TextSelection.between(tr.doc.resolve(anchor), tr.doc.resolve(head)))
+        placed = true
+      }
     }
     tr.setMeta(REMOTE, true).setMeta('addToHistory', false)
     // With as many blocks as before, the flat length moved by what the content size did: no walk.
@@ -381,6 +387,9 @@ class Sync implements WeftBinding {
       this.counted?.doc === state.doc && tr.doc.childCount === state.doc.childCount
         ? this.counted.length + (tr.doc.content.size - state.doc.content.size)
         : null
+    // Not placed: the selection is ProseMirror's mapping, which the cursors may not match (unless
+    // the update after this dispatch saves them afresh).
+    if (!placed) this.cursorsDoc = null
     this.applying = true
     try {
       view.dispatch(tr)
@@ -388,7 +397,7 @@ class Sync implements WeftBinding {
       this.applying = false
     }
     if (known !== null && view.state.doc === tr.doc) this.counted = { doc: tr.doc, length: known }
-    if (this.cursors !== null && view.state.doc === tr.doc) this.cursorsDoc = tr.doc
+    if (placed && view.state.doc === tr.doc) this.cursorsDoc = tr.doc
   }
 
   /** A keystroke's worth of remote change (inside one block) as that one editor change, or null. */
