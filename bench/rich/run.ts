@@ -145,18 +145,22 @@ function weftKeystroke(typist: InstanceType<typeof Doc>, block: number): Uint8Ar
  * editor that opened with its caret at the end of the note would resolve the end every time).
  */
 function caretWhereTyping(view: InstanceType<typeof EditorView>): void {
-  const pos = view.state.doc.child(5).nodeSize + 3
-  view.dispatch(view.state.tr.setSelection(TextSelection.create(view.state.doc, pos)))
+  view.dispatch(view.state.tr.setSelection(TextSelection.create(view.state.doc, localKeyPos(view))))
 }
 
-/** One side of the bench: an editor and its remote typists, measured a step at a time. */
+/** Where the local keystrokes go. */
+const localKeyPos = (view: InstanceType<typeof EditorView>): number => view.state.doc.child(5).nodeSize + 3
+
+/** One side of the bench: an editor and what its remote typists send it. */
 interface Side {
-  /** One remote keystroke (round i) into the editor, in ms. */
-  remote(i: number): number
+  readonly view: InstanceType<typeof EditorView>
+  /**
+   * Typist `t`'s keystroke into block `block`, prepared outside the timing (typed on the typist's
+   * own replica and encoded); the function returned delivers it to the editor.
+   */
+  keystroke(t: number, block: number): () => void
   /** Called once before the typist rounds. */
   startTypists(): void
-  /** Round i: each remote typist's keystroke (ms each), then one local keystroke (ms). */
-  round(i: number): { typed: number[]; key: number }
   destroy(): void
 }
 
@@ -164,29 +168,14 @@ function weftSide(): Side & { size: number } {
   const { state, local, view, typists } = weftSetup()
   caretWhereTyping(view)
   return {
+    view,
     size: state.length,
-    remote(i) {
-      const bytes = weftKeystroke(typists[0]!, (i * 7) % blockCount)
-      const t0 = performance.now()
-      local.applyDelta(bytes)
-      return performance.now() - t0
+    keystroke(t, block) {
+      const bytes = weftKeystroke(typists[t]!, block)
+      return () => local.applyDelta(bytes)
     },
     // Local keystrokes are encoded for the wire, as a client would.
     startTypists: () => void local.on('delta', () => {}),
-    round(i) {
-      // Every typist's keystroke reaches everyone (as a server would fan out).
-      const typed: number[] = []
-      for (let t = 0; t < TYPISTS; t++) {
-        const bytes = weftKeystroke(typists[t]!, (i * 13 + t * 17) % blockCount)
-        const t0 = performance.now()
-        local.applyDelta(bytes)
-        typed.push(performance.now() - t0)
-      }
-      const pos = view.state.doc.child(5).nodeSize + 3
-      const t0 = performance.now()
-      view.dispatch(view.state.tr.insertText('k', pos))
-      return { typed, key: performance.now() - t0 }
-    },
     destroy: () => view.destroy(),
   }
 }
@@ -218,28 +207,14 @@ function yjsSide(): Side & { size: number; sizeV2: number } {
     return out!
   }
   return {
+    view,
     size: update.length,
     sizeV2: Y.encodeStateAsUpdateV2(src).length,
-    remote(i) {
-      const bytes = keystroke(typists[0]!, (i * 7) % blockCount)
-      const t0 = performance.now()
-      Y.applyUpdate(local, bytes)
-      return performance.now() - t0
+    keystroke(t, block) {
+      const bytes = keystroke(typists[t]!, block)
+      return () => Y.applyUpdate(local, bytes)
     },
     startTypists: () => void local.on('update', () => {}),
-    round(i) {
-      const typed: number[] = []
-      for (let t = 0; t < TYPISTS; t++) {
-        const bytes = keystroke(typists[t]!, (i * 13 + t * 17) % blockCount)
-        const t0 = performance.now()
-        Y.applyUpdate(local, bytes)
-        typed.push(performance.now() - t0)
-      }
-      const pos = view.state.doc.child(5).nodeSize + 3
-      const t0 = performance.now()
-      view.dispatch(view.state.tr.insertText('k', pos))
-      return { typed, key: performance.now() - t0 }
-    },
     destroy: () => view.destroy(),
   }
 }
@@ -255,28 +230,28 @@ function bareSide(): Side {
     return pos + 1 + 3
   }
   return {
-    remote(i) {
-      const tr = view.state.tr.insertText('x', posIn((i * 7) % blockCount))
-      const t0 = performance.now()
-      view.dispatch(tr)
-      return performance.now() - t0
+    view,
+    // The same editor change, built outside the timing: only the view's update is measured.
+    keystroke(_t, block) {
+      const tr = view.state.tr.insertText('x', posIn(block))
+      return () => view.dispatch(tr)
     },
     startTypists() {},
-    round(i) {
-      const typed: number[] = []
-      for (let t = 0; t < TYPISTS; t++) {
-        const tr = view.state.tr.insertText('x', posIn((i * 13 + t * 17) % blockCount))
-        const t0 = performance.now()
-        view.dispatch(tr)
-        typed.push(performance.now() - t0)
-      }
-      const pos = view.state.doc.child(5).nodeSize + 3
-      const t0 = performance.now()
-      view.dispatch(view.state.tr.insertText('k', pos))
-      return { typed, key: performance.now() - t0 }
-    },
     destroy: () => view.destroy(),
   }
+}
+
+/** How long `apply` takes, in ms. */
+function timed(apply: () => void): number {
+  const t0 = performance.now()
+  apply()
+  return performance.now() - t0
+}
+
+/** One local keystroke where the caret is (near the top), in ms. */
+function localKey(view: InstanceType<typeof EditorView>): number {
+  const pos = localKeyPos(view)
+  return timed(() => view.dispatch(view.state.tr.insertText('k', pos)))
 }
 
 type Result = { remote: { p50: number; p99: number }; typed: { p50: number; p99: number }; keys: { p50: number; p99: number } }
@@ -298,12 +273,12 @@ function pass(first: number): { w: Result & { size: number }; y: Result & { size
     const remote: number[] = []
     const typed: number[] = []
     const keys: number[] = []
-    for (let i = 0; i < REMOTE_ROUNDS; i++) remote.push(side.remote(i))
+    for (let i = 0; i < REMOTE_ROUNDS; i++) remote.push(timed(side.keystroke(0, (i * 7) % blockCount)))
     side.startTypists()
     for (let i = 0; i < ROUNDS; i++) {
-      const round = side.round(i)
-      typed.push(...round.typed)
-      keys.push(round.key)
+      // Every typist's keystroke reaches the editor (as a server would fan out), then a local one.
+      for (let t = 0; t < TYPISTS; t++) typed.push(timed(side.keystroke(t, (i * 13 + t * 17) % blockCount)))
+      keys.push(localKey(side.view))
     }
     results[k] = { remote: stats(remote), typed: stats(typed), keys: stats(keys) }
   }

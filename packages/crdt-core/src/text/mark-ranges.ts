@@ -141,14 +141,9 @@ export class MarkRanges {
   private resortTies(a: number, b: number): void {
     const froms = this.froms
     const order = this.order
-    // Sorted everywhere else: ops starting before `a` come first, and the run is what starts in [a, b].
-    let lo = 0
-    let hi = order.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (froms[order[mid]!]! < a) lo = mid + 1
-      else hi = mid
-    }
+    // Sorted everywhere else: ops starting before `a` come first (so the search still finds where
+    // they end), and the run is what starts in [a, b].
+    const lo = this.firstStartingAt(a)
     let end = lo
     while (end < order.length && froms[order[end]!]! <= b) end++
     // Insertion sort: the run is short (the ops that started at one point).
