@@ -91,13 +91,6 @@ export interface SimResult {
   readonly writesPerDevice: readonly number[]
 }
 
-/**
- * WEFT_SIM_STRICT=1 fails on two findings still open (see README.md) instead of counting them:
- * tabs holding other tabs' edits the server lacks (healed here by a final blip), and deltas
- * left in a tab's causal buffer whose dependencies no replica ever stored.
- */
-const STRICT = process.env['WEFT_SIM_STRICT'] === '1'
-
 const TEXT_PIECES = ['a', 'bc', 'def', 'é', '中', '🙂']
 
 interface OpRecord {
@@ -172,7 +165,6 @@ class Simulation {
   private readonly burst: number
   private readonly partitionedUntil = new Map<SimTab, number>()
   private crashedUntil = new Map<SimDevice, number>()
-  private blipped = false
 
   constructor(
     readonly seed: number,
@@ -212,8 +204,14 @@ class Simulation {
         break
       }
     }
-    const settleRounds = await this.settle()
-    if (this.problems.length === 0) this.check()
+    let settleRounds = await this.settle()
+    if (this.problems.length === 0) this.check('')
+    // A reload of every device: what the disks hold must load, with nothing left waiting, and agree.
+    if (this.problems.length === 0) {
+      for (const d of this.devices) this.openTab(d)
+      settleRounds += await this.settle()
+      if (this.problems.length === 0) this.check('after a reload of every device: ')
+    }
     if (this.problems.length > 0) this.problems.push(`stats ${JSON.stringify(this.stats)}`)
     for (const d of this.devices) for (const t of d.tabs) t.crash()
     return {
@@ -609,12 +607,9 @@ class Simulation {
     this.partitionedUntil.clear()
     this.crashedUntil.clear()
     for (const n of this.servers) n.crashedUntil = 0
-    // Outbox rows of tabs that closed while another stayed open are uploaded by no one until a tab
-    // loads them (online tabs do not yet upload what other tabs wrote, issue #17): a reload of each
-    // device at the end loads them, so the checks judge what the disks hold. WEFT_SIM_STRICT=1 skips it.
-    if (!STRICT) for (const d of this.devices) this.openTab(d)
     let rounds = 0
     let quietTickDone = false
+    let quietAt = ''
     for (;;) {
       if (rounds > this.config.maxSettleRounds) {
         this.problems.push(`not settled after ${this.config.maxSettleRounds} rounds: ${this.describeState()}`)
@@ -623,18 +618,12 @@ class Simulation {
       this.restartAndReconnect(1)
       await drain()
       if (!this.busy() && this.allSynced()) {
-        if (quietTickDone && !STRICT && !this.blipped && this.tabsAhead()) {
-          // A tab holds another tab's edits that the server lacks: online tabs do not upload what other
-          // tabs wrote yet (issue #17). One network blip makes every tab re-subscribe, and the
-          // version-vector exchange uploads them. WEFT_SIM_STRICT=1 reports it instead.
-          this.blipped = true
-          this.stats.finalBlips = 1
-          for (const conn of [...this.net.conns.values()]) this.kill(conn)
-          continue
-        }
-        if (quietTickDone) return rounds
-        // Let digests and heartbeats go out once, then settle again.
+        // Quiet once a tick (digests, heartbeats, the writes they cause) changed nothing: a tick can
+        // join into a tab what it had not seen (compaction reads the disk), which the next digest uploads.
+        if (quietTickDone && this.fingerprint() === quietAt) return rounds
         quietTickDone = true
+        quietAt = this.fingerprint()
+        rounds++
         this.now += 12_000
         for (const t of this.liveTabs()) t.timers.fireDue()
         await drain()
@@ -663,14 +652,10 @@ class Simulation {
     }
   }
 
-  /** Some live tab's doc has ops the durable log lacks. */
-  private tabsAhead(): boolean {
-    return this.docIds.some((id) => {
-      const log = new Doc({ replicaId: 1 })
-      for (const bytes of this.log.get(id) ?? []) log.applyDelta(bytes)
-      const logVV = log.versionVector()
-      return this.liveTabs().some((t) => Object.entries(t.handles.get(id)!.doc.versionVector()).some(([r, c]) => (logVV[Number(r)] ?? 0) < c))
-    })
+  /** What a quiet tick may change: every live tab's version vectors and the durable log's length. */
+  private fingerprint(): string {
+    const tabs = this.liveTabs().map((t) => this.docIds.map((id) => JSON.stringify(t.handles.get(id)!.doc.versionVector())).join())
+    return `${tabs.join('|')}#${[...this.log.values()].reduce((n, l) => n + l.length, 0)}`
   }
 
   private busy(): boolean {
@@ -690,7 +675,7 @@ class Simulation {
         // 'syncing' too: a doc whose causal buffer another tab's delta completed keeps its last
         // status until the session hears of the doc again (a stale badge, left to issue #17's badge work).
         const linked = s.connection === 'synced' || s.connection === 'syncing'
-        return t.ready.has(id) && linked && (h.doc.pendingCount === 0 || !STRICT) && s.savedOnServer && s.savedLocally
+        return t.ready.has(id) && linked && h.doc.pendingCount === 0 && s.savedOnServer && s.savedLocally
       }),
     )
   }
@@ -714,13 +699,15 @@ class Simulation {
     return `${tabs.join(', ')}; in flight ${this.net.inFlight()}, bus ${this.bus.length}; server ops ${this.servers.map((n) => n.ops.length).join('/')}`
   }
 
-  private check(): void {
-    for (const id of this.docIds) this.checkDoc(id)
-    if (this.stats.divergences !== 0) this.problems.push(`${this.stats.divergences} divergences`)
+  /** Checks every doc; `when` prefixes what it finds. */
+  private check(when: string): void {
+    const found: string[] = []
+    for (const id of this.docIds) this.checkDoc(id, found)
+    if (this.stats.divergences !== 0) found.push(`${this.stats.divergences} divergences`)
+    for (const f of found) this.problems.push(when + f)
   }
 
-  private checkDoc(docId: string): void {
-    const p = this.problems
+  private checkDoc(docId: string, p: string[]): void {
     // The reference is the durable log: a server restarted from it must hold the same state ([STORE-1]).
     const fromLog = new Doc({ replicaId: 1 })
     for (const bytes of this.log.get(docId) ?? []) fromLog.applyDelta(bytes)
@@ -737,11 +724,9 @@ class Simulation {
         const vv = d.versionVector()
         const lacks = Object.entries(fromLog.versionVector()).filter(([r, c]) => (vv[Number(r)] ?? 0) < c).length
         const extra = Object.entries(vv).filter(([r, c]) => (fromLog.versionVector()[Number(r)] ?? 0) < c).length
-        if (!STRICT && lacks === 0 && name.startsWith('tab ')) this.stats.knownTabAhead = (this.stats.knownTabAhead ?? 0) + 1
-        else p.push(`${docId} ${name}: digest differs from the durable log (it lacks ${lacks} replicas' ops, has ${extra} the log lacks)`)
+        p.push(`${docId} ${name}: digest differs from the durable log (it lacks ${lacks} replicas' ops, has ${extra} the log lacks)`)
       } else if (JSON.stringify(d.toJSON()) !== expected) p.push(`${docId} ${name}: toJSON differs from the durable log`)
-      if (d.pendingCount !== 0 && !STRICT && name.startsWith('tab ')) this.stats.knownStuckPending = (this.stats.knownStuckPending ?? 0) + 1
-      else if (d.pendingCount !== 0) p.push(`${docId} ${name}: ${d.pendingCount} deltas left in the causal buffer`)
+      if (d.pendingCount !== 0) p.push(`${docId} ${name}: ${d.pendingCount} deltas left in the causal buffer`)
     }
     const ledger = fromLog.getList('ledger').toArray() as string[]
     const present = new Set(ledger)

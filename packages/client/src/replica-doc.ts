@@ -9,6 +9,8 @@ export interface ReplicaDoc {
   readonly pendingCount: number
   on(event: 'delta', fn: (delta: Uint8Array, origin: unknown) => void): () => void
   applyDelta(bytes: Uint8Array, origin?: unknown): void
+  /** Joins the delta if its causal past is here; false (nothing changed) if not. */
+  applyDeltaIfReady(bytes: Uint8Array, origin?: unknown): boolean
   versionVector(): VersionVector
   encodeDeltaSince(vv: VersionVector): Uint8Array
   encodeState(): Uint8Array

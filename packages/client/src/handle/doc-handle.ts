@@ -119,6 +119,7 @@ export class DocHandle {
           if (upload && this.server?.syncing) this.server.localDelta(bytes)
           else this.local.saveRemote(bytes)
         },
+        onGap: () => this.joinStored(),
       })
     this.server =
       opts.connection &&
@@ -186,6 +187,9 @@ export class DocHandle {
   /**
    * Resolves once every edit made so far is stored at `level`: `local` (this
    * device's storage) or `server` (acked by the server after it is durable there).
+   * `local` waits out storage errors (writes are retried) and rejects with
+   * `WeftStorageError` code `closed` only if the doc is closed before they are
+   * stored (a failing storage is given `closeFlushMs` at close).
    * `server` rejects without a server, or when the server refuses writes to the
    * doc (`WeftSyncError` with code `forbidden`, `read-only` or `replica-owned`,
    * or `bad-frame` / `too-large` for a delta it could not take; `status.syncError`
@@ -233,11 +237,13 @@ export class DocHandle {
    */
   private async flush(): Promise<void> {
     this.local.flushAcks()
-    if (!this.local.error) return this.local.whenWritten()
+    // A storage that closed itself fails the wait; what is left unwritten is reported below.
+    const written = this.local.whenWritten().catch(() => undefined)
+    if (!this.local.error) return written
     this.local.retryNow()
     let timer: unknown
     const gaveUp = new Promise<void>((resolve) => (timer = this.opts.timers.setTimeout(resolve, this.opts.closeFlushMs ?? 3000)))
-    await Promise.race([this.local.whenWritten(), gaveUp])
+    await Promise.race([written, gaveUp])
     this.opts.timers.clearTimeout(timer)
     const left = this.local.pendingWrites
     if (left > 0) this.events.emit('error', new Error(`closed with ${left} writes not stored locally: ${this.local.error?.message ?? 'storage failing'}`))
@@ -264,7 +270,11 @@ export class DocHandle {
     if (this.tabs) {
       this.unwritten.push({ bytes, early: false })
       if (this.local.error) this.postEarly()
-      void this.local.whenWritten().then(() => this.postWritten())
+      // Writes dropped by a close are never posted as written: they went out early when storage failed.
+      void this.local.whenWritten().then(
+        () => this.postWritten(),
+        () => undefined,
+      )
     }
     this.refresh()
   }
@@ -300,6 +310,25 @@ export class DocHandle {
     this.server?.attach(l, this.pres.state as JsonValue | null)
     this.localOnly?.start(l.base)
     this.refresh()
+  }
+
+  /**
+   * [CLIENT-TAB-8] Another tab's delta had a gap: besides asking the tabs, read the disk, where
+   * a tab that died after storing its edits (and before posting them) left them. What that
+   * brings goes to the server by a resubscribe, as a late load does. A failed read leaves the
+   * gap to the next load, which reads the same rows.
+   */
+  private joinStored(): void {
+    void this.ready
+      .then(() => (this.closed ? false : this.local.joinStored()))
+      .then(
+        (grew) => {
+          if (!grew || this.closed) return
+          this.server?.storedContentLoaded()
+          this.refresh()
+        },
+        () => undefined,
+      )
   }
 
   /** Storage failed at first and came back: the stored doc is now joined in; peers may lack it. */

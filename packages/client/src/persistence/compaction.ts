@@ -1,5 +1,5 @@
 import type { ReplicaDoc } from '../replica-doc.js'
-import type { DocMeta, Storage } from '../storage/types.js'
+import type { DocMeta, Storage, StoredDoc } from '../storage/types.js'
 
 /** When to fold the local log into a snapshot. */
 export interface CompactionPolicy {
@@ -33,10 +33,15 @@ export function shouldCompact(meta: DocMeta, policy: CompactionPolicy = {}): boo
 export async function compactDoc(storage: Storage, docId: string, doc: ReplicaDoc): Promise<boolean> {
   const stored = await storage.load(docId)
   if (stored.log.length === 0) return false
-  if (stored.snapshot) doc.applyDelta(stored.snapshot, LOCAL_STORAGE_ORIGIN)
-  for (const e of stored.log) doc.applyDelta(e.bytes, LOCAL_STORAGE_ORIGIN)
+  joinSnapshotAndLog(doc, stored)
   if (doc.pendingCount > 0) return false
   return storage.compact(docId, doc.encodeState(), stored.meta.lastSeq)
+}
+
+/** Joins a stored doc's snapshot, then its log, into `doc`. */
+export function joinSnapshotAndLog(doc: ReplicaDoc, stored: Pick<StoredDoc, 'snapshot' | 'log'>): void {
+  if (stored.snapshot) doc.applyDelta(stored.snapshot, LOCAL_STORAGE_ORIGIN)
+  for (const e of stored.log) doc.applyDelta(e.bytes, LOCAL_STORAGE_ORIGIN)
 }
 
 /** Origin passed to `applyDelta` for bytes read back from local storage. */

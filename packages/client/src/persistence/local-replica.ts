@@ -2,7 +2,7 @@ import type { WeftStorageError } from '../errors.js'
 import { covers, type ReplicaDoc } from '../replica-doc.js'
 import type { DocMeta, JournalEntry, OutboxEntry, Storage } from '../storage/types.js'
 import type { Timers } from '../timers.js'
-import { LOCAL_STORAGE_ORIGIN, compactDoc, shouldCompact, type CompactionPolicy } from './compaction.js'
+import { LOCAL_STORAGE_ORIGIN, compactDoc, joinSnapshotAndLog, shouldCompact, type CompactionPolicy } from './compaction.js'
 import { WriteQueue } from './write-queue.js'
 
 export interface LocalReplicaOptions {
@@ -113,8 +113,7 @@ export class LocalReplica {
           // handed rows above its own seqs, would never send its own deltas.
           const stored = await this.opts.storage.load(this.opts.docId)
           const base = await this.opts.storage.claimSeqBlock(this.opts.docId)
-          if (stored.snapshot) this.opts.doc.applyDelta(stored.snapshot, LOCAL_STORAGE_ORIGIN)
-          for (const e of stored.log) this.opts.doc.applyDelta(e.bytes, LOCAL_STORAGE_ORIGIN)
+          joinSnapshotAndLog(this.opts.doc, stored)
           // Local edits of a page that closed before their ordered write: into
           // the doc (the sync handshake uploads what the server lacks) and on
           // into the log and outbox, which also clears their journal entries.
@@ -142,6 +141,26 @@ export class LocalReplica {
           },
         )
     })
+  }
+
+  /**
+   * Joins what storage holds now into the doc, claiming and writing nothing;
+   * true when it brought a dot the doc lacked. For a gap in another tab's
+   * delta ([CLIENT-TAB-8]): a tab that stored its edits and died before
+   * posting them left them only on disk. Journal entries (edits of a page
+   * that closed before their ordered write) are joined too; the next load
+   * writes them on.
+   */
+  async joinStored(): Promise<boolean> {
+    const { storage, docId, doc } = this.opts
+    const stored = await storage.load(docId)
+    const vv = doc.versionVector()
+    joinSnapshotAndLog(doc, stored)
+    for (const j of stored.journal ?? []) {
+      for (const bytes of j.received ?? []) doc.applyDelta(bytes, LOCAL_STORAGE_ORIGIN)
+      doc.applyDelta(j.bytes, LOCAL_STORAGE_ORIGIN)
+    }
+    return !covers(vv, doc.versionVector())
   }
 
   /**

@@ -65,16 +65,19 @@ describe('WriteQueue', () => {
     expect(q.error).toBeUndefined()
   })
 
-  it('idle() waits for queued writes; close() rejects what is left', async () => {
+  it('idle() waits for queued writes; close() rejects what is left, idle() waiters too (nothing unwritten is reported written)', async () => {
     const { q, timers } = setup()
     const p = q.enqueue(() => Promise.reject(new StorageError('connection-lost', 'gone')))
     let idle = false
-    void q.idle().then(() => (idle = true))
+    const waiting = q.idle().then(() => (idle = true))
     await timers.advance(0)
     expect(idle).toBe(false)
     q.close()
     await expect(p).rejects.toMatchObject({ code: 'closed' })
+    await expect(waiting).rejects.toMatchObject({ code: 'closed' })
+    expect(idle).toBe(false)
     expect(timers.pending).toBe(0)
+    await expect(q.idle()).resolves.toBeUndefined() // nothing left queued
   })
 
   it('push() writes in order with enqueued writes, retries like them, and counts for idle()', async () => {

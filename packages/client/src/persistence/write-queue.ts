@@ -34,7 +34,7 @@ export class WriteQueue {
   private timer: unknown
   private closed = false
   private lastError: WeftStorageError | undefined
-  private idleWaiters: (() => void)[] = []
+  private idleWaiters: { resolve(): void; reject(e: unknown): void }[] = []
 
   constructor(private readonly opts: WriteQueueOptions) {}
 
@@ -67,10 +67,15 @@ export class WriteQueue {
     this.pump()
   }
 
-  /** Resolves once every op queued so far has been written. */
+  /**
+   * Resolves once every op queued so far has been written; rejects (code
+   * `closed`) if the queue closes with ops unwritten. Resolving then, as it
+   * once did, told `whenSaved('local')` that writes a closing page gave up
+   * on were stored (simulation seed 1546).
+   */
   idle(): Promise<void> {
     if (this.jobs.length === 0) return Promise.resolve()
-    return new Promise((r) => this.idleWaiters.push(r))
+    return new Promise((resolve, reject) => this.idleWaiters.push({ resolve, reject }))
   }
 
   /** Retry now instead of waiting out the backoff (e.g. the app regained focus). */
@@ -87,14 +92,15 @@ export class WriteQueue {
     this.timer = undefined
     const err = toStorageError(new Error('write queue closed'), 'closed')
     for (const j of this.jobs.splice(0)) j.reject(err)
-    for (const w of this.idleWaiters.splice(0)) w()
+    // A waiter is only here while ops were queued, and those were just dropped.
+    for (const w of this.idleWaiters.splice(0)) w.reject(err)
   }
 
   private pump(): void {
     if (this.running || this.closed || this.timer !== undefined) return
     const job = this.jobs[0]
     if (!job) {
-      for (const w of this.idleWaiters.splice(0)) w()
+      for (const w of this.idleWaiters.splice(0)) w.resolve()
       return
     }
     this.running = true

@@ -3,6 +3,9 @@ import { covers, type ReplicaDoc } from '../replica-doc.js'
 import type { TabChannel } from './tab-channel.js'
 import { isTabMessage, toNumericVV, type TabMessage } from './tab-messages.js'
 
+/** Most bytes of other tabs' deltas kept while the doc loads; past it they are dropped and the hello after the load asks for them. */
+const MAX_EARLY_BYTES = 8 << 20
+
 /** Origin passed to `applyDelta` for deltas from another tab. */
 export const TAB_ORIGIN = Symbol('weft:tab')
 
@@ -20,6 +23,8 @@ export interface TabSyncOptions {
    * `upload`: its writer is not syncing with the server, so this tab should send it if it is ([CLIENT-TAB-6]).
    */
   onApplied?(bytes: Uint8Array, upload: boolean): void
+  /** A delta from another tab lacked its causal past here and was dropped; peers were asked for it ([CLIENT-TAB-8]). */
+  onGap?(): void
 }
 
 /**
@@ -37,6 +42,13 @@ export class TabSync {
   private readonly off: () => void
   private readonly opts: TabSyncOptions
   private closed = false
+  /** `hello` was sent once (after the load): until then a gap is expected, the load may fill it. */
+  private greeted = false
+  /** Deltas with a gap that came before the load, retried once it is done (bounded by {@link MAX_EARLY_BYTES}). */
+  private early: { bytes: Uint8Array; upload: boolean }[] = []
+  private earlyBytes = 0
+  /** This tab's vector when it last asked for a gap: asking again before it moves would bring nothing new. */
+  private askedAt: string | undefined
 
   constructor(opts: TabSyncOptions) {
     this.opts = opts
@@ -49,7 +61,12 @@ export class TabSync {
 
   /** Ask peers for what this tab lacks (call once loaded from storage). */
   hello(): void {
+    this.greeted = true
     this.post({ type: 'hello', from: this.me, vv: this.opts.doc.versionVector() })
+    const early = this.early
+    this.early = []
+    this.earlyBytes = 0
+    for (const e of early) this.apply(e.bytes, e.upload, true)
   }
 
   /** Send a delta to every other tab at once; `upload` when this tab cannot send it to the server now ([CLIENT-TAB-6]). */
@@ -78,7 +95,7 @@ export class TabSync {
     const doc = this.opts.doc
     switch (m.type) {
       case 'delta':
-        this.apply(m.bytes, m.upload === true)
+        this.apply(m.bytes, m.upload === true, true)
         return
       case 'hello': {
         const theirs = toNumericVV(m.vv)
@@ -95,7 +112,7 @@ export class TabSync {
       }
       case 'sync': {
         if (m.to !== this.me) return
-        if (m.bytes) this.apply(m.bytes, false)
+        if (m.bytes) this.apply(m.bytes, false, false)
         const theirs = toNumericVV(m.vv)
         const mine = doc.versionVector()
         if (!covers(theirs, mine)) this.post({ type: 'delta', from: this.me, bytes: doc.encodeDeltaSince(theirs) })
@@ -107,9 +124,32 @@ export class TabSync {
     }
   }
 
-  private apply(bytes: Uint8Array, upload: boolean): void {
+  /** [CLIENT-TAB-8] One `hello` per state of this tab: every peer answers it with all this tab lacks. */
+  private askForGap(): void {
+    const at = JSON.stringify(this.opts.doc.versionVector())
+    if (at === this.askedAt) return
+    this.askedAt = at
+    this.hello()
+    this.opts.onGap?.()
+  }
+
+  /**
+   * Joins another tab's delta. `gapAsks`: a delta whose causal past is missing here is
+   * dropped and the peers are asked for everything this tab lacks ([CLIENT-TAB-8]); a
+   * `sync` reply is built against this tab's own vector, so it is joined as it is.
+   */
+  private apply(bytes: Uint8Array, upload: boolean, gapAsks: boolean): void {
     try {
-      this.opts.doc.applyDelta(bytes, TAB_ORIGIN)
+      if (gapAsks && !this.opts.doc.applyDeltaIfReady(bytes, TAB_ORIGIN)) {
+        if (this.greeted) this.askForGap()
+        else if (this.earlyBytes + bytes.length <= MAX_EARLY_BYTES) {
+          // Its past may be on the disk the load is still reading (its writer stored it, then posted it).
+          this.early.push({ bytes, upload })
+          this.earlyBytes += bytes.length
+        }
+        return
+      }
+      if (!gapAsks) this.opts.doc.applyDelta(bytes, TAB_ORIGIN)
       this.opts.onApplied?.(bytes, upload)
     } catch (e) {
       // Bad bytes or a full causal buffer: report, then ask peers for a clean catch-up.

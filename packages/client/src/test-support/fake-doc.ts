@@ -61,6 +61,11 @@ export class FakeDoc implements ReplicaDoc {
     }
     if (changed) for (const fn of this.changeListeners) fn(bytes, undefined)
   }
+  applyDeltaIfReady(bytes: Uint8Array): boolean {
+    if (!covers(this.vv, decode(bytes).deps)) return false
+    this.applyDelta(bytes)
+    return true
+  }
   versionVector(): VersionVector {
     return { ...this.vv }
   }

@@ -178,6 +178,47 @@ describe('Doc API', () => {
     expect(c.toJSON()).toEqual({})
   })
 
+  it('applyDeltaIfReady joins a delta whose past is here and leaves one whose past is missing out of the buffer', () => {
+    const a = new Doc()
+    const deltas: Uint8Array[] = []
+    a.on('delta', (d) => deltas.push(d))
+    const t = a.getText('t')
+    for (const ch of 'abc') t.insert(t.length, ch)
+    const b = new Doc()
+    expect(b.applyDeltaIfReady(deltas[1]!)).toBe(false)
+    expect(b.pendingCount).toBe(0)
+    expect(b.toJSON()).toEqual({})
+    expect(b.applyDeltaIfReady(deltas[0]!)).toBe(true)
+    expect(b.applyDeltaIfReady(deltas[0]!)).toBe(true) // already known
+    b.applyDelta(deltas[2]!) // buffered: it waits for the second
+    expect(b.pendingCount).toBe(1)
+    expect(b.applyDeltaIfReady(deltas[1]!)).toBe(true) // joined, and it unblocks the buffered third
+    expect(b.pendingCount).toBe(0)
+    expect(b.getText('t').toString()).toBe('abc')
+  })
+
+  it('[SYNC-DEL-1] deletes that a catch-up carried without their dots are never offered as exact deletes', () => {
+    // a inserts X and Y; b has both; a deletes X.
+    const a = new Doc({ replicaId: 1 })
+    const b = new Doc({ replicaId: 2 })
+    a.getList('l').push('X')
+    a.getList('l').push('Y')
+    b.applyDelta(a.encodeDeltaSince({}))
+    a.getList('l').delete(0, 1)
+    // s loaded a's state: its history is folded, so its deletes have no dots (a history base).
+    const s = new Doc({ replicaId: 3 })
+    s.applyDelta(a.encodeState())
+    // c starts empty and catches up from s: X arrives as an insert already deleted.
+    const c = new Doc({ replicaId: 4 })
+    c.applyDelta(s.encodeDeltaSince({}))
+    expect(c.getList('l').toArray()).toEqual(['Y'])
+    // b catches up from c: c must send X's delete although its own log never had it.
+    b.applyDelta(c.encodeDeltaSince(b.versionVector()))
+    expect(b.versionVector()).toEqual(a.versionVector())
+    expect(b.getList('l').toArray()).toEqual(['Y'])
+    expect(b.digest()).toBe(a.digest())
+  })
+
   it('[SYNC-DEPS-1] a catch-up delta does not make its dependencies implied: a later edit still waits for what it built on', () => {
     // r writes twice; a writes once without seeing r's second write; the server s has all three.
     const r = new Doc({ replicaId: 1 })

@@ -232,9 +232,34 @@ export class Doc implements DocCore {
       this.buffer.add({ data: decodeDelta(bytes, undefined, this.decodeOptions), bytes: bytes.length, origin })
       return info
     }
+    this.joinReady(data, origin)
+    return info
+  }
+
+  /**
+   * `applyDelta` for a source that can be asked again for what is missing:
+   * a delta whose causal past is not all here is not buffered; it returns
+   * false and changes nothing. Returns true once joined (or already known).
+   * Why: buffered, such a delta waits forever when the only holder of its
+   * past is gone (a browser tab that died before storing it), keeping the
+   * doc's causal buffer non-empty for good.
+   *
+   * @example
+   * if (!doc.applyDeltaIfReady(bytes)) askPeersForWhatWeLack()
+   */
+  applyDeltaIfReady(bytes: Uint8Array, origin?: unknown): boolean {
+    if (this.tx !== null) throw new Error('applyDelta cannot run inside transact(): apply remote deltas outside local transactions')
+    const data = decodeDelta(bytes, (this.decodeScratch ??= new DecodeScratch()), this.decodeOptions)
+    if (!data.isState && this.isKnown(data)) return true
+    if (!this.depsMet(data)) return false
+    this.joinReady(data, origin)
+    return true
+  }
+
+  /** Validates and integrates a delta whose dependencies are here, then whatever it unblocks. */
+  private joinReady(data: DeltaData, origin: unknown): void {
     this.integrate(data, origin, this.validate(data))
     this.drainBuffer()
-    return info
   }
 
   /** Everything checked before a delta is applied; throws `WeftDecodeError` (or `WeftDepthError`). */

@@ -43,7 +43,9 @@ export function buildDeltaSince(state: DocState, since: VersionVector): DeltaDat
       d.inserts = c.seq.insertsSince(since)
       if (!exactDeletes) {
         const ranges = c.seq.tombstonesUpTo(since)
-        if (ranges.length > 0) d.deletes.push({ replica: 0, counter: 0, ranges })
+        // [SYNC-DEL-1] Deletes that travel without their dots (as tombstones, or as inserts that
+        // arrive deleted) are marked unattributed, so the receiver never offers exact deletes it lacks.
+        if (ranges.length > 0 || d.inserts.some((op) => op.deleted)) d.deletes.push({ replica: 0, counter: 0, ranges })
       }
       if (c.kind === 'text' && c.marks.size > 0) {
         const marks = c.marks.since(since)
