@@ -672,9 +672,7 @@ class Simulation {
       this.docIds.every((id) => {
         const h = t.handles.get(id)!
         const s = h.status
-        // 'syncing' too: a doc whose causal buffer another tab's delta completed keeps its last
-        // status until the session hears of the doc again (a stale badge, left to issue #17's badge work).
-        const linked = s.connection === 'synced' || s.connection === 'syncing'
+        const linked = s.connection === 'synced'
         return t.ready.has(id) && linked && h.doc.pendingCount === 0 && s.savedOnServer && s.savedLocally
       }),
     )

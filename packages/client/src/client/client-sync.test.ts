@@ -1,4 +1,4 @@
-import { decodeMessage, type ProtocolMessage } from '@weft/crdt-core'
+import { Doc, decodeMessage, type ProtocolMessage } from '@weft/crdt-core'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ConnectionStatus } from '../handle/status.js'
 import 'fake-indexeddb/auto'
@@ -55,6 +55,27 @@ describe('client with the protocol server over the in-memory transport', () => {
     expect(seen).toContain('connecting')
     expect(seen.at(-1)).toBe('synced')
     expect(a.doc('note').doc.digest()).toBe(b.doc('note').doc.digest())
+  })
+
+  it('[CLIENT-SYNC-7] the badge follows the causal buffer whoever fills it (another tab, not the server)', async () => {
+    const s = server()
+    const a = client(s)
+    const h = a.doc('note')
+    await h.ready
+    await until(() => h.status.connection === 'synced', 'synced')
+    // Two edits of a writer the server never saw, joined from outside the session (as from another tab).
+    const writer = new Doc({ replicaId: 77 })
+    const edits: Uint8Array[] = []
+    writer.on('delta', (d) => edits.push(d))
+    writer.getText('body').insert(0, 'a')
+    writer.getText('body').insert(1, 'b')
+    h.doc.applyDelta(edits[1]!)
+    expect(h.doc.pendingCount).toBe(1)
+    expect(h.status.connection).toBe('syncing')
+    h.doc.applyDelta(edits[0]!)
+    expect(h.doc.pendingCount).toBe(0)
+    // Before, the badge showed the session's last status effect, which a join outside the session never changes.
+    expect(h.status.connection).toBe('synced')
   })
 
   it('[CLIENT-SYNC-2] offline edits reach the server and the other client after reconnect', async () => {

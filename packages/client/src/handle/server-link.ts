@@ -1,4 +1,4 @@
-import type { Doc, DocSyncStatus, JsonValue, WeftSyncError } from '@weft/crdt-core'
+import type { Doc, JsonValue, WeftSyncError } from '@weft/crdt-core'
 import type { DocEffectSink, SyncConnection } from '../connection/sync-connection.js'
 import type { WeftAuthError } from '../errors.js'
 import type { LoadedOutbox, LocalReplica } from '../persistence/local-replica.js'
@@ -33,7 +33,6 @@ export class ServerLink {
   private writtenSeq = 0
   /** Runs `[after, upTo]` of the restored outbox, dropped from storage at the first ack ([CLIENT-OUT-3]). */
   private restoredRuns: { after: number; upTo: number }[] = []
-  private syncStatus: DocSyncStatus = 'offline'
   private waiters: { target: number; resolve: () => void; reject: (e: Error) => void }[] = []
   /** Set when the server refused this doc's writes; cleared when an ack shows it takes them again. */
   private refused: WeftSyncError | undefined
@@ -119,7 +118,9 @@ export class ServerLink {
     if (c.authError && !c.ready) return 'unauthorized'
     if (c.linkState === 'offline') return 'offline'
     if (c.linkState === 'connecting' || !c.ready || !this.attached) return 'connecting'
-    return this.syncStatus
+    // Read from the session, not from its last status effect: a delta from another tab can empty the
+    // doc's causal buffer without the session hearing of it, and the badge stayed 'syncing'.
+    return c.status(this.o.id)
   }
 
   /** Resolves when the server acked every local delta made so far. */
@@ -183,10 +184,7 @@ export class ServerLink {
       for (const w of due) w.resolve()
       this.o.changed()
     },
-    status: (status) => {
-      this.syncStatus = status
-      this.o.changed()
-    },
+    status: () => this.o.changed(),
     authRefused: (error) => {
       // Waiting would never end while the token is refused: tell the callers why ([CLIENT-AUTH-3]).
       for (const w of this.waiters.splice(0)) w.reject(error)
