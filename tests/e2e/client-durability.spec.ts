@@ -64,7 +64,7 @@ test('closing a tab right after typing loses nothing', async ({ context, browser
   await expectBody(other, 'typed then closed')
 })
 
-// [CLIENT-JOURNAL-2] A keystroke's journal write must not wait behind the
+// [CLIENT-STORE-JOURNAL] A keystroke's journal write must not wait behind the
 // ordered writes: those read before they write, so they need the page alive
 // to finish, and a journal write queued behind one dies with it. Another tab
 // holds the doc meta store so that every ordered write of the typing tab is

@@ -243,7 +243,7 @@ describe('LocalReplica with crdt-core Doc', () => {
     expect(again.getText('body').toString()).toBe(text.toString())
   })
 
-  it('[CLIENT-JOURNAL-1] a journal entry whose ordered write landed is dropped on load; one whose write never happened is written once', async () => {
+  it('[CLIENT-STORE-JOURNAL] [CLIENT-STORE-JOURNAL-2] a journal entry whose ordered write landed is dropped on load; one whose write never happened is written once', async () => {
     const { Doc } = await import('@weft/crdt-core')
     const storage = idb()
     const writer = new Doc()
