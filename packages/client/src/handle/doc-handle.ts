@@ -315,18 +315,15 @@ export class DocHandle {
   /**
    * [CLIENT-TAB-8] Another tab's delta had a gap: besides asking the tabs, read the disk, where
    * a tab that died after storing its edits (and before posting them) left them. What that
-   * brings goes to the server by a resubscribe, as a late load does. A failed read leaves the
-   * gap to the next load, which reads the same rows.
+   * brings reaches the server through the next digest ([DIG-4]: the server's vector lacks it),
+   * without reconnecting every doc. A failed read leaves the gap to the next load, which reads
+   * the same rows.
    */
   private joinStored(): void {
     void this.ready
       .then(() => (this.closed ? false : this.local.joinStored()))
       .then(
-        (grew) => {
-          if (!grew || this.closed) return
-          this.server?.storedContentLoaded()
-          this.refresh()
-        },
+        (grew) => grew && this.refresh(),
         () => undefined,
       )
   }
