@@ -161,12 +161,18 @@ describe('Doc API', () => {
     expect(doc.toJSON()).toEqual({ m: { v: { list: [1] } } })
   })
 
-  it('buffers deltas whose dependencies are missing, then applies them in causal order', () => {
+  /** One delta per character typed into text 't' of a fresh doc. */
+  function typed(chars: string): Uint8Array[] {
     const a = new Doc()
     const deltas: Uint8Array[] = []
     a.on('delta', (d) => deltas.push(d))
     const t = a.getText('t')
-    for (const ch of 'abcdef') t.insert(t.length, ch)
+    for (const ch of chars) t.insert(t.length, ch)
+    return deltas
+  }
+
+  it('buffers deltas whose dependencies are missing, then applies them in causal order', () => {
+    const deltas = typed('abcdef')
     const b = new Doc()
     for (const d of [...deltas].reverse()) b.applyDelta(d)
     expect(b.getText('t').toString()).toBe('abcdef')
@@ -179,11 +185,7 @@ describe('Doc API', () => {
   })
 
   it('applyDeltaIfReady joins a delta whose past is here and leaves one whose past is missing out of the buffer', () => {
-    const a = new Doc()
-    const deltas: Uint8Array[] = []
-    a.on('delta', (d) => deltas.push(d))
-    const t = a.getText('t')
-    for (const ch of 'abc') t.insert(t.length, ch)
+    const deltas = typed('abc')
     const b = new Doc()
     expect(b.applyDeltaIfReady(deltas[1]!)).toBe(false)
     expect(b.pendingCount).toBe(0)
