@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './free-port.js'
@@ -74,6 +74,22 @@ interface MutableNode extends NatsNode {
  * ```
  */
 export async function startNatsCluster(options: NatsClusterOptions = {}): Promise<NatsCluster> {
+  // The ports are picked free a moment before the servers bind them (cluster routes must be known
+  // up front), so another process may take one in between: a node that exits while starting gets
+  // the whole cluster started again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options)
+    } catch (e) {
+      if (!(e instanceof NodeExitedError) || attempt === 3) throw e
+    }
+  }
+}
+
+/** A node exited before it was healthy (a port taken meanwhile, most often); the message has its log's tail. */
+class NodeExitedError extends Error {}
+
+async function startOnce(options: NatsClusterOptions): Promise<NatsCluster> {
   const size = options.size ?? 3
   const bin = options.bin ?? process.env.NATS_SERVER_BIN ?? 'nats-server'
   const startTimeoutMs = options.startTimeoutMs ?? 20_000
@@ -123,7 +139,8 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
     let last = 'no answer'
     while (Date.now() < deadline) {
       if (node.process?.exitCode !== null && node.process?.exitCode !== undefined) {
-        throw new Error(`nats-server ${node.name} exited with ${node.process.exitCode}; see ${node.logFile}`)
+        const log = await readFile(node.logFile, 'utf8').catch(() => '(no log)')
+        throw new NodeExitedError(`nats-server ${node.name} exited with ${node.process.exitCode}; its log ends:\n${log.split('\n').slice(-6).join('\n')}`)
       }
       try {
         const res = await fetch(`http://127.0.0.1:${node.monitorPort}/healthz`, { signal: AbortSignal.timeout(1_000) })
