@@ -65,7 +65,7 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
 
 const NOTE =
   'Durability differs: Weft acks a delta only after its SQLite transaction COMMITs (WAL, synchronous=FULL, on a worker thread) ' +
-  'and fans it out only then; y-websocket persists nothing (no YPERSISTENCE, as `npx y-websocket`; for cold-load only, updates are ' +
+  'and fans it out before that commit ([FAN-1]); y-websocket persists nothing (no YPERSISTENCE, as `npx y-websocket`; for cold-load only, updates are ' +
   'appended to a file without fsync) and sends no acks; Hocuspocus acks on apply and writes the doc to SQLite after a 2–10 s debounce.'
 
 function fmt(v: unknown): string {

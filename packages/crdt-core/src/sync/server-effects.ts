@@ -13,8 +13,17 @@ export type ConnectionId = number
 export type ServerEffect =
   /** Write a frame to one connection. */
   | { readonly type: 'send'; readonly conn: ConnectionId; readonly frame: Uint8Array }
-  /** Fan-out ([FAN-1]): deliver one frame to every listed connection. The only multi-recipient path. */
-  | { readonly type: 'broadcast'; readonly doc: string; readonly frame: Uint8Array; readonly to: readonly ConnectionId[] }
+  /**
+   * Fan-out ([FAN-1], [PRES-1]): deliver one frame to every listed connection. The only multi-recipient
+   * path. `message` says what the frame (or frame part, [PART-1]) carries, for metrics.
+   */
+  | {
+      readonly type: 'broadcast'
+      readonly doc: string
+      readonly frame: Uint8Array
+      readonly to: readonly ConnectionId[]
+      readonly message: 'delta' | 'presence'
+    }
   /** Close a connection (after sending what was queued); `code` is why. Then calling `disconnect` is optional. */
   | { readonly type: 'close'; readonly conn: ConnectionId; readonly code: SyncErrorCode | 'normal'; readonly reason: string }
   /** Only without a synchronous `authenticate` option: check the token, then call `authenticated(conn, result)`. */

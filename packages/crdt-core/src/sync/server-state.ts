@@ -57,6 +57,8 @@ export interface DurableEntry {
   /** The connection that sent it (no fan-out back to it). */
   readonly conn: ConnectionId | undefined
   readonly bytes: Uint8Array
+  /** Already sent to the other subscribers when it was joined ([FAN-1]); otherwise it goes now. */
+  readonly fanned: boolean
 }
 
 /** One doc in server memory, shared by its subscribers. Internal. */
@@ -71,8 +73,15 @@ export interface Room {
   serverSeq: number
   /** Persist ids issued and not yet answered; created on the first persist (most docs are idle). */
   inflight: Set<number> | undefined
-  /** Durable persists waiting for an earlier one before their fan-out. */
+  /** Durable persists waiting for an earlier one before their `durable` effect (and fan-out, if held). */
   done: DurableEntry[]
+  /**
+   * [FAN-1] In-flight persists held back from fan-out until durable: one that binds a replica ([BIND-1]),
+   * which the store may refuse, and every later one (fan-out keeps join order).
+   */
+  held: number
+  /** [FAN-1] Deltas joined while a commit of the doc was in flight: fanned out together when one completes. */
+  fanQueue: { readonly writer: ConnectionId; readonly bytes: Uint8Array }[] | undefined
   /** Last persist id issued for this room (0: none). */
   lastPersistId: number
   /** Created with the first entry and dropped with the last, so an idle doc carries none. */
@@ -93,6 +102,8 @@ export function newRoom(id: string): Room {
     serverSeq: 0,
     inflight: undefined,
     done: [],
+    held: 0,
+    fanQueue: undefined,
     lastPersistId: 0,
     presence: undefined,
     digestKey: undefined,

@@ -124,8 +124,27 @@ describe('[BIND-1] replica binding in the server state machine', () => {
     const [p] = persists(out)
     const failed = s.persistFailed((p as { id: number }).id, 'replica-owned')
     expect(to(failed, 1)).toEqual([expect.objectContaining({ type: 'error', code: 'replica-owned', doc: 'd' })])
-    expect(to(failed, 2)).toEqual([expect.objectContaining({ type: 'error', code: 'unavailable', doc: 'd' })])
+    // [FAN-1] a write that binds is not fanned out before the commit: bob never saw what the store refused.
+    expect([...to(out, 2), ...to(failed, 2)]).toEqual([expect.objectContaining({ type: 'error', code: 'unavailable', doc: 'd' })])
     expect(s.doc('d')).toBeUndefined()
+  })
+
+  it('[FAN-1] a write that binds, and every later write of the doc, is fanned out at its commit, in join order', () => {
+    const s = make()
+    join(s, 1, 'alice')
+    join(s, 2, 'bob')
+    const alice = new Doc({ replicaId: 42 })
+    const [first, second] = edits(alice, 2)
+    const a = send(s, 1, { type: 'delta', doc: 'd', seq: 1, delta: first! })
+    const b = send(s, 1, { type: 'delta', doc: 'd', seq: 2, delta: second! })
+    expect([...to(a, 2), ...to(b, 2)]).toEqual([])
+    const [pa] = persists(a)
+    const [pb] = persists(b)
+    const fanned = [...s.persisted((pa as { id: number }).id, 1), ...s.persisted((pb as { id: number }).id, 2)]
+    expect(to(fanned, 2).map((m) => m.type === 'delta' && m.seq)).toEqual([1, 2])
+    // Bound and durable: alice's next write reaches bob before its commit.
+    const [third] = edits(alice, 1)
+    expect(to(send(s, 1, { type: 'delta', doc: 'd', seq: 3, delta: third! }), 2)).toEqual([{ type: 'delta', doc: 'd', seq: 0, delta: third }])
   })
 
   it('open mode (no owner) binds nothing: every connection is the same anonymous principal', () => {

@@ -99,7 +99,7 @@ describe('SyncServer', () => {
     expect(upToDate[1]).toEqual({ type: 'sync', doc: 'd', vv: author.versionVector(), delta: new Uint8Array(0) })
   })
 
-  it('[ACK-1] [ACK-2] [FAN-1] a delta is persisted first; the ack and the fan-out wait until it is durable', () => {
+  it('[ACK-1] [ACK-2] [FAN-1] a delta is persisted and fanned out at once (seq 0); the ack waits until it is durable', () => {
     const s = make()
     join(s, 1)
     join(s, 2)
@@ -108,10 +108,12 @@ describe('SyncServer', () => {
     const persist = out.find((e) => e.type === 'persist')
     expect(persist).toMatchObject({ type: 'persist', doc: 'd', bytes, ranges: [{ replica: 5, from: 0, to: 2 }] })
     expect(types(out, 1)).toEqual([])
-    expect(types(out, 2)).toEqual([])
+    expect(to(out, 2)).toEqual([{ type: 'delta', doc: 'd', seq: 0, delta: bytes }])
     const done = s.persisted((persist as { id: number }).id, 1)
     expect(to(done, 1)).toEqual([{ type: 'ack', doc: 'd', clientSeq: 1, serverSeq: 1 }])
-    expect(to(done, 2)).toEqual([{ type: 'delta', doc: 'd', seq: 1, delta: bytes }])
+    // Sent once: the commit brings the other subscriber nothing more.
+    expect(to(done, 2)).toEqual([])
+    expect(done.filter((e) => e.type === 'durable')).toEqual([{ type: 'durable', doc: 'd', serverSeq: 1, delta: bytes }])
   })
 
   it('[ACK-2] a delta the server already holds in memory is acked only once that memory is durable', () => {
@@ -128,24 +130,34 @@ describe('SyncServer', () => {
     expect(to(done, 2)).toContainEqual({ type: 'ack', doc: 'd', clientSeq: 7, serverSeq: 1 })
   })
 
-  it('[ACK-3] [STORE-2] acks and fan-out stay in issue order even when persists finish out of order', () => {
+  it('[ACK-3] [STORE-2] [FAN-1] fan-out follows join order, batched behind a commit in flight; acks and durable effects stay in issue order when persists finish out of order', () => {
     const s = make()
     join(s, 1)
     join(s, 2)
     const author = new Doc({ replicaId: 5 })
+    const fanned: ProtocolMessage[] = []
     const ids = [1, 2, 3].map((seq) => {
       const out = send(s, 1, { type: 'delta', doc: 'd', seq, delta: edit(author, `${seq}`) })
+      fanned.push(...to(out, 2))
       return (out.find((e) => e.type === 'persist') as { id: number }).id
     })
+    // The first goes at once; the two that came while its commit was in flight wait for a commit to complete.
+    expect(fanned.map((m) => m.type === 'delta' && m.seq)).toEqual([0])
+    const durableSeqs = (out: ServerEffect[]) => out.flatMap((e) => (e.type === 'durable' ? [e.serverSeq] : []))
     const third = s.persisted(ids[2]!, 3)
     expect(to(third, 1)).toEqual([])
-    expect(to(third, 2)).toEqual([])
+    expect(durableSeqs(third)).toEqual([])
+    expect(to(third, 2).map((m) => m.type === 'delta' && m.seq)).toEqual([0, 0])
+    const received = new Doc({ replicaId: 9 })
+    for (const m of [...fanned, ...to(third, 2)]) if (m.type === 'delta') received.applyDelta(m.delta)
+    expect(received.toJSON()).toEqual(author.toJSON())
     const first = s.persisted(ids[0]!, 1)
     expect(to(first, 1)).toEqual([{ type: 'ack', doc: 'd', clientSeq: 1, serverSeq: 1 }])
-    expect(to(first, 2).map((m) => m.type === 'delta' && m.seq)).toEqual([1])
+    expect(durableSeqs(first)).toEqual([1])
     const second = s.persisted(ids[1]!, 2)
     expect(to(second, 1)).toEqual([{ type: 'ack', doc: 'd', clientSeq: 3, serverSeq: 3 }])
-    expect(to(second, 2).map((m) => m.type === 'delta' && m.seq)).toEqual([2, 3])
+    expect(durableSeqs(second)).toEqual([2, 3])
+    expect([...to(first, 2), ...to(second, 2)]).toEqual([])
   })
 
   it('[FAN-2] a durable delta is announced for other nodes, and a relayed one reaches local subscribers', () => {

@@ -50,7 +50,7 @@ export class SyncServer<P = unknown> {
   private readonly rooms = new Map<string, Room>()
   /** Rooms with at least one presence entry: what `tick` has to look at. */
   private readonly presenceRooms = new Set<Room>()
-  private readonly persists = new Map<number, { doc: string; conn: ConnectionId | undefined; bytes: Uint8Array }>()
+  private readonly persists = new Map<number, { doc: string; conn: ConnectionId | undefined; bytes: Uint8Array; fanned: boolean }>()
   private nextPersistId = 1
   private now = 0
   private readonly o: ResolvedServerOptions<P>
@@ -226,14 +226,16 @@ export class SyncServer<P = unknown> {
     const room = this.rooms.get(p.doc)
     if (!room) return out
     room.inflight?.delete(id)
-    room.done.push({ id, serverSeq, conn: p.conn, bytes: p.bytes })
+    const queued = room.fanQueue
+    room.fanQueue = undefined
+    for (const q of queued ?? []) this.fanOut(out, room, q.writer, q.bytes, 0)
+    room.done.push({ id, serverSeq, conn: p.conn, bytes: p.bytes, fanned: p.fanned })
     for (const d of releaseDurable(room)) {
       room.serverSeq = Math.max(room.serverSeq, d.serverSeq)
       out.push({ type: 'durable', doc: p.doc, serverSeq: d.serverSeq, delta: d.bytes })
-      const to = [...room.subscribers].filter((c) => c !== d.conn)
-      if (to.length === 0) continue
-      this.stats.fanouts++
-      this.pushBroadcast(out, p.doc, to, { type: 'delta', doc: p.doc, seq: d.serverSeq, delta: d.bytes })
+      if (d.fanned) continue
+      room.held--
+      this.fanOut(out, room, d.conn, d.bytes, d.serverSeq)
     }
     for (const c of room.subscribers) {
       const s = this.sessions.get(c)
@@ -325,8 +327,7 @@ export class SyncServer<P = unknown> {
     }
     room.digestHash = undefined
     room.serverSeq = Math.max(room.serverSeq, serverSeq)
-    const to = [...room.subscribers]
-    if (to.length > 0) this.pushBroadcast(out, room.id, to, { type: 'delta', doc: room.id, seq: serverSeq, delta })
+    this.fanOut(out, room, undefined, delta, serverSeq)
   }
 
   private process(out: ServerEffect[], s: ServerSessionState<P>, part: Uint8Array): void {
@@ -540,12 +541,18 @@ export class SyncServer<P = unknown> {
         // [LIMIT-EMPTY-1] what was joined, without the empty sections it was sent with: stored and relayed
         // as sent, they would cost every later load and every subscriber their decode again.
         const stored = info.canonical ?? bytes
-        this.persists.set(id, { doc: room.id, conn: s.id, bytes: stored })
+        // [FAN-1] collaborators get it before its commit, unless the store may refuse it ([BIND-1]) or an
+        // earlier delta of the doc is held for that reason (fan-out keeps join order).
+        const fanned = bind.length === 0 && room.held === 0
+        if (!fanned) room.held++
+        this.persists.set(id, { doc: room.id, conn: s.id, bytes: stored, fanned })
         if (owner === undefined) out.push({ type: 'persist', id, doc: room.id, bytes: stored, ranges: info.ranges })
         else {
           for (const replica of bind) room.owners.set(replica, owner)
           out.push({ type: 'persist', id, doc: room.id, bytes: stored, ranges: info.ranges, owner })
         }
+        // After the persist effect, so the shell starts the commit before it writes to every socket.
+        if (fanned) this.fanOutSoon(out, room, s.id, stored)
       }
     }
     if (seq !== undefined) {
@@ -794,14 +801,32 @@ export class SyncServer<P = unknown> {
     this.drop(out, s)
   }
 
-  private broadcast(out: ServerEffect[], room: Room, except: ConnectionId, m: ProtocolMessage): void {
+  /**
+   * [FAN-1] At once while no other commit of the doc is in flight; otherwise with the next one that
+   * completes, so the deltas that arrive during a commit leave together (one write per subscriber, as
+   * group commit batches them) and none waits longer than it would for its own commit.
+   */
+  private fanOutSoon(out: ServerEffect[], room: Room, writer: ConnectionId, delta: Uint8Array): void {
+    if (room.fanQueue !== undefined || room.inflight!.size > 1) (room.fanQueue ??= []).push({ writer, bytes: delta })
+    else this.fanOut(out, room, writer, delta, 0)
+  }
+
+  /** [FAN-1] a joined delta to every subscriber but its writer; `seq` 0 before the commit ([SYNC-4]). */
+  private fanOut(out: ServerEffect[], room: Room, writer: ConnectionId | undefined, delta: Uint8Array, seq: number): void {
+    const to = [...room.subscribers].filter((c) => c !== writer)
+    if (to.length === 0) return
+    this.stats.fanouts++
+    this.pushBroadcast(out, room.id, to, { type: 'delta', doc: room.id, seq, delta })
+  }
+
+  private broadcast(out: ServerEffect[], room: Room, except: ConnectionId, m: Extract<ProtocolMessage, { type: 'presence' }>): void {
     const to = [...room.subscribers].filter((c) => c !== except)
     if (to.length > 0) this.pushBroadcast(out, room.id, to, m)
   }
 
   /** [PART-1] a frame above the frame limit goes out as parts, back to back. */
-  private pushBroadcast(out: ServerEffect[], doc: string, to: ConnectionId[], m: ProtocolMessage): void {
-    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'broadcast', doc, to, frame })
+  private pushBroadcast(out: ServerEffect[], doc: string, to: ConnectionId[], m: Extract<ProtocolMessage, { type: 'delta' | 'presence' }>): void {
+    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'broadcast', doc, to, frame, message: m.type })
   }
 
   private send(out: ServerEffect[], conn: ConnectionId, m: ProtocolMessage): void {

@@ -113,7 +113,7 @@ export class SyncService {
         sweepMs: cluster.sweepMs,
         deliver: (doc, delta, seq) => {
           // A delta another node committed: joined here and relayed to this node's subscribers ([FAN-2]).
-          this.run(this.server.relayed(doc, delta, seq), true)
+          this.run(this.server.relayed(doc, delta, seq))
           this.compactor.appended(doc, seq)
         },
       })
@@ -165,7 +165,7 @@ export class SyncService {
    */
   imported(doc: string, seq: number, delta: Uint8Array): void {
     this.relay?.committed(doc, seq, delta)
-    this.run(this.server.relayed(doc, delta, seq), true)
+    this.run(this.server.relayed(doc, delta, seq))
     this.compactor.appended(doc, seq)
   }
 
@@ -182,11 +182,10 @@ export class SyncService {
     await this.compactor.close()
   }
 
-  /** `deltaFrames`: the broadcasts among `effects` carry deltas (answering `persisted` or `relayed`). */
-  private run(effects: readonly ServerEffect[], deltaFrames = false): void {
+  private run(effects: readonly ServerEffect[]): void {
     for (const e of effects) {
       try {
-        this.execute(e, deltaFrames)
+        this.execute(e)
       } catch (error) {
         this.d.metrics.errors.inc({ code: 'internal' })
         this.d.logger.error({ err: error, effect: e.type }, 'effect failed')
@@ -194,7 +193,7 @@ export class SyncService {
     }
   }
 
-  private execute(e: ServerEffect, deltaFrames: boolean): void {
+  private execute(e: ServerEffect): void {
     const { metrics, logger, store } = this.d
     switch (e.type) {
       case 'send':
@@ -202,7 +201,7 @@ export class SyncService {
         return
       case 'broadcast':
         // Every recipient is a socket of this node; other nodes hear of deltas through `durable`.
-        if (deltaFrames) metrics.deltasOut.inc(e.to.length)
+        if (e.message === 'delta') metrics.deltasOut.inc(e.to.length)
         for (const conn of e.to) this.shells.get(conn)?.send(e.frame)
         return
       case 'durable':
@@ -279,7 +278,6 @@ export class SyncService {
             logger.error({ err: error, doc: e.doc }, 'persisting a delta failed')
             return this.server.persistFailed(e.id)
           },
-          true,
         )
         return
       }
@@ -322,14 +320,9 @@ export class SyncService {
    * Awaits `work`, then feeds the protocol's answer back in. Tracked so
    * `close()` can wait for it (acks are sent only after the commit).
    */
-  private track<T>(
-    work: Promise<T>,
-    onDone: (value: T) => readonly ServerEffect[],
-    onFail?: (error: unknown) => readonly ServerEffect[],
-    persistedDelta = false,
-  ): void {
+  private track<T>(work: Promise<T>, onDone: (value: T) => readonly ServerEffect[], onFail?: (error: unknown) => readonly ServerEffect[]): void {
     const p = work.then(
-      (value) => this.run(onDone(value), persistedDelta),
+      (value) => this.run(onDone(value)),
       (error: unknown) => {
         if (onFail) this.run(onFail(error))
         else this.d.logger.error({ err: error }, 'background work failed')
