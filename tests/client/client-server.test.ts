@@ -1,5 +1,5 @@
-import { decodeMessage } from '@weft/crdt-core'
 import { createClient, memoryStorage, offlineSwitch, webSocketTransport, type Client } from '@weft/client'
+import type { ProtocolMessage } from '@weft/crdt-core'
 import { recordingTransport } from './helpers/recording-transport.js'
 import { createServer, type WeftServer } from '@weft/server'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -29,7 +29,7 @@ function nodeClient(server: WeftServer, opts: { compaction?: { maxLogCount: numb
     ...opts,
   })
   cleanup.push(() => client.close())
-  return { client, net, sent: recorder.sent }
+  return { client, net, sent: recorder.sent, messages: recorder.messages }
 }
 
 const text = (c: Client) => c.doc('note').doc.getText('body')
@@ -70,7 +70,7 @@ describe('client <-> server over WebSocket on loopback', () => {
 
   it('[CLIENT-INT-3] a reconnect after 10k offline edits uploads ONE compact delta', async () => {
     const server = await startServer()
-    const { client: a, net, sent } = nodeClient(server, { compaction: { maxLogCount: 1000 } })
+    const { client: a, net, sent, messages } = nodeClient(server, { compaction: { maxLogCount: 1000 } })
     const h = a.doc('note')
     await h.ready
     await until(() => h.status.connection === 'synced', 'synced')
@@ -88,11 +88,8 @@ describe('client <-> server over WebSocket on loopback', () => {
     const from = sent.length
     net.setOffline(false)
     await h.whenSaved('server')
-    const deltas = sent
-      .slice(from)
-      .map((f) => decodeMessage(f))
-      .filter((m) => m.type === 'delta')
-    const uploaded = deltas.reduce((n, m) => n + (m.type === 'delta' ? m.delta.byteLength : 0), 0)
+    const deltas = messages.slice(from).filter((m): m is Extract<ProtocolMessage, { type: 'delta' }> => m?.type === 'delta')
+    const uploaded = deltas.reduce((n, m) => n + m.delta.byteLength, 0)
     console.log(
       `[CLIENT-INT-3] ${edits} offline edits -> ${deltas.length} delta frame on reconnect, ${uploaded} B; ` +
         `the ${edits} individual deltas sum to ${individual} B (${(individual / Math.max(1, uploaded)).toFixed(1)}x larger)`,

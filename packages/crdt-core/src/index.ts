@@ -44,6 +44,7 @@ export { PROTOCOL_VERSION } from './sync/index.js'
 export { encodeMessage, decodeMessage, peekFrameVersion, MAX_DOC_ID_LENGTH } from './sync/index.js'
 export { isDocMessage, isMessageOfType } from './sync/index.js'
 export { FrameAssembler, splitFrame, isPartFrame, PART_TAG } from './sync/index.js'
+export { FrameReader, WireTables, WIRE_MAX_DOCS, WIRE_MAX_REPLICAS, type WireMark } from './sync/index.js'
 export type {
   ProtocolMessage,
   MessageType,

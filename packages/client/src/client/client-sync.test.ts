@@ -1,4 +1,4 @@
-import { Doc, decodeMessage, type ProtocolMessage } from '@weft/crdt-core'
+import { Doc, type ProtocolMessage } from '@weft/crdt-core'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ConnectionStatus } from '../handle/status.js'
 import 'fake-indexeddb/auto'
@@ -36,7 +36,9 @@ function client(s: MemorySyncServer, opts: Partial<ClientOptions> = {}): Client 
   return c
 }
 const body = (c: Client, id = 'note') => c.doc(id).doc.getText('body')
-const framesOf = (frames: Uint8Array[], type: ProtocolMessage['type']) => frames.filter((f) => decodeMessage(f).type === type)
+/** The messages of `type` the server received since `from` (an index into `s.received`). */
+const received = <T extends ProtocolMessage['type']>(s: MemorySyncServer, from: number, type: T) =>
+  s.messages.slice(from).filter((m): m is Extract<ProtocolMessage, { type: T }> => m?.type === type)
 
 describe('client with the protocol server over the in-memory transport', () => {
   it('[CLIENT-SYNC-1] two clients converge through the server; status goes connecting -> syncing -> synced', async () => {
@@ -169,7 +171,7 @@ describe('client with the protocol server over the in-memory transport', () => {
     const before = s.received.length
     const a3 = client(s, { storage })
     await a3.doc('note').whenSaved('server')
-    const seqs = framesOf(s.received.slice(before), 'delta').map((f) => (decodeMessage(f) as { seq: number }).seq)
+    const seqs = received(s, before, 'delta').map((m) => m.seq)
     expect(seqs).toEqual([3 * OUTBOX_SEQ_BLOCK])
     await a3.doc('note').whenSaved('local')
     expect((await storage.load('note')).outbox).toEqual([])
@@ -217,7 +219,7 @@ describe('client with the protocol server over the in-memory transport', () => {
     const before = s.received.length
     s.network.setOnline(true)
     await h.whenSaved('server')
-    const uploaded = framesOf(s.received.slice(before), 'delta').map((f) => decodeMessage(f))
+    const uploaded = received(s, before, 'delta')
     const bytes = uploaded.reduce((n, m) => n + (m.type === 'delta' ? m.delta.byteLength : 0), 0)
     console.log(
       `[CLIENT-SYNC-4] ${count} offline edits: ${uploaded.length} delta frame(s) of ${bytes} B uploaded on reconnect; the individual deltas sum to ${sum} B`,

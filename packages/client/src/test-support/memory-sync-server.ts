@@ -1,4 +1,4 @@
-import { SyncServer, createDocModel, type ServerEffect } from '@weft/crdt-core'
+import { FrameReader, SyncServer, createDocModel, type ProtocolMessage, type ServerEffect } from '@weft/crdt-core'
 import { MemoryNetwork, type MemoryPeer } from '../transport/memory-transport.js'
 
 /**
@@ -12,6 +12,8 @@ export class MemorySyncServer {
   readonly log = new Map<string, { seq: number; bytes: Uint8Array }[]>()
   /** Frames received from clients (byte accounting). */
   readonly received: Uint8Array[] = []
+  /** What each of `received` reads as on its connection (undefined: a part, or a frame the server refuses). */
+  readonly messages: (ProtocolMessage | undefined)[] = []
   /** Tokens the clients' hellos carried, in order. */
   readonly tokens: (string | undefined)[] = []
   private readonly peers = new Map<number, MemoryPeer>()
@@ -22,8 +24,10 @@ export class MemorySyncServer {
     this.network.accept((peer) => {
       const id = this.nextConn++
       this.peers.set(id, peer)
+      const reader = new FrameReader()
       peer.onMessage((frame) => {
         this.received.push(frame)
+        this.messages.push(readOrUndefined(reader, frame))
         this.run(this.server.receive(id, frame, Date.now()))
       })
       peer.onClose(() => {
@@ -77,5 +81,14 @@ export class MemorySyncServer {
           break
       }
     }
+  }
+}
+
+function readOrUndefined(reader: FrameReader, frame: Uint8Array): ProtocolMessage | undefined {
+  try {
+    return reader.read(frame)
+  } catch {
+    // A frame the server refuses: the server says why.
+    return undefined
   }
 }

@@ -378,6 +378,27 @@ export function isStateHeader(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Whether an encoded delta starts with its replica table right after the two
+ * header bytes: every delta but an empty one and a deflated state (whose
+ * table is compressed). What the wire's connection tables rewrite ([WIRE-2]).
+ */
+export function replicaTableAtFront(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && (bytes[1]! & FLAG_DEFLATE) === 0
+}
+
+/**
+ * The replica ids at the front of an encoded delta and where they end, for a
+ * delta with `replicaTableAtFront`. Throws `WeftDecodeError` for a malformed
+ * header, as `decodeDelta` would.
+ */
+export function frontReplicaTable(bytes: Uint8Array): { readonly ids: readonly number[]; readonly end: number } {
+  const r = new Reader(bytes)
+  readVersionAndFlags(r)
+  const ids = readReplicaTable(r)
+  return { ids, end: r.pos }
+}
+
+/**
  * The dot ranges of a delta read from its header alone (the header comes
  * first; the body is not decoded): what a server checks before it joins a
  * delta ([BIND-1]) and a client before it joins one ([BIND-2]). Undefined for

@@ -6,6 +6,9 @@ import { ClientSession } from './client-session.js'
 import { decodeMessage, encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 
+/** These tests read the session's frames without a peer's connection tables: protocol 1 ([WIRE-1] has its own tests). */
+const V1 = { protocolVersion: 1 } as const
+
 /** [BIND-2] a client never reports saved what the server refused or what another replica forged under its id (issue 15 item 8). */
 
 const LAST_COUNTER = 2 ** 53 - 2
@@ -15,7 +18,7 @@ const recv = (c: ClientSession, m: ProtocolMessage) => c.received(encodeMessage(
 
 /** Open, online, synced, with `n` edits persisted and sent. */
 function writer(n: number): { c: ClientSession; doc: Doc } {
-  const c = new ClientSession()
+  const c = new ClientSession(V1)
   const doc = new Doc({ replicaId: 42 })
   c.open('d', doc)
   c.connected(0, 'tok')

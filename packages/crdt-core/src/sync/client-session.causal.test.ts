@@ -5,6 +5,9 @@ import { ClientSession } from './client-session.js'
 import { decodeMessage, encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 
+/** These tests read the session's frames without a peer's connection tables: protocol 1 ([WIRE-1] has its own tests). */
+const V1 = { protocolVersion: 1 } as const
+
 function sent(effects: ClientEffect[]): ProtocolMessage[] {
   return effects.flatMap((e) => (e.type === 'send' ? [decodeMessage(e.frame)] : []))
 }
@@ -21,7 +24,7 @@ function live(c: ClientSession): void {
 
 describe('ClientSession and causal order (issue #15)', () => {
   it('[CAUSAL-1] missing-deps makes the client re-subscribe and upload what the server lacks in one delta', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     live(c)
@@ -46,7 +49,7 @@ describe('ClientSession and causal order (issue #15)', () => {
   })
 
   it('[CAUSAL-2] a causal buffer filled with deltas that never apply is dropped on resync: the doc does not stay syncing', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3, maxPendingDeltas: 5 })
     c.open('d', doc)
     live(c)

@@ -5,6 +5,9 @@ import { ClientSession } from './client-session.js'
 import { decodeMessage, encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 
+/** These tests read the session's frames without a peer's connection tables: protocol 1 ([WIRE-1] has its own tests). */
+const V1 = { protocolVersion: 1 } as const
+
 function sent(effects: ClientEffect[]): ProtocolMessage[] {
   return effects.flatMap((e) => (e.type === 'send' ? [decodeMessage(e.frame)] : []))
 }
@@ -31,7 +34,7 @@ function type(c: ClientSession, doc: Doc, text: string): ClientEffect[] {
 
 describe('ClientSession', () => {
   it('[HELLO-1] [SYNC-1] says hello, then subscribes every open doc with its version vector', () => {
-    const c = new ClientSession({ clientName: 'web' })
+    const c = new ClientSession({ ...V1, clientName: 'web' })
     const doc = new Doc({ replicaId: 3 })
     doc.getText('t').insert(0, 'x')
     c.open('d', doc)
@@ -42,7 +45,7 @@ describe('ClientSession', () => {
   })
 
   it('[OUT-1] [OUT-2] a local delta is persisted first and sent only once persisted and live', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     online(c)
@@ -57,7 +60,7 @@ describe('ClientSession', () => {
   })
 
   it('[ACK-3] [DUR-2] acks are cumulative, drop the outbox, and ignore seqs never sent', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     online(c)
@@ -71,7 +74,7 @@ describe('ClientSession', () => {
   })
 
   it('[OUT-3] [SYNC-3] after a reconnect, 200 offline edits go up as ONE compact delta', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     for (let i = 0; i < 200; i++) type(c, doc, `w${i}`)
@@ -87,7 +90,7 @@ describe('ClientSession', () => {
   })
 
   it('[OUT-3] an up-to-date client with nothing unacked uploads nothing', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     online(c)
@@ -96,7 +99,7 @@ describe('ClientSession', () => {
   })
 
   it('[OUT-5] the compact upload waits until every local delta is persisted', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     type(c, doc, 'a')
@@ -113,7 +116,7 @@ describe('ClientSession', () => {
     let bytes: Uint8Array = new Uint8Array()
     old.on('delta', (d) => (bytes = d))
     old.getText('t').insert(0, 'saved')
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 5 })
     c.open('d', doc, { lastSeq: 4, ackedSeq: 3, outbox: [{ seq: 4, bytes }] })
     expect(doc.getText('t').toString()).toBe('saved')
@@ -123,7 +126,7 @@ describe('ClientSession', () => {
   })
 
   it('[SYNC-4] remote deltas are joined and offered for local persistence; duplicates are harmless', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     online(c)
@@ -138,7 +141,7 @@ describe('ClientSession', () => {
   })
 
   it('[DIG-2] [DIG-3] a divergent server digest is counted, reported and healed with the full state once', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     online(c)
@@ -152,7 +155,7 @@ describe('ClientSession', () => {
   })
 
   it('[DIG-4] a server digest lacking dots we hold makes us upload exactly what it lacks', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     online(c)
@@ -172,7 +175,7 @@ describe('ClientSession', () => {
   })
 
   it('[PRES-1] [PRES-3] [PRES-4] presence is sent when live, refreshed on tick, and others clear on disconnect', () => {
-    const c = new ClientSession({ presenceHeartbeatMs: 100 })
+    const c = new ClientSession({ ...V1, presenceHeartbeatMs: 100 })
     const doc = new Doc({ replicaId: 3 })
     c.open('d', doc)
     c.setPresence('d', { cursor: 1 })
@@ -187,7 +190,7 @@ describe('ClientSession', () => {
   })
 
   it('[BEAT-1] [BEAT-2] pings when idle and closes when the server is silent', () => {
-    const c = new ClientSession({ heartbeatMs: 100, timeoutMs: 300 })
+    const c = new ClientSession({ ...V1, heartbeatMs: 100, timeoutMs: 300 })
     c.open('d', new Doc({ replicaId: 3 }))
     online(c)
     expect(sent(c.tick(100))).toContainEqual({ type: 'ping' })
@@ -195,7 +198,7 @@ describe('ClientSession', () => {
   })
 
   it('[ERR-1] [ERR-3] doc refusals are reported per doc; a bad frame from the server closes', () => {
-    const c = new ClientSession()
+    const c = new ClientSession(V1)
     c.open('d', new Doc({ replicaId: 3 }))
     online(c)
     const out = recv(c, { type: 'error', code: 'forbidden', message: 'no', doc: 'd' })

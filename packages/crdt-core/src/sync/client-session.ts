@@ -6,6 +6,7 @@ import { docStatus, newClientDocState } from './client-doc-state.js'
 import { vvKey } from './vv-key.js'
 import type { ClientDocState } from './client-doc-state.js'
 import { decodeMessage, encodeMessage } from './codec.js'
+import { WireTables } from './wire-tables.js'
 import type { DurabilityPositions, RestoredDoc } from './durability.js'
 import type { JsonValue } from '../values.js'
 import type { ProtocolMessage } from './messages/index.js'
@@ -33,6 +34,11 @@ export interface ClientSessionOptions {
   readonly retryMs?: number
   /** Largest frame accepted from the server in parts, all parts together (default 1 GiB: the server is trusted with the doc's size) ([PART-1]). */
   readonly maxMessageBytes?: number
+  /**
+   * Protocol to speak (default 2, [WIRE-1]). 1 talks to a server that predates protocol 2, which
+   * refuses a protocol-2 hello with `unsupported-version`; upgrade servers before clients instead.
+   */
+  readonly protocolVersion?: 1 | 2
 }
 
 /** Counters for metrics and tests. */
@@ -81,6 +87,9 @@ export class ClientSession {
   private readonly parts: FrameAssembler
   /** The connected server's frame limits, from its welcome. */
   private serverLimits: FrameLimits = DEFAULT_SERVER_LIMITS
+  private readonly protocolVersion: 1 | 2
+  /** [WIRE-1] this connection's tables (protocol 2), new with each connection. */
+  private wire: { readonly in: WireTables; readonly out: WireTables } | undefined
 
   constructor(options: ClientSessionOptions = {}) {
     this.clientName = options.clientName ?? 'weft-client'
@@ -90,6 +99,7 @@ export class ClientSession {
     this.digestQuietMs = options.digestQuietMs ?? 2_000
     this.retryMs = options.retryMs ?? 5_000
     this.parts = new FrameAssembler(options.maxMessageBytes ?? 1 << 30)
+    this.protocolVersion = options.protocolVersion ?? 2
   }
 
   /** Connection phase: offline, hello sent, or welcomed. */
@@ -145,6 +155,7 @@ export class ClientSession {
     this.now = now
     this.phase = 'handshaking'
     this.lastReceivedAt = now
+    this.wire = this.protocolVersion === 2 ? { in: new WireTables(), out: new WireTables() } : undefined
     this.send(out, { type: 'hello', token, clientName: this.clientName })
     return out
   }
@@ -251,7 +262,7 @@ export class ClientSession {
     if (frame === undefined) return out
     let m: ProtocolMessage
     try {
-      m = decodeMessage(frame)
+      m = decodeMessage(frame, this.wire?.in)
     } catch (e) {
       if (!(e instanceof WeftDecodeError)) throw e
       this.fail(out, new WeftSyncError(e.code === 'bad-version' ? 'unsupported-version' : 'bad-frame', e.message))
@@ -417,7 +428,10 @@ export class ClientSession {
   }
 
   private onError(out: ClientEffect[], code: WeftSyncError['code'], message: string, doc: string | undefined): void {
-    const error = new WeftSyncError(code, message, doc)
+    // [WIRE-1] a server from before protocol 2 refuses our hello: say what to do about it.
+    const older = code === 'unsupported-version' && this.phase === 'handshaking' && this.wire !== undefined
+    const why = older ? `${message}: the server predates sync protocol 2; upgrade it, or create the client with session: { protocolVersion: 1 }` : message
+    const error = new WeftSyncError(code, why, doc)
     out.push({ type: 'error', error })
     if (isFatalSyncErrorCode(code)) {
       out.push({ type: 'close', reason: code })
@@ -570,8 +584,11 @@ export class ClientSession {
    * back. False (nothing sent) when it is above what the server joins at all.
    */
   private send(out: ClientEffect[], m: ProtocolMessage): boolean {
-    const frame = encodeMessage(m)
+    const mark = this.wire?.out.mark()
+    const frame = encodeMessage(m, this.wire?.out)
     if (frame.length > this.serverLimits.maxMessageBytes) {
+      // Not sent: the server's tables never saw what this frame named ([WIRE-1]).
+      if (mark !== undefined) this.wire?.out.rollback(mark)
       const doc = 'doc' in m ? m.doc : undefined
       const why = `a ${m.type} frame of ${frame.length} bytes is above the server's limit of ${this.serverLimits.maxMessageBytes}; it stays unsaved`
       out.push({ type: 'error', error: new WeftSyncError('too-large', why, doc) })

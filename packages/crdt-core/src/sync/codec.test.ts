@@ -6,6 +6,7 @@ import { SAMPLE_MESSAGES } from './codec-samples.test-util.js'
 import { decodeMessage, encodeMessage, peekFrameVersion } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 import { PROTOCOL_VERSION } from './protocol-version.js'
+import { WireTables } from './wire-tables.js'
 import { strongInputProblem } from './strong-checks.js'
 import { SYNC_ERROR_CODES } from './sync-error.js'
 import type { JsonValue } from '../values.js'
@@ -53,14 +54,23 @@ describe('codec', () => {
     })
   })
 
-  it('[FRAME-1] the protocol version is the first byte of every frame', () => {
-    for (const m of SAMPLE_MESSAGES) expect(peekFrameVersion(encodeMessage(m))).toBe(PROTOCOL_VERSION)
+  it('[FRAME-1] [WIRE-1] the protocol version is the first byte of every frame: 1 without connection tables, 2 with', () => {
+    const wire = new WireTables()
+    for (const m of SAMPLE_MESSAGES) {
+      expect(peekFrameVersion(encodeMessage(m))).toBe(1)
+      // The sample delta's bytes are not a delta, which protocol 2 reads to name its replicas.
+      if (m.type === 'delta') expect(() => encodeMessage(m, wire)).toThrow(RangeError)
+      else expect(peekFrameVersion(encodeMessage(m, wire))).toBe(PROTOCOL_VERSION)
+    }
   })
 
   it('[FRAME-2] another protocol version is refused as bad-version before anything else is read', () => {
     const f = encodeMessage({ type: 'ping' })
     f[0] = PROTOCOL_VERSION + 1
     expect(() => decodeMessage(f)).toThrow(expect.objectContaining({ code: 'bad-version' }))
+    expect(() => decodeMessage(f, new WireTables())).toThrow(expect.objectContaining({ code: 'bad-version' }))
+    // A protocol-2 frame on a connection that did not say hello in protocol 2.
+    expect(() => decodeMessage(encodeMessage({ type: 'ping' }, new WireTables()))).toThrow(expect.objectContaining({ code: 'bad-version' }))
   })
 
   it('[FRAME-3] unknown tags, trailing bytes, truncation and bad fields are WeftDecodeErrors', () => {
@@ -141,7 +151,7 @@ describe('codec', () => {
   })
 
   it('[FRAME-3] fuzz: random and mutated frames decode or throw WeftDecodeError, never anything else', () => {
-    const seeds = SAMPLE_MESSAGES.map(encodeMessage)
+    const seeds = SAMPLE_MESSAGES.map((m) => encodeMessage(m))
     const mutated = fc
       .tuple(
         fc.constantFrom(...seeds),

@@ -7,14 +7,17 @@ import { PROTOCOL_VERSION } from './protocol-version.js'
 import { isSyncErrorCode } from './sync-error.js'
 import { MIN_PART_FRAME_BYTES } from './frame-parts.js'
 import { readStrongFailure, readStrongRequest, readStrongResult, writeStrongFailure, writeStrongRequest, writeStrongResult } from './strong-codec.js'
+import { type WireTables, readCompactDelta, readDocRef, writeCompactDelta, writeDocRef } from './wire-tables.js'
 
 /**
- * The one codec of the sync protocol ([FRAME-1]..[FRAME-5]).
+ * The one codec of the sync protocol ([FRAME-1]..[FRAME-5], [WIRE-1]..[WIRE-3]).
  *
  * Frame layout: `[protocol version: u8][message tag: u8][fields...]`, fields
  * built from the shared Writer/Reader primitives. Decoding validates the whole
  * frame (including trailing bytes) before it returns; every failure is a
- * `WeftDecodeError`.
+ * `WeftDecodeError`. Given the connection's `WireTables` a frame is written
+ * in protocol 2 (doc ids and a delta's replica ids by reference); without,
+ * in protocol 1. A peer reads both.
  */
 
 /** Wire tags; frozen per protocol version. */
@@ -44,10 +47,11 @@ const MAX_HASH_LENGTH = 128
 const HEX = /^[0-9a-f]*$/
 
 /** Encodes one message as a frame. Throws `RangeError` for a message that no frame can carry (e.g. a bad doc id). */
-export function encodeMessage(m: ProtocolMessage): Uint8Array {
+export function encodeMessage(m: ProtocolMessage, wire?: WireTables): Uint8Array {
   const w = new Writer(32)
-  w.writeUint8(PROTOCOL_VERSION)
+  w.writeUint8(wire === undefined ? 1 : PROTOCOL_VERSION)
   w.writeUint8(TAG[m.type])
+  const writeDoc = (doc: string) => (wire === undefined ? w.writeString(checkDoc(doc)) : writeDocRef(w, wire, checkDoc(doc)))
   switch (m.type) {
     case 'hello':
       w.writeString(m.token)
@@ -71,38 +75,39 @@ export function encodeMessage(m: ProtocolMessage): Uint8Array {
       w.writeString(m.doc === undefined ? '' : checkDoc(m.doc))
       break
     case 'subscribe':
-      w.writeString(checkDoc(m.doc))
+      writeDoc(m.doc)
       writeVersionVector(w, m.vv)
       break
     case 'unsubscribe':
-      w.writeString(checkDoc(m.doc))
+      writeDoc(m.doc)
       break
     case 'sync':
-      w.writeString(checkDoc(m.doc))
+      writeDoc(m.doc)
       writeVersionVector(w, m.vv)
       w.writeBytes(m.delta)
       break
     case 'delta':
-      w.writeString(checkDoc(m.doc))
+      writeDoc(m.doc)
       w.writeVarUint(checkUint(m.seq))
-      w.writeBytes(m.delta)
+      if (wire === undefined) w.writeBytes(m.delta)
+      else writeCompactDelta(w, wire, m.delta)
       break
     case 'ack':
-      w.writeString(checkDoc(m.doc))
+      writeDoc(m.doc)
       w.writeVarUint(checkUint(m.clientSeq))
       w.writeVarUint(checkUint(m.serverSeq))
       break
     case 'digest':
-      w.writeString(checkDoc(m.doc))
+      writeDoc(m.doc)
       writeVersionVector(w, m.vv)
       w.writeString(checkHash(m.hash))
       break
     case 'heal':
-      w.writeString(checkDoc(m.doc))
+      writeDoc(m.doc)
       w.writeBytes(m.state)
       break
     case 'presence':
-      w.writeString(checkDoc(m.doc))
+      writeDoc(m.doc)
       w.writeVarUint(checkUint(m.peerId))
       if (m.state === null) w.writeUint8(0)
       else {
@@ -129,22 +134,25 @@ export function peekFrameVersion(frame: Uint8Array): number | undefined {
 }
 
 /**
- * Decodes and validates one frame. Throws `WeftDecodeError` (`bad-version`
- * for another protocol version, `unknown-kind` for an unknown tag, ...) and
- * never anything else.
+ * Decodes and validates one frame: protocol 1, or protocol 2 with the
+ * connection's `wire` tables for what it receives. Throws `WeftDecodeError`
+ * (`bad-version` for another protocol version, `unknown-kind` for an unknown
+ * tag, ...) and never anything else.
  */
-export function decodeMessage(frame: Uint8Array): ProtocolMessage {
+export function decodeMessage(frame: Uint8Array, wire?: WireTables): ProtocolMessage {
   const r = new Reader(frame)
   const version = r.readUint8()
-  if (version !== PROTOCOL_VERSION) {
-    throw new WeftDecodeError('bad-version', `protocol version ${version}, this peer speaks ${PROTOCOL_VERSION}`)
+  if (version !== 1 && (version !== PROTOCOL_VERSION || wire === undefined)) {
+    const speaks = wire === undefined ? '1 on this connection' : `1 and ${PROTOCOL_VERSION}`
+    throw new WeftDecodeError('bad-version', `protocol version ${version}, this peer speaks ${speaks}`)
   }
-  const m = readBody(r, r.readUint8())
+  const m = readBody(r, r.readUint8(), version === 1 ? undefined : wire)
   r.end()
   return m
 }
 
-function readBody(r: Reader, tag: number): ProtocolMessage {
+function readBody(r: Reader, tag: number, wire: WireTables | undefined): ProtocolMessage {
+  const readDoc = () => validDoc(wire === undefined ? r.readString() : readDocRef(r, wire))
   switch (tag) {
     case TAG.hello:
       return { type: 'hello', token: r.readString(), clientName: r.readString() }
@@ -170,30 +178,33 @@ function readBody(r: Reader, tag: number): ProtocolMessage {
       return { type: 'error', code, message, doc: validDoc(doc) }
     }
     case TAG.subscribe:
-      return { type: 'subscribe', doc: readDoc(r), vv: readVersionVector(r) }
+      return { type: 'subscribe', doc: readDoc(), vv: readVersionVector(r) }
     case TAG.unsubscribe:
-      return { type: 'unsubscribe', doc: readDoc(r) }
+      return { type: 'unsubscribe', doc: readDoc() }
     case TAG.sync:
-      return { type: 'sync', doc: readDoc(r), vv: readVersionVector(r), delta: r.readBytes() }
-    case TAG.delta:
-      return { type: 'delta', doc: readDoc(r), seq: r.readVarUint(), delta: r.readBytes() }
+      return { type: 'sync', doc: readDoc(), vv: readVersionVector(r), delta: r.readBytes() }
+    case TAG.delta: {
+      const doc = readDoc()
+      const seq = r.readVarUint()
+      return { type: 'delta', doc, seq, delta: wire === undefined ? r.readBytes() : readCompactDelta(r, wire) }
+    }
     case TAG.ack:
-      return { type: 'ack', doc: readDoc(r), clientSeq: r.readVarUint(), serverSeq: r.readVarUint() }
+      return { type: 'ack', doc: readDoc(), clientSeq: r.readVarUint(), serverSeq: r.readVarUint() }
     case TAG.digest: {
-      const doc = readDoc(r)
+      const doc = readDoc()
       const vv = readVersionVector(r)
       const hash = r.readString()
       if (hash.length > MAX_HASH_LENGTH || !HEX.test(hash)) throw new WeftDecodeError('invalid', 'digest hash is not short lowercase hex')
       return { type: 'digest', doc, vv, hash }
     }
     case TAG.heal: {
-      const doc = readDoc(r)
+      const doc = readDoc()
       const state = r.readBytes()
       if (state.length === 0) throw new WeftDecodeError('invalid', 'heal with an empty state')
       return { type: 'heal', doc, state }
     }
     case TAG.presence: {
-      const doc = readDoc(r)
+      const doc = readDoc()
       const peerId = r.readVarUint()
       const flag = r.readUint8()
       if (flag === 0) return { type: 'presence', doc, peerId, state: null }
@@ -209,10 +220,6 @@ function readBody(r: Reader, tag: number): ProtocolMessage {
     default:
       throw new WeftDecodeError('unknown-kind', `unknown message tag ${tag}`)
   }
-}
-
-function readDoc(r: Reader): string {
-  return validDoc(r.readString())
 }
 
 function validDoc(doc: string): string {

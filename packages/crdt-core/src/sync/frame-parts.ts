@@ -3,7 +3,8 @@ import { WeftSyncError } from './sync-error.js'
 
 /**
  * Frames larger than the peer accepts travel as parts ([PART-1]): a part frame
- * is `[protocol version][PART_TAG][more: 0 | 1][a slice of the whole frame]`.
+ * is `[protocol version][PART_TAG][more: 0 | 1][a slice of the whole frame]`,
+ * in the whole frame's protocol version.
  * The parts of one frame are sent back to back, nothing in between; the
  * receiver joins them and handles the result as the one frame it was.
  */
@@ -15,7 +16,7 @@ export const MIN_PART_FRAME_BYTES = PART_HEADER + 1
 
 /** True when `frame` is a part of a larger frame. */
 export function isPartFrame(frame: Uint8Array): boolean {
-  return frame.length >= 2 && frame[0] === PROTOCOL_VERSION && frame[1] === PART_TAG
+  return frame.length >= 2 && frame[0]! >= 1 && frame[0]! <= PROTOCOL_VERSION && frame[1] === PART_TAG
 }
 
 /**
@@ -30,7 +31,7 @@ export function splitFrame(frame: Uint8Array, maxFrameBytes: number): Uint8Array
   for (let at = 0; at < frame.length; at += room) {
     const slice = frame.subarray(at, Math.min(frame.length, at + room))
     const part = new Uint8Array(PART_HEADER + slice.length)
-    part[0] = PROTOCOL_VERSION
+    part[0] = frame[0]!
     part[1] = PART_TAG
     part[2] = at + room < frame.length ? 1 : 0
     part.set(slice, PART_HEADER)

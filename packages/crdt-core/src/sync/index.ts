@@ -3,6 +3,8 @@ export { PROTOCOL_VERSION } from './protocol-version.js'
 export { encodeMessage, decodeMessage, peekFrameVersion, MAX_DOC_ID_LENGTH } from './codec.js'
 export { isDocMessage, isMessageOfType } from './messages/index.js'
 export { FrameAssembler, splitFrame, isPartFrame, PART_TAG } from './frame-parts.js'
+export { FrameReader } from './frame-reader.js'
+export { WireTables, WIRE_MAX_DOCS, WIRE_MAX_REPLICAS, type WireMark } from './wire-tables.js'
 export type {
   ProtocolMessage,
   MessageType,

@@ -1,3 +1,4 @@
+import type { WireTables } from './wire-tables.js'
 import type { JsonValue } from '../values.js'
 import type { FrameAssembler } from './frame-parts.js'
 import type { ConnectionId } from './server-effects.js'
@@ -42,6 +43,8 @@ export interface ServerSessionState<P> {
   parts: FrameAssembler | undefined
   /** Ids of this connection's strong operations awaiting their answer ([STRONG-3]). */
   readonly strongInFlight: Set<number>
+  /** [WIRE-1] a protocol-2 connection's tables, from its hello on; undefined: it speaks protocol 1. */
+  wire: { readonly in: WireTables; readonly out: WireTables } | undefined
 }
 
 /** A presence entry: never stored, expires without a heartbeat ([PRES-3]). */

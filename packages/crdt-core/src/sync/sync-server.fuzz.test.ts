@@ -33,7 +33,7 @@ function mutate(base: Uint8Array, edits: [number, number, number][]): Uint8Array
 describe('SyncServer under hostile input', () => {
   it('[ERR-2] [FRAME-3] mutated deltas and frames never throw; a refused delta changes nothing', () => {
     const deltas = corpus()
-    const frames = SAMPLE_MESSAGES.map(encodeMessage)
+    const frames = SAMPLE_MESSAGES.map((m) => encodeMessage(m))
     const edits = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 4 })
     fc.assert(
       fc.property(fc.constantFrom(...deltas), fc.constantFrom(...frames), edits, fc.boolean(), (delta, frame, e, inDelta) => {

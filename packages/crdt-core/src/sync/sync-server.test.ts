@@ -3,6 +3,7 @@ import { Doc } from '../doc/doc.js'
 import { decodeMessage, encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 import type { ServerEffect } from './server-effects.js'
+import { PROTOCOL_VERSION } from './protocol-version.js'
 import { SyncServer } from './sync-server.js'
 import type { SyncServerOptions } from './sync-server-options.js'
 
@@ -205,7 +206,7 @@ describe('SyncServer', () => {
   it('[FRAME-2] another protocol version is refused with unsupported-version', () => {
     const s = make()
     s.connect(1, 0)
-    const out = s.receive(1, new Uint8Array([2, 1, 0, 0]), 0)
+    const out = s.receive(1, new Uint8Array([PROTOCOL_VERSION + 1, 1, 0, 0]), 0)
     expect(to(out, 1)).toEqual([expect.objectContaining({ type: 'error', code: 'unsupported-version' })])
   })
 

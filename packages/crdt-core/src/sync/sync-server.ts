@@ -3,6 +3,8 @@ import { vvCovers, vvEquals } from '../version-vector.js'
 import type { VersionVector } from '../version-vector.js'
 import { vvKey } from './vv-key.js'
 import { decodeMessage, encodeMessage } from './codec.js'
+import { PROTOCOL_VERSION } from './protocol-version.js'
+import { WireTables } from './wire-tables.js'
 import type { JsonValue } from '../values.js'
 import type { ProtocolMessage } from './messages/index.js'
 import type { ConnectionId, ServerEffect } from './server-effects.js'
@@ -93,6 +95,7 @@ export class SyncServer<P = unknown> {
       rateCount: 0,
       parts: undefined,
       strongInFlight: new Set(),
+      wire: undefined,
     })
     return []
   }
@@ -342,9 +345,11 @@ export class SyncServer<P = unknown> {
       if (frame === undefined) return
       if (!s.parts.assembling) s.parts = undefined
     }
+    // [WIRE-1] a hello in protocol 2 makes this a protocol-2 connection, both ways, from that frame on.
+    if (s.phase === 'hello' && s.wire === undefined && frame[0] === PROTOCOL_VERSION) s.wire = { in: new WireTables(), out: new WireTables() }
     let m: ProtocolMessage
     try {
-      m = decodeMessage(frame)
+      m = decodeMessage(frame, s.wire?.in)
     } catch (e) {
       if (!(e instanceof WeftDecodeError)) throw e
       this.fail(out, s, e.code === 'bad-version' ? 'unsupported-version' : 'bad-frame', e.message)
@@ -824,13 +829,26 @@ export class SyncServer<P = unknown> {
     if (to.length > 0) this.pushBroadcast(out, room.id, to, m)
   }
 
-  /** [PART-1] a frame above the frame limit goes out as parts, back to back. */
+  /**
+   * [PART-1] a frame above the frame limit goes out as parts, back to back. Protocol-1 connections share
+   * one frame; each protocol-2 connection gets its own, written with its tables ([WIRE-1]).
+   */
   private pushBroadcast(out: ServerEffect[], doc: string, to: ConnectionId[], m: Extract<ProtocolMessage, { type: 'delta' | 'presence' }>): void {
-    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'broadcast', doc, to, frame, message: m.type })
+    let shared: ConnectionId[] | undefined
+    for (const conn of to) {
+      const wire = this.sessions.get(conn)?.wire
+      if (wire === undefined) (shared ??= []).push(conn)
+      else
+        for (const frame of splitFrame(encodeMessage(m, wire.out), this.o.maxFrameBytes))
+          out.push({ type: 'broadcast', doc, to: [conn], frame, message: m.type })
+    }
+    if (shared === undefined) return
+    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'broadcast', doc, to: shared, frame, message: m.type })
   }
 
   private send(out: ServerEffect[], conn: ConnectionId, m: ProtocolMessage): void {
-    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'send', conn, frame })
+    const wire = this.sessions.get(conn)?.wire
+    for (const frame of splitFrame(encodeMessage(m, wire?.out), this.o.maxFrameBytes)) out.push({ type: 'send', conn, frame })
   }
 }
 

@@ -7,6 +7,7 @@ const VV_AFTER_DOC = new Set([16, 21])
  * [LIM-2] How many entries the version vector of a `subscribe` or `digest`
  * frame claims, read from its header without decoding it; undefined for other
  * frames or when the header does not parse (`decodeMessage` then says why).
+ * Either protocol ([WIRE-1]).
  * Decoding a vector costs microseconds per entry, so the server refuses an
  * oversized one before paying for it.
  */
@@ -14,10 +15,10 @@ export function versionVectorEntryCount(frame: Uint8Array): number | undefined {
   if (frame.length < 3 || !VV_AFTER_DOC.has(frame[1]!)) return undefined
   try {
     const r = new Reader(frame)
+    const version = r.readUint8()
     r.readUint8()
-    r.readUint8()
-    const docLength = r.readVarUint()
-    r.readRaw(docLength)
+    // [WIRE-1] protocol 2 names the doc by reference, or 0 and the id.
+    if (version === 1 || r.readVarUint() === 0) r.readRaw(r.readVarUint())
     return r.readVarUint()
   } catch {
     return undefined

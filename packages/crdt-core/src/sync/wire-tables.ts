@@ -1,0 +1,165 @@
+import { Reader, Writer } from '../encoding/index.js'
+import { WeftDecodeError } from '../errors.js'
+import { frontReplicaTable, replicaTableAtFront } from '../delta/codec.js'
+
+/** Most doc ids one direction of a connection names by reference ([WIRE-1]); as many as it may subscribe to. */
+export const WIRE_MAX_DOCS = 1024
+/** Most replica ids one direction of a connection names by reference ([WIRE-2]). */
+export const WIRE_MAX_REPLICAS = 4096
+
+/**
+ * Values named by their first use: entry k (from 1) is the k-th value added.
+ * Sender and receiver add under the same rule (absent and room left), so
+ * their tables stay equal frame by frame without ever being sent whole.
+ * Not `RefTable` (ref-table.ts): this one is bounded and can roll back.
+ */
+class WireRefTable<T> {
+  private readonly values: T[] = []
+  private readonly refs = new Map<T, number>()
+
+  constructor(private readonly cap: number) {}
+
+  get size(): number {
+    return this.values.length
+  }
+
+  /** 0 when `v` has no entry. */
+  ref(v: T): number {
+    return this.refs.get(v) ?? 0
+  }
+
+  at(ref: number): T | undefined {
+    return this.values[ref - 1]
+  }
+
+  add(v: T): void {
+    if (this.values.length >= this.cap || this.refs.has(v)) return
+    this.values.push(v)
+    this.refs.set(v, this.values.length)
+  }
+
+  truncate(size: number): void {
+    while (this.values.length > size) this.refs.delete(this.values.pop()!)
+  }
+}
+
+/** A point to return to: the table sizes before one frame was encoded. */
+export interface WireMark {
+  readonly docs: number
+  readonly replicas: number
+}
+
+/**
+ * What one direction of one protocol-2 connection has named so far
+ * ([WIRE-1]..[WIRE-3]): its doc ids and replica ids, each by first use. The
+ * sender keeps one for what it sends, the receiver one for what it receives;
+ * both start empty with the connection and end with it. A sender that
+ * encodes a frame and then does not send it rolls back to the mark it took.
+ */
+export class WireTables {
+  readonly docs = new WireRefTable<string>(WIRE_MAX_DOCS)
+  readonly replicas = new WireRefTable<number>(WIRE_MAX_REPLICAS)
+
+  mark(): WireMark {
+    return { docs: this.docs.size, replicas: this.replicas.size }
+  }
+
+  rollback(mark: WireMark): void {
+    this.docs.truncate(mark.docs)
+    this.replicas.truncate(mark.replicas)
+  }
+}
+
+/** [WIRE-1] a doc id: its reference, or 0 and the id (which the table then holds, if it has room). */
+export function writeDocRef(w: Writer, t: WireTables, doc: string): void {
+  const ref = t.docs.ref(doc)
+  w.writeVarUint(ref)
+  if (ref !== 0) return
+  w.writeString(doc)
+  t.docs.add(doc)
+}
+
+/** Mirror of `writeDocRef`; the caller validates the id. */
+export function readDocRef(r: Reader, t: WireTables): string {
+  const ref = r.readVarUint()
+  if (ref === 0) {
+    const doc = r.readString()
+    t.docs.add(doc)
+    return doc
+  }
+  const doc = t.docs.at(ref)
+  if (doc === undefined) throw new WeftDecodeError('out-of-range', `doc reference ${ref} past the connection's table (${t.docs.size})`)
+  return doc
+}
+
+/**
+ * [WIRE-2] a delta with its replica table as references: the two header
+ * bytes, the count, each id as its reference or 0 and the id, then the rest
+ * of the delta byte for byte. Everything after the table names replicas by
+ * their position in it, so only the table changes. A delta without a table
+ * at its front (empty, or a deflated state) goes as it is. Throws `RangeError`
+ * for a malformed delta (no frame of protocol 2 can carry it).
+ */
+export function writeCompactDelta(w: Writer, t: WireTables, delta: Uint8Array): void {
+  if (!replicaTableAtFront(delta)) {
+    w.writeBytes(delta)
+    return
+  }
+  let front: ReturnType<typeof frontReplicaTable>
+  try {
+    front = frontReplicaTable(delta)
+  } catch (e) {
+    throw new RangeError(`a delta frame needs a well-formed delta: ${(e as Error).message}`)
+  }
+  const { ids, end } = front
+  const table = new Writer(8 + ids.length * 2)
+  table.writeVarUint(ids.length)
+  for (const id of ids) {
+    const ref = t.replicas.ref(id)
+    table.writeVarUint(ref)
+    if (ref !== 0) continue
+    table.writeVarUint(id)
+    t.replicas.add(id)
+  }
+  const refs = table.finish()
+  w.writeVarUint(2 + refs.length + delta.length - end)
+  w.writeRaw(delta.subarray(0, 2))
+  w.writeRaw(refs)
+  w.writeRaw(delta.subarray(end))
+}
+
+/**
+ * Mirror of `writeCompactDelta`: the delta as it was encoded. References are
+ * checked against the table, and no more of them may appear than it holds, so
+ * a frame cannot expand to more than the table's ids.
+ */
+export function readCompactDelta(r: Reader, t: WireTables): Uint8Array {
+  const body = r.readBytes()
+  if (!replicaTableAtFront(body)) return body
+  const br = new Reader(body)
+  br.pos = 2
+  const n = br.readCount(1)
+  const ids: number[] = new Array<number>(n)
+  let refs = 0
+  for (let i = 0; i < n; i++) {
+    const ref = br.readVarUint()
+    if (ref === 0) {
+      const id = br.readVarUint()
+      if (id === 0) throw new WeftDecodeError('invalid', 'replica id 0 in a delta table')
+      t.replicas.add(id)
+      ids[i] = id
+      continue
+    }
+    const id = t.replicas.at(ref)
+    if (id === undefined) throw new WeftDecodeError('out-of-range', `replica reference ${ref} past the connection's table (${t.replicas.size})`)
+    if (++refs > t.replicas.size) throw new WeftDecodeError('invalid', 'more replica references than the table holds')
+    ids[i] = id
+  }
+  const rest = body.subarray(br.pos)
+  const out = new Writer(rest.length + 4 + n * 8)
+  out.writeRaw(body.subarray(0, 2))
+  out.writeVarUint(n)
+  for (const id of ids) out.writeVarUint(id)
+  out.writeRaw(rest)
+  return out.finish()
+}
