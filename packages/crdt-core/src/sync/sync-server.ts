@@ -5,6 +5,7 @@ import { vvKey } from './vv-key.js'
 import { decodeMessage, encodeMessage } from './codec.js'
 import { PROTOCOL_VERSION } from './protocol-version.js'
 import { WireTables } from './wire-tables.js'
+import { BroadcastFrames } from './broadcast-frames.js'
 import type { JsonValue } from '../values.js'
 import type { ProtocolMessage } from './messages/index.js'
 import type { ConnectionId, ServerEffect } from './server-effects.js'
@@ -831,19 +832,23 @@ export class SyncServer<P = unknown> {
 
   /**
    * [PART-1] a frame above the frame limit goes out as parts, back to back. Protocol-1 connections share
-   * one frame; each protocol-2 connection gets its own, written with its tables ([WIRE-1]).
+   * one frame; each protocol-2 connection gets one written with its tables, shared with every connection
+   * whose tables name the same things the same way ([WIRE-1]).
    */
   private pushBroadcast(out: ServerEffect[], doc: string, to: ConnectionId[], m: Extract<ProtocolMessage, { type: 'delta' | 'presence' }>): void {
-    let shared: ConnectionId[] | undefined
+    const groups = new Map<Uint8Array | 'v1', ConnectionId[]>()
+    let compact: BroadcastFrames | undefined
     for (const conn of to) {
       const wire = this.sessions.get(conn)?.wire
-      if (wire === undefined) (shared ??= []).push(conn)
-      else
-        for (const frame of splitFrame(encodeMessage(m, wire.out), this.o.maxFrameBytes))
-          out.push({ type: 'broadcast', doc, to: [conn], frame, message: m.type })
+      const key = wire === undefined ? 'v1' : (compact ??= new BroadcastFrames(m)).frameFor(wire.out)
+      const group = groups.get(key)
+      if (group === undefined) groups.set(key, [conn])
+      else group.push(conn)
     }
-    if (shared === undefined) return
-    for (const frame of splitFrame(encodeMessage(m), this.o.maxFrameBytes)) out.push({ type: 'broadcast', doc, to: shared, frame, message: m.type })
+    for (const [key, conns] of groups) {
+      for (const frame of splitFrame(key === 'v1' ? encodeMessage(m) : key, this.o.maxFrameBytes))
+        out.push({ type: 'broadcast', doc, to: conns, frame, message: m.type })
+    }
   }
 
   private send(out: ServerEffect[], conn: ConnectionId, m: ProtocolMessage): void {
