@@ -9,6 +9,7 @@ import type { ProtocolMessage } from './messages/index.js'
 import type { ServerEffect } from './server-effects.js'
 import { SyncServer } from './sync-server.js'
 import { WIRE_MAX_REPLICAS, WireTables } from './wire-tables.js'
+import { BroadcastFrames } from './broadcast-frames.js'
 
 /** The delta of one keystroke typed at the end of `doc`'s text. */
 function keystroke(doc: Doc, ch = 'x'): Uint8Array {
@@ -135,6 +136,37 @@ describe('[WIRE-1] [WIRE-2] [WIRE-3] protocol 2: doc and replica ids by referenc
     expect(() => decodeMessage(frame(2, 1, [1]), ok)).toThrow(expect.objectContaining({ code: 'out-of-range' }))
     expect(() => decodeMessage(frame(1, 2, [1, 1]), ok)).toThrow(expect.objectContaining({ code: 'invalid' }))
     expect(() => decodeMessage(frame(0, 1, [0, 0]), new WireTables())).toThrow(expect.objectContaining({ code: 'invalid' }))
+  })
+})
+
+describe('[WIRE-1] one fan-out message for many connections (BroadcastFrames)', () => {
+  it('connections whose tables name things alike share one frame; every connection reads the message back', () => {
+    const a = new Doc({ replicaId: 2 ** 45 + 1 })
+    const b = new Doc({ replicaId: 2 ** 45 + 2 })
+    const first = keystroke(a)
+    const second = keystroke(b)
+    b.applyDelta(first)
+    const both = keystroke(b) // depends on a's and b's dots: names both replicas
+    // Three receivers: two saw first then second, one saw second then first (other references).
+    const senders = [new WireTables(), new WireTables(), new WireTables()]
+    const receivers = [new WireTables(), new WireTables(), new WireTables()]
+    const order = [
+      [first, second],
+      [first, second],
+      [second, first],
+    ]
+    order.forEach((deltas, i) => {
+      for (const [k, delta] of deltas.entries()) decodeMessage(encodeMessage({ type: 'delta', doc: 'd', seq: k, delta }, senders[i]), receivers[i])
+    })
+    const m: ProtocolMessage = { type: 'delta', doc: 'd', seq: 0, delta: both }
+    const shared = new BroadcastFrames(m)
+    const frames = senders.map((t) => shared.frameFor(t))
+    expect(frames[1]).toBe(frames[0])
+    expect(frames[2]).not.toBe(frames[0])
+    frames.forEach((f, i) => expect(decodeMessage(f, receivers[i])).toEqual(m))
+    // A connection that never saw the doc gets a frame of its own that defines it.
+    const fresh = new WireTables()
+    expect(decodeMessage(shared.frameFor(fresh), new WireTables())).toEqual(m)
   })
 })
 
