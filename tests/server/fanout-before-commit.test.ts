@@ -1,11 +1,10 @@
-import { createClient, memoryStorage, webSocketTransport, type Client } from '@weft/client'
+import { createClient, memoryStorage, webSocketTransport } from '@weft/client'
 import { Doc, seededRandom } from '@weft/crdt-core'
 import { SqliteStore } from '@weft/server'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { freePort } from '../support/free-port.js'
 import { DocClient, eventually } from './helpers/doc-client.js'
-import { type ServerProcess, startServerProcess } from './helpers/server-process.js'
-import { tempDb } from './helpers/temp-server.js'
+import { processSuite } from './helpers/process-suite.js'
 
 const KILLS = Number(process.env.WEFT_CRASH_KILLS ?? 12)
 /** Kills go on (up to this many) until one landed between a fan-out and its commit. */
@@ -30,14 +29,7 @@ async function storedKeys(path: string): Promise<Set<string>> {
 // server only: here its writer is gone for good (a fresh replica every round, never reconnected), so the
 // one copy left is the reader's, and the reader (the production client) must bring it back.
 describe(`fan-out before the commit: SIGKILL ${KILLS}+ times with the writer gone (seed ${SEED})`, () => {
-  const db = tempDb()
-  const clients: Client[] = []
-  let proc: ServerProcess | undefined
-  afterAll(async () => {
-    for (const c of clients) await c.close()
-    proc?.child.kill('SIGKILL')
-    db.cleanup()
-  })
+  const { db, clients, start } = processSuite()
 
   it('[FAN-1] [CAUSAL-1] [OUT-3] an edit a collaborator saw survives the loss of the server and of its writer', async () => {
     const rand = seededRandom(SEED)
@@ -56,7 +48,7 @@ describe(`fan-out before the commit: SIGKILL ${KILLS}+ times with the writer gon
     let kills = 0
     for (let k = 0; k < KILLS || (seenBeforeCommit === 0 && k < MAX_KILLS); k++) {
       kills++
-      proc = await startServerProcess(args)
+      const proc = await start(args)
       const writer = new DocClient(DOC)
       await writer.connect(proc.wsUrl)
       let n = 0
@@ -74,11 +66,11 @@ describe(`fan-out before the commit: SIGKILL ${KILLS}+ times with the writer gon
     expect(seenBeforeCommit, `seed ${SEED}`).toBeGreaterThan(0)
 
     // The reader reconnects and uploads what the server lacks; then a clean stop, and the store has it all.
-    proc = await startServerProcess(args)
+    const proc = await start(args)
     const seen = seenKeys()
     await eventually(async () => {
       const probe = new DocClient(DOC)
-      await probe.connect(proc!.wsUrl)
+      await probe.connect(proc.wsUrl)
       probe.close()
       const m = probe.doc.getMap('m')
       expect(seen.filter((key) => m.get(key) === undefined)).toEqual([])
