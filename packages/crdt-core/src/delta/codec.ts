@@ -399,6 +399,26 @@ export function frontReplicaTable(bytes: Uint8Array): { readonly ids: readonly n
 }
 
 /**
+ * Where the first container's root name field starts in an encoded delta,
+ * reading from `from` (just past its replica table, in whatever form that
+ * table has): past the dependencies, the ranges, the container count, the
+ * kind and the tag. Undefined when the delta has no container or its first
+ * one is nested. What the wire names by reference ([WIRE-2]). Throws
+ * `WeftDecodeError` for a malformed header.
+ */
+export function firstRootNameAt(bytes: Uint8Array, from: number): number | undefined {
+  const r = new Reader(bytes)
+  r.pos = from
+  const nDeps = r.readCount(2)
+  for (let i = 0; i < nDeps * 2; i++) r.readVarUint()
+  const nRanges = r.readCount(3)
+  for (let i = 0; i < nRanges * 3; i++) r.readVarUint()
+  if (r.readVarUint() === 0) return undefined
+  r.readUint8() // the kind, checked when the delta is decoded
+  return r.readUint8() === 0 ? r.pos : undefined
+}
+
+/**
  * The dot ranges of a delta read from its header alone (the header comes
  * first; the body is not decoded): what a server checks before it joins a
  * delta ([BIND-1]) and a client before it joins one ([BIND-2]). Undefined for

@@ -1,4 +1,5 @@
-import { frontReplicaTable, replicaTableAtFront } from '../delta/codec.js'
+import { firstRootNameAt, frontReplicaTable, replicaTableAtFront } from '../delta/codec.js'
+import { Reader } from '../encoding/index.js'
 import { encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 import type { WireTables } from './wire-tables.js'
@@ -10,6 +11,8 @@ const MAX_SHAPES = 32
 interface Shape {
   readonly docRef: number
   readonly refs: readonly number[]
+  /** 0 when the delta names no root container. */
+  readonly nameRef: number
   readonly frame: Uint8Array
 }
 
@@ -19,18 +22,28 @@ interface Shape {
  * doc and every replica of the delta by the same references get the same
  * bytes, so those are encoded once. Connections that saw the same deltas in
  * the same order (most subscribers of a doc) share one frame. Whether a
- * connection matches a frame already made is checked by array reads
+ * connection matches a frame already made (its doc, replicas and container
+ * name under the same references) is checked by array reads
  * (`at(ref)`), not by hashing 53-bit ids, which would cost more than the
  * encode it saves.
  */
 export class BroadcastFrames {
-  private readonly replicas: readonly number[]
+  private readonly replicas: readonly number[] = []
+  /** The delta's first container's root name, which protocol 2 also sends by reference. */
+  private readonly name: string | undefined
   private readonly shapes: Shape[] = []
   /** The shape the previous connection matched: subscribers of one kind tend to come in runs. */
   private last: Shape | undefined
 
   constructor(private readonly m: Extract<ProtocolMessage, { type: 'delta' | 'presence' }>) {
-    this.replicas = m.type === 'delta' && replicaTableAtFront(m.delta) ? frontReplicaTable(m.delta).ids : []
+    if (m.type !== 'delta' || !replicaTableAtFront(m.delta)) return
+    const { ids, end } = frontReplicaTable(m.delta)
+    this.replicas = ids
+    const at = firstRootNameAt(m.delta, end)
+    if (at === undefined) return
+    const r = new Reader(m.delta)
+    r.pos = at
+    this.name = r.readString()
   }
 
   /** The frame for a connection with these outgoing tables (which it may extend, as `encodeMessage` does). */
@@ -43,10 +56,11 @@ export class BroadcastFrames {
     }
     const docRef = wire.docs.ref(this.m.doc)
     const refs = this.replicas.map((id) => wire.replicas.ref(id))
+    const nameRef = this.name === undefined ? 0 : wire.names.ref(this.name)
     const frame = encodeMessage(this.m, wire)
     // A frame that defined names is this connection's alone: its tables grew as it was written.
-    if (docRef !== 0 && !refs.includes(0) && this.shapes.length < MAX_SHAPES) {
-      this.last = { docRef, refs, frame }
+    if (docRef !== 0 && !refs.includes(0) && (this.name === undefined || nameRef !== 0) && this.shapes.length < MAX_SHAPES) {
+      this.last = { docRef, refs, nameRef, frame }
       this.shapes.push(this.last)
     }
     return frame
@@ -54,6 +68,7 @@ export class BroadcastFrames {
 
   private fits(wire: WireTables, shape: Shape): boolean {
     if (wire.docs.at(shape.docRef) !== this.m.doc) return false
+    if (this.name !== undefined && wire.names.at(shape.nameRef) !== this.name) return false
     for (let i = 0; i < shape.refs.length; i++) if (wire.replicas.at(shape.refs[i]!) !== this.replicas[i]) return false
     return true
   }

@@ -8,8 +8,8 @@
  *   (tags 48-50, [STRONG-1]); a peer that predates them refuses them as
  *   bad-frame, and no other frame changed.
  * - 2 (2026-12): the same messages; each direction of a connection names doc
- *   ids, and the replica ids of a `delta` frame's delta, by reference into
- *   tables built by first use ([WIRE-1]..[WIRE-3]). A client says it speaks 2
+ *   ids, and the replica ids and first root container name of a `delta`
+ *   frame's delta, by reference into tables built by first use ([WIRE-1]..[WIRE-3]). A client says it speaks 2
  *   by sending its hello as a version-2 frame; a server answers each
  *   connection in the version of its hello, so version-1 clients keep
  *   working. A version-1 server refuses a version-2 hello with

@@ -39,8 +39,9 @@ describe('[WIRE-1] [WIRE-2] [WIRE-3] protocol 2: doc and replica ids by referenc
       sizes.push(frame.length)
       expect(receive(frame)).toEqual(m)
       if (seq > 1) {
-        // Protocol 1 spells out the doc id and the 8-byte varint of a 53-bit replica id every time.
-        expect(encodeMessage(m).length - frame.length).toBe(doc.length + 7)
+        // Protocol 1 spells out the doc id, the 8-byte varint of a 53-bit replica id and the container's
+        // name ('t': a length byte and one) every time; protocol 2 a byte for each.
+        expect(encodeMessage(m).length - frame.length).toBe(doc.length + 7 + 1)
       }
     }
     expect(receive(send({ type: 'ack', doc, clientSeq: 5, serverSeq: 9 }))).toEqual({ type: 'ack', doc, clientSeq: 5, serverSeq: 9 })
@@ -122,7 +123,9 @@ describe('[WIRE-1] [WIRE-2] [WIRE-3] protocol 2: doc and replica ids by referenc
       table.writeVarUint(count)
       for (const r of refs) table.writeVarUint(r)
       const body = table.finish()
-      const rest = delta.subarray(4) // past the header, the count (1) and the one-byte id (5)
+      // What follows the table in protocol 2 (the container's name as a definition): from a fresh encoding,
+      // past [2, 19], the doc definition [0, 1, 'd'], the seq, the length, the delta header and [1, 0, 5].
+      const rest = encodeMessage({ type: 'delta', doc: 'd', seq: 1, delta }, new WireTables()).subarray(12)
       w.writeVarUint(2 + body.length + rest.length)
       w.writeRaw(delta.subarray(0, 2))
       w.writeRaw(body)
@@ -164,6 +167,22 @@ describe('[WIRE-1] one fan-out message for many connections (BroadcastFrames)', 
     expect(frames[1]).toBe(frames[0])
     expect(frames[2]).not.toBe(frames[0])
     frames.forEach((f, i) => expect(decodeMessage(f, receivers[i])).toEqual(m))
+    // Same doc and replica references, but the container's name under another one: a frame of its own.
+    // (A twin of a's replica writes container 'zz' first, so 'zz' takes name 1 and 't' name 2.)
+    const twin = new Doc({ replicaId: 2 ** 45 + 1 })
+    let zz: Uint8Array | undefined
+    const off = twin.on('delta', (d) => (zz = d))
+    twin.getText('zz').insert(0, 'z')
+    off()
+    const renamed = new WireTables()
+    const renamedMirror = new WireTables()
+    for (const [k, delta] of [zz!, first, second].entries()) decodeMessage(encodeMessage({ type: 'delta', doc: 'd', seq: k, delta }, renamed), renamedMirror)
+    expect([renamed.docs.ref('d'), renamed.replicas.ref(2 ** 45 + 1), renamed.replicas.ref(2 ** 45 + 2)]).toEqual([1, 1, 2])
+    expect([senders[0]!.docs.ref('d'), senders[0]!.replicas.ref(2 ** 45 + 1), senders[0]!.replicas.ref(2 ** 45 + 2)]).toEqual([1, 1, 2])
+    expect([renamed.names.ref('t'), senders[0]!.names.ref('t')]).toEqual([2, 1])
+    const renamedFrame = shared.frameFor(renamed)
+    expect(renamedFrame).not.toBe(frames[0])
+    expect(decodeMessage(renamedFrame, renamedMirror)).toEqual(m)
     // A connection that never saw the doc gets a frame of its own that defines it.
     const fresh = new WireTables()
     expect(decodeMessage(shared.frameFor(fresh), new WireTables())).toEqual(m)

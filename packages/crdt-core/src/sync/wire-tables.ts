@@ -1,11 +1,13 @@
 import { Reader, Writer } from '../encoding/index.js'
 import { WeftDecodeError } from '../errors.js'
-import { frontReplicaTable, replicaTableAtFront } from '../delta/codec.js'
+import { firstRootNameAt, frontReplicaTable, replicaTableAtFront } from '../delta/codec.js'
 
 /** Most doc ids one direction of a connection names by reference ([WIRE-1]); as many as it may subscribe to. */
 export const WIRE_MAX_DOCS = 1024
 /** Most replica ids one direction of a connection names by reference ([WIRE-2]). */
 export const WIRE_MAX_REPLICAS = 4096
+/** Most root container names one direction of a connection names by reference ([WIRE-2]). */
+export const WIRE_MAX_NAMES = 1024
 
 /**
  * Values named by their first use: entry k (from 1) is the k-th value added.
@@ -47,6 +49,7 @@ class WireRefTable<T> {
 export interface WireMark {
   readonly docs: number
   readonly replicas: number
+  readonly names: number
 }
 
 /**
@@ -59,14 +62,16 @@ export interface WireMark {
 export class WireTables {
   readonly docs = new WireRefTable<string>(WIRE_MAX_DOCS)
   readonly replicas = new WireRefTable<number>(WIRE_MAX_REPLICAS)
+  readonly names = new WireRefTable<string>(WIRE_MAX_NAMES)
 
   mark(): WireMark {
-    return { docs: this.docs.size, replicas: this.replicas.size }
+    return { docs: this.docs.size, replicas: this.replicas.size, names: this.names.size }
   }
 
   rollback(mark: WireMark): void {
     this.docs.truncate(mark.docs)
     this.replicas.truncate(mark.replicas)
+    this.names.truncate(mark.names)
   }
 }
 
@@ -94,44 +99,74 @@ export function readDocRef(r: Reader, t: WireTables): string {
 
 /**
  * [WIRE-2] a delta with its replica table as references: the two header
- * bytes, the count, each id as its reference or 0 and the id, then the rest
- * of the delta byte for byte. Everything after the table names replicas by
- * their position in it, so only the table changes. A delta without a table
- * at its front (empty, or a deflated state) goes as it is. Throws `RangeError`
- * for a malformed delta (no frame of protocol 2 can carry it).
+ * bytes, the count, each id as its reference or 0 and the id; then the
+ * delta byte for byte, but for the name of its first container when that is
+ * a root container (`text`, `body`), which goes as a reference too. Every
+ * field after the table names replicas by their position in it, so nothing
+ * else changes. A delta without a table at its front (empty, or a deflated
+ * state) goes as it is. Throws `RangeError` for a malformed delta (no frame
+ * of protocol 2 can carry it).
  */
 export function writeCompactDelta(w: Writer, t: WireTables, delta: Uint8Array): void {
   if (!replicaTableAtFront(delta)) {
     w.writeBytes(delta)
     return
   }
-  let front: ReturnType<typeof frontReplicaTable>
+  let ids: readonly number[]
+  let tableEnd: number
+  let nameAt: number | undefined
+  let name: string | undefined
+  let nameEnd = 0
   try {
-    front = frontReplicaTable(delta)
+    ;({ ids, end: tableEnd } = frontReplicaTable(delta))
+    nameAt = firstRootNameAt(delta, tableEnd)
+    if (nameAt !== undefined) {
+      const r = new Reader(delta)
+      r.pos = nameAt
+      name = r.readString()
+      nameEnd = r.pos
+    }
   } catch (e) {
     throw new RangeError(`a delta frame needs a well-formed delta: ${(e as Error).message}`)
   }
-  const { ids, end } = front
-  const table = new Writer(8 + ids.length * 2)
-  table.writeVarUint(ids.length)
+  const head = new Writer(8 + ids.length * 2)
+  head.writeVarUint(ids.length)
   for (const id of ids) {
     const ref = t.replicas.ref(id)
-    table.writeVarUint(ref)
+    head.writeVarUint(ref)
     if (ref !== 0) continue
-    table.writeVarUint(id)
+    head.writeVarUint(id)
     t.replicas.add(id)
   }
-  const refs = table.finish()
-  w.writeVarUint(2 + refs.length + delta.length - end)
+  const refs = head.finish()
+  if (nameAt === undefined || name === undefined) {
+    w.writeVarUint(2 + refs.length + delta.length - tableEnd)
+    w.writeRaw(delta.subarray(0, 2))
+    w.writeRaw(refs)
+    w.writeRaw(delta.subarray(tableEnd))
+    return
+  }
+  // The name: its reference, or 0 and the name as the delta spells it.
+  const nameRef = t.names.ref(name)
+  const nameField = new Writer(8)
+  nameField.writeVarUint(nameRef)
+  if (nameRef === 0) {
+    nameField.writeRaw(delta.subarray(nameAt, nameEnd))
+    t.names.add(name)
+  }
+  const named = nameField.finish()
+  w.writeVarUint(2 + refs.length + (nameAt - tableEnd) + named.length + (delta.length - nameEnd))
   w.writeRaw(delta.subarray(0, 2))
   w.writeRaw(refs)
-  w.writeRaw(delta.subarray(end))
+  w.writeRaw(delta.subarray(tableEnd, nameAt))
+  w.writeRaw(named)
+  w.writeRaw(delta.subarray(nameEnd))
 }
 
 /**
  * Mirror of `writeCompactDelta`: the delta as it was encoded. References are
- * checked against the table, and no more of them may appear than it holds, so
- * a frame cannot expand to more than the table's ids.
+ * checked against the tables, and no more replica references may appear than
+ * the table holds, so a frame cannot expand by more than the table's ids.
  */
 export function readCompactDelta(r: Reader, t: WireTables): Uint8Array {
   const body = r.readBytes()
@@ -155,11 +190,28 @@ export function readCompactDelta(r: Reader, t: WireTables): Uint8Array {
     if (++refs > t.replicas.size) throw new WeftDecodeError('invalid', 'more replica references than the table holds')
     ids[i] = id
   }
-  const rest = body.subarray(br.pos)
-  const out = new Writer(rest.length + 4 + n * 8)
+  const tableEnd = br.pos
+  const nameAt = firstRootNameAt(body, tableEnd)
+  const out = new Writer(body.length + 16 + n * 8)
   out.writeRaw(body.subarray(0, 2))
   out.writeVarUint(n)
   for (const id of ids) out.writeVarUint(id)
-  out.writeRaw(rest)
+  if (nameAt === undefined) {
+    out.writeRaw(body.subarray(tableEnd))
+    return out.finish()
+  }
+  out.writeRaw(body.subarray(tableEnd, nameAt))
+  br.pos = nameAt
+  const nameRef = br.readVarUint()
+  if (nameRef === 0) {
+    const name = br.readString()
+    t.names.add(name)
+    out.writeString(name)
+  } else {
+    const name = t.names.at(nameRef)
+    if (name === undefined) throw new WeftDecodeError('out-of-range', `container name reference ${nameRef} past the connection's table (${t.names.size})`)
+    out.writeString(name)
+  }
+  out.writeRaw(body.subarray(br.pos))
   return out.finish()
 }
