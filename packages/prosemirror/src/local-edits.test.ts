@@ -108,3 +108,62 @@ describe('[PM-2] local edits', () => {
     )
   })
 })
+
+describe('[PM-2] [PM-3] concurrent editors', () => {
+  it('seeded edits in three editors with deltas held back and delivered at random: each editor always shows its own text, and all three end equal', () => {
+    type Step = { kind: 'edit'; editor: number; op: Op } | { kind: 'deliver'; to: number; count: number }
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('edit' as const), editor: fc.nat(2), op }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('deliver' as const), to: fc.nat(2), count: fc.integer({ min: 1, max: 4 }) }) },
+    )
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+        const first = new Doc({ replicaId: 1 })
+        const initial = schema.node('doc', null, [
+          schema.node('paragraph', null, [schema.text('one two')]),
+          schema.node('heading', { level: 1 }, [schema.text('three')]),
+          schema.node('paragraph', null, [schema.text('four '), schema.text('five', [schema.marks.strong.create()])]),
+        ])
+        const views = [mount(first, initial)]
+        const docs = [first]
+        for (const replicaId of [2, 3]) {
+          const doc = Doc.load(first.encodeState(), { replicaId })
+          docs.push(doc)
+          views.push(mount(doc))
+        }
+        // inbox[i] holds every delta made elsewhere that editor i has not had yet, in the order they were made
+        // (a server relays one writer's deltas in order; two writers' interleave as they arrive).
+        const inbox: Uint8Array[][] = docs.map(() => [])
+        docs.forEach((doc, i) => {
+          doc.on('delta', (bytes, origin) => {
+            if (origin !== 'remote') inbox.forEach((q, j) => j !== i && q.push(bytes))
+          })
+        })
+        const deliver = (to: number, count: number) => {
+          for (const bytes of inbox[to]!.splice(0, count)) docs[to]!.applyDelta(bytes, 'remote')
+        }
+        const shows = (i: number) => expect(views[i]!.state.doc.toJSON()).toEqual(docFromSpans(schema, docs[i]!.getText('body').toDelta()).toJSON())
+        for (const s of steps) {
+          if (s.kind === 'deliver') {
+            deliver(s.to, s.count)
+            shows(s.to)
+            continue
+          }
+          const view = views[s.editor]!
+          const tr = transaction(view.state, s.op)
+          if (tr === null || !tr.docChanged) continue
+          view.dispatch(tr)
+          shows(s.editor)
+        }
+        for (let i = 0; i < docs.length; i++) deliver(i, Infinity)
+        const texts = docs.map((d) => d.getText('body').toString())
+        expect(texts[1]).toBe(texts[0])
+        expect(texts[2]).toBe(texts[0])
+        for (let i = 0; i < docs.length; i++) shows(i)
+        expect(views[1]!.state.doc.toJSON()).toEqual(views[0]!.state.doc.toJSON())
+        expect(views[2]!.state.doc.toJSON()).toEqual(views[0]!.state.doc.toJSON())
+      }),
+      { numRuns: Number(process.env['WEFT_PM_CONCURRENT_RUNS'] ?? 200), seed: Number(process.env['WEFT_PM_CONCURRENT_SEED'] ?? 2205) },
+    )
+  })
+})
