@@ -1,161 +1,221 @@
 /**
- * Each mark op's visible range [froms[i], tos[i]), kept across the text's
+ * Each mark op's visible range [from(i), to(i)), kept across the text's
  * edits, and the ops that overlap a window found without visiting them all.
  *
  * A keystroke's change event and a binding's render read the marks of a
- * window a few characters wide. A formatted note holds thousands of ops, and
- * scanning every one per read cost about 12 µs per keystroke at 100 KB
- * (bench:rich). So the ops are also kept sorted by where they start
- * (`order`), with the widest range as a bound (`maxSpan`): an op overlapping
- * [from, to) starts in [from - maxSpan, to), which two binary searches find.
- * A document with one very wide mark (a whole note in bold) falls back to
- * visiting most ops, as before.
+ * window a few characters wide, and every keystroke moves the ranges after
+ * it. A formatted note holds thousands of ops: scanning every one per read
+ * cost about 12 µs per keystroke at 100 KB (bench:rich), and so did moving
+ * every one per insert (12-20 µs). So:
  *
- * The ranges follow inserts and deletes as integer shifts. Both keep the
- * start order, except among ops that started exactly at an insert point:
- * they may move past the new text or not, by their anchor's side, and that
- * small group is sorted again in place.
+ * - The ops are kept sorted by where they start, with the widest range as a
+ *   bound (`maxSpan`): an op overlapping [from, to) starts in
+ *   [from - maxSpan, to), which two binary searches find. A document with
+ *   one very wide mark (a whole note in bold) falls back to visiting most
+ *   ops.
+ * - An edit moves every op that starts after it by the same amount, and
+ *   those are a suffix of the start order. That shift is recorded once, in a
+ *   Fenwick tree over sorted positions (a position's bounds are its stored
+ *   bounds plus the shifts at or before it), so an edit costs a few
+ *   logarithmic steps plus the ops that start within `maxSpan` before it,
+ *   whose ends it may move.
+ *
+ * Ties: ops that started exactly at an insert point may move past the new
+ * text or not, by their anchor's side, and that small run is sorted again
+ * in place.
  */
 export class MarkRanges {
-  readonly froms: number[] = []
-  readonly tos: number[] = []
-  /** Indices 0..size-1, sorted by `froms` (ties in any order) up to `sorted`; later ones were pushed since. */
-  private readonly order: number[] = []
-  private sorted = 0
-  /** At least the widest range (tos - froms) of any op. */
+  /** The op at each sorted position. */
+  private opAt: number[] = []
+  /** The sorted position of each op (settled ops only). */
+  private posOf: number[] = []
+  /** Each position's bounds less the shift of its position (`shiftAt`). */
+  private baseFrom: number[] = []
+  private baseTo: number[] = []
+  /** What each edit added to the positions from k on, by k: `shiftAt(k)` is their sum up to k. */
+  private adds: number[] = []
+  /** Fenwick tree (1-based) over `adds`, for that sum in log time. */
+  private tree: number[] = [0]
+  /** Ops pushed since the last sort, with their bounds; placed by `settle`. */
+  private pushedFrom: number[] = []
+  private pushedTo: number[] = []
+  /** At least the widest range (to - from) of any op. */
   private maxSpan = 0
 
   get size(): number {
-    return this.order.length
+    return this.opAt.length + this.pushedFrom.length
   }
 
   clear(): void {
-    this.froms.length = 0
-    this.tos.length = 0
-    this.order.length = 0
-    this.sorted = 0
-    this.maxSpan = 0
+    this.rebuild([], [])
   }
 
   /** Adds op `size` with range [from, to). */
   push(from: number, to: number): void {
-    this.order.push(this.froms.length)
-    this.froms.push(from)
-    this.tos.push(to)
-    if (to - from > this.maxSpan) this.maxSpan = to - from
+    this.pushedFrom.push(from)
+    this.pushedTo.push(to)
   }
 
-  /** Puts pushed ops in order: a few (a format while typing) by binary insertion, many (a load) by one sort. */
-  private settle(): void {
-    const order = this.order
-    if (this.sorted === order.length) return
-    const froms = this.froms
-    if (order.length - this.sorted > 16) order.sort((a, b) => froms[a]! - froms[b]!)
-    else {
-      const pushed = order.splice(this.sorted)
-      for (const i of pushed) {
-        this.sorted = order.length
-        order.splice(this.firstStartingAt(froms[i]!), 0, i)
-      }
-    }
-    this.sorted = order.length
+  /** Op `op`'s visible start. */
+  from(op: number): number {
+    this.settle()
+    const k = this.posOf[op]!
+    return this.baseFrom[k]! + this.shiftAt(k)
+  }
+
+  /** Op `op`'s visible end. */
+  to(op: number): number {
+    this.settle()
+    const k = this.posOf[op]!
+    return this.baseTo[k]! + this.shiftAt(k)
   }
 
   /**
    * `length` characters were inserted at `index`. A bound past it moves by
    * `length`; a bound exactly at it is placed again by `rebound` (start:
-   * false, end: true), which reads its anchor's side.
+   * false, end: true), which reads its anchor's side. An op's start never
+   * passes its end (anchors keep their order in the sequence): the shift of
+   * the ops after the insert point moves both bounds of each.
    */
   shiftForInsert(index: number, length: number, rebound: (op: number, isEnd: boolean) => number): void {
     this.settle()
-    const froms = this.froms
-    const tos = this.tos
-    let span = 0
-    let tied = false
+    const after = this.firstStartingAt(index + 1)
+    const tied = this.firstStartingAt(index)
+    // Ops starting after the insert point move whole; before it, only ends at or past it move.
     let unsorted = false
-    for (let i = 0; i < froms.length; i++) {
-      const f = froms[i]!
-      const t = tos[i]!
+    this.visitPositions(this.firstStartingAt(index - this.maxSpan), after, (k, f, t, shift) => {
       let nf = f
-      if (f > index) nf = froms[i] = f + length
-      else if (f === index) {
-        nf = froms[i] = rebound(i, false)
-        tied = true
+      if (f === index) {
+        nf = rebound(this.opAt[k]!, false)
+        this.baseFrom[k] = nf - shift
         // Text is inserted as one run, so the anchor lands on one side of all of it.
         if (nf !== index && nf !== index + length) unsorted = true
       }
-      let nt = t
-      if (t > index) nt = tos[i] = t + length
-      else if (t === index) nt = tos[i] = rebound(i, true)
-      if (nt - nf > span) span = nt - nf
-    }
-    this.maxSpan = span
-    if (unsorted) this.order.sort((a, b) => froms[a]! - froms[b]!)
-    else if (tied) this.resortTies(index, index + length)
+      const nt = t > index ? t + length : t === index ? rebound(this.opAt[k]!, true) : t
+      this.baseTo[k] = nt - shift
+      if (nt - nf > this.maxSpan) this.maxSpan = nt - nf
+    })
+    this.addFrom(after, length)
+    if (unsorted) this.resort()
+    else if (tied < after) this.resortRun(tied, after)
   }
 
   /** `length` characters at `index` were deleted: bounds inside close up to `index`, bounds past move back. */
   shiftForDelete(index: number, length: number): void {
-    const froms = this.froms
-    const tos = this.tos
+    this.settle()
     const end = index + length
-    for (let i = 0; i < froms.length; i++) {
-      const f = froms[i]!
-      const t = tos[i]!
-      if (f > index) froms[i] = f >= end ? f - length : index
-      if (t > index) tos[i] = t >= end ? t - length : index
-    }
+    const past = this.firstStartingAt(end)
+    this.visitPositions(this.firstStartingAt(index - this.maxSpan), past, (k, f, t, shift) => {
+      if (f > index) this.baseFrom[k] = index - shift
+      if (t > index) this.baseTo[k] = (t >= end ? t - length : index) - shift
+    })
+    this.addFrom(past, -length)
     // Every bound moves by a non-decreasing map: the start order holds, and no range grew.
   }
 
-  /** Calls `visit(i)` for each op whose non-empty range overlaps [from, to). */
-  overlapping(from: number, to: number, visit: (op: number) => void): void {
-    const froms = this.froms
-    const tos = this.tos
+  /** Calls `visit(op, from, to)` for each op whose non-empty range overlaps [from, to). */
+  overlapping(from: number, to: number, visit: (op: number, from: number, to: number) => void): void {
     this.settle()
-    const order = this.order
-    const end = this.firstStartingAt(to)
-    for (let k = this.firstStartingAt(from - this.maxSpan); k < end; k++) {
-      const i = order[k]!
-      const f = froms[i]!
-      const t = tos[i]!
-      if (f < t && t > from) visit(i)
+    this.visitPositions(this.firstStartingAt(from - this.maxSpan), this.firstStartingAt(to), (k, f, t) => {
+      if (f < t && t > from) visit(this.opAt[k]!, f, t)
+    })
+  }
+
+  /** Calls `visit` for sorted positions [lo, hi) with their bounds and shift, walking the shift along. */
+  private visitPositions(lo: number, hi: number, visit: (k: number, from: number, to: number, shift: number) => void): void {
+    if (lo >= hi) return
+    let shift = this.shiftAt(lo)
+    for (let k = lo; k < hi; k++) {
+      if (k > lo) shift += this.adds[k]!
+      visit(k, this.baseFrom[k]! + shift, this.baseTo[k]! + shift, shift)
     }
   }
 
-  /** The first position among the sorted part of `order` whose op starts at or after `at`. */
+  /** The sum of what edits added at positions 0..k. */
+  private shiftAt(k: number): number {
+    let sum = 0
+    for (let i = k + 1; i > 0; i -= i & -i) sum += this.tree[i]!
+    return sum
+  }
+
+  /** Moves every position from k on by `delta`. */
+  private addFrom(k: number, delta: number): void {
+    const n = this.opAt.length
+    if (k >= n || delta === 0) return
+    this.adds[k] = this.adds[k]! + delta
+    for (let i = k + 1; i <= n; i += i & -i) this.tree[i] = this.tree[i]! + delta
+  }
+
+  /** The first sorted position whose op starts at or after `at`. */
   private firstStartingAt(at: number): number {
-    const froms = this.froms
-    const order = this.order
     let lo = 0
-    let hi = this.sorted
+    let hi = this.opAt.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (froms[order[mid]!]! < at) lo = mid + 1
+      if (this.baseFrom[mid]! + this.shiftAt(mid) < at) lo = mid + 1
       else hi = mid
     }
     return lo
   }
 
-  /** Ops that started at an insert point now start at `a` or `b`, in any order: sort that run by start. */
-  private resortTies(a: number, b: number): void {
-    const froms = this.froms
-    const order = this.order
-    // Sorted everywhere else: ops starting before `a` come first (so the search still finds where
-    // they end), and the run is what starts in [a, b].
-    const lo = this.firstStartingAt(a)
-    let end = lo
-    while (end < order.length && froms[order[end]!]! <= b) end++
-    // Insertion sort: the run is short (the ops that started at one point).
-    for (let k = lo + 1; k < end; k++) {
-      const op = order[k]!
-      const f = froms[op]!
-      let j = k - 1
-      while (j >= lo && froms[order[j]!]! > f) {
-        order[j + 1] = order[j]!
-        j--
-      }
-      order[j + 1] = op
+  /** Places pushed ops: every op sorted again by start (pushes come from a load or a format, not from typing). */
+  private settle(): void {
+    if (this.pushedFrom.length > 0) this.resort()
+  }
+
+  /** Sorts every op again by its current start, folding the shifts into the stored bounds. */
+  private resort(): void {
+    const settled = this.opAt.length
+    const froms = new Array<number>(settled + this.pushedFrom.length)
+    const tos = new Array<number>(froms.length)
+    let shift = 0
+    for (let k = 0; k < settled; k++) {
+      shift += this.adds[k]!
+      const op = this.opAt[k]!
+      froms[op] = this.baseFrom[k]! + shift
+      tos[op] = this.baseTo[k]! + shift
+    }
+    for (let i = 0; i < this.pushedFrom.length; i++) {
+      froms[settled + i] = this.pushedFrom[i]!
+      tos[settled + i] = this.pushedTo[i]!
+    }
+    this.rebuild(froms, tos)
+  }
+
+  /** Starts over from each op's bounds (by op index): sorted, no shifts, `maxSpan` exact. */
+  private rebuild(froms: number[], tos: number[]): void {
+    const n = froms.length
+    this.opAt = Array.from({ length: n }, (_, i) => i).sort((a, b) => froms[a]! - froms[b]!)
+    this.posOf = new Array<number>(n)
+    this.baseFrom = new Array<number>(n)
+    this.baseTo = new Array<number>(n)
+    this.maxSpan = 0
+    for (let k = 0; k < n; k++) {
+      const op = this.opAt[k]!
+      this.posOf[op] = k
+      this.baseFrom[k] = froms[op]!
+      this.baseTo[k] = tos[op]!
+      if (tos[op]! - froms[op]! > this.maxSpan) this.maxSpan = tos[op]! - froms[op]!
+    }
+    this.adds = new Array<number>(n).fill(0)
+    this.tree = new Array<number>(n + 1).fill(0)
+    this.pushedFrom = []
+    this.pushedTo = []
+  }
+
+  /** Sorts positions [lo, hi) by start (a short run: the ops that started at one insert point). */
+  private resortRun(lo: number, hi: number): void {
+    const run: { op: number; from: number; to: number }[] = []
+    this.visitPositions(lo, hi, (k, from, to) => run.push({ op: this.opAt[k]!, from, to }))
+    run.sort((a, b) => a.from - b.from)
+    let shift = this.shiftAt(lo)
+    for (let k = lo; k < hi; k++) {
+      if (k > lo) shift += this.adds[k]!
+      const r = run[k - lo]!
+      this.opAt[k] = r.op
+      this.posOf[r.op] = k
+      this.baseFrom[k] = r.from - shift
+      this.baseTo[k] = r.to - shift
     }
   }
 }

@@ -156,13 +156,12 @@ export class MarkStore {
 
   private computeWindow(seq: AnchorResolver & { readonly totalLength: number }, from: number, to: number): ResolvedMarks {
     this.ensureRanges(seq)
-    const { froms: allFroms, tos: allTos } = this.ranges
     const froms: number[] = []
     const tos: number[] = []
     const live: MarkOp[] = []
-    this.ranges.overlapping(from, to, (i) => {
-      froms.push(Math.max(allFroms[i]!, from))
-      tos.push(Math.min(allTos[i]!, to))
+    this.ranges.overlapping(from, to, (i, f, t) => {
+      froms.push(Math.max(f, from))
+      tos.push(Math.min(t, to))
       live.push(this.ops[i]!)
     })
     return sweep(froms, tos, live, from, to)
