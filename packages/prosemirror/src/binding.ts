@@ -1,10 +1,11 @@
 import { UndoManager, type Doc, type TextCursor, type TextDelta, type WeftText } from '@weft/crdt-core'
-import type { Node as PMNode } from 'prosemirror-model'
+import { Fragment, type Node as PMNode, Slice } from 'prosemirror-model'
 import { type Command, type EditorState, Plugin, PluginKey, TextSelection, type Transaction } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
 import { editStart, replacedRange, type ReplacedRange } from './edit-start.js'
 import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, marksOf, posToFlat } from './flat.js'
-import { changedBlocks, inlineEdit } from './remote-render.js'
+import { BlockTextStep } from './block-text-step.js'
+import { BlockStarts, changedBlocks, inlineEdit } from './remote-render.js'
 
 export interface WeftPluginOptions {
   /** Undo/redo of this editor's own changes through a Weft `UndoManager` (default true). */
@@ -128,6 +129,8 @@ class Sync implements WeftBinding {
    * keystroke is the one after the last, so it is not walked again (documents are immutable).
    */
   private counted: { doc: PMNode; length: number } | null = null
+  /** Where the blocks of the document last rendered into start (see `BlockStarts`). */
+  private blocks: BlockStarts | null = null
 
   constructor(
     readonly doc: Doc,
@@ -356,7 +359,7 @@ class Sync implements WeftBinding {
     ;(view as unknown as { domObserver?: { flush?(): void } }).domObserver?.flush?.()
     const state = view.state
     const inline = delta !== null ? this.inlineChange(state, delta) : null
-    const tr = inline ?? this.blockChange(state, delta)
+    const tr = inline?.tr ?? this.blockChange(state, delta)
     if (tr === null) return
     const sel = state.selection
     // Whether the selection after this change is where the cursors say (so the next change may map it).
@@ -398,17 +401,36 @@ class Sync implements WeftBinding {
     }
     if (known !== null && view.state.doc === tr.doc) this.counted = { doc: tr.doc, length: known }
     if (placed && view.state.doc === tr.doc) this.cursorsDoc = tr.doc
+    if (inline !== null && view.state.doc === tr.doc && this.blocks?.doc === state.doc) this.blocks.resized(tr.doc, inline.block, inline.by)
   }
 
-  /** A keystroke's worth of remote change (inside one block) as that one editor change, or null. */
-  private inlineChange(state: EditorState, delta: TextDelta): Transaction | null {
-    const edit = inlineEdit(state.doc, delta, this.text.length, this.lengthOf(state.doc))
+  /** The editor document's block starts, built again unless the last render moved them along. */
+  private blockStarts(doc: PMNode): BlockStarts {
+    if (this.blocks?.doc !== doc) this.blocks = BlockStarts.of(doc)
+    return this.blocks
+  }
+
+  /**
+   * A keystroke's worth of remote change (inside one block) as that one editor change, or null;
+   * `block` is the block it changes and `by` how much longer its text gets.
+   */
+  private inlineChange(state: EditorState, delta: TextDelta): { tr: Transaction; block: number; by: number } | null {
+    const edit = inlineEdit(this.blockStarts(state.doc), delta, this.text.length, this.lengthOf(state.doc))
     if (edit === null) return null
-    if ('delete' in edit) return state.tr.delete(edit.pos, edit.pos + edit.delete)
-    const parent = edit.block
-    const marks = marksOf(state.schema, edit.attrs)
-    if (!parent.inlineContent || !marks.every((m) => parent.type.allowsMarkType(m.type))) return null
-    return state.tr.insert(edit.pos, state.schema.text(edit.insert, marks))
+    // The step itself, not `tr.insert` / `tr.delete`: those fit an arbitrary slice into the document
+    // and resolve its position by a walk over the blocks; text inside one textblock needs neither. A
+    // step the document refuses goes the block way.
+    let text: Slice = Slice.empty
+    if (!('delete' in edit)) {
+      const parent = edit.block
+      const marks = marksOf(state.schema, edit.attrs)
+      if (!parent.inlineContent || !marks.every((m) => parent.type.allowsMarkType(m.type))) return null
+      text = new Slice(Fragment.from(state.schema.text(edit.insert, marks)), 0, 0)
+    }
+    const tr = state.tr
+    const step = new BlockTextStep(state.doc, edit.index, edit.blockPos, edit.pos, 'delete' in edit ? edit.pos + edit.delete : edit.pos, text)
+    if (tr.maybeStep(step).failed !== null) return null
+    return { tr, block: edit.index, by: 'delete' in edit ? -edit.delete : edit.insert.length }
   }
 
   /** The blocks a remote change touches (all of them without a delta), rebuilt from the text: only what differs is replaced. */

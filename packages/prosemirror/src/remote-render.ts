@@ -45,18 +45,56 @@ function shows(editorLength: number, w: Window): boolean {
   return editorLength === w.oldLength || editorLength === w.oldLength + 1
 }
 
-/** The block holding flat index `flat`: the node, its position, and its text's flat start and length. */
-function blockAt(doc: PMNode, flat: number): { node: PMNode; pos: number; start: number; size: number } | null {
-  let start = 0
-  let pos = 0
-  for (let i = 0; i < doc.childCount; i++) {
-    const block = doc.child(i)
-    const size = block.content.size
-    if (flat <= start + size) return { node: block, pos, start, size }
-    start += size + 1
-    pos += block.nodeSize
+/**
+ * Where each top-level block of `doc` starts, as a flat index and as a position: the block holding
+ * a flat index is then a binary search, not a walk over every block (11 µs of a remote keystroke
+ * at 1,000 blocks). The binding keeps one for the editor's document and moves it along with each
+ * keystroke it renders (`resized`), so it is built again only after other changes.
+ */
+export class BlockStarts {
+  private constructor(
+    public doc: PMNode,
+    private readonly flat: Int32Array,
+    private readonly pos: Int32Array,
+  ) {}
+
+  static of(doc: PMNode): BlockStarts {
+    const n = doc.childCount
+    const flat = new Int32Array(n + 1)
+    const pos = new Int32Array(n + 1)
+    for (let i = 0; i < n; i++) {
+      const block = doc.child(i)
+      flat[i + 1] = flat[i]! + block.content.size + 1
+      pos[i + 1] = pos[i]! + block.nodeSize
+    }
+    return new BlockStarts(doc, flat, pos)
   }
-  return null
+
+  /** The block holding flat index `flat` (its text or its '\n'): index, node, position, and its text's flat start and length. */
+  at(flat: number): { index: number; node: PMNode; pos: number; start: number; size: number } | null {
+    const n = this.flat.length - 1
+    // The first block whose '\n' is at or after `flat`: the first i with flat[i + 1] > flat.
+    let lo = 0
+    let hi = n
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.flat[mid + 1]! > flat) hi = mid
+      else lo = mid + 1
+    }
+    if (lo === n) return null
+    const start = this.flat[lo]!
+    return { index: lo, node: this.doc.child(lo), pos: this.pos[lo]!, start, size: this.flat[lo + 1]! - start - 1 }
+  }
+
+  /** This is now `doc`: the same blocks, block `index`'s text `by` characters longer (or shorter). */
+  resized(doc: PMNode, index: number, by: number): void {
+    const { flat, pos } = this
+    for (let k = index + 1; k < flat.length; k++) {
+      flat[k] = flat[k]! + by
+      pos[k] = pos[k]! + by
+    }
+    this.doc = doc
+  }
 }
 
 /**
@@ -64,11 +102,14 @@ function blockAt(doc: PMNode, flat: number): { node: PMNode; pos: number; start:
  * `insert` at `pos` with marks, or delete [pos, pos + length). Null for anything else.
  */
 export function inlineEdit(
-  doc: PMNode,
+  blocks: BlockStarts,
   delta: TextDelta,
   newLength: number,
   editorLength: number,
-): { block: PMNode; pos: number; insert: string; attrs: Attrs | undefined } | { block: PMNode; pos: number; delete: number } | null {
+):
+  | { index: number; block: PMNode; blockPos: number; pos: number; insert: string; attrs: Attrs | undefined }
+  | { index: number; block: PMNode; blockPos: number; pos: number; delete: number }
+  | null {
   // [retain n]? then one insert or one delete.
   const head = delta[0]
   const retain = head !== undefined && 'retain' in head && head.attributes === undefined ? head.retain : 0
@@ -77,18 +118,18 @@ export function inlineEdit(
   if (op === undefined || delta.length !== at + 1 || 'retain' in op) return null
   const w = windowOf(delta, newLength)
   if (w === null || !shows(editorLength, w)) return null
-  const block = blockAt(doc, retain)
+  const block = blocks.at(retain)
   if (block === null) return null
   // A last block the text has no '\n' for yet disappears when emptied: the block path handles it.
   if (editorLength !== w.oldLength && block.start + block.size + 1 === editorLength) return null
   const pos = block.pos + 1 + (retain - block.start)
   if ('insert' in op) {
     if (op.insert.includes('\n')) return null
-    return { block: block.node, pos, insert: op.insert, attrs: op.attributes }
+    return { index: block.index, block: block.node, blockPos: block.pos, pos, insert: op.insert, attrs: op.attributes }
   }
   // Deleted characters all inside the block's text: its '\n' (at start + size) stays.
   if (retain + op.delete > block.start + block.size) return null
-  return { block: block.node, pos, delete: op.delete }
+  return { index: block.index, block: block.node, blockPos: block.pos, pos, delete: op.delete }
 }
 
 /**

@@ -158,44 +158,74 @@ export class MarkRanges {
     return lo
   }
 
-  /** Places pushed ops: every op sorted again by start (pushes come from a load or a format, not from typing). */
+  /**
+   * Places pushed ops (from a load or a format, not from typing): merged into the start order with
+   * the shifts folded into the stored bounds, O(ops) like the splice it replaces.
+   */
   private settle(): void {
-    if (this.pushedFrom.length > 0) this.resort()
+    const pushed = this.pushedFrom.length
+    if (pushed === 0) return
+    const settled = this.opAt.length
+    const incoming = Array.from({ length: pushed }, (_, i) => i).sort((a, b) => this.pushedFrom[a]! - this.pushedFrom[b]!)
+    const opAt = new Array<number>(settled + pushed)
+    const froms = new Array<number>(opAt.length)
+    const tos = new Array<number>(opAt.length)
+    let shift = 0
+    let k = 0
+    let i = 0
+    for (let out = 0; out < opAt.length; out++) {
+      if (k < settled && (i === pushed || this.baseFrom[k]! + shift + this.adds[k]! <= this.pushedFrom[incoming[i]!]!)) {
+        shift += this.adds[k]!
+        opAt[out] = this.opAt[k]!
+        froms[out] = this.baseFrom[k]! + shift
+        tos[out] = this.baseTo[k]! + shift
+        k++
+      } else {
+        const p = incoming[i++]!
+        opAt[out] = settled + p
+        froms[out] = this.pushedFrom[p]!
+        tos[out] = this.pushedTo[p]!
+      }
+    }
+    this.use(opAt, froms, tos)
   }
 
-  /** Sorts every op again by its current start, folding the shifts into the stored bounds. */
+  /** Sorts every op again by its current start (a bound was placed out of order). */
   private resort(): void {
-    const settled = this.opAt.length
-    const froms = new Array<number>(settled + this.pushedFrom.length)
-    const tos = new Array<number>(froms.length)
+    const n = this.opAt.length
+    const froms = new Array<number>(n)
+    const tos = new Array<number>(n)
     let shift = 0
-    for (let k = 0; k < settled; k++) {
+    for (let k = 0; k < n; k++) {
       shift += this.adds[k]!
       const op = this.opAt[k]!
       froms[op] = this.baseFrom[k]! + shift
       tos[op] = this.baseTo[k]! + shift
-    }
-    for (let i = 0; i < this.pushedFrom.length; i++) {
-      froms[settled + i] = this.pushedFrom[i]!
-      tos[settled + i] = this.pushedTo[i]!
     }
     this.rebuild(froms, tos)
   }
 
   /** Starts over from each op's bounds (by op index): sorted, no shifts, `maxSpan` exact. */
   private rebuild(froms: number[], tos: number[]): void {
-    const n = froms.length
-    this.opAt = Array.from({ length: n }, (_, i) => i).sort((a, b) => froms[a]! - froms[b]!)
+    const opAt = Array.from({ length: froms.length }, (_, i) => i).sort((a, b) => froms[a]! - froms[b]!)
+    this.use(
+      opAt,
+      opAt.map((op) => froms[op]!),
+      opAt.map((op) => tos[op]!),
+    )
+  }
+
+  /** Takes ops in start order with their bounds by position: no shifts, `maxSpan` exact. */
+  private use(opAt: number[], froms: number[], tos: number[]): void {
+    const n = opAt.length
+    this.opAt = opAt
+    this.baseFrom = froms
+    this.baseTo = tos
     this.posOf = new Array<number>(n)
-    this.baseFrom = new Array<number>(n)
-    this.baseTo = new Array<number>(n)
     this.maxSpan = 0
     for (let k = 0; k < n; k++) {
-      const op = this.opAt[k]!
-      this.posOf[op] = k
-      this.baseFrom[k] = froms[op]!
-      this.baseTo[k] = tos[op]!
-      if (tos[op]! - froms[op]! > this.maxSpan) this.maxSpan = tos[op]! - froms[op]!
+      this.posOf[opAt[k]!] = k
+      if (tos[k]! - froms[k]! > this.maxSpan) this.maxSpan = tos[k]! - froms[k]!
     }
     this.adds = new Array<number>(n).fill(0)
     this.tree = new Array<number>(n + 1).fill(0)
