@@ -288,6 +288,8 @@ class Sync implements WeftBinding {
     const from = posToFlat(before, start)
     // The changed windows end at the same distance from each document's end.
     const lenA = this.lengthOf(before)
+    // As many blocks as before: the flat length moved by what the content size did (no walk).
+    if (after.childCount === before.childCount && this.counted?.doc === before) this.counted = { doc: after, length: lenA + after.content.size - before.content.size }
     const lenB = this.lengthOf(after)
     const tailA = lenA - posToFlat(before, endA)
     const tailB = lenB - posToFlat(after, endB)
