@@ -4,8 +4,9 @@ import { type Command, type EditorState, Plugin, PluginKey, TextSelection, type 
 import type { EditorView } from 'prosemirror-view'
 import { editStart, replacedRange, type ReplacedRange } from './edit-start.js'
 import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, marksOf, posToFlat } from './flat.js'
+import { BlockStarts } from './block-starts.js'
 import { BlockTextStep } from './block-text-step.js'
-import { BlockStarts, changedBlocks, inlineEdit } from './remote-render.js'
+import { changedBlocks, inlineEdit } from './remote-render.js'
 
 export interface WeftPluginOptions {
   /** Undo/redo of this editor's own changes through a Weft `UndoManager` (default true). */
@@ -254,7 +255,8 @@ class Sync implements WeftBinding {
     const { anchor, head } = view.state.selection
     const state = view.state.doc
     const len = this.text.length
-    const at = (pos: number) => this.text.cursor(Math.max(0, Math.min(len, this.toWeft(posToFlat(state, pos)))), 'before')
+    const starts = this.blockStarts(state)
+    const at = (pos: number) => this.text.cursor(Math.max(0, Math.min(len, this.toWeft(posToFlat(state, pos, starts)))), 'before')
     const a = at(anchor)
     // A caret is one cursor (render places it once).
     this.cursors = { anchor: a, head: head === anchor ? a : at(head) }
@@ -266,7 +268,8 @@ class Sync implements WeftBinding {
     let start: number
     let endA: number
     let endB: number
-    if (replaced !== null && insideOneTextblock(before, replaced.from, replaced.toA) && insideOneTextblock(after, replaced.from, replaced.toB)) {
+    const inOneBlock = replaced !== null && insideOneTextblock(before, replaced.from, replaced.toA) && insideOneTextblock(after, replaced.from, replaced.toB)
+    if (inOneBlock) {
       // One replace step inside one block says what changed (and where it started, [PM-1]): no diff
       // of the documents. Steps across blocks (Enter, joins) have positions between blocks that the
       // flat mapping cannot place, so they take the diff.
@@ -285,18 +288,24 @@ class Sync implements WeftBinding {
       }
     }
     const schema = after.type.schema
-    const from = posToFlat(before, start)
+    const startsA = this.blockStarts(before)
+    const from = posToFlat(before, start, startsA)
+    // After an edit inside one block, only the blocks after it moved, by what the document's size did.
+    const startsB =
+      inOneBlock && after.childCount === before.childCount
+        ? startsA.resized(after, startsA.blockOfFlat(from), after.content.size - before.content.size)
+        : BlockStarts.of(after)
+    this.blocks = startsB
     // The changed windows end at the same distance from each document's end.
-    const lenA = this.lengthOf(before)
-    // As many blocks as before: the flat length moved by what the content size did (no walk).
-    if (after.childCount === before.childCount && this.counted?.doc === before) this.counted = { doc: after, length: lenA + after.content.size - before.content.size }
-    const lenB = this.lengthOf(after)
-    const tailA = lenA - posToFlat(before, endA)
-    const tailB = lenB - posToFlat(after, endB)
+    const lenA = startsA.length
+    const lenB = startsB.length
+    this.counted = { doc: after, length: lenB }
+    const tailA = lenA - posToFlat(before, endA, startsA)
+    const tailB = lenB - posToFlat(after, endB, startsB)
     const tail = Math.min(tailA, tailB)
     const toA = lenA - tail
     const toB = lenB - tail
-    const wanted = flatRuns(after, from, toB, schema)
+    const wanted = flatRuns(after, from, toB, schema, startsB)
     const newText = wanted.map((r) => r.insert).join('')
     const wFrom = this.toWeft(from)
     const wTo = Math.max(wFrom, this.toWeft(toA))
@@ -317,7 +326,7 @@ class Sync implements WeftBinding {
       }
       const oldText =
         all === null
-          ? flatRuns(before, from, toA, schema)
+          ? flatRuns(before, from, toA, schema, startsA)
               .map((r) => r.insert)
               .join('')
           : all.slice(wFrom, wTo)
@@ -403,7 +412,7 @@ class Sync implements WeftBinding {
     }
     if (known !== null && view.state.doc === tr.doc) this.counted = { doc: tr.doc, length: known }
     if (placed && view.state.doc === tr.doc) this.cursorsDoc = tr.doc
-    if (inline !== null && view.state.doc === tr.doc && this.blocks?.doc === state.doc) this.blocks.resized(tr.doc, inline.block, inline.by)
+    if (inline !== null && view.state.doc === tr.doc && this.blocks?.doc === state.doc) this.blocks = this.blocks.resized(tr.doc, inline.block, inline.by)
   }
 
   /** The editor document's block starts, built again unless the last render moved them along. */

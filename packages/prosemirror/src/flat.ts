@@ -1,5 +1,6 @@
 import type { JsonValue, TextSpan } from '@weft/crdt-core'
 import { Mark, type Node as PMNode, type Schema } from 'prosemirror-model'
+import type { BlockStarts } from './block-starts.js'
 
 /**
  * How a ProseMirror document lives in one Weft `Text` (Quill-style):
@@ -33,8 +34,11 @@ export function markAttrs(marks: readonly Mark[]): Attrs {
   return out
 }
 
-/** Visits the flat characters of `doc` between flat indices [from, to) as (text, attrs) runs. */
-export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema): TextSpan[] {
+/**
+ * Visits the flat characters of `doc` between flat indices [from, to) as (text, attrs) runs.
+ * With `starts` for `doc`, the blocks before the window are skipped by a search, not a walk.
+ */
+export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema, starts?: BlockStarts): TextSpan[] {
   const out: TextSpan[] = []
   const push = (insert: string, attrs: Attrs) => {
     const empty = Object.keys(attrs).length === 0
@@ -42,9 +46,10 @@ export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema):
     if (last !== undefined && JSON.stringify(last.attributes ?? {}) === JSON.stringify(attrs)) last.insert += insert
     else out.push(empty ? { insert } : { insert, attributes: attrs })
   }
-  let flat = 0
+  const first = starts?.doc === doc ? starts.blockOfFlat(from) : 0
+  let flat = starts?.doc === doc ? starts.flatStart(first) : 0
   // Blocks before the window only add up their sizes; the walk stops after it.
-  for (let i = 0; i < doc.childCount && flat < to; i++) {
+  for (let i = first; i < doc.childCount && flat < to; i++) {
     const block = doc.child(i)
     const len = block.content.size
     const end = flat + len + 1
@@ -74,7 +79,9 @@ export function flatLength(doc: PMNode): number {
 }
 
 /** Flat index of a document position (positions between blocks map to the block boundary). */
-export function posToFlat(doc: PMNode, pos: number): number {
+export function posToFlat(doc: PMNode, pos: number, starts?: BlockStarts): number {
+  const found = starts?.doc === doc ? starts.flatOfPos(pos) : null
+  if (found !== null && found !== undefined) return found
   const $pos = doc.resolve(pos)
   let flat = 0
   const index = $pos.index(0)
@@ -83,7 +90,8 @@ export function posToFlat(doc: PMNode, pos: number): number {
 }
 
 /** Document position of a flat index (inside its block; the '\n' maps to the block's end). */
-export function flatToPos(doc: PMNode, flat: number): number {
+export function flatToPos(doc: PMNode, flat: number, starts?: BlockStarts): number {
+  if (starts?.doc === doc) return starts.posOfFlat(flat)
   let pos = 0
   let rest = flat
   for (let i = 0; i < doc.childCount; i++) {

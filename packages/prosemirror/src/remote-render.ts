@@ -1,5 +1,6 @@
 import type { TextDelta } from '@weft/crdt-core'
 import type { Node as PMNode } from 'prosemirror-model'
+import type { BlockStarts } from './block-starts.js'
 import type { Attrs } from './flat.js'
 
 /**
@@ -43,58 +44,6 @@ function windowOf(delta: TextDelta, newLength: number): Window | null {
 /** Whether an editor of flat length `editorLength` shows the text the delta starts from (its last '\n' may be missing from the text). */
 function shows(editorLength: number, w: Window): boolean {
   return editorLength === w.oldLength || editorLength === w.oldLength + 1
-}
-
-/**
- * Where each top-level block of `doc` starts, as a flat index and as a position: the block holding
- * a flat index is then a binary search, not a walk over every block (11 µs of a remote keystroke
- * at 1,000 blocks). The binding keeps one for the editor's document and moves it along with each
- * keystroke it renders (`resized`), so it is built again only after other changes.
- */
-export class BlockStarts {
-  private constructor(
-    public doc: PMNode,
-    private readonly flat: Int32Array,
-    private readonly pos: Int32Array,
-  ) {}
-
-  static of(doc: PMNode): BlockStarts {
-    const n = doc.childCount
-    const flat = new Int32Array(n + 1)
-    const pos = new Int32Array(n + 1)
-    for (let i = 0; i < n; i++) {
-      const block = doc.child(i)
-      flat[i + 1] = flat[i]! + block.content.size + 1
-      pos[i + 1] = pos[i]! + block.nodeSize
-    }
-    return new BlockStarts(doc, flat, pos)
-  }
-
-  /** The block holding flat index `flat` (its text or its '\n'): index, node, position, and its text's flat start and length. */
-  at(flat: number): { index: number; node: PMNode; pos: number; start: number; size: number } | null {
-    const n = this.flat.length - 1
-    // The first block whose '\n' is at or after `flat`: the first i with flat[i + 1] > flat.
-    let lo = 0
-    let hi = n
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.flat[mid + 1]! > flat) hi = mid
-      else lo = mid + 1
-    }
-    if (lo === n) return null
-    const start = this.flat[lo]!
-    return { index: lo, node: this.doc.child(lo), pos: this.pos[lo]!, start, size: this.flat[lo + 1]! - start - 1 }
-  }
-
-  /** This is now `doc`: the same blocks, block `index`'s text `by` characters longer (or shorter). */
-  resized(doc: PMNode, index: number, by: number): void {
-    const { flat, pos } = this
-    for (let k = index + 1; k < flat.length; k++) {
-      flat[k] = flat[k]! + by
-      pos[k] = pos[k]! + by
-    }
-    this.doc = doc
-  }
 }
 
 /**

@@ -4,12 +4,14 @@ import { schema } from 'prosemirror-schema-basic'
 import { ReplaceStep, Step } from 'prosemirror-transform'
 import { describe, expect, it } from 'vitest'
 import { BlockTextStep } from './block-text-step.js'
-import { BlockStarts } from './remote-render.js'
+import { BlockStarts } from './block-starts.js'
+import { flatRuns, flatToPos, posToFlat } from './flat.js'
 
 /**
- * The remote-keystroke fast path against what it stands for: BlockTextStep
+ * The keystroke fast paths against what they stand for: BlockTextStep
  * must make the document a plain ReplaceStep makes, and BlockStarts must find
- * the block a walk over the blocks finds, also after being moved along.
+ * the block and map positions as a walk over the blocks does, also after
+ * being moved along.
  */
 
 function randomDoc(random: () => number, blocks: number): PMNode {
@@ -41,16 +43,22 @@ function walk(doc: PMNode, flat: number): { index: number; pos: number; start: n
 }
 
 describe('BlockStarts and BlockTextStep', () => {
-  it('find the block a walk finds and make the document a ReplaceStep makes, across 300 seeded edits', () => {
+  it('find the block and map positions as a walk does, and make the document a ReplaceStep makes, across 300 seeded edits', () => {
     const random = seededRandom(2206)
     let doc = randomDoc(random, 40)
-    const starts = BlockStarts.of(doc)
+    let starts = BlockStarts.of(doc)
     for (let step = 0; step < 300; step++) {
       const flatLength = doc.content.size - doc.childCount
       const flat = Math.floor(random() * (flatLength + 3))
       const found = starts.at(flat)
       const walked = walk(doc, flat)
       expect(found === null ? null : { index: found.index, pos: found.pos, start: found.start }, `step ${step}, flat ${flat}`).toEqual(walked)
+      // The searches give what the walks give.
+      const pos = Math.floor(random() * (doc.content.size + 1))
+      expect(posToFlat(doc, pos, starts), `step ${step}, pos ${pos}`).toBe(posToFlat(doc, pos))
+      expect(flatToPos(doc, flat, starts), `step ${step}, flat ${flat}`).toBe(flatToPos(doc, flat))
+      expect(flatRuns(doc, flat, flat + 7, schema, starts)).toEqual(flatRuns(doc, flat, flat + 7, schema))
+      expect(starts.length).toBe(flatLength)
       if (found === null) continue
       // Insert or delete inside the block's text, as a remote keystroke does.
       const at = found.pos + 1 + Math.floor(random() * (found.size + 1))
@@ -61,7 +69,7 @@ describe('BlockStarts and BlockTextStep', () => {
       const next = fast.apply(doc).doc!
       expect(next.toJSON()).toEqual(plain.apply(doc).doc!.toJSON())
       expect(fast.toJSON()).toEqual(plain.toJSON())
-      starts.resized(next, found.index, next.content.size - doc.content.size)
+      starts = starts.resized(next, found.index, next.content.size - doc.content.size)
       doc = next
     }
   })
