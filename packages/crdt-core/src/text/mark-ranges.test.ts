@@ -84,6 +84,40 @@ describe('MarkRanges', () => {
     })
   }
 
+  it('an op whose start is past its end (anchors out of order, as only a forged delta has them) is never found, across random edits', () => {
+    const random = seededRandom(SEED)
+    const int = (n: number) => Math.floor(random() * n)
+    const r = new MarkRanges()
+    let length = 100
+    const inverted = new Set<number>()
+    for (let i = 0; i < 60; i++) {
+      const f = int(length)
+      const t = Math.min(length, f + 1 + int(5))
+      // Every third op has its bounds swapped.
+      if (i % 3 === 0) {
+        inverted.add(i)
+        r.push(t, f)
+      } else r.push(f, t)
+    }
+    for (let step = 0; step < 300; step++) {
+      if (random() < 0.6) {
+        const index = int(length + 1)
+        const len = 1 + int(4)
+        // A tied start goes either side (its end with it); an inverted op's start never comes before its end.
+        const past = random() < 0.5
+        r.shiftForInsert(index, len, (op, isEnd) => (inverted.has(op) ? (isEnd ? index : index + len) : isEnd || past ? index + len : index))
+        length += len
+      } else if (length > 0) {
+        const index = int(length)
+        const len = Math.min(length - index, 1 + int(6))
+        r.shiftForDelete(index, len)
+        length -= len
+      }
+      const hit = found(r, 0, length + 1).filter((op) => inverted.has(op))
+      expect(hit, `step ${step}`).toEqual([])
+    }
+  })
+
   it('a bound placed outside the insert point (not expected of an anchor) still leaves the index sorted', () => {
     const r = new MarkRanges()
     for (const [f, t] of [

@@ -74,8 +74,11 @@ export class MarkRanges {
    * `length` characters were inserted at `index`. A bound past it moves by
    * `length`; a bound exactly at it is placed again by `rebound` (start:
    * false, end: true), which reads its anchor's side. An op's start never
-   * passes its end (anchors keep their order in the sequence): the shift of
-   * the ops after the insert point moves both bounds of each.
+   * passes its end (anchors keep their order in the sequence), so the shift
+   * of the ops after the insert point moves both bounds of each. An op
+   * whose anchors are out of order (only a forged delta has one) is empty
+   * for good: its bounds may then drift from its anchors, but its start
+   * stays at or past its end, so it is never found.
    */
   shiftForInsert(index: number, length: number, rebound: (op: number, isEnd: boolean) => number): void {
     this.settle()
