@@ -80,8 +80,9 @@ export function flatLength(doc: PMNode): number {
 
 /** Flat index of a document position (positions between blocks map to the block boundary). */
 export function posToFlat(doc: PMNode, pos: number, starts?: BlockStarts): number {
+  // The search, unless the position is inside a block that is not a textblock.
   const found = starts?.doc === doc ? starts.flatOfPos(pos) : null
-  if (found !== null && found !== undefined) return found
+  if (found !== null) return found
   const $pos = doc.resolve(pos)
   let flat = 0
   const index = $pos.index(0)
