@@ -102,8 +102,15 @@ describe('three nodes over one PostgreSQL database and one NATS bus', () => {
         const reply = await probe.connect(node.wsUrl)
         probe.close()
         // Exactly what it lacks: the dots of the reply are those the full doc has beyond the joiner's vv, no more.
-        const got = inspectDelta(reply.delta).ranges.filter((r) => r.to > r.from)
-        const lacks = inspectDelta(full.encodeDeltaSince(had)).ranges.filter((r) => r.to > r.from)
+        // As sets: a delta lists its replicas in the order its doc met them, and each node met them as the bus
+        // delivered them.
+        const byReplica = (a: { replica: number }, b: { replica: number }) => a.replica - b.replica
+        const got = inspectDelta(reply.delta)
+          .ranges.filter((r) => r.to > r.from)
+          .sort(byReplica)
+        const lacks = inspectDelta(full.encodeDeltaSince(had))
+          .ranges.filter((r) => r.to > r.from)
+          .sort(byReplica)
         expect(got, `node ${j + 1}`).toEqual(lacks)
         expect(probe.doc.digest(), `node ${j + 1}`).toBe(full.digest())
       }, 20_000)
