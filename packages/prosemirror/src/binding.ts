@@ -126,11 +126,9 @@ class Sync implements WeftBinding {
   private readonly setup = { weftProsemirror: 'setup' }
   private timer: ReturnType<typeof setTimeout> | undefined
   /**
-   * The last document whose flat length was counted, and that length: the document before a
-   * keystroke is the one after the last, so it is not walked again (documents are immutable).
+   * Where the blocks of the editor's last document start, and so its flat length (see
+   * `BlockStarts`): a keystroke derives the next from it, so neither is walked again.
    */
-  private counted: { doc: PMNode; length: number } | null = null
-  /** Where the blocks of the document last rendered into start (see `BlockStarts`). */
   private blocks: BlockStarts | null = null
 
   constructor(
@@ -219,9 +217,9 @@ class Sync implements WeftBinding {
     // Every character of the block being composed in, and its '\n'.
     const $head = view.state.selection.$head
     const block = $head.index(0)
-    let start = 0
-    for (let i = 0; i < block; i++) start += view.state.doc.child(i).content.size + 1
-    const len = view.state.doc.child(block).content.size + 1
+    const starts = this.blockStarts(view.state.doc)
+    const start = starts.flatStart(block)
+    const len = starts.flatStart(block + 1) - start
     const ids: TextCursor[] = []
     for (let i = 0; i < len; i++) ids.push(this.text.cursor(start + i, 'after'))
     this.composition = { start, ids }
@@ -243,10 +241,10 @@ class Sync implements WeftBinding {
     }, 30)
   }
 
-  /** `flatLength`, remembering the last document counted. */
-  private lengthOf(doc: PMNode): number {
-    if (this.counted?.doc !== doc) this.counted = { doc, length: flatLength(doc) }
-    return this.counted.length
+  /** The document's block starts: the kept ones if they are its, else found by a walk. */
+  private blockStarts(doc: PMNode): BlockStarts {
+    if (this.blocks?.doc !== doc) this.blocks = BlockStarts.of(doc)
+    return this.blocks
   }
 
   private saveCursors(): void {
@@ -299,7 +297,6 @@ class Sync implements WeftBinding {
     // The changed windows end at the same distance from each document's end.
     const lenA = startsA.length
     const lenB = startsB.length
-    this.counted = { doc: after, length: lenB }
     const tailA = lenA - posToFlat(before, endA, startsA)
     const tailB = lenB - posToFlat(after, endB, startsB)
     const tail = Math.min(tailA, tailB)
@@ -396,11 +393,6 @@ class Sync implements WeftBinding {
       }
     }
     tr.setMeta(REMOTE, true).setMeta('addToHistory', false)
-    // With as many blocks as before, the flat length moved by what the content size did: no walk.
-    const known =
-      this.counted?.doc === state.doc && tr.doc.childCount === state.doc.childCount
-        ? this.counted.length + (tr.doc.content.size - state.doc.content.size)
-        : null
     // Not placed: the selection is ProseMirror's mapping, which the cursors may not match (unless
     // the update after this dispatch saves them afresh).
     if (!placed) this.cursorsDoc = null
@@ -410,15 +402,8 @@ class Sync implements WeftBinding {
     } finally {
       this.applying = false
     }
-    if (known !== null && view.state.doc === tr.doc) this.counted = { doc: tr.doc, length: known }
     if (placed && view.state.doc === tr.doc) this.cursorsDoc = tr.doc
     if (inline !== null && view.state.doc === tr.doc && this.blocks?.doc === state.doc) this.blocks = this.blocks.resized(tr.doc, inline.block, inline.by)
-  }
-
-  /** The editor document's block starts, built again unless the last render moved them along. */
-  private blockStarts(doc: PMNode): BlockStarts {
-    if (this.blocks?.doc !== doc) this.blocks = BlockStarts.of(doc)
-    return this.blocks
   }
 
   /**
@@ -426,7 +411,8 @@ class Sync implements WeftBinding {
    * `block` is the block it changes and `by` how much longer its text gets.
    */
   private inlineChange(state: EditorState, delta: TextDelta): { tr: Transaction; block: number; by: number } | null {
-    const edit = inlineEdit(this.blockStarts(state.doc), delta, this.text.length, this.lengthOf(state.doc))
+    const blocks = this.blockStarts(state.doc)
+    const edit = inlineEdit(blocks, delta, this.text.length, blocks.length)
     if (edit === null) return null
     // The step itself, not `tr.insert` / `tr.delete`: those fit an arbitrary slice into the document
     // and resolve its position by a walk over the blocks; text inside one textblock needs neither. A
@@ -446,7 +432,7 @@ class Sync implements WeftBinding {
 
   /** The blocks a remote change touches (all of them without a delta), rebuilt from the text: only what differs is replaced. */
   private blockChange(state: EditorState, delta: TextDelta | null): Transaction | null {
-    const window = (delta !== null ? changedBlocks(state.doc, delta, this.text.length, this.lengthOf(state.doc)) : null) ?? {
+    const window = (delta !== null ? changedBlocks(state.doc, delta, this.text.length, this.blockStarts(state.doc).length) : null) ?? {
       from: 0,
       to: state.doc.content.size,
       flat: 0,
