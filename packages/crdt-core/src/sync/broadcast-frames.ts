@@ -1,8 +1,6 @@
-import { firstRootNameAt, frontReplicaTable, replicaTableAtFront } from '../delta/codec.js'
-import { Reader } from '../encoding/index.js'
 import { encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
-import type { WireTables } from './wire-tables.js'
+import { compactHead, type WireTables } from './wire-tables.js'
 
 /** Frames kept for reuse per message: subscribers fall into few groups (most share one); a check that fails is a read or two. */
 const MAX_SHAPES = 32
@@ -36,14 +34,10 @@ export class BroadcastFrames {
   private last: Shape | undefined
 
   constructor(private readonly m: Extract<ProtocolMessage, { type: 'delta' | 'presence' }>) {
-    if (m.type !== 'delta' || !replicaTableAtFront(m.delta)) return
-    const { ids, end } = frontReplicaTable(m.delta)
-    this.replicas = ids
-    const at = firstRootNameAt(m.delta, end)
-    if (at === undefined) return
-    const r = new Reader(m.delta)
-    r.pos = at
-    this.name = r.readString()
+    const head = m.type === 'delta' ? compactHead(m.delta) : null
+    if (head === null) return
+    this.replicas = head.ids
+    this.name = head.name?.value
   }
 
   /** The frame for a connection with these outgoing tables (which it may extend, as `encodeMessage` does). */

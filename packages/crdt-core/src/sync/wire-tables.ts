@@ -107,28 +107,41 @@ export function readDocRef(r: Reader, t: WireTables): string {
  * state) goes as it is. Throws `RangeError` for a malformed delta (no frame
  * of protocol 2 can carry it).
  */
-export function writeCompactDelta(w: Writer, t: WireTables, delta: Uint8Array): void {
-  if (!replicaTableAtFront(delta)) {
-    w.writeBytes(delta)
-    return
-  }
-  let ids: readonly number[]
-  let tableEnd: number
-  let nameAt: number | undefined
-  let name: string | undefined
-  let nameEnd = 0
+/**
+ * What protocol 2 sends by reference from a delta: the replica table at its
+ * front (ids, and where the table ends) and its first container's root name
+ * (where it starts and ends). Null for a delta without a table at its front,
+ * which goes as it is. Read once per message by the fan-out's shared frames
+ * and by `writeCompactDelta`.
+ */
+export interface CompactHead {
+  readonly ids: readonly number[]
+  readonly tableEnd: number
+  readonly name?: { readonly value: string; readonly at: number; readonly end: number }
+}
+
+export function compactHead(delta: Uint8Array): CompactHead | null {
+  if (!replicaTableAtFront(delta)) return null
   try {
-    ;({ ids, end: tableEnd } = frontReplicaTable(delta))
-    nameAt = firstRootNameAt(delta, tableEnd)
-    if (nameAt !== undefined) {
-      const r = new Reader(delta)
-      r.pos = nameAt
-      name = r.readString()
-      nameEnd = r.pos
-    }
+    const { ids, end: tableEnd } = frontReplicaTable(delta)
+    const at = firstRootNameAt(delta, tableEnd)
+    if (at === undefined) return { ids, tableEnd }
+    const r = new Reader(delta)
+    r.pos = at
+    const value = r.readString()
+    return { ids, tableEnd, name: { value, at, end: r.pos } }
   } catch (e) {
     throw new RangeError(`a delta frame needs a well-formed delta: ${(e as Error).message}`)
   }
+}
+
+export function writeCompactDelta(w: Writer, t: WireTables, delta: Uint8Array): void {
+  const parsed = compactHead(delta)
+  if (parsed === null) {
+    w.writeBytes(delta)
+    return
+  }
+  const { ids, tableEnd } = parsed
   const head = new Writer(8 + ids.length * 2)
   head.writeVarUint(ids.length)
   for (const id of ids) {
@@ -139,7 +152,7 @@ export function writeCompactDelta(w: Writer, t: WireTables, delta: Uint8Array): 
     t.replicas.add(id)
   }
   const refs = head.finish()
-  if (nameAt === undefined || name === undefined) {
+  if (parsed.name === undefined) {
     w.writeVarUint(2 + refs.length + delta.length - tableEnd)
     w.writeRaw(delta.subarray(0, 2))
     w.writeRaw(refs)
@@ -147,6 +160,7 @@ export function writeCompactDelta(w: Writer, t: WireTables, delta: Uint8Array): 
     return
   }
   // The name: its reference, or 0 and the name as the delta spells it.
+  const { value: name, at: nameAt, end: nameEnd } = parsed.name
   const nameRef = t.names.ref(name)
   const nameField = new Writer(8)
   nameField.writeVarUint(nameRef)
