@@ -147,7 +147,7 @@ async function profileTop(page: Page, run: () => Promise<void>): Promise<string>
   for (const n of nodes) for (const c of n.children ?? []) parent.set(c, n.id)
   const name = (id: number): string => {
     const f = byId.get(id)!.callFrame
-    return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`
+    return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`
   }
   ;(profile.samples ?? []).forEach((id, i) => {
     const ms = (dt[i] ?? 0) / 1000

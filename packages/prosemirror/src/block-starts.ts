@@ -8,15 +8,26 @@ import type { Node as PMNode } from 'prosemirror-model'
  * window, its runs, the saved selection) cost more than the rest of the
  * binding. The binding keeps one for the editor's document and derives the
  * next one from it for an edit inside one block (`resized`), so it is built
- * by a walk only after other changes. Immutable: a derived one is a copy.
+ * by a walk only after other changes. Immutable: a derived one shares the
+ * arrays and records its shift (blocks after `index` moved by `by`); the
+ * arrays are copied with the shifts applied only once SHIFTS_KEPT distinct
+ * blocks have changed, so typing costs no O(blocks) copy per key.
  */
+/** How many blocks' shifts a derived BlockStarts keeps before it copies the arrays with them applied. */
+const SHIFTS_KEPT = 16
+
 export class BlockStarts {
   private constructor(
     readonly doc: PMNode,
-    /** flat[i]: flat index where block i's text starts; flat[n]: the flat length. */
+    /** flat[i], shifted: flat index where block i's text starts; flat[n]: the flat length. */
     private readonly flat: Int32Array,
-    /** pos[i]: position before block i; pos[n]: the document's content size. */
+    /** pos[i], shifted: position before block i; pos[n]: the document's content size. */
     private readonly pos: Int32Array,
+    /**
+     * Pending shifts as pairs [index, by, index, by, ...], indexes ascending and distinct: every
+     * entry of `flat` and `pos` after block `index` is `by` larger than the arrays hold.
+     */
+    private readonly shifts: readonly number[] = [],
   ) {}
 
   static of(doc: PMNode): BlockStarts {
@@ -33,15 +44,15 @@ export class BlockStarts {
 
   /** The flat length: each block's text and its '\n'. */
   get length(): number {
-    return this.flat[this.flat.length - 1]!
+    return this.flatStart(this.flat.length - 1)
   }
 
   /** The block holding flat index `flat` (its text or its '\n'): index, node, position, and its text's flat start and length. */
   at(flat: number): { index: number; node: PMNode; pos: number; start: number; size: number } | null {
     const i = this.blockOfFlat(flat)
     if (i === this.flat.length - 1) return null
-    const start = this.flat[i]!
-    return { index: i, node: this.doc.child(i), pos: this.pos[i]!, start, size: this.flat[i + 1]! - start - 1 }
+    const start = this.flatStart(i)
+    return { index: i, node: this.doc.child(i), pos: this.posStart(i), start, size: this.flatStart(i + 1) - start - 1 }
   }
 
   /** The first block whose '\n' is at or after `flat` (the block count if none). */
@@ -50,7 +61,7 @@ export class BlockStarts {
     let hi = this.flat.length - 1
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (this.flat[mid + 1]! > flat) hi = mid
+      if (this.flatStart(mid + 1) > flat) hi = mid
       else lo = mid + 1
     }
     return lo
@@ -58,7 +69,7 @@ export class BlockStarts {
 
   /** Flat index where block `index` starts (the flat length for the block count). */
   flatStart(index: number): number {
-    return this.flat[index]!
+    return this.flat[index]! + this.shiftAt(index)
   }
 
   /**
@@ -72,28 +83,53 @@ export class BlockStarts {
     let hi = this.pos.length - 1
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1
-      if (this.pos[mid]! <= pos) lo = mid
+      if (this.posStart(mid) <= pos) lo = mid
       else hi = mid - 1
     }
-    if (pos === this.pos[lo]!) return this.flat[lo]!
-    return this.doc.child(lo).isTextblock ? this.flat[lo]! + (pos - this.pos[lo]! - 1) : null
+    const start = this.posStart(lo)
+    if (pos === start) return this.flatStart(lo)
+    return this.doc.child(lo).isTextblock ? this.flatStart(lo) + (pos - start - 1) : null
   }
 
   /** Document position of a flat index, as `flatToPos` gives it (the '\n' maps to its block's end). */
   posOfFlat(flat: number): number {
     const i = this.blockOfFlat(flat)
     if (i === this.flat.length - 1) return Math.max(0, this.doc.content.size - 1)
-    return this.pos[i]! + 1 + (flat - this.flat[i]!)
+    return this.posStart(i) + 1 + (flat - this.flatStart(i))
   }
 
   /** The starts of `doc`: this document with block `index`'s text `by` characters longer (or shorter). */
   resized(doc: PMNode, index: number, by: number): BlockStarts {
+    const shifts = this.shifts.slice()
+    let k = 0
+    while (k < shifts.length && shifts[k]! < index) k += 2
+    if (shifts[k] === index) shifts[k + 1] = shifts[k + 1]! + by
+    else shifts.splice(k, 0, index, by)
+    if (shifts.length <= 2 * SHIFTS_KEPT) return new BlockStarts(doc, this.flat, this.pos, shifts)
+    // Too many to add up per lookup: a copy with them applied.
     const flat = this.flat.slice()
     const pos = this.pos.slice()
-    for (let k = index + 1; k < flat.length; k++) {
-      flat[k] = flat[k]! + by
-      pos[k] = pos[k]! + by
+    let sum = 0
+    let next = 0
+    for (let i = 0; i < flat.length; i++) {
+      while (next < shifts.length && shifts[next]! < i) {
+        sum += shifts[next + 1]!
+        next += 2
+      }
+      flat[i] = flat[i]! + sum
+      pos[i] = pos[i]! + sum
     }
     return new BlockStarts(doc, flat, pos)
+  }
+
+  private posStart(index: number): number {
+    return this.pos[index]! + this.shiftAt(index)
+  }
+
+  /** What the pending shifts add to block `index`'s starts: those of the blocks before it. */
+  private shiftAt(index: number): number {
+    let sum = 0
+    for (let k = 0; k < this.shifts.length && this.shifts[k]! < index; k += 2) sum += this.shifts[k + 1]!
+    return sum
   }
 }
