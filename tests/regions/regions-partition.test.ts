@@ -1,4 +1,4 @@
-import { type Client, type DocHandle, whenFresh, whenSavedIn } from '@weft/client'
+import { type Client, type DocHandle, WeftLevelTimeoutError, whenFresh, whenSavedIn } from '@weft/client'
 import { seededRandom } from '@weft/crdt-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { elements, readEverywhere, regionClient, until } from './harness/readers.js'
@@ -102,7 +102,7 @@ describe(`three regions, each its own network namespace, PostgreSQL cluster and 
     expect(await alarms(net), `divergence alarms on a normal run (${replay})`).toBe(0)
   }, 120_000)
 
-  it('[LEVEL-1] quorum-acked writes survive wiping the region that acked them; server-level writes held only by a wiped region are lost (counted)', async () => {
+  it('[LEVEL-1] [LEVEL-2] quorum-acked writes survive wiping the region that acked them (an all-regions wait times out with the regions that had them); server-level writes held only by a wiped region are lost (counted)', async () => {
     const rnd = seededRandom(SEED + 1)
     const doc = `levels:${SEED}`
     // Region c is cut off: what it acks at `server` lives only there.
@@ -125,10 +125,12 @@ describe(`three regions, each its own network namespace, PostgreSQL cluster and 
       quorum.push(e)
     }
     const quorumMs = (Date.now() - t0) / quorum.length
-    await expect(
-      whenSavedIn(ha, 'all-regions', { regionUrl: net.get('a').httpUrl, timeoutMs: 500 }),
-      'c is cut off: all-regions cannot resolve',
-    ).rejects.toThrow(/not reached/)
+    // [LEVEL-2] c is cut off: all-regions cannot resolve. The caller's timeout rejects with a typed
+    // error naming the regions that had the write; the write itself stands and keeps travelling.
+    const timedOut = await whenSavedIn(ha, 'all-regions', { regionUrl: net.get('a').httpUrl, timeoutMs: 500 }).catch((e: unknown) => e)
+    expect(timedOut, 'c is cut off: all-regions cannot resolve').toBeInstanceOf(WeftLevelTimeoutError)
+    expect([...(timedOut as WeftLevelTimeoutError).regions].sort()).toEqual(['a', 'b'])
+    expect(ha.doc.getList('set').toJSON()).toEqual(expect.arrayContaining(quorum))
     await wa.close()
 
     // Destroy region a (its database dropped, its NATS killed with its data) and region c, then bring both back empty.

@@ -53,7 +53,7 @@ const encode = (key: string) => new TextEncoder().encode(key)
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-it('moves docs between shards under write load: no acked write lost or applied twice, no read back in time, nothing left prepared', async () => {
+it('[SHARD-1] [SHARD-2] moves docs between shards under write load, one router holding an old map: no acked write lost or applied twice, no read back in time, nothing left prepared', async () => {
   const seed = Number(process.env.WEFT_SHARD_SEED ?? Date.now() % 1_000_000)
   const seconds = Number(process.env.WEFT_SHARD_SOAK ?? 6)
   console.log(`[shard-moves] seed ${seed} (WEFT_SHARD_SEED=${seed} repeats it), ${seconds} s`)

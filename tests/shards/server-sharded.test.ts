@@ -23,7 +23,7 @@ afterAll(async () => {
   await env.cluster?.destroy()
 })
 
-it('a server over two shards: docs spread whole over the shards; a doc moved while clients edit keeps every edit', async () => {
+it('[SHARD-1] a server over two shards: docs spread whole over the shards; a doc moved while clients edit keeps every edit', async () => {
   const store = await ShardedStore.open({ catalogUrl: env.catalogUrl, shards: env.urls, poolSize: 3 })
   const server = await createServer({ port: 0, logLevel: 'silent', store })
   const client = () => createClient({ transport: webSocketTransport(server.wsUrl), storage: memoryStorage(), tabs: false, backoff: { baseMs: 20, maxMs: 200 } })

@@ -41,6 +41,36 @@ const received = <T extends ProtocolMessage['type']>(s: MemorySyncServer, from: 
   s.messages.slice(from).filter((m): m is Extract<ProtocolMessage, { type: T }> => m?.type === type)
 
 describe('client with the protocol server over the in-memory transport', () => {
+  it('[DUR-1] a write is saved locally while offline and counted unsaved; once the server acks it, unsaved is 0 and whenSaved("server") resolves', async () => {
+    const s = server()
+    const cable = offlineSwitch(s.transport)
+    cable.setOffline(true)
+    const storage = memoryStorage()
+    const a = client(s, { storage, transport: cable.transport })
+    const h = a.doc('note')
+    await h.ready
+    for (const word of ['one ', 'two ', 'three']) body(a).insert(body(a).length, word)
+    await h.whenSaved('local')
+    // Persisted on this device, in the outbox: each transaction counts until the server acks it.
+    expect(h.status).toMatchObject({ savedLocally: true, savedOnServer: false, unsaved: 3 })
+    expect((await storage.load('note')).outbox).toHaveLength(3)
+    let onServer = false
+    const saved = h.whenSaved('server').then(() => (onServer = true))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(onServer, 'offline: no server ack yet').toBe(false)
+    cable.setOffline(false)
+    await saved
+    expect(h.status).toMatchObject({ savedOnServer: true, unsaved: 0 })
+    // Acked rows leave the stored outbox (trims are merged and written late, [CLIENT-ACK-1]).
+    const deadline = Date.now() + 5000
+    while ((await storage.load('note')).outbox.length > 0) {
+      if (Date.now() > deadline) throw new Error('acked deltas still in the stored outbox')
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    // The levels are an open set: one this client does not know is refused, not taken for another.
+    await expect(h.whenSaved('quorum' as 'server')).rejects.toThrow(/unknown durability level quorum/)
+  })
+
   it('[CLIENT-SYNC-1] two clients converge through the server; status goes connecting -> syncing -> synced', async () => {
     const s = server()
     const a = client(s)

@@ -48,7 +48,7 @@ describe('ClientSession and causal order (issue #15)', () => {
     expect(server.pendingCount).toBe(0)
   })
 
-  it('[CAUSAL-2] a causal buffer filled with deltas that never apply is dropped on resync: the doc does not stay syncing', () => {
+  it('[CAUSAL-2] [SYNC-5] a causal buffer filled with deltas that never apply is dropped on resync: the doc does not stay syncing', () => {
     const c = new ClientSession(V1)
     const doc = new Doc({ replicaId: 3, maxPendingDeltas: 5 })
     c.open('d', doc)

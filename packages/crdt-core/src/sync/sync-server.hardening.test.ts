@@ -9,6 +9,8 @@ import { SyncServer } from './sync-server.js'
 import type { SyncServerOptions } from './sync-server-options.js'
 import { manyEmptyContainersDelta, zeroBomb } from '../test-support/hostile/craft.js'
 import { inspectDelta } from '../delta/inspect.js'
+import { WeftCausalBufferFullError } from '../errors.js'
+import type { DocModel, SyncDoc } from './sync-doc.js'
 
 /** Issue #15: what a hostile or careless client must not do to the server state machine. */
 
@@ -271,5 +273,46 @@ describe('SyncServer under hostile input (issue #15)', () => {
     const [delta] = deltas(new Doc(), 1)
     const persist = send(s, 1, { type: 'delta', doc: 'd', seq: 1, delta: delta! }).find((e) => e.type === 'persist')
     expect(persist?.type === 'persist' && persist.bytes).toEqual(delta)
+  })
+
+  it('[SYNC-5] a delta that finds the causal buffer full is refused with internal and the connection closes: nothing applied, persisted, acked or fanned out; its re-upload after reconnecting is taken', () => {
+    // Only a doc without the one-decode path can fill its buffer here (a real Doc's missing
+    // dependencies are refused first, [CAUSAL-1]): a stand-in whose buffer is full on demand.
+    let full = true
+    const model: DocModel<SyncDoc> = {
+      create: () => standIn(new Doc({ replicaId: 99 })),
+      load: (state) => standIn(Doc.load(state, { replicaId: 99 })),
+      inspectDelta: (bytes) => inspectDelta(bytes),
+    }
+    function standIn(doc: Doc): SyncDoc {
+      return {
+        applyDelta: (bytes, origin) => {
+          if (full) throw new WeftCausalBufferFullError(1000, 1 << 20)
+          doc.applyDelta(bytes, origin)
+        },
+        versionVector: () => doc.versionVector(),
+        encodeDeltaSince: (vv) => doc.encodeDeltaSince(vv),
+        encodeState: () => doc.encodeState(),
+        digest: () => doc.digest(),
+        get pendingCount() {
+          return doc.pendingCount
+        },
+      }
+    }
+    const s = make({ docModel: model })
+    join(s, 1)
+    join(s, 2)
+    const [delta] = deltas(new Doc({ replicaId: 7 }), 1)
+    const out = send(s, 1, { type: 'delta', doc: 'd', seq: 1, delta: delta! })
+    expect(to(out, 1)).toEqual([expect.objectContaining({ type: 'error', code: 'internal' })])
+    expect(out).toContainEqual(expect.objectContaining({ type: 'close', conn: 1, code: 'internal' }))
+    expect(out.some((e) => e.type === 'persist')).toBe(false)
+    expect(to(out, 2)).toEqual([])
+    // The writer reconnects and uploads again; the buffer has room now.
+    full = false
+    join(s, 3)
+    const again = send(s, 3, { type: 'delta', doc: 'd', seq: 1, delta: delta! })
+    expect(again.some((e) => e.type === 'persist')).toBe(true)
+    expect(to([...again, ...durable(s, again)], 3)).toContainEqual(expect.objectContaining({ type: 'ack', doc: 'd', clientSeq: 1 }))
   })
 })

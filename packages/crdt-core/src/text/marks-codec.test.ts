@@ -59,7 +59,7 @@ describe('marks in the delta format', () => {
     expect(target.getText('t').toDelta()).toEqual([{ insert: 'abc', attributes: { bold: true, link: 'L' } }])
   })
 
-  it('a mark anchored at a character the receiver does not have is refused before anything is applied', () => {
+  it('[MARK-1] a mark anchored at a character the receiver does not have is refused before anything is applied', () => {
     const a = new Doc({ replicaId: 7 })
     const deltas = collect(a)
     a.getText('t').insert(0, 'abc')

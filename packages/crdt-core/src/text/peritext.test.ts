@@ -45,7 +45,7 @@ describe('Peritext examples', () => {
     expect(merge(a, b)).toEqual([{ insert: 'The quick fox', attributes: { bold: true } }, { insert: ' jumped' }])
   })
 
-  it('example 3: bold and a concurrent unbold of an overlapping range resolve the same way on both replicas, by Lamport order', () => {
+  it('[MARK-1] example 3: bold and a concurrent unbold of an overlapping range resolve the same way on both replicas, by Lamport order', () => {
     const [a, b] = pair('The quick fox jumped')
     a.getText('t').format(0, 20, { bold: true })
     // Bob has seen one more op (a later Lamport time): his unbold wins where they overlap.
@@ -63,7 +63,7 @@ describe('Peritext examples', () => {
     expect(merge(a, b)).toEqual([{ insert: 'The ', attributes: { bold: true } }, { insert: 'quick' }, { insert: ' fox jumped!', attributes: { bold: true } }])
   })
 
-  it('example 5: conflicting links on overlapping ranges: the overlap takes one link, not a mix', () => {
+  it('[MARK-1] example 5: conflicting links on overlapping ranges: the overlap takes one link, not a mix', () => {
     const [a, b] = pair('The fox jumped')
     a.getText('t').format(0, 7, { link: 'https://a.example' })
     b.getText('t').format(4, 10, { link: 'https://b.example' })
