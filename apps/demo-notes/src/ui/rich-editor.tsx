@@ -7,6 +7,7 @@ import { type Command, EditorState, Plugin } from 'prosemirror-state'
 import { EditorView, type NodeView } from 'prosemirror-view'
 import { type ReactNode, useEffect, useRef, useState } from 'react'
 import { RichCaretLayer } from '../editor/rich-carets'
+import { insertTypedText } from '../editor/typed-text'
 import {
   blockIs,
   markActive,
@@ -192,6 +193,7 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         attributes: { role: 'textbox', 'aria-label': 'Note body', 'aria-multiline': 'true' },
         nodeViews: { check: checkView },
         clipboardTextParser: (t) => plainTextSlice(t),
+        handleKeyPress: insertTypedText,
         handleDOMEvents: {
           focus: (v) => {
             // Focus alone moves no selection, so no update: publish where the caret is.
