@@ -4,43 +4,30 @@ import {
   body,
   bodyText,
   caret,
-  expectBody,
-  pasteText,
-  setBodyCaret,
   createNote,
   expect,
-  openApp,
+  expectBody,
   openNote,
+  pasteText,
+  setBodyCaret,
   test,
   titleInput,
+  twoBrowsers,
   unique,
 } from './support/app.js'
 
 // Issue 16, items 1-3: two people editing one note at the same spot, each in their own browser.
 test.describe.configure({ timeout: 120_000 })
 
-async function twoBrowsers(browser: Browser, appUrl: string, text: string): Promise<{ a: Page; b: Page; title: string; close(): Promise<void> }> {
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await ctxA.newPage()
-  const b = await ctxB.newPage()
-  await openApp(a, appUrl)
-  await openApp(b, appUrl)
+async function sharedNote(browser: Browser, appUrl: string, text: string): Promise<{ a: Page; b: Page; title: string; close(): Promise<void> }> {
+  const { a, b, close } = await twoBrowsers(browser, appUrl)
   const title = unique('Together')
   await createNote(a, title)
   await body(a).click()
   await pasteText(a, text)
   await openNote(b, title)
   await expectBody(b, text)
-  return {
-    a,
-    b,
-    title,
-    close: async () => {
-      await ctxA.close()
-      await ctxB.close()
-    },
-  }
+  return { a, b, title, close }
 }
 
 /** Puts the caret at `pos` in the title field (as a click would). */
@@ -65,7 +52,7 @@ const pairs: [string, string][] = [
 for (const [first, second] of pairs) {
   test(`typing "${first}" and "${second}" at the same spot at once keeps each person's text whole (16.1)`, async ({ browser, appUrl }) => {
     const start = 'Shopping\n'
-    const { a, b, close } = await twoBrowsers(browser, appUrl, `${start}milk`)
+    const { a, b, close } = await sharedNote(browser, appUrl, `${start}milk`)
     // Both carets at the start of the second line.
     await setBodyCaret(a, start.length)
     await setBodyCaret(b, start.length)
@@ -98,7 +85,7 @@ for (const [first, second] of pairs) {
 
 test("the other person's caret is drawn at their character, and its name covers no other line (16.2)", async ({ browser, appUrl }) => {
   const text = 'Day 1: Lisbon, tram 28.\nDay 2: Sintra and the palace.\nDay 3: the coast at Cascais.'
-  const { a, b, close } = await twoBrowsers(browser, appUrl, text)
+  const { a, b, close } = await sharedNote(browser, appUrl, text)
   const bName = await b.locator('.me').getAttribute('data-name')
   const mark = a.locator(`[data-caret-of="${bName}"]`)
   await setBodyCaret(a, 0)
@@ -131,7 +118,7 @@ async function relativeTo(target: Locator, x: number, y: number): Promise<{ x: n
 }
 
 test('two people typing at the end of one title at once keep every keystroke (16.3)', async ({ browser, appUrl }) => {
-  const { a, b, title, close } = await twoBrowsers(browser, appUrl, 'body')
+  const { a, b, title, close } = await sharedNote(browser, appUrl, 'body')
   await expect(titleInput(b)).toHaveValue(title)
   await putCaret(titleInput(a), title.length)
   await putCaret(titleInput(b), title.length)

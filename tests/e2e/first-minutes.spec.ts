@@ -1,5 +1,20 @@
 import type { Page } from '@playwright/test'
-import { badge, body, expectBody, createNote, expect, noteRow, offlineSwitch, openApp, openNote, setOffline, test, titleInput, unique } from './support/app.js'
+import {
+  badge,
+  body,
+  createNote,
+  expect,
+  expectBody,
+  noteRow,
+  offlineSwitch,
+  openApp,
+  openNote,
+  setOffline,
+  test,
+  titleInput,
+  twoBrowsers,
+  unique,
+} from './support/app.js'
 
 // Issue 16, item 10: what a new user hit in the demo's first minutes.
 // Two browsers per test on a 2-core machine shared with other work: more time than the default.
@@ -58,12 +73,7 @@ test('a new note opens with an empty title that has the focus, so typing names i
 })
 
 test('deleting the note someone has open tells them, and they can restore it with its text', async ({ browser, appUrl }) => {
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await ctxA.newPage()
-  const b = await ctxB.newPage()
-  await openApp(a, appUrl)
-  await openApp(b, appUrl)
+  const { a, b, close } = await twoBrowsers(browser, appUrl)
   const title = unique('Doomed')
   await createNote(a, title)
   await body(a).click()
@@ -85,17 +95,11 @@ test('deleting the note someone has open tells them, and they can restore it wit
   await expect(noteRow(b, title)).toBeVisible()
   await openNote(b, title)
   await expectBody(b, 'text worth keeping')
-  await ctxA.close()
-  await ctxB.close()
+  await close()
 })
 
 test('the Offline switch stays on across a reload, and nothing is uploaded until it is switched off', async ({ browser, appUrl }) => {
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await ctxA.newPage()
-  const b = await ctxB.newPage()
-  await openApp(a, appUrl)
-  await openApp(b, appUrl)
+  const { a, b, close } = await twoBrowsers(browser, appUrl)
   const title = unique('Offline')
   await createNote(a, title)
   await expect(badge(a)).toHaveAttribute('data-state', 'server')
@@ -117,6 +121,5 @@ test('the Offline switch stays on across a reload, and nothing is uploaded until
   await setOffline(a, false)
   await expectBody(b, 'kept here')
   await expect(badge(a)).toHaveAttribute('data-state', 'server')
-  await ctxA.close()
-  await ctxB.close()
+  await close()
 })

@@ -1,4 +1,4 @@
-import { badge, body, expectBody, caretAt, createNote, expect, noteRow, openApp, openNote, setOffline, test, unique } from './support/app.js'
+import { badge, body, caretAt, createNote, expect, expectBody, noteRow, openNote, setOffline, test, twoBrowsers, unique } from './support/app.js'
 import { screenshot } from './support/app.js'
 
 // Key-by-key typing and several pages on a 2-core machine shared with other work: over the
@@ -7,12 +7,7 @@ test.describe.configure({ timeout: 90_000 })
 
 test('two browsers edit one note offline; back online, both edits survive in both', async ({ browser, appUrl }) => {
   // Two contexts share no IndexedDB and no BroadcastChannel: two separate browsers.
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await ctxA.newPage()
-  const b = await ctxB.newPage()
-  await openApp(a, appUrl)
-  await openApp(b, appUrl)
+  const { a, b, close } = await twoBrowsers(browser, appUrl)
   const title = unique('Packing list')
   await createNote(a, title)
   await body(a).click()
@@ -44,6 +39,5 @@ test('two browsers edit one note offline; back online, both edits survive in bot
   await expectBody(b, 'map, tent, stove')
   await expect(badge(a)).toHaveAttribute('data-state', 'server')
   await expect(badge(b)).toHaveAttribute('data-state', 'server')
-  await ctxA.close()
-  await ctxB.close()
+  await close()
 })

@@ -7,12 +7,12 @@ import {
   createNote,
   expect,
   expectBody,
-  openApp,
   openNote,
   pasteText,
   setBodyCaret,
   setOffline,
   test,
+  twoBrowsers,
   unique,
 } from './support/app.js'
 
@@ -49,12 +49,7 @@ test('two browsers format one note offline (bold, a bold edge, a link, a heading
   browser,
   appUrl,
 }) => {
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await ctxA.newPage()
-  const b = await ctxB.newPage()
-  await openApp(a, appUrl)
-  await openApp(b, appUrl)
+  const { a, b, close } = await twoBrowsers(browser, appUrl)
   const title = unique('Packing')
   await createNote(a, title)
   await body(a).click()
@@ -145,6 +140,5 @@ test('two browsers format one note offline (bold, a bold edge, a link, a heading
   // And B moving its caret (typing) moves it in A's view.
   await b.keyboard.type('x')
   await expect(bMark).toHaveAttribute('data-caret-at', String(at + 1))
-  await ctxA.close()
-  await ctxB.close()
+  await close()
 })

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { badge, body, expectBody, createNote, expect, noteRow, openApp, openNote, screenshot, setOffline, test, unique } from './support/app.js'
+import { badge, body, createNote, expect, expectBody, noteRow, openNote, screenshot, setOffline, test, twoBrowsers, unique } from './support/app.js'
 
 // Issue #21: a note's short link is claimed uniquely with client.strong.claim (CP, online only).
 const linkInput = (page: Page) => page.getByRole('textbox', { name: 'Short link' })
@@ -13,12 +13,7 @@ async function pickLink(page: Page, slug: string): Promise<void> {
 test('two people offline pick the same short link: back online, one gets it, the other is told, both notes keep every edit', async ({ browser, appUrl }) => {
   // Two browsers, each going offline and back: longer than one page's default on a shared two-core machine.
   test.setTimeout(180_000)
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await ctxA.newPage()
-  const b = await ctxB.newPage()
-  await openApp(a, appUrl)
-  await openApp(b, appUrl)
+  const { a, b, close } = await twoBrowsers(browser, appUrl)
   const slug = `trip-to-lisbon-${Math.random().toString(36).slice(2, 7)}`
   const titleA = unique('Lisbon (Ann)')
   const titleB = unique('Lisbon (Bo)')
@@ -67,6 +62,5 @@ test('two people offline pick the same short link: back online, one gets it, the
   await pickLink(b, `${slug}-too`)
   await expect(linkStatus(b)).toHaveText(`Short link: /n/${slug}-too is this note’s.`)
   await expect(noteRow(a, titleB)).toBeVisible()
-  await ctxA.close()
-  await ctxB.close()
+  await close()
 })

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test'
-import { body, bodyDocJSON, caret, createNote, expect, expectBody, openApp, openNote, pasteText, setBodyCaret, test, unique } from './support/app.js'
+import { body, bodyDocJSON, caret, createNote, expect, expectBody, openNote, pasteText, setBodyCaret, test, twoBrowsers, unique } from './support/app.js'
 
 // The demo inserts a typed character with an editor transaction and cancels the keypress, so the
 // browser's own editing command never runs (editor/typed-text.ts; in a long note that command cost
@@ -41,12 +41,7 @@ test('typing goes through an editor transaction: at the caret, with the marks th
   browser,
   appUrl,
 }) => {
-  const ctxA = await browser.newContext()
-  const ctxB = await browser.newContext()
-  const a = await ctxA.newPage()
-  const b = await ctxB.newPage()
-  await openApp(a, appUrl)
-  await openApp(b, appUrl)
+  const { a, b, close } = await twoBrowsers(browser, appUrl)
   const title = unique('Typing')
   await createNote(a, title)
   await body(a).click()
@@ -90,6 +85,5 @@ test('typing goes through an editor transaction: at the caret, with the marks th
   await openNote(b, title)
   await expectBody(b, 'alpha!!? beXYta Zé🙂\nsecond line.')
   expect(await marked(b, 0, 'strong')).toBe('!!?')
-  await ctxA.close()
-  await ctxB.close()
+  await close()
 })

@@ -1,4 +1,4 @@
-import { expect, test as base, type Locator, type Page } from '@playwright/test'
+import { type Browser, expect, test as base, type Locator, type Page } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { WeftServer } from './weft-server.js'
@@ -30,6 +30,27 @@ export const offlineSwitch = (page: Page): Locator => page.getByRole('switch', {
 export async function openApp(page: Page, url: string): Promise<void> {
   await page.goto(url)
   await expect(badge(page)).toHaveAttribute('data-state', 'server')
+}
+
+/**
+ * Two people in two separate browsers (contexts share no IndexedDB and no BroadcastChannel), each with
+ * the app open and connected; `close` closes both.
+ */
+export async function twoBrowsers(browser: Browser, appUrl: string): Promise<{ a: Page; b: Page; close(): Promise<void> }> {
+  const ctxA = await browser.newContext()
+  const ctxB = await browser.newContext()
+  const a = await ctxA.newPage()
+  const b = await ctxB.newPage()
+  await openApp(a, appUrl)
+  await openApp(b, appUrl)
+  return {
+    a,
+    b,
+    close: async () => {
+      await ctxA.close()
+      await ctxB.close()
+    },
+  }
 }
 
 /** Create a note with a title; it opens in the editor. */

@@ -177,7 +177,7 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
               view: () => ({
                 update: (v, prev) => {
                   publish(v)
-                  if (!v.state.doc.eq(prev.doc)) layer.current?.changed()
+                  if (v.state.doc !== prev.doc) layer.current?.changed() // by identity: an equality check walks every block per key
                   // A new object only when a button changes, so a keystroke re-renders nothing.
                   const next = activeOf(v.state)
                   if ((Object.keys(next) as (keyof Active)[]).some((k) => shown.current[k] !== next[k])) {
