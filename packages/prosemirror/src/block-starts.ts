@@ -1,5 +1,8 @@
 import type { Node as PMNode } from 'prosemirror-model'
 
+/** How many blocks' shifts a derived BlockStarts keeps before it copies the arrays with them applied. */
+const SHIFTS_KEPT = 16
+
 /**
  * Where each top-level block of `doc` starts, as a flat index and as a
  * position. Mapping between the two, or finding the block of a keystroke,
@@ -13,15 +16,12 @@ import type { Node as PMNode } from 'prosemirror-model'
  * arrays are copied with the shifts applied only once SHIFTS_KEPT distinct
  * blocks have changed, so typing costs no O(blocks) copy per key.
  */
-/** How many blocks' shifts a derived BlockStarts keeps before it copies the arrays with them applied. */
-const SHIFTS_KEPT = 16
-
 export class BlockStarts {
   private constructor(
     readonly doc: PMNode,
-    /** flat[i], shifted: flat index where block i's text starts; flat[n]: the flat length. */
+    /** flat[i], before the pending `shifts`: flat index where block i's text starts; flat[n]: the flat length. */
     private readonly flat: Int32Array,
-    /** pos[i], shifted: position before block i; pos[n]: the document's content size. */
+    /** pos[i], before the pending `shifts`: position before block i; pos[n]: the document's content size. */
     private readonly pos: Int32Array,
     /**
      * Pending shifts as pairs [index, by, index, by, ...], indexes ascending and distinct: every
