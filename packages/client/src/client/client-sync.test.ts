@@ -62,11 +62,7 @@ describe('client with the protocol server over the in-memory transport', () => {
     await saved
     expect(h.status).toMatchObject({ savedOnServer: true, unsaved: 0 })
     // Acked rows leave the stored outbox (trims are merged and written late, [CLIENT-ACK-1]).
-    const deadline = Date.now() + 5000
-    while ((await storage.load('note')).outbox.length > 0) {
-      if (Date.now() > deadline) throw new Error('acked deltas still in the stored outbox')
-      await new Promise((r) => setTimeout(r, 20))
-    }
+    await until(async () => (await storage.load('note')).outbox.length === 0, 'acked deltas to leave the stored outbox')
     // The levels are an open set: one this client does not know is refused, not taken for another.
     await expect(h.whenSaved('quorum' as 'server')).rejects.toThrow(/unknown durability level quorum/)
   })
@@ -163,11 +159,8 @@ describe('client with the protocol server over the in-memory transport', () => {
     s.network.setOnline(true)
     const a2 = client(s, { storage })
     const app = a2.doc('note:2') // the app opens one of them; the sweep leaves it to the app
-    const deadline = Date.now() + 30_000 // generous: a loaded CI machine, not a latency bound
-    while ((await storage.docsWithOutbox?.())?.length !== 0) {
-      if (Date.now() > deadline) throw new Error(`outboxes still held: ${await storage.docsWithOutbox?.()}`)
-      await new Promise((r) => setTimeout(r, 10))
-    }
+    // Generous: a loaded CI machine, not a latency bound.
+    await until(async () => (await storage.docsWithOutbox?.())?.length === 0, 'the sweep to empty every outbox', 30_000)
     const b = client(s)
     for (const id of ['note:1', 'note:2', 'note:3']) {
       await b.doc(id).ready
