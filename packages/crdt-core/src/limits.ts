@@ -15,6 +15,13 @@ export const MAX_KEY_BYTES = 64 * 1024
  */
 export const MAX_STRING_BYTES = 128 * 1024 * 1024
 
+/**
+ * Most characters one text move may take. A move records each character's
+ * source, so a decoder bounds its work by this, not by a length a few bytes
+ * can claim; `text.move` refuses more (move a longer range in parts).
+ */
+export const MAX_MOVE_LEN = 1 << 20
+
 /** Deepest container nesting: a root is at depth 1, a container in it at 2, and so on. */
 export const MAX_CONTAINER_DEPTH = 256
 

@@ -286,3 +286,51 @@ describe('two people typing at one spot at once', () => {
     })
   }
 })
+
+describe('[MOVE-1] moving blocks', () => {
+  /** Moves top-level block `index` of the view's document to before block `to` (as a drag does: delete, then insert). */
+  function moveBlock(view: EditorView, index: number, to: number): void {
+    const doc = view.state.doc
+    const starts: number[] = []
+    doc.forEach((_, offset) => starts.push(offset))
+    starts.push(doc.content.size)
+    const node = doc.child(index)
+    const tr = view.state.tr.delete(starts[index]!, starts[index + 1]!)
+    tr.insert(tr.mapping.map(starts[to]!), node)
+    view.dispatch(tr)
+  }
+
+  it('two people dragging one block at once leave it once, with its marks, in both editors', () => {
+    const { a, b, da, db, net } = pair(schema.node('doc', null, [h1('Title'), p('one ', strong('bold')), p('two'), p('three')]))
+    moveBlock(a, 1, 4) // 'one bold' to the end
+    moveBlock(b, 1, 3) // 'one bold' after 'two'
+    expect(a.state.doc.child(3).textContent).toBe('one bold')
+    net.flush()
+    expect(a.state.doc.toJSON()).toEqual(b.state.doc.toJSON())
+    const texts: string[] = []
+    a.state.doc.forEach((n) => texts.push(n.textContent))
+    expect(texts.filter((t) => t === 'one bold')).toHaveLength(1)
+    expect(texts).toHaveLength(4)
+    expect(da.getText('body').toDelta()).toEqual(db.getText('body').toDelta())
+    // The bold survived the moves.
+    let bold = ''
+    a.state.doc.descendants((n) => {
+      if (n.isText && n.marks.some((m) => m.type === schema.marks.strong)) bold += n.text
+    })
+    expect(bold).toBe('bold')
+  })
+
+  it('a move is one Weft move, and undo puts the block back', () => {
+    const { a, b, da, net } = pair(schema.node('doc', null, [p('one'), p('two'), p('three')]))
+    const deltas: Uint8Array[] = []
+    da.on('delta', (d) => deltas.push(d))
+    moveBlock(a, 0, 3)
+    expect(deltas).toHaveLength(1)
+    expect(da.getText('body').toString()).toBe('two\nthree\none\n')
+    net.flush()
+    expect(b.state.doc.toJSON()).toEqual(a.state.doc.toJSON())
+    expect(weftUndo(a.state, a.dispatch)).toBe(true)
+    expect(da.getText('body').toString()).toBe('one\ntwo\nthree\n')
+    expect(a.state.doc.child(0).textContent).toBe('one')
+  })
+})

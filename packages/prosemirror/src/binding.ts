@@ -4,6 +4,7 @@ import { type Command, type EditorState, Plugin, PluginKey, TextSelection, type 
 import type { EditorView } from 'prosemirror-view'
 import { editStart, replacedRange, type ReplacedRange } from './edit-start.js'
 import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, marksOf, posToFlat } from './flat.js'
+import { findBlockMove } from './block-move.js'
 import { BlockStarts } from './block-starts.js'
 import { BlockTextStep } from './block-text-step.js'
 import { changedBlocks, inlineEdit } from './remote-render.js'
@@ -267,6 +268,7 @@ class Sync implements WeftBinding {
     let endA: number
     let endB: number
     const inOneBlock = replaced !== null && insideOneTextblock(before, replaced.from, replaced.toA) && insideOneTextblock(after, replaced.from, replaced.toB)
+    if (!inOneBlock && this.sendBlockMove(before, after, editFrom)) return
     if (inOneBlock) {
       // One replace step inside one block says what changed (and where it started, [PM-1]): no diff
       // of the documents. Steps across blocks (Enter, joins) have positions between blocks that the
@@ -344,6 +346,25 @@ class Sync implements WeftBinding {
         c.ids.splice(from - c.start + p, toA - from - p - s, ...added)
       }
     }, this)
+  }
+
+  /**
+   * Whole blocks moved and nothing else changed: a Weft move, so that two people moving one
+   * block at once leave it once ([MOVE-1]), where a delete and an insert would show it twice.
+   */
+  private sendBlockMove(before: PMNode, after: PMNode, editFrom: number | 'unknown'): boolean {
+    // A composition holding remote changes back, or a text missing its last '\n', takes the diff.
+    if (this.pending || before.childCount !== after.childCount) return false
+    const startedAt = editFrom === 'unknown' || editFrom < 0 || editFrom > before.content.size ? -1 : before.resolve(editFrom).index(0)
+    const move = findBlockMove(before, after, (block) => block.content.size + 1, startedAt)
+    if (move === null) return false
+    const starts = this.blockStarts(before)
+    if (this.text.length !== starts.length) return false
+    const from = starts.flatStart(move.from)
+    const to = starts.flatStart(move.to)
+    this.blocks = BlockStarts.of(after)
+    this.doc.transact(() => this.text.move(from, starts.flatStart(move.from + move.count) - from, to), this)
+    return true
   }
 
   /**

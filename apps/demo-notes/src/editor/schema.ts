@@ -1,6 +1,6 @@
 import { setBlockType, toggleMark } from 'prosemirror-commands'
 import { Fragment, type MarkType, type NodeType, Schema, Slice } from 'prosemirror-model'
-import type { Command, EditorState } from 'prosemirror-state'
+import { type Command, type EditorState, TextSelection } from 'prosemirror-state'
 
 /**
  * The note body's schema. @weft/prosemirror stores a document as one Weft
@@ -92,6 +92,33 @@ export function setLink(href: string): Command {
       const tr = state.tr.removeMark(from, to, marks.link)
       if (href !== '') tr.addMark(from, to, marks.link.create({ href }))
       dispatch(tr.scrollIntoView())
+    }
+    return true
+  }
+}
+
+/**
+ * Moves the selection's blocks one block up (-1) or down (1), selection and
+ * all. The binding sends it to Weft as one move, so two people moving the
+ * same block at once see it once, not twice.
+ */
+export function moveBlock(dir: -1 | 1): Command {
+  return (state, dispatch) => {
+    const { $from, $to, anchor, head } = state.selection
+    if ($from.depth < 1 || $to.depth < 1) return false
+    const first = $from.index(0)
+    const last = $to.index(0)
+    const doc = state.doc
+    if (dir < 0 ? first === 0 : last === doc.childCount - 1) return false
+    if (dispatch) {
+      const from = $from.before(1)
+      const to = $to.after(1)
+      const blocks = doc.slice(from, to).content
+      // Up: before the block above; down: after the block below (counted once the blocks are out).
+      const target = dir < 0 ? from - doc.child(first - 1).nodeSize : from + doc.child(last + 1).nodeSize
+      const tr = state.tr.delete(from, to).insert(target, blocks)
+      const shift = target - from
+      dispatch(tr.setSelection(TextSelection.create(tr.doc, anchor + shift, head + shift)).scrollIntoView())
     }
     return true
   }

@@ -11,6 +11,7 @@ import { insertTypedText } from '../editor/typed-text'
 import {
   blockIs,
   markActive,
+  moveBlock,
   plainTextSlice,
   schema,
   setLink,
@@ -169,6 +170,8 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
               'Mod-Shift-z': weftRedo,
               'Mod-b': toggleBold,
               'Mod-i': toggleItalic,
+              'Alt-ArrowUp': moveBlock(-1),
+              'Alt-ArrowDown': moveBlock(1),
               Enter: chainCommands(splitListItem, baseKeymap.Enter!),
             }),
             keymap(baseKeymap),
@@ -272,6 +275,8 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         {button('Bullet list', active.bullet, run(toggleBullet), '•', 'Bullet list')}
         {button('Checklist', active.check, run(toggleCheck), '☑', 'Checklist')}
         {button('Link', active.link, link, <LinkIcon />, 'Link (select text first)')}
+        {button('Move block up', false, run(moveBlock(-1)), '↑', 'Move block up (Alt+↑)')}
+        {button('Move block down', false, run(moveBlock(1)), '↓', 'Move block down (Alt+↓)')}
       </div>
       <div className="collab">
         {/* ProseMirror makes this the editable text box (see `attributes`) once the note has loaded. */}

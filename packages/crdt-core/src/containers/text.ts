@@ -1,7 +1,9 @@
 import { Sequence } from '../sequence/sequence.js'
 import { assertJsonValue, cloneJson, type JsonValue } from '../values.js'
 import { AnchorSide, MarkStore, anchorIndex, defaultExpand, sameAttrs, type Anchor, type MarkExpand, type MarkOp, type TextSpan } from '../text/marks.js'
-import { cursorAt, cursorIndex, type TextCursor, type CursorAssoc } from '../text/cursor.js'
+import { cursorAt, cursorIndex, isTextCursor, type TextCursor, type CursorAssoc } from '../text/cursor.js'
+import { MoveStore, type MoveOp } from '../text/moves.js'
+import { MAX_MOVE_LEN } from '../limits.js'
 import { CONTAINER_KIND } from './container-ref.js'
 import type { DocCore } from './doc-core.js'
 import type { ContainerId } from './kind.js'
@@ -24,6 +26,8 @@ export class WeftText {
   readonly seq = new Sequence(true)
   /** @internal Formatting marks (see text/marks.ts). */
   readonly marks = new MarkStore()
+  /** @internal Moves of ranges (see text/moves.ts). */
+  readonly moves = new MoveStore()
 
   /** @internal */
   constructor(
@@ -61,6 +65,86 @@ export class WeftText {
 
   toString(): string {
     return this.seq.content() as string
+  }
+
+  /**
+   * Moves `length` characters from `index` to `to` (an index outside the
+   * range, counted before the move), marks and all. Unlike a delete and an
+   * insert, two replicas moving one range at once leave it once, at the
+   * later move's place (see text/moves.ts for what a concurrent edit of the
+   * range does).
+   *
+   * @example
+   * body.insert(0, 'one\ntwo\n')
+   * body.move(4, 4, 0) // 'two\none\n'
+   */
+  move(index: number, length: number, to: number): void {
+    checkRange(index, length, this.seq.length, 'text.move')
+    checkIndex(to, this.seq.length, 'text.move')
+    if (to > index && to < index + length) throw new RangeError(`text.move: target ${to} lies inside the moved range ${index}..${index + length}`)
+    if (length > MAX_MOVE_LEN) throw new RangeError(`text.move: ${length} characters is more than one move takes (${MAX_MOVE_LEN}); move the range in parts`)
+    if (length === 0 || to === index || to === index + length) return
+    const doc = this.doc
+    const tx = doc.beginImplicit()
+    try {
+      const spans = this.toDelta(index, length)
+      const content = spans.map((s) => s.insert).join('')
+      const target = doc.allocateCounters(length)
+      tx.recordInsert(this, this.seq.localInsert(to, doc.replicaId, target, content))
+      this.marks.afterInsert(this.seq, to, length)
+      tx.textEdits?.inserted(this, to, content)
+      this.copyMarks(tx, to, spans)
+      // The originals are hidden by the move itself (no delete op): every replica hides them on joining it.
+      const from = to < index ? index + length : index
+      const { ranges } = this.seq.localDelete(from, length, false)
+      this.marks.afterDelete(this.seq, from, length)
+      tx.textEdits?.deleted(this, from, length)
+      const op: MoveOp = { replica: doc.replicaId, counter: doc.allocateCounters(1), lamport: doc.nextLamport(), target, len: length, sources: ranges }
+      this.moves.add(op)
+      tx.recordMove(this, op)
+      if (tx.trackUndo) tx.undo({ type: 'text-move', container: this, replica: doc.replicaId, target, len: length, back: ranges[0]! })
+    } finally {
+      doc.endImplicit(tx)
+    }
+  }
+
+  /** Gives the copy at `at` exactly the marks of `spans` (it may have taken a neighbour's growing mark). */
+  private copyMarks(tx: import('../doc/transaction.js').Transaction, at: number, spans: readonly TextSpan[]): void {
+    const have = this.toDelta(
+      at,
+      spans.reduce((n, s) => n + s.insert.length, 0),
+    )
+    const keys = new Set<string>()
+    for (const s of [...spans, ...have]) for (const k of Object.keys(s.attributes ?? {})) keys.add(k)
+    if (keys.size === 0) return
+    // Walk both span lists at once, over stretches where neither changes.
+    let i = 0
+    let j = 0
+    let offI = 0
+    let offJ = 0
+    let pos = at
+    while (i < spans.length && j < have.length) {
+      const want = spans[i]!
+      const got = have[j]!
+      const len = Math.min(want.insert.length - offI, got.insert.length - offJ)
+      for (const key of keys) {
+        const w = want.attributes?.[key] ?? null
+        if (JSON.stringify(w) === JSON.stringify(got.attributes?.[key] ?? null)) continue
+        const { start, end } = this.anchorsFor(pos, pos + len, defaultExpand(key))
+        this.addLocalMark(tx, key, w === null ? null : cloneJson(w), start, end)
+      }
+      pos += len
+      offI += len
+      offJ += len
+      if (offI === want.insert.length) {
+        i++
+        offI = 0
+      }
+      if (offJ === got.insert.length) {
+        j++
+        offJ = 0
+      }
+    }
   }
 
   /**
@@ -143,7 +227,10 @@ export class WeftText {
 
   /** The current index of a cursor made by `cursor` (here or on another replica); -1 if its character is not known here yet. */
   cursorIndex(cursor: TextCursor): number {
-    return cursorIndex(this.seq, cursor)
+    if (this.moves.size === 0 || !isTextCursor(cursor) || cursor.replica === 0) return cursorIndex(this.seq, cursor)
+    // A cursor in a moved range follows it to where it went.
+    const at = this.moves.current(cursor.replica, cursor.counter)
+    return cursorIndex(this.seq, at.replica === cursor.replica && at.counter === cursor.counter ? cursor : { ...cursor, ...at })
   }
 
   /** @internal Anchors of a mark over visible [from, to) that grows at the edges `expand` names. */

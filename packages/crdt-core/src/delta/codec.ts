@@ -9,6 +9,7 @@ import { readSequenceColumns, writeSequenceColumns } from './state-columns.js'
 import { MAX_SPAN_LEN, columnsToOps, opsToColumns, type SequenceColumns } from '../sequence/columns.js'
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
 import { markReplicas, readMarks, writeMarks } from '../text/marks-codec.js'
+import { moveReplicas, readMoves, writeMoves } from '../text/moves-codec.js'
 import {
   NO_DEPS,
   type ContainerDelta,
@@ -44,10 +45,15 @@ import {
  *      state that carries marks, so plain-text data stays v1 byte for byte;
  *      a v1-only peer refuses a v2 delta with `bad-version` rather than
  *      loading it without its formatting.
+ *   3  as 2, and every text container's marks section is followed by a
+ *      moves section (see text/moves-codec.ts). Written only when a move
+ *      travels: a v2 peer refuses it rather than showing a moved block twice.
  */
-export const DELTA_FORMAT_VERSION = 2
-/** The version written when no container carries marks. */
+export const DELTA_FORMAT_VERSION = 3
+/** The version written when no container carries marks or moves. */
 export const PLAIN_FORMAT_VERSION = 1
+/** The version written when a text carries marks but no moves. */
+export const MARKS_FORMAT_VERSION = 2
 
 const FLAG_STATE = 1
 /** The body after the two header bytes is deflated (states only): varuint raw length, then raw deflate. */
@@ -133,8 +139,12 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
     for (const e of c.entries) table.add(e.replica)
     for (const k of c.counts) table.add(k.replica)
     if (c.marks !== undefined && c.marks.length > 0) {
-      version = DELTA_FORMAT_VERSION
+      version = Math.max(version, MARKS_FORMAT_VERSION)
       markReplicas(c.marks, (id) => table.add(id))
+    }
+    if (c.moves !== undefined && c.moves.length > 0) {
+      version = DELTA_FORMAT_VERSION
+      moveReplicas(c.moves, (id) => table.add(id))
     }
   }
 
@@ -169,7 +179,8 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch): Uint8Array {
   w.writeVarUint(d.containers.length)
   for (const c of d.containers) {
     writeContainer(w, table, c, d.isState)
-    if (version >= 2 && c.id.kind === 'text') writeMarks(w, c.marks ?? NONE, (id) => table.ref(id))
+    if (version >= MARKS_FORMAT_VERSION && c.id.kind === 'text') writeMarks(w, c.marks ?? NONE, (id) => table.ref(id))
+    if (version >= DELTA_FORMAT_VERSION && c.id.kind === 'text') writeMoves(w, c.moves ?? NONE, (id) => table.ref(id))
   }
   const bytes = w.finish()
   return d.isState && bytes.length >= DEFLATE_MIN_BYTES ? deflateState(bytes) : bytes
@@ -349,6 +360,7 @@ function emptiedWithId(c: ContainerDelta, id: ContainerId, kind: ContainerKind, 
   c.entries = NONE
   c.counts = NONE
   c.marks = undefined
+  c.moves = undefined
   return c
 }
 
@@ -494,13 +506,21 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
   let empty = 0
   for (let i = 0; i < nContainers; i++) {
     const c = readContainer(r, ctx, isState, single, scratch?.rootNames, spare)
-    if (version >= 2 && c.id.kind === 'text') {
+    if (version >= MARKS_FORMAT_VERSION && c.id.kind === 'text') {
       const marks = readMarks(
         r,
         (ref) => ctx.replicaAt(ref, false),
         (replica, counter) => ctx.checkDots(replica, counter, 1),
       )
       if (marks.length > 0) c.marks = marks
+    }
+    if (version >= DELTA_FORMAT_VERSION && c.id.kind === 'text') {
+      const moves = readMoves(
+        r,
+        (ref) => ctx.replicaAt(ref, false),
+        (replica, counter, len) => ctx.checkDots(replica, counter, len),
+      )
+      if (moves.length > 0) c.moves = moves
     }
     if (seenContainers !== null) {
       if (!seenContainers.add(c.id)) throw new WeftDecodeError('invalid', 'a container appears twice')
@@ -554,7 +574,13 @@ class SpareSection {
 /** No op of any kind. A state's sequence is read from its columns (its `inserts` getter would build ops from them). */
 function isEmptyContainer(c: ContainerDelta): boolean {
   if (c.columns !== undefined ? c.columns.n > 0 : c.inserts.length > 0) return false
-  return c.deletes.length === 0 && c.entries.length === 0 && c.counts.length === 0 && (c.marks === undefined || c.marks.length === 0)
+  return (
+    c.deletes.length === 0 &&
+    c.entries.length === 0 &&
+    c.counts.length === 0 &&
+    (c.marks === undefined || c.marks.length === 0) &&
+    (c.moves === undefined || c.moves.length === 0)
+  )
 }
 
 /**
@@ -856,7 +882,7 @@ function readValueOp(r: Reader): StoredValueOp {
 /** The format version and flags that open every delta; throws on an unknown version or flag. */
 function readVersionAndFlags(r: Reader): number {
   const version = r.readUint8()
-  if (version !== PLAIN_FORMAT_VERSION && version !== DELTA_FORMAT_VERSION) {
+  if (version !== PLAIN_FORMAT_VERSION && version !== MARKS_FORMAT_VERSION && version !== DELTA_FORMAT_VERSION) {
     throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
   }
   const flags = r.readUint8()

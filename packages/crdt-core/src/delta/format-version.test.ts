@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Doc } from '../doc/doc.js'
-import { DELTA_FORMAT_VERSION, PLAIN_FORMAT_VERSION } from './codec.js'
+import { DELTA_FORMAT_VERSION, MARKS_FORMAT_VERSION, PLAIN_FORMAT_VERSION } from './codec.js'
 
 /**
  * [FMT-1] Delta bytes carry their own format version (the first byte): a
@@ -34,8 +34,8 @@ describe('[FMT-1] delta format versions', () => {
     })
     // The insert before any mark is plain; the format is not; a later insert into a text with marks
     // is plain again (its delta carries no mark op).
-    expect(rich.deltas.map((d) => d[0])).toEqual([PLAIN_FORMAT_VERSION, DELTA_FORMAT_VERSION, PLAIN_FORMAT_VERSION])
-    expect(rich.doc.encodeState()[0]).toBe(DELTA_FORMAT_VERSION)
+    expect(rich.deltas.map((d) => d[0])).toEqual([PLAIN_FORMAT_VERSION, MARKS_FORMAT_VERSION, PLAIN_FORMAT_VERSION])
+    expect(rich.doc.encodeState()[0]).toBe(MARKS_FORMAT_VERSION)
   })
 
   it('a build reads every version up to its own: v1 and v2 deltas join into one document', () => {

@@ -30,7 +30,15 @@ export class LocalDeltaEncoder {
 
   /** `encode` for a transaction that changed one container (no list to allocate for it). */
   encodeOne(replica: number, from: number, to: number, deps: Deps, c: ContainerDelta): Uint8Array {
-    if (c.id.kind === 'text' && c.inserts.length <= 1 && c.deletes.length <= 1 && c.entries.length === 0 && c.counts.length === 0 && c.marks === undefined) {
+    if (
+      c.id.kind === 'text' &&
+      c.inserts.length <= 1 &&
+      c.deletes.length <= 1 &&
+      c.entries.length === 0 &&
+      c.counts.length === 0 &&
+      c.marks === undefined &&
+      c.moves === undefined
+    ) {
       const out = this.encodeTextEdit(replica, from, to, deps, c)
       if (out !== undefined) return out
     }

@@ -3,6 +3,7 @@ import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import type { SequenceColumns } from '../sequence/columns.js'
 import type { JsonValue } from '../values.js'
 import type { MarkOp } from '../text/marks.js'
+import type { MoveOp } from '../text/moves.js'
 import type { VersionVector } from '../version-vector.js'
 
 /** Dots a delta carries for one replica: counters in (from, to]. */
@@ -48,6 +49,8 @@ export interface ContainerDelta {
   counts: CounterOp[]
   /** Text only: format/unformat ops (delta format v2; absent when none). */
   marks?: MarkOp[] | undefined
+  /** Text only: moves of ranges (delta format v3; absent when none). */
+  moves?: MoveOp[] | undefined
 }
 
 /** Decoded form of a delta (or state, which is a delta from nothing). */

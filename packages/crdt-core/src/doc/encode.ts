@@ -9,7 +9,7 @@ function emptyDelta(c: Container): ContainerDelta {
 }
 
 function isEmpty(d: ContainerDelta): boolean {
-  return (d.columns?.n ?? 0) + d.inserts.length + d.deletes.length + d.entries.length + d.counts.length + (d.marks?.length ?? 0) === 0
+  return (d.columns?.n ?? 0) + d.inserts.length + d.deletes.length + d.entries.length + d.counts.length + (d.marks?.length ?? 0) + (d.moves?.length ?? 0) === 0
 }
 
 /** Everything a replica at `since` lacks, as one delta. */
@@ -51,6 +51,10 @@ export function buildDeltaSince(state: DocState, since: VersionVector): DeltaDat
         const marks = c.marks.since(since)
         if (marks.length > 0) d.marks = marks
       }
+      if (c.kind === 'text' && c.moves.size > 0) {
+        const moves = c.moves.since(since)
+        if (moves.length > 0) d.moves = moves
+      }
     } else if (c.kind === 'map') {
       for (const [key, e] of c.entries) {
         if (e.counter <= (since[e.replica] ?? 0)) continue
@@ -80,6 +84,7 @@ export function buildState(state: DocState): DeltaData {
       // Columns straight from the sequence: no object per span (see sequence/columns.ts).
       d.columns = c.seq.stateColumns()
       if (c.kind === 'text' && c.marks.size > 0) d.marks = c.marks.ops.slice()
+      if (c.kind === 'text' && c.moves.size > 0) d.moves = c.moves.ops.slice()
     } else if (c.kind === 'map') {
       for (const [key, e] of c.entries) {
         d.entries.push({ key, replica: e.replica, counter: e.counter, lamport: e.lamport, value: entryValue(e.value, e.deleted) })

@@ -70,7 +70,8 @@ function integrateContainer(
           text.marks.afterDelete(seq, index, length)
           log?.deleted(text, index, length)
         }
-    if (data.isState && seq.totalLength === 0) {
+    const fresh = data.isState && seq.totalLength === 0
+    if (fresh) {
       // A state into an empty sequence: its inserts are already in document
       // order; the tree is built from them on first use. A text state's
       // columns go in as decoded, with no object per span.
@@ -100,6 +101,15 @@ function integrateContainer(
     }
     if (changed !== null && ((cd.columns?.n ?? cd.inserts.length) > 0 || cd.deletes.length > 0)) changed.add(c)
     if (cd.marks !== undefined && c.kind === 'text') integrateMarks(state, c, cd.marks, changed, edits)
+    if (cd.moves !== undefined && c.kind === 'text') {
+      // A state's tombstones already hide what its moves outrank; anything else hides it now.
+      const hide = fresh ? undefined : (replica: number, counter: number, len: number) => void seq.applyDelete({ replica, counter, len }, onDeleted)
+      for (let i = 0; i < cd.moves.length; i++) {
+        const op = cd.moves[i]!
+        if (op.lamport > state.lamport) state.lamport = op.lamport
+        if (c.moves.add(op, hide)) changed?.add(c)
+      }
+    }
   } else if (c.kind === 'map') {
     for (const e of cd.entries) {
       if (e.lamport > state.lamport) state.lamport = e.lamport

@@ -4,6 +4,7 @@ import type { Content } from '../sequence/span.js'
 import type { Container } from '../containers/container.js'
 import type { MarkSegment, WeftText } from '../containers/text.js'
 import type { MarkOp } from '../text/marks.js'
+import type { MoveOp } from '../text/moves.js'
 import { TextEditLog } from '../text/text-delta.js'
 
 /** What undoing one local change takes (recorded as the change happens). */
@@ -13,6 +14,8 @@ export type InverseOp =
   | { type: 'map-set'; container: Container; key: string; had: boolean; previous: unknown }
   | { type: 'counter'; container: Container; amount: number }
   | { type: 'text-mark'; container: Container; key: string; restore: MarkSegment[] }
+  /** A text move: the copy's ids (wherever later moves took them) go back to where `back` was. */
+  | { type: 'text-move'; container: WeftText; replica: number; target: number; len: number; back: IdRange }
 
 /**
  * Shared empty section: a container delta's sections start as this and get
@@ -139,6 +142,12 @@ export class Transaction {
     const d = this.deltaOf(c)
     if (d.marks === undefined) d.marks = [op]
     else d.marks.push(op)
+  }
+
+  recordMove(c: Container, op: MoveOp): void {
+    const d = this.deltaOf(c)
+    if (d.moves === undefined) d.moves = [op]
+    else d.moves.push(op)
   }
 
   recordCount(c: Container, op: CounterOp): void {

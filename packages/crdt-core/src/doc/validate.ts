@@ -1,5 +1,6 @@
 import { CONTAINER_KIND, isContainerRef } from '../containers/container-ref.js'
 import { containerKey } from '../containers/kind.js'
+import type { WeftText } from '../containers/text.js'
 import type { ContainerDelta, DeltaData } from '../delta/types.js'
 import { WeftDecodeError } from '../errors.js'
 import { InsertCheck, type InsertOp, type Sequence } from '../sequence/sequence.js'
@@ -49,6 +50,7 @@ export function validateDelta(state: DocState, data: DeltaData): InsertOrders {
       const order = validateSequence(state, seq, cd, data.isState)
       if (order !== undefined) (orders ??= new Map()).set(cd, order)
       if (cd.marks !== undefined) validateMarkAnchors(seq, cd)
+      if (cd.moves !== undefined) validateMoves(seq, existing as WeftText | undefined, cd)
     }
   }
   return orders
@@ -183,6 +185,43 @@ function validateMarkAnchors(seq: Sequence | undefined, cd: ContainerDelta): voi
       ids ??= new DeltaIds(cd.inserts)
       if (!ids.has(a.replica, a.counter))
         invalid(`mark ${op.replica}:${op.counter} is anchored at ${a.replica}:${a.counter}, which is neither known nor in the delta`)
+    }
+  }
+}
+
+/**
+ * A new move's copy is ids this delta inserts, known nowhere yet and no
+ * other move's copy; its sources are known or inserted by the delta, and
+ * none is the copy of this move or of a later one in the delta. So every
+ * copy leads back, move by move, to characters that were there before it:
+ * following sources to a root always ends.
+ */
+function validateMoves(seq: Sequence | undefined, text: WeftText | undefined, cd: ContainerDelta): void {
+  if (cd.id.kind !== 'text') invalid(`moves on a ${cd.id.kind}: only text moves ranges`)
+  const ids = new DeltaIds(cd.inserts)
+  const fresh = cd.moves!.filter((op) => text?.moves.has(op.replica, op.counter) !== true)
+  for (let i = 0; i < fresh.length; i++) {
+    const op = fresh[i]!
+    for (let k = 0; k < op.len; k++) {
+      const c = op.target + k
+      if (!ids.has(op.replica, c) || seq?.has(op.replica, c) === true)
+        invalid(`move ${op.replica}:${op.counter} claims ${op.replica}:${c} as its copy, which the delta does not insert`)
+    }
+    for (const src of op.sources) {
+      for (let k = 0; k < src.len; k++) {
+        const c = src.counter + k
+        if (seq?.has(src.replica, c) !== true && !ids.has(src.replica, c))
+          invalid(`move ${op.replica}:${op.counter} copies ${src.replica}:${c}, which is neither known nor in the delta`)
+        for (let j = i; j < fresh.length; j++) {
+          const later = fresh[j]!
+          if (src.replica === later.replica && c >= later.target && c < later.target + later.len)
+            invalid(`move ${op.replica}:${op.counter} copies its own copy or a later move's`)
+        }
+      }
+    }
+    for (let j = 0; j < i; j++) {
+      const other = fresh[j]!
+      if (other.replica === op.replica && other.target < op.target + op.len && op.target < other.target + other.len) invalid('two moves claim the same copy')
     }
   }
 }

@@ -174,5 +174,24 @@ function revert(op: InverseOp): void {
       if (c.kind === 'text') c.restoreMarks(op.key, op.restore)
       return
     }
+    case 'text-move': {
+      // The moved characters, wherever they are now (a later move may have taken them on), go back
+      // to where the first of them was, with whatever was typed among them since.
+      const text = op.container
+      const seq = text.seq
+      let lo = Number.POSITIVE_INFINITY
+      let hi = -1
+      for (let k = 0; k < op.len; k++) {
+        const at = text.moves.current(op.replica, op.target + k)
+        if (seq.isDeletedAt(at.replica, at.counter)) continue
+        const i = seq.visibleIndexOfId(at.replica, at.counter)
+        if (i < lo) lo = i
+        if (i > hi) hi = i
+      }
+      if (hi < 0) return
+      const back = seq.visibleIndexOfId(op.back.replica, op.back.counter)
+      if (back <= lo || back > hi) text.move(lo, hi + 1 - lo, back)
+      return
+    }
   }
 }

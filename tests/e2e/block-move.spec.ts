@@ -1,0 +1,82 @@
+import type { Page } from '@playwright/test'
+import {
+  badge,
+  body,
+  bodyDocJSON,
+  createNote,
+  expect,
+  expectBody,
+  openNote,
+  pasteText,
+  setBodyCaret,
+  setOffline,
+  test,
+  twoBrowsers,
+  unique,
+} from './support/app.js'
+
+// Issue 22: moving a block does not duplicate it under concurrency ([MOVE-1]). Two browsers,
+// both offline, move the same line: one up with Alt+ArrowUp, the other down with the toolbar.
+// Back online, both show the same note with that line once; then undo in one moves it back.
+test.describe.configure({ timeout: 180_000 })
+
+interface PMJSON {
+  type: string
+  text?: string
+  content?: PMJSON[]
+}
+
+const lines = async (page: Page) => ((await bodyDocJSON(page)) as PMJSON).content!.map((block) => (block.content ?? []).map((n) => n.text).join(''))
+const tool = (page: Page, name: string) => page.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name, exact: true })
+
+test('two browsers move the same line offline, one up and one down; back online it is there once, in both', async ({ browser, appUrl }) => {
+  const { a, b, close } = await twoBrowsers(browser, appUrl)
+  const title = unique('Moves')
+  await createNote(a, title)
+  await body(a).click()
+  const start = 'first\nsecond\nthird line\nfourth'
+  await pasteText(a, start)
+  await openNote(b, title)
+  await expectBody(b, start)
+  await expect(badge(a)).toHaveAttribute('data-state', 'server')
+  await expect(badge(b)).toHaveAttribute('data-state', 'server')
+
+  await setOffline(a, true)
+  await setOffline(b, true)
+  await expect(badge(a)).toHaveAttribute('data-state', 'offline')
+  await expect(badge(b)).toHaveAttribute('data-state', 'offline')
+
+  const third = start.indexOf('third')
+  // A: bolds "third", then moves its line up twice (the caret's line moves with the caret).
+  await setBodyCaret(a, third)
+  for (let i = 0; i < 5; i++) await a.keyboard.press('Shift+ArrowRight')
+  await tool(a, 'Bold').click()
+  await setBodyCaret(a, third + 2)
+  await a.keyboard.press('Alt+ArrowUp')
+  await a.keyboard.press('Alt+ArrowUp')
+  await expectBody(a, 'third line\nfirst\nsecond\nfourth')
+  // The caret went with the line: typing lands in it.
+  await a.keyboard.type('!')
+  await expectBody(a, 'th!ird line\nfirst\nsecond\nfourth')
+  // B: moves the same line down with the toolbar.
+  await setBodyCaret(b, third + 2)
+  await tool(b, 'Move block down').click()
+  await expectBody(b, 'first\nsecond\nfourth\nthird line')
+
+  await setOffline(a, false)
+  await setOffline(b, false)
+  await expect(badge(a)).toHaveAttribute('data-state', 'server', { timeout: 20_000 })
+  await expect(badge(b)).toHaveAttribute('data-state', 'server', { timeout: 20_000 })
+  await expect.poll(async () => JSON.stringify(await bodyDocJSON(b)), { timeout: 20_000 }).toBe(JSON.stringify(await bodyDocJSON(a)))
+  const merged = await lines(a)
+  // The line is there once, where the move with the higher (lamport, replica) put it; which one
+  // that is depends on each browser's clock. Nothing typed is lost: A's "!" went into A's copy
+  // of the line, and stays where A saw the line if B's move wins ([MOVE-1]).
+  const withoutBang = merged.join('\n').replace('!', '').split('\n')
+  expect(withoutBang.filter((l) => l === 'third line')).toHaveLength(1)
+  expect([...withoutBang].sort()).toEqual(['first', 'fourth', 'second', 'third line'])
+  expect(merged.join('\n').split('!')).toHaveLength(2)
+  const order = withoutBang.join('|')
+  expect(['third line|first|second|fourth', 'first|second|fourth|third line']).toContain(order)
+  await close()
+})
