@@ -29,6 +29,11 @@ function corpus(): { base: Uint8Array; samples: Uint8Array[] } {
   b.on('delta', (d) => samples.push(d))
   b.getText('t').insert(3, 'XYZ')
   b.getMap('m').delete('k')
+  // Marks and moves, so mutations reach the v2 and v3 sections (a move's sources are checked
+  // before a copy is followed back to its root).
+  b.getText('t').format(0, 4, { bold: true })
+  b.getText('t').move(0, 4, 9)
+  b.getText('t').move(5, 4, 0)
   samples.push(a.encodeState(), b.encodeDeltaSince(a.versionVector()), b.encodeDeltaSince({}), b.encodeVersionVector())
   return { base, samples }
 }

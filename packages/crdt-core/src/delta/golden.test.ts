@@ -26,6 +26,31 @@ const GOLDEN = {
   },
 }
 
+/**
+ * Version 3 (a text move): the insert of the copy, empty deletes and marks,
+ * then the moves section: count 1, replica ref 1, counter 7, lamport 1,
+ * copy from counter 5, 2 long, 1 source: ref 1, counter 3, 2 long.
+ */
+const GOLDEN_MOVE = {
+  deltas: ['01000105000101000401010004626f64790101010400000004610a620a00', '03000105000101040301010004626f6479010105020001010002620a000001010701050201010302'],
+  state: '03010105000101000701010004626f64790304620a610a01030a020b02000202010a0111010001010701050201010302',
+}
+
+describe('delta format v3 golden vectors', () => {
+  it('a text move and the state after it', () => {
+    const got = capture((doc) => {
+      const t = doc.getText('body')
+      t.insert(0, 'a\nb\n')
+      t.move(2, 2, 0)
+    })
+    expect(got).toEqual([...GOLDEN_MOVE.deltas, GOLDEN_MOVE.state])
+    const doc = new Doc()
+    for (const d of GOLDEN_MOVE.deltas) doc.applyDelta(hex(d))
+    expect(doc.toJSON()).toEqual({ body: 'b\na\n' })
+    expect(Doc.load(hex(GOLDEN_MOVE.state)).toJSON()).toEqual({ body: 'b\na\n' })
+  })
+})
+
 describe('delta format v1 golden vectors', () => {
   it('text insert, delete and state', () => {
     const got = capture((doc) => {
