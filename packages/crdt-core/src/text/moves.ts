@@ -18,9 +18,10 @@ import type { IdRange } from '../sequence/sequence.js'
  * root's winner, whatever the order the ops arrived in. A delete of an
  * instance that a concurrent move outranked is therefore moot: the move
  * wins over a concurrent delete, and the block stays, at the move's place.
- * Like every copy-based move (Yjs's and Automerge's delete-and-insert
- * included), text typed into a block while a peer moves it stays where the
- * block was, and a concurrent format of the block does not reach the copy.
+ * Text typed into a block while a peer's move of it was unseen sits among
+ * hidden characters once the move arrives; its author then moves it into
+ * the visible copy (text/forward-orphans.ts). A format of the block made
+ * while a peer's move of it was unseen stays on the copy it was made on.
  */
 export interface MoveOp {
   /** The op's own dot. */
@@ -45,6 +46,12 @@ interface Winner {
   instCounter: number
 }
 
+/** A move that displaced earlier instances here: per copied character, the instance it hid (or null). */
+export interface Displacement {
+  op: MoveOp
+  hid: ({ replica: number; counter: number } | null)[]
+}
+
 interface CopyRun {
   /** First counter of the copy (of the move's replica). */
   start: number
@@ -60,6 +67,10 @@ export class MoveStore {
   /** Copies by replica, in counter order (a replica's moves reach every peer in causal order). */
   private readonly copies = new Map<number, CopyRun[]>()
   private readonly winners = new Map<string, Winner>()
+  /** Dots of the moves this replica made to forward its own text, this session (see text/forward-orphans.ts). */
+  private readonly forwards = new Set<string>()
+  /** Moves joined from peers that hid visible instances, until `takeDisplaced` (see text/forward-orphans.ts). */
+  private displaced: Displacement[] = []
 
   get size(): number {
     return this.ops.length
@@ -81,6 +92,7 @@ export class MoveStore {
     this.known.add(key)
     this.ops.push(op)
     const hider = hide === undefined ? null : new RunBuffer(hide)
+    const hid: Displacement['hid'] | null = hide === undefined ? null : new Array(op.len).fill(null)
     let k = 0
     for (const src of op.sources) {
       for (let i = 0; i < src.len; i++, k++) {
@@ -88,8 +100,9 @@ export class MoveStore {
         const rootKey = idKey(root.replica, root.counter)
         const cur = this.winners.get(rootKey)
         if (cur === undefined || outranks(op, cur)) {
-          if (cur === undefined) hider?.push(root.replica, root.counter)
-          else hider?.push(cur.instReplica, cur.instCounter)
+          const was = cur === undefined ? root : { replica: cur.instReplica, counter: cur.instCounter }
+          hider?.push(was.replica, was.counter)
+          if (hid !== null) hid[k] = was
           this.winners.set(rootKey, { lamport: op.lamport, replica: op.replica, instReplica: op.replica, instCounter: op.target + k })
         } else {
           hider?.push(op.replica, op.target + k)
@@ -97,12 +110,32 @@ export class MoveStore {
       }
     }
     hider?.flush()
+    if (hid !== null && hid.some((h) => h !== null)) this.displaced.push({ op, hid })
     // Only now is the copy a copy: its sources resolved through earlier moves alone.
     let runs = this.copies.get(op.replica)
     if (runs === undefined) this.copies.set(op.replica, (runs = []))
     runs.push({ start: op.target, op })
     if (runs.length > 1 && runs[runs.length - 2]!.start > op.target) runs.sort((a, b) => a.start - b.start)
     return true
+  }
+
+  /** Notes that the latest local move forwarded orphaned text. */
+  markLastForward(): void {
+    const op = this.ops[this.ops.length - 1]
+    if (op !== undefined) this.forwards.add(idKey(op.replica, op.counter))
+  }
+
+  /** Whether the character was typed, or placed by a forward: not a copy made by someone's move of a range. */
+  typedOrForwarded(replica: number, counter: number): boolean {
+    const run = this.copyAt(replica, counter)
+    return run === null || this.forwards.has(idKey(run.op.replica, run.op.counter))
+  }
+
+  /** The displacements joined since the last call, and forgets them. */
+  takeDisplaced(): Displacement[] {
+    const out = this.displaced
+    if (out.length > 0) this.displaced = []
+    return out
   }
 
   /** Moves by dots above `since` (for deltas). */

@@ -1,3 +1,4 @@
+import { FORWARD_ORIGIN } from '../text/forward-orphans.js'
 import { isContainerRef } from '../containers/container-ref.js'
 import type { Container } from '../containers/container.js'
 import { valueToJSON } from '../containers/container.js'
@@ -62,7 +63,7 @@ export class UndoManager {
         this.undoStack.push({ ops, time: this.now() })
         return
       }
-      if (origin instanceof UndoManager) return
+      if (origin instanceof UndoManager || origin === FORWARD_ORIGIN) return
       if (this.trackedOrigins !== undefined && !this.trackedOrigins.has(origin)) return
       this.redoStack.length = 0
       const time = this.now()
@@ -131,6 +132,14 @@ function revert(op: InverseOp): void {
       const c = op.container
       if (c.kind !== 'text' && c.kind !== 'list') return
       const seq = c.seq
+      if (c.kind === 'text' && c.moves.size > 0) {
+        // A move may have taken the characters elsewhere: delete them where they are now.
+        for (let k = op.len - 1; k >= 0; k--) {
+          const at = c.moves.current(op.replica, op.counter + k)
+          if (seq.has(at.replica, at.counter) && !seq.isDeletedAt(at.replica, at.counter)) c.delete(seq.visibleIndexOfId(at.replica, at.counter), 1)
+        }
+        return
+      }
       // Delete whatever of the inserted ids is still visible, range by range.
       let counter = op.counter
       const end = op.counter + op.len
