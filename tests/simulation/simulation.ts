@@ -328,7 +328,7 @@ class Simulation {
     const doc = h.doc
     const id = `${tab.device.index}-${this.opCounter++}`
     let inc = 0
-    const kind = r.int(8)
+    const kind = r.int(9)
     doc.transact(() => {
       doc.getList('ledger').push(id)
       const text = doc.getText('text')
@@ -342,7 +342,14 @@ class Simulation {
       else if (kind === 4) map.delete(`k${r.int(6)}`)
       else if (kind === 5) items.insert(r.int(items.length + 1), r.int(1000))
       else if (kind === 6 && items.length > 0) items.delete(r.int(items.length), 1)
-      else {
+      else if (kind === 7) {
+        // A move of a few characters: concurrent moves of one range must leave it once ([MOVE-1]).
+        if (text.length === 0) return
+        const at = r.int(text.length)
+        const len = Math.min(1 + r.int(4), text.length - at)
+        const to = r.int(text.length + 1)
+        if (to <= at || to >= at + len) text.move(at, len, to)
+      } else {
         inc = r.int(9) - 3
         doc.getCounter('counter').increment(inc)
       }
