@@ -227,3 +227,63 @@ describe('@weft/codemirror binding', () => {
     expect(caretEl()).toBeNull()
   })
 })
+
+describe('[MOVE-1] moving lines', () => {
+  /** The change CodeMirror's moveLineUp makes for the caret's line: the line above is deleted and put back below it. */
+  function moveLineUp(view: EditorView): void {
+    const state = view.state
+    const line = state.doc.lineAt(state.selection.main.head)
+    const above = state.doc.line(line.number - 1)
+    const head = state.selection.main.head - above.length - 1
+    view.dispatch({
+      changes: [
+        { from: above.from, to: line.from },
+        { from: line.to, insert: state.lineBreak + above.text },
+      ],
+      selection: { anchor: head },
+      userEvent: 'move.line',
+    })
+  }
+
+  it('two editors moving one line at once leave it once; the line moved is the caret’s', () => {
+    const { a, b, sync } = pair()
+    type(a.view, 0, 'one\ntwo\nthree\nfour\nfive')
+    sync()
+    const deltas: Uint8Array[] = []
+    a.doc.on('delta', (d) => deltas.push(d))
+    a.view.dispatch({ selection: { anchor: 9 } }) // in "three"
+    moveLineUp(a.view)
+    moveLineUp(a.view)
+    expect(a.view.state.doc.toString()).toBe('three\none\ntwo\nfour\nfive')
+    expect(deltas).toHaveLength(2)
+    // b drags "three" below "four", concurrently: a delete and an insert of the same line.
+    b.view.dispatch({ selection: { anchor: 9 } })
+    b.view.dispatch({
+      changes: [
+        { from: 8, to: 14 },
+        { from: 19, insert: 'three\n' },
+      ],
+    })
+    expect(b.view.state.doc.toString()).toBe('one\ntwo\nfour\nthree\nfive')
+    sync()
+    sync()
+    expect(b.view.state.doc.toString()).toBe(a.view.state.doc.toString())
+    expect(a.text.toString()).toBe(a.view.state.doc.toString())
+    // The line once, at one of the two places (a's later move has the higher Lamport time).
+    expect(a.view.state.doc.toString()).toBe('three\none\ntwo\nfour\nfive')
+  })
+
+  it('finds no move in an edit that changes text', () => {
+    const { a } = pair()
+    type(a.view, 0, 'one\ntwo')
+    const deltas: Uint8Array[] = []
+    a.doc.on('delta', (d) => deltas.push(d))
+    a.view.dispatch({
+      changes: [
+        { from: 0, to: 4 },
+        { from: 7, insert: '\nonE' },
+      ],
+    })
+    expect(a.text.toString()).toBe('two\nonE')
+  })
+})

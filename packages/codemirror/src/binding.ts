@@ -1,7 +1,7 @@
 import { Annotation, type ChangeSet, type Extension, Facet, Transaction } from '@codemirror/state'
 import { type EditorView, type KeyBinding, ViewPlugin, type ViewUpdate } from '@codemirror/view'
 import { type ChangeEvent, type Doc, type TextCursor, UndoManager, type WeftText } from '@weft/crdt-core'
-import { applyToText, changeSetOf, lengthBefore } from './changes.js'
+import { applyToText, changeSetOf, findMove, lengthBefore } from './changes.js'
 
 export interface WeftCodemirrorOptions {
   /** Undo/redo of this editor's own changes through a Weft `UndoManager` (default true). */
@@ -112,6 +112,13 @@ class WeftSync implements WeftCodemirrorBinding {
   update(update: ViewUpdate): void {
     for (const tr of update.transactions) {
       if (!tr.docChanged || tr.annotation(fromWeft)) continue
+      // Only moved a stretch (move line up/down, a drag): one Weft move, which a concurrent move of
+      // the same lines cannot duplicate ([MOVE-1]).
+      const move = this.pending ? null : findMove(tr.changes, tr.startState.doc, tr.state.doc, tr.startState.selection.main.head)
+      if (move !== null) {
+        this.doc.transact(() => this.text.move(move.from, move.len, move.to), this)
+        continue
+      }
       const local = this.pending ? tr.changes.map(this.pending) : tr.changes
       if (this.pending) this.pending = this.pending.map(tr.changes, true)
       this.doc.transact(() => applyToText(this.text, local), this)
