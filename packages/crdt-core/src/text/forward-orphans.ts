@@ -34,6 +34,16 @@ export function forwardOrphans(text: WeftText, displaced: readonly Displacement[
   const seq = text.seq
   const orphans: Orphan[] = []
   for (const { op, hid } of displaced) {
+    // Nothing visible between the block's first and last displaced character (the usual case: no
+    // one typed into it unseen): nothing to look for, pair by pair.
+    let f = 0
+    let l = hid.length - 1
+    while (f < hid.length && hid[f] === null) f++
+    while (l > f && hid[l] === null) l--
+    const first = hid[f]
+    const last = hid[l]
+    if (first == null || last == null) continue
+    if (seq.visibleIndexOfId(last.replica, last.counter) <= seq.visibleIndexOfId(first.replica, first.counter)) continue
     for (let k = 0; k + 1 < hid.length; k++) {
       const left = hid[k]
       const right = hid[k + 1]

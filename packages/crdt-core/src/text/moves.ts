@@ -56,6 +56,9 @@ interface CopyRun {
   /** First counter of the copy (of the move's replica). */
   start: number
   op: MoveOp
+  /** Each copied character's root, found once when the move joined (a block moved a thousand times is not a chain of a thousand). */
+  rootReplica: number[]
+  rootCounter: number[]
 }
 
 const idKey = (replica: number, counter: number) => `${replica}:${counter}`
@@ -66,7 +69,8 @@ export class MoveStore {
   private readonly known = new Set<string>()
   /** Copies by replica, in counter order (a replica's moves reach every peer in causal order). */
   private readonly copies = new Map<number, CopyRun[]>()
-  private readonly winners = new Map<string, Winner>()
+  /** Each moved root's winner, by root replica then counter (numbers, not a string key per character). */
+  private readonly winners = new Map<number, Map<number, Winner>>()
   /** Dots of the moves this replica made to forward its own text, this session (see text/forward-orphans.ts). */
   private readonly forwards = new Set<string>()
   /** Moves joined from peers that hid visible instances, until `takeDisplaced` (see text/forward-orphans.ts). */
@@ -93,17 +97,28 @@ export class MoveStore {
     this.ops.push(op)
     const hider = hide === undefined ? null : new RunBuffer(hide)
     const hid: Displacement['hid'] | null = hide === undefined ? null : new Array(op.len).fill(null)
+    const rootReplica = new Array<number>(op.len)
+    const rootCounter = new Array<number>(op.len)
     let k = 0
     for (const src of op.sources) {
       for (let i = 0; i < src.len; i++, k++) {
         const root = this.rootOf(src.replica, src.counter + i)
-        const rootKey = idKey(root.replica, root.counter)
-        const cur = this.winners.get(rootKey)
+        rootReplica[k] = root.replica
+        rootCounter[k] = root.counter
+        let byCounter = this.winners.get(root.replica)
+        if (byCounter === undefined) this.winners.set(root.replica, (byCounter = new Map()))
+        const cur = byCounter.get(root.counter)
         if (cur === undefined || outranks(op, cur)) {
           const was = cur === undefined ? root : { replica: cur.instReplica, counter: cur.instCounter }
           hider?.push(was.replica, was.counter)
           if (hid !== null) hid[k] = was
-          this.winners.set(rootKey, { lamport: op.lamport, replica: op.replica, instReplica: op.replica, instCounter: op.target + k })
+          if (cur === undefined) byCounter.set(root.counter, { lamport: op.lamport, replica: op.replica, instReplica: op.replica, instCounter: op.target + k })
+          else {
+            cur.lamport = op.lamport
+            cur.replica = op.replica
+            cur.instReplica = op.replica
+            cur.instCounter = op.target + k
+          }
         } else {
           hider?.push(op.replica, op.target + k)
         }
@@ -114,7 +129,7 @@ export class MoveStore {
     // Only now is the copy a copy: its sources resolved through earlier moves alone.
     let runs = this.copies.get(op.replica)
     if (runs === undefined) this.copies.set(op.replica, (runs = []))
-    runs.push({ start: op.target, op })
+    runs.push({ start: op.target, op, rootReplica, rootCounter })
     if (runs.length > 1 && runs[runs.length - 2]!.start > op.target) runs.sort((a, b) => a.start - b.start)
     return true
   }
@@ -151,25 +166,16 @@ export class MoveStore {
   current(replica: number, counter: number): { replica: number; counter: number } {
     if (this.ops.length === 0) return { replica, counter }
     const root = this.rootOf(replica, counter)
-    const w = this.winners.get(idKey(root.replica, root.counter))
+    const w = this.winners.get(root.replica)?.get(root.counter)
     return w === undefined ? root : { replica: w.instReplica, counter: w.instCounter }
   }
 
   /** The character a copy (of copies…) started as; the character itself when it is no copy. */
   private rootOf(replica: number, counter: number): { replica: number; counter: number } {
-    for (;;) {
-      const run = this.copyAt(replica, counter)
-      if (run === null) return { replica, counter }
-      let k = counter - run.start
-      for (const src of run.op.sources) {
-        if (k < src.len) {
-          replica = src.replica
-          counter = src.counter + k
-          break
-        }
-        k -= src.len
-      }
-    }
+    const run = this.copyAt(replica, counter)
+    if (run === null) return { replica, counter }
+    const k = counter - run.start
+    return { replica: run.rootReplica[k]!, counter: run.rootCounter[k]! }
   }
 
   private copyAt(replica: number, counter: number): CopyRun | null {
