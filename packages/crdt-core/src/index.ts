@@ -37,7 +37,6 @@ export type { DecodeErrorCode } from './errors.js'
 export { Writer, Reader } from './encoding/index.js'
 export { randomReplicaId } from './ids.js'
 export { UndoManager } from './undo/undo-manager.js'
-export { FORWARD_ORIGIN } from './text/forward-orphans.js'
 export type { UndoManagerOptions } from './undo/undo-manager.js'
 
 // The sync protocol (see sync/SPEC.md).

@@ -17,7 +17,6 @@ import { isValidReplicaId, randomReplicaId } from '../ids.js'
 import type { IdRange } from '../sequence/sequence.js'
 import { encodeVersionVector, type VersionVector } from '../version-vector.js'
 import { integrateDelta } from './integrate.js'
-import { FORWARD_ORIGIN, forwardOrphans } from '../text/forward-orphans.js'
 import { validateDelta, type InsertOrders } from './validate.js'
 import { CausalBuffer } from './causal-buffer.js'
 import { computeDigest, withMarks } from './digest.js'
@@ -436,20 +435,6 @@ export class Doc implements DocCore {
     const edits = this.events.listening.change ? new TextEditLog<WeftText>() : null
     const changed = integrateDelta(this, this.state, data, edits, orders)
     if (changed !== null && changed.size > 0) this.events.emit('change', { origin, local: false, containers: changed, textDelta: textDeltas(edits, changed) })
-    if (this.state.displacedTexts.size > 0) this.forwardOrphans()
-  }
-
-  /** This replica's text that a peer's move left behind goes after the block it was typed in ([MOVE-2]). */
-  private forwardOrphans(): void {
-    const texts = [...this.state.displacedTexts]
-    this.state.displacedTexts.clear()
-    const me = this.replicaIdIfDrawn
-    const work = texts.map((text) => ({ text, displaced: text.moves.takeDisplaced() }))
-    // A replica that never wrote has no text of its own anywhere (a server's doc, a reader).
-    if (me === 0) return
-    this.transact(() => {
-      for (const { text, displaced } of work) if (displaced.length > 0) forwardOrphans(text, displaced, me)
-    }, FORWARD_ORIGIN)
   }
 
   private drainBuffer(): void {

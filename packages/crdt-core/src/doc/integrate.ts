@@ -109,7 +109,6 @@ function integrateContainer(
         if (op.lamport > state.lamport) state.lamport = op.lamport
         if (c.moves.add(op, hide)) changed?.add(c)
       }
-      if (hide !== undefined) state.displacedTexts.add(c)
     }
   } else if (c.kind === 'map') {
     for (const e of cd.entries) {

@@ -1,4 +1,3 @@
-import type { WeftText } from '../containers/text.js'
 import type { Container } from '../containers/container.js'
 import { DeleteLog } from './delete-log.js'
 import { containerKey, type ContainerId } from '../containers/kind.js'
@@ -31,8 +30,6 @@ export class DocState {
     return this.counters
   }
   lamport = 0
-  /** Texts whose moves, joined from a peer, hid visible characters since the last join ended. */
-  readonly displacedTexts = new Set<WeftText>()
   /** Every container, in creation order (encoders walk this). */
   readonly containers = new Map<string, Container>()
   /** Root containers by kind, then name: found per delta without building a key string. */

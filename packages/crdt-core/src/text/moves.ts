@@ -18,10 +18,11 @@ import type { IdRange } from '../sequence/sequence.js'
  * root's winner, whatever the order the ops arrived in. A delete of an
  * instance that a concurrent move outranked is therefore moot: the move
  * wins over a concurrent delete, and the block stays, at the move's place.
- * Text typed into a block while a peer's move of it was unseen sits among
- * hidden characters once the move arrives; its author then moves it into
- * the visible copy (text/forward-orphans.ts). A format of the block made
- * while a peer's move of it was unseen stays on the copy it was made on.
+ * Like every copy-based move (Yjs's and Automerge's delete-and-insert
+ * included), what is done to a block while a peer's move of it is unseen
+ * stays with the copy it was done to: text typed there stays where that
+ * copy was if its move loses, and a format there does not reach the
+ * winning copy.
  */
 export interface MoveOp {
   /** The op's own dot. */
@@ -46,12 +47,6 @@ interface Winner {
   instCounter: number
 }
 
-/** A move that displaced earlier instances here: per copied character, the instance it hid (or null). */
-export interface Displacement {
-  op: MoveOp
-  hid: ({ replica: number; counter: number } | null)[]
-}
-
 interface CopyRun {
   /** First counter of the copy (of the move's replica). */
   start: number
@@ -71,10 +66,6 @@ export class MoveStore {
   private readonly copies = new Map<number, CopyRun[]>()
   /** Each moved root's winner, by root replica then counter (numbers, not a string key per character). */
   private readonly winners = new Map<number, Map<number, Winner>>()
-  /** Dots of the moves this replica made to forward its own text, this session (see text/forward-orphans.ts). */
-  private readonly forwards = new Set<string>()
-  /** Moves joined from peers that hid visible instances, until `takeDisplaced` (see text/forward-orphans.ts). */
-  private displaced: Displacement[] = []
 
   get size(): number {
     return this.ops.length
@@ -96,7 +87,6 @@ export class MoveStore {
     this.known.add(key)
     this.ops.push(op)
     const hider = hide === undefined ? null : new RunBuffer(hide)
-    const hid: Displacement['hid'] | null = hide === undefined ? null : new Array(op.len).fill(null)
     const rootReplica = new Array<number>(op.len)
     const rootCounter = new Array<number>(op.len)
     let k = 0
@@ -109,9 +99,8 @@ export class MoveStore {
         if (byCounter === undefined) this.winners.set(root.replica, (byCounter = new Map()))
         const cur = byCounter.get(root.counter)
         if (cur === undefined || outranks(op, cur)) {
-          const was = cur === undefined ? root : { replica: cur.instReplica, counter: cur.instCounter }
-          hider?.push(was.replica, was.counter)
-          if (hid !== null) hid[k] = was
+          if (cur === undefined) hider?.push(root.replica, root.counter)
+          else hider?.push(cur.instReplica, cur.instCounter)
           if (cur === undefined) byCounter.set(root.counter, { lamport: op.lamport, replica: op.replica, instReplica: op.replica, instCounter: op.target + k })
           else {
             cur.lamport = op.lamport
@@ -125,32 +114,12 @@ export class MoveStore {
       }
     }
     hider?.flush()
-    if (hid !== null && hid.some((h) => h !== null)) this.displaced.push({ op, hid })
     // Only now is the copy a copy: its sources resolved through earlier moves alone.
     let runs = this.copies.get(op.replica)
     if (runs === undefined) this.copies.set(op.replica, (runs = []))
     runs.push({ start: op.target, op, rootReplica, rootCounter })
     if (runs.length > 1 && runs[runs.length - 2]!.start > op.target) runs.sort((a, b) => a.start - b.start)
     return true
-  }
-
-  /** Notes that the latest local move forwarded orphaned text. */
-  markLastForward(): void {
-    const op = this.ops[this.ops.length - 1]
-    if (op !== undefined) this.forwards.add(idKey(op.replica, op.counter))
-  }
-
-  /** Whether the character was typed, or placed by a forward: not a copy made by someone's move of a range. */
-  typedOrForwarded(replica: number, counter: number): boolean {
-    const run = this.copyAt(replica, counter)
-    return run === null || this.forwards.has(idKey(run.op.replica, run.op.counter))
-  }
-
-  /** The displacements joined since the last call, and forgets them. */
-  takeDisplaced(): Displacement[] {
-    const out = this.displaced
-    if (out.length > 0) this.displaced = []
-    return out
   }
 
   /** Moves by dots above `since` (for deltas). */

@@ -1,4 +1,3 @@
-import { FORWARD_ORIGIN } from '../text/forward-orphans.js'
 import { isContainerRef } from '../containers/container-ref.js'
 import type { Container } from '../containers/container.js'
 import { valueToJSON } from '../containers/container.js'
@@ -63,7 +62,7 @@ export class UndoManager {
         this.undoStack.push({ ops, time: this.now() })
         return
       }
-      if (origin instanceof UndoManager || origin === FORWARD_ORIGIN) return
+      if (origin instanceof UndoManager) return
       if (this.trackedOrigins !== undefined && !this.trackedOrigins.has(origin)) return
       this.redoStack.length = 0
       const time = this.now()
