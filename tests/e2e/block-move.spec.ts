@@ -1,50 +1,29 @@
 import type { Page } from '@playwright/test'
 import {
-  badge,
-  body,
   bodyDocJSON,
-  createNote,
+  formattingTool as tool,
   expect,
   expectBody,
-  openNote,
-  pasteText,
   setBodyCaret,
-  setOffline,
   test,
   twoBrowsers,
-  unique,
+  sharedNote,
+  bothOffline,
+  expectSameDoc,
 } from './support/app.js'
 
 // Issue 22: moving a block does not duplicate it under concurrency ([MOVE-1]). Two browsers,
 // both offline, move the same line: one up with Alt+ArrowUp, the other down with the toolbar.
-// Back online, both show the same note with that line once; then undo in one moves it back.
+// Back online, both show the same note with that line once.
 test.describe.configure({ timeout: 180_000 })
 
-interface PMJSON {
-  type: string
-  text?: string
-  content?: PMJSON[]
-}
-
-const lines = async (page: Page) => ((await bodyDocJSON(page)) as PMJSON).content!.map((block) => (block.content ?? []).map((n) => n.text).join(''))
-const tool = (page: Page, name: string) => page.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name, exact: true })
+const lines = async (page: Page) => (await bodyDocJSON(page)).content!.map((block) => (block.content ?? []).map((n) => n.text).join(''))
 
 test('two browsers move the same line offline, one up and one down; back online it is there once, in both', async ({ browser, appUrl }) => {
   const { a, b, close } = await twoBrowsers(browser, appUrl)
-  const title = unique('Moves')
-  await createNote(a, title)
-  await body(a).click()
   const start = 'first\nsecond\nthird line\nfourth'
-  await pasteText(a, start)
-  await openNote(b, title)
-  await expectBody(b, start)
-  await expect(badge(a)).toHaveAttribute('data-state', 'server')
-  await expect(badge(b)).toHaveAttribute('data-state', 'server')
-
-  await setOffline(a, true)
-  await setOffline(b, true)
-  await expect(badge(a)).toHaveAttribute('data-state', 'offline')
-  await expect(badge(b)).toHaveAttribute('data-state', 'offline')
+  await sharedNote(a, b, 'Moves', start)
+  await bothOffline(a, b, true)
 
   const third = start.indexOf('third')
   // A: bolds "third", then moves its line up twice (the caret's line moves with the caret).
@@ -63,11 +42,8 @@ test('two browsers move the same line offline, one up and one down; back online 
   await tool(b, 'Move block down').click()
   await expectBody(b, 'first\nsecond\nfourth\nthird line')
 
-  await setOffline(a, false)
-  await setOffline(b, false)
-  await expect(badge(a)).toHaveAttribute('data-state', 'server', { timeout: 20_000 })
-  await expect(badge(b)).toHaveAttribute('data-state', 'server', { timeout: 20_000 })
-  await expect.poll(async () => JSON.stringify(await bodyDocJSON(b)), { timeout: 20_000 }).toBe(JSON.stringify(await bodyDocJSON(a)))
+  await bothOffline(a, b, false)
+  await expectSameDoc(a, b)
   const merged = await lines(a)
   // The line is there once, where the move with the higher (lamport, replica) put it; which one
   // that is depends on each browser's clock. Nothing typed is lost: A's "!" went into A's copy

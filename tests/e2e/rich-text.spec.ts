@@ -3,17 +3,17 @@ import {
   badge,
   body,
   bodyDocJSON,
+  type PMJSON,
+  formattingTool as tool,
   caret,
-  createNote,
   expect,
   expectBody,
-  openNote,
-  pasteText,
   setBodyCaret,
-  setOffline,
   test,
   twoBrowsers,
-  unique,
+  sharedNote,
+  bothOffline,
+  expectSameDoc,
 } from './support/app.js'
 
 // Issue 22: the demo's rich editor. Two browsers format one note concurrently while offline
@@ -21,21 +21,11 @@ import {
 // ProseMirror document, and each draws the other's caret where the other person's caret is.
 test.describe.configure({ timeout: 180_000 })
 
-interface PMJSON {
-  type: string
-  attrs?: Record<string, unknown>
-  text?: string
-  marks?: { type: string; attrs?: Record<string, unknown> }[]
-  content?: PMJSON[]
-}
-
 /** Selects [from, to) of the body (flat indices, lines joined by '\n') with Shift+ArrowRight, as a user would. */
 async function select(page: Page, from: number, to: number): Promise<void> {
   await setBodyCaret(page, from)
   for (let i = from; i < to; i++) await page.keyboard.press('Shift+ArrowRight')
 }
-
-const tool = (page: Page, name: string) => page.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name, exact: true })
 
 /** The characters of a block that carry mark `type`, joined (one string per block). */
 function marked(block: PMJSON, type: string): string {
@@ -50,20 +40,9 @@ test('two browsers format one note offline (bold, a bold edge, a link, a heading
   appUrl,
 }) => {
   const { a, b, close } = await twoBrowsers(browser, appUrl)
-  const title = unique('Packing')
-  await createNote(a, title)
-  await body(a).click()
   const start = 'Packing list\ntent and stove\nmap'
-  await pasteText(a, start)
-  await openNote(b, title)
-  await expectBody(b, start)
-  await expect(badge(a)).toHaveAttribute('data-state', 'server')
-  await expect(badge(b)).toHaveAttribute('data-state', 'server')
-
-  await setOffline(a, true)
-  await setOffline(b, true)
-  await expect(badge(a)).toHaveAttribute('data-state', 'offline')
-  await expect(badge(b)).toHaveAttribute('data-state', 'offline')
+  await sharedNote(a, b, 'Packing', start)
+  await bothOffline(a, b, true)
 
   // A: bolds "tent", then types "s" at the bold edge (bold grows there), and makes line 1 a heading.
   const tent = start.indexOf('tent')
@@ -98,13 +77,9 @@ test('two browsers format one note offline (bold, a bold edge, a link, a heading
   await expect(badge(a)).toHaveAttribute('data-state', 'local')
   await expect(badge(b)).toHaveAttribute('data-state', 'local')
 
-  await setOffline(a, false)
-  await setOffline(b, false)
-  await expect(badge(a)).toHaveAttribute('data-state', 'server', { timeout: 20_000 })
-  await expect(badge(b)).toHaveAttribute('data-state', 'server', { timeout: 20_000 })
-  // The same document in both editors, node for node and mark for mark.
-  await expect.poll(async () => JSON.stringify(await bodyDocJSON(b)), { timeout: 20_000 }).toBe(JSON.stringify(await bodyDocJSON(a)))
-  const doc = (await bodyDocJSON(a)) as PMJSON
+  await bothOffline(a, b, false)
+  await expectSameDoc(a, b)
+  const doc = await bodyDocJSON(a)
   const [heading, line, check] = doc.content!
   expect(doc.content).toHaveLength(3)
   // A's heading and B's bold on the same line both hold.
@@ -123,7 +98,7 @@ test('two browsers format one note offline (bold, a bold edge, a link, a heading
   // Remote carets: each editor draws the other person's caret at the index where it is.
   const aName = await a.locator('.me').getAttribute('data-name')
   const bName = await b.locator('.me').getAttribute('data-name')
-  const inLine = (await bodyDocJSON(a)) as PMJSON
+  const inLine = await bodyDocJSON(a)
   const lineText = (inLine.content![1]!.content ?? []).map((n) => n.text).join('')
   const at = 'Packing list\n'.length + lineText.indexOf('and')
   await setBodyCaret(b, at)

@@ -7,16 +7,9 @@ import { body, bodyDocJSON, caret, createNote, expect, expectBody, openNote, pas
 // did on the browser's path: where the caret is, with the marks a user expects there, replacing a
 // selection, and with text that arrives without a keypress (IME, emoji, dictation) left to the browser.
 
-interface PMJSON {
-  type: string
-  text?: string
-  marks?: { type: string }[]
-  content?: PMJSON[]
-}
-
 /** The text of block `i` that carries mark `type`. */
 async function marked(page: Page, i: number, type: string): Promise<string> {
-  const doc = (await bodyDocJSON(page)) as PMJSON
+  const doc = await bodyDocJSON(page)
   return (doc.content?.[i]?.content ?? [])
     .filter((n) => n.marks?.some((m) => m.type === type))
     .map((n) => n.text)

@@ -185,9 +185,49 @@ export const caret = (page: Page): Promise<number> =>
     return flat
   })
 
+/** A ProseMirror node as JSON (what `bodyDocJSON` returns). */
+export interface PMJSON {
+  type: string
+  attrs?: Record<string, unknown>
+  text?: string
+  marks?: { type: string; attrs?: Record<string, unknown> }[]
+  content?: PMJSON[]
+}
+
 /** The editor's document as ProseMirror JSON (its view description holds the document node). */
-export const bodyDocJSON = (page: Page): Promise<unknown> =>
-  body(page).evaluate((el) => (el as unknown as { pmViewDesc: { node: { toJSON(): unknown } } }).pmViewDesc.node.toJSON())
+export const bodyDocJSON = (page: Page): Promise<PMJSON> =>
+  body(page).evaluate((el) => (el as unknown as { pmViewDesc: { node: { toJSON(): unknown } } }).pmViewDesc.node.toJSON() as PMJSON)
+
+/** A note that `a` creates with `text` in its body and `b` opens; both saved on the server. Returns its title. */
+export async function sharedNote(a: Page, b: Page, prefix: string, text: string): Promise<string> {
+  const title = unique(prefix)
+  await createNote(a, title)
+  await body(a).click()
+  await pasteText(a, text)
+  await openNote(b, title)
+  await expectBody(b, text)
+  await expect(badge(a)).toHaveAttribute('data-state', 'server')
+  await expect(badge(b)).toHaveAttribute('data-state', 'server')
+  return title
+}
+
+/** Takes both pages offline, or back online (then waits until each has its edits on the server). */
+export async function bothOffline(a: Page, b: Page, offline: boolean): Promise<void> {
+  await setOffline(a, offline)
+  await setOffline(b, offline)
+  const options = offline ? {} : { timeout: 20_000 }
+  await expect(badge(a)).toHaveAttribute('data-state', offline ? 'offline' : 'server', options)
+  await expect(badge(b)).toHaveAttribute('data-state', offline ? 'offline' : 'server', options)
+}
+
+/** Waits until both editors hold the same document, node for node and mark for mark. */
+export async function expectSameDoc(a: Page, b: Page): Promise<void> {
+  await expect.poll(async () => JSON.stringify(await bodyDocJSON(b)), { timeout: 20_000 }).toBe(JSON.stringify(await bodyDocJSON(a)))
+}
+
+/** A button of the note editor's formatting toolbar, by its accessible name. */
+export const formattingTool = (page: Page, name: string): Locator =>
+  page.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name, exact: true })
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
