@@ -40,13 +40,19 @@ function honest(rng: Rng): Uint8Array {
   const list = doc.getList('l')
   let nested = map
   for (let i = 0; i < 1 + rng.int(12); i++) {
-    const op = rng.int(6)
+    const op = rng.int(7)
     if (op === 0) map.set(`k${rng.int(5)}`, rng.chance(0.5) ? rng.int(100) : { a: [1, 'x', null] })
     else if (op === 1) text.insert(rng.int(text.length + 1), rng.pick(['a', 'héllo', '\uFEFF', '😀', 'xyz']))
     else if (op === 2 && text.length > 0) text.delete(rng.int(text.length), 1)
     else if (op === 3) list.push(rng.int(10))
     else if (op === 4) nested = nested.setContainer('n', rng.pick(['map', 'map', 'list'] as const)) as typeof map
-    else doc.getCounter('c').increment(rng.int(5) - 2)
+    else if (op === 5 && text.length > 1) {
+      // A move: its delta is format v3, so mutators reach the moves section too.
+      const at = rng.int(text.length)
+      const len = 1 + rng.int(text.length - at)
+      const to = rng.int(text.length + 1)
+      if (to <= at || to >= at + len) text.move(at, len, to)
+    } else doc.getCounter('c').increment(rng.int(5) - 2)
     if (nested.kind !== 'map') nested = map
   }
   if (rng.chance(0.3)) {
