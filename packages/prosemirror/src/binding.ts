@@ -3,9 +3,9 @@ import { Fragment, type Node as PMNode, Slice } from 'prosemirror-model'
 import { type Command, type EditorState, Plugin, PluginKey, TextSelection, type Transaction } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
 import { editStart, replacedRange, type ReplacedRange } from './edit-start.js'
-import { type Attrs, docFromSpans, flatLength, flatRuns, flatToPos, marksOf, posToFlat } from './flat.js'
+import { type Attrs, blocksFromSpans, flatLength, flatRuns, flatToPos, groupSize, marksOf, posToFlat, topNodes } from './flat.js'
 import { findBlockMove } from './block-move.js'
-import { BlockStarts } from './block-starts.js'
+import { BlockStarts, groupType } from './block-starts.js'
 import { BlockTextStep } from './block-text-step.js'
 import { changedBlocks, inlineEdit } from './remote-render.js'
 
@@ -46,6 +46,8 @@ export interface WeftPluginState {
 
 const key = new PluginKey<WeftPluginState>('weft')
 const REMOTE = 'weft-remote'
+/** Meta of a transaction that only splits long groups of blocks: no edit of the text. */
+const REGROUP = 'weft-regroup'
 
 /** The binding installed in `state`, if any. */
 export function weftBinding(state: EditorState): WeftBinding | undefined {
@@ -74,8 +76,14 @@ export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions 
     key,
     state: {
       init: () => ({ binding: sync, changes: 0, editFrom: null, replaced: null }),
-      apply: (tr, value) => (tr.docChanged ? { binding: sync, changes: value.changes + 1, editFrom: editStart(tr), replaced: replacedRange(tr) } : value),
+      apply: (tr, value) => {
+        if (!tr.docChanged) return value
+        // A regroup after an edit keeps the edit's start (in the document before both) as the one change.
+        if (tr.getMeta(REGROUP) === true) return { ...value, replaced: null }
+        return { binding: sync, changes: value.changes + 1, editFrom: editStart(tr), replaced: replacedRange(tr) }
+      },
     },
+    appendTransaction: (trs, _old, state) => (trs.some((tr) => tr.docChanged) ? splitLongGroups(state) : null),
     view: (view) => {
       sync.attach(view)
       return {
@@ -216,9 +224,8 @@ class Sync implements WeftBinding {
     const view = this.view
     if (view === null || this.pending) return
     // Every character of the block being composed in, and its '\n'.
-    const $head = view.state.selection.$head
-    const block = $head.index(0)
     const starts = this.blockStarts(view.state.doc)
+    const block = starts.blockOfFlat(posToFlat(view.state.doc, view.state.selection.head, starts))
     const start = starts.flatStart(block)
     const len = starts.flatStart(block + 1) - start
     const ids: TextCursor[] = []
@@ -354,15 +361,17 @@ class Sync implements WeftBinding {
    */
   private sendBlockMove(before: PMNode, after: PMNode, editFrom: number | 'unknown'): boolean {
     // A composition holding remote changes back, or a text missing its last '\n', takes the diff.
-    if (this.pending || before.childCount !== after.childCount) return false
-    const startedAt = editFrom === 'unknown' || editFrom < 0 || editFrom > before.content.size ? -1 : before.resolve(editFrom).index(0)
-    const move = findBlockMove(before, after, (block) => block.content.size + 1, startedAt)
-    if (move === null) return false
+    if (this.pending) return false
     const starts = this.blockStarts(before)
+    const startsB = BlockStarts.of(after)
+    if (starts.count !== startsB.count) return false
+    const startedAt = editFrom === 'unknown' || editFrom < 0 || editFrom > before.content.size ? -1 : starts.blockOfFlat(posToFlat(before, editFrom, starts))
+    const move = findBlockMove(starts, startsB, (block) => block.content.size + 1, startedAt)
+    if (move === null) return false
     if (this.text.length !== starts.length) return false
     const from = starts.flatStart(move.from)
     const to = starts.flatStart(move.to)
-    this.blocks = BlockStarts.of(after)
+    this.blocks = startsB
     this.doc.transact(() => this.text.move(from, starts.flatStart(move.from + move.count) - from, to), this)
     return true
   }
@@ -446,35 +455,61 @@ class Sync implements WeftBinding {
       text = new Slice(Fragment.from(state.schema.text(edit.insert, marks)), 0, 0)
     }
     const tr = state.tr
-    const step = new BlockTextStep(state.doc, edit.index, edit.blockPos, edit.pos, 'delete' in edit ? edit.pos + edit.delete : edit.pos, text)
+    const step = new BlockTextStep(blocks, edit.index, edit.blockPos, edit.pos, 'delete' in edit ? edit.pos + edit.delete : edit.pos, text)
     if (tr.maybeStep(step).failed !== null) return null
     return { tr, block: edit.index, by: 'delete' in edit ? -edit.delete : edit.insert.length }
   }
 
   /** The blocks a remote change touches (all of them without a delta), rebuilt from the text: only what differs is replaced. */
   private blockChange(state: EditorState, delta: TextDelta | null): Transaction | null {
-    const window = (delta !== null ? changedBlocks(state.doc, delta, this.text.length, this.blockStarts(state.doc).length) : null) ?? {
-      from: 0,
-      to: state.doc.content.size,
+    const starts = this.blockStarts(state.doc)
+    if (starts.count === 0) return null
+    const window = (delta !== null ? changedBlocks(starts, delta, this.text.length, starts.length) : null) ?? {
+      first: 0,
+      last: starts.count - 1,
       flat: 0,
       length: this.text.length,
     }
-    // The window's blocks before (a document of their own, so positions start at 0) and after.
-    const before =
-      window.from === 0 && window.to === state.doc.content.size ? state.doc : state.doc.type.create(null, state.doc.content.cut(window.from, window.to))
     const spans = this.text.toDelta(window.flat, window.length)
     // Nothing left after earlier blocks (the last ones were deleted): no block, not an empty one.
-    const next = spans.length === 0 && window.flat > 0 ? state.doc.type.create(null) : docFromSpans(state.schema, spans)
-    const start = before.content.findDiffStart(next.content)
+    const blocks = spans.length === 0 && window.flat > 0 ? [] : blocksFromSpans(state.schema, spans)
+    // The top-level nodes holding the window's blocks (the blocks, or their groups), before and after.
+    const { from, to, before, after } = starts.outerRange(window.first, window.last)
+    const old = state.doc.content.cut(from, to)
+    const next = state.doc.type.create(null, topNodes(state.schema, [...before, ...blocks, ...after]))
+    const start = old.findDiffStart(next.content)
     if (start === null) return null
-    let { a: endA, b: endB } = before.content.findDiffEnd(next.content)!
+    let { a: endA, b: endB } = old.findDiffEnd(next.content)!
     const overlap = start - Math.min(endA, endB)
     if (overlap > 0) {
       endA += overlap
       endB += overlap
     }
-    return state.tr.replace(window.from + start, window.from + endA, next.slice(start, endB))
+    return state.tr.replace(from + start, from + endA, next.slice(start, endB))
   }
+}
+
+/**
+ * A transaction that splits each group of more than twice its size in blocks (edits made it so) into
+ * groups of its size, or null: a browser lays out a change by walking the changed group's blocks.
+ */
+function splitLongGroups(state: EditorState): Transaction | null {
+  const type = groupType(state.schema)
+  if (type === null) return null
+  const size = groupSize(type)
+  let tr: Transaction | null = null
+  // From the last group, so that the positions of those before stay valid.
+  let pos = state.doc.content.size
+  for (let g = state.doc.childCount - 1; g >= 0; g--) {
+    const group = state.doc.child(g)
+    pos -= group.nodeSize
+    if (group.childCount <= 2 * size) continue
+    const blocks: PMNode[] = []
+    group.forEach((block) => blocks.push(block))
+    tr ??= state.tr
+    tr.replaceWith(pos, pos + group.nodeSize, topNodes(state.schema, blocks))
+  }
+  return tr?.setMeta(REGROUP, true).setMeta('addToHistory', false) ?? null
 }
 
 /** Whether [from, to] lies in the text of one textblock of `doc`. */

@@ -2,9 +2,10 @@ import { schema } from 'prosemirror-schema-basic'
 import type { Node as PMNode } from 'prosemirror-model'
 import { describe, expect, it } from 'vitest'
 import { findBlockMove } from './block-move.js'
+import { BlockStarts } from './block-starts.js'
 
 const p = (s: string) => schema.node('paragraph', null, s === '' ? [] : [schema.text(s)])
-const doc = (...blocks: PMNode[]) => schema.node('doc', null, blocks)
+const doc = (...blocks: PMNode[]) => BlockStarts.of(schema.node('doc', null, blocks))
 const size = (b: PMNode) => b.content.size + 1
 
 describe('findBlockMove', () => {

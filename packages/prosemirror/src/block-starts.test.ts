@@ -1,11 +1,13 @@
 import { seededRandom } from '@weft/crdt-core'
 import { Fragment, type Node as PMNode, Slice } from 'prosemirror-model'
-import { schema } from 'prosemirror-schema-basic'
+import type { Schema } from 'prosemirror-model'
+import { schema as basicSchema } from 'prosemirror-schema-basic'
 import { ReplaceStep, Step } from 'prosemirror-transform'
 import { describe, expect, it } from 'vitest'
 import { BlockTextStep } from './block-text-step.js'
 import { BlockStarts } from './block-starts.js'
-import { flatRuns, flatToPos, posToFlat } from './flat.js'
+import { docOfBlocks, eachBlock, flatLength as lengthOf, flatRuns, flatToPos, posToFlat } from './flat.js'
+import { schemas } from './schemas.test-support.js'
 
 /**
  * The keystroke fast paths against what they stand for: BlockTextStep
@@ -14,15 +16,14 @@ import { flatRuns, flatToPos, posToFlat } from './flat.js'
  * being moved along.
  */
 
-function randomDoc(random: () => number, blocks: number): PMNode {
+function randomDoc(schema: Schema, random: () => number, blocks: number): PMNode {
   const words = ['a', 'bc', 'def', 'ghij']
-  return schema.node(
-    'doc',
-    null,
+  return docOfBlocks(
+    schema,
     Array.from({ length: blocks }, () => {
       const n = Math.floor(random() * 4)
       const inline = Array.from({ length: n }, () =>
-        schema.text(words[Math.floor(random() * words.length)]!, random() < 0.3 ? [schema.marks.strong.create()] : []),
+        schema.text(words[Math.floor(random() * words.length)]!, random() < 0.3 ? [schema.marks.strong!.create()] : []),
       )
       return random() < 0.2 ? schema.node('heading', { level: 2 }, inline) : schema.node('paragraph', null, inline)
     }),
@@ -31,25 +32,24 @@ function randomDoc(random: () => number, blocks: number): PMNode {
 
 /** The block holding flat index `flat`, by walking the blocks. */
 function walk(doc: PMNode, flat: number): { index: number; pos: number; start: number } | null {
-  let start = 0
-  let pos = 0
-  for (let i = 0; i < doc.childCount; i++) {
-    const size = doc.child(i).content.size
-    if (flat <= start + size) return { index: i, pos, start }
-    start += size + 1
-    pos += doc.child(i).nodeSize
-  }
-  return null
+  let found: { index: number; pos: number; start: number } | null = null
+  let index = 0
+  eachBlock(doc, (block, pos, start) => {
+    if (flat <= start + block.content.size) found = { index, pos, start }
+    index++
+    return found !== null
+  })
+  return found
 }
 
-describe('BlockStarts and BlockTextStep', () => {
+describe.each(schemas)('BlockStarts and BlockTextStep, %s', (_name, schema) => {
   it('find the block and map positions as a walk does, and make the document a ReplaceStep makes, across 300 seeded edits', () => {
     const random = seededRandom(2206)
     // More blocks than BlockStarts keeps shifts for, so that both its kept shifts and its copies are checked.
-    let doc = randomDoc(random, 40)
+    let doc = randomDoc(schema, random, 40)
     let starts = BlockStarts.of(doc)
     for (let step = 0; step < 300; step++) {
-      const flatLength = doc.content.size - doc.childCount
+      const flatLength = lengthOf(doc)
       const flat = Math.floor(random() * (flatLength + 3))
       const found = starts.at(flat)
       const walked = walk(doc, flat)
@@ -64,8 +64,8 @@ describe('BlockStarts and BlockTextStep', () => {
       // Insert or delete inside the block's text, as a remote keystroke does.
       const at = found.pos + 1 + Math.floor(random() * (found.size + 1))
       const del = random() < 0.4 ? Math.min(found.pos + 1 + found.size - at, 1 + Math.floor(random() * 3)) : 0
-      const slice = del > 0 ? Slice.empty : new Slice(Fragment.from(schema.text('xy', random() < 0.5 ? [schema.marks.em.create()] : [])), 0, 0)
-      const fast = new BlockTextStep(doc, found.index, found.pos, at, at + del, slice)
+      const slice = del > 0 ? Slice.empty : new Slice(Fragment.from(schema.text('xy', random() < 0.5 ? [schema.marks.em!.create()] : [])), 0, 0)
+      const fast = new BlockTextStep(starts, found.index, found.pos, at, at + del, slice)
       const plain = new ReplaceStep(at, at + del, slice)
       const next = fast.apply(doc).doc!
       expect(next.toJSON()).toEqual(plain.apply(doc).doc!.toJSON())
@@ -78,18 +78,21 @@ describe('BlockStarts and BlockTextStep', () => {
       doc = next
     }
   })
+})
 
+describe('BlockTextStep', () => {
+  const schema = basicSchema
   it('on another document is a plain ReplaceStep, and a slice that does not fit fails as one', () => {
     const doc = schema.node('doc', null, [schema.node('paragraph', null, [schema.text('one')]), schema.node('paragraph', null, [schema.text('two')])])
     const other = schema.node('doc', null, [schema.node('paragraph', null, [schema.text('zero')]), ...doc.children])
     const slice = new Slice(Fragment.from(schema.text('!')), 0, 0)
-    const step = new BlockTextStep(doc, 1, 5, 7, 7, slice)
+    const step = new BlockTextStep(BlockStarts.of(doc), 1, 5, 7, 7, slice)
     expect(step.apply(doc).doc!.child(1).textContent).toBe('t!wo')
     expect(step.apply(other).doc!.toJSON()).toEqual(new ReplaceStep(7, 7, slice).apply(other).doc!.toJSON())
     expect(Step.fromJSON(schema, step.toJSON())).toBeInstanceOf(ReplaceStep)
     // A paragraph inside a paragraph's text does not fit.
     const block = new Slice(Fragment.from(schema.node('paragraph', null, [schema.text('p')])), 0, 0)
-    const bad = new BlockTextStep(doc, 1, 5, 7, 7, block)
+    const bad = new BlockTextStep(BlockStarts.of(doc), 1, 5, 7, 7, block)
     expect(bad.apply(doc).failed).toBeTruthy()
     expect(bad.apply(doc).failed).toBe(new ReplaceStep(7, 7, block).apply(doc).failed)
   })

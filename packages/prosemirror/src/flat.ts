@@ -1,6 +1,6 @@
 import type { JsonValue, TextSpan } from '@weft/crdt-core'
-import { Mark, type Node as PMNode, type Schema } from 'prosemirror-model'
-import type { BlockStarts } from './block-starts.js'
+import { Mark, type Node as PMNode, type NodeType, type Schema } from 'prosemirror-model'
+import { type BlockStarts, groupType } from './block-starts.js'
 
 /**
  * How a ProseMirror document lives in one Weft `Text` (Quill-style):
@@ -13,15 +13,63 @@ import type { BlockStarts } from './block-starts.js'
  *
  * Only documents whose top level is a list of textblocks with text inside
  * map this way (paragraphs, headings, code blocks; lists as attributes of a
- * block). Nested block structure is not mapped (see the README).
+ * block). Nested block structure is not mapped (see the README), with one
+ * exception: the top level may be groups of textblocks (`doc: 'chunk+'`,
+ * `chunk: 'block+'`), which are layout only. A browser lays out and paints
+ * a change among 20,000 sibling blocks by walking them all; grouped 100 to a
+ * node, it walks one group and the list of groups. The text does not record
+ * them: `docFromSpans` groups the blocks GROUP_SIZE at a time (or the
+ * group's spec's `weftGroupSize`), and the binding splits a group that edits
+ * made longer than twice that.
  */
 export const BLOCK_KEY = 'block'
+
+/** Blocks per group when a document is built from the text, unless the group's spec says `weftGroupSize`. */
+export const GROUP_SIZE = 100
+
+/** Blocks per group of `type` (a group node type). */
+export function groupSize(type: NodeType): number {
+  const size = (type.spec as { weftGroupSize?: unknown }).weftGroupSize
+  return typeof size === 'number' && size >= 1 ? Math.floor(size) : GROUP_SIZE
+}
+
+/** The textblock a schema's documents default to (a paragraph), looking through groups. */
+export function defaultBlock(schema: Schema): NodeType {
+  return (groupType(schema) ?? schema.topNodeType).contentMatch.defaultType!
+}
+
+/**
+ * Calls `visit` with each block of `doc` (a top-level textblock, or a textblock of a top-level group),
+ * the position before it and the flat index where its text starts, until `visit` returns true.
+ */
+export function eachBlock(doc: PMNode, visit: (block: PMNode, pos: number, flat: number) => boolean | undefined): void {
+  const grouped = groupType(doc.type.schema) !== null
+  let flat = 0
+  let pos = 0
+  for (let g = 0; g < doc.childCount; g++) {
+    const outer = doc.child(g)
+    if (!grouped) {
+      if (visit(outer, pos, flat) === true) return
+      flat += outer.content.size + 1
+      pos += outer.nodeSize
+      continue
+    }
+    let at = pos + 1
+    for (let k = 0; k < outer.childCount; k++) {
+      const block = outer.child(k)
+      if (visit(block, at, flat) === true) return
+      flat += block.content.size + 1
+      at += block.nodeSize
+    }
+    pos += outer.nodeSize
+  }
+}
 
 export type Attrs = Record<string, JsonValue>
 
 /** Block-level attribute of a textblock ('\n' mark), or undefined for the default block. */
 export function blockAttr(node: PMNode, schema: Schema): JsonValue | undefined {
-  const defaultType = schema.topNodeType.contentMatch.defaultType
+  const defaultType = defaultBlock(schema)
   const attrs = node.attrs as Record<string, JsonValue>
   const nonDefault = Object.keys(attrs).some((k) => attrs[k] !== node.type.spec.attrs?.[k]?.default)
   if (node.type === defaultType && !nonDefault) return undefined
@@ -34,10 +82,7 @@ export function markAttrs(marks: readonly Mark[]): Attrs {
   return out
 }
 
-/**
- * Visits the flat characters of `doc` between flat indices [from, to) as (text, attrs) runs.
- * With `starts` for `doc`, the blocks before the window are skipped by a search, not a walk.
- */
+/** The flat characters of `doc` between flat indices [from, to) as (text, attrs) runs; `starts` (for `doc`) saves walking to them. */
 export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema, starts?: BlockStarts): TextSpan[] {
   const out: TextSpan[] = []
   const push = (insert: string, attrs: Attrs) => {
@@ -46,14 +91,9 @@ export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema, 
     if (last !== undefined && JSON.stringify(last.attributes ?? {}) === JSON.stringify(attrs)) last.insert += insert
     else out.push(empty ? { insert } : { insert, attributes: attrs })
   }
-  const first = starts?.doc === doc ? starts.blockOfFlat(from) : 0
-  let flat = starts?.doc === doc ? starts.flatStart(first) : 0
-  // Blocks before the window only add up their sizes; the walk stops after it.
-  for (let i = first; i < doc.childCount && flat < to; i++) {
-    const block = doc.child(i)
+  const visit = (block: PMNode, flat: number): boolean => {
     const len = block.content.size
-    const end = flat + len + 1
-    if (end > from && flat < to) {
+    if (flat + len + 1 > from) {
       block.forEach((child, offset) => {
         const a = flat + offset
         const b = a + child.nodeSize
@@ -66,15 +106,23 @@ export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema, 
         push('\n', attr === undefined ? {} : { [BLOCK_KEY]: attr })
       }
     }
-    flat = end
+    // The walk stops after the window.
+    return flat + len + 1 >= to
   }
+  if (starts?.doc === doc) {
+    // Blocks before the window are skipped by a search, not a walk.
+    for (let i = starts.blockOfFlat(from); i < starts.count && !visit(starts.node(i), starts.flatStart(i)); i++);
+  } else eachBlock(doc, (block, _pos, flat) => visit(block, flat))
   return out
 }
 
 /** Flat length of a document: its text plus one '\n' per block. */
 export function flatLength(doc: PMNode): number {
   let n = 0
-  for (let i = 0; i < doc.childCount; i++) n += doc.child(i).content.size + 1
+  eachBlock(doc, (block) => {
+    n += block.content.size + 1
+    return false
+  })
   return n
 }
 
@@ -83,34 +131,44 @@ export function posToFlat(doc: PMNode, pos: number, starts?: BlockStarts): numbe
   // The search, unless the position is inside a block that is not a textblock.
   const found = starts?.doc === doc ? starts.flatOfPos(pos) : null
   if (found !== null) return found
-  const $pos = doc.resolve(pos)
-  let flat = 0
-  const index = $pos.index(0)
-  for (let i = 0; i < index; i++) flat += doc.child(i).content.size + 1
-  return $pos.depth === 0 ? flat : flat + $pos.parentOffset
+  let out = 0
+  eachBlock(doc, (block, at, flat) => {
+    if (pos <= at) {
+      out = flat
+      return true
+    }
+    const end = at + block.nodeSize
+    // Inside a block that is not a textblock: its offset in the nearest parent, as near as there is one.
+    out = pos < end ? flat + (block.isTextblock ? pos - at - 1 : doc.resolve(pos).parentOffset) : flat + block.content.size + 1
+    return pos < end
+  })
+  return out
 }
 
 /** Document position of a flat index (inside its block; the '\n' maps to the block's end). */
 export function flatToPos(doc: PMNode, flat: number, starts?: BlockStarts): number {
   if (starts?.doc === doc) return starts.posOfFlat(flat)
-  let pos = 0
-  let rest = flat
-  for (let i = 0; i < doc.childCount; i++) {
-    const size = doc.child(i).content.size
-    if (rest <= size) return pos + 1 + rest
-    rest -= size + 1
-    pos += size + 2
-  }
-  return Math.max(0, doc.content.size - 1)
+  let out = -1
+  let end = 1
+  eachBlock(doc, (block, pos, start) => {
+    end = pos + block.nodeSize
+    if (flat > start + block.content.size) return false
+    out = pos + 1 + (flat - start)
+    return true
+  })
+  return out >= 0 ? out : Math.max(0, end - 1)
 }
 
-/** Builds a ProseMirror document from Weft spans. Text after the last '\n' becomes a last default block. */
-export function docFromSpans(schema: Schema, spans: readonly TextSpan[]): PMNode {
+/**
+ * The blocks of the text `spans` holds, as textblocks (not grouped). Text after the last '\n' becomes a
+ * last default block; no spans make one empty block.
+ */
+export function blocksFromSpans(schema: Schema, spans: readonly TextSpan[]): PMNode[] {
   const blocks: PMNode[] = []
   let inline: PMNode[] = []
   const close = (attr: JsonValue | undefined) => {
     const spec = attr as { type?: string; attrs?: Record<string, unknown> } | undefined
-    const type = (spec?.type !== undefined ? schema.nodes[spec.type] : undefined) ?? schema.topNodeType.contentMatch.defaultType!
+    const type = (spec?.type !== undefined ? schema.nodes[spec.type] : undefined) ?? defaultBlock(schema)
     blocks.push(type.createChecked(spec?.attrs ?? null, inline))
     inline = []
   }
@@ -127,7 +185,31 @@ export function docFromSpans(schema: Schema, spans: readonly TextSpan[]): PMNode
     }
   }
   if (inline.length > 0 || blocks.length === 0) close(undefined)
-  return schema.topNodeType.createChecked(null, blocks)
+  return blocks
+}
+
+/** Builds a ProseMirror document from Weft spans, its blocks grouped GROUP_SIZE to a group where the schema groups them. */
+export function docFromSpans(schema: Schema, spans: readonly TextSpan[]): PMNode {
+  return docOfBlocks(schema, blocksFromSpans(schema, spans))
+}
+
+/** A document holding `blocks`, grouped where the schema groups them (see `topNodes`). */
+export function docOfBlocks(schema: Schema, blocks: readonly PMNode[]): PMNode {
+  return schema.topNodeType.createChecked(null, topNodes(schema, blocks))
+}
+
+/**
+ * The top-level nodes that hold `blocks`: the blocks themselves, or, where the schema groups them,
+ * one group of up to twice `groupSize` blocks, or more of `groupSize` each.
+ */
+export function topNodes(schema: Schema, blocks: readonly PMNode[]): readonly PMNode[] {
+  const group = groupType(schema)
+  if (group === null) return blocks
+  const size = groupSize(group)
+  if (blocks.length <= 2 * size) return blocks.length === 0 ? [] : [group.createChecked(null, blocks)]
+  const groups: PMNode[] = []
+  for (let i = 0; i < blocks.length; i += size) groups.push(group.createChecked(null, blocks.slice(i, i + size)))
+  return groups
 }
 
 /** The ProseMirror marks of a run's Weft attributes (unknown keys and the block attribute are skipped). */

@@ -1,12 +1,13 @@
 // @vitest-environment jsdom
 import { Doc } from '@weft/crdt-core'
 import fc from 'fast-check'
-import { schema } from 'prosemirror-schema-basic'
+import type { Node as PMNode, Schema } from 'prosemirror-model'
 import { EditorState, TextSelection, type Transaction } from 'prosemirror-state'
 import { EditorView } from 'prosemirror-view'
 import { afterEach, describe, expect, it } from 'vitest'
 import { docFromSpans } from './flat.js'
 import { weftPlugin } from './index.js'
+import { blocksJSON, groupsBounded, schemas } from './schemas.test-support.js'
 
 /**
  * [PM-2] Local editor transactions of every common shape (typing, deleting
@@ -21,7 +22,7 @@ afterEach(() => {
   for (const v of views.splice(0)) v.destroy()
 })
 
-function mount(doc: Doc, content?: ReturnType<typeof schema.node>): EditorView {
+function mount(schema: Schema, doc: Doc, content?: PMNode): EditorView {
   const state = EditorState.create({ schema, ...(content ? { doc: content } : {}), plugins: [weftPlugin(doc, doc.getText('body'))] })
   const view = new EditorView(document.body.appendChild(document.createElement('div')), { state })
   views.push(view)
@@ -56,6 +57,7 @@ function textPos(state: EditorState, n: number): number {
 }
 
 function transaction(state: EditorState, o: Op): Transaction | null {
+  const schema = state.schema
   const at = textPos(state, o.at)
   const end = (len: number) => Math.min(state.doc.content.size - 1, at + len)
   switch (o.kind) {
@@ -68,29 +70,37 @@ function transaction(state: EditorState, o: Op): Transaction | null {
     case 'mark':
       return end(o.len) > at
         ? o.on
-          ? state.tr.addMark(at, end(o.len), schema.marks.strong.create())
-          : state.tr.removeMark(at, end(o.len), schema.marks.strong)
+          ? state.tr.addMark(at, end(o.len), schema.marks.strong!.create())
+          : state.tr.removeMark(at, end(o.len), schema.marks.strong!)
         : null
     case 'heading':
-      return state.tr.setBlockType(at, at, o.on ? schema.nodes.heading : schema.nodes.paragraph, o.on ? { level: 2 } : null)
+      return state.tr.setBlockType(at, at, o.on ? schema.nodes.heading! : schema.nodes.paragraph!, o.on ? { level: 2 } : null)
     case 'replace':
       return end(o.len) > at ? state.tr.setSelection(TextSelection.create(state.doc, at, end(o.len))).insertText(o.text) : null
   }
 }
 
-describe('[PM-2] local edits', () => {
+/** Three blocks, one a heading and one with bold text (grouped as the schema groups them). */
+function initialDoc(schema: Schema): PMNode {
+  return docFromSpans(schema, [
+    { insert: 'one two\n' },
+    { insert: 'three' },
+    { insert: '\n', attributes: { block: { type: 'heading', attrs: { level: 1 } } } },
+    { insert: 'four ' },
+    { insert: 'five', attributes: { strong: true } },
+    { insert: '\n' },
+  ])
+}
+
+describe.each(schemas)('[PM-2] local edits, %s', (_name, schema) => {
   it('seeded editor transactions: the text renders to the editor after each, and a peer fed its deltas shows the same', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(op, fc.boolean()), { minLength: 1, maxLength: 30 }), (ops) => {
         const a = new Doc({ replicaId: 1 })
-        const initial = schema.node('doc', null, [
-          schema.node('paragraph', null, [schema.text('one two')]),
-          schema.node('heading', { level: 1 }, [schema.text('three')]),
-          schema.node('paragraph', null, [schema.text('four '), schema.text('five', [schema.marks.strong.create()])]),
-        ])
-        const va = mount(a, initial)
+        const initial = initialDoc(schema)
+        const va = mount(schema, a, initial)
         const b = Doc.load(a.encodeState(), { replicaId: 2 })
-        const vb = mount(b)
+        const vb = mount(schema, b)
         a.on('delta', (bytes) => b.applyDelta(bytes))
         b.on('delta', (bytes) => a.applyDelta(bytes))
         // Each edit is made in one of the two editors; the other gets it as a remote change, so each
@@ -100,8 +110,10 @@ describe('[PM-2] local edits', () => {
           const tr = transaction(view.state, o)
           if (tr === null || !tr.docChanged) continue
           view.dispatch(tr)
-          expect(docFromSpans(schema, doc.getText('body').toDelta()).toJSON()).toEqual(view.state.doc.toJSON())
-          expect(vb.state.doc.toJSON()).toEqual(va.state.doc.toJSON())
+          view.state.doc.check()
+          expect(groupsBounded(view.state.doc)).toBe(true)
+          expect(blocksJSON(docFromSpans(schema, doc.getText('body').toDelta()))).toEqual(blocksJSON(view.state.doc))
+          expect(blocksJSON(vb.state.doc)).toEqual(blocksJSON(va.state.doc))
         }
       }),
       { numRuns: Number(process.env['WEFT_PM_LOCAL_RUNS'] ?? 150), seed: Number(process.env['WEFT_PM_LOCAL_SEED'] ?? 2204) },
@@ -109,7 +121,7 @@ describe('[PM-2] local edits', () => {
   })
 })
 
-describe('[PM-2] [PM-3] concurrent editors', () => {
+describe.each(schemas)('[PM-2] [PM-3] concurrent editors, %s', (_name, schema) => {
   it('seeded edits in three editors with deltas held back and delivered at random: each editor always shows its own text, and all three end equal', () => {
     type Step = { kind: 'edit'; editor: number; op: Op } | { kind: 'deliver'; to: number; count: number }
     const step: fc.Arbitrary<Step> = fc.oneof(
@@ -119,17 +131,13 @@ describe('[PM-2] [PM-3] concurrent editors', () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
         const first = new Doc({ replicaId: 1 })
-        const initial = schema.node('doc', null, [
-          schema.node('paragraph', null, [schema.text('one two')]),
-          schema.node('heading', { level: 1 }, [schema.text('three')]),
-          schema.node('paragraph', null, [schema.text('four '), schema.text('five', [schema.marks.strong.create()])]),
-        ])
-        const views = [mount(first, initial)]
+        const initial = initialDoc(schema)
+        const views = [mount(schema, first, initial)]
         const docs = [first]
         for (const replicaId of [2, 3]) {
           const doc = Doc.load(first.encodeState(), { replicaId })
           docs.push(doc)
-          views.push(mount(doc))
+          views.push(mount(schema, doc))
         }
         // inbox[i] holds every delta made elsewhere that editor i has not had yet, in the order they were made
         // (a server relays one writer's deltas in order; two writers' interleave as they arrive).
@@ -142,7 +150,7 @@ describe('[PM-2] [PM-3] concurrent editors', () => {
         const deliver = (to: number, count: number) => {
           for (const bytes of inbox[to]!.splice(0, count)) docs[to]!.applyDelta(bytes, 'remote')
         }
-        const shows = (i: number) => expect(views[i]!.state.doc.toJSON()).toEqual(docFromSpans(schema, docs[i]!.getText('body').toDelta()).toJSON())
+        const shows = (i: number) => expect(blocksJSON(views[i]!.state.doc)).toEqual(blocksJSON(docFromSpans(schema, docs[i]!.getText('body').toDelta())))
         for (const s of steps) {
           if (s.kind === 'deliver') {
             deliver(s.to, s.count)
@@ -160,8 +168,8 @@ describe('[PM-2] [PM-3] concurrent editors', () => {
         expect(texts[1]).toBe(texts[0])
         expect(texts[2]).toBe(texts[0])
         for (let i = 0; i < docs.length; i++) shows(i)
-        expect(views[1]!.state.doc.toJSON()).toEqual(views[0]!.state.doc.toJSON())
-        expect(views[2]!.state.doc.toJSON()).toEqual(views[0]!.state.doc.toJSON())
+        expect(blocksJSON(views[1]!.state.doc)).toEqual(blocksJSON(views[0]!.state.doc))
+        expect(blocksJSON(views[2]!.state.doc)).toEqual(blocksJSON(views[0]!.state.doc))
       }),
       { numRuns: Number(process.env['WEFT_PM_CONCURRENT_RUNS'] ?? 200), seed: Number(process.env['WEFT_PM_CONCURRENT_SEED'] ?? 2205) },
     )

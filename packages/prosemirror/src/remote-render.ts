@@ -82,40 +82,25 @@ export function inlineEdit(
 }
 
 /**
- * The whole blocks a text delta touches, in the editor's document before it (positions [from, to))
- * and in the text after it (flat [flat, flat + length)). Characters outside the delta's window are
+ * The whole blocks a text delta touches: blocks [first, last] of the editor's document before it, which
+ * hold flat [flat, flat + length) of the text after it. Characters outside the delta's window are
  * unchanged, so the '\n's that bound those blocks are the same in both. Null when the editor (of flat
  * length `editorLength`) does not show the text the delta starts from: then the caller renders everything.
  */
 export function changedBlocks(
-  doc: PMNode,
+  blocks: BlockStarts,
   delta: TextDelta,
   newLength: number,
   editorLength: number,
-): { from: number; to: number; flat: number; length: number } | null {
+): { first: number; last: number; flat: number; length: number } | null {
   const w = windowOf(delta, newLength)
-  if (w === null || !shows(editorLength, w)) return null
-  const { first, lastOld, lastNew, oldLength } = w
-  // Blocks: the one holding flat `first`, through the one holding the first unchanged character.
-  let flat = 0
-  let pos = 0
-  let from = -1
-  let flatFrom = 0
-  for (let i = 0; i < doc.childCount; i++) {
-    const block = doc.child(i)
-    const end = flat + block.content.size + 1
-    const last = i === doc.childCount - 1
-    if (from < 0 && (first < end || last)) {
-      from = pos
-      flatFrom = flat
-    }
-    if (from >= 0 && (lastOld < end || last)) {
-      // The last block reaches the text's end, whether or not the text has its '\n' yet.
-      const oldTo = last ? oldLength : end
-      return { from, to: pos + block.nodeSize, flat: flatFrom, length: oldTo + (lastNew - lastOld) - flatFrom }
-    }
-    flat = end
-    pos += block.nodeSize
-  }
-  return null
+  if (w === null || !shows(editorLength, w) || blocks.count === 0) return null
+  // The block holding flat `first`, through the one holding the first unchanged character.
+  const lastIndex = blocks.count - 1
+  const first = Math.min(blocks.blockOfFlat(w.first), lastIndex)
+  const last = Math.min(blocks.blockOfFlat(w.lastOld), lastIndex)
+  const flat = blocks.flatStart(first)
+  // The last block reaches the text's end, whether or not the text has its '\n' yet.
+  const oldTo = last === lastIndex ? w.oldLength : blocks.flatStart(last + 1)
+  return { first, last, flat, length: oldTo + (w.lastNew - w.lastOld) - flat }
 }
