@@ -74,9 +74,11 @@ export async function setOffline(page: Page, offline: boolean): Promise<void> {
 
 /**
  * The note body's text as its paragraphs joined by '\n' (what the textarea's value was before
- * the body became a rich editor): each top-level block of the editor is one line.
+ * the body became a rich editor): each block of the editor is one line. (The editor groups its
+ * blocks in `.chunk` elements for layout; the blocks are their children.)
  */
-export const bodyText = (page: Page): Promise<string> => body(page).evaluate((el) => [...el.children].map((block) => block.textContent ?? '').join('\n'))
+export const bodyText = (page: Page): Promise<string> =>
+  body(page).evaluate((el) => [...el.querySelectorAll(':scope > .chunk > *, :scope > :not(.chunk)')].map((block) => block.textContent ?? '').join('\n'))
 
 /** Waits until the note body shows `text` (paragraphs joined by '\n'). */
 export async function expectBody(page: Page, text: string, options?: { timeout?: number }): Promise<void> {
@@ -104,7 +106,7 @@ export async function setBodyCaret(page: Page, pos: number): Promise<void> {
   await body(page).evaluate((el, pos) => {
     el.focus()
     let rest = pos
-    const blocks = [...el.children]
+    const blocks = [...el.querySelectorAll(':scope > .chunk > *, :scope > :not(.chunk)')]
     let block = blocks[blocks.length - 1]!
     for (const b of blocks) {
       const len = (b.textContent ?? '').length
@@ -165,21 +167,19 @@ export const caret = (page: Page): Promise<number> =>
   body(page).evaluate((el) => {
     const sel = el.ownerDocument.getSelection()
     if (sel === null || sel.focusNode === null || !el.contains(sel.focusNode)) return -1
+    const blocks = [...el.querySelectorAll(':scope > .chunk > *, :scope > :not(.chunk)')]
+    const focus = el.ownerDocument.createRange()
+    focus.setStart(sel.focusNode, sel.focusOffset)
     let flat = 0
-    for (const block of el.children) {
+    for (const block of blocks) {
       if (block.contains(sel.focusNode)) {
         const range = el.ownerDocument.createRange()
         range.setStart(block, 0)
         range.setEnd(sel.focusNode, sel.focusOffset)
         return flat + range.toString().length
       }
-      flat += (block.textContent ?? '').length + 1
-    }
-    // Between blocks (the editor element itself holds the focus): count the blocks before it.
-    let k = 0
-    flat = 0
-    for (const block of el.children) {
-      if (k++ >= sel.focusOffset) break
+      // Between blocks: count those that start before the focus.
+      if (focus.comparePoint(block, 0) >= 0) break
       flat += (block.textContent ?? '').length + 1
     }
     return flat
@@ -194,9 +194,14 @@ export interface PMJSON {
   content?: PMJSON[]
 }
 
-/** The editor's document as ProseMirror JSON (its view description holds the document node). */
-export const bodyDocJSON = (page: Page): Promise<PMJSON> =>
-  body(page).evaluate((el) => (el as unknown as { pmViewDesc: { node: { toJSON(): unknown } } }).pmViewDesc.node.toJSON() as PMJSON)
+/**
+ * The editor's document as ProseMirror JSON (its view description holds the document node), with the
+ * chunks that group its blocks for layout left out: the document's content is its blocks.
+ */
+export const bodyDocJSON = async (page: Page): Promise<PMJSON> => {
+  const doc = await body(page).evaluate((el) => (el as unknown as { pmViewDesc: { node: { toJSON(): unknown } } }).pmViewDesc.node.toJSON() as PMJSON)
+  return { ...doc, content: (doc.content ?? []).flatMap((node) => (node.type === 'chunk' ? (node.content ?? []) : [node])) }
+}
 
 /** A note that `a` creates with `text` in its body and `b` opens; both saved on the server. Returns its title. */
 export async function sharedNote(a: Page, b: Page, prefix: string, text: string): Promise<string> {

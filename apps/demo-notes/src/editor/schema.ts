@@ -1,5 +1,5 @@
-import { setBlockType, toggleMark } from 'prosemirror-commands'
-import { Fragment, type MarkType, type NodeType, Schema, Slice } from 'prosemirror-model'
+import { joinTextblockBackward, joinTextblockForward, setBlockType, toggleMark } from 'prosemirror-commands'
+import { Fragment, type MarkType, type Node as PMNode, type NodeType, type ResolvedPos, Schema, Slice } from 'prosemirror-model'
 import { type Command, type EditorState, TextSelection } from 'prosemirror-state'
 
 /**
@@ -9,10 +9,18 @@ import { type Command, type EditorState, TextSelection } from 'prosemirror-state
  * (drawn with a bullet or a checkbox) rather than nested lists.
  * Marks follow Peritext's defaults in Weft: bold and italic grow when
  * typing at their end, a link does not.
+ *
+ * The blocks sit in `chunk`s of about a hundred, which the text does not
+ * record (the binding groups them when it renders, and splits a chunk that
+ * typing made long): Chromium lays out and paints a change by walking the
+ * changed element's siblings, so a 1 MB note of 20,000 sibling blocks cost
+ * ~14 ms of layout per key, and chunked, a chunk and the list of chunks.
+ * Backspace and Delete join blocks across a chunk's edge as within one.
  */
 export const schema = new Schema({
   nodes: {
-    doc: { content: 'block+' },
+    doc: { content: 'chunk+' },
+    chunk: { content: 'block+', parseDOM: [{ tag: 'div.chunk' }], toDOM: () => ['div', { class: 'chunk' }, 0] },
     paragraph: { group: 'block', content: 'text*', parseDOM: [{ tag: 'p' }], toDOM: () => ['p', 0] },
     heading: {
       group: 'block',
@@ -59,7 +67,7 @@ export const toggleItalic = toggleMark(marks.em)
 export function blockIs(state: EditorState, type: NodeType, attrs?: Record<string, unknown>): boolean {
   const { $from, to } = state.selection
   let all = true
-  state.doc.nodesBetween($from.before(1), to, (node) => {
+  state.doc.nodesBetween($from.depth > 0 ? $from.before() : 0, to, (node) => {
     if (!node.isTextblock) return true
     if (node.type !== type || (attrs && Object.entries(attrs).some(([k, v]) => node.attrs[k] !== v))) all = false
     return false
@@ -100,28 +108,94 @@ export function setLink(href: string): Command {
 /**
  * Moves the selection's blocks one block up (-1) or down (1), selection and
  * all. The binding sends it to Weft as one move, so two people moving the
- * same block at once see it once, not twice.
+ * same block at once see it once, not twice. The blocks and their neighbour
+ * are replaced by the same blocks reordered, which also joins their chunks
+ * if they were in two.
  */
 export function moveBlock(dir: -1 | 1): Command {
   return (state, dispatch) => {
     const { $from, $to, anchor, head } = state.selection
-    if ($from.depth < 1 || $to.depth < 1) return false
-    const first = $from.index(0)
-    const last = $to.index(0)
+    if (!$from.parent.isTextblock || !$to.parent.isTextblock) return false
     const doc = state.doc
-    if (dir < 0 ? first === 0 : last === doc.childCount - 1) return false
+    const from = $from.before()
+    const to = $to.after()
+    const neighbour = dir < 0 ? blockBefore(doc, from) : blockAfter(doc, to)
+    if (neighbour === null) return false
     if (dispatch) {
-      const from = $from.before(1)
-      const to = $to.after(1)
-      const blocks = doc.slice(from, to).content
-      // Up: before the block above; down: after the block below (counted once the blocks are out).
-      const target = dir < 0 ? from - doc.child(first - 1).nodeSize : from + doc.child(last + 1).nodeSize
-      const tr = state.tr.delete(from, to).insert(target, blocks)
-      const shift = target - from
-      dispatch(tr.setSelection(TextSelection.create(tr.doc, anchor + shift, head + shift)).scrollIntoView())
+      const moved = textblocksBetween(doc, from, to)
+      const start = dir < 0 ? neighbour.pos : from
+      const end = dir < 0 ? to : neighbour.pos + neighbour.node.nodeSize
+      const blocks = dir < 0 ? [...moved, neighbour.node] : [neighbour.node, ...moved]
+      const tr = state.tr.replaceWith(start, end, blocks)
+      // The moved blocks now start at `start` (up) or after their neighbour (down), in one chunk.
+      const movedAt = dir < 0 ? start : start + neighbour.node.nodeSize
+      const place = (pos: number) => movedAt + offsetInBlocks(doc, moved, from, pos)
+      dispatch(tr.setSelection(TextSelection.create(tr.doc, place(anchor), place(head))).scrollIntoView())
     }
     return true
   }
+}
+
+/** The textblocks in [from, to) of `doc`, whichever chunks hold them. */
+function textblocksBetween(doc: PMNode, from: number, to: number): PMNode[] {
+  const out: PMNode[] = []
+  doc.nodesBetween(from, to, (node) => {
+    if (node.isTextblock) out.push(node)
+    return !node.isTextblock
+  })
+  return out
+}
+
+/** The textblock ending just before position `pos` (a block's start), in this chunk or the one before. */
+function blockBefore(doc: PMNode, pos: number): { node: PMNode; pos: number } | null {
+  const $pos = doc.resolve(pos)
+  const $end = $pos.index() > 0 ? $pos : $pos.depth > 0 && $pos.index($pos.depth - 1) > 0 ? doc.resolve(pos - 2) : null
+  const node = $end?.nodeBefore
+  return node?.isTextblock === true ? { node, pos: $end!.pos - node.nodeSize } : null
+}
+
+/** The textblock starting just after position `pos` (a block's end), in this chunk or the one after. */
+function blockAfter(doc: PMNode, pos: number): { node: PMNode; pos: number } | null {
+  const $pos = doc.resolve(pos)
+  const $start = lastInParent($pos) ? ($pos.depth > 0 && !lastInParent(doc.resolve(pos + 1)) ? doc.resolve(pos + 2) : null) : $pos
+  const node = $start?.nodeAfter
+  return node?.isTextblock === true ? { node, pos: $start!.pos } : null
+}
+
+function lastInParent($pos: ResolvedPos): boolean {
+  return $pos.index() >= $pos.parent.childCount
+}
+
+/** Where `pos` (inside one of `blocks`, which start at `from` in `doc`) falls in those blocks laid end to end. */
+function offsetInBlocks(doc: PMNode, blocks: readonly PMNode[], from: number, pos: number): number {
+  const $pos = doc.resolve(pos)
+  const block = $pos.parent
+  let offset = 0
+  for (const b of blocks) {
+    if (b === block) return offset + (pos - $pos.before())
+    offset += b.nodeSize
+  }
+  return pos - from
+}
+
+/**
+ * Backspace at the start of a chunk's first block, or Delete at the end of
+ * its last, joins the block with the one across the chunk's edge, as it
+ * would inside a chunk. (ProseMirror's joinBackward would join the two
+ * chunks first, which the user cannot see, and the key would seem to do
+ * nothing.)
+ */
+export const joinAcrossChunkBackward: Command = (state, dispatch, view) => {
+  const { $cursor } = state.selection as TextSelection
+  if (!$cursor || $cursor.parentOffset > 0 || $cursor.depth < 2 || $cursor.index($cursor.depth - 1) > 0) return false
+  return joinTextblockBackward(state, dispatch, view)
+}
+
+export const joinAcrossChunkForward: Command = (state, dispatch, view) => {
+  const { $cursor } = state.selection as TextSelection
+  if (!$cursor || $cursor.parentOffset < $cursor.parent.content.size || $cursor.depth < 2) return false
+  if ($cursor.index($cursor.depth - 1) < $cursor.node($cursor.depth - 1).childCount - 1) return false
+  return joinTextblockForward(state, dispatch, view)
 }
 
 /**
@@ -131,7 +205,7 @@ export function moveBlock(dir: -1 | 1): Command {
 export const splitListItem: Command = (state, dispatch) => {
   const { $from, $to } = state.selection
   const block = $from.parent
-  if ($from.depth !== 1 || $to.parent !== block || (block.type !== nodes.bullet && block.type !== nodes.check)) return false
+  if ($to.parent !== block || (block.type !== nodes.bullet && block.type !== nodes.check)) return false
   if (block.content.size === 0) return setBlockType(nodes.paragraph)(state, dispatch)
   if (dispatch) {
     const tr = state.tr.deleteSelection()

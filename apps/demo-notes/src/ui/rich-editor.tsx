@@ -7,10 +7,12 @@ import { type Command, EditorState, Plugin } from 'prosemirror-state'
 import { EditorView, type NodeView } from 'prosemirror-view'
 import { type ReactNode, useEffect, useRef, useState } from 'react'
 import { RichCaretLayer } from '../editor/rich-carets'
-import { insertTypedText } from '../editor/typed-text'
+import { TypedText } from '../editor/typed-text'
 import {
   blockIs,
   markActive,
+  joinAcrossChunkBackward,
+  joinAcrossChunkForward,
   moveBlock,
   plainTextSlice,
   schema,
@@ -157,6 +159,12 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         sinks.current.onCaret(head)
       }
     }
+    const typed = new TypedText()
+    // Typed characters still waiting for their transaction go in before anything else acts on the editor.
+    const flushTyped = (v: EditorView) => {
+      typed.flush(v)
+      return false
+    }
     const view: EditorView = new EditorView(
       { mount: el },
       {
@@ -173,6 +181,8 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
               'Alt-ArrowUp': moveBlock(-1),
               'Alt-ArrowDown': moveBlock(1),
               Enter: chainCommands(splitListItem, baseKeymap.Enter!),
+              Backspace: joinAcrossChunkBackward,
+              Delete: joinAcrossChunkForward,
             }),
             keymap(baseKeymap),
             // After the binding's own view update (which saves the selection as cursors).
@@ -196,8 +206,16 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         attributes: { role: 'textbox', 'aria-label': 'Note body', 'aria-multiline': 'true' },
         nodeViews: { check: checkView },
         clipboardTextParser: (t) => plainTextSlice(t),
-        handleKeyPress: insertTypedText,
+        handleKeyPress: typed.keyPress,
+        handleKeyDown: typed.keyDown,
         handleDOMEvents: {
+          mousedown: flushTyped,
+          beforeinput: flushTyped,
+          compositionstart: flushTyped,
+          paste: flushTyped,
+          cut: flushTyped,
+          drop: flushTyped,
+          blur: flushTyped,
           focus: (v) => {
             // Focus alone moves no selection, so no update: publish where the caret is.
             setTimeout(() => publish(v), 0)
@@ -229,6 +247,7 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
       offCarets()
       layer.current?.destroy()
       layer.current = null
+      typed.destroy()
       view.destroy()
       viewRef.current = null
     }
