@@ -7,7 +7,7 @@ import { type Command, EditorState, Plugin } from 'prosemirror-state'
 import { EditorView, type NodeView } from 'prosemirror-view'
 import { type ReactNode, useEffect, useRef, useState } from 'react'
 import { RichCaretLayer } from '../editor/rich-carets'
-import { TypedText } from '../editor/typed-text'
+import { insertTypedText } from '../editor/typed-text'
 import {
   blockIs,
   markActive,
@@ -159,12 +159,6 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         sinks.current.onCaret(head)
       }
     }
-    const typed = new TypedText()
-    // Typed characters still waiting for their transaction go in before anything else acts on the editor.
-    const flushTyped = (v: EditorView) => {
-      typed.flush(v)
-      return false
-    }
     const view: EditorView = new EditorView(
       { mount: el },
       {
@@ -206,16 +200,8 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
         attributes: { role: 'textbox', 'aria-label': 'Note body', 'aria-multiline': 'true' },
         nodeViews: { check: checkView },
         clipboardTextParser: (t) => plainTextSlice(t),
-        handleKeyPress: typed.keyPress,
-        handleKeyDown: typed.keyDown,
+        handleKeyPress: insertTypedText,
         handleDOMEvents: {
-          mousedown: flushTyped,
-          beforeinput: flushTyped,
-          compositionstart: flushTyped,
-          paste: flushTyped,
-          cut: flushTyped,
-          drop: flushTyped,
-          blur: flushTyped,
           focus: (v) => {
             // Focus alone moves no selection, so no update: publish where the caret is.
             setTimeout(() => publish(v), 0)
@@ -247,7 +233,6 @@ export function RichEditor({ doc, text, ready, carets, onCaret, onUndoFlags, onC
       offCarets()
       layer.current?.destroy()
       layer.current = null
-      typed.destroy()
       view.destroy()
       viewRef.current = null
     }
