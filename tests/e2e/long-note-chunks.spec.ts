@@ -12,13 +12,27 @@ const LINES = Array.from({ length: 450 }, (_, i) => `line ${i}`)
 const chunkSizes = (page: Page): Promise<number[]> =>
   page.getByRole('textbox', { name: 'Note body' }).evaluate((el) => [...el.querySelectorAll(':scope > .chunk')].map((c) => c.childElementCount))
 
-/** The first line of the chunk after the first, and the flat index where it starts. */
-async function secondChunkStart(page: Page): Promise<{ line: string; at: number }> {
+/** The first line of the chunk after the first, the flat index where it starts, and the line before it. */
+async function secondChunkStart(page: Page): Promise<{ line: string; at: number; before: string }> {
   const line = await page
     .getByRole('textbox', { name: 'Note body' })
     .evaluate((el) => el.querySelector(':scope > .chunk:nth-child(2) > :first-child')?.textContent ?? '')
   const text = await bodyText(page)
-  return { line, at: text.indexOf(`\n${line}\n`) + 1 }
+  const at = text.indexOf(`\n${line}\n`) + 1
+  return {
+    line,
+    at,
+    before: text
+      .slice(0, at - 1)
+      .split('\n')
+      .pop()!,
+  }
+}
+
+/** Waits until both browsers show `text`. */
+async function bothShow(a: Page, b: Page, text: string): Promise<void> {
+  await expectBody(a, text)
+  await expectBody(b, text)
 }
 
 test('a long note is drawn in chunks, and Backspace, Delete, moving a line and fast typing work across their edges in both browsers', async ({
@@ -37,36 +51,24 @@ test('a long note is drawn in chunks, and Backspace, Delete, moving a line and f
 
   // Backspace at the start of a chunk's first line joins it to the line before, in one key.
   const edge = await secondChunkStart(a)
-  const before = LINES[LINES.indexOf(edge.line) - 1]!
   await setBodyCaret(a, edge.at)
   await a.keyboard.press('Backspace')
-  let expected = LINES.join('\n').replace(`${before}\n${edge.line}`, `${before}${edge.line}`)
-  await expectBody(a, expected)
-  await expectBody(b, expected)
+  let expected = LINES.join('\n').replace(`${edge.before}\n${edge.line}`, `${edge.before}${edge.line}`)
+  await bothShow(a, b, expected)
 
   // Delete at the end of the line now ending the first chunk joins the next one to it.
   const next = await secondChunkStart(b)
-  const last = expected
-    .slice(0, next.at - 1)
-    .split('\n')
-    .pop()!
   await setBodyCaret(b, next.at - 1)
   await b.keyboard.press('Delete')
-  expected = expected.replace(`${last}\n${next.line}`, `${last}${next.line}`)
-  await expectBody(b, expected)
-  await expectBody(a, expected)
+  expected = expected.replace(`${next.before}\n${next.line}`, `${next.before}${next.line}`)
+  await bothShow(a, b, expected)
 
   // Moving the first line of a chunk up puts it above the last line of the chunk before.
   const third = await secondChunkStart(a)
-  const above = expected
-    .slice(0, third.at - 1)
-    .split('\n')
-    .pop()!
   await setBodyCaret(a, third.at + 1)
   await a.keyboard.press('Alt+ArrowUp')
-  expected = expected.replace(`${above}\n${third.line}\n`, `${third.line}\n${above}\n`)
-  await expectBody(a, expected)
-  await expectBody(b, expected)
+  expected = expected.replace(`${third.before}\n${third.line}\n`, `${third.line}\n${third.before}\n`)
+  await bothShow(a, b, expected)
   // The caret went with the line.
   await a.keyboard.type('!')
   expected = expected.replace(`${third.line}\n`, `${third.line.slice(0, 1)}!${third.line.slice(1)}\n`)
@@ -81,9 +83,8 @@ test('a long note is drawn in chunks, and Backspace, Delete, moving a line and f
   await b.keyboard.press('ArrowLeft')
   await b.keyboard.type('e')
   expected = expected.replace('\nline 440\n', '\nline 440 aced\n')
-  await expectBody(b, expected)
-  await expectBody(a, expected)
-  // The same within one task, as a browser under load delivers them: a character, Enter, a character.
+  await bothShow(a, b, expected)
+  // The same within one task, as a busy browser can deliver them: a character, Enter, a character.
   await setBodyCaret(b, expected.indexOf('\nline 441\n') + 'line 441'.length + 1)
   await b.getByRole('textbox', { name: 'Note body' }).evaluate((el) => {
     const key = (type: string, init: KeyboardEventInit) => el.dispatchEvent(new KeyboardEvent(type, { bubbles: true, cancelable: true, ...init }))
@@ -97,7 +98,6 @@ test('a long note is drawn in chunks, and Backspace, Delete, moving a line and f
     }
   })
   expected = expected.replace('\nline 441\n', '\nline 441x\ny\n')
-  await expectBody(b, expected)
-  await expectBody(a, expected)
+  await bothShow(a, b, expected)
   await close()
 })
