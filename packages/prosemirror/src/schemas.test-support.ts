@@ -4,7 +4,7 @@ import { schema } from 'prosemirror-schema-basic'
 import { eachBlock } from './flat.js'
 
 /**
- * The schemas the binding's seeded tests run on: prosemirror-schema-basic's,
+ * [PM-5] The schemas the binding's seeded tests run on: prosemirror-schema-basic's,
  * whose blocks are the document's children, and the same with the blocks
  * grouped two to a `chunk` (as a long note's editor groups them a hundred
  * to a node), so that edits cross, grow and split groups often.
