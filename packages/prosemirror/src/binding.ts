@@ -275,7 +275,11 @@ class Sync implements WeftBinding {
     let endA: number
     let endB: number
     const inOneBlock = replaced !== null && insideOneTextblock(before, replaced.from, replaced.toA) && insideOneTextblock(after, replaced.from, replaced.toB)
-    if (!inOneBlock && this.sendBlockMove(before, after, editFrom)) return
+    const startsA = this.blockStarts(before)
+    // The next document's block starts: after an edit inside one block, derived below (only the blocks
+    // after it moved, by what the document's size did); after any other, found by one walk.
+    const walked = inOneBlock && after.childCount === before.childCount ? null : BlockStarts.of(after)
+    if (walked !== null && !inOneBlock && this.sendBlockMove(startsA, walked, editFrom)) return
     if (inOneBlock) {
       // One replace step inside one block says what changed (and where it started, [PM-1]): no diff
       // of the documents. Steps across blocks (Enter, joins) have positions between blocks that the
@@ -295,13 +299,8 @@ class Sync implements WeftBinding {
       }
     }
     const schema = after.type.schema
-    const startsA = this.blockStarts(before)
     const from = posToFlat(before, start, startsA)
-    // After an edit inside one block, only the blocks after it moved, by what the document's size did.
-    const startsB =
-      inOneBlock && after.childCount === before.childCount
-        ? startsA.resized(after, startsA.blockOfFlat(from), after.content.size - before.content.size)
-        : BlockStarts.of(after)
+    const startsB = walked ?? startsA.resized(after, startsA.blockOfFlat(from), after.content.size - before.content.size)
     this.blocks = startsB
     // The changed windows end at the same distance from each document's end.
     const lenA = startsA.length
@@ -359,12 +358,10 @@ class Sync implements WeftBinding {
    * Whole blocks moved and nothing else changed: a Weft move, so that two people moving one
    * block at once leave it once ([MOVE-1]), where a delete and an insert would show it twice.
    */
-  private sendBlockMove(before: PMNode, after: PMNode, editFrom: number | 'unknown'): boolean {
+  private sendBlockMove(starts: BlockStarts, startsB: BlockStarts, editFrom: number | 'unknown'): boolean {
     // A composition holding remote changes back, or a text missing its last '\n', takes the diff.
-    if (this.pending) return false
-    const starts = this.blockStarts(before)
-    const startsB = BlockStarts.of(after)
-    if (starts.count !== startsB.count) return false
+    const before = starts.doc
+    if (this.pending || starts.count !== startsB.count) return false
     const startedAt = editFrom === 'unknown' || editFrom < 0 || editFrom > before.content.size ? -1 : starts.blockOfFlat(posToFlat(before, editFrom, starts))
     const move = findBlockMove(starts, startsB, (block) => block.content.size + 1, startedAt)
     if (move === null) return false
