@@ -6,7 +6,8 @@ import { ReplaceStep, Step } from 'prosemirror-transform'
 import { describe, expect, it } from 'vitest'
 import { BlockTextStep } from './block-text-step.js'
 import { BlockStarts } from './block-starts.js'
-import { docOfBlocks, eachBlock, flatLength as lengthOf, flatRuns, flatToPos, posToFlat } from './flat.js'
+import { eachBlock } from './blocks.js'
+import { docOfBlocks, flatLength as lengthOf, flatRuns, flatToPos, posToFlat } from './flat.js'
 import { schemas } from './schemas.test-support.js'
 
 /**

@@ -1,19 +1,8 @@
-import type { Node as PMNode, NodeType, Schema } from 'prosemirror-model'
+import type { Node as PMNode } from 'prosemirror-model'
+import { eachBlock } from './blocks.js'
 
 /** How many blocks' shifts a derived BlockStarts keeps before it copies the arrays with them applied. */
 const SHIFTS_KEPT = 16
-
-/**
- * The node type that groups a schema's blocks, if its top node holds groups
- * of textblocks rather than textblocks (`doc: 'chunk+'`, `chunk: 'block+'`):
- * such groups are layout only, for long notes (see `docFromSpans`). Their
- * blocks map to the text as top-level textblocks do.
- */
-export function groupType(schema: Schema): NodeType | null {
-  const top = schema.topNodeType.contentMatch.defaultType
-  if (top === null || top.isTextblock || top.isLeaf) return null
-  return top.contentMatch.defaultType?.isTextblock === true ? top : null
-}
 
 /**
  * Where each block of `doc` (a top-level textblock, or a textblock of a
@@ -46,40 +35,23 @@ export class BlockStarts {
   ) {}
 
   static of(doc: PMNode): BlockStarts {
-    if (groupType(doc.type.schema) === null) {
-      const n = doc.childCount
-      const flat = new Int32Array(n + 1)
-      const pos = new Int32Array(n + 1)
-      for (let i = 0; i < n; i++) {
-        const block = doc.child(i)
-        flat[i + 1] = flat[i]! + block.content.size + 1
-        pos[i + 1] = pos[i]! + block.nodeSize
-      }
-      return new BlockStarts(doc, flat, pos, null)
-    }
-    let n = 0
-    for (let g = 0; g < doc.childCount; g++) n += doc.child(g).childCount
-    const flat = new Int32Array(n + 1)
-    const pos = new Int32Array(n + 1)
-    const of = new Int32Array(n)
+    const flat = [0]
+    const pos: number[] = []
+    const of: number[] = []
+    let end = 0
+    eachBlock(doc, (block, at, start, group) => {
+      pos.push(at)
+      flat.push(start + block.content.size + 1)
+      of.push(group)
+      end = at + block.nodeSize
+      return false
+    })
+    pos.push(end)
+    if (of.length === 0 || of[0]! < 0) return new BlockStarts(doc, Int32Array.from(flat), Int32Array.from(pos), null)
+    // Grouped: the first block of each group, for finding a block's node in two steps.
     const first = new Int32Array(doc.childCount)
-    let i = 0
-    let at = 0
-    for (let g = 0; g < doc.childCount; g++) {
-      const group = doc.child(g)
-      first[g] = i
-      at += 1
-      for (let k = 0; k < group.childCount; k++, i++) {
-        const block = group.child(k)
-        of[i] = g
-        pos[i] = at
-        flat[i + 1] = flat[i]! + block.content.size + 1
-        at += block.nodeSize
-      }
-      at += 1
-    }
-    pos[n] = n > 0 ? pos[n - 1]! + blockAt(doc, n - 1, of, first).nodeSize : 0
-    return new BlockStarts(doc, flat, pos, { of, first })
+    for (let i = of.length - 1; i >= 0; i--) first[of[i]!] = i
+    return new BlockStarts(doc, Int32Array.from(flat), Int32Array.from(pos), { of: Int32Array.from(of), first })
   }
 
   /** How many blocks the document has. */

@@ -1,6 +1,7 @@
 import type { JsonValue, TextSpan } from '@weft/crdt-core'
 import { Mark, type Node as PMNode, type NodeType, type Schema } from 'prosemirror-model'
-import { type BlockStarts, groupType } from './block-starts.js'
+import type { BlockStarts } from './block-starts.js'
+import { eachBlock, groupType } from './blocks.js'
 
 /**
  * How a ProseMirror document lives in one Weft `Text` (Quill-style):
@@ -36,33 +37,6 @@ export function groupSize(type: NodeType): number {
 /** The textblock a schema's documents default to (a paragraph), looking through groups. */
 export function defaultBlock(schema: Schema): NodeType {
   return (groupType(schema) ?? schema.topNodeType).contentMatch.defaultType!
-}
-
-/**
- * Calls `visit` with each block of `doc` (a top-level textblock, or a textblock of a top-level group),
- * the position before it and the flat index where its text starts, until `visit` returns true.
- */
-export function eachBlock(doc: PMNode, visit: (block: PMNode, pos: number, flat: number) => boolean | undefined): void {
-  const grouped = groupType(doc.type.schema) !== null
-  let flat = 0
-  let pos = 0
-  for (let g = 0; g < doc.childCount; g++) {
-    const outer = doc.child(g)
-    if (!grouped) {
-      if (visit(outer, pos, flat) === true) return
-      flat += outer.content.size + 1
-      pos += outer.nodeSize
-      continue
-    }
-    let at = pos + 1
-    for (let k = 0; k < outer.childCount; k++) {
-      const block = outer.child(k)
-      if (visit(block, at, flat) === true) return
-      flat += block.content.size + 1
-      at += block.nodeSize
-    }
-    pos += outer.nodeSize
-  }
 }
 
 export type Attrs = Record<string, JsonValue>

@@ -1,7 +1,7 @@
 import type { Node as PMNode } from 'prosemirror-model'
 import { Schema } from 'prosemirror-model'
 import { schema } from 'prosemirror-schema-basic'
-import { eachBlock } from './flat.js'
+import { eachBlock } from './blocks.js'
 
 /**
  * [PM-5] The schemas the binding's seeded tests run on: prosemirror-schema-basic's,
