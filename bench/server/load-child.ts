@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { pinnedCommand } from './pinning.js'
 import { readProcSample } from './proc-stats.js'
 import { SOURCE_TSCONFIG } from './servers.js'
-import type { ChildToParent, LoadJob, ParentToChild } from './protocol.js'
+import type { ChildToParent, LoadJob, ParentToChild, ProbeMark } from './protocol.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -13,9 +13,16 @@ const here = dirname(fileURLToPath(import.meta.url))
  * with the server's /proc figures, and resolve with its result. The child is
  * killed if it outlives the job's budget by a minute. With `cpuProfileDir`
  * it writes a V8 CPU profile there (`--profile` profiles both sides); with `cpus`
- * it runs pinned to those cores.
+ * it runs pinned to those cores. `onMark` runs at each edge of a measured
+ * window, before the probe there is answered (so the load waits for it).
  */
-export function runLoadChild(job: LoadJob, serverPid: number, cpuProfileDir?: string, cpus?: string): Promise<Record<string, unknown>> {
+export function runLoadChild(
+  job: LoadJob,
+  serverPid: number,
+  cpuProfileDir?: string,
+  cpus?: string,
+  onMark?: (mark: ProbeMark) => void,
+): Promise<Record<string, unknown>> {
   const profile = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []
   const [file, argv] = pinnedCommand(cpus, process.execPath, [...profile, '--import', 'tsx', join(here, 'loadgen', 'main.ts'), JSON.stringify(job)])
   const child = spawn(file, argv, {
@@ -39,6 +46,7 @@ export function runLoadChild(job: LoadJob, serverPid: number, cpuProfileDir?: st
     }, job.budgetMs + 60_000)
     child.on('message', (m: ChildToParent) => {
       if (m.type === 'probe') {
+        if (m.mark !== undefined) onMark?.(m.mark)
         const reply: ParentToChild = { type: 'probe-reply', id: m.id, sample: readProcSample(serverPid) }
         if (child.connected) child.send(reply)
       } else if (m.type === 'result') finish(() => resolve(m.result))

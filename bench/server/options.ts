@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly fromSource: boolean
   /** Diagnosis only: the Weft server's store (FULL = the real, durable default). */
   readonly weftStore: 'FULL' | 'NORMAL' | 'memory'
+  /** Run every server under callgrind and count its instructions per delivered edit (fan-out and many-docs). */
+  readonly instr: boolean
 }
 
 export const USAGE = `pnpm bench:server [options]
@@ -46,6 +48,11 @@ export const USAGE = `pnpm bench:server [options]
   --weft-store s          diagnosis: FULL (default, durable), NORMAL (no fsync per commit) or memory (no store)
   --no-pin                do not pin the server (CPU 0) and the load generator (the other CPUs) with taskset
   --source                run the Weft server from src/ via tsx (default with --quick; else dist/cli.js)
+  --instr                 run each server under valgrind --tool=callgrind and report its instructions per
+                          delivered edit over the measured window, after a warm-up window of the same
+                          length (fan-out and many-docs; no saturation search; results to
+                          results/server-instr.json unless --out). Servers run ~50x slower, so use
+                          small sizes: --fanout-clients 40 --many-docs-clients 100 --seconds 10
 `
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -71,6 +78,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       source: { type: 'boolean' },
       'no-pin': { type: 'boolean' },
       'weft-store': { type: 'string' },
+      instr: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -95,14 +103,17 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const fanClients = int(values['fanout-clients'], 200, 10)
   const manyClients = int(values['many-docs-clients'], 2000, 20)
   const maxConnections = int(values['max-connections'], 5000, 100)
+  const instr = values.instr === true
+  // Counted instructions are of the steady state: the same typing runs once before the window.
+  const warmup = instr ? { warmupSeconds: seconds } : {}
   return {
     quick,
     servers: list(values.servers, SERVER_KINDS),
     scenarios: list(values.scenarios, SCENARIOS),
-    fanOut: { docs: 1, clientsPerDoc: fanClients, writersPerDoc: Math.max(1, Math.round(fanClients / 10)), editsPerSecond: 5, seconds },
-    manyDocs: { docs: Math.max(1, Math.floor(manyClients / 2)), clientsPerDoc: 2, writersPerDoc: 2, editsPerSecond: 1, seconds },
+    fanOut: { docs: 1, clientsPerDoc: fanClients, writersPerDoc: Math.max(1, Math.round(fanClients / 10)), editsPerSecond: 5, seconds, ...warmup },
+    manyDocs: { docs: Math.max(1, Math.floor(manyClients / 2)), clientsPerDoc: 2, writersPerDoc: 2, editsPerSecond: 1, seconds, ...warmup },
     saturation:
-      values['no-saturation'] === true
+      values['no-saturation'] === true || instr
         ? undefined
         : {
             ratesPerWriter: rates(values.rates, quick ? [1, 2, 4] : [1, 2, 3, 4, 6, 8]),
@@ -118,11 +129,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     catchUpEdits: int(values['catch-up-edits'], 10_000, 300),
     coldLoadBytes: int(values['cold-load-kb'], 1024, 32) * 1024,
     budgetMs: quick ? 15_000 : 30_000,
-    out: values.out ?? 'results/server.json',
+    out: values.out ?? (instr ? 'results/server-instr.json' : 'results/server.json'),
     profileDir: values.profile,
     pin: values['no-pin'] !== true,
     fromSource: values.source === true || quick,
     weftStore: weftStore(values['weft-store']),
+    instr,
   }
 }
 

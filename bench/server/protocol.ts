@@ -13,6 +13,11 @@ export interface TypingConfig {
   readonly writersPerDoc: number
   readonly editsPerSecond: number
   readonly seconds: number
+  /**
+   * Seconds of the same typing before the measured window, not reported: a count of instructions
+   * (`--instr`) should be of the servers' steady state, not of their JIT compiling the paths.
+   */
+  readonly warmupSeconds?: number
 }
 
 export interface LoadJob {
@@ -53,8 +58,14 @@ export interface ProcSample {
   readonly rssBytes: number
 }
 
+/**
+ * A probe at an edge of a measured window: the typing scenarios mark where it starts and where its
+ * in-flight edits have landed, so the orchestrator can count the server's instructions in between.
+ */
+export type ProbeMark = 'window-start' | 'window-drained'
+
 export type ChildToParent =
-  | { readonly type: 'probe'; readonly id: number }
+  | { readonly type: 'probe'; readonly id: number; readonly mark?: ProbeMark }
   | { readonly type: 'result'; readonly result: Record<string, unknown> }
   | { readonly type: 'error'; readonly message: string }
 

@@ -12,7 +12,15 @@ interface Metric {
   readonly label: string
   /** Which direction wins; `info` rows get no ratio. */
   readonly better: 'lower' | 'higher' | 'info'
+  /** Shown only when some server has it (figures of a `--instr` run). */
+  readonly optional?: true
 }
+
+/** Instruction counts of a `--instr` run, after the CPU figures. */
+const INSTRUCTIONS: readonly Metric[] = [
+  { key: 'serverInstructionsPerDelivery', label: 'server instructions per delivered edit (callgrind)', better: 'lower', optional: true },
+  { key: 'serverInstructions', label: 'server instructions over the window (callgrind)', better: 'info', optional: true },
+]
 
 const METRICS: Record<ScenarioName, readonly Metric[]> = {
   'fan-out': [
@@ -25,6 +33,7 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
     { key: 'bytesPerDelivery', label: 'bytes received per delivered edit', better: 'lower' },
     { key: 'serverCpuUsPerDelivery', label: 'server CPU per delivered edit (µs)', better: 'lower' },
     { key: 'serverCpuPercent', label: 'server CPU (% of a core)', better: 'lower' },
+    ...INSTRUCTIONS,
     { key: 'serverPeakRssMB', label: 'server peak RSS (MB)', better: 'lower' },
     { key: 'loadgenCpuPercent', label: 'load-generator CPU (%)', better: 'info' },
   ],
@@ -36,6 +45,7 @@ const METRICS: Record<ScenarioName, readonly Metric[]> = {
     { key: 'bytesPerDelivery', label: 'bytes received per delivered edit', better: 'lower' },
     { key: 'serverCpuUsPerDelivery', label: 'server CPU per delivered edit (µs)', better: 'lower' },
     { key: 'serverCpuPercent', label: 'server CPU (% of a core)', better: 'lower' },
+    ...INSTRUCTIONS,
     { key: 'serverPeakRssMB', label: 'server peak RSS (MB)', better: 'lower' },
     { key: 'connectMs', label: 'time to connect all (ms)', better: 'lower' },
     { key: 'loadgenCpuPercent', label: 'load-generator CPU (%)', better: 'info' },
@@ -92,11 +102,13 @@ export function renderReport(r: BenchResults): string {
     `Node ${fmt(meta.node)}, ${fmt(meta.cpus)} CPUs, load average (1/5/15 min) at start ${loads('loadavgAtStart')}, at end ${loads('loadavgAtEnd')}${meta.quick ? ', QUICK sizes' : ''}; ${fmt(meta.pinning)}.`,
     '',
   )
+  if (typeof meta.instr === 'string') lines.push(`**Instruction-count run:** ${meta.instr}.`, '')
   lines.push(...targetsTable(r))
   for (const [name, row] of Object.entries(r.scenarios) as [ScenarioName, Partial<Record<ServerKind, ScenarioResult>>][]) {
     lines.push(`## ${name}`, '', `| metric | ${servers.join(' | ')} | Weft / better peer |`, `|---|${servers.map(() => '---:').join('|')}|---:|`)
     for (const m of METRICS[name]) {
       const vals = servers.map((s) => (row[s]?.ok ? row[s]?.[m.key] : undefined))
+      if (m.optional && vals.every((v) => v === undefined)) continue
       lines.push(`| ${m.label} | ${vals.map(fmt).join(' | ')} | ${ratio(m, vals[0], vals.slice(1))} |`)
     }
     const view = row.weft?.ok ? (row.weft.weftServer as Record<string, unknown> | undefined) : undefined

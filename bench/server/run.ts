@@ -11,6 +11,7 @@ import type { LoadJob, ScenarioName, ServerKind } from './protocol.js'
 import { renderReport, type BenchResults, type ScenarioResult } from './report.js'
 import { freePort, startServer } from './servers.js'
 import { readWeftServerView } from './weft-metrics.js'
+import { WindowInstructions } from './instructions.js'
 
 function jobFor(server: ServerKind, scenario: ScenarioName, url: string, o: BenchOptions): LoadJob {
   const base = { server, url, scenario, budgetMs: o.budgetMs }
@@ -38,6 +39,8 @@ function jobFor(server: ServerKind, scenario: ScenarioName, url: string, o: Benc
 async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOptions, pin: Pinning): Promise<ScenarioResult> {
   const dataDir = mkdtempSync(join(tmpdir(), `weft-bench-${server}-`))
   const port = await freePort()
+  // Instructions are counted over the typing scenarios' measured window (see instructions.ts).
+  const callgrindOut = o.instr && (scenario === 'fan-out' || scenario === 'many-docs') ? join(dataDir, 'callgrind.out') : undefined
   const start = () =>
     startServer(server, {
       port,
@@ -46,6 +49,7 @@ async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOption
       fromSource: o.fromSource,
       weftStore: o.weftStore,
       cpus: pin.server,
+      callgrindOut,
       ...(o.profileDir !== undefined && server === 'weft' ? { cpuProfileDir: join(resolve(o.profileDir), scenario) } : {}),
     })
   const loadgenProfileDir = o.profileDir !== undefined ? join(resolve(o.profileDir), 'loadgen', server, scenario) : undefined
@@ -56,9 +60,10 @@ async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOption
   try {
     const job = jobFor(server, scenario, srv.url, o)
     if (scenario !== 'cold-load') {
-      const result = await runLoadChild(job, srv.pid, loadgenProfileDir, pin.loadgen)
+      const instructions = callgrindOut !== undefined ? new WindowInstructions(srv.pid, callgrindOut) : undefined
+      const result = await runLoadChild(job, srv.pid, loadgenProfileDir, pin.loadgen, instructions?.onMark)
       const view = server === 'weft' ? await readWeftServerView(srv.port) : undefined
-      return { ok: true, loadavg1, ...result, ...(view ? { weftServer: view } : {}) }
+      return { ok: true, loadavg1, ...result, ...(view ? { weftServer: view } : {}), ...instructionFigures(instructions, result) }
     }
     const written = await runLoadChild({ ...job, phase: 'write' }, srv.pid, loadgenProfileDir, pin.loadgen)
     await srv.stop()
@@ -74,6 +79,14 @@ async function runOne(server: ServerKind, scenario: ScenarioName, o: BenchOption
     rmSync(dataDir, { recursive: true, force: true })
     process.stderr.write(`  ${server} / ${scenario}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
   }
+}
+
+/** The server's instructions over the measured window, in all and per delivered edit. */
+function instructionFigures(instructions: WindowInstructions | undefined, result: Record<string, unknown>): Record<string, number> {
+  const count = instructions?.last()
+  if (count === undefined) return {}
+  const deliveries = typeof result.deliveries === 'number' ? result.deliveries : 0
+  return { serverInstructions: count, ...(deliveries > 0 ? { serverInstructionsPerDelivery: Math.round(count / deliveries) } : {}) }
 }
 
 async function main(): Promise<void> {
@@ -92,6 +105,12 @@ async function main(): Promise<void> {
       cpus: availableParallelism(),
       loadavgAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
       quick: o.quick,
+      ...(o.instr
+        ? {
+            instr:
+              'every server under valgrind --tool=callgrind: times, latencies and CPU figures are of servers slowed about 50x; compare the instruction counts',
+          }
+        : {}),
       pinning: pin.note,
       weftStore: o.weftStore === 'FULL' ? 'SQLite file, synchronous=FULL' : `DIAGNOSTIC ${o.weftStore}`,
       weftServerFrom: o.fromSource ? 'packages/server/src via tsx' : 'packages/server/dist/cli.js',

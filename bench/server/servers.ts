@@ -33,6 +33,11 @@ export interface ServerStartOptions {
   readonly weftStore?: 'FULL' | 'NORMAL' | 'memory'
   /** A `taskset -c` CPU list to run the server on, or undefined. */
   readonly cpus?: string | undefined
+  /**
+   * Run the server under `valgrind --tool=callgrind`, counts to this file (and `.N` per dump): the
+   * bench zeroes and dumps them around a measured window with `callgrind_control` (see instructions.ts).
+   */
+  readonly callgrindOut?: string | undefined
 }
 
 /** Maps `@weft/*` to package sources for tsx, so children need no build. */
@@ -114,7 +119,11 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
 /** Start one server and resolve once its port accepts connections. */
 export async function startServer(kind: ServerKind, o: ServerStartOptions): Promise<ServerProcess> {
   const { args, env } = command(kind, o)
-  const [file, argv] = pinnedCommand(o.cpus, process.execPath, args)
+  // Under callgrind a server runs about 50 times slower, its start included.
+  const underCallgrind = o.callgrindOut !== undefined
+  const [file, argv] = underCallgrind
+    ? pinnedCommand(o.cpus, 'valgrind', ['--tool=callgrind', `--callgrind-out-file=${o.callgrindOut}`, process.execPath, ...args])
+    : pinnedCommand(o.cpus, process.execPath, args)
   const child = spawn(file, argv, {
     cwd: dirname(here),
     env: { ...process.env, ...env },
@@ -126,7 +135,7 @@ export async function startServer(kind: ServerKind, o: ServerStartOptions): Prom
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   try {
-    await waitForPort(o.port, child, 60_000)
+    await waitForPort(o.port, child, underCallgrind ? 600_000 : 60_000)
   } catch (error) {
     child.kill('SIGKILL')
     throw new Error(`${kind}: ${error instanceof Error ? error.message : String(error)}\n${stderr}`)

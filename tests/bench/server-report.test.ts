@@ -28,6 +28,23 @@ describe('bench:server report', () => {
     expect(text).toContain('hocuspocus failed: boom')
   })
 
+  it('prints the instruction rows of an --instr run, and leaves them out of a run without counts', () => {
+    const counted = renderReport({
+      meta: { instr: 'every server under valgrind --tool=callgrind' },
+      scenarios: {
+        'fan-out': {
+          weft: { ok: true, serverInstructionsPerDelivery: 60_000, serverInstructions: 6e8 },
+          'y-websocket': { ok: true, serverInstructionsPerDelivery: 120_000, serverInstructions: 1.2e9 },
+          hocuspocus: { ok: true, serverInstructionsPerDelivery: 150_000, serverInstructions: 1.5e9 },
+        },
+      },
+    })
+    expect(counted).toContain('**Instruction-count run:** every server under valgrind --tool=callgrind.')
+    expect(counted).toContain('| server instructions per delivered edit (callgrind) | 60000 | 120000 | 150000 | 0.50× |')
+    const timed = renderReport({ meta: {}, scenarios: { 'fan-out': { weft: { ok: true, p99Ms: 5 } } } })
+    expect(timed).not.toContain('callgrind')
+  })
+
   it('prints the many-docs saturation search: throughput per server at each p99 bound, and its ratio', () => {
     const sat = (rate: number, stoppedBy: string) => ({
       p99BoundsMs: [100, 250],

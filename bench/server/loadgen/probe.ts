@@ -1,4 +1,4 @@
-import type { ChildToParent, ParentToChild, ProcSample } from '../protocol.js'
+import type { ChildToParent, ParentToChild, ProbeMark, ProcSample } from '../protocol.js'
 
 let nextId = 1
 const waiting = new Map<number, (s: ProcSample | null) => void>()
@@ -9,12 +9,15 @@ process.on('message', (m: ParentToChild) => {
   waiting.delete(m.id)
 })
 
-/** The server's CPU and RSS right now, read by the parent from /proc (the load generator does not know the pid). */
-export function probeServer(): Promise<ProcSample> {
+/**
+ * The server's CPU and RSS right now, read by the parent from /proc (the load generator does not know
+ * the pid). With `mark`, the parent also handles that edge of a measured window before it answers.
+ */
+export function probeServer(mark?: ProbeMark): Promise<ProcSample> {
   const id = nextId++
   return new Promise((resolve, reject) => {
     waiting.set(id, (s) => (s ? resolve(s) : reject(new Error('server process is gone'))))
-    send({ type: 'probe', id })
+    send(mark === undefined ? { type: 'probe', id } : { type: 'probe', id, mark })
   })
 }
 

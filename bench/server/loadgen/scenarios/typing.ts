@@ -48,7 +48,7 @@ async function connectTyping(connect: ConnectClient, url: string, cfg: TypingCon
     latencies = []
     const rssSamples: number[] = []
     const bytes0 = bytesNow()
-    const start: ProcSample = await probeServer()
+    const start: ProcSample = await probeServer('window-start')
     const loadCpu = selfCpu()
     let sent = 0
     const timers: NodeJS.Timeout[] = []
@@ -84,6 +84,8 @@ async function connectTyping(connect: ConnectClient, url: string, cfg: TypingCon
     // Let in-flight edits land (bounded), so a slow server shows as latency rather than loss.
     const drainUntil = performance.now() + drainMs
     while (latencies.length < expected && performance.now() < drainUntil) await sleep(20)
+    // The window's work is done once its edits have landed (or the drain gave up on them).
+    await probeServer('window-drained')
     const got = latencies
     latencies = []
     const bytesReceived = bytesNow() - bytes0
@@ -122,6 +124,7 @@ async function connectTyping(connect: ConnectClient, url: string, cfg: TypingCon
  */
 export async function runTyping(connect: ConnectClient, url: string, cfg: TypingConfig): Promise<Record<string, unknown>> {
   const t = await connectTyping(connect, url, cfg)
+  if (cfg.warmupSeconds !== undefined) await t.measure(cfg.editsPerSecond, cfg.warmupSeconds, 5000)
   const step = await t.measure(cfg.editsPerSecond, cfg.seconds, 5000)
   await t.close()
   return { clients: t.clients.length, docs: cfg.docs, writers: cfg.docs * cfg.writersPerDoc, seconds: cfg.seconds, connectMs: t.connectMs, ...step }
