@@ -52,7 +52,7 @@ export const USAGE = `pnpm bench:server [options]
                           delivered edit over the measured window, after a warm-up window of the same
                           length (fan-out and many-docs; no saturation search; results to
                           results/server-instr.json unless --out). Servers run ~50x slower, so use
-                          small sizes: --fanout-clients 40 --many-docs-clients 100 --seconds 10
+                          small sizes: --fanout-clients 40 --many-docs-clients 100 --seconds 30
 `
 
 export function parseOptions(argv: readonly string[]): BenchOptions {

@@ -10,10 +10,16 @@ export function readProcSample(pid: number): ProcSample | null {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const ticks = Number(fields[11]) + Number(fields[12])
+    const userTicks = Number(fields[11])
+    const ticks = userTicks + Number(fields[12])
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-    return { t: performance.timeOrigin + performance.now(), cpuMs: (ticks * 1000) / TICKS_PER_SECOND, rssBytes: rssKb * 1024 }
+    return {
+      t: performance.timeOrigin + performance.now(),
+      cpuMs: (ticks * 1000) / TICKS_PER_SECOND,
+      userCpuMs: (userTicks * 1000) / TICKS_PER_SECOND,
+      rssBytes: rssKb * 1024,
+    }
   } catch {
     return null
   }

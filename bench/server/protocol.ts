@@ -55,6 +55,8 @@ export interface SaturationConfig {
 export interface ProcSample {
   readonly t: number
   readonly cpuMs: number
+  /** The user-space part of `cpuMs` (the rest is the kernel's work for the process: socket writes, fsync). */
+  readonly userCpuMs: number
   readonly rssBytes: number
 }
 

@@ -108,6 +108,8 @@ async function connectTyping(connect: ConnectClient, url: string, cfg: TypingCon
       // The fair per-edit cost: the server's own CPU accounting over the window, per edit it delivered
       // (one edit reaching one other client), so a loaded machine slows it down without inflating it.
       serverCpuUsPerDelivery: got.length > 0 ? round(((end.cpuMs - start.cpuMs) * 1000) / got.length, 1) : null,
+      // Its user-space part: what a count of instructions (--instr) measures; the kernel's work is not in it.
+      serverUserCpuUsPerDelivery: got.length > 0 ? round(((end.userCpuMs - start.userCpuMs) * 1000) / got.length, 1) : null,
       serverRssMB: round(end.rssBytes / 2 ** 20, 1),
       serverPeakRssMB: round(Math.max(end.rssBytes, ...rssSamples) / 2 ** 20, 1),
       loadgenCpuPercent: round(loadgenCpuPercent, 1),
