@@ -1,9 +1,21 @@
 /**
- * Reads the instruction counts a callgrind-run worker dumped, one dump per timed section
- * (`callgrind_control -z` before it, `-d <section>` after it; see worker.ts).
+ * Counting instructions with callgrind, for the B1–B4 workers and the server benchmark: the command
+ * that runs a program under it, the control calls that zero and dump its counters around a timed
+ * section (`callgrind_control -z` before it, `-d <section>` after it), and the counts of the dumps.
  */
+import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+
+/** `argv` run under `valgrind --tool=callgrind`, its counts written to `outFile` (and `.N` for each dump). */
+export function underCallgrind(outFile: string, argv: readonly string[]): string[] {
+  return ['valgrind', '--tool=callgrind', `--callgrind-out-file=${outFile}`, ...argv]
+}
+
+/** Zeroes (`-z`) or dumps (`-d <name>`) the counters of process `pid`, which runs under callgrind. */
+export function callgrindControl(pid: number, ...args: string[]): void {
+  execFileSync('callgrind_control', [...args, String(pid)], { stdio: 'ignore' })
+}
 
 /** Instructions executed (all threads) in each dumped section, by section name. */
 export function readSectionCounts(outFile: string): Record<string, number> {

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { underCallgrind } from './callgrind.js'
 import type { WorkerOutput, WorkerRequest } from './request.js'
 
 export type Outcome =
@@ -26,7 +27,7 @@ export interface ChildOptions {
 
 function command(req: WorkerRequest, o: ChildOptions): string[] {
   let argv = [process.execPath, '--expose-gc', '--import', 'tsx', WORKER, JSON.stringify(req)]
-  if (o.callgrindOut !== undefined) argv = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${o.callgrindOut}`, ...argv]
+  if (o.callgrindOut !== undefined) argv = underCallgrind(o.callgrindOut, argv)
   if (o.cpu !== undefined) argv = ['taskset', '-c', o.cpu, ...argv]
   return argv
 }

@@ -2,7 +2,6 @@
  * Child-process entry: one measurement of one library on one scenario, printed as one JSON line.
  * Usage: node --expose-gc --import tsx b1b4/worker.ts '<WorkerRequest JSON>'
  */
-import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Patch } from '../crdt/traces.js'
@@ -10,6 +9,7 @@ import { loadSequential } from '../crdt/traces.js'
 import { timed } from '../crdt/timed.js'
 import { trackWasmMemory, wasmMemoryBytes } from '../crdt/wasm-memory.js'
 import { loadSuiteAdapter } from './adapters/index.js'
+import { callgrindControl } from './callgrind.js'
 import type { SuiteAdapter } from './adapters/types.js'
 import type { MemoryFigures, WorkerOutput, WorkerRequest } from './request.js'
 import { findScenario, planScenario, type PlanContext } from './scenarios.js'
@@ -31,7 +31,7 @@ async function settle(): Promise<void> {
 
 /** Asks the callgrind tool this process runs under to zero its counters (`-z`) or dump them (`-d`). */
 function callgrind(...args: string[]): void {
-  execFileSync('callgrind_control', [...args, String(process.pid)], { stdio: 'ignore' })
+  callgrindControl(process.pid, ...args)
 }
 
 function makeTimer(req: WorkerRequest): Timer {

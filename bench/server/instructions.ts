@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process'
-import { readSectionCounts } from '../b1b4/callgrind.js'
+import { callgrindControl, readSectionCounts } from '../b1b4/callgrind.js'
 import type { ProbeMark } from './protocol.js'
 
 /**
@@ -19,16 +18,12 @@ export class WindowInstructions {
 
   /** The load generator's window marks (`runLoadChild`'s `onMark`). */
   readonly onMark = (mark: ProbeMark): void => {
-    if (mark === 'window-start') callgrindControl('-z', String(this.pid))
-    else callgrindControl('-d', `window${++this.windows}`, String(this.pid))
+    if (mark === 'window-start') callgrindControl(this.pid, '-z')
+    else callgrindControl(this.pid, '-d', `window${++this.windows}`)
   }
 
   /** Instructions of the last window (the measured one, after any warm-up window). */
   last(): number | undefined {
     return this.windows === 0 ? undefined : readSectionCounts(this.outFile)[`window${this.windows}`]
   }
-}
-
-function callgrindControl(...args: string[]): void {
-  execFileSync('callgrind_control', args, { stdio: 'ignore' })
 }

@@ -15,7 +15,8 @@ export interface TypingConfig {
   readonly seconds: number
   /**
    * Seconds of the same typing before the measured window, not reported: a count of instructions
-   * (`--instr`) should be of the servers' steady state, not of their JIT compiling the paths.
+   * (`--instr`) should be of the servers' steady state, not of their JIT compiling the paths (at low
+   * rates V8 still optimizes after it: results/server.md says how much).
    */
   readonly warmupSeconds?: number
 }

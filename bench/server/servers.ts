@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { pinnedCommand } from './pinning.js'
+import { underCallgrind } from '../b1b4/callgrind.js'
 import { realpathSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { dirname, join } from 'node:path'
@@ -119,11 +120,9 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
 /** Start one server and resolve once its port accepts connections. */
 export async function startServer(kind: ServerKind, o: ServerStartOptions): Promise<ServerProcess> {
   const { args, env } = command(kind, o)
-  // Under callgrind a server runs about 50 times slower, its start included.
-  const underCallgrind = o.callgrindOut !== undefined
-  const [file, argv] = underCallgrind
-    ? pinnedCommand(o.cpus, 'valgrind', ['--tool=callgrind', `--callgrind-out-file=${o.callgrindOut}`, process.execPath, ...args])
-    : pinnedCommand(o.cpus, process.execPath, args)
+  const node = [process.execPath, ...args]
+  const full = o.callgrindOut !== undefined ? underCallgrind(o.callgrindOut, node) : node
+  const [file, argv] = pinnedCommand(o.cpus, full[0]!, full.slice(1))
   const child = spawn(file, argv, {
     cwd: dirname(here),
     env: { ...process.env, ...env },
@@ -135,7 +134,8 @@ export async function startServer(kind: ServerKind, o: ServerStartOptions): Prom
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   try {
-    await waitForPort(o.port, child, underCallgrind ? 600_000 : 60_000)
+    // Under callgrind a server runs about 50 times slower, its start included.
+    await waitForPort(o.port, child, o.callgrindOut !== undefined ? 600_000 : 60_000)
   } catch (error) {
     child.kill('SIGKILL')
     throw new Error(`${kind}: ${error instanceof Error ? error.message : String(error)}\n${stderr}`)
