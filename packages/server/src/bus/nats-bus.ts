@@ -67,7 +67,11 @@ export class NatsBus implements Bus {
       reconnectTimeWait: 250,
       pingInterval: 5000,
     })
-    return new NatsBus(nc, options)
+    const bus = new NatsBus(nc, options)
+    // A round trip, so the server has the beat subscription before the caller publishes anything on
+    // another connection (without it, another node's first beat can reach the server before our SUB).
+    await nc.flush()
+    return bus
   }
 
   get connected(): boolean {
