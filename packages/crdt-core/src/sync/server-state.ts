@@ -41,8 +41,8 @@ export interface ServerSessionState<P> {
   rateCount: number
   /** Joins a frame that arrives in parts; created with the first part ([PART-1]). */
   parts: FrameAssembler | undefined
-  /** Ids of this connection's strong operations awaiting their answer ([STRONG-3]). */
-  readonly strongInFlight: Set<number>
+  /** Ids of this connection's strong operations awaiting their answer ([STRONG-3]); made with the first. */
+  strongInFlight: Set<number> | undefined
   /** [WIRE-1] a protocol-2 connection's tables, from its hello on; undefined: it speaks protocol 1. */
   wire: { readonly in: WireTables; readonly out: WireTables } | undefined
 }
@@ -92,8 +92,8 @@ export interface Room {
   /** `doc.digest()` for the version-vector key `digestKey`; cleared on every write. */
   digestKey: string | undefined
   digestHash: string | undefined
-  /** [BIND-1] replica -> owner, as stored plus what this node's persists bound. */
-  readonly owners: Map<number, string>
+  /** [BIND-1] replica -> owner, as stored plus what this node's persists bound; made with the first. */
+  owners: Map<number, string> | undefined
 }
 
 export function newRoom(id: string): Room {
@@ -111,7 +111,7 @@ export function newRoom(id: string): Room {
     presence: undefined,
     digestKey: undefined,
     digestHash: undefined,
-    owners: new Map(),
+    owners: undefined,
   }
 }
 

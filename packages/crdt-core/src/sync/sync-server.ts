@@ -95,7 +95,7 @@ export class SyncServer<P = unknown> {
       rateWindowStart: now,
       rateCount: 0,
       parts: undefined,
-      strongInFlight: new Set(),
+      strongInFlight: undefined,
       wire: undefined,
     })
     return []
@@ -163,7 +163,7 @@ export class SyncServer<P = unknown> {
   strongAnswered(conn: ConnectionId, id: number, answer: StrongResult | StrongFailure): ServerEffect[] {
     const out: ServerEffect[] = []
     const s = this.sessions.get(conn)
-    if (s?.phase !== 'ready' || !s.strongInFlight.delete(id)) return out
+    if (s?.phase !== 'ready' || !s.strongInFlight?.delete(id)) return out
     if (isStrongFailure(answer)) this.send(out, conn, { type: 'strongError', id, failure: answer })
     else this.send(out, conn, { type: 'strongResult', id, result: answer })
     return out
@@ -196,7 +196,7 @@ export class SyncServer<P = unknown> {
     }
     room.doc = d
     room.serverSeq = seq
-    for (const o of data.owners ?? []) room.owners.set(o.replica, o.owner)
+    for (const o of data.owners ?? []) (room.owners ??= new Map()).set(o.replica, o.owner)
     // [ROOM-2] each queued action is isolated: one that throws (or closes its session) must not cost
     // the others their sync. The queue stays in place while it runs, so the room cannot unload midway.
     const waiting = room.waiting
@@ -447,9 +447,9 @@ export class SyncServer<P = unknown> {
    * `strong` effect. Refusals are answers, not errors: the connection stays.
    */
   private onStrong(out: ServerEffect[], s: ServerSessionState<P>, id: number, request: StrongRequest): void {
-    if (s.strongInFlight.has(id)) return this.fail(out, s, 'bad-frame', `strong request ${id} is already in flight`)
+    if (s.strongInFlight?.has(id)) return this.fail(out, s, 'bad-frame', `strong request ${id} is already in flight`)
     const refuse = (failure: StrongFailure): void => this.send(out, s.id, { type: 'strongError', id, failure })
-    if (s.strongInFlight.size >= this.o.maxStrongInFlight) {
+    if ((s.strongInFlight?.size ?? 0) >= this.o.maxStrongInFlight) {
       return refuse({ kind: 'unavailable', code: 'overloaded', message: `at most ${this.o.maxStrongInFlight} strong operations in flight per connection` })
     }
     const access = STRONG_READS.has(request.op) ? 'read' : 'write'
@@ -459,6 +459,7 @@ export class SyncServer<P = unknown> {
     }
     const bad = strongInputProblem(request)
     if (bad) return refuse({ kind: 'bad-input', code: bad.code, message: bad.message })
+    s.strongInFlight ??= new Set()
     s.strongInFlight.add(id)
     out.push({ type: 'strong', conn: s.id, id, request })
   }
@@ -554,7 +555,7 @@ export class SyncServer<P = unknown> {
         this.persists.set(id, { doc: room.id, conn: s.id, bytes: stored, fanned })
         if (owner === undefined) out.push({ type: 'persist', id, doc: room.id, bytes: stored, ranges: info.ranges })
         else {
-          for (const replica of bind) room.owners.set(replica, owner)
+          for (const replica of bind) (room.owners ??= new Map()).set(replica, owner)
           out.push({ type: 'persist', id, doc: room.id, bytes: stored, ranges: info.ranges, owner })
         }
         // After the persist effect, so the shell starts the commit before it writes to every socket.
@@ -577,7 +578,7 @@ export class SyncServer<P = unknown> {
     const bind: number[] = []
     for (const r of ranges) {
       if (r.to <= counterOf(r.replica)) continue
-      const bound = room.owners.get(r.replica)
+      const bound = room.owners?.get(r.replica)
       if (bound === undefined) bind.push(r.replica)
       else if (bound !== owner) return `replica ${r.replica} is bound to another principal: this connection may not add its dots`
     }

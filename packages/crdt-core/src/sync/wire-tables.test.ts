@@ -8,7 +8,7 @@ import { decodeMessage, encodeMessage } from './codec.js'
 import type { ProtocolMessage } from './messages/index.js'
 import type { ServerEffect } from './server-effects.js'
 import { SyncServer } from './sync-server.js'
-import { WIRE_MAX_REPLICAS, WireTables } from './wire-tables.js'
+import { WIRE_MAX_REPLICAS, WIRE_SCAN_LIMIT, WireTables } from './wire-tables.js'
 import { BroadcastFrames } from './broadcast-frames.js'
 
 /** The delta of one keystroke typed at the end of `doc`'s text. */
@@ -80,6 +80,39 @@ describe('[WIRE-1] [WIRE-2] [WIRE-3] protocol 2: doc and replica ids by referenc
     encodeMessage(m, out)
     out.rollback(mark)
     expect(decodeMessage(encodeMessage(m, out), inn)).toEqual(m)
+  })
+
+  it(`tables agree with a plain list through adds and rollbacks on both sides of ${WIRE_SCAN_LIMIT} entries, where lookups switch from a scan to a Map`, () => {
+    const seed = 0x7ab1e
+    const rand = seededRandom(seed)
+    const t = new WireTables()
+    const model: number[] = []
+    let crossings = 0
+    for (let step = 0; step < 2000; step++) {
+      const before = model.length
+      const roll = rand()
+      if (roll < 0.15) {
+        const size = Math.floor(rand() * (model.length + 1))
+        t.rollback({ ...t.mark(), replicas: size })
+        model.length = size
+      } else {
+        const id = 1 + Math.floor(rand() * 40)
+        t.replicas.add(id)
+        if (!model.includes(id) && model.length < WIRE_MAX_REPLICAS) model.push(id)
+      }
+      if (before > WIRE_SCAN_LIMIT !== model.length > WIRE_SCAN_LIMIT) crossings++
+      const where = `seed ${seed}, step ${step}`
+      expect(t.replicas.size, where).toBe(model.length)
+      const refs = Array.from({ length: 40 }, (_, i) => t.replicas.ref(i + 1))
+      expect(refs, where).toEqual(Array.from({ length: 40 }, (_, i) => model.indexOf(i + 1) + 1))
+      expect(
+        model.map((_, i) => t.replicas.at(i + 1)),
+        where,
+      ).toEqual(model)
+      expect(t.replicas.at(model.length + 1), where).toBeUndefined()
+    }
+    // The schedule must cross the limit often, both ways, or it tests one side only.
+    expect(crossings).toBeGreaterThan(50)
   })
 
   it('[FRAME-3] fuzz: mutated protocol-2 frames decode or throw WeftDecodeError, never anything else', () => {

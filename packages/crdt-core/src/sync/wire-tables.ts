@@ -9,39 +9,56 @@ export const WIRE_MAX_REPLICAS = 4096
 /** Most root container names one direction of a connection names by reference ([WIRE-2]). */
 export const WIRE_MAX_NAMES = 1024
 
+/** Below this many entries a table finds a value by a scan, not a Map (see `WireRefTable`). */
+export const WIRE_SCAN_LIMIT = 8
+
 /**
  * Values named by their first use: entry k (from 1) is the k-th value added.
  * Sender and receiver add under the same rule (absent and room left), so
  * their tables stay equal frame by frame without ever being sent whole.
  * Not `RefTable` (ref-table.ts): this one is bounded and can roll back.
+ *
+ * A connection has six of these and most hold a handful of values, so the
+ * array is made with the first value and a Map only once the table outgrows
+ * a scan: thousands of idle connections then cost a few hundred bytes less
+ * each (issue 23's memory per connection).
  */
 class WireRefTable<T> {
-  private readonly values: T[] = []
-  private readonly refs = new Map<T, number>()
+  private values: T[] | undefined
+  /** Value → reference, kept only while the table holds more than `WIRE_SCAN_LIMIT` values. */
+  private refs: Map<T, number> | undefined
 
   constructor(private readonly cap: number) {}
 
   get size(): number {
-    return this.values.length
+    return this.values === undefined ? 0 : this.values.length
   }
 
   /** 0 when `v` has no entry. */
   ref(v: T): number {
-    return this.refs.get(v) ?? 0
+    if (this.refs !== undefined) return this.refs.get(v) ?? 0
+    return this.values === undefined ? 0 : this.values.indexOf(v) + 1
   }
 
   at(ref: number): T | undefined {
-    return this.values[ref - 1]
+    return this.values?.[ref - 1]
   }
 
   add(v: T): void {
-    if (this.values.length >= this.cap || this.refs.has(v)) return
-    this.values.push(v)
-    this.refs.set(v, this.values.length)
+    if (this.values === undefined) this.values = []
+    const values = this.values
+    if (values.length >= this.cap || this.ref(v) !== 0) return
+    values.push(v)
+    if (this.refs !== undefined) this.refs.set(v, values.length)
+    else if (values.length > WIRE_SCAN_LIMIT) this.refs = new Map(values.map((x, i) => [x, i + 1]))
   }
 
   truncate(size: number): void {
-    while (this.values.length > size) this.refs.delete(this.values.pop()!)
+    const values = this.values
+    if (values === undefined || values.length <= size) return
+    if (this.refs !== undefined) for (let i = size; i < values.length; i++) this.refs.delete(values[i] as T)
+    values.length = size
+    if (size <= WIRE_SCAN_LIMIT) this.refs = undefined
   }
 }
 
