@@ -25,6 +25,11 @@
  * report gives the range of the ratio across them. WEFT_RICH_ROUNDS sets rounds (10 times as many
  * lone remote changes); the report goes to
  * results/rich.md unless --no-write.
+ *
+ * Weft is measured as an app gets it, from the packages' built `dist` (as Yjs and y-prosemirror
+ * are): `pnpm bench:rich` points tsx at rich/tsconfig.json, which has no `paths` to the sources.
+ * Run from the sources, the binding's share of a local keystroke was ~15 % higher: tsx's transform
+ * wraps every named closure in a `__name` call, which the shipped build does not have.
  */
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -51,6 +56,13 @@ for (const k of [
 }
 g['requestAnimationFrame'] = (f: () => void) => setTimeout(f, 0)
 
+for (const pkg of ['@weft/crdt-core', '@weft/prosemirror']) {
+  if (!import.meta.resolve(pkg).includes('/dist/')) {
+    console.error(`bench:rich measures the built ${pkg}, but it resolves to ${import.meta.resolve(pkg)}.
+Run it as \`pnpm --filter @weft/bench run bench:rich\` (or with TSX_TSCONFIG_PATH=rich/tsconfig.json).`)
+    process.exit(2)
+  }
+}
 const { Doc } = await import('@weft/crdt-core')
 const { weftPlugin } = await import('@weft/prosemirror')
 const Y = await import('yjs')
