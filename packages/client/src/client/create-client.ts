@@ -1,4 +1,4 @@
-import { Doc, TRUSTED_MAX_INFLATED_BYTES, type ClientSessionOptions } from '@weft/crdt-core'
+import { Doc, TRUSTED_MAX_INFLATED_BYTES, type ClientSessionOptions, type WritableDeltaFormat } from '@weft/crdt-core'
 import { SyncConnection, type TokenSource } from '../connection/sync-connection.js'
 import { Emitter } from '../emitter.js'
 import { DocHandle, type PresenceTuning } from '../handle/doc-handle.js'
@@ -49,6 +49,13 @@ export interface ClientOptions {
   presence?: PresenceTuning
   /** Deadline of one strong operation in ms (default 15,000); past it the call rejects `WeftOutcomeUnknownError('timeout')`. */
   strongTimeoutMs?: number
+  /**
+   * The delta format this client writes its edits in: 4 (default, compact
+   * counters) or 3, which builds without format 4 (`DELTA_FORMAT_VERSION`
+   * below 4) can still read. Set 3 while such clients share documents with
+   * this one; upgrade servers first (a server reads every format).
+   */
+  deltaFormat?: WritableDeltaFormat
 }
 
 /** Events of a {@link Client}. */
@@ -144,7 +151,11 @@ export function createClient(options: ClientOptions = {}): Client {
       // A fresh replica id per instance: two tabs never share one. [CAUSAL-2] deltas waiting for
       // their dependencies are bounded well below the Doc default; past it they are dropped and the doc resyncs.
       // States come from this replica's own storage, its tabs and its server, as large as the doc ([LIMIT-2]).
-      doc: new Doc({ maxPendingBytes: CLIENT_MAX_PENDING_BYTES, maxInflatedBytes: TRUSTED_MAX_INFLATED_BYTES }),
+      doc: new Doc({
+        maxPendingBytes: CLIENT_MAX_PENDING_BYTES,
+        maxInflatedBytes: TRUSTED_MAX_INFLATED_BYTES,
+        ...(options.deltaFormat !== undefined && { deltaFormat: options.deltaFormat }),
+      }),
       storage,
       timers,
       ...(connection && { connection }),

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { Doc } from '../doc/doc.js'
-import { DELTA_FORMAT_VERSION, MARKS_FORMAT_VERSION, PLAIN_FORMAT_VERSION } from './codec.js'
+import { COMPACT_FORMAT_VERSION, DELTA_FORMAT_VERSION, MARKS_FORMAT_VERSION, PLAIN_FORMAT_VERSION } from './codec.js'
 
 /**
  * [FMT-1] Delta bytes carry their own format version (the first byte): a
- * build writes the lowest version that holds the data and refuses one it
- * does not know with `bad-version` before applying anything.
+ * build writes local edits in v4 (or, with `deltaFormat: 3`, and states and
+ * catch-ups always, the lowest version that holds the data) and refuses a
+ * version it does not know with `bad-version` before applying anything.
  */
 
 /** The deltas `edit` makes on a fresh replica `replicaId`, with the replica. */
-function deltasOf(replicaId: number, edit: (doc: Doc) => void): { doc: Doc; deltas: Uint8Array[] } {
-  const doc = new Doc({ replicaId })
+function deltasOf(replicaId: number, edit: (doc: Doc) => void, deltaFormat: 3 | 4 = 3): { doc: Doc; deltas: Uint8Array[] } {
+  const doc = new Doc({ replicaId, deltaFormat })
   const deltas: Uint8Array[] = []
   doc.on('delta', (d) => deltas.push(d))
   edit(doc)
@@ -18,7 +19,23 @@ function deltasOf(replicaId: number, edit: (doc: Doc) => void): { doc: Doc; delt
 }
 
 describe('[FMT-1] delta format versions', () => {
-  it('plain data is written as version 1, a delta or state with marks as version 2', () => {
+  it('local edits are written as version 4 by default; states and catch-ups as the lowest of 1-3', () => {
+    const { doc, deltas } = deltasOf(
+      8,
+      (doc) => {
+        doc.getText('t').insert(0, 'plain')
+        doc.getText('t').format(0, 2, { bold: true })
+        doc.getMap('m').set('k', 1)
+      },
+      4,
+    )
+    expect(deltas.map((d) => d[0])).toEqual([COMPACT_FORMAT_VERSION, COMPACT_FORMAT_VERSION, COMPACT_FORMAT_VERSION])
+    expect(doc.encodeState()[0]).toBe(MARKS_FORMAT_VERSION)
+    expect(doc.encodeDeltaSince({})[0]).toBe(MARKS_FORMAT_VERSION)
+    expect(() => new Doc({ deltaFormat: 2 as never })).toThrow(/deltaFormat must be 3 or 4/)
+  })
+
+  it('with deltaFormat 3, plain data is written as version 1, a delta or state with marks as version 2', () => {
     const plain = deltasOf(1, (doc) => {
       doc.getText('t').insert(0, 'plain')
       doc.getMap('m').set('k', 1)

@@ -100,10 +100,10 @@ describe('decoder fuzzing', () => {
     expect(performance.now() - t0).toBeLessThan(50)
   })
 
-  it('rejects unknown format versions and container kinds with their codes', () => {
+  it.each([3, 4] as const)('rejects unknown format versions and container kinds with their codes (written as format %s)', (deltaFormat) => {
     const doc = new Doc()
     const good = (() => {
-      const d = new Doc({ replicaId: 3 })
+      const d = new Doc({ replicaId: 3, deltaFormat })
       let out: Uint8Array = new Uint8Array()
       d.on('delta', (x) => (out = x))
       d.getText('t').insert(0, 'a')
@@ -113,9 +113,10 @@ describe('decoder fuzzing', () => {
     badVersion[0] = 9
     expect(() => doc.applyDelta(badVersion)).toThrow(expect.objectContaining({ code: 'bad-version' }))
     expect(() => doc.applyDelta(good.slice(0, good.length - 1))).toThrow(expect.objectContaining({ code: 'truncated' }))
-    // version, flags, 1 replica (id 3), 0 deps, 1 range (ref 1, from 0, len 1), 1 container, then its kind byte.
+    // version, flags, 1 replica (id 3), 0 deps, 1 range (ref 1, from 0, len 1), 1 container, then its
+    // kind byte (in v4 the kind shifted left by 3, with the tag bits: text << 3, root).
     const kindAt = 10
-    expect(Array.from(good.slice(0, kindAt + 1))).toEqual([1, 0, 1, 3, 0, 1, 1, 0, 1, 1, 1])
+    expect(Array.from(good.slice(0, kindAt + 1))).toEqual([deltaFormat === 4 ? 4 : 1, 0, 1, 3, 0, 1, 1, 0, 1, 1, deltaFormat === 4 ? 8 : 1])
     const badKind = good.slice()
     badKind[kindAt] = 77
     expect(() => doc.applyDelta(badKind)).toThrow(expect.objectContaining({ code: 'unknown-kind' }))

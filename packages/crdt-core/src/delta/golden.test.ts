@@ -5,11 +5,13 @@ import { Doc } from '../doc/doc.js'
 import { decodeVersionVector, encodeVersionVector } from '../version-vector.js'
 
 /**
- * Golden bytes of delta format version 1. These are frozen: a change here is
- * a format change and needs a new version byte, not an edited vector.
+ * Golden bytes of delta formats 1, 3 and 4. These are frozen: a change here
+ * is a format change and needs a new version byte, not an edited vector.
+ * Versions 1-3 are what a document created with `deltaFormat: 3` writes;
+ * version 4 is the default for the deltas of local edits (states stay 1-3).
  */
-function capture(fn: (doc: Doc) => void, replicaId = 5): string[] {
-  const doc = new Doc({ replicaId })
+function capture(fn: (doc: Doc) => void, deltaFormat: 3 | 4 = 3): string[] {
+  const doc = new Doc({ replicaId: 5, deltaFormat })
   const out: string[] = []
   doc.on('delta', (d) => out.push(Buffer.from(d).toString('hex')))
   fn(doc)
@@ -89,6 +91,82 @@ describe('delta format v1 golden vectors', () => {
     expect(Buffer.from(bytes).toString('hex')).toBe('01020105ac02808080808020')
     expect(decodeVersionVector(bytes)).toEqual({ 1: 5, 300: 2 ** 40 })
   })
+})
+
+/**
+ * Version 4, what local edits are written in by default. The first keystroke
+ * ('hi' into `body`), byte by byte: version 4, flags 0 | table: 1 id, 5 |
+ * no dependencies | one range: ref 1, from 0 (no dependency on replica 5, so
+ * absolute), 2 long | one container: kind and tag in one byte (text << 3,
+ * root), `body` | one insert: ref 1, counter 0 past the range's start, length
+ * and deleted flag 2 * 2 + 0, no origins, 'hi' | no deletes. The delete of
+ * 'i' names its target back from its own counter (3 - 1 = 2); the insert of
+ * 'o' its origins ('h' at 4 - 3, 'i' at 4 - 2).
+ */
+const GOLDEN_V4 = {
+  text: [
+    '040001050001010002010804626f647901010004000002686900',
+    '040001050001010201010804626f64790001010001010101',
+    '040001050001010301010804626f64790101000201030102016f00',
+  ],
+  // A move (tag bit 2: a moves section follows), then a format (tag bit 1: a marks section follows).
+  rich: [
+    '040001050001010004010804626f647901010008000004610a620a00',
+    '040001050001010403010c04626f64790101000400010402620a0001010701050201010302',
+    '040001050001010701010a04626f647900000101080204626f6c64010201050106',
+  ],
+  // One transaction over a map with a nested counter and a list; then the map's key set again.
+  containers: [
+    '0400010500010100050318016d02016101000100060303020501780701017900016e01010201042101020101020610016c01010304000000020004000000000000044000',
+    '0400010500010105010118016d010161010003000304',
+  ],
+}
+
+describe('delta format v4 golden vectors', () => {
+  const edits = {
+    text: (doc: Doc) => {
+      const t = doc.getText('body')
+      t.insert(0, 'hi')
+      t.delete(1, 1)
+      t.insert(1, 'o')
+    },
+    rich: (doc: Doc) => {
+      const t = doc.getText('body')
+      t.insert(0, 'a\nb\n')
+      t.move(2, 2, 0)
+      t.format(0, 1, { bold: true })
+    },
+    containers: (doc: Doc) => {
+      doc.transact(() => {
+        const m = doc.getMap('m')
+        m.set('a', [1, 'x', { y: null }])
+        m.setContainer('n', 'counter').increment(3)
+        doc.getList('l').push(true, 2.5)
+      })
+      doc.getMap('m').set('a', 2)
+    },
+  }
+
+  for (const [name, edit] of Object.entries(edits)) {
+    it(`${name}: the default writes these bytes, and they make the document that v1-v3 make`, () => {
+      const v4 = capture(edit, 4)
+      const golden = GOLDEN_V4[name as keyof typeof GOLDEN_V4]
+      expect(v4.slice(0, -1)).toEqual(golden)
+      const older = capture(edit, 3)
+      expect(older.slice(0, -1).every((d) => d.startsWith('01') || d.startsWith('02') || d.startsWith('03'))).toBe(true)
+      // The same edits in either format, and the state after them (states are not written in v4).
+      expect(v4.at(-1)).toBe(older.at(-1))
+      const fromV4 = new Doc()
+      for (const d of golden) fromV4.applyDelta(hex(d))
+      const fromOlder = new Doc()
+      for (const d of older.slice(0, -1)) fromOlder.applyDelta(hex(d))
+      expect(fromV4.toJSON()).toEqual(fromOlder.toJSON())
+      expect(fromV4.encodeState()).toEqual(fromOlder.encodeState())
+      // Shorter in total.
+      const bytes = (ds: string[]) => ds.reduce((n, d) => n + d.length / 2, 0)
+      expect(bytes(golden)).toBeLessThan(bytes(older.slice(0, -1)))
+    })
+  }
 })
 
 describe('deflated states', () => {

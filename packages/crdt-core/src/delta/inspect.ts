@@ -1,5 +1,5 @@
 import type { VersionVector } from '../version-vector.js'
-import { decodeDelta, encodeDelta, type DecodeOptions } from './codec.js'
+import { COMPACT_FORMAT_VERSION, decodeDelta, encodeDelta, type DecodeOptions } from './codec.js'
 import { depsToVersionVector, type DeltaData, type Deps, type DotRange } from './types.js'
 
 /** What a delta carries, without a document: for stores and servers that index deltas. */
@@ -28,7 +28,7 @@ export interface AppliedDeltaInfo extends DeltaInfo {
 /** Decodes and validates a delta, returning its causal header. Throws `WeftDecodeError`. */
 export function inspectDelta(bytes: Uint8Array, options?: DecodeOptions): DeltaInfo {
   const d = decodeDelta(bytes, undefined, options)
-  return withCanonical(deltaInfo(d.isState, d.deps, d.ranges), d)
+  return withCanonical(deltaInfo(d.isState, d.deps, d.ranges), d, bytes)
 }
 
 /**
@@ -36,10 +36,11 @@ export function inspectDelta(bytes: Uint8Array, options?: DecodeOptions): DeltaI
  * Why: such a delta is junk no encoder writes (34k empty sections in 256 KiB),
  * and stored as sent it costs every later load and every subscriber its
  * decode again (~20-40 ms each, one slice per load); re-encoded it is its
- * header. Call before `data`'s reused objects are overwritten.
+ * header, in the format `bytes` (what `data` was decoded from) came in.
+ * Call before `data`'s reused objects are overwritten.
  */
-export function withCanonical<T extends DeltaInfo>(info: T, data: DeltaData): T {
-  if (data.droppedEmpty !== undefined && data.droppedEmpty > 0) info.canonical = encodeDelta(data)
+export function withCanonical<T extends DeltaInfo>(info: T, data: DeltaData, bytes: Uint8Array): T {
+  if (data.droppedEmpty !== undefined && data.droppedEmpty > 0) info.canonical = encodeDelta(data, undefined, bytes[0] === COMPACT_FORMAT_VERSION)
   return info
 }
 

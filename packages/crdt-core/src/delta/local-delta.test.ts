@@ -4,13 +4,14 @@ import type { ContainerId, ContainerKind } from '../containers/kind.js'
 import type { InsertOp } from '../sequence/sequence.js'
 import type { VersionVector } from '../version-vector.js'
 import { depsFrom, insertOp as insertOfIds } from '../test-support/ops.js'
-import { encodeDelta } from './codec.js'
+import { COMPACT_FORMAT_VERSION, decodeDelta, encodeDelta } from './codec.js'
 import { LocalDeltaEncoder } from './local-delta.js'
 import { NO_DEPS, type ContainerDelta, type StoredValueOp } from './types.js'
 
 /**
- * The local-transaction encoder must write delta format v1 exactly as the
- * general encoder does, on its text-edit path and on its fallback alike.
+ * The local-transaction encoder must write exactly what the general encoder
+ * does, in v4 (compact counters, the default) and in v1-v3, on its text-edit
+ * path and on its fallback alike.
  */
 
 const replicaId = fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }))
@@ -110,14 +111,14 @@ const transaction = fc.uniqueArray(replicaId, { minLength: 1, maxLength: 4 }).ch
 })
 
 describe('LocalDeltaEncoder', () => {
-  it('writes the same bytes as encodeDelta for random transactions', () => {
-    const encoder = new LocalDeltaEncoder()
+  it.each([true, false])('writes the same bytes as encodeDelta for random transactions (compact: %s)', (compact) => {
+    const encoder = new LocalDeltaEncoder(compact)
     let direct = 0
     fc.assert(
       fc.property(transaction, ({ replica, from, len, deps: vv, containers }) => {
         // A transaction never depends on its own replica (its previous dot is its range's start): [SYNC-DEPS-1].
         const deps = depsFrom(Object.fromEntries(Object.entries(vv).filter(([r]) => Number(r) !== replica)))
-        const expected = encodeDelta({ isState: false, deps, ranges: [{ replica, from, to: from + len }], containers })
+        const expected = encodeDelta({ isState: false, deps, ranges: [{ replica, from, to: from + len }], containers }, undefined, compact)
         const c = containers[0]
         if (containers.length === 1 && c!.id.kind === 'text' && c!.inserts.length <= 1 && c!.deletes.length <= 1) {
           const out = encoder.encodeTextEdit(replica, from, from + len, deps, c!)
@@ -127,15 +128,32 @@ describe('LocalDeltaEncoder', () => {
           }
         }
         expect(Buffer.from(encoder.encode(replica, from, from + len, deps, containers)).toString('hex')).toBe(Buffer.from(expected).toString('hex'))
+        // Whatever v4 wrote decodes as its v1 form does (or both are refused), and what it decodes to round-trips.
+        if (expected[0] === COMPACT_FORMAT_VERSION) {
+          const plain = encodeDelta({ isState: false, deps, ranges: [{ replica, from, to: from + len }], containers })
+          const decode = (bytes: Uint8Array) => {
+            try {
+              return decodeDelta(bytes)
+            } catch (e) {
+              return (e as Error).name
+            }
+          }
+          const fromCompact = decode(expected)
+          expect(fromCompact).toEqual(decode(plain))
+          if (typeof fromCompact !== 'string' && fromCompact.droppedEmpty === undefined) {
+            expect(decode(encodeDelta(fromCompact, undefined, true))).toEqual(fromCompact)
+          }
+        }
       }),
       { numRuns: 3000 },
     )
     // The direct path must really have been exercised, not only the fallback.
-    expect(direct).toBeGreaterThan(500)
+    // (In v4, random origins of the op's own replica that are not before it go to the general writer.)
+    expect(direct).toBeGreaterThan(compact ? 300 : 500)
   })
 
   it('takes the direct path for a keystroke and falls back for non-ASCII text', () => {
-    const encoder = new LocalDeltaEncoder()
+    const encoder = new LocalDeltaEncoder(false)
     const op = (content: string): ContainerDelta => ({
       id: { kind: 'text', name: 'body', replica: 0, counter: 0 },
       inserts: [{ replica: 5, counter: 1, len: content.length, olReplica: 0, olCounter: 0, orReplica: 0, orCounter: 0, deleted: false, content }],
@@ -147,5 +165,9 @@ describe('LocalDeltaEncoder', () => {
     expect(encoder.encodeTextEdit(5, 0, 2, NO_DEPS, op('hé'))).toBeUndefined()
     // The golden keystroke of golden.test.ts.
     expect(Buffer.from(encoder.encode(5, 0, 2, NO_DEPS, [op('hi')])).toString('hex')).toBe('01000105000101000201010004626f64790101010200000002686900')
+    // And in v4, the first vector of GOLDEN_V4.
+    const compact = new LocalDeltaEncoder()
+    expect(compact.encodeTextEdit(5, 0, 2, NO_DEPS, op('hi'))).toBeDefined()
+    expect(Buffer.from(compact.encode(5, 0, 2, NO_DEPS, [op('hi')])).toString('hex')).toBe('040001050001010002010804626f647901010004000002686900')
   })
 })

@@ -1,14 +1,15 @@
 import { KIND_CODE } from '../containers/kind.js'
 import { isAscii, putAsciiString, putVarUint } from '../encoding/raw.js'
-import { PLAIN_FORMAT_VERSION, EncodeScratch, encodeDelta } from './codec.js'
+import { COMPACT_FORMAT_VERSION, PLAIN_FORMAT_VERSION, EncodeScratch, encodeDelta } from './codec.js'
 import { NO_DEPS, type ContainerDelta, type DeltaData, type Deps, type DotRange } from './types.js'
 
 const NO_CONTAINERS: ContainerDelta[] = []
 const INSERT_DELETED = 1
 
 /**
- * Encodes the deltas of one document's local transactions, in delta format
- * v1 byte for byte as `encodeDelta` writes them.
+ * Encodes the deltas of one document's local transactions, byte for byte as
+ * `encodeDelta` writes them: in v4 (compact counters) unless `compact` is
+ * false (then v1–v3, for peers on builds before v4).
  *
  * Almost every local transaction is one keystroke: one text container with
  * one insert and/or one delete. Those are written straight into a reused
@@ -21,6 +22,8 @@ export class LocalDeltaEncoder {
   private readonly range: DotRange = { replica: 0, from: 0, to: 0 }
   private readonly data: DeltaData = { isState: false, deps: NO_DEPS, ranges: [this.range], containers: NO_CONTAINERS }
   private buf = new Uint8Array(256)
+
+  constructor(private readonly compact = true) {}
 
   /** The delta of a transaction by `replica` that used counters (from, to] and depends on `deps`. */
   encode(replica: number, from: number, to: number, deps: Deps, containers: ContainerDelta[]): Uint8Array {
@@ -55,7 +58,7 @@ export class LocalDeltaEncoder {
     data.deps = deps
     data.containers = containers
     try {
-      return encodeDelta(data, this.scratch)
+      return encodeDelta(data, this.scratch, this.compact)
     } finally {
       // Drop the references so a finished transaction is not kept alive.
       data.deps = NO_DEPS
@@ -66,8 +69,9 @@ export class LocalDeltaEncoder {
   /**
    * One text container with at most one insert and one delete, as
    * `encodeDelta` would write it. Returns undefined for non-ASCII strings
-   * (their UTF-8 / WTF-8 form is the general writer's job). Public for the
-   * tests that pin it to `encodeDelta`.
+   * (their UTF-8 / WTF-8 form is the general writer's job) and, in v4, for
+   * counters its rules do not cover (the general writer decides). Public for
+   * the tests that pin it to `encodeDelta`.
    */
   encodeTextEdit(replica: number, from: number, to: number, deps: Deps, c: ContainerDelta): Uint8Array | undefined {
     const ins = c.inserts.length === 1 ? c.inserts[0]! : undefined
@@ -103,8 +107,31 @@ export class LocalDeltaEncoder {
     let buf = this.buf
     if (buf.length < bound) buf = this.buf = new Uint8Array(Math.max(bound, buf.length * 2))
 
+    // [v4] Every field a compact counter: the range from its dependency, each op's own counter from the
+    // range, an origin or deleted range of the op's own replica back from the op. What the rules do not
+    // cover goes to the general writer, which then writes v1.
+    const compact = this.compact
+    let base = 0
+    if (compact) {
+      for (let i = 0; i < depKeys; i++) if (deps.replicas[i] === replica && deps.counters[i]! > 0) base = deps.counters[i]!
+      if (from < base) return undefined
+      if (
+        ins !== undefined &&
+        (ins.replica !== replica || ins.counter <= from || !before(ins, ins.olReplica, ins.olCounter) || !before(ins, ins.orReplica, ins.orCounter))
+      ) {
+        return undefined
+      }
+      if (del !== undefined && del.replica !== 0) {
+        if (del.replica !== replica || del.counter <= from) return undefined
+        for (let i = 0; i < delRanges; i++) if (!before(del, del.ranges[i]!.replica, del.ranges[i]!.counter)) return undefined
+      }
+    }
+    /** A counter the op at (`op.replica`, `op.counter`) refers to. */
+    const refCounter = (op: { replica: number; counter: number }, r: number, counter: number) =>
+      compact && r === op.replica && r !== 0 ? op.counter - counter : counter
+
     let pos = 0
-    buf[pos++] = PLAIN_FORMAT_VERSION
+    buf[pos++] = compact ? COMPACT_FORMAT_VERSION : PLAIN_FORMAT_VERSION
     buf[pos++] = 0 // flags: not a state
     pos = putVarUint(buf, pos, table.size)
     for (let i = 0; i < table.size; i++) pos = putVarUint(buf, pos, table.at(i))
@@ -117,15 +144,17 @@ export class LocalDeltaEncoder {
     }
     buf[pos++] = 1 // one dot range
     pos = putVarUint(buf, pos, table.ref(replica))
-    pos = putVarUint(buf, pos, from)
+    pos = putVarUint(buf, pos, from - base)
     pos = putVarUint(buf, pos, to - from)
     buf[pos++] = 1 // one container
-    buf[pos++] = KIND_CODE.text
-    if (id.name !== null) {
-      buf[pos++] = 0
-      pos = putAsciiString(buf, pos, id.name)
-    } else {
-      buf[pos++] = 1
+    const tag = id.name !== null ? 0 : 1
+    if (compact) buf[pos++] = (KIND_CODE.text << 3) | tag
+    else {
+      buf[pos++] = KIND_CODE.text
+      buf[pos++] = tag
+    }
+    if (id.name !== null) pos = putAsciiString(buf, pos, id.name)
+    else {
       pos = putVarUint(buf, pos, table.ref(id.replica))
       pos = putVarUint(buf, pos, id.counter)
     }
@@ -133,28 +162,33 @@ export class LocalDeltaEncoder {
     else {
       buf[pos++] = 1
       pos = putVarUint(buf, pos, table.ref(ins.replica))
-      pos = putVarUint(buf, pos, ins.counter)
-      pos = putVarUint(buf, pos, ins.len)
+      pos = putVarUint(buf, pos, compact ? ins.counter - from - 1 : ins.counter)
+      pos = putVarUint(buf, pos, compact ? ins.len * 2 + (ins.deleted ? INSERT_DELETED : 0) : ins.len)
       pos = putVarUint(buf, pos, table.ref(ins.olReplica))
-      if (ins.olReplica !== 0) pos = putVarUint(buf, pos, ins.olCounter)
+      if (ins.olReplica !== 0) pos = putVarUint(buf, pos, refCounter(ins, ins.olReplica, ins.olCounter))
       pos = putVarUint(buf, pos, table.ref(ins.orReplica))
-      if (ins.orReplica !== 0) pos = putVarUint(buf, pos, ins.orCounter)
-      buf[pos++] = ins.deleted ? INSERT_DELETED : 0
+      if (ins.orReplica !== 0) pos = putVarUint(buf, pos, refCounter(ins, ins.orReplica, ins.orCounter))
+      if (!compact) buf[pos++] = ins.deleted ? INSERT_DELETED : 0
       if (!ins.deleted) pos = putAsciiString(buf, pos, content)
     }
     if (del === undefined) buf[pos++] = 0
     else {
       buf[pos++] = 1
       pos = putVarUint(buf, pos, table.ref(del.replica))
-      if (del.replica !== 0) pos = putVarUint(buf, pos, del.counter)
+      if (del.replica !== 0) pos = putVarUint(buf, pos, compact ? del.counter - from - 1 : del.counter)
       pos = putVarUint(buf, pos, delRanges)
       for (let i = 0; i < delRanges; i++) {
         const r = del.ranges[i]!
         pos = putVarUint(buf, pos, table.ref(r.replica))
-        pos = putVarUint(buf, pos, r.counter)
+        pos = putVarUint(buf, pos, refCounter(del, r.replica, r.counter))
         pos = putVarUint(buf, pos, r.len)
       }
     }
     return buf.slice(0, pos)
   }
+}
+
+/** [v4] Whether a counter the op refers to can be written back from the op: another replica's, or an earlier one of its own. */
+function before(op: { replica: number; counter: number }, replica: number, counter: number): boolean {
+  return replica !== op.replica || replica === 0 || counter < op.counter
 }

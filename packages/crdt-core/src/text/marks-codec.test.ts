@@ -11,8 +11,8 @@ function collect(doc: Doc): Uint8Array[] {
 }
 
 describe('marks in the delta format', () => {
-  it('plain text deltas and states stay format v1; a delta or state with marks is v2', () => {
-    const doc = new Doc({ replicaId: 7 })
+  it('with deltaFormat 3, plain text deltas and states stay format v1; a delta or state with marks is v2', () => {
+    const doc = new Doc({ replicaId: 7, deltaFormat: 3 })
     const deltas = collect(doc)
     doc.getText('t').insert(0, 'hello')
     expect(deltas[0]![0]).toBe(1)
@@ -23,8 +23,8 @@ describe('marks in the delta format', () => {
     expect(doc.encodeDeltaSince({})[0]).toBe(2)
   })
 
-  it('a v2 delta round-trips through decode and encode byte for byte', () => {
-    const doc = new Doc({ replicaId: 7 })
+  it.each([3, 4] as const)('a delta with marks round-trips through decode and encode byte for byte (format %s)', (deltaFormat) => {
+    const doc = new Doc({ replicaId: 7, deltaFormat })
     const deltas = collect(doc)
     doc.transact(() => {
       doc.getText('t').insert(0, 'hello world')
@@ -32,7 +32,8 @@ describe('marks in the delta format', () => {
       doc.getText('t').unformat(2, 1, 'bold', { expand: 'both' })
     })
     const bytes = deltas[0]!
-    expect(encodeDelta(decodeDelta(bytes))).toEqual(bytes)
+    expect(bytes[0]).toBe(deltaFormat === 4 ? 4 : 2)
+    expect(encodeDelta(decodeDelta(bytes), undefined, deltaFormat === 4)).toEqual(bytes)
     const state = doc.encodeState()
     expect(Doc.load(state).getText('t').toDelta()).toEqual(doc.getText('t').toDelta())
   })
