@@ -362,7 +362,7 @@ if (!process.argv.includes('--no-write')) {
   const report = `# Rich text: @weft/prosemirror against y-prosemirror
 
 Written by \`bench/rich/run.ts\` (\`pnpm --filter @weft/bench run bench:rich\`), ${new Date().toISOString().slice(0, 10)}, commit ${commit}.
-One process, jsdom (both bindings pay the same DOM), ${REMOTE_ROUNDS} lone remote changes and ${ROUNDS} rounds of ${TYPISTS} remote typists per pass, a ${(textChars / 1000).toFixed(0)} KB
+One process, jsdom (both bindings pay the same DOM), Weft from its packages' built \`dist\` as y-prosemirror from npm, ${REMOTE_ROUNDS} lone remote changes and ${ROUNDS} rounds of ${TYPISTS} remote typists per pass, a ${(textChars / 1000).toFixed(0)} KB
 document of ${blockCount} blocks (paragraphs, headings every 20, bold, italic, links). Load before: ${loadBefore}; after: ${loadAfter};
 cores this process could use: ${availableParallelism()} (\`taskset -c 0\` pins it to one, which steadies the figures on a shared machine).
 ${PASSES} passes on fresh editors after a warm-up pass, each running Weft, y-prosemirror and a bare editor one after another (rotating which goes first);
