@@ -561,13 +561,14 @@ export function readDeltaRanges(bytes: Uint8Array): DotRange[] | undefined {
   const replicas = readReplicaTable(r)
   const nDeps = r.readCount(2)
   const deps = nDeps === 0 ? NO_DEPS : readDeps(r, replicas, nDeps)
-  const bases = bytes[0] === COMPACT_FORMAT_VERSION ? new RangeBases(deps) : undefined
+  const compact = bytes[0] === COMPACT_FORMAT_VERSION
+  const index = compact ? depIndex(deps) : null
   const nRanges = r.readCount(3)
   const ranges: DotRange[] = new Array<DotRange>(nRanges)
   const rangeSet = nRanges > SCAN_LIMIT ? new Set<number>() : null
   for (let i = 0; i < nRanges; i++) {
     const replica = replicaAt(replicas, r.readVarUint(), false)
-    const from = bases !== undefined ? bases.from(replica, r.readVarUint()) : r.readVarUint()
+    const from = compact ? rangeFrom(deps, index, replica, r.readVarUint()) : r.readVarUint()
     const to = from + r.readVarUint()
     if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
     if (hasRangeFor(ranges, i, replica, rangeSet)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
@@ -596,7 +597,7 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
   const nDeps = r.readCount(2)
   const deps = nDeps === 0 ? NO_DEPS : readDeps(r, replicas, nDeps)
   const compact = version === COMPACT_FORMAT_VERSION
-  const bases = compact ? new RangeBases(deps) : undefined
+  const index = compact ? depIndex(deps) : null
   const nRanges = r.readCount(3)
   // States are decoded fresh: they are rare, and what their containers keep is theirs.
   const reuse = isState ? undefined : scratch
@@ -604,7 +605,7 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
   const rangeSet = nRanges > SCAN_LIMIT ? new Set<number>() : null
   for (let i = 0; i < nRanges; i++) {
     const replica = replicaAt(replicas, r.readVarUint(), false)
-    const from = bases !== undefined ? bases.from(replica, r.readVarUint()) : r.readVarUint()
+    const from = compact ? rangeFrom(deps, index, replica, r.readVarUint()) : r.readVarUint()
     const to = from + r.readVarUint()
     if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
     if (hasRangeFor(ranges, i, replica, rangeSet)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
@@ -745,20 +746,23 @@ function readDeps(r: Reader, replicas: number[], n: number): Deps {
   return { replicas: ids, counters }
 }
 
-/** [v4] Where a range's `from` field counts from: the delta's dependency on the same replica, if any. */
-class RangeBases {
-  private readonly index: Map<number, number> | null
+/**
+ * [v4] A range's `from` from its field: counted from the delta's dependency
+ * on the same replica, if any (`index`: the dependencies by replica, for a
+ * long list; a scan otherwise, with nothing allocated per delta).
+ */
+function rangeFrom(deps: Deps, index: Map<number, number> | null, replica: number, field: number): number {
+  // (An index of -1 would be a slow named-property lookup on the array, not undefined for free.)
+  const i = index === null ? deps.replicas.indexOf(replica) : -1
+  const base = index !== null ? (index.get(replica) ?? 0) : i >= 0 ? deps.counters[i]! : 0
+  const from = base + field
+  if (from > Number.MAX_SAFE_INTEGER) throw new WeftDecodeError('out-of-range', 'oversized dot range')
+  return from
+}
 
-  constructor(private readonly deps: Deps) {
-    this.index = deps.replicas.length > SCAN_LIMIT ? new Map(deps.replicas.map((id, i) => [id, deps.counters[i]!])) : null
-  }
-
-  from(replica: number, field: number): number {
-    const base = this.index !== null ? (this.index.get(replica) ?? 0) : (this.deps.counters[this.deps.replicas.indexOf(replica)] ?? 0)
-    const from = base + field
-    if (from > Number.MAX_SAFE_INTEGER) throw new WeftDecodeError('out-of-range', 'oversized dot range')
-    return from
-  }
+/** [v4] The dependencies by replica, when there are too many for a scan. */
+function depIndex(deps: Deps): Map<number, number> | null {
+  return deps.replicas.length > SCAN_LIMIT ? new Map(deps.replicas.map((id, i) => [id, deps.counters[i]!])) : null
 }
 
 /** Whether one of the first `count` ranges is `replica`'s (a scan, or the caller's set for long lists). */
@@ -1015,7 +1019,8 @@ function readInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): Inser
   const counter = ctx.dot(replica, r.readVarUint())
   // [v4] the deleted flag is the length field's low bit.
   const lenField = r.readVarUint()
-  const len = ctx.compact ? Math.floor(lenField / 2) : lenField
+  // Integer halving: `Math.floor(x / 2)` made a double of a small length, and every op object after it slower.
+  const len = !ctx.compact ? lenField : lenField <= 0x7fffffff ? lenField >> 1 : Math.floor(lenField / 2)
   ctx.checkDots(replica, counter, len)
   const olReplica = ctx.replicaAt(r.readVarUint(), true)
   const olCounter = olReplica === 0 ? 0 : ctx.ref(replica, counter, olReplica, r.readVarUint())
@@ -1024,7 +1029,7 @@ function readInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): Inser
   if ((olReplica !== 0 && olCounter === 0) || (orReplica !== 0 && orCounter === 0)) {
     throw new WeftDecodeError('invalid', 'origin with counter 0')
   }
-  const flags = ctx.compact ? lenField % 2 : r.readUint8()
+  const flags = ctx.compact ? lenField - len * 2 : r.readUint8()
   if (flags & ~INSERT_DELETED) throw new WeftDecodeError('invalid', `unknown insert flags ${flags}`)
   const deleted = (flags & INSERT_DELETED) !== 0
   let content: string | unknown[] | null = null

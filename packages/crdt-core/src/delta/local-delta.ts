@@ -126,9 +126,6 @@ export class LocalDeltaEncoder {
         for (let i = 0; i < delRanges; i++) if (!before(del, del.ranges[i]!.replica, del.ranges[i]!.counter)) return undefined
       }
     }
-    /** A counter the op at (`op.replica`, `op.counter`) refers to. */
-    const refCounter = (op: { replica: number; counter: number }, r: number, counter: number) =>
-      compact && r === op.replica && r !== 0 ? op.counter - counter : counter
 
     let pos = 0
     buf[pos++] = compact ? COMPACT_FORMAT_VERSION : PLAIN_FORMAT_VERSION
@@ -165,9 +162,9 @@ export class LocalDeltaEncoder {
       pos = putVarUint(buf, pos, compact ? ins.counter - from - 1 : ins.counter)
       pos = putVarUint(buf, pos, compact ? ins.len * 2 + (ins.deleted ? INSERT_DELETED : 0) : ins.len)
       pos = putVarUint(buf, pos, table.ref(ins.olReplica))
-      if (ins.olReplica !== 0) pos = putVarUint(buf, pos, refCounter(ins, ins.olReplica, ins.olCounter))
+      if (ins.olReplica !== 0) pos = putVarUint(buf, pos, refCounter(compact, ins, ins.olReplica, ins.olCounter))
       pos = putVarUint(buf, pos, table.ref(ins.orReplica))
-      if (ins.orReplica !== 0) pos = putVarUint(buf, pos, refCounter(ins, ins.orReplica, ins.orCounter))
+      if (ins.orReplica !== 0) pos = putVarUint(buf, pos, refCounter(compact, ins, ins.orReplica, ins.orCounter))
       if (!compact) buf[pos++] = ins.deleted ? INSERT_DELETED : 0
       if (!ins.deleted) pos = putAsciiString(buf, pos, content)
     }
@@ -180,7 +177,7 @@ export class LocalDeltaEncoder {
       for (let i = 0; i < delRanges; i++) {
         const r = del.ranges[i]!
         pos = putVarUint(buf, pos, table.ref(r.replica))
-        pos = putVarUint(buf, pos, refCounter(del, r.replica, r.counter))
+        pos = putVarUint(buf, pos, refCounter(compact, del, r.replica, r.counter))
         pos = putVarUint(buf, pos, r.len)
       }
     }
@@ -191,4 +188,9 @@ export class LocalDeltaEncoder {
 /** [v4] Whether a counter the op refers to can be written back from the op: another replica's, or an earlier one of its own. */
 function before(op: { replica: number; counter: number }, replica: number, counter: number): boolean {
   return replica !== op.replica || replica === 0 || counter < op.counter
+}
+
+/** A counter the op at (`op.replica`, `op.counter`) refers to, as v4 writes it (back from the op, for its own replica) or before. */
+function refCounter(compact: boolean, op: { replica: number; counter: number }, replica: number, counter: number): number {
+  return compact && replica === op.replica && replica !== 0 ? op.counter - counter : counter
 }
