@@ -44,6 +44,8 @@ class WeftBenchClient implements BenchClient {
       // encode + deflate, every 200 edits) would queue behind one another here, not on real devices.
       compaction: NO_COMPACTION,
       transport: webSocketTransport(this.url, { WebSocket: countingWebSocket(this.counter) }),
+      // A/B of the delta format's bytes: WEFT_BENCH_DELTA_FORMAT=3 writes edits as builds before v4 did.
+      ...(process.env['WEFT_BENCH_DELTA_FORMAT'] === '3' && { deltaFormat: 3 as const }),
     })
     this.client = client
     const handle = client.doc(this.docId)
