@@ -75,7 +75,7 @@ export const DELTA_FORMAT_VERSION = 4
 export const PLAIN_FORMAT_VERSION = 1
 /** The version written when a text carries marks but no moves. */
 export const MARKS_FORMAT_VERSION = 2
-/** The version written when a text carries a move (and what every text container's sections follow from 3 on). */
+/** The version written when a text carries a move (before v4, every text container then has both sections). */
 export const MOVES_FORMAT_VERSION = 3
 /** Counters relative to the delta's own dots: the deltas of local transactions. */
 export const COMPACT_FORMAT_VERSION = 4
