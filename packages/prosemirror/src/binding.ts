@@ -1,12 +1,13 @@
 import { UndoManager, type Doc, type TextCursor, type TextDelta, type WeftText } from '@weft/crdt-core'
 import { Fragment, type Node as PMNode, Slice } from 'prosemirror-model'
 import { type Command, type EditorState, Plugin, PluginKey, TextSelection, type Transaction } from 'prosemirror-state'
+import { ReplaceStep } from 'prosemirror-transform'
 import type { EditorView } from 'prosemirror-view'
 import { editStart, replacedRange, type ReplacedRange } from './edit-start.js'
-import { type Attrs, blocksFromSpans, flatLength, flatRuns, flatToPos, groupSize, marksOf, posToFlat, topNodes } from './flat.js'
+import { type Attrs, EMBED_KEY, blocksFromSpans, flatLength, flatRuns, flatToPos, groupSize, inlineNodes, marksOf, posToFlat, topNodes } from './flat.js'
 import { findBlockMove } from './block-move.js'
 import { BlockStarts } from './block-starts.js'
-import { groupType } from './blocks.js'
+import { groupType, unmappableNode } from './blocks.js'
 import { BlockTextStep } from './block-text-step.js'
 import { changedBlocks, inlineEdit } from './remote-render.js'
 
@@ -15,6 +16,29 @@ export interface WeftPluginOptions {
   undo?: boolean
   /** Passed to the `UndoManager` (ms within which edits form one step; default 500). */
   captureTimeout?: number
+  /**
+   * Hears a local edit the binding refused (default: `console.error`): one that would make
+   * structure the text cannot hold (see {@link WeftBindingError}). The editor stays as it was.
+   */
+  onError?: (error: WeftBindingError) => void
+}
+
+/**
+ * An editor change the binding cannot store, so it did not happen: `code` `unsupported-node` for a
+ * node that holds other blocks (a blockquote, a list with items: nested block structure is not
+ * mapped yet) or an inline node with content. Written as it was, it would lose that node's
+ * content in the text, for every replica. `node` names its type.
+ */
+export class WeftBindingError extends Error {
+  override readonly name = 'WeftBindingError'
+  constructor(
+    readonly code: 'unsupported-node',
+    readonly node: string,
+  ) {
+    super(
+      `@weft/prosemirror cannot store a "${node}" node: the text maps a list of textblocks (and leaf nodes), not blocks nested in others, so the change was not applied. Keep such nodes out of the schema, or model lists and quotes as textblock attributes (see the README, "How the document is stored").`,
+    )
+  }
 }
 
 /** The binding's state, reachable from an editor state through `weftBinding(state)`. */
@@ -83,6 +107,17 @@ export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions 
         if (tr.getMeta(REGROUP) === true) return { ...value, replaced: null }
         return { binding: sync, changes: value.changes + 1, editFrom: editStart(tr), replaced: replacedRange(tr) }
       },
+    },
+    // [PM-6] An edit that would make structure the text cannot hold does not happen: written as it is,
+    // the text would keep '\ufffc' for a blockquote's paragraphs, for every replica.
+    filterTransaction: (tr) => {
+      if (!tr.docChanged || tr.getMeta(REMOTE) === true) return true
+      const bad = unmappableChange(tr)
+      if (bad === null) return true
+      const error = new WeftBindingError('unsupported-node', bad.type.name)
+      if (options.onError) options.onError(error)
+      else console.error(error)
+      return false
     },
     appendTransaction: (trs, _old, state) => (trs.some((tr) => tr.docChanged) ? splitLongGroups(state) : null),
     view: (view) => {
@@ -164,6 +199,9 @@ class Sync implements WeftBinding {
     this.saveCursors()
     if (this.text.length > 0) this.render()
     else {
+      // [PM-6] An editor opened on content the text cannot hold is refused before anything is written.
+      const bad = unmappableNode(view.state.doc, 0, view.state.doc.content.size)
+      if (bad !== null) throw new WeftBindingError('unsupported-node', bad.type.name)
       const runs = flatRuns(view.state.doc, 0, flatLength(view.state.doc), schema)
       // An empty editor (one empty paragraph) on an empty text writes nothing: see sendLocal for its '\n'.
       const empty = runs.length === 1 && runs[0]!.insert === '\n' && runs[0]!.attributes === undefined
@@ -450,7 +488,7 @@ class Sync implements WeftBinding {
       const parent = edit.block
       const marks = marksOf(state.schema, edit.attrs)
       if (!parent.inlineContent || !marks.every((m) => parent.type.allowsMarkType(m.type))) return null
-      text = new Slice(Fragment.from(state.schema.text(edit.insert, marks)), 0, 0)
+      text = new Slice(Fragment.from(inlineNodes(state.schema, edit.insert, edit.attrs)), 0, 0)
     }
     const tr = state.tr
     const step = new BlockTextStep(blocks, edit.index, edit.blockPos, edit.pos, 'delete' in edit ? edit.pos + edit.delete : edit.pos, text)
@@ -510,6 +548,30 @@ function splitLongGroups(state: EditorState): Transaction | null {
   return tr?.setMeta(REGROUP, true).setMeta('addToHistory', false) ?? null
 }
 
+/** A node the transaction's steps put in its document that the flat mapping cannot hold, or null. */
+function unmappableChange(tr: Transaction): PMNode | null {
+  const maps = tr.mapping.maps
+  for (let i = 0; i < maps.length; i++) {
+    const step = tr.steps[i]
+    // Typing and deleting text (most transactions) put no node but text: nothing to look at.
+    if (step instanceof ReplaceStep && onlyText(step.slice.content)) continue
+    let bad: PMNode | null = null
+    maps[i]!.forEach((_oldStart, _oldEnd, newStart, newEnd) => {
+      if (bad !== null) return
+      // Where the step's new content ended up after the steps that follow it.
+      const rest = tr.mapping.slice(i + 1)
+      bad = unmappableNode(tr.doc, rest.map(newStart, -1), rest.map(newEnd, 1))
+    })
+    if (bad !== null) return bad
+  }
+  return null
+}
+
+function onlyText(content: Fragment): boolean {
+  for (let i = 0; i < content.childCount; i++) if (!content.child(i).isText) return false
+  return true
+}
+
 /** Whether [from, to] lies in the text of one textblock of `doc`. */
 function insideOneTextblock(doc: PMNode, from: number, to: number): boolean {
   if (from < 0 || to > doc.content.size) return false
@@ -544,7 +606,8 @@ function applyMarkDiff(text: WeftText, from: number, wanted: { insert: string; a
       }
       let j = i + 1
       while (j < total && JSON.stringify(want[j]?.[k]) === JSON.stringify(w) && JSON.stringify(want[j]?.[k]) !== JSON.stringify(cur[j]?.[k])) j++
-      text.format(from + i, j - i, { [k]: w ?? null })
+      // An embed's mark never grows: a character typed beside it is not another one.
+      text.format(from + i, j - i, { [k]: w ?? null }, k === EMBED_KEY ? { expand: 'none' } : {})
       i = j
     }
   }

@@ -39,3 +39,22 @@ export function eachBlock(doc: PMNode, visit: (block: PMNode, pos: number, flat:
     pos += outer.nodeSize
   }
 }
+
+/**
+ * The first node between positions `from` and `to` of `doc` that the flat mapping cannot hold, or
+ * null: a block holding other blocks (a blockquote, a list: nested structure is not mapped), or an
+ * inline node with content. Groups of a grouped schema, textblocks and leaves (a rule, a hard
+ * break, an image) map.
+ */
+export function unmappableNode(doc: PMNode, from: number, to: number): PMNode | null {
+  const group = groupType(doc.type.schema)
+  let found: PMNode | null = null
+  doc.nodesBetween(from, to, (node, _pos, parent) => {
+    if (found !== null || node.isText) return false
+    if (node.isTextblock) return true // its inline nodes
+    if (parent === doc && node.type === group) return true // its blocks
+    if (!node.isLeaf) found = node
+    return false
+  })
+  return found
+}

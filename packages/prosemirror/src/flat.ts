@@ -12,10 +12,14 @@ import { eachBlock, groupType } from './blocks.js'
  * heading is "Title\n" with block { type: 'heading', attrs: { level: 1 } }
  * on the '\n', and bold text is text with { strong: true }.
  *
- * Only documents whose top level is a list of textblocks with text inside
- * map this way (paragraphs, headings, code blocks; lists as attributes of a
- * block). Nested block structure is not mapped (see the README), with one
- * exception: the top level may be groups of textblocks (`doc: 'chunk+'`,
+ * An inline node that is not text (a hard break, an image) is one '\ufffc'
+ * carrying the `embed` mark ({ type, attrs }), besides its marks.
+ *
+ * Only documents whose top level is a list of textblocks (or leaf blocks,
+ * such as a horizontal rule) map this way (paragraphs, headings, code
+ * blocks; lists as attributes of a block). Nested block structure is not
+ * mapped (see the README): the plugin refuses an edit that would make it
+ * (`unmappableNode`), with one exception: the top level may be groups of textblocks (`doc: 'chunk+'`,
  * `chunk: 'block+'`), which are layout only. A browser lays out and paints
  * a change among 20,000 sibling blocks by walking them all; grouped 100 to a
  * node, it walks one group and the list of groups. The text does not record
@@ -24,6 +28,12 @@ import { eachBlock, groupType } from './blocks.js'
  * made longer than twice that.
  */
 export const BLOCK_KEY = 'block'
+
+/** The mark of the '\ufffc' that stands for an inline node other than text: `{ type, attrs? }`. */
+export const EMBED_KEY = 'embed'
+
+/** The character an inline node other than text takes in the text. */
+const EMBED_CHAR = '\ufffc'
 
 /** Blocks per group when a document is built from the text, unless the group's spec says `weftGroupSize`. */
 export const GROUP_SIZE = 100
@@ -47,6 +57,12 @@ export function blockAttr(node: PMNode, schema: Schema): JsonValue | undefined {
   const attrs = node.attrs as Record<string, JsonValue>
   const nonDefault = Object.keys(attrs).some((k) => attrs[k] !== node.type.spec.attrs?.[k]?.default)
   if (node.type === defaultType && !nonDefault) return undefined
+  return nodeSpec(node)
+}
+
+/** A node's type and attributes as JSON (`attrs` left out when its type has none). */
+function nodeSpec(node: PMNode): JsonValue {
+  const attrs = node.attrs as Record<string, JsonValue>
   return Object.keys(attrs).length === 0 ? { type: node.type.name } : { type: node.type.name, attrs }
 }
 
@@ -72,8 +88,8 @@ export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema, 
         const a = flat + offset
         const b = a + child.nodeSize
         if (b <= from || a >= to) return
-        const text = child.isText ? child.text! : '\ufffc'
-        push(text.slice(Math.max(0, from - a), Math.min(child.nodeSize, to - a)), markAttrs(child.marks))
+        if (child.isText) push(child.text!.slice(Math.max(0, from - a), Math.min(child.nodeSize, to - a)), markAttrs(child.marks))
+        else push(EMBED_CHAR, { ...markAttrs(child.marks), [EMBED_KEY]: nodeSpec(child) })
       })
       if (flat + len >= from && flat + len < to) {
         const attr = blockAttr(block, schema)
@@ -141,9 +157,7 @@ export function blocksFromSpans(schema: Schema, spans: readonly TextSpan[]): PMN
   const blocks: PMNode[] = []
   let inline: PMNode[] = []
   const close = (attr: JsonValue | undefined) => {
-    const spec = attr as { type?: string; attrs?: Record<string, unknown> } | undefined
-    const type = (spec?.type !== undefined ? schema.nodes[spec.type] : undefined) ?? defaultBlock(schema)
-    blocks.push(type.createChecked(spec?.attrs ?? null, inline))
+    blocks.push(textblockOf(schema, attr, inline))
     inline = []
   }
   for (const span of spans) {
@@ -152,7 +166,7 @@ export function blocksFromSpans(schema: Schema, spans: readonly TextSpan[]): PMN
     for (;;) {
       const nl = text.indexOf('\n', start)
       const piece = text.slice(start, nl < 0 ? text.length : nl)
-      if (piece.length > 0) inline.push(schema.text(piece, marksOf(schema, span.attributes)))
+      if (piece.length > 0) inline.push(...inlineNodes(schema, piece, span.attributes))
       if (nl < 0) break
       close(span.attributes?.[BLOCK_KEY])
       start = nl + 1
@@ -160,6 +174,73 @@ export function blocksFromSpans(schema: Schema, spans: readonly TextSpan[]): PMN
   }
   if (inline.length > 0 || blocks.length === 0) close(undefined)
   return blocks
+}
+
+/**
+ * The block a '\n' with block mark `attr` closes, holding `inline`. What this schema cannot build
+ * that way (a type it lacks or that is not a textblock, attributes or content it refuses: a peer
+ * with another schema, or a build before `embed`) becomes the default block with what of `inline`
+ * it allows, never an error: a remote change must always render.
+ */
+function textblockOf(schema: Schema, attr: JsonValue | undefined, inline: readonly PMNode[]): PMNode {
+  const spec = attr as { type?: unknown; attrs?: Record<string, unknown> } | undefined
+  const type = typeof spec?.type === 'string' ? schema.nodes[spec.type] : undefined
+  const fallback = defaultBlock(schema)
+  if (type?.isBlock && (type.isTextblock || inline.length === 0)) {
+    const made = tryCreate(type, spec?.attrs ?? null, inline)
+    if (made !== null) return made
+  }
+  return (
+    tryCreate(fallback, null, inline) ??
+    fallback.create(
+      null,
+      inline
+        .filter((n) => n.isText && fallback.contentMatch.matchType(n.type) !== null)
+        .map((n) => n.mark(n.marks.filter((m) => fallback.allowsMarkType(m.type)))),
+    )
+  )
+}
+
+function tryCreate(type: NodeType, attrs: Record<string, unknown> | null, content: readonly PMNode[]): PMNode | null {
+  try {
+    return type.createChecked(attrs, content)
+  } catch {
+    return null // refused: the caller falls back
+  }
+}
+
+/**
+ * The inline nodes of a piece of text (no '\n') with Weft attributes `attrs`: text, or, for each
+ * '\ufffc' with an `embed` mark, the node it names (as text if the schema has no such inline leaf).
+ */
+export function inlineNodes(schema: Schema, piece: string, attrs: Attrs | undefined): PMNode[] {
+  const marks = marksOf(schema, attrs)
+  const embed = attrs?.[EMBED_KEY] as { type?: unknown; attrs?: Record<string, unknown> } | undefined
+  const type = typeof embed?.type === 'string' ? schema.nodes[embed.type] : undefined
+  if (type === undefined || !type.isInline || !type.isLeaf) return [schema.text(piece, marks)]
+  const out: PMNode[] = []
+  let text = ''
+  for (const ch of piece) {
+    // Only the embed character is the node: text typed beside it that took its mark stays text.
+    const node = ch === EMBED_CHAR ? tryNode(type, embed?.attrs ?? null, marks) : null
+    if (node === null) {
+      text += ch
+      continue
+    }
+    if (text.length > 0) out.push(schema.text(text, marks))
+    text = ''
+    out.push(node)
+  }
+  if (text.length > 0) out.push(schema.text(text, marks))
+  return out
+}
+
+function tryNode(type: NodeType, attrs: Record<string, unknown> | null, marks: readonly Mark[]): PMNode | null {
+  try {
+    return type.createChecked(attrs, null, marks)
+  } catch {
+    return null // attributes it refuses: the character stays text
+  }
 }
 
 /** Builds a ProseMirror document from Weft spans, its blocks grouped GROUP_SIZE to a group where the schema groups them. */
@@ -191,11 +272,15 @@ export function marksOf(schema: Schema, attrs: Attrs | undefined): readonly Mark
   if (attrs === undefined) return []
   const marks: Mark[] = []
   for (const key of Object.keys(attrs)) {
-    if (key === BLOCK_KEY) continue
+    if (key === BLOCK_KEY || key === EMBED_KEY) continue
     const type = schema.marks[key]
     if (type === undefined) continue
     const value = attrs[key]
-    marks.push(type.create(typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null))
+    try {
+      marks.push(type.create(typeof value === 'object' && value !== null && !Array.isArray(value) ? value : null))
+    } catch {
+      // Attributes this schema's mark refuses (a required one missing): the mark is left out.
+    }
   }
   // A set in schema order, as ProseMirror requires of a node's marks.
   return Mark.setFrom(marks)

@@ -85,6 +85,7 @@ export class OutboxSweep {
   }
 
   private async sweepAll(): Promise<void> {
+    // A storage that cannot list its docs now leaves the sweep to the next connect, which asks again.
     const ids = await this.o.storage.docsWithOutbox?.().catch(() => [] as string[])
     const queue = [...(ids ?? [])]
     const worker = async (): Promise<void> => {
@@ -103,6 +104,7 @@ export class OutboxSweep {
     // Refused (forbidden, a bad token) or not done in time: the rows stay for the next time.
     await Promise.race([handle.whenSaved('server').catch(() => undefined), gaveUp])
     this.o.timers.clearTimeout(timer)
+    // What a close fails to store it reports as the handle's error event; the rows stay for the next sweep.
     if (this.o.owns(handle)) await handle.close().catch(() => undefined)
   }
 }

@@ -71,6 +71,7 @@ export function nearestRegionTransport(o: NearestRegionTransportOptions): Neares
   const probeAll = async () => {
     await Promise.all(
       o.regions.map(async (url) => {
+        // A probe that fails or times out is an unreachable region (`undefined`), not an error to report.
         const ms = await measure(url, AbortSignal.timeout(timeoutMs)).catch(() => undefined)
         choice.probed(url, ms)
       }),
