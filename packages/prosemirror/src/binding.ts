@@ -4,7 +4,22 @@ import { type Command, type EditorState, Plugin, PluginKey, TextSelection, type 
 import { ReplaceStep } from 'prosemirror-transform'
 import type { EditorView } from 'prosemirror-view'
 import { editStart, replacedRange, type ReplacedRange } from './edit-start.js'
-import { type Attrs, EMBED_KEY, blocksFromSpans, flatLength, flatRuns, flatToPos, groupSize, inlineNodes, marksOf, posToFlat, topNodes } from './flat.js'
+import {
+  type Attrs,
+  EMBED_KEY,
+  PARENTS_KEY,
+  blocksFromSpans,
+  docFromSpans,
+  flatLength,
+  flatRuns,
+  flatToPos,
+  groupSize,
+  hasParents,
+  inlineNodes,
+  marksOf,
+  posToFlat,
+  topNodes,
+} from './flat.js'
 import { findBlockMove } from './block-move.js'
 import { BlockStarts } from './block-starts.js'
 import { groupType, unmappableNode } from './blocks.js'
@@ -175,6 +190,11 @@ class Sync implements WeftBinding {
    * `BlockStarts`): a keystroke derives the next from it, so neither is walked again.
    */
   private blocks: BlockStarts | null = null
+  /**
+   * Whether the text may hold `parents` marks (nested blocks), as of the last whole render or
+   * local edit that wrote one: then a structural edit is shown back as the text builds it.
+   */
+  private textNested = false
 
   constructor(
     readonly doc: Doc,
@@ -253,7 +273,12 @@ class Sync implements WeftBinding {
    * `editFrom` is where in `prevDoc` the edit started, if one transaction made it.
    */
   update(view: EditorView, prevDoc: PMNode, editFrom: number | 'unknown', replaced: ReplacedRange | null = null): void {
-    if (!this.applying && view.state.doc !== prevDoc && !view.state.doc.eq(prevDoc)) this.sendLocal(prevDoc, view.state.doc, editFrom, replaced)
+    if (!this.applying && view.state.doc !== prevDoc && !view.state.doc.eq(prevDoc) && this.sendLocal(prevDoc, view.state.doc, editFrom, replaced)) {
+      // [PM-7] A structural edit where blocks nest: the text holds the edit, but what it builds may
+      // differ beyond the edit's window (a holder it repaired, see `nestBlocks`). Shown as built.
+      this.saveCursors()
+      this.render()
+    }
     if (this.pending && !view.composing) this.render()
     // A remote change put the selection back from the saved cursors: they still hold.
     if (!this.applying || this.cursors === null) this.saveCursors()
@@ -309,7 +334,8 @@ class Sync implements WeftBinding {
   }
 
   /** The editor changed: write the changed window to Weft as one transaction. */
-  private sendLocal(before: PMNode, after: PMNode, editFrom: number | 'unknown', replaced: ReplacedRange | null): void {
+  /** Writes a local edit to the text; true when it was a structural edit of nested blocks, which the text must show back. */
+  private sendLocal(before: PMNode, after: PMNode, editFrom: number | 'unknown', replaced: ReplacedRange | null): boolean {
     let start: number
     let endA: number
     let endB: number
@@ -318,7 +344,8 @@ class Sync implements WeftBinding {
     // The next document's block starts: after an edit inside one block, derived below (only the blocks
     // after it moved, by what the document's size did); after any other, found by one walk.
     const walked = inOneBlock && after.childCount === before.childCount ? null : BlockStarts.of(after)
-    if (walked !== null && !inOneBlock && this.sendBlockMove(startsA, walked, editFrom)) return
+    const nested = !inOneBlock && (this.textNested || startsA.nested || walked?.nested === true)
+    if (walked !== null && !inOneBlock && this.sendBlockMove(startsA, walked, editFrom)) return nested
     if (inOneBlock) {
       // One replace step inside one block says what changed (and where it started, [PM-1]): no diff
       // of the documents. Steps across blocks (Enter, joins) have positions between blocks that the
@@ -326,7 +353,7 @@ class Sync implements WeftBinding {
       ;({ from: start, toA: endA, toB: endB } = replaced)
     } else {
       const diffStart = before.content.findDiffStart(after.content)
-      if (diffStart === null) return
+      if (diffStart === null) return false
       // [PM-1] The window starts where the edit did when that is earlier than where the documents
       // start to differ: an 's' typed just before another 's' goes before it, not after.
       start = editFrom !== 'unknown' && editFrom < diffStart ? Math.max(0, editFrom) : diffStart
@@ -346,10 +373,17 @@ class Sync implements WeftBinding {
     const lenB = startsB.length
     const tailA = lenA - posToFlat(before, endA, startsA)
     const tailB = lenB - posToFlat(after, endB, startsB)
-    const tail = Math.min(tailA, tailB)
+    let tail = Math.min(tailA, tailB)
+    if (!inOneBlock && (startsA.nested || startsB.nested)) {
+      // The block after the window may now be the first of a holder, or no longer: its `parents`
+      // mark says so, and the documents' diff can end before it (a list item lifted out of its list).
+      const next = startsB.blockOfFlat(lenB - tail)
+      if (next < startsB.count) tail = Math.min(tail, lenB - startsB.flatStart(next + 1))
+    }
     const toA = lenA - tail
     const toB = lenB - tail
     const wanted = flatRuns(after, from, toB, schema, startsB)
+    if (!inOneBlock && hasParents(wanted)) this.textNested = true
     const newText = wanted.map((r) => r.insert).join('')
     const wFrom = this.toWeft(from)
     const wTo = Math.max(wFrom, this.toWeft(toA))
@@ -391,6 +425,7 @@ class Sync implements WeftBinding {
         c.ids.splice(from - c.start + p, toA - from - p - s, ...added)
       }
     }, this)
+    return nested || this.textNested
   }
 
   /**
@@ -408,7 +443,17 @@ class Sync implements WeftBinding {
     const from = starts.flatStart(move.from)
     const to = starts.flatStart(move.to)
     this.blocks = startsB
-    this.doc.transact(() => this.text.move(from, starts.flatStart(move.from + move.count) - from, to), this)
+    this.doc.transact(() => {
+      this.text.move(from, starts.flatStart(move.from + move.count) - from, to)
+      if (!starts.nested && !startsB.nested) return
+      // Nested: the moved blocks and their new neighbours may hold other `parents` marks now (a list
+      // item moved to the top is the first of its list); the text has the new order, so its marks
+      // are set from the new document over the rotated blocks and the one after them.
+      const lo = Math.min(move.from, move.to)
+      const hi = Math.min(startsB.count, Math.max(move.from + move.count, move.to) + 1)
+      const a = startsB.flatStart(lo)
+      applyMarkDiff(this.text, a, flatRuns(startsB.doc, a, startsB.flatStart(hi), startsB.doc.type.schema, startsB))
+    }, this)
     return true
   }
 
@@ -507,22 +552,34 @@ class Sync implements WeftBinding {
       length: this.text.length,
     }
     const spans = this.text.toDelta(window.flat, window.length)
+    if (starts.nested || this.textNested || hasParents(spans)) {
+      // Nested blocks: where a block goes depends on the blocks before it (see `nestBlocks`), so the
+      // document is built whole (a keystroke inside a block still takes `inlineChange`).
+      const all = window.flat === 0 && window.length === this.text.length ? spans : this.text.toDelta()
+      this.textNested = hasParents(all)
+      return replaceDifference(state, 0, state.doc.content.size, docFromSpans(state.schema, all).content)
+    }
     // Nothing left after earlier blocks (the last ones were deleted): no block, not an empty one.
     const blocks = spans.length === 0 && window.flat > 0 ? [] : blocksFromSpans(state.schema, spans)
     // The top-level nodes holding the window's blocks (the blocks, or their groups), before and after.
     const { from, to, before, after } = starts.outerRange(window.first, window.last)
-    const old = state.doc.content.cut(from, to)
-    const next = state.doc.type.create(null, topNodes(state.schema, [...before, ...blocks, ...after]))
-    const start = old.findDiffStart(next.content)
-    if (start === null) return null
-    let { a: endA, b: endB } = old.findDiffEnd(next.content)!
-    const overlap = start - Math.min(endA, endB)
-    if (overlap > 0) {
-      endA += overlap
-      endB += overlap
-    }
-    return state.tr.replace(from + start, from + endA, next.slice(start, endB))
+    return replaceDifference(state, from, to, Fragment.from(topNodes(state.schema, [...before, ...blocks, ...after])))
   }
+}
+
+/** A transaction replacing only what differs between [from, to) of the document and `content`, or null if nothing does. */
+function replaceDifference(state: EditorState, from: number, to: number, content: Fragment): Transaction | null {
+  const old = state.doc.content.cut(from, to)
+  const next = state.doc.type.create(null, content)
+  const start = old.findDiffStart(next.content)
+  if (start === null) return null
+  let { a: endA, b: endB } = old.findDiffEnd(next.content)!
+  const overlap = start - Math.min(endA, endB)
+  if (overlap > 0) {
+    endA += overlap
+    endB += overlap
+  }
+  return state.tr.replace(from + start, from + endA, next.slice(start, endB))
 }
 
 /**
@@ -606,8 +663,8 @@ function applyMarkDiff(text: WeftText, from: number, wanted: { insert: string; a
       }
       let j = i + 1
       while (j < total && JSON.stringify(want[j]?.[k]) === JSON.stringify(w) && JSON.stringify(want[j]?.[k]) !== JSON.stringify(cur[j]?.[k])) j++
-      // An embed's mark never grows: a character typed beside it is not another one.
-      text.format(from + i, j - i, { [k]: w ?? null }, k === EMBED_KEY ? { expand: 'none' } : {})
+      // An embed's or a nested block's mark never grows: a character typed beside it does not take it.
+      text.format(from + i, j - i, { [k]: w ?? null }, k === EMBED_KEY || k === PARENTS_KEY ? { expand: 'none' } : {})
       i = j
     }
   }

@@ -1,12 +1,12 @@
 import type { Node as PMNode } from 'prosemirror-model'
-import { eachBlock } from './blocks.js'
+import { eachBlock, groupType } from './blocks.js'
 
 /** How many blocks' shifts a derived BlockStarts keeps before it copies the arrays with them applied. */
 const SHIFTS_KEPT = 16
 
 /**
- * Where each block of `doc` (a top-level textblock, or a textblock of a
- * top-level group) starts, as a flat index and as a position. Mapping
+ * Where each block of `doc` (a top-level textblock, a textblock of a
+ * top-level group, or one nested in blocks that hold blocks) starts, as a flat index and as a position. Mapping
  * between the two, or finding the block of a keystroke, is then a binary
  * search instead of a walk over every block before it: in a 100 KB note of
  * 2,000 lines, the walks of one keystroke (the edit's window, its runs, the
@@ -27,6 +27,8 @@ export class BlockStarts {
     private readonly pos: Int32Array,
     /** In a grouped document, the group of each block and the first block of each group; else null. */
     private readonly groups: { of: Int32Array; first: Int32Array } | null,
+    /** In a document with blocks nested in others (a list's items), each block's path from the top; else null. */
+    private readonly paths: readonly Int32Array[] | null,
     /**
      * Pending shifts as pairs [index, by, index, by, ...], indexes ascending and distinct: every
      * entry of `flat` and `pos` after block `index` is `by` larger than the arrays hold.
@@ -38,20 +40,37 @@ export class BlockStarts {
     const flat = [0]
     const pos: number[] = []
     const of: number[] = []
+    // The paths of blocks nested in others (a top-level block's is its index, kept in `of` until needed).
+    const deep = new Map<number, Int32Array>()
     let end = 0
-    eachBlock(doc, (block, at, start, group) => {
+    eachBlock(doc, (block, at, start, group, path) => {
+      if (path.length > 1 && group < 0) deep.set(pos.length, Int32Array.from(path))
       pos.push(at)
       flat.push(start + block.content.size + 1)
-      of.push(group)
+      of.push(group < 0 ? path[0]! : group)
       end = at + block.nodeSize
       return false
     })
     pos.push(end)
-    if (of.length === 0 || of[0]! < 0) return new BlockStarts(doc, Int32Array.from(flat), Int32Array.from(pos), null)
+    if (deep.size > 0) {
+      const paths = of.map((top, i) => deep.get(i) ?? Int32Array.of(top))
+      return new BlockStarts(doc, Int32Array.from(flat), Int32Array.from(pos), null, paths)
+    }
+    if (of.length === 0 || groupType(doc.type.schema) === null) return new BlockStarts(doc, Int32Array.from(flat), Int32Array.from(pos), null, null)
     // Grouped: the first block of each group, for finding a block's node in two steps.
     const first = new Int32Array(doc.childCount)
     for (let i = of.length - 1; i >= 0; i--) first[of[i]!] = i
-    return new BlockStarts(doc, Int32Array.from(flat), Int32Array.from(pos), { of: Int32Array.from(of), first })
+    return new BlockStarts(doc, Int32Array.from(flat), Int32Array.from(pos), { of: Int32Array.from(of), first }, null)
+  }
+
+  /** Whether some block is nested in another (a list's items): then a block's place depends on its neighbours'. */
+  get nested(): boolean {
+    return this.paths !== null
+  }
+
+  /** Block `index`'s path from the top (the child index at each level), in a nested document; else null. */
+  path(index: number): ArrayLike<number> | null {
+    return this.paths?.[index] ?? null
   }
 
   /** How many blocks the document has. */
@@ -66,6 +85,11 @@ export class BlockStarts {
 
   /** Block `index` of the document. */
   node(index: number): PMNode {
+    if (this.paths !== null) {
+      let node = this.doc
+      for (const i of this.paths[index]!) node = node.child(i)
+      return node
+    }
     return this.groups === null ? this.doc.child(index) : blockAt(this.doc, index, this.groups.of, this.groups.first)
   }
 
@@ -152,6 +176,7 @@ export class BlockStarts {
   /** `doc` (this one's document) with block `index` replaced by `block`. */
   replaceBlock(index: number, block: PMNode): PMNode {
     const doc = this.doc
+    if (this.paths !== null) return replaceAlong(doc, this.paths[index]!, 0, block)
     if (this.groups === null) return doc.copy(doc.content.replaceChild(index, block))
     const g = this.groups.of[index]!
     const group = doc.child(g)
@@ -165,7 +190,7 @@ export class BlockStarts {
     while (k < shifts.length && shifts[k]! < index) k += 2
     if (shifts[k] === index) shifts[k + 1] = shifts[k + 1]! + by
     else shifts.splice(k, 0, index, by)
-    if (shifts.length <= 2 * SHIFTS_KEPT) return new BlockStarts(doc, this.flat, this.pos, this.groups, shifts)
+    if (shifts.length <= 2 * SHIFTS_KEPT) return new BlockStarts(doc, this.flat, this.pos, this.groups, this.paths, shifts)
     // Too many to add up per lookup: a copy with them applied.
     const flat = this.flat.slice()
     const pos = this.pos.slice()
@@ -179,7 +204,7 @@ export class BlockStarts {
       flat[i] = flat[i]! + sum
       pos[i] = pos[i]! + sum
     }
-    return new BlockStarts(doc, flat, pos, this.groups)
+    return new BlockStarts(doc, flat, pos, this.groups, this.paths)
   }
 
   /** What the pending shifts add to block `index`'s starts: those of the blocks before it. */
@@ -188,6 +213,13 @@ export class BlockStarts {
     for (let k = 0; k < this.shifts.length && this.shifts[k]! < index; k += 2) sum += this.shifts[k + 1]!
     return sum
   }
+}
+
+/** `node` with the node at `path` (from level `depth` down) replaced by `block`. */
+function replaceAlong(node: PMNode, path: Int32Array, depth: number, block: PMNode): PMNode {
+  const i = path[depth]!
+  const child = depth === path.length - 1 ? block : replaceAlong(node.child(i), path, depth + 1, block)
+  return node.copy(node.content.replaceChild(i, child))
 }
 
 function blockAt(doc: PMNode, index: number, of: Int32Array, first: Int32Array): PMNode {

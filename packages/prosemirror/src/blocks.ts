@@ -12,39 +12,44 @@ export function groupType(schema: Schema): NodeType | null {
   return top.contentMatch.defaultType?.isTextblock === true ? top : null
 }
 
+/** A block the text maps as one: a textblock, or a leaf block (a rule). Any other block holds blocks. */
+export function isTextLevel(node: PMNode): boolean {
+  return node.isTextblock || node.isLeaf
+}
+
 /**
- * Calls `visit` with each block of `doc` (a top-level textblock, or a textblock of a top-level group),
- * the position before it, the flat index where its text starts and the index of its group (-1 when
- * the blocks are not grouped), until `visit` returns true.
+ * Calls `visit` with each block of `doc` (a textblock or leaf block, at whatever depth: top-level,
+ * in a top-level group, or nested in blocks that hold blocks, such as a list's items), the position
+ * before it, the flat index where its text starts, the index of its group (-1 when the blocks are
+ * not grouped) and its path (the child index at each level from the top, the block's own last;
+ * shared and reused: copy it to keep it), until `visit` returns true.
  */
-export function eachBlock(doc: PMNode, visit: (block: PMNode, pos: number, flat: number, group: number) => boolean | undefined): void {
+export function eachBlock(doc: PMNode, visit: (block: PMNode, pos: number, flat: number, group: number, path: readonly number[]) => boolean | undefined): void {
   const grouped = groupType(doc.type.schema) !== null
+  const path: number[] = []
   let flat = 0
-  let pos = 0
-  for (let g = 0; g < doc.childCount; g++) {
-    const outer = doc.child(g)
-    if (!grouped) {
-      if (visit(outer, pos, flat, -1) === true) return
-      flat += outer.content.size + 1
-      pos += outer.nodeSize
-      continue
+  let stopped = false
+  const walk = (parent: PMNode, start: number, group: number): void => {
+    let pos = start
+    for (let i = 0; i < parent.childCount && !stopped; i++) {
+      const node = parent.child(i)
+      path.push(i)
+      if (isTextLevel(node)) {
+        stopped = visit(node, pos, flat, group, path) === true
+        flat += node.content.size + 1
+      } else walk(node, pos + 1, grouped && parent === doc ? i : group)
+      path.pop()
+      pos += node.nodeSize
     }
-    let at = pos + 1
-    for (let k = 0; k < outer.childCount; k++) {
-      const block = outer.child(k)
-      if (visit(block, at, flat, g) === true) return
-      flat += block.content.size + 1
-      at += block.nodeSize
-    }
-    pos += outer.nodeSize
   }
+  walk(doc, 0, -1)
 }
 
 /**
  * The first node between positions `from` and `to` of `doc` that the flat mapping cannot hold, or
- * null: a block holding other blocks (a blockquote, a list: nested structure is not mapped), or an
- * inline node with content. Groups of a grouped schema, textblocks and leaves (a rule, a hard
- * break, an image) map.
+ * null: an inline node with content; in a grouped schema, any block holding blocks (groups are
+ * layout only, and nothing nests in them); elsewhere, a block holding blocks but none of the
+ * textblocks or leaves the text records (it would vanish).
  */
 export function unmappableNode(doc: PMNode, from: number, to: number): PMNode | null {
   const group = groupType(doc.type.schema)
@@ -52,9 +57,19 @@ export function unmappableNode(doc: PMNode, from: number, to: number): PMNode | 
   doc.nodesBetween(from, to, (node, _pos, parent) => {
     if (found !== null || node.isText) return false
     if (node.isTextblock) return true // its inline nodes
+    if (node.isLeaf) return false
     if (parent === doc && node.type === group) return true // its blocks
-    if (!node.isLeaf) found = node
-    return false
+    if (node.isInline || group !== null || !holdsTextLevel(node)) found = node
+    return found === null
+  })
+  return found
+}
+
+function holdsTextLevel(node: PMNode): boolean {
+  let found = false
+  node.descendants((child) => {
+    if (isTextLevel(child) && child.isBlock) found = true
+    return !found && !child.isTextblock
   })
   return found
 }

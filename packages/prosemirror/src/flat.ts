@@ -1,11 +1,11 @@
 import type { JsonValue, TextSpan } from '@weft/crdt-core'
 import { Mark, type Node as PMNode, type NodeType, type Schema } from 'prosemirror-model'
 import type { BlockStarts } from './block-starts.js'
-import { eachBlock, groupType } from './blocks.js'
+import { eachBlock, groupType, isTextLevel } from './blocks.js'
 
 /**
  * How a ProseMirror document lives in one Weft `Text` (Quill-style):
- * each top-level textblock is its text followed by '\n'; the block's type
+ * each textblock is its text followed by '\n'; the block's type
  * and attributes are the `block` mark on that '\n' ({ type, attrs }),
  * absent for the schema's default block (a paragraph); an inline mark is
  * a Weft mark named after its type, valued `true` or its attrs. So a
@@ -15,12 +15,13 @@ import { eachBlock, groupType } from './blocks.js'
  * An inline node that is not text (a hard break, an image) is one '\ufffc'
  * carrying the `embed` mark ({ type, attrs }), besides its marks.
  *
- * Only documents whose top level is a list of textblocks (or leaf blocks,
- * such as a horizontal rule) map this way (paragraphs, headings, code
- * blocks; lists as attributes of a block). Nested block structure is not
- * mapped (see the README): the plugin refuses an edit that would make it
- * (`unmappableNode`), with one exception: the top level may be groups of textblocks (`doc: 'chunk+'`,
- * `chunk: 'block+'`), which are layout only. A browser lays out and paints
+ * A block nested in blocks that hold blocks (a list's items, a blockquote)
+ * is the same text and '\n', with the `parents` mark naming its holders
+ * (see PARENTS_KEY and `nestBlocks`). The plugin refuses what the text
+ * cannot hold (`unmappableNode`).
+ *
+ * The top level may instead be groups of textblocks (`doc: 'chunk+'`,
+ * `chunk: 'block+'`), which are layout only (nothing nests in them). A browser lays out and paints
  * a change among 20,000 sibling blocks by walking them all; grouped 100 to a
  * node, it walks one group and the list of groups. The text does not record
  * them: `docFromSpans` groups the blocks GROUP_SIZE at a time (or the
@@ -28,6 +29,15 @@ import { eachBlock, groupType } from './blocks.js'
  * made longer than twice that.
  */
 export const BLOCK_KEY = 'block'
+
+/**
+ * The mark on a nested block's '\n' naming the blocks that hold it, outermost first:
+ * `[{ type, attrs?, first? }]`, `first: true` where this block is that holder's first. A block
+ * goes into the holders of the block before it as deep as their types and attrs agree and no
+ * `first` says it starts a new one (see `nestBlocks`). A key of its own, not part of `block`:
+ * one person wrapping a paragraph in a list and another making it a heading both stay.
+ */
+export const PARENTS_KEY = 'parents'
 
 /** The mark of the '\ufffc' that stands for an inline node other than text: `{ type, attrs? }`. */
 export const EMBED_KEY = 'embed'
@@ -81,7 +91,8 @@ export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema, 
     if (last !== undefined && JSON.stringify(last.attributes ?? {}) === JSON.stringify(attrs)) last.insert += insert
     else out.push(empty ? { insert } : { insert, attributes: attrs })
   }
-  const visit = (block: PMNode, flat: number): boolean => {
+  const grouped = groupType(schema) !== null
+  const visit = (block: PMNode, flat: number, path: ArrayLike<number> | null): boolean => {
     const len = block.content.size
     if (flat + len + 1 > from) {
       block.forEach((child, offset) => {
@@ -93,7 +104,8 @@ export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema, 
       })
       if (flat + len >= from && flat + len < to) {
         const attr = blockAttr(block, schema)
-        push('\n', attr === undefined ? {} : { [BLOCK_KEY]: attr })
+        const parents = path !== null && path.length > 1 && !grouped ? parentsOf(doc, path) : undefined
+        push('\n', { ...(attr !== undefined && { [BLOCK_KEY]: attr }), ...(parents !== undefined && { [PARENTS_KEY]: parents }) })
       }
     }
     // The walk stops after the window.
@@ -101,8 +113,23 @@ export function flatRuns(doc: PMNode, from: number, to: number, schema: Schema, 
   }
   if (starts?.doc === doc) {
     // Blocks before the window are skipped by a search, not a walk.
-    for (let i = starts.blockOfFlat(from); i < starts.count && !visit(starts.node(i), starts.flatStart(i)); i++);
-  } else eachBlock(doc, (block, _pos, flat) => visit(block, flat))
+    for (let i = starts.blockOfFlat(from); i < starts.count && !visit(starts.node(i), starts.flatStart(i), starts.path(i)); i++);
+  } else eachBlock(doc, (block, _pos, flat, _group, path) => visit(block, flat, path))
+  return out
+}
+
+/** The `parents` mark of the block at `path` in `doc` (see PARENTS_KEY). */
+function parentsOf(doc: PMNode, path: ArrayLike<number>): JsonValue[] {
+  const out: JsonValue[] = []
+  let node = doc
+  for (let d = 0; d < path.length - 1; d++) {
+    node = node.child(path[d]!)
+    // The holder's first block: the first child at every level below it.
+    let first = true
+    for (let e = d + 1; e < path.length && first; e++) first = path[e] === 0
+    const spec = nodeSpec(node) as Record<string, JsonValue>
+    out.push(first ? { ...spec, first: true } : spec)
+  }
   return out
 }
 
@@ -150,14 +177,21 @@ export function flatToPos(doc: PMNode, flat: number, starts?: BlockStarts): numb
 }
 
 /**
- * The blocks of the text `spans` holds, as textblocks (not grouped). Text after the last '\n' becomes a
- * last default block; no spans make one empty block.
+ * The blocks of the text `spans` holds, as textblocks (not grouped, not nested). Text after the last
+ * '\n' becomes a last default block; no spans make one empty block.
  */
 export function blocksFromSpans(schema: Schema, spans: readonly TextSpan[]): PMNode[] {
+  return parseBlocks(schema, spans).blocks
+}
+
+/** The blocks of `spans` and, for each, its '\n's `parents` mark (see PARENTS_KEY), if it has one. */
+function parseBlocks(schema: Schema, spans: readonly TextSpan[]): { blocks: PMNode[]; parents: (JsonValue | undefined)[] } {
   const blocks: PMNode[] = []
+  const parents: (JsonValue | undefined)[] = []
   let inline: PMNode[] = []
-  const close = (attr: JsonValue | undefined) => {
-    blocks.push(textblockOf(schema, attr, inline))
+  const close = (attrs: Attrs | undefined) => {
+    blocks.push(textblockOf(schema, attrs?.[BLOCK_KEY], inline))
+    parents.push(attrs?.[PARENTS_KEY])
     inline = []
   }
   for (const span of spans) {
@@ -168,12 +202,85 @@ export function blocksFromSpans(schema: Schema, spans: readonly TextSpan[]): PMN
       const piece = text.slice(start, nl < 0 ? text.length : nl)
       if (piece.length > 0) inline.push(...inlineNodes(schema, piece, span.attributes))
       if (nl < 0) break
-      close(span.attributes?.[BLOCK_KEY])
+      close(span.attributes)
       start = nl + 1
     }
   }
   if (inline.length > 0 || blocks.length === 0) close(undefined)
-  return blocks
+  return { blocks, parents }
+}
+
+/** Whether any '\n' of `spans` carries a `parents` mark: the text nests blocks there. */
+export function hasParents(spans: readonly TextSpan[]): boolean {
+  return spans.some((span) => span.attributes?.[PARENTS_KEY] !== undefined)
+}
+
+interface Holder {
+  readonly type: string
+  readonly attrs: Record<string, unknown> | null
+  readonly first: boolean
+}
+
+/** A `parents` mark as holders, outermost first; anything not shaped like one is no holder (a top-level block). */
+function holdersOf(mark: JsonValue | undefined): Holder[] {
+  if (!Array.isArray(mark)) return []
+  const out: Holder[] = []
+  for (const h of mark) {
+    if (typeof h !== 'object' || h === null || Array.isArray(h) || typeof h['type'] !== 'string') return []
+    const attrs = h['attrs']
+    out.push({ type: h['type'], attrs: typeof attrs === 'object' && attrs !== null && !Array.isArray(attrs) ? attrs : null, first: h['first'] === true })
+  }
+  return out
+}
+
+/** JSON with keys sorted, so that equal attrs compare equal whatever order a peer wrote them in. */
+function canonical(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  const obj = value as Record<string, unknown>
+  return `{${Object.keys(obj)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
+    .join(',')}}`
+}
+
+/**
+ * The top-level nodes of `blocks`, each nested in the holders its `parents` mark names: a block
+ * goes into the open holders of the block before it as deep as type and attrs agree and no
+ * `first` starts a new one, then opens the rest. Total, so that any text renders, and the same on
+ * every replica: a holder type this schema lacks (or that holds no blocks) is left out, and a
+ * holder that refuses its content (concurrent edits can leave a list item starting with a list)
+ * gives its content to the holder above it.
+ */
+export function nestBlocks(schema: Schema, blocks: readonly PMNode[], parents: readonly (JsonValue | undefined)[]): PMNode[] {
+  const top: PMNode[] = []
+  const open: { holder: Holder; key: string; type: NodeType | null; children: PMNode[] }[] = []
+  const into = () => (open.length > 0 ? open[open.length - 1]!.children : top)
+  const close = () => {
+    const level = open.pop()!
+    const made = level.type === null ? null : tryCreate(level.type, level.holder.attrs, level.children)
+    if (made !== null) into().push(made)
+    else into().push(...level.children)
+  }
+  for (let i = 0; i < blocks.length; i++) {
+    const holders = holdersOf(parents[i])
+    let depth = 0
+    while (depth < open.length && depth < holders.length && !holders[depth]!.first && open[depth]!.key === keyOf(holders[depth]!)) depth++
+    while (open.length > depth) close()
+    for (let d = depth; d < holders.length; d++) {
+      const h = holders[d]!
+      const type = schema.nodes[h.type]
+      const holds = type?.isBlock === true && !type.isTextblock && !type.isLeaf
+      open.push({ holder: h, key: keyOf(h), type: holds ? type : null, children: [] })
+    }
+    into().push(blocks[i]!)
+  }
+  while (open.length > 0) close()
+  return top
+}
+
+function keyOf(h: Holder): string {
+  return `${h.type} ${canonical(h.attrs)}`
 }
 
 /**
@@ -243,9 +350,43 @@ function tryNode(type: NodeType, attrs: Record<string, unknown> | null, marks: r
   }
 }
 
-/** Builds a ProseMirror document from Weft spans, its blocks grouped GROUP_SIZE to a group where the schema groups them. */
+/**
+ * Builds a ProseMirror document from Weft spans: its blocks grouped GROUP_SIZE to a group where the
+ * schema groups them, nested in the blocks their `parents` marks name where it does not.
+ */
 export function docFromSpans(schema: Schema, spans: readonly TextSpan[]): PMNode {
-  return docOfBlocks(schema, blocksFromSpans(schema, spans))
+  const { blocks, parents } = parseBlocks(schema, spans)
+  if (groupType(schema) !== null || !parents.some((p) => p !== undefined)) return docOfBlocks(schema, blocks)
+  const top = schema.topNodeType
+  const nested = tryCreate(top, null, fitTop(schema, nestBlocks(schema, blocks, parents)))
+  // Still refused (an order the top's content expression does not allow): the blocks, unnested.
+  return (
+    nested ??
+    docOfBlocks(
+      schema,
+      blocks.map((b) => (top.contentMatch.matchType(b.type) === null ? textblockOf(schema, undefined, contentOf(b)) : b)),
+    )
+  )
+}
+
+/**
+ * `nodes` as the top level can take them: a holder it refuses (a list item with no list around
+ * it) gives it its content instead, and a block it refuses becomes the default block.
+ */
+function fitTop(schema: Schema, nodes: readonly PMNode[]): PMNode[] {
+  const out: PMNode[] = []
+  for (const node of nodes) {
+    if (schema.topNodeType.contentMatch.matchType(node.type) !== null) out.push(node)
+    else if (!isTextLevel(node)) out.push(...fitTop(schema, contentOf(node)))
+    else out.push(textblockOf(schema, undefined, contentOf(node)))
+  }
+  return out
+}
+
+function contentOf(node: PMNode): PMNode[] {
+  const out: PMNode[] = []
+  node.forEach((child) => out.push(child))
+  return out
 }
 
 /** A document holding `blocks`, grouped where the schema groups them (see `topNodes`). */

@@ -5,4 +5,4 @@
 export { weftPlugin, weftBinding, weftUndo, weftRedo } from './binding.js'
 export type { WeftPluginOptions, WeftBinding, WeftPluginState } from './binding.js'
 export { WeftBindingError } from './binding.js'
-export { docFromSpans, flatRuns, flatLength, posToFlat, flatToPos, BLOCK_KEY, EMBED_KEY, GROUP_SIZE } from './flat.js'
+export { docFromSpans, flatRuns, flatLength, posToFlat, flatToPos, BLOCK_KEY, EMBED_KEY, PARENTS_KEY, GROUP_SIZE } from './flat.js'

@@ -7,6 +7,7 @@ import { findWrapping } from 'prosemirror-transform'
 import { EditorView } from 'prosemirror-view'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WeftBindingError, docFromSpans, weftPlugin } from './index.js'
+import { groupedSchema } from './schemas.test-support.js'
 
 const views: EditorView[] = []
 afterEach(() => {
@@ -47,27 +48,45 @@ const json = (v: EditorView) => v.state.doc.toJSON()
 const stored = (d: Doc) => docFromSpans(schema, d.getText('body').toDelta()).toJSON()
 
 describe('[PM-6] structure the text cannot hold', () => {
-  it('wrapping a paragraph in a blockquote is refused with a WeftBindingError, changing neither the editor, the text nor the peer', () => {
+  /** An editor of the grouped schema (blocks in layout-only chunks, where nothing may nest) on its own replica. */
+  function groupedEditor(d: Doc, content?: PMNode, onError?: (e: WeftBindingError) => void): EditorView {
+    const state = EditorState.create({
+      schema: groupedSchema,
+      ...(content && { doc: content }),
+      plugins: [weftPlugin(d, d.getText('body'), { ...(onError && { onError }) })],
+    })
+    const view = new EditorView(document.body.appendChild(document.createElement('div')), { state })
+    views.push(view)
+    return view
+  }
+  const g = groupedSchema.nodes
+  const gp = (s: string) => g.paragraph!.create(null, [groupedSchema.text(s)])
+  const chunkDoc = (...blocks: PMNode[]) => g.doc!.create(null, [g.chunk!.create(null, blocks)])
+
+  it('wrapping a paragraph in a blockquote inside a group is refused with a WeftBindingError, changing neither the editor, the text nor the peer', () => {
     const errors: WeftBindingError[] = []
-    const { a, b, da } = pair(docOf(p('hello'), p('world')), (e) => errors.push(e))
+    const da = new Doc({ replicaId: 1 })
+    const a = groupedEditor(da, chunkDoc(gp('hello'), gp('world')), (e) => errors.push(e))
+    const db = Doc.load(da.encodeState(), { replicaId: 2 })
+    da.on('delta', (d) => db.applyDelta(d))
+    const b = groupedEditor(db)
     const before = { doc: json(a), text: da.getText('body').toDelta() }
-    const range = a.state.doc.resolve(2).blockRange()!
-    a.dispatch(a.state.tr.wrap(range, findWrapping(range, schema.nodes.blockquote)!))
+    const range = a.state.doc.resolve(3).blockRange()!
+    a.dispatch(a.state.tr.wrap(range, findWrapping(range, g.blockquote!)!))
     expect(errors.map((e) => [e.name, e.code, e.node])).toEqual([['WeftBindingError', 'unsupported-node', 'blockquote']])
     expect(errors[0]!.message).toMatch(/cannot store a "blockquote" node/)
     expect(json(a)).toEqual(before.doc)
     expect(da.getText('body').toDelta()).toEqual(before.text)
     expect(json(b)).toEqual(before.doc)
     // Typing still works afterwards.
-    a.dispatch(a.state.tr.insertText('!', 6))
+    a.dispatch(a.state.tr.insertText('!', 7))
     expect(json(b)).toEqual(json(a))
     expect(da.getText('body').toString()).toBe('hello!\nworld\n')
   })
 
-  it('an editor opened with nested content on an empty text throws before writing anything', () => {
+  it('an editor opened with content the text cannot hold on an empty text throws before writing anything', () => {
     const d = new Doc({ replicaId: 1 })
-    const quoted = docOf(schema.node('blockquote', null, [p('quoted')]))
-    expect(() => editor(d, quoted)).toThrow(WeftBindingError)
+    expect(() => groupedEditor(d, chunkDoc(g.blockquote!.create(null, [gp('quoted')])))).toThrow(WeftBindingError)
     expect(d.getText('body').length).toBe(0)
   })
 })
