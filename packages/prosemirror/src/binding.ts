@@ -120,6 +120,8 @@ export function weftPlugin(doc: Doc, text: WeftText, options: WeftPluginOptions 
         if (!tr.docChanged) return value
         // A regroup after an edit keeps the edit's start (in the document before both) as the one change.
         if (tr.getMeta(REGROUP) === true) return { ...value, replaced: null }
+        // A remote change is never sent back: where it started and what it replaced are not needed.
+        if (tr.getMeta(REMOTE) === true) return { binding: sync, changes: value.changes + 1, editFrom: null, replaced: null }
         return { binding: sync, changes: value.changes + 1, editFrom: editStart(tr), replaced: replacedRange(tr) }
       },
     },
@@ -473,9 +475,9 @@ class Sync implements WeftBinding {
     this.composition = null
     // A caret the browser itself moved (arrow keys, Home) reaches ProseMirror on 'selectionchange',
     // a task that can come after this change: read it now, or putting the selection back from the
-    // cursors saved before the move would undo it. (The DOM observer is internal to
-    // prosemirror-view, hence the guarded access.)
-    ;(view as unknown as { domObserver?: { flush?(): void } }).domObserver?.flush?.()
+    // cursors saved before the move would undo it; only a focused editor's caret moves so. (The DOM
+    // observer is internal to prosemirror-view, hence the guarded access.)
+    if (view.hasFocus()) (view as unknown as { domObserver?: { flush?(): void } }).domObserver?.flush?.()
     const state = view.state
     const inline = delta !== null ? this.inlineChange(state, delta) : null
     const tr = inline?.tr ?? this.blockChange(state, delta)
