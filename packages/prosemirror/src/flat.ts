@@ -35,7 +35,7 @@ export const BLOCK_KEY = 'block'
  * `[{ type, attrs?, first? }]`, `first: true` where this block is that holder's first. A block
  * goes into the holders of the block before it as deep as their types and attrs agree and no
  * `first` says it starts a new one (see `nestBlocks`). A key of its own, not part of `block`:
- * one person wrapping a paragraph in a list and another making it a heading both stay.
+ * one person putting a paragraph in a quote and another making it a heading both stay.
  */
 export const PARENTS_KEY = 'parents'
 

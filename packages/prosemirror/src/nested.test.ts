@@ -162,6 +162,17 @@ describe('[PM-7] blocks nested in blocks (lists, quotes)', () => {
     expect(stored(db).toJSON()).toEqual(want)
   })
 
+  it('one side puts a paragraph in a quote while the other makes it a heading: both changes stay', () => {
+    const { a, b, da, flush } = pair(docOf(p('title'), p('body')), false)
+    run(a, wrapIn(n.blockquote), inBlock(a.state.doc, 0))
+    run(b, setBlockType(n.heading, { level: 1 }), inBlock(b.state.doc, 0))
+    flush()
+    const want = docOf(quote(n.heading.create({ level: 1 }, [schema.text('title')])), p('body')).toJSON()
+    expect(a.state.doc.toJSON()).toEqual(want)
+    expect(b.state.doc.toJSON()).toEqual(want)
+    expect(stored(da).toJSON()).toEqual(want)
+  })
+
   it('undo takes a wrap back on both sides', () => {
     const { a, b } = pair(docOf(p('one'), p('two')))
     const before = a.state.doc.toJSON()
