@@ -558,13 +558,28 @@ export function readDeltaRanges(bytes: Uint8Array): DotRange[] | undefined {
   const r = new Reader(bytes)
   const flags = readVersionAndFlags(r)
   if (flags & FLAG_DEFLATE) return undefined
+  return readHeader(r, bytes[0] === COMPACT_FORMAT_VERSION, undefined).ranges
+}
+
+/** What follows the version and flags: the replica table, the dependencies and the dot ranges. */
+interface DeltaHeader {
+  readonly replicas: number[]
+  readonly deps: Deps
+  readonly ranges: DotRange[]
+}
+
+/**
+ * Reads a delta's header past its version and flags; `readDeltaRanges` and
+ * `decodeDelta` share it, so a header one accepts the other does too.
+ * `reuse`: a single range is read into the scratch's.
+ */
+function readHeader(r: Reader, compact: boolean, reuse: DecodeScratch | undefined): DeltaHeader {
   const replicas = readReplicaTable(r)
   const nDeps = r.readCount(2)
   const deps = nDeps === 0 ? NO_DEPS : readDeps(r, replicas, nDeps)
-  const compact = bytes[0] === COMPACT_FORMAT_VERSION
   const index = compact ? depIndex(deps) : null
   const nRanges = r.readCount(3)
-  const ranges: DotRange[] = new Array<DotRange>(nRanges)
+  const ranges: DotRange[] = reuse !== undefined && nRanges === 1 ? reuse.ranges : new Array<DotRange>(nRanges)
   const rangeSet = nRanges > SCAN_LIMIT ? new Set<number>() : null
   for (let i = 0; i < nRanges; i++) {
     const replica = replicaAt(replicas, r.readVarUint(), false)
@@ -573,9 +588,10 @@ export function readDeltaRanges(bytes: Uint8Array): DotRange[] | undefined {
     if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
     if (hasRangeFor(ranges, i, replica, rangeSet)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
     rangeSet?.add(replica)
-    ranges[i] = { replica, from, to }
+    if (ranges === reuse?.ranges) reuse.setRange(replica, from, to)
+    else ranges[i] = { replica, from, to }
   }
-  return ranges
+  return { replicas, deps, ranges }
 }
 
 /**
@@ -592,27 +608,10 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
     if (!isState) throw new WeftDecodeError('invalid', 'only states are deflated')
     r = inflateBody(r, options?.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES)
   }
-  const replicas = readReplicaTable(r)
-
-  const nDeps = r.readCount(2)
-  const deps = nDeps === 0 ? NO_DEPS : readDeps(r, replicas, nDeps)
   const compact = version === COMPACT_FORMAT_VERSION
-  const index = compact ? depIndex(deps) : null
-  const nRanges = r.readCount(3)
   // States are decoded fresh: they are rare, and what their containers keep is theirs.
   const reuse = isState ? undefined : scratch
-  const ranges: DotRange[] = reuse !== undefined && nRanges === 1 ? reuse.ranges : new Array<DotRange>(nRanges)
-  const rangeSet = nRanges > SCAN_LIMIT ? new Set<number>() : null
-  for (let i = 0; i < nRanges; i++) {
-    const replica = replicaAt(replicas, r.readVarUint(), false)
-    const from = compact ? rangeFrom(deps, index, replica, r.readVarUint()) : r.readVarUint()
-    const to = from + r.readVarUint()
-    if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
-    if (hasRangeFor(ranges, i, replica, rangeSet)) throw new WeftDecodeError('invalid', 'two dot ranges for one replica')
-    rangeSet?.add(replica)
-    if (ranges === reuse?.ranges) reuse.setRange(replica, from, to)
-    else ranges[i] = { replica, from, to }
-  }
+  const { replicas, deps, ranges } = readHeader(r, compact, reuse)
   const ctx = reuse !== undefined ? reuse.context.reset(replicas, ranges, compact) : new DecodeContext(replicas, ranges, compact)
   const nContainers = r.readCount(3)
   const single = reuse !== undefined && nContainers === 1 ? reuse : undefined
@@ -801,6 +800,8 @@ const NONE = Object.freeze([]) as unknown as never[]
 class DecodeContext {
   private rangeIndex: Map<number, DotRange> | null = null
   private rangeIndexOf: DotRange[] | null = null
+  /** The range `dot` found for the op being read, so `checkOwnDots` need not look it up again. */
+  private opRange: DotRange | undefined = undefined
   /** [v4] The section bits of the container id read last. */
   sections = 0
 
@@ -817,13 +818,18 @@ class DecodeContext {
     this.ranges = ranges
     this.compact = compact
     this.sections = 0
+    this.opRange = undefined
     return this
   }
 
-  /** An op's own counter from its field (v4: past its replica's range start). */
+  /**
+   * An op's own counter from its field (v4: past its replica's range start).
+   * Finds the op's range for {@link checkOwnDots}, which must follow.
+   */
   dot(replica: number, field: number): number {
-    if (!this.compact) return field
     const range = this.rangeOf(replica)
+    this.opRange = range
+    if (!this.compact) return field
     if (range === undefined) throw new WeftDecodeError('invalid', `op of replica ${replica} outside the delta's declared dots`)
     return range.from + 1 + field
   }
@@ -856,11 +862,19 @@ class DecodeContext {
   /** Every dot an op claims must be one the delta declares. */
   checkDots(replica: number, counter: number, len: number): void {
     // A state of a doc many replicas wrote indexes its ranges once (see rangeOf).
-    const range = this.rangeOf(replica)
-    // Lengths past MAX_SPAN_LEN fit no sequence (its columns are 32-bit); no real edit comes near.
-    if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1 || len > MAX_SPAN_LEN) {
-      throw new WeftDecodeError('invalid', `op ${replica}:${counter} (+${len}) outside the delta's declared dots`)
-    }
+    checkInRange(this.rangeOf(replica), replica, counter, len)
+  }
+
+  /** {@link checkDots} for the op whose counter `dot` read last, against the range it found. */
+  checkOwnDots(replica: number, counter: number, len: number): void {
+    checkInRange(this.opRange, replica, counter, len)
+  }
+}
+
+function checkInRange(range: DotRange | undefined, replica: number, counter: number, len: number): void {
+  // Lengths past MAX_SPAN_LEN fit no sequence (its columns are 32-bit); no real edit comes near.
+  if (!range || counter <= range.from || counter + len - 1 > range.to || len < 1 || len > MAX_SPAN_LEN) {
+    throw new WeftDecodeError('invalid', `op ${replica}:${counter} (+${len}) outside the delta's declared dots`)
   }
 }
 
@@ -959,7 +973,7 @@ function readContainer(
     for (let i = 0; i < nDeletes; i++) {
       const replica = ctx.replicaAt(r.readVarUint(), true)
       const counter = replica === 0 ? 0 : ctx.dot(replica, r.readVarUint())
-      if (replica !== 0) ctx.checkDots(replica, counter, 1)
+      if (replica !== 0) ctx.checkOwnDots(replica, counter, 1)
       const n = r.readCount(3)
       const ranges: IdRange[] = new Array<IdRange>(n)
       for (let j = 0; j < n; j++) {
@@ -980,7 +994,7 @@ function readContainer(
       const key = r.readString(MAX_KEY_BYTES)
       const replica = ctx.replicaAt(r.readVarUint(), false)
       const counter = ctx.dot(replica, r.readVarUint())
-      ctx.checkDots(replica, counter, 1)
+      ctx.checkOwnDots(replica, counter, 1)
       const lamport = r.readVarUint()
       c.entries[i] = { key, replica, counter, lamport, value: readValueOp(r) } satisfies MapEntryOp
     }
@@ -990,7 +1004,7 @@ function readContainer(
     for (let i = 0; i < n; i++) {
       const replica = ctx.replicaAt(r.readVarUint(), false)
       const counter = ctx.dot(replica, r.readVarUint())
-      ctx.checkDots(replica, counter, 1)
+      ctx.checkOwnDots(replica, counter, 1)
       c.counts[i] = { replica, counter, total: r.readVarInt() } satisfies CounterOp
     }
   }
@@ -1021,7 +1035,7 @@ function readInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): Inser
   const lenField = r.readVarUint()
   // Integer halving: `Math.floor(x / 2)` made a double of a small length, and every op object after it slower.
   const len = !ctx.compact ? lenField : lenField <= 0x7fffffff ? lenField >> 1 : Math.floor(lenField / 2)
-  ctx.checkDots(replica, counter, len)
+  ctx.checkOwnDots(replica, counter, len)
   const olReplica = ctx.replicaAt(r.readVarUint(), true)
   const olCounter = olReplica === 0 ? 0 : ctx.ref(replica, counter, olReplica, r.readVarUint())
   const orReplica = ctx.replicaAt(r.readVarUint(), true)
