@@ -39,10 +39,10 @@ export interface WeftPluginOptions {
 }
 
 /**
- * An editor change the binding cannot store, so it did not happen: `code` `unsupported-node` for a
- * node that holds other blocks (a blockquote, a list with items: nested block structure is not
- * mapped yet) or an inline node with content. Written as it was, it would lose that node's
- * content in the text, for every replica. `node` names its type.
+ * An editor change the binding cannot store, so it did not happen ([PM-6]): `code`
+ * `unsupported-node` for an inline node with content, a block holding no textblock, or a block
+ * holding blocks inside a layout group. Written as it was, it would lose that node's content in
+ * the text, for every replica. `node` names its type.
  */
 export class WeftBindingError extends Error {
   override readonly name = 'WeftBindingError'
@@ -51,7 +51,7 @@ export class WeftBindingError extends Error {
     readonly node: string,
   ) {
     super(
-      `@weft/prosemirror cannot store a "${node}" node: the text maps a list of textblocks (and leaf nodes), not blocks nested in others, so the change was not applied. Keep such nodes out of the schema, or model lists and quotes as textblock attributes (see the README, "How the document is stored").`,
+      `@weft/prosemirror cannot store a "${node}" node: the text holds textblocks, leaf nodes and the blocks that hold them, not an inline node with content, a block with no textblock inside, or blocks nested in a layout group. The change was not applied; keep such nodes out of the schema (see the README, "How the document is stored").`,
     )
   }
 }
@@ -335,8 +335,10 @@ class Sync implements WeftBinding {
     this.cursorsDoc = state
   }
 
-  /** The editor changed: write the changed window to Weft as one transaction. */
-  /** Writes a local edit to the text; true when it was a structural edit of nested blocks, which the text must show back. */
+  /**
+   * The editor changed: write the changed window to Weft as one transaction. True when it was a
+   * structural edit where blocks nest, which the editor must then show as the text builds it.
+   */
   private sendLocal(before: PMNode, after: PMNode, editFrom: number | 'unknown', replaced: ReplacedRange | null): boolean {
     let start: number
     let endA: number
