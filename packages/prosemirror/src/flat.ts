@@ -233,28 +233,19 @@ function holdersOf(mark: JsonValue | undefined): Holder[] {
   return out
 }
 
-/** JSON with keys sorted, so that equal attrs compare equal whatever order a peer wrote them in. */
-function canonical(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value)
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
-  const obj = value as Record<string, unknown>
-  return `{${Object.keys(obj)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(obj[k])}`)
-    .join(',')}}`
-}
-
 /**
  * The top-level nodes of `blocks`, each nested in the holders its `parents` mark names: a block
- * goes into the open holders of the block before it as deep as type and attrs agree and no
- * `first` starts a new one, then opens the rest. Total, so that any text renders, and the same on
+ * goes into the open holders of the block before it as deep as their types agree and no `first`
+ * starts a new one, then opens the rest. A holder's attrs are those of the block that opened it:
+ * a later block's copy can be stale (a checklist item ticked while a paragraph was added to it
+ * elsewhere), and comparing them would split the item in two. Total, so that any text renders, and the same on
  * every replica: a holder type this schema lacks (or that holds no blocks) is left out, and a
  * holder that refuses its content (concurrent edits can leave a list item starting with a list)
  * gives its content to the holder above it.
  */
 export function nestBlocks(schema: Schema, blocks: readonly PMNode[], parents: readonly (JsonValue | undefined)[]): PMNode[] {
   const top: PMNode[] = []
-  const open: { holder: Holder; key: string; type: NodeType | null; children: PMNode[] }[] = []
+  const open: { holder: Holder; type: NodeType | null; children: PMNode[] }[] = []
   const into = () => (open.length > 0 ? open[open.length - 1]!.children : top)
   const close = () => {
     const level = open.pop()!
@@ -265,22 +256,18 @@ export function nestBlocks(schema: Schema, blocks: readonly PMNode[], parents: r
   for (let i = 0; i < blocks.length; i++) {
     const holders = holdersOf(parents[i])
     let depth = 0
-    while (depth < open.length && depth < holders.length && !holders[depth]!.first && open[depth]!.key === keyOf(holders[depth]!)) depth++
+    while (depth < open.length && depth < holders.length && !holders[depth]!.first && open[depth]!.holder.type === holders[depth]!.type) depth++
     while (open.length > depth) close()
     for (let d = depth; d < holders.length; d++) {
       const h = holders[d]!
       const type = schema.nodes[h.type]
       const holds = type?.isBlock === true && !type.isTextblock && !type.isLeaf
-      open.push({ holder: h, key: keyOf(h), type: holds ? type : null, children: [] })
+      open.push({ holder: h, type: holds ? type : null, children: [] })
     }
     into().push(blocks[i]!)
   }
   while (open.length > 0) close()
   return top
-}
-
-function keyOf(h: Holder): string {
-  return `${h.type} ${canonical(h.attrs)}`
 }
 
 /**

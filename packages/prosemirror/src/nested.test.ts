@@ -162,6 +162,27 @@ describe('[PM-7] blocks nested in blocks (lists, quotes)', () => {
     expect(stored(db).toJSON()).toEqual(want)
   })
 
+  it('a checklist item ticked on one side while the other adds a paragraph to it: one item holding both, ticked when added after', () => {
+    const task = (checked: boolean, ...c: PMNode[]) => n.task_item.create({ checked }, c)
+    for (const where of ['after', 'before'] as const) {
+      const { a, b, da, db, flush } = pair(docOf(n.task_list.create(null, [task(false, p('milk')), task(false, p('eggs'))])), false)
+      const second = a.state.doc.child(0).child(0).nodeSize + 1
+      a.dispatch(a.state.tr.setNodeMarkup(second, null, { checked: true }))
+      // A second paragraph in the item, after or before the one it has (the first's '\n' then belongs to the new one).
+      const eggs = inBlock(b.state.doc, 1) - 1
+      b.dispatch(b.state.tr.insert(where === 'after' ? eggs + b.state.doc.resolve(eggs + 1).parent.nodeSize : eggs, p('fresh')))
+      flush()
+      // Added before, the new paragraph opens the item with its writer's attrs (the tick was made on
+      // the other block's copy): still one item, the same on every replica.
+      const body = where === 'after' ? [p('eggs'), p('fresh')] : [p('fresh'), p('eggs')]
+      const want = docOf(n.task_list.create(null, [task(false, p('milk')), task(where === 'after', ...body)])).toJSON()
+      expect(a.state.doc.toJSON(), where).toEqual(want)
+      expect(b.state.doc.toJSON(), where).toEqual(want)
+      expect(stored(da).toJSON(), where).toEqual(want)
+      expect(stored(db).toJSON(), where).toEqual(want)
+    }
+  })
+
   it('one side puts a paragraph in a quote while the other makes it a heading: both changes stay', () => {
     const { a, b, da, flush } = pair(docOf(p('title'), p('body')), false)
     run(a, wrapIn(n.blockquote), inBlock(a.state.doc, 0))
