@@ -347,13 +347,7 @@ export function docFromSpans(schema: Schema, spans: readonly TextSpan[]): PMNode
   const top = schema.topNodeType
   const nested = tryCreate(top, null, fitTop(schema, nestBlocks(schema, blocks, parents)))
   // Still refused (an order the top's content expression does not allow): the blocks, unnested.
-  return (
-    nested ??
-    docOfBlocks(
-      schema,
-      blocks.map((b) => (top.contentMatch.matchType(b.type) === null ? textblockOf(schema, undefined, contentOf(b)) : b)),
-    )
-  )
+  return nested ?? docOfBlocks(schema, fitTop(schema, blocks))
 }
 
 /**
