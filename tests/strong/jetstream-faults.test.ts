@@ -21,103 +21,107 @@ import { seededRandom } from '@weft/crdt-core'
 import { JetStreamStrongOps } from '@weft/server'
 import { expect, it } from 'vitest'
 import { startNatsCluster } from '../support/nats-cluster.js'
-import { type ClientRecord, checkHistory, newHistory, runClient, sleep, soakSeconds, strongSeed } from './strong-history.js'
+import { type ClientRecord, checkHistory, newHistory, runClient, sleep, soakSeconds, soakTimeout, strongSeed } from './strong-history.js'
 
 const CLIENTS = 8
 
-it('JetStreamStrongOps (R=3) histories stay linearizable through a kill -9, a paused leader and a minority partition', async () => {
-  const seed = strongSeed('jetstream-faults')
-  const rand = seededRandom(seed)
-  const soak = soakSeconds()
-  const cluster = await startNatsCluster({ size: 3 })
-  const bucket = `weft_test_${randomBytes(6).toString('hex')}`
-  const open = (servers: readonly string[]) => JetStreamStrongOps.open({ servers: [...servers], bucket, timeoutMs: 2_000 })
-  const clients = [await open(cluster.urls)]
-  for (let i = 1; i < CLIENTS; i++) clients.push(await open(cluster.urls))
-  const admin = await connect({ servers: [...cluster.urls], pingInterval: 1_000, maxPingOut: 2 })
-  const jsm = await jetstreamManager(admin, { timeout: 2_000 })
-  const leaderIndex = async () => {
-    for (let i = 0; i < 50; i++) {
-      const name = await jsm.streams.info(`KV_${bucket}`).then(
-        (info) => info.cluster?.leader,
-        () => undefined,
-      )
-      const index = cluster.nodes.findIndex((n) => n.name === name)
-      if (index >= 0) return index
-      await sleep(200)
+it(
+  'JetStreamStrongOps (R=3) histories stay linearizable through a kill -9, a paused leader and a minority partition',
+  async () => {
+    const seed = strongSeed('jetstream-faults')
+    const rand = seededRandom(seed)
+    const soak = soakSeconds()
+    const cluster = await startNatsCluster({ size: 3 })
+    const bucket = `weft_test_${randomBytes(6).toString('hex')}`
+    const open = (servers: readonly string[]) => JetStreamStrongOps.open({ servers: [...servers], bucket, timeoutMs: 2_000 })
+    const clients = [await open(cluster.urls)]
+    for (let i = 1; i < CLIENTS; i++) clients.push(await open(cluster.urls))
+    const admin = await connect({ servers: [...cluster.urls], pingInterval: 1_000, maxPingOut: 2 })
+    const jsm = await jetstreamManager(admin, { timeout: 2_000 })
+    const leaderIndex = async () => {
+      for (let i = 0; i < 50; i++) {
+        const name = await jsm.streams.info(`KV_${bucket}`).then(
+          (info) => info.cluster?.leader,
+          () => undefined,
+        )
+        const index = cluster.nodes.findIndex((n) => n.name === name)
+        if (index >= 0) return index
+        await sleep(200)
+      }
+      throw new Error('no stream leader within 10 s')
     }
-    throw new Error('no stream leader within 10 s')
-  }
-  const history = newHistory()
-  let stop = false
-  const running = clients.map((ops, i) => runClient({ id: `c${i}`, ops, seed: seed + i + 1, history, until: () => stop }))
-  const minorityReport: string[] = []
-  try {
-    const deadline = Date.now() + (soak ?? 0) * 1_000
-    do {
-      await sleep(1_000)
-      // 1. kill -9 any one node, keep going on two, restart it.
-      const victim = Math.floor(rand() * 3)
-      const okBefore = history.tally.ok
-      await cluster.kill(victim)
-      // A majority is left, so ops must succeed again once it has elected a leader (when the victim led,
-      // that takes an election timeout, longer on a busy machine): wait for the first success, up to 15 s.
-      const twoDeadline = Date.now() + 15_000
-      await sleep(1_000)
-      while (history.tally.ok === okBefore && Date.now() < twoDeadline) await sleep(250)
-      await sleep(1_000)
-      const okWithTwo = history.tally.ok - okBefore
-      await cluster.restart(victim)
-      await sleep(1_500)
-      expect(okWithTwo, `ops must keep succeeding with node ${victim} dead`).toBeGreaterThan(0)
+    const history = newHistory()
+    let stop = false
+    const running = clients.map((ops, i) => runClient({ id: `c${i}`, ops, seed: seed + i + 1, history, until: () => stop }))
+    const minorityReport: string[] = []
+    try {
+      const deadline = Date.now() + (soak ?? 0) * 1_000
+      do {
+        await sleep(1_000)
+        // 1. kill -9 any one node, keep going on two, restart it.
+        const victim = Math.floor(rand() * 3)
+        const okBefore = history.tally.ok
+        await cluster.kill(victim)
+        // A majority is left, so ops must succeed again once it has elected a leader (when the victim led,
+        // that takes an election timeout, longer on a busy machine): wait for the first success, up to 15 s.
+        const twoDeadline = Date.now() + 15_000
+        await sleep(1_000)
+        while (history.tally.ok === okBefore && Date.now() < twoDeadline) await sleep(250)
+        await sleep(1_000)
+        const okWithTwo = history.tally.ok - okBefore
+        await cluster.restart(victim)
+        await sleep(1_500)
+        expect(okWithTwo, `ops must keep succeeding with node ${victim} dead`).toBeGreaterThan(0)
 
-      // 2. freeze the stream leader past the election timeout.
-      const leader = await leaderIndex()
-      cluster.pause(leader)
-      await sleep(6_000)
-      cluster.resume(leader)
-      await sleep(2_000)
+        // 2. freeze the stream leader past the election timeout.
+        const leader = await leaderIndex()
+        cluster.pause(leader)
+        await sleep(6_000)
+        cluster.resume(leader)
+        await sleep(2_000)
 
-      // 3. minority: a client on one node, the other two frozen.
-      const lonely = Math.floor(rand() * 3)
-      // The cluster may still be settling after the resume (a new election): retry the open, not the op.
-      const isolated = await openWhenReady(() => open([cluster.urls[lonely]!]))
-      const record: ClientRecord = { calls: [] }
-      let isolatedStop = false
-      const isolatedRun = runClient({ id: `lonely${lonely}`, ops: isolated, seed: seed + 100, history, until: () => isolatedStop, record })
-      await sleep(500)
-      const others = [0, 1, 2].filter((i) => i !== lonely)
-      const cutAt = performance.now()
-      for (const i of others) cluster.pause(i)
-      await sleep(5_000)
-      const healAt = performance.now()
-      for (const i of others) cluster.resume(i)
-      await sleep(3_000)
-      isolatedStop = true
-      await isolatedRun
-      await isolated.close()
-      // "Kept trying" counts every op in flight during the partition (one called just before it may wait all through it).
-      const overlapping = record.calls.filter((c) => c.call < healAt && (c.ret === undefined || c.ret > cutAt))
-      const inside = overlapping.filter((c) => c.call >= cutAt)
-      const okInside = inside.filter((c) => c.outcome === 'ok' && c.ret !== undefined && c.ret < healAt)
-      minorityReport.push(
-        `minority on n${lonely}: ${overlapping.length} ops in flight, ${inside.length} called, ${inside.filter((c) => c.outcome === 'refused').length} refused, ${inside.filter((c) => c.outcome === 'unknown').length} unknown, ${okInside.length} ok`,
-      )
-      expect(overlapping.length, 'the isolated client kept trying during the partition').toBeGreaterThan(0)
-      expect(okInside, 'no op may succeed in a minority partition').toEqual([])
-    } while (Date.now() < deadline)
-  } finally {
-    stop = true
-    await Promise.allSettled(running)
-    await Promise.all(clients.map((c) => c.close()))
-    await admin.close()
-    await cluster.close()
-  }
-  await Promise.all(running)
-  console.log(`[jetstream-faults] ${history.tally.ok} ok, ${history.tally.refused} refused, ${history.tally.unknown} unknown; ${minorityReport.join('; ')}`)
-  expect(history.tally.ok).toBeGreaterThan(100)
-  expect(checkHistory(history)).toBeUndefined()
-}, 180_000)
+        // 3. minority: a client on one node, the other two frozen.
+        const lonely = Math.floor(rand() * 3)
+        // The cluster may still be settling after the resume (a new election): retry the open, not the op.
+        const isolated = await openWhenReady(() => open([cluster.urls[lonely]!]))
+        const record: ClientRecord = { calls: [] }
+        let isolatedStop = false
+        const isolatedRun = runClient({ id: `lonely${lonely}`, ops: isolated, seed: seed + 100, history, until: () => isolatedStop, record })
+        await sleep(500)
+        const others = [0, 1, 2].filter((i) => i !== lonely)
+        const cutAt = performance.now()
+        for (const i of others) cluster.pause(i)
+        await sleep(5_000)
+        const healAt = performance.now()
+        for (const i of others) cluster.resume(i)
+        await sleep(3_000)
+        isolatedStop = true
+        await isolatedRun
+        await isolated.close()
+        // "Kept trying" counts every op in flight during the partition (one called just before it may wait all through it).
+        const overlapping = record.calls.filter((c) => c.call < healAt && (c.ret === undefined || c.ret > cutAt))
+        const inside = overlapping.filter((c) => c.call >= cutAt)
+        const okInside = inside.filter((c) => c.outcome === 'ok' && c.ret !== undefined && c.ret < healAt)
+        minorityReport.push(
+          `minority on n${lonely}: ${overlapping.length} ops in flight, ${inside.length} called, ${inside.filter((c) => c.outcome === 'refused').length} refused, ${inside.filter((c) => c.outcome === 'unknown').length} unknown, ${okInside.length} ok`,
+        )
+        expect(overlapping.length, 'the isolated client kept trying during the partition').toBeGreaterThan(0)
+        expect(okInside, 'no op may succeed in a minority partition').toEqual([])
+      } while (Date.now() < deadline)
+    } finally {
+      stop = true
+      await Promise.allSettled(running)
+      await Promise.all(clients.map((c) => c.close()))
+      await admin.close()
+      await cluster.close()
+    }
+    await Promise.all(running)
+    console.log(`[jetstream-faults] ${history.tally.ok} ok, ${history.tally.refused} refused, ${history.tally.unknown} unknown; ${minorityReport.join('; ')}`)
+    expect(history.tally.ok).toBeGreaterThan(100)
+    expect(checkHistory(history)).toBeUndefined()
+  },
+  soakTimeout(180_000),
+)
 
 /** Opens once the cluster answers: a fresh open right after a leader resumes can time out while it re-elects. */
 async function openWhenReady<T>(open: () => Promise<T>, withinMs = 20_000): Promise<T> {

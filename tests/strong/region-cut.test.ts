@@ -42,6 +42,7 @@ import {
   type StrongHistory,
   sleep,
   soakSeconds,
+  soakTimeout,
   strongSeed,
 } from './strong-history.js'
 import { startStrongRegions, strongRegionsUnavailable } from './strong-regions.js'
@@ -203,7 +204,7 @@ it.skipIf(why !== undefined)(
     if (problem) log(`not linearizable; replay with WEFT_STRONG_SEED=${seed}\n${problem}`)
     expect(problem).toBeUndefined()
   },
-  300_000,
+  soakTimeout(300_000),
 )
 
 /** The keys tests/strong/strong-history.ts's workload uses. */

@@ -24,7 +24,7 @@ import { type Client, createClient, memoryStorage } from '@weft/client'
 import { isWeftOutcomeUnknownError, isWeftUnavailableError } from '@weft/server'
 import { expect, it } from 'vitest'
 import type { CounterOutput } from '../checkers/models.js'
-import { checkHistory, newHistory, sleep, soakSeconds } from './strong-history.js'
+import { checkHistory, newHistory, sleep, soakSeconds, soakTimeout } from './strong-history.js'
 import { startStrongRegions, strongRegionsUnavailable } from './strong-regions.js'
 
 const REGIONS = ['a', 'b', 'c'] as const
@@ -112,5 +112,5 @@ it.skipIf(why !== undefined)(
       await net.close()
     }
   },
-  180_000,
+  soakTimeout(180_000),
 )

@@ -48,6 +48,11 @@ export function soakSeconds(): number | undefined {
   return Number.isFinite(s) && s > 0 ? s : undefined
 }
 
+/** A test's time limit: its CI profile's, plus the soak's seconds when it soaks (a fixed limit cut soaks short). */
+export function soakTimeout(ciMs: number): number {
+  return ciMs + (soakSeconds() ?? 0) * 1_000
+}
+
 const NAMES = ['/n/a', '/n/b']
 const BOUNDS = { min: 0, max: 5 }
 
