@@ -11,8 +11,14 @@
  *    refused (WeftUnavailableError) or has an unknown outcome, and none is lost.
  *
  * Every history must be linearizable. CI profile ≈ 30 s; WEFT_STRONG_SOAK=<seconds>
- * repeats the cycle for that long.
+ * repeats the cycle for that long. When ops stop succeeding with two nodes up,
+ * the history is still checked, and the failure says whether the servers reset
+ * the stream's clustered state ("last sequence mismatch"): nats-server before
+ * nats-io/nats-server#8057 does that after a stream leader change under load
+ * and can leave the stream without a working quorum (seen in soaks on Debian's
+ * 2.9.10; `NATS_SERVER_BIN` picks another server).
  */
+import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { jetstreamManager } from '@nats-io/jetstream'
@@ -54,9 +60,12 @@ it(
     let stop = false
     const running = clients.map((ops, i) => runClient({ id: `c${i}`, ops, seed: seed + i + 1, history, until: () => stop }))
     const minorityReport: string[] = []
+    let stalled: string | undefined
+    let rounds = 0
     try {
       const deadline = Date.now() + (soak ?? 0) * 1_000
       do {
+        rounds++
         await sleep(1_000)
         // 1. kill -9 any one node, keep going on two, restart it.
         const victim = Math.floor(rand() * 3)
@@ -69,9 +78,12 @@ it(
         while (history.tally.ok === okBefore && Date.now() < twoDeadline) await sleep(250)
         await sleep(1_000)
         const okWithTwo = history.tally.ok - okBefore
+        if (okWithTwo === 0) {
+          stalled = `no op succeeded in 15 s with node n${victim} dead and two of three up (round ${rounds}); ${streamResets(cluster.nodes)}`
+          break
+        }
         await cluster.restart(victim)
         await sleep(1_500)
-        expect(okWithTwo, `ops must keep succeeding with node ${victim} dead`).toBeGreaterThan(0)
 
         // 2. freeze the stream leader past the election timeout.
         const leader = await leaderIndex()
@@ -116,9 +128,11 @@ it(
       await cluster.close()
     }
     await Promise.all(running)
-    console.log(`[jetstream-faults] ${history.tally.ok} ok, ${history.tally.refused} refused, ${history.tally.unknown} unknown; ${minorityReport.join('; ')}`)
-    expect(history.tally.ok).toBeGreaterThan(100)
+    console.log(`[jetstream-faults] ${rounds} rounds, ${history.tally.ok} ok, ${history.tally.refused} refused, ${history.tally.unknown} unknown; ${minorityReport.join('; ')}`)
+    // Safety first: a history that stalled must still be linearizable.
     expect(checkHistory(history)).toBeUndefined()
+    expect(stalled, 'ops must keep succeeding with one node of three dead').toBeUndefined()
+    expect(history.tally.ok).toBeGreaterThan(100)
   },
   soakTimeout(180_000),
 )
@@ -134,4 +148,18 @@ async function openWhenReady<T>(open: () => Promise<T>, withinMs = 20_000): Prom
       await sleep(500)
     }
   }
+}
+
+/** How often the servers' logs say they reset a stream's clustered state (read before the cluster's files go). */
+function streamResets(nodes: readonly { name: string; logFile: string }[]): string {
+  const counts = nodes.map((n) => {
+    let log = ''
+    try {
+      log = readFileSync(n.logFile, 'utf8')
+    } catch {
+      // No log (yet): counted as none.
+    }
+    return `${n.name} ${log.split('Resetting stream cluster state').length - 1}`
+  })
+  return `stream state resets logged: ${counts.join(', ')} (nats-server before nats-io/nats-server#8057 resets it after a leader change and can lose the stream's quorum)`
 }
