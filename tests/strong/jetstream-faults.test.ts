@@ -128,7 +128,9 @@ it(
       await cluster.close()
     }
     await Promise.all(running)
-    console.log(`[jetstream-faults] ${rounds} rounds, ${history.tally.ok} ok, ${history.tally.refused} refused, ${history.tally.unknown} unknown; ${minorityReport.join('; ')}`)
+    console.log(
+      `[jetstream-faults] ${rounds} rounds, ${history.tally.ok} ok, ${history.tally.refused} refused, ${history.tally.unknown} unknown; ${minorityReport.join('; ')}`,
+    )
     // Safety first: a history that stalled must still be linearizable.
     expect(checkHistory(history)).toBeUndefined()
     expect(stalled, 'ops must keep succeeding with one node of three dead').toBeUndefined()
