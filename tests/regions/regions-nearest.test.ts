@@ -1,8 +1,9 @@
-import { type Client, createClient, measureHealth, memoryStorage, whenFresh } from '@weft/client'
+import { type Client, createClient, measureHealth, whenFresh } from '@weft/client'
 import { seededRandom } from '@weft/crdt-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { elements, readEverywhere, until } from './harness/readers.js'
 import { type Regions, startRegions } from './harness/regions-run.js'
+import { quickClientOptions } from '../support/quick-client.js'
 
 const SEED = Number(process.env.WEFT_SEED ?? Date.now() % 1_000_000)
 const replay = `replay with WEFT_SEED=${SEED}`
@@ -36,11 +37,7 @@ describe(`a client given two regions, the nearest killed -9 mid-edits and restar
         dwellMs: 2_000,
         onSwitch: (from, to, why) => switches.push(`${why} ${from === nearUrl ? 'near' : 'far'} -> ${to === nearUrl ? 'near' : 'far'}`),
       },
-      storage: memoryStorage(),
-      tabs: false,
-      online: false,
-      backoff: { baseMs: 50, maxMs: 400 },
-      session: { heartbeatMs: 500, timeoutMs: 2500 },
+      ...quickClientOptions(),
     })
     const doc = `nearest:${SEED}`
     const h = client.doc(doc)

@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { type Client, createClient, memoryStorage } from '@weft/client'
+import { type Client, createClient } from '@weft/client'
 import { seededRandom } from '@weft/crdt-core'
 import { expect, it } from 'vitest'
 import { bundleCli } from '../cluster/harness/bundle-cli.js'
@@ -28,6 +28,7 @@ import { type CutMode, startCuttableProxy } from '../support/cuttable-proxy.js'
 import { startNatsCluster } from '../support/nats-cluster.js'
 import { createTempDatabase } from '../support/pg-database.js'
 import { type ClientRecord, checkHistory, newHistory, runClient, sleep, soakSeconds, soakTimeout, strongSeed } from './strong-history.js'
+import { quickClientOptions } from '../support/quick-client.js'
 
 const MAJORITY_CLIENTS = 6
 const MINORITY_CLIENTS = 2
@@ -81,11 +82,7 @@ it(
       const client = (urls: string[]) => {
         const c = createClient({
           url: urls,
-          storage: memoryStorage(),
-          tabs: false,
-          online: false,
-          backoff: { baseMs: 50, maxMs: 400 },
-          session: { heartbeatMs: 500, timeoutMs: 2500 },
+          ...quickClientOptions(),
           strongTimeoutMs: 10_000,
         })
         clients.push(c)

@@ -28,7 +28,7 @@
  * test is skipped and says why on stdout.
  */
 import { performance } from 'node:perf_hooks'
-import { type Client, createClient, memoryStorage } from '@weft/client'
+import { type Client, createClient } from '@weft/client'
 import { seededRandom } from '@weft/crdt-core'
 import { isWeftOutcomeUnknownError, isWeftUnavailableError } from '@weft/server'
 import { expect, it } from 'vitest'
@@ -46,6 +46,7 @@ import {
   strongSeed,
 } from './strong-history.js'
 import { startStrongRegions, strongRegionsUnavailable } from './strong-regions.js'
+import { quickClientOptions } from '../support/quick-client.js'
 
 const REGIONS = ['a', 'b', 'c'] as const
 const CLIENTS_PER_REGION = 3
@@ -84,11 +85,7 @@ it.skipIf(why !== undefined)(
         const cs = Array.from({ length: CLIENTS_PER_REGION }, () =>
           createClient({
             url: [net.node(r).wsUrl],
-            storage: memoryStorage(),
-            tabs: false,
-            online: false,
-            backoff: { baseMs: 50, maxMs: 400 },
-            session: { heartbeatMs: 500, timeoutMs: 2500 },
+            ...quickClientOptions(),
             strongTimeoutMs: 10_000,
           }),
         )

@@ -7,6 +7,7 @@ import { bundleCli } from './bundle-cli.js'
 import { ClusterNode } from './cluster-node.js'
 import { NatsProcess } from './nats-process.js'
 import { type SetReport, type SetWrite, checkSet } from './set-checker.js'
+import { quickClientOptions } from '../../support/quick-client.js'
 
 /** A seeded run of the cluster under faults; every knob has a default for the CI profile. */
 export interface ClusterRunOptions {
@@ -91,11 +92,7 @@ export async function runCluster(o: ClusterRunOptions): Promise<ClusterRunResult
     for (let c = 0; c < (o.clients ?? 6); c++) {
       const client = createClient({
         url: urls,
-        storage: memoryStorage(),
-        tabs: false,
-        online: false,
-        backoff: { baseMs: 50, maxMs: 400 },
-        session: { heartbeatMs: 500, timeoutMs: 2500 },
+        ...quickClientOptions(),
       })
       clients.push(client)
       const mine = docIds.map((d) => client.doc(d))

@@ -1,15 +1,12 @@
-import { type Client, type DocHandle, createClient, memoryStorage } from '@weft/client'
+import { type Client, type DocHandle, createClient } from '@weft/client'
 import type { Region } from './region.js'
+import { quickClientOptions } from '../../support/quick-client.js'
 
 /** A client of one region (memory storage, no tabs), quick to notice a lost connection. */
 export function regionClient(region: Region): Client {
   return createClient({
     url: region.wsUrls,
-    storage: memoryStorage(),
-    tabs: false,
-    online: false,
-    backoff: { baseMs: 50, maxMs: 400 },
-    session: { heartbeatMs: 500, timeoutMs: 2500 },
+    ...quickClientOptions(),
   })
 }
 
