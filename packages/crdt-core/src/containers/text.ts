@@ -191,8 +191,13 @@ export class WeftText {
     checkRange(index, length, this.seq.length, 'text.toDelta')
     const end = index + length
     // Only the asked-for window is read: a binding asks for a block or a keystroke's worth.
-    const content = index === 0 && end === this.seq.length ? this.toString() : this.seq.textSlice(index, end)
+    return this.spansOf(index, index === 0 && end === this.seq.length ? this.toString() : this.seq.textSlice(index, end))
+  }
+
+  /** @internal `content`, which is this text's [index, index + content.length), as `toDelta` gives it (a change event's inserted text is known already). */
+  spansOf(index: number, content: string): TextSpan[] {
     if (this.marks.size === 0) return content.length === 0 ? [] : [{ insert: content }]
+    const end = index + content.length
     const whole = index === 0 && end === this.seq.length
     const { bounds, attrs } = whole ? this.marks.resolve(this.seq) : this.marks.resolveWindow(this.seq, index, end)
     const out: TextSpan[] = []

@@ -149,16 +149,25 @@ export class MarkRanges {
     for (let i = k + 1; i <= n; i += i & -i) this.tree[i] = this.tree[i]! + delta
   }
 
-  /** The first sorted position whose op starts at or after `at`. */
+  /**
+   * The first sorted position whose op starts at or after `at`: how many start before it. A descent
+   * over the Fenwick tree (starts are sorted, so "starts before `at`" holds for a prefix), which
+   * reads each position's shift on the way down instead of a `shiftAt` per probe of a binary search:
+   * O(log n) rather than O(log² n), and an insert asks three times.
+   */
   private firstStartingAt(at: number): number {
-    let lo = 0
-    let hi = this.opAt.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.baseFrom[mid]! + this.shiftAt(mid) < at) lo = mid + 1
-      else hi = mid
+    const n = this.opAt.length
+    let count = 0
+    let shift = 0
+    for (let step = highBit(n); step > 0; step >>>= 1) {
+      const next = count + step
+      // While `count` is a multiple of 2·step, tree[next] sums the adds of positions count..next-1.
+      if (next <= n && this.baseFrom[next - 1]! + shift + this.tree[next]! < at) {
+        count = next
+        shift += this.tree[next]!
+      }
     }
-    return lo
+    return count
   }
 
   /**
@@ -251,4 +260,9 @@ export class MarkRanges {
       this.baseTo[k] = r.to - shift
     }
   }
+}
+
+/** The highest power of two at most `n` (0 for 0). */
+function highBit(n: number): number {
+  return n === 0 ? 0 : 2 ** (31 - Math.clz32(n))
 }

@@ -21,6 +21,8 @@ export interface DeltaSource {
   readonly seq: AnchorResolver
   /** The final content of [index, index + length) as runs of equal marks. */
   toDelta(index: number, length: number): TextSpan[]
+  /** `content`, known to be [index, index + content.length) of the final content, as `toDelta` gives it. */
+  spansOf(index: number, content: string): TextSpan[]
 }
 
 /** Past this many edits in one transaction a text's delta is "replace everything" (composing each edit is quadratic). */
@@ -104,7 +106,8 @@ function build(text: DeltaSource, log: TextLog): TextDelta {
   let at = 0
   for (const op of log.ops) {
     if ('insert' in op) {
-      for (const span of text.toDelta(at, op.insert.length)) out.push(insertOf(span))
+      // The inserted text is what the text holds there now (a later delete in the transaction trims `op.insert` too).
+      for (const span of text.spansOf(at, op.insert)) out.push(insertOf(span))
       at += op.insert.length
     } else {
       out.push(op)
