@@ -264,5 +264,5 @@ export class MarkRanges {
 
 /** The highest power of two at most `n` (0 for 0). */
 function highBit(n: number): number {
-  return n === 0 ? 0 : 2 ** (31 - Math.clz32(n))
+  return n === 0 ? 0 : 1 << (31 - Math.clz32(n))
 }
