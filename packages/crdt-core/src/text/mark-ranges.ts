@@ -10,7 +10,7 @@
  *
  * - The ops are kept sorted by where they start, with the widest range as a
  *   bound (`maxSpan`): an op overlapping [from, to) starts in
- *   [from - maxSpan, to), which two binary searches find. A document with
+ *   [from - maxSpan, to), which two searches of the start order find. A document with
  *   one very wide mark (a whole note in bold) falls back to visiting most
  *   ops.
  * - An edit moves every op that starts after it by the same amount, and
