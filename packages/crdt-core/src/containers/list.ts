@@ -56,7 +56,7 @@ export class WeftList {
     try {
       const counter = this.doc.allocateCounters(1)
       const created = this.doc.nestedContainer(kind, this.doc.replicaId, counter, this) as ContainerByKind[K]
-      this.placeItems(tx, index, counter, [created])
+      this.placeItems(tx, index, counter, [created], null)
       return created
     } finally {
       this.doc.endImplicit(tx)
@@ -90,18 +90,49 @@ export class WeftList {
     return containerToJSON(this) as unknown[]
   }
 
-  private insertItems(index: number, items: unknown[]): void {
+  /**
+   * @internal Undo's restore of deleted items: `items` again right where the deleted item `anchor`
+   * is (see `Sequence.localInsertBefore`). Returns the counter of the first new item.
+   */
+  restoreBefore(anchor: { readonly replica: number; readonly counter: number }, items: JsonValue[]): number {
     const tx = this.doc.beginImplicit()
     try {
-      this.placeItems(tx, index, this.doc.allocateCounters(items.length), items)
+      const counter = this.doc.allocateCounters(items.length)
+      this.placeItems(
+        tx,
+        -1,
+        counter,
+        items.map((v) => cloneJson(v)),
+        anchor,
+      )
+      return counter
     } finally {
       this.doc.endImplicit(tx)
     }
   }
 
-  private placeItems(tx: Transaction, index: number, counter: number, items: unknown[]): void {
+  private insertItems(index: number, items: unknown[]): void {
+    const tx = this.doc.beginImplicit()
+    try {
+      this.placeItems(tx, index, this.doc.allocateCounters(items.length), items, null)
+    } finally {
+      this.doc.endImplicit(tx)
+    }
+  }
+
+  /** Places items at visible `index`, or right before `anchor` when one is given. */
+  private placeItems(
+    tx: Transaction,
+    index: number,
+    counter: number,
+    items: unknown[],
+    anchor: { readonly replica: number; readonly counter: number } | null,
+  ): void {
     const doc = this.doc
-    const op = this.seq.localInsert(index, doc.replicaId, counter, items)
+    const op =
+      anchor === null
+        ? this.seq.localInsert(index, doc.replicaId, counter, items)
+        : this.seq.localInsertBefore(anchor.replica, anchor.counter, doc.replicaId, counter, items)
     tx.recordInsert(this, op)
     if (tx.trackUndo) tx.undo({ type: 'seq-insert', container: this, replica: doc.replicaId, counter, len: items.length })
   }

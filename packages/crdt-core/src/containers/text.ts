@@ -43,15 +43,32 @@ export class WeftText {
     if (typeof text !== 'string') throw new TypeError(`text.insert expects a string, got ${typeof text}`)
     checkIndex(index, this.seq.length, 'text.insert')
     if (text.length === 0) return
+    this.insertAt(index, text, null)
+  }
+
+  /**
+   * @internal Undo's restore of deleted text: `text` again right where the deleted item `anchor`
+   * is (see `Sequence.localInsertBefore`). Returns the counter of its first new character.
+   */
+  restoreBefore(anchor: { readonly replica: number; readonly counter: number }, text: string): number {
+    return this.insertAt(this.seq.visibleIndexOfId(anchor.replica, anchor.counter), text, anchor)
+  }
+
+  /** Inserts at visible `index`: where `localInsert` puts it, or right before `anchor` (which is at that index). */
+  private insertAt(index: number, text: string, anchor: { readonly replica: number; readonly counter: number } | null): number {
     const doc = this.doc
     const tx = doc.beginImplicit()
     try {
       const counter = doc.allocateCounters(text.length)
-      const op = this.seq.localInsert(index, doc.replicaId, counter, text)
+      const op =
+        anchor === null
+          ? this.seq.localInsert(index, doc.replicaId, counter, text)
+          : this.seq.localInsertBefore(anchor.replica, anchor.counter, doc.replicaId, counter, text)
       tx.recordInsert(this, op)
       this.marks.afterInsert(this.seq, index, text.length)
       tx.textEdits?.inserted(this, index, text)
       if (tx.trackUndo) tx.undo({ type: 'seq-insert', container: this, replica: doc.replicaId, counter, len: text.length })
+      return counter
     } finally {
       doc.endImplicit(tx)
     }

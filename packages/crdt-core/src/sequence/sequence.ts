@@ -138,7 +138,6 @@ export class Sequence {
   localInsert(index: number, replica: number, counter: number, content: Content): InsertOp {
     const tree = this.tree
     const st = this.store
-    const len = content.length
     let left = NO_SPAN
     let leftOffset = 0
     let next = NO_SPAN
@@ -155,6 +154,28 @@ export class Sequence {
         next = tree.next(left)
       }
     }
+    return this.insertBetween(left, leftOffset, next, nextOffset, replica, counter, content)
+  }
+
+  /**
+   * Inserts `content` right before item (anchorReplica, anchorCounter), deleted or not. At a
+   * deleted item's visible index, `localInsert` would go before every tombstone there; undo puts
+   * deleted content back where the item itself is, so that pieces restored one after another keep
+   * their order. The anchor must be known here.
+   */
+  localInsertBefore(anchorReplica: number, anchorCounter: number, replica: number, counter: number, content: Content): InsertOp {
+    const next = this.find(anchorReplica, anchorCounter)
+    if (next === NO_SPAN) throw new Error(`localInsertBefore: item ${anchorReplica}:${anchorCounter} is not in this sequence`)
+    const st = this.store
+    const nextOffset = anchorCounter - st.ctr[next]!
+    const left = nextOffset > 0 ? next : this.tree.prev(next)
+    const leftOffset = nextOffset > 0 ? nextOffset - 1 : left === NO_SPAN ? 0 : st.len[left]! - 1
+    return this.insertBetween(left, leftOffset, next, nextOffset, replica, counter, content)
+  }
+
+  /** Inserts between item `leftOffset` of `left` and item `nextOffset` of `next` (adjacent; NO_SPAN at an end). */
+  private insertBetween(left: SpanRef, leftOffset: number, next: SpanRef, nextOffset: number, replica: number, counter: number, content: Content): InsertOp {
+    const st = this.store
     const olRep = left === NO_SPAN ? 0 : st.rep[left]!
     const olCtr = left === NO_SPAN ? 0 : st.ctr[left]! + leftOffset
     const orRep = next === NO_SPAN ? 0 : st.rep[next]!
@@ -163,7 +184,7 @@ export class Sequence {
     const op: InsertOp = {
       replica,
       counter,
-      len,
+      len: content.length,
       olReplica: ids[olRep]!,
       olCounter: olCtr,
       orReplica: ids[orRep]!,
@@ -171,14 +192,10 @@ export class Sequence {
       deleted: false,
       content,
     }
-    this.place(this.refOf(replica), counter, len, olRep, olCtr, orRep, orCtr, content, left, leftOffset, next, nextOffset)
+    this.place(this.refOf(replica), counter, content.length, olRep, olCtr, orRep, orCtr, content, left, leftOffset, next, nextOffset)
     return op
   }
 
-  /**
-   * Deletes `len` visible items from `index`. Returns the deleted ranges and,
-   * when `keepRemoved` (an undo manager listens), their content.
-   */
   localDelete(index: number, len: number, keepRemoved = true): { ranges: IdRange[]; removed: Content[] } {
     const tree = this.tree
     const st = this.store

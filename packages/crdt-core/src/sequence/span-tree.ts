@@ -190,6 +190,30 @@ export class SpanTree {
     return next === undefined ? NO_SPAN : this.spanAt(next, 0)
   }
 
+  /** The span before `span` in document order, or NO_SPAN at the start. */
+  prev(span: SpanRef): SpanRef {
+    const leaf = this.leafOf(span)
+    const i = this.indexInLeaf(leaf, span)
+    if (i > 0) return this.spanAt(leaf, i - 1)
+    const prev = this.prevLeaf(leaf)
+    return prev === undefined ? NO_SPAN : this.spanAt(prev, prev.count - 1)
+  }
+
+  private prevLeaf(leaf: Leaf): Leaf | undefined {
+    let n: TreeNode = leaf
+    while (n.parent !== null) {
+      const p: Inner = n.parent
+      const i = p.children.indexOf(n)
+      if (i > 0) {
+        let m: TreeNode = p.children[i - 1]!
+        while (m.kind === 1) m = m.children[m.children.length - 1]!
+        return m.count > 0 ? m : this.prevLeaf(m)
+      }
+      n = p
+    }
+    return undefined
+  }
+
   nextLeaf(leaf: Leaf): Leaf | undefined {
     let n: TreeNode = leaf
     while (n.parent !== null) {

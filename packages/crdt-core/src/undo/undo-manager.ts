@@ -4,6 +4,9 @@ import { valueToJSON } from '../containers/container.js'
 import type { Doc } from '../doc/doc.js'
 import type { InverseOp } from '../doc/transaction.js'
 import type { JsonValue } from '../values.js'
+import type { IdRange } from '../sequence/sequence.js'
+import type { Content } from '../sequence/span.js'
+import { RestoredIds } from './restored-ids.js'
 
 export interface UndoManagerOptions {
   /** Only changes to these containers are undone (default: every container). */
@@ -42,6 +45,7 @@ export class UndoManager {
   private readonly trackedOrigins: Set<unknown> | undefined
   private readonly now: () => number
   private readonly unsubscribe: () => void
+  private readonly restored = new RestoredIds()
 
   constructor(
     private readonly doc: Doc,
@@ -102,6 +106,7 @@ export class UndoManager {
   clear(): void {
     this.undoStack.length = 0
     this.redoStack.length = 0
+    this.restored.clear()
   }
 
   destroy(): void {
@@ -115,7 +120,7 @@ export class UndoManager {
     this.mode = mode
     try {
       this.doc.transact(() => {
-        for (let i = step.ops.length - 1; i >= 0; i--) revert(step.ops[i]!)
+        for (let i = step.ops.length - 1; i >= 0; i--) revert(step.ops[i]!, this.restored, this.doc.replicaId)
       }, this)
     } finally {
       this.mode = 'idle'
@@ -125,16 +130,18 @@ export class UndoManager {
   }
 }
 
-function revert(op: InverseOp): void {
+function revert(op: InverseOp, restored: RestoredIds, replica: number): void {
   switch (op.type) {
     case 'seq-insert': {
       const c = op.container
       if (c.kind !== 'text' && c.kind !== 'list') return
       const seq = c.seq
-      if (c.kind === 'text' && c.moves.size > 0) {
-        // A move may have taken the characters elsewhere: delete them where they are now.
+      if ((c.kind === 'text' && c.moves.size > 0) || restored.has(c)) {
+        // A move may have taken the characters elsewhere, or an undo put them back as new items:
+        // delete each where it is now.
         for (let k = op.len - 1; k >= 0; k--) {
-          const at = c.moves.current(op.replica, op.counter + k)
+          const id = restored.current(c, op.replica, op.counter + k)
+          const at = c.kind === 'text' ? c.moves.current(id.replica, id.counter) : id
           if (seq.has(at.replica, at.counter) && !seq.isDeletedAt(at.replica, at.counter)) c.delete(seq.visibleIndexOfId(at.replica, at.counter), 1)
         }
         return
@@ -154,14 +161,18 @@ function revert(op: InverseOp): void {
     case 'seq-delete': {
       const c = op.container
       if (c.kind !== 'text' && c.kind !== 'list') return
-      const first = op.ranges[0]
-      if (first === undefined) return
-      const index = c.seq.visibleIndexOfId(first.replica, first.counter)
-      if (c.kind === 'text') c.insert(index, op.removed.join(''))
-      else {
-        // Nested containers cannot come back as themselves; their content returns as JSON.
-        const items = op.removed.flatMap((part) => (part as unknown[]).map((v) => (isContainerRef(v) ? valueToJSON(v) : v)))
-        c.insert(index, ...(items as JsonValue[]))
+      // Each deleted piece goes back right where it is (not merely at its visible index, see
+      // `restoreBefore`; tombstones between pieces stay between them), as new items that later
+      // steps find through `restored`.
+      for (const piece of deletedPieces(op.ranges, op.removed)) {
+        let counter: number
+        if (c.kind === 'text') counter = c.restoreBefore(piece, piece.content as string)
+        else {
+          // Nested containers cannot come back as themselves; their content returns as JSON.
+          const items = (piece.content as unknown[]).map((v) => (isContainerRef(v) ? valueToJSON(v) : v))
+          counter = c.restoreBefore(piece, items as JsonValue[])
+        }
+        restored.record(c, [piece], replica, counter)
       }
       return
     }
@@ -202,4 +213,26 @@ function revert(op: InverseOp): void {
       return
     }
   }
+}
+
+/**
+ * The pieces a delete removed, in document order, each with its first item's id: `removed` holds
+ * one entry per piece, while `ranges` joins pieces whose ids run on (other items, since deleted,
+ * may lie between them).
+ */
+function deletedPieces(ranges: readonly IdRange[], removed: readonly Content[]): (IdRange & { content: Content })[] {
+  const pieces: (IdRange & { content: Content })[] = []
+  let r = 0
+  let offset = 0
+  for (const content of removed) {
+    const range = ranges[r]
+    if (range === undefined) break
+    pieces.push({ replica: range.replica, counter: range.counter + offset, len: content.length, content })
+    offset += content.length
+    if (offset >= range.len) {
+      r++
+      offset = 0
+    }
+  }
+  return pieces
 }
