@@ -4,7 +4,7 @@ import { TaskItem, TaskList } from '@tiptap/extension-list'
 import StarterKit from '@tiptap/starter-kit'
 import { Doc } from '@weft/crdt-core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { weftRedo, weftUndo, weftPlugin } from './index.js'
+import { weftPlugin, weftRedo, weftUndo } from './index.js'
 
 /**
  * The binding inside TipTap, as an app adds it: one extension whose ProseMirror plugin is
@@ -18,7 +18,15 @@ afterEach(() => {
 })
 
 function tiptap(doc: Doc): Editor {
-  const weft = Extension.create({ name: 'weft', addProseMirrorPlugins: () => [weftPlugin(doc, doc.getText('body'), { captureTimeout: 0 })] })
+  const weft = Extension.create({
+    name: 'weft',
+    addProseMirrorPlugins: () => [weftPlugin(doc, doc.getText('body'), { captureTimeout: 0 })],
+    addKeyboardShortcuts: () => ({
+      'Mod-z': ({ editor }) => weftUndo(editor.state, editor.view.dispatch),
+      'Mod-y': ({ editor }) => weftRedo(editor.state, editor.view.dispatch),
+      'Shift-Mod-z': ({ editor }) => weftRedo(editor.state, editor.view.dispatch),
+    }),
+  })
   const editor = new Editor({
     element: document.body.appendChild(document.createElement('div')),
     extensions: [StarterKit.configure({ undoRedo: false }), TaskList, TaskItem.configure({ nested: true }), weft],
@@ -54,6 +62,23 @@ function endOfBlock(editor: Editor, i: number): number {
     return !node.isTextblock
   })
   return at
+}
+
+/**
+ * A key pressed with Ctrl (Mod outside macOS), as a keydown on the editor's DOM. Not TipTap's
+ * `keyboardShortcut` command: that one applies the handler's transactions inside its own (as steps,
+ * without their metadata), where a user's keypress reaches the handler directly.
+ */
+function press(editor: Editor, key: string, { shift = false } = {}): void {
+  const init = {
+    key: shift ? key.toUpperCase() : key,
+    keyCode: key.toUpperCase().charCodeAt(0),
+    ctrlKey: true,
+    shiftKey: shift,
+    bubbles: true,
+    cancelable: true,
+  }
+  editor.view.dom.dispatchEvent(new KeyboardEvent('keydown', init))
 }
 
 describe('@weft/prosemirror in TipTap', () => {
@@ -110,7 +135,7 @@ describe('@weft/prosemirror in TipTap', () => {
     expect(a.getHTML()).toBe('<p>one <strong>bolder</strong> two!</p><h3>second line</h3><p></p>')
   })
 
-  it("weftUndo takes back only this editor's edits; weftRedo brings them back", () => {
+  it("Mod-z (weftUndo) takes back only this editor's edits; Shift-Mod-z and Mod-y (weftRedo) bring them back", () => {
     const { a, b, flush } = pair()
     a.chain().setTextSelection(1).insertContent('mine').run()
     flush()
@@ -118,11 +143,15 @@ describe('@weft/prosemirror in TipTap', () => {
     flush()
     expect(a.getText()).toBe('theirs mine')
 
-    expect(weftUndo(a.state, a.view.dispatch)).toBe(true)
+    press(a, 'z')
     flush()
     expect(a.getText()).toBe('theirs ')
     expect(b.getText()).toBe('theirs ')
-    expect(weftRedo(a.state, a.view.dispatch)).toBe(true)
+    press(a, 'z', { shift: true })
+    flush()
+    expect(b.getText()).toBe('theirs mine')
+    press(a, 'z')
+    press(a, 'y')
     flush()
     expect(b.getText()).toBe('theirs mine')
   })
