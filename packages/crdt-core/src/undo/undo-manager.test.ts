@@ -149,4 +149,31 @@ describe('UndoManager', () => {
       }
     }
   })
+
+  it(`replicas undoing and redoing their own steps among concurrent edits converge (seeds ${firstSeed}..${firstSeed + runs - 1})`, () => {
+    for (let seed = firstSeed; seed < firstSeed + runs; seed++) {
+      const rnd = seededRandom(seed)
+      const docs = [1, 2, 3].map((replicaId) => new Doc({ replicaId }))
+      const undos = docs.map((doc) => new UndoManager(doc, { captureTimeout: 0 }))
+      const sync = (from: Doc, to: Doc) => to.applyDelta(from.encodeDeltaSince(to.versionVector()))
+      for (let move = 0; move < 80; move++) {
+        const i = Math.floor(rnd() * docs.length)
+        const doc = docs[i]!
+        const t = doc.getText('t')
+        const r = rnd()
+        if (r < 0.2) undos[i]!.undo()
+        else if (r < 0.3) undos[i]!.redo()
+        else if (r < 0.45) sync(doc, docs[Math.floor(rnd() * docs.length)]!)
+        else {
+          const len = t.length
+          const from = Math.floor(rnd() * len)
+          if (len > 0 && rnd() < 0.4) t.delete(from, 1 + Math.floor(rnd() * Math.min(4, len - from)))
+          else t.insert(Math.floor(rnd() * (len + 1)), 'abc'.slice(Math.floor(rnd() * 3)) + String(i))
+        }
+      }
+      for (const a of docs) for (const b of docs) sync(a, b)
+      const texts = docs.map((d) => d.getText('t').toString())
+      expect(new Set(texts).size, `seed ${seed}: ${JSON.stringify(texts)}`).toBe(1)
+    }
+  })
 })
