@@ -138,11 +138,19 @@ function revert(op: InverseOp, restored: RestoredIds, replica: number): void {
       const seq = c.seq
       if ((c.kind === 'text' && c.moves.size > 0) || restored.has(c)) {
         // A move may have taken the characters elsewhere, or an undo put them back as new items:
-        // delete each where it is now.
-        for (let k = op.len - 1; k >= 0; k--) {
+        // delete each where it is now, in runs of neighbours, from the last (earlier indices hold).
+        const indices: number[] = []
+        for (let k = 0; k < op.len; k++) {
           const id = restored.current(c, op.replica, op.counter + k)
           const at = c.kind === 'text' ? c.moves.current(id.replica, id.counter) : id
-          if (seq.has(at.replica, at.counter) && !seq.isDeletedAt(at.replica, at.counter)) c.delete(seq.visibleIndexOfId(at.replica, at.counter), 1)
+          if (seq.has(at.replica, at.counter) && !seq.isDeletedAt(at.replica, at.counter)) indices.push(seq.visibleIndexOfId(at.replica, at.counter))
+        }
+        indices.sort((a, b) => b - a)
+        for (let i = 0; i < indices.length; ) {
+          let j = i
+          while (j + 1 < indices.length && indices[j + 1] === indices[j]! - 1) j++
+          c.delete(indices[j]!, j - i + 1)
+          i = j + 1
         }
         return
       }
