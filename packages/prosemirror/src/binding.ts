@@ -197,6 +197,13 @@ class Sync implements WeftBinding {
    * local edit that wrote one: then a structural edit is shown back as the text builds it.
    */
   private textNested = false
+  /**
+   * The document a render dispatched that the view did not take at once: a host that captures
+   * dispatches (TipTap's `keyboardShortcut` runs a key handler inside `captureTransaction`) applies
+   * the render's steps later, in its own transaction and without the render's metadata. That
+   * document, when it arrives, is the text's own state and is not sent back as a local edit.
+   */
+  private renderedLater: PMNode | null = null
 
   constructor(
     readonly doc: Doc,
@@ -275,7 +282,10 @@ class Sync implements WeftBinding {
    * `editFrom` is where in `prevDoc` the edit started, if one transaction made it.
    */
   update(view: EditorView, prevDoc: PMNode, editFrom: number | 'unknown', replaced: ReplacedRange | null = null): void {
-    if (!this.applying && view.state.doc !== prevDoc && !view.state.doc.eq(prevDoc) && this.sendLocal(prevDoc, view.state.doc, editFrom, replaced)) {
+    const docChanged = view.state.doc !== prevDoc
+    const fromText = docChanged && this.renderedLater !== null && view.state.doc.eq(this.renderedLater)
+    if (docChanged) this.renderedLater = null
+    if (!this.applying && !fromText && docChanged && !view.state.doc.eq(prevDoc) && this.sendLocal(prevDoc, view.state.doc, editFrom, replaced)) {
       // [PM-7] A structural edit where blocks nest: the text holds the edit, but what it builds may
       // differ beyond the edit's window (a holder it repaired, see `nestBlocks`). Shown as built.
       this.saveCursors()
@@ -517,6 +527,7 @@ class Sync implements WeftBinding {
     } finally {
       this.applying = false
     }
+    if (view.state.doc !== tr.doc) this.renderedLater = tr.doc
     if (placed && view.state.doc === tr.doc) this.cursorsDoc = tr.doc
     if (inline !== null && view.state.doc === tr.doc && this.blocks?.doc === state.doc) this.blocks = this.blocks.resized(tr.doc, inline.block, inline.by)
   }

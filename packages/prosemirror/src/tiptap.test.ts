@@ -155,4 +155,25 @@ describe('@weft/prosemirror in TipTap', () => {
     flush()
     expect(b.getText()).toBe('theirs mine')
   })
+
+  it("a remote render that TipTap's keyboardShortcut command captures and applies later is not sent back as a local edit", () => {
+    const { a, b, da, flush } = pair()
+    a.chain().setTextSelection(1).insertContent('mine').run()
+    flush()
+    b.chain().setTextSelection(1).insertContent('theirs ').run()
+    flush()
+    const sent: Uint8Array[] = []
+    da.on('delta', (d) => sent.push(d))
+    // The command runs the Mod-z handler inside `captureTransaction`: the binding's render of the undo is
+    // held back, then applied as the command's own transaction, without the render's metadata.
+    expect(a.commands.keyboardShortcut('Mod-z')).toBe(true)
+    expect(a.getText()).toBe('theirs ')
+    expect(sent).toHaveLength(1) // the undo itself, nothing written back after it
+    flush()
+    expect(b.getText()).toBe('theirs ')
+    // The undo is still the last thing this editor did: redo brings the text back.
+    expect(weftRedo(a.state, a.view.dispatch)).toBe(true)
+    flush()
+    expect(b.getText()).toBe('theirs mine')
+  })
 })
