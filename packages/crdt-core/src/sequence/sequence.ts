@@ -196,6 +196,10 @@ export class Sequence {
     return op
   }
 
+  /**
+   * Deletes `len` visible items from `index`. Returns the deleted ranges and,
+   * when `keepRemoved` (an undo manager listens), their content.
+   */
   localDelete(index: number, len: number, keepRemoved = true): { ranges: IdRange[]; removed: Content[] } {
     const tree = this.tree
     const st = this.store
