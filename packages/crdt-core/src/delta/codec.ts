@@ -449,7 +449,7 @@ export class DecodeScratch {
   /** For a container with one insert. */
   readonly oneInsert: InsertOp[] = [undefined as unknown as InsertOp]
   readonly context = new DecodeContext([], this.ranges, false)
-  readonly data: DeltaData = { isState: false, deps: NO_DEPS, ranges: this.ranges, containers: this.containers }
+  readonly data: DeltaData = { isState: false, deps: NO_DEPS, ranges: this.ranges, containers: this.containers, droppedEmpty: 0 }
   readonly rootNames = new RecentRootNames()
 
   setRange(replica: number, from: number, to: number): void {
@@ -665,8 +665,8 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
   data.deps = deps
   data.ranges = ranges
   data.containers = out
-  if (empty === 0) delete data.droppedEmpty
-  else data.droppedEmpty = empty
+  // Always written, 0 when none: a `delete` here cost a runtime call per remote keystroke.
+  data.droppedEmpty = empty
   return data
 }
 

@@ -61,7 +61,7 @@ export interface DeltaData {
   deps: Deps
   ranges: DotRange[]
   containers: ContainerDelta[]
-  /** Container sections the decoder dropped because they held no op ([LIMIT-EMPTY-1]); absent when none. */
+  /** Container sections the decoder dropped because they held no op ([LIMIT-EMPTY-1]); absent or 0 when none. */
   droppedEmpty?: number
 }
 
