@@ -208,4 +208,32 @@ describe('ClientSession', () => {
     expect(sent(bad)).toEqual([expect.objectContaining({ type: 'error', code: 'bad-frame' })])
     expect(bad).toContainEqual({ type: 'close', reason: 'bad-frame' })
   })
+
+  it('[ACK-4] a doc refused `unavailable` keeps its outbox and re-subscribes after retryMs times a random factor in [0.5, 1.5)', () => {
+    const subscribesAt = (r: number): number => {
+      const c = new ClientSession({ ...V1, retryMs: 1000, timeoutMs: 1e9, random: () => r })
+      const doc = new Doc({ replicaId: 3 })
+      c.open('d', doc)
+      online(c)
+      recv(c, { type: 'sync', doc: 'd', vv: {}, delta: new Uint8Array(0) })
+      type(c, doc, 'hi')
+      sent(c.persisted('d', 1))
+      const refused = recv(c, { type: 'error', code: 'unavailable', message: 'store failed', doc: 'd' }, 100)
+      expect(refused).toContainEqual({ type: 'error', error: expect.objectContaining({ code: 'unavailable', doc: 'd' }) })
+      expect(c.positions('d')).toEqual({ local: 1, server: 0 })
+      for (let now = 100; now <= 3000; now += 10) {
+        const out = sent(c.tick(now))
+        if (out.some((m) => m.type === 'subscribe')) {
+          // Once the sync reply comes, the unacked delta goes again.
+          const again = sent(recv(c, { type: 'sync', doc: 'd', vv: {}, delta: new Uint8Array(0) }, now))
+          expect(again).toEqual([{ type: 'delta', doc: 'd', seq: 1, delta: expect.any(Uint8Array) }])
+          return now
+        }
+      }
+      throw new Error('never re-subscribed')
+    }
+    expect(subscribesAt(0)).toBe(600)
+    expect(subscribesAt(0.5)).toBe(1100)
+    expect(subscribesAt(0.999)).toBe(1600)
+  })
 })

@@ -30,8 +30,14 @@ export interface ClientSessionOptions {
   readonly presenceHeartbeatMs?: number
   /** Send a digest once a synced doc has been quiet this long (default 2 s) ([DIG-1]). */
   readonly digestQuietMs?: number
-  /** Retry a doc refused with `unavailable` after this long (default 5 s). */
+  /**
+   * Retry a doc refused with `unavailable` after about this long (default 5 s): each wait is
+   * `retryMs` times a random factor in [0.5, 1.5), so that every subscriber of a doc whose store
+   * failed does not come back in the same instant ([ACK-4]).
+   */
   readonly retryMs?: number
+  /** Random numbers in [0, 1) for that factor (default `Math.random`; tests pass a seeded one). */
+  readonly random?: () => number
   /** Largest frame accepted from the server in parts, all parts together (default 1 GiB: the server is trusted with the doc's size) ([PART-1]). */
   readonly maxMessageBytes?: number
   /**
@@ -83,6 +89,7 @@ export class ClientSession {
   private readonly presenceHeartbeatMs: number
   private readonly digestQuietMs: number
   private readonly retryMs: number
+  private readonly random: () => number
   /** Joins frames the server sends in parts ([PART-1]). */
   private readonly parts: FrameAssembler
   /** The connected server's frame limits, from its welcome. */
@@ -98,6 +105,7 @@ export class ClientSession {
     this.presenceHeartbeatMs = options.presenceHeartbeatMs ?? 10_000
     this.digestQuietMs = options.digestQuietMs ?? 2_000
     this.retryMs = options.retryMs ?? 5_000
+    this.random = options.random ?? Math.random
     this.parts = new FrameAssembler(options.maxMessageBytes ?? 1 << 30)
     this.protocolVersion = options.protocolVersion ?? 2
   }
@@ -448,7 +456,7 @@ export class ClientSession {
       if (this.phase === 'ready' && d.phase === 'live') this.subscribe(out, d)
     } else if (code === 'unavailable' || code === 'not-subscribed') {
       d.phase = 'idle'
-      d.retryAt = this.now + this.retryMs
+      d.retryAt = this.now + Math.round(this.retryMs * (0.5 + this.random()))
     }
     // 'read-only': the outbox stays; it is uploaded once the principal may write.
     this.emitStatus(out, d)
