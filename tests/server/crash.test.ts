@@ -1,8 +1,9 @@
-import { Doc, seededRandom } from '@weft/crdt-core'
+import { seededRandom } from '@weft/crdt-core'
 import { SqliteStore } from '@weft/server'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DocClient, eventually } from './helpers/doc-client.js'
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js'
+import { storedDoc } from './helpers/stored-doc.js'
 import { tempDb } from './helpers/temp-server.js'
 
 const KILLS = Number(process.env.WEFT_CRASH_KILLS ?? 20)
@@ -23,19 +24,6 @@ class Writer {
   }
   ackedKeys(): string[] {
     return this.keys.slice(0, this.c.ackedSeq)
-  }
-}
-
-/** The doc as the durable store holds it: snapshot plus log. */
-async function storedDoc(path: string): Promise<{ doc: Doc; integrity: string }> {
-  const store = new SqliteStore({ path })
-  try {
-    const { snapshot, deltas } = await store.load(DOC)
-    const doc = snapshot ? Doc.load(snapshot.bytes) : new Doc()
-    for (const d of deltas) doc.applyDelta(d.bytes)
-    return { doc, integrity: await store.integrityCheck() }
-  } finally {
-    await store.close()
   }
 }
 
@@ -66,7 +54,7 @@ describe(`crash durability: SIGKILL ${KILLS} times while clients write (seed ${S
       if (writers.some((w) => w.keys.length > w.c.ackedSeq)) killsWithUnacked++
       expect(exit.signal).toBe('SIGKILL')
       // Every ack a client saw was sent after COMMIT, so the file must have it.
-      const { doc, integrity } = await storedDoc(db.path)
+      const { doc, integrity } = await storedDoc(db.path, DOC)
       expect(integrity).toBe('ok')
       const m = doc.getMap('m')
       for (const w of writers) {

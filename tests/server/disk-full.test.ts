@@ -3,12 +3,12 @@ import { closeSync, mkdtempSync, openSync, rmSync, rmdirSync, writeSync } from '
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Client, type DocHandle, createClient } from '@weft/client'
-import { Doc, seededRandom } from '@weft/crdt-core'
-import { SqliteStore } from '@weft/server'
+import { seededRandom } from '@weft/crdt-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { quickClientOptions } from '../support/quick-client.js'
 import { eventually } from './helpers/doc-client.js'
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js'
+import { storedDoc } from './helpers/stored-doc.js'
 
 // The server's SQLite file on a small tmpfs that the test fills up: real ENOSPC / SQLITE_FULL from the
 // kernel, under the real CLI process and real clients. Mounting needs root (CI runs as root); elsewhere
@@ -100,19 +100,6 @@ async function within<T>(promise: Promise<T>, ms: number, why: () => string): Pr
   }
 }
 
-/** The doc as the SQLite file holds it (snapshot, then log), and the file's integrity check. */
-async function storedDoc(path: string): Promise<{ doc: Doc; integrity: string }> {
-  const store = new SqliteStore({ path })
-  try {
-    const { snapshot, deltas } = await store.load(DOC)
-    const doc = snapshot ? Doc.load(snapshot.bytes) : new Doc()
-    for (const d of deltas) doc.applyDelta(d.bytes)
-    return { doc, integrity: await store.integrityCheck() }
-  } finally {
-    await store.close()
-  }
-}
-
 const mounted = mountTmpfs()
 
 describe.skipIf(typeof mounted === 'string')(`a full disk under the server's SQLite file (seed ${SEED})`, () => {
@@ -177,7 +164,7 @@ describe.skipIf(typeof mounted === 'string')(`a full disk under the server's SQL
     const port = proc.port
     proc.child.kill('SIGKILL')
     await proc.exited
-    const afterKill = await storedDoc(db)
+    const afterKill = await storedDoc(db, DOC)
     expect(afterKill.integrity).toBe('ok')
     for (const [i, w] of writers.entries()) {
       expect(
@@ -216,7 +203,7 @@ describe.skipIf(typeof mounted === 'string')(`a full disk under the server's SQL
     proc.child.kill('SIGTERM')
     expect((await proc.exited).code).toBe(0)
     proc = undefined
-    const { doc, integrity } = await storedDoc(db)
+    const { doc, integrity } = await storedDoc(db, DOC)
     expect(integrity).toBe('ok')
     const m = doc.getMap('m')
     for (const w of writers)
