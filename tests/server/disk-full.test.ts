@@ -35,16 +35,15 @@ function mountTmpfs(): { dir: string; unmount: () => void } | string {
   }
 }
 
-/** Writes zeros to `path` until the file system refuses (ENOSPC); returns the bytes written. */
-function fillUp(path: string): number {
+/** Writes zeros to `path` until the file system refuses (ENOSPC), in ever smaller chunks down to a byte. */
+function fillUp(path: string): void {
   const fd = openSync(path, 'w')
-  let written = 0
   try {
     for (const size of [64 * 1024, 4096, 512, 1]) {
       const chunk = Buffer.alloc(size)
       for (;;) {
         try {
-          written += writeSync(fd, chunk)
+          writeSync(fd, chunk)
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e
           break
@@ -54,7 +53,6 @@ function fillUp(path: string): number {
   } finally {
     closeSync(fd)
   }
-  return written
 }
 
 /** A client writing one map key per edit; a key counts as acked once `whenSaved('server')` said so. */
