@@ -58,7 +58,7 @@ export class DocClient {
   acked(seq = this.seq, timeoutMs = 5_000): Promise<void> {
     if (this.ackedSeq >= seq) return Promise.resolve()
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ack for seq ${seq} (acked ${this.ackedSeq})`)), timeoutMs)
+      const t = setTimeout(() => reject(new Error(`no ack for seq ${seq} (acked ${this.ackedSeq}); last frames: ${this.lastFrames()}`)), timeoutMs)
       this.ackWaiters.push({
         seq,
         resolve: () => {
@@ -75,6 +75,13 @@ export class DocClient {
 
   close(): void {
     this.raw?.close()
+  }
+
+  /** What arrived last on the connection, for a timeout's message (an error frame says why no ack came). */
+  private lastFrames(n = 6): string {
+    const msgs = this.raw?.received ?? []
+    const tail = msgs.slice(-n).map((m) => (m.type === 'error' ? `error ${JSON.stringify(m)}` : m.type === 'ack' ? `ack ${m.clientSeq}` : m.type))
+    return `${tail.join(', ') || 'none'} (${msgs.length} in all, connection ${this.raw?.isClosed ? 'closed' : 'open'})`
   }
 
   private handled = 0

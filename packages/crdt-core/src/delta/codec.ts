@@ -964,8 +964,8 @@ function readContainer(
     attachColumns(c, cols)
   } else if (kind === 'text' || kind === 'list') {
     // The smallest insert is a tombstone with no origins: replica, counter,
-    // length, two origin refs and its flags.
-    const nInserts = r.readCount(6)
+    // length, two origin refs and its flags (in v4 the flags ride in the length).
+    const nInserts = r.readCount(ctx.compact ? 5 : 6)
     if (nInserts > 0) c.inserts = reuse !== undefined && nInserts === 1 ? reuse.oneInsert : new Array<InsertOp>(nInserts)
     for (let i = 0; i < nInserts; i++) c.inserts[i] = readInsert(r, kind, ctx)
     const nDeletes = r.readCount(2)
