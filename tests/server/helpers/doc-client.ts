@@ -29,21 +29,37 @@ export class DocClient {
     })
   }
 
-  /** Connects, says hello, subscribes with the doc's vv and applies the sync reply; resends the outbox. */
+  /**
+   * Connects, says hello and subscribes ({@link resync}). Like the production
+   * client, it re-uploads what the server lacks as one compact delta, not the
+   * outbox one by one: an outbox delta may build on a collaborator's delta the
+   * server fanned out and then lost in a crash ([FAN-1]), which the compact
+   * upload carries and a lone resend would not ([CAUSAL-1] refuses it).
+   */
   async connect(url: string, token = ''): Promise<Of<'sync'>> {
     this.raw = await RawClient.hello(url, token)
     this.handled = 0
     const welcome = this.raw.received[0]
     if (welcome?.type !== 'welcome') throw new Error(`no welcome: ${JSON.stringify(welcome)}`)
     this.raw.ws.on('message', () => this.drain())
-    const sync = this.raw.next<Of<'sync'>>((m) => (m.type === 'sync' || m.type === 'error') && m.doc === this.docId)
-    this.raw.send({ type: 'subscribe', doc: this.docId, vv: this.doc.versionVector() })
+    return this.resync()
+  }
+
+  /**
+   * Subscribes with the doc's vv, applies the sync reply and uploads what the
+   * server lacks in ONE delta tagged with the highest seq so far, whose ack
+   * acks the whole outbox ([OUT-3]).
+   */
+  private async resync(): Promise<Of<'sync'>> {
+    const raw = this.raw
+    const sync = raw.next<Of<'sync'>>((m) => (m.type === 'sync' || m.type === 'error') && m.doc === this.docId)
+    raw.send({ type: 'subscribe', doc: this.docId, vv: this.doc.versionVector() })
     const reply = await sync
     if (reply.type !== 'sync') throw new Error(`subscribe refused: ${JSON.stringify(reply)}`)
     if (reply.delta.length > 0) this.doc.applyDelta(reply.delta)
-    // Resend unacked deltas (idempotent on the server), in order.
-    for (const [seq, delta] of [...this.outbox].sort((a, b) => a[0] - b[0])) {
-      this.raw.send({ type: 'delta', doc: this.docId, seq, delta })
+    const lacking = this.doc.encodeDeltaSince(reply.vv)
+    if ((lacking.length > 0 || this.outbox.size > 0) && !raw.isClosed) {
+      raw.send({ type: 'delta', doc: this.docId, seq: this.seq, delta: lacking })
     }
     return reply
   }
@@ -92,7 +108,9 @@ export class DocClient {
     for (; this.handled < msgs.length; this.handled++) {
       const m = msgs[this.handled]!
       if (!('doc' in m) || m.doc !== this.docId) continue
-      if (m.type === 'delta') this.doc.applyDelta(m.delta)
+      // [CAUSAL-1] a refused delta is answered by re-subscribing, whose upload carries what the server lacks.
+      if (m.type === 'error' && m.code === 'missing-deps') void this.resync().catch(() => undefined)
+      else if (m.type === 'delta') this.doc.applyDelta(m.delta)
       else if (m.type === 'heal') this.doc.applyDelta(m.state)
       else if (m.type === 'ack') {
         this.ackedSeq = Math.max(this.ackedSeq, m.clientSeq)
