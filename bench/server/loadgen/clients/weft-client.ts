@@ -36,6 +36,8 @@ class WeftBenchClient implements BenchClient {
   }
 
   async connect(): Promise<void> {
+    // A/B of the delta format's bytes: WEFT_BENCH_DELTA_FORMAT=4 (or 3) writes edits as builds before v5 (or v4) did.
+    const deltaFormat = deltaFormatOf(process.env['WEFT_BENCH_DELTA_FORMAT'])
     const client = createClient({
       storage: this.storage,
       tabs: false,
@@ -44,8 +46,7 @@ class WeftBenchClient implements BenchClient {
       // encode + deflate, every 200 edits) would queue behind one another here, not on real devices.
       compaction: NO_COMPACTION,
       transport: webSocketTransport(this.url, { WebSocket: countingWebSocket(this.counter) }),
-      // A/B of the delta format's bytes: WEFT_BENCH_DELTA_FORMAT=3 writes edits as builds before v4 did.
-      ...(process.env['WEFT_BENCH_DELTA_FORMAT'] === '3' && { deltaFormat: 3 as const }),
+      ...(deltaFormat !== undefined && { deltaFormat }),
     })
     this.client = client
     const handle = client.doc(this.docId)
@@ -128,4 +129,9 @@ export const connectWeft: ConnectClient = async (url, docId) => {
   const c = new WeftBenchClient(url, docId)
   await c.connect()
   return c
+}
+
+/** `WEFT_BENCH_DELTA_FORMAT`'s value as a writable delta format; undefined (the default format) for anything else. */
+function deltaFormatOf(value: string | undefined): 3 | 4 | 5 | undefined {
+  return value === '3' || value === '4' || value === '5' ? (Number(value) as 3 | 4 | 5) : undefined
 }

@@ -50,10 +50,11 @@ export interface ClientOptions {
   /** Deadline of one strong operation in ms (default 15,000); past it the call rejects `WeftOutcomeUnknownError('timeout')`. */
   strongTimeoutMs?: number
   /**
-   * The delta format this client writes its edits in: 4 (default, compact
-   * counters) or 3, which builds without format 4 (`DELTA_FORMAT_VERSION`
-   * below 4) can still read. Set 3 while such clients share documents with
-   * this one; upgrade servers first (a server reads every format).
+   * The delta format this client writes its edits in: 5 (default, dense
+   * ops), 4 (compact counters), which builds before format 5
+   * (`DELTA_FORMAT_VERSION` 4) can still read, or 3 for builds before 4.
+   * Set the older one while such clients share documents with this one;
+   * upgrade servers first (a server reads every format).
    */
   deltaFormat?: WritableDeltaFormat
 }

@@ -2,6 +2,7 @@ import { deflateRaw, inflateRaw } from './compression.js'
 import { WeftDecodeError } from '../errors.js'
 import { DEFAULT_MAX_INFLATED_BYTES, MAX_KEY_BYTES, TRUSTED_MAX_INFLATED_BYTES } from '../limits.js'
 import { Reader, Writer } from '../encoding/index.js'
+import { isAscii } from '../encoding/raw.js'
 import { KIND_BY_CODE, KIND_CODE, containerKey, type ContainerId, type ContainerKind } from '../containers/kind.js'
 import type { IdRange, InsertOp } from '../sequence/sequence.js'
 import { readJson, writeJson } from '../values.js'
@@ -10,6 +11,27 @@ import { MAX_SPAN_LEN, columnsToOps, opsToColumns, type SequenceColumns } from '
 import { CONTAINER_KIND, containerPlaceholder, isContainerRef } from '../containers/container-ref.js'
 import { markReplicas, readMarks, writeMarks } from '../text/marks-codec.js'
 import { moveReplicas, readMoves, writeMoves } from '../text/moves-codec.js'
+import {
+  DELETE_DOT_FOLLOWS,
+  DENSE_HEADER_FLAGS,
+  ENTRY_DOT_FOLLOWS,
+  FLAG_NO_DEPS,
+  FLAG_ONE_CONTAINER,
+  FLAG_ONE_RANGE,
+  INSERT_ASCII,
+  INSERT_DELETED,
+  INSERT_DOT_FOLLOWS,
+  KIND_BITS,
+  MAX_DENSE_LAMPORT,
+  MAX_JSON_TAG,
+  SECTION_DELETES,
+  SECTION_INSERTS,
+  TAG_MARKS,
+  TAG_MOVES,
+  TAG_NESTED,
+  VALUE_CONTAINER,
+  VALUE_DELETED,
+} from './format-bits.js'
 import {
   NO_DEPS,
   type ContainerDelta,
@@ -69,18 +91,49 @@ import {
  *      origin not before its op) is written in 1–3 instead. A build before
  *      v4 refuses a v4 delta with `bad-version`: let servers upgrade first,
  *      and give clients `deltaFormat: 3` until every client reads v4.
+ *   5  dense ops, for the deltas of local transactions (the default;
+ *      `deltaFormat: 4` and 3 stay writable). v4, leaving out what the
+ *      reader can infer (bit values in format-bits.ts):
+ *      - header flags for the usual counts, which are then not written:
+ *        no dependencies (bit 2), one dot range (bit 3), one container
+ *        (bit 4); a count they would have said is refused;
+ *      - a text or list id byte says which op sections follow (0x40
+ *        inserts, 0x80 deletes), so an empty section costs nothing;
+ *      - an op's dot is left out when it is the expected one: with one dot
+ *        range, its first counter, then just past the last op's dots (an
+ *        insert's len, every other op 1), as a transaction writes them;
+ *      - an insert opens with `len * 8 + 4 (its dot follows) + 2 (ASCII
+ *        text, its bytes are its len, no byte length) + 1 (deleted)`; a
+ *        delete with `ranges * 2 + 1 (its dot follows)`; a map entry's
+ *        lamport field is `lamport * 2 + 1 (its dot follows)`;
+ *      - a value shares its tag byte with the JSON value's own (JSON 0-7,
+ *        a nested container 16 + kind, a deleted entry 32).
+ *      A typed character is 27 bytes (34 in v4, 38 in v3, with a random
+ *      53-bit replica id). A build before v5 refuses a v5 delta with
+ *      `bad-version`: upgrade servers first, give clients `deltaFormat: 4`
+ *      until every client reads v5.
  */
-export const DELTA_FORMAT_VERSION = 4
+export const DELTA_FORMAT_VERSION = 5
 /** The version written when no container carries marks or moves. */
 export const PLAIN_FORMAT_VERSION = 1
 /** The version written when a text carries marks but no moves. */
 export const MARKS_FORMAT_VERSION = 2
 /** The version written when a text carries a move (before v4, every text container then has both sections). */
 export const MOVES_FORMAT_VERSION = 3
-/** Counters relative to the delta's own dots: the deltas of local transactions. */
+/** Counters relative to the delta's own dots. */
 export const COMPACT_FORMAT_VERSION = 4
+/** v4 with the inferable left out: the deltas of local transactions. */
+export const DENSE_FORMAT_VERSION = 5
+/** The formats with counters relative to the delta's own dots, which only incremental deltas use. */
+export type CompactFormat = typeof COMPACT_FORMAT_VERSION | typeof DENSE_FORMAT_VERSION
 /** A delta format version a document may be asked to write (`DocOptions.deltaFormat`). */
-export type WritableDeltaFormat = typeof MOVES_FORMAT_VERSION | typeof COMPACT_FORMAT_VERSION
+export type WritableDeltaFormat = typeof MOVES_FORMAT_VERSION | CompactFormat
+
+/** The compact format an encoded delta is in, if it is in one (what re-encoding it should write). */
+export function compactFormatOf(bytes: Uint8Array): CompactFormat | undefined {
+  const v = bytes[0]
+  return v === COMPACT_FORMAT_VERSION || v === DENSE_FORMAT_VERSION ? v : undefined
+}
 
 const FLAG_STATE = 1
 /** The body after the two header bytes is deflated (states only): varuint raw length, then raw deflate. */
@@ -89,11 +142,6 @@ const FLAG_DEFLATE = 2
 const MAX_INFLATE_RATIO = 1032
 /** States smaller than this are not worth compressing. */
 const DEFLATE_MIN_BYTES = 1024
-const INSERT_DELETED = 1
-/** v4 container id tag bits: nested (else root), a marks section follows, a moves section follows. */
-const TAG_NESTED = 1
-const TAG_MARKS = 2
-const TAG_MOVES = 4
 
 const enum ValueTag {
   Json = 0,
@@ -149,28 +197,32 @@ export class EncodeScratch {
 
 /**
  * Thrown inside a compact encode when a counter does not fit the v4 rules
- * (an op outside the declared dots, an origin not before its op): the delta
- * is then written in v1–v3. Frozen, so no module-level state.
+ * (an op outside the declared dots, an origin not before its op, in v5 a
+ * lamport clock past 2^52): the delta is then written in v1–v3. Frozen, so
+ * no module-level state.
  */
 const NOT_COMPACT = Object.freeze({ notCompact: true })
 
 /**
  * Encodes a delta; `scratch` (reset here) avoids fresh working memory per
- * call. `compact`: write an incremental delta in v4 when its counters allow
- * (see the version history); states are always written in v1–v3.
+ * call. `compact`: write an incremental delta in that format (v4 or v5)
+ * when its counters allow (see the version history); states, and deltas
+ * without `compact`, are written in v1–v3.
  */
-export function encodeDelta(d: DeltaData, scratch?: EncodeScratch, compact = false): Uint8Array {
-  if (compact && !d.isState) {
+export function encodeDelta(d: DeltaData, scratch?: EncodeScratch, compact?: CompactFormat): Uint8Array {
+  if (compact !== undefined && !d.isState) {
     try {
-      return encodeWith(d, scratch, true)
+      return encodeWith(d, scratch, compact)
     } catch (e) {
       if (e !== NOT_COMPACT) throw e
     }
   }
-  return encodeWith(d, scratch, false)
+  return encodeWith(d, scratch, undefined)
 }
 
-function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, compact: boolean): Uint8Array {
+function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, format: CompactFormat | undefined): Uint8Array {
+  const compact = format !== undefined
+  const dense = format === DENSE_FORMAT_VERSION
   const table = scratch?.table ?? new ReplicaTable()
   table.reset()
   const deps = d.deps
@@ -200,11 +252,12 @@ function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, compact: b
       moveReplicas(c.moves, (id) => table.add(id))
     }
   }
-  if (compact) version = COMPACT_FORMAT_VERSION
+  if (format !== undefined) version = format
 
   const w = scratch?.writer ?? new Writer(64)
   w.reset()
   w.writeUint8(version)
+  const flagsAt = w.length
   w.writeUint8(d.isState ? FLAG_STATE : 0)
   w.writeVarUint(table.size)
   for (let i = 0; i < table.size; i++) w.writeVarUint(table.at(i))
@@ -217,14 +270,19 @@ function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, compact: b
   const written = (i: number): boolean => deps.counters[i]! > 0 || carries(deps.replicas[i]!)
   let nDeps = 0
   for (let i = 0; i < deps.counters.length; i++) if (written(i)) nDeps++
-  w.writeVarUint(nDeps)
+  if (dense) {
+    // [v5] the usual counts as header flags (the flags byte is written before the counts are known).
+    const flags = (nDeps === 0 ? FLAG_NO_DEPS : 0) | (d.ranges.length === 1 ? FLAG_ONE_RANGE : 0) | (d.containers.length === 1 ? FLAG_ONE_CONTAINER : 0)
+    w.patchUint8(flagsAt, flags)
+  }
+  if (!dense || nDeps !== 0) w.writeVarUint(nDeps)
   for (let i = 0; i < deps.counters.length; i++) {
     const c = deps.counters[i]!
     if (!written(i)) continue
     w.writeVarUint(table.ref(deps.replicas[i]!))
     w.writeVarUint(c)
   }
-  w.writeVarUint(d.ranges.length)
+  if (!dense || d.ranges.length !== 1) w.writeVarUint(d.ranges.length)
   for (const r of d.ranges) {
     w.writeVarUint(table.ref(r.replica))
     if (compact) {
@@ -237,12 +295,16 @@ function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, compact: b
     w.writeVarUint(r.to - r.from)
   }
   const counters = compact ? new CompactCounters(w, d.ranges) : new AbsoluteCounters(w)
-  w.writeVarUint(d.containers.length)
+  if (!dense || d.containers.length !== 1) w.writeVarUint(d.containers.length)
   for (const c of d.containers) {
     const marks = c.id.kind === 'text' && (compact ? c.marks !== undefined && c.marks.length > 0 : version >= MARKS_FORMAT_VERSION)
     const moves = c.id.kind === 'text' && (compact ? c.moves !== undefined && c.moves.length > 0 : version >= MOVES_FORMAT_VERSION)
-    const sections = compact ? (marks ? TAG_MARKS : 0) | (moves ? TAG_MOVES : 0) : 0
-    writeContainer(w, table, c, d.isState, counters, compact, sections)
+    let sections = compact ? (marks ? TAG_MARKS : 0) | (moves ? TAG_MOVES : 0) : 0
+    if (dense && (c.id.kind === 'text' || c.id.kind === 'list')) {
+      sections |= (c.inserts.length > 0 ? SECTION_INSERTS : 0) | (c.deletes.length > 0 ? SECTION_DELETES : 0)
+    }
+    if (dense) writeDenseContainer(w, table, c, counters as CompactCounters, sections)
+    else writeContainer(w, table, c, d.isState, counters, compact, sections)
     if (marks) writeMarks(w, c.marks ?? NONE, (id) => table.ref(id))
     if (moves) writeMoves(w, c.moves ?? NONE, (id) => table.ref(id))
   }
@@ -330,10 +392,28 @@ class AbsoluteCounters implements CounterWriter {
 
 /** [v4] Throws `NOT_COMPACT` for a counter the rules cannot express. */
 class CompactCounters implements CounterWriter {
+  /** [v5] The replica of the delta's only dot range (0: not one range, no dot is expected). */
+  private readonly expReplica: number
+  /** [v5] The counter the next op is expected at. */
+  private expNext: number
+
   constructor(
     private readonly w: Writer,
     private readonly ranges: readonly DotRange[],
-  ) {}
+  ) {
+    this.expReplica = ranges.length === 1 ? ranges[0]!.replica : 0
+    this.expNext = ranges.length === 1 ? ranges[0]!.from + 1 : 0
+  }
+
+  /** [v5] Whether an op's dot is the expected one (then it is left out). */
+  isExpected(replica: number, counter: number): boolean {
+    return replica === this.expReplica && replica !== 0 && counter === this.expNext
+  }
+
+  /** [v5] After an op at `counter` with `len` dots: the next is expected just past them. */
+  passed(counter: number, len: number): void {
+    this.expNext = counter + len
+  }
   dot(replica: number, counter: number): void {
     const ranges = this.ranges
     let from = -1
@@ -409,6 +489,84 @@ function writeContainer(
   }
 }
 
+/** [v5] A container's ops, leaving out what the reader infers (see the version history). */
+function writeDenseContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, counters: CompactCounters, sections: number): void {
+  writeContainerId(w, table, c.id, true, sections)
+  const kind = c.id.kind
+  if (kind === 'text' || kind === 'list') {
+    if (c.inserts.length > 0) w.writeVarUint(c.inserts.length)
+    for (const op of c.inserts) {
+      if (op.len > MAX_SPAN_LEN) throw NOT_COMPACT
+      const ascii = kind === 'text' && !op.deleted && isAscii(op.content as string)
+      const implied = counters.isExpected(op.replica, op.counter)
+      w.writeVarUint(op.len * 8 + (implied ? 0 : INSERT_DOT_FOLLOWS) + (ascii ? INSERT_ASCII : 0) + (op.deleted ? INSERT_DELETED : 0))
+      if (!implied) {
+        w.writeVarUint(table.ref(op.replica))
+        counters.dot(op.replica, op.counter)
+      }
+      counters.passed(op.counter, op.len)
+      w.writeVarUint(table.ref(op.olReplica))
+      if (op.olReplica !== 0) counters.ref(op.replica, op.counter, op.olReplica, op.olCounter)
+      w.writeVarUint(table.ref(op.orReplica))
+      if (op.orReplica !== 0) counters.ref(op.replica, op.counter, op.orReplica, op.orCounter)
+      if (op.deleted) continue
+      if (ascii) w.writeAscii(op.content as string)
+      else if (kind === 'text') w.writeString(op.content as string)
+      else for (const v of op.content as unknown[]) writeDenseItem(w, v)
+    }
+    if (c.deletes.length > 0) w.writeVarUint(c.deletes.length)
+    for (const del of c.deletes) {
+      const implied = counters.isExpected(del.replica, del.counter)
+      w.writeVarUint(del.ranges.length * 2 + (implied ? 0 : DELETE_DOT_FOLLOWS))
+      if (!implied) {
+        w.writeVarUint(table.ref(del.replica))
+        if (del.replica !== 0) counters.dot(del.replica, del.counter)
+      }
+      if (del.replica !== 0) counters.passed(del.counter, 1)
+      for (const r of del.ranges) {
+        w.writeVarUint(table.ref(r.replica))
+        counters.ref(del.replica, del.counter, r.replica, r.counter)
+        w.writeVarUint(r.len)
+      }
+    }
+  } else if (kind === 'map') {
+    w.writeVarUint(c.entries.length)
+    for (const e of c.entries) {
+      if (e.lamport > MAX_DENSE_LAMPORT) throw NOT_COMPACT
+      w.writeString(e.key)
+      const implied = counters.isExpected(e.replica, e.counter)
+      w.writeVarUint(e.lamport * 2 + (implied ? 0 : ENTRY_DOT_FOLLOWS))
+      if (!implied) {
+        w.writeVarUint(table.ref(e.replica))
+        counters.dot(e.replica, e.counter)
+      }
+      counters.passed(e.counter, 1)
+      writeDenseValueOp(w, e.value)
+    }
+  } else {
+    w.writeVarUint(c.counts.length)
+    for (const k of c.counts) {
+      w.writeVarUint(table.ref(k.replica))
+      counters.dot(k.replica, k.counter)
+      counters.passed(k.counter, 1)
+      w.writeVarInt(k.total)
+    }
+  }
+}
+
+/** [v5] A list item: its JSON value as it is (its first byte is its tag), or a nested container's tag. */
+function writeDenseItem(w: Writer, v: unknown): void {
+  if (isContainerRef(v)) w.writeUint8(VALUE_CONTAINER + KIND_CODE[v[CONTAINER_KIND]])
+  else writeJson(w, v as never)
+}
+
+/** [v5] A map entry's value, tagged as {@link writeDenseItem} does, or deleted. */
+function writeDenseValueOp(w: Writer, v: StoredValueOp): void {
+  if (v.type === 'json') writeJson(w, v.value)
+  else if (v.type === 'container') w.writeUint8(VALUE_CONTAINER + KIND_CODE[v.kind])
+  else w.writeUint8(VALUE_DELETED)
+}
+
 function writeItem(w: Writer, v: unknown): void {
   if (isContainerRef(v)) {
     w.writeUint8(ValueTag.Container)
@@ -448,7 +606,7 @@ export class DecodeScratch {
   readonly containers: ContainerDelta[] = [this.container]
   /** For a container with one insert. */
   readonly oneInsert: InsertOp[] = [undefined as unknown as InsertOp]
-  readonly context = new DecodeContext([], this.ranges, false)
+  readonly context = new DecodeContext([], this.ranges, false, false)
   readonly data: DeltaData = { isState: false, deps: NO_DEPS, ranges: this.ranges, containers: this.containers, droppedEmpty: 0 }
   readonly rootNames = new RecentRootNames()
 
@@ -536,13 +694,15 @@ export function frontReplicaTable(bytes: Uint8Array): { readonly ids: readonly n
 export function firstRootNameAt(bytes: Uint8Array, from: number): number | undefined {
   const r = new Reader(bytes)
   r.pos = from
-  const nDeps = r.readCount(2)
+  // [v5] counts the header flags say are not written (the flags are checked when the delta is decoded).
+  const flags = bytes[0] === DENSE_FORMAT_VERSION ? bytes[1]! : 0
+  const nDeps = flags & FLAG_NO_DEPS ? 0 : r.readCount(2)
   for (let i = 0; i < nDeps * 2; i++) r.readVarUint()
-  const nRanges = r.readCount(3)
+  const nRanges = flags & FLAG_ONE_RANGE ? 1 : r.readCount(3)
   for (let i = 0; i < nRanges * 3; i++) r.readVarUint()
-  if (r.readVarUint() === 0) return undefined
-  // The kind and the tag, checked when the delta is decoded: one byte in v4 (with section bits), two before.
-  if (bytes[0] === COMPACT_FORMAT_VERSION) return (r.readUint8() & TAG_NESTED) === 0 ? r.pos : undefined
+  if ((flags & FLAG_ONE_CONTAINER ? 1 : r.readVarUint()) === 0) return undefined
+  // The kind and the tag, checked when the delta is decoded: one byte from v4 on (with section bits), two before.
+  if (compactFormatOf(bytes) !== undefined) return (r.readUint8() & TAG_NESTED) === 0 ? r.pos : undefined
   r.readUint8()
   return r.readUint8() === 0 ? r.pos : undefined
 }
@@ -558,7 +718,7 @@ export function readDeltaRanges(bytes: Uint8Array): DotRange[] | undefined {
   const r = new Reader(bytes)
   const flags = readVersionAndFlags(r)
   if (flags & FLAG_DEFLATE) return undefined
-  return readHeader(r, bytes[0] === COMPACT_FORMAT_VERSION, undefined).ranges
+  return readHeader(r, bytes[0]!, flags, undefined).ranges
 }
 
 /** What follows the version and flags: the replica table, the dependencies and the dot ranges. */
@@ -573,12 +733,14 @@ interface DeltaHeader {
  * `decodeDelta` share it, so a header one accepts the other does too.
  * `reuse`: a single range is read into the scratch's.
  */
-function readHeader(r: Reader, compact: boolean, reuse: DecodeScratch | undefined): DeltaHeader {
+function readHeader(r: Reader, version: number, flags: number, reuse: DecodeScratch | undefined): DeltaHeader {
+  const compact = version >= COMPACT_FORMAT_VERSION
+  const dense = version === DENSE_FORMAT_VERSION
   const replicas = readReplicaTable(r)
-  const nDeps = r.readCount(2)
+  const nDeps = flags & FLAG_NO_DEPS ? 0 : writtenCount(r.readCount(2), dense, 0, 'dependencies')
   const deps = nDeps === 0 ? NO_DEPS : readDeps(r, replicas, nDeps)
   const index = compact ? depIndex(deps) : null
-  const nRanges = r.readCount(3)
+  const nRanges = flags & FLAG_ONE_RANGE ? 1 : writtenCount(r.readCount(3), dense, 1, 'dot ranges')
   const ranges: DotRange[] = reuse !== undefined && nRanges === 1 ? reuse.ranges : new Array<DotRange>(nRanges)
   const rangeSet = nRanges > SCAN_LIMIT ? new Set<number>() : null
   for (let i = 0; i < nRanges; i++) {
@@ -592,6 +754,12 @@ function readHeader(r: Reader, compact: boolean, reuse: DecodeScratch | undefine
     else ranges[i] = { replica, from, to }
   }
   return { replicas, deps, ranges }
+}
+
+/** [v5] A count the header flags would have said is not written: refused, so every delta has one encoding. */
+function writtenCount(n: number, dense: boolean, flagged: number, what: string): number {
+  if (dense && n === flagged) throw new WeftDecodeError('invalid', `${n} ${what} written out where a header flag says it`)
+  return n
 }
 
 /**
@@ -608,12 +776,13 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
     if (!isState) throw new WeftDecodeError('invalid', 'only states are deflated')
     r = inflateBody(r, options?.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES)
   }
-  const compact = version === COMPACT_FORMAT_VERSION
+  const compact = version >= COMPACT_FORMAT_VERSION
+  const dense = version === DENSE_FORMAT_VERSION
   // States are decoded fresh: they are rare, and what their containers keep is theirs.
   const reuse = isState ? undefined : scratch
-  const { replicas, deps, ranges } = readHeader(r, compact, reuse)
-  const ctx = reuse !== undefined ? reuse.context.reset(replicas, ranges, compact) : new DecodeContext(replicas, ranges, compact)
-  const nContainers = r.readCount(3)
+  const { replicas, deps, ranges } = readHeader(r, version, flags, reuse)
+  const ctx = reuse !== undefined ? reuse.context.reset(replicas, ranges, compact, dense) : new DecodeContext(replicas, ranges, compact, dense)
+  const nContainers = flags & FLAG_ONE_CONTAINER ? 1 : writtenCount(r.readCount(3), dense, 1, 'containers')
   const single = reuse !== undefined && nContainers === 1 ? reuse : undefined
   const containers: ContainerDelta[] = single !== undefined ? single.containers : new Array<ContainerDelta>(nContainers)
   // Duplicates: a scan for a few containers, a Set of keys past that (a
@@ -804,22 +973,47 @@ class DecodeContext {
   private opRange: DotRange | undefined = undefined
   /** [v4] The section bits of the container id read last. */
   sections = 0
+  /** [v5] The counter the next op is expected at (with one dot range). */
+  private expNext = 0
 
   constructor(
     private replicas: number[],
     private ranges: DotRange[],
     /** Counters are v4's relative ones. */
     public compact: boolean,
-  ) {}
+    /** Ops are v5's dense ones. */
+    public dense: boolean,
+  ) {
+    this.expNext = ranges.length === 1 ? ranges[0]!.from + 1 : 0
+  }
 
   /** Points a reused context at another delta's table and ranges. */
-  reset(replicas: number[], ranges: DotRange[], compact: boolean): this {
+  reset(replicas: number[], ranges: DotRange[], compact: boolean, dense: boolean): this {
     this.replicas = replicas
     this.ranges = ranges
     this.compact = compact
+    this.dense = dense
     this.sections = 0
     this.opRange = undefined
+    this.expNext = ranges.length === 1 ? ranges[0]!.from + 1 : 0
     return this
+  }
+
+  /** [v5] The replica of an op whose dot was left out: the only range's. Call before {@link expectedDot}. */
+  expectedReplica(): number {
+    if (this.ranges.length !== 1) throw new WeftDecodeError('invalid', 'an op without its dot in a delta without exactly one dot range')
+    return this.ranges[0]!.replica
+  }
+
+  /** [v5] The counter of an op whose dot was left out; finds its range for {@link checkOwnDots}. */
+  expectedDot(): number {
+    this.opRange = this.ranges[0]
+    return this.expNext
+  }
+
+  /** [v5] After an op at `counter` with `len` dots: the next is expected just past them. */
+  passed(counter: number, len: number): void {
+    this.expNext = counter + len
   }
 
   /**
@@ -928,12 +1122,16 @@ function readContainer(
 ): ContainerDelta {
   let kind: ContainerKind
   let tag: number
+  let opSections = 0
   if (ctx.compact) {
     // [v4] kind and tag in one byte: the section bits, then the nested bit as before.
     const head = r.readUint8()
-    kind = kindOf(head >> 3)
+    kind = kindOf(ctx.dense ? (head & KIND_BITS) >> 3 : head >> 3)
     ctx.sections = head & (TAG_MARKS | TAG_MOVES)
     if (ctx.sections !== 0 && kind !== 'text') throw new WeftDecodeError('invalid', `a ${kind} container with text sections`)
+    // [v5] which op sections follow.
+    opSections = ctx.dense ? head & (SECTION_INSERTS | SECTION_DELETES) : 0
+    if (opSections !== 0 && kind !== 'text' && kind !== 'list') throw new WeftDecodeError('invalid', `a ${kind} container with sequence sections`)
     tag = head & TAG_NESTED
   } else {
     kind = readKind(r)
@@ -962,6 +1160,8 @@ function readContainer(
       (replica, counter, len) => ctx.checkDots(replica, counter, len),
     )
     attachColumns(c, cols)
+  } else if (ctx.dense) {
+    readDenseOps(r, c, kind, ctx, opSections, reuse)
   } else if (kind === 'text' || kind === 'list') {
     // The smallest insert is a tombstone with no origins: replica, counter,
     // length, two origin refs and its flags (in v4 the flags ride in the length).
@@ -1009,6 +1209,135 @@ function readContainer(
     }
   }
   return c
+}
+
+/** [v5] A container's ops, each dot left out read as the expected one. `sections`: the id byte's op section bits. */
+function readDenseOps(r: Reader, c: ContainerDelta, kind: ContainerKind, ctx: DecodeContext, sections: number, reuse: DecodeScratch | undefined): void {
+  if (kind === 'text' || kind === 'list') {
+    // The smallest insert is a tombstone at the expected dot with no origins: its opening and two origin refs.
+    const nInserts = sections & SECTION_INSERTS ? sectionCount(r.readCount(3)) : 0
+    if (nInserts > 0) c.inserts = reuse !== undefined && nInserts === 1 ? reuse.oneInsert : new Array<InsertOp>(nInserts)
+    for (let i = 0; i < nInserts; i++) c.inserts[i] = readDenseInsert(r, kind, ctx)
+    const nDeletes = sections & SECTION_DELETES ? sectionCount(r.readCount(1)) : 0
+    if (nDeletes > 0) c.deletes = new Array<DeleteOp>(nDeletes)
+    for (let i = 0; i < nDeletes; i++) c.deletes[i] = readDenseDelete(r, ctx)
+  } else if (kind === 'map') {
+    // The smallest entry: an empty key, the lamport field and a one-byte value.
+    const n = r.readCount(3)
+    if (n > 0) c.entries = new Array<MapEntryOp>(n)
+    for (let i = 0; i < n; i++) {
+      const key = r.readString(MAX_KEY_BYTES)
+      const field = r.readVarUint()
+      const follows = field & ENTRY_DOT_FOLLOWS
+      const lamport = (field - follows) / 2
+      const replica = follows ? ctx.replicaAt(r.readVarUint(), false) : ctx.expectedReplica()
+      const counter = follows ? ctx.dot(replica, r.readVarUint()) : ctx.expectedDot()
+      ctx.checkOwnDots(replica, counter, 1)
+      ctx.passed(counter, 1)
+      c.entries[i] = { key, replica, counter, lamport, value: readDenseValueOp(r) } satisfies MapEntryOp
+    }
+  } else {
+    const n = r.readCount(3)
+    if (n > 0) c.counts = new Array<CounterOp>(n)
+    for (let i = 0; i < n; i++) {
+      const replica = ctx.replicaAt(r.readVarUint(), false)
+      const counter = ctx.dot(replica, r.readVarUint())
+      ctx.checkOwnDots(replica, counter, 1)
+      ctx.passed(counter, 1)
+      c.counts[i] = { replica, counter, total: r.readVarInt() } satisfies CounterOp
+    }
+  }
+}
+
+/** [v5] A section the id byte announced holds an op: no encoder writes an empty one. */
+function sectionCount(n: number): number {
+  if (n === 0) throw new WeftDecodeError('invalid', 'an op section announced but empty')
+  return n
+}
+
+function readDenseInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): InsertOp {
+  const opening = r.readVarUint()
+  // Low bits by `&` (exact for any safe integer's low bits); the length by exact division.
+  const flags = opening & 7
+  const len = (opening - flags) / 8
+  const follows = (flags & INSERT_DOT_FOLLOWS) !== 0
+  const replica = follows ? ctx.replicaAt(r.readVarUint(), false) : ctx.expectedReplica()
+  const counter = follows ? ctx.dot(replica, r.readVarUint()) : ctx.expectedDot()
+  ctx.checkOwnDots(replica, counter, len)
+  ctx.passed(counter, len)
+  const olReplica = ctx.replicaAt(r.readVarUint(), true)
+  const olCounter = olReplica === 0 ? 0 : ctx.ref(replica, counter, olReplica, r.readVarUint())
+  const orReplica = ctx.replicaAt(r.readVarUint(), true)
+  const orCounter = orReplica === 0 ? 0 : ctx.ref(replica, counter, orReplica, r.readVarUint())
+  if ((olReplica !== 0 && olCounter === 0) || (orReplica !== 0 && orCounter === 0)) {
+    throw new WeftDecodeError('invalid', 'origin with counter 0')
+  }
+  const deleted = (flags & INSERT_DELETED) !== 0
+  const ascii = (flags & INSERT_ASCII) !== 0
+  if (ascii && (deleted || kind !== 'text')) throw new WeftDecodeError('invalid', 'ASCII flag on a tombstone or a list insert')
+  let content: string | unknown[] | null = null
+  if (!deleted) {
+    if (ascii) content = r.readAscii(len)
+    else if (kind === 'text') {
+      const s = r.readString()
+      if (s.length !== len) throw new WeftDecodeError('invalid', `text insert declares ${len} items but holds ${s.length}`)
+      content = s
+    } else {
+      if (len > r.remaining) throw new WeftDecodeError('out-of-range', `list insert of ${len} items past the end`)
+      const items: unknown[] = new Array(len)
+      for (let i = 0; i < len; i++) items[i] = readDenseItem(r)
+      content = items
+    }
+  }
+  return { replica, counter, len, olReplica, olCounter, orReplica, orCounter, deleted, content }
+}
+
+function readDenseDelete(r: Reader, ctx: DecodeContext): DeleteOp {
+  const opening = r.readVarUint()
+  const follows = opening & DELETE_DOT_FOLLOWS
+  const n = (opening - follows) / 2
+  let replica: number
+  let counter: number
+  if (follows) {
+    replica = ctx.replicaAt(r.readVarUint(), true)
+    counter = replica === 0 ? 0 : ctx.dot(replica, r.readVarUint())
+  } else {
+    replica = ctx.expectedReplica()
+    counter = ctx.expectedDot()
+  }
+  if (replica !== 0) {
+    ctx.checkOwnDots(replica, counter, 1)
+    ctx.passed(counter, 1)
+  }
+  if (n * 3 > r.remaining) throw new WeftDecodeError('out-of-range', `count ${n} exceeds what ${r.remaining} remaining bytes can hold`)
+  const ranges: IdRange[] = new Array<IdRange>(n)
+  for (let j = 0; j < n; j++) {
+    const target = ctx.replicaAt(r.readVarUint(), false)
+    const start = ctx.ref(replica, counter, target, r.readVarUint())
+    const len = r.readVarUint()
+    if (start === 0 || len === 0 || start + len > Number.MAX_SAFE_INTEGER) throw new WeftDecodeError('out-of-range', 'bad delete range')
+    ranges[j] = { replica: target, counter: start, len }
+  }
+  return { replica, counter, ranges }
+}
+
+/** [v5] A list item: a JSON value (its own tag first) or a nested container's tag. */
+function readDenseItem(r: Reader): unknown {
+  const tag = r.peekUint8()
+  if (tag <= MAX_JSON_TAG) return readJson(r)
+  r.pos++
+  if (tag > VALUE_CONTAINER && tag < VALUE_DELETED) return containerPlaceholder(kindOf(tag - VALUE_CONTAINER))
+  throw new WeftDecodeError('unknown-kind', `unknown list item tag ${tag}`)
+}
+
+/** [v5] A map entry's value: tagged as {@link readDenseItem} reads, or deleted. */
+function readDenseValueOp(r: Reader): StoredValueOp {
+  const tag = r.peekUint8()
+  if (tag <= MAX_JSON_TAG) return { type: 'json', value: readJson(r) }
+  r.pos++
+  if (tag > VALUE_CONTAINER && tag < VALUE_DELETED) return { type: 'container', kind: kindOf(tag - VALUE_CONTAINER) }
+  if (tag === VALUE_DELETED) return { type: 'deleted' }
+  throw new WeftDecodeError('unknown-kind', `unknown map value tag ${tag}`)
 }
 
 /**
@@ -1084,7 +1413,8 @@ function readVersionAndFlags(r: Reader): number {
     throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
   }
   const flags = r.readUint8()
-  if (flags & ~(FLAG_STATE | FLAG_DEFLATE)) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
+  const known = FLAG_STATE | FLAG_DEFLATE | (version === DENSE_FORMAT_VERSION ? DENSE_HEADER_FLAGS : 0)
+  if (flags & ~known) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
   return flags
 }
 

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { Doc } from '../doc/doc.js'
-import { COMPACT_FORMAT_VERSION, DELTA_FORMAT_VERSION, MARKS_FORMAT_VERSION, PLAIN_FORMAT_VERSION } from './codec.js'
+import { COMPACT_FORMAT_VERSION, DELTA_FORMAT_VERSION, DENSE_FORMAT_VERSION, MARKS_FORMAT_VERSION, PLAIN_FORMAT_VERSION } from './codec.js'
 
 /**
  * [FMT-1] Delta bytes carry their own format version (the first byte): a
- * build writes local edits in v4 (or, with `deltaFormat: 3`, and states and
+ * build writes local edits in v5 (or v4 with `deltaFormat: 4`; with `deltaFormat: 3`, and states and
  * catch-ups always, the lowest version that holds the data) and refuses a
  * version it does not know with `bad-version` before applying anything.
  */
 
 /** The deltas `edit` makes on a fresh replica `replicaId`, with the replica. */
-function deltasOf(replicaId: number, edit: (doc: Doc) => void, deltaFormat: 3 | 4 = 3): { doc: Doc; deltas: Uint8Array[] } {
-  const doc = new Doc({ replicaId, deltaFormat })
+function deltasOf(replicaId: number, edit: (doc: Doc) => void, deltaFormat?: 3 | 4 | 5): { doc: Doc; deltas: Uint8Array[] } {
+  const doc = new Doc({ replicaId, ...(deltaFormat !== undefined && { deltaFormat }) })
   const deltas: Uint8Array[] = []
   doc.on('delta', (d) => deltas.push(d))
   edit(doc)
@@ -19,7 +19,10 @@ function deltasOf(replicaId: number, edit: (doc: Doc) => void, deltaFormat: 3 | 
 }
 
 describe('[FMT-1] delta format versions', () => {
-  it('local edits are written as version 4 by default; states and catch-ups as the lowest of 1-3', () => {
+  it.each([
+    [undefined, DENSE_FORMAT_VERSION],
+    [4, COMPACT_FORMAT_VERSION],
+  ] as const)('with deltaFormat %s local edits are written as version %s; states and catch-ups as the lowest of 1-3', (deltaFormat, version) => {
     const { doc, deltas } = deltasOf(
       8,
       (doc) => {
@@ -27,28 +30,36 @@ describe('[FMT-1] delta format versions', () => {
         doc.getText('t').format(0, 2, { bold: true })
         doc.getMap('m').set('k', 1)
       },
-      4,
+      deltaFormat,
     )
-    expect(deltas.map((d) => d[0])).toEqual([COMPACT_FORMAT_VERSION, COMPACT_FORMAT_VERSION, COMPACT_FORMAT_VERSION])
+    expect(deltas.map((d) => d[0])).toEqual([version, version, version])
     expect(doc.encodeState()[0]).toBe(MARKS_FORMAT_VERSION)
     expect(doc.encodeDeltaSince({})[0]).toBe(MARKS_FORMAT_VERSION)
-    expect(() => new Doc({ deltaFormat: 2 as never })).toThrow(/deltaFormat must be 3 or 4/)
+    expect(() => new Doc({ deltaFormat: 2 as never })).toThrow(/deltaFormat must be 3, 4 or 5/)
   })
 
   it('with deltaFormat 3, plain data is written as version 1, a delta or state with marks as version 2', () => {
-    const plain = deltasOf(1, (doc) => {
-      doc.getText('t').insert(0, 'plain')
-      doc.getMap('m').set('k', 1)
-      doc.getList('l').push('x')
-    })
+    const plain = deltasOf(
+      1,
+      (doc) => {
+        doc.getText('t').insert(0, 'plain')
+        doc.getMap('m').set('k', 1)
+        doc.getList('l').push('x')
+      },
+      3,
+    )
     expect(plain.deltas.map((d) => d[0])).toEqual([PLAIN_FORMAT_VERSION, PLAIN_FORMAT_VERSION, PLAIN_FORMAT_VERSION])
     expect(plain.doc.encodeState()[0]).toBe(PLAIN_FORMAT_VERSION)
 
-    const rich = deltasOf(2, (doc) => {
-      doc.getText('t').insert(0, 'bold')
-      doc.getText('t').format(0, 4, { bold: true })
-      doc.getText('t').insert(4, ' then plain')
-    })
+    const rich = deltasOf(
+      2,
+      (doc) => {
+        doc.getText('t').insert(0, 'bold')
+        doc.getText('t').format(0, 4, { bold: true })
+        doc.getText('t').insert(4, ' then plain')
+      },
+      3,
+    )
     // The insert before any mark is plain; the format is not; a later insert into a text with marks
     // is plain again (its delta carries no mark op).
     expect(rich.deltas.map((d) => d[0])).toEqual([PLAIN_FORMAT_VERSION, MARKS_FORMAT_VERSION, PLAIN_FORMAT_VERSION])
@@ -56,10 +67,14 @@ describe('[FMT-1] delta format versions', () => {
   })
 
   it('a build reads every version up to its own: v1 and v2 deltas join into one document', () => {
-    const { doc: source, deltas } = deltasOf(3, (doc) => {
-      doc.getText('t').insert(0, 'ab')
-      doc.getText('t').format(0, 1, { em: true })
-    })
+    const { doc: source, deltas } = deltasOf(
+      3,
+      (doc) => {
+        doc.getText('t').insert(0, 'ab')
+        doc.getText('t').format(0, 1, { em: true })
+      },
+      3,
+    )
     const replica = new Doc({ replicaId: 4 })
     for (const d of deltas) replica.applyDelta(d)
     expect(replica.getText('t').toDelta()).toEqual(source.getText('t').toDelta())

@@ -10,7 +10,7 @@ import { decodeVersionVector, encodeVersionVector } from '../version-vector.js'
  * Versions 1-3 are what a document created with `deltaFormat: 3` writes;
  * version 4 is the default for the deltas of local edits (states stay 1-3).
  */
-function capture(fn: (doc: Doc) => void, deltaFormat: 3 | 4 = 3): string[] {
+function capture(fn: (doc: Doc) => void, deltaFormat: 3 | 4 | 5 = 3): string[] {
   const doc = new Doc({ replicaId: 5, deltaFormat })
   const out: string[] = []
   doc.on('delta', (d) => out.push(Buffer.from(d).toString('hex')))
@@ -122,7 +122,32 @@ const GOLDEN_V4 = {
   ],
 }
 
-describe('delta format v4 golden vectors', () => {
+/**
+ * The same edits in v5 (see codec.ts's version history). The first, byte by
+ * byte: version 5 | flags 0x1c: no dependencies, one range, one container |
+ * table: 1 id, 5 | range: ref 1, from 0, 2 long | id byte 0x48: an inserts
+ * section (0x40), text << 3, root | `body` | 1 insert | opening 2 * 8 + 2:
+ * length 2, ASCII, its dot the expected one (5:1, left out) | no origins |
+ * 'hi' with no byte length. The delete of 'i' opens with 1 range * 2 and its
+ * dot left out (5:3, the range's first).
+ */
+const GOLDEN_V5 = {
+  text: ['051c01050100024804626f6479011200006869', '051c01050102018804626f64790102010101', '051c01050103014804626f6479010a010301026f'],
+  rich: [
+    '051c01050100044804626f647901220000610a620a',
+    '051c01050104034c04626f64790112000104620a01010701050201010302',
+    '051c01050107010a04626f64790101080204626f6c64010201050106',
+  ],
+  containers: [
+    '050c01050100050318016d02016102060303020501780701017900016e04142101020101020650016c0110000002040000000000000440',
+    '051c010501050118016d010161060304',
+  ],
+}
+
+describe.each([
+  [4, GOLDEN_V4],
+  [5, GOLDEN_V5],
+] as const)('delta format v%s golden vectors', (format, vectors) => {
   const edits = {
     text: (doc: Doc) => {
       const t = doc.getText('body')
@@ -148,20 +173,20 @@ describe('delta format v4 golden vectors', () => {
   }
 
   for (const [name, edit] of Object.entries(edits)) {
-    it(`${name}: the default writes these bytes, and they make the document that v1-v3 make`, () => {
-      const v4 = capture(edit, 4)
-      const golden = GOLDEN_V4[name as keyof typeof GOLDEN_V4]
-      expect(v4.slice(0, -1)).toEqual(golden)
+    it(`${name}: deltaFormat ${format} writes these bytes, and they make the document that v1-v3 make`, () => {
+      const compact = capture(edit, format)
+      const golden = vectors[name as keyof typeof vectors]
+      expect(compact.slice(0, -1)).toEqual(golden)
       const older = capture(edit, 3)
       expect(older.slice(0, -1).every((d) => d.startsWith('01') || d.startsWith('02') || d.startsWith('03'))).toBe(true)
-      // The same edits in either format, and the state after them (states are not written in v4).
-      expect(v4.at(-1)).toBe(older.at(-1))
-      const fromV4 = new Doc()
-      for (const d of golden) fromV4.applyDelta(hex(d))
+      // The same edits in either format, and the state after them (states are not written in v4 or v5).
+      expect(compact.at(-1)).toBe(older.at(-1))
+      const fromCompact = new Doc()
+      for (const d of golden) fromCompact.applyDelta(hex(d))
       const fromOlder = new Doc()
       for (const d of older.slice(0, -1)) fromOlder.applyDelta(hex(d))
-      expect(fromV4.toJSON()).toEqual(fromOlder.toJSON())
-      expect(fromV4.encodeState()).toEqual(fromOlder.encodeState())
+      expect(fromCompact.toJSON()).toEqual(fromOlder.toJSON())
+      expect(fromCompact.encodeState()).toEqual(fromOlder.encodeState())
       // Shorter in total.
       const bytes = (ds: string[]) => ds.reduce((n, d) => n + d.length / 2, 0)
       expect(bytes(golden)).toBeLessThan(bytes(older.slice(0, -1)))

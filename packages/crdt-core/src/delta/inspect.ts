@@ -1,5 +1,5 @@
 import type { VersionVector } from '../version-vector.js'
-import { COMPACT_FORMAT_VERSION, decodeDelta, encodeDelta, type DecodeOptions } from './codec.js'
+import { compactFormatOf, decodeDelta, encodeDelta, type DecodeOptions } from './codec.js'
 import { depsToVersionVector, type DeltaData, type Deps, type DotRange } from './types.js'
 
 /** What a delta carries, without a document: for stores and servers that index deltas. */
@@ -40,7 +40,7 @@ export function inspectDelta(bytes: Uint8Array, options?: DecodeOptions): DeltaI
  * Call before `data`'s reused objects are overwritten.
  */
 export function withCanonical<T extends DeltaInfo>(info: T, data: DeltaData, bytes: Uint8Array): T {
-  if (data.droppedEmpty !== undefined && data.droppedEmpty > 0) info.canonical = encodeDelta(data, undefined, bytes[0] === COMPACT_FORMAT_VERSION)
+  if (data.droppedEmpty !== undefined && data.droppedEmpty > 0) info.canonical = encodeDelta(data, undefined, compactFormatOf(bytes))
   return info
 }
 

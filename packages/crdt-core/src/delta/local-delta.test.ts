@@ -4,14 +4,14 @@ import type { ContainerId, ContainerKind } from '../containers/kind.js'
 import type { InsertOp } from '../sequence/sequence.js'
 import type { VersionVector } from '../version-vector.js'
 import { depsFrom, insertOp as insertOfIds } from '../test-support/ops.js'
-import { COMPACT_FORMAT_VERSION, decodeDelta, encodeDelta } from './codec.js'
+import { type CompactFormat, compactFormatOf, decodeDelta, encodeDelta } from './codec.js'
 import { LocalDeltaEncoder } from './local-delta.js'
 import { NO_DEPS, type ContainerDelta, type StoredValueOp } from './types.js'
 
 /**
  * The local-transaction encoder must write exactly what the general encoder
- * does, in v4 (compact counters, the default) and in v1-v3, on its text-edit
- * path and on its fallback alike.
+ * does, in v5 (dense ops, the default), v4 (compact counters) and v1-v3, on
+ * its text-edit path and on its fallback alike.
  */
 
 const replicaId = fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }))
@@ -107,18 +107,44 @@ const transaction = fc.uniqueArray(replicaId, { minLength: 1, maxLength: 4 }).ch
     fc.tuple(containerDelta(ids)).map(([c]) => [c]),
     fc.array(containerDelta(ids), { minLength: 0, maxLength: 3 }),
   )
-  return fc.record({ replica: fc.constant(pool[0]!), from: fc.nat(2 ** 40), len: fc.integer({ min: 1, max: 1000 }), deps, containers })
+  const tx = fc.record({ replica: fc.constant(pool[0]!), from: fc.nat(2 ** 40), len: fc.integer({ min: 1, max: 1000 }), deps, containers })
+  // Half as a document writes them: v5 leaves out the dots of such ops.
+  return fc.oneof(tx, tx.map(atOwnDots))
 })
 
+type Transaction = { replica: number; from: number; len: number; deps: VersionVector; containers: ContainerDelta[] }
+
+/**
+ * The transaction with every op at its own replica's next dots, in the order
+ * the encoders write ops (per container: inserts, deletes, entries, counts),
+ * and its range just covering them.
+ */
+function atOwnDots(t: Transaction): Transaction {
+  let next = t.from + 1
+  const at = <T extends { replica: number; counter: number }>(op: T, len: number): T => {
+    const moved = { ...op, replica: t.replica, counter: next }
+    next += len
+    return moved
+  }
+  const containers = t.containers.map((c) => ({
+    ...c,
+    inserts: c.inserts.map((op) => at(op, op.len)),
+    deletes: c.deletes.map((d) => at(d, 1)),
+    entries: c.entries.map((e) => at(e, 1)),
+    counts: c.counts.map((k) => at(k, 1)),
+  }))
+  return { ...t, containers, len: Math.max(1, next - 1 - t.from) }
+}
+
 describe('LocalDeltaEncoder', () => {
-  it.each([true, false])('writes the same bytes as encodeDelta for random transactions (compact: %s)', (compact) => {
-    const encoder = new LocalDeltaEncoder(compact)
+  it.each([5, 4, undefined] as (CompactFormat | undefined)[])('writes the same bytes as encodeDelta for random transactions (format %s)', (format) => {
+    const encoder = new LocalDeltaEncoder(format)
     let direct = 0
     fc.assert(
       fc.property(transaction, ({ replica, from, len, deps: vv, containers }) => {
         // A transaction never depends on its own replica (its previous dot is its range's start): [SYNC-DEPS-1].
         const deps = depsFrom(Object.fromEntries(Object.entries(vv).filter(([r]) => Number(r) !== replica)))
-        const expected = encodeDelta({ isState: false, deps, ranges: [{ replica, from, to: from + len }], containers }, undefined, compact)
+        const expected = encodeDelta({ isState: false, deps, ranges: [{ replica, from, to: from + len }], containers }, undefined, format)
         const c = containers[0]
         if (containers.length === 1 && c!.id.kind === 'text' && c!.inserts.length <= 1 && c!.deletes.length <= 1) {
           const out = encoder.encodeTextEdit(replica, from, from + len, deps, c!)
@@ -128,8 +154,9 @@ describe('LocalDeltaEncoder', () => {
           }
         }
         expect(Buffer.from(encoder.encode(replica, from, from + len, deps, containers)).toString('hex')).toBe(Buffer.from(expected).toString('hex'))
-        // Whatever v4 wrote decodes as its v1 form does (or both are refused), and what it decodes to round-trips.
-        if (expected[0] === COMPACT_FORMAT_VERSION) {
+        // Whatever v4 or v5 wrote decodes as its v1 form does (or both are refused), and what it decodes to round-trips.
+        const written = compactFormatOf(expected)
+        if (written !== undefined) {
           const plain = encodeDelta({ isState: false, deps, ranges: [{ replica, from, to: from + len }], containers })
           const decode = (bytes: Uint8Array) => {
             try {
@@ -141,7 +168,7 @@ describe('LocalDeltaEncoder', () => {
           const fromCompact = decode(expected)
           expect(fromCompact).toEqual(decode(plain))
           if (typeof fromCompact !== 'string' && fromCompact.droppedEmpty === undefined) {
-            expect(decode(encodeDelta(fromCompact, undefined, true))).toEqual(fromCompact)
+            expect(decode(encodeDelta(fromCompact, undefined, written))).toEqual(fromCompact)
           }
         }
       }),
@@ -149,11 +176,11 @@ describe('LocalDeltaEncoder', () => {
     )
     // The direct path must really have been exercised, not only the fallback.
     // (In v4, random origins of the op's own replica that are not before it go to the general writer.)
-    expect(direct).toBeGreaterThan(compact ? 300 : 500)
+    expect(direct).toBeGreaterThan(format !== undefined ? 300 : 500)
   })
 
   it('takes the direct path for a keystroke and falls back for non-ASCII text', () => {
-    const encoder = new LocalDeltaEncoder(false)
+    const encoder = new LocalDeltaEncoder(undefined)
     const op = (content: string): ContainerDelta => ({
       id: { kind: 'text', name: 'body', replica: 0, counter: 0 },
       inserts: [{ replica: 5, counter: 1, len: content.length, olReplica: 0, olCounter: 0, orReplica: 0, orCounter: 0, deleted: false, content }],
@@ -166,8 +193,12 @@ describe('LocalDeltaEncoder', () => {
     // The golden keystroke of golden.test.ts.
     expect(Buffer.from(encoder.encode(5, 0, 2, NO_DEPS, [op('hi')])).toString('hex')).toBe('01000105000101000201010004626f64790101010200000002686900')
     // And in v4, the first vector of GOLDEN_V4.
-    const compact = new LocalDeltaEncoder()
+    const compact = new LocalDeltaEncoder(4)
     expect(compact.encodeTextEdit(5, 0, 2, NO_DEPS, op('hi'))).toBeDefined()
     expect(Buffer.from(compact.encode(5, 0, 2, NO_DEPS, [op('hi')])).toString('hex')).toBe('040001050001010002010804626f647901010004000002686900')
+    // And in v5, the first vector of GOLDEN_V5.
+    const dense = new LocalDeltaEncoder(5)
+    expect(dense.encodeTextEdit(5, 0, 2, NO_DEPS, op('hi'))).toBeDefined()
+    expect(Buffer.from(dense.encode(5, 0, 2, NO_DEPS, [op('hi')])).toString('hex')).toBe('051c01050100024804626f6479011200006869')
   })
 })

@@ -1,15 +1,25 @@
 import { KIND_CODE } from '../containers/kind.js'
 import { isAscii, putAsciiString, putVarUint } from '../encoding/raw.js'
-import { COMPACT_FORMAT_VERSION, PLAIN_FORMAT_VERSION, EncodeScratch, encodeDelta } from './codec.js'
+import { DENSE_FORMAT_VERSION, PLAIN_FORMAT_VERSION, EncodeScratch, encodeDelta, type CompactFormat } from './codec.js'
+import {
+  DELETE_DOT_FOLLOWS,
+  FLAG_NO_DEPS,
+  FLAG_ONE_CONTAINER,
+  FLAG_ONE_RANGE,
+  INSERT_ASCII,
+  INSERT_DELETED,
+  INSERT_DOT_FOLLOWS,
+  SECTION_DELETES,
+  SECTION_INSERTS,
+} from './format-bits.js'
 import { NO_DEPS, type ContainerDelta, type DeltaData, type Deps, type DotRange } from './types.js'
 
 const NO_CONTAINERS: ContainerDelta[] = []
-const INSERT_DELETED = 1
 
 /**
  * Encodes the deltas of one document's local transactions, byte for byte as
- * `encodeDelta` writes them: in v4 (compact counters) unless `compact` is
- * false (then v1–v3, for peers on builds before v4).
+ * `encodeDelta` writes them: in `format` (v5 dense ops or v4 compact
+ * counters), or in v1–v3 when it is undefined (for peers on builds before v4).
  *
  * Almost every local transaction is one keystroke: one text container with
  * one insert and/or one delete. Those are written straight into a reused
@@ -23,7 +33,7 @@ export class LocalDeltaEncoder {
   private readonly data: DeltaData = { isState: false, deps: NO_DEPS, ranges: [this.range], containers: NO_CONTAINERS }
   private buf = new Uint8Array(256)
 
-  constructor(private readonly compact = true) {}
+  constructor(private readonly format: CompactFormat | undefined) {}
 
   /** The delta of a transaction by `replica` that used counters (from, to] and depends on `deps`. */
   encode(replica: number, from: number, to: number, deps: Deps, containers: ContainerDelta[]): Uint8Array {
@@ -58,7 +68,7 @@ export class LocalDeltaEncoder {
     data.deps = deps
     data.containers = containers
     try {
-      return encodeDelta(data, this.scratch, this.compact)
+      return encodeDelta(data, this.scratch, this.format)
     } finally {
       // Drop the references so a finished transaction is not kept alive.
       data.deps = NO_DEPS
@@ -69,8 +79,8 @@ export class LocalDeltaEncoder {
   /**
    * One text container with at most one insert and one delete, as
    * `encodeDelta` would write it. Returns undefined for non-ASCII strings
-   * (their UTF-8 / WTF-8 form is the general writer's job) and, in v4, for
-   * counters its rules do not cover (the general writer decides). Public for
+   * (their UTF-8 / WTF-8 form is the general writer's job) and, in v4 and
+   * v5, for counters their rules do not cover (the general writer decides). Public for
    * the tests that pin it to `encodeDelta`.
    */
   encodeTextEdit(replica: number, from: number, to: number, deps: Deps, c: ContainerDelta): Uint8Array | undefined {
@@ -110,7 +120,9 @@ export class LocalDeltaEncoder {
     // [v4] Every field a compact counter: the range from its dependency, each op's own counter from the
     // range, an origin or deleted range of the op's own replica back from the op. What the rules do not
     // cover goes to the general writer, which then writes v1.
-    const compact = this.compact
+    const format = this.format
+    const compact = format !== undefined
+    const dense = format === DENSE_FORMAT_VERSION
     let base = 0
     if (compact) {
       for (let i = 0; i < depKeys; i++) if (deps.replicas[i] === replica && deps.counters[i]! > 0) base = deps.counters[i]!
@@ -128,24 +140,26 @@ export class LocalDeltaEncoder {
     }
 
     let pos = 0
-    buf[pos++] = compact ? COMPACT_FORMAT_VERSION : PLAIN_FORMAT_VERSION
-    buf[pos++] = 0 // flags: not a state
+    buf[pos++] = format ?? PLAIN_FORMAT_VERSION
+    // Not a state; [v5] one range, one container, and whether there are dependencies.
+    buf[pos++] = dense ? FLAG_ONE_RANGE | FLAG_ONE_CONTAINER | (nDeps === 0 ? FLAG_NO_DEPS : 0) : 0
     pos = putVarUint(buf, pos, table.size)
     for (let i = 0; i < table.size; i++) pos = putVarUint(buf, pos, table.at(i))
-    pos = putVarUint(buf, pos, nDeps)
+    if (!dense || nDeps > 0) pos = putVarUint(buf, pos, nDeps)
     for (let i = 0; i < depKeys; i++) {
       const counter = deps.counters[i]!
       if (counter === 0) continue
       pos = putVarUint(buf, pos, table.ref(deps.replicas[i]!))
       pos = putVarUint(buf, pos, counter)
     }
-    buf[pos++] = 1 // one dot range
+    if (!dense) buf[pos++] = 1 // one dot range
     pos = putVarUint(buf, pos, table.ref(replica))
     pos = putVarUint(buf, pos, from - base)
     pos = putVarUint(buf, pos, to - from)
-    buf[pos++] = 1 // one container
+    if (!dense) buf[pos++] = 1 // one container
     const tag = id.name !== null ? 0 : 1
-    if (compact) buf[pos++] = (KIND_CODE.text << 3) | tag
+    if (dense) buf[pos++] = (KIND_CODE.text << 3) | tag | (ins !== undefined ? SECTION_INSERTS : 0) | (del !== undefined ? SECTION_DELETES : 0)
+    else if (compact) buf[pos++] = (KIND_CODE.text << 3) | tag
     else {
       buf[pos++] = KIND_CODE.text
       buf[pos++] = tag
@@ -155,6 +169,7 @@ export class LocalDeltaEncoder {
       pos = putVarUint(buf, pos, table.ref(id.replica))
       pos = putVarUint(buf, pos, id.counter)
     }
+    if (dense) return this.finishDense(buf, pos, replica, from, ins, del, content)
     if (ins === undefined) buf[pos++] = 0
     else {
       buf[pos++] = 1
@@ -178,6 +193,55 @@ export class LocalDeltaEncoder {
         const r = del.ranges[i]!
         pos = putVarUint(buf, pos, table.ref(r.replica))
         pos = putVarUint(buf, pos, refCounter(compact, del, r.replica, r.counter))
+        pos = putVarUint(buf, pos, r.len)
+      }
+    }
+    return buf.slice(0, pos)
+  }
+
+  /**
+   * [v5] The ops after the container id: each dot left out when it is the
+   * expected one (the range's first counter, then just past the insert).
+   */
+  private finishDense(
+    buf: Uint8Array,
+    pos: number,
+    replica: number,
+    from: number,
+    ins: ContainerDelta['inserts'][number] | undefined,
+    del: ContainerDelta['deletes'][number] | undefined,
+    content: string,
+  ): Uint8Array {
+    let expected = from + 1
+    if (ins !== undefined) {
+      buf[pos++] = 1
+      const implied = ins.replica === replica && ins.counter === expected
+      const flags = (implied ? 0 : INSERT_DOT_FOLLOWS) | (ins.deleted ? INSERT_DELETED : INSERT_ASCII)
+      pos = putVarUint(buf, pos, ins.len * 8 + flags)
+      if (!implied) {
+        pos = putVarUint(buf, pos, this.scratch.table.ref(ins.replica))
+        pos = putVarUint(buf, pos, ins.counter - from - 1)
+      }
+      expected = ins.counter + ins.len
+      pos = putVarUint(buf, pos, this.scratch.table.ref(ins.olReplica))
+      if (ins.olReplica !== 0) pos = putVarUint(buf, pos, refCounter(true, ins, ins.olReplica, ins.olCounter))
+      pos = putVarUint(buf, pos, this.scratch.table.ref(ins.orReplica))
+      if (ins.orReplica !== 0) pos = putVarUint(buf, pos, refCounter(true, ins, ins.orReplica, ins.orCounter))
+      if (!ins.deleted) for (let i = 0; i < content.length; i++) buf[pos++] = content.charCodeAt(i)
+    }
+    if (del !== undefined) {
+      buf[pos++] = 1
+      const implied = del.replica === replica && del.counter === expected
+      const nRanges = del.ranges.length
+      pos = putVarUint(buf, pos, nRanges * 2 + (implied ? 0 : DELETE_DOT_FOLLOWS))
+      if (!implied) {
+        pos = putVarUint(buf, pos, this.scratch.table.ref(del.replica))
+        if (del.replica !== 0) pos = putVarUint(buf, pos, del.counter - from - 1)
+      }
+      for (let i = 0; i < nRanges; i++) {
+        const r = del.ranges[i]!
+        pos = putVarUint(buf, pos, this.scratch.table.ref(r.replica))
+        pos = putVarUint(buf, pos, refCounter(true, del, r.replica, r.counter))
         pos = putVarUint(buf, pos, r.len)
       }
     }

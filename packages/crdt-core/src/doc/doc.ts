@@ -7,6 +7,8 @@ import { WeftMap } from '../containers/map.js'
 import { WeftText } from '../containers/text.js'
 import {
   COMPACT_FORMAT_VERSION,
+  DENSE_FORMAT_VERSION,
+  type CompactFormat,
   DecodeScratch,
   MOVES_FORMAT_VERSION,
   decodeDelta,
@@ -57,11 +59,12 @@ export interface DocOptions {
    */
   maxContainerDepth?: number
   /**
-   * The delta format this replica writes its edits in (default 4, compact
-   * counters: about 6 bytes less per keystroke). Builds before v4 refuse a
-   * v4 delta with `WeftDecodeError` 'bad-version': while some peers still
-   * run one, give the upgraded ones `deltaFormat: 3` (servers go first: a
-   * server reads every version). States are written in v1–v3 either way.
+   * The delta format this replica writes its edits in (default 5, dense
+   * ops: a typed character is 27 bytes, 34 in v4 and 38 in v3). Builds
+   * before v5 refuse a v5 delta with `WeftDecodeError` 'bad-version': while
+   * some peers still run one, give the upgraded ones `deltaFormat: 4` (or 3
+   * for builds before v4; servers go first: a server reads every version).
+   * States are written in v1–v3 either way.
    */
   deltaFormat?: WritableDeltaFormat
 }
@@ -127,7 +130,8 @@ export class Doc implements DocCore {
   private decodeScratch: DecodeScratch | undefined
   private readonly decodeOptions: DecodeOptions
   private readonly maxDepth: number
-  private readonly compactDeltas: boolean
+  /** The format of local deltas: v4 or v5, or undefined for v1–v3. */
+  private readonly localFormat: CompactFormat | undefined
 
   constructor(options: DocOptions = {}) {
     const id = options.replicaId
@@ -136,11 +140,12 @@ export class Doc implements DocCore {
     if (options.maxDeleteLog !== undefined) this.state.maxDeleteLog = options.maxDeleteLog
     this.decodeOptions = options.maxInflatedBytes !== undefined ? { maxInflatedBytes: options.maxInflatedBytes } : {}
     this.maxDepth = options.maxContainerDepth ?? MAX_CONTAINER_DEPTH
-    const format = options.deltaFormat ?? COMPACT_FORMAT_VERSION
-    if (format !== COMPACT_FORMAT_VERSION && format !== MOVES_FORMAT_VERSION) {
-      throw new RangeError(`deltaFormat must be ${MOVES_FORMAT_VERSION} or ${COMPACT_FORMAT_VERSION}, got ${String(format)}`)
+    const format = options.deltaFormat ?? DENSE_FORMAT_VERSION
+    if (format !== DENSE_FORMAT_VERSION && format !== COMPACT_FORMAT_VERSION && format !== MOVES_FORMAT_VERSION) {
+      const writable = `${MOVES_FORMAT_VERSION}, ${COMPACT_FORMAT_VERSION} or ${DENSE_FORMAT_VERSION}`
+      throw new RangeError(`deltaFormat must be ${writable}, got ${String(format)}`)
     }
-    this.compactDeltas = format === COMPACT_FORMAT_VERSION
+    this.localFormat = format === MOVES_FORMAT_VERSION ? undefined : format
     this.buffer = new CausalBuffer(options.maxPendingDeltas ?? 10_000, options.maxPendingBytes ?? 64 * 1024 * 1024)
   }
 
@@ -423,7 +428,7 @@ export class Doc implements DocCore {
     if (this.events.listening.delta) {
       const to = state.counterOf(this.replicaId)
       const sole = tx.soleContainerDelta()
-      const encoder = (this.localEncoder ??= new LocalDeltaEncoder(this.compactDeltas))
+      const encoder = (this.localEncoder ??= new LocalDeltaEncoder(this.localFormat))
       const bytes =
         sole !== undefined
           ? encoder.encodeOne(this.replicaId, tx.startCounter, to, deps, sole)

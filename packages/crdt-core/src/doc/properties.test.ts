@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { COMPACT_FORMAT_VERSION, decodeDelta, encodeDelta } from '../delta/codec.js'
+import { compactFormatOf, decodeDelta, encodeDelta } from '../delta/codec.js'
 import { decodeVersionVector, encodeVersionVector } from '../version-vector.js'
 import { Doc } from './doc.js'
 
@@ -123,8 +123,8 @@ describe('round trips (fast-check)', () => {
         doc.on('delta', (d) => deltas.push(d))
         for (const e of edits) applyEdit(doc, e)
         deltas.push(doc.encodeDeltaSince({}), doc.encodeState())
-        // Each in the format it came in: local edits in v4 (compact), the catch-up and the state in v1-v3.
-        for (const bytes of deltas) expect(encodeDelta(decodeDelta(bytes), undefined, bytes[0] === COMPACT_FORMAT_VERSION)).toEqual(bytes)
+        // Each in the format it came in: local edits in v5 (dense), the catch-up and the state in v1-v3.
+        for (const bytes of deltas) expect(encodeDelta(decodeDelta(bytes), undefined, compactFormatOf(bytes))).toEqual(bytes)
       }),
     )
   })

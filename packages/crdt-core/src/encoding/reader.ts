@@ -102,6 +102,29 @@ export class Reader {
     return v
   }
 
+  /** The next byte, without moving past it. */
+  peekUint8(): number {
+    if (this.pos >= this.buf.length) throw new WeftDecodeError('truncated', 'unexpected end of input')
+    return this.buf[this.pos]!
+  }
+
+  /** `len` bytes of ASCII with no length prefix (the caller knows it); a byte past 0x7f is refused. */
+  readAscii(len: number): string {
+    this.need(len)
+    const buf = this.buf
+    const start = this.pos
+    for (let i = start; i < start + len; i++) {
+      if (buf[i]! > 0x7f) throw new WeftDecodeError('invalid', `byte ${buf[i]} in an ASCII string`)
+    }
+    this.pos += len
+    if (len < 64) {
+      let s = ''
+      for (let i = start; i < start + len; i++) s += String.fromCharCode(buf[i]!)
+      return s
+    }
+    return textDecoder.decode(buf.subarray(start, start + len))
+  }
+
   /**
    * A count of items that each take at least `minBytesPerItem` bytes of the
    * remaining input: rejects counts the input cannot hold before anything is

@@ -75,6 +75,22 @@ export class Writer {
     this.buf[this.pos++] = n & 0xff
   }
 
+  /** Overwrites a byte already written (a header flag known only later). */
+  patchUint8(at: number, n: number): void {
+    if (at >= this.pos) throw new RangeError(`patchUint8 at ${at}, past the ${this.pos} bytes written`)
+    this.buf[at] = n & 0xff
+  }
+
+  /** An ASCII string's bytes, no length (the reader knows it; the caller checked `isAscii`). */
+  writeAscii(s: string): void {
+    const n = s.length
+    this.ensure(n)
+    const buf = this.buf
+    let pos = this.pos
+    for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i)
+    this.pos = pos
+  }
+
   /** Unsigned LEB128 for integers 0..2^53-1 (at most 8 bytes). */
   writeVarUint(n: number): void {
     this.ensure(MAX_VARUINT_BYTES)

@@ -23,7 +23,7 @@ describe('marks in the delta format', () => {
     expect(doc.encodeDeltaSince({})[0]).toBe(2)
   })
 
-  it.each([3, 4] as const)('a delta with marks round-trips through decode and encode byte for byte (format %s)', (deltaFormat) => {
+  it.each([3, 4, 5] as const)('a delta with marks round-trips through decode and encode byte for byte (format %s)', (deltaFormat) => {
     const doc = new Doc({ replicaId: 7, deltaFormat })
     const deltas = collect(doc)
     doc.transact(() => {
@@ -32,8 +32,8 @@ describe('marks in the delta format', () => {
       doc.getText('t').unformat(2, 1, 'bold', { expand: 'both' })
     })
     const bytes = deltas[0]!
-    expect(bytes[0]).toBe(deltaFormat === 4 ? 4 : 2)
-    expect(encodeDelta(decodeDelta(bytes), undefined, deltaFormat === 4)).toEqual(bytes)
+    expect(bytes[0]).toBe(deltaFormat === 3 ? 2 : deltaFormat)
+    expect(encodeDelta(decodeDelta(bytes), undefined, deltaFormat === 3 ? undefined : deltaFormat)).toEqual(bytes)
     const state = doc.encodeState()
     expect(Doc.load(state).getText('t').toDelta()).toEqual(doc.getText('t').toDelta())
   })
