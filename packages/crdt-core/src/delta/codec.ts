@@ -1265,31 +1265,16 @@ function readDenseInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): 
   const counter = follows ? ctx.dot(replica, r.readVarUint()) : ctx.expectedDot()
   ctx.checkOwnDots(replica, counter, len)
   ctx.passed(counter, len)
-  const olReplica = ctx.replicaAt(r.readVarUint(), true)
-  const olCounter = olReplica === 0 ? 0 : ctx.ref(replica, counter, olReplica, r.readVarUint())
-  const orReplica = ctx.replicaAt(r.readVarUint(), true)
-  const orCounter = orReplica === 0 ? 0 : ctx.ref(replica, counter, orReplica, r.readVarUint())
-  if ((olReplica !== 0 && olCounter === 0) || (orReplica !== 0 && orCounter === 0)) {
-    throw new WeftDecodeError('invalid', 'origin with counter 0')
-  }
-  const deleted = (flags & INSERT_DELETED) !== 0
+  const op = insertWithOrigins(r, ctx, replica, counter, len)
   const ascii = (flags & INSERT_ASCII) !== 0
-  if (ascii && (deleted || kind !== 'text')) throw new WeftDecodeError('invalid', 'ASCII flag on a tombstone or a list insert')
-  let content: string | unknown[] | null = null
-  if (!deleted) {
-    if (ascii) content = r.readAscii(len)
-    else if (kind === 'text') {
-      const s = r.readString()
-      if (s.length !== len) throw new WeftDecodeError('invalid', `text insert declares ${len} items but holds ${s.length}`)
-      content = s
-    } else {
-      if (len > r.remaining) throw new WeftDecodeError('out-of-range', `list insert of ${len} items past the end`)
-      const items: unknown[] = new Array(len)
-      for (let i = 0; i < len; i++) items[i] = readDenseItem(r)
-      content = items
-    }
+  if (flags & INSERT_DELETED) {
+    if (ascii) throw new WeftDecodeError('invalid', 'ASCII flag on a tombstone')
+    op.deleted = true
+  } else {
+    if (ascii && kind !== 'text') throw new WeftDecodeError('invalid', 'ASCII flag on a list insert')
+    op.content = readContent(r, kind, len, ascii, readDenseItem)
   }
-  return { replica, counter, len, olReplica, olCounter, orReplica, orCounter, deleted, content }
+  return op
 }
 
 function readDenseDelete(r: Reader, ctx: DecodeContext): DeleteOp {
@@ -1365,6 +1350,20 @@ function readInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): Inser
   // Integer halving: `Math.floor(x / 2)` made a double of a small length, and every op object after it slower.
   const len = !ctx.compact ? lenField : lenField <= 0x7fffffff ? lenField >> 1 : Math.floor(lenField / 2)
   ctx.checkOwnDots(replica, counter, len)
+  const op = insertWithOrigins(r, ctx, replica, counter, len)
+  const flags = ctx.compact ? lenField - len * 2 : r.readUint8()
+  if (flags & ~INSERT_DELETED) throw new WeftDecodeError('invalid', `unknown insert flags ${flags}`)
+  if (flags & INSERT_DELETED) op.deleted = true
+  else op.content = readContent(r, kind, len, false, readItem)
+  return op
+}
+
+/**
+ * An insert op from its dot and length and the origins read here (in every
+ * format a table ref each, then its counter unless none): live, no content
+ * yet. The caller sets `deleted` or `content`.
+ */
+function insertWithOrigins(r: Reader, ctx: DecodeContext, replica: number, counter: number, len: number): InsertOp {
   const olReplica = ctx.replicaAt(r.readVarUint(), true)
   const olCounter = olReplica === 0 ? 0 : ctx.ref(replica, counter, olReplica, r.readVarUint())
   const orReplica = ctx.replicaAt(r.readVarUint(), true)
@@ -1372,23 +1371,21 @@ function readInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): Inser
   if ((olReplica !== 0 && olCounter === 0) || (orReplica !== 0 && orCounter === 0)) {
     throw new WeftDecodeError('invalid', 'origin with counter 0')
   }
-  const flags = ctx.compact ? lenField - len * 2 : r.readUint8()
-  if (flags & ~INSERT_DELETED) throw new WeftDecodeError('invalid', `unknown insert flags ${flags}`)
-  const deleted = (flags & INSERT_DELETED) !== 0
-  let content: string | unknown[] | null = null
-  if (!deleted) {
-    if (kind === 'text') {
-      const s = r.readString()
-      if (s.length !== len) throw new WeftDecodeError('invalid', `text insert declares ${len} items but holds ${s.length}`)
-      content = s
-    } else {
-      if (len > r.remaining) throw new WeftDecodeError('out-of-range', `list insert of ${len} items past the end`)
-      const items: unknown[] = new Array(len)
-      for (let i = 0; i < len; i++) items[i] = readItem(r)
-      content = items
-    }
+  return { replica, counter, len, olReplica, olCounter, orReplica, orCounter, deleted: false, content: null }
+}
+
+/** A live insert's content: `len` bytes of ASCII ([v5]'s flag), a string of `len` units, or `len` list items read by `item`. */
+function readContent(r: Reader, kind: 'text' | 'list', len: number, ascii: boolean, item: (r: Reader) => unknown): string | unknown[] {
+  if (ascii) return r.readAscii(len)
+  if (kind === 'text') {
+    const s = r.readString()
+    if (s.length !== len) throw new WeftDecodeError('invalid', `text insert declares ${len} items but holds ${s.length}`)
+    return s
   }
-  return { replica, counter, len, olReplica, olCounter, orReplica, orCounter, deleted, content }
+  if (len > r.remaining) throw new WeftDecodeError('out-of-range', `list insert of ${len} items past the end`)
+  const items: unknown[] = new Array(len)
+  for (let i = 0; i < len; i++) items[i] = item(r)
+  return items
 }
 
 function readItem(r: Reader): unknown {

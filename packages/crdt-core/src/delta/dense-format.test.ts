@@ -16,6 +16,8 @@ const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/ /
 const TYPED = '05 1c 01 05 01 00 02 48 04 626f6479 01 12 00 00 6869'
 /** Setting key 'a' of root map 'm' to 2, its dot left out. */
 const MAP_SET = '05 1c 01 05 01 05 01 18 01 6d 01 01 61 06 03 04'
+/** Pushing the number 1 onto root list 'l': id byte 0x50 (inserts, list << 3), opening 1 * 8. */
+const LIST_PUSH = '05 1c 01 05 01 00 01 50 01 6c 01 08 00 00 03 02'
 
 function refusal(bytes: string): string {
   try {
@@ -34,6 +36,7 @@ describe('[FMT-1] delta format 5: what the reader infers it also checks', () => 
     expect(typed.containers[0]!.inserts[0]).toMatchObject({ replica: 5, counter: 1, len: 2, content: 'hi', deleted: false })
     const set = decodeDelta(hex(MAP_SET))
     expect(set.containers[0]!.entries[0]).toMatchObject({ key: 'a', replica: 5, counter: 6, lamport: 3, value: { type: 'json', value: 2 } })
+    expect(decodeDelta(hex(LIST_PUSH)).containers[0]!.inserts[0]).toMatchObject({ replica: 5, counter: 1, len: 1, content: [1] })
   })
 
   it.each([
@@ -45,6 +48,7 @@ describe('[FMT-1] delta format 5: what the reader infers it also checks', () => 
     ['a dot left out in a delta with two ranges', '05 14 02 05 06 02 01 00 02 02 00 01 48 04 626f6479 01 12 00 00 6869', 'invalid'],
     ['a left-out dot whose insert runs past the range', '05 1c 01 05 01 00 01 48 04 626f6479 01 12 00 00 6869', 'invalid'],
     ['the ASCII flag on a tombstone', '05 1c 01 05 01 00 02 48 04 626f6479 01 13 00 00', 'invalid'],
+    ['the ASCII flag on a list insert', '05 1c 01 05 01 00 01 50 01 6c 01 0a 00 00 03 02', 'invalid'],
     ['a byte past 0x7f in ASCII text', '05 1c 01 05 01 00 02 48 04 626f6479 01 12 00 00 e969', 'invalid'],
     ['ASCII text shorter than its length', '05 1c 01 05 01 00 02 48 04 626f6479 01 12 00 00 68', 'truncated'],
     ['sequence sections on a map', '05 1c 01 05 01 05 01 58 01 6d 01 01 61 06 03 04', 'invalid'],
