@@ -450,10 +450,7 @@ function writeContainer(
       // [v4] the deleted flag rides in the length's low bit (no span that long decodes anyway).
       if (compact && op.len > MAX_SPAN_LEN) throw NOT_COMPACT
       w.writeVarUint(compact ? op.len * 2 + (op.deleted ? INSERT_DELETED : 0) : op.len)
-      w.writeVarUint(table.ref(op.olReplica))
-      if (op.olReplica !== 0) counters.ref(op.replica, op.counter, op.olReplica, op.olCounter)
-      w.writeVarUint(table.ref(op.orReplica))
-      if (op.orReplica !== 0) counters.ref(op.replica, op.counter, op.orReplica, op.orCounter)
+      writeOrigins(w, table, counters, op)
       if (!compact) w.writeUint8(op.deleted ? INSERT_DELETED : 0)
       if (op.deleted) continue
       if (kind === 'text') w.writeString(op.content as string)
@@ -464,11 +461,7 @@ function writeContainer(
       w.writeVarUint(table.ref(del.replica))
       if (del.replica !== 0) counters.dot(del.replica, del.counter)
       w.writeVarUint(del.ranges.length)
-      for (const r of del.ranges) {
-        w.writeVarUint(table.ref(r.replica))
-        counters.ref(del.replica, del.counter, r.replica, r.counter)
-        w.writeVarUint(r.len)
-      }
+      writeDeletedRanges(w, table, counters, del)
     }
   } else if (kind === 'map') {
     w.writeVarUint(c.entries.length)
@@ -489,6 +482,23 @@ function writeContainer(
   }
 }
 
+/** An insert's origins, in every format: a table ref each, then its counter unless none. */
+function writeOrigins(w: Writer, table: ReplicaTable, counters: CounterWriter, op: InsertOp): void {
+  w.writeVarUint(table.ref(op.olReplica))
+  if (op.olReplica !== 0) counters.ref(op.replica, op.counter, op.olReplica, op.olCounter)
+  w.writeVarUint(table.ref(op.orReplica))
+  if (op.orReplica !== 0) counters.ref(op.replica, op.counter, op.orReplica, op.orCounter)
+}
+
+/** The ranges a delete removes, after their count (which each format writes its own way). */
+function writeDeletedRanges(w: Writer, table: ReplicaTable, counters: CounterWriter, del: DeleteOp): void {
+  for (const r of del.ranges) {
+    w.writeVarUint(table.ref(r.replica))
+    counters.ref(del.replica, del.counter, r.replica, r.counter)
+    w.writeVarUint(r.len)
+  }
+}
+
 /** [v5] A container's ops, leaving out what the reader infers (see the version history). */
 function writeDenseContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, counters: CompactCounters, sections: number): void {
   writeContainerId(w, table, c.id, true, sections)
@@ -505,10 +515,7 @@ function writeDenseContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, 
         counters.dot(op.replica, op.counter)
       }
       counters.passed(op.counter, op.len)
-      w.writeVarUint(table.ref(op.olReplica))
-      if (op.olReplica !== 0) counters.ref(op.replica, op.counter, op.olReplica, op.olCounter)
-      w.writeVarUint(table.ref(op.orReplica))
-      if (op.orReplica !== 0) counters.ref(op.replica, op.counter, op.orReplica, op.orCounter)
+      writeOrigins(w, table, counters, op)
       if (op.deleted) continue
       if (ascii) w.writeAscii(op.content as string)
       else if (kind === 'text') w.writeString(op.content as string)
@@ -523,11 +530,7 @@ function writeDenseContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, 
         if (del.replica !== 0) counters.dot(del.replica, del.counter)
       }
       if (del.replica !== 0) counters.passed(del.counter, 1)
-      for (const r of del.ranges) {
-        w.writeVarUint(table.ref(r.replica))
-        counters.ref(del.replica, del.counter, r.replica, r.counter)
-        w.writeVarUint(r.len)
-      }
+      writeDeletedRanges(w, table, counters, del)
     }
   } else if (kind === 'map') {
     w.writeVarUint(c.entries.length)
