@@ -1201,17 +1201,21 @@ function readContainer(
       const lamport = r.readVarUint()
       c.entries[i] = { key, replica, counter, lamport, value: readValueOp(r) } satisfies MapEntryOp
     }
-  } else {
-    const n = r.readCount(3)
-    if (n > 0) c.counts = new Array<CounterOp>(n)
-    for (let i = 0; i < n; i++) {
-      const replica = ctx.replicaAt(r.readVarUint(), false)
-      const counter = ctx.dot(replica, r.readVarUint())
-      ctx.checkOwnDots(replica, counter, 1)
-      c.counts[i] = { replica, counter, total: r.readVarInt() } satisfies CounterOp
-    }
-  }
+  } else readCounts(r, c, ctx)
   return c
+}
+
+/** A counter's ops, the same from v1 on (in v5 each also moves the expected dot past it). */
+function readCounts(r: Reader, c: ContainerDelta, ctx: DecodeContext): void {
+  const n = r.readCount(3)
+  if (n > 0) c.counts = new Array<CounterOp>(n)
+  for (let i = 0; i < n; i++) {
+    const replica = ctx.replicaAt(r.readVarUint(), false)
+    const counter = ctx.dot(replica, r.readVarUint())
+    ctx.checkOwnDots(replica, counter, 1)
+    ctx.passed(counter, 1)
+    c.counts[i] = { replica, counter, total: r.readVarInt() } satisfies CounterOp
+  }
 }
 
 /** [v5] A container's ops, each dot left out read as the expected one. `sections`: the id byte's op section bits. */
@@ -1239,17 +1243,7 @@ function readDenseOps(r: Reader, c: ContainerDelta, kind: ContainerKind, ctx: De
       ctx.passed(counter, 1)
       c.entries[i] = { key, replica, counter, lamport, value: readDenseValueOp(r) } satisfies MapEntryOp
     }
-  } else {
-    const n = r.readCount(3)
-    if (n > 0) c.counts = new Array<CounterOp>(n)
-    for (let i = 0; i < n; i++) {
-      const replica = ctx.replicaAt(r.readVarUint(), false)
-      const counter = ctx.dot(replica, r.readVarUint())
-      ctx.checkOwnDots(replica, counter, 1)
-      ctx.passed(counter, 1)
-      c.counts[i] = { replica, counter, total: r.readVarInt() } satisfies CounterOp
-    }
-  }
+  } else readCounts(r, c, ctx)
 }
 
 /** [v5] A section the id byte announced holds an op: no encoder writes an empty one. */
