@@ -50,9 +50,10 @@ export interface ClientOptions {
   /** Deadline of one strong operation in ms (default 15,000); past it the call rejects `WeftOutcomeUnknownError('timeout')`. */
   strongTimeoutMs?: number
   /**
-   * The delta format this client writes its edits in: 5 (default, dense
-   * ops), 4 (compact counters), which builds before format 5
-   * (`DELTA_FORMAT_VERSION` 4) can still read, or 3 for builds before 4.
+   * The delta format this client writes its edits in: 6 (default, terse),
+   * 5 (dense ops), which builds before format 6 (`DELTA_FORMAT_VERSION` 5)
+   * can still read, 4 (compact counters) for builds before 5, or 3 for
+   * builds before 4.
    * Set the older one while such clients share documents with this one;
    * upgrade servers first (a server reads every format).
    */

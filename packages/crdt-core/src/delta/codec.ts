@@ -13,22 +13,28 @@ import { markReplicas, readMarks, writeMarks } from '../text/marks-codec.js'
 import { moveReplicas, readMoves, writeMoves } from '../text/moves-codec.js'
 import {
   DELETE_DOT_FOLLOWS,
+  DELETE_UNIT_RANGES,
   DENSE_HEADER_FLAGS,
   ENTRY_DOT_FOLLOWS,
   FLAG_NO_DEPS,
   FLAG_ONE_CONTAINER,
+  FLAG_ONE_OP,
   FLAG_ONE_RANGE,
+  FLAG_ONE_REPLICA,
+  FLAG_WIDE_IDS,
   INSERT_ASCII,
   INSERT_DELETED,
   INSERT_DOT_FOLLOWS,
   KIND_BITS,
   MAX_DENSE_LAMPORT,
   MAX_JSON_TAG,
+  MIN_WIDE_ID,
   SECTION_DELETES,
   SECTION_INSERTS,
   TAG_MARKS,
   TAG_MOVES,
   TAG_NESTED,
+  TERSE_HEADER_FLAGS,
   VALUE_CONTAINER,
   VALUE_DELETED,
 } from './format-bits.js'
@@ -112,8 +118,31 @@ import {
  *      53-bit replica id). A build before v5 refuses a v5 delta with
  *      `bad-version`: upgrade servers first, give clients `deltaFormat: 4`
  *      until every client reads v5.
+ *   6  terse, for the deltas of local transactions (the default;
+ *      `deltaFormat: 5`, 4 and 3 stay writable). v5, and three more header
+ *      flags (bit values in format-bits.ts):
+ *      - one replica (bit 5): the table holds one id and its count is not
+ *        written, nor is any reference that can only name that id (of a
+ *        dependency, a dot range, an op whose dot follows, a range a
+ *        delete removes, a nested container id); an insert's origin is one
+ *        field, 0 for none or the op's counter minus the origin's (the
+ *        marks and moves sections keep their references);
+ *      - one op (bit 6, with one container): the container holds one op,
+ *        and its count is not written (a text or list says which in its
+ *        id byte, which then has one section bit);
+ *      - wide ids (bit 7): every table id is 7 bytes, little-endian, set
+ *        when each is at least 2^49, where a varint takes 8: a random
+ *        53-bit id is 7 bytes instead of 8 fifteen times in sixteen;
+ *      - a delete opens with `ranges * 4 + 2 (every range one dot long, no
+ *        lengths written) + 1 (its dot follows)`.
+ *      A flag that could have been set is refused unset, as is a delete
+ *      of unit ranges without its bit, so every delta has one encoding. A
+ *      typed character is 20 bytes (27 in v5), a deleted one 21 (26), with
+ *      a random id. A build before v6 refuses a v6 delta with
+ *      `bad-version`: upgrade servers first, give clients `deltaFormat: 5`
+ *      until every client reads v6.
  */
-export const DELTA_FORMAT_VERSION = 5
+export const DELTA_FORMAT_VERSION = 6
 /** The version written when no container carries marks or moves. */
 export const PLAIN_FORMAT_VERSION = 1
 /** The version written when a text carries marks but no moves. */
@@ -122,17 +151,19 @@ export const MARKS_FORMAT_VERSION = 2
 export const MOVES_FORMAT_VERSION = 3
 /** Counters relative to the delta's own dots. */
 export const COMPACT_FORMAT_VERSION = 4
-/** v4 with the inferable left out: the deltas of local transactions. */
+/** v4 with the inferable left out. */
 export const DENSE_FORMAT_VERSION = 5
+/** v5 with one-replica, one-op and wide-id flags: the deltas of local transactions. */
+export const TERSE_FORMAT_VERSION = 6
 /** The formats with counters relative to the delta's own dots, which only incremental deltas use. */
-export type CompactFormat = typeof COMPACT_FORMAT_VERSION | typeof DENSE_FORMAT_VERSION
+export type CompactFormat = typeof COMPACT_FORMAT_VERSION | typeof DENSE_FORMAT_VERSION | typeof TERSE_FORMAT_VERSION
 /** A delta format version a document may be asked to write (`DocOptions.deltaFormat`). */
 export type WritableDeltaFormat = typeof MOVES_FORMAT_VERSION | CompactFormat
 
 /** The compact format an encoded delta is in, if it is in one (what re-encoding it should write). */
 export function compactFormatOf(bytes: Uint8Array): CompactFormat | undefined {
   const v = bytes[0]
-  return v === COMPACT_FORMAT_VERSION || v === DENSE_FORMAT_VERSION ? v : undefined
+  return v === COMPACT_FORMAT_VERSION || v === DENSE_FORMAT_VERSION || v === TERSE_FORMAT_VERSION ? v : undefined
 }
 
 const FLAG_STATE = 1
@@ -222,7 +253,8 @@ export function encodeDelta(d: DeltaData, scratch?: EncodeScratch, compact?: Com
 
 function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, format: CompactFormat | undefined): Uint8Array {
   const compact = format !== undefined
-  const dense = format === DENSE_FORMAT_VERSION
+  const dense = format === DENSE_FORMAT_VERSION || format === TERSE_FORMAT_VERSION
+  const terse = format === TERSE_FORMAT_VERSION
   const table = scratch?.table ?? new ReplicaTable()
   table.reset()
   const deps = d.deps
@@ -259,8 +291,11 @@ function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, format: Co
   w.writeUint8(version)
   const flagsAt = w.length
   w.writeUint8(d.isState ? FLAG_STATE : 0)
-  w.writeVarUint(table.size)
-  for (let i = 0; i < table.size; i++) w.writeVarUint(table.at(i))
+  // [v6] one replica: no count, and no reference that can only name it.
+  const one = terse && table.size === 1
+  const wide = terse && allWide(table)
+  if (!one) w.writeVarUint(table.size)
+  writeTableIds(w, table, wide)
   // A dependency on nothing is left out, unless it names a replica the delta carries:
   // then it marks a catch-up's dependencies as a bound ([SYNC-DEPS-1]).
   // A set past a few ranges: a catch-up of a doc many replicas wrote names each of them in both lists,
@@ -270,21 +305,28 @@ function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, format: Co
   const written = (i: number): boolean => deps.counters[i]! > 0 || carries(deps.replicas[i]!)
   let nDeps = 0
   for (let i = 0; i < deps.counters.length; i++) if (written(i)) nDeps++
+  const oneOp = terse && d.containers.length === 1 && opCount(d.containers[0]!) === 1
   if (dense) {
     // [v5] the usual counts as header flags (the flags byte is written before the counts are known).
-    const flags = (nDeps === 0 ? FLAG_NO_DEPS : 0) | (d.ranges.length === 1 ? FLAG_ONE_RANGE : 0) | (d.containers.length === 1 ? FLAG_ONE_CONTAINER : 0)
+    const flags =
+      (nDeps === 0 ? FLAG_NO_DEPS : 0) |
+      (d.ranges.length === 1 ? FLAG_ONE_RANGE : 0) |
+      (d.containers.length === 1 ? FLAG_ONE_CONTAINER : 0) |
+      (one ? FLAG_ONE_REPLICA : 0) |
+      (oneOp ? FLAG_ONE_OP : 0) |
+      (wide ? FLAG_WIDE_IDS : 0)
     w.patchUint8(flagsAt, flags)
   }
   if (!dense || nDeps !== 0) w.writeVarUint(nDeps)
   for (let i = 0; i < deps.counters.length; i++) {
     const c = deps.counters[i]!
     if (!written(i)) continue
-    w.writeVarUint(table.ref(deps.replicas[i]!))
+    if (!one) w.writeVarUint(table.ref(deps.replicas[i]!))
     w.writeVarUint(c)
   }
   if (!dense || d.ranges.length !== 1) w.writeVarUint(d.ranges.length)
   for (const r of d.ranges) {
-    w.writeVarUint(table.ref(r.replica))
+    if (!one) w.writeVarUint(table.ref(r.replica))
     if (compact) {
       // [v4] relative to the written dependency on the same replica, if there is one.
       const i = deps.replicas.indexOf(r.replica)
@@ -303,7 +345,7 @@ function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, format: Co
     if (dense && (c.id.kind === 'text' || c.id.kind === 'list')) {
       sections |= (c.inserts.length > 0 ? SECTION_INSERTS : 0) | (c.deletes.length > 0 ? SECTION_DELETES : 0)
     }
-    if (dense) writeDenseContainer(w, table, c, counters as CompactCounters, sections)
+    if (dense) writeDenseContainer(w, table, c, counters as CompactCounters, sections, terse ? { terse, one, oneOp } : V5_LAYOUT)
     else writeContainer(w, table, c, d.isState, counters, compact, sections)
     if (marks) writeMarks(w, c.marks ?? NONE, (id) => table.ref(id))
     if (moves) writeMoves(w, c.moves ?? NONE, (id) => table.ref(id))
@@ -357,8 +399,8 @@ function inflateBody(r: Reader, maxInflatedBytes: number): Reader {
   return new Reader(raw)
 }
 
-/** `sections`: the v4 tag's section bits. */
-function writeContainerId(w: Writer, table: ReplicaTable, id: ContainerId, compact: boolean, sections: number): void {
+/** `sections`: the v4 tag's section bits. `one`: [v6] the table's only replica is implied. */
+function writeContainerId(w: Writer, table: ReplicaTable, id: ContainerId, compact: boolean, sections: number, one = false): void {
   const tag = (id.name !== null ? 0 : TAG_NESTED) | sections
   if (compact) w.writeUint8((KIND_CODE[id.kind] << 3) | tag)
   else {
@@ -367,10 +409,41 @@ function writeContainerId(w: Writer, table: ReplicaTable, id: ContainerId, compa
   }
   if (id.name !== null) w.writeString(id.name)
   else {
-    w.writeVarUint(table.ref(id.replica))
+    if (!one) w.writeVarUint(table.ref(id.replica))
     w.writeVarUint(id.counter)
   }
 }
+
+/** [v6] Whether every id of the table takes 8 bytes as a varint, so 7 fixed bytes are shorter. */
+function allWide(table: ReplicaTable): boolean {
+  if (table.size === 0) return false
+  for (let i = 0; i < table.size; i++) if (table.at(i) < MIN_WIDE_ID) return false
+  return true
+}
+
+function writeTableIds(w: Writer, table: ReplicaTable, wide: boolean): void {
+  for (let i = 0; i < table.size; i++) {
+    if (wide) w.writeUint56(table.at(i))
+    else w.writeVarUint(table.at(i))
+  }
+}
+
+/** A container's ops of every kind (marks and moves apart): [v6]'s one-op flag says when it is one. */
+function opCount(c: ContainerDelta): number {
+  return c.inserts.length + c.deletes.length + c.entries.length + c.counts.length
+}
+
+/** [v6] What a delta's header flags let its dense ops leave out (v5: nothing). */
+export interface TerseLayout {
+  /** A delete's opening carries the unit-ranges bit. */
+  readonly terse: boolean
+  /** One replica: no reference that can only name it; an origin is one field. */
+  readonly one: boolean
+  /** One op in the one container: no op count. */
+  readonly oneOp: boolean
+}
+
+export const V5_LAYOUT: TerseLayout = Object.freeze({ terse: false, one: false, oneOp: false })
 
 /** How an op's counters are written: as they are (v1–v3) or relative to the delta's own dots (v4). */
 interface CounterWriter {
@@ -499,61 +572,87 @@ function writeDeletedRanges(w: Writer, table: ReplicaTable, counters: CounterWri
   }
 }
 
-/** [v5] A container's ops, leaving out what the reader infers (see the version history). */
-function writeDenseContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, counters: CompactCounters, sections: number): void {
-  writeContainerId(w, table, c.id, true, sections)
+/** [v5] A container's ops, leaving out what the reader infers (see the version history); [v6] and what `layout` says. */
+function writeDenseContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, counters: CompactCounters, sections: number, layout: TerseLayout): void {
+  const { one, oneOp } = layout
+  writeContainerId(w, table, c.id, true, sections, one)
   const kind = c.id.kind
   if (kind === 'text' || kind === 'list') {
-    if (c.inserts.length > 0) w.writeVarUint(c.inserts.length)
+    if (c.inserts.length > 0 && !oneOp) w.writeVarUint(c.inserts.length)
     for (const op of c.inserts) {
       if (op.len > MAX_SPAN_LEN) throw NOT_COMPACT
       const ascii = kind === 'text' && !op.deleted && isAscii(op.content as string)
       const implied = counters.isExpected(op.replica, op.counter)
       w.writeVarUint(op.len * 8 + (implied ? 0 : INSERT_DOT_FOLLOWS) + (ascii ? INSERT_ASCII : 0) + (op.deleted ? INSERT_DELETED : 0))
       if (!implied) {
-        w.writeVarUint(table.ref(op.replica))
+        if (!one) w.writeVarUint(table.ref(op.replica))
         counters.dot(op.replica, op.counter)
       }
       counters.passed(op.counter, op.len)
-      writeOrigins(w, table, counters, op)
+      if (one) writeOneReplicaOrigins(w, op)
+      else writeOrigins(w, table, counters, op)
       if (op.deleted) continue
       if (ascii) w.writeAscii(op.content as string)
       else if (kind === 'text') w.writeString(op.content as string)
       else for (const v of op.content as unknown[]) writeDenseItem(w, v)
     }
-    if (c.deletes.length > 0) w.writeVarUint(c.deletes.length)
+    if (c.deletes.length > 0 && !oneOp) w.writeVarUint(c.deletes.length)
     for (const del of c.deletes) {
       const implied = counters.isExpected(del.replica, del.counter)
-      w.writeVarUint(del.ranges.length * 2 + (implied ? 0 : DELETE_DOT_FOLLOWS))
+      const follows = implied ? 0 : DELETE_DOT_FOLLOWS
+      const unit = layout.terse && del.ranges.length > 0 && del.ranges.every((r) => r.len === 1)
+      w.writeVarUint(layout.terse ? del.ranges.length * 4 + (unit ? DELETE_UNIT_RANGES : 0) + follows : del.ranges.length * 2 + follows)
       if (!implied) {
         w.writeVarUint(table.ref(del.replica))
         if (del.replica !== 0) counters.dot(del.replica, del.counter)
       }
       if (del.replica !== 0) counters.passed(del.counter, 1)
-      writeDeletedRanges(w, table, counters, del)
+      if (layout.terse) writeTerseDeletedRanges(w, table, counters, del, one, unit)
+      else writeDeletedRanges(w, table, counters, del)
     }
   } else if (kind === 'map') {
-    w.writeVarUint(c.entries.length)
+    if (!oneOp) w.writeVarUint(c.entries.length)
     for (const e of c.entries) {
       if (e.lamport > MAX_DENSE_LAMPORT) throw NOT_COMPACT
       w.writeString(e.key)
       const implied = counters.isExpected(e.replica, e.counter)
       w.writeVarUint(e.lamport * 2 + (implied ? 0 : ENTRY_DOT_FOLLOWS))
       if (!implied) {
-        w.writeVarUint(table.ref(e.replica))
+        if (!one) w.writeVarUint(table.ref(e.replica))
         counters.dot(e.replica, e.counter)
       }
       counters.passed(e.counter, 1)
       writeDenseValueOp(w, e.value)
     }
   } else {
-    w.writeVarUint(c.counts.length)
+    if (!oneOp) w.writeVarUint(c.counts.length)
     for (const k of c.counts) {
-      w.writeVarUint(table.ref(k.replica))
+      if (!one) w.writeVarUint(table.ref(k.replica))
       counters.dot(k.replica, k.counter)
       counters.passed(k.counter, 1)
       w.writeVarInt(k.total)
     }
+  }
+}
+
+/** [v6] An insert's origins with one replica in the table: each 0 for none, else the op's counter minus the origin's. */
+function writeOneReplicaOrigins(w: Writer, op: InsertOp): void {
+  w.writeVarUint(op.olReplica === 0 ? 0 : backFrom(op, op.olCounter))
+  w.writeVarUint(op.orReplica === 0 ? 0 : backFrom(op, op.orCounter))
+}
+
+/** [v6] How far back from its own op a counter of the op's replica is (at least 1, or the delta is not compact). */
+function backFrom(op: { readonly counter: number }, counter: number): number {
+  if (counter >= op.counter) throw NOT_COMPACT
+  return op.counter - counter
+}
+
+/** [v6] The ranges a delete removes: without the reference when `one`, without the length when `unit`. */
+function writeTerseDeletedRanges(w: Writer, table: ReplicaTable, counters: CounterWriter, del: DeleteOp, one: boolean, unit: boolean): void {
+  for (const r of del.ranges) {
+    if (!one) w.writeVarUint(table.ref(r.replica))
+    counters.ref(del.replica, del.counter, r.replica, r.counter)
+    if (!unit) w.writeVarUint(r.len)
   }
 }
 
@@ -609,7 +708,7 @@ export class DecodeScratch {
   readonly containers: ContainerDelta[] = [this.container]
   /** For a container with one insert. */
   readonly oneInsert: InsertOp[] = [undefined as unknown as InsertOp]
-  readonly context = new DecodeContext([], this.ranges, false, false)
+  readonly context = new DecodeContext([], this.ranges, PLAIN_FORMAT_VERSION, 0)
   readonly data: DeltaData = { isState: false, deps: NO_DEPS, ranges: this.ranges, containers: this.containers, droppedEmpty: 0 }
   readonly rootNames = new RecentRootNames()
 
@@ -681,9 +780,27 @@ export function replicaTableAtFront(bytes: Uint8Array): boolean {
  */
 export function frontReplicaTable(bytes: Uint8Array): { readonly ids: readonly number[]; readonly end: number } {
   const r = new Reader(bytes)
-  readVersionAndFlags(r)
-  const ids = readReplicaTable(r)
+  const flags = readVersionAndFlags(r)
+  const ids = readReplicaTable(r, bytes[0]!, flags)
   return { ids, end: r.pos }
+}
+
+/** [v6] Whether an encoded delta's header says its replica table is one id with no count before it. */
+export function tableCountOmitted(bytes: Uint8Array): boolean {
+  return bytes[0] === TERSE_FORMAT_VERSION && (bytes[1]! & FLAG_ONE_REPLICA) !== 0
+}
+
+/**
+ * A replica table laid out as the delta whose header `bytes` opens with
+ * has it: what rebuilds a delta sent with its table by reference ([WIRE-2]).
+ */
+export function writeFrontReplicaTable(w: Writer, bytes: Uint8Array, ids: readonly number[]): void {
+  if (!tableCountOmitted(bytes)) w.writeVarUint(ids.length)
+  const wide = bytes[0] === TERSE_FORMAT_VERSION && (bytes[1]! & FLAG_WIDE_IDS) !== 0
+  for (const id of ids) {
+    if (wide) w.writeUint56(id)
+    else w.writeVarUint(id)
+  }
 }
 
 /**
@@ -697,12 +814,13 @@ export function frontReplicaTable(bytes: Uint8Array): { readonly ids: readonly n
 export function firstRootNameAt(bytes: Uint8Array, from: number): number | undefined {
   const r = new Reader(bytes)
   r.pos = from
-  // [v5] counts the header flags say are not written (the flags are checked when the delta is decoded).
-  const flags = bytes[0] === DENSE_FORMAT_VERSION ? bytes[1]! : 0
+  // [v5] counts the header flags say are not written, [v6] references too (the flags are checked when the delta is decoded).
+  const flags = bytes[0] === DENSE_FORMAT_VERSION || bytes[0] === TERSE_FORMAT_VERSION ? bytes[1]! : 0
+  const refs = flags & FLAG_ONE_REPLICA ? 0 : 1
   const nDeps = flags & FLAG_NO_DEPS ? 0 : r.readCount(2)
-  for (let i = 0; i < nDeps * 2; i++) r.readVarUint()
+  for (let i = 0; i < nDeps * (1 + refs); i++) r.readVarUint()
   const nRanges = flags & FLAG_ONE_RANGE ? 1 : r.readCount(3)
-  for (let i = 0; i < nRanges * 3; i++) r.readVarUint()
+  for (let i = 0; i < nRanges * (2 + refs); i++) r.readVarUint()
   if ((flags & FLAG_ONE_CONTAINER ? 1 : r.readVarUint()) === 0) return undefined
   // The kind and the tag, checked when the delta is decoded: one byte from v4 on (with section bits), two before.
   if (compactFormatOf(bytes) !== undefined) return (r.readUint8() & TAG_NESTED) === 0 ? r.pos : undefined
@@ -738,16 +856,18 @@ interface DeltaHeader {
  */
 function readHeader(r: Reader, version: number, flags: number, reuse: DecodeScratch | undefined): DeltaHeader {
   const compact = version >= COMPACT_FORMAT_VERSION
-  const dense = version === DENSE_FORMAT_VERSION
-  const replicas = readReplicaTable(r)
-  const nDeps = flags & FLAG_NO_DEPS ? 0 : writtenCount(r.readCount(2), dense, 0, 'dependencies')
-  const deps = nDeps === 0 ? NO_DEPS : readDeps(r, replicas, nDeps)
+  const dense = version >= DENSE_FORMAT_VERSION
+  const replicas = readReplicaTable(r, version, flags)
+  // [v6] with one replica, no reference is written where only it can be named.
+  const one = (flags & FLAG_ONE_REPLICA) !== 0
+  const nDeps = flags & FLAG_NO_DEPS ? 0 : writtenCount(r.readCount(one ? 1 : 2), dense, 0, 'dependencies')
+  const deps = nDeps === 0 ? NO_DEPS : readDeps(r, replicas, nDeps, one)
   const index = compact ? depIndex(deps) : null
   const nRanges = flags & FLAG_ONE_RANGE ? 1 : writtenCount(r.readCount(3), dense, 1, 'dot ranges')
   const ranges: DotRange[] = reuse !== undefined && nRanges === 1 ? reuse.ranges : new Array<DotRange>(nRanges)
   const rangeSet = nRanges > SCAN_LIMIT ? new Set<number>() : null
   for (let i = 0; i < nRanges; i++) {
-    const replica = replicaAt(replicas, r.readVarUint(), false)
+    const replica = one ? replicas[0]! : replicaAt(replicas, r.readVarUint(), false)
     const from = compact ? rangeFrom(deps, index, replica, r.readVarUint()) : r.readVarUint()
     const to = from + r.readVarUint()
     if (to > Number.MAX_SAFE_INTEGER || to === from) throw new WeftDecodeError('out-of-range', 'empty or oversized dot range')
@@ -779,12 +899,11 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
     if (!isState) throw new WeftDecodeError('invalid', 'only states are deflated')
     r = inflateBody(r, options?.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES)
   }
-  const compact = version >= COMPACT_FORMAT_VERSION
-  const dense = version === DENSE_FORMAT_VERSION
   // States are decoded fresh: they are rare, and what their containers keep is theirs.
   const reuse = isState ? undefined : scratch
   const { replicas, deps, ranges } = readHeader(r, version, flags, reuse)
-  const ctx = reuse !== undefined ? reuse.context.reset(replicas, ranges, compact, dense) : new DecodeContext(replicas, ranges, compact, dense)
+  const ctx = reuse !== undefined ? reuse.context.reset(replicas, ranges, version, flags) : new DecodeContext(replicas, ranges, version, flags)
+  const dense = ctx.dense
   const nContainers = flags & FLAG_ONE_CONTAINER ? 1 : writtenCount(r.readCount(3), dense, 1, 'containers')
   const single = reuse !== undefined && nContainers === 1 ? reuse : undefined
   const containers: ContainerDelta[] = single !== undefined ? single.containers : new Array<ContainerDelta>(nContainers)
@@ -799,7 +918,7 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
   for (let i = 0; i < nContainers; i++) {
     const c = readContainer(r, ctx, isState, single, scratch?.rootNames, spare)
     const text = c.id.kind === 'text'
-    if (compact ? (ctx.sections & TAG_MARKS) !== 0 : version >= MARKS_FORMAT_VERSION && text) {
+    if (ctx.compact ? (ctx.sections & TAG_MARKS) !== 0 : version >= MARKS_FORMAT_VERSION && text) {
       const marks = readMarks(
         r,
         (ref) => ctx.replicaAt(ref, false),
@@ -807,7 +926,7 @@ export function decodeDelta(bytes: Uint8Array, scratch?: DecodeScratch, options?
       )
       if (marks.length > 0) c.marks = marks
     }
-    if (compact ? (ctx.sections & TAG_MOVES) !== 0 : version >= MOVES_FORMAT_VERSION && text) {
+    if (ctx.compact ? (ctx.sections & TAG_MOVES) !== 0 : version >= MOVES_FORMAT_VERSION && text) {
       const moves = readMoves(
         r,
         (ref) => ctx.replicaAt(ref, false),
@@ -901,12 +1020,12 @@ class ContainerIdSet {
   }
 }
 
-function readDeps(r: Reader, replicas: number[], n: number): Deps {
+function readDeps(r: Reader, replicas: number[], n: number, one: boolean): Deps {
   const ids: number[] = new Array<number>(n)
   const counters: number[] = new Array<number>(n)
   const seen = n > SCAN_LIMIT ? new Set<number>() : null
   for (let i = 0; i < n; i++) {
-    const replica = replicaAt(replicas, r.readVarUint(), false)
+    const replica = one ? replicas[0]! : replicaAt(replicas, r.readVarUint(), false)
     if (seen !== null ? seen.has(replica) : indexOfReplica(ids, i, replica) >= 0) {
       throw new WeftDecodeError('invalid', 'two dependencies on one replica')
     }
@@ -978,24 +1097,41 @@ class DecodeContext {
   sections = 0
   /** [v5] The counter the next op is expected at (with one dot range). */
   private expNext = 0
+  /** Counters are v4's relative ones. */
+  compact = false
+  /** Ops are v5's dense ones. */
+  dense = false
+  /** [v6] Deletes open with the unit-ranges bit. */
+  terse = false
+  /** [v6] The table holds one replica, which references that can only name it leave out. */
+  one = false
+  /** [v6] The one container holds one op, with no count. */
+  oneOp = false
+  /** [v6] The delta has one container, so a count of its only op section that is 1 belongs in the one-op flag. */
+  oneContainer = false
+  /** [v6] The container being read has one op section (so its count of 1 is the one-op flag's to say). */
+  soleSection = false
 
   constructor(
     private replicas: number[],
     private ranges: DotRange[],
-    /** Counters are v4's relative ones. */
-    public compact: boolean,
-    /** Ops are v5's dense ones. */
-    public dense: boolean,
+    version: number,
+    flags: number,
   ) {
-    this.expNext = ranges.length === 1 ? ranges[0]!.from + 1 : 0
+    this.reset(replicas, ranges, version, flags)
   }
 
-  /** Points a reused context at another delta's table and ranges. */
-  reset(replicas: number[], ranges: DotRange[], compact: boolean, dense: boolean): this {
+  /** Points a reused context at another delta's table, ranges, format version and header flags. */
+  reset(replicas: number[], ranges: DotRange[], version: number, flags: number): this {
     this.replicas = replicas
     this.ranges = ranges
-    this.compact = compact
-    this.dense = dense
+    this.compact = version >= COMPACT_FORMAT_VERSION
+    this.dense = version >= DENSE_FORMAT_VERSION
+    this.terse = version === TERSE_FORMAT_VERSION
+    this.one = (flags & FLAG_ONE_REPLICA) !== 0
+    this.oneOp = (flags & FLAG_ONE_OP) !== 0
+    this.oneContainer = (flags & FLAG_ONE_CONTAINER) !== 0
+    this.soleSection = false
     this.sections = 0
     this.opRange = undefined
     this.expNext = ranges.length === 1 ? ranges[0]!.from + 1 : 0
@@ -1054,6 +1190,22 @@ class DecodeContext {
   /** The replica id a table reference names; 0 only where "none" is allowed. */
   replicaAt(ref: number, allowNone: boolean): number {
     return replicaAt(this.replicas, ref, allowNone)
+  }
+
+  /**
+   * [v5] An op section's count; [v6] 1 without reading when the one-op
+   * flag says so, and a written 1 the flag would have said is refused.
+   */
+  readOpCount(r: Reader, minBytesPerOp: number): number {
+    if (this.oneOp) return 1
+    const n = r.readCount(minBytesPerOp)
+    if (n === 1 && this.terse && this.soleSection) throw new WeftDecodeError('invalid', 'a count of one op written out where the one-op flag says it')
+    return n
+  }
+
+  /** A reference that must name a replica, read ([v6]: left out with one replica, which it then names). */
+  readReplica(r: Reader): number {
+    return this.one ? this.replicas[0]! : replicaAt(this.replicas, r.readVarUint(), false)
   }
 
   /** Every dot an op claims must be one the delta declares. */
@@ -1135,6 +1287,10 @@ function readContainer(
     // [v5] which op sections follow.
     opSections = ctx.dense ? head & (SECTION_INSERTS | SECTION_DELETES) : 0
     if (opSections !== 0 && kind !== 'text' && kind !== 'list') throw new WeftDecodeError('invalid', `a ${kind} container with sequence sections`)
+    // [v6] the one-op flag needs the op in one section; one section's count of 1 is that flag's.
+    const oneSection = kind === 'text' || kind === 'list' ? opSections === SECTION_INSERTS || opSections === SECTION_DELETES : true
+    if (ctx.oneOp && !oneSection) throw new WeftDecodeError('invalid', 'one op flagged in a container without exactly one op section')
+    ctx.soleSection = ctx.oneContainer && oneSection
     tag = head & TAG_NESTED
   } else {
     kind = readKind(r)
@@ -1146,7 +1302,7 @@ function readContainer(
     const into = reuse ?? spare
     c = into !== undefined ? into.containerWithId(kind, name, 0, 0) : newContainerDelta({ kind, name, replica: 0, counter: 0 })
   } else if (tag === 1) {
-    const replica = ctx.replicaAt(r.readVarUint(), false)
+    const replica = ctx.readReplica(r)
     const counter = r.readVarUint()
     if (counter === 0) throw new WeftDecodeError('invalid', 'nested container with counter 0')
     const into = reuse ?? spare
@@ -1207,10 +1363,11 @@ function readContainer(
 
 /** A counter's ops, the same from v1 on (in v5 each also moves the expected dot past it). */
 function readCounts(r: Reader, c: ContainerDelta, ctx: DecodeContext): void {
-  const n = r.readCount(3)
+  // The smallest: a table reference ([v6]: none with one replica), the counter field and the total.
+  const n = ctx.readOpCount(r, ctx.one ? 2 : 3)
   if (n > 0) c.counts = new Array<CounterOp>(n)
   for (let i = 0; i < n; i++) {
-    const replica = ctx.replicaAt(r.readVarUint(), false)
+    const replica = ctx.readReplica(r)
     const counter = ctx.dot(replica, r.readVarUint())
     ctx.checkOwnDots(replica, counter, 1)
     ctx.passed(counter, 1)
@@ -1222,22 +1379,22 @@ function readCounts(r: Reader, c: ContainerDelta, ctx: DecodeContext): void {
 function readDenseOps(r: Reader, c: ContainerDelta, kind: ContainerKind, ctx: DecodeContext, sections: number, reuse: DecodeScratch | undefined): void {
   if (kind === 'text' || kind === 'list') {
     // The smallest insert is a tombstone at the expected dot with no origins: its opening and two origin refs.
-    const nInserts = sections & SECTION_INSERTS ? sectionCount(r.readCount(3)) : 0
+    const nInserts = sections & SECTION_INSERTS ? sectionCount(ctx.readOpCount(r, 3)) : 0
     if (nInserts > 0) c.inserts = reuse !== undefined && nInserts === 1 ? reuse.oneInsert : new Array<InsertOp>(nInserts)
     for (let i = 0; i < nInserts; i++) c.inserts[i] = readDenseInsert(r, kind, ctx)
-    const nDeletes = sections & SECTION_DELETES ? sectionCount(r.readCount(1)) : 0
+    const nDeletes = sections & SECTION_DELETES ? sectionCount(ctx.readOpCount(r, 1)) : 0
     if (nDeletes > 0) c.deletes = new Array<DeleteOp>(nDeletes)
     for (let i = 0; i < nDeletes; i++) c.deletes[i] = readDenseDelete(r, ctx)
   } else if (kind === 'map') {
     // The smallest entry: an empty key, the lamport field and a one-byte value.
-    const n = r.readCount(3)
+    const n = ctx.readOpCount(r, 3)
     if (n > 0) c.entries = new Array<MapEntryOp>(n)
     for (let i = 0; i < n; i++) {
       const key = r.readString(MAX_KEY_BYTES)
       const field = r.readVarUint()
       const follows = field & ENTRY_DOT_FOLLOWS
       const lamport = (field - follows) / 2
-      const replica = follows ? ctx.replicaAt(r.readVarUint(), false) : ctx.expectedReplica()
+      const replica = follows ? ctx.readReplica(r) : ctx.expectedReplica()
       const counter = follows ? ctx.dot(replica, r.readVarUint()) : ctx.expectedDot()
       ctx.checkOwnDots(replica, counter, 1)
       ctx.passed(counter, 1)
@@ -1258,7 +1415,7 @@ function readDenseInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): 
   const flags = opening & 7
   const len = (opening - flags) / 8
   const follows = (flags & INSERT_DOT_FOLLOWS) !== 0
-  const replica = follows ? ctx.replicaAt(r.readVarUint(), false) : ctx.expectedReplica()
+  const replica = follows ? ctx.readReplica(r) : ctx.expectedReplica()
   const counter = follows ? ctx.dot(replica, r.readVarUint()) : ctx.expectedDot()
   ctx.checkOwnDots(replica, counter, len)
   ctx.passed(counter, len)
@@ -1277,7 +1434,9 @@ function readDenseInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): 
 function readDenseDelete(r: Reader, ctx: DecodeContext): DeleteOp {
   const opening = r.readVarUint()
   const follows = opening & DELETE_DOT_FOLLOWS
-  const n = (opening - follows) / 2
+  // [v6] ranges * 4 with the unit-ranges bit; [v5] ranges * 2.
+  const unit = ctx.terse && (opening & DELETE_UNIT_RANGES) !== 0
+  const n = ctx.terse ? (opening - (opening & 3)) / 4 : (opening - follows) / 2
   let replica: number
   let counter: number
   if (follows) {
@@ -1291,15 +1450,21 @@ function readDenseDelete(r: Reader, ctx: DecodeContext): DeleteOp {
     ctx.checkOwnDots(replica, counter, 1)
     ctx.passed(counter, 1)
   }
-  if (n * 3 > r.remaining) throw new WeftDecodeError('out-of-range', `count ${n} exceeds what ${r.remaining} remaining bytes can hold`)
+  // A range: its reference ([v6]: none with one replica), its start, its length ([v6]: none when unit).
+  const perRange = 1 + (ctx.one ? 0 : 1) + (unit ? 0 : 1)
+  if (n * perRange > r.remaining) throw new WeftDecodeError('out-of-range', `count ${n} exceeds what ${r.remaining} remaining bytes can hold`)
+  if (unit && n === 0) throw new WeftDecodeError('invalid', 'unit ranges flagged on a delete of none')
   const ranges: IdRange[] = new Array<IdRange>(n)
+  let units = 0
   for (let j = 0; j < n; j++) {
-    const target = ctx.replicaAt(r.readVarUint(), false)
+    const target = ctx.readReplica(r)
     const start = ctx.ref(replica, counter, target, r.readVarUint())
-    const len = r.readVarUint()
+    const len = unit ? 1 : r.readVarUint()
     if (start === 0 || len === 0 || start + len > Number.MAX_SAFE_INTEGER) throw new WeftDecodeError('out-of-range', 'bad delete range')
+    if (len === 1) units++
     ranges[j] = { replica: target, counter: start, len }
   }
+  if (ctx.terse && !unit && n > 0 && units === n) throw new WeftDecodeError('invalid', 'unit ranges written out where the unit-ranges bit says them')
   return { replica, counter, ranges }
 }
 
@@ -1356,11 +1521,20 @@ function readInsert(r: Reader, kind: 'text' | 'list', ctx: DecodeContext): Inser
 }
 
 /**
- * An insert op from its dot and length and the origins read here (in every
- * format a table ref each, then its counter unless none): live, no content
+ * An insert op from its dot and length and the origins read here (a table
+ * ref each, then its counter unless none; [v6] with one replica one field
+ * each): live, no content
  * yet. The caller sets `deleted` or `content`.
  */
 function insertWithOrigins(r: Reader, ctx: DecodeContext, replica: number, counter: number, len: number): InsertOp {
+  if (ctx.one) {
+    // [v6] one replica: each origin one field, 0 for none or back from the op.
+    const ol = r.readVarUint()
+    const or = r.readVarUint()
+    const olCounter = ol === 0 ? 0 : ctx.ref(replica, counter, replica, ol)
+    const orCounter = or === 0 ? 0 : ctx.ref(replica, counter, replica, or)
+    return { replica, counter, len, olReplica: ol === 0 ? 0 : replica, olCounter, orReplica: or === 0 ? 0 : replica, orCounter, deleted: false, content: null }
+  }
   const olReplica = ctx.replicaAt(r.readVarUint(), true)
   const olCounter = olReplica === 0 ? 0 : ctx.ref(replica, counter, olReplica, r.readVarUint())
   const orReplica = ctx.replicaAt(r.readVarUint(), true)
@@ -1407,8 +1581,9 @@ function readVersionAndFlags(r: Reader): number {
     throw new WeftDecodeError('bad-version', `unknown delta format version ${version} (this build reads ${DELTA_FORMAT_VERSION})`)
   }
   const flags = r.readUint8()
-  const known = FLAG_STATE | FLAG_DEFLATE | (version === DENSE_FORMAT_VERSION ? DENSE_HEADER_FLAGS : 0)
+  const known = FLAG_STATE | FLAG_DEFLATE | (version === TERSE_FORMAT_VERSION ? TERSE_HEADER_FLAGS : version === DENSE_FORMAT_VERSION ? DENSE_HEADER_FLAGS : 0)
   if (flags & ~known) throw new WeftDecodeError('invalid', `unknown delta flags ${flags}`)
+  if (flags & FLAG_ONE_OP && !(flags & FLAG_ONE_CONTAINER)) throw new WeftDecodeError('invalid', 'one op flagged without one container')
   return flags
 }
 
@@ -1417,16 +1592,24 @@ function readVersionAndFlags(r: Reader): number {
  * count is checked against the input first); duplicates found by a scan for
  * the usual one or two entries, a Set for big tables.
  */
-function readReplicaTable(r: Reader): number[] {
-  const nReplicas = r.readCount(1)
+function readReplicaTable(r: Reader, version: number, flags: number): number[] {
+  const terse = version === TERSE_FORMAT_VERSION
+  const wide = (flags & FLAG_WIDE_IDS) !== 0
+  // [v6] one replica: the count is the flag's.
+  const nReplicas = flags & FLAG_ONE_REPLICA ? 1 : writtenCount(r.readCount(wide ? 7 : 1), terse, 1, 'replica')
   const replicas: number[] = new Array<number>(nReplicas)
   const seen = nReplicas > SCAN_LIMIT ? new Set<number>() : null
+  let narrow = false
   for (let i = 0; i < nReplicas; i++) {
-    const id = r.readVarUint()
+    const id = wide ? r.readUint56() : r.readVarUint()
     const duplicate = seen !== null ? seen.has(id) : indexOfReplica(replicas, i, id) >= 0
     if (id === 0 || duplicate) throw new WeftDecodeError('invalid', 'replica table holds 0 or a duplicate')
+    if (id < MIN_WIDE_ID) narrow = true
     seen?.add(id)
     replicas[i] = id
   }
+  // [v6] 7-byte ids exactly when every id would take 8 as a varint.
+  if (wide && narrow) throw new WeftDecodeError('invalid', 'a replica id under 2^49 in 7 bytes')
+  if (terse && !wide && !narrow && nReplicas > 0) throw new WeftDecodeError('invalid', 'replica ids of 8 varint bytes where the wide-id flag says 7')
   return replicas
 }

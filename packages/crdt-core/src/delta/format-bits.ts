@@ -1,5 +1,5 @@
 /**
- * Bit values of the compact delta formats (v4, v5), shared by the general
+ * Bit values of the compact delta formats (v4, v5, v6), shared by the general
  * codec (codec.ts) and the keystroke encoder (local-delta.ts), which must
  * write the same bytes. The layouts are in codec.ts's version history.
  */
@@ -10,6 +10,21 @@ export const FLAG_ONE_RANGE = 8
 export const FLAG_ONE_CONTAINER = 16
 /** Every header flag a v5 delta may carry. */
 export const DENSE_HEADER_FLAGS = FLAG_NO_DEPS | FLAG_ONE_RANGE | FLAG_ONE_CONTAINER
+/**
+ * [v6] The replica table holds one id: its count is not written, and
+ * neither is any reference that can only name it (see codec.ts).
+ */
+export const FLAG_ONE_REPLICA = 32
+/** [v6] The one container holds one op: no op count is written. */
+export const FLAG_ONE_OP = 64
+/** [v6] Every id of the replica table is written in `WIDE_ID_BYTES` bytes, little-endian (each at least `MIN_WIDE_ID`). */
+export const FLAG_WIDE_IDS = 128
+/** Every header flag a v6 delta may carry. */
+export const TERSE_HEADER_FLAGS = DENSE_HEADER_FLAGS | FLAG_ONE_REPLICA | FLAG_ONE_OP | FLAG_WIDE_IDS
+/** [v6] A wide id's bytes: 56 bits hold every 53-bit replica id. */
+export const WIDE_ID_BYTES = 7
+/** [v6] The smallest id a varint takes 8 bytes for (7 bits a byte): from here on 7 fixed bytes are shorter. */
+export const MIN_WIDE_ID = 2 ** 49
 
 /** [v4] A container id's byte: kind << 3, then these tag bits. */
 export const TAG_NESTED = 1
@@ -26,8 +41,10 @@ export const INSERT_DOT_FOLLOWS = 4
 export const INSERT_ASCII = 2
 /** The deleted flag: v5's low bit of the opening, v4's of `len * 2 + deleted`, a byte of its own before. */
 export const INSERT_DELETED = 1
-/** [v5] A delete opens with `ranges * 2 +` this. */
+/** [v5] A delete opens with `ranges * 2 +` this; [v6] with `ranges * 4 +` this and `DELETE_UNIT_RANGES`. */
 export const DELETE_DOT_FOLLOWS = 1
+/** [v6] Every range the delete removes is one dot long: their lengths are not written. */
+export const DELETE_UNIT_RANGES = 2
 /** [v5] A map entry's lamport field is `lamport * 2 +` this. */
 export const ENTRY_DOT_FOLLOWS = 1
 /** [v5] Largest lamport clock a v5 map entry holds (doubled, it must stay a safe integer). */

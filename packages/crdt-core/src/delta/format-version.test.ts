@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest'
 import { Doc } from '../doc/doc.js'
-import { COMPACT_FORMAT_VERSION, DELTA_FORMAT_VERSION, DENSE_FORMAT_VERSION, MARKS_FORMAT_VERSION, PLAIN_FORMAT_VERSION } from './codec.js'
+import {
+  COMPACT_FORMAT_VERSION,
+  DELTA_FORMAT_VERSION,
+  DENSE_FORMAT_VERSION,
+  MARKS_FORMAT_VERSION,
+  PLAIN_FORMAT_VERSION,
+  TERSE_FORMAT_VERSION,
+} from './codec.js'
 
 /**
  * [FMT-1] Delta bytes carry their own format version (the first byte): a
- * build writes local edits in v5 (or v4 with `deltaFormat: 4`; with `deltaFormat: 3`, and states and
+ * build writes local edits in v6 (or v5 or v4 with `deltaFormat: 5 | 4`; with `deltaFormat: 3`, and states and
  * catch-ups always, the lowest version that holds the data) and refuses a
  * version it does not know with `bad-version` before applying anything.
  */
 
 /** The deltas `edit` makes on a fresh replica `replicaId`, with the replica. */
-function deltasOf(replicaId: number, edit: (doc: Doc) => void, deltaFormat?: 3 | 4 | 5): { doc: Doc; deltas: Uint8Array[] } {
+function deltasOf(replicaId: number, edit: (doc: Doc) => void, deltaFormat?: 3 | 4 | 5 | 6): { doc: Doc; deltas: Uint8Array[] } {
   const doc = new Doc({ replicaId, ...(deltaFormat !== undefined && { deltaFormat }) })
   const deltas: Uint8Array[] = []
   doc.on('delta', (d) => deltas.push(d))
@@ -20,7 +27,8 @@ function deltasOf(replicaId: number, edit: (doc: Doc) => void, deltaFormat?: 3 |
 
 describe('[FMT-1] delta format versions', () => {
   it.each([
-    [undefined, DENSE_FORMAT_VERSION],
+    [undefined, TERSE_FORMAT_VERSION],
+    [5, DENSE_FORMAT_VERSION],
     [4, COMPACT_FORMAT_VERSION],
   ] as const)('with deltaFormat %s local edits are written as version %s; states and catch-ups as the lowest of 1-3', (deltaFormat, version) => {
     const { doc, deltas } = deltasOf(
@@ -35,7 +43,7 @@ describe('[FMT-1] delta format versions', () => {
     expect(deltas.map((d) => d[0])).toEqual([version, version, version])
     expect(doc.encodeState()[0]).toBe(MARKS_FORMAT_VERSION)
     expect(doc.encodeDeltaSince({})[0]).toBe(MARKS_FORMAT_VERSION)
-    expect(() => new Doc({ deltaFormat: 2 as never })).toThrow(/deltaFormat must be 3, 4 or 5/)
+    expect(() => new Doc({ deltaFormat: 2 as never })).toThrow(/deltaFormat must be 3, 4, 5 or 6/)
   })
 
   it('with deltaFormat 3, plain data is written as version 1, a delta or state with marks as version 2', () => {

@@ -5,13 +5,13 @@ import { Doc } from '../doc/doc.js'
 import { decodeVersionVector, encodeVersionVector } from '../version-vector.js'
 
 /**
- * Golden bytes of delta formats 1, 3 and 4. These are frozen: a change here
+ * Golden bytes of delta formats 1 and 3 to 6. These are frozen: a change here
  * is a format change and needs a new version byte, not an edited vector.
  * Versions 1-3 are what a document created with `deltaFormat: 3` writes;
- * version 4 is the default for the deltas of local edits (states stay 1-3).
+ * version 6 is the default for the deltas of local edits (states stay 1-3).
  */
-function capture(fn: (doc: Doc) => void, deltaFormat: 3 | 4 | 5 = 3): string[] {
-  const doc = new Doc({ replicaId: 5, deltaFormat })
+function capture(fn: (doc: Doc) => void, deltaFormat: 3 | 4 | 5 | 6 = 3, replicaId = 5): string[] {
+  const doc = new Doc({ replicaId, deltaFormat })
   const out: string[] = []
   doc.on('delta', (d) => out.push(Buffer.from(d).toString('hex')))
   fn(doc)
@@ -144,9 +144,29 @@ const GOLDEN_V5 = {
   ],
 }
 
+/**
+ * The same edits in v6. The first, byte by byte: version 6 | flags 0x7c: no
+ * dependencies, one range, one container, one replica (no table count, no
+ * reference to it anywhere), one op (no op count) | id 5 | range: from 0, 2
+ * long | id byte 0x48, `body` | opening 2 * 8 + 2 | origins: none, none (one
+ * field each) | 'hi'. The delete of 'i' opens with 1 range * 4 + 2 (unit
+ * ranges: no length) and names 'i' back from its own counter (3 - 2 = 1); the
+ * insert of 'o' its origins as one field each ('h' at 4 - 3, 'i' at 4 - 2).
+ */
+const GOLDEN_V6 = {
+  text: ['067c0500024804626f64791200006869', '067c0502018804626f64790601', '067c0503014804626f64790a03026f'],
+  rich: [
+    '067c0500044804626f6479220000610a620a',
+    '067c0504034c04626f6479120004620a01010701050201010302',
+    '063c0507010a04626f64790101080204626f6c64010201050106',
+  ],
+  containers: ['062c0500050318016d02016102060303020501780701017900016e0414210201020650016c0110000002040000000000000440', '067c05050118016d0161060304'],
+}
+
 describe.each([
   [4, GOLDEN_V4],
   [5, GOLDEN_V5],
+  [6, GOLDEN_V6],
 ] as const)('delta format v%s golden vectors', (format, vectors) => {
   const edits = {
     text: (doc: Doc) => {
@@ -192,6 +212,25 @@ describe.each([
       expect(bytes(golden)).toBeLessThan(bytes(older.slice(0, -1)))
     })
   }
+})
+
+describe('delta format v6 wide ids', () => {
+  it('a replica id from 2^49 on is 7 bytes, little-endian, under flag 0x80 (8 as a varint)', () => {
+    const wide = capture(
+      (doc) => {
+        const t = doc.getText('body')
+        t.insert(0, 'hi')
+        t.delete(1, 1)
+      },
+      6,
+      2 ** 52 + 5,
+    )
+    expect(wide.slice(0, -1)).toEqual(['06fc0500000000001000024804626f64791200006869', '06fc0500000000001002018804626f64790601'])
+    const replica = new Doc()
+    for (const d of wide.slice(0, -1)) replica.applyDelta(hex(d))
+    expect(replica.getText('body').toString()).toBe('h')
+    expect(replica.versionVector()).toEqual({ [String(2 ** 52 + 5)]: 3 })
+  })
 })
 
 describe('deflated states', () => {

@@ -137,7 +137,7 @@ function atOwnDots(t: Transaction): Transaction {
 }
 
 describe('LocalDeltaEncoder', () => {
-  it.each([5, 4, undefined] as (CompactFormat | undefined)[])('writes the same bytes as encodeDelta for random transactions (format %s)', (format) => {
+  it.each([6, 5, 4, undefined] as (CompactFormat | undefined)[])('writes the same bytes as encodeDelta for random transactions (format %s)', (format) => {
     const encoder = new LocalDeltaEncoder(format)
     let direct = 0
     fc.assert(

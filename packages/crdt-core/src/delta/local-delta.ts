@@ -1,14 +1,28 @@
 import { KIND_CODE } from '../containers/kind.js'
-import { isAscii, putAsciiString, putVarUint } from '../encoding/raw.js'
-import { DENSE_FORMAT_VERSION, PLAIN_FORMAT_VERSION, EncodeScratch, encodeDelta, type CompactFormat } from './codec.js'
+import { isAscii, putAsciiString, putUint56, putVarUint } from '../encoding/raw.js'
+import {
+  DENSE_FORMAT_VERSION,
+  PLAIN_FORMAT_VERSION,
+  TERSE_FORMAT_VERSION,
+  EncodeScratch,
+  V5_LAYOUT,
+  encodeDelta,
+  type CompactFormat,
+  type TerseLayout,
+} from './codec.js'
 import {
   DELETE_DOT_FOLLOWS,
+  DELETE_UNIT_RANGES,
   FLAG_NO_DEPS,
   FLAG_ONE_CONTAINER,
+  FLAG_ONE_OP,
   FLAG_ONE_RANGE,
+  FLAG_ONE_REPLICA,
+  FLAG_WIDE_IDS,
   INSERT_ASCII,
   INSERT_DELETED,
   INSERT_DOT_FOLLOWS,
+  MIN_WIDE_ID,
   SECTION_DELETES,
   SECTION_INSERTS,
 } from './format-bits.js'
@@ -18,8 +32,9 @@ const NO_CONTAINERS: ContainerDelta[] = []
 
 /**
  * Encodes the deltas of one document's local transactions, byte for byte as
- * `encodeDelta` writes them: in `format` (v5 dense ops or v4 compact
- * counters), or in v1–v3 when it is undefined (for peers on builds before v4).
+ * `encodeDelta` writes them: in `format` (v6 terse, v5 dense ops or v4
+ * compact counters), or in v1–v3 when it is undefined (for peers on builds
+ * before v4).
  *
  * Almost every local transaction is one keystroke: one text container with
  * one insert and/or one delete. Those are written straight into a reused
@@ -122,7 +137,13 @@ export class LocalDeltaEncoder {
     // cover goes to the general writer, which then writes v1.
     const format = this.format
     const compact = format !== undefined
-    const dense = format === DENSE_FORMAT_VERSION
+    const terse = format === TERSE_FORMAT_VERSION
+    const dense = format === DENSE_FORMAT_VERSION || terse
+    // [v6] one replica: no count and no reference that can only name it; ids of 8 varint bytes in 7.
+    const one = terse && table.size === 1
+    let wide = terse
+    for (let i = 0; i < table.size && wide; i++) wide = table.at(i) >= MIN_WIDE_ID
+    const oneOp = terse && (ins === undefined) !== (del === undefined)
     let base = 0
     if (compact) {
       for (let i = 0; i < depKeys; i++) if (deps.replicas[i] === replica && deps.counters[i]! > 0) base = deps.counters[i]!
@@ -142,18 +163,25 @@ export class LocalDeltaEncoder {
     let pos = 0
     buf[pos++] = format ?? PLAIN_FORMAT_VERSION
     // Not a state; [v5] one range, one container, and whether there are dependencies.
-    buf[pos++] = dense ? FLAG_ONE_RANGE | FLAG_ONE_CONTAINER | (nDeps === 0 ? FLAG_NO_DEPS : 0) : 0
-    pos = putVarUint(buf, pos, table.size)
-    for (let i = 0; i < table.size; i++) pos = putVarUint(buf, pos, table.at(i))
+    buf[pos++] = dense
+      ? FLAG_ONE_RANGE |
+        FLAG_ONE_CONTAINER |
+        (nDeps === 0 ? FLAG_NO_DEPS : 0) |
+        (one ? FLAG_ONE_REPLICA : 0) |
+        (oneOp ? FLAG_ONE_OP : 0) |
+        (wide ? FLAG_WIDE_IDS : 0)
+      : 0
+    if (!one) pos = putVarUint(buf, pos, table.size)
+    for (let i = 0; i < table.size; i++) pos = wide ? putUint56(buf, pos, table.at(i)) : putVarUint(buf, pos, table.at(i))
     if (!dense || nDeps > 0) pos = putVarUint(buf, pos, nDeps)
     for (let i = 0; i < depKeys; i++) {
       const counter = deps.counters[i]!
       if (counter === 0) continue
-      pos = putVarUint(buf, pos, table.ref(deps.replicas[i]!))
+      if (!one) pos = putVarUint(buf, pos, table.ref(deps.replicas[i]!))
       pos = putVarUint(buf, pos, counter)
     }
     if (!dense) buf[pos++] = 1 // one dot range
-    pos = putVarUint(buf, pos, table.ref(replica))
+    if (!one) pos = putVarUint(buf, pos, table.ref(replica))
     pos = putVarUint(buf, pos, from - base)
     pos = putVarUint(buf, pos, to - from)
     if (!dense) buf[pos++] = 1 // one container
@@ -166,10 +194,10 @@ export class LocalDeltaEncoder {
     }
     if (id.name !== null) pos = putAsciiString(buf, pos, id.name)
     else {
-      pos = putVarUint(buf, pos, table.ref(id.replica))
+      if (!one) pos = putVarUint(buf, pos, table.ref(id.replica))
       pos = putVarUint(buf, pos, id.counter)
     }
-    if (dense) return this.finishDense(buf, pos, replica, from, ins, del, content)
+    if (dense) return this.finishDense(buf, pos, replica, from, ins, del, content, terse ? { terse, one, oneOp } : V5_LAYOUT)
     if (ins === undefined) buf[pos++] = 0
     else {
       buf[pos++] = 1
@@ -201,7 +229,8 @@ export class LocalDeltaEncoder {
 
   /**
    * [v5] The ops after the container id: each dot left out when it is the
-   * expected one (the range's first counter, then just past the insert).
+   * expected one (the range's first counter, then just past the insert);
+   * [v6] and what `layout` says is left out.
    */
   private finishDense(
     buf: Uint8Array,
@@ -211,38 +240,50 @@ export class LocalDeltaEncoder {
     ins: ContainerDelta['inserts'][number] | undefined,
     del: ContainerDelta['deletes'][number] | undefined,
     content: string,
+    layout: TerseLayout,
   ): Uint8Array {
+    const table = this.scratch.table
+    const { one, oneOp } = layout
     let expected = from + 1
     if (ins !== undefined) {
-      buf[pos++] = 1
+      if (!oneOp) buf[pos++] = 1
       const implied = ins.replica === replica && ins.counter === expected
       const flags = (implied ? 0 : INSERT_DOT_FOLLOWS) | (ins.deleted ? INSERT_DELETED : INSERT_ASCII)
       pos = putVarUint(buf, pos, ins.len * 8 + flags)
       if (!implied) {
-        pos = putVarUint(buf, pos, this.scratch.table.ref(ins.replica))
+        if (!one) pos = putVarUint(buf, pos, table.ref(ins.replica))
         pos = putVarUint(buf, pos, ins.counter - from - 1)
       }
       expected = ins.counter + ins.len
-      pos = putVarUint(buf, pos, this.scratch.table.ref(ins.olReplica))
-      if (ins.olReplica !== 0) pos = putVarUint(buf, pos, refCounter(true, ins, ins.olReplica, ins.olCounter))
-      pos = putVarUint(buf, pos, this.scratch.table.ref(ins.orReplica))
-      if (ins.orReplica !== 0) pos = putVarUint(buf, pos, refCounter(true, ins, ins.orReplica, ins.orCounter))
+      if (one) {
+        // [v6] each origin one field: 0 for none, else back from the op.
+        pos = putVarUint(buf, pos, ins.olReplica === 0 ? 0 : ins.counter - ins.olCounter)
+        pos = putVarUint(buf, pos, ins.orReplica === 0 ? 0 : ins.counter - ins.orCounter)
+      } else {
+        pos = putVarUint(buf, pos, table.ref(ins.olReplica))
+        if (ins.olReplica !== 0) pos = putVarUint(buf, pos, refCounter(true, ins, ins.olReplica, ins.olCounter))
+        pos = putVarUint(buf, pos, table.ref(ins.orReplica))
+        if (ins.orReplica !== 0) pos = putVarUint(buf, pos, refCounter(true, ins, ins.orReplica, ins.orCounter))
+      }
       if (!ins.deleted) for (let i = 0; i < content.length; i++) buf[pos++] = content.charCodeAt(i)
     }
     if (del !== undefined) {
-      buf[pos++] = 1
+      if (!oneOp) buf[pos++] = 1
       const implied = del.replica === replica && del.counter === expected
       const nRanges = del.ranges.length
-      pos = putVarUint(buf, pos, nRanges * 2 + (implied ? 0 : DELETE_DOT_FOLLOWS))
+      let unit = layout.terse && nRanges > 0
+      for (let i = 0; i < nRanges && unit; i++) unit = del.ranges[i]!.len === 1
+      const follows = implied ? 0 : DELETE_DOT_FOLLOWS
+      pos = putVarUint(buf, pos, layout.terse ? nRanges * 4 + (unit ? DELETE_UNIT_RANGES : 0) + follows : nRanges * 2 + follows)
       if (!implied) {
-        pos = putVarUint(buf, pos, this.scratch.table.ref(del.replica))
+        pos = putVarUint(buf, pos, table.ref(del.replica))
         if (del.replica !== 0) pos = putVarUint(buf, pos, del.counter - from - 1)
       }
       for (let i = 0; i < nRanges; i++) {
         const r = del.ranges[i]!
-        pos = putVarUint(buf, pos, this.scratch.table.ref(r.replica))
+        if (!one) pos = putVarUint(buf, pos, table.ref(r.replica))
         pos = putVarUint(buf, pos, refCounter(true, del, r.replica, r.counter))
-        pos = putVarUint(buf, pos, r.len)
+        if (!unit) pos = putVarUint(buf, pos, r.len)
       }
     }
     return buf.slice(0, pos)

@@ -8,6 +8,7 @@ import { WeftText } from '../containers/text.js'
 import {
   COMPACT_FORMAT_VERSION,
   DENSE_FORMAT_VERSION,
+  TERSE_FORMAT_VERSION,
   type CompactFormat,
   DecodeScratch,
   MOVES_FORMAT_VERSION,
@@ -59,11 +60,11 @@ export interface DocOptions {
    */
   maxContainerDepth?: number
   /**
-   * The delta format this replica writes its edits in (default 5, dense
-   * ops: a typed character is 27 bytes, 34 in v4 and 38 in v3). Builds
-   * before v5 refuse a v5 delta with `WeftDecodeError` 'bad-version': while
-   * some peers still run one, give the upgraded ones `deltaFormat: 4` (or 3
-   * for builds before v4; servers go first: a server reads every version).
+   * The delta format this replica writes its edits in (default 6, terse:
+   * a typed character is 20 bytes, 27 in v5, 34 in v4 and 38 in v3). Builds
+   * before v6 refuse a v6 delta with `WeftDecodeError` 'bad-version': while
+   * some peers still run one, give the upgraded ones `deltaFormat: 5` (4 or
+   * 3 for builds before v5 or v4; servers go first: a server reads every version).
    * States are written in v1–v3 either way.
    */
   deltaFormat?: WritableDeltaFormat
@@ -140,9 +141,9 @@ export class Doc implements DocCore {
     if (options.maxDeleteLog !== undefined) this.state.maxDeleteLog = options.maxDeleteLog
     this.decodeOptions = options.maxInflatedBytes !== undefined ? { maxInflatedBytes: options.maxInflatedBytes } : {}
     this.maxDepth = options.maxContainerDepth ?? MAX_CONTAINER_DEPTH
-    const format = options.deltaFormat ?? DENSE_FORMAT_VERSION
-    if (format !== DENSE_FORMAT_VERSION && format !== COMPACT_FORMAT_VERSION && format !== MOVES_FORMAT_VERSION) {
-      const writable = `${MOVES_FORMAT_VERSION}, ${COMPACT_FORMAT_VERSION} or ${DENSE_FORMAT_VERSION}`
+    const format = options.deltaFormat ?? TERSE_FORMAT_VERSION
+    if (format !== TERSE_FORMAT_VERSION && format !== DENSE_FORMAT_VERSION && format !== COMPACT_FORMAT_VERSION && format !== MOVES_FORMAT_VERSION) {
+      const writable = `${MOVES_FORMAT_VERSION}, ${COMPACT_FORMAT_VERSION}, ${DENSE_FORMAT_VERSION} or ${TERSE_FORMAT_VERSION}`
       throw new RangeError(`deltaFormat must be ${writable}, got ${String(format)}`)
     }
     this.localFormat = format === MOVES_FORMAT_VERSION ? undefined : format

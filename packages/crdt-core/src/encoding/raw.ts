@@ -27,6 +27,19 @@ export function putVarUint(buf: Uint8Array, pos: number, n: number): number {
   return pos
 }
 
+/** `n` (0..2^53-1) in 7 bytes, little-endian; returns the position after it. */
+export function putUint56(buf: Uint8Array, pos: number, n: number): number {
+  const high = Math.floor(n / 0x1_0000_0000)
+  buf[pos++] = n & 0xff
+  buf[pos++] = (n >>> 8) & 0xff
+  buf[pos++] = (n >>> 16) & 0xff
+  buf[pos++] = (n >>> 24) & 0xff
+  buf[pos++] = high & 0xff
+  buf[pos++] = (high >>> 8) & 0xff
+  buf[pos++] = high >>> 16
+  return pos
+}
+
 /** True when every unit of `s` is ASCII, so its UTF-8 is one byte per unit. */
 export function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false

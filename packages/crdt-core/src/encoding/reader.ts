@@ -102,6 +102,17 @@ export class Reader {
     return v
   }
 
+  /** 7 bytes, little-endian, as `Writer.writeUint56` writes them; past 2^53 - 1 is refused. */
+  readUint56(): number {
+    this.need(7)
+    const b = this.buf
+    const p = this.pos
+    if (b[p + 6]! > 0x1f) throw new WeftDecodeError('out-of-range', 'a 7-byte integer past 2^53 - 1')
+    this.pos = p + 7
+    const low = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x100_0000
+    return low + (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16)) * 0x1_0000_0000
+  }
+
   /** The next byte, without moving past it. */
   peekUint8(): number {
     if (this.pos >= this.buf.length) throw new WeftDecodeError('truncated', 'unexpected end of input')

@@ -3,7 +3,7 @@
  * `reader.ts`; codecs are composed from these primitives only.
  */
 
-import { MAX_VARUINT_BYTES, isAscii, putAsciiString, putVarUint } from './raw.js'
+import { MAX_VARUINT_BYTES, isAscii, putAsciiString, putUint56, putVarUint } from './raw.js'
 
 const textEncoder = new TextEncoder()
 const TWO_32 = 0x1_0000_0000
@@ -95,6 +95,12 @@ export class Writer {
   writeVarUint(n: number): void {
     this.ensure(MAX_VARUINT_BYTES)
     this.pos = putVarUint(this.buf, this.pos, n)
+  }
+
+  /** 0..2^53-1 in 7 bytes, little-endian (a random 53-bit id takes 8 as a varint). */
+  writeUint56(n: number): void {
+    this.ensure(7)
+    this.pos = putUint56(this.buf, this.pos, n)
   }
 
   /** Zig-zag signed varint for integers in -(2^52) .. 2^52 - 1 (zig-zag doubles them; 2^53 is not safe). */

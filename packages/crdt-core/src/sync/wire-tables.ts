@@ -1,6 +1,6 @@
 import { Reader, Writer } from '../encoding/index.js'
 import { WeftDecodeError } from '../errors.js'
-import { firstRootNameAt, frontReplicaTable, replicaTableAtFront } from '../delta/codec.js'
+import { firstRootNameAt, frontReplicaTable, replicaTableAtFront, tableCountOmitted, writeFrontReplicaTable } from '../delta/codec.js'
 
 /** Most doc ids one direction of a connection names by reference ([WIRE-1]); as many as it may subscribe to. */
 export const WIRE_MAX_DOCS = 1024
@@ -116,7 +116,7 @@ export function readDocRef(r: Reader, t: WireTables): string {
 
 /**
  * [WIRE-2] a delta with its replica table as references: the two header
- * bytes, the count, each id as its reference or 0 and the id; then the
+ * bytes, the count (unless the header says one replica), each id as its reference or 0 and the id; then the
  * delta byte for byte, but for the name of its first container when that is
  * a root container (`text`, `body`), which goes as a reference too. Every
  * field after the table names replicas by their position in it, so nothing
@@ -160,7 +160,8 @@ export function writeCompactDelta(w: Writer, t: WireTables, delta: Uint8Array): 
   }
   const { ids, tableEnd } = parsed
   const head = new Writer(8 + ids.length * 2)
-  head.writeVarUint(ids.length)
+  // The count as the delta has it: none where its header says one replica ([FMT-1] v6).
+  if (!tableCountOmitted(delta)) head.writeVarUint(ids.length)
   for (const id of ids) {
     const ref = t.replicas.ref(id)
     head.writeVarUint(ref)
@@ -204,7 +205,7 @@ export function readCompactDelta(r: Reader, t: WireTables): Uint8Array {
   if (!replicaTableAtFront(body)) return body
   const br = new Reader(body)
   br.pos = 2
-  const n = br.readCount(1)
+  const n = tableCountOmitted(body) ? 1 : br.readCount(1)
   const ids: number[] = new Array<number>(n)
   let refs = 0
   for (let i = 0; i < n; i++) {
@@ -225,8 +226,7 @@ export function readCompactDelta(r: Reader, t: WireTables): Uint8Array {
   const nameAt = firstRootNameAt(body, tableEnd)
   const out = new Writer(body.length + 16 + n * 8)
   out.writeRaw(body.subarray(0, 2))
-  out.writeVarUint(n)
-  for (const id of ids) out.writeVarUint(id)
+  writeFrontReplicaTable(out, body, ids)
   if (nameAt === undefined) {
     out.writeRaw(body.subarray(tableEnd))
     return out.finish()
