@@ -36,7 +36,7 @@ class WeftBenchClient implements BenchClient {
   }
 
   async connect(): Promise<void> {
-    // A/B of the delta format's bytes: WEFT_BENCH_DELTA_FORMAT=4 (or 3) writes edits as builds before v5 (or v4) did.
+    // A/B of the delta format's bytes: WEFT_BENCH_DELTA_FORMAT=5 (or 4, 3) writes edits as builds before v6 (or v5, v4) did.
     const deltaFormat = deltaFormatOf(process.env['WEFT_BENCH_DELTA_FORMAT'])
     const client = createClient({
       storage: this.storage,
@@ -132,6 +132,6 @@ export const connectWeft: ConnectClient = async (url, docId) => {
 }
 
 /** `WEFT_BENCH_DELTA_FORMAT`'s value as a writable delta format; undefined (the default format) for anything else. */
-function deltaFormatOf(value: string | undefined): 3 | 4 | 5 | undefined {
-  return value === '3' || value === '4' || value === '5' ? (Number(value) as 3 | 4 | 5) : undefined
+function deltaFormatOf(value: string | undefined): 3 | 4 | 5 | 6 | undefined {
+  return value === '3' || value === '4' || value === '5' || value === '6' ? (Number(value) as 3 | 4 | 5 | 6) : undefined
 }

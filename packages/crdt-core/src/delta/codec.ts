@@ -136,9 +136,11 @@ import {
  *      - a delete opens with `ranges * 4 + 2 (every range one dot long, no
  *        lengths written) + 1 (its dot follows)`.
  *      A flag that could have been set is refused unset, as is a delete
- *      of unit ranges without its bit, so every delta has one encoding. A
- *      typed character is 20 bytes (27 in v5), a deleted one 21 (26), with
- *      a random id. A build before v6 refuses a v6 delta with
+ *      of unit ranges without its bit, so every delta has one encoding.
+ *      With a random id, a typed character is 5 bytes shorter than in v5
+ *      (21 against 26 in a text named `text`), a deleted one 6 (19, 25);
+ *      per delta of the sequential editing traces 0.79-0.86x v5 (29.2 to
+ *      23.2 bytes on automerge-paper). A build before v6 refuses a v6 delta with
  *      `bad-version`: upgrade servers first, give clients `deltaFormat: 5`
  *      until every client reads v6.
  */

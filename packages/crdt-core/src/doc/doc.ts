@@ -61,7 +61,7 @@ export interface DocOptions {
   maxContainerDepth?: number
   /**
    * The delta format this replica writes its edits in (default 6, terse:
-   * a typed character is 20 bytes, 27 in v5, 34 in v4 and 38 in v3). Builds
+   * a typed character is 21 bytes, 26 in v5, 33 in v4 and 35 in v3). Builds
    * before v6 refuse a v6 delta with `WeftDecodeError` 'bad-version': while
    * some peers still run one, give the upgraded ones `deltaFormat: 5` (4 or
    * 3 for builds before v5 or v4; servers go first: a server reads every version).
