@@ -35,6 +35,17 @@ function corpus(): { base: Uint8Array; samples: Uint8Array[] } {
   b.getText('t').move(0, 4, 9)
   b.getText('t').move(5, 4, 0)
   samples.push(a.encodeState(), b.encodeDeltaSince(a.versionVector()), b.encodeDeltaSince({}), b.encodeVersionVector())
+  // Format 6's wide ids (a random-size replica id) and format 5, which is still read.
+  for (const [replicaId, deltaFormat] of [
+    [2 ** 52 + 7, 6],
+    [10, 5],
+  ] as const) {
+    const c = new Doc({ replicaId, deltaFormat })
+    c.on('delta', (d) => samples.push(d))
+    c.getText('t').insert(0, 'wide ids')
+    c.getText('t').delete(1, 3)
+    c.getMap('m').set('k', 1)
+  }
   return { base, samples }
 }
 
