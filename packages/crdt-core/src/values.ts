@@ -44,12 +44,17 @@ export function assertJsonValue(v: unknown, path = 'value', depth = 0): asserts 
   throw new TypeError(`${path} is ${typeof v}: only JSON values (null, boolean, number, string, arrays, plain objects) can be stored`)
 }
 
+/** Whether `v` is a number `writeJson` writes as an integer (a zig-zag varint), not as a float. */
+export function isJsonInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && Math.abs(v) <= 2 ** 52 && !Object.is(v, -0)
+}
+
 export function writeJson(w: Writer, v: JsonValue): void {
   if (v === null) w.writeUint8(Tag.Null)
   else if (v === false) w.writeUint8(Tag.False)
   else if (v === true) w.writeUint8(Tag.True)
   else if (typeof v === 'number') {
-    if (Number.isSafeInteger(v) && Math.abs(v) <= 2 ** 52 && !Object.is(v, -0)) {
+    if (isJsonInt(v)) {
       w.writeUint8(Tag.Int)
       w.writeVarInt(v)
     } else {

@@ -39,6 +39,8 @@ export const KIND_BITS = 0x38
 /** [v5] An insert opens with `len * 8 +` these. */
 export const INSERT_DOT_FOLLOWS = 4
 export const INSERT_ASCII = 2
+/** [v6] The same bit on a list insert: every item is an integer, written as a zig-zag varint with no tag. */
+export const INSERT_INTS = 2
 /** The deleted flag: v5's low bit of the opening, v4's of `len * 2 + deleted`, a byte of its own before. */
 export const INSERT_DELETED = 1
 /** [v5] A delete opens with `ranges * 2 +` this; [v6] with `ranges * 4 +` this and `DELETE_UNIT_RANGES`. */

@@ -6,7 +6,7 @@ import { decodeDelta } from './codec.js'
 /**
  * [FMT-1] v6 leaves out a table count of one, the references that can only
  * name that one replica, a count of one op, a varint's eighth byte of a wide
- * id and the lengths of unit ranges; each rule is also one the reader
+ * id, the lengths of unit ranges and the tags of a list of integers; each rule is also one the reader
  * enforces, so every delta has one encoding. Each case changes a valid v6
  * delta (golden.test.ts's vectors) in one place and must be refused with the
  * code given; the controls must decode.
@@ -20,6 +20,8 @@ const TYPED = '06 7c 05 00 02 48 04 626f6479 12 00 00 6869'
 const DELETED = '06 7c 05 02 01 88 04 626f6479 06 01'
 /** Typing 'o' at 5:4 between 5:1 and 5:2: each origin one field, back from the op. */
 const BETWEEN = '06 7c 05 03 01 48 04 626f6479 0a 03 02 6f'
+/** Pushing 1, -2 and 300 onto root list 'l': opening 3 * 8 + 2 (integers, no tags), then zig-zag varints. */
+const LIST_INTS = '06 7c 05 00 03 50 01 6c 1a 00 00 02 03 d804'
 /** TYPED by replica 2^52 + 5, its id in 7 bytes under flag 0x80. */
 const WIDE = '06 fc 05 00 00 00 00 00 10 00 02 48 04 626f6479 12 00 00 6869'
 
@@ -42,6 +44,7 @@ describe('[FMT-1] delta format 6: what the reader infers it also checks', () => 
     expect(decodeDelta(hex(DELETED)).containers[0]!.deletes[0]).toEqual({ replica: 5, counter: 3, ranges: [{ replica: 5, counter: 2, len: 1 }] })
     expect(decodeDelta(hex(BETWEEN)).containers[0]!.inserts[0]).toMatchObject({ counter: 4, olReplica: 5, olCounter: 1, orReplica: 5, orCounter: 2 })
     expect(decodeDelta(hex(WIDE)).ranges).toEqual([{ replica: 2 ** 52 + 5, from: 0, to: 2 }])
+    expect(decodeDelta(hex(LIST_INTS)).containers[0]!.inserts[0]).toMatchObject({ counter: 1, len: 3, content: [1, -2, 300] })
   })
 
   it.each([
@@ -55,6 +58,8 @@ describe('[FMT-1] delta format 6: what the reader infers it also checks', () => 
     ['a 7-byte id past 2^53 - 1', '06 fc 05 00 00 00 00 00 20 00 02 48 04 626f6479 12 00 00 6869', 'out-of-range', /past 2\^53/],
     ['a delete of unit ranges without the unit bit', '06 7c 05 02 01 88 04 626f6479 04 01 01', 'invalid', /unit ranges written out/],
     ['the unit bit on a delete of no ranges', '06 7c 05 02 01 88 04 626f6479 02', 'invalid', /unit ranges flagged on a delete of none/],
+    ['a list of integers written with tags', '06 7c 05 00 03 50 01 6c 18 00 00 0302 0303 03d804', 'invalid', /integers written with tags/],
+    ['the integers bit on a tombstone', '06 7c 05 00 03 50 01 6c 1b 00 00', 'invalid', /on a tombstone/],
     ['an origin field not back from its op', '06 7c 05 00 02 48 04 626f6479 12 01 00 6869', 'invalid', /not a dot/],
   ] as const)('refuses %s', (_what, bytes, code, why) => {
     const got = refusal(bytes)
