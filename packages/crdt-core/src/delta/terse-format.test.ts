@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Doc } from '../doc/doc.js'
 import { WeftDecodeError } from '../errors.js'
+import { decodeRefusal, hex } from '../test-support/decode-refusal.js'
 import { decodeDelta } from './codec.js'
 
 /**
@@ -12,8 +13,6 @@ import { decodeDelta } from './codec.js'
  * code given; the controls must decode.
  */
 
-const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/ /g, ''), 'hex'))
-
 /** Typing 'hi' into root text 'body' as replica 5: flags 0x7c (no deps, one range, one container, one replica, one op). */
 const TYPED = '06 7c 05 00 02 48 04 626f6479 12 00 00 6869'
 /** Deleting 5:2 as replica 5 at 5:3: opening 1 range * 4 + 2 (unit), the target 1 back. */
@@ -24,17 +23,6 @@ const BETWEEN = '06 7c 05 03 01 48 04 626f6479 0a 03 02 6f'
 const LIST_INTS = '06 7c 05 00 03 50 01 6c 1a 00 00 02 03 d804'
 /** TYPED by replica 2^52 + 5, its id in 7 bytes under flag 0x80. */
 const WIDE = '06 fc 05 00 00 00 00 00 10 00 02 48 04 626f6479 12 00 00 6869'
-
-/** The code and message a decode refuses `bytes` with, or 'decoded'. */
-function refusal(bytes: string): string {
-  try {
-    decodeDelta(hex(bytes))
-  } catch (e) {
-    if (e instanceof WeftDecodeError) return `${e.code}: ${e.message}`
-    throw e
-  }
-  return 'decoded'
-}
 
 describe('[FMT-1] delta format 6: what the reader infers it also checks', () => {
   it('the controls decode to the ops they stand for', () => {
@@ -62,7 +50,7 @@ describe('[FMT-1] delta format 6: what the reader infers it also checks', () => 
     ['the integers bit on a tombstone', '06 7c 05 00 03 50 01 6c 1b 00 00', 'invalid', /on a tombstone/],
     ['an origin field not back from its op', '06 7c 05 00 02 48 04 626f6479 12 01 00 6869', 'invalid', /not a dot/],
   ] as const)('refuses %s', (_what, bytes, code, why) => {
-    const got = refusal(bytes)
+    const got = decodeRefusal(bytes)
     expect(got.startsWith(`${code}: `), got).toBe(true)
     expect(got).toMatch(why)
   })
