@@ -351,7 +351,7 @@ function encodeWith(d: DeltaData, scratch: EncodeScratch | undefined, format: Co
     if (dense && (c.id.kind === 'text' || c.id.kind === 'list')) {
       sections |= (c.inserts.length > 0 ? SECTION_INSERTS : 0) | (c.deletes.length > 0 ? SECTION_DELETES : 0)
     }
-    if (dense) writeDenseContainer(w, table, c, counters as CompactCounters, sections, terse ? { terse, one, oneOp } : V5_LAYOUT)
+    if (dense) writeDenseContainer(w, table, c, counters as CompactCounters, sections, terse ? { terse, one, oneOp } : PRE_V6_LAYOUT)
     else writeContainer(w, table, c, d.isState, counters, compact, sections)
     if (marks) writeMarks(w, c.marks ?? NONE, (id) => table.ref(id))
     if (moves) writeMoves(w, c.moves ?? NONE, (id) => table.ref(id))
@@ -439,7 +439,7 @@ function opCount(c: ContainerDelta): number {
   return c.inserts.length + c.deletes.length + c.entries.length + c.counts.length
 }
 
-/** [v6] What a delta's header flags let its dense ops leave out (v5: nothing). */
+/** [v6] What a delta's header flags let its ops leave out (before v6: nothing). */
 export interface TerseLayout {
   /** A delete's opening carries the unit-ranges bit. */
   readonly terse: boolean
@@ -449,7 +449,7 @@ export interface TerseLayout {
   readonly oneOp: boolean
 }
 
-export const V5_LAYOUT: TerseLayout = Object.freeze({ terse: false, one: false, oneOp: false })
+export const PRE_V6_LAYOUT: TerseLayout = Object.freeze({ terse: false, one: false, oneOp: false })
 
 /** How an op's counters are written: as they are (v1–v3) or relative to the delta's own dots (v4). */
 interface CounterWriter {
@@ -457,6 +457,8 @@ interface CounterWriter {
   dot(replica: number, counter: number): void
   /** A counter the op at (`opReplica`, `opCounter`) refers to (an origin, a deleted range's start). */
   ref(opReplica: number, opCounter: number, replica: number, counter: number): void
+  /** [v5] After an op at `counter` with `len` dots: the next is expected just past them (before v5, nothing). */
+  passed(counter: number, len: number): void
 }
 
 class AbsoluteCounters implements CounterWriter {
@@ -467,6 +469,7 @@ class AbsoluteCounters implements CounterWriter {
   ref(_opReplica: number, _opCounter: number, _replica: number, counter: number): void {
     this.w.writeVarUint(counter)
   }
+  passed(): void {}
 }
 
 /** [v4] Throws `NOT_COMPACT` for a counter the rules cannot express. */
@@ -551,14 +554,7 @@ function writeContainer(
       w.writeVarUint(e.lamport)
       writeValueOp(w, e.value)
     }
-  } else {
-    w.writeVarUint(c.counts.length)
-    for (const k of c.counts) {
-      w.writeVarUint(table.ref(k.replica))
-      counters.dot(k.replica, k.counter)
-      w.writeVarInt(k.total)
-    }
-  }
+  } else writeCounts(w, table, c.counts, counters, PRE_V6_LAYOUT)
 }
 
 /** An insert's origins, in every format: a table ref each, then its counter unless none. */
@@ -633,14 +629,17 @@ function writeDenseContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, 
       counters.passed(e.counter, 1)
       writeDenseValueOp(w, e.value)
     }
-  } else {
-    if (!oneOp) w.writeVarUint(c.counts.length)
-    for (const k of c.counts) {
-      if (!one) w.writeVarUint(table.ref(k.replica))
-      counters.dot(k.replica, k.counter)
-      counters.passed(k.counter, 1)
-      w.writeVarInt(k.total)
-    }
+  } else writeCounts(w, table, c.counts, counters, layout)
+}
+
+/** A counter's ops, the same from v1 on ([v5] each moves the expected dot past it; [v6] no count or reference where `layout` says). */
+function writeCounts(w: Writer, table: ReplicaTable, counts: readonly CounterOp[], counters: CounterWriter, layout: TerseLayout): void {
+  if (!layout.oneOp) w.writeVarUint(counts.length)
+  for (const k of counts) {
+    if (!layout.one) w.writeVarUint(table.ref(k.replica))
+    counters.dot(k.replica, k.counter)
+    counters.passed(k.counter, 1)
+    w.writeVarInt(k.total)
   }
 }
 

@@ -5,7 +5,7 @@ import {
   PLAIN_FORMAT_VERSION,
   TERSE_FORMAT_VERSION,
   EncodeScratch,
-  V5_LAYOUT,
+  PRE_V6_LAYOUT,
   encodeDelta,
   type CompactFormat,
   type TerseLayout,
@@ -197,7 +197,7 @@ export class LocalDeltaEncoder {
       if (!one) pos = putVarUint(buf, pos, table.ref(id.replica))
       pos = putVarUint(buf, pos, id.counter)
     }
-    if (dense) return this.finishDense(buf, pos, replica, from, ins, del, content, terse ? { terse, one, oneOp } : V5_LAYOUT)
+    if (dense) return this.finishDense(buf, pos, replica, from, ins, del, content, terse ? { terse, one, oneOp } : PRE_V6_LAYOUT)
     if (ins === undefined) buf[pos++] = 0
     else {
       buf[pos++] = 1
