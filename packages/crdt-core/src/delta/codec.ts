@@ -565,12 +565,12 @@ function writeOrigins(w: Writer, table: ReplicaTable, counters: CounterWriter, o
   if (op.orReplica !== 0) counters.ref(op.replica, op.counter, op.orReplica, op.orCounter)
 }
 
-/** The ranges a delete removes, after their count (which each format writes its own way). */
-function writeDeletedRanges(w: Writer, table: ReplicaTable, counters: CounterWriter, del: DeleteOp): void {
+/** The ranges a delete removes, after their count (which each format writes its own way); [v6] without the reference with `one` replica, without the length when `unit`. */
+function writeDeletedRanges(w: Writer, table: ReplicaTable, counters: CounterWriter, del: DeleteOp, one = false, unit = false): void {
   for (const r of del.ranges) {
-    w.writeVarUint(table.ref(r.replica))
+    if (!one) w.writeVarUint(table.ref(r.replica))
     counters.ref(del.replica, del.counter, r.replica, r.counter)
-    w.writeVarUint(r.len)
+    if (!unit) w.writeVarUint(r.len)
   }
 }
 
@@ -612,8 +612,7 @@ function writeDenseContainer(w: Writer, table: ReplicaTable, c: ContainerDelta, 
         if (del.replica !== 0) counters.dot(del.replica, del.counter)
       }
       if (del.replica !== 0) counters.passed(del.counter, 1)
-      if (layout.terse) writeTerseDeletedRanges(w, table, counters, del, one, unit)
-      else writeDeletedRanges(w, table, counters, del)
+      writeDeletedRanges(w, table, counters, del, one, unit)
     }
   } else if (kind === 'map') {
     if (!oneOp) w.writeVarUint(c.entries.length)
@@ -653,15 +652,6 @@ function writeOneReplicaOrigins(w: Writer, op: InsertOp): void {
 function backFrom(op: { readonly counter: number }, counter: number): number {
   if (counter >= op.counter) throw NOT_COMPACT
   return op.counter - counter
-}
-
-/** [v6] The ranges a delete removes: without the reference when `one`, without the length when `unit`. */
-function writeTerseDeletedRanges(w: Writer, table: ReplicaTable, counters: CounterWriter, del: DeleteOp, one: boolean, unit: boolean): void {
-  for (const r of del.ranges) {
-    if (!one) w.writeVarUint(table.ref(r.replica))
-    counters.ref(del.replica, del.counter, r.replica, r.counter)
-    if (!unit) w.writeVarUint(r.len)
-  }
 }
 
 /** [v5] A list item: its JSON value as it is (its first byte is its tag), or a nested container's tag. */
